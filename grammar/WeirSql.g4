@@ -1,0 +1,3 @@
+grammar WeirSql;
+script : EOF ;
+WS : [ \t\r\n]+ -> skip ;
