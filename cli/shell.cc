@@ -1,1 +1,242 @@
-// placeholder
+#include "cli/shell.h"
+
+#include <editline/readline.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/statement_scanner.h"
+#include "cli/table_printer.h"
+
+namespace weir::cli {
+namespace {
+
+constexpr const char* kPrompt = "weir> ";
+constexpr const char* kContinuationPrompt = "  ...> ";
+constexpr int kHistoryLimit = 2000;
+
+void WriteWithNewline(std::string_view text, std::FILE* out) {
+  std::fwrite(text.data(), 1, text.size(), out);
+  if (text.empty() || text.back() != '\n') std::fputc('\n', out);
+}
+
+void PrintError(std::string_view label, std::string_view message) {
+  std::fflush(stdout);
+  std::string line = "Error: ";
+  if (!label.empty()) {
+    line += label;
+    line += ": ";
+  }
+  line += message;
+  WriteWithNewline(line, stderr);
+  std::fflush(stderr);
+}
+
+std::string Trim(std::string_view text) {
+  size_t begin = 0;
+  size_t end = text.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) {
+    ++begin;
+  }
+  while (end > begin &&
+         std::isspace(static_cast<unsigned char>(text[end - 1]))) {
+    --end;
+  }
+  return std::string(text.substr(begin, end - begin));
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// --- Completion -----------------------------------------------------------
+// libedit's readline API takes plain function pointers, so the completion
+// state lives here; RunShell fills it and only one shell runs per process.
+
+struct CompletionState {
+  const ShellOptions* options = nullptr;
+  std::vector<std::string> matches;
+  size_t next = 0;
+};
+CompletionState completion;
+
+char* CompletionGenerator(const char* text, int state) {
+  if (state == 0) {
+    completion.matches.clear();
+    completion.next = 0;
+    const std::string prefix = Lower(text);
+    // Keywords follow the case the user types; names keep their own.
+    const bool lower_case =
+        !prefix.empty() && std::string_view(text) == prefix &&
+        std::any_of(prefix.begin(), prefix.end(),
+                    [](unsigned char c) { return std::isalpha(c); });
+    for (const std::string& keyword : SqlKeywords()) {
+      if (Lower(keyword).rfind(prefix, 0) == 0) {
+        completion.matches.push_back(lower_case ? Lower(keyword) : keyword);
+      }
+    }
+    if (completion.options != nullptr && completion.options->completion_names) {
+      for (const std::string& name : completion.options->completion_names()) {
+        if (Lower(name).rfind(prefix, 0) == 0) {
+          completion.matches.push_back(name);
+        }
+      }
+    }
+    std::sort(completion.matches.begin(), completion.matches.end());
+    completion.matches.erase(
+        std::unique(completion.matches.begin(), completion.matches.end()),
+        completion.matches.end());
+  }
+  if (completion.next >= completion.matches.size()) return nullptr;
+  // readline frees the returned string with free().
+  return strdup(completion.matches[completion.next++].c_str());
+}
+
+char** Complete(const char* text, int start, int end) {
+  rl_attempted_completion_over = 1;  // never fall back to file names
+  return rl_completion_matches(text, CompletionGenerator);
+}
+
+void PrintHelp() {
+  std::printf(
+      "Type SQL statements ending with ';'. A statement may span lines.\n"
+      "  SHOW STREAMS | TABLES | VIEWS | SINKS | QUERIES;   DESCRIBE name;\n"
+      "  CREATE STREAM ... WITH (connector = 'kafka', ...);  EXPLAIN stmt;\n"
+      "Tab completes keywords and names. History is kept in "
+      "~/.weir_history.\n"
+      "'exit', 'quit' or Ctrl-D leaves the shell.\n");
+}
+
+}  // namespace
+
+const std::vector<std::string>& SqlKeywords() {
+  static const auto* keywords = new std::vector<std::string>{
+      "ALL",       "ALLOWED",   "AND",      "AS",        "ASC",
+      "AVG",       "BETWEEN",   "BIGINT",   "BOOLEAN",   "BY",
+      "BYTES",     "CASE",      "CAST",     "CHANGES",   "CLOSE",
+      "COALESCE",  "COUNT",     "CREATE",   "DATE",      "DECIMAL",
+      "DELETE",    "DESC",      "DESCRIBE", "DISTINCT",  "DOUBLE",
+      "DROP",      "ELSE",      "EMIT",     "END",       "EXISTS",
+      "EXPLAIN",   "EXTENDED",  "EXTRACT",  "FALSE",     "FOR",
+      "FROM",      "FULL",      "GROUP",    "HAVING",    "HOP",
+      "IF",        "IN",        "INNER",    "INSERT",    "INT",
+      "INTERVAL",  "INTO",      "IS",       "JOIN",      "KEY",
+      "LATENESS",  "LEFT",      "LIKE",     "LIMIT",     "MATERIALIZED",
+      "MAX",       "MIN",       "NOT",      "NULL",      "ON",
+      "OR",        "ORDER",     "OUTER",    "OVER",      "PARTITION",
+      "PRIMARY",   "QUERIES",   "REPLACE",  "RIGHT",     "ROW_NUMBER",
+      "SECOND",    "MINUTE",    "HOUR",     "DAY",       "SELECT",
+      "SESSION",   "SET",       "SHOW",     "SINK",      "SINKS",
+      "STREAM",    "STREAMS",   "SUM",      "TABLE",     "TABLES",
+      "TERMINATE", "THEN",      "TIME",     "TIMESTAMP", "TRUE",
+      "TUMBLE",    "UNION",     "VALUES",   "VARCHAR",   "VIEW",
+      "VIEWS",     "WATERMARK", "WHEN",     "WHERE",     "WINDOW",
+      "WITH"};
+  return *keywords;
+}
+
+void PrintResult(const StatementResult& result, const PrintOptions& options,
+                 std::FILE* out) {
+  if (options.echo && !result.statement_text.empty()) {
+    std::string statement = Trim(result.statement_text);
+    if (statement.empty() || statement.back() != ';') statement += ';';
+    std::fputc('\n', out);
+    WriteWithNewline(statement, out);
+  }
+  if (!result.message.empty()) WriteWithNewline(result.message, out);
+  if (!result.columns.empty()) {
+    const std::string table =
+        FormatTable(result.columns, result.rows, options.max_width);
+    std::fwrite(table.data(), 1, table.size(), out);
+    std::fprintf(out, "(%zu %s)\n", result.rows.size(),
+                 result.rows.size() == 1 ? "row" : "rows");
+  }
+  if (!result.text.empty()) WriteWithNewline(result.text, out);
+  std::fflush(out);
+}
+
+bool RunScript(Session& session, std::string_view sql, std::string_view label,
+               const PrintOptions& options) {
+  absl::Status status =
+      session.ExecuteScript(sql, [&](const StatementResult& result) {
+        PrintResult(result, options, stdout);
+      });
+  if (status.ok()) return true;
+  PrintError(label, std::string(status.message()));
+  return false;
+}
+
+int RunShell(Session& session, const ShellOptions& options) {
+  completion.options = &options;
+  rl_readline_name = "weir";  // for "weir:" lines in ~/.editrc
+  rl_attempted_completion_function = Complete;
+  rl_basic_word_break_characters = " \t\n\"\\'`@$><=;|&{(,)";
+  using_history();
+  stifle_history(kHistoryLimit);
+  if (!options.history_path.empty()) {
+    read_history(options.history_path.c_str());  // missing file is fine
+  }
+
+  std::printf(
+      "Weir shell. Statements end with ';'. Type 'help' for help, Ctrl-D to "
+      "exit.\n");
+  std::string buffer;
+  while (true) {
+    char* raw = readline(buffer.empty() ? kPrompt : kContinuationPrompt);
+    if (raw == nullptr) {  // Ctrl-D
+      std::printf("\n");
+      break;
+    }
+    std::string line(raw);
+    std::free(raw);
+
+    if (buffer.empty()) {
+      const std::string command = Lower(Trim(line));
+      if (command == "exit" || command == "quit" || command == "exit;" ||
+          command == "quit;" || command == "\\q") {
+        break;
+      }
+      if (command == "help" || command == "help;" || command == "\\h" ||
+          command == "\\?") {
+        PrintHelp();
+        continue;
+      }
+    }
+    if (!buffer.empty()) buffer += '\n';
+    buffer += line;
+
+    const ScanResult scan = ScanSql(buffer);
+    if (!scan.has_content && scan.open == OpenConstruct::kNone) {
+      buffer.clear();  // only blanks and comments so far
+      continue;
+    }
+    if (!scan.complete) continue;
+
+    // One history entry per statement, on one line.
+    std::string entry = buffer;
+    std::replace(entry.begin(), entry.end(), '\n', ' ');
+    add_history(entry.c_str());
+    if (!options.history_path.empty()) {
+      write_history(options.history_path.c_str());
+    }
+
+    PrintOptions print = options.print;
+    print.max_width = TerminalWidth(fileno(stdout));
+    RunScript(session, buffer, "", print);
+    buffer.clear();
+  }
+  completion.options = nullptr;
+  return 0;
+}
+
+}  // namespace weir::cli

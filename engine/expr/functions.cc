@@ -1,1 +1,1720 @@
-// placeholder
+#include "engine/expr/functions.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "absl/status/status.h"
+#include "engine/base/check.h"
+#include "engine/base/status.h"
+#include "engine/expr/function_helpers.h"
+#include "engine/types/decimal_util.h"
+#include "engine/types/temporal_util.h"
+
+// Result-type decisions (the SQL reference repeats them):
+//  - Integer arithmetic stays integral: INT op INT -> INT, with a BIGINT ->
+//    BIGINT. Integer division truncates toward zero (7 / 2 = 3, -7 / 2 = -3)
+//    and % takes the sign of the dividend, as in C, Java, MySQL's DIV and
+//    PostgreSQL. Overflow is an error, never wrap-around.
+//  - DECIMAL results (integers are first widened with AsDecimal):
+//      + -  scale max(s1, s2), integer digits max(p1-s1, p2-s2) + 1
+//      *    scale s1 + s2, integer digits (p1-s1) + (p2-s2)
+//      /    scale max(6, s1 + p2 + 1), integer digits p1 - s1 + s2
+//      %    scale max(s1, s2), integer digits min(p1-s1, p2-s2)
+//    When integer digits + scale exceed 38 the precision becomes 38 and the
+//    scale shrinks to make room for the integer digits, but never below
+//    min(scale, 6) (SQL Server's rule); values are rounded half away from
+//    zero to that scale and a result that still does not fit is an error.
+//  - DATE +/- INTERVAL treats the DATE as TIMESTAMP(0) (DATE casts to
+//    TIMESTAMP implicitly), so the result is TIMESTAMP(0); a sub-second
+//    interval part is truncated. TIMESTAMP(p) +/- INTERVAL -> TIMESTAMP(p),
+//    truncated to p digits. Month arithmetic clamps the day to the end of
+//    the month (2024-01-31 + 1 month = 2024-02-29). DATE +/- integer ->
+//    DATE (days), DATE - DATE -> INT days.
+//  - Division by zero is an error for every numeric type, DOUBLE included.
+//  - Aggregates: SUM(INT/BIGINT) -> BIGINT, SUM(DECIMAL(p, s)) ->
+//    DECIMAL(38, s), AVG(INT/BIGINT) -> DECIMAL(38, 6) (exact),
+//    AVG(DECIMAL(p, s)) -> DECIMAL(38, max(s, 6)), DOUBLE -> DOUBLE.
+//  - GREATEST/LEAST are NULL when any argument is NULL (MySQL, Flink).
+//  - TO_TIMESTAMP/TO_DATE return NULL for text that does not match (a bad
+//    record must not stop a streaming query); CAST is the strict form.
+//  - LIKE has no default escape character (SQL standard).
+//  - LOWER/UPPER map ASCII letters only.
+//  - REGEXP_EXTRACT's group defaults to 0 (the whole match).
+
+namespace weir::expr {
+
+using types::LogicalType;
+using types::TypeId;
+using types::Value;
+using types::internal::int128;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Registry types.
+
+struct Match {
+  LogicalType result;
+  std::vector<LogicalType> arg_types;
+};
+using Types = std::vector<LogicalType>;
+using Matcher = std::function<std::optional<Match>(const Types&)>;
+struct Overload {
+  std::string expected;  // "(VARCHAR, BIGINT)"
+  Matcher match;
+};
+using Args = std::vector<Value>;
+using EvalFn =
+    std::function<absl::StatusOr<Value>(const Args&, const LogicalType&)>;
+
+struct ScalarDef {
+  std::string name;
+  std::vector<std::string> synonyms;
+  bool is_operator = false;
+  std::string signature;
+  std::string description;
+  std::vector<Overload> overloads;
+  bool null_if_any_null = true;
+  bool deterministic = true;
+  EvalFn eval;
+};
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(c));
+  return out;
+}
+
+std::string TypeList(const Types& types) {
+  std::string out = "(";
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += types[i].ToString();
+  }
+  return out + ")";
+}
+
+// ---------------------------------------------------------------------------
+// Matchers.
+
+LogicalType Ts(int p) { return LogicalType::TimestampOrDie(p); }
+const LogicalType kVarchar = LogicalType::Varchar();
+const LogicalType kBigint = LogicalType::Bigint();
+const LogicalType kInt = LogicalType::Int();
+const LogicalType kDouble = LogicalType::Double();
+const LogicalType kBoolean = LogicalType::Boolean();
+
+Overload Fixed(Types params, LogicalType result, std::string expected = "") {
+  if (expected.empty()) expected = TypeList(params);
+  return {expected, [params, result](const Types& args) -> std::optional<Match> {
+            if (args.size() != params.size()) return std::nullopt;
+            for (size_t i = 0; i < args.size(); ++i) {
+              if (!types::CanImplicitlyCast(args[i], params[i])) {
+                return std::nullopt;
+              }
+            }
+            return Match{result, params};
+          }};
+}
+
+// `min` or more arguments, all castable to `param`.
+Overload Variadic(LogicalType param, size_t min, LogicalType result,
+                  std::string expected) {
+  return {expected,
+          [=](const Types& args) -> std::optional<Match> {
+            if (args.size() < min) return std::nullopt;
+            for (const auto& a : args) {
+              if (!types::CanImplicitlyCast(a, param)) return std::nullopt;
+            }
+            return Match{result, Types(args.size(), param)};
+          }};
+}
+
+bool NumOrNull(const LogicalType& t) { return t.IsNumeric() || t.IsNull(); }
+bool TsLike(const LogicalType& t) {
+  return t.id() == TypeId::kTimestamp || t.id() == TypeId::kDate ||
+         t.IsNull();
+}
+bool Is(const LogicalType& t, TypeId id) { return t.id() == id || t.IsNull(); }
+int TsPrecision(const LogicalType& t) {
+  return t.id() == TypeId::kTimestamp ? t.precision() : 0;
+}
+
+// A DECIMAL result with `int_digits` integer digits and `scale`, fitted into
+// 38 digits as described at the top of the file.
+LogicalType FitDecimal(int int_digits, int scale) {
+  int_digits = std::max(int_digits, 0);
+  scale = std::min(scale, LogicalType::kMaxDecimalPrecision);
+  if (int_digits + scale <= LogicalType::kMaxDecimalPrecision) {
+    return LogicalType::DecimalOrDie(std::max(1, int_digits + scale), scale);
+  }
+  int s = std::max(std::min(scale, 6),
+                   LogicalType::kMaxDecimalPrecision - int_digits);
+  return LogicalType::DecimalOrDie(LogicalType::kMaxDecimalPrecision, s);
+}
+
+LogicalType DecimalArithmetic(char op, const LogicalType& a,
+                              const LogicalType& b) {
+  LogicalType da = types::AsDecimal(a), db = types::AsDecimal(b);
+  int p1 = da.precision(), s1 = da.scale(), p2 = db.precision(),
+      s2 = db.scale();
+  switch (op) {
+    case '+':
+    case '-':
+      return FitDecimal(std::max(p1 - s1, p2 - s2) + 1, std::max(s1, s2));
+    case '*':
+      return FitDecimal((p1 - s1) + (p2 - s2), s1 + s2);
+    case '/':
+      return FitDecimal(p1 - s1 + s2, std::max(6, s1 + p2 + 1));
+    default:  // %
+      return FitDecimal(std::min(p1 - s1, p2 - s2), std::max(s1, s2));
+  }
+}
+
+// Numeric operands of a binary arithmetic operator.
+std::optional<Match> NumericBinary(char op, const Types& args) {
+  if (args.size() != 2 || !NumOrNull(args[0]) || !NumOrNull(args[1])) {
+    return std::nullopt;
+  }
+  LogicalType a = args[0], b = args[1];
+  if (a.IsNull()) a = b.IsNull() ? kInt : b;
+  if (b.IsNull()) b = a;
+  if (a.id() == TypeId::kDouble || b.id() == TypeId::kDouble) {
+    return Match{kDouble, {kDouble, kDouble}};
+  }
+  if (a.id() == TypeId::kDecimal || b.id() == TypeId::kDecimal) {
+    LogicalType da = types::AsDecimal(a), db = types::AsDecimal(b);
+    return Match{DecimalArithmetic(op, da, db), {da, db}};
+  }
+  LogicalType r = a.id() == TypeId::kBigint || b.id() == TypeId::kBigint
+                      ? kBigint
+                      : kInt;
+  return Match{r, {r, r}};
+}
+
+Overload NumericOp(char op) {
+  return {"(numeric, numeric)",
+          [op](const Types& args) { return NumericBinary(op, args); }};
+}
+
+Overload Temporal(std::string expected,
+                  std::function<std::optional<Match>(const LogicalType&,
+                                                     const LogicalType&)> f) {
+  return {expected, [f](const Types& args) -> std::optional<Match> {
+            if (args.size() != 2) return std::nullopt;
+            return f(args[0], args[1]);
+          }};
+}
+
+const LogicalType kInterval = LogicalType::Interval();
+const LogicalType kDate = LogicalType::Date();
+
+std::vector<Overload> PlusOverloads() {
+  return {
+      NumericOp('+'),
+      Temporal("(TIMESTAMP, INTERVAL)",
+               [](const LogicalType& a, const LogicalType& b)
+                   -> std::optional<Match> {
+                 if (!TsLike(a) || !Is(b, TypeId::kInterval)) return {};
+                 LogicalType t = Ts(TsPrecision(a));
+                 return Match{t, {t, kInterval}};
+               }),
+      Temporal("(INTERVAL, TIMESTAMP)",
+               [](const LogicalType& a, const LogicalType& b)
+                   -> std::optional<Match> {
+                 if (!Is(a, TypeId::kInterval) || !TsLike(b)) return {};
+                 LogicalType t = Ts(TsPrecision(b));
+                 return Match{t, {kInterval, t}};
+               }),
+      Fixed({kDate, kBigint}, kDate, "(DATE, BIGINT)"),
+      Fixed({kInterval, kInterval}, kInterval),
+  };
+}
+
+std::vector<Overload> MinusOverloads() {
+  return {
+      NumericOp('-'),
+      Fixed({kDate, kDate}, kInt),
+      Temporal("(TIMESTAMP, INTERVAL)",
+               [](const LogicalType& a, const LogicalType& b)
+                   -> std::optional<Match> {
+                 if (!TsLike(a) || !Is(b, TypeId::kInterval)) return {};
+                 LogicalType t = Ts(TsPrecision(a));
+                 return Match{t, {t, kInterval}};
+               }),
+      Temporal("(TIMESTAMP, TIMESTAMP)",
+               [](const LogicalType& a, const LogicalType& b)
+                   -> std::optional<Match> {
+                 if (!TsLike(a) || !TsLike(b)) return {};
+                 LogicalType t = Ts(std::max(TsPrecision(a), TsPrecision(b)));
+                 return Match{kInterval, {t, t}};
+               }),
+      Fixed({kDate, kBigint}, kDate, "(DATE, BIGINT)"),
+      Fixed({kInterval, kInterval}, kInterval),
+  };
+}
+
+std::vector<Overload> TimesOverloads() {
+  return {NumericOp('*'), Fixed({kInterval, kBigint}, kInterval),
+          Fixed({kBigint, kInterval}, kInterval)};
+}
+
+Overload Comparable(size_t min, size_t max, std::optional<LogicalType> result,
+                    std::string expected) {
+  return {expected, [=](const Types& args) -> std::optional<Match> {
+            if (args.size() < min || args.size() > max) return std::nullopt;
+            LogicalType common = LogicalType::Null();
+            for (const auto& a : args) {
+              auto c = types::CommonSuperType(common, a);
+              if (!c) return std::nullopt;
+              common = *c;
+            }
+            return Match{result ? *result : common,
+                         Types(args.size(), common)};
+          }};
+}
+
+// One numeric argument (plus optional fixed trailing ones), result derived.
+Overload NumericUnary(std::function<LogicalType(const LogicalType&)> result,
+                      Types trailing = {}, std::string expected = "") {
+  if (expected.empty()) {
+    expected = "(numeric";
+    for (const auto& t : trailing) expected += ", " + t.ToString();
+    expected += ")";
+  }
+  return {expected, [=](const Types& args) -> std::optional<Match> {
+            if (args.size() != 1 + trailing.size() || !NumOrNull(args[0])) {
+              return std::nullopt;
+            }
+            for (size_t i = 0; i < trailing.size(); ++i) {
+              if (!types::CanImplicitlyCast(args[i + 1], trailing[i])) {
+                return std::nullopt;
+              }
+            }
+            LogicalType a = args[0].IsNull() ? kInt : args[0];
+            Types arg_types = {a};
+            arg_types.insert(arg_types.end(), trailing.begin(), trailing.end());
+            return Match{result(a), arg_types};
+          }};
+}
+
+LogicalType SameType(const LogicalType& t) { return t; }
+LogicalType IntegralPart(const LogicalType& t) {
+  if (t.id() != TypeId::kDecimal) return t;
+  return LogicalType::DecimalOrDie(
+      std::min(38, std::max(1, t.precision() - t.scale() + 1)), 0);
+}
+
+// A temporal argument at position `pos` among fixed VARCHAR ones:
+// TIMESTAMP(p) stays, DATE stays DATE when `keep_date`, else TIMESTAMP(0).
+Overload TemporalArg(size_t count, size_t pos, bool allow_time,
+                     std::function<LogicalType(const LogicalType&)> result,
+                     std::string expected) {
+  return {expected, [=](const Types& args) -> std::optional<Match> {
+            if (args.size() != count) return std::nullopt;
+            Types arg_types(count, kVarchar);
+            for (size_t i = 0; i < count; ++i) {
+              if (i == pos) continue;
+              if (!types::CanImplicitlyCast(args[i], kVarchar)) return {};
+            }
+            const LogicalType& t = args[pos];
+            if (t.id() == TypeId::kTimestamp || t.id() == TypeId::kDate ||
+                (allow_time && t.id() == TypeId::kTime)) {
+              arg_types[pos] = t;
+            } else if (t.IsNull()) {
+              arg_types[pos] = Ts(LogicalType::kDefaultTimestampPrecision);
+            } else {
+              return std::nullopt;
+            }
+            return Match{result(arg_types[pos]), arg_types};
+          }};
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation helpers.
+
+absl::Status Error(std::string message) {
+  return absl::InvalidArgumentError(std::move(message));
+}
+absl::Status RangeError(std::string message) {
+  return absl::OutOfRangeError(std::move(message));
+}
+absl::Status DivisionByZero() { return Error("division by zero"); }
+absl::Status DecimalOverflow(const LogicalType& t) {
+  return RangeError(fmt::format("DECIMAL overflow: value does not fit {}",
+                                t.ToString()));
+}
+
+double AsDouble(const Value& v) {
+  switch (v.type().id()) {
+    case TypeId::kDouble:
+      return v.dbl();
+    case TypeId::kDecimal:
+      return types::internal::DecimalToDouble(v.decimal(), v.type().scale());
+    default:
+      return static_cast<double>(v.integer());
+  }
+}
+
+int128 Unscaled(const Value& v, int* scale) {
+  if (v.type().id() == TypeId::kDecimal) {
+    *scale = v.type().scale();
+    return v.decimal();
+  }
+  *scale = 0;
+  return v.integer();
+}
+
+absl::StatusOr<Value> MakeDecimal(std::optional<int128> unscaled, int scale,
+                                  const LogicalType& result) {
+  if (!unscaled) return DecimalOverflow(result);
+  auto v = types::internal::Rescale(*unscaled, scale, result.scale());
+  if (!v || !types::internal::FitsPrecision(*v, result.precision())) {
+    return DecimalOverflow(result);
+  }
+  return Value::Decimal(*v, result);
+}
+
+absl::StatusOr<Value> MakeInteger(int128 v, const LogicalType& result,
+                                  const std::string& what) {
+  if (result.id() == TypeId::kInt) {
+    if (v < INT32_MIN || v > INT32_MAX) {
+      return RangeError("integer overflow in " + what);
+    }
+    return Value::Int(static_cast<int32_t>(v));
+  }
+  if (v < INT64_MIN || v > INT64_MAX) {
+    return RangeError("integer overflow in " + what);
+  }
+  return Value::Bigint(static_cast<int64_t>(v));
+}
+
+absl::StatusOr<Value> MakeDouble(double d, const std::string& fn) {
+  if (std::isinf(d)) {
+    return RangeError(fmt::format("value out of range: overflow in {}", fn));
+  }
+  return Value::Double(d);
+}
+
+absl::StatusOr<Value> ValueInType(const Value& v, const LogicalType& t) {
+  if (t.IsNull() || v.type() == t) return v;
+  return types::CastValue(v, t);
+}
+
+// Arithmetic on two non-NULL numeric values, by result type.
+absl::StatusOr<Value> NumericArith(char op, const Value& a, const Value& b,
+                                   const LogicalType& result) {
+  std::string what = fmt::format("{} {} {}", a.type().ToString(), op,
+                                 b.type().ToString());
+  switch (result.id()) {
+    case TypeId::kDouble: {
+      double x = AsDouble(a), y = AsDouble(b);
+      switch (op) {
+        case '+': return MakeDouble(x + y, what);
+        case '-': return MakeDouble(x - y, what);
+        case '*': return MakeDouble(x * y, what);
+        case '/':
+          if (y == 0) return DivisionByZero();
+          return MakeDouble(x / y, what);
+        default:
+          if (y == 0) return DivisionByZero();
+          return Value::Double(std::fmod(x, y));
+      }
+    }
+    case TypeId::kInt:
+    case TypeId::kBigint: {
+      int128 x = a.integer(), y = b.integer();  // int64 operands: no overflow
+      switch (op) {
+        case '+': return MakeInteger(x + y, result, what);
+        case '-': return MakeInteger(x - y, result, what);
+        case '*': return MakeInteger(x * y, result, what);
+        case '/':
+          if (y == 0) return DivisionByZero();
+          return MakeInteger(x / y, result, what);  // truncates toward zero
+        default:
+          if (y == 0) return DivisionByZero();
+          return MakeInteger(x % y, result, what);
+      }
+    }
+    case TypeId::kDecimal: {
+      int sa, sb;
+      int128 x = Unscaled(a, &sa), y = Unscaled(b, &sb);
+      int s = std::max(sa, sb);
+      switch (op) {
+        case '+':
+        case '-': {
+          auto xs = types::internal::Rescale(x, sa, s);
+          auto ys = types::internal::Rescale(y, sb, s);
+          int128 r;
+          if (!xs || !ys ||
+              (op == '+' ? __builtin_add_overflow(*xs, *ys, &r)
+                         : __builtin_sub_overflow(*xs, *ys, &r))) {
+            return DecimalOverflow(result);
+          }
+          return MakeDecimal(r, s, result);
+        }
+        case '*':
+          return MakeDecimal(types::internal::MultiplyDecimal(
+                                 x, sa, y, sb, result.scale()),
+                             result.scale(), result);
+        case '/':
+          if (y == 0) return DivisionByZero();
+          return MakeDecimal(
+              types::internal::DivideDecimal(x, sa, y, sb, result.scale()),
+              result.scale(), result);
+        default: {
+          if (y == 0) return DivisionByZero();
+          auto xs = types::internal::Rescale(x, sa, s);
+          auto ys = types::internal::Rescale(y, sb, s);
+          if (!xs || !ys) return DecimalOverflow(result);
+          return MakeDecimal(*xs % *ys, s, result);
+        }
+      }
+    }
+    default:
+      break;
+  }
+  return Error(fmt::format("operator {} cannot compute {}", op,
+                           result.ToString()));
+}
+
+int64_t MicrosOf(const Value& v) {
+  return v.type().id() == TypeId::kDate
+             ? v.integer() * types::internal::kMicrosPerDay
+             : v.integer();
+}
+
+absl::StatusOr<Value> ShiftTimestamp(const Value& ts, types::IntervalValue iv,
+                                     int sign, const LogicalType& result) {
+  auto r = types::internal::AddMonths(MicrosOf(ts),
+                                      static_cast<int64_t>(iv.months) * sign);
+  int64_t out;
+  if (!r || __builtin_add_overflow(*r, iv.micros * sign, &out)) {
+    return RangeError("TIMESTAMP out of range");
+  }
+  int p = result.precision();
+  int64_t unit = static_cast<int64_t>(types::internal::Pow10(6 - p));
+  out -= types::internal::FloorMod(out, unit);
+  return Value::Timestamp(out, p);
+}
+
+absl::StatusOr<Value> IntervalTimes(types::IntervalValue iv, int64_t n) {
+  types::IntervalValue r;
+  int64_t months;
+  if (__builtin_mul_overflow(static_cast<int64_t>(iv.months), n, &months) ||
+      months < INT32_MIN || months > INT32_MAX ||
+      __builtin_mul_overflow(iv.micros, n, &r.micros)) {
+    return RangeError("integer overflow in INTERVAL * BIGINT");
+  }
+  r.months = static_cast<int32_t>(months);
+  return Value::Interval(r);
+}
+
+EvalFn ArithEval(char op) {
+  return [op](const Args& args, const LogicalType& result)
+             -> absl::StatusOr<Value> {
+    const Value &a = args[0], &b = args[1];
+    TypeId ta = a.type().id(), tb = b.type().id();
+    if (a.type().IsNumeric() && b.type().IsNumeric()) {
+      return NumericArith(op, a, b, result);
+    }
+    int sign = op == '-' ? -1 : 1;
+    if (result.id() == TypeId::kTimestamp) {
+      if (ta == TypeId::kInterval) return ShiftTimestamp(b, a.interval(), 1, result);
+      return ShiftTimestamp(a, b.interval(), sign, result);
+    }
+    if (result.id() == TypeId::kDate) {
+      int64_t days;
+      if (__builtin_add_overflow(a.integer(), sign * b.integer(), &days)) {
+        return RangeError("DATE out of range");
+      }
+      return Value::Date(days);
+    }
+    if (ta == TypeId::kDate && tb == TypeId::kDate) {
+      return MakeInteger(static_cast<int128>(a.integer()) - b.integer(),
+                         result, "DATE - DATE");
+    }
+    if (result.id() == TypeId::kInterval) {
+      if (ta == TypeId::kInterval && tb == TypeId::kInterval) {
+        types::IntervalValue x = a.interval(), y = b.interval(), r;
+        int64_t months = static_cast<int64_t>(x.months) + sign * y.months;
+        if (months < INT32_MIN || months > INT32_MAX ||
+            __builtin_add_overflow(x.micros, sign * y.micros, &r.micros)) {
+          return RangeError("integer overflow in INTERVAL " +
+                            std::string(1, op) + " INTERVAL");
+        }
+        r.months = static_cast<int32_t>(months);
+        return Value::Interval(r);
+      }
+      if (ta == TypeId::kInterval) return IntervalTimes(a.interval(), b.integer());
+      if (tb == TypeId::kInterval) return IntervalTimes(b.interval(), a.integer());
+      // TIMESTAMP - TIMESTAMP
+      types::IntervalValue r;
+      if (__builtin_sub_overflow(MicrosOf(a), MicrosOf(b), &r.micros)) {
+        return RangeError("INTERVAL out of range");
+      }
+      return Value::Interval(r);
+    }
+    return Error(fmt::format("operator {} cannot combine {} and {}", op,
+                             a.type().ToString(), b.type().ToString()));
+  };
+}
+
+EvalFn CompareEval(std::function<bool(int)> pred) {
+  return [pred](const Args& args, const LogicalType&) -> absl::StatusOr<Value> {
+    WEIR_ASSIGN_OR_RETURN(int c, types::CompareValues(args[0], args[1]));
+    return Value::Boolean(pred(c));
+  };
+}
+
+absl::StatusOr<Value> Negate(const Value& v) {
+  switch (v.type().id()) {
+    case TypeId::kInt:
+      return MakeInteger(-static_cast<int128>(v.integer()), v.type(), "- INT");
+    case TypeId::kBigint:
+      return MakeInteger(-static_cast<int128>(v.integer()), v.type(),
+                         "- BIGINT");
+    case TypeId::kDouble:
+      return Value::Double(-v.dbl());
+    case TypeId::kDecimal:
+      return Value::Decimal(-v.decimal(), v.type());
+    case TypeId::kInterval: {
+      types::IntervalValue iv = v.interval();
+      if (iv.months == INT32_MIN || iv.micros == INT64_MIN) {
+        return RangeError("integer overflow in - INTERVAL");
+      }
+      return Value::Interval({-iv.months, -iv.micros});
+    }
+    default:
+      return Error("cannot negate " + v.type().ToString());
+  }
+}
+
+const std::string& Str(const Value& v) { return v.str(); }
+
+absl::StatusOr<Value> MakeDecimalOrInt(int128 u, int s,
+                                       const LogicalType& result) {
+  if (result.IsInteger()) {
+    auto v = types::internal::Rescale(u, s, 0);
+    return MakeInteger(*v, result, "ROUND");
+  }
+  return MakeDecimal(u, s, result);
+}
+
+// Rounds (or truncates) the numeric `v` to `digits` fractional digits.
+absl::StatusOr<Value> RoundTo(const Value& v, int64_t digits, bool truncate,
+                              const LogicalType& result) {
+  digits = std::clamp<int64_t>(digits, -40, 40);
+  switch (v.type().id()) {
+    case TypeId::kDouble: {
+      double x = v.dbl();
+      if (!std::isfinite(x)) return Value::Double(x);
+      double f = std::pow(10.0, static_cast<double>(digits));
+      double y = x * f;
+      if (!std::isfinite(y)) return Value::Double(x);
+      y = truncate ? std::trunc(y) : std::round(y);
+      return Value::Double(y / f);
+    }
+    case TypeId::kInt:
+    case TypeId::kBigint:
+    case TypeId::kDecimal: {
+      int s;
+      int128 u = Unscaled(v, &s);
+      int64_t k = s - digits;  // digits to drop
+      if (k <= 0) return MakeDecimalOrInt(u, s, result);
+      int128 r;
+      if (k > 38) {
+        r = 0;
+      } else if (truncate) {
+        int128 p = static_cast<int128>(types::internal::Pow10(static_cast<int>(k)));
+        r = u / p * p;
+      } else {
+        auto q = types::internal::Rescale(u, static_cast<int>(k), 0);
+        auto back = types::internal::Rescale(*q, 0, static_cast<int>(k));
+        if (!back) return RangeError("overflow in ROUND");
+        r = *back;
+      }
+      return MakeDecimalOrInt(r, s, result);
+    }
+    default:
+      return Error("cannot round " + v.type().ToString());
+  }
+}
+
+
+absl::StatusOr<Value> CeilFloor(const Value& v, bool ceil,
+                                const LogicalType& result) {
+  switch (v.type().id()) {
+    case TypeId::kDouble:
+      return Value::Double(ceil ? std::ceil(v.dbl()) : std::floor(v.dbl()));
+    case TypeId::kDecimal: {
+      int s = v.type().scale();
+      int128 p = static_cast<int128>(types::internal::Pow10(s));
+      int128 q = v.decimal() / p, r = v.decimal() % p;
+      if (ceil && r > 0) ++q;
+      if (!ceil && r < 0) --q;
+      return MakeDecimal(q, 0, result);
+    }
+    default:
+      return v;
+  }
+}
+
+Value FromTribool(types::Tribool t) {
+  if (t == types::Tribool::kUnknown) return Value::Null(kBoolean);
+  return Value::Boolean(t == types::Tribool::kTrue);
+}
+
+std::string AsciiCase(std::string s, bool upper) {
+  for (char& c : s) {
+    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c))
+                                : std::tolower(static_cast<unsigned char>(c)));
+  }
+  return s;
+}
+
+// TRIM family on code points; `chars` are the code points to remove.
+std::string TrimChars(const std::string& s, const std::string& chars,
+                      bool left, bool right) {
+  auto text = internal::Utf8Chars(s);
+  auto set = internal::Utf8Chars(chars);
+  auto in_set = [&](std::string_view c) {
+    return std::find(set.begin(), set.end(), c) != set.end();
+  };
+  size_t b = 0, e = text.size();
+  if (left) {
+    while (b < e && in_set(text[b])) ++b;
+  }
+  if (right) {
+    while (e > b && in_set(text[e - 1])) --e;
+  }
+  std::string out;
+  for (size_t i = b; i < e; ++i) out += text[i];
+  return out;
+}
+
+std::string Pad(const std::string& s, int64_t len, const std::string& pad,
+                bool left) {
+  if (len <= 0) return "";
+  auto chars = internal::Utf8Chars(s);
+  auto pchars = internal::Utf8Chars(pad);
+  size_t n = static_cast<size_t>(len);
+  std::string out;
+  if (chars.size() >= n) {
+    for (size_t i = 0; i < n; ++i) out += chars[i];
+    return out;
+  }
+  if (pchars.empty()) return s;
+  std::string fill;
+  for (size_t i = 0; i < n - chars.size(); ++i) {
+    fill += pchars[i % pchars.size()];
+  }
+  return left ? fill + s : s + fill;
+}
+
+absl::StatusOr<Value> SplitPart(const std::string& s, const std::string& delim,
+                                int64_t n) {
+  if (n == 0) return Error("SPLIT_PART field position must not be zero");
+  std::vector<std::string> parts;
+  if (delim.empty()) {
+    parts.push_back(s);
+  } else {
+    size_t start = 0;
+    while (true) {
+      size_t pos = s.find(delim, start);
+      if (pos == std::string::npos) {
+        parts.push_back(s.substr(start));
+        break;
+      }
+      parts.push_back(s.substr(start, pos - start));
+      start = pos + delim.size();
+    }
+  }
+  int64_t count = static_cast<int64_t>(parts.size());
+  int64_t index = n > 0 ? n - 1 : count + n;
+  if (index < 0 || index >= count) return Value::Varchar("");
+  return Value::Varchar(parts[index]);
+}
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ---------------------------------------------------------------------------
+// The registry.
+
+ScalarDef Def(std::string name, std::string signature, std::string description,
+              std::vector<Overload> overloads, EvalFn eval) {
+  ScalarDef d;
+  d.name = std::move(name);
+  d.signature = std::move(signature);
+  d.description = std::move(description);
+  d.overloads = std::move(overloads);
+  d.eval = std::move(eval);
+  return d;
+}
+
+ScalarDef Op(std::string name, std::string signature, std::string description,
+             std::vector<Overload> overloads, EvalFn eval) {
+  ScalarDef d = Def(std::move(name), std::move(signature),
+                    std::move(description), std::move(overloads),
+                    std::move(eval));
+  d.is_operator = true;
+  return d;
+}
+
+ScalarDef WithSynonyms(ScalarDef d, std::vector<std::string> synonyms) {
+  d.synonyms = std::move(synonyms);
+  return d;
+}
+
+ScalarDef NoNullPropagation(ScalarDef d) {
+  d.null_if_any_null = false;
+  return d;
+}
+
+EvalFn DoubleFn(std::string name, std::function<absl::StatusOr<double>(double)> f) {
+  return [name, f](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+    WEIR_ASSIGN_OR_RETURN(double r, f(AsDouble(a[0])));
+    return MakeDouble(r, name);
+  };
+}
+
+EvalFn RegexEval(std::function<absl::StatusOr<Value>(const Args&,
+                                                     const re2::RE2&)> f) {
+  return [f](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+    WEIR_ASSIGN_OR_RETURN(auto re, internal::CompileRegex(Str(a[1])));
+    return f(a, *re);
+  };
+}
+
+Overload AnyOne() {
+  return {"(any)", [](const Types& args) -> std::optional<Match> {
+            if (args.size() != 1) return std::nullopt;
+            return Match{kBoolean, args};
+          }};
+}
+
+std::vector<ScalarDef> BuildScalars() {
+  std::vector<ScalarDef> d;
+  const auto V = kVarchar;
+  const auto B = kBoolean;
+  const auto D = kDouble;
+  const auto I64 = kBigint;
+
+  // ---- Operators.
+  d.push_back(Op("+", "a + b",
+                 "Addition; TIMESTAMP + INTERVAL; DATE + days; INTERVAL + "
+                 "INTERVAL.",
+                 PlusOverloads(), ArithEval('+')));
+  d.push_back(Op("-", "a - b",
+                 "Subtraction; TIMESTAMP - INTERVAL; TIMESTAMP - TIMESTAMP -> "
+                 "INTERVAL; DATE - DATE -> days.",
+                 MinusOverloads(), ArithEval('-')));
+  d.push_back(Op("*", "a * b", "Multiplication; INTERVAL * integer.",
+                 TimesOverloads(), ArithEval('*')));
+  d.push_back(Op("/", "a / b",
+                 "Division; integer division truncates toward zero; division "
+                 "by zero is an error.",
+                 {NumericOp('/')}, ArithEval('/')));
+  d.push_back(Op("%", "a % b", "Remainder, with the sign of the dividend.",
+                 {NumericOp('%')}, ArithEval('%')));
+  const std::string kCmpExpected = "(T, T) for two types with a common type";
+  struct Cmp {
+    const char* name;
+    std::function<bool(int)> pred;
+  };
+  for (const Cmp& c : std::vector<Cmp>{
+           {"=", [](int x) { return x == 0; }},
+           {"<>", [](int x) { return x != 0; }},
+           {"<", [](int x) { return x < 0; }},
+           {"<=", [](int x) { return x <= 0; }},
+           {">", [](int x) { return x > 0; }},
+           {">=", [](int x) { return x >= 0; }}}) {
+    ScalarDef def = Op(c.name, fmt::format("a {} b", c.name),
+                       "Comparison; NULL when either side is NULL.",
+                       {Comparable(2, 2, B, kCmpExpected)}, CompareEval(c.pred));
+    if (def.name == "<>") def.synonyms = {"!="};
+    d.push_back(std::move(def));
+  }
+  d.push_back(NoNullPropagation(
+      Op("AND", "a AND b", "Logical AND (FALSE wins over NULL).",
+         {Fixed({B, B}, B)}, [](const Args& a, const LogicalType&) {
+           return absl::StatusOr<Value>(
+               FromTribool(types::And(a[0].AsTribool(), a[1].AsTribool())));
+         })));
+  d.push_back(NoNullPropagation(
+      Op("OR", "a OR b", "Logical OR (TRUE wins over NULL).",
+         {Fixed({B, B}, B)}, [](const Args& a, const LogicalType&) {
+           return absl::StatusOr<Value>(
+               FromTribool(types::Or(a[0].AsTribool(), a[1].AsTribool())));
+         })));
+  d.push_back(Op("NOT", "NOT a", "Logical negation; NOT NULL is NULL.",
+                 {Fixed({B}, B)}, [](const Args& a, const LogicalType&) {
+                   return absl::StatusOr<Value>(
+                       FromTribool(types::Not(a[0].AsTribool())));
+                 }));
+  d.push_back(Op("NEGATE", "- a", "Arithmetic negation.",
+                 {NumericUnary(SameType), Fixed({kInterval}, kInterval)},
+                 [](const Args& a, const LogicalType&) { return Negate(a[0]); }));
+  d.push_back(Op("||", "a || b", "String concatenation; NULL if either is NULL.",
+                 {Fixed({V, V}, V)}, [](const Args& a, const LogicalType&) {
+                   return absl::StatusOr<Value>(
+                       Value::Varchar(Str(a[0]) + Str(a[1])));
+                 }));
+  d.push_back(Op("LIKE", "s LIKE pattern [ESCAPE c]",
+                 "Pattern match: % any characters, _ one character.",
+                 {Fixed({V, V}, B), Fixed({V, V, V}, B)},
+                 [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+                   WEIR_ASSIGN_OR_RETURN(
+                       bool m, internal::Like(Str(a[0]), Str(a[1]),
+                                              a.size() == 3 ? Str(a[2]) : ""));
+                   return Value::Boolean(m);
+                 }));
+  d.push_back(Op("REGEXP", "s REGEXP pattern",
+                 "True when the RE2 pattern matches anywhere in s.",
+                 {Fixed({V, V}, B)},
+                 RegexEval([](const Args& a, const re2::RE2& re) {
+                   return absl::StatusOr<Value>(
+                       Value::Boolean(re2::RE2::PartialMatch(Str(a[0]), re)));
+                 })));
+  d.push_back(NoNullPropagation(
+      Op("IS NULL", "a IS NULL", "True when a is NULL; never NULL.", {AnyOne()},
+         [](const Args& a, const LogicalType&) {
+           return absl::StatusOr<Value>(Value::Boolean(a[0].is_null()));
+         })));
+  d.push_back(NoNullPropagation(
+      Op("IS NOT NULL", "a IS NOT NULL", "True when a is not NULL; never NULL.",
+         {AnyOne()}, [](const Args& a, const LogicalType&) {
+           return absl::StatusOr<Value>(Value::Boolean(!a[0].is_null()));
+         })));
+
+  // ---- Numeric functions.
+  d.push_back(Def("ABS", "ABS(x numeric) -> same type", "Absolute value.",
+                  {NumericUnary(SameType)},
+                  [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
+                    const Value& v = a[0];
+                    if (v.type().IsInteger()) {
+                      int128 x = v.integer();
+                      return MakeInteger(x < 0 ? -x : x, r,
+                                         "ABS(" + v.type().ToString() + ")");
+                    }
+                    if (v.type().id() == TypeId::kDouble) {
+                      return Value::Double(std::fabs(v.dbl()));
+                    }
+                    int128 u = v.decimal();
+                    return Value::Decimal(u < 0 ? -u : u, v.type());
+                  }));
+  d.push_back(WithSynonyms(
+      Def("CEIL", "CEIL(x numeric) -> same kind, no fraction",
+          "Smallest integral value not less than x.",
+          {NumericUnary(IntegralPart)},
+          [](const Args& a, const LogicalType& r) {
+            return CeilFloor(a[0], true, r);
+          }),
+      {"CEILING"}));
+  d.push_back(Def("FLOOR", "FLOOR(x numeric) -> same kind, no fraction",
+                  "Largest integral value not greater than x.",
+                  {NumericUnary(IntegralPart)},
+                  [](const Args& a, const LogicalType& r) {
+                    return CeilFloor(a[0], false, r);
+                  }));
+  auto round_type = [](const LogicalType& t) {
+    if (t.id() != TypeId::kDecimal) return t;
+    return LogicalType::DecimalOrDie(std::min(38, t.precision() + 1),
+                                     t.scale());
+  };
+  d.push_back(Def("ROUND", "ROUND(x numeric[, d INT])",
+                  "Rounds half away from zero to d fractional digits "
+                  "(default 0; negative d rounds to tens, hundreds...).",
+                  {NumericUnary(IntegralPart), NumericUnary(round_type, {kInt})},
+                  [](const Args& a, const LogicalType& r) {
+                    return RoundTo(a[0], a.size() > 1 ? a[1].integer() : 0,
+                                   false, r);
+                  }));
+  d.push_back(WithSynonyms(
+      Def("TRUNCATE", "TRUNCATE(x numeric[, d INT])",
+          "Truncates toward zero to d fractional digits (default 0).",
+          {NumericUnary(IntegralPart), NumericUnary(SameType, {kInt})},
+          [](const Args& a, const LogicalType& r) {
+            return RoundTo(a[0], a.size() > 1 ? a[1].integer() : 0, true, r);
+          }),
+      {"TRUNC"}));
+  d.push_back(Def("MOD", "MOD(a numeric, b numeric)", "Same as a % b.",
+                  {NumericOp('%')}, ArithEval('%')));
+  d.push_back(WithSynonyms(
+      Def("POWER", "POWER(x DOUBLE, y DOUBLE) -> DOUBLE", "x raised to y.",
+          {Fixed({D, D}, D)},
+          [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+            double x = AsDouble(a[0]), y = AsDouble(a[1]);
+            if (x == 0 && y < 0) {
+              return Error("zero raised to a negative power is undefined");
+            }
+            double r = std::pow(x, y);
+            if (std::isnan(r) && !std::isnan(x) && !std::isnan(y)) {
+              return Error(
+                  "a negative number raised to a non-integer power is not "
+                  "a real number");
+            }
+            return MakeDouble(r, "POWER");
+          }),
+      {"POW"}));
+  d.push_back(Def("SQRT", "SQRT(x DOUBLE) -> DOUBLE", "Square root.",
+                  {Fixed({D}, D)},
+                  DoubleFn("SQRT", [](double x) -> absl::StatusOr<double> {
+                    if (x < 0) {
+                      return Error("cannot take square root of a negative number");
+                    }
+                    return std::sqrt(x);
+                  })));
+  auto log_fn = [](double (*f)(double)) {
+    return [f](double x) -> absl::StatusOr<double> {
+      if (x == 0) return Error("cannot take logarithm of zero");
+      if (x < 0) return Error("cannot take logarithm of a negative number");
+      return f(x);
+    };
+  };
+  d.push_back(Def("LN", "LN(x DOUBLE) -> DOUBLE", "Natural logarithm.",
+                  {Fixed({D}, D)},
+                  DoubleFn("LN", log_fn([](double x) { return std::log(x); }))));
+  d.push_back(Def("LOG10", "LOG10(x DOUBLE) -> DOUBLE", "Base-10 logarithm.",
+                  {Fixed({D}, D)},
+                  DoubleFn("LOG10",
+                           log_fn([](double x) { return std::log10(x); }))));
+  d.push_back(Def("EXP", "EXP(x DOUBLE) -> DOUBLE", "e raised to x.",
+                  {Fixed({D}, D)},
+                  DoubleFn("EXP", [](double x) -> absl::StatusOr<double> {
+                    return std::exp(x);
+                  })));
+  d.push_back(Def("SIGN", "SIGN(x numeric) -> INT", "-1, 0 or 1.",
+                  {NumericUnary([](const LogicalType&) { return kInt; })},
+                  [](const Args& a, const LogicalType&) {
+                    const Value& v = a[0];
+                    int s;
+                    if (v.type().id() == TypeId::kDouble) {
+                      s = v.dbl() > 0 ? 1 : (v.dbl() < 0 ? -1 : 0);
+                    } else {
+                      int scale;
+                      int128 u = Unscaled(v, &scale);
+                      s = u > 0 ? 1 : (u < 0 ? -1 : 0);
+                    }
+                    return absl::StatusOr<Value>(Value::Int(s));
+                  }));
+
+  // ---- String functions.
+  d.push_back(WithSynonyms(
+      Def("LOWER", "LOWER(s VARCHAR) -> VARCHAR",
+          "Lower case (ASCII letters only).", {Fixed({V}, V)},
+          [](const Args& a, const LogicalType&) {
+            return absl::StatusOr<Value>(
+                Value::Varchar(AsciiCase(Str(a[0]), false)));
+          }),
+      {"LCASE"}));
+  d.push_back(WithSynonyms(
+      Def("UPPER", "UPPER(s VARCHAR) -> VARCHAR",
+          "Upper case (ASCII letters only).", {Fixed({V}, V)},
+          [](const Args& a, const LogicalType&) {
+            return absl::StatusOr<Value>(
+                Value::Varchar(AsciiCase(Str(a[0]), true)));
+          }),
+      {"UCASE"}));
+  d.push_back(WithSynonyms(
+      Def("SUBSTRING", "SUBSTRING(s VARCHAR, start BIGINT[, len BIGINT])",
+          "The characters from 1-based position start, len of them (SQL "
+          "semantics: positions before 1 count toward len).",
+          {Fixed({V, I64}, V), Fixed({V, I64, I64}, V)},
+          [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+            std::optional<int64_t> len;
+            if (a.size() > 2) len = a[2].integer();
+            WEIR_ASSIGN_OR_RETURN(
+                std::string s, internal::Substring(Str(a[0]), a[1].integer(), len));
+            return Value::Varchar(std::move(s));
+          }),
+      {"SUBSTR"}));
+  d.push_back(Def("CONCAT", "CONCAT(s VARCHAR, ...) -> VARCHAR",
+                  "Concatenation; NULL if any argument is NULL.",
+                  {Variadic(V, 1, V, "(VARCHAR, ...)")},
+                  [](const Args& a, const LogicalType&) {
+                    std::string out;
+                    for (const Value& v : a) out += Str(v);
+                    return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
+                  }));
+  d.push_back(NoNullPropagation(Def(
+      "CONCAT_WS", "CONCAT_WS(sep VARCHAR, s VARCHAR, ...) -> VARCHAR",
+      "Concatenation with a separator, skipping NULL arguments; NULL when sep "
+      "is NULL.",
+      {Variadic(V, 2, V, "(VARCHAR, VARCHAR, ...)")},
+      [](const Args& a, const LogicalType&) {
+        if (a[0].is_null()) return absl::StatusOr<Value>(Value::Null(kVarchar));
+        std::string out;
+        bool first = true;
+        for (size_t i = 1; i < a.size(); ++i) {
+          if (a[i].is_null()) continue;
+          if (!first) out += Str(a[0]);
+          out += Str(a[i]);
+          first = false;
+        }
+        return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
+      })));
+  d.push_back(WithSynonyms(
+      Def("LENGTH", "LENGTH(s VARCHAR) -> INT",
+          "Number of characters (UTF-8 code points).", {Fixed({V}, kInt)},
+          [](const Args& a, const LogicalType&) {
+            return absl::StatusOr<Value>(Value::Int(
+                static_cast<int32_t>(internal::Utf8Length(Str(a[0])))));
+          }),
+      {"CHAR_LENGTH", "CHARACTER_LENGTH"}));
+  struct TrimDef {
+    const char* name;
+    bool left, right;
+    const char* what;
+  };
+  for (const TrimDef& t : std::vector<TrimDef>{{"TRIM", true, true, "both ends"},
+                                               {"LTRIM", true, false, "the start"},
+                                               {"RTRIM", false, true, "the end"}}) {
+    bool left = t.left, right = t.right;
+    d.push_back(Def(t.name, fmt::format("{}(s VARCHAR[, chars VARCHAR])", t.name),
+                    fmt::format("Removes spaces (or any of chars) from {}.",
+                                t.what),
+                    {Fixed({V}, V), Fixed({V, V}, V)},
+                    [left, right](const Args& a, const LogicalType&) {
+                      return absl::StatusOr<Value>(Value::Varchar(TrimChars(
+                          Str(a[0]), a.size() > 1 ? Str(a[1]) : " ", left,
+                          right)));
+                    }));
+  }
+  d.push_back(Def("REPLACE", "REPLACE(s VARCHAR, from VARCHAR, to VARCHAR)",
+                  "Replaces every occurrence of from by to.",
+                  {Fixed({V, V, V}, V)},
+                  [](const Args& a, const LogicalType&) {
+                    const std::string &s = Str(a[0]), &from = Str(a[1]),
+                                      &to = Str(a[2]);
+                    if (from.empty()) return absl::StatusOr<Value>(a[0]);
+                    std::string out;
+                    size_t start = 0, pos;
+                    while ((pos = s.find(from, start)) != std::string::npos) {
+                      out += s.substr(start, pos - start) + to;
+                      start = pos + from.size();
+                    }
+                    out += s.substr(start);
+                    return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
+                  }));
+  d.push_back(Def("POSITION", "POSITION(needle VARCHAR, haystack VARCHAR) -> INT",
+                  "1-based character position of needle in haystack, 0 when "
+                  "absent.",
+                  {Fixed({V, V}, kInt)},
+                  [](const Args& a, const LogicalType&) {
+                    size_t pos = Str(a[1]).find(Str(a[0]));
+                    int64_t r = pos == std::string::npos
+                                    ? 0
+                                    : internal::Utf8Length(
+                                          std::string_view(Str(a[1])).substr(0, pos)) +
+                                          1;
+                    return absl::StatusOr<Value>(
+                        Value::Int(static_cast<int32_t>(r)));
+                  }));
+  for (bool left : {true, false}) {
+    const char* name = left ? "LPAD" : "RPAD";
+    d.push_back(Def(name,
+                    fmt::format("{}(s VARCHAR, len BIGINT[, pad VARCHAR])", name),
+                    fmt::format("Pads s on the {} with pad (default ' ') to len "
+                                "characters; longer s is cut to len.",
+                                left ? "left" : "right"),
+                    {Fixed({V, I64}, V), Fixed({V, I64, V}, V)},
+                    [left](const Args& a, const LogicalType&) {
+                      return absl::StatusOr<Value>(Value::Varchar(
+                          Pad(Str(a[0]), a[1].integer(),
+                              a.size() > 2 ? Str(a[2]) : " ", left)));
+                    }));
+  }
+  d.push_back(Def("REVERSE", "REVERSE(s VARCHAR) -> VARCHAR",
+                  "The characters of s in reverse order.", {Fixed({V}, V)},
+                  [](const Args& a, const LogicalType&) {
+                    auto chars = internal::Utf8Chars(Str(a[0]));
+                    std::string out;
+                    for (auto it = chars.rbegin(); it != chars.rend(); ++it) {
+                      out += *it;
+                    }
+                    return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
+                  }));
+  d.push_back(Def("SPLIT_PART",
+                  "SPLIT_PART(s VARCHAR, delimiter VARCHAR, n BIGINT)",
+                  "The n-th field (1-based; negative counts from the end) of s "
+                  "split by delimiter; '' when there is none.",
+                  {Fixed({V, V, I64}, V)},
+                  [](const Args& a, const LogicalType&) {
+                    return SplitPart(Str(a[0]), Str(a[1]), a[2].integer());
+                  }));
+  d.push_back(Def(
+      "REGEXP_EXTRACT",
+      "REGEXP_EXTRACT(s VARCHAR, pattern VARCHAR[, group BIGINT])",
+      "The first match of the RE2 pattern (or its capture group); NULL when "
+      "there is no match.",
+      {Fixed({V, V}, V), Fixed({V, V, I64}, V)},
+      RegexEval([](const Args& a, const re2::RE2& re) -> absl::StatusOr<Value> {
+        int64_t group = a.size() > 2 ? a[2].integer() : 0;
+        if (group < 0 || group > re.NumberOfCapturingGroups()) {
+          return Error(fmt::format(
+              "REGEXP_EXTRACT group {} is out of range: the pattern has {} "
+              "capturing groups",
+              group, re.NumberOfCapturingGroups()));
+        }
+        std::vector<re2::StringPiece> groups(group + 1);
+        const std::string& s = Str(a[0]);
+        if (!re.Match(s, 0, s.size(), re2::RE2::UNANCHORED, groups.data(),
+                      static_cast<int>(groups.size())) ||
+            groups[group].data() == nullptr) {
+          return Value::Null(kVarchar);
+        }
+        return Value::Varchar(std::string(groups[group].data(),
+                                          groups[group].size()));
+      })));
+  d.push_back(Def(
+      "REGEXP_REPLACE",
+      "REGEXP_REPLACE(s VARCHAR, pattern VARCHAR, replacement VARCHAR)",
+      "Replaces every match of the RE2 pattern; \\1..\\9 in replacement "
+      "insert capture groups.",
+      {Fixed({V, V, V}, V)},
+      RegexEval([](const Args& a, const re2::RE2& re) -> absl::StatusOr<Value> {
+        std::string why;
+        if (!re.CheckRewriteString(Str(a[2]), &why)) {
+          return Error(fmt::format("invalid replacement string '{}': {}",
+                                   Str(a[2]), why));
+        }
+        std::string out = Str(a[0]);
+        re2::RE2::GlobalReplace(&out, re, Str(a[2]));
+        return Value::Varchar(std::move(out));
+      })));
+  d.push_back(Def("REGEXP_LIKE", "REGEXP_LIKE(s VARCHAR, pattern VARCHAR)",
+                  "Same as s REGEXP pattern.", {Fixed({V, V}, B)},
+                  RegexEval([](const Args& a, const re2::RE2& re) {
+                    return absl::StatusOr<Value>(
+                        Value::Boolean(re2::RE2::PartialMatch(Str(a[0]), re)));
+                  })));
+
+  // ---- Conditional functions.
+  d.push_back(NoNullPropagation(
+      Def("COALESCE", "COALESCE(a, b, ...)", "The first argument not NULL.",
+          {Comparable(1, SIZE_MAX, std::nullopt, "(T, ...) with a common type")},
+          [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
+            for (const Value& v : a) {
+              if (!v.is_null()) return ValueInType(v, r);
+            }
+            return Value::Null(r);
+          })));
+  d.push_back(NoNullPropagation(
+      Def("NULLIF", "NULLIF(a, b)", "NULL when a = b, else a.",
+          {Comparable(2, 2, std::nullopt, "(T, T) with a common type")},
+          [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
+            if (a[0].is_null()) return Value::Null(r);
+            if (a[1].is_null()) return ValueInType(a[0], r);
+            WEIR_ASSIGN_OR_RETURN(int c, types::CompareValues(a[0], a[1]));
+            if (c == 0) return Value::Null(r);
+            return ValueInType(a[0], r);
+          })));
+  d.push_back(NoNullPropagation(Def(
+      "IF", "IF(cond BOOLEAN, a, b)", "a when cond is TRUE, else b.",
+      {{"(BOOLEAN, T, T) with a common type",
+        [](const Types& args) -> std::optional<Match> {
+          if (args.size() != 3 || !types::CanImplicitlyCast(args[0], kBoolean)) {
+            return std::nullopt;
+          }
+          auto c = types::CommonSuperType(args[1], args[2]);
+          if (!c) return std::nullopt;
+          return Match{*c, {kBoolean, *c, *c}};
+        }}},
+      [](const Args& a, const LogicalType& r) {
+        return ValueInType(a[0].AsTribool() == types::Tribool::kTrue ? a[1] : a[2],
+                           r);
+      })));
+  for (bool greatest : {true, false}) {
+    const char* name = greatest ? "GREATEST" : "LEAST";
+    d.push_back(Def(
+        name, fmt::format("{}(a, b, ...)", name),
+        fmt::format("The {} argument; NULL if any argument is NULL.",
+                    greatest ? "largest" : "smallest"),
+        {Comparable(1, SIZE_MAX, std::nullopt, "(T, ...) with a common type")},
+        [greatest](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
+          Value best = a[0];
+          for (size_t i = 1; i < a.size(); ++i) {
+            WEIR_ASSIGN_OR_RETURN(int c, types::CompareValues(a[i], best));
+            if (greatest ? c > 0 : c < 0) best = a[i];
+          }
+          return ValueInType(best, r);
+        }));
+  }
+
+  // ---- Date and time functions.
+  d.push_back(Def(
+      "EXTRACT", "EXTRACT(field FROM t) / EXTRACT('field', t) -> BIGINT",
+      "YEAR, QUARTER, MONTH, WEEK (ISO), DAY, DOW (0 = Sunday), DOY, HOUR, "
+      "MINUTE, SECOND, MILLISECOND and MICROSECOND (the fraction of the "
+      "second), EPOCH (seconds) of a DATE, TIME or TIMESTAMP.",
+      {TemporalArg(2, 1, true, [](const LogicalType&) { return kBigint; },
+                   "(VARCHAR, DATE) or (VARCHAR, TIME) or (VARCHAR, TIMESTAMP)")},
+      [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+        const std::string field = Upper(Str(a[0]));
+        if (a[1].type().id() == TypeId::kTime) {
+          static const char* const kTimeFields[] = {
+              "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND",
+              "EPOCH"};
+          if (std::find(std::begin(kTimeFields), std::end(kTimeFields),
+                        field) == std::end(kTimeFields)) {
+            return Error(fmt::format("EXTRACT field '{}' is not valid for TIME",
+                                     Str(a[0])));
+          }
+        }
+        WEIR_ASSIGN_OR_RETURN(int64_t v,
+                              internal::ExtractField(field, MicrosOf(a[1])));
+        return Value::Bigint(v);
+      }));
+  d.push_back(Def(
+      "DATE_FORMAT", "DATE_FORMAT(t TIMESTAMP, format VARCHAR) -> VARCHAR",
+      "Formats with MySQL specifiers: %Y %y %m %c %d %e %H %k %h %I %l %i %s "
+      "%f %p %b %M %a %W %j %T %%.",
+      {TemporalArg(2, 0, false, [](const LogicalType&) { return kVarchar; },
+                   "(TIMESTAMP, VARCHAR) or (DATE, VARCHAR)")},
+      [](const Args& a, const LogicalType&) {
+        return absl::StatusOr<Value>(
+            Value::Varchar(internal::DateFormat(MicrosOf(a[0]), Str(a[1]))));
+      }));
+  d.push_back(Def(
+      "TO_TIMESTAMP", "TO_TIMESTAMP(s VARCHAR[, format VARCHAR]) -> TIMESTAMP(3)",
+      "Parses s ('YYYY-MM-DD HH:MM:SS[.fff]' or the MySQL-style format); NULL "
+      "when it does not match.",
+      {Fixed({V}, Ts(3)), Fixed({V, V}, Ts(3))},
+      [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
+        std::optional<int64_t> micros;
+        if (a.size() > 1) {
+          micros = internal::ParseWithFormat(Str(a[0]), Str(a[1]));
+        } else if (auto t = types::ParseTimestamp(Str(a[0])); t.ok()) {
+          micros = *t;
+        }
+        if (!micros) return Value::Null(r);
+        int p = r.precision();
+        int64_t unit = static_cast<int64_t>(types::internal::Pow10(6 - p));
+        return Value::Timestamp(*micros - types::internal::FloorMod(*micros, unit),
+                                p);
+      }));
+  d.push_back(Def(
+      "TO_DATE", "TO_DATE(s VARCHAR[, format VARCHAR]) -> DATE",
+      "Parses s ('YYYY-MM-DD' or the MySQL-style format); NULL when it does "
+      "not match.",
+      {Fixed({V}, kDate), Fixed({V, V}, kDate)},
+      [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+        if (a.size() > 1) {
+          auto m = internal::ParseWithFormat(Str(a[0]), Str(a[1]));
+          if (!m) return Value::Null(kDate);
+          return Value::Date(
+              types::internal::FloorDiv(*m, types::internal::kMicrosPerDay));
+        }
+        auto days = types::ParseDate(Str(a[0]));
+        if (!days.ok()) return Value::Null(kDate);
+        return Value::Date(*days);
+      }));
+  d.push_back(Def(
+      "UNIX_TIMESTAMP", "UNIX_TIMESTAMP(t TIMESTAMP) -> BIGINT",
+      "Seconds since 1970-01-01 00:00:00 (rounded down).",
+      {TemporalArg(1, 0, false, [](const LogicalType&) { return kBigint; },
+                   "(TIMESTAMP) or (DATE)")},
+      [](const Args& a, const LogicalType&) {
+        return absl::StatusOr<Value>(Value::Bigint(types::internal::FloorDiv(
+            MicrosOf(a[0]), types::internal::kMicrosPerSecond)));
+      }));
+  d.push_back(Def(
+      "FROM_UNIXTIME", "FROM_UNIXTIME(seconds BIGINT) -> TIMESTAMP(0)",
+      "The timestamp that many seconds after 1970-01-01 00:00:00.",
+      {Fixed({I64}, Ts(0))},
+      [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+        int64_t micros;
+        if (__builtin_mul_overflow(a[0].integer(),
+                                   types::internal::kMicrosPerSecond, &micros)) {
+          return RangeError("TIMESTAMP out of range");
+        }
+        return Value::Timestamp(micros, 0);
+      }));
+  d.push_back(Def(
+      "DATE_TRUNC", "DATE_TRUNC(unit VARCHAR, t TIMESTAMP) -> TIMESTAMP",
+      "t rounded down to YEAR, QUARTER, MONTH, WEEK (Monday), DAY, HOUR, "
+      "MINUTE, SECOND or MILLISECOND.",
+      {TemporalArg(2, 1, false,
+                   [](const LogicalType& t) { return Ts(TsPrecision(t)); },
+                   "(VARCHAR, TIMESTAMP) or (VARCHAR, DATE)")},
+      [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
+        WEIR_ASSIGN_OR_RETURN(int64_t m, internal::TruncateTimestamp(
+                                             Str(a[0]), MicrosOf(a[1])));
+        return Value::Timestamp(m, r.precision());
+      }));
+  auto now = [](const Args&, const LogicalType& r) -> absl::StatusOr<Value> {
+    int64_t m = NowMicros();
+    if (r.id() == TypeId::kDate) {
+      return Value::Date(
+          types::internal::FloorDiv(m, types::internal::kMicrosPerDay));
+    }
+    return Value::Timestamp(m - types::internal::FloorMod(m, 1000), 3);
+  };
+  for (const char* name : {"CURRENT_TIMESTAMP", "NOW"}) {
+    ScalarDef def = Def(name, std::string(name) + "() -> TIMESTAMP(3)",
+                        "The current time (processing time, UTC).",
+                        {Fixed({}, Ts(3), "()")}, now);
+    def.deterministic = false;
+    d.push_back(std::move(def));
+  }
+  ScalarDef current_date = Def("CURRENT_DATE", "CURRENT_DATE() -> DATE",
+                               "The current date (UTC).",
+                               {Fixed({}, kDate, "()")}, now);
+  current_date.deterministic = false;
+  d.push_back(std::move(current_date));
+
+  // ---- JSON functions (constant folding parses with nlohmann-json).
+  auto json = [](internal::JsonFound want_scalar) {
+    return [want_scalar](const Args& a,
+                         const LogicalType&) -> absl::StatusOr<Value> {
+      WEIR_ASSIGN_OR_RETURN(auto r, internal::LookupJson(Str(a[0]), Str(a[1])));
+      if (r.found != want_scalar) return Value::Null(kVarchar);
+      return Value::Varchar(std::move(r.text));
+    };
+  };
+  d.push_back(Def("JSON_VALUE", "JSON_VALUE(json VARCHAR, path VARCHAR) -> VARCHAR",
+                  "The scalar at a path like '$.a.b[0]' as text; NULL when "
+                  "missing, not a scalar, or the JSON is malformed.",
+                  {Fixed({V, V}, V)}, json(internal::JsonFound::kScalar)));
+  d.push_back(Def("JSON_QUERY", "JSON_QUERY(json VARCHAR, path VARCHAR) -> VARCHAR",
+                  "The object or array at a path as JSON text; NULL otherwise.",
+                  {Fixed({V, V}, V)}, json(internal::JsonFound::kContainer)));
+  d.push_back(Def("JSON_EXISTS", "JSON_EXISTS(json VARCHAR, path VARCHAR) -> BOOLEAN",
+                  "True when the path exists (even holding null); NULL for "
+                  "malformed JSON.",
+                  {Fixed({V, V}, B)},
+                  [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+                    WEIR_ASSIGN_OR_RETURN(auto r, internal::LookupJson(
+                                                      Str(a[0]), Str(a[1])));
+                    if (r.found == internal::JsonFound::kMalformed) {
+                      return Value::Null(kBoolean);
+                    }
+                    return Value::Boolean(r.found != internal::JsonFound::kMissing);
+                  }));
+  return d;
+}
+
+struct Registry {
+  std::vector<ScalarDef> defs;
+  std::map<std::string, const ScalarDef*> by_name;  // names and synonyms
+};
+
+const Registry& GetRegistry() {
+  static const Registry* registry = [] {
+    auto* r = new Registry;
+    r->defs = BuildScalars();
+    for (const ScalarDef& def : r->defs) {
+      r->by_name[def.name] = &def;
+      for (const auto& s : def.synonyms) r->by_name[s] = &def;
+    }
+    return r;
+  }();
+  return *registry;
+}
+
+const ScalarDef* FindScalar(std::string_view name) {
+  const Registry& r = GetRegistry();
+  auto it = r.by_name.find(Upper(name));
+  return it == r.by_name.end() ? nullptr : it->second;
+}
+
+}  // namespace
+
+absl::StatusOr<ResolvedScalar> ResolveScalar(
+    std::string_view name, const std::vector<types::LogicalType>& args) {
+  const ScalarDef* def = FindScalar(name);
+  if (def == nullptr) {
+    return Error(fmt::format("unknown function '{}'", Upper(name)));
+  }
+  std::string expected;
+  for (const Overload& o : def->overloads) {
+    if (auto m = o.match(args)) {
+      ResolvedScalar r;
+      r.function = def->name;
+      r.result = m->result;
+      r.arg_types = std::move(m->arg_types);
+      r.null_if_any_null = def->null_if_any_null;
+      return r;
+    }
+    if (!expected.empty()) expected += " or ";
+    expected += o.expected;
+  }
+  return Error(fmt::format("{} {} does not accept {}; expected {}",
+                           def->is_operator ? "operator" : "function",
+                           Upper(name), TypeList(args), expected));
+}
+
+bool IsDeterministic(std::string_view name) {
+  const ScalarDef* def = FindScalar(name);
+  return def == nullptr || def->deterministic;
+}
+
+// ---------------------------------------------------------------------------
+// Aggregates.
+
+namespace {
+
+bool IsComparableType(const LogicalType& t) {
+  return t.IsNumeric() || t.IsString() || t.IsTemporal() || t.IsNull() ||
+         t.id() == TypeId::kBoolean || t.id() == TypeId::kInterval ||
+         t.id() == TypeId::kBytes;
+}
+
+struct AggregateDoc {
+  const char* name;
+  const char* signature;
+  const char* description;
+};
+
+constexpr AggregateDoc kAggregateDocs[] = {
+    {"COUNT", "COUNT(*) | COUNT([DISTINCT] x) -> BIGINT",
+     "Number of rows, or of non-NULL (distinct) values of x."},
+    {"SUM", "SUM([DISTINCT] x numeric)",
+     "Sum: BIGINT for integers, DECIMAL(38, s) for DECIMAL(p, s), DOUBLE for "
+     "DOUBLE; NULL when there are no non-NULL values."},
+    {"AVG", "AVG([DISTINCT] x numeric)",
+     "Average: DECIMAL(38, 6) for integers, DECIMAL(38, max(s, 6)) for "
+     "DECIMAL(p, s), DOUBLE for DOUBLE."},
+    {"MIN", "MIN(x) -> same type", "Smallest non-NULL value."},
+    {"MAX", "MAX(x) -> same type", "Largest non-NULL value."},
+};
+
+constexpr AggregateDoc kWindowDocs[] = {
+    {"ROW_NUMBER", "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...)",
+     "1, 2, 3... within the partition (top-N when filtered with <= N)."},
+    {"RANK", "RANK() OVER (PARTITION BY ... ORDER BY ...)",
+     "Rank with gaps after ties."},
+    {"DENSE_RANK", "DENSE_RANK() OVER (PARTITION BY ... ORDER BY ...)",
+     "Rank without gaps after ties."},
+};
+
+}  // namespace
+
+bool IsAggregateFunction(std::string_view name) {
+  std::string n = Upper(name);
+  for (const auto& a : kAggregateDocs) {
+    if (n == a.name) return true;
+  }
+  return false;
+}
+
+bool IsWindowFunction(std::string_view name) {
+  std::string n = Upper(name);
+  return n == "ROW_NUMBER" || n == "RANK" || n == "DENSE_RANK";
+}
+
+absl::StatusOr<ResolvedAggregate> ResolveAggregate(
+    std::string_view name, const std::vector<types::LogicalType>& args,
+    bool distinct, bool star) {
+  std::string n = Upper(name);
+  if (!IsAggregateFunction(n)) {
+    return Error(fmt::format("unknown aggregate function '{}'", n));
+  }
+  auto reject = [&](const std::string& expected) {
+    std::string shown = star ? "(*)" : TypeList(args);
+    if (distinct && !star) shown = "(DISTINCT " + shown.substr(1);
+    return Error(fmt::format("function {} does not accept {}; expected {}", n,
+                             shown, expected));
+  };
+  ResolvedAggregate r;
+  r.function = n;
+  if (n == "COUNT") {
+    if (star) {
+      if (distinct || !args.empty()) return reject("(*) or (any)");
+      r.result = kBigint;
+      r.state = "count";
+      return r;
+    }
+    if (args.size() != 1) return reject("(*) or (any)");
+    r.result = kBigint;
+    r.arg_types = args;
+    if (distinct) {
+      r.function = "COUNT_DISTINCT";
+      r.retractable_cheaply = false;
+      r.state = "distinct value set";
+    } else {
+      r.state = "count";
+    }
+    return r;
+  }
+  if (star) return reject(n == "MIN" || n == "MAX" ? "(any comparable type)"
+                                                   : "(numeric)");
+  if (n == "MIN" || n == "MAX") {
+    if (args.size() != 1 || !IsComparableType(args[0])) {
+      return reject("(any comparable type)");
+    }
+    r.result = args[0];
+    r.arg_types = args;
+    r.retractable_cheaply = false;
+    r.state = "value multiset";
+    return r;
+  }
+  // SUM, AVG
+  if (args.size() != 1 || !NumOrNull(args[0])) return reject("(numeric)");
+  LogicalType t = args[0].IsNull() ? kBigint : args[0];
+  bool sum = n == "SUM";
+  switch (t.id()) {
+    case TypeId::kInt:
+    case TypeId::kBigint:
+      r.arg_types = {kBigint};
+      r.result = sum ? kBigint : LogicalType::DecimalOrDie(38, 6);
+      break;
+    case TypeId::kDecimal:
+      r.arg_types = {t};
+      r.result = LogicalType::DecimalOrDie(
+          38, sum ? t.scale() : std::max(t.scale(), 6));
+      break;
+    default:
+      r.arg_types = {kDouble};
+      r.result = kDouble;
+      break;
+  }
+  if (distinct) {
+    r.function = n + "_DISTINCT";
+    r.retractable_cheaply = false;
+    r.state = "distinct value set";
+  } else {
+    r.state = "sum+count";
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// The constant interpreter.
+
+namespace {
+
+absl::StatusOr<Value> Eval(const BoundExpr& e);
+
+absl::StatusOr<types::Tribool> EvalCondition(const BoundExpr& e) {
+  WEIR_ASSIGN_OR_RETURN(Value v, Eval(e));
+  if (!v.is_null() && v.type().id() != TypeId::kBoolean) {
+    return Error("condition is not BOOLEAN: " + e.ToString());
+  }
+  return v.AsTribool();
+}
+
+absl::StatusOr<Value> EvalCall(const BoundExpr& e) {
+  const ScalarDef* def = FindScalar(e.function);
+  if (def == nullptr) {
+    return Error(fmt::format("unknown function '{}'", e.function));
+  }
+  if (!def->deterministic) {
+    return absl::FailedPreconditionError(fmt::format(
+        "not a constant: {} is not deterministic", def->name));
+  }
+  // Lazily evaluated forms: the argument not needed is never evaluated, so
+  // FALSE AND (1 / 0 = 1) is FALSE.
+  if ((def->name == "AND" || def->name == "OR") && e.args.size() == 2) {
+    bool is_and = def->name == "AND";
+    types::Tribool decisive = is_and ? types::Tribool::kFalse
+                                     : types::Tribool::kTrue;
+    WEIR_ASSIGN_OR_RETURN(auto left, EvalCondition(*e.args[0]));
+    if (left == decisive) return FromTribool(left);
+    WEIR_ASSIGN_OR_RETURN(auto right, EvalCondition(*e.args[1]));
+    return FromTribool(is_and ? types::And(left, right)
+                              : types::Or(left, right));
+  }
+  if (def->name == "IF" && e.args.size() == 3) {
+    WEIR_ASSIGN_OR_RETURN(auto c, EvalCondition(*e.args[0]));
+    WEIR_ASSIGN_OR_RETURN(
+        Value v, Eval(*e.args[c == types::Tribool::kTrue ? 1 : 2]));
+    return ValueInType(v, e.type);
+  }
+  if (def->name == "COALESCE") {
+    for (const auto& a : e.args) {
+      WEIR_ASSIGN_OR_RETURN(Value v, Eval(*a));
+      if (!v.is_null()) return ValueInType(v, e.type);
+    }
+    return Value::Null(e.type);
+  }
+  Args args;
+  args.reserve(e.args.size());
+  bool any_null = false;
+  for (const auto& a : e.args) {
+    WEIR_ASSIGN_OR_RETURN(Value v, Eval(*a));
+    any_null = any_null || v.is_null();
+    args.push_back(std::move(v));
+  }
+  if (def->null_if_any_null && any_null) return Value::Null(e.type);
+  WEIR_ASSIGN_OR_RETURN(Value r, def->eval(args, e.type));
+  if (r.is_null() && !(r.type() == e.type)) return Value::Null(e.type);
+  return ValueInType(r, e.type);
+}
+
+absl::StatusOr<Value> Eval(const BoundExpr& e) {
+  switch (e.kind) {
+    case BoundExprKind::kColumn:
+      return absl::FailedPreconditionError(fmt::format(
+          "not a constant: the expression references column {}",
+          e.ToString()));
+    case BoundExprKind::kLiteral:
+      return e.value;
+    case BoundExprKind::kCast: {
+      WEIR_ASSIGN_OR_RETURN(Value v, Eval(*e.args[0]));
+      auto r = types::CastValue(v, e.type);
+      if (!r.ok() && e.try_cast) return Value::Null(e.type);
+      return r;
+    }
+    case BoundExprKind::kCase: {
+      size_t i = 0;
+      for (; i + 1 < e.args.size(); i += 2) {
+        WEIR_ASSIGN_OR_RETURN(auto c, EvalCondition(*e.args[i]));
+        if (c == types::Tribool::kTrue) {
+          WEIR_ASSIGN_OR_RETURN(Value v, Eval(*e.args[i + 1]));
+          return ValueInType(v, e.type);
+        }
+      }
+      if (i < e.args.size()) {
+        WEIR_ASSIGN_OR_RETURN(Value v, Eval(*e.args[i]));
+        return ValueInType(v, e.type);
+      }
+      return Value::Null(e.type);
+    }
+    case BoundExprKind::kCall:
+      return EvalCall(e);
+  }
+  return Error("unknown expression kind");
+}
+
+}  // namespace
+
+absl::StatusOr<types::Value> EvaluateConstant(const BoundExpr& e) {
+  return Eval(e);
+}
+
+std::vector<FunctionDoc> ListFunctions() {
+  std::vector<FunctionDoc> out;
+  for (const ScalarDef& def : GetRegistry().defs) {
+    out.push_back({def.name, def.signature, def.description});
+    for (const auto& s : def.synonyms) {
+      out.push_back({s, def.signature, "Same as " + def.name + "."});
+    }
+  }
+  for (const auto& a : kAggregateDocs) {
+    out.push_back({a.name, a.signature, a.description});
+  }
+  for (const auto& w : kWindowDocs) {
+    out.push_back({w.name, w.signature, w.description});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FunctionDoc& a, const FunctionDoc& b) {
+                     return a.name < b.name;
+                   });
+  return out;
+}
+
+}  // namespace weir::expr

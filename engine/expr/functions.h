@@ -76,3 +76,13 @@ struct FunctionDoc {
 std::vector<FunctionDoc> ListFunctions();
 
 }  // namespace weir::expr
+
+namespace weir::expr {
+
+/// False for functions whose result changes between calls with the same
+/// arguments (NOW, CURRENT_TIMESTAMP, CURRENT_DATE): constant folding must
+/// leave them alone, and EvaluateConstant refuses them with
+/// FailedPrecondition. Unknown names count as deterministic.
+bool IsDeterministic(std::string_view name);
+
+}  // namespace weir::expr

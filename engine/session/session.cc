@@ -1,1 +1,396 @@
-// placeholder
+#include "engine/session/session.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "connectors/mysql/schema_reader.h"
+#include "engine/base/sql_error.h"
+#include "engine/base/status.h"
+#include "engine/base/suggest.h"
+#include "engine/expr/functions.h"
+#include "engine/sql/binder.h"
+#include "engine/sql/explain.h"
+#include "engine/sql/optimizer.h"
+#include "engine/sql/parser.h"
+#include "fmt/format.h"
+
+namespace weir {
+namespace {
+
+using sql::BoundKind;
+using sql::BoundStatement;
+using sql::PlanKind;
+using sql::PlanPtr;
+using types::Value;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+// ------------------------------------------------------------ SET checks
+
+bool IsDuration(std::string_view v) {
+  size_t i = 0;
+  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+  if (i == 0) return false;
+  std::string_view unit = v.substr(i);
+  return unit == "ms" || unit == "s" || unit == "min" || unit == "h";
+}
+
+bool IsPositiveInt(std::string_view v, int64_t max) {
+  if (v.empty() || v.size() > 9) return false;
+  for (char c : v) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  int64_t n = std::stoll(std::string(v));
+  return n >= 1 && n <= max;
+}
+
+/// Checks a SET key and value. Known keys are validated; `properties.*`
+/// keys pass through to the Kafka client.
+absl::Status CheckSetting(const std::string& key, const std::string& value) {
+  struct Known {
+    const char* key;
+    const char* expects;
+    bool (*ok)(const std::string&);
+  };
+  static const Known kKnown[] = {
+      {"bootstrap.servers", "a host:port list",
+       [](const std::string& v) { return v.find(':') != std::string::npos; }},
+      {"parallelism", "an integer from 1 to 1024",
+       [](const std::string& v) { return IsPositiveInt(v, 1024); }},
+      {"scan.startup.mode", "'earliest-offset' or 'latest-offset'",
+       [](const std::string& v) { return v == "earliest-offset" || v == "latest-offset"; }},
+      {"checkpoint.interval", "a duration like '10s' or '500ms'",
+       [](const std::string& v) { return IsDuration(v); }},
+      {"batch.timeout", "a duration like '10ms'",
+       [](const std::string& v) { return IsDuration(v); }},
+      {"batch.max-rows", "an integer from 1 to 65536",
+       [](const std::string& v) { return IsPositiveInt(v, 65536); }},
+      {"state.dir", "a directory path", [](const std::string& v) { return !v.empty(); }},
+      {"topic.partitions", "an integer from 1 to 10000",
+       [](const std::string& v) { return IsPositiveInt(v, 10000); }},
+  };
+  if (key.rfind("properties.", 0) == 0 && key.size() > 11) return absl::OkStatus();
+  std::vector<std::string> names;
+  for (const auto& k : kKnown) {
+    names.push_back(k.key);
+    if (key != k.key) continue;
+    if (!k.ok(value)) {
+      return absl::InvalidArgumentError(
+          fmt::format("setting '{}' expects {}, got '{}'", key, k.expects, value));
+    }
+    return absl::OkStatus();
+  }
+  names.push_back("properties.<kafka client setting>");
+  return absl::InvalidArgumentError(
+      fmt::format("unknown setting '{}'{}; known settings: {}", key, DidYouMean(key, names),
+                  Join(names, ", ")));
+}
+
+// ------------------------------------------------- constant pull queries
+
+using Rows = std::vector<std::vector<Value>>;
+
+/// Evaluates a plan made only of constants (SELECT without FROM, VALUES) at
+/// once, so `SELECT 1 + 1` answers in the shell before any runtime exists.
+absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n) {
+  switch (n.kind) {
+    case PlanKind::kValues: {
+      Rows rows;
+      for (const auto& r : static_cast<const sql::ValuesNode&>(n).rows) {
+        std::vector<Value> row;
+        for (const auto& e : r) {
+          WEIR_ASSIGN_OR_RETURN(Value v, expr::EvaluateConstant(*e));
+          row.push_back(std::move(v));
+        }
+        rows.push_back(std::move(row));
+      }
+      return rows;
+    }
+    case PlanKind::kProject:
+    case PlanKind::kFilter: {
+      WEIR_ASSIGN_OR_RETURN(Rows input, EvaluateConstantPlan(*n.inputs[0]));
+      Rows out;
+      for (const auto& row : input) {
+        std::vector<expr::BoundExprPtr> cols;
+        for (const Value& v : row) cols.push_back(expr::MakeLiteral(v));
+        if (n.kind == PlanKind::kFilter) {
+          auto pred = expr::RemapColumns(static_cast<const sql::FilterNode&>(n).predicate, cols);
+          WEIR_ASSIGN_OR_RETURN(Value keep, expr::EvaluateConstant(*pred));
+          if (keep.AsTribool() == types::Tribool::kTrue) out.push_back(row);
+          continue;
+        }
+        std::vector<Value> projected;
+        for (const auto& e : static_cast<const sql::ProjectNode&>(n).exprs) {
+          WEIR_ASSIGN_OR_RETURN(Value v, expr::EvaluateConstant(*expr::RemapColumns(e, cols)));
+          projected.push_back(std::move(v));
+        }
+        out.push_back(std::move(projected));
+      }
+      return out;
+    }
+    case PlanKind::kLimit: {
+      WEIR_ASSIGN_OR_RETURN(Rows input, EvaluateConstantPlan(*n.inputs[0]));
+      size_t limit = static_cast<size_t>(static_cast<const sql::LimitNode&>(n).limit);
+      if (input.size() > limit) input.resize(limit);
+      return input;
+    }
+    case PlanKind::kUnion: {
+      Rows out;
+      for (const auto& in : n.inputs) {
+        WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*in));
+        out.insert(out.end(), rows.begin(), rows.end());
+      }
+      if (!static_cast<const sql::UnionNode&>(n).all) {
+        Rows unique;
+        for (auto& r : out) {
+          if (std::find(unique.begin(), unique.end(), r) == unique.end()) unique.push_back(r);
+        }
+        out = std::move(unique);
+      }
+      return out;
+    }
+    case PlanKind::kOutput:
+      return EvaluateConstantPlan(*n.inputs[0]);
+    default:
+      return absl::UnimplementedError(
+          fmt::format("{} over constants is not evaluated yet", sql::PlanKindName(n.kind)));
+  }
+}
+
+std::string KindWord(catalog::EntryKind kind) {
+  return Lower(catalog::EntryKindName(kind));
+}
+
+std::string KeyNames(const catalog::Entry& e) {
+  std::vector<std::string> names;
+  for (int k : e.key) names.push_back(e.schema.field(k).name);
+  return Join(names, ", ");
+}
+
+/// Reads the columns of a mysql-cdc table from MySQL itself.
+absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(const catalog::Entry& entry) {
+  auto options = connectors::mysql::ConnectionOptions::FromOptions(entry.options);
+  std::string table = entry.Option("table").value_or(entry.name);
+  WEIR_ASSIGN_OR_RETURN(connectors::mysql::TableSchema t,
+                        connectors::mysql::ReadTableSchema(options, table));
+  return sql::ExternalSchema{std::move(t.schema), std::move(t.primary_key)};
+}
+
+constexpr char kNoRuntime[] =
+    "running queries arrives with the streaming runtime; this build parses, checks and "
+    "EXPLAINs them (try EXPLAIN before the statement)";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Session>> Session::Create() {
+  std::unique_ptr<Session> s(new Session());
+  s->catalog_ = catalog::NewInMemoryCatalog();
+  return s;
+}
+
+Session::~Session() = default;
+
+absl::Status Session::ExecuteScript(
+    std::string_view sql, const std::function<void(const StatementResult&)>& on_result) {
+  absl::StatusOr<std::vector<sql::ast::StatementPtr>> parsed = sql::ParseScript(sql);
+  if (!parsed.ok()) {
+    return absl::Status(parsed.status().code(), FormatError(parsed.status(), sql));
+  }
+  for (const auto& stmt : *parsed) {
+    absl::StatusOr<StatementResult> r = Execute(*stmt, sql);
+    if (!r.ok()) {
+      absl::Status status = r.status();
+      // Errors without a position point at the whole statement.
+      if (!ErrorSpan(status)) {
+        status = SqlError(status.code(), stmt->span, std::string(status.message()));
+      }
+      return absl::Status(status.code(), FormatError(status, sql));
+    }
+    r->statement_text = std::string(sql.substr(stmt->span.offset, stmt->span.length));
+    on_result(*r);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt,
+                                                 std::string_view source) {
+  sql::Binder binder(*catalog_, settings_, ReadMySqlSchema);
+  WEIR_ASSIGN_OR_RETURN(BoundStatement bound, binder.Bind(stmt, source));
+  StatementResult result;
+  switch (bound.kind) {
+    case BoundKind::kExplain: {
+      BoundStatement& inner = *bound.inner;
+      if (inner.plan) inner.plan = sql::Optimize(inner.plan);
+      result.text = sql::ExplainStatement(inner);
+      return result;
+    }
+    case BoundKind::kQuery: {
+      if (!bound.constant_query) return absl::UnimplementedError(kNoRuntime);
+      PlanPtr plan = sql::Optimize(bound.plan);
+      WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*plan));
+      for (const auto& f : plan->schema.fields()) result.columns.push_back(f.name);
+      for (const auto& row : rows) {
+        std::vector<std::string> cells;
+        for (const Value& v : row) cells.push_back(v.ToString());
+        result.rows.push_back(std::move(cells));
+      }
+      return result;
+    }
+    case BoundKind::kInsert:
+      return absl::UnimplementedError(
+          "INSERT writes to Kafka, which arrives with the Kafka connector; "
+          "EXPLAIN INSERT shows its plan");
+    case BoundKind::kCreateSource:
+    case BoundKind::kCreateView:
+    case BoundKind::kCreateSink: {
+      std::string name = bound.entry.name;
+      catalog::EntryKind kind = bound.entry.kind;
+      bool existed = catalog_->Find(name) != nullptr;
+      WEIR_RETURN_IF_ERROR(catalog_->Create(std::move(bound.entry), bound.if_not_exists,
+                                            bound.or_replace));
+      if (existed && bound.if_not_exists) {
+        result.message = fmt::format("{} '{}' already exists; nothing changed.",
+                                     catalog::EntryKindName(kind), name);
+      } else {
+        result.message = fmt::format("Created {} '{}'.", KindWord(kind), name);
+      }
+      return result;
+    }
+    case BoundKind::kDrop: {
+      if (bound.if_exists && catalog_->Find(bound.name) == nullptr) {
+        result.message = fmt::format("{} '{}' does not exist; nothing dropped.",
+                                     catalog::EntryKindName(bound.object_kind), bound.name);
+        return result;
+      }
+      WEIR_RETURN_IF_ERROR(catalog_->Drop(bound.name, bound.object_kind, bound.if_exists));
+      result.message = fmt::format("Dropped {} '{}'.", KindWord(bound.object_kind), bound.name);
+      return result;
+    }
+    case BoundKind::kShow: {
+      using sql::ast::ShowKind;
+      switch (bound.show) {
+        case ShowKind::kStreams:
+          result.columns = {"name", "connector", "columns", "watermark"};
+          for (const auto* e : catalog_->List(catalog::EntryKind::kStream)) {
+            std::string wm = e->watermark ? e->schema.field(e->watermark->column).name + " AS " +
+                                                e->watermark->expr_text
+                                          : "";
+            result.rows.push_back({e->name, e->connector, std::to_string(e->schema.size()), wm});
+          }
+          break;
+        case ShowKind::kTables:
+          result.columns = {"name", "connector", "primary key", "columns"};
+          for (const auto* e : catalog_->List(catalog::EntryKind::kTable)) {
+            result.rows.push_back({e->name, e->connector, KeyNames(*e),
+                                   e->schema_deferred ? "(from MySQL)"
+                                                      : std::to_string(e->schema.size())});
+          }
+          break;
+        case ShowKind::kViews:
+          result.columns = {"name", "key", "output", "reads"};
+          for (const auto* e : catalog_->List(catalog::EntryKind::kView)) {
+            result.rows.push_back({e->name, KeyNames(*e),
+                                   e->append_only ? "append-only" : "changelog",
+                                   Join(e->depends_on, ", ")});
+          }
+          break;
+        case ShowKind::kSinks:
+          result.columns = {"name", "connector", "reads"};
+          for (const auto* e : catalog_->List(catalog::EntryKind::kSink)) {
+            result.rows.push_back({e->name, e->connector, Join(e->depends_on, ", ")});
+          }
+          break;
+        case ShowKind::kQueries:
+          result.columns = {"id", "state", "writes to", "sql"};
+          for (const auto& q : catalog_->ListQueries()) {
+            result.rows.push_back({q.id, q.state, q.sink, q.sql});
+          }
+          break;
+        case ShowKind::kFunctions:
+          result.columns = {"name", "signature", "description"};
+          for (const auto& f : expr::ListFunctions()) {
+            result.rows.push_back({f.name, f.signature, f.description});
+          }
+          break;
+        case ShowKind::kProperties:
+          result.columns = {"key", "value"};
+          for (const auto& [k, v] : settings_) result.rows.push_back({k, v});
+          break;
+      }
+      return result;
+    }
+    case BoundKind::kDescribe: {
+      const catalog::Entry* e = catalog_->Find(bound.name);
+      result.columns = {"column", "type", "nullable", "key", "extra"};
+      for (size_t i = 0; i < e->schema.size(); ++i) {
+        const types::Field& f = e->schema.field(i);
+        bool key = std::find(e->key.begin(), e->key.end(), static_cast<int>(i)) != e->key.end();
+        std::string extra;
+        if (e->watermark && e->watermark->column == static_cast<int>(i)) {
+          extra = "watermark " + e->watermark->expr_text;
+        }
+        result.rows.push_back({f.name, f.type.ToString(), f.nullable ? "YES" : "NO",
+                               key ? "PRI" : "", extra});
+      }
+      std::vector<std::string> lines;
+      lines.push_back(fmt::format("{} '{}'{}{}", catalog::EntryKindName(e->kind), e->name,
+                                  e->connector.empty() ? "" : " over " + e->connector,
+                                  e->append_only ? ", append-only" : ", changelog"));
+      if (e->schema_deferred) lines.push_back("columns: read from MySQL when first opened");
+      if (bound.extended) {
+        for (const auto& [k, v] : e->options) {
+          bool secret = k.find("password") != std::string::npos;
+          lines.push_back(fmt::format("option {} = '{}'", k, secret ? "***" : v));
+        }
+        if (!e->query_text.empty()) lines.push_back("query: " + e->query_text);
+        std::vector<std::string> deps = catalog_->Dependents(e->name);
+        if (!deps.empty()) lines.push_back("read by: " + Join(deps, ", "));
+      }
+      result.text = Join(lines, "\n");
+      return result;
+    }
+    case BoundKind::kSet: {
+      WEIR_RETURN_IF_ERROR(CheckSetting(bound.name, bound.value));
+      settings_[bound.name] = bound.value;
+      result.message = fmt::format("Set '{}' to '{}'.", bound.name, bound.value);
+      return result;
+    }
+    case BoundKind::kReset: {
+      if (bound.all) {
+        settings_.clear();
+        result.message = "Reset all settings.";
+      } else {
+        settings_.erase(bound.name);
+        result.message = fmt::format("Reset '{}'.", bound.name);
+      }
+      return result;
+    }
+    case BoundKind::kTerminate: {
+      if (bound.all) {
+        size_t n = 0;
+        for (const auto& q : catalog_->ListQueries()) {
+          WEIR_RETURN_IF_ERROR(catalog_->RemoveQuery(q.id));
+          ++n;
+        }
+        result.message = fmt::format("Terminated {} {}.", n, n == 1 ? "query" : "queries");
+        return result;
+      }
+      WEIR_RETURN_IF_ERROR(catalog_->RemoveQuery(bound.name));
+      result.message = fmt::format("Terminated query '{}'.", bound.name);
+      return result;
+    }
+  }
+  return absl::InternalError("unhandled statement kind");
+}
+
+}  // namespace weir

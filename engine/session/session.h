@@ -16,6 +16,10 @@
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
 
+namespace weir::sql::ast {
+struct Statement;
+}  // namespace weir::sql::ast
+
 namespace weir {
 
 /// What one statement produced: a message ("Created stream 'bids'."), a
@@ -51,7 +55,8 @@ class Session {
 
  private:
   Session() = default;
-  absl::StatusOr<StatementResult> Execute(const struct ExecuteContext& ctx);
+  absl::StatusOr<StatementResult> Execute(const sql::ast::Statement& stmt,
+                                          std::string_view source);
 
   std::unique_ptr<catalog::Catalog> catalog_;
   std::map<std::string, std::string> settings_;

@@ -1,1 +1,42 @@
-// placeholder
+#include "engine/sql/logical_plan.h"
+
+namespace weir::sql {
+
+const char* PlanKindName(PlanKind kind) {
+  switch (kind) {
+    case PlanKind::kScan: return "Scan";
+    case PlanKind::kValues: return "Values";
+    case PlanKind::kFilter: return "Filter";
+    case PlanKind::kProject: return "Project";
+    case PlanKind::kWindow: return "Window";
+    case PlanKind::kAggregate: return "Aggregate";
+    case PlanKind::kJoin: return "Join";
+    case PlanKind::kRank: return "Rank";
+    case PlanKind::kSort: return "Sort";
+    case PlanKind::kLimit: return "Limit";
+    case PlanKind::kUnion: return "Union";
+    case PlanKind::kOutput: return "Output";
+  }
+  return "?";
+}
+
+void ForEachNode(const PlanPtr& root,
+                 const std::function<void(const PlanNode&)>& fn) {
+  // Iterative post-order walk: plans are shallow, but a long UNION chain
+  // should not recurse once per input.
+  std::vector<std::pair<const PlanNode*, size_t>> stack;
+  stack.push_back({root.get(), 0});
+  while (!stack.empty()) {
+    auto& [node, next] = stack.back();
+    if (next < node->inputs.size()) {
+      const PlanNode* child = node->inputs[next].get();
+      ++next;
+      stack.push_back({child, 0});
+      continue;
+    }
+    fn(*node);
+    stack.pop_back();
+  }
+}
+
+}  // namespace weir::sql

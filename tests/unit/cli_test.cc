@@ -1,3 +1,311 @@
 #define BOOST_TEST_MODULE cli_test
+#include <stdlib.h>
+#include <sys/wait.h>
+
 #include <boost/test/unit_test.hpp>
-BOOST_AUTO_TEST_CASE(placeholder) { BOOST_TEST(true); }
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/statement_scanner.h"
+#include "cli/table_printer.h"
+
+namespace weir::cli {
+namespace {
+
+// ---------------------------------------------------------------------------
+// The weir binary, run as a user would.
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string ShellQuote(const std::string& arg) {
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+// Runs weir with `args`; `piped_stdin`, when given, is fed through a pipe,
+// otherwise stdin is /dev/null.
+RunResult RunWeir(const std::vector<std::string>& args,
+                  const std::string* piped_stdin = nullptr) {
+  char dir_template[] = "/tmp/weir_cli_test_XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  BOOST_REQUIRE(dir != nullptr);
+  const std::string d(dir);
+  std::string command;
+  if (piped_stdin != nullptr) {
+    std::ofstream(d + "/in", std::ios::binary) << *piped_stdin;
+    command = "cat " + ShellQuote(d + "/in") + " | ";
+  }
+  command += ShellQuote(WEIR_BINARY);
+  for (const std::string& arg : args) command += " " + ShellQuote(arg);
+  if (piped_stdin == nullptr) command += " < /dev/null";
+  command += " > " + ShellQuote(d + "/out") + " 2> " + ShellQuote(d + "/err");
+  const int status = std::system(command.c_str());
+  RunResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = Slurp(d + "/out");
+  result.err = Slurp(d + "/err");
+  std::system(("rm -rf " + ShellQuote(d)).c_str());
+  BOOST_TEST_MESSAGE("weir exit " << result.exit_code << "\nstdout:\n"
+                                  << result.out << "\nstderr:\n"
+                                  << result.err);
+  return result;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+BOOST_AUTO_TEST_SUITE(binary)
+
+BOOST_AUTO_TEST_CASE(help_lists_the_options) {
+  RunResult r = RunWeir({"--help"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(Contains(r.out, "Usage: weir"));
+  BOOST_TEST(Contains(r.out, "-e,--execute"));
+  BOOST_TEST(Contains(r.out, "-f,--file"));
+  BOOST_TEST(Contains(r.out, "--version"));
+  BOOST_TEST(Contains(r.out, "interactive shell"));
+}
+
+BOOST_AUTO_TEST_CASE(version) {
+  RunResult r = RunWeir({"--version"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out.rfind("weir ", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_argument_is_a_usage_error) {
+  RunResult r = RunWeir({"--no-such-flag"});
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(Contains(r.err, "--no-such-flag"));
+}
+
+BOOST_AUTO_TEST_CASE(empty_statement_list) {
+  RunResult r = RunWeir({"-e", ""});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.err == "");
+  r = RunWeir({"-e", "  -- nothing but a comment\n"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.err == "");
+}
+
+BOOST_AUTO_TEST_CASE(missing_file) {
+  RunResult r = RunWeir({"-f", "/nonexistent/weir_missing.sql"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(r.err ==
+             "Error: cannot read file '/nonexistent/weir_missing.sql': No "
+             "such file or directory\n");
+  // Files are read before anything runs.
+  r = RunWeir({"-e", "SHOW STREAMS;", "-f", "/nonexistent/weir_missing.sql"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(r.out == "");
+}
+
+BOOST_AUTO_TEST_CASE(syntax_error_exits_1_with_position) {
+  RunResult r = RunWeir({"-e", "SELEC 1;"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(r.err.rfind("Error: ", 0) == 0);
+  BOOST_TEST(Contains(r.err, "line 1:1"));
+  BOOST_TEST(Contains(r.err, "SELEC 1;"));
+}
+
+BOOST_AUTO_TEST_CASE(error_stops_the_run) {
+  RunResult r = RunWeir({"-e", "SELEC 1;", "-e", "SHOW STREAMS;"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(r.out == "");
+}
+
+BOOST_AUTO_TEST_CASE(show_streams) {
+  RunResult r = RunWeir({"-e", "SHOW STREAMS;"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.err == "");
+}
+
+BOOST_AUTO_TEST_CASE(stdin_pipe_runs_as_a_script) {
+  const std::string good = "SHOW STREAMS;\n";
+  RunResult r = RunWeir({}, &good);
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.err == "");
+  BOOST_TEST(!Contains(r.out, "weir> "));  // no prompts when not a terminal
+  const std::string bad = "SHOW STREAMS;\nSELEC 1;\n";
+  r = RunWeir({}, &bad);
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(Contains(r.err, "line 2:1"));
+  r = RunWeir({"-f", "-"}, &good);
+  BOOST_TEST(r.exit_code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(demo_script_runs) {
+  RunResult r = RunWeir(
+      {"--echo", "-f", std::string(WEIR_SOURCE_DIR) + "/scripts/demo.sql"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.err == "");
+  BOOST_TEST(Contains(r.out, "auction_stats"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------
+// The statement-completeness scanner the shell uses.
+
+BOOST_AUTO_TEST_SUITE(scanner)
+
+BOOST_AUTO_TEST_CASE(complete_statements) {
+  BOOST_TEST(ScanSql("SELECT 1;").complete);
+  BOOST_TEST(ScanSql("SELECT 1;  \n").complete);
+  BOOST_TEST(ScanSql("SELECT 1; -- trailing comment").complete);
+  BOOST_TEST(ScanSql("SELECT 1; /* c */").complete);
+  BOOST_TEST(ScanSql("SELECT\n  1\n;").complete);
+  BOOST_TEST(ScanSql("SHOW STREAMS; SHOW TABLES;").complete);
+}
+
+BOOST_AUTO_TEST_CASE(incomplete_statements) {
+  BOOST_TEST(!ScanSql("SELECT 1").complete);
+  BOOST_TEST(!ScanSql("SELECT 1; SELECT 2").complete);
+  BOOST_TEST(!ScanSql("SELECT 1 -- ;").complete);
+  BOOST_TEST(!ScanSql("").complete);
+  BOOST_TEST(ScanSql(";").complete);  // an empty statement
+}
+
+BOOST_AUTO_TEST_CASE(strings_hide_semicolons) {
+  ScanResult r = ScanSql("SELECT 'a;");
+  BOOST_TEST(!r.complete);
+  BOOST_TEST((r.open == OpenConstruct::kSingleQuote));
+  BOOST_TEST(ScanSql("SELECT 'a;';").complete);
+  // '' is an escaped quote.
+  BOOST_TEST(!ScanSql("SELECT 'it''s;").complete);
+  BOOST_TEST(ScanSql("SELECT 'it''s';").complete);
+  // \' is an escaped quote too.
+  BOOST_TEST(!ScanSql("SELECT 'a\\';").complete);
+  BOOST_TEST(ScanSql("SELECT 'a\\'';").complete);
+  BOOST_TEST(ScanSql("SELECT 'a\\\\';").complete);
+  // Comment markers inside strings are text.
+  BOOST_TEST(ScanSql("SELECT '--';").complete);
+  BOOST_TEST(ScanSql("SELECT '/*';").complete);
+}
+
+BOOST_AUTO_TEST_CASE(quoted_identifiers_hide_semicolons) {
+  ScanResult r = ScanSql("SELECT \"a;b");
+  BOOST_TEST((r.open == OpenConstruct::kDoubleQuote));
+  BOOST_TEST(ScanSql("SELECT \"a;\"\"b\";").complete);
+  r = ScanSql("SELECT `a;");
+  BOOST_TEST((r.open == OpenConstruct::kBacktick));
+  BOOST_TEST(ScanSql("SELECT `a;``b`;").complete);
+  // A backslash does not escape inside identifiers.
+  BOOST_TEST(ScanSql("SELECT \"a\\\";").complete);
+}
+
+BOOST_AUTO_TEST_CASE(comments_hide_semicolons) {
+  ScanResult r = ScanSql("SELECT 1 /* ;");
+  BOOST_TEST(!r.complete);
+  BOOST_TEST((r.open == OpenConstruct::kBlockComment));
+  BOOST_TEST(ScanSql("SELECT 1 /* ; */ ;").complete);
+  BOOST_TEST(!ScanSql("SELECT 1 -- ;\n").complete);
+  BOOST_TEST(ScanSql("SELECT 1 -- ;\n;").complete);
+  // Only comments: no content.
+  r = ScanSql("-- hello\n/* there */\n");
+  BOOST_TEST(!r.has_content);
+  BOOST_TEST((r.open == OpenConstruct::kNone));
+  BOOST_TEST(!ScanSql("/* unterminated").has_content);
+  BOOST_TEST(ScanSql("- 1;").complete);  // a lone '-' is not a comment
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------
+// Tables.
+
+BOOST_AUTO_TEST_SUITE(table_printer)
+
+BOOST_AUTO_TEST_CASE(display_width) {
+  BOOST_TEST(DisplayWidth("") == 0u);
+  BOOST_TEST(DisplayWidth("bids") == 4u);
+  BOOST_TEST(DisplayWidth("caf\xC3\xA9") == 4u);  // café
+  BOOST_TEST(DisplayWidth("e\xCC\x81") == 1u);    // e + combining acute
+  BOOST_TEST(DisplayWidth("\xE6\x97\xA5\xE6\x9C\xAC") == 4u);  // 日本
+  BOOST_TEST(DisplayWidth("\xF0\x9F\x98\x80") == 2u);          // 😀
+  BOOST_TEST(DisplayWidth("\xFF") == 1u);                      // invalid byte
+}
+
+BOOST_AUTO_TEST_CASE(truncate) {
+  BOOST_TEST(Truncate("abcdef", 6) == "abcdef");
+  BOOST_TEST(Truncate("abcdef", 4) == "abc\xE2\x80\xA6");
+  BOOST_TEST(Truncate("abcdef", 1) == "\xE2\x80\xA6");
+  BOOST_TEST(Truncate("abcdef", 0) == "");
+  // A wide character that does not fit is left out whole.
+  BOOST_TEST(Truncate("a\xE6\x97\xA5\xE6\x9C\xAC", 3) == "a\xE2\x80\xA6");
+}
+
+BOOST_AUTO_TEST_CASE(box) {
+  BOOST_TEST(FormatTable({"name", "connector"},
+                         {{"bids", "kafka"}, {"orders", "mysql-cdc"}}) ==
+             "+--------+-----------+\n"
+             "| name   | connector |\n"
+             "+--------+-----------+\n"
+             "| bids   | kafka     |\n"
+             "| orders | mysql-cdc |\n"
+             "+--------+-----------+\n");
+}
+
+BOOST_AUTO_TEST_CASE(empty_table_and_odd_cells) {
+  BOOST_TEST(FormatTable({"name"}, {}) ==
+             "+------+\n"
+             "| name |\n"
+             "+------+\n");
+  BOOST_TEST(FormatTable({"a", "b"}, {{"x\ny"}, {"\xE6\x97\xA5", "1\t2"}}) ==
+             "+------+------+\n"
+             "| a    | b    |\n"
+             "+------+------+\n"
+             "| x\\ny |      |\n"
+             "| \xE6\x97\xA5   | 1\\t2 |\n"
+             "+------+------+\n");
+}
+
+BOOST_AUTO_TEST_CASE(fits_the_width) {
+  const std::string long_text(40, 'x');
+  const std::string table =
+      FormatTable({"id", "payload"}, {{"1", long_text}}, 30);
+  std::istringstream lines(table);
+  std::string line;
+  while (std::getline(lines, line)) BOOST_TEST(DisplayWidth(line) == 30u);
+  BOOST_TEST(table ==
+             "+----+-----------------------+\n"
+             "| id | payload               |\n"
+             "+----+-----------------------+\n"
+             "| 1  | xxxxxxxxxxxxxxxxxxxx\xE2\x80\xA6 |\n"
+             "+----+-----------------------+\n");
+  // No limit: nothing is cut.
+  BOOST_TEST(Contains(FormatTable({"p"}, {{long_text}}, 0), long_text));
+}
+
+BOOST_AUTO_TEST_CASE(terminal_width_of_a_file_is_unlimited) {
+  std::FILE* file = std::tmpfile();
+  BOOST_REQUIRE(file != nullptr);
+  BOOST_TEST(TerminalWidth(fileno(file)) == 0u);
+  std::fclose(file);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace weir::cli

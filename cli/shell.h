@@ -1,0 +1,59 @@
+#pragma once
+
+// The two ways `weir` runs SQL through a Session: a script (from -e, -f or
+// a pipe) that stops at the first error, and the interactive shell that
+// reports errors and carries on.
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/session/session.h"
+
+namespace weir::cli {
+
+/// How results are written.
+struct PrintOptions {
+  /// Widest table line in columns; 0 for no limit (see TerminalWidth).
+  size_t max_width = 0;
+  /// Print each statement's text before its result (weir --echo).
+  bool echo = false;
+};
+
+/// Writes one result to `out`: its message line, its table (with a row
+/// count), its text verbatim, in that order; empty parts are skipped.
+/// Flushes `out`, so results and errors on stderr interleave in order.
+void PrintResult(const StatementResult& result, const PrintOptions& options,
+                 std::FILE* out);
+
+/// Runs `sql` (all of one script) on `session`, printing results to stdout.
+/// On the first error prints "Error: <label: ><rendered error>" to stderr and
+/// returns false; nothing after the failing statement runs. `label` names
+/// the script (a file name) and may be empty.
+bool RunScript(Session& session, std::string_view sql, std::string_view label,
+               const PrintOptions& options);
+
+/// Settings of the interactive shell.
+struct ShellOptions {
+  /// File for the line history; empty for none.
+  std::string history_path;
+  /// Names offered by tab completion besides SQL keywords (catalog
+  /// objects); called at each completion, so it sees new objects. May be
+  /// empty.
+  std::function<std::vector<std::string>()> completion_names;
+  PrintOptions print;
+};
+
+/// The interactive shell on the terminal: prompts "weir> " (and "  ...> "
+/// inside a statement), runs each statement once its ';' is typed, prints
+/// errors and carries on. Returns the process exit code (0) at Ctrl-D or
+/// `exit`/`quit`. Uses libedit's global state, so only one shell may run in
+/// a process; blocks on the terminal.
+int RunShell(Session& session, const ShellOptions& options);
+
+/// SQL keywords offered by completion, upper case.
+const std::vector<std::string>& SqlKeywords();
+
+}  // namespace weir::cli

@@ -1,0 +1,46 @@
+#pragma once
+
+// Draws result tables as ASCII boxes, MySQL style:
+//
+//   +------+-------+
+//   | name | kind  |
+//   +------+-------+
+//   | bids | kafka |
+//   +------+-------+
+//
+// Widths are measured in terminal columns (UTF-8 aware: combining marks take
+// none, East Asian wide characters and emoji take two). When the table is
+// wider than the limit, the widest columns are narrowed and long cells are
+// cut with '…'.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weir::cli {
+
+/// The number of terminal columns `text` (UTF-8) takes. Invalid bytes count
+/// as one column each.
+size_t DisplayWidth(std::string_view text);
+
+/// `text` cut to at most `width` columns, ending in '…' when it was cut.
+/// A `width` of 0 gives "".
+std::string Truncate(std::string_view text, size_t width);
+
+/// The table with `columns` as headers. `max_width` is the widest line
+/// allowed, in columns; 0 means no limit. Each column keeps at least
+/// min(3, its natural width) columns, so a very narrow limit may still be
+/// exceeded. Newlines and tabs in cells are shown as \n and \t, other
+/// control characters as '?'. Every line, the last included, ends in '\n'.
+std::string FormatTable(const std::vector<std::string>& columns,
+                        const std::vector<std::vector<std::string>>& rows,
+                        size_t max_width = 0);
+
+/// The width tables written to `fd` should fit. When `fd` is a terminal:
+/// $COLUMNS when set to a positive number, else the terminal's width
+/// (TIOCGWINSZ). Otherwise 0, no limit: output to a file or pipe is never
+/// cut.
+size_t TerminalWidth(int fd);
+
+}  // namespace weir::cli

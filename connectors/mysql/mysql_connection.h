@@ -1,0 +1,62 @@
+#pragma once
+
+// A connection to MySQL or MariaDB over MariaDB Connector/C. The only place
+// (with the rest of connectors/mysql) that includes the client library.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace weir::connectors::mysql {
+
+/// Where and how to connect; built from WITH (...) options.
+struct ConnectionOptions {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string user;
+  std::string password;
+  std::string database;
+  int connect_timeout_seconds = 10;
+
+  /// From catalog options (host, port, user, password, database,
+  /// connect.timeout); values were validated by the binder.
+  static ConnectionOptions FromOptions(
+      const std::vector<std::pair<std::string, std::string>>& options);
+
+  /// "weir@127.0.0.1:3306/shop", for messages (never the password).
+  std::string Describe() const;
+};
+
+/// One result row; a NULL cell is nullopt.
+using Row = std::vector<std::optional<std::string>>;
+
+/// An open client connection. Not thread-safe; closes on destruction.
+class Connection {
+ public:
+  /// Connects; Unavailable with the server's address and the client
+  /// library's message when it cannot.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const ConnectionOptions& options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Runs a statement and returns its rows (empty for statements without a
+  /// result set). Errors name the server and quote MySQL's message.
+  absl::StatusOr<std::vector<Row>> Query(std::string_view sql);
+
+  /// `text` quoted as a MySQL string literal, escaped for this connection.
+  std::string Quote(std::string_view text);
+
+ private:
+  Connection() = default;
+  struct Handle;
+  std::unique_ptr<Handle> handle_;
+  std::string server_;
+};
+
+}  // namespace weir::connectors::mysql

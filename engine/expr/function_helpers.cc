@@ -1,0 +1,442 @@
+#include "engine/expr/function_helpers.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <variant>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "engine/types/temporal_util.h"
+
+namespace weir::expr::internal {
+
+using types::internal::CivilDateTime;
+using types::internal::CivilFromMicros;
+using types::internal::FloorDiv;
+using types::internal::FloorMod;
+using types::internal::kMicrosPerDay;
+using types::internal::kMicrosPerHour;
+using types::internal::kMicrosPerMinute;
+using types::internal::kMicrosPerSecond;
+
+namespace {
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(c));
+  return out;
+}
+
+bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+}  // namespace
+
+int64_t Utf8Length(std::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) {
+    if (!IsContinuation(c)) ++n;
+  }
+  return n;
+}
+
+std::vector<std::string_view> Utf8Chars(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = i + 1;
+    while (j < s.size() && IsContinuation(static_cast<unsigned char>(s[j]))) {
+      ++j;
+    }
+    out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Substring(std::string_view s, int64_t start,
+                                      std::optional<int64_t> len) {
+  if (len && *len < 0) {
+    return absl::InvalidArgumentError("negative substring length not allowed");
+  }
+  auto chars = Utf8Chars(s);
+  int64_t n = static_cast<int64_t>(chars.size());
+  // Positions [start, end) in 1-based terms, clipped to [1, n + 1).
+  int64_t end = n + 1;
+  if (len && start <= n + 1 - *len) end = start + *len;  // no overflow
+  int64_t from = std::max<int64_t>(start, 1);
+  end = std::min<int64_t>(end, n + 1);
+  std::string out;
+  for (int64_t i = from; i < end; ++i) out += chars[i - 1];
+  return out;
+}
+
+absl::StatusOr<bool> Like(std::string_view text, std::string_view pattern,
+                          std::string_view escape) {
+  auto esc_chars = Utf8Chars(escape);
+  if (esc_chars.size() > 1) {
+    return absl::InvalidArgumentError(fmt::format(
+        "LIKE escape must be a single character, got '{}'", escape));
+  }
+  enum Kind { kLiteral, kOne, kAny };
+  struct Token {
+    Kind kind;
+    std::string_view ch;
+  };
+  std::vector<Token> tokens;
+  auto pchars = Utf8Chars(pattern);
+  for (size_t i = 0; i < pchars.size(); ++i) {
+    std::string_view c = pchars[i];
+    if (!esc_chars.empty() && c == esc_chars[0]) {
+      if (i + 1 == pchars.size()) {
+        return absl::InvalidArgumentError(fmt::format(
+            "LIKE pattern '{}' must not end with the escape character",
+            pattern));
+      }
+      tokens.push_back({kLiteral, pchars[++i]});
+    } else if (c == "%") {
+      tokens.push_back({kAny, c});
+    } else if (c == "_") {
+      tokens.push_back({kOne, c});
+    } else {
+      tokens.push_back({kLiteral, c});
+    }
+  }
+  auto tchars = Utf8Chars(text);
+  size_t t = 0, p = 0, star = std::string_view::npos, mark = 0;
+  while (t < tchars.size()) {
+    if (p < tokens.size() &&
+        (tokens[p].kind == kOne ||
+         (tokens[p].kind == kLiteral && tokens[p].ch == tchars[t]))) {
+      ++t;
+      ++p;
+    } else if (p < tokens.size() && tokens[p].kind == kAny) {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < tokens.size() && tokens[p].kind == kAny) ++p;
+  return p == tokens.size();
+}
+
+absl::StatusOr<std::unique_ptr<re2::RE2>> CompileRegex(std::string_view p) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  auto re = std::make_unique<re2::RE2>(re2::StringPiece(p.data(), p.size()),
+                                       options);
+  if (!re->ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("invalid regular expression '{}': {}", p, re->error()));
+  }
+  return re;
+}
+
+absl::StatusOr<int64_t> ExtractField(std::string_view field, int64_t micros) {
+  std::string f = Upper(field);
+  CivilDateTime c = CivilFromMicros(micros);
+  int64_t days = FloorDiv(micros, kMicrosPerDay);
+  if (f == "YEAR") return c.year;
+  if (f == "QUARTER") return (c.month - 1) / 3 + 1;
+  if (f == "MONTH") return c.month;
+  if (f == "WEEK") return types::internal::IsoWeek(days);
+  if (f == "DAY") return c.day;
+  if (f == "DOW") return types::internal::DayOfWeek(days);
+  if (f == "DOY") return types::internal::DayOfYear(c);
+  if (f == "HOUR") return c.hour;
+  if (f == "MINUTE") return c.minute;
+  if (f == "SECOND") return c.second;
+  if (f == "MILLISECOND") return c.micros / 1000;
+  if (f == "MICROSECOND") return c.micros;
+  if (f == "EPOCH") return FloorDiv(micros, kMicrosPerSecond);
+  return absl::InvalidArgumentError(
+      fmt::format("unknown EXTRACT field '{}'", field));
+}
+
+absl::StatusOr<int64_t> TruncateTimestamp(std::string_view unit,
+                                          int64_t micros) {
+  std::string u = Upper(unit);
+  auto floor_to = [&](int64_t step) { return micros - FloorMod(micros, step); };
+  CivilDateTime c = CivilFromMicros(micros);
+  auto at_date = [](int64_t y, int m, int d) {
+    return types::internal::DaysFromCivil(y, m, d) * kMicrosPerDay;
+  };
+  if (u == "YEAR") return at_date(c.year, 1, 1);
+  if (u == "QUARTER") return at_date(c.year, (c.month - 1) / 3 * 3 + 1, 1);
+  if (u == "MONTH") return at_date(c.year, c.month, 1);
+  if (u == "WEEK") {
+    int64_t days = FloorDiv(micros, kMicrosPerDay);
+    int monday_based = (types::internal::DayOfWeek(days) + 6) % 7;
+    return (days - monday_based) * kMicrosPerDay;
+  }
+  if (u == "DAY") return floor_to(kMicrosPerDay);
+  if (u == "HOUR") return floor_to(kMicrosPerHour);
+  if (u == "MINUTE") return floor_to(kMicrosPerMinute);
+  if (u == "SECOND") return floor_to(kMicrosPerSecond);
+  if (u == "MILLISECOND") return floor_to(1000);
+  return absl::InvalidArgumentError(
+      fmt::format("unknown DATE_TRUNC unit '{}'", unit));
+}
+
+namespace {
+
+constexpr const char* kMonthNames[] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+constexpr const char* kDayNames[] = {"Sunday",   "Monday", "Tuesday",
+                                     "Wednesday", "Thursday", "Friday",
+                                     "Saturday"};
+
+}  // namespace
+
+std::string DateFormat(int64_t micros, std::string_view format) {
+  CivilDateTime c = CivilFromMicros(micros);
+  int64_t days = FloorDiv(micros, kMicrosPerDay);
+  int hour12 = c.hour % 12 == 0 ? 12 : c.hour % 12;
+  std::string out;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%' || i + 1 == format.size()) {
+      out += format[i];
+      continue;
+    }
+    char spec = format[++i];
+    switch (spec) {
+      case 'Y': out += fmt::format("{:04d}", c.year); break;
+      case 'y': out += fmt::format("{:02d}", FloorMod(c.year, 100)); break;
+      case 'm': out += fmt::format("{:02d}", c.month); break;
+      case 'c': out += std::to_string(c.month); break;
+      case 'd': out += fmt::format("{:02d}", c.day); break;
+      case 'e': out += std::to_string(c.day); break;
+      case 'H': out += fmt::format("{:02d}", c.hour); break;
+      case 'k': out += std::to_string(c.hour); break;
+      case 'h':
+      case 'I': out += fmt::format("{:02d}", hour12); break;
+      case 'l': out += std::to_string(hour12); break;
+      case 'i': out += fmt::format("{:02d}", c.minute); break;
+      case 's':
+      case 'S': out += fmt::format("{:02d}", c.second); break;
+      case 'f': out += fmt::format("{:06d}", c.micros); break;
+      case 'p': out += c.hour < 12 ? "AM" : "PM"; break;
+      case 'b': out += std::string(kMonthNames[c.month - 1], 3); break;
+      case 'M': out += kMonthNames[c.month - 1]; break;
+      case 'a':
+        out += std::string(kDayNames[types::internal::DayOfWeek(days)], 3);
+        break;
+      case 'W': out += kDayNames[types::internal::DayOfWeek(days)]; break;
+      case 'j':
+        out += fmt::format("{:03d}", types::internal::DayOfYear(c));
+        break;
+      case 'T':
+        out += fmt::format("{:02d}:{:02d}:{:02d}", c.hour, c.minute, c.second);
+        break;
+      default: out += spec; break;  // includes %%
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> ParseWithFormat(std::string_view text,
+                                       std::string_view format) {
+  size_t t = 0;
+  auto digits = [&](int min, int max, int64_t* v) {
+    int n = 0;
+    *v = 0;
+    while (n < max && t < text.size() && text[t] >= '0' && text[t] <= '9') {
+      *v = *v * 10 + (text[t++] - '0');
+      ++n;
+    }
+    return n >= min;
+  };
+  auto name = [&](bool full, int64_t* month) {
+    for (int m = 0; m < 12; ++m) {
+      std::string_view n = kMonthNames[m];
+      if (!full) n = n.substr(0, 3);
+      if (text.size() - t >= n.size() &&
+          Upper(text.substr(t, n.size())) == Upper(n)) {
+        t += n.size();
+        *month = m + 1;
+        return true;
+      }
+    }
+    return false;
+  };
+  int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0,
+          micros = 0, doy = -1;
+  int pm = -1;  // -1: no %p, 0: AM, 1: PM
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%' || i + 1 == format.size()) {
+      if (t >= text.size() || text[t] != format[i]) return std::nullopt;
+      ++t;
+      continue;
+    }
+    char spec = format[++i];
+    bool ok = true;
+    int64_t v;
+    switch (spec) {
+      case 'Y': ok = digits(4, 4, &year); break;
+      case 'y':
+        ok = digits(2, 2, &v);
+        year = v < 70 ? 2000 + v : 1900 + v;
+        break;
+      case 'm': case 'c': ok = digits(1, 2, &month); break;
+      case 'd': case 'e': ok = digits(1, 2, &day); break;
+      case 'H': case 'k': ok = digits(1, 2, &hour); break;
+      case 'h': case 'I': case 'l':
+        ok = digits(1, 2, &hour) && hour >= 1 && hour <= 12;
+        if (pm < 0) pm = 0;
+        break;
+      case 'i': ok = digits(2, 2, &minute); break;
+      case 's': case 'S': ok = digits(2, 2, &second); break;
+      case 'f': {
+        size_t start = t;
+        ok = digits(1, 6, &micros);
+        for (size_t n = t - start; n < 6; ++n) micros *= 10;
+        break;
+      }
+      case 'p':
+        if (text.size() - t >= 2 && (Upper(text.substr(t, 2)) == "AM" ||
+                                     Upper(text.substr(t, 2)) == "PM")) {
+          pm = Upper(text.substr(t, 2)) == "PM" ? 1 : 0;
+          t += 2;
+        } else {
+          ok = false;
+        }
+        break;
+      case 'b': ok = name(false, &month); break;
+      case 'M': ok = name(true, &month); break;
+      case 'j': ok = digits(1, 3, &doy); break;
+      case 'T':
+        ok = digits(1, 2, &hour) && t < text.size() && text[t++] == ':' &&
+             digits(2, 2, &minute) && t < text.size() && text[t++] == ':' &&
+             digits(2, 2, &second);
+        break;
+      default:
+        ok = t < text.size() && text[t] == spec;
+        ++t;
+        break;
+    }
+    if (!ok) return std::nullopt;
+  }
+  if (t != text.size()) return std::nullopt;
+  if (pm >= 0) {
+    if (hour < 1 || hour > 12) return std::nullopt;
+    hour = hour % 12 + (pm == 1 ? 12 : 0);
+  }
+  if (year < 1 || year > 9999 || hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  int64_t days;
+  if (doy >= 0) {
+    int64_t len = types::internal::IsLeapYear(year) ? 366 : 365;
+    if (doy < 1 || doy > len) return std::nullopt;
+    days = types::internal::DaysFromCivil(year, 1, 1) + doy - 1;
+  } else {
+    if (month < 1 || month > 12 || day < 1 ||
+        day > types::internal::DaysInMonth(year, static_cast<int>(month))) {
+      return std::nullopt;
+    }
+    days = types::internal::DaysFromCivil(year, static_cast<int>(month),
+                                          static_cast<int>(day));
+  }
+  return days * kMicrosPerDay + hour * kMicrosPerHour +
+         minute * kMicrosPerMinute + second * kMicrosPerSecond + micros;
+}
+
+absl::StatusOr<JsonLookup> LookupJson(std::string_view json_text,
+                                      std::string_view path) {
+  using Step = std::variant<std::string, size_t>;
+  auto bad_path = [&] {
+    return absl::InvalidArgumentError(
+        fmt::format("invalid JSON path '{}'", path));
+  };
+  std::vector<Step> steps;
+  size_t i = 0;
+  while (i < path.size() && path[i] == ' ') ++i;
+  if (i == path.size() || path[i] != '$') return bad_path();
+  ++i;
+  auto read_quoted = [&](char q, std::string* out) {
+    ++i;  // opening quote
+    while (i < path.size() && path[i] != q) *out += path[i++];
+    if (i == path.size()) return false;
+    ++i;  // closing quote
+    return true;
+  };
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      ++i;
+      std::string key;
+      if (i < path.size() && path[i] == '"') {
+        if (!read_quoted('"', &key)) return bad_path();
+      } else {
+        while (i < path.size() && path[i] != '.' && path[i] != '[') {
+          key += path[i++];
+        }
+        if (key.empty()) return bad_path();
+      }
+      steps.emplace_back(std::move(key));
+    } else if (path[i] == '[') {
+      ++i;
+      if (i < path.size() && (path[i] == '\'' || path[i] == '"')) {
+        std::string key;
+        if (!read_quoted(path[i], &key)) return bad_path();
+        steps.emplace_back(std::move(key));
+      } else {
+        size_t start = i;
+        size_t index = 0;
+        while (i < path.size() && path[i] >= '0' && path[i] <= '9') {
+          index = index * 10 + static_cast<size_t>(path[i++] - '0');
+          if (index > (size_t{1} << 40)) return bad_path();
+        }
+        if (i == start) return bad_path();
+        steps.emplace_back(index);
+      }
+      if (i == path.size() || path[i] != ']') return bad_path();
+      ++i;
+    } else {
+      return bad_path();
+    }
+  }
+
+  JsonLookup result;
+  nlohmann::json doc = nlohmann::json::parse(json_text.begin(),
+                                             json_text.end(), nullptr, false);
+  if (doc.is_discarded()) {
+    result.found = JsonFound::kMalformed;
+    return result;
+  }
+  const nlohmann::json* node = &doc;
+  for (const Step& step : steps) {
+    if (const std::string* key = std::get_if<std::string>(&step)) {
+      if (!node->is_object()) return result;
+      auto it = node->find(*key);
+      if (it == node->end()) return result;
+      node = &*it;
+    } else {
+      size_t index = std::get<size_t>(step);
+      if (!node->is_array() || index >= node->size()) return result;
+      node = &(*node)[index];
+    }
+  }
+  if (node->is_null()) {
+    result.found = JsonFound::kNull;
+  } else if (node->is_string()) {
+    result.found = JsonFound::kScalar;
+    result.text = node->get<std::string>();
+  } else if (node->is_structured()) {
+    result.found = JsonFound::kContainer;
+    result.text = node->dump();
+  } else {
+    result.found = JsonFound::kScalar;
+    result.text = node->dump();
+  }
+  return result;
+}
+
+}  // namespace weir::expr::internal

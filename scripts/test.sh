@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# THE test command: installs dependencies, builds Weir with gcc
+# (RelWithDebInfo) into build/ and runs every test; then builds with clang,
+# AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/, runs the
+# tests again, and fuzzes the parser and binder for WEIR_FUZZ_SECONDS
+# (default 60). Any failure exits non-zero.
+#
+#   WEIR_SKIP_ASAN=1      skip the sanitizer build and the fuzzer (quick runs)
+#   WEIR_FUZZ_SECONDS=N   how long the fuzzer runs (0 skips it)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+jobs=$(nproc)
+fuzz_seconds=${WEIR_FUZZ_SECONDS:-60}
+started=$(date +%s)
+summary=()
+current_step="start"
+corpus=""
+
+step() {
+  current_step="$*"
+  printf '\n==> %s\n' "$*"
+}
+
+finish() {
+  local rc=$?
+  if [[ -n "$corpus" ]]; then rm -rf "$corpus"; fi
+  if ((rc != 0)); then
+    echo
+    echo "test.sh: FAILED at step '${current_step}' (exit ${rc})"
+  fi
+}
+trap finish EXIT
+
+step "dependencies"
+bash scripts/install-deps.sh
+
+step "build (gcc, RelWithDebInfo) into build/"
+cmake -S . -B build -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER=g++ \
+  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+cmake --build build -j"$jobs"
+
+step "tests (gcc)"
+ctest --test-dir build --output-on-failure -j"$jobs"
+summary+=("gcc: build and tests passed")
+
+if [[ "${WEIR_SKIP_ASAN:-0}" == "1" ]]; then
+  summary+=("sanitizers: skipped (WEIR_SKIP_ASAN=1)")
+else
+  step "build (clang, ASan+UBSan, fuzzers) into build-asan/"
+  cmake -S . -B build-asan -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    -DWEIR_SANITIZE=ON -DWEIR_FUZZ=ON
+  cmake --build build-asan -j"$jobs"
+
+  step "tests (clang, ASan+UBSan)"
+  export ASAN_OPTIONS=detect_leaks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+  summary+=("sanitizers: build and tests passed")
+
+  fuzzer=build-asan/tests/fuzz/parse_bind_fuzzer
+  if [[ -x "$fuzzer" && "$fuzz_seconds" -gt 0 ]]; then
+    step "fuzz parse+bind for ${fuzz_seconds}s"
+    corpus=$(mktemp -d)
+    shopt -s nullglob globstar
+    for test_file in tests/sql/**/*.test; do
+      cp "$test_file" "$corpus/$(echo "$test_file" | tr '/' '_')"
+    done
+    shopt -u nullglob globstar
+    (cd build-asan && "$root/$fuzzer" -max_total_time="$fuzz_seconds" \
+      -print_final_stats=1 "$corpus")
+    summary+=("fuzzer: ${fuzz_seconds}s without a crash")
+  else
+    summary+=("fuzzer: not built, skipped")
+  fi
+fi
+
+elapsed=$(($(date +%s) - started))
+echo
+for line in "${summary[@]}"; do echo "  $line"; done
+echo "test.sh: ALL PASSED in ${elapsed}s"
