@@ -86,10 +86,10 @@ settingValue
   | dottedName
   ;
 
-// Option and setting names: words joined by dots; reserved words are allowed
-// (`table = 'orders'`).
+// Option and setting names: words joined by dots or dashes; reserved words
+// are allowed (`table = 'orders'`, `rows-per-second = 10`, `server-id = 5`).
 dottedName
-  : anyWord (DOT anyWord)*
+  : anyWord ((DOT | MINUS) anyWord | MINUS INTEGER_VALUE)*
   ;
 
 anyWord

@@ -6,6 +6,7 @@
 #   scripts/mariadb.sh start DIR PORT   (idempotent: restarts a stale server)
 #   scripts/mariadb.sh stop DIR
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/usr/local/sbin"
 
 cmd=${1:?usage: mariadb.sh start|stop DIR [PORT]}
 dir=${2:?usage: mariadb.sh start|stop DIR [PORT]}

@@ -68,11 +68,17 @@ else
   if [[ -x "$fuzzer" && "$fuzz_seconds" -gt 0 ]]; then
     step "fuzz parse+bind for ${fuzz_seconds}s"
     corpus=$(mktemp -d)
-    shopt -s nullglob globstar
-    for test_file in tests/sql/**/*.test; do
-      cp "$test_file" "$corpus/$(echo "$test_file" | tr '/' '_')"
+    # One seed file per SQL block of the golden files (the SQL between a
+    # directive line and its '----' or the blank line that ends it).
+    shopt -s nullglob
+    for test_file in tests/sql/*.test; do
+      awk -v out="$corpus/$(basename "$test_file" .test)" '
+        /^(statement|query|explain|output)/ { n++; in_sql = 1; next }
+        /^----$/ || /^$/ { in_sql = 0; next }
+        in_sql { print > (out "_" n ".sql") }
+      ' "$test_file"
     done
-    shopt -u nullglob globstar
+    shopt -u nullglob
     (cd build-asan && "$root/$fuzzer" -max_total_time="$fuzz_seconds" \
       -print_final_stats=1 "$corpus")
     summary+=("fuzzer: ${fuzz_seconds}s without a crash")

@@ -72,12 +72,19 @@ std::string FormatError(const absl::Status& status, std::string_view source) {
                                       ? shown.size() - (caret_col - cut)
                                       : size_t{1});
   caret_len = std::max<size_t>(1, caret_len);
+  // The caret line pads one space per character (not per byte) so it lines
+  // up under UTF-8 text, and keeps tabs so it lines up under them too.
+  auto is_continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
   std::string caret;
-  for (size_t i = 0; i < caret_col - cut; ++i) {
-    caret.push_back(shown.size() > i && shown[i] == '\t' ? '\t' : ' ');
+  for (size_t i = 0; i < caret_col - cut && i < shown.size(); ++i) {
+    if (is_continuation(shown[i])) continue;
+    caret.push_back(shown[i] == '\t' ? '\t' : ' ');
   }
   caret.push_back('^');
-  caret.append(caret_len - 1, '~');
+  size_t span_end = std::min(shown.size(), caret_col - cut + caret_len);
+  for (size_t i = caret_col - cut + 1; i < span_end; ++i) {
+    if (!is_continuation(shown[i])) caret.push_back('~');
+  }
   out += fmt::format("\n{}\n{}", shown, caret);
   return out;
 }

@@ -505,6 +505,14 @@ std::vector<std::string> KnownKeys(const ConnectorSpec& spec, OptionUse use) {
 
 }  // namespace
 
+bool IsSecretOption(std::string_view key) {
+  std::string k = weir::AsciiLower(key);
+  for (const char* word : {"password", "secret", "sasl.jaas", "ssl.key", "token"}) {
+    if (k.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> ConnectorNames() {
   std::vector<std::string> names;
   for (const ConnectorSpec& spec : Specs()) names.push_back(spec.name);

@@ -29,6 +29,10 @@ absl::Status ValidateOptions(
     OptionUse use, const std::vector<std::pair<std::string, std::string>>& options,
     int* bad_key);
 
+/// True for options whose values are secrets (passwords, SASL/TLS keys):
+/// EXPLAIN and DESCRIBE show them as ***.
+bool IsSecretOption(std::string_view key);
+
 /// Names of the known connectors, for messages and completion.
 std::vector<std::string> ConnectorNames();
 

@@ -1,5 +1,7 @@
 #include "engine/expr/functions.h"
 
+#include "engine/base/suggest.h"
+
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -1437,7 +1439,15 @@ absl::StatusOr<ResolvedScalar> ResolveScalar(
     std::string_view name, const std::vector<types::LogicalType>& args) {
   const ScalarDef* def = FindScalar(name);
   if (def == nullptr) {
-    return Error(fmt::format("unknown function '{}'", Upper(name)));
+    std::vector<std::string> names;
+    for (const auto& [n, d] : GetRegistry().by_name) {
+      // Operators are spelt as symbols; only suggest callable names.
+      if (std::isalpha(static_cast<unsigned char>(n[0]))) names.push_back(n);
+    }
+    for (const char* agg : {"COUNT", "SUM", "AVG", "MIN", "MAX"}) names.push_back(agg);
+    std::sort(names.begin(), names.end());
+    return Error(fmt::format("unknown function '{}'{}", Upper(name),
+                             DidYouMean(Upper(name), names)));
   }
   std::string expected;
   for (const Overload& o : def->overloads) {

@@ -1,12 +1,15 @@
 #include "engine/session/session.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 
 #include "connectors/mysql/schema_reader.h"
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
+#include "engine/base/strings.h"
 #include "engine/base/suggest.h"
+#include "engine/catalog/connector_options.h"
 #include "engine/expr/functions.h"
 #include "engine/sql/binder.h"
 #include "engine/sql/explain.h"
@@ -22,18 +25,6 @@ using sql::BoundStatement;
 using sql::PlanKind;
 using sql::PlanPtr;
 using types::Value;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
-  return out;
-}
 
 // ------------------------------------------------------------ SET checks
 
@@ -55,8 +46,10 @@ bool IsPositiveInt(std::string_view v, int64_t max) {
 }
 
 /// Checks a SET key and value. Known keys are validated; `properties.*`
-/// keys pass through to the Kafka client.
-absl::Status CheckSetting(const std::string& key, const std::string& value) {
+/// keys pass through to the Kafka client. `bad_value` tells whether the
+/// value (rather than the key) is what is wrong.
+absl::Status CheckSetting(const std::string& key, const std::string& value, bool* bad_value) {
+  *bad_value = false;
   struct Known {
     const char* key;
     const char* expects;
@@ -85,31 +78,67 @@ absl::Status CheckSetting(const std::string& key, const std::string& value) {
     names.push_back(k.key);
     if (key != k.key) continue;
     if (!k.ok(value)) {
+      *bad_value = true;
       return absl::InvalidArgumentError(
           fmt::format("setting '{}' expects {}, got '{}'", key, k.expects, value));
     }
     return absl::OkStatus();
   }
+  std::string hint = DidYouMean(key, names);
+  if (!hint.empty()) {
+    return absl::InvalidArgumentError(fmt::format("unknown setting '{}'{}", key, hint));
+  }
   names.push_back("properties.<kafka client setting>");
-  return absl::InvalidArgumentError(
-      fmt::format("unknown setting '{}'{}; known settings: {}", key, DidYouMean(key, names),
-                  Join(names, ", ")));
+  return absl::InvalidArgumentError(fmt::format("unknown setting '{}'; known settings: {}",
+                                                key, JoinStrings(names, ", ")));
 }
 
 // ------------------------------------------------- constant pull queries
 
 using Rows = std::vector<std::vector<Value>>;
 
+/// Replaces the clock functions (NOW, CURRENT_TIMESTAMP, CURRENT_DATE) by
+/// their value at `now_micros`, so a query answered at once can use them.
+expr::BoundExprPtr BindClock(const expr::BoundExprPtr& e, int64_t now_micros) {
+  if (e->kind == expr::BoundExprKind::kCall && !expr::IsDeterministic(e->function)) {
+    constexpr int64_t kMicrosPerDay = 86400LL * 1000000;
+    if (e->type.id() == types::TypeId::kDate) {
+      int64_t days = now_micros / kMicrosPerDay - (now_micros % kMicrosPerDay < 0 ? 1 : 0);
+      return expr::MakeLiteral(Value::Date(days), e->span);
+    }
+    if (e->type.id() == types::TypeId::kTimestamp) {
+      int64_t unit = 1;
+      for (int i = e->type.precision(); i < 6; ++i) unit *= 10;
+      return expr::MakeLiteral(Value::Timestamp(now_micros / unit * unit, e->type.precision()),
+                               e->span);
+    }
+    return e;
+  }
+  if (e->args.empty()) return e;
+  auto copy = std::make_shared<expr::BoundExpr>(*e);
+  for (auto& a : copy->args) a = BindClock(a, now_micros);
+  return copy;
+}
+
+/// Evaluates `e` over constants; an error points at the expression.
+absl::StatusOr<Value> Evaluate(const expr::BoundExprPtr& e, int64_t now_micros) {
+  absl::StatusOr<Value> v = expr::EvaluateConstant(*BindClock(e, now_micros));
+  if (!v.ok() && !ErrorSpan(v.status())) {
+    return SqlError(v.status().code(), e->span, std::string(v.status().message()));
+  }
+  return v;
+}
+
 /// Evaluates a plan made only of constants (SELECT without FROM, VALUES) at
 /// once, so `SELECT 1 + 1` answers in the shell before any runtime exists.
-absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n) {
+absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n, int64_t now) {
   switch (n.kind) {
     case PlanKind::kValues: {
       Rows rows;
       for (const auto& r : static_cast<const sql::ValuesNode&>(n).rows) {
         std::vector<Value> row;
         for (const auto& e : r) {
-          WEIR_ASSIGN_OR_RETURN(Value v, expr::EvaluateConstant(*e));
+          WEIR_ASSIGN_OR_RETURN(Value v, Evaluate(e, now));
           row.push_back(std::move(v));
         }
         rows.push_back(std::move(row));
@@ -118,20 +147,20 @@ absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n) {
     }
     case PlanKind::kProject:
     case PlanKind::kFilter: {
-      WEIR_ASSIGN_OR_RETURN(Rows input, EvaluateConstantPlan(*n.inputs[0]));
+      WEIR_ASSIGN_OR_RETURN(Rows input, EvaluateConstantPlan(*n.inputs[0], now));
       Rows out;
       for (const auto& row : input) {
         std::vector<expr::BoundExprPtr> cols;
         for (const Value& v : row) cols.push_back(expr::MakeLiteral(v));
         if (n.kind == PlanKind::kFilter) {
           auto pred = expr::RemapColumns(static_cast<const sql::FilterNode&>(n).predicate, cols);
-          WEIR_ASSIGN_OR_RETURN(Value keep, expr::EvaluateConstant(*pred));
+          WEIR_ASSIGN_OR_RETURN(Value keep, Evaluate(pred, now));
           if (keep.AsTribool() == types::Tribool::kTrue) out.push_back(row);
           continue;
         }
         std::vector<Value> projected;
         for (const auto& e : static_cast<const sql::ProjectNode&>(n).exprs) {
-          WEIR_ASSIGN_OR_RETURN(Value v, expr::EvaluateConstant(*expr::RemapColumns(e, cols)));
+          WEIR_ASSIGN_OR_RETURN(Value v, Evaluate(expr::RemapColumns(e, cols), now));
           projected.push_back(std::move(v));
         }
         out.push_back(std::move(projected));
@@ -139,7 +168,7 @@ absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n) {
       return out;
     }
     case PlanKind::kLimit: {
-      WEIR_ASSIGN_OR_RETURN(Rows input, EvaluateConstantPlan(*n.inputs[0]));
+      WEIR_ASSIGN_OR_RETURN(Rows input, EvaluateConstantPlan(*n.inputs[0], now));
       size_t limit = static_cast<size_t>(static_cast<const sql::LimitNode&>(n).limit);
       if (input.size() > limit) input.resize(limit);
       return input;
@@ -147,7 +176,7 @@ absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n) {
     case PlanKind::kUnion: {
       Rows out;
       for (const auto& in : n.inputs) {
-        WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*in));
+        WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*in, now));
         out.insert(out.end(), rows.begin(), rows.end());
       }
       if (!static_cast<const sql::UnionNode&>(n).all) {
@@ -160,7 +189,7 @@ absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n) {
       return out;
     }
     case PlanKind::kOutput:
-      return EvaluateConstantPlan(*n.inputs[0]);
+      return EvaluateConstantPlan(*n.inputs[0], now);
     default:
       return absl::UnimplementedError(
           fmt::format("{} over constants is not evaluated yet", sql::PlanKindName(n.kind)));
@@ -168,13 +197,13 @@ absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n) {
 }
 
 std::string KindWord(catalog::EntryKind kind) {
-  return Lower(catalog::EntryKindName(kind));
+  return AsciiLower(catalog::EntryKindName(kind));
 }
 
 std::string KeyNames(const catalog::Entry& e) {
   std::vector<std::string> names;
   for (int k : e.key) names.push_back(e.schema.field(k).name);
-  return Join(names, ", ");
+  return JoinStrings(names, ", ");
 }
 
 /// Reads the columns of a mysql-cdc table from MySQL itself.
@@ -224,7 +253,7 @@ absl::Status Session::ExecuteScript(
 
 absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt,
                                                  std::string_view source) {
-  sql::Binder binder(*catalog_, settings_, ReadMySqlSchema);
+  sql::Binder binder(*catalog_, ReadMySqlSchema);
   WEIR_ASSIGN_OR_RETURN(BoundStatement bound, binder.Bind(stmt, source));
   StatementResult result;
   switch (bound.kind) {
@@ -237,7 +266,10 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
     case BoundKind::kQuery: {
       if (!bound.constant_query) return absl::UnimplementedError(kNoRuntime);
       PlanPtr plan = sql::Optimize(bound.plan);
-      WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*plan));
+      int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+      WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*plan, now));
       for (const auto& f : plan->schema.fields()) result.columns.push_back(f.name);
       for (const auto& row : rows) {
         std::vector<std::string> cells;
@@ -256,11 +288,16 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       std::string name = bound.entry.name;
       catalog::EntryKind kind = bound.entry.kind;
       bool existed = catalog_->Find(name) != nullptr;
-      WEIR_RETURN_IF_ERROR(catalog_->Create(std::move(bound.entry), bound.if_not_exists,
-                                            bound.or_replace));
+      absl::Status created =
+          catalog_->Create(std::move(bound.entry), bound.if_not_exists, bound.or_replace);
+      if (!created.ok()) {
+        return SqlError(created.code(), bound.name_span, std::string(created.message()));
+      }
       if (existed && bound.if_not_exists) {
         result.message = fmt::format("{} '{}' already exists; nothing changed.",
                                      catalog::EntryKindName(kind), name);
+      } else if (existed) {
+        result.message = fmt::format("Replaced {} '{}'.", KindWord(kind), name);
       } else {
         result.message = fmt::format("Created {} '{}'.", KindWord(kind), name);
       }
@@ -272,7 +309,10 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
                                      catalog::EntryKindName(bound.object_kind), bound.name);
         return result;
       }
-      WEIR_RETURN_IF_ERROR(catalog_->Drop(bound.name, bound.object_kind, bound.if_exists));
+      absl::Status dropped = catalog_->Drop(bound.name, bound.object_kind, bound.if_exists);
+      if (!dropped.ok()) {
+        return SqlError(dropped.code(), bound.name_span, std::string(dropped.message()));
+      }
       result.message = fmt::format("Dropped {} '{}'.", KindWord(bound.object_kind), bound.name);
       return result;
     }
@@ -301,13 +341,13 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
           for (const auto* e : catalog_->List(catalog::EntryKind::kView)) {
             result.rows.push_back({e->name, KeyNames(*e),
                                    e->append_only ? "append-only" : "changelog",
-                                   Join(e->depends_on, ", ")});
+                                   JoinStrings(e->depends_on, ", ")});
           }
           break;
         case ShowKind::kSinks:
           result.columns = {"name", "connector", "reads"};
           for (const auto* e : catalog_->List(catalog::EntryKind::kSink)) {
-            result.rows.push_back({e->name, e->connector, Join(e->depends_on, ", ")});
+            result.rows.push_back({e->name, e->connector, JoinStrings(e->depends_on, ", ")});
           }
           break;
         case ShowKind::kQueries:
@@ -349,18 +389,23 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       if (e->schema_deferred) lines.push_back("columns: read from MySQL when first opened");
       if (bound.extended) {
         for (const auto& [k, v] : e->options) {
-          bool secret = k.find("password") != std::string::npos;
+          bool secret = catalog::IsSecretOption(k);
           lines.push_back(fmt::format("option {} = '{}'", k, secret ? "***" : v));
         }
         if (!e->query_text.empty()) lines.push_back("query: " + e->query_text);
         std::vector<std::string> deps = catalog_->Dependents(e->name);
-        if (!deps.empty()) lines.push_back("read by: " + Join(deps, ", "));
+        if (!deps.empty()) lines.push_back("read by: " + JoinStrings(deps, ", "));
       }
-      result.text = Join(lines, "\n");
+      result.text = JoinStrings(lines, "\n");
       return result;
     }
     case BoundKind::kSet: {
-      WEIR_RETURN_IF_ERROR(CheckSetting(bound.name, bound.value));
+      bool bad_value = false;
+      absl::Status ok = CheckSetting(bound.name, bound.value, &bad_value);
+      if (!ok.ok()) {
+        return SqlError(ok.code(), bad_value ? bound.value_span : bound.name_span,
+                        std::string(ok.message()));
+      }
       settings_[bound.name] = bound.value;
       result.message = fmt::format("Set '{}' to '{}'.", bound.name, bound.value);
       return result;
@@ -385,7 +430,10 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
         result.message = fmt::format("Terminated {} {}.", n, n == 1 ? "query" : "queries");
         return result;
       }
-      WEIR_RETURN_IF_ERROR(catalog_->RemoveQuery(bound.name));
+      absl::Status removed = catalog_->RemoveQuery(bound.name);
+      if (!removed.ok()) {
+        return SqlError(removed.code(), bound.name_span, std::string(removed.message()));
+      }
       result.message = fmt::format("Terminated query '{}'.", bound.name);
       return result;
     }

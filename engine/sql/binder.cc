@@ -8,6 +8,7 @@
 #include "engine/base/check.h"
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
+#include "engine/base/strings.h"
 #include "engine/base/suggest.h"
 #include "engine/catalog/connector_options.h"
 #include "engine/expr/functions.h"
@@ -22,19 +23,7 @@ using types::LogicalType;
 using types::TypeId;
 using types::Value;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool SameName(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
 
 // Aggregate results are referenced from select/having expressions through
 // columns numbered from kAggBase while binding; the aggregate rewrite maps
@@ -45,10 +34,16 @@ constexpr int64_t kMicrosPerSecond = 1000000;
 
 /// A column visible to expressions: its plan column index is its position.
 struct ScopeColumn {
+  ScopeColumn(std::string q, std::string n, LogicalType t, bool null, SourceSpan s = {})
+      : qualifier(std::move(q)), name(std::move(n)), type(t), nullable(null), span(s) {}
   std::string qualifier;  // table name or alias ("" for derived columns)
   std::string name;
   LogicalType type;
   bool nullable = true;
+  SourceSpan span;  // the select item that made it, when derived
+  /// The right-hand copy of a JOIN ... USING column: reachable only when
+  /// qualified, and left out of SELECT *.
+  bool merged_away = false;
 };
 
 /// A source read by a query, for pull-query checks and dependency lists.
@@ -203,13 +198,46 @@ std::string FormatMicros(int64_t micros) {
   return fmt::format("{}us", micros);
 }
 
+/// A span for bytes [offset, end) of `source`, with its line and column.
+SourceSpan SpanAt(std::string_view source, size_t offset, size_t end) {
+  SourceSpan span;
+  span.offset = static_cast<uint32_t>(offset);
+  span.length = static_cast<uint32_t>(end - offset);
+  span.line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset && i < source.size(); ++i) {
+    if (source[i] == '\n') {
+      ++span.line;
+      line_start = i + 1;
+    }
+  }
+  span.column = static_cast<uint32_t>(offset - line_start + 1);
+  return span;
+}
+
+/// The span of a whole clause, from its keywords (e.g. ORDER BY, found just
+/// before `first`) to the end of `last`. Falls back to first..last when the
+/// keywords are not found (comments between them, say).
+SourceSpan ClauseSpan(std::string_view source, const SourceSpan& first, const SourceSpan& last,
+                      std::initializer_list<std::string_view> keywords) {
+  size_t pos = first.offset;
+  std::vector<std::string_view> words(keywords);
+  for (auto it = words.rbegin(); it != words.rend(); ++it) {
+    while (pos > 0 && std::isspace(static_cast<unsigned char>(source[pos - 1]))) --pos;
+    if (pos < it->size() || !EqualsIgnoreCase(source.substr(pos - it->size(), it->size()), *it)) {
+      return SourceSpan::Cover(first, last);
+    }
+    pos -= it->size();
+  }
+  return SpanAt(source, pos, last.offset + last.length);
+}
+
 /// The statement-level binder: one instance per Bind call.
 class StatementBinder {
  public:
-  StatementBinder(const catalog::Catalog& catalog,
-                  const std::map<std::string, std::string>& settings,
-                  const SchemaResolver& resolver, std::string_view source)
-      : catalog_(catalog), settings_(settings), resolver_(resolver), source_(source) {}
+  StatementBinder(const catalog::Catalog& catalog, const SchemaResolver& resolver,
+                  std::string_view source)
+      : catalog_(catalog), resolver_(resolver), source_(source) {}
 
   absl::StatusOr<BoundStatement> Bind(const ast::Statement& stmt);
 
@@ -259,7 +287,6 @@ class StatementBinder {
                             std::vector<std::pair<std::string, std::string>>* out);
 
   const catalog::Catalog& catalog_;
-  const std::map<std::string, std::string>& settings_;
   const SchemaResolver& resolver_;
   std::string_view source_;
   int expr_depth_ = 0;
@@ -423,7 +450,7 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindLiteral(const ast::LiteralExpr
     case LiteralKind::kNull:
       return expr::MakeLiteral(Value::Null(LogicalType::Null()), e.span);
     case LiteralKind::kBoolean:
-      return expr::MakeLiteral(Value::Boolean(Lower(e.text) == "true"), e.span);
+      return expr::MakeLiteral(Value::Boolean(AsciiLower(e.text) == "true"), e.span);
     case LiteralKind::kInteger:
       return wrap(types::ParseIntegerLiteral(e.text));
     case LiteralKind::kDecimal:
@@ -439,7 +466,7 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindLiteral(const ast::LiteralExpr
     case LiteralKind::kString:
       return expr::MakeLiteral(Value::Varchar(e.text), e.span);
     case LiteralKind::kTyped: {
-      std::string type = e.type_name ? Upper(e.type_name->name) : "";
+      std::string type = e.type_name ? AsciiUpper(e.type_name->name) : "";
       if (type == "DATE") {
         absl::StatusOr<int64_t> d = types::ParseDate(e.text);
         if (!d.ok()) return Annotate(d.status(), e.span);
@@ -493,7 +520,7 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindColumn(const ast::ColumnRefExp
   const auto& scope = *ctx.scope;
   if (qualifier) {
     bool qualifier_known = false;
-    for (const auto& c : scope) qualifier_known |= SameName(c.qualifier, *qualifier);
+    for (const auto& c : scope) qualifier_known |= EqualsIgnoreCase(c.qualifier, *qualifier);
     if (!qualifier_known) {
       std::vector<std::string> quals;
       for (const auto& c : scope) {
@@ -509,8 +536,9 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindColumn(const ast::ColumnRefExp
   }
   int found = -1;
   for (size_t i = 0; i < scope.size(); ++i) {
-    if (!SameName(scope[i].name, name)) continue;
-    if (qualifier && !SameName(scope[i].qualifier, *qualifier)) continue;
+    if (!EqualsIgnoreCase(scope[i].name, name)) continue;
+    if (qualifier && !EqualsIgnoreCase(scope[i].qualifier, *qualifier)) continue;
+    if (!qualifier && scope[i].merged_away) continue;
     if (found >= 0) {
       return SqlError(e.span, fmt::format("column '{}' is ambiguous: both '{}' and '{}' "
                                           "have it; qualify it, as in {}.{}",
@@ -522,7 +550,7 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindColumn(const ast::ColumnRefExp
   if (found < 0) {
     std::vector<std::string> names;
     for (const auto& c : scope) {
-      if (!qualifier || SameName(c.qualifier, *qualifier)) names.push_back(c.name);
+      if (!qualifier || EqualsIgnoreCase(c.qualifier, *qualifier)) names.push_back(c.name);
     }
     return SqlError(parts.back().span,
                     fmt::format("unknown column '{}'{}", e.name.ToString(),
@@ -530,6 +558,31 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindColumn(const ast::ColumnRefExp
   }
   const ScopeColumn& c = scope[found];
   return expr::MakeColumn(found, c.name, c.type, c.nullable, e.span);
+}
+
+/// Patterns (LIKE, regular expressions) given as constants are checked when
+/// the statement is written, so a bad one is reported at its position
+/// instead of failing every row at run time: the call is evaluated once on
+/// an empty subject.
+absl::Status CheckConstantPatterns(const std::string& function,
+                                   const std::vector<BoundExprPtr>& args,
+                                   const std::vector<SourceSpan>& spans) {
+  static const char* kPatternFunctions[] = {"LIKE", "REGEXP", "REGEXP_LIKE", "REGEXP_EXTRACT",
+                                            "REGEXP_REPLACE"};
+  bool is_pattern = false;
+  for (const char* f : kPatternFunctions) is_pattern |= function == f;
+  if (!is_pattern || args.size() < 2) return absl::OkStatus();
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (!args[i]->IsConstant()) return absl::OkStatus();
+  }
+  expr::BoundExpr probe = *expr::MakeCall(function, args, LogicalType::Null(), true);
+  probe.args[0] = expr::MakeLiteral(Value::Varchar(""));
+  absl::StatusOr<Value> v = expr::EvaluateConstant(probe);
+  if (v.ok()) return absl::OkStatus();
+  // LIKE's third argument is its escape character.
+  bool escape = function == "LIKE" && args.size() > 2 &&
+                std::string(v.status().message()).rfind("LIKE escape", 0) == 0;
+  return Annotate(v.status(), spans[escape ? 2 : 1]);
 }
 
 absl::StatusOr<BoundExprPtr> StatementBinder::BindCall(std::string_view name,
@@ -541,12 +594,20 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindCall(std::string_view name,
   absl::StatusOr<expr::ResolvedScalar> r = expr::ResolveScalar(name, types);
   if (!r.ok()) return Annotate(r.status(), name_span);
   bool nullable = false;
+  std::vector<SourceSpan> spans;
   for (size_t i = 0; i < args.size(); ++i) {
+    spans.push_back(args[i]->span);
     args[i] = CastTo(args[i], r->arg_types[i]);
     nullable |= args[i]->nullable;
   }
+  WEIR_RETURN_IF_ERROR(CheckConstantPatterns(r->function, args, spans));
   if (!r->null_if_any_null) nullable = true;
   if (r->function == "IS NULL" || r->function == "IS NOT NULL") nullable = false;
+  if (r->function == "COALESCE") {
+    // NULL only when every argument is.
+    nullable = true;
+    for (const auto& a : args) nullable &= a->nullable;
+  }
   return expr::MakeCall(r->function, std::move(args), r->result, nullable, span);
 }
 
@@ -569,7 +630,7 @@ std::optional<RankFn> RankFnOf(std::string_view upper) {
 
 absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionExpr& e,
                                                            ExprContext& ctx) {
-  std::string name = Upper(e.name.name);
+  std::string name = AsciiUpper(e.name.name);
   if (name == "TUMBLE" || name == "HOP" || name == "SESSION") {
     return SqlError(e.name.span,
                     fmt::format("{} is a table function: use it in FROM, as in "
@@ -612,7 +673,7 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionEx
     }
     *ctx.rank = std::move(use);
     // The rank column is appended after the scope's columns.
-    return expr::MakeColumn(static_cast<int>(ctx.scope->size()), Lower(name),
+    return expr::MakeColumn(static_cast<int>(ctx.scope->size()), AsciiLower(name),
                             LogicalType::Bigint(), false, e.span);
   }
   if (e.over) {
@@ -644,6 +705,11 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionEx
     absl::StatusOr<expr::ResolvedAggregate> r =
         expr::ResolveAggregate(name, types, e.distinct, star);
     if (!r.ok()) return Annotate(r.status(), e.name.span);
+    // Shown as written, without the implicit casts of the arguments.
+    std::string shown;
+    for (size_t i = 0; i < args.size(); ++i) {
+      shown += (i ? ", " : "") + args[i]->ToString();
+    }
     for (size_t i = 0; i < args.size(); ++i) args[i] = CastTo(args[i], r->arg_types[i]);
     AggregateCall call;
     call.function = r->function;
@@ -651,10 +717,6 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionEx
     call.star = star;
     call.type = r->result;
     call.state = r->state;
-    std::string shown;
-    for (size_t i = 0; i < args.size(); ++i) {
-      shown += (i ? ", " : "") + args[i]->ToString();
-    }
     call.display = fmt::format("{}({}{})", name, e.distinct ? "DISTINCT " : "",
                                star ? "*" : shown);
     call.args = std::move(args);
@@ -834,16 +896,6 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
       }
       const char* fn = l.regexp ? "REGEXP" : "LIKE";
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr call, BindCall(fn, args, e.span, e.span));
-      // A constant pattern is checked now, so a bad one is reported with its
-      // position instead of failing every row at run time.
-      if (p->IsConstant() && (!l.escape || args[2]->IsConstant())) {
-        std::vector<BoundExprPtr> probe_args = call->args;
-        probe_args[0] = expr::MakeLiteral(Value::Varchar(""));
-        expr::BoundExpr probe = *call;
-        probe.args = probe_args;
-        absl::StatusOr<Value> v = expr::EvaluateConstant(probe);
-        if (!v.ok()) return Annotate(v.status(), l.pattern->span);
-      }
       if (!l.negated) return call;
       return BindCall("NOT", {call}, e.span, e.span);
     }
@@ -859,7 +911,7 @@ absl::Status StatementBinder::CheckOptions(
     std::vector<std::pair<std::string, std::string>>* out) {
   std::set<std::string> seen;
   for (const auto& o : options) {
-    std::string key = Lower(o.key);
+    std::string key = AsciiLower(o.key);
     if (!seen.insert(key).second) {
       return SqlError(o.key_span, fmt::format("option '{}' is given twice", key));
     }
@@ -944,7 +996,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(const ast::WindowTableRef& 
   // The time column.
   int time_col = -1;
   for (size_t i = 0; i < input.columns.size(); ++i) {
-    if (SameName(input.columns[i].name, ref.time_column.name)) time_col = static_cast<int>(i);
+    if (EqualsIgnoreCase(input.columns[i].name, ref.time_column.name)) time_col = static_cast<int>(i);
   }
   if (time_col < 0) {
     return SqlError(ref.time_column.span,
@@ -1013,7 +1065,15 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(const ast::WindowTableRef& 
   node->schema.Add({"window_start", wtype, false});
   node->schema.Add({"window_end", wtype, false});
   node->append_only = in.append_only;
-  node->unique_key = {};
+  // A tumbling window puts each row in one window, so the input's key still
+  // identifies rows; a hopping window copies a row into several windows, so
+  // window_start joins the key; session windows merge, so no key survives.
+  if (node->fn == WindowFn::kTumble) {
+    node->unique_key = in.unique_key;
+  } else if (node->fn == WindowFn::kHop && !in.unique_key.empty()) {
+    node->unique_key = in.unique_key;
+    node->unique_key.push_back(static_cast<int>(in.schema.size()));
+  }
   node->event_time = in.event_time;
   node->watermark_delay = in.watermark_delay;
   BoundRel rel;
@@ -1093,6 +1153,7 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
   auto node = std::make_shared<JoinNode>();
   node->join_type = static_cast<int>(type);
   std::vector<BoundExprPtr> residual;
+  std::vector<BoundExprPtr> time_conjuncts;  // kept if no interval join results
   std::optional<int64_t> lower, upper;  // left.time - right.time bounds
   int ltime = -1, rtime = -1;
   for (const auto& c : conjuncts) {
@@ -1110,7 +1171,8 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
           int lc = std::min(x->column, y->column);
           int rc = std::max(x->column, y->column) - nleft;
           node->equi_keys.push_back({lc, rc});
-          residual.push_back(c);
+          // A key compared across types is also checked as written.
+          if (x->type != y->type) residual.push_back(c);
           continue;
         }
       }
@@ -1132,12 +1194,14 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
         if (time_attrs && (ltime < 0 || (ltime == l.first && rtime == r.first - nleft))) {
           ltime = l.first;
           rtime = r.first - nleft;
+          // Strict bounds (< and >) stay in the residual condition too.
           if (op == ">=" || op == ">") {
             lower = lower ? std::max(*lower, offset) : offset;
           } else {
             upper = upper ? std::min(*upper, offset) : offset;
           }
-          residual.push_back(c);
+          time_conjuncts.push_back(c);
+          if (op == ">" || op == "<") residual.push_back(c);
           continue;
         }
       }
@@ -1159,6 +1223,11 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
                     "a streaming join needs an equality between the two sides "
                     "(ON a.x = b.y) or a bound on their event times "
                     "(a.ts BETWEEN b.ts - INTERVAL '1' HOUR AND b.ts)");
+  }
+  if (!interval) {
+    for (const auto& c : time_conjuncts) {
+      if (std::find(residual.begin(), residual.end(), c) == residual.end()) residual.push_back(c);
+    }
   }
   node->condition = AndAll(residual);
   if (interval) {
@@ -1191,10 +1260,30 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
     node->append_only = left.plan->append_only && right.plan->append_only &&
                         effective == ast::JoinType::kInner;
   }
-  // A row is identified by the keys of both sides when both have one.
-  if (!left.plan->unique_key.empty() && !right.plan->unique_key.empty()) {
-    node->unique_key = left.plan->unique_key;
-    for (int k : right.plan->unique_key) node->unique_key.push_back(k + nleft);
+  // When the join keys cover one side's unique key, each row of the other
+  // side meets at most one row, so the other side's key identifies output
+  // rows (not for FULL joins, which also emit the unmatched side alone).
+  // Otherwise a row is identified by the keys of both sides.
+  auto covers = [&](const std::vector<int>& key, bool right_side) {
+    if (key.empty()) return false;
+    for (int k : key) {
+      bool found = false;
+      for (auto [l, r] : node->equi_keys) found |= (right_side ? r : l) == k;
+      if (!found) return false;
+    }
+    return true;
+  };
+  const auto& lkey = left.plan->unique_key;
+  const auto& rkey = right.plan->unique_key;
+  if (effective != ast::JoinType::kFull && effective != ast::JoinType::kRight &&
+      covers(rkey, true) && !lkey.empty()) {
+    node->unique_key = lkey;
+  } else if (effective != ast::JoinType::kFull && effective != ast::JoinType::kLeft &&
+             covers(lkey, false) && !rkey.empty()) {
+    for (int k : rkey) node->unique_key.push_back(k + nleft);
+  } else if (!lkey.empty() && !rkey.empty()) {
+    node->unique_key = lkey;
+    for (int k : rkey) node->unique_key.push_back(k + nleft);
   }
   rel.plan = node;
   rel.sources = left.sources;
@@ -1219,7 +1308,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindJoin(const ast::JoinRef& ref,
   for (const auto& u : ref.using_columns) {
     int l = -1, r = -1;
     for (int i = 0; i < static_cast<int>(scope.size()); ++i) {
-      if (!SameName(scope[i].name, u.name)) continue;
+      if (!EqualsIgnoreCase(scope[i].name, u.name)) continue;
       (i < nleft ? l : r) = i;
     }
     if (l < 0 || r < 0) {
@@ -1230,6 +1319,13 @@ absl::StatusOr<BoundRel> StatementBinder::BindJoin(const ast::JoinRef& ref,
     auto rc = expr::MakeColumn(r, scope[r].name, scope[r].type, scope[r].nullable, u.span);
     WEIR_ASSIGN_OR_RETURN(BoundExprPtr eq, BindCall("=", {lc, rc}, u.span, u.span));
     conjuncts.push_back(eq);
+    // USING merges the two columns: unqualified, the name means the left
+    // one (the right one for a RIGHT join), and SELECT * shows it once.
+    if (ref.join_type == ast::JoinType::kRight) {
+      left.columns[l].merged_away = true;
+    } else {
+      right.columns[r - nleft].merged_away = true;
+    }
   }
   if (extra_where && ref.join_type == ast::JoinType::kCross && !ref.condition) {
     // A comma join: WHERE conjuncts that use both sides join them.
@@ -1246,7 +1342,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindJoin(const ast::JoinRef& ref,
     }
   }
   return MakeJoin(std::move(left), std::move(right), ref.join_type, std::move(conjuncts),
-                  ref.span);
+                  ref.condition ? ref.condition->span : ref.span);
 }
 
 // ----------------------------------------------------------------- select
@@ -1289,7 +1385,7 @@ std::string DefaultName(const ast::Expr& e) {
     return static_cast<const ast::ColumnRefExpr&>(e).name.parts.back().name;
   }
   if (e.kind == ast::ExprKind::kFunction) {
-    return Lower(static_cast<const ast::FunctionExpr&>(e).name.name);
+    return AsciiLower(static_cast<const ast::FunctionExpr&>(e).name.name);
   }
   if (e.kind == ast::ExprKind::kCast) {
     return DefaultName(*static_cast<const ast::CastExpr&>(e).operand);
@@ -1386,7 +1482,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
       bool any = false;
       for (size_t i = 0; i < rel.columns.size(); ++i) {
         const ScopeColumn& c = rel.columns[i];
-        if (star.qualifier && !SameName(c.qualifier, star.qualifier->name)) continue;
+        if (star.qualifier && !EqualsIgnoreCase(c.qualifier, star.qualifier->name)) continue;
+        if (!star.qualifier && c.merged_away) continue;
         items.push_back(expr::MakeColumn(static_cast<int>(i), c.name, c.type, c.nullable,
                                          item.span));
         names.push_back(c.name);
@@ -1440,7 +1537,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
           // Maybe a select alias.
           const std::string& n = static_cast<const ast::ColumnRefExpr&>(*g).name.parts[0].name;
           for (const auto& item : core.items) {
-            if (item.alias && SameName(item.alias->name, n)) {
+            if (item.alias && EqualsIgnoreCase(item.alias->name, n)) {
               r = BindExpr(*item.expr, ctx);
               break;
             }
@@ -1484,7 +1581,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
       bool nullable = !(a.function == "COUNT" || a.function == "COUNT_DISTINCT");
       agg->schema.Add({a.display, a.type, nullable});
     }
-    agg->append_only = false;
+    agg->append_only = aggregates.empty() && core.having == nullptr && plan->append_only;
     if (windowed && plan->event_time) {
       agg->event_time = *agg->window_end_group;
       agg->watermark_delay = plan->watermark_delay;
@@ -1516,6 +1613,11 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
       WEIR_ASSIGN_OR_RETURN(int64_t m, ConstantMicros(b, "ALLOWED LATENESS"));
       if (m < 0) return SqlError(q.allowed_lateness->span, "ALLOWED LATENESS must not be negative");
       agg->allowed_lateness_micros = m;
+      // Final rows leave only when the watermark passes window_end plus the
+      // lateness, so downstream event time trails by that much more.
+      if (agg->emit == EmitPolicy::kOnWindowClose && agg->watermark_delay) {
+        agg->watermark_delay = *agg->watermark_delay + m;
+      }
     }
     plan = agg;
     const int ngroups = static_cast<int>(groups.size());
@@ -1570,7 +1672,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
   project->inputs = {plan};
   for (size_t i = 0; i < items.size(); ++i) {
     project->schema.Add({names[i], items[i]->type, items[i]->nullable});
-    out_cols.push_back({"", names[i], items[i]->type, items[i]->nullable});
+    out_cols.push_back({"", names[i], items[i]->type, items[i]->nullable, item_spans[i]});
   }
   DeriveProjectProps(*plan, project.get());
   PlanPtr result = project;
@@ -1582,7 +1684,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
       agg->unique_key.push_back(static_cast<int>(i));
     }
     agg->schema = project->schema;
-    agg->append_only = false;
+    // Over append-only input a new distinct row is only ever inserted.
+    agg->append_only = project->append_only;
     agg->retracting = !project->append_only;
     agg->inputs = {result};
     result = agg;
@@ -1689,7 +1792,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindBody(const ast::QueryBody& body,
     u->schema.Add({left.columns[i].name, types[i], nullable});
     rel.columns.push_back({"", left.columns[i].name, types[i], nullable});
   }
-  u->append_only = u->all && left.plan->append_only && right.plan->append_only;
+  // UNION (distinct) over append-only inputs only ever inserts new rows.
+  u->append_only = left.plan->append_only && right.plan->append_only;
   if (!u->all) {
     for (size_t i = 0; i < types.size(); ++i) u->unique_key.push_back(static_cast<int>(i));
   }
@@ -1714,8 +1818,9 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUs
   if (use == QueryUse::kSubquery && q.emit == ast::EmitMode::kOnWindowClose) {
     return SqlError(q.emit_span, "EMIT belongs at the end of the outermost query");
   }
-  if (q.emit == ast::EmitMode::kDefault && q.allowed_lateness) {
-    return SqlError(q.allowed_lateness->span,
+  if (q.emit != ast::EmitMode::kOnWindowClose && q.allowed_lateness) {
+    return SqlError(ClauseSpan(source_, q.allowed_lateness->span, q.allowed_lateness->span,
+                               {"ALLOWED", "LATENESS"}),
                     "ALLOWED LATENESS goes with EMIT ON WINDOW CLOSE");
   }
   WEIR_ASSIGN_OR_RETURN(BoundRel rel, BindBody(*q.body, q));
@@ -1737,7 +1842,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUs
   bool pull = use == QueryUse::kTop && q.emit == ast::EmitMode::kDefault;
   if (!q.order_by.empty()) {
     if (!pull) {
-      return SqlError(q.order_by[0].span,
+      return SqlError(ClauseSpan(source_, q.order_by.front().span, q.order_by.back().span,
+                                 {"ORDER", "BY"}),
                       "ORDER BY is only allowed in pull queries (on views); a continuous "
                       "result has no final order. For the top rows per group use "
                       "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) with rn <= N");
@@ -1775,7 +1881,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUs
   if (q.limit) {
     if (use == QueryUse::kView || use == QueryUse::kSink || use == QueryUse::kInsert ||
         use == QueryUse::kSubquery) {
-      return SqlError(q.limit->span,
+      return SqlError(ClauseSpan(source_, q.limit->span, q.limit->span, {"LIMIT"}),
                       "LIMIT is only allowed on the outermost SELECT of a push or pull query; "
                       "for top-N use ROW_NUMBER() OVER (...) with rn <= N");
     }
@@ -1793,6 +1899,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUs
     limit->unique_key = rel.plan->unique_key;
     limit->append_only = rel.plan->append_only;
     limit->event_time = rel.plan->event_time;
+    limit->watermark_delay = rel.plan->watermark_delay;
     limit->inputs = {rel.plan};
     rel.plan = limit;
   }
@@ -1802,10 +1909,14 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUs
     ForEachNode(rel.plan, [&](const PlanNode& n) {
       if (n.kind == PlanKind::kRank && static_cast<const RankNode&>(n).limit == 0 &&
           unlimited.ok()) {
-        unlimited = SqlError(static_cast<const RankNode&>(n).span,
-                             "ROW_NUMBER() is only supported for top-N: select it in a "
-                             "subquery and filter it in the outer query, as in "
-                             "WHERE rn <= 10");
+        const auto& rank = static_cast<const RankNode&>(n);
+        const char* fn = rank.fn == RankFn::kRowNumber ? "ROW_NUMBER"
+                         : rank.fn == RankFn::kRank    ? "RANK"
+                                                       : "DENSE_RANK";
+        unlimited = SqlError(rank.span,
+                             fmt::format("{}() is only supported for top-N: select it in a "
+                                         "subquery and filter it in the outer query, as in "
+                                         "WHERE rn <= 10", fn));
       }
     });
   }
@@ -1847,7 +1958,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindQueryStatement(
                       fmt::format("'{}' is a {}: a query on it never ends, so it must be a push "
                                   "query ending in EMIT CHANGES (or read a MATERIALIZED VIEW "
                                   "for a pull query)",
-                                  src.name, Lower(catalog::EntryKindName(src.kind))));
+                                  src.name, AsciiLower(catalog::EntryKindName(src.kind))));
     }
   }
   BoundStatement out;
@@ -1898,7 +2009,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
                                     s.options, s.options_span.known() ? s.options_span : s.span,
                                     &entry.options));
   for (const auto& [k, v] : entry.options) {
-    if (k == "connector") entry.connector = Lower(v);
+    if (k == "connector") entry.connector = AsciiLower(v);
   }
   // Columns.
   for (const auto& c : s.columns) {
@@ -1910,7 +2021,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
   }
   if (s.columns.empty()) {
     if (entry.connector == "nexmark") {
-      std::string table = Lower(entry.Option("table").value_or("bid"));
+      std::string table = AsciiLower(entry.Option("table").value_or("bid"));
       entry.schema = types::Schema(NexmarkSchema(table));
     } else if (entry.connector == "mysql-cdc" && resolver_) {
       absl::StatusOr<ExternalSchema> ext = resolver_(entry);
@@ -1964,7 +2075,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
   if (is_table) {
     entry.append_only = false;
     if (entry.key.empty() && !entry.schema_deferred) {
-      SourceSpan span = s.columns.empty() ? s.name.span : s.columns.back().span;
+      const SourceSpan& span = s.name.span;
       if (entry.connector == "mysql-cdc") {
         return SqlError(span, "a mysql-cdc TABLE needs the PRIMARY KEY of the MySQL table, "
                               "as in PRIMARY KEY (id); changes are matched by it");
@@ -2026,20 +2137,32 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
   }
   BoundStatement out;
   out.kind = BoundKind::kCreateSource;
+  out.name_span = s.name.span;
   out.if_not_exists = s.if_not_exists;
   out.or_replace = s.or_replace;
   out.entry = std::move(entry);
   return out;
 }
 
-absl::Status CheckViewColumnNames(const types::Schema& schema, const SourceSpan& span) {
+/// Views and sinks store their columns by name: every column needs one, and
+/// names must differ. Errors point at the select item when it is known.
+absl::Status CheckViewColumnNames(const types::Schema& schema,
+                                  const std::vector<ScopeColumn>& columns,
+                                  const SourceSpan& fallback) {
   for (size_t i = 0; i < schema.size(); ++i) {
     const std::string& n = schema.field(i).name;
+    SourceSpan span = i < columns.size() && columns[i].span.known() ? columns[i].span : fallback;
     if (n == "?column?") {
       return SqlError(span, fmt::format("column {} of the result has no name; give it one "
                                         "with AS", i + 1));
     }
     if (schema.CountNamed(n) > 1) {
+      for (size_t j = i + 1; j < schema.size() && j < columns.size(); ++j) {
+        if (EqualsIgnoreCase(schema.field(j).name, n) && columns[j].span.known()) {
+          span = columns[j].span;
+          break;
+        }
+      }
       return SqlError(span, fmt::format("the result has two columns named '{}'; rename one "
                                         "with AS", n));
     }
@@ -2069,10 +2192,12 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateView(
     DeriveProjectProps(*plan, p.get());
     plan = p;
   }
-  WEIR_RETURN_IF_ERROR(CheckViewColumnNames(plan->schema, s.query->span));
+  WEIR_RETURN_IF_ERROR(CheckViewColumnNames(
+      plan->schema, s.column_names.empty() ? rel.columns : std::vector<ScopeColumn>{},
+      s.query->span));
   std::string name = s.name.ToString();
   for (const auto& src : rel.sources) {
-    if (SameName(src.name, name)) {
+    if (EqualsIgnoreCase(src.name, name)) {
       return SqlError(src.span, "a view cannot read itself");
     }
   }
@@ -2085,7 +2210,11 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateView(
   entry.query_text = s.query_text;
   entry.depends_on = ReadNames(rel.sources);
   entry.ddl = std::string(source_.substr(s.span.offset, s.span.length));
-  for (const auto& o : s.options) entry.options.push_back({Lower(o.key), o.value});
+  if (!s.options.empty()) {
+    return SqlError(s.options.front().key_span,
+                    "a materialized view takes no WITH options yet; to write it out, "
+                    "use CREATE SINK ... FROM the view");
+  }
   if (plan->event_time) {
     catalog::WatermarkInfo w;
     w.column = *plan->event_time;
@@ -2095,6 +2224,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateView(
   }
   BoundStatement out;
   out.kind = BoundKind::kCreateView;
+  out.name_span = s.name.span;
   out.plan = MakeOutput(plan, OutputKind::kMaterialize, name);
   out.entry = std::move(entry);
   out.if_not_exists = s.if_not_exists;
@@ -2113,7 +2243,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
                                     s.options_span.known() ? s.options_span : s.span,
                                     &entry.options));
   for (const auto& [k, v] : entry.options) {
-    if (k == "connector") entry.connector = Lower(v);
+    if (k == "connector") entry.connector = AsciiLower(v);
   }
   BoundRel rel;
   if (s.from) {
@@ -2133,7 +2263,9 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
                     "changelog with no unique key; aggregate it with GROUP BY or sink a view "
                     "that has a key");
   }
-  if (!s.from) WEIR_RETURN_IF_ERROR(CheckViewColumnNames(plan->schema, s.query->span));
+  if (!s.from) {
+    WEIR_RETURN_IF_ERROR(CheckViewColumnNames(plan->schema, rel.columns, s.query->span));
+  }
   entry.schema = plan->schema;
   entry.key = plan->unique_key;
   entry.append_only = plan->append_only;
@@ -2149,6 +2281,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
   }
   BoundStatement out;
   out.kind = BoundKind::kCreateSink;
+  out.name_span = s.name.span;
   out.plan = out_plan;
   out.reads = entry.depends_on;
   out.entry = std::move(entry);
@@ -2294,11 +2427,12 @@ catalog::EntryKind ToEntryKind(ast::ObjectKind k) {
 absl::StatusOr<BoundStatement> StatementBinder::BindDrop(const ast::DropStatement& s) {
   BoundStatement out;
   out.kind = BoundKind::kDrop;
+  out.name_span = s.name.span;
   out.object_kind = ToEntryKind(s.object);
   out.name = s.name.ToString();
   out.if_exists = s.if_exists;
   const catalog::Entry* e = catalog_.Find(out.name);
-  std::string kind_name = Lower(catalog::EntryKindName(out.object_kind));
+  std::string kind_name = AsciiLower(catalog::EntryKindName(out.object_kind));
   if (e == nullptr) {
     if (s.if_exists) return out;
     std::vector<std::string> names;
@@ -2381,15 +2515,18 @@ absl::StatusOr<BoundStatement> StatementBinder::Bind(const ast::Statement& stmt)
       const auto& s = static_cast<const ast::SetStatement&>(stmt);
       BoundStatement out;
       out.kind = BoundKind::kSet;
-      out.name = Lower(s.key);
+      out.name = AsciiLower(s.key);
       out.value = s.value;
+      out.name_span = s.key_span;
+      out.value_span = s.value_span;
       return out;
     }
     case StatementKind::kReset: {
       const auto& s = static_cast<const ast::ResetStatement&>(stmt);
       BoundStatement out;
       out.kind = BoundKind::kReset;
-      out.name = Lower(s.key);
+      out.name = AsciiLower(s.key);
+      out.name_span = s.key_span;
       out.all = s.key.empty();
       return out;
     }
@@ -2397,7 +2534,8 @@ absl::StatusOr<BoundStatement> StatementBinder::Bind(const ast::Statement& stmt)
       const auto& s = static_cast<const ast::TerminateStatement&>(stmt);
       BoundStatement out;
       out.kind = BoundKind::kTerminate;
-      out.name = Lower(s.query_id);
+      out.name = AsciiLower(s.query_id);
+      out.name_span = s.id_span;
       out.all = s.all;
       return out;
     }
@@ -2413,7 +2551,7 @@ absl::StatusOr<types::LogicalType> ResolveTypeName(const ast::TypeName& type) {
 
 absl::StatusOr<BoundStatement> Binder::Bind(const ast::Statement& stmt,
                                             std::string_view source) {
-  StatementBinder binder(catalog_, settings_, resolver_, source);
+  StatementBinder binder(catalog_, resolver_, source);
   return binder.Bind(stmt);
 }
 

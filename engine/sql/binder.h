@@ -44,6 +44,10 @@ struct BoundStatement {
   catalog::EntryKind object_kind = catalog::EntryKind::kStream;  // DROP
   std::string name;  // DROP, DESCRIBE, TERMINATE, SET/RESET key
   std::string value; // SET value
+  /// Where the name (or SET key, TERMINATE id) and the SET value are, so
+  /// errors found when the statement is applied point at them.
+  SourceSpan name_span;
+  SourceSpan value_span;
   bool extended = false;  // DESCRIBE EXTENDED
   bool all = false;       // TERMINATE ALL, RESET ALL
   ast::ShowKind show = ast::ShowKind::kStreams;
@@ -67,17 +71,14 @@ struct ExternalSchema {
 using SchemaResolver =
     std::function<absl::StatusOr<ExternalSchema>(const catalog::Entry& entry)>;
 
-/// Binds statements against a catalog it only reads. `settings` are the
-/// session's SET values (used for defaults). Not thread-safe; cheap to
-/// create per statement.
+/// Binds statements against a catalog it only reads. Not thread-safe; cheap
+/// to create per statement.
 class Binder {
  public:
   /// Without a `resolver`, a mysql-cdc TABLE declared without columns is
   /// an error when a query reads it.
-  Binder(const catalog::Catalog& catalog,
-         const std::map<std::string, std::string>& settings,
-         SchemaResolver resolver = nullptr)
-      : catalog_(catalog), settings_(settings), resolver_(std::move(resolver)) {}
+  explicit Binder(const catalog::Catalog& catalog, SchemaResolver resolver = nullptr)
+      : catalog_(catalog), resolver_(std::move(resolver)) {}
 
   /// Binds `stmt`. `source` is the whole script text the statement's spans
   /// point into (used to keep the exact text of view queries).
@@ -86,7 +87,6 @@ class Binder {
 
  private:
   const catalog::Catalog& catalog_;
-  const std::map<std::string, std::string>& settings_;
   SchemaResolver resolver_;
 };
 

@@ -1,6 +1,8 @@
 #include "engine/sql/explain.h"
 
 #include "engine/base/check.h"
+#include "engine/base/strings.h"
+#include "engine/catalog/connector_options.h"
 #include "fmt/format.h"
 
 namespace weir::sql {
@@ -18,25 +20,16 @@ std::string Micros(int64_t micros) {
   return fmt::format("{}{}us", sign, m);
 }
 
-std::string Join(const std::vector<std::string>& parts, const char* sep = ", ") {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
-
 std::string Names(const types::Schema& schema, const std::vector<int>& cols) {
   std::vector<std::string> names;
   for (int c : cols) names.push_back(schema.field(c).name);
-  return Join(names);
+  return JoinStrings(names, ", ");
 }
 
 std::string Exprs(const std::vector<expr::BoundExprPtr>& exprs) {
   std::vector<std::string> parts;
   for (const auto& e : exprs) parts.push_back(e->ToString());
-  return Join(parts);
+  return JoinStrings(parts, ", ");
 }
 
 const char* JoinTypeName(int t) {
@@ -79,7 +72,7 @@ std::string Headline(const PlanNode& n) {
         rows.resize(4);
         rows.push_back(fmt::format("... {} more", more));
       }
-      return fmt::format("Values {}", Join(rows));
+      return fmt::format("Values {}", JoinStrings(rows, ", "));
     }
     case PlanKind::kFilter:
       return fmt::format("Filter {}", static_cast<const FilterNode&>(n).predicate->ToString());
@@ -91,7 +84,7 @@ std::string Headline(const PlanNode& n) {
         const std::string& name = p.schema.field(i).name;
         parts.push_back(e == name ? e : fmt::format("{} AS {}", e, name));
       }
-      return fmt::format("Project {}", Join(parts));
+      return fmt::format("Project {}", JoinStrings(parts, ", "));
     }
     case PlanKind::kWindow: {
       const auto& w = static_cast<const WindowNode&>(n);
@@ -115,7 +108,7 @@ std::string Headline(const PlanNode& n) {
                                               : std::string("Aggregate");
       std::string groups = a.groups.empty() ? "()" : "[" + Exprs(a.groups) + "]";
       std::string out = fmt::format("{} group by {}", head, groups);
-      if (!aggs.empty()) out += fmt::format(" compute [{}]", Join(aggs));
+      if (!aggs.empty()) out += fmt::format(" compute [{}]", JoinStrings(aggs, ", "));
       if (a.emit == EmitPolicy::kOnWindowClose) out += " emit on window close";
       if (a.allowed_lateness_micros > 0) {
         out += fmt::format(" allowed lateness {}", Micros(a.allowed_lateness_micros));
@@ -133,7 +126,7 @@ std::string Headline(const PlanNode& n) {
         for (auto [lc, rc] : j.equi_keys) {
           keys.push_back(fmt::format("{} = {}", l.schema.field(lc).name, r.schema.field(rc).name));
         }
-        out += fmt::format(" on [{}]", Join(keys));
+        out += fmt::format(" on [{}]", JoinStrings(keys, ", "));
       }
       if (j.join_kind == JoinKind::kInterval) {
         out += fmt::format(" time {} - {} in [{}, {}]", l.schema.field(j.left_time).name,
@@ -153,7 +146,7 @@ std::string Headline(const PlanNode& n) {
         order.push_back(r.order_by[i]->ToString() + (r.descending[i] ? " DESC" : ""));
       }
       return fmt::format("TopN {} <= {} partition by [{}] order by [{}]", fn, r.limit,
-                         Exprs(r.partition_by), Join(order));
+                         Exprs(r.partition_by), JoinStrings(order, ", "));
     }
     case PlanKind::kSort: {
       const auto& s = static_cast<const SortNode&>(n);
@@ -164,7 +157,7 @@ std::string Headline(const PlanNode& n) {
                             ? (s.nulls_first[i] ? " NULLS FIRST" : " NULLS LAST")
                             : ""));
       }
-      return fmt::format("Sort [{}]", Join(keys));
+      return fmt::format("Sort [{}]", JoinStrings(keys, ", "));
     }
     case PlanKind::kLimit:
       return fmt::format("Limit {}", static_cast<const LimitNode&>(n).limit);
@@ -197,11 +190,12 @@ std::string StateOf(const PlanNode& n) {
       const auto& a = static_cast<const AggregateNode&>(n);
       std::vector<std::string> per;
       for (const auto& c : a.aggregates) {
-        std::string s = c.state;
-        // Retracting MIN/MAX must remember every value to find the next one.
-        per.push_back(s);
+        // Without retractions MIN/MAX need only the current extreme; a
+        // retracting one must remember every value to find the next.
+        bool extreme = c.function == "MIN" || c.function == "MAX";
+        per.push_back(extreme && !a.retracting ? "current value" : c.state);
       }
-      std::string what = per.empty() ? "the group (distinct rows)" : Join(per, ", ");
+      std::string what = per.empty() ? "the group (distinct rows)" : JoinStrings(per, ", ");
       std::string expiry;
       if (a.window_start_group && a.event_time) {
         expiry = a.allowed_lateness_micros > 0
@@ -227,7 +221,7 @@ std::string StateOf(const PlanNode& n) {
         rk.push_back(n.inputs[1]->schema.field(r).name);
       }
       return fmt::format("left rows by [{}], right rows by [{}]; kept until deleted (no expiry)",
-                         Join(lk), Join(rk));
+                         JoinStrings(lk, ", "), JoinStrings(rk, ", "));
     }
     case PlanKind::kRank: {
       const auto& r = static_cast<const RankNode&>(n);
@@ -318,12 +312,10 @@ std::string ExplainStatement(const BoundStatement& stmt) {
     }
     std::vector<std::string> opts;
     for (const auto& [k, v] : e.options) {
-      bool secret = k.find("password") != std::string::npos ||
-                    k.find("secret") != std::string::npos ||
-                    k.find("sasl.jaas") != std::string::npos;
+      bool secret = catalog::IsSecretOption(k);
       opts.push_back(fmt::format("{}={}", k, secret ? "***" : v));
     }
-    out += fmt::format("     options: {}", Join(opts, " "));
+    out += fmt::format("     options: {}", JoinStrings(opts, " "));
     return out;
   }
   WEIR_CHECK(stmt.plan != nullptr);

@@ -189,8 +189,26 @@ PlanPtr Rewrite(const PlanPtr& node) {
       }
       if (identity) return inputs[0];
       auto copy = Copy<ProjectNode>(node);
-      for (auto& e : copy->exprs) e = Fold(e);
       copy->inputs = inputs;
+      // Two projections in a row become one, when the inner one computes
+      // nothing that must not be repeated (a clock read).
+      if (inputs[0]->kind == PlanKind::kProject) {
+        const auto& inner = static_cast<const ProjectNode&>(*inputs[0]);
+        bool mergeable = true;
+        for (const auto& e : inner.exprs) mergeable &= Deterministic(e);
+        if (mergeable) {
+          for (auto& e : copy->exprs) e = expr::RemapColumns(e, inner.exprs);
+          copy->inputs = inner.inputs;
+        }
+      }
+      for (auto& e : copy->exprs) e = Fold(e);
+      // The merged projection may now pass its input through unchanged.
+      bool passes = copy->schema == copy->inputs[0]->schema;
+      for (size_t i = 0; passes && i < copy->exprs.size(); ++i) {
+        passes = copy->exprs[i]->kind == BoundExprKind::kColumn &&
+                 copy->exprs[i]->column == static_cast<int>(i);
+      }
+      if (passes) return copy->inputs[0];
       return copy;
     }
     case PlanKind::kJoin: {

@@ -494,14 +494,20 @@ class Transformer {
   // words.
   std::string DottedName(P::DottedNameContext* ctx, bool fold) {
     std::string out;
-    for (P::AnyWordContext* w : ctx->anyWord()) {
-      if (!out.empty()) out.push_back('.');
-      if (w->identifier() != nullptr) {
-        ast::Identifier id = Identifier(w->identifier());
-        out += (fold || id.quoted) ? id.name : std::string(Text(Span(w)));
-      } else {
-        std::string_view raw = Text(Span(w));
-        out += fold ? Lower(raw) : std::string(raw);
+    for (antlr4::tree::ParseTree* child : ctx->children) {
+      if (auto* w = dynamic_cast<P::AnyWordContext*>(child)) {
+        if (w->identifier() != nullptr) {
+          ast::Identifier id = Identifier(w->identifier());
+          out += (fold || id.quoted) ? id.name : std::string(Text(Span(w)));
+        } else {
+          std::string_view raw = Text(Span(w));
+          out += fold ? Lower(raw) : std::string(raw);
+        }
+      } else if (auto* t = dynamic_cast<TerminalNode*>(child)) {
+        size_t type = t->getSymbol()->getType();
+        out += type == P::DOT ? std::string(".")
+               : type == P::MINUS ? std::string("-")
+                                  : std::string(Text(Span(t)));
       }
     }
     return out;

@@ -215,7 +215,9 @@ std::string FormatInterval(const IntervalValue& iv) {
 std::string QuoteSql(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += '\'';
+    // The lexer reads MySQL backslash escapes, so a backslash is doubled
+    // for the literal to read back as the same string.
+    if (c == '\'' || c == '\\') out += c;
     out += c;
   }
   out += '\'';
