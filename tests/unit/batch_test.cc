@@ -1,0 +1,73 @@
+// Columnar batches: appending, nulls, change kinds, selection, compaction.
+#define BOOST_TEST_MODULE batch_test
+#include <boost/test/unit_test.hpp>
+
+#include "engine/types/batch.h"
+
+using namespace weir::types;
+
+namespace {
+std::shared_ptr<const Schema> TwoColumns() {
+  return std::make_shared<Schema>(std::vector<Field>{
+      {"id", LogicalType::Bigint(), false}, {"name", LogicalType::Varchar(), true}});
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(rows_round_trip_through_columns) {
+  Batch b(TwoColumns());
+  b.AppendRow({Value::Bigint(1), Value::Varchar("a")});
+  b.AppendRow({Value::Bigint(2), Value::Null(LogicalType::Varchar())}, ChangeKind::kDelete);
+  b.AppendRow({Value::Bigint(3), Value::Varchar("c")});
+  BOOST_TEST(b.num_rows() == 3u);
+  BOOST_TEST(b.column(0).ints()[2] == 3);
+  BOOST_TEST(!b.column(1).IsNull(0));
+  BOOST_TEST(b.column(1).IsNull(1));
+  BOOST_TEST(b.column(1).strings()[2] == "c");
+  BOOST_TEST((b.change(0) == ChangeKind::kInsert));
+  BOOST_TEST((b.change(1) == ChangeKind::kDelete));
+  BOOST_TEST((b.change(2) == ChangeKind::kInsert));
+  auto rows = b.ToRows();
+  BOOST_REQUIRE_EQUAL(rows.size(), 3u);
+  BOOST_TEST(rows[1][0].integer() == 2);
+  BOOST_TEST(rows[1][1].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(selection_narrows_without_copying) {
+  Batch b(TwoColumns());
+  for (int i = 0; i < 10; ++i) b.AppendRow({Value::Bigint(i), Value::Varchar(std::to_string(i))});
+  b.SetSelection({1, 4, 9});
+  BOOST_TEST(b.num_rows() == 10u);
+  BOOST_TEST(b.num_selected() == 3u);
+  Batch c = b.Compact();
+  BOOST_TEST(c.num_rows() == 3u);
+  BOOST_TEST(!c.has_selection());
+  BOOST_TEST(c.column(0).ints()[2] == 9);
+  BOOST_TEST(c.column(1).strings()[1] == "4");
+}
+
+BOOST_AUTO_TEST_CASE(direct_fill_and_resize_mark_new_rows_null) {
+  Batch b(TwoColumns());
+  b.column(0).AppendInt(7);
+  b.column(0).AppendInt(8);
+  b.column(1).Resize(2);  // both NULL
+  b.SetNumRows(2);
+  BOOST_TEST(b.column(1).IsNull(0));
+  BOOST_TEST(b.column(1).IsNull(1));
+  b.column(1).SetNull(1, false);
+  b.column(1).strings()[1] = "x";
+  BOOST_TEST(b.ToRows()[1][1].str() == "x");
+  b.Clear();
+  BOOST_TEST(b.num_rows() == 0u);
+  BOOST_TEST(b.column(0).size() == 0u);
+  BOOST_TEST(std::string(ChangeKindSymbol(ChangeKind::kUpdateBefore)) == "-U");
+}
+
+BOOST_AUTO_TEST_CASE(booleans_and_decimals_keep_their_logical_type) {
+  auto schema = std::make_shared<Schema>(std::vector<Field>{
+      {"ok", LogicalType::Boolean(), true}, {"amount", LogicalType::DecimalOrDie(10, 2), true}});
+  Batch b(schema);
+  b.AppendRow({Value::Boolean(true), Value::Decimal(12345, LogicalType::DecimalOrDie(10, 2))});
+  auto row = b.ToRows()[0];
+  BOOST_TEST(row[0].boolean());
+  BOOST_TEST(row[1].ToString() == "123.45");
+}
