@@ -79,7 +79,7 @@ else
       ' "$test_file"
     done
     shopt -u nullglob
-    (cd build-asan && "$root/$fuzzer" -max_total_time="$fuzz_seconds" \
+    (cd build-asan && "$root/$fuzzer" -max_total_time="$fuzz_seconds" -timeout=30 \
       -print_final_stats=1 "$corpus")
     summary+=("fuzzer: ${fuzz_seconds}s without a crash")
   else

@@ -221,8 +221,9 @@ constexpr char kNoRuntime[] =
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Session>> Session::Create() {
+absl::StatusOr<std::unique_ptr<Session>> Session::Create(SessionOptions options) {
   std::unique_ptr<Session> s(new Session());
+  s->options_ = options;
   s->catalog_ = catalog::NewInMemoryCatalog();
   return s;
 }
@@ -253,7 +254,8 @@ absl::Status Session::ExecuteScript(
 
 absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt,
                                                  std::string_view source) {
-  sql::Binder binder(*catalog_, ReadMySqlSchema);
+  sql::Binder binder(*catalog_,
+                     options_.connect_to_sources ? sql::SchemaResolver(ReadMySqlSchema) : nullptr);
   WEIR_ASSIGN_OR_RETURN(BoundStatement bound, binder.Bind(stmt, source));
   StatementResult result;
   switch (bound.kind) {

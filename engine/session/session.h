@@ -33,11 +33,21 @@ struct StatementResult {
   std::string text;
 };
 
+/// How a session may reach outside systems.
+struct SessionOptions {
+  /// When true, CREATE TABLE ... WITH (connector = 'mysql-cdc') without a
+  /// column list connects to the MySQL server named in its options to read
+  /// the columns. Fuzzers and offline tests turn this off, so no input can
+  /// make them open a network connection; such a table then gets its
+  /// columns when first used (an error until the runtime can read them).
+  bool connect_to_sources = true;
+};
+
 /// Not thread-safe: one thread drives a session.
 class Session {
  public:
   /// A session over a fresh in-memory catalog.
-  static absl::StatusOr<std::unique_ptr<Session>> Create();
+  static absl::StatusOr<std::unique_ptr<Session>> Create(SessionOptions options = {});
   ~Session();
 
   /// Runs every statement of `sql` in order, calling `on_result` after each
@@ -58,6 +68,7 @@ class Session {
   absl::StatusOr<StatementResult> Execute(const sql::ast::Statement& stmt,
                                           std::string_view source);
 
+  SessionOptions options_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::map<std::string, std::string> settings_;
 };

@@ -106,7 +106,7 @@ void RunDoc(const std::string& relative) {
   const std::vector<Block> blocks = ExtractBlocks(lines, &error);
   BOOST_REQUIRE_MESSAGE(error.empty(), relative << ": " << error);
 
-  absl::StatusOr<std::unique_ptr<weir::Session>> session = weir::Session::Create();
+  absl::StatusOr<std::unique_ptr<weir::Session>> session = weir::Session::Create({.connect_to_sources = false});
   BOOST_REQUIRE(session.ok());
   int run = 0;
   for (size_t i = 0; i < blocks.size(); ++i) {
