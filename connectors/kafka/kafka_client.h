@@ -1,0 +1,230 @@
+#pragma once
+
+// Kafka clients over librdkafka: a producer, a consumer with explicitly
+// assigned partitions, and the few admin calls Weir needs. connectors/kafka
+// is the only part of Weir that includes librdkafka; no librdkafka type
+// appears in this header.
+//
+// Configuration is a map of librdkafka property names to values
+// ("bootstrap.servers", "security.protocol", ...), passed through unchanged
+// (see ConfigFromOptions for the `properties.*` form used in WITH (...)).
+// A bad property name or value is InvalidArgument with librdkafka's message.
+// All librdkafka logging goes to stderr, prefixed "weir: kafka:", and only
+// at level warning or more severe.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace weir::connectors::kafka {
+
+/// librdkafka properties by name.
+using KafkaConfig = std::map<std::string, std::string>;
+
+/// Builds a KafkaConfig from connector options: `bootstrap.servers` (or
+/// `properties.bootstrap.servers`) and every `properties.NAME` = value as
+/// NAME = value. Other keys are ignored (they belong to the connector).
+/// InvalidArgument when `properties.` has an empty name.
+absl::StatusOr<KafkaConfig> ConfigFromOptions(
+    const std::vector<std::pair<std::string, std::string>>& options);
+
+/// One record header. A header may have a null value.
+struct KafkaHeader {
+  std::string key;
+  std::optional<std::string> value;
+  bool operator==(const KafkaHeader&) const = default;
+};
+
+/// One consumed record; owns its bytes.
+struct KafkaMessage {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::optional<std::string> key;    // nullopt: null key
+  std::optional<std::string> value;  // nullopt: null value (tombstone)
+  std::vector<KafkaHeader> headers;
+  int64_t timestamp_ms = -1;  // -1: the record has no timestamp
+};
+
+/// Where a consumer starts reading a partition.
+struct StartOffset {
+  enum class Kind { kEarliest, kLatest, kOffset, kTimestamp };
+  Kind kind = Kind::kEarliest;
+  int64_t value = 0;  // the offset (kOffset) or epoch ms (kTimestamp)
+
+  static StartOffset Earliest() { return {Kind::kEarliest, 0}; }
+  /// Only records produced after the assignment takes effect.
+  static StartOffset Latest() { return {Kind::kLatest, 0}; }
+  static StartOffset AtOffset(int64_t offset) {
+    return {Kind::kOffset, offset};
+  }
+  /// The first record whose timestamp is >= `epoch_ms` (the end of the
+  /// partition when there is none). Asked of the broker; when the broker
+  /// answers "none" for a non-empty partition (the embedded broker always
+  /// does: librdkafka's mock cluster has no timestamp index), the consumer
+  /// reads from the low watermark and skips earlier records itself.
+  static StartOffset AtTimestamp(int64_t epoch_ms) {
+    return {Kind::kTimestamp, epoch_ms};
+  }
+};
+
+/// Low and high watermarks of a partition: the first offset still stored and
+/// the offset the next record will get.
+struct Watermarks {
+  int64_t low = 0;
+  int64_t high = 0;
+};
+
+/// A producer. Thread-safe: Produce and Flush may be called from several
+/// threads. Idempotence (`enable.idempotence=true`, hence acks=all and
+/// in-order retries without duplicates) is on unless the configuration says
+/// otherwise. The destructor does not flush: call Flush first; anything
+/// still undelivered is dropped when the producer is destroyed.
+class KafkaProducer {
+ public:
+  /// Creates the client; connects lazily, so an unreachable broker is not an
+  /// error here (Flush reports it). InvalidArgument for bad configuration.
+  static absl::StatusOr<std::unique_ptr<KafkaProducer>> Create(
+      const KafkaConfig& config);
+  ~KafkaProducer();
+  KafkaProducer(const KafkaProducer&) = delete;
+  KafkaProducer& operator=(const KafkaProducer&) = delete;
+
+  /// Queues one record; copies all bytes. `partition` -1 lets the
+  /// partitioner choose (by key hash when there is a key); `timestamp_ms` 0
+  /// means "now". Never drops: when the local queue
+  /// (`queue.buffering.max.messages`/`.kbytes`) is full, it serves delivery
+  /// reports and retries, so it blocks only while the queue is full.
+  /// Returns the first delivery error seen so far, if any (so a caller stops
+  /// early), InvalidArgument for an unknown partition or oversized record.
+  absl::Status Produce(std::string_view topic, int32_t partition,
+                       std::optional<std::string_view> key,
+                       std::optional<std::string_view> value,
+                       const std::vector<KafkaHeader>& headers = {},
+                       int64_t timestamp_ms = 0);
+
+  /// Waits until every queued record is delivered or failed, up to
+  /// `timeout`. Returns the first delivery error (naming topic and
+  /// partition) since the producer was created, DeadlineExceeded with the
+  /// count of records still in flight, or OK.
+  absl::Status Flush(std::chrono::milliseconds timeout);
+
+  /// Records queued or in flight, not yet acknowledged or failed.
+  int64_t InFlight() const;
+
+  /// Records acknowledged by the broker so far.
+  int64_t Delivered() const;
+
+ private:
+  struct Impl;
+  explicit KafkaProducer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A consumer of explicitly assigned partitions (no group rebalancing).
+/// Not thread-safe: use one thread at a time. Auto-commit is off unless the
+/// configuration turns it on. `group.id` is needed only for Commit and
+/// Committed; without one, a private group id is used (librdkafka's consumer
+/// requires one) under which nothing is ever committed.
+class KafkaConsumer {
+ public:
+  /// Creates the client; connects lazily. InvalidArgument for bad
+  /// configuration.
+  static absl::StatusOr<std::unique_ptr<KafkaConsumer>> Create(
+      const KafkaConfig& config);
+  ~KafkaConsumer();
+  KafkaConsumer(const KafkaConsumer&) = delete;
+  KafkaConsumer& operator=(const KafkaConsumer&) = delete;
+
+  /// Adds `partitions` of `topic` to the assignment, each starting at
+  /// `start`. A timestamp start looks the offsets up on the broker and
+  /// blocks up to `timeout` (Unavailable / DeadlineExceeded when it cannot);
+  /// the other kinds do not block.
+  absl::Status Assign(
+      const std::string& topic, const std::vector<int32_t>& partitions,
+      StartOffset start,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// Returns up to `max_messages` records from the assigned partitions:
+  /// waits up to `timeout` for the first, then takes what is already
+  /// fetched. An empty vector means nothing arrived in time. Errors name the
+  /// topic and partition (e.g. OutOfRange for an offset no longer stored);
+  /// Unavailable naming bootstrap.servers when no broker can be reached. A
+  /// consume error after some records returns the records first and the
+  /// error on the next call.
+  absl::StatusOr<std::vector<KafkaMessage>> Poll(
+      size_t max_messages, std::chrono::milliseconds timeout);
+
+  /// The next offset this consumer will read from the partition, or nullopt
+  /// when nothing was consumed yet and no position is known.
+  absl::StatusOr<std::optional<int64_t>> Position(const std::string& topic,
+                                                  int32_t partition);
+
+  /// Commits `offset` (the next offset to read) for the partition under
+  /// `group.id`; blocks until the broker answers.
+  absl::Status Commit(const std::string& topic, int32_t partition,
+                      int64_t offset);
+
+  /// The offset committed under `group.id`, nullopt when none. Blocks up to
+  /// `timeout`. FailedPrecondition without `group.id`.
+  absl::StatusOr<std::optional<int64_t>> Committed(
+      const std::string& topic, int32_t partition,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// Low and high watermarks, asked of the partition leader (blocks up to
+  /// `timeout`).
+  absl::StatusOr<Watermarks> WatermarkOffsets(
+      const std::string& topic, int32_t partition,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+ private:
+  struct Impl;
+  explicit KafkaConsumer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Metadata and topic administration. Thread-safe; every call blocks up to
+/// its timeout. Unavailable naming bootstrap.servers when no broker answers.
+class KafkaAdmin {
+ public:
+  static absl::StatusOr<std::unique_ptr<KafkaAdmin>> Create(
+      const KafkaConfig& config);
+  ~KafkaAdmin();
+  KafkaAdmin(const KafkaAdmin&) = delete;
+  KafkaAdmin& operator=(const KafkaAdmin&) = delete;
+
+  /// CreateTopics on the cluster. AlreadyExists when the topic exists.
+  /// The embedded broker does not implement CreateTopics (librdkafka
+  /// 2.0.2's mock cluster never answers it, so this ends DeadlineExceeded
+  /// after `timeout`): use EmbeddedBroker::CreateTopic there.
+  absl::Status CreateTopic(
+      const std::string& name, int partitions, int replication_factor = 1,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// The number of partitions of `topic`; NotFound when it does not exist
+  /// (asking does not create it).
+  absl::StatusOr<int> PartitionCount(
+      const std::string& topic,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// Low and high watermarks of one partition.
+  absl::StatusOr<Watermarks> WatermarkOffsets(
+      const std::string& topic, int32_t partition,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+ private:
+  struct Impl;
+  explicit KafkaAdmin(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace weir::connectors::kafka

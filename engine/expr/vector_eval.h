@@ -1,0 +1,98 @@
+#pragma once
+
+// Vectorized evaluation of bound expressions over columnar batches: the
+// runtime form of a BoundExpr. An expression is compiled once per operator
+// and then evaluated batch by batch; each node runs one typed loop over the
+// live rows of the batch (its selection vector), never one virtual call per
+// row. Results agree with EvaluateConstant row by row, errors included.
+//
+// Typed loops (no per-row virtual call, no per-row Value):
+//   column references, literals (and folded constant subtrees), the
+//   comparisons = <> < <= > >= on same-typed operands, + - * / % MOD and
+//   NEGATE on INT, BIGINT, DOUBLE and DECIMAL, AND, OR, NOT, IS [NOT] NULL,
+//   CASE, IF, COALESCE, casts between INT, BIGINT, DOUBLE, DECIMAL and
+//   BOOLEAN (except DOUBLE -> DECIMAL), LIKE with a constant pattern (and
+//   no ESCAPE; the shapes 'abc', 'abc%', '%abc' and '%abc%' are byte
+//   searches), REGEXP / REGEXP_LIKE with a constant pattern (compiled once),
+//   UPPER, LOWER, SUBSTRING, CONCAT, ||, LENGTH, and the clock functions
+//   NOW, CURRENT_TIMESTAMP and CURRENT_DATE (read once per batch).
+// Per-row fallback (the row's arguments become Values and go through the
+// same code EvaluateConstant uses): every other scalar function (ABS,
+// ROUND, TRIM, REPLACE, REGEXP_EXTRACT, EXTRACT, DATE_FORMAT, JSON_*, ...),
+// arithmetic on temporal and INTERVAL operands, comparisons of operands of
+// different types, LIKE with a non-constant pattern or an ESCAPE, and
+// casts from or to VARCHAR, BYTES, DATE, TIME, TIMESTAMP and INTERVAL.
+
+#include <cstddef>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/expr/bound_expr.h"
+#include "engine/types/batch.h"
+#include "engine/types/logical_type.h"
+
+namespace weir::expr {
+
+namespace internal {
+class VectorNode;
+}  // namespace internal
+
+/// Compiled form of a bound expression for repeated evaluation over batches:
+/// deterministic constant subtrees are folded, constant LIKE patterns and
+/// regular expressions are prepared once, and each node's kernel is chosen
+/// once at compile time, not per row.
+///
+/// Immutable after Compile: Evaluate and Filter are const and may be called
+/// from several threads at once (each call keeps its scratch vectors to
+/// itself).
+class CompiledExpr {
+ public:
+  /// Compiles `e`. Errors (InvalidArgument) for an unknown function or a
+  /// malformed tree (e.g. AND with three arguments). A constant subtree that
+  /// fails to evaluate (1 / 0, an invalid constant regular expression) is
+  /// not an error here: it fails at Evaluate time on the rows that reach it,
+  /// exactly as EvaluateConstant would on those rows.
+  static absl::StatusOr<std::unique_ptr<CompiledExpr>> Compile(
+      const BoundExprPtr& e);
+
+  ~CompiledExpr();
+  CompiledExpr(const CompiledExpr&) = delete;
+  CompiledExpr& operator=(const CompiledExpr&) = delete;
+
+  /// The result type (the bound expression's type).
+  const types::LogicalType& type() const;
+  /// The bound expression this was compiled from.
+  const BoundExprPtr& source() const { return source_; }
+
+  /// Evaluates over the live rows of `input` (its selection, or every row)
+  /// and replaces `out` with a column of type() and input.num_rows() rows:
+  /// one value per physical row; rows outside the selection are NULL or
+  /// unspecified values. Rows outside the selection are never evaluated, and
+  /// branches of CASE/IF/COALESCE/AND/OR only see the rows that reach them,
+  /// so they raise no errors.
+  ///
+  /// A runtime error (overflow, division by zero, a bad cast, a bad regular
+  /// expression...) returns the scalar function's status code with a message
+  /// naming the value and the failing subexpression, e.g.
+  /// "division by zero in (price / qty) [arguments: 10, 0]"; `error_row`,
+  /// when not null, receives the physical row that failed. `out` is
+  /// unspecified after an error. An input column whose physical type does
+  /// not match the expression is InvalidArgument.
+  absl::Status Evaluate(const types::Batch& input, types::Column* out,
+                        size_t* error_row = nullptr) const;
+
+  /// For BOOLEAN expressions: narrows `input`'s selection to the live rows
+  /// where the expression is TRUE (NULL and FALSE drop the row). Errors as
+  /// Evaluate (the selection is then unchanged); InvalidArgument when the
+  /// expression is not BOOLEAN.
+  absl::Status Filter(types::Batch* input, size_t* error_row = nullptr) const;
+
+ private:
+  CompiledExpr(BoundExprPtr source, std::unique_ptr<internal::VectorNode> root);
+
+  BoundExprPtr source_;
+  std::unique_ptr<internal::VectorNode> root_;
+};
+
+}  // namespace weir::expr

@@ -1,0 +1,562 @@
+// connectors/kafka against the embedded broker (librdkafka's mock cluster),
+// in-process and as a `weir broker` child process. Loopback only; every wait
+// is bounded.
+#define BOOST_TEST_MODULE kafka_test
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/kafka/embedded_broker.h"
+#include "connectors/kafka/kafka_client.h"
+
+namespace kafka = weir::connectors::kafka;
+using kafka::EmbeddedBroker;
+using kafka::KafkaAdmin;
+using kafka::KafkaConfig;
+using kafka::KafkaConsumer;
+using kafka::KafkaHeader;
+using kafka::KafkaMessage;
+using kafka::KafkaProducer;
+using kafka::StartOffset;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::unique_ptr<EmbeddedBroker> StartBroker(int brokers = 1) {
+  auto broker = EmbeddedBroker::Start(brokers);
+  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().ToString());
+  return std::move(*broker);
+}
+
+std::unique_ptr<KafkaProducer> MakeProducer(const std::string& bootstrap,
+                                            KafkaConfig extra = {}) {
+  extra["bootstrap.servers"] = bootstrap;
+  extra.emplace("linger.ms", "5");
+  auto producer = KafkaProducer::Create(extra);
+  BOOST_REQUIRE_MESSAGE(producer.ok(), producer.status().ToString());
+  return std::move(*producer);
+}
+
+std::unique_ptr<KafkaConsumer> MakeConsumer(const std::string& bootstrap,
+                                            KafkaConfig extra = {}) {
+  extra["bootstrap.servers"] = bootstrap;
+  auto consumer = KafkaConsumer::Create(extra);
+  BOOST_REQUIRE_MESSAGE(consumer.ok(), consumer.status().ToString());
+  return std::move(*consumer);
+}
+
+std::unique_ptr<KafkaAdmin> MakeAdmin(const std::string& bootstrap) {
+  auto admin = KafkaAdmin::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE_MESSAGE(admin.ok(), admin.status().ToString());
+  return std::move(*admin);
+}
+
+void RequireOk(const absl::Status& status) {
+  BOOST_REQUIRE_MESSAGE(status.ok(), status.ToString());
+}
+
+// Polls until `n` records arrived or `limit` passed; then checks that no
+// more come within a short grace period.
+std::vector<KafkaMessage> ConsumeExactly(KafkaConsumer& consumer, size_t n,
+                                         milliseconds limit = seconds(30)) {
+  std::vector<KafkaMessage> out;
+  const auto deadline = Clock::now() + limit;
+  while (out.size() < n && Clock::now() < deadline) {
+    auto batch = consumer.Poll(1000, milliseconds(200));
+    BOOST_REQUIRE_MESSAGE(batch.ok(), batch.status().ToString());
+    for (KafkaMessage& m : *batch) out.push_back(std::move(m));
+  }
+  BOOST_REQUIRE_EQUAL(out.size(), n);
+  auto extra = consumer.Poll(1000, milliseconds(300));
+  BOOST_REQUIRE(extra.ok());
+  BOOST_REQUIRE_EQUAL(extra->size(), 0u);
+  return out;
+}
+
+uint64_t Fnv1a(const std::string& bytes, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+struct PartitionSum {
+  int64_t count = 0;
+  uint64_t checksum = 0;  // sum of per-record hashes: order-independent
+  bool operator==(const PartitionSum&) const = default;
+};
+
+uint64_t RecordHash(const std::optional<std::string>& key,
+                    const std::optional<std::string>& value) {
+  return Fnv1a(value.value_or("<null>"), Fnv1a(key.value_or("<null>") + '\0'));
+}
+
+// A loopback port nobody listens on (bound, then released).
+int UnusedPort() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(s);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(embedded_broker)
+
+BOOST_AUTO_TEST_CASE(ten_thousand_keyed_records_exactly_once) {
+  auto broker = StartBroker();
+  constexpr int kPartitions = 8;
+  constexpr int kRecords = 10000;
+  RequireOk(broker->CreateTopic("orders", kPartitions));
+
+  // Reference, computed from what is sent: partition by our own key hash.
+  std::map<int32_t, PartitionSum> sent;
+  auto producer = MakeProducer(broker->bootstrap_servers());
+  const auto start = Clock::now();
+  for (int i = 0; i < kRecords; ++i) {
+    std::string key =
+        "customer-" + std::to_string(i % 997) + "-" + std::to_string(i);
+    std::string value = "order " + std::to_string(i) + " amount " +
+                        std::to_string(i * 37 % 1000);
+    const int32_t partition = static_cast<int32_t>(Fnv1a(key) % kPartitions);
+    RequireOk(producer->Produce("orders", partition, key, value));
+    sent[partition].count++;
+    sent[partition].checksum += RecordHash(key, value);
+  }
+  RequireOk(producer->Flush(seconds(30)));
+  const auto produced = Clock::now();
+  BOOST_REQUIRE_EQUAL(producer->Delivered(), kRecords);
+  BOOST_REQUIRE_EQUAL(producer->InFlight(), 0);
+
+  auto consumer = MakeConsumer(broker->bootstrap_servers());
+  RequireOk(consumer->Assign("orders", {0, 1, 2, 3, 4, 5, 6, 7},
+                             StartOffset::Earliest()));
+  std::vector<KafkaMessage> got = ConsumeExactly(*consumer, kRecords);
+  const auto consumed = Clock::now();
+  BOOST_TEST_MESSAGE(
+      "10,000 records over 8 partitions: produce+flush "
+      << std::chrono::duration_cast<milliseconds>(produced - start).count()
+      << " ms, consume "
+      << std::chrono::duration_cast<milliseconds>(consumed - produced).count()
+      << " ms");
+
+  std::map<int32_t, PartitionSum> received;
+  std::map<int32_t, int64_t> next_offset;
+  std::set<std::string> keys;
+  for (const KafkaMessage& m : got) {
+    BOOST_REQUIRE_EQUAL(m.topic, "orders");
+    BOOST_REQUIRE(m.key.has_value());
+    BOOST_REQUIRE(keys.insert(*m.key).second);                  // no duplicates
+    BOOST_REQUIRE_EQUAL(m.offset, next_offset[m.partition]++);  // in order
+    received[m.partition].count++;
+    received[m.partition].checksum += RecordHash(m.key, m.value);
+  }
+  BOOST_REQUIRE_EQUAL(received.size(), sent.size());
+  for (const auto& [partition, sum] : sent) {
+    BOOST_TEST_CONTEXT("partition " << partition) {
+      BOOST_CHECK_EQUAL(received[partition].count, sum.count);
+      BOOST_CHECK_EQUAL(received[partition].checksum, sum.checksum);
+      auto marks = consumer->WatermarkOffsets("orders", partition);
+      RequireOk(marks.status());
+      BOOST_CHECK_EQUAL(marks->low, 0);
+      BOOST_CHECK_EQUAL(marks->high, sum.count);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(partitioner_keeps_a_key_on_one_partition) {
+  auto broker = StartBroker();
+  RequireOk(broker->CreateTopic("keyed", 8));
+  auto producer = MakeProducer(broker->bootstrap_servers());
+  for (int round = 0; round < 10; ++round) {
+    for (int k = 0; k < 20; ++k) {
+      RequireOk(producer->Produce("keyed", -1, "key" + std::to_string(k),
+                                  std::to_string(round)));
+    }
+  }
+  RequireOk(producer->Flush(seconds(10)));
+  auto consumer = MakeConsumer(broker->bootstrap_servers());
+  RequireOk(consumer->Assign("keyed", {0, 1, 2, 3, 4, 5, 6, 7},
+                             StartOffset::Earliest()));
+  std::map<std::string, std::set<int32_t>> partitions_of;
+  std::set<int32_t> used;
+  for (const KafkaMessage& m : ConsumeExactly(*consumer, 200)) {
+    partitions_of[*m.key].insert(m.partition);
+    used.insert(m.partition);
+  }
+  BOOST_REQUIRE_EQUAL(partitions_of.size(), 20u);
+  for (const auto& [key, parts] : partitions_of) {
+    BOOST_CHECK_MESSAGE(parts.size() == 1, key << " on several partitions");
+  }
+  BOOST_CHECK_GT(used.size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(start_offsets_and_commits) {
+  auto broker = StartBroker();
+  RequireOk(broker->CreateTopic("events", 1));
+  const int64_t base = 1'700'000'000'000;  // epoch ms
+  auto producer = MakeProducer(broker->bootstrap_servers());
+  for (int i = 0; i < 10; ++i) {
+    RequireOk(producer->Produce("events", 0, std::nullopt,
+                                "e" + std::to_string(i), {}, base + i * 1000));
+  }
+  RequireOk(producer->Flush(seconds(10)));
+  const std::string bootstrap = broker->bootstrap_servers();
+  auto first_offset = [&](StartOffset start, size_t expect) -> int64_t {
+    auto consumer = MakeConsumer(bootstrap);
+    RequireOk(consumer->Assign("events", {0}, start));
+    auto got = ConsumeExactly(*consumer, expect, seconds(10));
+    return got.empty() ? -1 : got.front().offset;
+  };
+  BOOST_CHECK_EQUAL(first_offset(StartOffset::Earliest(), 10), 0);
+  BOOST_CHECK_EQUAL(first_offset(StartOffset::AtOffset(7), 3), 7);
+  // The first record at or after the timestamp: e5 at base + 5000.
+  BOOST_CHECK_EQUAL(first_offset(StartOffset::AtTimestamp(base + 4500), 5), 5);
+  BOOST_CHECK_EQUAL(first_offset(StartOffset::AtTimestamp(base + 5000), 5), 5);
+  BOOST_CHECK_EQUAL(first_offset(StartOffset::AtTimestamp(base + 99000), 0),
+                    -1);
+
+  // Latest: nothing old, then exactly what is produced afterwards.
+  auto latest = MakeConsumer(bootstrap);
+  RequireOk(latest->Assign("events", {0}, StartOffset::Latest()));
+  auto none = latest->Poll(100, milliseconds(1500));
+  RequireOk(none.status());
+  BOOST_CHECK_EQUAL(none->size(), 0u);
+  RequireOk(producer->Produce("events", 0, std::nullopt, "late"));
+  RequireOk(producer->Flush(seconds(10)));
+  auto late = ConsumeExactly(*latest, 1, seconds(10));
+  BOOST_CHECK_EQUAL(late[0].offset, 10);
+  BOOST_CHECK_EQUAL(late[0].value.value_or(""), "late");
+  auto position = latest->Position("events", 0);
+  RequireOk(position.status());
+  BOOST_CHECK_EQUAL(position->value_or(-1), 11);
+
+  // Commits under a group.
+  auto grouped = MakeConsumer(bootstrap, {{"group.id", "weir-test"}});
+  auto none_yet = grouped->Committed("events", 0, seconds(10));
+  RequireOk(none_yet.status());
+  BOOST_CHECK(!none_yet->has_value());
+  RequireOk(grouped->Commit("events", 0, 6));
+  auto committed = grouped->Committed("events", 0, seconds(10));
+  RequireOk(committed.status());
+  BOOST_CHECK_EQUAL(committed->value_or(-1), 6);
+  BOOST_CHECK_EQUAL(latest->Commit("events", 0, 1).code(),
+                    absl::StatusCode::kFailedPrecondition);
+
+  auto admin = MakeAdmin(bootstrap);
+  auto marks = admin->WatermarkOffsets("events", 0);
+  RequireOk(marks.status());
+  BOOST_CHECK_EQUAL(marks->low, 0);
+  BOOST_CHECK_EQUAL(marks->high, 11);
+}
+
+BOOST_AUTO_TEST_CASE(headers_keys_and_timestamps_round_trip) {
+  auto broker = StartBroker();
+  RequireOk(broker->CreateTopic("h", 1));
+  auto producer = MakeProducer(broker->bootstrap_servers());
+  const std::vector<KafkaHeader> headers = {{"trace", std::string("abc")},
+                                            {"empty", std::string()},
+                                            {"null", std::nullopt},
+                                            {"trace", std::string("second")},
+                                            {"bin", std::string("\0\1\2", 3)}};
+  RequireOk(producer->Produce("h", 0, std::string("k\0ey", 4),
+                              std::string("v\0al", 4), headers,
+                              1'600'000'000'123));
+  RequireOk(producer->Produce("h", 0, std::nullopt, std::nullopt, {},
+                              1'600'000'000'456));  // tombstone, no key
+  RequireOk(producer->Produce("h", 0, std::string(), std::string()));
+  const int64_t before =
+      std::chrono::duration_cast<milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  RequireOk(producer->Flush(seconds(10)));
+  auto consumer = MakeConsumer(broker->bootstrap_servers());
+  RequireOk(consumer->Assign("h", {0}, StartOffset::Earliest()));
+  auto got = ConsumeExactly(*consumer, 3, seconds(10));
+
+  BOOST_CHECK(got[0].key == std::string("k\0ey", 4));
+  BOOST_CHECK(got[0].value == std::string("v\0al", 4));
+  BOOST_CHECK(got[0].headers == headers);
+  BOOST_CHECK_EQUAL(got[0].timestamp_ms, 1'600'000'000'123);
+
+  BOOST_CHECK(!got[1].key.has_value());
+  BOOST_CHECK(!got[1].value.has_value());
+  BOOST_CHECK(got[1].headers.empty());
+  BOOST_CHECK_EQUAL(got[1].timestamp_ms, 1'600'000'000'456);
+
+  BOOST_CHECK(got[2].key == std::string());
+  BOOST_CHECK(got[2].value == std::string());
+  // Timestamp 0 means "now" (producer create time).
+  BOOST_CHECK_GT(got[2].timestamp_ms, before - 60'000);
+  BOOST_CHECK_LT(got[2].timestamp_ms, before + 60'000);
+}
+
+BOOST_AUTO_TEST_CASE(broker_outage_loses_and_duplicates_nothing) {
+  auto broker = StartBroker();
+  RequireOk(broker->CreateTopic("outage", 2));
+  // Reconnect quickly once the broker is back; give records time to wait.
+  auto producer = MakeProducer(
+      broker->bootstrap_servers(),
+      {{"reconnect.backoff.max.ms", "500"}, {"message.timeout.ms", "60000"}});
+  auto value = [](int i) { return "seq-" + std::to_string(i); };
+  for (int i = 0; i < 500; ++i) {
+    RequireOk(producer->Produce("outage", i % 2, std::to_string(i), value(i)));
+  }
+  RequireOk(producer->Flush(seconds(10)));
+
+  RequireOk(broker->SetBrokerDown(1, true));
+  for (int i = 500; i < 1000; ++i) {
+    RequireOk(producer->Produce("outage", i % 2, std::to_string(i), value(i)));
+  }
+  // While down, nothing can be delivered.
+  absl::Status during = producer->Flush(milliseconds(1500));
+  BOOST_CHECK_EQUAL(during.code(), absl::StatusCode::kDeadlineExceeded);
+  BOOST_TEST_MESSAGE("flush while down: " << during.ToString());
+  BOOST_CHECK_GT(producer->InFlight(), 0);
+  RequireOk(broker->SetBrokerDown(1, false));
+  const auto up = Clock::now();
+  RequireOk(producer->Flush(seconds(30)));
+  BOOST_TEST_MESSAGE(
+      "delivered the backlog "
+      << std::chrono::duration_cast<milliseconds>(Clock::now() - up).count()
+      << " ms after the broker came back");
+  BOOST_REQUIRE_EQUAL(producer->Delivered(), 1000);
+
+  auto consumer = MakeConsumer(broker->bootstrap_servers());
+  RequireOk(consumer->Assign("outage", {0, 1}, StartOffset::Earliest()));
+  std::map<int32_t, int> last;  // per partition, the last sequence number
+  std::set<int> seen;
+  for (const KafkaMessage& m : ConsumeExactly(*consumer, 1000)) {
+    const int seq = std::stoi(*m.key);
+    BOOST_REQUIRE(seen.insert(seq).second);
+    BOOST_CHECK_EQUAL(*m.value, value(seq));
+    BOOST_CHECK_EQUAL(m.partition, seq % 2);
+    auto it = last.find(m.partition);
+    if (it != last.end()) BOOST_CHECK_LT(it->second, seq);  // order kept
+    last[m.partition] = seq;
+  }
+  BOOST_CHECK_EQUAL(seen.size(), 1000u);
+  BOOST_CHECK_EQUAL(broker->SetBrokerDown(2, true).code(),
+                    absl::StatusCode::kInvalidArgument);
+}
+
+BOOST_AUTO_TEST_CASE(topics_auto_create_with_the_default_partitions) {
+  auto broker = StartBroker();
+  auto producer = MakeProducer(broker->bootstrap_servers());
+  RequireOk(producer->Produce("fresh", -1, "k", "v"));
+  RequireOk(producer->Flush(seconds(10)));
+  auto admin = MakeAdmin(broker->bootstrap_servers());
+  auto count = admin->PartitionCount("fresh");
+  RequireOk(count.status());
+  BOOST_CHECK_EQUAL(*count, EmbeddedBroker::kAutoCreatePartitions);
+  auto missing = admin->PartitionCount("missing");
+  BOOST_CHECK_EQUAL(missing.status().code(), absl::StatusCode::kNotFound);
+  // Asking did not create it.
+  BOOST_CHECK_EQUAL(admin->PartitionCount("missing").status().code(),
+                    absl::StatusCode::kNotFound);
+  BOOST_CHECK_EQUAL(broker->CreateTopic("fresh", 2).code(),
+                    absl::StatusCode::kAlreadyExists);
+  // The mock cluster does not implement the CreateTopics request: a clear
+  // error, in bounded time.
+  absl::Status created = admin->CreateTopic("via_admin", 3, 1, seconds(2));
+  BOOST_TEST_MESSAGE(
+      "KafkaAdmin::CreateTopic on the embedded broker: " << created.ToString());
+  BOOST_CHECK(!created.ok());
+}
+
+BOOST_AUTO_TEST_CASE(multi_broker_cluster) {
+  auto broker = StartBroker(3);
+  BOOST_CHECK_EQUAL(broker->num_brokers(), 3);
+  BOOST_CHECK_EQUAL(std::count(broker->bootstrap_servers().begin(),
+                               broker->bootstrap_servers().end(), ','),
+                    2);
+  RequireOk(broker->CreateTopic("spread", 6));
+  auto producer = MakeProducer(broker->bootstrap_servers());
+  for (int i = 0; i < 600; ++i) {
+    RequireOk(
+        producer->Produce("spread", i % 6, std::nullopt, std::to_string(i)));
+  }
+  RequireOk(producer->Flush(seconds(10)));
+  auto consumer = MakeConsumer(broker->bootstrap_servers());
+  RequireOk(
+      consumer->Assign("spread", {0, 1, 2, 3, 4, 5}, StartOffset::Earliest()));
+  ConsumeExactly(*consumer, 600);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(client_errors)
+
+BOOST_AUTO_TEST_CASE(bad_configuration_is_invalid_argument) {
+  auto unknown = KafkaProducer::Create(
+      {{"bootstrap.servers", "127.0.0.1:1"}, {"no.such.property", "1"}});
+  BOOST_REQUIRE_EQUAL(unknown.status().code(),
+                      absl::StatusCode::kInvalidArgument);
+  BOOST_TEST_MESSAGE(unknown.status().message());
+  BOOST_CHECK(unknown.status().message().find("no.such.property") !=
+              std::string::npos);
+
+  auto bad_value = KafkaConsumer::Create(
+      {{"bootstrap.servers", "127.0.0.1:1"}, {"fetch.wait.max.ms", "soon"}});
+  BOOST_REQUIRE_EQUAL(bad_value.status().code(),
+                      absl::StatusCode::kInvalidArgument);
+  BOOST_TEST_MESSAGE(bad_value.status().message());
+  BOOST_CHECK(bad_value.status().message().find("fetch.wait.max.ms") !=
+              std::string::npos);
+
+  // Idempotence (on by default) needs acks=all: rejected when created.
+  auto conflict = KafkaProducer::Create(
+      {{"bootstrap.servers", "127.0.0.1:1"}, {"acks", "1"}});
+  BOOST_REQUIRE_EQUAL(conflict.status().code(),
+                      absl::StatusCode::kInvalidArgument);
+  BOOST_TEST_MESSAGE(conflict.status().message());
+  auto without = KafkaProducer::Create({{"bootstrap.servers", "127.0.0.1:1"},
+                                        {"acks", "1"},
+                                        {"enable.idempotence", "false"}});
+  BOOST_CHECK(without.ok());
+
+  auto options = kafka::ConfigFromOptions({{"connector", "kafka"},
+                                           {"topic", "t"},
+                                           {"bootstrap.servers", "h:9092"},
+                                           {"properties.client.id", "w"}});
+  RequireOk(options.status());
+  BOOST_CHECK(*options == (KafkaConfig{{"bootstrap.servers", "h:9092"},
+                                       {"client.id", "w"}}));
+  BOOST_CHECK_EQUAL(
+      kafka::ConfigFromOptions({{"properties.", "x"}}).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  BOOST_CHECK_EQUAL(EmbeddedBroker::Start(0).status().code(),
+                    absl::StatusCode::kInvalidArgument);
+}
+
+BOOST_AUTO_TEST_CASE(unreachable_bootstrap_is_unavailable_in_bounded_time) {
+  const std::string address = "127.0.0.1:" + std::to_string(UnusedPort());
+  auto consumer = MakeConsumer(address);
+  RequireOk(consumer->Assign("nowhere", {0}, StartOffset::Earliest()));
+  const auto start = Clock::now();
+  auto polled = consumer->Poll(100, seconds(5));
+  const auto elapsed = Clock::now() - start;
+  BOOST_TEST_MESSAGE(
+      "Poll: " << polled.status().ToString() << " after "
+               << std::chrono::duration_cast<milliseconds>(elapsed).count()
+               << " ms");
+  BOOST_REQUIRE_EQUAL(polled.status().code(), absl::StatusCode::kUnavailable);
+  BOOST_CHECK(polled.status().message().find(address) != std::string::npos);
+
+  auto admin = MakeAdmin(address);
+  auto count = admin->PartitionCount("nowhere", seconds(2));
+  BOOST_TEST_MESSAGE("PartitionCount: " << count.status().ToString());
+  BOOST_CHECK_EQUAL(count.status().code(), absl::StatusCode::kUnavailable);
+  BOOST_CHECK(count.status().message().find(address) != std::string::npos);
+
+  auto producer = MakeProducer(address);
+  RequireOk(producer->Produce("nowhere", 0, "k", "v"));
+  absl::Status flushed = producer->Flush(seconds(2));
+  BOOST_TEST_MESSAGE("Flush: " << flushed.ToString());
+  BOOST_CHECK_EQUAL(flushed.code(), absl::StatusCode::kDeadlineExceeded);
+  BOOST_CHECK(flushed.message().find(address) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(weir_broker_command)
+
+// `weir broker` as a child process: address on the first line, usable by
+// clients, clean exit 0 on SIGTERM.
+BOOST_AUTO_TEST_CASE(runs_until_sigterm) {
+  int out[2];
+  BOOST_REQUIRE(pipe(out) == 0);
+  const pid_t pid = fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(WEIR_BINARY, WEIR_BINARY, "broker", "--topic", "cli", "--partitions",
+          "3", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  // Kill the child if a check below fails.
+  struct Reaper {
+    pid_t pid;
+    bool done = false;
+    ~Reaper() {
+      if (!done) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+      }
+    }
+  } reaper{pid};
+
+  std::string first_line;
+  const auto deadline = Clock::now() + seconds(10);
+  while (first_line.find('\n') == std::string::npos &&
+         Clock::now() < deadline) {
+    pollfd p{out[0], POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char buf[256];
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    first_line.append(buf, static_cast<size_t>(n));
+  }
+  first_line = first_line.substr(0, first_line.find('\n'));
+  BOOST_TEST_MESSAGE("weir broker: " << first_line);
+  const std::string prefix = "Embedded Kafka broker listening on ";
+  BOOST_REQUIRE(first_line.rfind(prefix, 0) == 0);
+  const std::string address = first_line.substr(prefix.size());
+  BOOST_REQUIRE(address.rfind("127.0.0.1:", 0) == 0);
+
+  auto admin = MakeAdmin(address);
+  auto count = admin->PartitionCount("cli");
+  RequireOk(count.status());
+  BOOST_CHECK_EQUAL(*count, 3);
+  auto producer = MakeProducer(address);
+  for (int i = 0; i < 30; ++i) {
+    RequireOk(producer->Produce("cli", i % 3, std::nullopt, std::to_string(i)));
+  }
+  RequireOk(producer->Flush(seconds(10)));
+  auto consumer = MakeConsumer(address);
+  RequireOk(consumer->Assign("cli", {0, 1, 2}, StartOffset::Earliest()));
+  ConsumeExactly(*consumer, 30, seconds(10));
+  consumer.reset();
+  producer.reset();
+  admin.reset();
+
+  BOOST_REQUIRE(kill(pid, SIGTERM) == 0);
+  int status = 0;
+  pid_t waited = 0;
+  const auto stop_deadline = Clock::now() + seconds(10);
+  while ((waited = waitpid(pid, &status, WNOHANG)) == 0 &&
+         Clock::now() < stop_deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  BOOST_REQUIRE_EQUAL(waited, pid);
+  reaper.done = true;
+  close(out[0]);
+  BOOST_REQUIRE(WIFEXITED(status));
+  BOOST_CHECK_EQUAL(WEXITSTATUS(status), 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
