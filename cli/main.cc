@@ -3,10 +3,13 @@
 //   weir                      interactive shell (or a script from a pipe)
 //   weir -e "SQL" [-e ...]    run statements and exit
 //   weir -f file.sql [-f -]   run files (- is stdin) and exit
+//   weir broker [--brokers N] run an embedded Kafka broker until SIGINT/SIGTERM
 //
 // -e and -f may be mixed; they run in command-line order through one
 // session, and the first error stops everything with exit status 1.
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +23,7 @@
 
 #include "cli/shell.h"
 #include "cli/table_printer.h"
+#include "connectors/kafka/embedded_broker.h"
 #include "engine/session/session.h"
 
 #ifndef WEIR_VERSION
@@ -78,6 +82,65 @@ std::string HistoryPath() {
   return std::string(home) + "/.weir_history";
 }
 
+// What `weir broker` was asked for.
+struct BrokerOptions {
+  int brokers = 1;
+  int partitions = connectors::kafka::EmbeddedBroker::kAutoCreatePartitions;
+  std::vector<std::string> topics;
+};
+
+// `weir broker`: an embedded Kafka broker for other processes (kcat, another
+// weir, tests). Prints the address as the first line of standard output,
+// then the limits, and runs until SIGINT or SIGTERM; exit status 0 then.
+int RunBroker(const BrokerOptions& options) {
+  using connectors::kafka::EmbeddedBroker;
+  // Block the stop signals before librdkafka starts its threads, so they
+  // inherit the mask and only sigwait below sees the signals.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<EmbeddedBroker>> broker =
+      EmbeddedBroker::Start(options.brokers);
+  if (!broker.ok()) {
+    std::fprintf(stderr, "Error: %s\n",
+                 std::string(broker.status().message()).c_str());
+    return 1;
+  }
+  for (const std::string& topic : options.topics) {
+    absl::Status status = (*broker)->CreateTopic(topic, options.partitions);
+    if (!status.ok()) {
+      std::fprintf(stderr, "Error: %s\n",
+                   std::string(status.message()).c_str());
+      return 1;
+    }
+  }
+  std::printf("Embedded Kafka broker listening on %s\n",
+              (*broker)->bootstrap_servers().c_str());
+  std::printf(
+      "Limits: in memory only (all data is lost when it stops); each "
+      "partition keeps only its last 5 MiB / 100,000 message sets.\n");
+  std::printf("Topics are created on first produce with %d partitions",
+              EmbeddedBroker::kAutoCreatePartitions);
+  if (!options.topics.empty()) {
+    std::printf("; created %zu topic(s) with %d partitions",
+                options.topics.size(), options.partitions);
+  }
+  std::printf(".\nTry: kcat -b %s -L\nStop with Ctrl-C.\n",
+              (*broker)->bootstrap_servers().c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  while (sigwait(&stop_signals, &signal_number) != 0) {
+  }
+  broker->reset();
+  std::fprintf(stderr, "Embedded Kafka broker stopped (%s).\n",
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "Weir: a streaming SQL engine.\n"
@@ -100,12 +163,34 @@ int Main(int argc, char** argv) {
           ->allow_extra_args(false);
   app.add_flag("--echo", echo, "Print each statement before its result");
   app.set_version_flag("--version", "weir " WEIR_VERSION);
+  BrokerOptions broker_options;
+  CLI::App* broker_command = app.add_subcommand(
+      "broker",
+      "Run an embedded Kafka broker (librdkafka's mock cluster) on 127.0.0.1 "
+      "until Ctrl-C or SIGTERM; prints its address first. In memory only; "
+      "each partition keeps its last 5 MiB / 100,000 message sets. Ports are "
+      "chosen by the OS.");
+  broker_command
+      ->add_option("--brokers", broker_options.brokers,
+                   "Number of brokers (default 1)")
+      ->check(CLI::Range(1, 16));
+  broker_command
+      ->add_option("--topic", broker_options.topics,
+                   "Create topic NAME at start (repeatable)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+  broker_command
+      ->add_option("--partitions", broker_options.partitions,
+                   "Partitions of each --topic (default 4; topics created on "
+                   "first produce always get 4)")
+      ->check(CLI::Range(1, 100000));
   app.footer(
       "-e and -f run in the order given, through one session; the first "
       "error stops the run with exit status 1.\n"
       "Examples:\n"
       "  weir -e \"SHOW STREAMS;\"\n"
-      "  weir -f setup.sql -e \"EXPLAIN SELECT * FROM bids EMIT CHANGES;\"");
+      "  weir -f setup.sql -e \"EXPLAIN SELECT * FROM bids EMIT CHANGES;\"\n"
+      "  weir broker --topic bids --partitions 8");
   // CLI11 reports parse errors by throwing; this is the one place they are
   // caught. Usage errors exit with 2, as is customary.
   try {
@@ -113,6 +198,13 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  if (*broker_command) {
+    if (execute_option->count() > 0 || file_option->count() > 0) {
+      std::fprintf(stderr, "Error: 'weir broker' takes no -e or -f\n");
+      return 2;
+    }
+    return RunBroker(broker_options);
   }
 
   // Gather the scripts in command-line order, and read every file before
@@ -141,6 +233,8 @@ int Main(int argc, char** argv) {
                  std::string(session.status().message()).c_str());
     return 1;
   }
+
+  AttachPushPrinter(**session, stdout);
 
   PrintOptions print;
   print.echo = echo;

@@ -1,6 +1,10 @@
 #include "cli/shell.h"
 
 #include <editline/readline.h>
+#include <signal.h>
+
+#include <atomic>
+#include <csignal>
 
 #include <algorithm>
 #include <cctype>
@@ -145,6 +149,51 @@ const std::vector<std::string>& SqlKeywords() {
   return *keywords;
 }
 
+namespace {
+
+// Set by SIGINT while statements run; push queries poll it.
+std::atomic<bool> interrupted{false};
+
+void OnInterrupt(int) { interrupted = true; }
+
+/// Routes Ctrl-C to `interrupted` for its lifetime, so a push query stops
+/// cleanly instead of the process dying; restores the previous handler.
+class ScopedInterrupt {
+ public:
+  ScopedInterrupt() {
+    interrupted = false;
+    struct sigaction sa {};
+    sa.sa_handler = OnInterrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &previous_);
+  }
+  ~ScopedInterrupt() { sigaction(SIGINT, &previous_, nullptr); }
+
+ private:
+  struct sigaction previous_ {};
+};
+
+}  // namespace
+
+void AttachPushPrinter(Session& session, std::FILE* out) {
+  PushHandler h;
+  h.on_columns = [out](const std::vector<std::string>& columns) {
+    std::string line;
+    for (size_t i = 0; i < columns.size(); ++i) line += (i ? " | " : "") + columns[i];
+    std::fprintf(out, "%s\n", line.c_str());
+    std::fflush(out);
+  };
+  h.on_row = [out](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) line += (i ? " | " : "") + row[i];
+    std::fprintf(out, "%s\n", line.c_str());
+    std::fflush(out);
+    return !interrupted.load();
+  };
+  h.should_stop = [] { return interrupted.load(); };
+  session.set_push_handler(std::move(h));
+}
+
 void PrintResult(const StatementResult& result, const PrintOptions& options,
                  std::FILE* out) {
   if (options.echo && !result.statement_text.empty()) {
@@ -154,7 +203,11 @@ void PrintResult(const StatementResult& result, const PrintOptions& options,
     WriteWithNewline(statement, out);
   }
   if (!result.message.empty()) WriteWithNewline(result.message, out);
-  if (!result.columns.empty()) {
+  if (result.streamed) {
+    std::fprintf(out, "(%zu %s%s)\n", result.streamed_rows,
+                 result.streamed_rows == 1 ? "row" : "rows",
+                 interrupted.load() ? ", stopped by Ctrl-C" : "");
+  } else if (!result.columns.empty()) {
     const std::string table =
         FormatTable(result.columns, result.rows, options.max_width);
     std::fwrite(table.data(), 1, table.size(), out);
@@ -167,6 +220,7 @@ void PrintResult(const StatementResult& result, const PrintOptions& options,
 
 bool RunScript(Session& session, std::string_view sql, std::string_view label,
                const PrintOptions& options) {
+  ScopedInterrupt interrupt;
   absl::Status status =
       session.ExecuteScript(sql, [&](const StatementResult& result) {
         PrintResult(result, options, stdout);

@@ -53,6 +53,12 @@ struct ShellOptions {
 /// a process; blocks on the terminal.
 int RunShell(Session& session, const ShellOptions& options);
 
+/// Makes `session` print push-query rows to `out` as they arrive (a header
+/// line, then one line per row, cells separated by " | "), and stop a push
+/// query on Ctrl-C (SIGINT) while statements run under RunScript or the
+/// shell. Call once per session.
+void AttachPushPrinter(Session& session, std::FILE* out);
+
 /// SQL keywords offered by completion, upper case.
 const std::vector<std::string>& SqlKeywords();
 

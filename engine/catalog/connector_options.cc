@@ -2,6 +2,7 @@
 
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
+#include "engine/types/value.h"
 
 #include <fmt/format.h>
 
@@ -35,6 +36,7 @@ enum class ValueKind {
   kDuration,   // '30s', '500ms', '5 min', '1h', '2d'
   kChar,       // exactly one character ('\t' accepted for a tab)
   kTimestamp,  // 'YYYY-MM-DD HH:MM:SS[.ffffff]' (or with 'T')
+  kBound,      // a number, or a DATE/TIME/TIMESTAMP literal (datagen bounds)
   kOffsets,    // 'partition:0,offset:42;partition:1,offset:7'
 };
 
@@ -398,6 +400,13 @@ absl::Status CheckValue(const OptionSpec& spec, std::string_view key,
       }
       return absl::OkStatus();
     }
+    case ValueKind::kBound: {
+      if (ParseNumber(value) || types::ParseTimestamp(value).ok() ||
+          types::ParseTime(value).ok()) {
+        return absl::OkStatus();
+      }
+      return bad("a number, or a date or time like '2026-01-01 00:00:00'");
+    }
     case ValueKind::kBoolean: {
       const std::string lower = ToLower(value);
       if (lower != "true" && lower != "false") return bad("true or false");
@@ -443,8 +452,10 @@ std::optional<OptionSpec> FieldOptionSpec(std::string_view attribute) {
     spec.max_number = 1;
     return spec;
   }
-  if (attribute == "min" || attribute == "max" || attribute == "start" ||
-      attribute == "end") {
+  if (attribute == "min" || attribute == "max") {
+    return Of(std::string(attribute), ValueKind::kBound);
+  }
+  if (attribute == "start" || attribute == "end") {
     return Of(std::string(attribute), ValueKind::kNumber);
   }
   return std::nullopt;

@@ -5,7 +5,11 @@
 #include <cctype>
 
 #include "connectors/mysql/schema_reader.h"
+#include "connectors/generators/generator_source.h"
+#include "connectors/kafka/embedded_broker.h"
+#include "connectors/kafka/kafka_source.h"
 #include "engine/base/sql_error.h"
+#include "engine/exec/query.h"
 #include "engine/base/status.h"
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
@@ -219,7 +223,129 @@ constexpr char kNoRuntime[] =
     "running queries arrives with the streaming runtime; this build parses, checks and "
     "EXPLAINs them (try EXPLAIN before the statement)";
 
+int Parallelism(const std::map<std::string, std::string>& settings) {
+  auto it = settings.find("parallelism");
+  return it == settings.end() ? 0 : std::atoi(it->second.c_str());
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> Session::KafkaFor(const catalog::Entry& entry,
+                                              StatementResult* result) {
+  if (!options_.connect_to_sources) {
+    return absl::FailedPreconditionError(
+        "this session does not connect to outside systems, so it cannot reach Kafka");
+  }
+  std::string bootstrap = connectors::kafka::EntryBootstrap(entry);
+  if (bootstrap.empty()) {
+    auto it = settings_.find("bootstrap.servers");
+    if (it != settings_.end()) bootstrap = it->second;
+  }
+  if (bootstrap.empty()) {
+    if (!broker_) {
+      WEIR_ASSIGN_OR_RETURN(broker_, connectors::kafka::EmbeddedBroker::Start());
+      result->message += fmt::format(
+          "Started an embedded Kafka broker at {} (in memory only; each partition keeps its "
+          "last 5 MiB / 100,000 message sets). SET 'bootstrap.servers' to use a real "
+          "cluster.\n",
+          broker_->bootstrap_servers());
+    }
+    bootstrap = broker_->bootstrap_servers();
+  }
+  bool embedded = broker_ && bootstrap == broker_->bootstrap_servers();
+  int partitions = 4;
+  if (auto it = settings_.find("topic.partitions"); it != settings_.end()) {
+    partitions = std::atoi(it->second.c_str());
+  }
+  WEIR_RETURN_IF_ERROR(connectors::kafka::EnsureTopic(entry, bootstrap,
+                                                      embedded ? broker_.get() : nullptr,
+                                                      partitions)
+                           .status());
+  return bootstrap;
+}
+
+absl::StatusOr<std::unique_ptr<exec::Source>> Session::OpenSource(
+    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
+    int splits, const std::string& bootstrap) {
+  if (entry.connector == "nexmark" || entry.connector == "datagen") {
+    return connectors::generators::OpenGeneratorSource(entry, std::move(schema), split, splits);
+  }
+  if (entry.connector == "kafka") {
+    return connectors::kafka::OpenKafkaSource(entry, std::move(schema), split, splits, bootstrap);
+  }
+  return absl::UnimplementedError(fmt::format(
+      "reading '{}' needs the {} source, which arrives with its connector; kafka, nexmark "
+      "and datagen sources run today",
+      entry.name, entry.connector));
+}
+
+absl::Status Session::RunPushQuery(const std::shared_ptr<const sql::PlanNode>& plan,
+                                   StatementResult* result) {
+  exec::QueryOptions options;
+  options.parallelism = Parallelism(settings_);
+  // Kafka sources need their cluster (and topic) before the tasks start.
+  std::string bootstrap;
+  std::string reads_kafka;
+  sql::ForEachNode(plan, [&](const sql::PlanNode& n) {
+    if (n.kind == sql::PlanKind::kScan &&
+        static_cast<const sql::ScanNode&>(n).connector == "kafka") {
+      reads_kafka = static_cast<const sql::ScanNode&>(n).source;
+    }
+  });
+  if (!reads_kafka.empty()) {
+    const catalog::Entry* entry = catalog_->Find(reads_kafka);
+    if (entry == nullptr) return absl::NotFoundError(fmt::format("'{}' was dropped", reads_kafka));
+    WEIR_ASSIGN_OR_RETURN(bootstrap, KafkaFor(*entry, result));
+  }
+  exec::SourceProvider provider = [this, &bootstrap](
+                                      const catalog::Entry& entry,
+                                      std::shared_ptr<const types::Schema> schema, int split,
+                                      int splits) {
+    return OpenSource(entry, std::move(schema), split, splits, bootstrap);
+  };
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
+                        exec::RunningQuery::Start(plan, *catalog_, provider, options));
+  for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
+  if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
+  result->streamed = static_cast<bool>(push_handler_.on_row);
+  while (!query->finished()) {
+    if (push_handler_.should_stop && push_handler_.should_stop()) break;
+    WEIR_ASSIGN_OR_RETURN(std::optional<types::Batch> batch,
+                          query->Next(std::chrono::milliseconds(100)));
+    if (!batch) continue;
+    for (const auto& row : batch->ToRows()) {
+      std::vector<std::string> cells;
+      cells.reserve(row.size());
+      for (const Value& v : row) cells.push_back(v.ToString());
+      if (push_handler_.on_row) {
+        result->streamed = true;
+        ++result->streamed_rows;
+        if (!push_handler_.on_row(cells)) return absl::OkStatus();
+      } else {
+        result->rows.push_back(std::move(cells));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Session::RunInsertValues(const std::shared_ptr<const sql::PlanNode>& plan,
+                                      StatementResult* result) {
+  const auto& out = static_cast<const sql::OutputNode&>(*plan);
+  const catalog::Entry* entry = catalog_->Find(out.target);
+  if (entry == nullptr) return absl::NotFoundError(fmt::format("'{}' was dropped", out.target));
+  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*plan, now));
+  types::Batch batch(std::make_shared<types::Schema>(entry->schema));
+  for (const auto& row : rows) batch.AppendRow(row);
+  WEIR_ASSIGN_OR_RETURN(std::string bootstrap, KafkaFor(*entry, result));
+  WEIR_ASSIGN_OR_RETURN(size_t written, connectors::kafka::WriteRows(*entry, batch, bootstrap));
+  result->message += fmt::format("Inserted {} {} into '{}'.", written,
+                                 written == 1 ? "row" : "rows", entry->name);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Create(SessionOptions options) {
   std::unique_ptr<Session> s(new Session());
@@ -266,7 +392,12 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       return result;
     }
     case BoundKind::kQuery: {
-      if (!bound.constant_query) return absl::UnimplementedError(kNoRuntime);
+      if (!bound.constant_query) {
+        const auto& out = static_cast<const sql::OutputNode&>(*bound.plan);
+        if (!out.push) return absl::UnimplementedError(kNoRuntime);
+        WEIR_RETURN_IF_ERROR(RunPushQuery(sql::Optimize(bound.plan), &result));
+        return result;
+      }
       PlanPtr plan = sql::Optimize(bound.plan);
       int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
@@ -281,9 +412,13 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       return result;
     }
     case BoundKind::kInsert:
-      return absl::UnimplementedError(
-          "INSERT writes to Kafka, which arrives with the Kafka connector; "
-          "EXPLAIN INSERT shows its plan");
+      if (!bound.constant_query) {
+        return absl::UnimplementedError(
+            "INSERT INTO ... SELECT is a continuous query, which arrives with persistent "
+            "queries (SHOW QUERIES); INSERT ... VALUES runs today");
+      }
+      WEIR_RETURN_IF_ERROR(RunInsertValues(sql::Optimize(bound.plan), &result));
+      return result;
     case BoundKind::kCreateSource:
     case BoundKind::kCreateView:
     case BoundKind::kCreateSink: {

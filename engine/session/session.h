@@ -15,10 +15,18 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/exec/source.h"
 
-namespace weir::sql::ast {
+namespace weir::connectors::kafka {
+class EmbeddedBroker;
+}  // namespace weir::connectors::kafka
+
+namespace weir::sql {
+struct PlanNode;
+namespace ast {
 struct Statement;
-}  // namespace weir::sql::ast
+}  // namespace ast
+}  // namespace weir::sql
 
 namespace weir {
 
@@ -31,6 +39,10 @@ struct StatementResult {
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
   std::string text;
+  /// Push queries with a PushHandler: the rows went to the handler as they
+  /// arrived; `rows` stays empty and this counts them.
+  bool streamed = false;
+  size_t streamed_rows = 0;
 };
 
 /// How a session may reach outside systems.
@@ -41,6 +53,18 @@ struct SessionOptions {
   /// make them open a network connection; such a table then gets its
   /// columns when first used (an error until the runtime can read them).
   bool connect_to_sources = true;
+};
+
+/// Receives push-query results as they arrive (the shell prints them).
+struct PushHandler {
+  /// Called once with the column names, before any row.
+  std::function<void(const std::vector<std::string>& columns)> on_columns;
+  /// Called for each result row (values as text, NULL as "NULL"); returning
+  /// false stops the query.
+  std::function<bool(const std::vector<std::string>& row)> on_row;
+  /// Polled while waiting for rows (about every 100 ms); returning true
+  /// stops the query (Ctrl-C).
+  std::function<bool()> should_stop;
 };
 
 /// Not thread-safe: one thread drives a session.
@@ -57,6 +81,11 @@ class Session {
       std::string_view sql,
       const std::function<void(const StatementResult&)>& on_result);
 
+  /// Where push queries (SELECT ... EMIT CHANGES) send their rows. Without
+  /// a handler, rows are collected into the statement's result, so a push
+  /// query must end by itself (a LIMIT or a bounded source).
+  void set_push_handler(PushHandler handler) { push_handler_ = std::move(handler); }
+
   /// Session settings from SET (keys lower-cased).
   const std::map<std::string, std::string>& settings() const {
     return settings_;
@@ -68,7 +97,21 @@ class Session {
   absl::StatusOr<StatementResult> Execute(const sql::ast::Statement& stmt,
                                           std::string_view source);
 
+  absl::Status RunPushQuery(const std::shared_ptr<const sql::PlanNode>& plan,
+                            StatementResult* result);
+  absl::Status RunInsertValues(const std::shared_ptr<const sql::PlanNode>& plan,
+                               StatementResult* result);
+  /// The Kafka cluster for `entry`: its own bootstrap.servers, else SET
+  /// 'bootstrap.servers', else an embedded broker started on first use
+  /// (announced in `result`). Makes sure the entry's topic exists.
+  absl::StatusOr<std::string> KafkaFor(const catalog::Entry& entry, StatementResult* result);
+  absl::StatusOr<std::unique_ptr<exec::Source>> OpenSource(
+      const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
+      int splits, const std::string& bootstrap);
+
   SessionOptions options_;
+  PushHandler push_handler_;
+  std::unique_ptr<connectors::kafka::EmbeddedBroker> broker_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::map<std::string, std::string> settings_;
 };

@@ -138,6 +138,8 @@ class Batch {
     return changes_.empty() ? ChangeKind::kInsert : changes_[row];
   }
   void SetChange(size_t row, ChangeKind kind);
+  /// Replaces all change kinds (empty: all inserts; else one per row).
+  void SetChanges(std::vector<ChangeKind> changes) { changes_ = std::move(changes); }
 
   bool has_selection() const { return has_selection_; }
   const SelectionVector& selection() const { return selection_; }

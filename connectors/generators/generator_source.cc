@@ -1,0 +1,108 @@
+#include "connectors/generators/generator_source.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "connectors/generators/datagen.h"
+#include "connectors/generators/nexmark.h"
+#include "engine/base/status.h"
+#include "fmt/format.h"
+
+namespace weir::connectors::generators {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Paces a split so that `done` units have been produced no sooner than
+/// done / rate seconds after the start. Sleeps at most 100 ms per call so
+/// the task notices cancellation.
+class Pacer {
+ public:
+  explicit Pacer(double units_per_second) : rate_(units_per_second), start_(Clock::now()) {}
+
+  /// How many more units may be produced now (unbounded when rate is 0);
+  /// sleeps briefly and returns 0 when none.
+  int64_t Allowance(int64_t done) {
+    if (rate_ <= 0) return INT64_MAX;
+    double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    int64_t due = static_cast<int64_t>(elapsed * rate_) + 1;
+    if (due > done) return due - done;
+    double wait = (static_cast<double>(done + 1) / rate_) - elapsed;
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::clamp(wait, 0.001, 0.1)));
+    return 0;
+  }
+
+ private:
+  double rate_;
+  Clock::time_point start_;
+};
+
+class NexmarkSource : public exec::Source {
+ public:
+  NexmarkSource(std::unique_ptr<NexmarkGenerator> gen, double rate)
+      : gen_(std::move(gen)), pacer_(rate) {}
+  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
+    int64_t allowed = pacer_.Allowance(gen_->events_generated());
+    if (allowed == 0) return size_t{0};
+    size_t rows = static_cast<size_t>(std::min<int64_t>(allowed, static_cast<int64_t>(max_rows)));
+    return gen_->Next(out, std::max<size_t>(rows, 1));
+  }
+  bool finished() const override { return gen_->finished(); }
+
+ private:
+  std::unique_ptr<NexmarkGenerator> gen_;
+  Pacer pacer_;
+};
+
+class DatagenSource : public exec::Source {
+ public:
+  DatagenSource(std::unique_ptr<DatagenGenerator> gen, double rate)
+      : gen_(std::move(gen)), pacer_(rate) {}
+  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
+    int64_t allowed = pacer_.Allowance(gen_->rows_generated());
+    if (allowed == 0) return size_t{0};
+    return gen_->Next(out, static_cast<size_t>(std::min<int64_t>(allowed,
+                                                                 static_cast<int64_t>(max_rows))));
+  }
+  bool finished() const override { return gen_->finished(); }
+
+ private:
+  std::unique_ptr<DatagenGenerator> gen_;
+  Pacer pacer_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<exec::Source>> OpenGeneratorSource(
+    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
+    int splits) {
+  if (entry.connector == "nexmark") {
+    WEIR_ASSIGN_OR_RETURN(NexmarkTable table,
+                          ParseNexmarkTable(entry.Option("table").value_or("bid")));
+    std::vector<std::pair<std::string, std::string>> options;
+    for (const auto& kv : entry.options) {
+      if (kv.first != "connector" && kv.first != "table") options.push_back(kv);
+    }
+    WEIR_ASSIGN_OR_RETURN(NexmarkOptions o, NexmarkOptions::FromOptions(options));
+    WEIR_ASSIGN_OR_RETURN(auto gen, NexmarkGenerator::CreateSplit(table, o, std::move(schema),
+                                                                  split, splits));
+    double rate = static_cast<double>(o.events_per_second) / splits;
+    return std::unique_ptr<exec::Source>(new NexmarkSource(std::move(gen), rate));
+  }
+  if (entry.connector == "datagen") {
+    std::vector<std::pair<std::string, std::string>> options;
+    for (const auto& kv : entry.options) {
+      if (kv.first != "connector") options.push_back(kv);
+    }
+    WEIR_ASSIGN_OR_RETURN(DatagenOptions o, DatagenOptions::FromOptions(options));
+    WEIR_ASSIGN_OR_RETURN(auto gen,
+                          DatagenGenerator::CreateSplit(o, std::move(schema), split, splits));
+    double rate = static_cast<double>(o.rows_per_second) / splits;
+    return std::unique_ptr<exec::Source>(new DatagenSource(std::move(gen), rate));
+  }
+  return absl::FailedPreconditionError(
+      fmt::format("'{}' is not a generator stream (connector '{}')", entry.name, entry.connector));
+}
+
+}  // namespace weir::connectors::generators

@@ -1,0 +1,176 @@
+// Push queries and INSERT over Kafka on the embedded broker: results compared
+// with an expectation computed from the inserted values, malformed records
+// under each on-error policy, and a broker outage in the middle of a query.
+#define BOOST_TEST_MODULE kafka_query_test
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "connectors/kafka/embedded_broker.h"
+#include "connectors/kafka/kafka_client.h"
+#include "engine/session/session.h"
+
+using namespace weir;
+namespace kafka = weir::connectors::kafka;
+
+namespace {
+
+struct Run {
+  std::string error;
+  std::vector<std::vector<std::string>> rows;
+  std::string messages;
+};
+
+Run Execute(Session& s, const std::string& sql) {
+  Run run;
+  absl::Status st = s.ExecuteScript(sql, [&](const StatementResult& r) {
+    run.messages += r.message;
+    if (!r.columns.empty()) run.rows = r.rows;
+  });
+  run.error = st.ok() ? "" : std::string(st.message());
+  return run;
+}
+
+std::unique_ptr<Session> OnlineSession() {
+  auto s = Session::Create({.connect_to_sources = true});
+  BOOST_REQUIRE(s.ok());
+  return std::move(*s);
+}
+
+/// A broker of the test's own, with `topic` of `partitions` partitions.
+std::unique_ptr<kafka::EmbeddedBroker> Broker(const std::string& topic, int partitions) {
+  auto broker = kafka::EmbeddedBroker::Start();
+  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
+  BOOST_REQUIRE((*broker)->CreateTopic(topic, partitions).ok());
+  return std::move(*broker);
+}
+
+/// Writes `values` to partition p = index % partitions of `topic`.
+void Produce(const std::string& bootstrap, const std::string& topic, int partitions,
+             const std::vector<std::string>& values) {
+  auto producer = kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(producer.ok());
+  for (size_t i = 0; i < values.size(); ++i) {
+    BOOST_REQUIRE((*producer)
+                      ->Produce(topic, static_cast<int32_t>(i % partitions), std::nullopt,
+                                values[i])
+                      .ok());
+  }
+  BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(30)).ok());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(insert_then_filter_over_partitions_on_the_embedded_broker) {
+  auto s = OnlineSession();
+  Run r = Execute(*s,
+                  "CREATE STREAM bids (auction BIGINT, price BIGINT, channel VARCHAR) WITH "
+                  "(connector = 'kafka', topic = 'bids', format = 'json', partitions = 3);");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  // 30 bids: auction i % 4, price 100 * i, channel web for even i.
+  std::string values;
+  std::multiset<std::string> expected;  // "auction|price" for price > 1000 and channel 'web'
+  for (int i = 1; i <= 30; ++i) {
+    const char* channel = i % 2 == 0 ? "web" : "app";
+    values += std::string(i > 1 ? ", " : "") + "(" + std::to_string(i % 4) + ", " +
+              std::to_string(100 * i) + ", '" + channel + "')";
+    if (100 * i > 1000 && i % 2 == 0) {
+      expected.insert(std::to_string(i % 4) + "|" + std::to_string(100 * i));
+    }
+  }
+  r = Execute(*s, "INSERT INTO bids VALUES " + values + ";");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_TEST(r.messages.find("Started an embedded Kafka broker at 127.0.0.1:") !=
+             std::string::npos);
+  BOOST_TEST(r.messages.find("Inserted 30 rows into 'bids'.") != std::string::npos);
+  r = Execute(*s,
+              "SET 'parallelism' = '2'; SELECT auction, price FROM bids WHERE price > 1000 AND "
+              "channel = 'web' EMIT CHANGES LIMIT " +
+                  std::to_string(expected.size()) + ";");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  std::multiset<std::string> got;
+  for (const auto& row : r.rows) got.insert(row[0] + "|" + row[1]);
+  BOOST_TEST((got == expected));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_records_follow_the_on_error_policy) {
+  auto broker = Broker("raw", 2);
+  const std::string bootstrap = broker->bootstrap_servers();
+  // Six records; the 3rd (partition 0, offset 1) and 6th (partition 1,
+  // offset 2) do not decode.
+  Produce(bootstrap, "raw", 2,
+          {R"({"id": 1})", R"({"id": 2})", R"({"id": "three"})", R"({"id": 4})", R"({"id": 5})",
+           R"(not json)"});
+  auto s = OnlineSession();
+  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
+                          "'; SET 'parallelism' = '1';"
+                          "CREATE STREAM failing (id BIGINT) WITH (connector = 'kafka', topic = "
+                          "'raw');"
+                          "CREATE STREAM skipping (id BIGINT) WITH (connector = 'kafka', topic = "
+                          "'raw', format.on-error = 'skip');"
+                          "CREATE STREAM routing (id BIGINT) WITH (connector = 'kafka', topic = "
+                          "'raw', format.on-error = 'dlq', format.dlq.topic = 'raw_dlq');");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  // 'fail' (the default) stops the query and names the record.
+  r = Execute(*s, "SELECT id FROM failing EMIT CHANGES LIMIT 4;");
+  BOOST_TEST(r.error.find("malformed record at topic 'raw' partition ") != std::string::npos,
+             r.error);
+  BOOST_TEST(r.error.find("format.on-error") != std::string::npos, r.error);
+  // 'skip' goes on with the four good records.
+  r = Execute(*s, "SELECT id FROM skipping EMIT CHANGES LIMIT 4;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  std::set<std::string> ids;
+  for (const auto& row : r.rows) ids.insert(row[0]);
+  BOOST_TEST((ids == std::set<std::string>{"1", "2", "4", "5"}));
+  // 'dlq' goes on too and copies the two bad records to the DLQ topic.
+  BOOST_REQUIRE(broker->CreateTopic("raw_dlq", 1).ok());
+  r = Execute(*s, "SELECT id FROM routing EMIT CHANGES LIMIT 4;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_TEST(r.rows.size() == 4u);
+  auto consumer = kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(consumer.ok());
+  BOOST_REQUIRE((*consumer)->Assign("raw_dlq", {0}, kafka::StartOffset::Earliest()).ok());
+  std::multiset<std::string> dead;
+  for (int attempt = 0; attempt < 50 && dead.size() < 2; ++attempt) {
+    auto polled = (*consumer)->Poll(10, std::chrono::milliseconds(200));
+    BOOST_REQUIRE(polled.ok());
+    for (const auto& m : *polled) {
+      dead.insert(m.value.value_or(""));
+      bool has_error = false;
+      for (const auto& h : m.headers) has_error |= h.key == "weir.error";
+      BOOST_TEST(has_error);
+    }
+  }
+  BOOST_TEST((dead == std::multiset<std::string>{R"({"id": "three"})", "not json"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_broker_outage_loses_and_doubles_nothing) {
+  auto broker = Broker("ticks", 4);
+  const std::string bootstrap = broker->bootstrap_servers();
+  std::vector<std::string> values;
+  for (int i = 0; i < 2000; ++i) values.push_back("{\"n\": " + std::to_string(i) + "}");
+  Produce(bootstrap, "ticks", 4, values);
+  auto s = OnlineSession();
+  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
+                          "'; CREATE STREAM ticks (n BIGINT) WITH (connector = 'kafka', topic "
+                          "= 'ticks');");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  // The broker goes away right after the query starts and comes back.
+  std::thread outage([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    BOOST_CHECK(broker->SetBrokerDown(-1, true).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    BOOST_CHECK(broker->SetBrokerDown(-1, false).ok());
+  });
+  r = Execute(*s, "SET 'parallelism' = '2'; SELECT n FROM ticks EMIT CHANGES LIMIT 2000;");
+  outage.join();
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  std::set<int64_t> seen;
+  for (const auto& row : r.rows) seen.insert(std::stoll(row[0]));
+  BOOST_TEST(r.rows.size() == 2000u);
+  BOOST_TEST(seen.size() == 2000u);  // no duplicates
+  BOOST_TEST(*seen.begin() == 0);
+  BOOST_TEST(*seen.rbegin() == 1999);
+}
