@@ -175,8 +175,16 @@ class ScopedInterrupt {
 
 }  // namespace
 
-void AttachPushPrinter(Session& session, std::FILE* out) {
+void AttachPushPrinter(Session& session, const PrintOptions& options, std::FILE* out) {
   PushHandler h;
+  if (options.echo) {
+    h.on_start = [out](const std::string& statement) {
+      std::string text = Trim(statement);
+      if (text.empty() || text.back() != ';') text += ';';
+      std::fputc('\n', out);
+      WriteWithNewline(text, out);
+    };
+  }
   h.on_columns = [out](const std::vector<std::string>& columns) {
     std::string line;
     for (size_t i = 0; i < columns.size(); ++i) line += (i ? " | " : "") + columns[i];
@@ -196,7 +204,7 @@ void AttachPushPrinter(Session& session, std::FILE* out) {
 
 void PrintResult(const StatementResult& result, const PrintOptions& options,
                  std::FILE* out) {
-  if (options.echo && !result.statement_text.empty()) {
+  if (options.echo && !result.statement_text.empty() && !result.streamed) {
     std::string statement = Trim(result.statement_text);
     if (statement.empty() || statement.back() != ';') statement += ';';
     std::fputc('\n', out);

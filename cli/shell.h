@@ -57,7 +57,8 @@ int RunShell(Session& session, const ShellOptions& options);
 /// line, then one line per row, cells separated by " | "), and stop a push
 /// query on Ctrl-C (SIGINT) while statements run under RunScript or the
 /// shell. Call once per session.
-void AttachPushPrinter(Session& session, std::FILE* out);
+/// With options.echo, the statement is printed first, as PrintResult does.
+void AttachPushPrinter(Session& session, const PrintOptions& options, std::FILE* out);
 
 /// SQL keywords offered by completion, upper case.
 const std::vector<std::string>& SqlKeywords();

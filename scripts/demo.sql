@@ -1,36 +1,39 @@
--- Weir demo: declare a Kafka stream with event time, a windowed materialized
--- view over it, and look at the plans Weir compiles for them.
--- Run with: build/cli/weir --echo -f scripts/demo.sql
+-- Weir demo: a Kafka stream on the embedded broker, rows written and read
+-- back by a push query, the Nexmark generator, and the plan of a windowed
+-- materialized view. Run with: build/cli/weir --echo -f scripts/demo.sql
 
 -- Bids arriving on the Kafka topic 'bids' as JSON. Event time is date_time;
--- the watermark lets rows arrive up to 4 seconds out of order.
+-- the watermark lets rows arrive up to 4 seconds out of order. No
+-- bootstrap.servers is set anywhere, so the first statement that needs
+-- Kafka starts an embedded broker and prints its address.
 CREATE STREAM bids (
   auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,
   date_time TIMESTAMP(3),
   WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND
-) WITH (connector = 'kafka', topic = 'bids', format = 'json');
+) WITH (connector = 'kafka', topic = 'bids', format = 'json', partitions = 4);
+
+INSERT INTO bids VALUES
+  (1, 10, 300, 'web', TIMESTAMP '2026-01-01 00:00:00'),
+  (1, 11, 1500, 'app', TIMESTAMP '2026-01-01 00:00:01'),
+  (2, 12, 2500, 'web', TIMESTAMP '2026-01-01 00:00:02'),
+  (3, 13, 800, 'app', TIMESTAMP '2026-01-01 00:00:03');
+
+-- A push query: the bids above 1000, as they arrive (LIMIT ends it).
+SELECT auction, bidder, price, channel FROM bids WHERE price > 1000 EMIT CHANGES LIMIT 2;
+
+-- The Nexmark generator needs no Kafka: 100,000 events, as fast as possible.
+CREATE STREAM nexmark_bids WITH (
+  connector = 'nexmark', table = 'bid', max-events = 100000, events-per-second = 1000000000);
+SELECT auction, price, UPPER(channel) AS channel
+  FROM nexmark_bids WHERE price > 5000000 EMIT CHANGES LIMIT 5;
 
 SHOW STREAMS;
-DESCRIBE bids;
-
--- A push query: every bid above 1000, as it arrives.
-EXPLAIN SELECT auction, bidder, price, date_time
-  FROM bids
-  WHERE price > 1000
-  EMIT CHANGES;
 
 -- Per auction and 10-second window: how many bids, and the highest price.
+-- Windows keep state, which arrives with the state store: EXPLAIN shows the
+-- plan Weir compiles for it today.
 EXPLAIN CREATE MATERIALIZED VIEW auction_stats AS
   SELECT window_start, window_end, auction,
          COUNT(*) AS bids, MAX(price) AS top_price
   FROM TUMBLE(bids, date_time, INTERVAL '10' SECOND)
   GROUP BY window_start, window_end, auction;
-
-CREATE MATERIALIZED VIEW auction_stats AS
-  SELECT window_start, window_end, auction,
-         COUNT(*) AS bids, MAX(price) AS top_price
-  FROM TUMBLE(bids, date_time, INTERVAL '10' SECOND)
-  GROUP BY window_start, window_end, auction;
-
-SHOW VIEWS;
-DESCRIBE auction_stats;

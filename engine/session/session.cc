@@ -306,6 +306,7 @@ absl::Status Session::RunPushQuery(const std::shared_ptr<const sql::PlanNode>& p
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
                         exec::RunningQuery::Start(plan, *catalog_, provider, options));
   for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
+  if (push_handler_.on_start) push_handler_.on_start(current_statement_);
   if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
   result->streamed = static_cast<bool>(push_handler_.on_row);
   while (!query->finished()) {
@@ -363,6 +364,7 @@ absl::Status Session::ExecuteScript(
     return absl::Status(parsed.status().code(), FormatError(parsed.status(), sql));
   }
   for (const auto& stmt : *parsed) {
+    current_statement_ = std::string(sql.substr(stmt->span.offset, stmt->span.length));
     absl::StatusOr<StatementResult> r = Execute(*stmt, sql);
     if (!r.ok()) {
       absl::Status status = r.status();

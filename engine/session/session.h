@@ -57,6 +57,8 @@ struct SessionOptions {
 
 /// Receives push-query results as they arrive (the shell prints them).
 struct PushHandler {
+  /// Called once with the statement's text when the query starts.
+  std::function<void(const std::string& statement)> on_start;
   /// Called once with the column names, before any row.
   std::function<void(const std::vector<std::string>& columns)> on_columns;
   /// Called for each result row (values as text, NULL as "NULL"); returning
@@ -111,6 +113,7 @@ class Session {
 
   SessionOptions options_;
   PushHandler push_handler_;
+  std::string current_statement_;  // the text of the statement running
   std::unique_ptr<connectors::kafka::EmbeddedBroker> broker_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::map<std::string, std::string> settings_;
