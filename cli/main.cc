@@ -234,10 +234,9 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
-  AttachPushPrinter(**session, stdout);
-
   PrintOptions print;
   print.echo = echo;
+  AttachPushPrinter(**session, print, stdout);
   print.max_width = TerminalWidth(fileno(stdout));
 
   if (execute_option->count() > 0 || file_option->count() > 0) {
