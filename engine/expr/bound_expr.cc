@@ -187,4 +187,22 @@ BoundExprPtr ShiftColumns(const BoundExprPtr& e, int delta) {
   });
 }
 
+void SplitConjuncts(const BoundExprPtr& e, std::vector<BoundExprPtr>* out) {
+  if (e->kind == BoundExprKind::kCall && e->function == "AND") {
+    for (const auto& a : e->args) SplitConjuncts(a, out);
+    return;
+  }
+  out->push_back(e);
+}
+
+BoundExprPtr MakeAnd(const std::vector<BoundExprPtr>& conjuncts) {
+  if (conjuncts.empty()) return nullptr;
+  BoundExprPtr acc = conjuncts[0];
+  for (size_t i = 1; i < conjuncts.size(); ++i) {
+    acc = MakeCall("AND", {acc, conjuncts[i]}, types::LogicalType::Boolean(),
+                   acc->nullable || conjuncts[i]->nullable);
+  }
+  return acc;
+}
+
 }  // namespace weir::expr

@@ -68,6 +68,12 @@ BoundExprPtr MakeCast(BoundExprPtr arg, types::LogicalType target,
 BoundExprPtr MakeCase(std::vector<BoundExprPtr> args, types::LogicalType type,
                       SourceSpan span = {});
 
+/// Adds the conjuncts of an AND tree to `out` (`e` itself when it is not an
+/// AND).
+void SplitConjuncts(const BoundExprPtr& e, std::vector<BoundExprPtr>* out);
+/// The AND of `conjuncts` (left-deep); null when there are none.
+BoundExprPtr MakeAnd(const std::vector<BoundExprPtr>& conjuncts);
+
 /// A copy of `e` in which column i is replaced by `columns[i]` (used to
 /// push predicates through projections). Columns out of range are a bug.
 BoundExprPtr RemapColumns(const BoundExprPtr& e,

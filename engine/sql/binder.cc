@@ -145,26 +145,6 @@ bool IsBooleanish(const LogicalType& t) {
   return t.id() == TypeId::kBoolean || t.id() == TypeId::kNull;
 }
 
-/// Splits an AND tree into its conjuncts.
-void SplitConjuncts(const BoundExprPtr& e, std::vector<BoundExprPtr>* out) {
-  if (e->kind == BoundExprKind::kCall && e->function == "AND") {
-    for (const auto& a : e->args) SplitConjuncts(a, out);
-    return;
-  }
-  out->push_back(e);
-}
-
-BoundExprPtr AndAll(const std::vector<BoundExprPtr>& conjuncts) {
-  if (conjuncts.empty()) return nullptr;
-  BoundExprPtr acc = conjuncts[0];
-  for (size_t i = 1; i < conjuncts.size(); ++i) {
-    bool nullable = acc->nullable || conjuncts[i]->nullable;
-    acc = expr::MakeCall("AND", {acc, conjuncts[i]}, LogicalType::Boolean(),
-                         nullable);
-  }
-  return acc;
-}
-
 /// The constant value of an INTERVAL expression in microseconds.
 absl::StatusOr<int64_t> ConstantMicros(const BoundExprPtr& e,
                                        std::string_view what) {
@@ -1229,7 +1209,7 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
       if (std::find(residual.begin(), residual.end(), c) == residual.end()) residual.push_back(c);
     }
   }
-  node->condition = AndAll(residual);
+  node->condition = expr::MakeAnd(residual);
   if (interval) {
     node->join_kind = JoinKind::kInterval;
     node->left_time = ltime;
@@ -1303,7 +1283,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindJoin(const ast::JoinRef& ref,
   if (ref.condition) {
     ExprContext ctx{&scope, Clause::kOn, nullptr, nullptr, nullptr};
     WEIR_ASSIGN_OR_RETURN(BoundExprPtr cond, BindPredicate(*ref.condition, ctx));
-    SplitConjuncts(cond, &conjuncts);
+    expr::SplitConjuncts(cond, &conjuncts);
   }
   for (const auto& u : ref.using_columns) {
     int l = -1, r = -1;
@@ -1332,7 +1312,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindJoin(const ast::JoinRef& ref,
     ExprContext ctx{&scope, Clause::kWhere, nullptr, nullptr, nullptr};
     WEIR_ASSIGN_OR_RETURN(BoundExprPtr where, BindPredicate(*extra_where, ctx));
     std::vector<BoundExprPtr> all;
-    SplitConjuncts(where, &all);
+    expr::SplitConjuncts(where, &all);
     for (const auto& c : all) {
       std::vector<int> cols;
       c->CollectColumns(&cols);
@@ -1424,17 +1404,6 @@ void DeriveProjectProps(const PlanNode& input, ProjectNode* p) {
   }
 }
 
-PlanPtr MakeFilter(const PlanPtr& input, BoundExprPtr predicate) {
-  auto f = std::make_shared<FilterNode>();
-  f->predicate = std::move(predicate);
-  f->schema = input->schema;
-  f->unique_key = input->unique_key;
-  f->append_only = input->append_only;
-  f->event_time = input->event_time;
-  f->watermark_delay = input->watermark_delay;
-  f->inputs = {input};
-  return f;
-}
 
 absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core,
                                                      const ast::Query& q) {
@@ -1461,13 +1430,13 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
   if (core.where && !where_done) {
     ExprContext ctx{&rel.columns, Clause::kWhere, nullptr, nullptr, nullptr};
     WEIR_ASSIGN_OR_RETURN(BoundExprPtr pred, BindPredicate(*core.where, ctx));
-    SplitConjuncts(pred, &where_leftover);
+    expr::SplitConjuncts(pred, &where_leftover);
   }
   for (const auto& c : where_leftover) {
     // A filter on the rank of a subquery turns its ranking into top-N.
     bool used = false;
     WEIR_ASSIGN_OR_RETURN(PlanPtr limited, ApplyRankLimit(rel.plan, c, &used));
-    rel.plan = used ? limited : MakeFilter(rel.plan, c);
+    rel.plan = used ? limited : MakeFilterNode(rel.plan, c);
   }
   // Select list, with stars expanded.
   std::vector<AggregateCall> aggregates;
@@ -1636,7 +1605,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
       }
       WEIR_ASSIGN_OR_RETURN(h, RewriteForAggregate(h, groups, group_text, ngroups,
                                                    Clause::kHaving));
-      plan = MakeFilter(plan, h);
+      plan = MakeFilterNode(plan, h);
     }
     for (auto& item : items) {
       WEIR_ASSIGN_OR_RETURN(item, RewriteForAggregate(item, groups, group_text, ngroups,

@@ -2,6 +2,18 @@
 
 namespace weir::sql {
 
+PlanPtr MakeFilterNode(const PlanPtr& input, expr::BoundExprPtr predicate) {
+  auto f = std::make_shared<FilterNode>();
+  f->predicate = std::move(predicate);
+  f->schema = input->schema;
+  f->unique_key = input->unique_key;
+  f->append_only = input->append_only;
+  f->event_time = input->event_time;
+  f->watermark_delay = input->watermark_delay;
+  f->inputs = {input};
+  return f;
+}
+
 const char* PlanKindName(PlanKind kind) {
   switch (kind) {
     case PlanKind::kScan: return "Scan";

@@ -183,6 +183,10 @@ struct OutputNode : PlanNode {
   bool push = false;      // kClient: a push query (EMIT ...)
 };
 
+/// A filter over `input` keeping its schema, key, changelog mode and
+/// watermark.
+PlanPtr MakeFilterNode(const PlanPtr& input, expr::BoundExprPtr predicate);
+
 /// Names of plan node kinds as EXPLAIN shows them.
 const char* PlanKindName(PlanKind kind);
 

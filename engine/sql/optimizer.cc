@@ -43,24 +43,6 @@ bool IsTrue(const BoundExprPtr& e) {
          e->type.id() == types::TypeId::kBoolean && e->value.boolean();
 }
 
-void Split(const BoundExprPtr& e, std::vector<BoundExprPtr>* out) {
-  if (e->kind == BoundExprKind::kCall && e->function == "AND") {
-    for (const auto& a : e->args) Split(a, out);
-  } else {
-    out->push_back(e);
-  }
-}
-
-BoundExprPtr And(const std::vector<BoundExprPtr>& parts) {
-  if (parts.empty()) return nullptr;
-  BoundExprPtr acc = parts[0];
-  for (size_t i = 1; i < parts.size(); ++i) {
-    acc = expr::MakeCall("AND", {acc, parts[i]}, types::LogicalType::Boolean(),
-                         acc->nullable || parts[i]->nullable);
-  }
-  return acc;
-}
-
 template <typename T>
 std::shared_ptr<T> Copy(const PlanPtr& n) {
   return std::make_shared<T>(static_cast<const T&>(*n));
@@ -68,24 +50,13 @@ std::shared_ptr<T> Copy(const PlanPtr& n) {
 
 PlanPtr Rewrite(const PlanPtr& node);
 
-PlanPtr MakeFilterOver(const PlanPtr& input, const BoundExprPtr& pred) {
-  auto f = std::make_shared<FilterNode>();
-  f->predicate = pred;
-  f->schema = input->schema;
-  f->unique_key = input->unique_key;
-  f->append_only = input->append_only;
-  f->event_time = input->event_time;
-  f->watermark_delay = input->watermark_delay;
-  f->inputs = {input};
-  return f;
-}
 
 
 /// Pushes the conjuncts of `pred` as far down `input` as they can go and
 /// returns the new subtree (with any filter that could not move on top).
 PlanPtr PushFilter(const PlanPtr& input, const BoundExprPtr& pred) {
   std::vector<BoundExprPtr> conjuncts;
-  Split(pred, &conjuncts);
+  expr::SplitConjuncts(pred, &conjuncts);
   std::vector<BoundExprPtr> keep;
   for (const auto& c : conjuncts) {
     if (!IsTrue(c)) keep.push_back(c);
@@ -96,9 +67,9 @@ PlanPtr PushFilter(const PlanPtr& input, const BoundExprPtr& pred) {
       // Merge with the filter below.
       const auto& below = static_cast<const FilterNode&>(*input);
       std::vector<BoundExprPtr> all;
-      Split(below.predicate, &all);
+      expr::SplitConjuncts(below.predicate, &all);
       all.insert(all.end(), keep.begin(), keep.end());
-      return PushFilter(input->inputs[0], And(all));
+      return PushFilter(input->inputs[0], expr::MakeAnd(all));
     }
     case PlanKind::kProject: {
       const auto& p = static_cast<const ProjectNode&>(*input);
@@ -110,10 +81,10 @@ PlanPtr PushFilter(const PlanPtr& input, const BoundExprPtr& pred) {
         for (int col : cols) ok &= Deterministic(p.exprs[col]);
         (ok ? down : stay).push_back(c);
       }
-      if (down.empty()) return MakeFilterOver(input, And(keep));
+      if (down.empty()) return MakeFilterNode(input, expr::MakeAnd(keep));
       auto copy = Copy<ProjectNode>(input);
-      copy->inputs = {PushFilter(input->inputs[0], expr::RemapColumns(And(down), p.exprs))};
-      return stay.empty() ? PlanPtr(copy) : MakeFilterOver(copy, And(stay));
+      copy->inputs = {PushFilter(input->inputs[0], expr::RemapColumns(expr::MakeAnd(down), p.exprs))};
+      return stay.empty() ? PlanPtr(copy) : MakeFilterNode(copy, expr::MakeAnd(stay));
     }
     case PlanKind::kWindow: {
       const int n = static_cast<int>(input->inputs[0]->schema.size());
@@ -125,10 +96,10 @@ PlanPtr PushFilter(const PlanPtr& input, const BoundExprPtr& pred) {
         for (int col : cols) ok &= col < n;
         (ok ? down : stay).push_back(c);
       }
-      if (down.empty()) return MakeFilterOver(input, And(keep));
+      if (down.empty()) return MakeFilterNode(input, expr::MakeAnd(keep));
       auto copy = Copy<WindowNode>(input);
-      copy->inputs = {PushFilter(input->inputs[0], And(down))};
-      return stay.empty() ? PlanPtr(copy) : MakeFilterOver(copy, And(stay));
+      copy->inputs = {PushFilter(input->inputs[0], expr::MakeAnd(down))};
+      return stay.empty() ? PlanPtr(copy) : MakeFilterNode(copy, expr::MakeAnd(stay));
     }
     case PlanKind::kJoin: {
       const auto& j = static_cast<const JoinNode&>(*input);
@@ -150,19 +121,19 @@ PlanPtr PushFilter(const PlanPtr& input, const BoundExprPtr& pred) {
           stay.push_back(c);
         }
       }
-      if (left.empty() && right.empty()) return MakeFilterOver(input, And(keep));
+      if (left.empty() && right.empty()) return MakeFilterNode(input, expr::MakeAnd(keep));
       auto copy = Copy<JoinNode>(input);
-      if (!left.empty()) copy->inputs[0] = PushFilter(input->inputs[0], And(left));
-      if (!right.empty()) copy->inputs[1] = PushFilter(input->inputs[1], And(right));
-      return stay.empty() ? PlanPtr(copy) : MakeFilterOver(copy, And(stay));
+      if (!left.empty()) copy->inputs[0] = PushFilter(input->inputs[0], expr::MakeAnd(left));
+      if (!right.empty()) copy->inputs[1] = PushFilter(input->inputs[1], expr::MakeAnd(right));
+      return stay.empty() ? PlanPtr(copy) : MakeFilterNode(copy, expr::MakeAnd(stay));
     }
     case PlanKind::kUnion: {
       auto copy = Copy<UnionNode>(input);
-      for (auto& in : copy->inputs) in = PushFilter(in, And(keep));
+      for (auto& in : copy->inputs) in = PushFilter(in, expr::MakeAnd(keep));
       return copy;
     }
     default:
-      return MakeFilterOver(input, And(keep));
+      return MakeFilterNode(input, expr::MakeAnd(keep));
   }
 }
 
