@@ -4,6 +4,7 @@
 //   weir -e "SQL" [-e ...]    run statements and exit
 //   weir -f file.sql [-f -]   run files (- is stdin) and exit
 //   weir broker [--brokers N] run an embedded Kafka broker until SIGINT/SIGTERM
+//   weir gen --nexmark ...    write generated Nexmark rows to a Kafka topic
 //
 // -e and -f may be mixed; they run in command-line order through one
 // session, and the first error stops everything with exit status 1.
@@ -13,7 +14,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,7 +27,10 @@
 
 #include "cli/shell.h"
 #include "cli/table_printer.h"
+#include "connectors/formats/format.h"
+#include "connectors/generators/nexmark.h"
 #include "connectors/kafka/embedded_broker.h"
+#include "connectors/kafka/kafka_client.h"
 #include "engine/session/session.h"
 
 #ifndef WEIR_VERSION
@@ -141,6 +148,170 @@ int RunBroker(const BrokerOptions& options) {
   return 0;
 }
 
+// What `weir gen` was asked for.
+struct GenOptions {
+  bool nexmark = false;
+  std::string table = "bid";
+  std::string topic;
+  int64_t count = -1;
+  std::string bootstrap;
+  uint64_t seed = 0;
+  int partitions = 4;
+  bool partitions_given = false;  // --partitions was on the command line
+};
+
+// `weir gen --nexmark`: writes the first `count` rows of a Nexmark table
+// (standard columns, the same rows as a nexmark stream with this seed and
+// the default options) to a Kafka topic as JSON, one record per row, no key.
+// Progress goes to stderr once a second, the summary to stdout. Exit 1 with
+// a message on a bad argument or when the cluster cannot be reached or does
+// not take the records.
+int RunGen(const GenOptions& options) {
+  namespace kafka = connectors::kafka;
+  namespace generators = connectors::generators;
+  using Clock = std::chrono::steady_clock;
+  auto fail = [](const std::string& message) {
+    std::fprintf(stderr, "Error: %s\n", message.c_str());
+    return 1;
+  };
+  if (!options.nexmark) {
+    return fail("weir gen needs a generator: --nexmark (the only one so far)");
+  }
+  if (options.topic.empty()) return fail("weir gen needs --topic NAME");
+  if (options.count < 0)
+    return fail("weir gen needs --count N (rows to write, N >= 0)");
+  if (options.bootstrap.empty()) {
+    return fail(
+        "weir gen needs --bootstrap HOST:PORT: it writes to a running Kafka "
+        "cluster (start one with 'weir broker' and pass the address it "
+        "prints)");
+  }
+  absl::StatusOr<generators::NexmarkTable> table =
+      generators::ParseNexmarkTable(options.table);
+  if (!table.ok()) return fail(std::string(table.status().message()));
+
+  // Reach the cluster before generating anything: an unreachable broker is
+  // an error in seconds, not after a producer queue has filled.
+  const kafka::KafkaConfig admin_config{
+      {"bootstrap.servers", options.bootstrap}};
+  absl::StatusOr<std::unique_ptr<kafka::KafkaAdmin>> admin =
+      kafka::KafkaAdmin::Create(admin_config);
+  if (!admin.ok()) return fail(std::string(admin.status().message()));
+  absl::StatusOr<int> existing =
+      (*admin)->PartitionCount(options.topic, std::chrono::seconds(5));
+  if (existing.ok()) {
+    if (options.partitions_given && *existing != options.partitions) {
+      std::fprintf(stderr,
+                   "weir gen: topic '%s' exists with %d partitions; writing "
+                   "to those\n",
+                   options.topic.c_str(), *existing);
+    }
+  } else if (existing.status().code() == absl::StatusCode::kNotFound) {
+    absl::Status created = (*admin)->CreateTopic(
+        options.topic, options.partitions, 1, std::chrono::seconds(3));
+    if (created.code() == absl::StatusCode::kDeadlineExceeded) {
+      // The embedded broker (`weir broker`) never answers CreateTopics; it
+      // creates the topic on the first produce instead.
+      std::fprintf(stderr,
+                   "weir gen: the cluster did not answer CreateTopics (the "
+                   "embedded broker never does); the topic will be created "
+                   "on first write with the broker's default partitions (%d "
+                   "for 'weir broker')\n",
+                   kafka::EmbeddedBroker::kAutoCreatePartitions);
+      if (options.partitions != kafka::EmbeddedBroker::kAutoCreatePartitions) {
+        std::fprintf(stderr,
+                     "weir gen: for %d partitions there, start the broker "
+                     "with 'weir broker --topic %s --partitions %d'\n",
+                     options.partitions, options.topic.c_str(),
+                     options.partitions);
+      }
+    } else if (!created.ok() &&
+               created.code() != absl::StatusCode::kAlreadyExists) {
+      return fail("cannot create topic '" + options.topic +
+                  "': " + std::string(created.message()));
+    }
+  } else {
+    return fail(std::string(existing.status().message()));
+  }
+  admin->reset();
+
+  generators::NexmarkOptions nexmark;
+  nexmark.seed = options.seed;
+  auto schema = std::make_shared<types::Schema>(
+      generators::NexmarkStandardFields(*table));
+  absl::StatusOr<std::unique_ptr<generators::NexmarkGenerator>> generator =
+      generators::NexmarkGenerator::Create(*table, nexmark, schema);
+  if (!generator.ok()) return fail(std::string(generator.status().message()));
+  absl::StatusOr<std::unique_ptr<formats::Encoder>> encoder =
+      formats::MakeEncoder("json", schema, {});
+  if (!encoder.ok()) return fail(std::string(encoder.status().message()));
+  absl::StatusOr<std::unique_ptr<kafka::KafkaProducer>> producer =
+      kafka::KafkaProducer::Create({{"bootstrap.servers", options.bootstrap},
+                                    {"linger.ms", "5"},
+                                    // Keyless records: a random partition
+                                    // each, not 10 ms runs on one.
+                                    {"sticky.partitioning.linger.ms", "0"}});
+  if (!producer.ok()) return fail(std::string(producer.status().message()));
+
+  const auto start = Clock::now();
+  auto next_progress = start + std::chrono::seconds(1);
+  auto progress = [&](int64_t written) {
+    const auto now = Clock::now();
+    if (now < next_progress) return;
+    next_progress = now + std::chrono::seconds(1);
+    std::fprintf(stderr,
+                 "weir gen: %" PRId64 " of %" PRId64 " rows written, %" PRId64
+                 " acknowledged\n",
+                 written, options.count, (*producer)->Delivered());
+  };
+  types::Batch batch(schema);
+  std::string payload;
+  int64_t written = 0;
+  while (written < options.count) {
+    batch.Clear();
+    const size_t want = static_cast<size_t>(std::min<int64_t>(
+        options.count - written, types::Batch::kDefaultCapacity));
+    const size_t got = (*generator)->Next(&batch, want);
+    if (got == 0) break;  // unreachable: the sequence is unbounded
+    for (size_t row = 0; row < got; ++row) {
+      absl::StatusOr<size_t> encoded = (*encoder)->Encode(batch, row, &payload);
+      if (!encoded.ok()) return fail(std::string(encoded.status().message()));
+      absl::Status produced =
+          (*producer)->Produce(options.topic, -1, std::nullopt, payload);
+      if (!produced.ok()) return fail(std::string(produced.message()));
+    }
+    written += static_cast<int64_t>(got);
+    progress(written);
+  }
+  // Wait for the acknowledgements; give up when none arrive for 30 s.
+  int64_t last_delivered = -1;
+  auto last_change = Clock::now();
+  for (;;) {
+    absl::Status flushed = (*producer)->Flush(std::chrono::seconds(1));
+    if (flushed.ok()) break;
+    if (flushed.code() != absl::StatusCode::kDeadlineExceeded) {
+      return fail(std::string(flushed.message()));
+    }
+    const int64_t delivered = (*producer)->Delivered();
+    if (delivered != last_delivered) {
+      last_delivered = delivered;
+      last_change = Clock::now();
+    } else if (Clock::now() - last_change > std::chrono::seconds(30)) {
+      return fail(std::string(flushed.message()) +
+                  " (no acknowledgement from " + options.bootstrap +
+                  " for 30 s)");
+    }
+    progress(written);
+  }
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf(
+      "Wrote %" PRId64 " rows to topic %s at %s in %.1f s (%.0f rows/s)\n",
+      written, options.topic.c_str(), options.bootstrap.c_str(), seconds,
+      seconds > 0 ? static_cast<double>(written) / seconds : 0.0);
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "Weir: a streaming SQL engine.\n"
@@ -184,13 +355,49 @@ int Main(int argc, char** argv) {
                    "Partitions of each --topic (default 4; topics created on "
                    "first produce always get 4)")
       ->check(CLI::Range(1, 100000));
+  GenOptions gen_options;
+  CLI::App* gen_command = app.add_subcommand(
+      "gen",
+      "Write generated rows to a Kafka topic as JSON (one record per row, no "
+      "key), then exit. Needs a running cluster: start 'weir broker' first "
+      "and pass its address with --bootstrap (an embedded broker started by "
+      "'weir gen' itself would vanish with it). Progress goes to stderr once "
+      "a second; the last line on stdout says how many rows were written.");
+  gen_command->add_flag("--nexmark", gen_options.nexmark,
+                        "Generate Nexmark rows (the standard columns; the "
+                        "same rows as a nexmark stream with this seed)");
+  gen_command
+      ->add_option("--table", gen_options.table,
+                   "Nexmark table: person, auction or bid (default bid)")
+      ->type_name("TABLE");
+  gen_command->add_option("--topic", gen_options.topic, "Topic to write to")
+      ->type_name("NAME");
+  gen_command->add_option("--count", gen_options.count, "Rows to write")
+      ->type_name("N");
+  gen_command
+      ->add_option("--bootstrap", gen_options.bootstrap,
+                   "Kafka bootstrap servers (required), e.g. the address "
+                   "'weir broker' prints")
+      ->type_name("HOST:PORT");
+  gen_command->add_option("--seed", gen_options.seed,
+                          "Generator seed (default 0)");
+  CLI::Option* gen_partitions_option =
+      gen_command
+          ->add_option("--partitions", gen_options.partitions,
+                       "Partitions when the topic must be created (default 4). "
+                       "'weir broker' does not answer CreateTopics: there the "
+                       "topic is created on first write with 4 partitions; use "
+                       "'weir broker --topic NAME --partitions P' for others")
+          ->check(CLI::Range(1, 100000));
   app.footer(
       "-e and -f run in the order given, through one session; the first "
       "error stops the run with exit status 1.\n"
       "Examples:\n"
       "  weir -e \"SHOW STREAMS;\"\n"
       "  weir -f setup.sql -e \"EXPLAIN SELECT * FROM bids EMIT CHANGES;\"\n"
-      "  weir broker --topic bids --partitions 8");
+      "  weir broker --topic bids --partitions 8\n"
+      "  weir gen --nexmark --table bid --topic bids --count 1000000 "
+      "--bootstrap 127.0.0.1:PORT");
   // CLI11 reports parse errors by throwing; this is the one place they are
   // caught. Usage errors exit with 2, as is customary.
   try {
@@ -205,6 +412,14 @@ int Main(int argc, char** argv) {
       return 2;
     }
     return RunBroker(broker_options);
+  }
+  if (*gen_command) {
+    if (execute_option->count() > 0 || file_option->count() > 0) {
+      std::fprintf(stderr, "Error: 'weir gen' takes no -e or -f\n");
+      return 2;
+    }
+    gen_options.partitions_given = gen_partitions_option->count() > 0;
+    return RunGen(gen_options);
   }
 
   // Gather the scripts in command-line order, and read every file before

@@ -560,3 +560,138 @@ BOOST_AUTO_TEST_CASE(runs_until_sigterm) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(weir_gen_command)
+
+namespace {
+
+struct ChildResult {
+  int exit_code = -1;  // -1: killed or did not end in time
+  std::string out;
+  std::string err;
+};
+
+// Runs the weir binary with `args`, collecting stdout and stderr, for at
+// most `limit` (then kills it).
+ChildResult RunWeir(const std::vector<std::string>& args,
+                    milliseconds limit = seconds(30)) {
+  int out[2];
+  int err[2];
+  BOOST_REQUIRE(pipe(out) == 0);
+  BOOST_REQUIRE(pipe(err) == 0);
+  std::vector<char*> argv{const_cast<char*>(WEIR_BINARY)};
+  for (const std::string& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
+    close(out[0]);
+    close(out[1]);
+    close(err[0]);
+    close(err[1]);
+    execv(WEIR_BINARY, argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  ChildResult result;
+  const auto deadline = Clock::now() + limit;
+  bool out_open = true;
+  bool err_open = true;
+  while ((out_open || err_open) && Clock::now() < deadline) {
+    pollfd p[2] = {{out_open ? out[0] : -1, POLLIN, 0},
+                   {err_open ? err[0] : -1, POLLIN, 0}};
+    if (poll(p, 2, 200) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if ((p[i].revents & (POLLIN | POLLHUP)) == 0) continue;
+      char buf[4096];
+      const ssize_t n = read(p[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        (i == 0 ? out_open : err_open) = false;
+      } else {
+        (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  if (out_open || err_open) kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(out[0]);
+  close(err[0]);
+  if (WIFEXITED(status) && !out_open && !err_open) {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  return result;
+}
+
+}  // namespace
+
+// `weir gen --nexmark` writes exactly --count JSON bids to the topic and
+// reports them on stdout.
+BOOST_AUTO_TEST_CASE(writes_count_nexmark_bids_as_json) {
+  auto broker = StartBroker();
+  RequireOk(broker->CreateTopic("gen", 3));
+  const std::string address = broker->bootstrap_servers();
+  ChildResult run =
+      RunWeir({"gen", "--nexmark", "--table", "bid", "--topic", "gen",
+               "--count", "5000", "--bootstrap", address, "--seed", "7"});
+  BOOST_TEST_MESSAGE("weir gen stdout: " << run.out << "stderr: " << run.err);
+  BOOST_REQUIRE_EQUAL(run.exit_code, 0);
+  const std::string prefix =
+      "Wrote 5000 rows to topic gen at " + address + " in ";
+  BOOST_CHECK(run.out.rfind(prefix, 0) == 0);
+  BOOST_CHECK(run.out.find(" rows/s)\n") != std::string::npos);
+
+  auto consumer = MakeConsumer(address);
+  RequireOk(consumer->Assign("gen", {0, 1, 2}, StartOffset::Earliest()));
+  std::vector<KafkaMessage> records = ConsumeExactly(*consumer, 5000);
+  std::set<int32_t> partitions;
+  for (const KafkaMessage& m : records) {
+    partitions.insert(m.partition);
+    BOOST_REQUIRE(m.value.has_value());
+    BOOST_REQUIRE(!m.key.has_value());
+    // The standard bid columns, as a JSON object.
+    BOOST_REQUIRE_MESSAGE(m.value->front() == '{' && m.value->back() == '}',
+                          *m.value);
+    for (const char* field :
+         {"\"auction\":", "\"bidder\":", "\"price\":", "\"channel\":",
+          "\"url\":", "\"date_time\":", "\"extra\":"}) {
+      BOOST_REQUIRE_MESSAGE(m.value->find(field) != std::string::npos,
+                            field << " missing in " << *m.value);
+    }
+  }
+  BOOST_CHECK_EQUAL(partitions.size(), 3u);
+}
+
+// Bad arguments and an unreachable cluster: a clear message, exit 1.
+BOOST_AUTO_TEST_CASE(errors_exit_1_with_a_message) {
+  ChildResult no_bootstrap =
+      RunWeir({"gen", "--nexmark", "--topic", "t", "--count", "10"});
+  BOOST_CHECK_EQUAL(no_bootstrap.exit_code, 1);
+  BOOST_CHECK(no_bootstrap.err.find("--bootstrap") != std::string::npos);
+  BOOST_CHECK(no_bootstrap.err.find("weir broker") != std::string::npos);
+
+  ChildResult bad_table =
+      RunWeir({"gen", "--nexmark", "--table", "bids", "--topic", "t", "--count",
+               "10", "--bootstrap", "127.0.0.1:1"});
+  BOOST_CHECK_EQUAL(bad_table.exit_code, 1);
+  BOOST_CHECK(bad_table.err.find("bids") != std::string::npos);
+
+  const std::string address = "127.0.0.1:" + std::to_string(UnusedPort());
+  const auto start = Clock::now();
+  ChildResult unreachable = RunWeir({"gen", "--nexmark", "--topic", "t",
+                                     "--count", "10", "--bootstrap", address});
+  BOOST_TEST_MESSAGE(
+      "unreachable: "
+      << unreachable.err << " after "
+      << std::chrono::duration_cast<milliseconds>(Clock::now() - start).count()
+      << " ms");
+  BOOST_CHECK_EQUAL(unreachable.exit_code, 1);
+  BOOST_CHECK(unreachable.err.find(address) != std::string::npos);
+  BOOST_CHECK(unreachable.out.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
