@@ -123,10 +123,14 @@ absl::StatusOr<Chain> LinearChain(const sql::PlanPtr& plan) {
         top_down.push_back(node);
         node = node->inputs[0].get();
         break;
+      case PlanKind::kUnion:
+        return absl::UnimplementedError(
+            "Union is not executable yet: queries that read several sources arrive with "
+            "the exchange between tasks");
       default:
         return absl::UnimplementedError(fmt::format(
             "{} is not executable yet: stateful operators (windows, aggregates, joins, "
-            "top-N) arrive with the state store; EXPLAIN shows the plan",
+            "top-N) arrive with the state store",
             sql::PlanKindName(node->kind)));
     }
   }
@@ -138,14 +142,19 @@ int EffectiveParallelism(int requested) {
   return cores == 0 ? 1 : static_cast<int>(cores);
 }
 
-std::string DescribeChain(const Chain& chain, int tasks) {
+/// "Source bids -> Filter -> Project -> output queue".
+std::string DescribeOperators(const Chain& chain) {
   std::string ops = fmt::format("Source {}", chain.scan->source);
   for (const sql::PlanNode* n : chain.ops) {
     ops += fmt::format(" -> {}", n->kind == PlanKind::kLimit ? "Limit (shared by all tasks)"
                                                              : sql::PlanKindName(n->kind));
   }
-  return fmt::format("{} task{} (one per source split), each: {} -> output queue", tasks,
-                     tasks == 1 ? "" : "s", ops);
+  return ops + " -> output queue";
+}
+
+std::string DescribeChain(const Chain& chain, int tasks) {
+  return fmt::format("{} task{} (one per source split), each: {}", tasks, tasks == 1 ? "" : "s",
+                     DescribeOperators(chain));
 }
 
 }  // namespace
@@ -292,8 +301,13 @@ RunningQuery::~RunningQuery() {
 
 std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism) {
   absl::StatusOr<Chain> chain = LinearChain(plan);
-  if (!chain.ok()) return fmt::format("not executable yet: {}", std::string(chain.status().message()));
-  return DescribeChain(*chain, EffectiveParallelism(parallelism));
+  if (!chain.ok()) return std::string(chain.status().message());
+  if (parallelism <= 0) {
+    return fmt::format("one task per core (SET 'parallelism' to choose), each reading one "
+                       "source split: {}",
+                       DescribeOperators(*chain));
+  }
+  return DescribeChain(*chain, parallelism);
 }
 
 }  // namespace weir::exec

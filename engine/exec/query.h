@@ -86,6 +86,8 @@ class RunningQuery {
 
 /// The physical plan of `plan` as EXPLAIN shows it (without starting it):
 /// the task layout and each task's operator chain, or why it cannot run yet.
+/// `parallelism` 0 means one task per core, said as such (so the text does
+/// not depend on the machine).
 std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism);
 
 }  // namespace weir::exec

@@ -391,6 +391,10 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       BoundStatement& inner = *bound.inner;
       if (inner.plan) inner.plan = sql::Optimize(inner.plan);
       result.text = sql::ExplainStatement(inner);
+      if (inner.kind == BoundKind::kQuery &&
+          static_cast<const sql::OutputNode&>(*inner.plan).push) {
+        result.text += "\nPhysical plan: " + exec::ExplainPhysical(inner.plan, Parallelism(settings_));
+      }
       return result;
     }
     case BoundKind::kQuery: {
