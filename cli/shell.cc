@@ -165,6 +165,9 @@ class ScopedInterrupt {
     struct sigaction sa {};
     sa.sa_handler = OnInterrupt;
     sigemptyset(&sa.sa_mask);
+    // Restart interrupted reads, so the shell's line editor keeps reading
+    // instead of taking Ctrl-C for the end of input.
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, &previous_);
   }
   ~ScopedInterrupt() { sigaction(SIGINT, &previous_, nullptr); }
@@ -252,15 +255,30 @@ int RunShell(Session& session, const ShellOptions& options) {
   std::printf(
       "Weir shell. Statements end with ';'. Type 'help' for help, Ctrl-D to "
       "exit.\n");
+  // Ctrl-C at the prompt must not end the shell: it discards the statement
+  // being typed (when Enter comes). Inside a push query it stops the query.
+  ScopedInterrupt interrupt_at_prompt;
   std::string buffer;
   while (true) {
+    interrupted = false;
     char* raw = readline(buffer.empty() ? kPrompt : kContinuationPrompt);
+    if (raw == nullptr && interrupted.load()) {
+      // libedit gives up the line on Ctrl-C: discard it and prompt again.
+      std::printf("\n(statement discarded)\n");
+      buffer.clear();
+      continue;
+    }
     if (raw == nullptr) {  // Ctrl-D
       std::printf("\n");
       break;
     }
     std::string line(raw);
     std::free(raw);
+    if (interrupted.load()) {
+      std::printf("(statement discarded)\n");
+      buffer.clear();
+      continue;
+    }
 
     if (buffer.empty()) {
       const std::string command = Lower(Trim(line));
