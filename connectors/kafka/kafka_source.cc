@@ -1,5 +1,6 @@
 #include "connectors/kafka/kafka_source.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -70,11 +71,19 @@ class KafkaSource : public exec::Source {
     }
     std::vector<KafkaMessage>& messages = *polled;
     bool dead_lettered = false;
-    size_t before = out->num_rows();
+    // Values decode into the value columns; metadata columns are filled from
+    // the record beside them, one entry per decoded row.
+    types::Batch* values = metadata_.empty() ? out : &value_rows_;
+    if (!metadata_.empty()) value_rows_.Clear();
+    size_t before = values->num_rows();
     for (const KafkaMessage& m : messages) {
       if (!m.value) continue;  // a tombstone: nothing to insert into a stream
-      absl::Status s = decoder_->Decode(*m.value, out);
-      if (s.ok()) continue;
+      size_t rows_before = values->num_rows();
+      absl::Status s = decoder_->Decode(*m.value, values);
+      if (s.ok()) {
+        for (size_t r = rows_before; r < values->num_rows(); ++r) AppendMetadata(m);
+        continue;
+      }
       std::string where = fmt::format("topic '{}' partition {} offset {}", m.topic, m.partition,
                                       m.offset);
       if (on_error_ == "skip") {
@@ -99,7 +108,56 @@ class KafkaSource : public exec::Source {
     }
     // A record counts as handled only once its dead-letter copy is stored.
     if (dead_lettered) WEIR_RETURN_IF_ERROR(dlq_->Flush(std::chrono::seconds(30)));
-    return out->num_rows() - before;
+    if (metadata_.empty()) return out->num_rows() - before;
+    return Assemble(out);
+  }
+
+  /// Appends the metadata of `m` to the metadata columns.
+  void AppendMetadata(const KafkaMessage& m) {
+    for (size_t i = 0; i < metadata_.size(); ++i) {
+      types::Column& c = metadata_columns_[i];
+      const std::string& key = metadata_[i].second;
+      if (key == "key") {
+        if (m.key) c.AppendString(*m.key); else c.AppendNull();
+      } else if (key == "topic") {
+        c.AppendString(m.topic);
+      } else if (key == "partition") {
+        c.AppendInt(m.partition);
+      } else if (key == "offset") {
+        c.AppendInt(m.offset);
+      } else if (m.timestamp_ms < 0) {
+        c.AppendNull();
+      } else {
+        c.AppendInt(m.timestamp_ms * 1000);
+      }
+    }
+  }
+
+  /// Moves the value columns and the metadata columns into `out` (which
+  /// holds no rows yet), in the stream's column order.
+  size_t Assemble(types::Batch* out) {
+    size_t n = value_rows_.num_rows();
+    if (n == 0) {
+      for (auto& c : metadata_columns_) c.Clear();
+      return 0;
+    }
+    size_t next_value = 0;
+    size_t next_meta = 0;
+    for (size_t col = 0; col < out->num_columns(); ++col) {
+      if (next_meta < metadata_.size() && metadata_[next_meta].first == static_cast<int>(col)) {
+        out->column(col) = std::move(metadata_columns_[next_meta]);
+        metadata_columns_[next_meta] = types::Column(out->column(col).type());
+        ++next_meta;
+      } else {
+        out->column(col) = std::move(value_rows_.column(next_value));
+        value_rows_.column(next_value) = types::Column(out->column(col).type());
+        ++next_value;
+      }
+    }
+    out->SetChanges(value_rows_.changes());
+    out->SetNumRows(n);
+    value_rows_.Clear();
+    return n;
   }
   bool finished() const override { return partitions_.empty(); }
 
@@ -111,6 +169,11 @@ class KafkaSource : public exec::Source {
   std::vector<int32_t> partitions_;
   int64_t skipped_ = 0;
   bool unavailable_ = false;
+  // Metadata columns (index in the stream, key), sorted by index; the rows
+  // of the value columns are decoded into value_rows_ first.
+  std::vector<std::pair<int, std::string>> metadata_;
+  std::vector<types::Column> metadata_columns_;
+  types::Batch value_rows_;
 };
 
 }  // namespace
@@ -151,9 +214,26 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
   WEIR_ASSIGN_OR_RETURN(int partitions, admin->PartitionCount(topic));
   auto source = std::make_unique<KafkaSource>();
   for (int p = split; p < partitions; p += splits) source->partitions_.push_back(p);
+  // The decoder sees only the value columns.
+  std::shared_ptr<const types::Schema> value_schema = schema;
+  if (!entry.metadata.empty()) {
+    source->metadata_ = entry.metadata;
+    std::sort(source->metadata_.begin(), source->metadata_.end());
+    auto values = std::make_shared<types::Schema>();
+    for (size_t i = 0; i < schema->size(); ++i) {
+      bool is_meta = false;
+      for (const auto& [col, key] : source->metadata_) is_meta |= col == static_cast<int>(i);
+      if (!is_meta) values->Add(schema->field(i));
+    }
+    for (const auto& [col, key] : source->metadata_) {
+      source->metadata_columns_.emplace_back(schema->field(col).type);
+    }
+    value_schema = values;
+    source->value_rows_ = types::Batch(values);
+  }
   WEIR_ASSIGN_OR_RETURN(source->decoder_,
-                        formats::MakeDecoder(entry.Option("format").value_or("json"), schema,
-                                             FormatOptionsOf(entry)));
+                        formats::MakeDecoder(entry.Option("format").value_or("json"),
+                                             value_schema, FormatOptionsOf(entry)));
   source->on_error_ = entry.Option("format.on-error").value_or("fail");
   if (source->on_error_ == "dlq") {
     source->dlq_topic_ = entry.Option("format.dlq.topic").value_or(topic + ".dlq");
@@ -191,15 +271,52 @@ absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry, const types::Batch
                                  const std::string& bootstrap) {
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config, ClientConfig(entry, bootstrap));
   std::string topic = entry.Option("topic").value_or(entry.name);
+  // Metadata columns are not part of the value: 'key' becomes the record
+  // key and 'timestamp' its timestamp; topic, partition and offset are the
+  // broker's to choose and are ignored.
+  const types::Batch* values = &rows;
+  types::Batch value_rows;
+  int key_col = -1, timestamp_col = -1;
+  if (!entry.metadata.empty()) {
+    auto schema = std::make_shared<types::Schema>();
+    std::vector<size_t> value_cols;
+    for (size_t i = 0; i < rows.num_columns(); ++i) {
+      const std::string* key = nullptr;
+      for (const auto& [col, k] : entry.metadata) {
+        if (col == static_cast<int>(i)) key = &k;
+      }
+      if (key == nullptr) {
+        schema->Add(rows.schema()->field(i));
+        value_cols.push_back(i);
+      } else if (*key == "key") {
+        key_col = static_cast<int>(i);
+      } else if (*key == "timestamp") {
+        timestamp_col = static_cast<int>(i);
+      }
+    }
+    value_rows = types::Batch(schema);
+    for (size_t r = 0; r < rows.num_rows(); ++r) {
+      std::vector<types::Value> row;
+      for (size_t c : value_cols) row.push_back(rows.column(c).GetValue(r));
+      value_rows.AppendRow(row, rows.change(r));
+    }
+    values = &value_rows;
+  }
   WEIR_ASSIGN_OR_RETURN(auto encoder,
                         formats::MakeEncoder(entry.Option("format").value_or("json"),
-                                             rows.schema(), FormatOptionsOf(entry)));
+                                             values->schema(), FormatOptionsOf(entry)));
   WEIR_ASSIGN_OR_RETURN(auto producer, KafkaProducer::Create(config));
   std::string payload;
   size_t written = 0;
-  for (size_t r = 0; r < rows.num_rows();) {
-    WEIR_ASSIGN_OR_RETURN(size_t used, encoder->Encode(rows, r, &payload));
-    WEIR_RETURN_IF_ERROR(producer->Produce(topic, -1, std::nullopt, payload));
+  for (size_t r = 0; r < values->num_rows();) {
+    WEIR_ASSIGN_OR_RETURN(size_t used, encoder->Encode(*values, r, &payload));
+    std::optional<std::string_view> key;
+    if (key_col >= 0 && !rows.column(key_col).IsNull(r)) key = rows.column(key_col).strings()[r];
+    int64_t timestamp_ms = 0;
+    if (timestamp_col >= 0 && !rows.column(timestamp_col).IsNull(r)) {
+      timestamp_ms = rows.column(timestamp_col).ints()[r] / 1000;
+    }
+    WEIR_RETURN_IF_ERROR(producer->Produce(topic, -1, key, payload, {}, timestamp_ms));
     r += used;
     ++written;
   }

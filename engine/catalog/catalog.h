@@ -51,6 +51,9 @@ struct Entry {
   /// catalog objects it reads (dependencies for DROP).
   std::string query_text;
   std::vector<std::string> depends_on;
+  /// Columns read from the record's metadata rather than its value (Kafka:
+  /// key, topic, partition, offset, timestamp): (column index, key).
+  std::vector<std::pair<int, std::string>> metadata;
   /// For a TABLE declared without columns: the schema is read from the
   /// connector (MySQL) when the table is first used.
   bool schema_deferred = false;

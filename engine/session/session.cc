@@ -522,6 +522,9 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
         if (e->watermark && e->watermark->column == static_cast<int>(i)) {
           extra = "watermark " + e->watermark->expr_text;
         }
+        for (const auto& [col, key] : e->metadata) {
+          if (col == static_cast<int>(i)) extra = "metadata '" + key + "'";
+        }
         result.rows.push_back({f.name, f.type.ToString(), f.nullable ? "YES" : "NO",
                                key ? "PRI" : "", extra});
       }

@@ -334,6 +334,11 @@ struct ColumnDef {
   TypeName type;
   bool not_null = false;
   bool primary_key = false;  // inline `id BIGINT PRIMARY KEY`
+  /// `METADATA [FROM 'key'] [VIRTUAL]`: the column is read from the record's
+  /// metadata (Kafka: key, topic, partition, offset, timestamp), not its
+  /// value; the key defaults to the column name.
+  std::optional<std::string> metadata_key;
+  SourceSpan metadata_span;
   SourceSpan span;
 };
 

@@ -2011,6 +2011,41 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
                                   is_table ? "TABLE" : "STREAM", entry.name));
     }
   }
+  // Metadata columns (Kafka only), with the types their values have.
+  for (size_t i = 0; i < s.columns.size(); ++i) {
+    const ast::ColumnDef& c = s.columns[i];
+    if (!c.metadata_key) continue;
+    if (entry.connector != "kafka") {
+      return SqlError(c.metadata_span,
+                      fmt::format("METADATA columns exist only on Kafka streams and tables, not "
+                                  "on connector '{}'", entry.connector));
+    }
+    const std::string& key = *c.metadata_key;
+    const LogicalType& t = entry.schema.field(i).type;
+    bool ok = (key == "key" && (t.id() == TypeId::kVarchar || t.id() == TypeId::kBytes)) ||
+              (key == "topic" && t.id() == TypeId::kVarchar) ||
+              (key == "partition" && (t.id() == TypeId::kInt || t.id() == TypeId::kBigint)) ||
+              (key == "offset" && t.id() == TypeId::kBigint) ||
+              (key == "timestamp" && t.id() == TypeId::kTimestamp);
+    if (key != "key" && key != "topic" && key != "partition" && key != "offset" &&
+        key != "timestamp") {
+      return SqlError(c.metadata_span,
+                      fmt::format("unknown Kafka metadata '{}' (Kafka records have key, topic, "
+                                  "partition, offset and timestamp){}",
+                                  key, DidYouMean(key, {"key", "topic", "partition", "offset",
+                                                        "timestamp"})));
+    }
+    if (!ok) {
+      const char* want = key == "key"         ? "VARCHAR or BYTES"
+                         : key == "topic"     ? "VARCHAR"
+                         : key == "partition" ? "INT or BIGINT"
+                         : key == "offset"    ? "BIGINT"
+                                              : "TIMESTAMP";
+      return SqlError(c.type.span, fmt::format("metadata '{}' is {}, so column '{}' cannot be {}",
+                                               key, want, c.name.name, t.ToString()));
+    }
+    entry.metadata.push_back({static_cast<int>(i), key});
+  }
   // Primary key.
   std::vector<const ast::Identifier*> pk;
   for (const auto& c : s.columns) {

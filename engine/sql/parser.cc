@@ -214,6 +214,8 @@ bool IsNonReserved(size_t type) {
     case P::LAST:
     case P::LATENESS:
     case P::MATERIALIZED:
+    case P::METADATA:
+    case P::VIRTUAL:
     case P::MINUTE:
     case P::MINUTES:
     case P::MONTH:

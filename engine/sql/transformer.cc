@@ -413,6 +413,11 @@ class Transformer {
             col.not_null = true;
           } else if (As<P::NullConstraintContext>(cc)) {
             col.not_null = false;
+          } else if (auto* m = As<P::MetadataConstraintContext>(cc)) {
+            col.metadata_key = m->STRING() != nullptr
+                                   ? Lower(UnescapeString(Text(Span(m->STRING()))))
+                                   : col.name.name;
+            col.metadata_span = Span(cc);
           } else {
             if (inline_key != nullptr || !out->primary_key.empty()) {
               return SqlError(Span(cc),

@@ -174,3 +174,43 @@ BOOST_AUTO_TEST_CASE(a_broker_outage_loses_and_doubles_nothing) {
   BOOST_TEST(*seen.begin() == 0);
   BOOST_TEST(*seen.rbegin() == 1999);
 }
+
+BOOST_AUTO_TEST_CASE(metadata_columns_carry_the_record_position_key_and_time) {
+  auto broker = Broker("events", 2);
+  const std::string bootstrap = broker->bootstrap_servers();
+  // Partition p gets records i = p, p + 2, ...; record i has key "k<i>" and
+  // timestamp 1,700,000,000,000 + i ms, so its offset in its partition is
+  // i / 2.
+  auto producer = kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(producer.ok());
+  for (int i = 0; i < 10; ++i) {
+    std::string key = "k" + std::to_string(i);
+    BOOST_REQUIRE((*producer)
+                      ->Produce("events", i % 2, key, "{\"id\": " + std::to_string(i) + "}", {},
+                                1700000000000LL + i)
+                      .ok());
+  }
+  BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(30)).ok());
+  auto s = OnlineSession();
+  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
+                          "'; CREATE STREAM events (id BIGINT, k VARCHAR METADATA FROM 'key', "
+                          "part INT METADATA FROM 'partition', off BIGINT METADATA FROM 'offset', "
+                          "ts TIMESTAMP(3) METADATA FROM 'timestamp', topic VARCHAR METADATA) "
+                          "WITH (connector = 'kafka', topic = 'events');");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  r = Execute(*s, "SELECT id, k, part, off, UNIX_TIMESTAMP(ts) * 1000 + EXTRACT(MILLISECOND "
+                  "FROM ts) AS ms, topic FROM events EMIT CHANGES LIMIT 10;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_REQUIRE_EQUAL(r.rows.size(), 10u);
+  std::set<int> ids;
+  for (const auto& row : r.rows) {
+    int i = std::stoi(row[0]);
+    ids.insert(i);
+    BOOST_TEST(row[1] == "k" + std::to_string(i));
+    BOOST_TEST(row[2] == std::to_string(i % 2));
+    BOOST_TEST(row[3] == std::to_string(i / 2));
+    BOOST_TEST(row[4] == std::to_string(1700000000000LL + i));
+    BOOST_TEST(row[5] == "events");
+  }
+  BOOST_TEST(ids.size() == 10u);
+}
