@@ -219,9 +219,9 @@ absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(const catalog::Entry& entry)
   return sql::ExternalSchema{std::move(t.schema), std::move(t.primary_key)};
 }
 
-constexpr char kNoRuntime[] =
-    "running queries arrives with the streaming runtime; this build parses, checks and "
-    "EXPLAINs them (try EXPLAIN before the statement)";
+constexpr char kNoPullQueries[] =
+    "a pull query reads a materialized view's state, which arrives with the state store; "
+    "this build checks and EXPLAINs it (try EXPLAIN before the statement)";
 
 int Parallelism(const std::map<std::string, std::string>& settings) {
   auto it = settings.find("parallelism");
@@ -400,7 +400,7 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
     case BoundKind::kQuery: {
       if (!bound.constant_query) {
         const auto& out = static_cast<const sql::OutputNode&>(*bound.plan);
-        if (!out.push) return absl::UnimplementedError(kNoRuntime);
+        if (!out.push) return absl::UnimplementedError(kNoPullQueries);
         WEIR_RETURN_IF_ERROR(RunPushQuery(sql::Optimize(bound.plan), &result));
         return result;
       }
