@@ -17,6 +17,7 @@
 
 #include "cli/statement_scanner.h"
 #include "cli/table_printer.h"
+#include "engine/base/strings.h"
 
 namespace weir::cli {
 namespace {
@@ -55,14 +56,6 @@ std::string Trim(std::string_view text) {
   return std::string(text.substr(begin, end - begin));
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 // --- Completion -----------------------------------------------------------
 // libedit's readline API takes plain function pointers, so the completion
 // state lives here; RunShell fills it and only one shell runs per process.
@@ -78,20 +71,20 @@ char* CompletionGenerator(const char* text, int state) {
   if (state == 0) {
     completion.matches.clear();
     completion.next = 0;
-    const std::string prefix = Lower(text);
+    const std::string prefix = weir::AsciiLower(text);
     // Keywords follow the case the user types; names keep their own.
     const bool lower_case =
         !prefix.empty() && std::string_view(text) == prefix &&
         std::any_of(prefix.begin(), prefix.end(),
                     [](unsigned char c) { return std::isalpha(c); });
     for (const std::string& keyword : SqlKeywords()) {
-      if (Lower(keyword).rfind(prefix, 0) == 0) {
-        completion.matches.push_back(lower_case ? Lower(keyword) : keyword);
+      if (weir::AsciiLower(keyword).rfind(prefix, 0) == 0) {
+        completion.matches.push_back(lower_case ? weir::AsciiLower(keyword) : keyword);
       }
     }
     if (completion.options != nullptr && completion.options->completion_names) {
       for (const std::string& name : completion.options->completion_names()) {
-        if (Lower(name).rfind(prefix, 0) == 0) {
+        if (weir::AsciiLower(name).rfind(prefix, 0) == 0) {
           completion.matches.push_back(name);
         }
       }
@@ -281,7 +274,7 @@ int RunShell(Session& session, const ShellOptions& options) {
     }
 
     if (buffer.empty()) {
-      const std::string command = Lower(Trim(line));
+      const std::string command = weir::AsciiLower(Trim(line));
       if (command == "exit" || command == "quit" || command == "exit;" ||
           command == "quit;" || command == "\\q") {
         break;

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "engine/types/temporal_util.h"
+#include "engine/base/strings.h"
 
 namespace weir::expr::internal {
 
@@ -24,12 +25,6 @@ using types::internal::kMicrosPerMinute;
 using types::internal::kMicrosPerSecond;
 
 namespace {
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(c));
-  return out;
-}
 
 bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
@@ -140,7 +135,7 @@ absl::StatusOr<std::unique_ptr<re2::RE2>> CompileRegex(std::string_view p) {
 }
 
 absl::StatusOr<int64_t> ExtractField(std::string_view field, int64_t micros) {
-  std::string f = Upper(field);
+  std::string f = weir::AsciiUpper(field);
   CivilDateTime c = CivilFromMicros(micros);
   int64_t days = FloorDiv(micros, kMicrosPerDay);
   if (f == "YEAR") return c.year;
@@ -162,7 +157,7 @@ absl::StatusOr<int64_t> ExtractField(std::string_view field, int64_t micros) {
 
 absl::StatusOr<int64_t> TruncateTimestamp(std::string_view unit,
                                           int64_t micros) {
-  std::string u = Upper(unit);
+  std::string u = weir::AsciiUpper(unit);
   auto floor_to = [&](int64_t step) { return micros - FloorMod(micros, step); };
   CivilDateTime c = CivilFromMicros(micros);
   auto at_date = [](int64_t y, int m, int d) {
@@ -259,7 +254,7 @@ std::optional<int64_t> ParseWithFormat(std::string_view text,
       std::string_view n = kMonthNames[m];
       if (!full) n = n.substr(0, 3);
       if (text.size() - t >= n.size() &&
-          Upper(text.substr(t, n.size())) == Upper(n)) {
+          weir::AsciiUpper(text.substr(t, n.size())) == weir::AsciiUpper(n)) {
         t += n.size();
         *month = m + 1;
         return true;
@@ -301,9 +296,9 @@ std::optional<int64_t> ParseWithFormat(std::string_view text,
         break;
       }
       case 'p':
-        if (text.size() - t >= 2 && (Upper(text.substr(t, 2)) == "AM" ||
-                                     Upper(text.substr(t, 2)) == "PM")) {
-          pm = Upper(text.substr(t, 2)) == "PM" ? 1 : 0;
+        if (text.size() - t >= 2 && (weir::AsciiUpper(text.substr(t, 2)) == "AM" ||
+                                     weir::AsciiUpper(text.substr(t, 2)) == "PM")) {
+          pm = weir::AsciiUpper(text.substr(t, 2)) == "PM" ? 1 : 0;
           t += 2;
         } else {
           ok = false;

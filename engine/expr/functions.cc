@@ -19,6 +19,7 @@
 #include "engine/expr/function_helpers.h"
 #include "engine/types/decimal_util.h"
 #include "engine/types/temporal_util.h"
+#include "engine/base/strings.h"
 
 // Result-type decisions (the SQL reference repeats them):
 //  - Integer arithmetic stays integral: INT op INT -> INT, with a BIGINT ->
@@ -88,12 +89,6 @@ struct ScalarDef {
   bool deterministic = true;
   EvalFn eval;
 };
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(c));
-  return out;
-}
 
 std::string TypeList(const Types& types) {
   std::string out = "(";
@@ -1265,7 +1260,7 @@ std::vector<ScalarDef> BuildScalars() {
       {TemporalArg(2, 1, true, [](const LogicalType&) { return kBigint; },
                    "(VARCHAR, DATE) or (VARCHAR, TIME) or (VARCHAR, TIMESTAMP)")},
       [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-        const std::string field = Upper(Str(a[0]));
+        const std::string field = weir::AsciiUpper(Str(a[0]));
         if (a[1].type().id() == TypeId::kTime) {
           static const char* const kTimeFields[] = {
               "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND",
@@ -1429,7 +1424,7 @@ const Registry& GetRegistry() {
 
 const ScalarDef* FindScalar(std::string_view name) {
   const Registry& r = GetRegistry();
-  auto it = r.by_name.find(Upper(name));
+  auto it = r.by_name.find(weir::AsciiUpper(name));
   return it == r.by_name.end() ? nullptr : it->second;
 }
 
@@ -1446,8 +1441,8 @@ absl::StatusOr<ResolvedScalar> ResolveScalar(
     }
     for (const char* agg : {"COUNT", "SUM", "AVG", "MIN", "MAX"}) names.push_back(agg);
     std::sort(names.begin(), names.end());
-    return Error(fmt::format("unknown function '{}'{}", Upper(name),
-                             DidYouMean(Upper(name), names)));
+    return Error(fmt::format("unknown function '{}'{}", weir::AsciiUpper(name),
+                             DidYouMean(weir::AsciiUpper(name), names)));
   }
   std::string expected;
   for (const Overload& o : def->overloads) {
@@ -1464,7 +1459,7 @@ absl::StatusOr<ResolvedScalar> ResolveScalar(
   }
   return Error(fmt::format("{} {} does not accept {}; expected {}",
                            def->is_operator ? "operator" : "function",
-                           Upper(name), TypeList(args), expected));
+                           weir::AsciiUpper(name), TypeList(args), expected));
 }
 
 bool IsDeterministic(std::string_view name) {
@@ -1514,7 +1509,7 @@ constexpr AggregateDoc kWindowDocs[] = {
 }  // namespace
 
 bool IsAggregateFunction(std::string_view name) {
-  std::string n = Upper(name);
+  std::string n = weir::AsciiUpper(name);
   for (const auto& a : kAggregateDocs) {
     if (n == a.name) return true;
   }
@@ -1522,14 +1517,14 @@ bool IsAggregateFunction(std::string_view name) {
 }
 
 bool IsWindowFunction(std::string_view name) {
-  std::string n = Upper(name);
+  std::string n = weir::AsciiUpper(name);
   return n == "ROW_NUMBER" || n == "RANK" || n == "DENSE_RANK";
 }
 
 absl::StatusOr<ResolvedAggregate> ResolveAggregate(
     std::string_view name, const std::vector<types::LogicalType>& args,
     bool distinct, bool star) {
-  std::string n = Upper(name);
+  std::string n = weir::AsciiUpper(name);
   if (!IsAggregateFunction(n)) {
     return Error(fmt::format("unknown aggregate function '{}'", n));
   }

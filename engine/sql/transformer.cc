@@ -10,6 +10,7 @@
 #include "engine/base/status.h"
 #include "engine/sql/parser.h"
 #include "fmt/format.h"
+#include "engine/base/strings.h"
 
 namespace weir::sql::internal {
 
@@ -82,22 +83,6 @@ using P = grammar::WeirSqlParser;
 using antlr4::ParserRuleContext;
 using antlr4::Token;
 using antlr4::tree::TerminalNode;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
 
 // `raw` includes the surrounding quotes of a STRING token. '' is a quote;
 // backslash escapes \n \t \r \0 \b \Z \\ \' \" are decoded; any other
@@ -415,7 +400,7 @@ class Transformer {
             col.not_null = false;
           } else if (auto* m = As<P::MetadataConstraintContext>(cc)) {
             col.metadata_key = m->STRING() != nullptr
-                                   ? Lower(UnescapeString(Text(Span(m->STRING()))))
+                                   ? weir::AsciiLower(UnescapeString(Text(Span(m->STRING()))))
                                    : col.name.name;
             col.metadata_span = Span(cc);
           } else {
@@ -473,7 +458,7 @@ class Transformer {
         id.quoted = true;
         break;
       default:
-        id.name = Lower(raw);
+        id.name = weir::AsciiLower(raw);
     }
     return id;
   }
@@ -506,7 +491,7 @@ class Transformer {
           out += (fold || id.quoted) ? id.name : std::string(Text(Span(w)));
         } else {
           std::string_view raw = Text(Span(w));
-          out += fold ? Lower(raw) : std::string(raw);
+          out += fold ? weir::AsciiLower(raw) : std::string(raw);
         }
       } else if (auto* t = dynamic_cast<TerminalNode*>(child)) {
         size_t type = t->getSymbol()->getType();
@@ -519,8 +504,8 @@ class Transformer {
   }
 
   std::string SettingKey(P::SettingKeyContext* ctx) {
-    if (ctx->STRING()) return Lower(UnescapeString(Text(Span(ctx->STRING()))));
-    return Lower(DottedName(ctx->dottedName(), /*fold=*/true));
+    if (ctx->STRING()) return weir::AsciiLower(UnescapeString(Text(Span(ctx->STRING()))));
+    return weir::AsciiLower(DottedName(ctx->dottedName(), /*fold=*/true));
   }
 
   std::string SettingValue(P::SettingValueContext* ctx) {
@@ -572,7 +557,7 @@ class Transformer {
       out.name = "INTERVAL";
       return out;
     }
-    out.name = Upper(Identifier(ctx->identifier()).name);
+    out.name = weir::AsciiUpper(Identifier(ctx->identifier()).name);
     for (TerminalNode* n : ctx->INTEGER_VALUE()) {
       std::string_view digits = Text(Span(n));
       int64_t value = 0;
@@ -971,7 +956,7 @@ class Transformer {
                                               Token* name) {
     auto out = MakeNode<ast::FunctionExpr>(span);
     out->name.span = Span(name);
-    out->name.name = Upper(Text(out->name.span));
+    out->name.name = weir::AsciiUpper(Text(out->name.span));
     return out;
   }
 
@@ -1010,7 +995,7 @@ class Transformer {
                          UnescapeString(Text(Span(c->STRING()))));
       ast::TypeName type;
       type.span = Span(c->typeKeyword);
-      type.name = Upper(Text(type.span));
+      type.name = weir::AsciiUpper(Text(type.span));
       out->type_name = std::move(type);
       return out;
     }
@@ -1026,10 +1011,10 @@ class Transformer {
       out->name.span = Span(fn);
       if (fn->identifier() != nullptr) {
         ast::Identifier id = Identifier(fn->identifier());
-        out->name.name = Upper(id.name);
+        out->name.name = weir::AsciiUpper(id.name);
         out->name.quoted = id.quoted;
       } else {
-        out->name.name = Upper(Text(out->name.span));
+        out->name.name = weir::AsciiUpper(Text(out->name.span));
       }
       if (c->ASTERISK() != nullptr) {
         out->args.push_back(MakeNode<ast::StarExpr>(Span(c->ASTERISK())));
@@ -1083,7 +1068,7 @@ class Transformer {
       auto out = Function(span, c->EXTRACT()->getSymbol());
       ast::Identifier field = Identifier(c->field);
       out->args.push_back(
-          Literal(ast::LiteralKind::kString, field.span, Upper(field.name)));
+          Literal(ast::LiteralKind::kString, field.span, weir::AsciiUpper(field.name)));
       WEIR_ASSIGN_OR_RETURN(ast::ExprPtr arg, Value(c->valueExpression()));
       out->args.push_back(std::move(arg));
       return out;
@@ -1164,8 +1149,8 @@ class Transformer {
             fmt::format("invalid interval qualifier {} TO {}; use YEAR TO "
                         "MONTH, or DAY/HOUR/MINUTE TO a smaller unit down to "
                         "SECOND",
-                        Upper(Text(ctx->from->getStart())),
-                        Upper(Text(ctx->to->getStart()))));
+                        weir::AsciiUpper(Text(ctx->from->getStart())),
+                        weir::AsciiUpper(Text(ctx->to->getStart()))));
       }
     }
     return ast::ExprPtr(std::move(out));
