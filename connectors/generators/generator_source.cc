@@ -38,29 +38,15 @@ class Pacer {
   Clock::time_point start_;
 };
 
-class NexmarkSource : public exec::Source {
+/// A generator as a source, paced by `Progress(gen)`: the units the rate
+/// counts (Nexmark events of all tables, datagen rows).
+template <typename Generator, int64_t (*Progress)(const Generator&)>
+class GeneratorSource : public exec::Source {
  public:
-  NexmarkSource(std::unique_ptr<NexmarkGenerator> gen, double rate)
+  GeneratorSource(std::unique_ptr<Generator> gen, double rate)
       : gen_(std::move(gen)), pacer_(rate) {}
   absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
-    int64_t allowed = pacer_.Allowance(gen_->events_generated());
-    if (allowed == 0) return size_t{0};
-    size_t rows = static_cast<size_t>(std::min<int64_t>(allowed, static_cast<int64_t>(max_rows)));
-    return gen_->Next(out, std::max<size_t>(rows, 1));
-  }
-  bool finished() const override { return gen_->finished(); }
-
- private:
-  std::unique_ptr<NexmarkGenerator> gen_;
-  Pacer pacer_;
-};
-
-class DatagenSource : public exec::Source {
- public:
-  DatagenSource(std::unique_ptr<DatagenGenerator> gen, double rate)
-      : gen_(std::move(gen)), pacer_(rate) {}
-  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
-    int64_t allowed = pacer_.Allowance(gen_->rows_generated());
+    int64_t allowed = pacer_.Allowance(Progress(*gen_));
     if (allowed == 0) return size_t{0};
     return gen_->Next(out, static_cast<size_t>(std::min<int64_t>(allowed,
                                                                  static_cast<int64_t>(max_rows))));
@@ -68,9 +54,15 @@ class DatagenSource : public exec::Source {
   bool finished() const override { return gen_->finished(); }
 
  private:
-  std::unique_ptr<DatagenGenerator> gen_;
+  std::unique_ptr<Generator> gen_;
   Pacer pacer_;
 };
+
+int64_t NexmarkProgress(const NexmarkGenerator& g) { return g.events_generated(); }
+int64_t DatagenProgress(const DatagenGenerator& g) { return g.rows_generated(); }
+
+using NexmarkSource = GeneratorSource<NexmarkGenerator, NexmarkProgress>;
+using DatagenSource = GeneratorSource<DatagenGenerator, DatagenProgress>;
 
 }  // namespace
 

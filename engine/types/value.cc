@@ -50,94 +50,35 @@ Value Value::Null(LogicalType type) {
   return v;
 }
 
-Value Value::Boolean(bool b) {
-  Value v;
-  v.type_ = LogicalType::Boolean();
-  v.is_null_ = false;
-  v.data_ = b;
-  return v;
-}
-
-Value Value::Int(int32_t i) {
-  Value v;
-  v.type_ = LogicalType::Int();
-  v.is_null_ = false;
-  v.data_ = static_cast<int64_t>(i);
-  return v;
-}
-
-Value Value::Bigint(int64_t i) {
-  Value v;
-  v.type_ = LogicalType::Bigint();
-  v.is_null_ = false;
-  v.data_ = i;
-  return v;
-}
-
-Value Value::Double(double d) {
-  Value v;
-  v.type_ = LogicalType::Double();
-  v.is_null_ = false;
-  v.data_ = d;
-  return v;
-}
-
-Value Value::Decimal(__int128 unscaled, LogicalType type) {
-  WEIR_CHECK(type.id() == TypeId::kDecimal);
+template <typename T>
+Value Value::NonNull(LogicalType type, T data) {
   Value v;
   v.type_ = type;
   v.is_null_ = false;
-  v.data_ = unscaled;
+  v.data_ = std::move(data);
   return v;
 }
 
-Value Value::Varchar(std::string s) {
-  Value v;
-  v.type_ = LogicalType::Varchar();
-  v.is_null_ = false;
-  v.data_ = std::move(s);
-  return v;
+Value Value::Boolean(bool b) { return NonNull(LogicalType::Boolean(), b); }
+Value Value::Int(int32_t i) { return NonNull(LogicalType::Int(), static_cast<int64_t>(i)); }
+Value Value::Bigint(int64_t i) { return NonNull(LogicalType::Bigint(), i); }
+Value Value::Double(double d) { return NonNull(LogicalType::Double(), d); }
+
+Value Value::Decimal(__int128 unscaled, LogicalType type) {
+  WEIR_CHECK(type.id() == TypeId::kDecimal);
+  return NonNull(type, unscaled);
 }
 
-Value Value::Bytes(std::string s) {
-  Value v;
-  v.type_ = LogicalType::Bytes();
-  v.is_null_ = false;
-  v.data_ = std::move(s);
-  return v;
-}
-
-Value Value::Date(int64_t days) {
-  Value v;
-  v.type_ = LogicalType::Date();
-  v.is_null_ = false;
-  v.data_ = days;
-  return v;
-}
-
-Value Value::Time(int64_t micros) {
-  Value v;
-  v.type_ = LogicalType::Time();
-  v.is_null_ = false;
-  v.data_ = micros;
-  return v;
-}
+Value Value::Varchar(std::string s) { return NonNull(LogicalType::Varchar(), std::move(s)); }
+Value Value::Bytes(std::string s) { return NonNull(LogicalType::Bytes(), std::move(s)); }
+Value Value::Date(int64_t days) { return NonNull(LogicalType::Date(), days); }
+Value Value::Time(int64_t micros) { return NonNull(LogicalType::Time(), micros); }
 
 Value Value::Timestamp(int64_t micros, int precision) {
-  Value v;
-  v.type_ = LogicalType::TimestampOrDie(precision);
-  v.is_null_ = false;
-  v.data_ = micros;
-  return v;
+  return NonNull(LogicalType::TimestampOrDie(precision), micros);
 }
 
-Value Value::Interval(IntervalValue i) {
-  Value v;
-  v.type_ = LogicalType::Interval();
-  v.is_null_ = false;
-  v.data_ = i;
-  return v;
-}
+Value Value::Interval(IntervalValue i) { return NonNull(LogicalType::Interval(), i); }
 
 Tribool Value::AsTribool() const {
   if (is_null_) return Tribool::kUnknown;

@@ -74,6 +74,10 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
 
  private:
+  /// A non-NULL value of `type` holding `data` (the representation above).
+  template <typename T>
+  static Value NonNull(LogicalType type, T data);
+
   LogicalType type_;
   bool is_null_ = true;
   std::variant<std::monostate, bool, int64_t, double, __int128, std::string,
