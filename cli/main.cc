@@ -458,7 +458,7 @@ int Main(int argc, char** argv) {
     for (const Script& script : scripts) {
       if (!RunScript(**session, script.text, script.label, print)) return 1;
     }
-    return 0;
+    return WaitForQueries(**session) ? 0 : 1;
   }
 
   if (!isatty(STDIN_FILENO)) {
@@ -468,7 +468,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "Error: %s\n", error.c_str());
       return 1;
     }
-    return RunScript(**session, *text, "", print) ? 0 : 1;
+    return RunScript(**session, *text, "", print) && WaitForQueries(**session) ? 0 : 1;
   }
 
   ShellOptions shell;

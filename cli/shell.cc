@@ -234,6 +234,20 @@ bool RunScript(Session& session, std::string_view sql, std::string_view label,
   return false;
 }
 
+bool WaitForQueries(Session& session) {
+  std::vector<std::string> active = session.ActiveQueries();
+  if (active.empty()) return true;
+  ScopedInterrupt interrupt;
+  std::fprintf(stderr, "weir: %s %s running; Ctrl-C stops %s\n",
+               JoinStrings(active, ", ").c_str(), active.size() == 1 ? "is" : "are",
+               active.size() == 1 ? "it" : "them");
+  absl::Status status = session.WaitForQueries([] { return interrupted.load(); });
+  if (interrupted.load()) std::fprintf(stderr, "weir: stopped by Ctrl-C\n");
+  if (status.ok()) return true;
+  PrintError("", std::string(status.message()));
+  return false;
+}
+
 int RunShell(Session& session, const ShellOptions& options) {
   completion.options = &options;
   rl_readline_name = "weir";  // for "weir:" lines in ~/.editrc

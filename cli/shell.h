@@ -35,6 +35,12 @@ void PrintResult(const StatementResult& result, const PrintOptions& options,
 bool RunScript(Session& session, std::string_view sql, std::string_view label,
                const PrintOptions& options);
 
+/// After the scripts of `weir -e/-f`: when they started persistent queries
+/// (CREATE SINK, INSERT ... SELECT), says so on stderr and keeps them
+/// running until they end by themselves or Ctrl-C stops them. Returns false,
+/// after printing "Error: ..." to stderr, when a query failed.
+bool WaitForQueries(Session& session);
+
 /// Settings of the interactive shell.
 struct ShellOptions {
   /// File for the line history; empty for none.

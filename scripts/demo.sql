@@ -1,6 +1,7 @@
 -- Weir demo: a Kafka stream on the embedded broker, rows written and read
--- back by a push query, the Nexmark generator, and the plan of a windowed
--- materialized view. Run with: build/cli/weir --echo -f scripts/demo.sql
+-- back by a push query, the Nexmark generator, a persistent query from the
+-- generator into a topic, and the plan of a windowed materialized view.
+-- Run with: build/cli/weir --echo -f scripts/demo.sql
 
 -- Bids arriving on the Kafka topic 'bids' as JSON. Event time is date_time;
 -- the watermark lets rows arrive up to 4 seconds out of order. No
@@ -27,6 +28,17 @@ CREATE STREAM nexmark_bids WITH (
 SELECT auction, price, UPPER(channel) AS channel
   FROM nexmark_bids WHERE price > 5000000 EMIT CHANGES LIMIT 5;
 
+-- A persistent query: the generator's bids above 5,000,000, written as JSON
+-- to the Kafka topic 'big-bids' in the background. It ends by itself once
+-- the generator's 100,000 events are done; SHOW QUERIES shows its progress.
+CREATE STREAM big_bids (auction BIGINT, price BIGINT, channel VARCHAR)
+  WITH (connector = 'kafka', topic = 'big-bids', format = 'json');
+INSERT INTO big_bids SELECT auction, price, channel FROM nexmark_bids WHERE price > 5000000;
+
+-- Read back what it writes, as it arrives.
+SELECT auction, price, channel FROM big_bids EMIT CHANGES LIMIT 3;
+
+SHOW QUERIES;
 SHOW STREAMS;
 
 -- Per auction and 10-second window: how many bids, and the highest price.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "connectors/generators/datagen.h"
 #include "connectors/generators/nexmark.h"
@@ -15,22 +14,19 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 /// Paces a split so that `done` units have been produced no sooner than
-/// done / rate seconds after the start. Sleeps at most 100 ms per call so
-/// the task notices cancellation.
+/// done / rate seconds after the start. Never sleeps: the task shares a
+/// worker thread, and the runtime backs off a source that returns nothing.
 class Pacer {
  public:
   explicit Pacer(double units_per_second) : rate_(units_per_second), start_(Clock::now()) {}
 
   /// How many more units may be produced now (unbounded when rate is 0);
-  /// sleeps briefly and returns 0 when none.
+  /// 0 when the split is ahead of its schedule.
   int64_t Allowance(int64_t done) {
     if (rate_ <= 0) return INT64_MAX;
     double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
     int64_t due = static_cast<int64_t>(elapsed * rate_) + 1;
-    if (due > done) return due - done;
-    double wait = (static_cast<double>(done + 1) / rate_) - elapsed;
-    std::this_thread::sleep_for(std::chrono::duration<double>(std::clamp(wait, 0.001, 0.1)));
-    return 0;
+    return due > done ? due - done : 0;
   }
 
  private:

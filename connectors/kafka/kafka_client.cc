@@ -301,6 +301,11 @@ absl::Status KafkaProducer::Flush(std::chrono::milliseconds timeout) {
   return absl::OkStatus();
 }
 
+absl::Status KafkaProducer::Poll() {
+  rd_kafka_poll(impl_->rk.get(), 0);
+  return impl_->FirstError();
+}
+
 int64_t KafkaProducer::InFlight() const {
   return impl_->queued.load() - impl_->delivered.load() - impl_->failed.load();
 }
@@ -392,6 +397,9 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
         break;
       case StartOffset::Kind::kTimestamp:
         entry->offset = start.value;  // replaced by offsets_for_times
+        break;
+      case StartOffset::Kind::kCommitted:
+        entry->offset = RD_KAFKA_OFFSET_STORED;
         break;
     }
   }
@@ -524,11 +532,14 @@ absl::StatusOr<std::vector<KafkaMessage>> KafkaConsumer::Poll(
     }
     MessagePtr message(rd_kafka_consumer_poll(impl_->rk.get(), wait_ms));
     if (message == nullptr) {
-      if (!out.empty() || std::chrono::steady_clock::now() >= deadline) break;
+      if (!out.empty()) break;
+      // Checked before the deadline so that a zero timeout still reports
+      // an outage.
       if (std::optional<absl::Status> down =
               impl_->tracker.TakeBrokersDown(impl_->bootstrap)) {
         return *down;
       }
+      if (std::chrono::steady_clock::now() >= deadline) break;
       continue;
     }
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
@@ -587,6 +598,28 @@ absl::Status KafkaConsumer::Commit(const std::string& topic, int32_t partition,
     return CallError(
         impl_->rk.get(), impl_->tracker, err, impl_->bootstrap,
         fmt::format("commit of topic '{}' partition {}", topic, partition));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KafkaConsumer::CommitAsync(
+    const std::string& topic,
+    const std::vector<std::pair<int32_t, int64_t>>& offsets) {
+  if (!impl_->has_group) {
+    return absl::Status(absl::StatusCode::kFailedPrecondition,
+                        "kafka: committing offsets needs 'group.id'");
+  }
+  if (offsets.empty()) return absl::OkStatus();
+  TopicPartitionListPtr list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const auto& [partition, offset] : offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)
+        ->offset = offset;
+  }
+  rd_kafka_resp_err_t err =
+      rd_kafka_commit(impl_->rk.get(), list.get(), /*async=*/1);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return ErrorStatus(err, fmt::format("commit of topic '{}'", topic));
   }
   return absl::OkStatus();
 }

@@ -57,7 +57,7 @@ struct KafkaMessage {
 
 /// Where a consumer starts reading a partition.
 struct StartOffset {
-  enum class Kind { kEarliest, kLatest, kOffset, kTimestamp };
+  enum class Kind { kEarliest, kLatest, kOffset, kTimestamp, kCommitted };
   Kind kind = Kind::kEarliest;
   int64_t value = 0;  // the offset (kOffset) or epoch ms (kTimestamp)
 
@@ -75,6 +75,11 @@ struct StartOffset {
   static StartOffset AtTimestamp(int64_t epoch_ms) {
     return {Kind::kTimestamp, epoch_ms};
   }
+  /// The offset committed under the consumer's `group.id`; where none is
+  /// committed, `auto.offset.reset` of the configuration decides (earliest
+  /// or latest; librdkafka's default is latest). Without a `group.id` the
+  /// private group has nothing committed, so always the reset rule.
+  static StartOffset Committed() { return {Kind::kCommitted, 0}; }
 };
 
 /// Low and high watermarks of a partition: the first offset still stored and
@@ -118,7 +123,13 @@ class KafkaProducer {
   /// count of records still in flight, or OK.
   absl::Status Flush(std::chrono::milliseconds timeout);
 
-  /// Records queued or in flight, not yet acknowledged or failed.
+  /// Serves the delivery reports that have arrived, without waiting, so
+  /// that InFlight() is current. Returns the first delivery error so far
+  /// (as Produce does), else OK.
+  absl::Status Poll();
+
+  /// Records queued or in flight, not yet acknowledged or failed. Counts
+  /// only the reports served so far (by Produce, Poll or Flush).
   int64_t InFlight() const;
 
   /// Records acknowledged by the broker so far.
@@ -173,6 +184,14 @@ class KafkaConsumer {
   /// `group.id`; blocks until the broker answers.
   absl::Status Commit(const std::string& topic, int32_t partition,
                       int64_t offset);
+
+  /// Starts committing `offsets` ((partition, next offset to read) pairs of
+  /// `topic`) under `group.id` and returns without waiting for the broker.
+  /// The outcome is not reported: a failed commit is superseded by the
+  /// next one. The destructor (which closes the consumer) waits for
+  /// commits still outstanding. FailedPrecondition without `group.id`.
+  absl::Status CommitAsync(const std::string& topic,
+                           const std::vector<std::pair<int32_t, int64_t>>& offsets);
 
   /// The offset committed under `group.id`, nullopt when none. Blocks up to
   /// `timeout`. FailedPrecondition without `group.id`.

@@ -4,10 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <thread>
 
+#include "connectors/formats/convert.h"
 #include "connectors/formats/format.h"
 #include "connectors/kafka/embedded_broker.h"
+#include "connectors/kafka/entry_options.h"
 #include "connectors/kafka/kafka_client.h"
 #include "engine/base/status.h"
 #include "fmt/format.h"
@@ -15,19 +18,26 @@
 namespace weir::connectors::kafka {
 namespace {
 
-formats::FormatOptions FormatOptionsOf(const catalog::Entry& entry) {
-  formats::FormatOptions out;
-  for (const auto& [k, v] : entry.options) {
-    if (k.rfind("csv.", 0) == 0 || k.rfind("value.", 0) == 0) out.push_back({k, v});
-  }
-  return out;
-}
+using Clock = std::chrono::steady_clock;
 
-absl::StatusOr<KafkaConfig> ClientConfig(const catalog::Entry& entry,
-                                         const std::string& bootstrap) {
-  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, ConfigFromOptions(entry.options));
-  if (!config.count("bootstrap.servers")) config["bootstrap.servers"] = bootstrap;
-  return config;
+/// `text` as a JSON string literal. Header bytes need not be UTF-8; bytes
+/// of a value that is not are read as Latin-1 (each becomes \u00XX), so
+/// the result is always valid JSON.
+void AppendJsonText(std::string_view text, std::string* out) {
+  if (formats::internal::ValidUtf8(text)) {
+    formats::internal::AppendJsonString(text, out);
+    return;
+  }
+  std::string latin1;
+  for (unsigned char c : text) {
+    if (c < 0x80) {
+      latin1.push_back(static_cast<char>(c));
+    } else {
+      latin1.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      latin1.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  formats::internal::AppendJsonString(latin1, out);
 }
 
 /// 'partition:0,offset:42;partition:1,offset:7' -> offset of `partition`.
@@ -47,21 +57,58 @@ std::optional<int64_t> SpecificOffset(const std::string& spec, int32_t partition
   return std::nullopt;
 }
 
+/// Kafka header values as metadata columns: all of them as a JSON object
+/// ('headers'), or one by name ('header.<name>').
+void AppendHeadersJson(const std::vector<KafkaHeader>& headers, std::string* out) {
+  // Repeated names: the last wins, as when a JSON reader loads the object.
+  std::vector<const KafkaHeader*> last;
+  for (const KafkaHeader& h : headers) {
+    bool replaced = false;
+    for (const KafkaHeader*& seen : last) {
+      if (seen->key == h.key) {
+        seen = &h;
+        replaced = true;
+      }
+    }
+    if (!replaced) last.push_back(&h);
+  }
+  out->push_back('{');
+  for (size_t i = 0; i < last.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonText(last[i]->key, out);
+    out->push_back(':');
+    if (last[i]->value) {
+      AppendJsonText(*last[i]->value, out);
+    } else {
+      out->append("null");
+    }
+  }
+  out->push_back('}');
+}
+
 class KafkaSource : public exec::Source {
  public:
+  ~KafkaSource() override {
+    // The last positions, so that the next start of the group resumes here
+    // (the consumer's destructor waits for the commit).
+    if (commit_) CommitPositions();
+  }
+
   absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
     if (partitions_.empty()) return size_t{0};
+    // Never wait for data: the task shares a worker thread, and the runtime
+    // backs off a source that returns nothing.
     absl::StatusOr<std::vector<KafkaMessage>> polled =
-        consumer_->Poll(max_rows, std::chrono::milliseconds(100));
+        consumer_->Poll(max_rows, std::chrono::milliseconds(0));
     if (!polled.ok() && polled.status().code() == absl::StatusCode::kUnavailable) {
-      // The cluster went away: wait for it (the client reconnects by itself)
-      // instead of failing the query; say so once per outage.
+      // The cluster went away: the client reconnects by itself, so go on
+      // returning nothing instead of failing the query; say so once per
+      // outage.
       if (!unavailable_) {
         std::fprintf(stderr, "weir: %s; waiting for it to come back\n",
                      std::string(polled.status().message()).c_str());
         unavailable_ = true;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
       return size_t{0};
     }
     if (!polled.ok()) return polled.status();
@@ -108,6 +155,13 @@ class KafkaSource : public exec::Source {
     }
     // A record counts as handled only once its dead-letter copy is stored.
     if (dead_lettered) WEIR_RETURN_IF_ERROR(dlq_->Flush(std::chrono::seconds(30)));
+    // Only now are the records handled: a malformed one that fails the query
+    // above must not be committed past.
+    if (commit_) {
+      for (const KafkaMessage& m : messages) positions_[m.partition] = m.offset + 1;
+      if (!messages.empty()) dirty_ = true;
+      if (dirty_ && Clock::now() - last_commit_ >= std::chrono::seconds(1)) CommitPositions();
+    }
     if (metadata_.empty()) return out->num_rows() - before;
     return Assemble(out);
   }
@@ -125,6 +179,23 @@ class KafkaSource : public exec::Source {
         c.AppendInt(m.partition);
       } else if (key == "offset") {
         c.AppendInt(m.offset);
+      } else if (key == "headers") {
+        std::string json;
+        AppendHeadersJson(m.headers, &json);
+        c.AppendString(std::move(json));
+      } else if (key.rfind("header.", 0) == 0) {
+        // The last header of that name, as for 'headers'.
+        const std::optional<std::string>* value = nullptr;
+        for (const KafkaHeader& h : m.headers) {
+          if (h.key.compare(0, std::string::npos, key, 7, std::string::npos) == 0) {
+            value = &h.value;
+          }
+        }
+        if (value != nullptr && value->has_value()) {
+          c.AppendString(**value);
+        } else {
+          c.AppendNull();
+        }
       } else if (m.timestamp_ms < 0) {
         c.AppendNull();
       } else {
@@ -161,7 +232,28 @@ class KafkaSource : public exec::Source {
   }
   bool finished() const override { return partitions_.empty(); }
 
+  /// Commits the position after every record returned so far (group-offsets
+  /// only). Asynchronous: a failure shows as an older committed offset.
+  void CommitPositions() {
+    last_commit_ = Clock::now();
+    if (!dirty_) return;
+    dirty_ = false;
+    std::vector<std::pair<int32_t, int64_t>> offsets(positions_.begin(), positions_.end());
+    absl::Status s = consumer_->CommitAsync(topic_, offsets);
+    if (!s.ok()) {
+      std::fprintf(stderr, "weir: cannot commit offsets of topic '%s': %s\n", topic_.c_str(),
+                   std::string(s.message()).c_str());
+    }
+  }
+
   std::unique_ptr<KafkaConsumer> consumer_;
+  std::string topic_;
+  // group-offsets: the next offset to read per partition, committed about
+  // once a second and at the end.
+  bool commit_ = false;
+  bool dirty_ = false;
+  std::map<int32_t, int64_t> positions_;
+  Clock::time_point last_commit_ = Clock::now();
   std::unique_ptr<formats::Decoder> decoder_;
   std::unique_ptr<KafkaProducer> dlq_;
   std::string dlq_topic_;
@@ -178,9 +270,28 @@ class KafkaSource : public exec::Source {
 
 }  // namespace
 
+namespace internal {
+
+formats::FormatOptions FormatOptionsOf(const catalog::Entry& entry) {
+  formats::FormatOptions out;
+  for (const auto& [k, v] : entry.options) {
+    if (k.rfind("csv.", 0) == 0 || k.rfind("value.", 0) == 0) out.push_back({k, v});
+  }
+  return out;
+}
+
+absl::StatusOr<KafkaConfig> ClientConfig(const catalog::Entry& entry,
+                                         const std::string& bootstrap) {
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, ConfigFromOptions(entry.options));
+  if (!config.count("bootstrap.servers")) config["bootstrap.servers"] = bootstrap;
+  return config;
+}
+
+}  // namespace internal
+
 absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry, const std::string& bootstrap,
                                 EmbeddedBroker* embedded, int default_partitions) {
-  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, ClientConfig(entry, bootstrap));
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, internal::ClientConfig(entry, bootstrap));
   std::string topic = entry.Option("topic").value_or(entry.name);
   WEIR_ASSIGN_OR_RETURN(auto admin, KafkaAdmin::Create(config));
   absl::StatusOr<int> count = admin->PartitionCount(topic);
@@ -208,9 +319,14 @@ std::string EntryBootstrap(const catalog::Entry& entry) {
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
     int splits, const std::string& bootstrap) {
-  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, ClientConfig(entry, bootstrap));
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, internal::ClientConfig(entry, bootstrap));
   std::string topic = entry.Option("topic").value_or(entry.name);
-  WEIR_ASSIGN_OR_RETURN(auto admin, KafkaAdmin::Create(config));
+  // The admin client is a producer underneath; librdkafka warns about
+  // consumer properties given to it.
+  KafkaConfig admin_config = config;
+  admin_config.erase("group.id");
+  admin_config.erase("auto.offset.reset");
+  WEIR_ASSIGN_OR_RETURN(auto admin, KafkaAdmin::Create(admin_config));
   WEIR_ASSIGN_OR_RETURN(int partitions, admin->PartitionCount(topic));
   auto source = std::make_unique<KafkaSource>();
   for (int p = split; p < partitions; p += splits) source->partitions_.push_back(p);
@@ -233,16 +349,28 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
   }
   WEIR_ASSIGN_OR_RETURN(source->decoder_,
                         formats::MakeDecoder(entry.Option("format").value_or("json"),
-                                             value_schema, FormatOptionsOf(entry)));
+                                             value_schema, internal::FormatOptionsOf(entry)));
   source->on_error_ = entry.Option("format.on-error").value_or("fail");
   if (source->on_error_ == "dlq") {
     source->dlq_topic_ = entry.Option("format.dlq.topic").value_or(topic + ".dlq");
     WEIR_ASSIGN_OR_RETURN(source->dlq_, KafkaProducer::Create(config));
   }
   if (auto group = entry.Option("group.id")) config["group.id"] = *group;
+  std::string mode = entry.Option("scan.startup.mode").value_or("earliest-offset");
+  if (mode == "group-offsets") {
+    if (!config.count("group.id")) {
+      return absl::InvalidArgumentError(fmt::format(
+          "'{}': scan.startup.mode = 'group-offsets' needs 'group.id' (or "
+          "'properties.group.id')",
+          entry.name));
+    }
+    // Partitions the group never committed start here; Kafka's own default
+    // (latest) would skip what is already in the topic.
+    config.emplace("auto.offset.reset", "earliest");
+  }
+  source->topic_ = topic;
   WEIR_ASSIGN_OR_RETURN(source->consumer_, KafkaConsumer::Create(config));
   if (source->partitions_.empty()) return std::unique_ptr<exec::Source>(std::move(source));
-  std::string mode = entry.Option("scan.startup.mode").value_or("earliest-offset");
   if (mode == "specific-offsets") {
     std::string spec = entry.Option("scan.startup.specific-offsets").value_or("");
     for (int32_t p : source->partitions_) {
@@ -258,70 +386,12 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
           std::atoll(entry.Option("scan.startup.timestamp-millis").value_or("0").c_str()));
     }
     if (mode == "group-offsets") {
-      return absl::UnimplementedError(
-          "scan.startup.mode = 'group-offsets' arrives with checkpoints; use earliest-offset, "
-          "latest-offset, timestamp or specific-offsets");
+      start = StartOffset::Committed();
+      source->commit_ = true;
     }
     WEIR_RETURN_IF_ERROR(source->consumer_->Assign(topic, source->partitions_, start));
   }
   return std::unique_ptr<exec::Source>(std::move(source));
-}
-
-absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry, const types::Batch& rows,
-                                 const std::string& bootstrap) {
-  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, ClientConfig(entry, bootstrap));
-  std::string topic = entry.Option("topic").value_or(entry.name);
-  // Metadata columns are not part of the value: 'key' becomes the record
-  // key and 'timestamp' its timestamp; topic, partition and offset are the
-  // broker's to choose and are ignored.
-  const types::Batch* values = &rows;
-  types::Batch value_rows;
-  int key_col = -1, timestamp_col = -1;
-  if (!entry.metadata.empty()) {
-    auto schema = std::make_shared<types::Schema>();
-    std::vector<size_t> value_cols;
-    for (size_t i = 0; i < rows.num_columns(); ++i) {
-      const std::string* key = nullptr;
-      for (const auto& [col, k] : entry.metadata) {
-        if (col == static_cast<int>(i)) key = &k;
-      }
-      if (key == nullptr) {
-        schema->Add(rows.schema()->field(i));
-        value_cols.push_back(i);
-      } else if (*key == "key") {
-        key_col = static_cast<int>(i);
-      } else if (*key == "timestamp") {
-        timestamp_col = static_cast<int>(i);
-      }
-    }
-    value_rows = types::Batch(schema);
-    for (size_t r = 0; r < rows.num_rows(); ++r) {
-      std::vector<types::Value> row;
-      for (size_t c : value_cols) row.push_back(rows.column(c).GetValue(r));
-      value_rows.AppendRow(row, rows.change(r));
-    }
-    values = &value_rows;
-  }
-  WEIR_ASSIGN_OR_RETURN(auto encoder,
-                        formats::MakeEncoder(entry.Option("format").value_or("json"),
-                                             values->schema(), FormatOptionsOf(entry)));
-  WEIR_ASSIGN_OR_RETURN(auto producer, KafkaProducer::Create(config));
-  std::string payload;
-  size_t written = 0;
-  for (size_t r = 0; r < values->num_rows();) {
-    WEIR_ASSIGN_OR_RETURN(size_t used, encoder->Encode(*values, r, &payload));
-    std::optional<std::string_view> key;
-    if (key_col >= 0 && !rows.column(key_col).IsNull(r)) key = rows.column(key_col).strings()[r];
-    int64_t timestamp_ms = 0;
-    if (timestamp_col >= 0 && !rows.column(timestamp_col).IsNull(r)) {
-      timestamp_ms = rows.column(timestamp_col).ints()[r] / 1000;
-    }
-    WEIR_RETURN_IF_ERROR(producer->Produce(topic, -1, key, payload, {}, timestamp_ms));
-    r += used;
-    ++written;
-  }
-  WEIR_RETURN_IF_ERROR(producer->Flush(std::chrono::seconds(30)));
-  return written;
 }
 
 }  // namespace weir::connectors::kafka

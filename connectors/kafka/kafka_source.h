@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/exec/sink.h"
 #include "engine/exec/source.h"
 #include "engine/types/batch.h"
 
@@ -16,20 +17,64 @@ namespace weir::connectors::kafka {
 
 /// Opens split `split` of `splits` of the Kafka stream `entry`: the topic's
 /// partitions p with p % splits == split, read from the start position of
-/// `scan.startup.mode` (default earliest-offset) and decoded with `format`
+/// `scan.startup.mode` (default earliest-offset; group-offsets: the offsets
+/// committed under `group.id` or `properties.group.id`, else
+/// `properties.auto.offset.reset`, default earliest; the source then
+/// commits the offsets of the records it returned, asynchronously about
+/// once a second and when destroyed) and decoded with `format`
 /// (default json). A record that does not decode fails the query with its
 /// topic/partition/offset (`format.on-error` = 'fail', the default), is
 /// skipped and counted ('skip'), or is copied to `format.dlq.topic` with the
 /// error in a header ('dlq'). `bootstrap` is used when the entry's options
-/// name no bootstrap.servers. Errors: NotFound when the topic does not
-/// exist; Unavailable when no broker answers.
+/// name no bootstrap.servers. Metadata columns are filled from the record:
+/// key, topic, partition, offset, timestamp, headers (all headers as a JSON
+/// object text, the last of repeated names winning) and header.<name> (that
+/// header's value, NULL when absent). Next never waits for data (see
+/// exec::Source): it returns 0 rows when nothing is fetched, and also
+/// while the cluster is unreachable (said once on stderr, and again when it
+/// is back). Errors: NotFound when the topic does not exist; Unavailable
+/// when no broker answers; InvalidArgument for group-offsets without a
+/// group id.
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
     int splits, const std::string& bootstrap);
 
-/// Writes the live rows of `rows` to the entry's topic in its format and
-/// waits until the broker has them all (up to 30 s). Returns how many
-/// records were written; errors name the topic and the broker.
+/// Opens the writer of sink task `task` of `tasks` for `target`: a CREATE
+/// SINK entry, or the stream an INSERT INTO ... SELECT writes. Rows (of
+/// `schema`, the query's output, matching the target's columns) become
+/// records of the target's topic, which must exist (the session creates
+/// it):
+///  - value in `format` (default json). A changelog (!target.append_only)
+///    in debezium-json is written as before/after events; in json (or csv,
+///    raw) as an upsert topic: insert and update-after write the row,
+///    delete writes a tombstone (null value) with the key, update-before
+///    writes nothing.
+///  - key: the columns named by `key.fields` (comma-separated), else a
+///    'key' metadata column, else the target's key columns, else none;
+///    encoded by `key.format`: json (default, an object of the key
+///    columns) or raw (a single key column's text). Records go to the
+///    partition of their key's hash (librdkafka's partitioner), so a key
+///    stays on one partition.
+///  - metadata columns: 'timestamp' sets the record timestamp,
+///    'header.<name>' a header (NULL: none); topic, partition, offset and
+///    'headers' are ignored.
+///  - `value.fields-include` = 'except_key' leaves the key columns out of
+///    the value.
+/// The producer is idempotent. Write queues and does not wait; Ready() is
+/// false while 50,000 or more records are undelivered; the first delivery
+/// error (naming topic, partition and bootstrap servers) is returned by the
+/// next Write or Flush.
+/// Errors at open: InvalidArgument for a key.fields name that is not a
+/// column (naming it and the columns), a changelog in a non-debezium format
+/// without a key, raw key.format with several key columns, bad properties.
+absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
+    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema, int task,
+    int tasks, const std::string& bootstrap);
+
+/// INSERT ... VALUES: writes the live rows of `rows` (of the entry's
+/// schema) to the entry's topic as OpenKafkaSink's sink would, and waits
+/// until the broker has them all (up to 30 s). Returns how many records
+/// were written; errors name the topic and the broker.
 absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry, const types::Batch& rows,
                                  const std::string& bootstrap);
 

@@ -201,6 +201,11 @@ class InMemoryCatalog final : public Catalog {
     const std::string key = ToLower(entry.name);
     std::vector<std::string> readers;
     for (const auto& [number, query] : queries_) {
+      if (ToLower(query.info.sink) == key) {
+        return absl::FailedPreconditionError(fmt::format(
+            "cannot {} {} '{}': query {} writes to it; TERMINATE {} first", verb,
+            KindNoun(entry.kind), entry.name, query.info.id, query.info.id));
+      }
       if (std::find(query.reads.begin(), query.reads.end(), key) !=
           query.reads.end()) {
         readers.push_back(query.info.id);

@@ -61,6 +61,10 @@ struct Conditional {
   std::string option;
   std::string value;
   std::string needed;
+  // Another option that satisfies the need (e.g. properties.group.id).
+  std::string or_needed = {};
+  // False when `needed` also has uses of its own without the switch.
+  bool only_then = true;
 };
 
 struct ConnectorSpec {
@@ -160,6 +164,8 @@ std::vector<ConnectorSpec> BuildSpecs() {
         {"scan.startup.mode", "specific-offsets",
          "scan.startup.specific-offsets"},
         {"format.on-error", "dlq", "format.dlq.topic"},
+        {"scan.startup.mode", "group-offsets", "group.id", "properties.group.id",
+         /*only_then=*/false},
     };
     kafka.passthrough_prefix = "properties.";
     specs.push_back(std::move(kafka));
@@ -710,6 +716,7 @@ absl::Status ValidateOptions(OptionUse use, const Options& options,
     const bool on =
         switch_index && ToLower(options[*switch_index].second) == cond.value;
     std::optional<size_t> needed_index = find(cond.needed);
+    if (!needed_index && !cond.or_needed.empty()) needed_index = find(cond.or_needed);
     if (on && !needed_index) {
       return absl::InvalidArgumentError(
           fmt::format("option '{}' is required when '{}' = '{}'", cond.needed,
@@ -717,6 +724,7 @@ absl::Status ValidateOptions(OptionUse use, const Options& options,
     }
   }
   for (const Conditional& cond : spec->conditionals) {
+    if (!cond.only_then) continue;
     std::optional<size_t> needed_index = find(cond.needed);
     if (!needed_index) continue;
     // Fine when any conditional that needs it is switched on.

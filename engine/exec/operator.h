@@ -3,8 +3,10 @@
 // The operator contract of the runtime. Operators form a chain inside a
 // task and push batches downstream: a source feeds the first operator, each
 // operator processes its input and emits to the next, the last one hands
-// rows to the query's output. One task runs its chain on one thread, so an
-// operator instance is never called concurrently; operators of different
+// rows to the query's output. A task runs its chain on one worker thread of
+// the pool at a time (it may move between workers from step to step, with
+// the executor's lock ordering the moves), so an operator instance is never
+// called concurrently and needs no locking; operators of different
 // tasks share only immutable state (compiled expressions) or state they
 // synchronize themselves (a query-wide LIMIT counter).
 //

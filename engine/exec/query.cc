@@ -1,15 +1,78 @@
 #include "engine/exec/query.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "engine/base/status.h"
+#include "engine/exec/exchange.h"
 #include "engine/expr/vector_eval.h"
 #include "fmt/format.h"
 
 namespace weir::exec {
+
+using sql::OutputKind;
+using sql::PlanKind;
+using StepResult = Executor::StepResult;
+
+/// What the query's tasks share. Owned jointly by the RunningQuery and its
+/// tasks, so a task that outlives the query object inside the executor
+/// (between its last step and the executor dropping it) touches nothing
+/// freed.
+struct RunningQuery::State {
+  Executor* executor = nullptr;
+  size_t batch_rows = 1024;
+  std::chrono::milliseconds final_flush_timeout{30000};
+  std::chrono::milliseconds cancel_flush_timeout{5000};
+
+  std::atomic<bool> cancelled{false};
+  std::atomic<int64_t> rows_read{0};
+  std::atomic<int64_t> rows_written{0};
+  std::unique_ptr<BoundedQueue<types::Batch>> output;  // client outputs
+  std::unique_ptr<HashExchange> exchange;              // keyed changelog sinks
+
+  // Raw task pointers for waking them; valid while the RunningQuery lives
+  // (it holds the tasks and outlives their last step).
+  std::vector<Executor::Task*> source_tasks;
+  std::vector<Executor::Task*> consumer_tasks;
+
+  mutable std::mutex mu;
+  std::condition_variable ended_cv;
+  int live_tasks = 0;  // guarded by mu
+  absl::Status error;  // guarded by mu; the first failure
+
+  void WakeAll() {
+    for (Executor::Task* t : source_tasks) executor->Wake(*t);
+    for (Executor::Task* t : consumer_tasks) executor->Wake(*t);
+  }
+  void Cancel() {
+    cancelled = true;
+    if (output) output->Close();
+    if (exchange) exchange->Close();
+    WakeAll();
+  }
+  void Fail(const absl::Status& status) {
+    {
+      std::lock_guard lock(mu);
+      if (error.ok()) error = status;
+    }
+    Cancel();
+  }
+  /// Called once by each task as the last thing of its last step.
+  void TaskEnded() {
+    std::lock_guard lock(mu);
+    if (--live_tasks == 0) {
+      if (output) output->Close();  // Next reports the end after the rows
+      ended_cv.notify_all();
+    }
+  }
+};
+
 namespace {
 
-using sql::PlanKind;
+using State = RunningQuery::State;
 
 /// Narrows each batch to the rows where the predicate is TRUE.
 class FilterOperator : public Operator {
@@ -48,6 +111,28 @@ class ProjectOperator : public Operator {
   std::shared_ptr<const types::Schema> schema_;
 };
 
+/// The top of a UNION ALL branch in a task: relabels the branch's batches
+/// with the union's schema (same column types, the first branch's names)
+/// by moving the columns over, so operators and outputs above the union
+/// see one schema whichever branch a row came from.
+class UnionInputOperator : public Operator {
+ public:
+  explicit UnionInputOperator(std::shared_ptr<const types::Schema> schema)
+      : schema_(std::move(schema)) {}
+  absl::Status AddInput(types::Batch batch) override {
+    types::Batch out(schema_);
+    for (size_t i = 0; i < out.num_columns(); ++i)
+      out.column(i) = std::move(batch.column(i));
+    out.SetNumRows(batch.num_rows());
+    out.SetChanges(batch.changes());
+    if (batch.has_selection()) out.SetSelection(batch.selection());
+    return Emit(std::move(out));
+  }
+
+ private:
+  std::shared_ptr<const types::Schema> schema_;
+};
+
 /// A LIMIT shared by all tasks of a query: each task takes rows from one
 /// atomic budget, so the query emits exactly `limit` rows in total.
 class LimitOperator : public Operator {
@@ -68,72 +153,398 @@ class LimitOperator : public Operator {
       if (batch.has_selection()) {
         sel.assign(batch.selection().begin(), batch.selection().begin() + take);
       } else {
-        for (int64_t i = 0; i < take; ++i) sel.push_back(static_cast<uint32_t>(i));
+        for (int64_t i = 0; i < take; ++i)
+          sel.push_back(static_cast<uint32_t>(i));
       }
       batch.SetSelection(std::move(sel));
     }
     return Emit(std::move(batch));
   }
-  bool Done() const override { return budget_->load() <= 0 || Operator::Done(); }
+  bool Done() const override {
+    return budget_->load() <= 0 || Operator::Done();
+  }
 
  private:
   std::shared_ptr<std::atomic<int64_t>> budget_;
 };
 
-/// The end of every task's chain: hands compacted batches to the client.
-class OutputOperator : public Operator {
+/// The end of a chain that feeds the client: compacted batches into the
+/// client queue, without waiting (the task checked the credit first).
+class ClientOutputOperator : public Operator {
  public:
-  OutputOperator(BoundedQueue<types::Batch>* queue, const std::atomic<bool>* cancelled)
-      : queue_(queue), cancelled_(cancelled) {}
+  explicit ClientOutputOperator(State* state) : state_(state) {}
   absl::Status AddInput(types::Batch batch) override {
     if (batch.has_selection()) batch = batch.Compact();
     if (batch.num_rows() == 0) return absl::OkStatus();
-    queue_->Push(std::move(batch));  // blocks while the client is behind
+    int64_t rows = static_cast<int64_t>(batch.num_rows());
+    if (state_->output->Push(std::move(batch))) state_->rows_written += rows;
     return absl::OkStatus();
   }
-  bool Done() const override { return cancelled_->load(); }
+  bool Done() const override { return state_->cancelled.load(); }
 
  private:
-  BoundedQueue<types::Batch>* queue_;
-  const std::atomic<bool>* cancelled_;
+  State* state_;  // owned by the task's shared reference
 };
 
-/// The linear chain of a stateless plan, from the output down to its scan.
-struct Chain {
-  const sql::ScanNode* scan = nullptr;
-  std::vector<const sql::PlanNode*> ops;  // bottom-up, above the scan
-};
-
-absl::StatusOr<Chain> LinearChain(const sql::PlanPtr& plan) {
-  if (plan->kind != PlanKind::kOutput) {
-    return absl::InvalidArgumentError("a physical plan starts at an output node");
+/// The end of a chain that feeds a hash exchange: splits by key and wakes
+/// the consumers that received rows.
+class ExchangeOutputOperator : public Operator {
+ public:
+  explicit ExchangeOutputOperator(State* state) : state_(state) {}
+  absl::Status AddInput(types::Batch batch) override {
+    for (int c : state_->exchange->Push(std::move(batch))) {
+      state_->executor->Wake(*state_->consumer_tasks[static_cast<size_t>(c)]);
+    }
+    return absl::OkStatus();
   }
-  Chain chain;
-  const sql::PlanNode* node = plan->inputs[0].get();
-  std::vector<const sql::PlanNode*> top_down;
+  bool Done() const override { return state_->cancelled.load(); }
+
+ private:
+  State* state_;
+};
+
+/// The end of a chain that writes to the task's own Sink.
+class SinkOutputOperator : public Operator {
+ public:
+  SinkOutputOperator(State* state, Sink* sink) : state_(state), sink_(sink) {}
+  absl::Status AddInput(types::Batch batch) override {
+    if (batch.num_selected() == 0) return absl::OkStatus();
+    WEIR_RETURN_IF_ERROR(sink_->Write(batch));
+    state_->rows_written += static_cast<int64_t>(batch.num_selected());
+    return absl::OkStatus();
+  }
+  bool Done() const override { return state_->cancelled.load(); }
+
+ private:
+  State* state_;
+  Sink* sink_;  // owned by the task
+};
+
+enum class OutputTo { kClient, kExchange, kSink };
+
+/// One task: a source split or an exchange consumer as input, an operator
+/// chain (head first, ending in an output operator) and, for sink outputs,
+/// the task's Sink. Each Step does one batch's worth of work.
+class PipelineTask : public Executor::Task {
+ public:
+  PipelineTask(std::shared_ptr<State> state, OutputTo output)
+      : state_(std::move(state)), output_(output) {}
+
+  // Set up by Start before the task is submitted.
+  std::unique_ptr<Source> source;
+  std::shared_ptr<const types::Schema> source_schema;
+  int consumer = -1;  // >= 0: reads exchange queue `consumer`, no source
+  std::unique_ptr<Sink> sink;
+  std::vector<std::unique_ptr<Operator>> ops;
+
+  StepResult Step() override {
+    switch (phase_) {
+      case Phase::kRunning:
+        return StepRunning();
+      case Phase::kFlushing:
+        return StepFlushing();
+      case Phase::kEnded:
+        break;
+    }
+    return StepResult::kDone;
+  }
+
+ private:
+  enum class Phase { kRunning, kFlushing, kEnded };
+
+  Operator* head() { return ops.front().get(); }
+
+  /// The credit: may this task take in one more batch?
+  bool DownstreamHasRoom() const {
+    switch (output_) {
+      case OutputTo::kClient:
+        return state_->output->HasRoom();
+      case OutputTo::kExchange:
+        return state_->exchange->HasRoom();
+      case OutputTo::kSink:
+        return sink->Ready();
+    }
+    return true;
+  }
+
+  StepResult StepRunning() {
+    if (state_->cancelled.load()) return EndInput(/*cancelled=*/true);
+    if (head()->Done()) return EndInput(false);
+    if (!DownstreamHasRoom()) return StepResult::kIdle;
+    return source ? StepSource() : StepConsumer();
+  }
+
+  StepResult StepSource() {
+    types::Batch batch(source_schema);
+    absl::StatusOr<size_t> n = source->Next(&batch, state_->batch_rows);
+    if (!n.ok()) return Failed(n.status());
+    if (*n > 0) {
+      state_->rows_read += static_cast<int64_t>(*n);
+      absl::Status st = head()->AddInput(std::move(batch));
+      if (!st.ok()) return Failed(st);
+    }
+    std::optional<int64_t> wm = source->watermark();
+    if (wm && (!watermark_ || *wm > *watermark_)) {
+      watermark_ = wm;
+      absl::Status st = head()->OnWatermark(*wm);
+      if (!st.ok()) return Failed(st);
+    }
+    if (source->finished()) {
+      absl::Status st = head()->Finish();
+      if (!st.ok()) return Failed(st);
+      return EndInput(false);
+    }
+    return *n > 0 ? StepResult::kProgress : StepResult::kIdle;
+  }
+
+  StepResult StepConsumer() {
+    types::Batch batch;
+    bool was_full = false;
+    switch (state_->exchange->Poll(consumer, &batch, &was_full)) {
+      case HashExchange::PollResult::kBatch: {
+        // Producers waiting for credit may go on.
+        if (was_full) {
+          for (Executor::Task* t : state_->source_tasks)
+            state_->executor->Wake(*t);
+        }
+        absl::Status st = head()->AddInput(std::move(batch));
+        if (!st.ok()) return Failed(st);
+        return StepResult::kProgress;
+      }
+      case HashExchange::PollResult::kEmpty:
+        return StepResult::kIdle;
+      case HashExchange::PollResult::kEnd:
+        break;
+    }
+    if (state_->cancelled.load()) return EndInput(true);
+    absl::Status st = head()->Finish();
+    if (!st.ok()) return Failed(st);
+    return EndInput(false);
+  }
+
+  /// No more input: producers tell the exchange, sink tasks go on to flush.
+  StepResult EndInput(bool cancelled) {
+    if (output_ == OutputTo::kExchange) {
+      state_->exchange->ProducerDone();
+      for (Executor::Task* t : state_->consumer_tasks)
+        state_->executor->Wake(*t);
+    }
+    if (sink) {
+      phase_ = Phase::kFlushing;
+      flush_deadline_ = std::chrono::steady_clock::now() +
+                        (cancelled ? state_->cancel_flush_timeout
+                                   : state_->final_flush_timeout);
+      return StepFlushing();
+    }
+    return End();
+  }
+
+  /// Waits for the sink's deliveries in short slices, backing off between
+  /// them, so a slow broker does not hold a worker for the whole timeout.
+  StepResult StepFlushing() {
+    auto now = std::chrono::steady_clock::now();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        flush_deadline_ - now);
+    absl::Status st = sink->Flush(
+        std::clamp(left, std::chrono::milliseconds(0), kFlushSlice));
+    if (st.ok()) return End();
+    if (absl::IsDeadlineExceeded(st) &&
+        std::chrono::steady_clock::now() < flush_deadline_) {
+      return StepResult::kIdle;
+    }
+    return Failed(st);
+  }
+
+  StepResult Failed(const absl::Status& status) {
+    state_->Fail(status);
+    return End();
+  }
+
+  /// Releases what the task owns (sources and sinks may refer to the
+  /// caller's objects, which the query must not outlive), then tells the
+  /// query; nothing of the query is touched after that.
+  StepResult End() {
+    if (phase_ == Phase::kEnded) return StepResult::kDone;
+    phase_ = Phase::kEnded;
+    ops.clear();
+    source.reset();
+    sink.reset();
+    std::shared_ptr<State> state = std::move(state_);
+    state->TaskEnded();
+    return StepResult::kDone;
+  }
+
+  static constexpr std::chrono::milliseconds kFlushSlice{5};
+
+  std::shared_ptr<State> state_;
+  OutputTo output_;
+  Phase phase_ = Phase::kRunning;
+  std::optional<int64_t> watermark_;
+  std::chrono::steady_clock::time_point flush_deadline_;
+};
+
+// ------------------------------------------------------------ planning
+
+/// A source and the stateless operators above it, bottom-up, up to the
+/// output; Union nodes mark where a branch joins the operators above it.
+struct Pipeline {
+  const sql::ScanNode* scan = nullptr;
+  std::vector<const sql::PlanNode*> ops;
+};
+
+absl::Status CollectPipelines(
+    const sql::PlanNode* node,
+    std::vector<const sql::PlanNode*> above,  // top-down
+    std::vector<Pipeline>* out) {
   while (true) {
     switch (node->kind) {
       case PlanKind::kScan:
-        chain.scan = static_cast<const sql::ScanNode*>(node);
-        chain.ops.assign(top_down.rbegin(), top_down.rend());
-        return chain;
+        out->push_back(Pipeline{static_cast<const sql::ScanNode*>(node),
+                                {above.rbegin(), above.rend()}});
+        return absl::OkStatus();
       case PlanKind::kFilter:
       case PlanKind::kProject:
       case PlanKind::kLimit:
-        top_down.push_back(node);
+        above.push_back(node);
         node = node->inputs[0].get();
         break;
       case PlanKind::kUnion:
-        return absl::UnimplementedError(
-            "Union is not executable yet: queries that read several sources arrive with "
-            "the exchange between tasks");
+        if (!static_cast<const sql::UnionNode*>(node)->all) {
+          return absl::UnimplementedError(
+              "Union distinct is not executable yet: it keeps a count per "
+              "distinct row, and "
+              "stateful operators (windows, aggregates, joins, top-N) arrive "
+              "with the state "
+              "store");
+        }
+        above.push_back(node);
+        for (const sql::PlanPtr& input : node->inputs) {
+          WEIR_RETURN_IF_ERROR(CollectPipelines(input.get(), above, out));
+        }
+        return absl::OkStatus();
       default:
-        return absl::UnimplementedError(fmt::format(
-            "{} is not executable yet: stateful operators (windows, aggregates, joins, "
-            "top-N) arrive with the state store",
-            sql::PlanKindName(node->kind)));
+        return absl::UnimplementedError(
+            fmt::format("{} is not executable yet: stateful operators "
+                        "(windows, aggregates, joins, "
+                        "top-N) arrive with the state store",
+                        sql::PlanKindName(node->kind)));
     }
   }
+}
+
+/// Tasks and exchanges of a plan, before opening anything.
+struct Layout {
+  const sql::OutputNode* out = nullptr;
+  std::vector<Pipeline> pipelines;
+  bool to_sink = false;
+  /// Non-empty: a hash exchange on these output columns feeds the sinks.
+  std::vector<int> exchange_key;
+};
+
+absl::StatusOr<Layout> PlanLayout(const sql::PlanPtr& plan,
+                                  const catalog::Catalog* catalog) {
+  if (plan->kind != PlanKind::kOutput) {
+    return absl::InvalidArgumentError(
+        "a physical plan starts at an output node");
+  }
+  Layout layout;
+  layout.out = static_cast<const sql::OutputNode*>(plan.get());
+  WEIR_RETURN_IF_ERROR(
+      CollectPipelines(plan->inputs[0].get(), {}, &layout.pipelines));
+  switch (layout.out->output) {
+    case OutputKind::kClient:
+      break;
+    case OutputKind::kMaterialize:
+      return absl::UnimplementedError(
+          "Materialize is not executable yet: materialized views keep their "
+          "rows in the state "
+          "store, which arrives with stateful operators");
+    case OutputKind::kSink:
+    case OutputKind::kInsert: {
+      layout.to_sink = true;
+      std::vector<int> key = layout.out->unique_key;
+      if (catalog != nullptr) {
+        const catalog::Entry* entry = catalog->Find(layout.out->target);
+        if (entry == nullptr) {
+          return absl::NotFoundError(
+              fmt::format("'{}' was dropped", layout.out->target));
+        }
+        key = entry->key;
+      }
+      // A changelog into a keyed target: every change of a key must be
+      // written by one task, in order (Flink's keyed sink shuffle).
+      if (!plan->inputs[0]->append_only && !key.empty())
+        layout.exchange_key = key;
+      break;
+    }
+  }
+  return layout;
+}
+
+std::string OperatorName(const sql::PlanNode& n) {
+  switch (n.kind) {
+    case PlanKind::kLimit:
+      return "Limit (shared by all tasks)";
+    case PlanKind::kUnion:
+      return "Union all";
+    default:
+      return sql::PlanKindName(n.kind);
+  }
+}
+
+std::string SinkName(const sql::OutputNode& out) {
+  if (out.output == OutputKind::kInsert)
+    return fmt::format("Insert into {}", out.target);
+  return fmt::format("Sink {} ({})", out.target,
+                     out.connector.empty() ? "?" : out.connector);
+}
+
+/// One line per group of tasks. `tasks` 0 means one per core.
+std::string DescribeLayout(const Layout& layout, int tasks) {
+  std::string end;
+  if (!layout.exchange_key.empty()) {
+    end = "hash exchange";
+  } else if (layout.to_sink) {
+    end = SinkName(*layout.out);
+  } else {
+    end = "client queue";
+  }
+  std::vector<std::string> lines;
+  for (const Pipeline& p : layout.pipelines) {
+    std::string chain = fmt::format("Source {}", p.scan->source);
+    for (const sql::PlanNode* n : p.ops) chain += " -> " + OperatorName(*n);
+    chain += " -> " + end;
+    if (tasks > 0) {
+      lines.push_back(fmt::format(
+          "{} source task{} (one per split of {}) on the worker pool: {}",
+          tasks, tasks == 1 ? "" : "s", p.scan->source, chain));
+    } else {
+      lines.push_back(
+          fmt::format("one source task per core (SET 'parallelism' to choose), "
+                      "each reading one split of "
+                      "{}, on the worker pool: {}",
+                      p.scan->source, chain));
+    }
+  }
+  if (!layout.exchange_key.empty()) {
+    std::vector<std::string> names;
+    for (int k : layout.exchange_key) {
+      names.push_back(
+          static_cast<size_t>(k) < layout.out->schema.size()
+              ? layout.out->schema.field(static_cast<size_t>(k)).name
+              : fmt::format("#{}", k));
+    }
+    std::string key;
+    for (size_t i = 0; i < names.size(); ++i) key += (i ? ", " : "") + names[i];
+    std::string consumers =
+        tasks > 0 ? fmt::format("{} sink task{}", tasks, tasks == 1 ? "" : "s")
+                  : std::string("one sink task per core");
+    lines.push_back(fmt::format("hash exchange on ({}) -> {}: {}", key,
+                                consumers, SinkName(*layout.out)));
+  }
+  std::string text;
+  for (size_t i = 0; i < lines.size(); ++i) text += (i ? "\n" : "") + lines[i];
+  return text;
 }
 
 int EffectiveParallelism(int requested) {
@@ -142,172 +553,240 @@ int EffectiveParallelism(int requested) {
   return cores == 0 ? 1 : static_cast<int>(cores);
 }
 
-/// "Source bids -> Filter -> Project -> output queue".
-std::string DescribeOperators(const Chain& chain) {
-  std::string ops = fmt::format("Source {}", chain.scan->source);
-  for (const sql::PlanNode* n : chain.ops) {
-    ops += fmt::format(" -> {}", n->kind == PlanKind::kLimit ? "Limit (shared by all tasks)"
-                                                             : sql::PlanKindName(n->kind));
+/// A plan node's compiled form, shared by the tasks that run it.
+struct CompiledStep {
+  std::vector<std::shared_ptr<const expr::CompiledExpr>> exprs;
+  std::shared_ptr<const types::Schema> schema;
+  std::shared_ptr<std::atomic<int64_t>> limit_budget;
+};
+
+absl::StatusOr<CompiledStep> Compile(const sql::PlanNode& node) {
+  CompiledStep step;
+  step.schema = std::make_shared<types::Schema>(node.schema);
+  switch (node.kind) {
+    case PlanKind::kFilter: {
+      WEIR_ASSIGN_OR_RETURN(
+          auto c, expr::CompiledExpr::Compile(
+                      static_cast<const sql::FilterNode&>(node).predicate));
+      step.exprs.push_back(std::move(c));
+      break;
+    }
+    case PlanKind::kProject:
+      for (const auto& e : static_cast<const sql::ProjectNode&>(node).exprs) {
+        WEIR_ASSIGN_OR_RETURN(auto c, expr::CompiledExpr::Compile(e));
+        step.exprs.push_back(std::move(c));
+      }
+      break;
+    case PlanKind::kLimit:
+      step.limit_budget = std::make_shared<std::atomic<int64_t>>(
+          static_cast<const sql::LimitNode&>(node).limit);
+      break;
+    default:
+      break;
   }
-  return ops + " -> output queue";
+  return step;
 }
 
-std::string DescribeChain(const Chain& chain, int tasks) {
-  return fmt::format("{} task{} (one per source split), each: {}", tasks, tasks == 1 ? "" : "s",
-                     DescribeOperators(chain));
+std::unique_ptr<Operator> MakeOperator(const sql::PlanNode& node,
+                                       const CompiledStep& step) {
+  switch (node.kind) {
+    case PlanKind::kFilter:
+      return std::make_unique<FilterOperator>(step.exprs[0]);
+    case PlanKind::kProject:
+      return std::make_unique<ProjectOperator>(step.exprs, step.schema);
+    case PlanKind::kLimit:
+      return std::make_unique<LimitOperator>(step.limit_budget);
+    default:
+      return std::make_unique<UnionInputOperator>(step.schema);
+  }
+}
+
+void Link(std::vector<std::unique_ptr<Operator>>& ops) {
+  for (size_t k = 0; k + 1 < ops.size(); ++k)
+    ops[k]->set_downstream(ops[k + 1].get());
 }
 
 }  // namespace
 
-struct RunningQuery::Task {
-  std::unique_ptr<Source> source;
-  std::vector<std::unique_ptr<Operator>> ops;  // head first
-  std::shared_ptr<const types::Schema> source_schema;
-};
-
 absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
-    const sql::PlanPtr& plan, const catalog::Catalog& catalog, const SourceProvider& sources,
-    QueryOptions options) {
-  WEIR_ASSIGN_OR_RETURN(Chain chain, LinearChain(plan));
-  const catalog::Entry* entry = catalog.Find(chain.scan->source);
-  if (entry == nullptr) {
-    return absl::NotFoundError(fmt::format("'{}' was dropped", chain.scan->source));
+    const sql::PlanPtr& plan, const catalog::Catalog& catalog,
+    const SourceProvider& sources, QueryOptions options) {
+  WEIR_ASSIGN_OR_RETURN(Layout layout, PlanLayout(plan, &catalog));
+  const catalog::Entry* target = nullptr;
+  if (layout.to_sink) {
+    if (!options.sinks) {
+      return absl::InvalidArgumentError(fmt::format(
+          "writing to '{}' needs a sink provider (QueryOptions::sinks)",
+          layout.out->target));
+    }
+    target = catalog.Find(layout.out->target);  // PlanLayout checked it exists
   }
+  std::vector<const catalog::Entry*> entries;
+  for (const Pipeline& p : layout.pipelines) {
+    const catalog::Entry* entry = catalog.Find(p.scan->source);
+    if (entry == nullptr)
+      return absl::NotFoundError(
+          fmt::format("'{}' was dropped", p.scan->source));
+    entries.push_back(entry);
+  }
+
   std::unique_ptr<RunningQuery> q(new RunningQuery());
   const int n = EffectiveParallelism(options.parallelism);
-  q->batch_rows_ = options.batch_rows;
+  auto state = std::make_shared<State>();
+  state->batch_rows = std::max<size_t>(options.batch_rows, 1);
+  state->final_flush_timeout = options.final_flush_timeout;
+  state->cancel_flush_timeout = options.cancel_flush_timeout;
   q->schema_ = std::make_shared<types::Schema>(plan->schema);
-  q->physical_ = DescribeChain(chain, n);
-  q->output_ = std::make_unique<BoundedQueue<types::Batch>>(options.output_queue_batches);
-  // Compile expressions once; tasks share them (CompiledExpr is const).
-  struct Step {
-    const sql::PlanNode* node;
-    std::vector<std::shared_ptr<const expr::CompiledExpr>> exprs;
-    std::shared_ptr<const types::Schema> schema;
-  };
-  std::vector<Step> steps;
-  auto limit_budget = std::make_shared<std::atomic<int64_t>>(0);
-  for (const sql::PlanNode* node : chain.ops) {
-    Step step{node, {}, std::make_shared<types::Schema>(node->schema)};
-    if (node->kind == PlanKind::kFilter) {
-      WEIR_ASSIGN_OR_RETURN(auto c, expr::CompiledExpr::Compile(
-                                        static_cast<const sql::FilterNode*>(node)->predicate));
-      step.exprs.push_back(std::move(c));
-    } else if (node->kind == PlanKind::kProject) {
-      for (const auto& e : static_cast<const sql::ProjectNode*>(node)->exprs) {
-        WEIR_ASSIGN_OR_RETURN(auto c, expr::CompiledExpr::Compile(e));
-        step.exprs.push_back(std::move(c));
+  q->physical_ = DescribeLayout(layout, n);
+  const int source_tasks = n * static_cast<int>(layout.pipelines.size());
+  OutputTo output = OutputTo::kClient;
+  if (!layout.exchange_key.empty()) {
+    output = OutputTo::kExchange;
+    state->exchange = std::make_unique<HashExchange>(
+        layout.exchange_key, source_tasks, n, options.output_queue_batches);
+  } else if (layout.to_sink) {
+    output = OutputTo::kSink;
+  } else {
+    state->output = std::make_unique<BoundedQueue<types::Batch>>(
+        options.output_queue_batches);
+  }
+
+  // Compile each plan node once; tasks share the compiled expressions
+  // (CompiledExpr is const) and a LIMIT's budget.
+  std::map<const sql::PlanNode*, CompiledStep> compiled;
+  for (const Pipeline& p : layout.pipelines) {
+    for (const sql::PlanNode* node : p.ops) {
+      if (compiled.count(node)) continue;
+      WEIR_ASSIGN_OR_RETURN(CompiledStep step, Compile(*node));
+      compiled.emplace(node, std::move(step));
+    }
+  }
+
+  std::vector<std::shared_ptr<PipelineTask>> tasks;
+  int sink_index = 0;
+  for (size_t pi = 0; pi < layout.pipelines.size(); ++pi) {
+    const Pipeline& p = layout.pipelines[pi];
+    auto source_schema = std::make_shared<types::Schema>(p.scan->schema);
+    for (int i = 0; i < n; ++i) {
+      auto task = std::make_shared<PipelineTask>(state, output);
+      task->source_schema = source_schema;
+      WEIR_ASSIGN_OR_RETURN(task->source,
+                            sources(*entries[pi], source_schema, i, n));
+      for (const sql::PlanNode* node : p.ops) {
+        task->ops.push_back(MakeOperator(*node, compiled.at(node)));
       }
-    } else if (node->kind == PlanKind::kLimit) {
-      limit_budget->store(static_cast<const sql::LimitNode*>(node)->limit);
-    }
-    steps.push_back(std::move(step));
-  }
-  auto source_schema = std::make_shared<types::Schema>(chain.scan->schema);
-  for (int i = 0; i < n; ++i) {
-    auto task = std::make_unique<Task>();
-    task->source_schema = source_schema;
-    WEIR_ASSIGN_OR_RETURN(task->source, sources(*entry, source_schema, i, n));
-    for (const Step& step : steps) {
-      switch (step.node->kind) {
-        case PlanKind::kFilter:
-          task->ops.push_back(std::make_unique<FilterOperator>(step.exprs[0]));
+      switch (output) {
+        case OutputTo::kClient:
+          task->ops.push_back(
+              std::make_unique<ClientOutputOperator>(state.get()));
           break;
-        case PlanKind::kProject:
-          task->ops.push_back(std::make_unique<ProjectOperator>(step.exprs, step.schema));
+        case OutputTo::kExchange:
+          task->ops.push_back(
+              std::make_unique<ExchangeOutputOperator>(state.get()));
           break;
-        default:
-          task->ops.push_back(std::make_unique<LimitOperator>(limit_budget));
+        case OutputTo::kSink:
+          WEIR_ASSIGN_OR_RETURN(
+              task->sink,
+              options.sinks(*target, q->schema_, sink_index++, source_tasks));
+          task->ops.push_back(std::make_unique<SinkOutputOperator>(
+              state.get(), task->sink.get()));
           break;
       }
+      Link(task->ops);
+      state->source_tasks.push_back(task.get());
+      tasks.push_back(std::move(task));
     }
-    task->ops.push_back(std::make_unique<OutputOperator>(q->output_.get(), &q->cancelled_));
-    for (size_t k = 0; k + 1 < task->ops.size(); ++k) {
-      task->ops[k]->set_downstream(task->ops[k + 1].get());
+  }
+  if (output == OutputTo::kExchange) {
+    for (int c = 0; c < n; ++c) {
+      auto task = std::make_shared<PipelineTask>(state, OutputTo::kSink);
+      task->consumer = c;
+      WEIR_ASSIGN_OR_RETURN(task->sink,
+                            options.sinks(*target, q->schema_, c, n));
+      task->ops.push_back(
+          std::make_unique<SinkOutputOperator>(state.get(), task->sink.get()));
+      state->consumer_tasks.push_back(task.get());
+      tasks.push_back(std::move(task));
     }
-    q->tasks_.push_back(std::move(task));
   }
-  q->running_ = n;
-  for (int i = 0; i < n; ++i) {
-    q->threads_.emplace_back([raw = q.get(), i] { raw->RunTask(static_cast<size_t>(i)); });
+
+  if (options.executor == nullptr) {
+    q->owned_executor_ = std::make_unique<Executor>();
+    options.executor = q->owned_executor_.get();
   }
+  state->executor = options.executor;
+  state->live_tasks = static_cast<int>(tasks.size());
+  q->state_ = state;
+  for (auto& t : tasks) q->tasks_.push_back(t);
+  for (auto& t : tasks) state->executor->Submit(std::move(t));
   return q;
 }
 
-void RunningQuery::RunTask(size_t index) {
-  Task& task = *tasks_[index];
-  Operator* head = task.ops.front().get();
-  absl::Status status;
-  std::optional<int64_t> watermark;
-  while (!cancelled_.load() && !head->Done()) {
-    types::Batch batch(task.source_schema);
-    absl::StatusOr<size_t> n = task.source->Next(&batch, batch_rows_);
-    if (!n.ok()) {
-      status = n.status();
-      break;
+void RunningQuery::Cancel() { state_->Cancel(); }
+
+bool RunningQuery::done() const {
+  std::lock_guard lock(state_->mu);
+  return state_->live_tasks == 0;
+}
+
+absl::Status RunningQuery::status() const {
+  std::lock_guard lock(state_->mu);
+  return state_->error;
+}
+
+QueryStats RunningQuery::stats() const {
+  return QueryStats{state_->rows_read.load(), state_->rows_written.load()};
+}
+
+absl::StatusOr<std::optional<types::Batch>> RunningQuery::Next(
+    std::chrono::milliseconds timeout) {
+  if (!state_->output) {
+    // Sink outputs: nothing to hand over; wait for the end.
+    std::unique_lock lock(state_->mu);
+    if (state_->ended_cv.wait_for(lock, timeout,
+                                  [&] { return state_->live_tasks == 0; })) {
+      finished_ = true;
+      if (!state_->error.ok()) return state_->error;
     }
-    if (*n > 0) {
-      status = head->AddInput(std::move(batch));
-      if (!status.ok()) break;
-    }
-    std::optional<int64_t> wm = task.source->watermark();
-    if (wm && (!watermark || *wm > *watermark)) {
-      watermark = wm;
-      status = head->OnWatermark(*wm);
-      if (!status.ok()) break;
-    }
-    if (task.source->finished()) {
-      status = head->Finish();
-      break;
-    }
+    return std::optional<types::Batch>();
   }
-  if (!status.ok()) Fail(status);
-  if (running_.fetch_sub(1) == 1) output_->Close();
-}
-
-void RunningQuery::Fail(const absl::Status& status) {
-  {
-    std::lock_guard lock(error_mu_);
-    if (error_.ok()) error_ = status;
-  }
-  Cancel();
-}
-
-void RunningQuery::Cancel() {
-  cancelled_ = true;
-  output_->Close();
-}
-
-absl::StatusOr<std::optional<types::Batch>> RunningQuery::Next(std::chrono::milliseconds timeout) {
   types::Batch batch;
-  auto r = output_->Pop(&batch, timeout);
+  bool was_full = false;
+  auto r = state_->output->Pop(&batch, timeout, &was_full);
   if (r == BoundedQueue<types::Batch>::PopResult::kItem) {
+    // A credit came back: sources backed off on a full queue may read on.
+    if (was_full) {
+      for (Executor::Task* t : state_->source_tasks) state_->executor->Wake(*t);
+    }
     return std::optional<types::Batch>(std::move(batch));
   }
   if (r == BoundedQueue<types::Batch>::PopResult::kClosed) {
     finished_ = true;
-    std::lock_guard lock(error_mu_);
-    if (!error_.ok()) return error_;
+    std::lock_guard lock(state_->mu);
+    if (!state_->error.ok()) return state_->error;
   }
   return std::optional<types::Batch>();
 }
 
 RunningQuery::~RunningQuery() {
-  Cancel();
-  for (std::thread& t : threads_) {
-    if (t.joinable()) t.join();
+  if (state_) {
+    state_->Cancel();
+    std::unique_lock lock(state_->mu);
+    state_->ended_cv.wait(lock, [&] { return state_->live_tasks == 0; });
   }
+  tasks_.clear();
+  owned_executor_.reset();  // joins its threads: only this query used them
 }
 
-std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism) {
-  absl::StatusOr<Chain> chain = LinearChain(plan);
-  if (!chain.ok()) return std::string(chain.status().message());
-  if (parallelism <= 0) {
-    return fmt::format("one task per core (SET 'parallelism' to choose), each reading one "
-                       "source split: {}",
-                       DescribeOperators(*chain));
-  }
-  return DescribeChain(*chain, parallelism);
+std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism,
+                            const catalog::Catalog* catalog) {
+  absl::StatusOr<Layout> layout = PlanLayout(plan, catalog);
+  if (!layout.ok()) return std::string(layout.status().message());
+  return DescribeLayout(*layout, parallelism > 0 ? parallelism : 0);
+}
+
+absl::Status CheckExecutable(const sql::PlanPtr& plan, const catalog::Catalog* catalog) {
+  return PlanLayout(plan, catalog).status();
 }
 
 }  // namespace weir::exec

@@ -1,25 +1,38 @@
 #pragma once
 
 // Running a query: the physical planner turns a logical plan into tasks
-// (one per source split), each a chain of operators on its own thread, and
-// the query hands their results to the client through a bounded queue.
+// and runs them on a shared worker pool (executor.h).
 //
-// What runs today: stateless plans (Scan -> Filter / Project -> Limit) over
-// sources a SourceProvider can open. Windows, aggregates, joins and top-N
-// need state (RocksDB) and are refused with Unimplemented until then.
+// Tasks: every source (each input branch of a UNION ALL) gets one source
+// task per split (`parallelism`); a source task reads one batch per step and
+// pushes it through its own copy of the stateless operators above its scan
+// (filter, project, the union, a LIMIT shared by all tasks) to the output:
+//   - the client queue (push queries), drained by RunningQuery::Next;
+//   - a Sink per task (CREATE SINK, INSERT ... SELECT) when the rows are
+//     append-only or the target has no key;
+//   - a hash exchange on the target's key columns into `parallelism` sink
+//     tasks when the query writes a changelog into a keyed target, so all
+//     changes of one key are written by one task, in order.
+// Backpressure is credit-style: a source task reads only when everything
+// downstream can take a batch (client queue, every exchange queue, the
+// sink's Ready()), so a stalled client or sink keeps memory bounded without
+// blocking a worker thread.
+//
+// Windows, aggregates, joins, top-N and UNION (distinct) need state
+// (RocksDB) and are refused with Unimplemented until then.
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
-#include "engine/exec/bounded_queue.h"
+#include "engine/exec/executor.h"
 #include "engine/exec/operator.h"
+#include "engine/exec/sink.h"
 #include "engine/exec/source.h"
 #include "engine/sql/logical_plan.h"
 #include "engine/types/batch.h"
@@ -27,67 +40,101 @@
 namespace weir::exec {
 
 struct QueryOptions {
-  /// Tasks (source splits) to run; 0 means one per core.
+  /// Splits per source and sink tasks behind an exchange; 0 means one per
+  /// core.
   int parallelism = 0;
   /// Rows a source reads into one batch at most.
   size_t batch_rows = 1024;
-  /// Result batches waiting for the client before tasks block.
+  /// Result batches waiting for the client before the sources pause; also
+  /// the capacity (in batches) of each exchange queue.
   size_t output_queue_batches = 8;
+  /// The worker pool; not owned, must outlive the query. nullptr: the query
+  /// creates and owns a private pool with one thread per core.
+  Executor* executor = nullptr;
+  /// Opens the writers of sink tasks; required for sink and insert outputs
+  /// (InvalidArgument otherwise), unused for client outputs.
+  SinkProvider sinks;
+  /// How long sinks may take to deliver their rows at the end of a bounded
+  /// query, and after Cancel().
+  std::chrono::milliseconds final_flush_timeout{30000};
+  std::chrono::milliseconds cancel_flush_timeout{5000};
 };
 
-/// A started query. Thread-safe for one client thread calling Next/Cancel
-/// while the tasks run on their own threads. Destroying it cancels the query
-/// and joins the tasks.
+struct QueryStats {
+  int64_t rows_read = 0;     // rows returned by sources
+  int64_t rows_written = 0;  // live rows handed to the client queue or sinks
+};
+
+/// A started query. Thread-safe: a client thread calls Next/Cancel while
+/// the tasks run on the worker pool; done/status/stats from any thread.
+/// Destroying it cancels the query and waits until no worker runs any of
+/// its tasks (it never joins the pool's threads unless the pool is its own).
 class RunningQuery {
  public:
   /// Plans `plan` (rooted at an OutputNode) against `catalog` and starts its
   /// tasks. Unimplemented, naming the operator, for plans with stateful
-  /// operators; errors from opening sources as they are.
-  static absl::StatusOr<std::unique_ptr<RunningQuery>> Start(const sql::PlanPtr& plan,
-                                                             const catalog::Catalog& catalog,
-                                                             const SourceProvider& sources,
-                                                             QueryOptions options);
+  /// operators; InvalidArgument for a sink or insert output without
+  /// `options.sinks`; errors from opening sources and sinks as they are.
+  static absl::StatusOr<std::unique_ptr<RunningQuery>> Start(
+      const sql::PlanPtr& plan, const catalog::Catalog& catalog,
+      const SourceProvider& sources, QueryOptions options);
   ~RunningQuery();
   RunningQuery(const RunningQuery&) = delete;
   RunningQuery& operator=(const RunningQuery&) = delete;
 
-  /// Waits up to `timeout` for results. Returns a batch of result rows
-  /// (without selection), nullopt when nothing arrived in time, or the
-  /// query's error. After the end (all sources done or the LIMIT reached)
-  /// it returns nullopt and finished() is true.
-  absl::StatusOr<std::optional<types::Batch>> Next(std::chrono::milliseconds timeout);
+  /// Waits up to `timeout` for results (client outputs). Returns a batch of
+  /// result rows (without selection), nullopt when nothing arrived in time,
+  /// or the query's error. After the end (all sources done, the LIMIT
+  /// reached or cancelled) it returns nullopt and finished() is true. For
+  /// sink outputs it only waits for the end.
+  absl::StatusOr<std::optional<types::Batch>> Next(
+      std::chrono::milliseconds timeout);
+  /// Next() has reported the end.
   bool finished() const { return finished_; }
-  /// Stops the tasks; Next then reports the end.
+  /// Stops reading sources; sinks get a short flush (cancel_flush_timeout)
+  /// so rows already written are delivered; Next then reports the end.
   void Cancel();
+
+  /// True once every task has ended: sources finished, the LIMIT reached,
+  /// cancelled or failed, and for sink outputs the sinks flushed.
+  bool done() const;
+  /// The error that failed the query; OK while it runs or after a clean end.
+  absl::Status status() const;
+  QueryStats stats() const;
 
   /// The output schema.
   const std::shared_ptr<const types::Schema>& schema() const { return schema_; }
-  /// The physical plan, for EXPLAIN: tasks and the operator chain.
+  /// The physical plan, for EXPLAIN (as ExplainPhysical, with the actual
+  /// task counts).
   const std::string& physical_plan() const { return physical_; }
+
+  struct State;  // shared with the tasks (query.cc)
 
  private:
   RunningQuery() = default;
-  void RunTask(size_t task);
-  void Fail(const absl::Status& status);
 
-  struct Task;
-  std::vector<std::unique_ptr<Task>> tasks_;
-  std::vector<std::thread> threads_;
+  std::unique_ptr<Executor> owned_executor_;
+  std::shared_ptr<State> state_;
+  std::vector<std::shared_ptr<Executor::Task>> tasks_;
   std::shared_ptr<const types::Schema> schema_;
   std::string physical_;
-  size_t batch_rows_ = 1024;
-  std::unique_ptr<BoundedQueue<types::Batch>> output_;
-  std::atomic<bool> cancelled_{false};
-  std::atomic<int> running_{0};
   bool finished_ = false;
-  std::mutex error_mu_;
-  absl::Status error_;
 };
 
-/// The physical plan of `plan` as EXPLAIN shows it (without starting it):
-/// the task layout and each task's operator chain, or why it cannot run yet.
-/// `parallelism` 0 means one task per core, said as such (so the text does
-/// not depend on the machine).
-std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism);
+/// The physical plan of `plan` (rooted at any OutputNode) as EXPLAIN shows
+/// it, without starting it: one line per group of tasks with their count,
+/// operator chain and output, exchanges with their keys, or why it cannot
+/// run yet. `parallelism` 0 means one task per core, said as such (so the
+/// text does not depend on the machine). The key of a sink or insert target
+/// comes from `catalog` when given (as Start does), else from the output
+/// node's unique key (the key CREATE SINK gives its entry).
+std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism,
+                            const catalog::Catalog* catalog = nullptr);
+
+/// OK when `plan` can run (as far as its operators and output go; sources
+/// and sinks are opened by Start), else the Unimplemented error Start
+/// would give. Lets a caller refuse a query before it creates topics or
+/// opens connections for it.
+absl::Status CheckExecutable(const sql::PlanPtr& plan, const catalog::Catalog* catalog);
 
 }  // namespace weir::exec

@@ -20,9 +20,11 @@ class Source {
  public:
   virtual ~Source() = default;
   /// Appends up to `max_rows` rows to `out` (a batch of the source's
-  /// schema). Returns how many; 0 with finished() true means the end. May
-  /// block briefly (network reads, pacing) but returns within ~100 ms so
-  /// the task can notice cancellation.
+  /// schema). Returns how many; 0 with finished() true means the end.
+  /// Tasks share a fixed pool of worker threads, so Next must not wait for
+  /// data: it returns what is at hand now (0 rows when nothing is, e.g. an
+  /// idle topic or a paced generator ahead of its schedule), blocking for a
+  /// few milliseconds at most. The runtime backs off idle tasks by itself.
   virtual absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) = 0;
   virtual bool finished() const = 0;
   /// The watermark after the rows returned so far, when the source knows

@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cctype>
+#include <thread>
 
 #include "connectors/mysql/schema_reader.h"
 #include "connectors/generators/generator_source.h"
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_source.h"
 #include "engine/base/sql_error.h"
+#include "engine/exec/executor.h"
 #include "engine/exec/query.h"
+#include "engine/exec/sink.h"
 #include "engine/base/status.h"
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
@@ -228,7 +231,79 @@ int Parallelism(const std::map<std::string, std::string>& settings) {
   return it == settings.end() ? 0 : std::atoi(it->second.c_str());
 }
 
+/// Whether EXPLAIN shows a physical plan for `s`: statements that run as
+/// queries (push queries, INSERT ... SELECT, CREATE SINK).
+bool RunsAsQuery(const BoundStatement& s) {
+  if (!s.plan || s.plan->kind != PlanKind::kOutput) return false;
+  const auto& out = static_cast<const sql::OutputNode&>(*s.plan);
+  switch (s.kind) {
+    case BoundKind::kQuery:
+      return out.push && !s.constant_query;
+    case BoundKind::kInsert:
+      return !s.constant_query;
+    case BoundKind::kCreateSink:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// " (topic 't')" for a Kafka entry, else "".
+std::string TopicNote(const catalog::Entry* entry) {
+  if (entry == nullptr || entry->connector != "kafka") return "";
+  return fmt::format(" (topic '{}')", entry->Option("topic").value_or(entry->name));
+}
+
 }  // namespace
+
+std::string Session::PhysicalPlanText(const std::shared_ptr<const sql::PlanNode>& plan) const {
+  std::string view;
+  sql::ForEachNode(plan, [&](const sql::PlanNode& n) {
+    if (n.kind == PlanKind::kScan &&
+        static_cast<const sql::ScanNode&>(n).source_kind == catalog::EntryKind::kView) {
+      view = static_cast<const sql::ScanNode&>(n).source;
+    }
+  });
+  if (!view.empty()) {
+    return fmt::format("not executable yet: reading materialized view '{}' needs its state, "
+                       "which arrives with the state store",
+                       view);
+  }
+  const auto& out = static_cast<const sql::OutputNode&>(*plan);
+  if (out.output == sql::OutputKind::kSink && out.connector != "kafka") {
+    return fmt::format("not executable yet: the {} sink arrives with its connector; kafka "
+                       "sinks run today",
+                       out.connector);
+  }
+  // An INSERT's target key is the stream's; a sink being explained is not in
+  // the catalog yet, and its key is its query's (the output's).
+  return exec::ExplainPhysical(plan, Parallelism(settings_),
+                               out.output == sql::OutputKind::kInsert ? catalog_.get() : nullptr);
+}
+
+absl::StatusOr<StatementResult> Session::CreateAndStartSink(BoundStatement bound) {
+  StatementResult result;
+  const std::string name = bound.entry.name;
+  if (catalog_->Find(name) != nullptr && bound.if_not_exists) {
+    result.message = fmt::format("{} '{}' already exists; nothing changed.",
+                                 catalog::EntryKindName(catalog_->Find(name)->kind), name);
+    return result;
+  }
+  absl::Status created = catalog_->Create(std::move(bound.entry), bound.if_not_exists);
+  if (!created.ok()) {
+    return SqlError(created.code(), bound.name_span, std::string(created.message()));
+  }
+  absl::StatusOr<std::string> id = StartPersistentQuery(sql::Optimize(bound.plan), bound.reads,
+                                                        &result);
+  if (!id.ok()) {
+    // A sink that does not run would only mislead: take it back.
+    catalog_->Drop(name, catalog::EntryKind::kSink, /*if_exists=*/true).IgnoreError();
+    return id.status();
+  }
+  result.message += fmt::format("Created sink '{}'. Query {} writes to it{}.", name, *id,
+                                TopicNote(catalog_->Find(name)));
+  return result;
+}
 
 absl::StatusOr<std::string> Session::KafkaFor(const catalog::Entry& entry,
                                               StatementResult* result) {
@@ -273,38 +348,73 @@ absl::StatusOr<std::unique_ptr<exec::Source>> Session::OpenSource(
   if (entry.connector == "kafka") {
     return connectors::kafka::OpenKafkaSource(entry, std::move(schema), split, splits, bootstrap);
   }
+  if (entry.kind == catalog::EntryKind::kView) {
+    return absl::UnimplementedError(fmt::format(
+        "reading materialized view '{}' needs its state, which arrives with the state store",
+        entry.name));
+  }
   return absl::UnimplementedError(fmt::format(
       "reading '{}' needs the {} source, which arrives with its connector; kafka, nexmark "
       "and datagen sources run today",
       entry.name, entry.connector));
 }
 
-absl::Status Session::RunPushQuery(const std::shared_ptr<const sql::PlanNode>& plan,
-                                   StatementResult* result) {
+absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
+    const std::shared_ptr<const sql::PlanNode>& plan, StatementResult* result) {
+  // Refuse what cannot run before creating topics for it.
+  WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, catalog_.get()));
   exec::QueryOptions options;
   options.parallelism = Parallelism(settings_);
-  // Kafka sources need their cluster (and topic) before the tasks start.
-  std::string bootstrap;
-  std::string reads_kafka;
+  if (!executor_) executor_ = std::make_unique<exec::Executor>(options_.worker_threads);
+  options.executor = executor_.get();
+  // Kafka sources and sinks need their cluster (and topic) before the tasks
+  // start; each entry may name its own cluster.
+  auto bootstraps = std::make_shared<std::map<std::string, std::string>>();
+  std::vector<std::string> kafka_entries;
   sql::ForEachNode(plan, [&](const sql::PlanNode& n) {
     if (n.kind == sql::PlanKind::kScan &&
         static_cast<const sql::ScanNode&>(n).connector == "kafka") {
-      reads_kafka = static_cast<const sql::ScanNode&>(n).source;
+      kafka_entries.push_back(static_cast<const sql::ScanNode&>(n).source);
     }
   });
-  if (!reads_kafka.empty()) {
-    const catalog::Entry* entry = catalog_->Find(reads_kafka);
-    if (entry == nullptr) return absl::NotFoundError(fmt::format("'{}' was dropped", reads_kafka));
-    WEIR_ASSIGN_OR_RETURN(bootstrap, KafkaFor(*entry, result));
+  const auto& out = static_cast<const sql::OutputNode&>(*plan);
+  if (out.output == sql::OutputKind::kSink || out.output == sql::OutputKind::kInsert) {
+    kafka_entries.push_back(out.target);
   }
-  exec::SourceProvider provider = [this, &bootstrap](
-                                      const catalog::Entry& entry,
-                                      std::shared_ptr<const types::Schema> schema, int split,
-                                      int splits) {
-    return OpenSource(entry, std::move(schema), split, splits, bootstrap);
+  for (const std::string& name : kafka_entries) {
+    const catalog::Entry* entry = catalog_->Find(name);
+    if (entry == nullptr) return absl::NotFoundError(fmt::format("'{}' was dropped", name));
+    if (entry->connector != "kafka" || bootstraps->count(entry->name) > 0) continue;
+    WEIR_ASSIGN_OR_RETURN((*bootstraps)[entry->name], KafkaFor(*entry, result));
+  }
+  auto bootstrap_of = [bootstraps](const catalog::Entry& entry) {
+    auto it = bootstraps->find(entry.name);
+    return it == bootstraps->end() ? std::string() : it->second;
   };
-  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
-                        exec::RunningQuery::Start(plan, *catalog_, provider, options));
+  // The providers run on this thread, inside Start.
+  exec::SourceProvider sources = [this, bootstrap_of](const catalog::Entry& entry,
+                                                      std::shared_ptr<const types::Schema> schema,
+                                                      int split, int splits) {
+    return OpenSource(entry, std::move(schema), split, splits, bootstrap_of(entry));
+  };
+  options.sinks = [bootstrap_of](const catalog::Entry& target,
+                                 std::shared_ptr<const types::Schema> schema, int task,
+                                 int tasks) -> absl::StatusOr<std::unique_ptr<exec::Sink>> {
+    if (target.connector == "kafka") {
+      return connectors::kafka::OpenKafkaSink(target, std::move(schema), task, tasks,
+                                              bootstrap_of(target));
+    }
+    return absl::UnimplementedError(fmt::format(
+        "writing to '{}' needs the {} sink, which arrives with its connector; kafka sinks "
+        "run today",
+        target.name, target.connector.empty() ? std::string("(no)") : target.connector));
+  };
+  return exec::RunningQuery::Start(plan, *catalog_, sources, options);
+}
+
+absl::Status Session::RunPushQuery(const std::shared_ptr<const sql::PlanNode>& plan,
+                                   StatementResult* result) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query, StartQuery(plan, result));
   for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
   if (push_handler_.on_start) push_handler_.on_start(current_statement_);
   if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
@@ -325,6 +435,70 @@ absl::Status Session::RunPushQuery(const std::shared_ptr<const sql::PlanNode>& p
       } else {
         result->rows.push_back(std::move(cells));
       }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Session::StartPersistentQuery(
+    const std::shared_ptr<const sql::PlanNode>& plan, const std::vector<std::string>& reads,
+    StatementResult* result) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query, StartQuery(plan, result));
+  const auto& out = static_cast<const sql::OutputNode&>(*plan);
+  std::string id = catalog_->AddQuery(current_statement_, out.target, reads);
+  queries_[id] = std::move(query);
+  query_order_.push_back(id);
+  return id;
+}
+
+absl::Status Session::Terminate(const std::string& id) {
+  WEIR_RETURN_IF_ERROR(catalog_->RemoveQuery(id));
+  auto it = queries_.find(AsciiLower(id));
+  if (it != queries_.end()) {
+    it->second->Cancel();
+    queries_.erase(it);  // waits until its tasks are off the workers
+  }
+  query_order_.erase(std::remove(query_order_.begin(), query_order_.end(), AsciiLower(id)),
+                     query_order_.end());
+  return absl::OkStatus();
+}
+
+std::string Session::QueryState(const std::string& id) const {
+  auto it = queries_.find(id);
+  if (it == queries_.end()) return "RUNNING";
+  const exec::RunningQuery& q = *it->second;
+  if (!q.done()) return "RUNNING";
+  absl::Status status = q.status();
+  if (status.ok()) return "FINISHED";
+  return "FAILED: " + std::string(status.message());
+}
+
+std::vector<std::string> Session::ActiveQueries() const {
+  std::vector<std::string> ids;
+  for (const std::string& id : query_order_) {
+    auto it = queries_.find(id);
+    if (it != queries_.end() && !it->second->done()) ids.push_back(id);
+  }
+  return ids;
+}
+
+absl::Status Session::WaitForQueries(const std::function<bool()>& should_stop) {
+  while (!ActiveQueries().empty()) {
+    if (should_stop && should_stop()) {
+      for (const std::string& id : ActiveQueries()) queries_.at(id)->Cancel();
+      // Cancel lets sinks deliver what they took; wait for that.
+      while (!ActiveQueries().empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (const std::string& id : query_order_) {
+    absl::Status status = queries_.at(id)->status();
+    if (!status.ok()) {
+      return absl::Status(status.code(),
+                          fmt::format("query {} failed: {}", id, std::string(status.message())));
     }
   }
   return absl::OkStatus();
@@ -355,7 +529,12 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(SessionOptions options)
   return s;
 }
 
-Session::~Session() = default;
+Session::~Session() {
+  // Queries run on the pool and may write to the embedded broker: stop them
+  // first, then the pool, then (by member order) the broker.
+  queries_.clear();
+  executor_.reset();
+}
 
 absl::Status Session::ExecuteScript(
     std::string_view sql, const std::function<void(const StatementResult&)>& on_result) {
@@ -391,9 +570,9 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       BoundStatement& inner = *bound.inner;
       if (inner.plan) inner.plan = sql::Optimize(inner.plan);
       result.text = sql::ExplainStatement(inner);
-      if (inner.kind == BoundKind::kQuery &&
-          static_cast<const sql::OutputNode&>(*inner.plan).push) {
-        result.text += "\nPhysical plan: " + exec::ExplainPhysical(inner.plan, Parallelism(settings_));
+      if (RunsAsQuery(inner)) {
+        result.text +=
+            "\nPhysical plan: " + PhysicalPlanText(inner.plan);
       }
       return result;
     }
@@ -417,17 +596,28 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       }
       return result;
     }
-    case BoundKind::kInsert:
-      if (!bound.constant_query) {
-        return absl::UnimplementedError(
-            "INSERT INTO ... SELECT is a continuous query, which arrives with persistent "
-            "queries (SHOW QUERIES); INSERT ... VALUES runs today");
+    case BoundKind::kInsert: {
+      if (bound.constant_query) {
+        WEIR_RETURN_IF_ERROR(RunInsertValues(sql::Optimize(bound.plan), &result));
+        return result;
       }
-      WEIR_RETURN_IF_ERROR(RunInsertValues(sql::Optimize(bound.plan), &result));
+      if (!options_.connect_to_sources) {
+        return absl::FailedPreconditionError(
+            "INSERT INTO ... SELECT starts a persistent query writing to Kafka, and this "
+            "session does not connect to outside systems");
+      }
+      const std::string& target = static_cast<const sql::OutputNode&>(*bound.plan).target;
+      WEIR_ASSIGN_OR_RETURN(std::string id,
+                            StartPersistentQuery(sql::Optimize(bound.plan), bound.reads, &result));
+      result.message += fmt::format("Started query {}, writing to stream '{}'{}.", id, target,
+                                    TopicNote(catalog_->Find(target)));
       return result;
+    }
+    case BoundKind::kCreateSink:
+      if (options_.connect_to_sources) return CreateAndStartSink(std::move(bound));
+      [[fallthrough]];
     case BoundKind::kCreateSource:
-    case BoundKind::kCreateView:
-    case BoundKind::kCreateSink: {
+    case BoundKind::kCreateView: {
       std::string name = bound.entry.name;
       catalog::EntryKind kind = bound.entry.kind;
       bool existed = catalog_->Find(name) != nullptr;
@@ -494,9 +684,13 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
           }
           break;
         case ShowKind::kQueries:
-          result.columns = {"id", "state", "writes to", "sql"};
+          result.columns = {"id", "state", "writes to", "rows read", "rows written", "sql"};
           for (const auto& q : catalog_->ListQueries()) {
-            result.rows.push_back({q.id, q.state, q.sink, q.sql});
+            auto it = queries_.find(q.id);
+            exec::QueryStats stats;
+            if (it != queries_.end()) stats = it->second->stats();
+            result.rows.push_back({q.id, QueryState(q.id), q.sink, std::to_string(stats.rows_read),
+                                   std::to_string(stats.rows_written), q.sql});
           }
           break;
         case ShowKind::kFunctions:
@@ -570,13 +764,13 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       if (bound.all) {
         size_t n = 0;
         for (const auto& q : catalog_->ListQueries()) {
-          WEIR_RETURN_IF_ERROR(catalog_->RemoveQuery(q.id));
+          WEIR_RETURN_IF_ERROR(Terminate(q.id));
           ++n;
         }
         result.message = fmt::format("Terminated {} {}.", n, n == 1 ? "query" : "queries");
         return result;
       }
-      absl::Status removed = catalog_->RemoveQuery(bound.name);
+      absl::Status removed = Terminate(bound.name);
       if (!removed.ok()) {
         return SqlError(removed.code(), bound.name_span, std::string(removed.message()));
       }

@@ -21,8 +21,14 @@ namespace weir::connectors::kafka {
 class EmbeddedBroker;
 }  // namespace weir::connectors::kafka
 
+namespace weir::exec {
+class Executor;
+class RunningQuery;
+}  // namespace weir::exec
+
 namespace weir::sql {
 struct PlanNode;
+struct BoundStatement;
 namespace ast {
 struct Statement;
 }  // namespace ast
@@ -52,7 +58,13 @@ struct SessionOptions {
   /// the columns. Fuzzers and offline tests turn this off, so no input can
   /// make them open a network connection; such a table then gets its
   /// columns when first used (an error until the runtime can read them).
+  /// Also: only such sessions start persistent queries (CREATE SINK,
+  /// INSERT ... SELECT), whose sinks write to outside systems; offline
+  /// sessions define sinks without starting them.
   bool connect_to_sources = true;
+  /// Worker threads shared by all queries of the session; 0 means one per
+  /// core.
+  int worker_threads = 0;
 };
 
 /// Receives push-query results as they arrive (the shell prints them).
@@ -94,6 +106,18 @@ class Session {
   }
   catalog::Catalog& catalog() { return *catalog_; }
 
+  /// Ids of the persistent queries (CREATE SINK, INSERT ... SELECT) that
+  /// are still running, in start order.
+  std::vector<std::string> ActiveQueries() const;
+
+  /// Waits until every persistent query has ended (all its sources are
+  /// bounded and done, or it failed), polling `should_stop` about every
+  /// 100 ms; when that returns true, terminates them (their sinks deliver
+  /// what they already took). Returns the first failure, naming the query.
+  /// `weir -e/-f` calls this after the script, so a script that starts a
+  /// sink keeps it running until Ctrl-C.
+  absl::Status WaitForQueries(const std::function<bool()>& should_stop);
+
  private:
   Session() = default;
   absl::StatusOr<StatementResult> Execute(const sql::ast::Statement& stmt,
@@ -103,6 +127,26 @@ class Session {
                             StatementResult* result);
   absl::Status RunInsertValues(const std::shared_ptr<const sql::PlanNode>& plan,
                                StatementResult* result);
+  /// Starts the persistent query of `plan` (rooted at a sink or INSERT
+  /// output) and registers it in the catalog under a new id, which it
+  /// returns. `sql` is the statement text shown by SHOW QUERIES.
+  absl::StatusOr<std::string> StartPersistentQuery(
+      const std::shared_ptr<const sql::PlanNode>& plan, const std::vector<std::string>& reads,
+      StatementResult* result);
+  /// Starts `plan`'s tasks on the session's worker pool, with sources (and
+  /// sinks, for persistent queries) reaching Kafka as KafkaFor says.
+  absl::StatusOr<std::unique_ptr<exec::RunningQuery>> StartQuery(
+      const std::shared_ptr<const sql::PlanNode>& plan, StatementResult* result);
+  /// CREATE SINK in a session that connects to outside systems: adds the
+  /// sink to the catalog and starts its query; when the query cannot start,
+  /// the sink is not kept.
+  absl::StatusOr<StatementResult> CreateAndStartSink(sql::BoundStatement bound);
+  /// What EXPLAIN prints after "Physical plan: " for `plan`.
+  std::string PhysicalPlanText(const std::shared_ptr<const sql::PlanNode>& plan) const;
+  /// Stops the persistent query `id` and forgets it (TERMINATE).
+  absl::Status Terminate(const std::string& id);
+  /// The state SHOW QUERIES shows for query `id`.
+  std::string QueryState(const std::string& id) const;
   /// The Kafka cluster for `entry`: its own bootstrap.servers, else SET
   /// 'bootstrap.servers', else an embedded broker started on first use
   /// (announced in `result`). Makes sure the entry's topic exists.
@@ -114,9 +158,15 @@ class Session {
   SessionOptions options_;
   PushHandler push_handler_;
   std::string current_statement_;  // the text of the statement running
+  // Destroyed bottom-up: queries first (their sinks flush into the broker),
+  // then the pool they run on, then the broker.
   std::unique_ptr<connectors::kafka::EmbeddedBroker> broker_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::map<std::string, std::string> settings_;
+  std::unique_ptr<exec::Executor> executor_;
+  /// Persistent queries by id, with their ids in start order.
+  std::map<std::string, std::unique_ptr<exec::RunningQuery>> queries_;
+  std::vector<std::string> query_order_;
 };
 
 }  // namespace weir

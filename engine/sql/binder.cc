@@ -2022,25 +2022,33 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
     }
     const std::string& key = *c.metadata_key;
     const LogicalType& t = entry.schema.field(i).type;
-    bool ok = (key == "key" && (t.id() == TypeId::kVarchar || t.id() == TypeId::kBytes)) ||
+    // 'header.<name>': one header's value (NULL when absent).
+    const bool one_header = key.rfind("header.", 0) == 0;
+    if (one_header && key.size() == 7) {
+      return SqlError(c.metadata_span,
+                      "metadata 'header.' needs a header name, as in 'header.trace-id'");
+    }
+    const bool string_or_bytes = t.id() == TypeId::kVarchar || t.id() == TypeId::kBytes;
+    bool ok = (key == "key" && string_or_bytes) || (one_header && string_or_bytes) ||
+              (key == "headers" && t.id() == TypeId::kVarchar) ||
               (key == "topic" && t.id() == TypeId::kVarchar) ||
               (key == "partition" && (t.id() == TypeId::kInt || t.id() == TypeId::kBigint)) ||
               (key == "offset" && t.id() == TypeId::kBigint) ||
               (key == "timestamp" && t.id() == TypeId::kTimestamp);
     if (key != "key" && key != "topic" && key != "partition" && key != "offset" &&
-        key != "timestamp") {
+        key != "timestamp" && key != "headers" && !one_header) {
       return SqlError(c.metadata_span,
                       fmt::format("unknown Kafka metadata '{}' (Kafka records have key, topic, "
-                                  "partition, offset and timestamp){}",
+                                  "partition, offset, timestamp, headers and header.<name>){}",
                                   key, DidYouMean(key, {"key", "topic", "partition", "offset",
-                                                        "timestamp"})));
+                                                        "timestamp", "headers"})));
     }
     if (!ok) {
-      const char* want = key == "key"         ? "VARCHAR or BYTES"
-                         : key == "topic"     ? "VARCHAR"
-                         : key == "partition" ? "INT or BIGINT"
-                         : key == "offset"    ? "BIGINT"
-                                              : "TIMESTAMP";
+      const char* want = key == "key" || one_header ? "VARCHAR or BYTES"
+                         : key == "topic" || key == "headers" ? "VARCHAR"
+                         : key == "partition"                 ? "INT or BIGINT"
+                         : key == "offset"                    ? "BIGINT"
+                                                              : "TIMESTAMP";
       return SqlError(c.type.span, fmt::format("metadata '{}' is {}, so column '{}' cannot be {}",
                                                key, want, c.name.name, t.ToString()));
     }

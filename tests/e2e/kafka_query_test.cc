@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
 #include "engine/session/session.h"
@@ -213,4 +215,154 @@ BOOST_AUTO_TEST_CASE(metadata_columns_carry_the_record_position_key_and_time) {
     BOOST_TEST(row[5] == "events");
   }
   BOOST_TEST(ids.size() == 10u);
+}
+
+namespace {
+
+/// Reads `topic` (all partitions, from the start) until `want` records came
+/// or 30 s passed, then for another `settle` to catch any extra records.
+std::vector<kafka::KafkaMessage> ReadTopic(const std::string& bootstrap, const std::string& topic,
+                                           int partitions, size_t want,
+                                           std::chrono::milliseconds settle) {
+  auto consumer = kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(consumer.ok());
+  std::vector<int32_t> all;
+  for (int p = 0; p < partitions; ++p) all.push_back(p);
+  BOOST_REQUIRE((*consumer)->Assign(topic, all, kafka::StartOffset{}).ok());
+  std::vector<kafka::KafkaMessage> got;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (got.size() < want && std::chrono::steady_clock::now() < deadline) {
+    auto polled = (*consumer)->Poll(1000, std::chrono::milliseconds(100));
+    BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
+    for (auto& m : *polled) got.push_back(std::move(m));
+  }
+  auto settle_end = std::chrono::steady_clock::now() + settle;
+  while (std::chrono::steady_clock::now() < settle_end) {
+    auto polled = (*consumer)->Poll(1000, std::chrono::milliseconds(100));
+    BOOST_REQUIRE(polled.ok());
+    for (auto& m : *polled) got.push_back(std::move(m));
+  }
+  return got;
+}
+
+std::string Cell(const Run& r, size_t row, const std::string& column,
+                 const std::vector<std::string>& columns) {
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c] == column) return r.rows.at(row).at(c);
+  }
+  return "(no column " + column + ")";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_sink_writes_a_filtered_projection_into_another_topic) {
+  auto broker = Broker("orders", 3);
+  const std::string bootstrap = broker->bootstrap_servers();
+  // librdkafka's mock cluster does not take CreateTopics from clients.
+  BOOST_REQUIRE(broker->CreateTopic("big", 2).ok());
+  // 600 orders over 3 partitions: order i has customer i % 7 and amount
+  // 3 * i. Expected: orders with amount > 900 as {id, customer, doubled},
+  // keyed by id.
+  std::vector<std::string> values;
+  std::multiset<std::string> expected;
+  for (int i = 0; i < 600; ++i) {
+    values.push_back(nlohmann::json{{"id", i}, {"customer", i % 7}, {"amount", 3 * i},
+                                    {"note", "n" + std::to_string(i)}}
+                         .dump());
+    if (3 * i > 900) {
+      expected.insert(nlohmann::json{{"id", i}, {"customer", i % 7}, {"doubled", 6 * i}}.dump() +
+                      " key " + nlohmann::json{{"id", i}}.dump());
+    }
+  }
+  Produce(bootstrap, "orders", 3, values);
+  auto s = OnlineSession();
+  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
+                          "'; SET 'parallelism' = '2';"
+                          "CREATE STREAM orders (id BIGINT, customer INT, amount BIGINT, note "
+                          "VARCHAR) WITH (connector = 'kafka', topic = 'orders');"
+                          "CREATE SINK big_orders WITH (connector = 'kafka', topic = 'big', "
+                          "format = 'json', partitions = 2, key.fields = 'id') AS SELECT id, "
+                          "customer, amount * 2 AS doubled FROM orders WHERE amount > 900;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_TEST(r.messages.find("Created sink 'big_orders'. Query q1 writes to it (topic 'big').") !=
+             std::string::npos);
+
+  std::vector<kafka::KafkaMessage> got =
+      ReadTopic(bootstrap, "big", 2, expected.size(), std::chrono::milliseconds(500));
+  std::multiset<std::string> seen;
+  for (const auto& m : got) {
+    BOOST_REQUIRE(m.value.has_value());
+    BOOST_REQUIRE(m.key.has_value());
+    seen.insert(nlohmann::json::parse(*m.value).dump() + " key " +
+                nlohmann::json::parse(*m.key).dump());
+  }
+  BOOST_TEST(seen.size() == expected.size());
+  BOOST_TEST((seen == expected));
+
+  // The query is listed with its progress, and holds what it reads and
+  // writes until it is terminated.
+  r = Execute(*s, "SHOW QUERIES;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
+  const std::vector<std::string> columns = {"id", "state", "writes to", "rows read",
+                                            "rows written", "sql"};
+  BOOST_TEST(Cell(r, 0, "id", columns) == "q1");
+  BOOST_TEST(Cell(r, 0, "state", columns) == "RUNNING");
+  BOOST_TEST(Cell(r, 0, "writes to", columns) == "big_orders");
+  BOOST_TEST(Cell(r, 0, "rows read", columns) == "600");
+  BOOST_TEST(Cell(r, 0, "rows written", columns) == std::to_string(expected.size()));
+  BOOST_TEST(s->ActiveQueries() == std::vector<std::string>{"q1"});
+  r = Execute(*s, "DROP STREAM orders;");
+  BOOST_TEST(r.error.find("cannot drop stream 'orders': sink 'big_orders' depends on it") !=
+             std::string::npos);
+  r = Execute(*s, "DROP SINK big_orders;");
+  BOOST_TEST(r.error.find("query q1 writes to it; TERMINATE q1 first") != std::string::npos);
+  r = Execute(*s, "TERMINATE q1; DROP SINK big_orders; DROP STREAM orders; SHOW QUERIES;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_TEST(r.rows.empty());
+  BOOST_TEST(s->ActiveQueries().empty());
+}
+
+BOOST_AUTO_TEST_CASE(insert_select_from_a_bounded_generator_ends_by_itself) {
+  auto broker = Broker("bids", 4);
+  const std::string bootstrap = broker->bootstrap_servers();
+  auto s = OnlineSession();
+  // 5,000 nexmark events hold 5000 * 46 / 50 = 4,600 bids (the 1:3:46 mix).
+  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
+                          "'; CREATE STREAM gen_bids WITH (connector = 'nexmark', table = "
+                          "'bid', max-events = 5000);"
+                          "CREATE STREAM bids (auction BIGINT, price BIGINT) WITH (connector = "
+                          "'kafka', topic = 'bids');"
+                          "INSERT INTO bids SELECT auction, price FROM gen_bids;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_TEST(r.messages.find("Started query q1, writing to stream 'bids' (topic 'bids').") !=
+             std::string::npos);
+  BOOST_REQUIRE(s->WaitForQueries([] { return false; }).ok());
+  BOOST_TEST(s->ActiveQueries().empty());
+  r = Execute(*s, "SHOW QUERIES;");
+  BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
+  BOOST_TEST(r.rows[0][1] == "FINISHED");
+  BOOST_TEST(r.rows[0][4] == "4600");
+  // Everything was delivered before the query counted as finished.
+  std::vector<kafka::KafkaMessage> got =
+      ReadTopic(bootstrap, "bids", 4, 4600, std::chrono::milliseconds(200));
+  BOOST_TEST(got.size() == 4600u);
+  // And reads back through Weir as the same rows.
+  r = Execute(*s, "SELECT auction, price FROM bids EMIT CHANGES LIMIT 4600;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_TEST(r.rows.size() == 4600u);
+}
+
+BOOST_AUTO_TEST_CASE(a_sink_that_cannot_start_is_not_kept) {
+  auto broker = Broker("in", 1);
+  auto s = OnlineSession();
+  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + broker->bootstrap_servers() +
+                          "'; CREATE STREAM src (id BIGINT) WITH (connector = 'kafka', topic = "
+                          "'in');"
+                          "CREATE SINK counts WITH (connector = 'kafka', topic = 'out') AS "
+                          "SELECT id, COUNT(*) AS n FROM src GROUP BY id;");
+  BOOST_TEST(r.error.find("not executable yet") != std::string::npos);
+  r = Execute(*s, "SHOW SINKS;");
+  BOOST_TEST(r.rows.empty());
+  BOOST_TEST(s->ActiveQueries().empty());
 }

@@ -1,6 +1,9 @@
 #define BOOST_TEST_MODULE cli_test
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
@@ -159,8 +162,69 @@ BOOST_AUTO_TEST_CASE(demo_script_runs) {
   RunResult r = RunWeir(
       {"--echo", "-f", std::string(WEIR_SOURCE_DIR) + "/scripts/demo.sql"});
   BOOST_TEST(r.exit_code == 0);
-  BOOST_TEST(r.err == "");
+  // The demo's persistent query may still be writing when the script ends;
+  // then, and only then, weir says it waits for it.
+  BOOST_TEST((r.err == "" || r.err == "weir: q1 is running; Ctrl-C stops it\n"));
+  BOOST_TEST(Contains(r.out, "Started query q1, writing to stream 'big_bids'"));
   BOOST_TEST(Contains(r.out, "auction_stats"));
+}
+
+BOOST_AUTO_TEST_CASE(a_script_waits_for_the_queries_it_started) {
+  // 2,000 nexmark events hold 1,840 bids; the INSERT query ends with them,
+  // and the push query after it reads them all back from the topic.
+  RunResult r = RunWeir(
+      {"-e",
+       "CREATE STREAM g WITH (connector = 'nexmark', table = 'bid', max-events = 2000); "
+       "CREATE STREAM copy (auction BIGINT, price BIGINT) WITH (connector = 'kafka', "
+       "topic = 'copy'); INSERT INTO copy SELECT auction, price FROM g; "
+       "SELECT auction FROM copy EMIT CHANGES LIMIT 1840;"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(Contains(r.out, "Started query q1, writing to stream 'copy' (topic 'copy')."));
+  BOOST_TEST(Contains(r.out, "(1840 rows)"));
+}
+
+BOOST_AUTO_TEST_CASE(ctrl_c_stops_the_queries_a_script_left_running) {
+  char dir_template[] = "/tmp/weir_cli_test_XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  BOOST_REQUIRE(dir != nullptr);
+  const std::string err_path = std::string(dir) + "/err";
+  const std::string script =
+      "CREATE STREAM g (id BIGINT) WITH (connector = 'datagen', rows-per-second = 100); "
+      "CREATE STREAM copy (id BIGINT) WITH (connector = 'kafka', topic = 'copy'); "
+      "INSERT INTO copy SELECT id FROM g;";
+  pid_t pid = fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int out = open("/dev/null", O_WRONLY);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(err, 2);
+    execl(WEIR_BINARY, WEIR_BINARY, "-e", script.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // The datagen source never ends: weir waits for the query until Ctrl-C.
+  bool waiting = false;
+  for (int i = 0; i < 600 && !waiting; ++i) {
+    waiting = Contains(Slurp(err_path), "weir: q1 is running; Ctrl-C stops it");
+    if (!waiting) usleep(100 * 1000);
+  }
+  BOOST_TEST(waiting);
+  kill(pid, SIGINT);
+  int status = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 600 && done == 0; ++i) {
+    done = waitpid(pid, &status, WNOHANG);
+    if (done == 0) usleep(100 * 1000);
+  }
+  if (done == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  BOOST_TEST(done == pid);
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0);
+  BOOST_TEST(Contains(Slurp(err_path), "weir: stopped by Ctrl-C"));
+  std::system(("rm -rf " + ShellQuote(dir)).c_str());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

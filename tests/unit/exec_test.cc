@@ -184,3 +184,691 @@ BOOST_AUTO_TEST_CASE(a_slow_client_holds_the_sources_back) {
   q->reset();
   BOOST_TEST(!q->get());
 }
+
+// ------------------------------------------------------------------------
+// The worker pool, union, the hash exchange, sinks and backpressure, with
+// fake sources and sinks whose output is known independently.
+
+#include <mutex>
+#include <set>
+
+#include "engine/exec/executor.h"
+#include "engine/exec/exchange.h"
+#include "engine/exec/sink.h"
+
+namespace {
+
+using std::chrono::milliseconds;
+
+/// Polls `pred` for up to 30 s (generous: the machine may be loaded);
+/// returns its last value.
+template <typename Pred>
+bool WaitFor(Pred pred) {
+  for (int i = 0; i < 3000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return pred();
+}
+
+catalog::Entry StreamEntry(const std::string& name, std::vector<std::string> columns,
+                           std::vector<int> key = {}) {
+  catalog::Entry entry;
+  entry.name = name;
+  entry.kind = catalog::EntryKind::kStream;
+  entry.connector = "test";
+  for (const auto& c : columns) entry.schema.Add({c, types::LogicalType::Bigint(), false});
+  entry.key = std::move(key);
+  return entry;
+}
+
+sql::PlanPtr BindPlan(const catalog::Catalog& catalog, const std::string& text) {
+  auto stmt = sql::ParseStatement(text);
+  BOOST_REQUIRE_MESSAGE(stmt.ok(), stmt.status().message());
+  auto bound = sql::Binder(catalog).Bind(**stmt, text);
+  BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
+  return sql::Optimize(bound->plan);
+}
+
+/// A bounded source of BIGINT rows: split i of n yields the values v of
+/// [first, first + count) with v % n == i, in order, `per_call` at most
+/// per Next and every other call nothing (to exercise the back-off). With
+/// two columns the second is a sequence number per value of the first
+/// (see KeyedSource).
+class RangeSource : public exec::Source {
+ public:
+  RangeSource(int64_t first, int64_t count, int split, int splits, size_t per_call = 50)
+      : next_(first), end_(first + count), split_(split), splits_(splits), per_call_(per_call) {
+    Skip();
+  }
+  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
+    if ((calls_++ % 2) == 1) return 0;  // "nothing at hand"
+    size_t n = 0;
+    while (next_ < end_ && n < std::min(max_rows, per_call_)) {
+      out->AppendRow({types::Value::Bigint(next_)});
+      ++next_;
+      Skip();
+      ++n;
+    }
+    return n;
+  }
+  bool finished() const override { return next_ >= end_; }
+
+ private:
+  void Skip() {
+    while (next_ < end_ && next_ % splits_ != split_) ++next_;
+  }
+  int64_t next_, end_;
+  int split_, splits_;
+  size_t per_call_;
+  int64_t calls_ = 0;
+};
+
+/// A changelog of (id, seq): split i of n owns the ids with id % n == i
+/// (as Kafka partitions own keys) and emits, round after round, the next
+/// seq of each of its ids: an insert first, then updates.
+class KeyedSource : public exec::Source {
+ public:
+  KeyedSource(int64_t ids, int64_t rounds, int split, int splits) : rounds_(rounds) {
+    for (int64_t id = 0; id < ids; ++id) {
+      if (id % splits == split) ids_.push_back(id);
+    }
+  }
+  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
+    size_t n = 0;
+    while (!finished() && n < max_rows) {
+      types::ChangeKind kind = round_ == 0 ? types::ChangeKind::kInsert
+                                           : types::ChangeKind::kUpdateAfter;
+      out->AppendRow({types::Value::Bigint(ids_[pos_]), types::Value::Bigint(round_)}, kind);
+      ++n;
+      if (++pos_ == ids_.size()) {
+        pos_ = 0;
+        ++round_;
+      }
+    }
+    return n;
+  }
+  bool finished() const override { return ids_.empty() || round_ >= rounds_; }
+
+ private:
+  std::vector<int64_t> ids_;
+  int64_t rounds_;
+  size_t pos_ = 0;
+  int64_t round_ = 0;
+};
+
+/// Controls and records of the fake sinks of one query.
+struct SinkLog {
+  std::mutex mu;
+  // Per sink task: the (first column, second column) pairs written, in order.
+  std::map<int, std::vector<std::pair<int64_t, int64_t>>> written;
+  std::atomic<int> flushes{0};
+  std::atomic<int> opened{0};
+  // Ready() is false while `stall` and the task has written >= stall_after.
+  std::atomic<bool> stall{false};
+  int64_t stall_after = 0;
+  std::atomic<int> stalled_sinks{0};
+  // Write fails once a task has written this many rows (0: never).
+  int64_t fail_after = 0;
+  absl::Status flush_status = absl::OkStatus();
+};
+
+class FakeSink : public exec::Sink {
+ public:
+  FakeSink(SinkLog* log, int task) : log_(log), task_(task) {}
+  absl::Status Write(const types::Batch& batch) override {
+    if (log_->fail_after > 0 && count_ >= log_->fail_after) {
+      return absl::DataLossError("fake broker rejected the write");
+    }
+    std::lock_guard lock(log_->mu);
+    auto& out = log_->written[task_];
+    for (const auto& row : batch.ToRows()) {
+      out.emplace_back(row[0].integer(), row.size() > 1 ? row[1].integer() : 0);
+      ++count_;
+    }
+    return absl::OkStatus();
+  }
+  bool Ready() override {
+    bool ready = !log_->stall.load() || count_ < log_->stall_after;
+    if (!ready && !reported_stall_) {
+      reported_stall_ = true;
+      ++log_->stalled_sinks;
+    }
+    return ready;
+  }
+  absl::Status Flush(std::chrono::milliseconds) override {
+    ++log_->flushes;
+    return log_->flush_status;
+  }
+
+ private:
+  SinkLog* log_;
+  int task_;
+  int64_t count_ = 0;
+  bool reported_stall_ = false;
+};
+
+exec::SinkProvider FakeSinks(SinkLog* log) {
+  return [log](const catalog::Entry&, std::shared_ptr<const types::Schema>, int task,
+               int) -> absl::StatusOr<std::unique_ptr<exec::Sink>> {
+    ++log->opened;
+    return std::unique_ptr<exec::Sink>(new FakeSink(log, task));
+  };
+}
+
+/// Output -> Scan of `source` (id, seq): a sink (or insert) into `target`.
+/// `changelog` marks the scan's output as a changelog keyed by id.
+sql::PlanPtr SinkPlan(const catalog::Catalog& catalog, const std::string& source,
+                      const std::string& target, bool changelog) {
+  auto scan = std::make_shared<sql::ScanNode>();
+  scan->source = source;
+  scan->connector = "test";
+  scan->schema = catalog.Find(source)->schema;
+  scan->append_only = !changelog;
+  if (changelog) scan->unique_key = {0};
+  auto out = std::make_shared<sql::OutputNode>();
+  out->output = sql::OutputKind::kSink;
+  out->target = target;
+  out->connector = "test";
+  out->schema = scan->schema;
+  out->unique_key = scan->unique_key;
+  out->append_only = scan->append_only;
+  out->inputs = {scan};
+  return out;
+}
+
+std::unique_ptr<catalog::Catalog> SinkCatalog() {
+  auto catalog = catalog::NewInMemoryCatalog();
+  BOOST_REQUIRE(catalog->Create(StreamEntry("changes", {"id", "seq"}, {0}), false).ok());
+  catalog::Entry out = StreamEntry("out", {"id", "seq"}, {0});
+  out.kind = catalog::EntryKind::kSink;
+  BOOST_REQUIRE(catalog->Create(out, false).ok());
+  return catalog;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(executor_runs_each_task_on_one_worker_at_a_time) {
+  // 24 tasks on 3 threads; each needs 40 productive steps and idles every
+  // third step. A task flags itself while in Step: a second worker in the
+  // same task would see the flag.
+  struct CountingTask : exec::Executor::Task {
+    std::atomic<bool> in_step{false};
+    std::atomic<bool> overlapped{false};
+    int steps = 0;
+    int calls = 0;
+    std::atomic<int>* finished = nullptr;
+    exec::Executor::StepResult Step() override {
+      if (in_step.exchange(true)) overlapped = true;
+      exec::Executor::StepResult r = exec::Executor::StepResult::kProgress;
+      if (++calls % 3 == 0) {
+        r = exec::Executor::StepResult::kIdle;
+      } else if (++steps == 40) {
+        ++*finished;
+        r = exec::Executor::StepResult::kDone;
+      }
+      in_step = false;
+      return r;
+    }
+  };
+  std::atomic<int> finished{0};
+  exec::Executor pool(3);
+  BOOST_TEST(pool.threads() == 3);
+  std::vector<std::shared_ptr<CountingTask>> tasks;
+  for (int i = 0; i < 24; ++i) {
+    auto t = std::make_shared<CountingTask>();
+    t->finished = &finished;
+    tasks.push_back(t);
+    pool.Submit(t);
+  }
+  BOOST_REQUIRE(WaitFor([&] { return finished.load() == 24; }));
+  for (const auto& t : tasks) {
+    BOOST_TEST(t->steps == 40);
+    BOOST_TEST(!t->overlapped.load());
+  }
+  BOOST_TEST(exec::Executor().threads() >= 1);
+}
+
+BOOST_AUTO_TEST_CASE(sixteen_splits_run_on_two_threads) {
+  auto catalog = catalog::NewInMemoryCatalog();
+  BOOST_REQUIRE(catalog->Create(StreamEntry("numbers", {"n"}), false).ok());
+  auto plan = BindPlan(*catalog, "SELECT n FROM numbers WHERE n > 99 EMIT CHANGES");
+  exec::SourceProvider provider = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+                                     int split, int splits)
+      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(new RangeSource(0, 8000, split, splits));
+  };
+  exec::Executor pool(2);
+  exec::QueryOptions options;
+  options.parallelism = 16;
+  options.batch_rows = 64;
+  options.output_queue_batches = 2;
+  options.executor = &pool;
+  auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+  std::map<int64_t, int> got;
+  while (!(*q)->finished()) {
+    auto batch = (*q)->Next(milliseconds(100));
+    BOOST_REQUIRE_MESSAGE(batch.ok(), batch.status().message());
+    if (!*batch) continue;
+    for (const auto& row : (*batch)->ToRows()) ++got[row[0].integer()];
+  }
+  // Expected: each of 100..7999 exactly once.
+  std::map<int64_t, int> expected;
+  for (int64_t v = 100; v < 8000; ++v) expected[v] = 1;
+  BOOST_TEST((got == expected));
+  BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
+  BOOST_TEST((*q)->status().ok());
+  BOOST_TEST((*q)->stats().rows_read == 8000);
+  BOOST_TEST((*q)->stats().rows_written == 7900);
+}
+
+BOOST_AUTO_TEST_CASE(union_all_runs_each_branch_on_its_own_tasks) {
+  auto catalog = catalog::NewInMemoryCatalog();
+  BOOST_REQUIRE(catalog->Create(StreamEntry("a", {"x"}), false).ok());
+  BOOST_REQUIRE(catalog->Create(StreamEntry("b", {"y"}), false).ok());
+  auto plan = BindPlan(*catalog,
+                       "SELECT x FROM a UNION ALL SELECT y * 10 AS y FROM b WHERE y > 500 "
+                       "EMIT CHANGES");
+  exec::SourceProvider provider = [](const catalog::Entry& entry,
+                                     std::shared_ptr<const types::Schema>, int split, int splits)
+      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    int64_t first = entry.name == "a" ? 0 : 1000;
+    return std::unique_ptr<exec::Source>(new RangeSource(first, 1000, split, splits));
+  };
+  exec::Executor pool(2);
+  exec::QueryOptions options;
+  options.parallelism = 3;
+  options.executor = &pool;
+  auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+  std::multiset<int64_t> got;
+  while (!(*q)->finished()) {
+    auto batch = (*q)->Next(milliseconds(100));
+    BOOST_REQUIRE_MESSAGE(batch.ok(), batch.status().message());
+    if (!*batch) continue;
+    // Rows of both branches carry the union's schema.
+    BOOST_TEST((*batch)->schema()->field(0).name == "x");
+    for (const auto& row : (*batch)->ToRows()) got.insert(row[0].integer());
+  }
+  std::multiset<int64_t> expected;
+  for (int64_t v = 0; v < 1000; ++v) expected.insert(v);
+  for (int64_t v = 1000; v < 2000; ++v) {
+    if (v > 500) expected.insert(v * 10);
+  }
+  BOOST_TEST((got == expected));
+  BOOST_TEST((*q)->stats().rows_read == 2000);
+  // Three tasks per branch, each with its branch's chain and the union.
+  BOOST_TEST((*q)->physical_plan() ==
+             "3 source tasks (one per split of a) on the worker pool: Source a -> Union all -> "
+             "client queue\n"
+             "3 source tasks (one per split of b) on the worker pool: Source b -> Filter -> "
+             "Project -> Union all -> client queue",
+             (*q)->physical_plan());
+  BOOST_TEST(exec::ExplainPhysical(plan, 0) ==
+             "one source task per core (SET 'parallelism' to choose), each reading one split "
+             "of a, on the worker pool: Source a -> Union all -> client queue\n"
+             "one source task per core (SET 'parallelism' to choose), each reading one split "
+             "of b, on the worker pool: Source b -> Filter -> Project -> Union all -> client "
+             "queue");
+}
+
+BOOST_AUTO_TEST_CASE(hash_exchange_gives_each_key_to_one_consumer) {
+  // 3 producer threads push (key, name, id) rows, some batches with a
+  // selection; 4 consumer threads poll. Every row must arrive once, every
+  // key at one consumer only, and each producer's rows of a key in order.
+  types::Schema fields;
+  fields.Add({"k", types::LogicalType::Bigint(), true});
+  fields.Add({"name", types::LogicalType::Varchar(), true});
+  fields.Add({"id", types::LogicalType::Bigint(), false});
+  auto schema = std::make_shared<const types::Schema>(fields);
+  constexpr int kProducers = 3, kConsumers = 4, kBatches = 200, kRows = 50;
+  exec::HashExchange exchange({0, 1}, kProducers, kConsumers, 4);
+  std::vector<std::thread> threads;
+  for (int p = 0; p < kProducers; ++p) {
+    threads.emplace_back([&, p] {
+      int64_t id = p * 1000000;
+      for (int b = 0; b < kBatches; ++b) {
+        types::Batch batch(schema);
+        for (int r = 0; r < kRows; ++r, ++id) {
+          int64_t k = (id * 7) % 37;
+          batch.AppendRow({k == 0 ? types::Value::Null(types::LogicalType::Bigint())
+                                  : types::Value::Bigint(k),
+                           types::Value::Varchar(k % 2 ? "odd" : "even"),
+                           types::Value::Bigint(id)});
+        }
+        if (b % 3 == 0) {  // only the even rows are live
+          types::SelectionVector sel;
+          for (uint32_t r = 0; r < kRows; r += 2) sel.push_back(r);
+          batch.SetSelection(std::move(sel));
+        }
+        while (!exchange.HasRoom()) std::this_thread::yield();
+        exchange.Push(std::move(batch));
+      }
+      exchange.ProducerDone();
+    });
+  }
+  std::vector<std::vector<std::vector<types::Value>>> received(kConsumers);
+  for (int c = 0; c < kConsumers; ++c) {
+    threads.emplace_back([&, c] {
+      while (true) {
+        types::Batch batch;
+        auto r = exchange.Poll(c, &batch);
+        if (r == exec::HashExchange::PollResult::kEnd) return;
+        if (r == exec::HashExchange::PollResult::kEmpty) {
+          std::this_thread::yield();
+          continue;
+        }
+        for (auto& row : batch.ToRows()) received[c].push_back(std::move(row));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  // Expected ids, computed from the generation rule above.
+  std::set<int64_t> expected;
+  for (int p = 0; p < kProducers; ++p) {
+    for (int b = 0; b < kBatches; ++b) {
+      for (int r = 0; r < kRows; ++r) {
+        if (b % 3 != 0 || r % 2 == 0) expected.insert(p * 1000000 + b * kRows + r);
+      }
+    }
+  }
+  std::map<int64_t, int> seen;
+  std::map<std::string, std::set<int>> consumers_of_key;
+  std::map<std::pair<int64_t, std::string>, int64_t> last_id;  // (producer, key)
+  size_t total = 0;
+  for (int c = 0; c < kConsumers; ++c) {
+    for (const auto& row : received[c]) {
+      int64_t id = row[2].integer();
+      std::string key = row[0].ToString() + "/" + row[1].ToString();
+      ++seen[id];
+      consumers_of_key[key].insert(c);
+      auto [it, first] = last_id.try_emplace({id / 1000000, key}, id);
+      if (!first) {
+        BOOST_TEST(id > it->second);
+        it->second = id;
+      }
+      ++total;
+    }
+  }
+  BOOST_TEST(total == expected.size());
+  BOOST_TEST(seen.size() == expected.size());
+  for (const auto& [id, n] : seen) {
+    BOOST_TEST(n == 1);
+    BOOST_TEST(expected.count(id) == 1u);
+  }
+  BOOST_TEST(consumers_of_key.size() == 37u);  // 36 keys and NULL
+  std::set<int> used;
+  for (const auto& [key, cs] : consumers_of_key) {
+    BOOST_TEST(cs.size() == 1u, key);
+    used.insert(*cs.begin());
+  }
+  BOOST_TEST(used.size() > 1u);  // the keys are spread, not all on one consumer
+}
+
+BOOST_AUTO_TEST_CASE(hash_partition_is_deterministic_and_ignores_dead_rows) {
+  types::Schema fields;
+  fields.Add({"k", types::LogicalType::Bigint(), false});
+  auto schema = std::make_shared<const types::Schema>(fields);
+  exec::HashExchange exchange({0}, 1, 5, 2);
+  types::Batch a(schema), b(schema);
+  for (int64_t v = 0; v < 100; ++v) a.AppendRow({types::Value::Bigint(v)});
+  for (int64_t v = 99; v >= 0; --v) b.AppendRow({types::Value::Bigint(v)});
+  b.SetSelection({0, 10, 20});  // values 99, 89, 79
+  std::vector<types::SelectionVector> pa, pb;
+  exchange.Partition(a, &pa);
+  exchange.Partition(b, &pb);
+  std::map<int64_t, int> owner;
+  size_t rows = 0;
+  for (int c = 0; c < 5; ++c) {
+    for (uint32_t r : pa[c]) owner[a.column(0).ints()[r]] = c, ++rows;
+  }
+  BOOST_TEST(rows == 100u);
+  size_t live = 0;
+  for (int c = 0; c < 5; ++c) {
+    for (uint32_t r : pb[c]) {
+      BOOST_TEST(owner[b.column(0).ints()[r]] == c);
+      ++live;
+    }
+  }
+  BOOST_TEST(live == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(keyed_changelog_sink_writes_each_key_from_one_task_in_order) {
+  auto catalog = SinkCatalog();
+  auto plan = SinkPlan(*catalog, "changes", "out", /*changelog=*/true);
+  constexpr int64_t kIds = 60, kRounds = 40;
+  exec::SourceProvider provider = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+                                     int split, int splits)
+      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(new KeyedSource(kIds, kRounds, split, splits));
+  };
+  SinkLog log;
+  exec::Executor pool(2);
+  exec::QueryOptions options;
+  options.parallelism = 3;
+  options.batch_rows = 32;
+  options.output_queue_batches = 2;
+  options.executor = &pool;
+  options.sinks = FakeSinks(&log);
+  auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+  BOOST_TEST((*q)->physical_plan() ==
+             "3 source tasks (one per split of changes) on the worker pool: Source changes -> "
+             "hash exchange\n"
+             "hash exchange on (id) -> 3 sink tasks: Sink out (test)",
+             (*q)->physical_plan());
+  BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
+  BOOST_REQUIRE_MESSAGE((*q)->status().ok(), (*q)->status().message());
+  BOOST_TEST(log.opened.load() == 3);
+  BOOST_TEST(log.flushes.load() >= 3);  // every sink task flushed at the end
+  std::map<int64_t, std::set<int>> tasks_of_id;
+  std::map<int64_t, std::vector<int64_t>> seqs;
+  for (const auto& [task, rows] : log.written) {
+    for (const auto& [id, seq] : rows) {
+      tasks_of_id[id].insert(task);
+      seqs[id].push_back(seq);
+    }
+  }
+  BOOST_TEST(tasks_of_id.size() == static_cast<size_t>(kIds));
+  std::vector<int64_t> in_order;
+  for (int64_t s = 0; s < kRounds; ++s) in_order.push_back(s);
+  for (int64_t id = 0; id < kIds; ++id) {
+    BOOST_TEST(tasks_of_id[id].size() == 1u, "id " << id);
+    BOOST_TEST((seqs[id] == in_order), "id " << id);
+  }
+  BOOST_TEST((*q)->stats().rows_read == kIds * kRounds);
+  BOOST_TEST((*q)->stats().rows_written == kIds * kRounds);
+  auto end = (*q)->Next(milliseconds(1000));
+  BOOST_TEST(end.ok());
+  BOOST_TEST((*q)->finished());
+}
+
+BOOST_AUTO_TEST_CASE(explain_shows_the_exchange_only_for_keyed_changelogs) {
+  auto catalog = SinkCatalog();
+  BOOST_TEST(exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", true), 2, catalog.get()) ==
+             "2 source tasks (one per split of changes) on the worker pool: Source changes -> "
+             "hash exchange\n"
+             "hash exchange on (id) -> 2 sink tasks: Sink out (test)");
+  // Without a catalog the output node's key stands for the target's.
+  BOOST_TEST(exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", true), 0) ==
+             "one source task per core (SET 'parallelism' to choose), each reading one split "
+             "of changes, on the worker pool: Source changes -> hash exchange\n"
+             "hash exchange on (id) -> one sink task per core: Sink out (test)");
+  // Append-only rows need no exchange: each source task writes its own sink.
+  BOOST_TEST(exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", false), 2, catalog.get()) ==
+             "2 source tasks (one per split of changes) on the worker pool: Source changes -> "
+             "Sink out (test)");
+}
+
+namespace {
+
+/// Runs a stalled-sink query over `changelog` input (with or without the
+/// exchange) and checks rows read stay under `bound` while stalled, then
+/// that all rows arrive.
+void CheckStalledSink(bool changelog) {
+  auto catalog = SinkCatalog();
+  auto plan = SinkPlan(*catalog, "changes", "out", changelog);
+  constexpr int64_t kIds = 50, kRounds = 400;  // 20,000 rows
+  exec::SourceProvider provider = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+                                     int split, int splits)
+      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(new KeyedSource(kIds, kRounds, split, splits));
+  };
+  SinkLog log;
+  log.stall = true;
+  log.stall_after = 300;
+  exec::Executor pool(2);
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  options.batch_rows = 50;
+  options.output_queue_batches = 3;
+  options.executor = &pool;
+  options.sinks = FakeSinks(&log);
+  auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+  // Without the exchange each task stalls on its own sink. With it, one
+  // stalled consumer fills its queue and so holds back every producer: the
+  // other consumer may never reach its own stall point.
+  BOOST_REQUIRE(WaitFor([&] { return log.stalled_sinks.load() == (changelog ? 1 : 2) ||
+                                     log.stalled_sinks.load() == 2; }));
+  std::this_thread::sleep_for(milliseconds(200));
+  // Each sink takes batches until it holds stall_after rows (the last one
+  // may overshoot by a batch). With the exchange, each of the 2 consumer
+  // queues holds up to its capacity plus one batch per producer, and each
+  // producer may hold one batch it could not yet push.
+  int64_t bound = 2 * (log.stall_after + options.batch_rows);
+  if (changelog) {
+    bound += 2 * (3 + 2) * options.batch_rows + 2 * options.batch_rows;
+  }
+  int64_t read = (*q)->stats().rows_read;
+  BOOST_TEST(read <= bound);
+  std::this_thread::sleep_for(milliseconds(100));
+  BOOST_TEST((*q)->stats().rows_read == read);  // nothing more while stalled
+  BOOST_TEST(!(*q)->done());
+  log.stall = false;
+  BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
+  BOOST_REQUIRE_MESSAGE((*q)->status().ok(), (*q)->status().message());
+  size_t rows = 0;
+  for (const auto& [task, written] : log.written) rows += written.size();
+  BOOST_TEST(rows == static_cast<size_t>(kIds * kRounds));
+  BOOST_TEST((*q)->stats().rows_written == kIds * kRounds);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_stalled_sink_keeps_rows_read_bounded) { CheckStalledSink(false); }
+
+BOOST_AUTO_TEST_CASE(a_stalled_sink_behind_the_exchange_keeps_rows_read_bounded) {
+  CheckStalledSink(true);
+}
+
+BOOST_AUTO_TEST_CASE(a_sink_write_error_fails_the_query_with_it) {
+  auto catalog = SinkCatalog();
+  for (bool changelog : {false, true}) {
+    auto plan = SinkPlan(*catalog, "changes", "out", changelog);
+    exec::SourceProvider provider = [](const catalog::Entry&,
+                                       std::shared_ptr<const types::Schema>, int split,
+                                       int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+      return std::unique_ptr<exec::Source>(new KeyedSource(100, 1000000, split, splits));
+    };
+    SinkLog log;
+    log.fail_after = 500;
+    exec::Executor pool(2);
+    exec::QueryOptions options;
+    options.parallelism = 2;
+    options.executor = &pool;
+    options.sinks = FakeSinks(&log);
+    auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+    BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+    BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
+    BOOST_TEST(absl::IsDataLoss((*q)->status()), (*q)->status().ToString());
+    BOOST_TEST(std::string((*q)->status().message()) == "fake broker rejected the write");
+    auto next = (*q)->Next(milliseconds(1000));
+    BOOST_TEST(!next.ok());
+    BOOST_TEST((*q)->finished());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(cancel_while_blocked_ends_and_flushes_the_sinks) {
+  auto catalog = SinkCatalog();
+  for (bool changelog : {false, true}) {
+    auto plan = SinkPlan(*catalog, "changes", "out", changelog);
+    exec::SourceProvider provider = [](const catalog::Entry&,
+                                       std::shared_ptr<const types::Schema>, int split,
+                                       int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+      return std::unique_ptr<exec::Source>(new KeyedSource(100, 1000000, split, splits));
+    };
+    SinkLog log;
+    log.stall = true;
+    log.stall_after = 200;
+    exec::Executor pool(2);
+    exec::QueryOptions options;
+    options.parallelism = 2;
+    options.executor = &pool;
+    options.sinks = FakeSinks(&log);
+    auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+    BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+    // (Behind the exchange one stalled sink holds back every producer.)
+    BOOST_REQUIRE(WaitFor([&] { return log.stalled_sinks.load() >= 1; }));
+    BOOST_TEST(!(*q)->done());
+    BOOST_TEST(log.flushes.load() == 0);
+    (*q)->Cancel();
+    BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
+    // Each sink task got its short flush.
+    BOOST_TEST(log.flushes.load() >= log.opened.load());
+    BOOST_TEST((*q)->status().ok());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sink_outputs_need_a_sink_provider) {
+  auto catalog = SinkCatalog();
+  exec::SourceProvider provider = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+                                     int split, int splits)
+      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(new KeyedSource(1, 1, split, splits));
+  };
+  exec::QueryOptions options;
+  options.parallelism = 1;
+  auto q = exec::RunningQuery::Start(SinkPlan(*catalog, "changes", "out", false), *catalog,
+                                     provider, options);
+  BOOST_TEST(absl::IsInvalidArgument(q.status()), q.status().ToString());
+}
+
+BOOST_AUTO_TEST_CASE(destroying_a_query_leaves_the_shared_pool_running) {
+  // Two queries share one pool; destroying the first mid-stream must not
+  // disturb the second, which still returns exactly its rows.
+  auto catalog = catalog::NewInMemoryCatalog();
+  BOOST_REQUIRE(catalog->Create(StreamEntry("numbers", {"n"}), false).ok());
+  auto plan = BindPlan(*catalog, "SELECT n FROM numbers EMIT CHANGES");
+  std::atomic<int64_t> produced{0};
+  exec::SourceProvider unbounded = [&](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+                                       int, int) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(new CountingSource(&produced));
+  };
+  exec::SourceProvider bounded = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+                                    int split, int splits)
+      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(new RangeSource(0, 3000, split, splits));
+  };
+  exec::Executor pool(2);
+  exec::QueryOptions options;
+  options.parallelism = 4;
+  options.executor = &pool;
+  auto first = exec::RunningQuery::Start(plan, *catalog, unbounded, options);
+  auto second = exec::RunningQuery::Start(plan, *catalog, bounded, options);
+  BOOST_REQUIRE(first.ok());
+  BOOST_REQUIRE(second.ok());
+  BOOST_REQUIRE(WaitFor([&] { return produced.load() > 0; }));
+  first->reset();
+  std::set<int64_t> got;
+  while (!(*second)->finished()) {
+    auto batch = (*second)->Next(milliseconds(100));
+    BOOST_REQUIRE(batch.ok());
+    if (!*batch) continue;
+    for (const auto& row : (*batch)->ToRows()) got.insert(row[0].integer());
+  }
+  BOOST_TEST(got.size() == 3000u);
+  BOOST_TEST(*got.begin() == 0);
+  BOOST_TEST(*got.rbegin() == 2999);
+}

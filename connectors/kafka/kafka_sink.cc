@@ -1,0 +1,310 @@
+// Writing rows to a Kafka topic: the runtime's Sink (CREATE SINK, INSERT
+// INTO stream SELECT) and INSERT ... VALUES share one row-to-record encoder.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "connectors/formats/format.h"
+#include "connectors/kafka/entry_options.h"
+#include "connectors/kafka/kafka_client.h"
+#include "connectors/kafka/kafka_source.h"
+#include "engine/base/status.h"
+#include "engine/exec/sink.h"
+#include "fmt/format.h"
+
+namespace weir::connectors::kafka {
+namespace {
+
+/// One record to produce; views into the encoder's buffers, valid until the
+/// encoder's next record.
+struct Record {
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;  // nullopt: a tombstone
+  const std::vector<KafkaHeader>* headers = nullptr;
+  int64_t timestamp_ms = 0;  // 0: the producer's "now"
+};
+
+/// Turns rows of a target's schema into Kafka records:
+///  - the value: the value columns in the entry's `format`; for a
+///    debezium-json changelog a before/after event, else upsert rules
+///    (insert and update-after: the row; delete: a tombstone; update-before:
+///    nothing, the update-after that follows replaces it);
+///  - the key: the `key.fields` columns, else a 'key' metadata column, else
+///    the entry's key columns, else none; as a JSON object of the key
+///    columns (`key.format` json) or one column's text (raw);
+///  - headers from 'header.<name>' metadata columns (NULL: no header), the
+///    timestamp from a 'timestamp' one. Other metadata columns (topic,
+///    partition, offset, headers) are the broker's and are ignored.
+/// Not thread-safe.
+class RecordEncoder {
+ public:
+  static absl::StatusOr<std::unique_ptr<RecordEncoder>> Create(
+      const catalog::Entry& target, std::shared_ptr<const types::Schema> schema) {
+    std::unique_ptr<RecordEncoder> e(new RecordEncoder());
+    e->topic_ = target.Option("topic").value_or(target.name);
+    std::vector<bool> is_metadata(schema->size(), false);
+    for (const auto& [col, key] : target.metadata) {
+      if (col < 0 || static_cast<size_t>(col) >= schema->size()) continue;
+      is_metadata[col] = true;
+      if (key == "key") e->key_metadata_col_ = col;
+      if (key == "timestamp") e->timestamp_col_ = col;
+      if (key.rfind("header.", 0) == 0) e->header_cols_.push_back({col, key.substr(7)});
+    }
+    // The key columns.
+    if (std::optional<std::string> fields = target.Option("key.fields")) {
+      size_t pos = 0;
+      while (pos <= fields->size()) {
+        size_t end = std::min(fields->find(',', pos), fields->size());
+        std::string name = fields->substr(pos, end - pos);
+        name.erase(0, name.find_first_not_of(' '));
+        name.erase(name.find_last_not_of(' ') + 1);
+        std::optional<size_t> index = schema->IndexOf(name);
+        if (!index || is_metadata[*index]) {
+          std::vector<std::string> names;
+          for (size_t i = 0; i < schema->size(); ++i) {
+            if (!is_metadata[i]) names.push_back(schema->field(i).name);
+          }
+          return absl::InvalidArgumentError(fmt::format(
+              "'{}': key.fields names '{}', which is not a column; the columns are {}",
+              target.name, name, fmt::join(names, ", ")));
+        }
+        e->key_cols_.push_back(static_cast<int>(*index));
+        pos = end + 1;
+      }
+    } else if (e->key_metadata_col_ < 0) {
+      e->key_cols_ = target.key;
+    }
+    const std::string format = target.Option("format").value_or("json");
+    e->debezium_ = format == "debezium-json";
+    const bool has_key = !e->key_cols_.empty() || e->key_metadata_col_ >= 0;
+    if (!target.append_only && !e->debezium_ && !has_key) {
+      return absl::InvalidArgumentError(fmt::format(
+          "'{}' is a changelog (it has updates and deletes); a changelog written as {} needs a "
+          "key to upsert by (key.fields = 'col,...' or a PRIMARY KEY), or use format "
+          "'debezium-json'",
+          target.name, format));
+    }
+    // The value columns.
+    const bool except_key =
+        target.Option("value.fields-include").value_or("all") == "except_key";
+    auto value_schema = std::make_shared<types::Schema>();
+    for (size_t i = 0; i < schema->size(); ++i) {
+      if (is_metadata[i]) continue;
+      if (except_key && std::find(e->key_cols_.begin(), e->key_cols_.end(),
+                                  static_cast<int>(i)) != e->key_cols_.end()) {
+        continue;
+      }
+      e->value_cols_.push_back(static_cast<int>(i));
+      value_schema->Add(schema->field(i));
+    }
+    e->value_batch_ = types::Batch(value_schema);
+    WEIR_ASSIGN_OR_RETURN(e->value_encoder_, formats::MakeEncoder(format, value_schema,
+                                                                  internal::FormatOptionsOf(target)));
+    // The key format.
+    if (!e->key_cols_.empty()) {
+      const std::string key_format = target.Option("key.format").value_or("json");
+      if (key_format == "raw") {
+        if (e->key_cols_.size() != 1) {
+          return absl::InvalidArgumentError(fmt::format(
+              "'{}': key.format 'raw' takes a single key column, not {}", target.name,
+              e->key_cols_.size()));
+        }
+        e->raw_key_ = true;
+      } else if (key_format == "json") {
+        auto key_schema = std::make_shared<types::Schema>();
+        for (int c : e->key_cols_) key_schema->Add(schema->field(c));
+        e->key_batch_ = types::Batch(key_schema);
+        WEIR_ASSIGN_OR_RETURN(e->key_encoder_, formats::MakeEncoder("json", key_schema, {}));
+      } else {
+        return absl::InvalidArgumentError(fmt::format(
+            "'{}': key.format '{}' is not supported for writing; use 'json' or 'raw'",
+            target.name, key_format));
+      }
+    }
+    return e;
+  }
+
+  const std::string& topic() const { return topic_; }
+
+  /// Encodes the live rows of `rows` (of the schema given to Create), calling
+  /// `emit(const Record&)` for each record in row order. Stops at the first
+  /// error of encoding or of `emit`.
+  template <typename Emit>
+  absl::Status Encode(const types::Batch& rows, Emit&& emit) {
+    const types::Batch& values = Project(rows, value_cols_, &value_batch_);
+    const types::Batch* keys = key_encoder_ ? &Project(rows, key_cols_, &key_batch_) : nullptr;
+    live_.clear();
+    if (rows.has_selection()) {
+      live_.assign(rows.selection().begin(), rows.selection().end());
+    } else {
+      for (size_t r = 0; r < rows.num_rows(); ++r) live_.push_back(static_cast<uint32_t>(r));
+    }
+    for (size_t i = 0; i < live_.size();) {
+      const size_t r = live_[i];
+      const types::ChangeKind kind = rows.change(r);
+      Record record;
+      size_t used = 1;
+      if (debezium_) {
+        WEIR_ASSIGN_OR_RETURN(used, value_encoder_->Encode(values, r, &value_));
+        record.value = value_;
+      } else if (kind == types::ChangeKind::kUpdateBefore) {
+        ++i;  // the update-after that follows overwrites the key's value
+        continue;
+      } else if (kind == types::ChangeKind::kDelete) {
+        if (key_cols_.empty() && key_metadata_col_ < 0) {
+          return absl::InvalidArgumentError(fmt::format(
+              "cannot write a delete to topic '{}': it has no key to write a tombstone for",
+              topic_));
+        }
+      } else {
+        WEIR_ASSIGN_OR_RETURN(used, value_encoder_->Encode(values, r, &value_));
+        record.value = value_;
+      }
+      // A debezium update pairs two rows; its key is the new row's.
+      const size_t key_row = used == 2 ? live_[i + 1] : r;
+      WEIR_RETURN_IF_ERROR(EncodeKey(rows, keys, key_row, &record));
+      headers_.clear();
+      for (const auto& [col, name] : header_cols_) {
+        const types::Column& c = rows.column(col);
+        if (!c.IsNull(r)) headers_.push_back({name, c.strings()[r]});
+      }
+      record.headers = &headers_;
+      if (timestamp_col_ >= 0 && !rows.column(timestamp_col_).IsNull(r)) {
+        record.timestamp_ms = rows.column(timestamp_col_).ints()[r] / 1000;
+      }
+      WEIR_RETURN_IF_ERROR(emit(record));
+      i += used;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  RecordEncoder() = default;
+
+  /// `rows` itself when `cols` are all its columns in order; else a copy of
+  /// those columns in `scratch`, with the same change kinds and selection
+  /// (the format encoders take whole batches of their schema).
+  static const types::Batch& Project(const types::Batch& rows, const std::vector<int>& cols,
+                                     types::Batch* scratch) {
+    bool identity = cols.size() == rows.num_columns();
+    for (size_t i = 0; identity && i < cols.size(); ++i) identity = cols[i] == static_cast<int>(i);
+    if (identity) return rows;
+    scratch->Clear();
+    scratch->ClearSelection();
+    for (size_t i = 0; i < cols.size(); ++i) scratch->column(i) = rows.column(cols[i]);
+    scratch->SetNumRows(rows.num_rows());
+    scratch->SetChanges(rows.changes());
+    if (rows.has_selection()) scratch->SetSelection(rows.selection());
+    return *scratch;
+  }
+
+  absl::Status EncodeKey(const types::Batch& rows, const types::Batch* keys, size_t r,
+                         Record* record) {
+    if (key_encoder_) {
+      WEIR_RETURN_IF_ERROR(key_encoder_->Encode(*keys, r, &key_).status());
+      record->key = key_;
+    } else if (raw_key_) {
+      const types::Column& c = rows.column(key_cols_[0]);
+      if (c.IsNull(r)) return absl::OkStatus();
+      if (c.physical() == types::PhysicalType::kString) {
+        record->key = c.strings()[r];
+      } else {
+        key_ = c.GetValue(r).ToString();
+        record->key = key_;
+      }
+    } else if (key_metadata_col_ >= 0) {
+      const types::Column& c = rows.column(key_metadata_col_);
+      if (!c.IsNull(r)) record->key = c.strings()[r];
+    }
+    return absl::OkStatus();
+  }
+
+  std::string topic_;
+  bool debezium_ = false;
+  std::vector<int> value_cols_;
+  std::vector<int> key_cols_;
+  int key_metadata_col_ = -1;
+  int timestamp_col_ = -1;
+  std::vector<std::pair<int, std::string>> header_cols_;
+  bool raw_key_ = false;
+  std::unique_ptr<formats::Encoder> value_encoder_;
+  std::unique_ptr<formats::Encoder> key_encoder_;
+  types::Batch value_batch_;
+  types::Batch key_batch_;
+  // Reused per record.
+  std::vector<uint32_t> live_;
+  std::string value_;
+  std::string key_;
+  std::vector<KafkaHeader> headers_;
+};
+
+/// Undelivered records a sink task holds before Ready() says false. Well
+/// under librdkafka's own queue bound (queue.buffering.max.messages,
+/// 100,000 by default), so that Produce does not block for room.
+constexpr int64_t kMaxUndelivered = 50000;
+
+class KafkaSink final : public exec::Sink {
+ public:
+  KafkaSink(std::unique_ptr<RecordEncoder> encoder, std::unique_ptr<KafkaProducer> producer,
+            int64_t buffer_rows)
+      : encoder_(std::move(encoder)), producer_(std::move(producer)), buffer_rows_(buffer_rows) {}
+
+  absl::Status Write(const types::Batch& batch) override {
+    WEIR_RETURN_IF_ERROR(producer_->Poll());
+    return encoder_->Encode(batch, [this](const Record& r) {
+      return producer_->Produce(encoder_->topic(), -1, r.key, r.value, *r.headers,
+                                r.timestamp_ms);
+    });
+  }
+
+  bool Ready() override {
+    // With a delivery error, let the next Write report it.
+    if (!producer_->Poll().ok()) return true;
+    return producer_->InFlight() < buffer_rows_;
+  }
+
+  absl::Status Flush(std::chrono::milliseconds timeout) override {
+    return producer_->Flush(timeout);
+  }
+
+ private:
+  std::unique_ptr<RecordEncoder> encoder_;
+  std::unique_ptr<KafkaProducer> producer_;
+  int64_t buffer_rows_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
+    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema, int task,
+    int tasks, const std::string& bootstrap) {
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, internal::ClientConfig(target, bootstrap));
+  // Tell the tasks apart in the broker's logs and metrics.
+  config.emplace("client.id", fmt::format("weir-sink-{}-{}of{}", target.name, task, tasks));
+  WEIR_ASSIGN_OR_RETURN(auto encoder, RecordEncoder::Create(target, std::move(schema)));
+  WEIR_ASSIGN_OR_RETURN(auto producer, KafkaProducer::Create(config));
+  return std::unique_ptr<exec::Sink>(
+      new KafkaSink(std::move(encoder), std::move(producer), kMaxUndelivered));
+}
+
+absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry, const types::Batch& rows,
+                                 const std::string& bootstrap) {
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, internal::ClientConfig(entry, bootstrap));
+  WEIR_ASSIGN_OR_RETURN(auto encoder, RecordEncoder::Create(entry, rows.schema()));
+  WEIR_ASSIGN_OR_RETURN(auto producer, KafkaProducer::Create(config));
+  size_t written = 0;
+  WEIR_RETURN_IF_ERROR(encoder->Encode(rows, [&](const Record& r) {
+    ++written;
+    return producer->Produce(encoder->topic(), -1, r.key, r.value, *r.headers, r.timestamp_ms);
+  }));
+  WEIR_RETURN_IF_ERROR(producer->Flush(std::chrono::seconds(30)));
+  return written;
+}
+
+}  // namespace weir::connectors::kafka

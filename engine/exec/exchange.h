@@ -1,0 +1,101 @@
+#pragma once
+
+// The hash exchange: moves rows between tasks so that every row goes to
+// the task that owns its key. Producers (any number of tasks) hash the key
+// columns of each live row, split the batch per consumer and append each
+// part to that consumer's bounded input queue; each consumer task polls its
+// own queue. All rows of one key therefore reach one consumer, in the order
+// each producer pushed them.
+//
+// Used in front of keyed sinks that write a changelog (every change of a
+// key is written by one task, in order) and, later, in front of stateful
+// operators (GROUP BY, joins) whose state is partitioned by key.
+//
+// Only batches cross it today: watermarks and checkpoint barriers join when
+// the stateful operators behind it need them.
+//
+// Backpressure is credit-style, like BoundedQueue: a producer reads more
+// input only while HasRoom() (every consumer queue below capacity), then
+// pushes without waiting, so a queue exceeds its capacity by at most one
+// batch per producer and no worker thread ever blocks on the exchange.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/exec/bounded_queue.h"
+#include "engine/types/batch.h"
+
+namespace weir::exec {
+
+/// A 64-bit hash of the key columns of each live row of `batch`, in
+/// selection order (one entry per live row). Hashes the typed values
+/// (XXH3 over the physical representation, NULLs as a marker, -0.0 and NaN
+/// normalized), so equal keys hash equally in every task and every run.
+void HashKeyColumns(const types::Batch& batch,
+                    const std::vector<int>& key_columns,
+                    std::vector<uint64_t>* hashes);
+
+/// The consumer (of `consumers`) that owns a key hash.
+inline int ConsumerOfHash(uint64_t hash, int consumers) {
+  return static_cast<int>(hash % static_cast<uint64_t>(consumers));
+}
+
+/// Thread-safe: producers call HasRoom/Push/ProducerDone from their tasks,
+/// consumer c calls Poll(c) from its task; Close from anywhere.
+class HashExchange {
+ public:
+  /// `key_columns` index the columns of the batches pushed; `producers`
+  /// is how many ProducerDone calls end the stream; `queue_batches` is
+  /// each consumer queue's capacity in batches.
+  HashExchange(std::vector<int> key_columns, int producers, int consumers,
+               size_t queue_batches);
+
+  const std::vector<int>& key_columns() const { return key_columns_; }
+  int producers() const { return producers_; }
+  int consumers() const { return static_cast<int>(queues_.size()); }
+
+  /// The live rows of `batch` owned by each consumer: (*parts)[c] holds
+  /// ascending row indexes. Pure; usable without queues.
+  void Partition(const types::Batch& batch,
+                 std::vector<types::SelectionVector>* parts) const;
+
+  /// The producer's credit: true when every consumer queue is below its
+  /// capacity (or the exchange is closed).
+  bool HasRoom() const;
+
+  /// Splits `batch` by key and appends each non-empty part to its
+  /// consumer's queue (compacted copies; the last part is the batch itself
+  /// with a selection), without waiting. Returns the
+  /// consumers that received rows (so the caller can wake them). Rows are
+  /// dropped once the exchange is closed.
+  std::vector<int> Push(types::Batch batch);
+
+  /// One producer will push no more. After all producers are done and a
+  /// consumer's queue is drained, Poll reports kEnd.
+  void ProducerDone();
+
+  enum class PollResult { kBatch, kEmpty, kEnd };
+  /// Takes the next batch of consumer `consumer` without waiting.
+  /// `was_full` (optional): the queue was at capacity before this pop, so
+  /// producers may be waiting for the credit.
+  PollResult Poll(int consumer, types::Batch* out, bool* was_full = nullptr);
+
+  /// Cancellation: producers see room (they must not wait) and drop their
+  /// rows; consumers drain what is queued and then see kEnd.
+  void Close();
+
+  /// Batches queued for `consumer` now (tests, diagnostics).
+  size_t queued(int consumer) const {
+    return queues_[static_cast<size_t>(consumer)]->size();
+  }
+
+ private:
+  std::vector<int> key_columns_;
+  int producers_;
+  std::atomic<int> producers_left_;
+  std::vector<std::unique_ptr<BoundedQueue<types::Batch>>> queues_;
+};
+
+}  // namespace weir::exec

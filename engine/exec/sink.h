@@ -1,0 +1,51 @@
+#pragma once
+
+// Where a persistent query's rows go: a Kafka topic (CREATE SINK ... WITH
+// (connector = 'kafka'), INSERT INTO stream SELECT ...), later MySQL tables.
+// Implementations live with their connectors; the physical planner gets
+// them through a SinkProvider, one Sink per sink task.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/catalog/catalog.h"
+#include "engine/types/batch.h"
+
+namespace weir::exec {
+
+/// One task's writer. Called from one worker thread at a time (a task may
+/// move between workers, never run on two at once); not thread-safe.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+
+  /// Writes the live rows of `batch` (its selection, when it has one) with
+  /// their change kinds. May queue them for delivery; must not block for
+  /// long (the task runs on a shared worker thread). Returns a delivery
+  /// error of earlier writes as soon as one is known, so the query fails
+  /// instead of writing on.
+  virtual absl::Status Write(const types::Batch& batch) = 0;
+
+  /// False while the sink holds as many undelivered rows as it may: the
+  /// task then reads no more input until it is true again. This is the
+  /// backpressure of a slow sink; it keeps memory bounded without blocking
+  /// a worker thread.
+  virtual bool Ready() { return true; }
+
+  /// Waits up to `timeout` until every row written so far is delivered
+  /// (acknowledged by the broker). Returns the first delivery error, or
+  /// DeadlineExceeded naming what is still in flight.
+  virtual absl::Status Flush(std::chrono::milliseconds timeout) = 0;
+};
+
+/// Opens the writer of task `task` of `tasks` for the catalog entry
+/// `target` (a sink, or the stream an INSERT writes), taking rows of
+/// `schema` (the query's output, whose columns match the target's).
+using SinkProvider = std::function<absl::StatusOr<std::unique_ptr<Sink>>(
+    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema, int task,
+    int tasks)>;
+
+}  // namespace weir::exec
