@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE kafka_query_test
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -365,4 +366,79 @@ BOOST_AUTO_TEST_CASE(a_sink_that_cannot_start_is_not_kept) {
   r = Execute(*s, "SHOW SINKS;");
   BOOST_TEST(r.rows.empty());
   BOOST_TEST(s->ActiveQueries().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_changelog_sink_upserts_by_key_with_tombstones) {
+  auto broker = Broker("accounts", 2);
+  BOOST_REQUIRE(broker->CreateTopic("balances", 3).ok());
+  const std::string bootstrap = broker->bootstrap_servers();
+  // Debezium events for accounts 1..20, each in partition id % 2 in order:
+  // created with balance 10 * id; even ids then updated to 100 * id; ids
+  // divisible by 5 then deleted.
+  std::map<int, int> expected;  // id -> final balance
+  auto producer = kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(producer.ok());
+  auto row = [](int id, int balance) { return nlohmann::json{{"id", id}, {"balance", balance}}; };
+  auto send = [&](int id, const nlohmann::json& event) {
+    BOOST_REQUIRE((*producer)
+                      ->Produce("accounts", id % 2, std::to_string(id), event.dump())
+                      .ok());
+  };
+  size_t records = 0;
+  for (int id = 1; id <= 20; ++id) {
+    send(id, {{"op", "c"}, {"before", nullptr}, {"after", row(id, 10 * id)}});
+    ++records;
+    int balance = 10 * id;
+    if (id % 2 == 0) {
+      send(id, {{"op", "u"}, {"before", row(id, balance)}, {"after", row(id, 100 * id)}});
+      balance = 100 * id;
+      ++records;  // the update-after; the update-before writes nothing
+    }
+    if (id % 5 == 0) {
+      send(id, {{"op", "d"}, {"before", row(id, balance)}, {"after", nullptr}});
+      ++records;  // a tombstone
+    } else {
+      expected[id] = balance;
+    }
+  }
+  BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(30)).ok());
+
+  auto s = OnlineSession();
+  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
+                          "'; SET 'parallelism' = '2';"
+                          "CREATE TABLE accounts (id BIGINT PRIMARY KEY, balance BIGINT) WITH "
+                          "(connector = 'kafka', topic = 'accounts', format = 'debezium-json');");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  // Changes of one key go through the exchange to one sink task.
+  std::string explained;
+  BOOST_REQUIRE(s->ExecuteScript("EXPLAIN CREATE SINK balances WITH (connector = 'kafka', "
+                                 "topic = 'balances') AS SELECT id, balance FROM accounts;",
+                                 [&](const StatementResult& res) { explained = res.text; })
+                    .ok());
+  BOOST_TEST(explained.find("hash exchange on (id) -> 2 sink tasks") != std::string::npos);
+  r = Execute(*s, "CREATE SINK balances WITH (connector = 'kafka', topic = 'balances') AS SELECT "
+                  "id, balance FROM accounts;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+
+  std::vector<kafka::KafkaMessage> got =
+      ReadTopic(bootstrap, "balances", 3, records, std::chrono::milliseconds(500));
+  BOOST_TEST(got.size() == records);
+  // Fold the topic as a compacted upsert topic would: the last record of a
+  // key wins, a tombstone removes it. Each key stays on one partition.
+  std::map<int, int> state;
+  std::map<int, int32_t> partition_of;
+  for (const auto& m : got) {
+    BOOST_REQUIRE(m.key.has_value());
+    int id = nlohmann::json::parse(*m.key).at("id").get<int>();
+    auto [it, inserted] = partition_of.emplace(id, m.partition);
+    BOOST_TEST(it->second == m.partition);
+    if (!m.value) {
+      state.erase(id);
+    } else {
+      state[id] = nlohmann::json::parse(*m.value).at("balance").get<int>();
+    }
+  }
+  BOOST_TEST((state == expected));
+  r = Execute(*s, "TERMINATE ALL;");
+  BOOST_TEST(r.messages == "Terminated 1 query.");
 }
