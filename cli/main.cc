@@ -333,6 +333,10 @@ int Main(int argc, char** argv) {
           ->type_name("FILE")
           ->allow_extra_args(false);
   app.add_flag("--echo", echo, "Print each statement before its result");
+  int workers = 0;
+  app.add_option("--workers", workers,
+                 "Worker threads that run the tasks of all queries (default: one per core)")
+      ->check(CLI::Range(1, 1024));
   app.set_version_flag("--version", "weir " WEIR_VERSION);
   BrokerOptions broker_options;
   CLI::App* broker_command = app.add_subcommand(
@@ -442,7 +446,7 @@ int Main(int argc, char** argv) {
     }
   }
 
-  absl::StatusOr<std::unique_ptr<Session>> session = Session::Create();
+  absl::StatusOr<std::unique_ptr<Session>> session = Session::Create({.worker_threads = workers});
   if (!session.ok()) {
     std::fprintf(stderr, "Error: %s\n",
                  std::string(session.status().message()).c_str());

@@ -109,6 +109,8 @@ void PrintHelp() {
       "Type SQL statements ending with ';'. A statement may span lines.\n"
       "  SHOW STREAMS | TABLES | VIEWS | SINKS | QUERIES;   DESCRIBE name;\n"
       "  CREATE STREAM ... WITH (connector = 'kafka', ...);  EXPLAIN stmt;\n"
+      "  SELECT ... EMIT CHANGES streams rows until Ctrl-C; CREATE SINK and\n"
+      "  INSERT ... SELECT run in the background (SHOW QUERIES, TERMINATE id).\n"
       "Tab completes keywords and names. History is kept in "
       "~/.weir_history.\n"
       "'exit', 'quit' or Ctrl-D leaves the shell.\n");

@@ -442,3 +442,32 @@ BOOST_AUTO_TEST_CASE(a_changelog_sink_upserts_by_key_with_tombstones) {
   r = Execute(*s, "TERMINATE ALL;");
   BOOST_TEST(r.messages == "Terminated 1 query.");
 }
+
+BOOST_AUTO_TEST_CASE(a_failed_persistent_query_says_where_and_stays_listed) {
+  auto broker = Broker("readings", 1);
+  BOOST_REQUIRE(broker->CreateTopic("copies", 1).ok());
+  const std::string bootstrap = broker->bootstrap_servers();
+  // Record 2 (offset 2) is not JSON; format.on-error is 'fail' by default.
+  Produce(bootstrap, "readings", 1, {R"({"v": 1})", R"({"v": 2})", "oops", R"({"v": 4})"});
+  auto s = OnlineSession();
+  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
+                          "'; CREATE STREAM readings (v BIGINT) WITH (connector = 'kafka', "
+                          "topic = 'readings');"
+                          "CREATE STREAM copies (v BIGINT) WITH (connector = 'kafka', topic = "
+                          "'copies'); INSERT INTO copies SELECT v FROM readings;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  absl::Status waited = s->WaitForQueries([] { return false; });
+  BOOST_TEST(std::string(waited.message()).find(
+                 "query q1 failed: malformed record at topic 'readings' partition 0 offset 2") ==
+             0u);
+  r = Execute(*s, "SHOW QUERIES;");
+  BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
+  BOOST_TEST(r.rows[0][1].rfind("FAILED: malformed record at topic 'readings' partition 0 "
+                                "offset 2",
+                                0) == 0u);
+  // Until it is terminated it still holds what it reads.
+  r = Execute(*s, "DROP STREAM readings;");
+  BOOST_TEST(r.error.find("running query q1 reads it; TERMINATE q1 first") != std::string::npos);
+  r = Execute(*s, "TERMINATE q1; DROP STREAM readings;");
+  BOOST_TEST(r.error == "");
+}

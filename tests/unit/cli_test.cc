@@ -89,6 +89,20 @@ BOOST_AUTO_TEST_CASE(help_lists_the_options) {
   BOOST_TEST(Contains(r.out, "-f,--file"));
   BOOST_TEST(Contains(r.out, "--version"));
   BOOST_TEST(Contains(r.out, "interactive shell"));
+  BOOST_TEST(Contains(r.out, "--workers"));
+}
+
+BOOST_AUTO_TEST_CASE(workers_must_be_a_positive_count) {
+  RunResult bad = RunWeir({"--workers", "0", "-e", "SELECT 1;"});
+  BOOST_TEST(bad.exit_code != 0);
+  BOOST_TEST(Contains(bad.err, "--workers"));
+  // One worker runs a query with more tasks than workers.
+  RunResult ok = RunWeir(
+      {"--workers", "1", "-e",
+       "SET 'parallelism' = '4'; CREATE STREAM g WITH (connector = 'nexmark', table = 'bid', "
+       "max-events = 1000); SELECT auction FROM g EMIT CHANGES LIMIT 920;"});
+  BOOST_TEST(ok.exit_code == 0);
+  BOOST_TEST(Contains(ok.out, "(920 rows)"));
 }
 
 BOOST_AUTO_TEST_CASE(version) {
