@@ -424,10 +424,12 @@ absl::Status Session::RunPushQuery(const std::shared_ptr<const sql::PlanNode>& p
     WEIR_ASSIGN_OR_RETURN(std::optional<types::Batch> batch,
                           query->Next(std::chrono::milliseconds(100)));
     if (!batch) continue;
-    for (const auto& row : batch->ToRows()) {
+    for (size_t r = 0; r < batch->num_rows(); ++r) {
       std::vector<std::string> cells;
-      cells.reserve(row.size());
-      for (const Value& v : row) cells.push_back(v.ToString());
+      cells.reserve(batch->num_columns());
+      for (size_t c = 0; c < batch->num_columns(); ++c) {
+        cells.push_back(batch->column(c).CellText(r));
+      }
       if (push_handler_.on_row) {
         result->streamed = true;
         ++result->streamed_rows;

@@ -129,6 +129,25 @@ void Column::Append(const Value& v) {
   }
 }
 
+std::string Column::CellText(size_t row) const {
+  if (physical_ == PhysicalType::kNull || IsNull(row)) return "NULL";
+  switch (type_.id()) {
+    case TypeId::kVarchar:
+      return strings_[row];
+    case TypeId::kInt:
+    case TypeId::kBigint:
+      return std::to_string(ints_[row]);
+    case TypeId::kBoolean:
+      return ints_[row] != 0 ? "TRUE" : "FALSE";
+    case TypeId::kDate:
+      return FormatDate(ints_[row]);
+    case TypeId::kTimestamp:
+      return FormatTimestamp(ints_[row], type_.precision());
+    default:
+      return GetValue(row).ToString();
+  }
+}
+
 Value Column::GetValue(size_t row) const {
   if (physical_ == PhysicalType::kNull || IsNull(row)) return Value::Null(type_);
   switch (type_.id()) {

@@ -89,6 +89,10 @@ class Column {
   /// The value at `row` as a Value of this column's type (slow path: tests,
   /// pull results, printing).
   Value GetValue(size_t row) const;
+  /// The value at `row` as text, exactly as GetValue(row).ToString() spells
+  /// it, without building a Value for the common types (results streamed to
+  /// a client are converted cell by cell).
+  std::string CellText(size_t row) const;
 
  private:
   void GrowNulls();

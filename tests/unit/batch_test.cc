@@ -71,3 +71,29 @@ BOOST_AUTO_TEST_CASE(booleans_and_decimals_keep_their_logical_type) {
   BOOST_TEST(row[0].boolean());
   BOOST_TEST(row[1].ToString() == "123.45");
 }
+
+BOOST_AUTO_TEST_CASE(cell_text_spells_values_as_value_to_string_does) {
+  // The expected text of each cell comes from the Value it holds.
+  std::vector<Value> values = {
+      Value::Boolean(true),
+      Value::Boolean(false),
+      Value::Int(-42),
+      Value::Bigint(9000000000LL),
+      Value::Double(1.5),
+      Value::Decimal(-12345, LogicalType::DecimalOrDie(10, 2)),
+      Value::Varchar("héllo"),
+      Value::Bytes(std::string("\x01\xff", 2)),
+      Value::Date(20454),
+      Value::Time(3723000001LL),
+      Value::Timestamp(1767225600123456LL, 3),
+      Value::Timestamp(-1, 6),
+  };
+  for (const Value& v : values) {
+    auto schema = std::make_shared<Schema>(std::vector<Field>{{"c", v.type(), true}});
+    Batch b(schema);
+    b.AppendRow({v});
+    b.AppendRow({Value::Null(v.type())});
+    BOOST_TEST(b.column(0).CellText(0) == v.ToString());
+    BOOST_TEST(b.column(0).CellText(1) == "NULL");
+  }
+}
