@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/config_file.h"
 #include "cli/shell.h"
 #include "cli/table_printer.h"
 #include "connectors/formats/format.h"
@@ -312,6 +313,32 @@ int RunGen(const GenOptions& options) {
   return 0;
 }
 
+/// Applies the settings of the config file at `path`; on an error prints
+/// "Error: PATH:LINE: ..." and returns false.
+bool ApplyConfig(Session& session, const std::string& path) {
+  std::string error;
+  std::optional<std::string> text = ReadScript(path, &error);
+  if (!text) {
+    std::fprintf(stderr, "Error: %s\n", error.c_str());
+    return false;
+  }
+  std::vector<ConfigSetting> settings;
+  int line = 0;
+  if (!ParseConfig(*text, &settings, &line, &error)) {
+    std::fprintf(stderr, "Error: %s:%d: %s\n", path.c_str(), line, error.c_str());
+    return false;
+  }
+  for (const ConfigSetting& setting : settings) {
+    absl::Status applied = session.ApplySetting(setting.key, setting.value);
+    if (!applied.ok()) {
+      std::fprintf(stderr, "Error: %s:%d: %s\n", path.c_str(), setting.line,
+                   std::string(applied.message()).c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "Weir: a streaming SQL engine.\n"
@@ -333,6 +360,10 @@ int Main(int argc, char** argv) {
           ->type_name("FILE")
           ->allow_extra_args(false);
   app.add_flag("--echo", echo, "Print each statement before its result");
+  std::string config_path;
+  app.add_option("--config", config_path,
+                 "Apply the settings in FILE ('key = value' lines, as SET) before running")
+      ->type_name("FILE");
   int workers = 0;
   app.add_option("--workers", workers,
                  "Worker threads that run the tasks of all queries (default: one per core)")
@@ -452,6 +483,8 @@ int Main(int argc, char** argv) {
                  std::string(session.status().message()).c_str());
     return 1;
   }
+
+  if (!config_path.empty() && !ApplyConfig(**session, config_path)) return 1;
 
   PrintOptions print;
   print.echo = echo;

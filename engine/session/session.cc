@@ -531,6 +531,14 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(SessionOptions options)
   return s;
 }
 
+absl::Status Session::ApplySetting(const std::string& key, const std::string& value) {
+  const std::string lower = AsciiLower(key);
+  bool bad_value = false;
+  WEIR_RETURN_IF_ERROR(CheckSetting(lower, value, &bad_value));
+  settings_[lower] = value;
+  return absl::OkStatus();
+}
+
 Session::~Session() {
   // Queries run on the pool and may write to the embedded broker: stop them
   // first, then the pool, then (by member order) the broker.

@@ -100,6 +100,11 @@ class Session {
   /// query must end by itself (a LIMIT or a bounded source).
   void set_push_handler(PushHandler handler) { push_handler_ = std::move(handler); }
 
+  /// Applies a setting as `SET 'key' = 'value'` does (same checks, same
+  /// messages, without a statement position): how `weir --config` feeds
+  /// its file in. Keys are case-insensitive.
+  absl::Status ApplySetting(const std::string& key, const std::string& value);
+
   /// Session settings from SET (keys lower-cased).
   const std::map<std::string, std::string>& settings() const {
     return settings_;

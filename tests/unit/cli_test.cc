@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/config_file.h"
 #include "cli/statement_scanner.h"
 #include "cli/table_printer.h"
 
@@ -90,6 +91,37 @@ BOOST_AUTO_TEST_CASE(help_lists_the_options) {
   BOOST_TEST(Contains(r.out, "--version"));
   BOOST_TEST(Contains(r.out, "interactive shell"));
   BOOST_TEST(Contains(r.out, "--workers"));
+}
+
+BOOST_AUTO_TEST_CASE(config_file_settings_apply_before_the_script) {
+  char dir_template[] = "/tmp/weir_cli_test_XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  const std::string good = dir + "/good.conf";
+  std::ofstream(good) << "# defaults for every script\n"
+                         "parallelism = 3\n"
+                         "\n"
+                         "'properties.client.id' = \"weir # one\"   # a comment\n";
+  RunResult r = RunWeir({"--config", good, "-e", "SHOW PROPERTIES;"});
+  BOOST_TEST(r.exit_code == 0);
+  std::string parallelism_row, client_id_row;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (Contains(line, "| parallelism ")) parallelism_row = line;
+    if (Contains(line, "| properties.client.id ")) client_id_row = line;
+  }
+  BOOST_TEST(Contains(parallelism_row, "| 3 "));
+  BOOST_TEST(Contains(client_id_row, "| weir # one "));
+  const std::string bad = dir + "/bad.conf";
+  std::ofstream(bad) << "parallelism = 2\nparalelism = 4\n";
+  r = RunWeir({"--config", bad, "-e", "SELECT 1;"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(Contains(r.err, "Error: " + bad +
+                                 ":2: unknown setting 'paralelism'; did you mean 'parallelism'?"));
+  BOOST_TEST(!Contains(r.out, "1"));  // nothing ran
+  r = RunWeir({"--config", dir + "/missing.conf", "-e", "SELECT 1;"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(Contains(r.err, "cannot read file"));
+  std::system(("rm -rf " + ShellQuote(dir)).c_str());
 }
 
 BOOST_AUTO_TEST_CASE(workers_must_be_a_positive_count) {
@@ -245,6 +277,42 @@ BOOST_AUTO_TEST_SUITE_END()
 
 // ---------------------------------------------------------------------------
 // The statement-completeness scanner the shell uses.
+
+BOOST_AUTO_TEST_SUITE(config_file)
+
+BOOST_AUTO_TEST_CASE(keys_values_quotes_and_comments) {
+  std::vector<ConfigSetting> got;
+  int line = 0;
+  std::string error;
+  BOOST_REQUIRE(ParseConfig("# c\n  a.b = x:1 \n\n'k' = ' spaced '\nq = \"has # hash\" # c\nlast=1",
+                            &got, &line, &error));
+  BOOST_REQUIRE_EQUAL(got.size(), 4u);
+  BOOST_TEST(got[0].key == "a.b");
+  BOOST_TEST(got[0].value == "x:1");
+  BOOST_TEST(got[0].line == 2);
+  BOOST_TEST(got[1].key == "k");
+  BOOST_TEST(got[1].value == " spaced ");
+  BOOST_TEST(got[2].value == "has # hash");
+  BOOST_TEST(got[3].key == "last");
+  BOOST_TEST(got[3].line == 6);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_lines_say_which) {
+  std::vector<ConfigSetting> got;
+  int line = 0;
+  std::string error;
+  BOOST_TEST(!ParseConfig("a = 1\njust words\n", &got, &line, &error));
+  BOOST_TEST(line == 2);
+  BOOST_TEST(error == "expected 'key = value', got 'just words'");
+  BOOST_TEST(!ParseConfig("a = 'open\n", &got, &line, &error));
+  BOOST_TEST(line == 1);
+  BOOST_TEST(error == "unmatched quote");
+  BOOST_TEST(!ParseConfig("\n = 1", &got, &line, &error));
+  BOOST_TEST(line == 2);
+  BOOST_TEST(error == "the key before '=' is empty");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(scanner)
 

@@ -1,0 +1,31 @@
+#pragma once
+
+// The settings file of `weir --config FILE`: one `key = value` per line,
+// applied as SET statements before any statement runs, so a cluster
+// address or a default parallelism need not be repeated in every script.
+//
+//   # comments and blank lines are ignored
+//   bootstrap.servers = kafka-1:9092,kafka-2:9092
+//   properties.security.protocol = 'SASL_SSL'
+//
+// Keys and values may be quoted with single or double quotes (needed only
+// for a value with a leading or trailing space or a '#').
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weir::cli {
+
+struct ConfigSetting {
+  std::string key;
+  std::string value;
+  int line = 0;  // 1-based, for error messages
+};
+
+/// Parses the file's text. On a malformed line returns false with
+/// `error_line` (1-based) and `error` (what is wrong) set.
+bool ParseConfig(std::string_view text, std::vector<ConfigSetting>* out, int* error_line,
+                 std::string* error);
+
+}  // namespace weir::cli
