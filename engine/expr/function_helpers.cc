@@ -69,6 +69,154 @@ absl::StatusOr<std::string> Substring(std::string_view s, int64_t start,
   return out;
 }
 
+namespace {
+
+/// The end of the code point that starts at `i` (< s.size()).
+size_t NextCodePoint(std::string_view s, size_t i) {
+  size_t j = i + 1;
+  while (j < s.size() && IsContinuation(static_cast<unsigned char>(s[j]))) ++j;
+  return j;
+}
+
+/// The start of the code point that ends at `e` (> 0).
+size_t PrevCodePoint(std::string_view s, size_t e) {
+  size_t i = e - 1;
+  while (i > 0 && IsContinuation(static_cast<unsigned char>(s[i]))) --i;
+  return i;
+}
+
+/// True when `c` is one of the code points of `set`.
+bool HasCodePoint(std::string_view set, std::string_view c) {
+  for (size_t i = 0; i < set.size();) {
+    size_t j = NextCodePoint(set, i);
+    if (set.substr(i, j - i) == c) return true;
+    i = j;
+  }
+  return false;
+}
+
+}  // namespace
+
+int64_t Utf8CharCount(std::string_view s) {
+  if (s.empty()) return 0;
+  int64_t n = 1;
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (!IsContinuation(static_cast<unsigned char>(s[i]))) ++n;
+  }
+  return n;
+}
+
+std::string_view TrimCodePoints(std::string_view s, std::string_view chars,
+                                bool left, bool right) {
+  size_t b = 0, e = s.size();
+  if (left) {
+    while (b < e) {
+      size_t next = NextCodePoint(s, b);
+      if (!HasCodePoint(chars, s.substr(b, next - b))) break;
+      b = next;
+    }
+  }
+  if (right) {
+    while (e > b) {
+      size_t prev = PrevCodePoint(s, e);
+      if (!HasCodePoint(chars, s.substr(prev, e - prev))) break;
+      e = prev;
+    }
+  }
+  return s.substr(b, e - b);
+}
+
+void AppendReplaced(std::string_view s, std::string_view from,
+                    std::string_view to, std::string* out) {
+  if (from.empty()) {
+    out->append(s);
+    return;
+  }
+  size_t start = 0, pos = s.find(from);
+  if (pos == std::string_view::npos) {
+    out->append(s);
+    return;
+  }
+  out->reserve(out->size() + s.size() +
+               (to.size() > from.size() ? s.size() / from.size() *
+                                              (to.size() - from.size())
+                                        : 0));
+  for (; pos != std::string_view::npos; pos = s.find(from, start)) {
+    out->append(s.substr(start, pos - start));
+    out->append(to);
+    start = pos + from.size();
+  }
+  out->append(s.substr(start));
+}
+
+int64_t Utf8Position(std::string_view needle, std::string_view haystack) {
+  size_t pos = haystack.find(needle);
+  if (pos == std::string_view::npos) return 0;
+  return Utf8Length(haystack.substr(0, pos)) + 1;
+}
+
+void AppendPadded(std::string_view s, int64_t len, std::string_view pad,
+                  bool left, std::string* out) {
+  if (len <= 0) return;
+  const int64_t have = Utf8CharCount(s);
+  if (have >= len) {
+    size_t end = 0;
+    for (int64_t i = 0; i < len; ++i) end = NextCodePoint(s, end);
+    out->append(s.substr(0, end));
+    return;
+  }
+  if (pad.empty()) {
+    out->append(s);
+    return;
+  }
+  if (!left) out->append(s);
+  size_t p = 0;
+  for (int64_t i = have; i < len; ++i) {
+    size_t next = NextCodePoint(pad, p);
+    out->append(pad.substr(p, next - p));
+    p = next == pad.size() ? 0 : next;
+  }
+  if (left) out->append(s);
+}
+
+void AppendReversed(std::string_view s, std::string* out) {
+  out->reserve(out->size() + s.size());
+  for (size_t e = s.size(); e > 0;) {
+    size_t b = PrevCodePoint(s, e);
+    out->append(s.substr(b, e - b));
+    e = b;
+  }
+}
+
+absl::StatusOr<std::string_view> SplitPartField(std::string_view s,
+                                                std::string_view delim,
+                                                int64_t n) {
+  if (n == 0) {
+    return absl::InvalidArgumentError(
+        "SPLIT_PART field position must not be zero");
+  }
+  if (delim.empty()) return n == 1 || n == -1 ? s : std::string_view();
+  int64_t index = n - 1;
+  if (n < 0) {
+    int64_t count = 1;
+    for (size_t pos = s.find(delim); pos != std::string_view::npos;
+         pos = s.find(delim, pos + delim.size())) {
+      ++count;
+    }
+    index = count + n;
+    if (index < 0) return std::string_view();
+  }
+  size_t start = 0;
+  for (int64_t i = 0; i < index; ++i) {
+    size_t pos = s.find(delim, start);
+    if (pos == std::string_view::npos) return std::string_view();
+    start = pos + delim.size();
+  }
+  size_t end = s.find(delim, start);
+  return s.substr(start, end == std::string_view::npos ? std::string_view::npos
+                                                       : end - start);
+}
+
 absl::StatusOr<bool> Like(std::string_view text, std::string_view pattern,
                           std::string_view escape) {
   auto esc_chars = Utf8Chars(escape);
@@ -132,6 +280,40 @@ absl::StatusOr<std::unique_ptr<re2::RE2>> CompileRegex(std::string_view p) {
         fmt::format("invalid regular expression '{}': {}", p, re->error()));
   }
   return re;
+}
+
+absl::StatusOr<std::optional<std::string_view>> RegexExtract(
+    std::string_view s, const re2::RE2& re, int64_t group) {
+  if (group < 0 || group > re.NumberOfCapturingGroups()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "REGEXP_EXTRACT group {} is out of range: the pattern has {} "
+        "capturing groups",
+        group, re.NumberOfCapturingGroups()));
+  }
+  std::vector<re2::StringPiece> groups(group + 1);
+  if (!re.Match(re2::StringPiece(s.data(), s.size()), 0, s.size(),
+                re2::RE2::UNANCHORED, groups.data(),
+                static_cast<int>(groups.size())) ||
+      groups[group].data() == nullptr) {
+    return std::nullopt;
+  }
+  return std::string_view(groups[group].data(), groups[group].size());
+}
+
+absl::Status CheckRegexRewrite(const re2::RE2& re, std::string_view rewrite) {
+  std::string why;
+  if (!re.CheckRewriteString(re2::StringPiece(rewrite.data(), rewrite.size()),
+                             &why)) {
+    return absl::InvalidArgumentError(
+        fmt::format("invalid replacement string '{}': {}", rewrite, why));
+  }
+  return absl::OkStatus();
+}
+
+void RegexReplaceAll(const re2::RE2& re, std::string_view rewrite,
+                     std::string* s) {
+  re2::RE2::GlobalReplace(s, re,
+                          re2::StringPiece(rewrite.data(), rewrite.size()));
 }
 
 absl::StatusOr<int64_t> ExtractField(std::string_view field, int64_t micros) {

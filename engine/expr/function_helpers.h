@@ -29,12 +29,59 @@ std::vector<std::string_view> Utf8Chars(std::string_view s);
 /// intersected with the string; `len` < 0 is an error.
 absl::StatusOr<std::string> Substring(std::string_view s, int64_t start,
                                       std::optional<int64_t> len);
+/// Row helpers of the string functions, shared by the vectorized kernels.
+/// Code points are split as Utf8Chars does: one starts at byte 0 and at
+/// every byte that is not a UTF-8 continuation byte. Results that are a
+/// piece of the input are returned as views of it; the others are appended
+/// to `*out` (which the caller clears), so a kernel can reuse its buffers.
+
+/// Utf8Chars(s).size(), without building the vector.
+int64_t Utf8CharCount(std::string_view s);
+/// TRIM / LTRIM / RTRIM: `s` without the code points that occur in `chars`
+/// at its start (`left`) and/or end (`right`).
+std::string_view TrimCodePoints(std::string_view s, std::string_view chars,
+                                bool left, bool right);
+/// REPLACE: `s` with every occurrence of `from` (left to right, not
+/// overlapping) replaced by `to`; `s` itself when `from` is empty.
+void AppendReplaced(std::string_view s, std::string_view from,
+                    std::string_view to, std::string* out);
+/// POSITION: 1-based code-point position (as Utf8Length counts) of the
+/// first byte-wise occurrence of `needle` in `haystack`; 0 when absent, 1
+/// for an empty needle.
+int64_t Utf8Position(std::string_view needle, std::string_view haystack);
+/// LPAD (`left`) / RPAD: `s` cut or padded with the code points of `pad`
+/// (repeated) to `len` code points; "" for `len` <= 0, `s` when it is short
+/// and `pad` is empty.
+void AppendPadded(std::string_view s, int64_t len, std::string_view pad,
+                  bool left, std::string* out);
+/// REVERSE: the code points of `s` in reverse order.
+void AppendReversed(std::string_view s, std::string* out);
+/// SPLIT_PART: field `n` (1-based; negative counts from the end) of `s`
+/// split by `delim` (an empty delimiter gives one field, `s`); "" when there
+/// is no such field. Error (InvalidArgument) for `n` = 0.
+absl::StatusOr<std::string_view> SplitPartField(std::string_view s,
+                                                std::string_view delim,
+                                                int64_t n);
 /// SQL LIKE with % and _ (one code point); `escape` is empty (no escape) or
 /// one character; errors for a longer escape or a trailing escape.
 absl::StatusOr<bool> Like(std::string_view text, std::string_view pattern,
                           std::string_view escape);
 /// Compiles an RE2 pattern; error "invalid regular expression 'p': why".
 absl::StatusOr<std::unique_ptr<re2::RE2>> CompileRegex(std::string_view p);
+
+/// REGEXP_EXTRACT: the text of capture group `group` (0: the whole match)
+/// of the first match of `re` in `s`; nullopt when there is no match or the
+/// group did not take part. Error (InvalidArgument) for a group below 0 or
+/// above the pattern's number of capturing groups.
+absl::StatusOr<std::optional<std::string_view>> RegexExtract(
+    std::string_view s, const re2::RE2& re, int64_t group);
+/// REGEXP_REPLACE: OK when `rewrite` is a valid replacement for `re`, else
+/// the error "invalid replacement string '...': why" (InvalidArgument).
+absl::Status CheckRegexRewrite(const re2::RE2& re, std::string_view rewrite);
+/// REGEXP_REPLACE after CheckRegexRewrite: replaces every match of `re` in
+/// `*s` by `rewrite` (\0..\9 insert groups).
+void RegexReplaceAll(const re2::RE2& re, std::string_view rewrite,
+                     std::string* s);
 
 /// EXTRACT(field FROM micros-since-epoch); error for an unknown field.
 absl::StatusOr<int64_t> ExtractField(std::string_view field, int64_t micros);

@@ -678,69 +678,6 @@ std::string AsciiCase(std::string s, bool upper) {
   return s;
 }
 
-// TRIM family on code points; `chars` are the code points to remove.
-std::string TrimChars(const std::string& s, const std::string& chars,
-                      bool left, bool right) {
-  auto text = internal::Utf8Chars(s);
-  auto set = internal::Utf8Chars(chars);
-  auto in_set = [&](std::string_view c) {
-    return std::find(set.begin(), set.end(), c) != set.end();
-  };
-  size_t b = 0, e = text.size();
-  if (left) {
-    while (b < e && in_set(text[b])) ++b;
-  }
-  if (right) {
-    while (e > b && in_set(text[e - 1])) --e;
-  }
-  std::string out;
-  for (size_t i = b; i < e; ++i) out += text[i];
-  return out;
-}
-
-std::string Pad(const std::string& s, int64_t len, const std::string& pad,
-                bool left) {
-  if (len <= 0) return "";
-  auto chars = internal::Utf8Chars(s);
-  auto pchars = internal::Utf8Chars(pad);
-  size_t n = static_cast<size_t>(len);
-  std::string out;
-  if (chars.size() >= n) {
-    for (size_t i = 0; i < n; ++i) out += chars[i];
-    return out;
-  }
-  if (pchars.empty()) return s;
-  std::string fill;
-  for (size_t i = 0; i < n - chars.size(); ++i) {
-    fill += pchars[i % pchars.size()];
-  }
-  return left ? fill + s : s + fill;
-}
-
-absl::StatusOr<Value> SplitPart(const std::string& s, const std::string& delim,
-                                int64_t n) {
-  if (n == 0) return Error("SPLIT_PART field position must not be zero");
-  std::vector<std::string> parts;
-  if (delim.empty()) {
-    parts.push_back(s);
-  } else {
-    size_t start = 0;
-    while (true) {
-      size_t pos = s.find(delim, start);
-      if (pos == std::string::npos) {
-        parts.push_back(s.substr(start));
-        break;
-      }
-      parts.push_back(s.substr(start, pos - start));
-      start = pos + delim.size();
-    }
-  }
-  int64_t count = static_cast<int64_t>(parts.size());
-  int64_t index = n > 0 ? n - 1 : count + n;
-  if (index < 0 || index >= count) return Value::Varchar("");
-  return Value::Varchar(parts[index]);
-}
-
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -1085,25 +1022,20 @@ std::vector<ScalarDef> BuildScalars() {
                                 t.what),
                     {Fixed({V}, V), Fixed({V, V}, V)},
                     [left, right](const Args& a, const LogicalType&) {
-                      return absl::StatusOr<Value>(Value::Varchar(TrimChars(
-                          Str(a[0]), a.size() > 1 ? Str(a[1]) : " ", left,
-                          right)));
+                      return absl::StatusOr<Value>(
+                          Value::Varchar(std::string(internal::TrimCodePoints(
+                              Str(a[0]),
+                              a.size() > 1 ? std::string_view(Str(a[1])) : " ",
+                              left, right))));
                     }));
   }
   d.push_back(Def("REPLACE", "REPLACE(s VARCHAR, from VARCHAR, to VARCHAR)",
                   "Replaces every occurrence of from by to.",
                   {Fixed({V, V, V}, V)},
                   [](const Args& a, const LogicalType&) {
-                    const std::string &s = Str(a[0]), &from = Str(a[1]),
-                                      &to = Str(a[2]);
-                    if (from.empty()) return absl::StatusOr<Value>(a[0]);
                     std::string out;
-                    size_t start = 0, pos;
-                    while ((pos = s.find(from, start)) != std::string::npos) {
-                      out += s.substr(start, pos - start) + to;
-                      start = pos + from.size();
-                    }
-                    out += s.substr(start);
+                    internal::AppendReplaced(Str(a[0]), Str(a[1]), Str(a[2]),
+                                             &out);
                     return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
                   }));
   d.push_back(Def("POSITION", "POSITION(needle VARCHAR, haystack VARCHAR) -> INT",
@@ -1111,12 +1043,7 @@ std::vector<ScalarDef> BuildScalars() {
                   "absent.",
                   {Fixed({V, V}, kInt)},
                   [](const Args& a, const LogicalType&) {
-                    size_t pos = Str(a[1]).find(Str(a[0]));
-                    int64_t r = pos == std::string::npos
-                                    ? 0
-                                    : internal::Utf8Length(
-                                          std::string_view(Str(a[1])).substr(0, pos)) +
-                                          1;
+                    int64_t r = internal::Utf8Position(Str(a[0]), Str(a[1]));
                     return absl::StatusOr<Value>(
                         Value::Int(static_cast<int32_t>(r)));
                   }));
@@ -1129,19 +1056,20 @@ std::vector<ScalarDef> BuildScalars() {
                                 left ? "left" : "right"),
                     {Fixed({V, I64}, V), Fixed({V, I64, V}, V)},
                     [left](const Args& a, const LogicalType&) {
-                      return absl::StatusOr<Value>(Value::Varchar(
-                          Pad(Str(a[0]), a[1].integer(),
-                              a.size() > 2 ? Str(a[2]) : " ", left)));
+                      std::string out;
+                      internal::AppendPadded(
+                          Str(a[0]), a[1].integer(),
+                          a.size() > 2 ? std::string_view(Str(a[2])) : " ",
+                          left, &out);
+                      return absl::StatusOr<Value>(
+                          Value::Varchar(std::move(out)));
                     }));
   }
   d.push_back(Def("REVERSE", "REVERSE(s VARCHAR) -> VARCHAR",
                   "The characters of s in reverse order.", {Fixed({V}, V)},
                   [](const Args& a, const LogicalType&) {
-                    auto chars = internal::Utf8Chars(Str(a[0]));
                     std::string out;
-                    for (auto it = chars.rbegin(); it != chars.rend(); ++it) {
-                      out += *it;
-                    }
+                    internal::AppendReversed(Str(a[0]), &out);
                     return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
                   }));
   d.push_back(Def("SPLIT_PART",
@@ -1149,8 +1077,13 @@ std::vector<ScalarDef> BuildScalars() {
                   "The n-th field (1-based; negative counts from the end) of s "
                   "split by delimiter; '' when there is none.",
                   {Fixed({V, V, I64}, V)},
-                  [](const Args& a, const LogicalType&) {
-                    return SplitPart(Str(a[0]), Str(a[1]), a[2].integer());
+                  [](const Args& a,
+                     const LogicalType&) -> absl::StatusOr<Value> {
+                    WEIR_ASSIGN_OR_RETURN(
+                        std::string_view field,
+                        internal::SplitPartField(Str(a[0]), Str(a[1]),
+                                                 a[2].integer()));
+                    return Value::Varchar(std::string(field));
                   }));
   d.push_back(Def(
       "REGEXP_EXTRACT",
@@ -1160,21 +1093,10 @@ std::vector<ScalarDef> BuildScalars() {
       {Fixed({V, V}, V), Fixed({V, V, I64}, V)},
       RegexEval([](const Args& a, const re2::RE2& re) -> absl::StatusOr<Value> {
         int64_t group = a.size() > 2 ? a[2].integer() : 0;
-        if (group < 0 || group > re.NumberOfCapturingGroups()) {
-          return Error(fmt::format(
-              "REGEXP_EXTRACT group {} is out of range: the pattern has {} "
-              "capturing groups",
-              group, re.NumberOfCapturingGroups()));
-        }
-        std::vector<re2::StringPiece> groups(group + 1);
-        const std::string& s = Str(a[0]);
-        if (!re.Match(s, 0, s.size(), re2::RE2::UNANCHORED, groups.data(),
-                      static_cast<int>(groups.size())) ||
-            groups[group].data() == nullptr) {
-          return Value::Null(kVarchar);
-        }
-        return Value::Varchar(std::string(groups[group].data(),
-                                          groups[group].size()));
+        WEIR_ASSIGN_OR_RETURN(std::optional<std::string_view> match,
+                              internal::RegexExtract(Str(a[0]), re, group));
+        if (!match) return Value::Null(kVarchar);
+        return Value::Varchar(std::string(*match));
       })));
   d.push_back(Def(
       "REGEXP_REPLACE",
@@ -1183,13 +1105,9 @@ std::vector<ScalarDef> BuildScalars() {
       "insert capture groups.",
       {Fixed({V, V, V}, V)},
       RegexEval([](const Args& a, const re2::RE2& re) -> absl::StatusOr<Value> {
-        std::string why;
-        if (!re.CheckRewriteString(Str(a[2]), &why)) {
-          return Error(fmt::format("invalid replacement string '{}': {}",
-                                   Str(a[2]), why));
-        }
+        WEIR_RETURN_IF_ERROR(internal::CheckRegexRewrite(re, Str(a[2])));
         std::string out = Str(a[0]);
-        re2::RE2::GlobalReplace(&out, re, Str(a[2]));
+        internal::RegexReplaceAll(re, Str(a[2]), &out);
         return Value::Varchar(std::move(out));
       })));
   d.push_back(Def("REGEXP_LIKE", "REGEXP_LIKE(s VARCHAR, pattern VARCHAR)",

@@ -1582,11 +1582,162 @@ class RegexNode final : public VectorNode {
   std::unique_ptr<re2::RE2> re_;
 };
 
+/// REGEXP_EXTRACT and REGEXP_REPLACE with a constant pattern, compiled
+/// once. The children are every argument (the pattern a literal), so errors
+/// show the same arguments as the scalar path's.
+class RegexFnNode final : public VectorNode {
+ public:
+  RegexFnNode(BoundExprPtr expr, bool extract, std::vector<NodePtr> children,
+              std::unique_ptr<re2::RE2> re)
+      : VectorNode(std::move(expr)),
+        extract_(extract),
+        children_(std::move(children)),
+        re_(std::move(re)) {}
+
+  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
+    std::vector<Vec> args;
+    WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
+    out->Init(type());
+    auto ptrs = Pointers(args);
+    const uint8_t* in_nulls = PropagateNulls(ptrs, rows, ctx.num_rows, out);
+    std::string* o = out->Allocate<std::string>(ctx.num_rows);
+    const Vec& a0 = args[0];
+    const std::string* s = a0.Data<std::string>();
+    size_t stop = rows.size();
+    absl::Status error;
+    if (extract_) {
+      // No match is NULL, so the result has null flags of its own: those of
+      // PropagateNulls (out's buffer) when there are any.
+      uint8_t* nulls = in_nulls != nullptr
+                           ? out->null_buf.data()
+                           : out->AllocateNulls(ctx.num_rows);
+      const Vec* group = args.size() > 2 ? &args[2] : nullptr;
+      stop = ForRows(rows, in_nulls, [&](uint32_t r) {
+        int64_t g = group ? group->Data<int64_t>()[group->Index(r)] : 0;
+        auto v = internal::RegexExtract(s[a0.Index(r)], *re_, g);
+        if (!v.ok()) {
+          error = v.status();
+          return false;
+        }
+        if (v->has_value()) {
+          o[r].assign(**v);
+        } else {
+          nulls[r] = 1;
+        }
+        return true;
+      });
+    } else {
+      const Vec& rewrite = args[2];
+      const std::string* w = rewrite.Data<std::string>();
+      bool constant_checked = false;
+      stop = ForRows(rows, in_nulls, [&](uint32_t r) {
+        const std::string& rw = w[rewrite.Index(r)];
+        if (!(rewrite.constant && constant_checked)) {
+          error = internal::CheckRegexRewrite(*re_, rw);
+          if (!error.ok()) return false;
+          constant_checked = true;
+        }
+        o[r] = s[a0.Index(r)];
+        internal::RegexReplaceAll(*re_, rw, &o[r]);
+        return true;
+      });
+    }
+    if (stop == rows.size()) return absl::OkStatus();
+    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
+                    ptrs);
+  }
+
+ private:
+  bool extract_;
+  std::vector<NodePtr> children_;
+  std::unique_ptr<re2::RE2> re_;
+};
+
+/// JSON_VALUE, JSON_QUERY and JSON_EXISTS: internal::LookupJson per row,
+/// NULL for the outcomes the scalar functions map to NULL.
+class JsonNode final : public VectorNode {
+ public:
+  enum class Fn { kValue, kQuery, kExists };
+
+  JsonNode(BoundExprPtr expr, Fn fn, std::vector<NodePtr> children)
+      : VectorNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
+
+  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
+    std::vector<Vec> args;
+    WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
+    out->Init(type());
+    auto ptrs = Pointers(args);
+    const uint8_t* in_nulls = PropagateNulls(ptrs, rows, ctx.num_rows, out);
+    // PropagateNulls' flags, when there are any, are out's own buffer.
+    uint8_t* nulls = in_nulls != nullptr ? out->null_buf.data()
+                                         : out->AllocateNulls(ctx.num_rows);
+    const Vec& doc = args[0];
+    const Vec& path = args[1];
+    const std::string* d = doc.Data<std::string>();
+    const std::string* p = path.Data<std::string>();
+    std::string* text = nullptr;
+    int64_t* flag = nullptr;
+    if (fn_ == Fn::kExists) {
+      flag = out->Allocate<int64_t>(ctx.num_rows);
+    } else {
+      text = out->Allocate<std::string>(ctx.num_rows);
+    }
+    const internal::JsonFound want = fn_ == Fn::kValue
+                                         ? internal::JsonFound::kScalar
+                                         : internal::JsonFound::kContainer;
+    absl::Status error;
+    size_t stop = ForRows(rows, in_nulls, [&](uint32_t r) {
+      auto found = internal::LookupJson(d[doc.Index(r)], p[path.Index(r)]);
+      if (!found.ok()) {
+        error = found.status();
+        return false;
+      }
+      if (fn_ == Fn::kExists) {
+        if (found->found == internal::JsonFound::kMalformed) {
+          nulls[r] = 1;
+        } else {
+          flag[r] = found->found != internal::JsonFound::kMissing;
+        }
+      } else if (found->found != want) {
+        nulls[r] = 1;
+      } else {
+        text[r] = std::move(found->text);
+      }
+      return true;
+    });
+    if (stop == rows.size()) return absl::OkStatus();
+    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
+                    ptrs);
+  }
+
+ private:
+  Fn fn_;
+  std::vector<NodePtr> children_;
+};
+
 /// String functions with a typed loop: UPPER, LOWER, LENGTH, SUBSTRING,
-/// CONCAT and ||.
+/// CONCAT, ||, CONCAT_WS, TRIM, LTRIM, RTRIM, REPLACE, POSITION, LPAD, RPAD,
+/// REVERSE and SPLIT_PART. The row logic is the scalar functions' (the
+/// helpers of function_helpers.h), applied to the string buffers in place.
 class StringNode final : public VectorNode {
  public:
-  enum class Fn { kUpper, kLower, kLength, kSubstring, kConcat };
+  enum class Fn {
+    kUpper,
+    kLower,
+    kLength,
+    kSubstring,
+    kConcat,
+    kConcatWs,
+    kTrim,
+    kLTrim,
+    kRTrim,
+    kReplace,
+    kPosition,
+    kLPad,
+    kRPad,
+    kReverse,
+    kSplitPart,
+  };
 
   StringNode(BoundExprPtr expr, Fn fn, std::vector<NodePtr> children)
       : VectorNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
@@ -1596,13 +1747,110 @@ class StringNode final : public VectorNode {
     WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
     out->Init(type());
     auto ptrs = Pointers(args);
-    const uint8_t* nulls = PropagateNulls(ptrs, rows, ctx.num_rows, out);
+    // CONCAT_WS is NULL only when the separator is (NULL strings are
+    // skipped); every other function is NULL when any argument is.
+    const uint8_t* nulls =
+        fn_ == Fn::kConcatWs
+            ? PropagateNulls({ptrs[0]}, rows, ctx.num_rows, out)
+            : PropagateNulls(ptrs, rows, ctx.num_rows, out);
     const size_t n = ctx.num_rows;
     const Vec& a0 = args[0];
     const std::string* s = a0.Data<std::string>();
+    // Argument i at row r.
+    auto str = [&](size_t i, uint32_t r) -> const std::string& {
+      return args[i].Data<std::string>()[args[i].Index(r)];
+    };
+    auto integer = [&](size_t i, uint32_t r) {
+      return args[i].Data<int64_t>()[args[i].Index(r)];
+    };
     size_t stop = rows.size();
     absl::Status error;
     switch (fn_) {
+      case Fn::kTrim:
+      case Fn::kLTrim:
+      case Fn::kRTrim: {
+        std::string* o = out->Allocate<std::string>(n);
+        const bool left = fn_ != Fn::kRTrim, right = fn_ != Fn::kLTrim;
+        const bool default_chars = args.size() < 2;
+        ForRows(rows, nulls, [&](uint32_t r) {
+          std::string_view chars =
+              default_chars ? std::string_view(" ") : std::string_view(str(1, r));
+          o[r].assign(internal::TrimCodePoints(s[a0.Index(r)], chars, left,
+                                               right));
+          return true;
+        });
+        break;
+      }
+      case Fn::kReplace: {
+        std::string* o = out->Allocate<std::string>(n);
+        ForRows(rows, nulls, [&](uint32_t r) {
+          internal::AppendReplaced(s[a0.Index(r)], str(1, r), str(2, r), &o[r]);
+          return true;
+        });
+        break;
+      }
+      case Fn::kPosition: {
+        // POSITION(needle, haystack): a0 is the needle.
+        int64_t* o = out->Allocate<int64_t>(n);
+        ForRows(rows, nulls, [&](uint32_t r) {
+          o[r] = static_cast<int32_t>(
+              internal::Utf8Position(s[a0.Index(r)], str(1, r)));
+          return true;
+        });
+        break;
+      }
+      case Fn::kLPad:
+      case Fn::kRPad: {
+        std::string* o = out->Allocate<std::string>(n);
+        const bool left = fn_ == Fn::kLPad;
+        const bool default_pad = args.size() < 3;
+        ForRows(rows, nulls, [&](uint32_t r) {
+          std::string_view pad =
+              default_pad ? std::string_view(" ") : std::string_view(str(2, r));
+          internal::AppendPadded(s[a0.Index(r)], integer(1, r), pad, left,
+                                 &o[r]);
+          return true;
+        });
+        break;
+      }
+      case Fn::kReverse: {
+        std::string* o = out->Allocate<std::string>(n);
+        ForRows(rows, nulls, [&](uint32_t r) {
+          internal::AppendReversed(s[a0.Index(r)], &o[r]);
+          return true;
+        });
+        break;
+      }
+      case Fn::kSplitPart: {
+        std::string* o = out->Allocate<std::string>(n);
+        stop = ForRows(rows, nulls, [&](uint32_t r) {
+          auto v = internal::SplitPartField(s[a0.Index(r)], str(1, r),
+                                            integer(2, r));
+          if (!v.ok()) {
+            error = v.status();
+            return false;
+          }
+          o[r].assign(*v);
+          return true;
+        });
+        break;
+      }
+      case Fn::kConcatWs: {
+        std::string* o = out->Allocate<std::string>(n);
+        ForRows(rows, nulls, [&](uint32_t r) {
+          const std::string& sep = s[a0.Index(r)];
+          std::string& t = o[r];
+          bool first = true;
+          for (size_t i = 1; i < args.size(); ++i) {
+            if (args[i].IsNull(r)) continue;
+            if (!first) t += sep;
+            t += str(i, r);
+            first = false;
+          }
+          return true;
+        });
+        break;
+      }
       case Fn::kUpper:
       case Fn::kLower: {
         std::string* o = out->Allocate<std::string>(n);
@@ -1722,6 +1970,10 @@ absl::StatusOr<NodePtr> CompileAs(const BoundExprPtr& e, const LogicalType& t) {
   return CompileNode(MakeCast(e, t));
 }
 
+/// While CompiledExpr::Compile runs on this thread: where it records the
+/// calls that compile to FallbackCallNode.
+thread_local std::vector<std::string>* compiling_fallbacks = nullptr;
+
 absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
   const std::string name = UpperName(e->function);
   if (!KnownFunctions().count(name)) {
@@ -1736,6 +1988,9 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
                     e->ToString()));
   };
   auto fallback = [&]() -> absl::StatusOr<NodePtr> {
+    if (compiling_fallbacks != nullptr) {
+      compiling_fallbacks->push_back(e->function);
+    }
     WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
     return Make<FallbackCallNode>(e, std::move(children));
   };
@@ -1835,6 +2090,37 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
     WEIR_ASSIGN_OR_RETURN(NodePtr t, CompileNode(args[0]));
     return Make<RegexNode>(e, std::move(t), *std::move(re));
   }
+  if (name == "REGEXP_EXTRACT" || name == "REGEXP_REPLACE") {
+    const bool extract = name == "REGEXP_EXTRACT";
+    auto pattern = args.size() >= 2 ? LiteralOf(args[1]) : std::nullopt;
+    bool ok = e->type.IsString() && pattern && !pattern->is_null() &&
+              pattern->type().IsString() && args[0]->type.IsString() &&
+              args[1]->type.IsString();
+    if (extract) {
+      ok = ok && (args.size() == 2 ||
+                  (args.size() == 3 && args[2]->type.IsInteger()));
+    } else {
+      ok = ok && args.size() == 3 && args[2]->type.IsString();
+    }
+    if (!ok) return fallback();
+    auto re = internal::CompileRegex(pattern->str());
+    // A bad pattern fails on the rows that reach it, as in the scalar path.
+    if (!re.ok()) return fallback();
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    return Make<RegexFnNode>(e, extract, std::move(children), *std::move(re));
+  }
+  if (name == "JSON_VALUE" || name == "JSON_QUERY" || name == "JSON_EXISTS") {
+    const JsonNode::Fn fn = name == "JSON_VALUE"   ? JsonNode::Fn::kValue
+                            : name == "JSON_QUERY" ? JsonNode::Fn::kQuery
+                                                   : JsonNode::Fn::kExists;
+    bool ok = args.size() == 2 && args[0]->type.IsString() &&
+              args[1]->type.IsString() &&
+              (fn == JsonNode::Fn::kExists ? e->type.id() == TypeId::kBoolean
+                                           : e->type.IsString());
+    if (!ok) return fallback();
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    return Make<JsonNode>(e, fn, std::move(children));
+  }
   static const std::pair<const char*, StringNode::Fn> kStrings[] = {
       {"UPPER", StringNode::Fn::kUpper},
       {"UCASE", StringNode::Fn::kUpper},
@@ -1846,11 +2132,57 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
       {"SUBSTRING", StringNode::Fn::kSubstring},
       {"SUBSTR", StringNode::Fn::kSubstring},
       {"CONCAT", StringNode::Fn::kConcat},
-      {"||", StringNode::Fn::kConcat}};
+      {"||", StringNode::Fn::kConcat},
+      {"CONCAT_WS", StringNode::Fn::kConcatWs},
+      {"TRIM", StringNode::Fn::kTrim},
+      {"LTRIM", StringNode::Fn::kLTrim},
+      {"RTRIM", StringNode::Fn::kRTrim},
+      {"REPLACE", StringNode::Fn::kReplace},
+      {"POSITION", StringNode::Fn::kPosition},
+      {"LPAD", StringNode::Fn::kLPad},
+      {"RPAD", StringNode::Fn::kRPad},
+      {"REVERSE", StringNode::Fn::kReverse},
+      {"SPLIT_PART", StringNode::Fn::kSplitPart}};
+  // The argument types each kernel reads: 'S' VARCHAR, 'I' INT or BIGINT.
+  auto signature = [&](std::string_view want) {
+    if (args.size() != want.size()) return false;
+    for (size_t i = 0; i < want.size(); ++i) {
+      const LogicalType& t = args[i]->type;
+      if (want[i] == 'S' ? !t.IsString() : !t.IsInteger()) return false;
+    }
+    return true;
+  };
   for (const auto& [fn_name, fn] : kStrings) {
     if (name != fn_name) continue;
     bool ok = !args.empty() && args[0]->type.IsString();
     switch (fn) {
+      case StringNode::Fn::kTrim:
+      case StringNode::Fn::kLTrim:
+      case StringNode::Fn::kRTrim:
+        ok = (signature("S") || signature("SS")) && e->type.IsString();
+        break;
+      case StringNode::Fn::kReplace:
+        ok = signature("SSS") && e->type.IsString();
+        break;
+      case StringNode::Fn::kPosition:
+        ok = signature("SS") && e->type.id() == TypeId::kInt;
+        break;
+      case StringNode::Fn::kLPad:
+      case StringNode::Fn::kRPad:
+        ok = (signature("SI") || signature("SIS")) && e->type.IsString();
+        break;
+      case StringNode::Fn::kReverse:
+        ok = signature("S") && e->type.IsString();
+        break;
+      case StringNode::Fn::kSplitPart:
+        ok = signature("SSI") && e->type.IsString();
+        break;
+      case StringNode::Fn::kConcatWs:
+        ok = args.size() >= 2 && e->type.IsString();
+        for (size_t i = 0; ok && i < args.size(); ++i) {
+          ok = args[i]->type.IsString();
+        }
+        break;
       case StringNode::Fn::kUpper:
       case StringNode::Fn::kLower:
         ok = ok && args.size() == 1 && e->type.IsString();
@@ -1958,15 +2290,25 @@ absl::Status EvalRoot(const VectorNode& root, const types::Batch& input,
 }  // namespace internal
 
 CompiledExpr::CompiledExpr(BoundExprPtr source,
-                           std::unique_ptr<internal::VectorNode> root)
-    : source_(std::move(source)), root_(std::move(root)) {}
+                           std::unique_ptr<internal::VectorNode> root,
+                           std::vector<std::string> fallback_functions)
+    : source_(std::move(source)),
+      root_(std::move(root)),
+      fallback_functions_(std::move(fallback_functions)) {}
 
 CompiledExpr::~CompiledExpr() = default;
 
 absl::StatusOr<std::unique_ptr<CompiledExpr>> CompiledExpr::Compile(
     const BoundExprPtr& e) {
+  std::vector<std::string> fallbacks;
+  struct Scope {
+    std::vector<std::string>* saved;
+    ~Scope() { internal::compiling_fallbacks = saved; }
+  } scope{internal::compiling_fallbacks};
+  internal::compiling_fallbacks = &fallbacks;
   WEIR_ASSIGN_OR_RETURN(internal::NodePtr root, internal::CompileNode(e));
-  return std::unique_ptr<CompiledExpr>(new CompiledExpr(e, std::move(root)));
+  return std::unique_ptr<CompiledExpr>(
+      new CompiledExpr(e, std::move(root), std::move(fallbacks)));
 }
 
 const types::LogicalType& CompiledExpr::type() const { return source_->type; }

@@ -14,17 +14,25 @@
 //   BOOLEAN (except DOUBLE -> DECIMAL), LIKE with a constant pattern (and
 //   no ESCAPE; the shapes 'abc', 'abc%', '%abc' and '%abc%' are byte
 //   searches), REGEXP / REGEXP_LIKE with a constant pattern (compiled once),
-//   UPPER, LOWER, SUBSTRING, CONCAT, ||, LENGTH, and the clock functions
+//   UPPER, LOWER, SUBSTRING, CONCAT, ||, CONCAT_WS, LENGTH, TRIM, LTRIM,
+//   RTRIM, REPLACE, POSITION, LPAD, RPAD, REVERSE, SPLIT_PART,
+//   REGEXP_EXTRACT and REGEXP_REPLACE with a constant pattern (compiled
+//   once), JSON_VALUE, JSON_QUERY, JSON_EXISTS, and the clock functions
 //   NOW, CURRENT_TIMESTAMP and CURRENT_DATE (read once per batch).
 // Per-row fallback (the row's arguments become Values and go through the
 // same code EvaluateConstant uses): every other scalar function (ABS,
-// ROUND, TRIM, REPLACE, REGEXP_EXTRACT, EXTRACT, DATE_FORMAT, JSON_*, ...),
-// arithmetic on temporal and INTERVAL operands, comparisons of operands of
-// different types, LIKE with a non-constant pattern or an ESCAPE, and
-// casts from or to VARCHAR, BYTES, DATE, TIME, TIMESTAMP and INTERVAL.
+// ROUND, EXTRACT, DATE_FORMAT, NULLIF, GREATEST, ...), REGEXP_EXTRACT and
+// REGEXP_REPLACE with a pattern that is not a valid constant, arithmetic on
+// temporal and INTERVAL operands, comparisons of operands of different
+// types, LIKE with a non-constant pattern or an ESCAPE, and casts from or
+// to VARCHAR, BYTES, DATE, TIME, TIMESTAMP and INTERVAL.
+// CompiledExpr::fallback_functions() names the calls of an expression that
+// take the per-row path.
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -65,6 +73,16 @@ class CompiledExpr {
   /// The bound expression this was compiled from.
   const BoundExprPtr& source() const { return source_; }
 
+  /// The calls (function or operator names as bound, outermost first) that
+  /// run through the per-row fallback: each row's arguments boxed as Values
+  /// and evaluated by the scalar interpreter. Empty when every call has a
+  /// typed kernel (folded constant subtrees do not count; nor do casts,
+  /// some of which convert per row, see above). For tests and profiling.
+  const std::vector<std::string>& fallback_functions() const {
+    return fallback_functions_;
+  }
+  bool UsesFallback() const { return !fallback_functions_.empty(); }
+
   /// Evaluates over the live rows of `input` (its selection, or every row)
   /// and replaces `out` with a column of type() and input.num_rows() rows:
   /// one value per physical row; rows outside the selection are NULL or
@@ -89,10 +107,12 @@ class CompiledExpr {
   absl::Status Filter(types::Batch* input, size_t* error_row = nullptr) const;
 
  private:
-  CompiledExpr(BoundExprPtr source, std::unique_ptr<internal::VectorNode> root);
+  CompiledExpr(BoundExprPtr source, std::unique_ptr<internal::VectorNode> root,
+               std::vector<std::string> fallback_functions);
 
   BoundExprPtr source_;
   std::unique_ptr<internal::VectorNode> root_;
+  std::vector<std::string> fallback_functions_;
 };
 
 }  // namespace weir::expr
