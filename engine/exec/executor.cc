@@ -74,7 +74,9 @@ void Executor::WorkerLoop() {
       if (timers_.empty()) {
         cv_.wait(lock);
       } else {
-        cv_.wait_until(lock, timers_.top().when);
+        // A copy: the queue may reallocate while the lock is released.
+        const Clock::time_point next = timers_.top().when;
+        cv_.wait_until(lock, next);
       }
       continue;
     }
