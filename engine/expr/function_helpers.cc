@@ -3,7 +3,9 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cmath>
 #include <variant>
 
 #include <fmt/format.h>
@@ -11,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "engine/types/temporal_util.h"
+#include "engine/types/value.h"
 #include "engine/base/strings.h"
 
 namespace weir::expr::internal {
@@ -196,7 +199,8 @@ absl::StatusOr<std::string_view> SplitPartField(std::string_view s,
         "SPLIT_PART field position must not be zero");
   }
   if (delim.empty()) return n == 1 || n == -1 ? s : std::string_view();
-  int64_t index = n - 1;
+  // Not n - 1 up front: n may be INT64_MIN.
+  int64_t index = n > 0 ? n - 1 : 0;
   if (n < 0) {
     int64_t count = 1;
     for (size_t pos = s.find(delim); pos != std::string_view::npos;
@@ -614,6 +618,237 @@ absl::StatusOr<JsonLookup> LookupJson(std::string_view json_text,
     result.text = node->dump();
   }
   return result;
+}
+
+// ---------------------------------------------------------------------------
+// Numeric row helpers.
+
+namespace {
+
+absl::Status DecimalOverflowError(const types::LogicalType& t) {
+  return absl::OutOfRangeError(
+      fmt::format("DECIMAL overflow: value does not fit {}", t.ToString()));
+}
+
+using types::internal::uint128;
+
+uint128 Pow10Of(int k) {
+  static const std::array<uint128, 39> kTable = [] {
+    std::array<uint128, 39> t{};
+    t[0] = 1;
+    for (size_t i = 1; i < t.size(); ++i) t[i] = t[i - 1] * 10;
+    return t;
+  }();
+  return kTable[static_cast<size_t>(k)];
+}
+
+uint128 Magnitude(int128 v) {
+  return v < 0 ? -static_cast<uint128>(v) : static_cast<uint128>(v);
+}
+
+// The magnitude of `v` divided by 10^k (0 < k <= 38), rounded half away
+// from zero: types::internal::Rescale(v, k, 0) without its 256-bit
+// division (|v| < 2^128, so 128 bits hold every step).
+uint128 DivPow10HalfAway(int128 v, int k) {
+  uint128 p = Pow10Of(k), m = Magnitude(v);
+  uint128 q = m / p, rem = m % p;
+  if (rem >= p - rem) ++q;
+  return q;
+}
+
+// types::internal::Rescale, with the common downward step done in 128 bits.
+std::optional<int128> RescaleFast(int128 v, int from, int to) {
+  if (from > to && from - to <= 38) {
+    int128 q = static_cast<int128>(DivPow10HalfAway(v, from - to));
+    return v < 0 ? -q : q;
+  }
+  return types::internal::Rescale(v, from, to);
+}
+
+absl::StatusOr<double> FiniteOr(double r, std::string_view fn) {
+  if (std::isinf(r)) {
+    return absl::OutOfRangeError(
+        fmt::format("value out of range: overflow in {}", fn));
+  }
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> AbsInteger(int64_t x, const types::LogicalType& arg,
+                                   const types::LogicalType& result) {
+  int128 v = x < 0 ? -static_cast<int128>(x) : static_cast<int128>(x);
+  int128 max = result.id() == types::TypeId::kInt ? INT32_MAX : INT64_MAX;
+  if (v > max) {
+    return absl::OutOfRangeError("integer overflow in ABS(" + arg.ToString() +
+                                 ")");
+  }
+  return static_cast<int64_t>(v);
+}
+
+double CeilFloorDouble(double x, bool ceil) {
+  return ceil ? std::ceil(x) : std::floor(x);
+}
+
+absl::StatusOr<int128> CeilFloorDecimal(int128 u, int scale, bool ceil,
+                                        const types::LogicalType& result) {
+  int128 p = static_cast<int128>(types::internal::Pow10(scale));
+  int128 q = u / p, r = u % p;
+  if (ceil && r > 0) ++q;
+  if (!ceil && r < 0) --q;
+  auto v = types::internal::Rescale(q, 0, result.scale());
+  if (!v || !types::internal::FitsPrecision(*v, result.precision())) {
+    return DecimalOverflowError(result);
+  }
+  return *v;
+}
+
+double RoundDouble(double x, int64_t digits, bool truncate) {
+  digits = std::clamp<int64_t>(digits, -40, 40);
+  if (!std::isfinite(x)) return x;
+  double f = std::pow(10.0, static_cast<double>(digits));
+  double y = x * f;
+  if (!std::isfinite(y)) return x;
+  y = truncate ? std::trunc(y) : std::round(y);
+  return y / f;
+}
+
+absl::StatusOr<int128> RoundExact(int128 u, int scale, int64_t digits,
+                                  bool truncate,
+                                  const types::LogicalType& result) {
+  namespace ti = types::internal;
+  digits = std::clamp<int64_t>(digits, -40, 40);
+  int64_t k = scale - digits;  // digits to drop
+  int128 r = u;
+  if (k > 38) {
+    r = 0;
+  } else if (k > 0 && truncate) {
+    int128 p = static_cast<int128>(ti::Pow10(static_cast<int>(k)));
+    r = u / p * p;
+  } else if (k > 0) {
+    // Rounded to 10^k and scaled back (at most |u| + 10^k < 2^128); it
+    // must still fit an int128.
+    uint128 back =
+        DivPow10HalfAway(u, static_cast<int>(k)) * Pow10Of(static_cast<int>(k));
+    if (back > (~uint128{0} >> 1)) {  // above the int128 maximum
+      return absl::OutOfRangeError("overflow in ROUND");
+    }
+    r = u < 0 ? -static_cast<int128>(back) : static_cast<int128>(back);
+  }
+  if (result.IsInteger()) {
+    int128 v = *RescaleFast(r, scale, 0);
+    bool fits = result.id() == types::TypeId::kInt
+                    ? v >= INT32_MIN && v <= INT32_MAX
+                    : v >= INT64_MIN && v <= INT64_MAX;
+    if (!fits) return absl::OutOfRangeError("integer overflow in ROUND");
+    return v;
+  }
+  auto v = RescaleFast(r, scale, result.scale());
+  if (!v || Magnitude(*v) >= Pow10Of(result.precision())) {
+    return DecimalOverflowError(result);
+  }
+  return *v;
+}
+
+absl::StatusOr<double> Power(double x, double y) {
+  if (x == 0 && y < 0) {
+    return absl::InvalidArgumentError(
+        "zero raised to a negative power is undefined");
+  }
+  double r = std::pow(x, y);
+  if (std::isnan(r) && !std::isnan(x) && !std::isnan(y)) {
+    return absl::InvalidArgumentError(
+        "a negative number raised to a non-integer power is not a real "
+        "number");
+  }
+  return FiniteOr(r, "POWER");
+}
+
+absl::StatusOr<double> ApplyDoubleFn(DoubleFn fn, double x) {
+  switch (fn) {
+    case DoubleFn::kSqrt:
+      if (x < 0) {
+        return absl::InvalidArgumentError(
+            "cannot take square root of a negative number");
+      }
+      return FiniteOr(std::sqrt(x), "SQRT");
+    case DoubleFn::kLn:
+    case DoubleFn::kLog10:
+      if (x == 0) {
+        return absl::InvalidArgumentError("cannot take logarithm of zero");
+      }
+      if (x < 0) {
+        return absl::InvalidArgumentError(
+            "cannot take logarithm of a negative number");
+      }
+      return fn == DoubleFn::kLn ? FiniteOr(std::log(x), "LN")
+                                 : FiniteOr(std::log10(x), "LOG10");
+    case DoubleFn::kExp:
+      break;
+  }
+  return FiniteOr(std::exp(x), "EXP");
+}
+
+// ---------------------------------------------------------------------------
+// Temporal row helpers.
+
+int64_t TemporalMicros(types::TypeId type, int64_t value) {
+  return type == types::TypeId::kDate ? value * kMicrosPerDay : value;
+}
+
+absl::StatusOr<int64_t> ExtractFromTemporal(std::string_view field,
+                                            types::TypeId type,
+                                            int64_t value) {
+  const std::string upper = weir::AsciiUpper(field);
+  if (type == types::TypeId::kTime) {
+    static const char* const kTimeFields[] = {
+        "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND", "EPOCH"};
+    if (std::find(std::begin(kTimeFields), std::end(kTimeFields), upper) ==
+        std::end(kTimeFields)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "EXTRACT field '{}' is not valid for TIME", field));
+    }
+  }
+  return ExtractField(upper, TemporalMicros(type, value));
+}
+
+int64_t UnixSeconds(int64_t micros) {
+  return FloorDiv(micros, kMicrosPerSecond);
+}
+
+absl::StatusOr<int64_t> FromUnixSeconds(int64_t seconds) {
+  int64_t micros;
+  if (__builtin_mul_overflow(seconds, kMicrosPerSecond, &micros)) {
+    return absl::OutOfRangeError("TIMESTAMP out of range");
+  }
+  return micros;
+}
+
+std::optional<int64_t> ToTimestampMicros(std::string_view text,
+                                         const std::string_view* format,
+                                         int precision) {
+  std::optional<int64_t> micros;
+  if (format != nullptr) {
+    micros = ParseWithFormat(text, *format);
+  } else if (auto t = types::ParseTimestamp(text); t.ok()) {
+    micros = *t;
+  }
+  if (!micros) return std::nullopt;
+  int64_t unit =
+      static_cast<int64_t>(types::internal::Pow10(6 - precision));
+  return *micros - FloorMod(*micros, unit);
+}
+
+std::optional<int64_t> ToDateDays(std::string_view text,
+                                  const std::string_view* format) {
+  if (format != nullptr) {
+    auto m = ParseWithFormat(text, *format);
+    if (!m) return std::nullopt;
+    return FloorDiv(*m, kMicrosPerDay);
+  }
+  auto days = types::ParseDate(text);
+  if (!days.ok()) return std::nullopt;
+  return *days;
 }
 
 }  // namespace weir::expr::internal

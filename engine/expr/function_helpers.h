@@ -1,7 +1,7 @@
 #pragma once
 
-// Value-level building blocks of the scalar functions (strings, LIKE,
-// regular expressions, calendar fields, JSON paths). Internal to
+// Value-level building blocks of the scalar functions (numbers, strings,
+// LIKE, regular expressions, calendar fields, JSON paths). Internal to
 // engine/expr: the registry in functions.cc wires them to SQL names, and the
 // vectorized runtime may reuse them per row where a column kernel is not
 // worth writing.
@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/types/decimal_util.h"
+#include "engine/types/logical_type.h"
 
 namespace re2 {
 class RE2;
@@ -106,5 +108,74 @@ struct JsonLookup {
 /// `json_text`; a malformed path is an error "invalid JSON path '...'".
 absl::StatusOr<JsonLookup> LookupJson(std::string_view json_text,
                                       std::string_view path);
+
+// ---- Numeric row helpers: the rules of ABS, CEIL, FLOOR, ROUND, TRUNCATE,
+// SIGN, POWER, SQRT, LN, LOG10 and EXP on unboxed values, shared by the
+// scalar functions and the vectorized kernels. Errors carry the scalar
+// functions' codes and messages.
+
+using types::internal::int128;
+
+/// ABS of an integer argument of type `arg` into `result` (INT or BIGINT);
+/// OutOfRange "integer overflow in ABS(<arg>)" when |x| does not fit
+/// `result`.
+absl::StatusOr<int64_t> AbsInteger(int64_t x, const types::LogicalType& arg,
+                                   const types::LogicalType& result);
+/// ABS of a DECIMAL's unscaled value (never fails).
+inline int128 AbsDecimal(int128 u) { return u < 0 ? -u : u; }
+/// CEIL (`ceil`) / FLOOR of a DOUBLE.
+double CeilFloorDouble(double x, bool ceil);
+/// CEIL / FLOOR of a DECIMAL (unscaled `u` at `scale`) as the unscaled value
+/// of `result` (a DECIMAL); OutOfRange "DECIMAL overflow: ..." when it does
+/// not fit.
+absl::StatusOr<int128> CeilFloorDecimal(int128 u, int scale, bool ceil,
+                                        const types::LogicalType& result);
+/// ROUND (half away from zero) or TRUNCATE (`truncate`) of a DOUBLE to
+/// `digits` fractional digits (clamped to [-40, 40]); non-finite values and
+/// values whose scaled form is not finite are returned unchanged.
+double RoundDouble(double x, int64_t digits, bool truncate);
+/// ROUND / TRUNCATE of an exact number (unscaled `u` at `scale`; integers
+/// have scale 0) to `digits` fractional digits, as a value of `result`: the
+/// integer itself for INT / BIGINT, the unscaled value at result.scale() for
+/// DECIMAL. OutOfRange "overflow in ROUND", "integer overflow in ROUND" or
+/// "DECIMAL overflow: ...".
+absl::StatusOr<int128> RoundExact(int128 u, int scale, int64_t digits,
+                                  bool truncate,
+                                  const types::LogicalType& result);
+/// SIGN: -1, 0 or 1 (0 for NaN).
+inline int SignOf(double x) { return x > 0 ? 1 : (x < 0 ? -1 : 0); }
+inline int SignOf(int128 u) { return u > 0 ? 1 : (u < 0 ? -1 : 0); }
+/// POWER(x, y); InvalidArgument for 0 to a negative power and for a
+/// negative number to a non-integer power, OutOfRange for an infinite
+/// result.
+absl::StatusOr<double> Power(double x, double y);
+/// The one-argument DOUBLE functions.
+enum class DoubleFn { kSqrt, kLn, kLog10, kExp };
+/// SQRT / LN / LOG10 / EXP of `x`: InvalidArgument for a negative SQRT
+/// argument and a zero or negative logarithm argument, OutOfRange
+/// "value out of range: overflow in LN" for an infinite result.
+absl::StatusOr<double> ApplyDoubleFn(DoubleFn fn, double x);
+
+// ---- Temporal row helpers (DATE, TIME and TIMESTAMP values as stored:
+// days for DATE, micros otherwise).
+
+/// Micros since the epoch (or since midnight for TIME) of a value of `type`.
+int64_t TemporalMicros(types::TypeId type, int64_t value);
+/// EXTRACT(field FROM value of `type`), the field matched case-insensitively;
+/// InvalidArgument for an unknown field or a date field of a TIME.
+absl::StatusOr<int64_t> ExtractFromTemporal(std::string_view field,
+                                            types::TypeId type, int64_t value);
+/// UNIX_TIMESTAMP: whole seconds since the epoch, rounded down.
+int64_t UnixSeconds(int64_t micros);
+/// FROM_UNIXTIME: micros of `seconds`; OutOfRange "TIMESTAMP out of range".
+absl::StatusOr<int64_t> FromUnixSeconds(int64_t seconds);
+/// TO_TIMESTAMP(text[, format]) at `precision` digits (truncated); nullopt
+/// when the text does not match.
+std::optional<int64_t> ToTimestampMicros(std::string_view text,
+                                         const std::string_view* format,
+                                         int precision);
+/// TO_DATE(text[, format]) as days; nullopt when the text does not match.
+std::optional<int64_t> ToDateDays(std::string_view text,
+                                  const std::string_view* format);
 
 }  // namespace weir::expr::internal

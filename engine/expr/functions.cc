@@ -484,9 +484,7 @@ absl::StatusOr<Value> NumericArith(char op, const Value& a, const Value& b,
 }
 
 int64_t MicrosOf(const Value& v) {
-  return v.type().id() == TypeId::kDate
-             ? v.integer() * types::internal::kMicrosPerDay
-             : v.integer();
+  return internal::TemporalMicros(v.type().id(), v.integer());
 }
 
 absl::StatusOr<Value> ShiftTimestamp(const Value& ts, types::IntervalValue iv,
@@ -597,68 +595,45 @@ absl::StatusOr<Value> Negate(const Value& v) {
 
 const std::string& Str(const Value& v) { return v.str(); }
 
-absl::StatusOr<Value> MakeDecimalOrInt(int128 u, int s,
-                                       const LogicalType& result) {
-  if (result.IsInteger()) {
-    auto v = types::internal::Rescale(u, s, 0);
-    return MakeInteger(*v, result, "ROUND");
+// The value of `result` (INT, BIGINT or DECIMAL) held as `v`.
+Value ExactValue(int128 v, const LogicalType& result) {
+  if (result.id() == TypeId::kInt) return Value::Int(static_cast<int32_t>(v));
+  if (result.id() == TypeId::kBigint) {
+    return Value::Bigint(static_cast<int64_t>(v));
   }
-  return MakeDecimal(u, s, result);
+  return Value::Decimal(v, result);
 }
 
 // Rounds (or truncates) the numeric `v` to `digits` fractional digits.
 absl::StatusOr<Value> RoundTo(const Value& v, int64_t digits, bool truncate,
                               const LogicalType& result) {
-  digits = std::clamp<int64_t>(digits, -40, 40);
   switch (v.type().id()) {
-    case TypeId::kDouble: {
-      double x = v.dbl();
-      if (!std::isfinite(x)) return Value::Double(x);
-      double f = std::pow(10.0, static_cast<double>(digits));
-      double y = x * f;
-      if (!std::isfinite(y)) return Value::Double(x);
-      y = truncate ? std::trunc(y) : std::round(y);
-      return Value::Double(y / f);
-    }
+    case TypeId::kDouble:
+      return Value::Double(internal::RoundDouble(v.dbl(), digits, truncate));
     case TypeId::kInt:
     case TypeId::kBigint:
     case TypeId::kDecimal: {
       int s;
       int128 u = Unscaled(v, &s);
-      int64_t k = s - digits;  // digits to drop
-      if (k <= 0) return MakeDecimalOrInt(u, s, result);
-      int128 r;
-      if (k > 38) {
-        r = 0;
-      } else if (truncate) {
-        int128 p = static_cast<int128>(types::internal::Pow10(static_cast<int>(k)));
-        r = u / p * p;
-      } else {
-        auto q = types::internal::Rescale(u, static_cast<int>(k), 0);
-        auto back = types::internal::Rescale(*q, 0, static_cast<int>(k));
-        if (!back) return RangeError("overflow in ROUND");
-        r = *back;
-      }
-      return MakeDecimalOrInt(r, s, result);
+      WEIR_ASSIGN_OR_RETURN(
+          int128 r, internal::RoundExact(u, s, digits, truncate, result));
+      return ExactValue(r, result);
     }
     default:
       return Error("cannot round " + v.type().ToString());
   }
 }
 
-
 absl::StatusOr<Value> CeilFloor(const Value& v, bool ceil,
                                 const LogicalType& result) {
   switch (v.type().id()) {
     case TypeId::kDouble:
-      return Value::Double(ceil ? std::ceil(v.dbl()) : std::floor(v.dbl()));
+      return Value::Double(internal::CeilFloorDouble(v.dbl(), ceil));
     case TypeId::kDecimal: {
-      int s = v.type().scale();
-      int128 p = static_cast<int128>(types::internal::Pow10(s));
-      int128 q = v.decimal() / p, r = v.decimal() % p;
-      if (ceil && r > 0) ++q;
-      if (!ceil && r < 0) --q;
-      return MakeDecimal(q, 0, result);
+      WEIR_ASSIGN_OR_RETURN(
+          int128 q, internal::CeilFloorDecimal(v.decimal(), v.type().scale(),
+                                               ceil, result));
+      return Value::Decimal(q, result);
     }
     default:
       return v;
@@ -717,10 +692,11 @@ ScalarDef NoNullPropagation(ScalarDef d) {
   return d;
 }
 
-EvalFn DoubleFn(std::string name, std::function<absl::StatusOr<double>(double)> f) {
-  return [name, f](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-    WEIR_ASSIGN_OR_RETURN(double r, f(AsDouble(a[0])));
-    return MakeDouble(r, name);
+EvalFn DoubleFn(internal::DoubleFn fn) {
+  return [fn](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+    WEIR_ASSIGN_OR_RETURN(double r,
+                          internal::ApplyDoubleFn(fn, AsDouble(a[0])));
+    return Value::Double(r);
   };
 }
 
@@ -839,15 +815,15 @@ std::vector<ScalarDef> BuildScalars() {
                   [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
                     const Value& v = a[0];
                     if (v.type().IsInteger()) {
-                      int128 x = v.integer();
-                      return MakeInteger(x < 0 ? -x : x, r,
-                                         "ABS(" + v.type().ToString() + ")");
+                      WEIR_ASSIGN_OR_RETURN(
+                          int64_t x, internal::AbsInteger(v.integer(), v.type(), r));
+                      return ExactValue(x, r);
                     }
                     if (v.type().id() == TypeId::kDouble) {
                       return Value::Double(std::fabs(v.dbl()));
                     }
-                    int128 u = v.decimal();
-                    return Value::Decimal(u < 0 ? -u : u, v.type());
+                    return Value::Decimal(internal::AbsDecimal(v.decimal()),
+                                          v.type());
                   }));
   d.push_back(WithSynonyms(
       Def("CEIL", "CEIL(x numeric) -> same kind, no fraction",
@@ -890,57 +866,29 @@ std::vector<ScalarDef> BuildScalars() {
       Def("POWER", "POWER(x DOUBLE, y DOUBLE) -> DOUBLE", "x raised to y.",
           {Fixed({D, D}, D)},
           [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-            double x = AsDouble(a[0]), y = AsDouble(a[1]);
-            if (x == 0 && y < 0) {
-              return Error("zero raised to a negative power is undefined");
-            }
-            double r = std::pow(x, y);
-            if (std::isnan(r) && !std::isnan(x) && !std::isnan(y)) {
-              return Error(
-                  "a negative number raised to a non-integer power is not "
-                  "a real number");
-            }
-            return MakeDouble(r, "POWER");
+            WEIR_ASSIGN_OR_RETURN(
+                double r, internal::Power(AsDouble(a[0]), AsDouble(a[1])));
+            return Value::Double(r);
           }),
       {"POW"}));
   d.push_back(Def("SQRT", "SQRT(x DOUBLE) -> DOUBLE", "Square root.",
-                  {Fixed({D}, D)},
-                  DoubleFn("SQRT", [](double x) -> absl::StatusOr<double> {
-                    if (x < 0) {
-                      return Error("cannot take square root of a negative number");
-                    }
-                    return std::sqrt(x);
-                  })));
-  auto log_fn = [](double (*f)(double)) {
-    return [f](double x) -> absl::StatusOr<double> {
-      if (x == 0) return Error("cannot take logarithm of zero");
-      if (x < 0) return Error("cannot take logarithm of a negative number");
-      return f(x);
-    };
-  };
+                  {Fixed({D}, D)}, DoubleFn(internal::DoubleFn::kSqrt)));
   d.push_back(Def("LN", "LN(x DOUBLE) -> DOUBLE", "Natural logarithm.",
-                  {Fixed({D}, D)},
-                  DoubleFn("LN", log_fn([](double x) { return std::log(x); }))));
+                  {Fixed({D}, D)}, DoubleFn(internal::DoubleFn::kLn)));
   d.push_back(Def("LOG10", "LOG10(x DOUBLE) -> DOUBLE", "Base-10 logarithm.",
-                  {Fixed({D}, D)},
-                  DoubleFn("LOG10",
-                           log_fn([](double x) { return std::log10(x); }))));
+                  {Fixed({D}, D)}, DoubleFn(internal::DoubleFn::kLog10)));
   d.push_back(Def("EXP", "EXP(x DOUBLE) -> DOUBLE", "e raised to x.",
-                  {Fixed({D}, D)},
-                  DoubleFn("EXP", [](double x) -> absl::StatusOr<double> {
-                    return std::exp(x);
-                  })));
+                  {Fixed({D}, D)}, DoubleFn(internal::DoubleFn::kExp)));
   d.push_back(Def("SIGN", "SIGN(x numeric) -> INT", "-1, 0 or 1.",
                   {NumericUnary([](const LogicalType&) { return kInt; })},
                   [](const Args& a, const LogicalType&) {
                     const Value& v = a[0];
                     int s;
                     if (v.type().id() == TypeId::kDouble) {
-                      s = v.dbl() > 0 ? 1 : (v.dbl() < 0 ? -1 : 0);
+                      s = internal::SignOf(v.dbl());
                     } else {
                       int scale;
-                      int128 u = Unscaled(v, &scale);
-                      s = u > 0 ? 1 : (u < 0 ? -1 : 0);
+                      s = internal::SignOf(Unscaled(v, &scale));
                     }
                     return absl::StatusOr<Value>(Value::Int(s));
                   }));
@@ -1178,19 +1126,9 @@ std::vector<ScalarDef> BuildScalars() {
       {TemporalArg(2, 1, true, [](const LogicalType&) { return kBigint; },
                    "(VARCHAR, DATE) or (VARCHAR, TIME) or (VARCHAR, TIMESTAMP)")},
       [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-        const std::string field = weir::AsciiUpper(Str(a[0]));
-        if (a[1].type().id() == TypeId::kTime) {
-          static const char* const kTimeFields[] = {
-              "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND",
-              "EPOCH"};
-          if (std::find(std::begin(kTimeFields), std::end(kTimeFields),
-                        field) == std::end(kTimeFields)) {
-            return Error(fmt::format("EXTRACT field '{}' is not valid for TIME",
-                                     Str(a[0])));
-          }
-        }
-        WEIR_ASSIGN_OR_RETURN(int64_t v,
-                              internal::ExtractField(field, MicrosOf(a[1])));
+        WEIR_ASSIGN_OR_RETURN(
+            int64_t v, internal::ExtractFromTemporal(
+                           Str(a[0]), a[1].type().id(), a[1].integer()));
         return Value::Bigint(v);
       }));
   d.push_back(Def(
@@ -1209,17 +1147,12 @@ std::vector<ScalarDef> BuildScalars() {
       "when it does not match.",
       {Fixed({V}, Ts(3)), Fixed({V, V}, Ts(3))},
       [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
-        std::optional<int64_t> micros;
-        if (a.size() > 1) {
-          micros = internal::ParseWithFormat(Str(a[0]), Str(a[1]));
-        } else if (auto t = types::ParseTimestamp(Str(a[0])); t.ok()) {
-          micros = *t;
-        }
+        std::string_view format;
+        if (a.size() > 1) format = Str(a[1]);
+        std::optional<int64_t> micros = internal::ToTimestampMicros(
+            Str(a[0]), a.size() > 1 ? &format : nullptr, r.precision());
         if (!micros) return Value::Null(r);
-        int p = r.precision();
-        int64_t unit = static_cast<int64_t>(types::internal::Pow10(6 - p));
-        return Value::Timestamp(*micros - types::internal::FloorMod(*micros, unit),
-                                p);
+        return Value::Timestamp(*micros, r.precision());
       }));
   d.push_back(Def(
       "TO_DATE", "TO_DATE(s VARCHAR[, format VARCHAR]) -> DATE",
@@ -1227,14 +1160,11 @@ std::vector<ScalarDef> BuildScalars() {
       "not match.",
       {Fixed({V}, kDate), Fixed({V, V}, kDate)},
       [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-        if (a.size() > 1) {
-          auto m = internal::ParseWithFormat(Str(a[0]), Str(a[1]));
-          if (!m) return Value::Null(kDate);
-          return Value::Date(
-              types::internal::FloorDiv(*m, types::internal::kMicrosPerDay));
-        }
-        auto days = types::ParseDate(Str(a[0]));
-        if (!days.ok()) return Value::Null(kDate);
+        std::string_view format;
+        if (a.size() > 1) format = Str(a[1]);
+        std::optional<int64_t> days =
+            internal::ToDateDays(Str(a[0]), a.size() > 1 ? &format : nullptr);
+        if (!days) return Value::Null(kDate);
         return Value::Date(*days);
       }));
   d.push_back(Def(
@@ -1243,19 +1173,16 @@ std::vector<ScalarDef> BuildScalars() {
       {TemporalArg(1, 0, false, [](const LogicalType&) { return kBigint; },
                    "(TIMESTAMP) or (DATE)")},
       [](const Args& a, const LogicalType&) {
-        return absl::StatusOr<Value>(Value::Bigint(types::internal::FloorDiv(
-            MicrosOf(a[0]), types::internal::kMicrosPerSecond)));
+        return absl::StatusOr<Value>(
+            Value::Bigint(internal::UnixSeconds(MicrosOf(a[0]))));
       }));
   d.push_back(Def(
       "FROM_UNIXTIME", "FROM_UNIXTIME(seconds BIGINT) -> TIMESTAMP(0)",
       "The timestamp that many seconds after 1970-01-01 00:00:00.",
       {Fixed({I64}, Ts(0))},
       [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-        int64_t micros;
-        if (__builtin_mul_overflow(a[0].integer(),
-                                   types::internal::kMicrosPerSecond, &micros)) {
-          return RangeError("TIMESTAMP out of range");
-        }
+        WEIR_ASSIGN_OR_RETURN(int64_t micros,
+                              internal::FromUnixSeconds(a[0].integer()));
         return Value::Timestamp(micros, 0);
       }));
   d.push_back(Def(

@@ -1915,6 +1915,436 @@ class StringNode final : public VectorNode {
   std::vector<NodePtr> children_;
 };
 
+// ------------------------------------------------------------ numeric
+
+/// ABS, CEIL, FLOOR, ROUND, TRUNCATE, SIGN, POWER, SQRT, LN, LOG10 and EXP:
+/// one typed loop per input kind; the row rules are the scalar functions'
+/// (the numeric helpers of function_helpers.h). NULL when any argument is.
+class NumericFnNode final : public VectorNode {
+ public:
+  enum class Fn {
+    kAbs,
+    kCeil,
+    kFloor,
+    kRound,
+    kTruncate,
+    kSign,
+    kPower,
+    kSqrt,
+    kLn,
+    kLog10,
+    kExp,
+  };
+
+  NumericFnNode(BoundExprPtr expr, Fn fn, std::vector<NodePtr> children)
+      : VectorNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
+
+  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
+    std::vector<Vec> args;
+    WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
+    out->Init(type());
+    for (const Vec& a : args) {
+      if (a.physical == PhysicalType::kNull) {
+        SetConstant(out, type(), Value::Null(type()));
+        return absl::OkStatus();
+      }
+    }
+    auto ptrs = Pointers(args);
+    const uint8_t* nulls = PropagateNulls(ptrs, rows, ctx.num_rows, out);
+    const size_t n = ctx.num_rows;
+    const Vec& x = args[0];
+    const LogicalType& result = type();
+    absl::Status error;
+    auto fail = [&](absl::Status s) {
+      error = std::move(s);
+      return false;
+    };
+    // f(value, &out) -> bool over the input kind In into Out.
+    auto unary = [&](auto in_tag, auto* o, auto&& f) {
+      using In = decltype(in_tag);
+      const In* a = x.Data<In>();
+      return ForRows(rows, nulls,
+                     [&](uint32_t r) { return f(a[x.Index(r)], &o[r]); });
+    };
+    size_t stop = rows.size();
+    switch (fn_) {
+      case Fn::kAbs:
+        if (x.physical == PhysicalType::kInt64) {
+          stop = unary(int64_t{}, out->Allocate<int64_t>(n),
+                       [&](int64_t v, int64_t* o) {
+                         auto a = internal::AbsInteger(v, x.type, result);
+                         if (!a.ok()) return fail(a.status());
+                         *o = *a;
+                         return true;
+                       });
+        } else if (x.physical == PhysicalType::kDouble) {
+          stop = unary(double{}, out->Allocate<double>(n),
+                       [](double v, double* o) {
+                         *o = std::fabs(v);
+                         return true;
+                       });
+        } else {
+          stop = unary(int128{}, out->Allocate<int128>(n),
+                       [](int128 v, int128* o) {
+                         *o = internal::AbsDecimal(v);
+                         return true;
+                       });
+        }
+        break;
+      case Fn::kCeil:
+      case Fn::kFloor: {
+        const bool ceil = fn_ == Fn::kCeil;
+        if (x.physical == PhysicalType::kInt64) {
+          stop = unary(int64_t{}, out->Allocate<int64_t>(n),
+                       [](int64_t v, int64_t* o) {
+                         *o = v;
+                         return true;
+                       });
+        } else if (x.physical == PhysicalType::kDouble) {
+          stop = unary(double{}, out->Allocate<double>(n),
+                       [ceil](double v, double* o) {
+                         *o = internal::CeilFloorDouble(v, ceil);
+                         return true;
+                       });
+        } else {
+          const int scale = x.type.scale();
+          stop = unary(int128{}, out->Allocate<int128>(n),
+                       [&](int128 v, int128* o) {
+                         auto q =
+                             internal::CeilFloorDecimal(v, scale, ceil, result);
+                         if (!q.ok()) return fail(q.status());
+                         *o = *q;
+                         return true;
+                       });
+        }
+        break;
+      }
+      case Fn::kRound:
+      case Fn::kTruncate: {
+        const bool truncate = fn_ == Fn::kTruncate;
+        const Vec* d = args.size() > 1 ? &args[1] : nullptr;
+        const int64_t* dd = d != nullptr ? d->Data<int64_t>() : nullptr;
+        auto digits = [&](uint32_t r) -> int64_t {
+          return d != nullptr ? dd[d->Index(r)] : 0;
+        };
+        if (x.physical == PhysicalType::kDouble) {
+          const double* a = x.Data<double>();
+          double* o = out->Allocate<double>(n);
+          stop = ForRows(rows, nulls, [&](uint32_t r) {
+            o[r] = internal::RoundDouble(a[x.Index(r)], digits(r), truncate);
+            return true;
+          });
+        } else {
+          auto run = [&](auto* a, int scale, auto* o) {
+            return ForRows(rows, nulls, [&](uint32_t r) {
+              auto v = internal::RoundExact(static_cast<int128>(a[x.Index(r)]),
+                                            scale, digits(r), truncate, result);
+              if (!v.ok()) return fail(v.status());
+              o[r] = static_cast<std::remove_reference_t<decltype(o[r])>>(*v);
+              return true;
+            });
+          };
+          if (x.physical == PhysicalType::kInt64) {
+            stop = run(x.Data<int64_t>(), 0, out->Allocate<int64_t>(n));
+          } else {
+            stop = run(x.Data<int128>(), x.type.scale(),
+                       out->Allocate<int128>(n));
+          }
+        }
+        break;
+      }
+      case Fn::kSign: {
+        int64_t* o = out->Allocate<int64_t>(n);
+        if (x.physical == PhysicalType::kDouble) {
+          stop = unary(double{}, o, [](double v, int64_t* s) {
+            *s = internal::SignOf(v);
+            return true;
+          });
+        } else if (x.physical == PhysicalType::kInt64) {
+          stop = unary(int64_t{}, o, [](int64_t v, int64_t* s) {
+            *s = internal::SignOf(static_cast<int128>(v));
+            return true;
+          });
+        } else {
+          stop = unary(int128{}, o, [](int128 v, int64_t* s) {
+            *s = internal::SignOf(v);
+            return true;
+          });
+        }
+        break;
+      }
+      case Fn::kPower: {
+        const Vec& y = args[1];
+        const double *a = x.Data<double>(), *b = y.Data<double>();
+        double* o = out->Allocate<double>(n);
+        stop = ForRows2(x, y, rows, nulls,
+                        [&](uint32_t r, uint32_t i, uint32_t j) {
+                          auto v = internal::Power(a[i], b[j]);
+                          if (!v.ok()) return fail(v.status());
+                          o[r] = *v;
+                          return true;
+                        });
+        break;
+      }
+      case Fn::kSqrt:
+      case Fn::kLn:
+      case Fn::kLog10:
+      case Fn::kExp: {
+        const internal::DoubleFn f =
+            fn_ == Fn::kSqrt   ? internal::DoubleFn::kSqrt
+            : fn_ == Fn::kLn   ? internal::DoubleFn::kLn
+            : fn_ == Fn::kLog10 ? internal::DoubleFn::kLog10
+                                : internal::DoubleFn::kExp;
+        stop = unary(double{}, out->Allocate<double>(n),
+                     [&](double v, double* o) {
+                       auto r = internal::ApplyDoubleFn(f, v);
+                       if (!r.ok()) return fail(r.status());
+                       *o = *r;
+                       return true;
+                     });
+        break;
+      }
+    }
+    if (stop == rows.size()) return absl::OkStatus();
+    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
+                    ptrs);
+  }
+
+ private:
+  Fn fn_;
+  std::vector<NodePtr> children_;
+};
+
+// ------------------------------------------------------------ pick
+
+/// NULLIF, GREATEST and LEAST over operands of the call's type (the binder
+/// casts them to the common type), compared as types::CompareValues does.
+/// NULLIF is NULL when its first operand is NULL or equal to the second;
+/// GREATEST / LEAST are NULL when any operand is, and keep the earliest of
+/// equal operands.
+class PickNode final : public VectorNode {
+ public:
+  enum class Fn { kNullIf, kGreatest, kLeast };
+
+  PickNode(BoundExprPtr expr, Fn fn, CmpKernel kernel,
+           std::vector<NodePtr> children)
+      : VectorNode(std::move(expr)),
+        fn_(fn),
+        kernel_(kernel),
+        children_(std::move(children)) {}
+
+  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
+    std::vector<Vec> args;
+    WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
+    out->Init(type());
+    switch (kernel_) {
+      case CmpKernel::kInt:
+        Run<int64_t>(args, ctx, rows, out,
+                     [](int64_t a, int64_t b) { return Compare3(a, b); });
+        break;
+      case CmpKernel::kDouble:
+        Run<double>(args, ctx, rows, out, CompareDoubles);
+        break;
+      case CmpKernel::kDecimal:
+        Run<int128>(args, ctx, rows, out,
+                    [](int128 a, int128 b) { return Compare3(a, b); });
+        break;
+      case CmpKernel::kString:
+        Run<std::string>(args, ctx, rows, out,
+                         [](const std::string& a, const std::string& b) {
+                           int c = a.compare(b);
+                           return (c > 0) - (c < 0);
+                         });
+        break;
+      case CmpKernel::kInterval:
+        Run<IntervalValue>(args, ctx, rows, out,
+                           [](const IntervalValue& a, const IntervalValue& b) {
+                             return Compare3(IntervalTotal(a),
+                                             IntervalTotal(b));
+                           });
+        break;
+      case CmpKernel::kNone:
+        SetConstant(out, type(), Value::Null(type()));
+        break;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  template <typename T, typename Cmp>
+  void Run(std::vector<Vec>& args, EvalContext& ctx, Rows rows, Vec* out,
+           Cmp cmp) const {
+    const size_t n = ctx.num_rows;
+    T* o = out->Allocate<T>(n);
+    if (fn_ == Fn::kNullIf) {
+      const Vec &a = args[0], &b = args[1];
+      const T *x = a.Data<T>(), *y = b.Data<T>();
+      uint8_t* nulls = out->AllocateNulls(n);
+      for (uint32_t r : rows) {
+        if (a.IsNull(r) ||
+            (!b.IsNull(r) && cmp(x[a.Index(r)], y[b.Index(r)]) == 0)) {
+          nulls[r] = 1;
+        } else {
+          o[r] = x[a.Index(r)];
+        }
+      }
+      return;
+    }
+    const uint8_t* nulls = PropagateNulls(Pointers(args), rows, n, out);
+    const bool greatest = fn_ == Fn::kGreatest;
+    ForRows(rows, nulls, [&](uint32_t r) {
+      const T* best = &args[0].Data<T>()[args[0].Index(r)];
+      for (size_t i = 1; i < args.size(); ++i) {
+        const T* v = &args[i].Data<T>()[args[i].Index(r)];
+        int c = cmp(*v, *best);
+        if (greatest ? c > 0 : c < 0) best = v;
+      }
+      o[r] = *best;
+      return true;
+    });
+  }
+
+  Fn fn_;
+  CmpKernel kernel_;
+  std::vector<NodePtr> children_;
+};
+
+// ------------------------------------------------------------ date and time
+
+/// EXTRACT, DATE_TRUNC, DATE_FORMAT, UNIX_TIMESTAMP, FROM_UNIXTIME,
+/// TO_TIMESTAMP and TO_DATE: the scalar functions' row helpers
+/// (function_helpers.h) applied to the stored values (days for DATE, micros
+/// otherwise). NULL when any argument is; TO_TIMESTAMP / TO_DATE also when
+/// the text does not match.
+class TemporalFnNode final : public VectorNode {
+ public:
+  enum class Fn {
+    kExtract,
+    kDateTrunc,
+    kDateFormat,
+    kUnixTimestamp,
+    kFromUnixtime,
+    kToTimestamp,
+    kToDate,
+  };
+
+  TemporalFnNode(BoundExprPtr expr, Fn fn, std::vector<NodePtr> children)
+      : VectorNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
+
+  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
+    std::vector<Vec> args;
+    WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
+    out->Init(type());
+    for (const Vec& a : args) {
+      if (a.physical == PhysicalType::kNull) {
+        SetConstant(out, type(), Value::Null(type()));
+        return absl::OkStatus();
+      }
+    }
+    auto ptrs = Pointers(args);
+    const uint8_t* in_nulls = PropagateNulls(ptrs, rows, ctx.num_rows, out);
+    const size_t n = ctx.num_rows;
+    absl::Status error;
+    auto fail = [&](absl::Status s) {
+      error = std::move(s);
+      return false;
+    };
+    size_t stop = rows.size();
+    // (text, temporal) and (temporal, text) argument pairs.
+    auto str = [&](size_t i, uint32_t r) -> const std::string& {
+      return args[i].Data<std::string>()[args[i].Index(r)];
+    };
+    auto num = [&](size_t i, uint32_t r) -> int64_t {
+      return args[i].Data<int64_t>()[args[i].Index(r)];
+    };
+    switch (fn_) {
+      case Fn::kExtract: {
+        int64_t* o = out->Allocate<int64_t>(n);
+        const TypeId t = args[1].type.id();
+        stop = ForRows(rows, in_nulls, [&](uint32_t r) {
+          auto v = internal::ExtractFromTemporal(str(0, r), t, num(1, r));
+          if (!v.ok()) return fail(v.status());
+          o[r] = *v;
+          return true;
+        });
+        break;
+      }
+      case Fn::kDateTrunc: {
+        int64_t* o = out->Allocate<int64_t>(n);
+        const TypeId t = args[1].type.id();
+        stop = ForRows(rows, in_nulls, [&](uint32_t r) {
+          auto v = internal::TruncateTimestamp(
+              str(0, r), internal::TemporalMicros(t, num(1, r)));
+          if (!v.ok()) return fail(v.status());
+          o[r] = *v;
+          return true;
+        });
+        break;
+      }
+      case Fn::kDateFormat: {
+        std::string* o = out->Allocate<std::string>(n);
+        const TypeId t = args[0].type.id();
+        stop = ForRows(rows, in_nulls, [&](uint32_t r) {
+          o[r] = internal::DateFormat(internal::TemporalMicros(t, num(0, r)),
+                                      str(1, r));
+          return true;
+        });
+        break;
+      }
+      case Fn::kUnixTimestamp: {
+        int64_t* o = out->Allocate<int64_t>(n);
+        const TypeId t = args[0].type.id();
+        stop = ForRows(rows, in_nulls, [&](uint32_t r) {
+          o[r] = internal::UnixSeconds(internal::TemporalMicros(t, num(0, r)));
+          return true;
+        });
+        break;
+      }
+      case Fn::kFromUnixtime: {
+        int64_t* o = out->Allocate<int64_t>(n);
+        stop = ForRows(rows, in_nulls, [&](uint32_t r) {
+          auto v = internal::FromUnixSeconds(num(0, r));
+          if (!v.ok()) return fail(v.status());
+          o[r] = *v;
+          return true;
+        });
+        break;
+      }
+      case Fn::kToTimestamp:
+      case Fn::kToDate: {
+        int64_t* o = out->Allocate<int64_t>(n);
+        uint8_t* nulls = in_nulls != nullptr ? out->null_buf.data()
+                                             : out->AllocateNulls(n);
+        const bool has_format = args.size() > 1;
+        const bool to_date = fn_ == Fn::kToDate;
+        const int precision = to_date ? 0 : type().precision();
+        stop = ForRows(rows, in_nulls, [&](uint32_t r) {
+          std::string_view format;
+          if (has_format) format = str(1, r);
+          const std::string_view* f = has_format ? &format : nullptr;
+          std::optional<int64_t> v =
+              to_date ? internal::ToDateDays(str(0, r), f)
+                      : internal::ToTimestampMicros(str(0, r), f, precision);
+          if (v) {
+            o[r] = *v;
+          } else {
+            nulls[r] = 1;
+          }
+          return true;
+        });
+        break;
+      }
+    }
+    if (stop == rows.size()) return absl::OkStatus();
+    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
+                    ptrs);
+  }
+
+ private:
+  Fn fn_;
+  std::vector<NodePtr> children_;
+};
+
 // ------------------------------------------------------------ compiler
 
 std::string UpperName(std::string_view s) {
@@ -2120,6 +2550,135 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
     if (!ok) return fallback();
     WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
     return Make<JsonNode>(e, fn, std::move(children));
+  }
+  static const std::pair<const char*, NumericFnNode::Fn> kNumeric[] = {
+      {"ABS", NumericFnNode::Fn::kAbs},
+      {"CEIL", NumericFnNode::Fn::kCeil},
+      {"CEILING", NumericFnNode::Fn::kCeil},
+      {"FLOOR", NumericFnNode::Fn::kFloor},
+      {"ROUND", NumericFnNode::Fn::kRound},
+      {"TRUNCATE", NumericFnNode::Fn::kTruncate},
+      {"TRUNC", NumericFnNode::Fn::kTruncate},
+      {"SIGN", NumericFnNode::Fn::kSign},
+      {"POWER", NumericFnNode::Fn::kPower},
+      {"POW", NumericFnNode::Fn::kPower},
+      {"SQRT", NumericFnNode::Fn::kSqrt},
+      {"LN", NumericFnNode::Fn::kLn},
+      {"LOG10", NumericFnNode::Fn::kLog10},
+      {"EXP", NumericFnNode::Fn::kExp}};
+  for (const auto& [fn_name, fn] : kNumeric) {
+    if (name != fn_name) continue;
+    using F = NumericFnNode::Fn;
+    const LogicalType& r = e->type;
+    auto is_double = [](const LogicalType& t) {
+      return t.id() == TypeId::kDouble;
+    };
+    // The result kind the scalar function gives for a numeric argument:
+    // DECIMAL for DECIMAL, else the argument's own type.
+    auto same_kind = [&](const LogicalType& t) {
+      return t.id() == TypeId::kDecimal ? r.id() == TypeId::kDecimal : t == r;
+    };
+    bool ok = !args.empty() && args[0]->type.IsNumeric();
+    switch (fn) {
+      case F::kAbs:
+        ok = ok && args.size() == 1 && args[0]->type == r;
+        break;
+      case F::kCeil:
+      case F::kFloor:
+        ok = ok && args.size() == 1 && same_kind(args[0]->type);
+        break;
+      case F::kRound:
+      case F::kTruncate:
+        ok = ok && (args.size() == 1 ||
+                    (args.size() == 2 && args[1]->type.IsInteger())) &&
+             same_kind(args[0]->type);
+        break;
+      case F::kSign:
+        ok = ok && args.size() == 1 && r.id() == TypeId::kInt;
+        break;
+      case F::kPower:
+        ok = args.size() == 2 && is_double(args[0]->type) &&
+             is_double(args[1]->type) && is_double(r);
+        break;
+      case F::kSqrt:
+      case F::kLn:
+      case F::kLog10:
+      case F::kExp:
+        ok = args.size() == 1 && is_double(args[0]->type) && is_double(r);
+        break;
+    }
+    if (!ok) return fallback();
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    return Make<NumericFnNode>(e, fn, std::move(children));
+  }
+  if (name == "NULLIF" || name == "GREATEST" || name == "LEAST") {
+    const LogicalType& t = e->type;
+    CmpKernel k = t.IsNull() ? CmpKernel::kNone : ChooseCompare(t, t);
+    bool ok = k != CmpKernel::kNone && !args.empty() &&
+              (name != "NULLIF" || args.size() == 2);
+    for (size_t i = 0; ok && i < args.size(); ++i) ok = args[i]->type == t;
+    if (!ok) return fallback();
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    const PickNode::Fn fn = name == "NULLIF"     ? PickNode::Fn::kNullIf
+                            : name == "GREATEST" ? PickNode::Fn::kGreatest
+                                                 : PickNode::Fn::kLeast;
+    return Make<PickNode>(e, fn, k, std::move(children));
+  }
+  static const std::pair<const char*, TemporalFnNode::Fn> kTemporal[] = {
+      {"EXTRACT", TemporalFnNode::Fn::kExtract},
+      {"DATE_TRUNC", TemporalFnNode::Fn::kDateTrunc},
+      {"DATE_FORMAT", TemporalFnNode::Fn::kDateFormat},
+      {"UNIX_TIMESTAMP", TemporalFnNode::Fn::kUnixTimestamp},
+      {"FROM_UNIXTIME", TemporalFnNode::Fn::kFromUnixtime},
+      {"TO_TIMESTAMP", TemporalFnNode::Fn::kToTimestamp},
+      {"TO_DATE", TemporalFnNode::Fn::kToDate}};
+  for (const auto& [fn_name, fn] : kTemporal) {
+    if (name != fn_name) continue;
+    using F = TemporalFnNode::Fn;
+    const LogicalType& r = e->type;
+    auto temporal = [&](size_t i, bool allow_time) {
+      TypeId id = args[i]->type.id();
+      return id == TypeId::kDate || id == TypeId::kTimestamp ||
+             (allow_time && id == TypeId::kTime);
+    };
+    auto text = [&](size_t i) { return args[i]->type.IsString(); };
+    bool ok = false;
+    switch (fn) {
+      case F::kExtract:
+        ok = args.size() == 2 && text(0) && temporal(1, true) &&
+             r.id() == TypeId::kBigint;
+        break;
+      case F::kDateTrunc:
+        ok = args.size() == 2 && text(0) && temporal(1, false) &&
+             r.id() == TypeId::kTimestamp &&
+             r.precision() == (args[1]->type.id() == TypeId::kTimestamp
+                                   ? args[1]->type.precision()
+                                   : 0);
+        break;
+      case F::kDateFormat:
+        ok = args.size() == 2 && temporal(0, false) && text(1) &&
+             r.IsString();
+        break;
+      case F::kUnixTimestamp:
+        ok = args.size() == 1 && temporal(0, false) &&
+             r.id() == TypeId::kBigint;
+        break;
+      case F::kFromUnixtime:
+        ok = args.size() == 1 && args[0]->type.IsInteger() &&
+             r.id() == TypeId::kTimestamp && r.precision() == 0;
+        break;
+      case F::kToTimestamp:
+        ok = (args.size() == 1 || args.size() == 2) && text(0) &&
+             (args.size() == 1 || text(1)) && r.id() == TypeId::kTimestamp;
+        break;
+      case F::kToDate:
+        ok = (args.size() == 1 || args.size() == 2) && text(0) &&
+             (args.size() == 1 || text(1)) && r.id() == TypeId::kDate;
+        break;
+    }
+    if (!ok) return fallback();
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    return Make<TemporalFnNode>(e, fn, std::move(children));
   }
   static const std::pair<const char*, StringNode::Fn> kStrings[] = {
       {"UPPER", StringNode::Fn::kUpper},

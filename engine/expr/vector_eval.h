@@ -17,11 +17,16 @@
 //   UPPER, LOWER, SUBSTRING, CONCAT, ||, CONCAT_WS, LENGTH, TRIM, LTRIM,
 //   RTRIM, REPLACE, POSITION, LPAD, RPAD, REVERSE, SPLIT_PART,
 //   REGEXP_EXTRACT and REGEXP_REPLACE with a constant pattern (compiled
-//   once), JSON_VALUE, JSON_QUERY, JSON_EXISTS, and the clock functions
-//   NOW, CURRENT_TIMESTAMP and CURRENT_DATE (read once per batch).
+//   once), JSON_VALUE, JSON_QUERY, JSON_EXISTS, ABS, CEIL, FLOOR, ROUND,
+//   TRUNCATE, SIGN (INT, BIGINT, DOUBLE, DECIMAL), POWER, SQRT, LN, LOG10,
+//   EXP, NULLIF, GREATEST and LEAST (operands of one comparable type),
+//   EXTRACT, DATE_TRUNC, DATE_FORMAT, UNIX_TIMESTAMP, FROM_UNIXTIME,
+//   TO_TIMESTAMP, TO_DATE, and the clock functions NOW, CURRENT_TIMESTAMP
+//   and CURRENT_DATE (read once per batch). The row rules of the function
+//   kernels are the scalar functions' own (function_helpers.h).
 // Per-row fallback (the row's arguments become Values and go through the
-// same code EvaluateConstant uses): every other scalar function (ABS,
-// ROUND, EXTRACT, DATE_FORMAT, NULLIF, GREATEST, ...), REGEXP_EXTRACT and
+// same code EvaluateConstant uses): any call whose operand types differ
+// from what the binder produces, REGEXP_EXTRACT and
 // REGEXP_REPLACE with a pattern that is not a valid constant, arithmetic on
 // temporal and INTERVAL operands, comparisons of operands of different
 // types, LIKE with a non-constant pattern or an ESCAPE, and casts from or
