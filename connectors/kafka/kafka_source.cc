@@ -12,6 +12,7 @@
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/entry_options.h"
 #include "connectors/kafka/kafka_client.h"
+#include "engine/base/log.h"
 #include "engine/base/status.h"
 #include "fmt/format.h"
 
@@ -105,15 +106,15 @@ class KafkaSource : public exec::Source {
       // returning nothing instead of failing the query; say so once per
       // outage.
       if (!unavailable_) {
-        std::fprintf(stderr, "weir: %s; waiting for it to come back\n",
-                     std::string(polled.status().message()).c_str());
+        Log(LogLevel::kWarning, std::string(polled.status().message()) +
+                                    "; waiting for it to come back");
         unavailable_ = true;
       }
       return size_t{0};
     }
     if (!polled.ok()) return polled.status();
     if (unavailable_ && !polled->empty()) {
-      std::fprintf(stderr, "weir: Kafka is reachable again\n");
+      Log(LogLevel::kInfo, "Kafka is reachable again");
       unavailable_ = false;
     }
     std::vector<KafkaMessage>& messages = *polled;
@@ -135,8 +136,8 @@ class KafkaSource : public exec::Source {
                                       m.offset);
       if (on_error_ == "skip") {
         ++skipped_;
-        std::fprintf(stderr, "weir: skipped a malformed record at %s: %s\n", where.c_str(),
-                     std::string(s.message()).c_str());
+        Log(LogLevel::kWarning, fmt::format("skipped a malformed record at {}: {}", where,
+                                            std::string(s.message())));
         continue;
       }
       if (on_error_ == "dlq") {
@@ -241,8 +242,8 @@ class KafkaSource : public exec::Source {
     std::vector<std::pair<int32_t, int64_t>> offsets(positions_.begin(), positions_.end());
     absl::Status s = consumer_->CommitAsync(topic_, offsets);
     if (!s.ok()) {
-      std::fprintf(stderr, "weir: cannot commit offsets of topic '%s': %s\n", topic_.c_str(),
-                   std::string(s.message()).c_str());
+      Log(LogLevel::kWarning, fmt::format("cannot commit offsets of topic '{}': {}", topic_,
+                                          std::string(s.message())));
     }
   }
 

@@ -3,16 +3,17 @@
 #include <fmt/format.h>
 #include <syslog.h>
 
-#include <cstdio>
+#include "engine/base/log.h"
 
 namespace weir::connectors::kafka::internal {
 namespace {
 
-// librdkafka calls this from its own threads; one fprintf is atomic enough.
+// librdkafka calls this from its own threads; Log is thread-safe.
 void LogCallback(const rd_kafka_t* rk, int level, const char* facility,
                  const char* message) {
   if (level > LOG_WARNING) return;
-  std::fprintf(stderr, "weir: kafka: %s: %s\n", facility, message);
+  Log(level <= LOG_ERR ? LogLevel::kError : LogLevel::kWarning,
+      fmt::format("kafka: {}: {}", facility, message));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -13,6 +14,7 @@
 
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
+#include "engine/base/log.h"
 #include "engine/session/session.h"
 
 using namespace weir;
@@ -121,9 +123,21 @@ BOOST_AUTO_TEST_CASE(malformed_records_follow_the_on_error_policy) {
   BOOST_TEST(r.error.find("malformed record at topic 'raw' partition ") != std::string::npos,
              r.error);
   BOOST_TEST(r.error.find("format.on-error") != std::string::npos, r.error);
-  // 'skip' goes on with the four good records.
+  // 'skip' goes on with the four good records, and logs each skip.
+  std::mutex log_mu;
+  std::vector<std::string> logged;
+  LogSink previous = SetLogSink([&](LogLevel, const std::string& message) {
+    std::lock_guard lock(log_mu);
+    logged.push_back(message);
+  });
   r = Execute(*s, "SELECT id FROM skipping EMIT CHANGES LIMIT 4;");
+  SetLogSink(previous);
   BOOST_REQUIRE_EQUAL(r.error, "");
+  bool logged_skip = false;
+  for (const std::string& m : logged) {
+    logged_skip |= m.rfind("skipped a malformed record at topic 'raw' partition 0 offset 1: ", 0) == 0;
+  }
+  BOOST_TEST(logged_skip);
   std::set<std::string> ids;
   for (const auto& row : r.rows) ids.insert(row[0]);
   BOOST_TEST((ids == std::set<std::string>{"1", "2", "4", "5"}));

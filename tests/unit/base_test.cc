@@ -2,8 +2,12 @@
 // string helpers.
 #define BOOST_TEST_MODULE base_test
 #include <boost/test/unit_test.hpp>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "engine/base/log.h"
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
 #include "engine/base/strings.h"
@@ -131,4 +135,29 @@ BOOST_AUTO_TEST_CASE(string_helpers) {
   BOOST_TEST(!weir::EqualsIgnoreCase("bids", "bid"));
   BOOST_TEST(weir::JoinStrings({"a", "b", "c"}, ", ") == "a, b, c");
   BOOST_TEST(weir::JoinStrings({}, ", ").empty());
+}
+
+BOOST_AUTO_TEST_CASE(log_messages_go_to_the_sink_once_each) {
+  std::vector<std::pair<weir::LogLevel, std::string>> got;
+  weir::LogSink previous = weir::SetLogSink(
+      [&](weir::LogLevel level, const std::string& message) { got.emplace_back(level, message); });
+  // Four threads log 500 messages each; the sink is never called
+  // concurrently, so the unsynchronized vector above must end with all.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t] {
+      for (int i = 0; i < 500; ++i) {
+        weir::Log(weir::LogLevel::kWarning, "t" + std::to_string(t) + " m" + std::to_string(i));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  weir::Log(weir::LogLevel::kError, "last");
+  weir::SetLogSink(previous);
+  BOOST_REQUIRE_EQUAL(got.size(), 2001u);
+  BOOST_TEST((got.back().first == weir::LogLevel::kError));
+  BOOST_TEST(got.back().second == "last");
+  std::set<std::string> distinct;
+  for (const auto& [level, message] : got) distinct.insert(message);
+  BOOST_TEST(distinct.size() == 2001u);
 }
