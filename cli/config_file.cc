@@ -41,13 +41,14 @@ std::string_view StripComment(std::string_view line) {
 
 }  // namespace
 
-bool ParseConfig(std::string_view text, std::vector<ConfigSetting>* out, int* error_line,
-                 std::string* error) {
+bool ParseConfig(std::string_view text, std::vector<ConfigSetting>* out,
+                 int* error_line, std::string* error) {
   int number = 0;
   for (size_t pos = 0; pos <= text.size();) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
-    std::string_view line = TrimSpaces(StripComment(text.substr(pos, end - pos)));
+    std::string_view line =
+        TrimSpaces(StripComment(text.substr(pos, end - pos)));
     pos = end + 1;
     ++number;
     if (line.empty()) continue;

@@ -25,7 +25,7 @@ struct ConfigSetting {
 
 /// Parses the file's text. On a malformed line returns false with
 /// `error_line` (1-based) and `error` (what is wrong) set.
-bool ParseConfig(std::string_view text, std::vector<ConfigSetting>* out, int* error_line,
-                 std::string* error);
+bool ParseConfig(std::string_view text, std::vector<ConfigSetting>* out,
+                 int* error_line, std::string* error);
 
 }  // namespace weir::cli

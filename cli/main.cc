@@ -325,7 +325,8 @@ bool ApplyConfig(Session& session, const std::string& path) {
   std::vector<ConfigSetting> settings;
   int line = 0;
   if (!ParseConfig(*text, &settings, &line, &error)) {
-    std::fprintf(stderr, "Error: %s:%d: %s\n", path.c_str(), line, error.c_str());
+    std::fprintf(stderr, "Error: %s:%d: %s\n", path.c_str(), line,
+                 error.c_str());
     return false;
   }
   for (const ConfigSetting& setting : settings) {
@@ -362,11 +363,13 @@ int Main(int argc, char** argv) {
   app.add_flag("--echo", echo, "Print each statement before its result");
   std::string config_path;
   app.add_option("--config", config_path,
-                 "Apply the settings in FILE ('key = value' lines, as SET) before running")
+                 "Apply the settings in FILE ('key = value' lines, as SET) "
+                 "before running")
       ->type_name("FILE");
   int workers = 0;
   app.add_option("--workers", workers,
-                 "Worker threads that run the tasks of all queries (default: one per core)")
+                 "Worker threads that run the tasks of all queries (default: "
+                 "one per core)")
       ->check(CLI::Range(1, 1024));
   app.set_version_flag("--version", "weir " WEIR_VERSION);
   BrokerOptions broker_options;
@@ -477,7 +480,8 @@ int Main(int argc, char** argv) {
     }
   }
 
-  absl::StatusOr<std::unique_ptr<Session>> session = Session::Create({.worker_threads = workers});
+  absl::StatusOr<std::unique_ptr<Session>> session =
+      Session::Create({.worker_threads = workers});
   if (!session.ok()) {
     std::fprintf(stderr, "Error: %s\n",
                  std::string(session.status().message()).c_str());
@@ -505,7 +509,9 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "Error: %s\n", error.c_str());
       return 1;
     }
-    return RunScript(**session, *text, "", print) && WaitForQueries(**session) ? 0 : 1;
+    return RunScript(**session, *text, "", print) && WaitForQueries(**session)
+               ? 0
+               : 1;
   }
 
   ShellOptions shell;

@@ -3,11 +3,10 @@
 #include <editline/readline.h>
 #include <signal.h>
 
-#include <atomic>
-#include <csignal>
-
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -79,7 +78,8 @@ char* CompletionGenerator(const char* text, int state) {
                     [](unsigned char c) { return std::isalpha(c); });
     for (const std::string& keyword : SqlKeywords()) {
       if (weir::AsciiLower(keyword).rfind(prefix, 0) == 0) {
-        completion.matches.push_back(lower_case ? weir::AsciiLower(keyword) : keyword);
+        completion.matches.push_back(lower_case ? weir::AsciiLower(keyword)
+                                                : keyword);
       }
     }
     if (completion.options != nullptr && completion.options->completion_names) {
@@ -110,7 +110,8 @@ void PrintHelp() {
       "  SHOW STREAMS | TABLES | VIEWS | SINKS | QUERIES;   DESCRIBE name;\n"
       "  CREATE STREAM ... WITH (connector = 'kafka', ...);  EXPLAIN stmt;\n"
       "  SELECT ... EMIT CHANGES streams rows until Ctrl-C; CREATE SINK and\n"
-      "  INSERT ... SELECT run in the background (SHOW QUERIES, TERMINATE id).\n"
+      "  INSERT ... SELECT run in the background (SHOW QUERIES, TERMINATE "
+      "id).\n"
       "Tab completes keywords and names. History is kept in "
       "~/.weir_history.\n"
       "'exit', 'quit' or Ctrl-D leaves the shell.\n");
@@ -173,7 +174,8 @@ class ScopedInterrupt {
 
 }  // namespace
 
-void AttachPushPrinter(Session& session, const PrintOptions& options, std::FILE* out) {
+void AttachPushPrinter(Session& session, const PrintOptions& options,
+                       std::FILE* out) {
   PushHandler h;
   if (options.echo) {
     h.on_start = [out](const std::string& statement) {
@@ -185,7 +187,8 @@ void AttachPushPrinter(Session& session, const PrintOptions& options, std::FILE*
   }
   h.on_columns = [out](const std::vector<std::string>& columns) {
     std::string line;
-    for (size_t i = 0; i < columns.size(); ++i) line += (i ? " | " : "") + columns[i];
+    for (size_t i = 0; i < columns.size(); ++i)
+      line += (i ? " | " : "") + columns[i];
     std::fprintf(out, "%s\n", line.c_str());
     std::fflush(out);
   };
@@ -241,9 +244,11 @@ bool WaitForQueries(Session& session) {
   if (active.empty()) return true;
   ScopedInterrupt interrupt;
   std::fprintf(stderr, "weir: %s %s running; Ctrl-C stops %s\n",
-               JoinStrings(active, ", ").c_str(), active.size() == 1 ? "is" : "are",
+               JoinStrings(active, ", ").c_str(),
+               active.size() == 1 ? "is" : "are",
                active.size() == 1 ? "it" : "them");
-  absl::Status status = session.WaitForQueries([] { return interrupted.load(); });
+  absl::Status status =
+      session.WaitForQueries([] { return interrupted.load(); });
   if (interrupted.load()) std::fprintf(stderr, "weir: stopped by Ctrl-C\n");
   if (status.ok()) return true;
   PrintError("", std::string(status.message()));

@@ -64,7 +64,8 @@ int RunShell(Session& session, const ShellOptions& options);
 /// query on Ctrl-C (SIGINT) while statements run under RunScript or the
 /// shell. Call once per session.
 /// With options.echo, the statement is printed first, as PrintResult does.
-void AttachPushPrinter(Session& session, const PrintOptions& options, std::FILE* out);
+void AttachPushPrinter(Session& session, const PrintOptions& options,
+                       std::FILE* out);
 
 /// SQL keywords offered by completion, upper case.
 const std::vector<std::string>& SqlKeywords();

@@ -132,8 +132,8 @@ BENCHMARK(BM_HandWritten);
 // ---- String kernels: SPLIT_PART and REPLACE over URL-like text.
 
 types::Batch MakeUrlBatch() {
-  auto schema = std::make_shared<types::Schema>(std::vector<types::Field>{
-      {"url", LogicalType::Varchar(), true}});
+  auto schema = std::make_shared<types::Schema>(
+      std::vector<types::Field>{{"url", LogicalType::Varchar(), true}});
   types::Batch batch(schema);
   std::mt19937_64 rng(7);
   const char* hosts[] = {"example.com", "shop.example.org", "nexmark.io"};
@@ -258,8 +258,8 @@ types::Batch MakeNumericBatch() {
   for (size_t r = 0; r < kRows; ++r) {
     int64_t amount =
         static_cast<int64_t>(rng() % 2'000'000'000) - 1'000'000'000;
-    int64_t ts = static_cast<int64_t>(rng() % 4'000'000'000'000'000ULL) / 1000 *
-                 1000;
+    int64_t ts =
+        static_cast<int64_t>(rng() % 4'000'000'000'000'000ULL) / 1000 * 1000;
     batch.AppendRow({Value::Decimal(amount, LogicalType::DecimalOrDie(12, 4)),
                      Value::Double(static_cast<double>(rng() % 100000) / 7),
                      Value::Timestamp(ts, 3)});

@@ -18,13 +18,15 @@ using Clock = std::chrono::steady_clock;
 /// worker thread, and the runtime backs off a source that returns nothing.
 class Pacer {
  public:
-  explicit Pacer(double units_per_second) : rate_(units_per_second), start_(Clock::now()) {}
+  explicit Pacer(double units_per_second)
+      : rate_(units_per_second), start_(Clock::now()) {}
 
   /// How many more units may be produced now (unbounded when rate is 0);
   /// 0 when the split is ahead of its schedule.
   int64_t Allowance(int64_t done) {
     if (rate_ <= 0) return INT64_MAX;
-    double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    double elapsed =
+        std::chrono::duration<double>(Clock::now() - start_).count();
     int64_t due = static_cast<int64_t>(elapsed * rate_) + 1;
     return due > done ? due - done : 0;
   }
@@ -44,8 +46,8 @@ class GeneratorSource : public exec::Source {
   absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
     int64_t allowed = pacer_.Allowance(Progress(*gen_));
     if (allowed == 0) return size_t{0};
-    return gen_->Next(out, static_cast<size_t>(std::min<int64_t>(allowed,
-                                                                 static_cast<int64_t>(max_rows))));
+    return gen_->Next(out, static_cast<size_t>(std::min<int64_t>(
+                               allowed, static_cast<int64_t>(max_rows))));
   }
   bool finished() const override { return gen_->finished(); }
 
@@ -54,8 +56,12 @@ class GeneratorSource : public exec::Source {
   Pacer pacer_;
 };
 
-int64_t NexmarkProgress(const NexmarkGenerator& g) { return g.events_generated(); }
-int64_t DatagenProgress(const DatagenGenerator& g) { return g.rows_generated(); }
+int64_t NexmarkProgress(const NexmarkGenerator& g) {
+  return g.events_generated();
+}
+int64_t DatagenProgress(const DatagenGenerator& g) {
+  return g.rows_generated();
+}
 
 using NexmarkSource = GeneratorSource<NexmarkGenerator, NexmarkProgress>;
 using DatagenSource = GeneratorSource<DatagenGenerator, DatagenProgress>;
@@ -63,34 +69,41 @@ using DatagenSource = GeneratorSource<DatagenGenerator, DatagenProgress>;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenGeneratorSource(
-    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
-    int splits) {
+    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
+    int split, int splits) {
   if (entry.connector == "nexmark") {
-    WEIR_ASSIGN_OR_RETURN(NexmarkTable table,
-                          ParseNexmarkTable(entry.Option("table").value_or("bid")));
+    WEIR_ASSIGN_OR_RETURN(
+        NexmarkTable table,
+        ParseNexmarkTable(entry.Option("table").value_or("bid")));
     std::vector<std::pair<std::string, std::string>> options;
     for (const auto& kv : entry.options) {
       if (kv.first != "connector" && kv.first != "table") options.push_back(kv);
     }
-    WEIR_ASSIGN_OR_RETURN(NexmarkOptions o, NexmarkOptions::FromOptions(options));
-    WEIR_ASSIGN_OR_RETURN(auto gen, NexmarkGenerator::CreateSplit(table, o, std::move(schema),
-                                                                  split, splits));
+    WEIR_ASSIGN_OR_RETURN(NexmarkOptions o,
+                          NexmarkOptions::FromOptions(options));
+    WEIR_ASSIGN_OR_RETURN(
+        auto gen, NexmarkGenerator::CreateSplit(table, o, std::move(schema),
+                                                split, splits));
     double rate = static_cast<double>(o.events_per_second) / splits;
-    return std::unique_ptr<exec::Source>(new NexmarkSource(std::move(gen), rate));
+    return std::unique_ptr<exec::Source>(
+        new NexmarkSource(std::move(gen), rate));
   }
   if (entry.connector == "datagen") {
     std::vector<std::pair<std::string, std::string>> options;
     for (const auto& kv : entry.options) {
       if (kv.first != "connector") options.push_back(kv);
     }
-    WEIR_ASSIGN_OR_RETURN(DatagenOptions o, DatagenOptions::FromOptions(options));
-    WEIR_ASSIGN_OR_RETURN(auto gen,
-                          DatagenGenerator::CreateSplit(o, std::move(schema), split, splits));
+    WEIR_ASSIGN_OR_RETURN(DatagenOptions o,
+                          DatagenOptions::FromOptions(options));
+    WEIR_ASSIGN_OR_RETURN(auto gen, DatagenGenerator::CreateSplit(
+                                        o, std::move(schema), split, splits));
     double rate = static_cast<double>(o.rows_per_second) / splits;
-    return std::unique_ptr<exec::Source>(new DatagenSource(std::move(gen), rate));
+    return std::unique_ptr<exec::Source>(
+        new DatagenSource(std::move(gen), rate));
   }
   return absl::FailedPreconditionError(
-      fmt::format("'{}' is not a generator stream (connector '{}')", entry.name, entry.connector));
+      fmt::format("'{}' is not a generator stream (connector '{}')", entry.name,
+                  entry.connector));
 }
 
 }  // namespace weir::connectors::generators

@@ -19,7 +19,7 @@ namespace weir::connectors::generators {
 /// InvalidArgument for bad options (already checked by the binder, so
 /// rare); FailedPrecondition for other connectors.
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenGeneratorSource(
-    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
-    int splits);
+    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
+    int split, int splits);
 
 }  // namespace weir::connectors::generators

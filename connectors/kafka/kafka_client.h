@@ -190,8 +190,9 @@ class KafkaConsumer {
   /// The outcome is not reported: a failed commit is superseded by the
   /// next one. The destructor (which closes the consumer) waits for
   /// commits still outstanding. FailedPrecondition without `group.id`.
-  absl::Status CommitAsync(const std::string& topic,
-                           const std::vector<std::pair<int32_t, int64_t>>& offsets);
+  absl::Status CommitAsync(
+      const std::string& topic,
+      const std::vector<std::pair<int32_t, int64_t>>& offsets);
 
   /// The offset committed under `group.id`, nullopt when none. Blocks up to
   /// `timeout`. FailedPrecondition without `group.id`.

@@ -45,7 +45,8 @@ struct Record {
 class RecordEncoder {
  public:
   static absl::StatusOr<std::unique_ptr<RecordEncoder>> Create(
-      const catalog::Entry& target, std::shared_ptr<const types::Schema> schema) {
+      const catalog::Entry& target,
+      std::shared_ptr<const types::Schema> schema) {
     std::unique_ptr<RecordEncoder> e(new RecordEncoder());
     e->topic_ = target.Option("topic").value_or(target.name);
     std::vector<bool> is_metadata(schema->size(), false);
@@ -54,7 +55,8 @@ class RecordEncoder {
       is_metadata[col] = true;
       if (key == "key") e->key_metadata_col_ = col;
       if (key == "timestamp") e->timestamp_col_ = col;
-      if (key.rfind("header.", 0) == 0) e->header_cols_.push_back({col, key.substr(7)});
+      if (key.rfind("header.", 0) == 0)
+        e->header_cols_.push_back({col, key.substr(7)});
     }
     // The key columns.
     if (std::optional<std::string> fields = target.Option("key.fields")) {
@@ -70,9 +72,10 @@ class RecordEncoder {
           for (size_t i = 0; i < schema->size(); ++i) {
             if (!is_metadata[i]) names.push_back(schema->field(i).name);
           }
-          return absl::InvalidArgumentError(fmt::format(
-              "'{}': key.fields names '{}', which is not a column; the columns are {}",
-              target.name, name, fmt::join(names, ", ")));
+          return absl::InvalidArgumentError(
+              fmt::format("'{}': key.fields names '{}', which is not a column; "
+                          "the columns are {}",
+                          target.name, name, fmt::join(names, ", ")));
         }
         e->key_cols_.push_back(static_cast<int>(*index));
         pos = end + 1;
@@ -84,11 +87,13 @@ class RecordEncoder {
     e->debezium_ = format == "debezium-json";
     const bool has_key = !e->key_cols_.empty() || e->key_metadata_col_ >= 0;
     if (!target.append_only && !e->debezium_ && !has_key) {
-      return absl::InvalidArgumentError(fmt::format(
-          "'{}' is a changelog (it has updates and deletes); a changelog written as {} needs a "
-          "key to upsert by (key.fields = 'col,...' or a PRIMARY KEY), or use format "
-          "'debezium-json'",
-          target.name, format));
+      return absl::InvalidArgumentError(
+          fmt::format("'{}' is a changelog (it has updates and deletes); a "
+                      "changelog written as {} needs a "
+                      "key to upsert by (key.fields = 'col,...' or a PRIMARY "
+                      "KEY), or use format "
+                      "'debezium-json'",
+                      target.name, format));
     }
     // The value columns.
     const bool except_key =
@@ -104,27 +109,32 @@ class RecordEncoder {
       value_schema->Add(schema->field(i));
     }
     e->value_batch_ = types::Batch(value_schema);
-    WEIR_ASSIGN_OR_RETURN(e->value_encoder_, formats::MakeEncoder(format, value_schema,
-                                                                  internal::FormatOptionsOf(target)));
+    WEIR_ASSIGN_OR_RETURN(
+        e->value_encoder_,
+        formats::MakeEncoder(format, value_schema,
+                             internal::FormatOptionsOf(target)));
     // The key format.
     if (!e->key_cols_.empty()) {
-      const std::string key_format = target.Option("key.format").value_or("json");
+      const std::string key_format =
+          target.Option("key.format").value_or("json");
       if (key_format == "raw") {
         if (e->key_cols_.size() != 1) {
           return absl::InvalidArgumentError(fmt::format(
-              "'{}': key.format 'raw' takes a single key column, not {}", target.name,
-              e->key_cols_.size()));
+              "'{}': key.format 'raw' takes a single key column, not {}",
+              target.name, e->key_cols_.size()));
         }
         e->raw_key_ = true;
       } else if (key_format == "json") {
         auto key_schema = std::make_shared<types::Schema>();
         for (int c : e->key_cols_) key_schema->Add(schema->field(c));
         e->key_batch_ = types::Batch(key_schema);
-        WEIR_ASSIGN_OR_RETURN(e->key_encoder_, formats::MakeEncoder("json", key_schema, {}));
+        WEIR_ASSIGN_OR_RETURN(e->key_encoder_,
+                              formats::MakeEncoder("json", key_schema, {}));
       } else {
-        return absl::InvalidArgumentError(fmt::format(
-            "'{}': key.format '{}' is not supported for writing; use 'json' or 'raw'",
-            target.name, key_format));
+        return absl::InvalidArgumentError(
+            fmt::format("'{}': key.format '{}' is not supported for writing; "
+                        "use 'json' or 'raw'",
+                        target.name, key_format));
       }
     }
     return e;
@@ -138,12 +148,14 @@ class RecordEncoder {
   template <typename Emit>
   absl::Status Encode(const types::Batch& rows, Emit&& emit) {
     const types::Batch& values = Project(rows, value_cols_, &value_batch_);
-    const types::Batch* keys = key_encoder_ ? &Project(rows, key_cols_, &key_batch_) : nullptr;
+    const types::Batch* keys =
+        key_encoder_ ? &Project(rows, key_cols_, &key_batch_) : nullptr;
     live_.clear();
     if (rows.has_selection()) {
       live_.assign(rows.selection().begin(), rows.selection().end());
     } else {
-      for (size_t r = 0; r < rows.num_rows(); ++r) live_.push_back(static_cast<uint32_t>(r));
+      for (size_t r = 0; r < rows.num_rows(); ++r)
+        live_.push_back(static_cast<uint32_t>(r));
     }
     for (size_t i = 0; i < live_.size();) {
       const size_t r = live_[i];
@@ -158,9 +170,10 @@ class RecordEncoder {
         continue;
       } else if (kind == types::ChangeKind::kDelete) {
         if (key_cols_.empty() && key_metadata_col_ < 0) {
-          return absl::InvalidArgumentError(fmt::format(
-              "cannot write a delete to topic '{}': it has no key to write a tombstone for",
-              topic_));
+          return absl::InvalidArgumentError(
+              fmt::format("cannot write a delete to topic '{}': it has no key "
+                          "to write a tombstone for",
+                          topic_));
         }
       } else {
         WEIR_ASSIGN_OR_RETURN(used, value_encoder_->Encode(values, r, &value_));
@@ -190,22 +203,25 @@ class RecordEncoder {
   /// `rows` itself when `cols` are all its columns in order; else a copy of
   /// those columns in `scratch`, with the same change kinds and selection
   /// (the format encoders take whole batches of their schema).
-  static const types::Batch& Project(const types::Batch& rows, const std::vector<int>& cols,
+  static const types::Batch& Project(const types::Batch& rows,
+                                     const std::vector<int>& cols,
                                      types::Batch* scratch) {
     bool identity = cols.size() == rows.num_columns();
-    for (size_t i = 0; identity && i < cols.size(); ++i) identity = cols[i] == static_cast<int>(i);
+    for (size_t i = 0; identity && i < cols.size(); ++i)
+      identity = cols[i] == static_cast<int>(i);
     if (identity) return rows;
     scratch->Clear();
     scratch->ClearSelection();
-    for (size_t i = 0; i < cols.size(); ++i) scratch->column(i) = rows.column(cols[i]);
+    for (size_t i = 0; i < cols.size(); ++i)
+      scratch->column(i) = rows.column(cols[i]);
     scratch->SetNumRows(rows.num_rows());
     scratch->SetChanges(rows.changes());
     if (rows.has_selection()) scratch->SetSelection(rows.selection());
     return *scratch;
   }
 
-  absl::Status EncodeKey(const types::Batch& rows, const types::Batch* keys, size_t r,
-                         Record* record) {
+  absl::Status EncodeKey(const types::Batch& rows, const types::Batch* keys,
+                         size_t r, Record* record) {
     if (key_encoder_) {
       WEIR_RETURN_IF_ERROR(key_encoder_->Encode(*keys, r, &key_).status());
       record->key = key_;
@@ -251,15 +267,17 @@ constexpr int64_t kMaxUndelivered = 50000;
 
 class KafkaSink final : public exec::Sink {
  public:
-  KafkaSink(std::unique_ptr<RecordEncoder> encoder, std::unique_ptr<KafkaProducer> producer,
-            int64_t buffer_rows)
-      : encoder_(std::move(encoder)), producer_(std::move(producer)), buffer_rows_(buffer_rows) {}
+  KafkaSink(std::unique_ptr<RecordEncoder> encoder,
+            std::unique_ptr<KafkaProducer> producer, int64_t buffer_rows)
+      : encoder_(std::move(encoder)),
+        producer_(std::move(producer)),
+        buffer_rows_(buffer_rows) {}
 
   absl::Status Write(const types::Batch& batch) override {
     WEIR_RETURN_IF_ERROR(producer_->Poll());
     return encoder_->Encode(batch, [this](const Record& r) {
-      return producer_->Produce(encoder_->topic(), -1, r.key, r.value, *r.headers,
-                                r.timestamp_ms);
+      return producer_->Produce(encoder_->topic(), -1, r.key, r.value,
+                                *r.headers, r.timestamp_ms);
     });
   }
 
@@ -282,26 +300,33 @@ class KafkaSink final : public exec::Sink {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
-    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema, int task,
-    int tasks, const std::string& bootstrap) {
-  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, internal::ClientConfig(target, bootstrap));
+    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,
+    int task, int tasks, const std::string& bootstrap) {
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
+                        internal::ClientConfig(target, bootstrap));
   // Tell the tasks apart in the broker's logs and metrics.
-  config.emplace("client.id", fmt::format("weir-sink-{}-{}of{}", target.name, task, tasks));
-  WEIR_ASSIGN_OR_RETURN(auto encoder, RecordEncoder::Create(target, std::move(schema)));
+  config.emplace("client.id",
+                 fmt::format("weir-sink-{}-{}of{}", target.name, task, tasks));
+  WEIR_ASSIGN_OR_RETURN(auto encoder,
+                        RecordEncoder::Create(target, std::move(schema)));
   WEIR_ASSIGN_OR_RETURN(auto producer, KafkaProducer::Create(config));
   return std::unique_ptr<exec::Sink>(
       new KafkaSink(std::move(encoder), std::move(producer), kMaxUndelivered));
 }
 
-absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry, const types::Batch& rows,
+absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry,
+                                 const types::Batch& rows,
                                  const std::string& bootstrap) {
-  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, internal::ClientConfig(entry, bootstrap));
-  WEIR_ASSIGN_OR_RETURN(auto encoder, RecordEncoder::Create(entry, rows.schema()));
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
+                        internal::ClientConfig(entry, bootstrap));
+  WEIR_ASSIGN_OR_RETURN(auto encoder,
+                        RecordEncoder::Create(entry, rows.schema()));
   WEIR_ASSIGN_OR_RETURN(auto producer, KafkaProducer::Create(config));
   size_t written = 0;
   WEIR_RETURN_IF_ERROR(encoder->Encode(rows, [&](const Record& r) {
     ++written;
-    return producer->Produce(encoder->topic(), -1, r.key, r.value, *r.headers, r.timestamp_ms);
+    return producer->Produce(encoder->topic(), -1, r.key, r.value, *r.headers,
+                             r.timestamp_ms);
   }));
   WEIR_RETURN_IF_ERROR(producer->Flush(std::chrono::seconds(30)));
   return written;

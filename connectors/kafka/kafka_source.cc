@@ -42,14 +42,17 @@ void AppendJsonText(std::string_view text, std::string* out) {
 }
 
 /// 'partition:0,offset:42;partition:1,offset:7' -> offset of `partition`.
-std::optional<int64_t> SpecificOffset(const std::string& spec, int32_t partition) {
+std::optional<int64_t> SpecificOffset(const std::string& spec,
+                                      int32_t partition) {
   size_t pos = 0;
   while (pos < spec.size()) {
     size_t end = spec.find(';', pos);
-    std::string item = spec.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    std::string item = spec.substr(
+        pos, end == std::string::npos ? std::string::npos : end - pos);
     int p = -1;
     long long o = -1;
-    if (std::sscanf(item.c_str(), " partition:%d,offset:%lld", &p, &o) == 2 && p == partition) {
+    if (std::sscanf(item.c_str(), " partition:%d,offset:%lld", &p, &o) == 2 &&
+        p == partition) {
       return o;
     }
     if (end == std::string::npos) break;
@@ -60,7 +63,8 @@ std::optional<int64_t> SpecificOffset(const std::string& spec, int32_t partition
 
 /// Kafka header values as metadata columns: all of them as a JSON object
 /// ('headers'), or one by name ('header.<name>').
-void AppendHeadersJson(const std::vector<KafkaHeader>& headers, std::string* out) {
+void AppendHeadersJson(const std::vector<KafkaHeader>& headers,
+                       std::string* out) {
   // Repeated names: the last wins, as when a JSON reader loads the object.
   std::vector<const KafkaHeader*> last;
   for (const KafkaHeader& h : headers) {
@@ -101,7 +105,8 @@ class KafkaSource : public exec::Source {
     // backs off a source that returns nothing.
     absl::StatusOr<std::vector<KafkaMessage>> polled =
         consumer_->Poll(max_rows, std::chrono::milliseconds(0));
-    if (!polled.ok() && polled.status().code() == absl::StatusCode::kUnavailable) {
+    if (!polled.ok() &&
+        polled.status().code() == absl::StatusCode::kUnavailable) {
       // The cluster went away: the client reconnects by itself, so go on
       // returning nothing instead of failing the query; say so once per
       // outage.
@@ -129,15 +134,17 @@ class KafkaSource : public exec::Source {
       size_t rows_before = values->num_rows();
       absl::Status s = decoder_->Decode(*m.value, values);
       if (s.ok()) {
-        for (size_t r = rows_before; r < values->num_rows(); ++r) AppendMetadata(m);
+        for (size_t r = rows_before; r < values->num_rows(); ++r)
+          AppendMetadata(m);
         continue;
       }
-      std::string where = fmt::format("topic '{}' partition {} offset {}", m.topic, m.partition,
-                                      m.offset);
+      std::string where = fmt::format("topic '{}' partition {} offset {}",
+                                      m.topic, m.partition, m.offset);
       if (on_error_ == "skip") {
         ++skipped_;
-        Log(LogLevel::kWarning, fmt::format("skipped a malformed record at {}: {}", where,
-                                            std::string(s.message())));
+        Log(LogLevel::kWarning,
+            fmt::format("skipped a malformed record at {}: {}", where,
+                        std::string(s.message())));
         continue;
       }
       if (on_error_ == "dlq") {
@@ -146,22 +153,27 @@ class KafkaSource : public exec::Source {
         headers.push_back({"weir.source", where});
         std::optional<std::string_view> key;
         if (m.key) key = *m.key;
-        WEIR_RETURN_IF_ERROR(dlq_->Produce(dlq_topic_, -1, key, *m.value, headers));
+        WEIR_RETURN_IF_ERROR(
+            dlq_->Produce(dlq_topic_, -1, key, *m.value, headers));
         dead_lettered = true;
         continue;
       }
-      return absl::Status(s.code(), fmt::format("malformed record at {}: {} (set "
-                                                "'format.on-error' = 'skip' or 'dlq' to go on)",
-                                                where, std::string(s.message())));
+      return absl::Status(
+          s.code(), fmt::format("malformed record at {}: {} (set "
+                                "'format.on-error' = 'skip' or 'dlq' to go on)",
+                                where, std::string(s.message())));
     }
     // A record counts as handled only once its dead-letter copy is stored.
-    if (dead_lettered) WEIR_RETURN_IF_ERROR(dlq_->Flush(std::chrono::seconds(30)));
+    if (dead_lettered)
+      WEIR_RETURN_IF_ERROR(dlq_->Flush(std::chrono::seconds(30)));
     // Only now are the records handled: a malformed one that fails the query
     // above must not be committed past.
     if (commit_) {
-      for (const KafkaMessage& m : messages) positions_[m.partition] = m.offset + 1;
+      for (const KafkaMessage& m : messages)
+        positions_[m.partition] = m.offset + 1;
       if (!messages.empty()) dirty_ = true;
-      if (dirty_ && Clock::now() - last_commit_ >= std::chrono::seconds(1)) CommitPositions();
+      if (dirty_ && Clock::now() - last_commit_ >= std::chrono::seconds(1))
+        CommitPositions();
     }
     if (metadata_.empty()) return out->num_rows() - before;
     return Assemble(out);
@@ -173,7 +185,10 @@ class KafkaSource : public exec::Source {
       types::Column& c = metadata_columns_[i];
       const std::string& key = metadata_[i].second;
       if (key == "key") {
-        if (m.key) c.AppendString(*m.key); else c.AppendNull();
+        if (m.key)
+          c.AppendString(*m.key);
+        else
+          c.AppendNull();
       } else if (key == "topic") {
         c.AppendString(m.topic);
       } else if (key == "partition") {
@@ -188,7 +203,8 @@ class KafkaSource : public exec::Source {
         // The last header of that name, as for 'headers'.
         const std::optional<std::string>* value = nullptr;
         for (const KafkaHeader& h : m.headers) {
-          if (h.key.compare(0, std::string::npos, key, 7, std::string::npos) == 0) {
+          if (h.key.compare(0, std::string::npos, key, 7, std::string::npos) ==
+              0) {
             value = &h.value;
           }
         }
@@ -216,7 +232,8 @@ class KafkaSource : public exec::Source {
     size_t next_value = 0;
     size_t next_meta = 0;
     for (size_t col = 0; col < out->num_columns(); ++col) {
-      if (next_meta < metadata_.size() && metadata_[next_meta].first == static_cast<int>(col)) {
+      if (next_meta < metadata_.size() &&
+          metadata_[next_meta].first == static_cast<int>(col)) {
         out->column(col) = std::move(metadata_columns_[next_meta]);
         metadata_columns_[next_meta] = types::Column(out->column(col).type());
         ++next_meta;
@@ -239,11 +256,13 @@ class KafkaSource : public exec::Source {
     last_commit_ = Clock::now();
     if (!dirty_) return;
     dirty_ = false;
-    std::vector<std::pair<int32_t, int64_t>> offsets(positions_.begin(), positions_.end());
+    std::vector<std::pair<int32_t, int64_t>> offsets(positions_.begin(),
+                                                     positions_.end());
     absl::Status s = consumer_->CommitAsync(topic_, offsets);
     if (!s.ok()) {
-      Log(LogLevel::kWarning, fmt::format("cannot commit offsets of topic '{}': {}", topic_,
-                                          std::string(s.message())));
+      Log(LogLevel::kWarning,
+          fmt::format("cannot commit offsets of topic '{}': {}", topic_,
+                      std::string(s.message())));
     }
   }
 
@@ -276,7 +295,8 @@ namespace internal {
 formats::FormatOptions FormatOptionsOf(const catalog::Entry& entry) {
   formats::FormatOptions out;
   for (const auto& [k, v] : entry.options) {
-    if (k.rfind("csv.", 0) == 0 || k.rfind("value.", 0) == 0) out.push_back({k, v});
+    if (k.rfind("csv.", 0) == 0 || k.rfind("value.", 0) == 0)
+      out.push_back({k, v});
   }
   return out;
 }
@@ -284,24 +304,31 @@ formats::FormatOptions FormatOptionsOf(const catalog::Entry& entry) {
 absl::StatusOr<KafkaConfig> ClientConfig(const catalog::Entry& entry,
                                          const std::string& bootstrap) {
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config, ConfigFromOptions(entry.options));
-  if (!config.count("bootstrap.servers")) config["bootstrap.servers"] = bootstrap;
+  if (!config.count("bootstrap.servers"))
+    config["bootstrap.servers"] = bootstrap;
   return config;
 }
 
 }  // namespace internal
 
-absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry, const std::string& bootstrap,
-                                EmbeddedBroker* embedded, int default_partitions) {
-  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, internal::ClientConfig(entry, bootstrap));
+absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry,
+                                const std::string& bootstrap,
+                                EmbeddedBroker* embedded,
+                                int default_partitions) {
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
+                        internal::ClientConfig(entry, bootstrap));
   std::string topic = entry.Option("topic").value_or(entry.name);
   WEIR_ASSIGN_OR_RETURN(auto admin, KafkaAdmin::Create(config));
   absl::StatusOr<int> count = admin->PartitionCount(topic);
-  if (count.ok() || count.status().code() != absl::StatusCode::kNotFound) return count;
+  if (count.ok() || count.status().code() != absl::StatusCode::kNotFound)
+    return count;
   int partitions = default_partitions;
   if (auto p = entry.Option("partitions")) partitions = std::atoi(p->c_str());
-  absl::Status created = embedded != nullptr ? embedded->CreateTopic(topic, partitions)
-                                             : admin->CreateTopic(topic, partitions);
-  if (!created.ok() && created.code() != absl::StatusCode::kAlreadyExists) return created;
+  absl::Status created = embedded != nullptr
+                             ? embedded->CreateTopic(topic, partitions)
+                             : admin->CreateTopic(topic, partitions);
+  if (!created.ok() && created.code() != absl::StatusCode::kAlreadyExists)
+    return created;
   // Metadata may lag the creation for a moment.
   for (int attempt = 0; attempt < 50; ++attempt) {
     count = admin->PartitionCount(topic);
@@ -318,9 +345,10 @@ std::string EntryBootstrap(const catalog::Entry& entry) {
 }
 
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
-    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
-    int splits, const std::string& bootstrap) {
-  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, internal::ClientConfig(entry, bootstrap));
+    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
+    int split, int splits, const std::string& bootstrap) {
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
+                        internal::ClientConfig(entry, bootstrap));
   std::string topic = entry.Option("topic").value_or(entry.name);
   // The admin client is a producer underneath; librdkafka warns about
   // consumer properties given to it.
@@ -330,7 +358,8 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
   WEIR_ASSIGN_OR_RETURN(auto admin, KafkaAdmin::Create(admin_config));
   WEIR_ASSIGN_OR_RETURN(int partitions, admin->PartitionCount(topic));
   auto source = std::make_unique<KafkaSource>();
-  for (int p = split; p < partitions; p += splits) source->partitions_.push_back(p);
+  for (int p = split; p < partitions; p += splits)
+    source->partitions_.push_back(p);
   // The decoder sees only the value columns.
   std::shared_ptr<const types::Schema> value_schema = schema;
   if (!entry.metadata.empty()) {
@@ -339,7 +368,8 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     auto values = std::make_shared<types::Schema>();
     for (size_t i = 0; i < schema->size(); ++i) {
       bool is_meta = false;
-      for (const auto& [col, key] : source->metadata_) is_meta |= col == static_cast<int>(i);
+      for (const auto& [col, key] : source->metadata_)
+        is_meta |= col == static_cast<int>(i);
       if (!is_meta) values->Add(schema->field(i));
     }
     for (const auto& [col, key] : source->metadata_) {
@@ -348,16 +378,19 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     value_schema = values;
     source->value_rows_ = types::Batch(values);
   }
-  WEIR_ASSIGN_OR_RETURN(source->decoder_,
-                        formats::MakeDecoder(entry.Option("format").value_or("json"),
-                                             value_schema, internal::FormatOptionsOf(entry)));
+  WEIR_ASSIGN_OR_RETURN(
+      source->decoder_,
+      formats::MakeDecoder(entry.Option("format").value_or("json"),
+                           value_schema, internal::FormatOptionsOf(entry)));
   source->on_error_ = entry.Option("format.on-error").value_or("fail");
   if (source->on_error_ == "dlq") {
-    source->dlq_topic_ = entry.Option("format.dlq.topic").value_or(topic + ".dlq");
+    source->dlq_topic_ =
+        entry.Option("format.dlq.topic").value_or(topic + ".dlq");
     WEIR_ASSIGN_OR_RETURN(source->dlq_, KafkaProducer::Create(config));
   }
   if (auto group = entry.Option("group.id")) config["group.id"] = *group;
-  std::string mode = entry.Option("scan.startup.mode").value_or("earliest-offset");
+  std::string mode =
+      entry.Option("scan.startup.mode").value_or("earliest-offset");
   if (mode == "group-offsets") {
     if (!config.count("group.id")) {
       return absl::InvalidArgumentError(fmt::format(
@@ -371,9 +404,11 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
   }
   source->topic_ = topic;
   WEIR_ASSIGN_OR_RETURN(source->consumer_, KafkaConsumer::Create(config));
-  if (source->partitions_.empty()) return std::unique_ptr<exec::Source>(std::move(source));
+  if (source->partitions_.empty())
+    return std::unique_ptr<exec::Source>(std::move(source));
   if (mode == "specific-offsets") {
-    std::string spec = entry.Option("scan.startup.specific-offsets").value_or("");
+    std::string spec =
+        entry.Option("scan.startup.specific-offsets").value_or("");
     for (int32_t p : source->partitions_) {
       std::optional<int64_t> o = SpecificOffset(spec, p);
       WEIR_RETURN_IF_ERROR(source->consumer_->Assign(
@@ -383,14 +418,15 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     StartOffset start = StartOffset::Earliest();
     if (mode == "latest-offset") start = StartOffset::Latest();
     if (mode == "timestamp") {
-      start = StartOffset::AtTimestamp(
-          std::atoll(entry.Option("scan.startup.timestamp-millis").value_or("0").c_str()));
+      start = StartOffset::AtTimestamp(std::atoll(
+          entry.Option("scan.startup.timestamp-millis").value_or("0").c_str()));
     }
     if (mode == "group-offsets") {
       start = StartOffset::Committed();
       source->commit_ = true;
     }
-    WEIR_RETURN_IF_ERROR(source->consumer_->Assign(topic, source->partitions_, start));
+    WEIR_RETURN_IF_ERROR(
+        source->consumer_->Assign(topic, source->partitions_, start));
   }
   return std::unique_ptr<exec::Source>(std::move(source));
 }

@@ -36,8 +36,8 @@ namespace weir::connectors::kafka {
 /// when no broker answers; InvalidArgument for group-offsets without a
 /// group id.
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
-    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
-    int splits, const std::string& bootstrap);
+    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
+    int split, int splits, const std::string& bootstrap);
 
 /// Opens the writer of sink task `task` of `tasks` for `target`: a CREATE
 /// SINK entry, or the stream an INSERT INTO ... SELECT writes. Rows (of
@@ -68,14 +68,15 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
 /// column (naming it and the columns), a changelog in a non-debezium format
 /// without a key, raw key.format with several key columns, bad properties.
 absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
-    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema, int task,
-    int tasks, const std::string& bootstrap);
+    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,
+    int task, int tasks, const std::string& bootstrap);
 
 /// INSERT ... VALUES: writes the live rows of `rows` (of the entry's
 /// schema) to the entry's topic as OpenKafkaSink's sink would, and waits
 /// until the broker has them all (up to 30 s). Returns how many records
 /// were written; errors name the topic and the broker.
-absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry, const types::Batch& rows,
+absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry,
+                                 const types::Batch& rows,
                                  const std::string& bootstrap);
 
 class EmbeddedBroker;
@@ -84,8 +85,10 @@ class EmbeddedBroker;
 /// the entry's `partitions` option (else `default_partitions`) on
 /// `embedded` when that is the cluster, else through the admin API.
 /// Returns its partition count.
-absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry, const std::string& bootstrap,
-                                EmbeddedBroker* embedded, int default_partitions);
+absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry,
+                                const std::string& bootstrap,
+                                EmbeddedBroker* embedded,
+                                int default_partitions);
 
 /// The bootstrap servers of `entry` (its bootstrap.servers or
 /// properties.bootstrap.servers option), or "" when it names none.

@@ -26,7 +26,8 @@ ConnectionOptions ConnectionOptions::FromOptions(
     if (k == "database") o.database = v;
     if (k == "connect.timeout") {
       int seconds = std::atoi(v.c_str());
-      if (v.size() > 2 && v.substr(v.size() - 2) == "ms") seconds = (seconds + 999) / 1000;
+      if (v.size() > 2 && v.substr(v.size() - 2) == "ms")
+        seconds = (seconds + 999) / 1000;
       if (v.size() > 3 && v.substr(v.size() - 3) == "min") seconds *= 60;
       if (seconds > 0) o.connect_timeout_seconds = seconds;
     }
@@ -38,25 +39,29 @@ std::string ConnectionOptions::Describe() const {
   return fmt::format("{}@{}:{}/{}", user, host, port, database);
 }
 
-absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& options) {
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
+    const ConnectionOptions& options) {
   std::unique_ptr<Connection> c(new Connection());
   c->handle_ = std::make_unique<Handle>();
   c->server_ = options.Describe();
   c->handle_->mysql = mysql_init(nullptr);
   if (c->handle_->mysql == nullptr) {
-    return absl::ResourceExhaustedError("cannot allocate a MySQL client handle");
+    return absl::ResourceExhaustedError(
+        "cannot allocate a MySQL client handle");
   }
   MYSQL* m = c->handle_->mysql;
-  unsigned int timeout = static_cast<unsigned int>(options.connect_timeout_seconds);
+  unsigned int timeout =
+      static_cast<unsigned int>(options.connect_timeout_seconds);
   mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
   mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &timeout);
   mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  if (mysql_real_connect(m, options.host.c_str(), options.user.c_str(),
-                         options.password.c_str(),
-                         options.database.empty() ? nullptr : options.database.c_str(),
-                         static_cast<unsigned int>(options.port), nullptr, 0) == nullptr) {
-    return absl::UnavailableError(
-        fmt::format("cannot connect to MySQL at {}: {}", c->server_, mysql_error(m)));
+  if (mysql_real_connect(
+          m, options.host.c_str(), options.user.c_str(),
+          options.password.c_str(),
+          options.database.empty() ? nullptr : options.database.c_str(),
+          static_cast<unsigned int>(options.port), nullptr, 0) == nullptr) {
+    return absl::UnavailableError(fmt::format(
+        "cannot connect to MySQL at {}: {}", c->server_, mysql_error(m)));
   }
   return c;
 }
@@ -65,7 +70,8 @@ Connection::~Connection() = default;
 
 absl::StatusOr<std::vector<Row>> Connection::Query(std::string_view sql) {
   MYSQL* m = handle_->mysql;
-  if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) != 0) {
+  if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) !=
+      0) {
     return absl::UnavailableError(
         fmt::format("MySQL at {} failed a query: {}", server_, mysql_error(m)));
   }
@@ -73,8 +79,8 @@ absl::StatusOr<std::vector<Row>> Connection::Query(std::string_view sql) {
   MYSQL_RES* res = mysql_store_result(m);
   if (res == nullptr) {
     if (mysql_field_count(m) != 0) {
-      return absl::UnavailableError(
-          fmt::format("MySQL at {} failed to return rows: {}", server_, mysql_error(m)));
+      return absl::UnavailableError(fmt::format(
+          "MySQL at {} failed to return rows: {}", server_, mysql_error(m)));
     }
     return rows;
   }
@@ -97,8 +103,9 @@ absl::StatusOr<std::vector<Row>> Connection::Query(std::string_view sql) {
 
 std::string Connection::Quote(std::string_view text) {
   std::string out(text.size() * 2 + 1, '\0');
-  unsigned long n = mysql_real_escape_string(handle_->mysql, out.data(), text.data(),
-                                             static_cast<unsigned long>(text.size()));
+  unsigned long n =
+      mysql_real_escape_string(handle_->mysql, out.data(), text.data(),
+                               static_cast<unsigned long>(text.size()));
   out.resize(n);
   return "'" + out + "'";
 }

@@ -40,7 +40,8 @@ class Connection {
  public:
   /// Connects; Unavailable with the server's address and the client
   /// library's message when it cannot.
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(const ConnectionOptions& options);
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(
+      const ConnectionOptions& options);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -12,25 +12,34 @@ using types::LogicalType;
 absl::StatusOr<LogicalType> MapColumnType(const ColumnInfo& c) {
   const std::string& t = c.data_type;
   bool is_unsigned = c.column_type.find("unsigned") != std::string::npos;
-  if (t == "tinyint" && c.column_type.rfind("tinyint(1)", 0) == 0 && !is_unsigned) {
+  if (t == "tinyint" && c.column_type.rfind("tinyint(1)", 0) == 0 &&
+      !is_unsigned) {
     return LogicalType::Boolean();
   }
-  if (t == "tinyint" || t == "smallint" || t == "mediumint" || t == "year") return LogicalType::Int();
-  if (t == "int" || t == "integer") return is_unsigned ? LogicalType::Bigint() : LogicalType::Int();
-  if (t == "bigint") return is_unsigned ? LogicalType::DecimalOrDie(20, 0) : LogicalType::Bigint();
+  if (t == "tinyint" || t == "smallint" || t == "mediumint" || t == "year")
+    return LogicalType::Int();
+  if (t == "int" || t == "integer")
+    return is_unsigned ? LogicalType::Bigint() : LogicalType::Int();
+  if (t == "bigint")
+    return is_unsigned ? LogicalType::DecimalOrDie(20, 0)
+                       : LogicalType::Bigint();
   if (t == "bit") return LogicalType::Bigint();
   if (t == "decimal" || t == "numeric") {
-    int p = std::clamp(c.numeric_precision, 1, LogicalType::kMaxDecimalPrecision);
+    int p =
+        std::clamp(c.numeric_precision, 1, LogicalType::kMaxDecimalPrecision);
     int s = std::clamp(c.numeric_scale, 0, p);
     if (c.numeric_precision > LogicalType::kMaxDecimalPrecision) {
       return absl::UnimplementedError(fmt::format(
-          "column '{}' is {}: DECIMAL precision above 38 is not supported", c.name, c.column_type));
+          "column '{}' is {}: DECIMAL precision above 38 is not supported",
+          c.name, c.column_type));
     }
     return LogicalType::DecimalOrDie(p, s);
   }
-  if (t == "float" || t == "double" || t == "real") return LogicalType::Double();
-  if (t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" ||
-      t == "longtext" || t == "enum" || t == "set" || t == "json") {
+  if (t == "float" || t == "double" || t == "real")
+    return LogicalType::Double();
+  if (t == "char" || t == "varchar" || t == "tinytext" || t == "text" ||
+      t == "mediumtext" || t == "longtext" || t == "enum" || t == "set" ||
+      t == "json") {
     return LogicalType::Varchar();
   }
   if (t == "binary" || t == "varbinary" || t == "tinyblob" || t == "blob" ||
@@ -43,8 +52,8 @@ absl::StatusOr<LogicalType> MapColumnType(const ColumnInfo& c) {
     return LogicalType::TimestampOrDie(std::clamp(c.datetime_precision, 0, 6));
   }
   return absl::UnimplementedError(
-      fmt::format("column '{}' has MySQL type {}, which Weir cannot read yet", c.name,
-                  c.column_type));
+      fmt::format("column '{}' has MySQL type {}, which Weir cannot read yet",
+                  c.name, c.column_type));
 }
 
 absl::StatusOr<TableSchema> ReadTableSchema(const ConnectionOptions& options,
@@ -55,14 +64,16 @@ absl::StatusOr<TableSchema> ReadTableSchema(const ConnectionOptions& options,
   std::string db = c.Quote(options.database);
   std::string tbl = c.Quote(table);
   absl::StatusOr<std::vector<Row>> cols = c.Query(fmt::format(
-      "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, "
+      "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, "
+      "NUMERIC_SCALE, "
       "DATETIME_PRECISION, IS_NULLABLE FROM information_schema.COLUMNS "
       "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
       db, tbl));
   if (!cols.ok()) return cols.status();
   if (cols->empty()) {
     return absl::NotFoundError(fmt::format("MySQL at {} has no table '{}.{}'",
-                                           options.Describe(), options.database, table));
+                                           options.Describe(), options.database,
+                                           table));
   }
   TableSchema out;
   for (const Row& r : *cols) {
@@ -78,21 +89,23 @@ absl::StatusOr<TableSchema> ReadTableSchema(const ConnectionOptions& options,
     if (!type.ok()) return type.status();
     out.schema.Add({info.name, *type, info.nullable});
   }
-  absl::StatusOr<std::vector<Row>> keys = c.Query(fmt::format(
-      "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
-      "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND CONSTRAINT_NAME = 'PRIMARY' "
-      "ORDER BY ORDINAL_POSITION",
-      db, tbl));
+  absl::StatusOr<std::vector<Row>> keys = c.Query(
+      fmt::format("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+                  "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND "
+                  "CONSTRAINT_NAME = 'PRIMARY' "
+                  "ORDER BY ORDINAL_POSITION",
+                  db, tbl));
   if (!keys.ok()) return keys.status();
   for (const Row& r : *keys) {
     std::optional<size_t> idx = out.schema.IndexOf(r[0].value_or(""));
     if (idx) out.primary_key.push_back(static_cast<int>(*idx));
   }
   if (out.primary_key.empty()) {
-    return absl::FailedPreconditionError(fmt::format(
-        "MySQL table '{}.{}' has no PRIMARY KEY; change data capture needs one to match "
-        "updates and deletes",
-        options.database, table));
+    return absl::FailedPreconditionError(
+        fmt::format("MySQL table '{}.{}' has no PRIMARY KEY; change data "
+                    "capture needs one to match "
+                    "updates and deletes",
+                    options.database, table));
   }
   return out;
 }

@@ -16,13 +16,14 @@ namespace weir::internal {
 }  // namespace weir::internal
 
 /// Aborts with the expression and location when `cond` is false.
-#define WEIR_CHECK(cond)                                               \
-  do {                                                                 \
+#define WEIR_CHECK(cond)                                                       \
+  do {                                                                         \
     if (!(cond)) ::weir::internal::CheckFailed(#cond, __FILE__, __LINE__, ""); \
   } while (false)
 
 /// Like WEIR_CHECK, with a static message.
-#define WEIR_CHECK_MSG(cond, msg)                                       \
-  do {                                                                  \
-    if (!(cond)) ::weir::internal::CheckFailed(#cond, __FILE__, __LINE__, msg); \
+#define WEIR_CHECK_MSG(cond, msg)                                    \
+  do {                                                               \
+    if (!(cond))                                                     \
+      ::weir::internal::CheckFailed(#cond, __FILE__, __LINE__, msg); \
   } while (false)

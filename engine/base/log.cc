@@ -12,7 +12,8 @@ std::mutex& SinkMutex() {
 }
 
 LogSink& CurrentSink() {
-  static LogSink* sink = new LogSink();  // never destroyed: threads may log at exit
+  static LogSink* sink =
+      new LogSink();  // never destroyed: threads may log at exit
   return *sink;
 }
 

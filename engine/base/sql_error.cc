@@ -21,18 +21,16 @@ absl::Status SqlError(absl::StatusCode code, const SourceSpan& span,
   if (!span.known()) return absl::Status(code, std::string(message));
   absl::Status status(
       code, fmt::format("line {}:{}: {}", span.line, span.column, message));
-  status.SetPayload(kSpanPayload,
-                    absl::Cord(fmt::format("{},{},{},{}", span.offset,
-                                           span.length, span.line,
-                                           span.column)));
+  status.SetPayload(kSpanPayload, absl::Cord(fmt::format(
+                                      "{},{},{},{}", span.offset, span.length,
+                                      span.line, span.column)));
   return status;
 }
 
 std::optional<SourceSpan> ErrorSpan(const absl::Status& status) {
   auto payload = status.GetPayload(kSpanPayload);
   if (!payload) return std::nullopt;
-  std::vector<std::string> parts =
-      absl::StrSplit(std::string(*payload), ',');
+  std::vector<std::string> parts = absl::StrSplit(std::string(*payload), ',');
   if (parts.size() != 4) return std::nullopt;
   SourceSpan span;
   if (!absl::SimpleAtoi(parts[0], &span.offset) ||
@@ -49,7 +47,8 @@ std::string FormatError(const absl::Status& status, std::string_view source) {
   std::optional<SourceSpan> span = ErrorSpan(status);
   if (!span || span->offset > source.size()) return out;
   // Find the line that holds the span's start.
-  size_t line_start = source.rfind('\n', span->offset == 0 ? 0 : span->offset - 1);
+  size_t line_start =
+      source.rfind('\n', span->offset == 0 ? 0 : span->offset - 1);
   line_start = (line_start == std::string_view::npos || span->offset == 0)
                    ? 0
                    : line_start + 1;
@@ -74,7 +73,9 @@ std::string FormatError(const absl::Status& status, std::string_view source) {
   caret_len = std::max<size_t>(1, caret_len);
   // The caret line pads one space per character (not per byte) so it lines
   // up under UTF-8 text, and keeps tabs so it lines up under them too.
-  auto is_continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+  auto is_continuation = [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+  };
   std::string caret;
   for (size_t i = 0; i < caret_col - cut && i < shown.size(); ++i) {
     if (is_continuation(shown[i])) continue;

@@ -12,10 +12,10 @@
 
 /// Evaluates `expr` (an absl::Status) and returns it from the enclosing
 /// function when it is not OK.
-#define WEIR_RETURN_IF_ERROR(expr)                  \
-  do {                                              \
-    ::absl::Status weir_status_ = (expr);           \
-    if (!weir_status_.ok()) return weir_status_;    \
+#define WEIR_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::absl::Status weir_status_ = (expr);        \
+    if (!weir_status_.ok()) return weir_status_; \
   } while (false)
 
 #define WEIR_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, rexpr) \
@@ -26,5 +26,6 @@
 /// Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status from
 /// the enclosing function, otherwise moves the value into `lhs`, which may be
 /// a declaration (`auto x`) or an existing variable.
-#define WEIR_ASSIGN_OR_RETURN(lhs, rexpr) \
-  WEIR_ASSIGN_OR_RETURN_IMPL_(WEIR_CONCAT_(weir_statusor_, __LINE__), lhs, rexpr)
+#define WEIR_ASSIGN_OR_RETURN(lhs, rexpr)                                  \
+  WEIR_ASSIGN_OR_RETURN_IMPL_(WEIR_CONCAT_(weir_statusor_, __LINE__), lhs, \
+                              rexpr)

@@ -14,6 +14,7 @@ std::string AsciiUpper(std::string_view s);
 /// True when `a` and `b` are equal ignoring ASCII case.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 /// `parts` joined with `sep`.
-std::string JoinStrings(const std::vector<std::string>& parts, std::string_view sep);
+std::string JoinStrings(const std::vector<std::string>& parts,
+                        std::string_view sep);
 
 }  // namespace weir

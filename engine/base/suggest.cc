@@ -18,7 +18,8 @@ int EditDistance(std::string_view a_in, std::string_view b_in) {
   for (size_t i = 1; i <= n; ++i) {
     for (size_t j = 1; j <= m; ++j) {
       const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      d[i][j] =
+          std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       }
@@ -27,11 +28,13 @@ int EditDistance(std::string_view a_in, std::string_view b_in) {
   return d[n][m];
 }
 
-std::optional<std::string> ClosestMatch(std::string_view word,
-                                        const std::vector<std::string>& candidates) {
+std::optional<std::string> ClosestMatch(
+    std::string_view word, const std::vector<std::string>& candidates) {
   // Names longer than this are not typos of anything a user declared.
   if (word.size() > 256) return std::nullopt;
-  const int limit = word.size() <= 3 ? 1 : std::max<int>(2, static_cast<int>(word.size()) / 3);
+  const int limit = word.size() <= 3
+                        ? 1
+                        : std::max<int>(2, static_cast<int>(word.size()) / 3);
   std::optional<std::string> best;
   int best_distance = std::numeric_limits<int>::max();
   for (const std::string& candidate : candidates) {
@@ -59,7 +62,8 @@ std::optional<std::string> ClosestMatch(std::string_view word,
   return best;
 }
 
-std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
+std::string DidYouMean(std::string_view word,
+                       const std::vector<std::string>& candidates) {
   std::optional<std::string> close = ClosestMatch(word, candidates);
   return close ? "; did you mean '" + *close + "'?" : "";
 }

@@ -18,8 +18,8 @@ int EditDistance(std::string_view a, std::string_view b);
 /// max(2, length / 3); ties go to the earliest candidate. Failing that, the
 /// one candidate that `word` (3+ characters) is a prefix of or starts with
 /// ("earliest" -> "earliest-offset", "hostname" -> "host").
-std::optional<std::string> ClosestMatch(std::string_view word,
-                                        const std::vector<std::string>& candidates);
+std::optional<std::string> ClosestMatch(
+    std::string_view word, const std::vector<std::string>& candidates);
 
 /// "; did you mean 'x'?" or "", ready to append to a message.
 std::string DidYouMean(std::string_view word,

@@ -1,8 +1,5 @@
 #include "engine/catalog/catalog.h"
 
-#include "engine/base/strings.h"
-#include "engine/base/suggest.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,9 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "engine/base/strings.h"
+#include "engine/base/suggest.h"
+
 namespace weir::catalog {
-
-
 
 namespace {
 
@@ -30,7 +28,6 @@ constexpr auto ToLower = [](std::string_view s) { return AsciiLower(s); };
 // "stream", "table", "materialized view", "sink": the kind as it reads in
 // the middle of a sentence.
 std::string KindNoun(EntryKind kind) { return ToLower(EntryKindName(kind)); }
-
 
 // Joins "materialized view 'a'", "sink 'b'" into
 // "materialized view 'a' and sink 'b'".
@@ -203,8 +200,9 @@ class InMemoryCatalog final : public Catalog {
     for (const auto& [number, query] : queries_) {
       if (ToLower(query.info.sink) == key) {
         return absl::FailedPreconditionError(fmt::format(
-            "cannot {} {} '{}': query {} writes to it; TERMINATE {} first", verb,
-            KindNoun(entry.kind), entry.name, query.info.id, query.info.id));
+            "cannot {} {} '{}': query {} writes to it; TERMINATE {} first",
+            verb, KindNoun(entry.kind), entry.name, query.info.id,
+            query.info.id));
       }
       if (std::find(query.reads.begin(), query.reads.end(), key) !=
           query.reads.end()) {

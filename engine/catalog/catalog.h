@@ -67,7 +67,7 @@ struct Entry {
 struct QueryInfo {
   std::string id;  // "q1", "q2", ...
   std::string sql;
-  std::string sink;  // what it writes: a view, sink, stream, or "(client)"
+  std::string sink;   // what it writes: a view, sink, stream, or "(client)"
   std::string state;  // RUNNING, FAILED, ...
 };
 

@@ -1,9 +1,5 @@
 #include "engine/catalog/connector_options.h"
 
-#include "engine/base/strings.h"
-#include "engine/base/suggest.h"
-#include "engine/types/value.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,9 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include "engine/base/strings.h"
+#include "engine/base/suggest.h"
+#include "engine/types/value.h"
+
 namespace weir::catalog {
-
-
 
 namespace {
 
@@ -164,7 +162,8 @@ std::vector<ConnectorSpec> BuildSpecs() {
         {"scan.startup.mode", "specific-offsets",
          "scan.startup.specific-offsets"},
         {"format.on-error", "dlq", "format.dlq.topic"},
-        {"scan.startup.mode", "group-offsets", "group.id", "properties.group.id",
+        {"scan.startup.mode", "group-offsets", "group.id",
+         "properties.group.id",
          /*only_then=*/false},
     };
     kafka.passthrough_prefix = "properties.";
@@ -264,7 +263,6 @@ std::string Quoted(const std::vector<std::string>& names) {
   }
   return out;
 }
-
 
 std::optional<int64_t> ParseInteger(std::string_view text) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
@@ -524,7 +522,8 @@ std::vector<std::string> KnownKeys(const ConnectorSpec& spec, OptionUse use) {
 
 bool IsSecretOption(std::string_view key) {
   std::string k = weir::AsciiLower(key);
-  for (const char* word : {"password", "secret", "sasl.jaas", "ssl.key", "token"}) {
+  for (const char* word :
+       {"password", "secret", "sasl.jaas", "ssl.key", "token"}) {
     if (k.find(word) != std::string::npos) return true;
   }
   return false;
@@ -716,7 +715,8 @@ absl::Status ValidateOptions(OptionUse use, const Options& options,
     const bool on =
         switch_index && ToLower(options[*switch_index].second) == cond.value;
     std::optional<size_t> needed_index = find(cond.needed);
-    if (!needed_index && !cond.or_needed.empty()) needed_index = find(cond.or_needed);
+    if (!needed_index && !cond.or_needed.empty())
+      needed_index = find(cond.or_needed);
     if (on && !needed_index) {
       return absl::InvalidArgumentError(
           fmt::format("option '{}' is required when '{}' = '{}'", cond.needed,

@@ -26,7 +26,8 @@ enum class OptionUse { kSource, kTableSource, kSink };
 /// (when not null) receives the index of the offending option, or -1 when
 /// the problem is a missing option.
 absl::Status ValidateOptions(
-    OptionUse use, const std::vector<std::pair<std::string, std::string>>& options,
+    OptionUse use,
+    const std::vector<std::pair<std::string, std::string>>& options,
     int* bad_key);
 
 /// True for options whose values are secrets (passwords, SASL/TLS keys):

@@ -31,23 +31,30 @@ class Operator {
 
   /// Takes ownership of `batch` (it may be narrowed and forwarded as is).
   virtual absl::Status AddInput(types::Batch batch) = 0;
-  virtual absl::Status OnWatermark(int64_t micros) { return EmitWatermark(micros); }
+  virtual absl::Status OnWatermark(int64_t micros) {
+    return EmitWatermark(micros);
+  }
   virtual absl::Status Finish() { return EmitFinish(); }
   /// True once the operator needs no more input (e.g. a LIMIT is reached);
   /// the task then stops reading its source.
-  virtual bool Done() const { return downstream_ != nullptr && downstream_->Done(); }
+  virtual bool Done() const {
+    return downstream_ != nullptr && downstream_->Done();
+  }
 
   /// The next operator; not owned (the task owns the chain).
   void set_downstream(Operator* next) { downstream_ = next; }
 
  protected:
   absl::Status Emit(types::Batch batch) {
-    return downstream_ ? downstream_->AddInput(std::move(batch)) : absl::OkStatus();
+    return downstream_ ? downstream_->AddInput(std::move(batch))
+                       : absl::OkStatus();
   }
   absl::Status EmitWatermark(int64_t micros) {
     return downstream_ ? downstream_->OnWatermark(micros) : absl::OkStatus();
   }
-  absl::Status EmitFinish() { return downstream_ ? downstream_->Finish() : absl::OkStatus(); }
+  absl::Status EmitFinish() {
+    return downstream_ ? downstream_->Finish() : absl::OkStatus();
+  }
 
  private:
   Operator* downstream_ = nullptr;

@@ -785,7 +785,8 @@ std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism,
   return DescribeLayout(*layout, parallelism > 0 ? parallelism : 0);
 }
 
-absl::Status CheckExecutable(const sql::PlanPtr& plan, const catalog::Catalog* catalog) {
+absl::Status CheckExecutable(const sql::PlanPtr& plan,
+                             const catalog::Catalog* catalog) {
   return PlanLayout(plan, catalog).status();
 }
 

@@ -135,6 +135,7 @@ std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism,
 /// and sinks are opened by Start), else the Unimplemented error Start
 /// would give. Lets a caller refuse a query before it creates topics or
 /// opens connections for it.
-absl::Status CheckExecutable(const sql::PlanPtr& plan, const catalog::Catalog* catalog);
+absl::Status CheckExecutable(const sql::PlanPtr& plan,
+                             const catalog::Catalog* catalog);
 
 }  // namespace weir::exec

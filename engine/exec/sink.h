@@ -45,7 +45,7 @@ class Sink {
 /// `target` (a sink, or the stream an INSERT writes), taking rows of
 /// `schema` (the query's output, whose columns match the target's).
 using SinkProvider = std::function<absl::StatusOr<std::unique_ptr<Sink>>(
-    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema, int task,
-    int tasks)>;
+    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,
+    int task, int tasks)>;
 
 }  // namespace weir::exec

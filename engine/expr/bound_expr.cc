@@ -9,8 +9,8 @@ namespace weir::expr {
 namespace {
 
 bool IsInfixOperator(const std::string& f) {
-  static const char* const kOps[] = {"+",  "-",  "*",  "/",  "%",   "=",
-                                     "<>", "<",  "<=", ">",  ">=",  "AND",
+  static const char* const kOps[] = {"+",  "-",  "*",    "/",     "%",  "=",
+                                     "<>", "<",  "<=",   ">",     ">=", "AND",
                                      "OR", "||", "LIKE", "REGEXP"};
   for (const char* op : kOps) {
     if (f == op) return true;
@@ -70,8 +70,8 @@ std::string BoundExpr::ToString() const {
       std::string out = "CASE";
       size_t i = 0;
       for (; i + 1 < args.size(); i += 2) {
-        out += " WHEN " + args[i]->ToString() + " THEN " +
-               args[i + 1]->ToString();
+        out +=
+            " WHEN " + args[i]->ToString() + " THEN " + args[i + 1]->ToString();
       }
       if (i < args.size()) out += " ELSE " + args[i]->ToString();
       return out + " END";
@@ -116,8 +116,7 @@ BoundExprPtr MakeLiteral(types::Value value, SourceSpan span) {
 }
 
 BoundExprPtr MakeCall(std::string function, std::vector<BoundExprPtr> args,
-                      types::LogicalType type, bool nullable,
-                      SourceSpan span) {
+                      types::LogicalType type, bool nullable, SourceSpan span) {
   auto e = std::make_shared<BoundExpr>();
   e->kind = BoundExprKind::kCall;
   e->function = std::move(function);

@@ -1,20 +1,19 @@
 #include "engine/expr/function_helpers.h"
 
+#include <fmt/format.h>
 #include <re2/re2.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <variant>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "absl/status/status.h"
+#include "engine/base/strings.h"
 #include "engine/types/temporal_util.h"
 #include "engine/types/value.h"
-#include "engine/base/strings.h"
 
 namespace weir::expr::internal {
 
@@ -141,9 +140,9 @@ void AppendReplaced(std::string_view s, std::string_view from,
     return;
   }
   out->reserve(out->size() + s.size() +
-               (to.size() > from.size() ? s.size() / from.size() *
-                                              (to.size() - from.size())
-                                        : 0));
+               (to.size() > from.size()
+                    ? s.size() / from.size() * (to.size() - from.size())
+                    : 0));
   for (; pos != std::string_view::npos; pos = s.find(from, start)) {
     out->append(s.substr(start, pos - start));
     out->append(to);
@@ -277,8 +276,8 @@ absl::StatusOr<bool> Like(std::string_view text, std::string_view pattern,
 absl::StatusOr<std::unique_ptr<re2::RE2>> CompileRegex(std::string_view p) {
   RE2::Options options;
   options.set_log_errors(false);
-  auto re = std::make_unique<re2::RE2>(re2::StringPiece(p.data(), p.size()),
-                                       options);
+  auto re =
+      std::make_unique<re2::RE2>(re2::StringPiece(p.data(), p.size()), options);
   if (!re->ok()) {
     return absl::InvalidArgumentError(
         fmt::format("invalid regular expression '{}': {}", p, re->error()));
@@ -286,8 +285,9 @@ absl::StatusOr<std::unique_ptr<re2::RE2>> CompileRegex(std::string_view p) {
   return re;
 }
 
-absl::StatusOr<std::optional<std::string_view>> RegexExtract(
-    std::string_view s, const re2::RE2& re, int64_t group) {
+absl::StatusOr<std::optional<std::string_view>> RegexExtract(std::string_view s,
+                                                             const re2::RE2& re,
+                                                             int64_t group) {
   if (group < 0 || group > re.NumberOfCapturingGroups()) {
     return absl::InvalidArgumentError(fmt::format(
         "REGEXP_EXTRACT group {} is out of range: the pattern has {} "
@@ -371,7 +371,7 @@ namespace {
 constexpr const char* kMonthNames[] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
-constexpr const char* kDayNames[] = {"Sunday",   "Monday", "Tuesday",
+constexpr const char* kDayNames[] = {"Sunday",    "Monday",   "Tuesday",
                                      "Wednesday", "Thursday", "Friday",
                                      "Saturday"};
 
@@ -389,35 +389,71 @@ std::string DateFormat(int64_t micros, std::string_view format) {
     }
     char spec = format[++i];
     switch (spec) {
-      case 'Y': out += fmt::format("{:04d}", c.year); break;
-      case 'y': out += fmt::format("{:02d}", FloorMod(c.year, 100)); break;
-      case 'm': out += fmt::format("{:02d}", c.month); break;
-      case 'c': out += std::to_string(c.month); break;
-      case 'd': out += fmt::format("{:02d}", c.day); break;
-      case 'e': out += std::to_string(c.day); break;
-      case 'H': out += fmt::format("{:02d}", c.hour); break;
-      case 'k': out += std::to_string(c.hour); break;
+      case 'Y':
+        out += fmt::format("{:04d}", c.year);
+        break;
+      case 'y':
+        out += fmt::format("{:02d}", FloorMod(c.year, 100));
+        break;
+      case 'm':
+        out += fmt::format("{:02d}", c.month);
+        break;
+      case 'c':
+        out += std::to_string(c.month);
+        break;
+      case 'd':
+        out += fmt::format("{:02d}", c.day);
+        break;
+      case 'e':
+        out += std::to_string(c.day);
+        break;
+      case 'H':
+        out += fmt::format("{:02d}", c.hour);
+        break;
+      case 'k':
+        out += std::to_string(c.hour);
+        break;
       case 'h':
-      case 'I': out += fmt::format("{:02d}", hour12); break;
-      case 'l': out += std::to_string(hour12); break;
-      case 'i': out += fmt::format("{:02d}", c.minute); break;
+      case 'I':
+        out += fmt::format("{:02d}", hour12);
+        break;
+      case 'l':
+        out += std::to_string(hour12);
+        break;
+      case 'i':
+        out += fmt::format("{:02d}", c.minute);
+        break;
       case 's':
-      case 'S': out += fmt::format("{:02d}", c.second); break;
-      case 'f': out += fmt::format("{:06d}", c.micros); break;
-      case 'p': out += c.hour < 12 ? "AM" : "PM"; break;
-      case 'b': out += std::string(kMonthNames[c.month - 1], 3); break;
-      case 'M': out += kMonthNames[c.month - 1]; break;
+      case 'S':
+        out += fmt::format("{:02d}", c.second);
+        break;
+      case 'f':
+        out += fmt::format("{:06d}", c.micros);
+        break;
+      case 'p':
+        out += c.hour < 12 ? "AM" : "PM";
+        break;
+      case 'b':
+        out += std::string(kMonthNames[c.month - 1], 3);
+        break;
+      case 'M':
+        out += kMonthNames[c.month - 1];
+        break;
       case 'a':
         out += std::string(kDayNames[types::internal::DayOfWeek(days)], 3);
         break;
-      case 'W': out += kDayNames[types::internal::DayOfWeek(days)]; break;
+      case 'W':
+        out += kDayNames[types::internal::DayOfWeek(days)];
+        break;
       case 'j':
         out += fmt::format("{:03d}", types::internal::DayOfYear(c));
         break;
       case 'T':
         out += fmt::format("{:02d}:{:02d}:{:02d}", c.hour, c.minute, c.second);
         break;
-      default: out += spec; break;  // includes %%
+      default:
+        out += spec;
+        break;  // includes %%
     }
   }
   return out;
@@ -461,20 +497,38 @@ std::optional<int64_t> ParseWithFormat(std::string_view text,
     bool ok = true;
     int64_t v;
     switch (spec) {
-      case 'Y': ok = digits(4, 4, &year); break;
+      case 'Y':
+        ok = digits(4, 4, &year);
+        break;
       case 'y':
         ok = digits(2, 2, &v);
         year = v < 70 ? 2000 + v : 1900 + v;
         break;
-      case 'm': case 'c': ok = digits(1, 2, &month); break;
-      case 'd': case 'e': ok = digits(1, 2, &day); break;
-      case 'H': case 'k': ok = digits(1, 2, &hour); break;
-      case 'h': case 'I': case 'l':
+      case 'm':
+      case 'c':
+        ok = digits(1, 2, &month);
+        break;
+      case 'd':
+      case 'e':
+        ok = digits(1, 2, &day);
+        break;
+      case 'H':
+      case 'k':
+        ok = digits(1, 2, &hour);
+        break;
+      case 'h':
+      case 'I':
+      case 'l':
         ok = digits(1, 2, &hour) && hour >= 1 && hour <= 12;
         if (pm < 0) pm = 0;
         break;
-      case 'i': ok = digits(2, 2, &minute); break;
-      case 's': case 'S': ok = digits(2, 2, &second); break;
+      case 'i':
+        ok = digits(2, 2, &minute);
+        break;
+      case 's':
+      case 'S':
+        ok = digits(2, 2, &second);
+        break;
       case 'f': {
         size_t start = t;
         ok = digits(1, 6, &micros);
@@ -482,17 +536,24 @@ std::optional<int64_t> ParseWithFormat(std::string_view text,
         break;
       }
       case 'p':
-        if (text.size() - t >= 2 && (weir::AsciiUpper(text.substr(t, 2)) == "AM" ||
-                                     weir::AsciiUpper(text.substr(t, 2)) == "PM")) {
+        if (text.size() - t >= 2 &&
+            (weir::AsciiUpper(text.substr(t, 2)) == "AM" ||
+             weir::AsciiUpper(text.substr(t, 2)) == "PM")) {
           pm = weir::AsciiUpper(text.substr(t, 2)) == "PM" ? 1 : 0;
           t += 2;
         } else {
           ok = false;
         }
         break;
-      case 'b': ok = name(false, &month); break;
-      case 'M': ok = name(true, &month); break;
-      case 'j': ok = digits(1, 3, &doy); break;
+      case 'b':
+        ok = name(false, &month);
+        break;
+      case 'M':
+        ok = name(true, &month);
+        break;
+      case 'j':
+        ok = digits(1, 3, &doy);
+        break;
       case 'T':
         ok = digits(1, 2, &hour) && t < text.size() && text[t++] == ':' &&
              digits(2, 2, &minute) && t < text.size() && text[t++] == ':' &&
@@ -586,8 +647,8 @@ absl::StatusOr<JsonLookup> LookupJson(std::string_view json_text,
   }
 
   JsonLookup result;
-  nlohmann::json doc = nlohmann::json::parse(json_text.begin(),
-                                             json_text.end(), nullptr, false);
+  nlohmann::json doc =
+      nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, false);
   if (doc.is_discarded()) {
     result.found = JsonFound::kMalformed;
     return result;
@@ -797,16 +858,15 @@ int64_t TemporalMicros(types::TypeId type, int64_t value) {
 }
 
 absl::StatusOr<int64_t> ExtractFromTemporal(std::string_view field,
-                                            types::TypeId type,
-                                            int64_t value) {
+                                            types::TypeId type, int64_t value) {
   const std::string upper = weir::AsciiUpper(field);
   if (type == types::TypeId::kTime) {
     static const char* const kTimeFields[] = {
         "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND", "EPOCH"};
     if (std::find(std::begin(kTimeFields), std::end(kTimeFields), upper) ==
         std::end(kTimeFields)) {
-      return absl::InvalidArgumentError(fmt::format(
-          "EXTRACT field '{}' is not valid for TIME", field));
+      return absl::InvalidArgumentError(
+          fmt::format("EXTRACT field '{}' is not valid for TIME", field));
     }
   }
   return ExtractField(upper, TemporalMicros(type, value));
@@ -834,8 +894,7 @@ std::optional<int64_t> ToTimestampMicros(std::string_view text,
     micros = *t;
   }
   if (!micros) return std::nullopt;
-  int64_t unit =
-      static_cast<int64_t>(types::internal::Pow10(6 - precision));
+  int64_t unit = static_cast<int64_t>(types::internal::Pow10(6 - precision));
   return *micros - FloorMod(*micros, unit);
 }
 

@@ -75,8 +75,9 @@ absl::StatusOr<std::unique_ptr<re2::RE2>> CompileRegex(std::string_view p);
 /// of the first match of `re` in `s`; nullopt when there is no match or the
 /// group did not take part. Error (InvalidArgument) for a group below 0 or
 /// above the pattern's number of capturing groups.
-absl::StatusOr<std::optional<std::string_view>> RegexExtract(
-    std::string_view s, const re2::RE2& re, int64_t group);
+absl::StatusOr<std::optional<std::string_view>> RegexExtract(std::string_view s,
+                                                             const re2::RE2& re,
+                                                             int64_t group);
 /// REGEXP_REPLACE: OK when `rewrite` is a valid replacement for `re`, else
 /// the error "invalid replacement string '...': why" (InvalidArgument).
 absl::Status CheckRegexRewrite(const re2::RE2& re, std::string_view rewrite);

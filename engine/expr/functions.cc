@@ -1,7 +1,6 @@
 #include "engine/expr/functions.h"
 
-#include "engine/base/suggest.h"
-
+#include <fmt/format.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -11,15 +10,14 @@
 #include <map>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "absl/status/status.h"
 #include "engine/base/check.h"
 #include "engine/base/status.h"
+#include "engine/base/strings.h"
+#include "engine/base/suggest.h"
 #include "engine/expr/function_helpers.h"
 #include "engine/types/decimal_util.h"
 #include "engine/types/temporal_util.h"
-#include "engine/base/strings.h"
 
 // Result-type decisions (the SQL reference repeats them):
 //  - Integer arithmetic stays integral: INT op INT -> INT, with a BIGINT ->
@@ -111,7 +109,8 @@ const LogicalType kBoolean = LogicalType::Boolean();
 
 Overload Fixed(Types params, LogicalType result, std::string expected = "") {
   if (expected.empty()) expected = TypeList(params);
-  return {expected, [params, result](const Types& args) -> std::optional<Match> {
+  return {expected,
+          [params, result](const Types& args) -> std::optional<Match> {
             if (args.size() != params.size()) return std::nullopt;
             for (size_t i = 0; i < args.size(); ++i) {
               if (!types::CanImplicitlyCast(args[i], params[i])) {
@@ -125,8 +124,7 @@ Overload Fixed(Types params, LogicalType result, std::string expected = "") {
 // `min` or more arguments, all castable to `param`.
 Overload Variadic(LogicalType param, size_t min, LogicalType result,
                   std::string expected) {
-  return {expected,
-          [=](const Types& args) -> std::optional<Match> {
+  return {expected, [=](const Types& args) -> std::optional<Match> {
             if (args.size() < min) return std::nullopt;
             for (const auto& a : args) {
               if (!types::CanImplicitlyCast(a, param)) return std::nullopt;
@@ -137,8 +135,7 @@ Overload Variadic(LogicalType param, size_t min, LogicalType result,
 
 bool NumOrNull(const LogicalType& t) { return t.IsNumeric() || t.IsNull(); }
 bool TsLike(const LogicalType& t) {
-  return t.id() == TypeId::kTimestamp || t.id() == TypeId::kDate ||
-         t.IsNull();
+  return t.id() == TypeId::kTimestamp || t.id() == TypeId::kDate || t.IsNull();
 }
 bool Is(const LogicalType& t, TypeId id) { return t.id() == id || t.IsNull(); }
 int TsPrecision(const LogicalType& t) {
@@ -191,9 +188,8 @@ std::optional<Match> NumericBinary(char op, const Types& args) {
     LogicalType da = types::AsDecimal(a), db = types::AsDecimal(b);
     return Match{DecimalArithmetic(op, da, db), {da, db}};
   }
-  LogicalType r = a.id() == TypeId::kBigint || b.id() == TypeId::kBigint
-                      ? kBigint
-                      : kInt;
+  LogicalType r =
+      a.id() == TypeId::kBigint || b.id() == TypeId::kBigint ? kBigint : kInt;
   return Match{r, {r, r}};
 }
 
@@ -202,9 +198,10 @@ Overload NumericOp(char op) {
           [op](const Types& args) { return NumericBinary(op, args); }};
 }
 
-Overload Temporal(std::string expected,
-                  std::function<std::optional<Match>(const LogicalType&,
-                                                     const LogicalType&)> f) {
+Overload Temporal(
+    std::string expected,
+    std::function<std::optional<Match>(const LogicalType&, const LogicalType&)>
+        f) {
   return {expected, [f](const Types& args) -> std::optional<Match> {
             if (args.size() != 2) return std::nullopt;
             return f(args[0], args[1]);
@@ -218,15 +215,15 @@ std::vector<Overload> PlusOverloads() {
   return {
       NumericOp('+'),
       Temporal("(TIMESTAMP, INTERVAL)",
-               [](const LogicalType& a, const LogicalType& b)
-                   -> std::optional<Match> {
+               [](const LogicalType& a,
+                  const LogicalType& b) -> std::optional<Match> {
                  if (!TsLike(a) || !Is(b, TypeId::kInterval)) return {};
                  LogicalType t = Ts(TsPrecision(a));
                  return Match{t, {t, kInterval}};
                }),
       Temporal("(INTERVAL, TIMESTAMP)",
-               [](const LogicalType& a, const LogicalType& b)
-                   -> std::optional<Match> {
+               [](const LogicalType& a,
+                  const LogicalType& b) -> std::optional<Match> {
                  if (!Is(a, TypeId::kInterval) || !TsLike(b)) return {};
                  LogicalType t = Ts(TsPrecision(b));
                  return Match{t, {kInterval, t}};
@@ -241,15 +238,15 @@ std::vector<Overload> MinusOverloads() {
       NumericOp('-'),
       Fixed({kDate, kDate}, kInt),
       Temporal("(TIMESTAMP, INTERVAL)",
-               [](const LogicalType& a, const LogicalType& b)
-                   -> std::optional<Match> {
+               [](const LogicalType& a,
+                  const LogicalType& b) -> std::optional<Match> {
                  if (!TsLike(a) || !Is(b, TypeId::kInterval)) return {};
                  LogicalType t = Ts(TsPrecision(a));
                  return Match{t, {t, kInterval}};
                }),
       Temporal("(TIMESTAMP, TIMESTAMP)",
-               [](const LogicalType& a, const LogicalType& b)
-                   -> std::optional<Match> {
+               [](const LogicalType& a,
+                  const LogicalType& b) -> std::optional<Match> {
                  if (!TsLike(a) || !TsLike(b)) return {};
                  LogicalType t = Ts(std::max(TsPrecision(a), TsPrecision(b)));
                  return Match{kInterval, {t, t}};
@@ -274,8 +271,7 @@ Overload Comparable(size_t min, size_t max, std::optional<LogicalType> result,
               if (!c) return std::nullopt;
               common = *c;
             }
-            return Match{result ? *result : common,
-                         Types(args.size(), common)};
+            return Match{result ? *result : common, Types(args.size(), common)};
           }};
 }
 
@@ -346,8 +342,8 @@ absl::Status RangeError(std::string message) {
 }
 absl::Status DivisionByZero() { return Error("division by zero"); }
 absl::Status DecimalOverflow(const LogicalType& t) {
-  return RangeError(fmt::format("DECIMAL overflow: value does not fit {}",
-                                t.ToString()));
+  return RangeError(
+      fmt::format("DECIMAL overflow: value does not fit {}", t.ToString()));
 }
 
 double AsDouble(const Value& v) {
@@ -409,15 +405,18 @@ absl::StatusOr<Value> ValueInType(const Value& v, const LogicalType& t) {
 // Arithmetic on two non-NULL numeric values, by result type.
 absl::StatusOr<Value> NumericArith(char op, const Value& a, const Value& b,
                                    const LogicalType& result) {
-  std::string what = fmt::format("{} {} {}", a.type().ToString(), op,
-                                 b.type().ToString());
+  std::string what =
+      fmt::format("{} {} {}", a.type().ToString(), op, b.type().ToString());
   switch (result.id()) {
     case TypeId::kDouble: {
       double x = AsDouble(a), y = AsDouble(b);
       switch (op) {
-        case '+': return MakeDouble(x + y, what);
-        case '-': return MakeDouble(x - y, what);
-        case '*': return MakeDouble(x * y, what);
+        case '+':
+          return MakeDouble(x + y, what);
+        case '-':
+          return MakeDouble(x - y, what);
+        case '*':
+          return MakeDouble(x * y, what);
         case '/':
           if (y == 0) return DivisionByZero();
           return MakeDouble(x / y, what);
@@ -430,9 +429,12 @@ absl::StatusOr<Value> NumericArith(char op, const Value& a, const Value& b,
     case TypeId::kBigint: {
       int128 x = a.integer(), y = b.integer();  // int64 operands: no overflow
       switch (op) {
-        case '+': return MakeInteger(x + y, result, what);
-        case '-': return MakeInteger(x - y, result, what);
-        case '*': return MakeInteger(x * y, result, what);
+        case '+':
+          return MakeInteger(x + y, result, what);
+        case '-':
+          return MakeInteger(x - y, result, what);
+        case '*':
+          return MakeInteger(x * y, result, what);
         case '/':
           if (y == 0) return DivisionByZero();
           return MakeInteger(x / y, result, what);  // truncates toward zero
@@ -459,9 +461,9 @@ absl::StatusOr<Value> NumericArith(char op, const Value& a, const Value& b,
           return MakeDecimal(r, s, result);
         }
         case '*':
-          return MakeDecimal(types::internal::MultiplyDecimal(
-                                 x, sa, y, sb, result.scale()),
-                             result.scale(), result);
+          return MakeDecimal(
+              types::internal::MultiplyDecimal(x, sa, y, sb, result.scale()),
+              result.scale(), result);
         case '/':
           if (y == 0) return DivisionByZero();
           return MakeDecimal(
@@ -479,8 +481,8 @@ absl::StatusOr<Value> NumericArith(char op, const Value& a, const Value& b,
     default:
       break;
   }
-  return Error(fmt::format("operator {} cannot compute {}", op,
-                           result.ToString()));
+  return Error(
+      fmt::format("operator {} cannot compute {}", op, result.ToString()));
 }
 
 int64_t MicrosOf(const Value& v) {
@@ -514,8 +516,8 @@ absl::StatusOr<Value> IntervalTimes(types::IntervalValue iv, int64_t n) {
 }
 
 EvalFn ArithEval(char op) {
-  return [op](const Args& args, const LogicalType& result)
-             -> absl::StatusOr<Value> {
+  return [op](const Args& args,
+              const LogicalType& result) -> absl::StatusOr<Value> {
     const Value &a = args[0], &b = args[1];
     TypeId ta = a.type().id(), tb = b.type().id();
     if (a.type().IsNumeric() && b.type().IsNumeric()) {
@@ -523,7 +525,8 @@ EvalFn ArithEval(char op) {
     }
     int sign = op == '-' ? -1 : 1;
     if (result.id() == TypeId::kTimestamp) {
-      if (ta == TypeId::kInterval) return ShiftTimestamp(b, a.interval(), 1, result);
+      if (ta == TypeId::kInterval)
+        return ShiftTimestamp(b, a.interval(), 1, result);
       return ShiftTimestamp(a, b.interval(), sign, result);
     }
     if (result.id() == TypeId::kDate) {
@@ -534,8 +537,8 @@ EvalFn ArithEval(char op) {
       return Value::Date(days);
     }
     if (ta == TypeId::kDate && tb == TypeId::kDate) {
-      return MakeInteger(static_cast<int128>(a.integer()) - b.integer(),
-                         result, "DATE - DATE");
+      return MakeInteger(static_cast<int128>(a.integer()) - b.integer(), result,
+                         "DATE - DATE");
     }
     if (result.id() == TypeId::kInterval) {
       if (ta == TypeId::kInterval && tb == TypeId::kInterval) {
@@ -549,8 +552,10 @@ EvalFn ArithEval(char op) {
         r.months = static_cast<int32_t>(months);
         return Value::Interval(r);
       }
-      if (ta == TypeId::kInterval) return IntervalTimes(a.interval(), b.integer());
-      if (tb == TypeId::kInterval) return IntervalTimes(b.interval(), a.integer());
+      if (ta == TypeId::kInterval)
+        return IntervalTimes(a.interval(), b.integer());
+      if (tb == TypeId::kInterval)
+        return IntervalTimes(b.interval(), a.integer());
       // TIMESTAMP - TIMESTAMP
       types::IntervalValue r;
       if (__builtin_sub_overflow(MicrosOf(a), MicrosOf(b), &r.micros)) {
@@ -675,9 +680,9 @@ ScalarDef Def(std::string name, std::string signature, std::string description,
 
 ScalarDef Op(std::string name, std::string signature, std::string description,
              std::vector<Overload> overloads, EvalFn eval) {
-  ScalarDef d = Def(std::move(name), std::move(signature),
-                    std::move(description), std::move(overloads),
-                    std::move(eval));
+  ScalarDef d =
+      Def(std::move(name), std::move(signature), std::move(description),
+          std::move(overloads), std::move(eval));
   d.is_operator = true;
   return d;
 }
@@ -700,8 +705,8 @@ EvalFn DoubleFn(internal::DoubleFn fn) {
   };
 }
 
-EvalFn RegexEval(std::function<absl::StatusOr<Value>(const Args&,
-                                                     const re2::RE2&)> f) {
+EvalFn RegexEval(
+    std::function<absl::StatusOr<Value>(const Args&, const re2::RE2&)> f) {
   return [f](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
     WEIR_ASSIGN_OR_RETURN(auto re, internal::CompileRegex(Str(a[1])));
     return f(a, *re);
@@ -744,16 +749,16 @@ std::vector<ScalarDef> BuildScalars() {
     const char* name;
     std::function<bool(int)> pred;
   };
-  for (const Cmp& c : std::vector<Cmp>{
-           {"=", [](int x) { return x == 0; }},
-           {"<>", [](int x) { return x != 0; }},
-           {"<", [](int x) { return x < 0; }},
-           {"<=", [](int x) { return x <= 0; }},
-           {">", [](int x) { return x > 0; }},
-           {">=", [](int x) { return x >= 0; }}}) {
-    ScalarDef def = Op(c.name, fmt::format("a {} b", c.name),
-                       "Comparison; NULL when either side is NULL.",
-                       {Comparable(2, 2, B, kCmpExpected)}, CompareEval(c.pred));
+  for (const Cmp& c : std::vector<Cmp>{{"=", [](int x) { return x == 0; }},
+                                       {"<>", [](int x) { return x != 0; }},
+                                       {"<", [](int x) { return x < 0; }},
+                                       {"<=", [](int x) { return x <= 0; }},
+                                       {">", [](int x) { return x > 0; }},
+                                       {">=", [](int x) { return x >= 0; }}}) {
+    ScalarDef def =
+        Op(c.name, fmt::format("a {} b", c.name),
+           "Comparison; NULL when either side is NULL.",
+           {Comparable(2, 2, B, kCmpExpected)}, CompareEval(c.pred));
     if (def.name == "<>") def.synonyms = {"!="};
     d.push_back(std::move(def));
   }
@@ -774,23 +779,25 @@ std::vector<ScalarDef> BuildScalars() {
                    return absl::StatusOr<Value>(
                        FromTribool(types::Not(a[0].AsTribool())));
                  }));
-  d.push_back(Op("NEGATE", "- a", "Arithmetic negation.",
-                 {NumericUnary(SameType), Fixed({kInterval}, kInterval)},
-                 [](const Args& a, const LogicalType&) { return Negate(a[0]); }));
-  d.push_back(Op("||", "a || b", "String concatenation; NULL if either is NULL.",
-                 {Fixed({V, V}, V)}, [](const Args& a, const LogicalType&) {
-                   return absl::StatusOr<Value>(
-                       Value::Varchar(Str(a[0]) + Str(a[1])));
-                 }));
-  d.push_back(Op("LIKE", "s LIKE pattern [ESCAPE c]",
-                 "Pattern match: % any characters, _ one character.",
-                 {Fixed({V, V}, B), Fixed({V, V, V}, B)},
-                 [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-                   WEIR_ASSIGN_OR_RETURN(
-                       bool m, internal::Like(Str(a[0]), Str(a[1]),
-                                              a.size() == 3 ? Str(a[2]) : ""));
-                   return Value::Boolean(m);
-                 }));
+  d.push_back(
+      Op("NEGATE", "- a", "Arithmetic negation.",
+         {NumericUnary(SameType), Fixed({kInterval}, kInterval)},
+         [](const Args& a, const LogicalType&) { return Negate(a[0]); }));
+  d.push_back(
+      Op("||", "a || b", "String concatenation; NULL if either is NULL.",
+         {Fixed({V, V}, V)}, [](const Args& a, const LogicalType&) {
+           return absl::StatusOr<Value>(Value::Varchar(Str(a[0]) + Str(a[1])));
+         }));
+  d.push_back(
+      Op("LIKE", "s LIKE pattern [ESCAPE c]",
+         "Pattern match: % any characters, _ one character.",
+         {Fixed({V, V}, B), Fixed({V, V, V}, B)},
+         [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+           WEIR_ASSIGN_OR_RETURN(
+               bool m, internal::Like(Str(a[0]), Str(a[1]),
+                                      a.size() == 3 ? Str(a[2]) : ""));
+           return Value::Boolean(m);
+         }));
   d.push_back(Op("REGEXP", "s REGEXP pattern",
                  "True when the RE2 pattern matches anywhere in s.",
                  {Fixed({V, V}, B)},
@@ -810,29 +817,29 @@ std::vector<ScalarDef> BuildScalars() {
          })));
 
   // ---- Numeric functions.
-  d.push_back(Def("ABS", "ABS(x numeric) -> same type", "Absolute value.",
-                  {NumericUnary(SameType)},
-                  [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
-                    const Value& v = a[0];
-                    if (v.type().IsInteger()) {
-                      WEIR_ASSIGN_OR_RETURN(
-                          int64_t x, internal::AbsInteger(v.integer(), v.type(), r));
-                      return ExactValue(x, r);
-                    }
-                    if (v.type().id() == TypeId::kDouble) {
-                      return Value::Double(std::fabs(v.dbl()));
-                    }
-                    return Value::Decimal(internal::AbsDecimal(v.decimal()),
-                                          v.type());
-                  }));
-  d.push_back(WithSynonyms(
-      Def("CEIL", "CEIL(x numeric) -> same kind, no fraction",
-          "Smallest integral value not less than x.",
-          {NumericUnary(IntegralPart)},
-          [](const Args& a, const LogicalType& r) {
-            return CeilFloor(a[0], true, r);
-          }),
-      {"CEILING"}));
+  d.push_back(
+      Def("ABS", "ABS(x numeric) -> same type", "Absolute value.",
+          {NumericUnary(SameType)},
+          [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
+            const Value& v = a[0];
+            if (v.type().IsInteger()) {
+              WEIR_ASSIGN_OR_RETURN(
+                  int64_t x, internal::AbsInteger(v.integer(), v.type(), r));
+              return ExactValue(x, r);
+            }
+            if (v.type().id() == TypeId::kDouble) {
+              return Value::Double(std::fabs(v.dbl()));
+            }
+            return Value::Decimal(internal::AbsDecimal(v.decimal()), v.type());
+          }));
+  d.push_back(
+      WithSynonyms(Def("CEIL", "CEIL(x numeric) -> same kind, no fraction",
+                       "Smallest integral value not less than x.",
+                       {NumericUnary(IntegralPart)},
+                       [](const Args& a, const LogicalType& r) {
+                         return CeilFloor(a[0], true, r);
+                       }),
+                   {"CEILING"}));
   d.push_back(Def("FLOOR", "FLOOR(x numeric) -> same kind, no fraction",
                   "Largest integral value not greater than x.",
                   {NumericUnary(IntegralPart)},
@@ -844,14 +851,14 @@ std::vector<ScalarDef> BuildScalars() {
     return LogicalType::DecimalOrDie(std::min(38, t.precision() + 1),
                                      t.scale());
   };
-  d.push_back(Def("ROUND", "ROUND(x numeric[, d INT])",
-                  "Rounds half away from zero to d fractional digits "
-                  "(default 0; negative d rounds to tens, hundreds...).",
-                  {NumericUnary(IntegralPart), NumericUnary(round_type, {kInt})},
-                  [](const Args& a, const LogicalType& r) {
-                    return RoundTo(a[0], a.size() > 1 ? a[1].integer() : 0,
-                                   false, r);
-                  }));
+  d.push_back(
+      Def("ROUND", "ROUND(x numeric[, d INT])",
+          "Rounds half away from zero to d fractional digits "
+          "(default 0; negative d rounds to tens, hundreds...).",
+          {NumericUnary(IntegralPart), NumericUnary(round_type, {kInt})},
+          [](const Args& a, const LogicalType& r) {
+            return RoundTo(a[0], a.size() > 1 ? a[1].integer() : 0, false, r);
+          }));
   d.push_back(WithSynonyms(
       Def("TRUNCATE", "TRUNCATE(x numeric[, d INT])",
           "Truncates toward zero to d fractional digits (default 0).",
@@ -894,22 +901,22 @@ std::vector<ScalarDef> BuildScalars() {
                   }));
 
   // ---- String functions.
-  d.push_back(WithSynonyms(
-      Def("LOWER", "LOWER(s VARCHAR) -> VARCHAR",
-          "Lower case (ASCII letters only).", {Fixed({V}, V)},
-          [](const Args& a, const LogicalType&) {
-            return absl::StatusOr<Value>(
-                Value::Varchar(AsciiCase(Str(a[0]), false)));
-          }),
-      {"LCASE"}));
-  d.push_back(WithSynonyms(
-      Def("UPPER", "UPPER(s VARCHAR) -> VARCHAR",
-          "Upper case (ASCII letters only).", {Fixed({V}, V)},
-          [](const Args& a, const LogicalType&) {
-            return absl::StatusOr<Value>(
-                Value::Varchar(AsciiCase(Str(a[0]), true)));
-          }),
-      {"UCASE"}));
+  d.push_back(
+      WithSynonyms(Def("LOWER", "LOWER(s VARCHAR) -> VARCHAR",
+                       "Lower case (ASCII letters only).", {Fixed({V}, V)},
+                       [](const Args& a, const LogicalType&) {
+                         return absl::StatusOr<Value>(
+                             Value::Varchar(AsciiCase(Str(a[0]), false)));
+                       }),
+                   {"LCASE"}));
+  d.push_back(
+      WithSynonyms(Def("UPPER", "UPPER(s VARCHAR) -> VARCHAR",
+                       "Upper case (ASCII letters only).", {Fixed({V}, V)},
+                       [](const Args& a, const LogicalType&) {
+                         return absl::StatusOr<Value>(
+                             Value::Varchar(AsciiCase(Str(a[0]), true)));
+                       }),
+                   {"UCASE"}));
   d.push_back(WithSynonyms(
       Def("SUBSTRING", "SUBSTRING(s VARCHAR, start BIGINT[, len BIGINT])",
           "The characters from 1-based position start, len of them (SQL "
@@ -919,7 +926,8 @@ std::vector<ScalarDef> BuildScalars() {
             std::optional<int64_t> len;
             if (a.size() > 2) len = a[2].integer();
             WEIR_ASSIGN_OR_RETURN(
-                std::string s, internal::Substring(Str(a[0]), a[1].integer(), len));
+                std::string s,
+                internal::Substring(Str(a[0]), a[1].integer(), len));
             return Value::Varchar(std::move(s));
           }),
       {"SUBSTR"}));
@@ -929,7 +937,8 @@ std::vector<ScalarDef> BuildScalars() {
                   [](const Args& a, const LogicalType&) {
                     std::string out;
                     for (const Value& v : a) out += Str(v);
-                    return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
+                    return absl::StatusOr<Value>(
+                        Value::Varchar(std::move(out)));
                   }));
   d.push_back(NoNullPropagation(Def(
       "CONCAT_WS", "CONCAT_WS(sep VARCHAR, s VARCHAR, ...) -> VARCHAR",
@@ -961,78 +970,73 @@ std::vector<ScalarDef> BuildScalars() {
     bool left, right;
     const char* what;
   };
-  for (const TrimDef& t : std::vector<TrimDef>{{"TRIM", true, true, "both ends"},
-                                               {"LTRIM", true, false, "the start"},
-                                               {"RTRIM", false, true, "the end"}}) {
+  for (const TrimDef& t :
+       std::vector<TrimDef>{{"TRIM", true, true, "both ends"},
+                            {"LTRIM", true, false, "the start"},
+                            {"RTRIM", false, true, "the end"}}) {
     bool left = t.left, right = t.right;
-    d.push_back(Def(t.name, fmt::format("{}(s VARCHAR[, chars VARCHAR])", t.name),
-                    fmt::format("Removes spaces (or any of chars) from {}.",
-                                t.what),
-                    {Fixed({V}, V), Fixed({V, V}, V)},
-                    [left, right](const Args& a, const LogicalType&) {
-                      return absl::StatusOr<Value>(
-                          Value::Varchar(std::string(internal::TrimCodePoints(
-                              Str(a[0]),
-                              a.size() > 1 ? std::string_view(Str(a[1])) : " ",
-                              left, right))));
-                    }));
+    d.push_back(Def(
+        t.name, fmt::format("{}(s VARCHAR[, chars VARCHAR])", t.name),
+        fmt::format("Removes spaces (or any of chars) from {}.", t.what),
+        {Fixed({V}, V), Fixed({V, V}, V)},
+        [left, right](const Args& a, const LogicalType&) {
+          return absl::StatusOr<Value>(
+              Value::Varchar(std::string(internal::TrimCodePoints(
+                  Str(a[0]), a.size() > 1 ? std::string_view(Str(a[1])) : " ",
+                  left, right))));
+        }));
   }
-  d.push_back(Def("REPLACE", "REPLACE(s VARCHAR, from VARCHAR, to VARCHAR)",
-                  "Replaces every occurrence of from by to.",
-                  {Fixed({V, V, V}, V)},
-                  [](const Args& a, const LogicalType&) {
-                    std::string out;
-                    internal::AppendReplaced(Str(a[0]), Str(a[1]), Str(a[2]),
-                                             &out);
-                    return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
-                  }));
-  d.push_back(Def("POSITION", "POSITION(needle VARCHAR, haystack VARCHAR) -> INT",
-                  "1-based character position of needle in haystack, 0 when "
-                  "absent.",
-                  {Fixed({V, V}, kInt)},
-                  [](const Args& a, const LogicalType&) {
-                    int64_t r = internal::Utf8Position(Str(a[0]), Str(a[1]));
-                    return absl::StatusOr<Value>(
-                        Value::Int(static_cast<int32_t>(r)));
-                  }));
+  d.push_back(
+      Def("REPLACE", "REPLACE(s VARCHAR, from VARCHAR, to VARCHAR)",
+          "Replaces every occurrence of from by to.", {Fixed({V, V, V}, V)},
+          [](const Args& a, const LogicalType&) {
+            std::string out;
+            internal::AppendReplaced(Str(a[0]), Str(a[1]), Str(a[2]), &out);
+            return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
+          }));
+  d.push_back(
+      Def("POSITION", "POSITION(needle VARCHAR, haystack VARCHAR) -> INT",
+          "1-based character position of needle in haystack, 0 when "
+          "absent.",
+          {Fixed({V, V}, kInt)}, [](const Args& a, const LogicalType&) {
+            int64_t r = internal::Utf8Position(Str(a[0]), Str(a[1]));
+            return absl::StatusOr<Value>(Value::Int(static_cast<int32_t>(r)));
+          }));
   for (bool left : {true, false}) {
     const char* name = left ? "LPAD" : "RPAD";
-    d.push_back(Def(name,
-                    fmt::format("{}(s VARCHAR, len BIGINT[, pad VARCHAR])", name),
-                    fmt::format("Pads s on the {} with pad (default ' ') to len "
-                                "characters; longer s is cut to len.",
-                                left ? "left" : "right"),
-                    {Fixed({V, I64}, V), Fixed({V, I64, V}, V)},
-                    [left](const Args& a, const LogicalType&) {
-                      std::string out;
-                      internal::AppendPadded(
-                          Str(a[0]), a[1].integer(),
-                          a.size() > 2 ? std::string_view(Str(a[2])) : " ",
-                          left, &out);
-                      return absl::StatusOr<Value>(
-                          Value::Varchar(std::move(out)));
-                    }));
+    d.push_back(
+        Def(name, fmt::format("{}(s VARCHAR, len BIGINT[, pad VARCHAR])", name),
+            fmt::format("Pads s on the {} with pad (default ' ') to len "
+                        "characters; longer s is cut to len.",
+                        left ? "left" : "right"),
+            {Fixed({V, I64}, V), Fixed({V, I64, V}, V)},
+            [left](const Args& a, const LogicalType&) {
+              std::string out;
+              internal::AppendPadded(
+                  Str(a[0]), a[1].integer(),
+                  a.size() > 2 ? std::string_view(Str(a[2])) : " ", left, &out);
+              return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
+            }));
   }
   d.push_back(Def("REVERSE", "REVERSE(s VARCHAR) -> VARCHAR",
                   "The characters of s in reverse order.", {Fixed({V}, V)},
                   [](const Args& a, const LogicalType&) {
                     std::string out;
                     internal::AppendReversed(Str(a[0]), &out);
-                    return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
+                    return absl::StatusOr<Value>(
+                        Value::Varchar(std::move(out)));
                   }));
-  d.push_back(Def("SPLIT_PART",
-                  "SPLIT_PART(s VARCHAR, delimiter VARCHAR, n BIGINT)",
-                  "The n-th field (1-based; negative counts from the end) of s "
-                  "split by delimiter; '' when there is none.",
-                  {Fixed({V, V, I64}, V)},
-                  [](const Args& a,
-                     const LogicalType&) -> absl::StatusOr<Value> {
-                    WEIR_ASSIGN_OR_RETURN(
-                        std::string_view field,
-                        internal::SplitPartField(Str(a[0]), Str(a[1]),
-                                                 a[2].integer()));
-                    return Value::Varchar(std::string(field));
-                  }));
+  d.push_back(
+      Def("SPLIT_PART", "SPLIT_PART(s VARCHAR, delimiter VARCHAR, n BIGINT)",
+          "The n-th field (1-based; negative counts from the end) of s "
+          "split by delimiter; '' when there is none.",
+          {Fixed({V, V, I64}, V)},
+          [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+            WEIR_ASSIGN_OR_RETURN(
+                std::string_view field,
+                internal::SplitPartField(Str(a[0]), Str(a[1]), a[2].integer()));
+            return Value::Varchar(std::string(field));
+          }));
   d.push_back(Def(
       "REGEXP_EXTRACT",
       "REGEXP_EXTRACT(s VARCHAR, pattern VARCHAR[, group BIGINT])",
@@ -1066,15 +1070,15 @@ std::vector<ScalarDef> BuildScalars() {
                   })));
 
   // ---- Conditional functions.
-  d.push_back(NoNullPropagation(
-      Def("COALESCE", "COALESCE(a, b, ...)", "The first argument not NULL.",
-          {Comparable(1, SIZE_MAX, std::nullopt, "(T, ...) with a common type")},
-          [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
-            for (const Value& v : a) {
-              if (!v.is_null()) return ValueInType(v, r);
-            }
-            return Value::Null(r);
-          })));
+  d.push_back(NoNullPropagation(Def(
+      "COALESCE", "COALESCE(a, b, ...)", "The first argument not NULL.",
+      {Comparable(1, SIZE_MAX, std::nullopt, "(T, ...) with a common type")},
+      [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
+        for (const Value& v : a) {
+          if (!v.is_null()) return ValueInType(v, r);
+        }
+        return Value::Null(r);
+      })));
   d.push_back(NoNullPropagation(
       Def("NULLIF", "NULLIF(a, b)", "NULL when a = b, else a.",
           {Comparable(2, 2, std::nullopt, "(T, T) with a common type")},
@@ -1085,21 +1089,22 @@ std::vector<ScalarDef> BuildScalars() {
             if (c == 0) return Value::Null(r);
             return ValueInType(a[0], r);
           })));
-  d.push_back(NoNullPropagation(Def(
-      "IF", "IF(cond BOOLEAN, a, b)", "a when cond is TRUE, else b.",
-      {{"(BOOLEAN, T, T) with a common type",
-        [](const Types& args) -> std::optional<Match> {
-          if (args.size() != 3 || !types::CanImplicitlyCast(args[0], kBoolean)) {
-            return std::nullopt;
-          }
-          auto c = types::CommonSuperType(args[1], args[2]);
-          if (!c) return std::nullopt;
-          return Match{*c, {kBoolean, *c, *c}};
-        }}},
-      [](const Args& a, const LogicalType& r) {
-        return ValueInType(a[0].AsTribool() == types::Tribool::kTrue ? a[1] : a[2],
-                           r);
-      })));
+  d.push_back(NoNullPropagation(
+      Def("IF", "IF(cond BOOLEAN, a, b)", "a when cond is TRUE, else b.",
+          {{"(BOOLEAN, T, T) with a common type",
+            [](const Types& args) -> std::optional<Match> {
+              if (args.size() != 3 ||
+                  !types::CanImplicitlyCast(args[0], kBoolean)) {
+                return std::nullopt;
+              }
+              auto c = types::CommonSuperType(args[1], args[2]);
+              if (!c) return std::nullopt;
+              return Match{*c, {kBoolean, *c, *c}};
+            }}},
+          [](const Args& a, const LogicalType& r) {
+            return ValueInType(
+                a[0].AsTribool() == types::Tribool::kTrue ? a[1] : a[2], r);
+          })));
   for (bool greatest : {true, false}) {
     const char* name = greatest ? "GREATEST" : "LEAST";
     d.push_back(Def(
@@ -1107,7 +1112,8 @@ std::vector<ScalarDef> BuildScalars() {
         fmt::format("The {} argument; NULL if any argument is NULL.",
                     greatest ? "largest" : "smallest"),
         {Comparable(1, SIZE_MAX, std::nullopt, "(T, ...) with a common type")},
-        [greatest](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
+        [greatest](const Args& a,
+                   const LogicalType& r) -> absl::StatusOr<Value> {
           Value best = a[0];
           for (size_t i = 1; i < a.size(); ++i) {
             WEIR_ASSIGN_OR_RETURN(int c, types::CompareValues(a[i], best));
@@ -1118,31 +1124,34 @@ std::vector<ScalarDef> BuildScalars() {
   }
 
   // ---- Date and time functions.
-  d.push_back(Def(
-      "EXTRACT", "EXTRACT(field FROM t) / EXTRACT('field', t) -> BIGINT",
-      "YEAR, QUARTER, MONTH, WEEK (ISO), DAY, DOW (0 = Sunday), DOY, HOUR, "
-      "MINUTE, SECOND, MILLISECOND and MICROSECOND (the fraction of the "
-      "second), EPOCH (seconds) of a DATE, TIME or TIMESTAMP.",
-      {TemporalArg(2, 1, true, [](const LogicalType&) { return kBigint; },
-                   "(VARCHAR, DATE) or (VARCHAR, TIME) or (VARCHAR, TIMESTAMP)")},
-      [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-        WEIR_ASSIGN_OR_RETURN(
-            int64_t v, internal::ExtractFromTemporal(
-                           Str(a[0]), a[1].type().id(), a[1].integer()));
-        return Value::Bigint(v);
-      }));
+  d.push_back(
+      Def("EXTRACT", "EXTRACT(field FROM t) / EXTRACT('field', t) -> BIGINT",
+          "YEAR, QUARTER, MONTH, WEEK (ISO), DAY, DOW (0 = Sunday), DOY, HOUR, "
+          "MINUTE, SECOND, MILLISECOND and MICROSECOND (the fraction of the "
+          "second), EPOCH (seconds) of a DATE, TIME or TIMESTAMP.",
+          {TemporalArg(
+              2, 1, true, [](const LogicalType&) { return kBigint; },
+              "(VARCHAR, DATE) or (VARCHAR, TIME) or (VARCHAR, TIMESTAMP)")},
+          [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+            WEIR_ASSIGN_OR_RETURN(
+                int64_t v, internal::ExtractFromTemporal(
+                               Str(a[0]), a[1].type().id(), a[1].integer()));
+            return Value::Bigint(v);
+          }));
   d.push_back(Def(
       "DATE_FORMAT", "DATE_FORMAT(t TIMESTAMP, format VARCHAR) -> VARCHAR",
       "Formats with MySQL specifiers: %Y %y %m %c %d %e %H %k %h %I %l %i %s "
       "%f %p %b %M %a %W %j %T %%.",
-      {TemporalArg(2, 0, false, [](const LogicalType&) { return kVarchar; },
-                   "(TIMESTAMP, VARCHAR) or (DATE, VARCHAR)")},
+      {TemporalArg(
+          2, 0, false, [](const LogicalType&) { return kVarchar; },
+          "(TIMESTAMP, VARCHAR) or (DATE, VARCHAR)")},
       [](const Args& a, const LogicalType&) {
         return absl::StatusOr<Value>(
             Value::Varchar(internal::DateFormat(MicrosOf(a[0]), Str(a[1]))));
       }));
   d.push_back(Def(
-      "TO_TIMESTAMP", "TO_TIMESTAMP(s VARCHAR[, format VARCHAR]) -> TIMESTAMP(3)",
+      "TO_TIMESTAMP",
+      "TO_TIMESTAMP(s VARCHAR[, format VARCHAR]) -> TIMESTAMP(3)",
       "Parses s ('YYYY-MM-DD HH:MM:SS[.fff]' or the MySQL-style format); NULL "
       "when it does not match.",
       {Fixed({V}, Ts(3)), Fixed({V, V}, Ts(3))},
@@ -1167,34 +1176,34 @@ std::vector<ScalarDef> BuildScalars() {
         if (!days) return Value::Null(kDate);
         return Value::Date(*days);
       }));
-  d.push_back(Def(
-      "UNIX_TIMESTAMP", "UNIX_TIMESTAMP(t TIMESTAMP) -> BIGINT",
-      "Seconds since 1970-01-01 00:00:00 (rounded down).",
-      {TemporalArg(1, 0, false, [](const LogicalType&) { return kBigint; },
-                   "(TIMESTAMP) or (DATE)")},
-      [](const Args& a, const LogicalType&) {
-        return absl::StatusOr<Value>(
-            Value::Bigint(internal::UnixSeconds(MicrosOf(a[0]))));
-      }));
-  d.push_back(Def(
-      "FROM_UNIXTIME", "FROM_UNIXTIME(seconds BIGINT) -> TIMESTAMP(0)",
-      "The timestamp that many seconds after 1970-01-01 00:00:00.",
-      {Fixed({I64}, Ts(0))},
-      [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-        WEIR_ASSIGN_OR_RETURN(int64_t micros,
-                              internal::FromUnixSeconds(a[0].integer()));
-        return Value::Timestamp(micros, 0);
-      }));
+  d.push_back(Def("UNIX_TIMESTAMP", "UNIX_TIMESTAMP(t TIMESTAMP) -> BIGINT",
+                  "Seconds since 1970-01-01 00:00:00 (rounded down).",
+                  {TemporalArg(
+                      1, 0, false, [](const LogicalType&) { return kBigint; },
+                      "(TIMESTAMP) or (DATE)")},
+                  [](const Args& a, const LogicalType&) {
+                    return absl::StatusOr<Value>(
+                        Value::Bigint(internal::UnixSeconds(MicrosOf(a[0]))));
+                  }));
+  d.push_back(
+      Def("FROM_UNIXTIME", "FROM_UNIXTIME(seconds BIGINT) -> TIMESTAMP(0)",
+          "The timestamp that many seconds after 1970-01-01 00:00:00.",
+          {Fixed({I64}, Ts(0))},
+          [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+            WEIR_ASSIGN_OR_RETURN(int64_t micros,
+                                  internal::FromUnixSeconds(a[0].integer()));
+            return Value::Timestamp(micros, 0);
+          }));
   d.push_back(Def(
       "DATE_TRUNC", "DATE_TRUNC(unit VARCHAR, t TIMESTAMP) -> TIMESTAMP",
       "t rounded down to YEAR, QUARTER, MONTH, WEEK (Monday), DAY, HOUR, "
       "MINUTE, SECOND or MILLISECOND.",
-      {TemporalArg(2, 1, false,
-                   [](const LogicalType& t) { return Ts(TsPrecision(t)); },
-                   "(VARCHAR, TIMESTAMP) or (VARCHAR, DATE)")},
+      {TemporalArg(
+          2, 1, false, [](const LogicalType& t) { return Ts(TsPrecision(t)); },
+          "(VARCHAR, TIMESTAMP) or (VARCHAR, DATE)")},
       [](const Args& a, const LogicalType& r) -> absl::StatusOr<Value> {
-        WEIR_ASSIGN_OR_RETURN(int64_t m, internal::TruncateTimestamp(
-                                             Str(a[0]), MicrosOf(a[1])));
+        WEIR_ASSIGN_OR_RETURN(
+            int64_t m, internal::TruncateTimestamp(Str(a[0]), MicrosOf(a[1])));
         return Value::Timestamp(m, r.precision());
       }));
   auto now = [](const Args&, const LogicalType& r) -> absl::StatusOr<Value> {
@@ -1212,9 +1221,9 @@ std::vector<ScalarDef> BuildScalars() {
     def.deterministic = false;
     d.push_back(std::move(def));
   }
-  ScalarDef current_date = Def("CURRENT_DATE", "CURRENT_DATE() -> DATE",
-                               "The current date (UTC).",
-                               {Fixed({}, kDate, "()")}, now);
+  ScalarDef current_date =
+      Def("CURRENT_DATE", "CURRENT_DATE() -> DATE", "The current date (UTC).",
+          {Fixed({}, kDate, "()")}, now);
   current_date.deterministic = false;
   d.push_back(std::move(current_date));
 
@@ -1227,25 +1236,28 @@ std::vector<ScalarDef> BuildScalars() {
       return Value::Varchar(std::move(r.text));
     };
   };
-  d.push_back(Def("JSON_VALUE", "JSON_VALUE(json VARCHAR, path VARCHAR) -> VARCHAR",
+  d.push_back(Def("JSON_VALUE",
+                  "JSON_VALUE(json VARCHAR, path VARCHAR) -> VARCHAR",
                   "The scalar at a path like '$.a.b[0]' as text; NULL when "
                   "missing, not a scalar, or the JSON is malformed.",
                   {Fixed({V, V}, V)}, json(internal::JsonFound::kScalar)));
-  d.push_back(Def("JSON_QUERY", "JSON_QUERY(json VARCHAR, path VARCHAR) -> VARCHAR",
+  d.push_back(Def("JSON_QUERY",
+                  "JSON_QUERY(json VARCHAR, path VARCHAR) -> VARCHAR",
                   "The object or array at a path as JSON text; NULL otherwise.",
                   {Fixed({V, V}, V)}, json(internal::JsonFound::kContainer)));
-  d.push_back(Def("JSON_EXISTS", "JSON_EXISTS(json VARCHAR, path VARCHAR) -> BOOLEAN",
-                  "True when the path exists (even holding null); NULL for "
-                  "malformed JSON.",
-                  {Fixed({V, V}, B)},
-                  [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-                    WEIR_ASSIGN_OR_RETURN(auto r, internal::LookupJson(
-                                                      Str(a[0]), Str(a[1])));
-                    if (r.found == internal::JsonFound::kMalformed) {
-                      return Value::Null(kBoolean);
-                    }
-                    return Value::Boolean(r.found != internal::JsonFound::kMissing);
-                  }));
+  d.push_back(
+      Def("JSON_EXISTS", "JSON_EXISTS(json VARCHAR, path VARCHAR) -> BOOLEAN",
+          "True when the path exists (even holding null); NULL for "
+          "malformed JSON.",
+          {Fixed({V, V}, B)},
+          [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
+            WEIR_ASSIGN_OR_RETURN(auto r,
+                                  internal::LookupJson(Str(a[0]), Str(a[1])));
+            if (r.found == internal::JsonFound::kMalformed) {
+              return Value::Null(kBoolean);
+            }
+            return Value::Boolean(r.found != internal::JsonFound::kMissing);
+          }));
   return d;
 }
 
@@ -1284,7 +1296,8 @@ absl::StatusOr<ResolvedScalar> ResolveScalar(
       // Operators are spelt as symbols; only suggest callable names.
       if (std::isalpha(static_cast<unsigned char>(n[0]))) names.push_back(n);
     }
-    for (const char* agg : {"COUNT", "SUM", "AVG", "MIN", "MAX"}) names.push_back(agg);
+    for (const char* agg : {"COUNT", "SUM", "AVG", "MIN", "MAX"})
+      names.push_back(agg);
     std::sort(names.begin(), names.end());
     return Error(fmt::format("unknown function '{}'{}", weir::AsciiUpper(name),
                              DidYouMean(weir::AsciiUpper(name), names)));
@@ -1400,8 +1413,9 @@ absl::StatusOr<ResolvedAggregate> ResolveAggregate(
     }
     return r;
   }
-  if (star) return reject(n == "MIN" || n == "MAX" ? "(any comparable type)"
-                                                   : "(numeric)");
+  if (star)
+    return reject(n == "MIN" || n == "MAX" ? "(any comparable type)"
+                                           : "(numeric)");
   if (n == "MIN" || n == "MAX") {
     if (args.size() != 1 || !IsComparableType(args[0])) {
       return reject("(any comparable type)");
@@ -1463,15 +1477,15 @@ absl::StatusOr<Value> EvalCall(const BoundExpr& e) {
     return Error(fmt::format("unknown function '{}'", e.function));
   }
   if (!def->deterministic) {
-    return absl::FailedPreconditionError(fmt::format(
-        "not a constant: {} is not deterministic", def->name));
+    return absl::FailedPreconditionError(
+        fmt::format("not a constant: {} is not deterministic", def->name));
   }
   // Lazily evaluated forms: the argument not needed is never evaluated, so
   // FALSE AND (1 / 0 = 1) is FALSE.
   if ((def->name == "AND" || def->name == "OR") && e.args.size() == 2) {
     bool is_and = def->name == "AND";
-    types::Tribool decisive = is_and ? types::Tribool::kFalse
-                                     : types::Tribool::kTrue;
+    types::Tribool decisive =
+        is_and ? types::Tribool::kFalse : types::Tribool::kTrue;
     WEIR_ASSIGN_OR_RETURN(auto left, EvalCondition(*e.args[0]));
     if (left == decisive) return FromTribool(left);
     WEIR_ASSIGN_OR_RETURN(auto right, EvalCondition(*e.args[1]));
@@ -1480,8 +1494,8 @@ absl::StatusOr<Value> EvalCall(const BoundExpr& e) {
   }
   if (def->name == "IF" && e.args.size() == 3) {
     WEIR_ASSIGN_OR_RETURN(auto c, EvalCondition(*e.args[0]));
-    WEIR_ASSIGN_OR_RETURN(
-        Value v, Eval(*e.args[c == types::Tribool::kTrue ? 1 : 2]));
+    WEIR_ASSIGN_OR_RETURN(Value v,
+                          Eval(*e.args[c == types::Tribool::kTrue ? 1 : 2]));
     return ValueInType(v, e.type);
   }
   if (def->name == "COALESCE") {
@@ -1509,8 +1523,7 @@ absl::StatusOr<Value> Eval(const BoundExpr& e) {
   switch (e.kind) {
     case BoundExprKind::kColumn:
       return absl::FailedPreconditionError(fmt::format(
-          "not a constant: the expression references column {}",
-          e.ToString()));
+          "not a constant: the expression references column {}", e.ToString()));
     case BoundExprKind::kLiteral:
       return e.value;
     case BoundExprKind::kCast: {

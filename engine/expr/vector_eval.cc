@@ -1608,9 +1608,8 @@ class RegexFnNode final : public VectorNode {
     if (extract_) {
       // No match is NULL, so the result has null flags of its own: those of
       // PropagateNulls (out's buffer) when there are any.
-      uint8_t* nulls = in_nulls != nullptr
-                           ? out->null_buf.data()
-                           : out->AllocateNulls(ctx.num_rows);
+      uint8_t* nulls = in_nulls != nullptr ? out->null_buf.data()
+                                           : out->AllocateNulls(ctx.num_rows);
       const Vec* group = args.size() > 2 ? &args[2] : nullptr;
       stop = ForRows(rows, in_nulls, [&](uint32_t r) {
         int64_t g = group ? group->Data<int64_t>()[group->Index(r)] : 0;
@@ -1773,10 +1772,10 @@ class StringNode final : public VectorNode {
         const bool left = fn_ != Fn::kRTrim, right = fn_ != Fn::kLTrim;
         const bool default_chars = args.size() < 2;
         ForRows(rows, nulls, [&](uint32_t r) {
-          std::string_view chars =
-              default_chars ? std::string_view(" ") : std::string_view(str(1, r));
-          o[r].assign(internal::TrimCodePoints(s[a0.Index(r)], chars, left,
-                                               right));
+          std::string_view chars = default_chars ? std::string_view(" ")
+                                                 : std::string_view(str(1, r));
+          o[r].assign(
+              internal::TrimCodePoints(s[a0.Index(r)], chars, left, right));
           return true;
         });
         break;
@@ -2008,14 +2007,13 @@ class NumericFnNode final : public VectorNode {
                        });
         } else {
           const int scale = x.type.scale();
-          stop = unary(int128{}, out->Allocate<int128>(n),
-                       [&](int128 v, int128* o) {
-                         auto q =
-                             internal::CeilFloorDecimal(v, scale, ceil, result);
-                         if (!q.ok()) return fail(q.status());
-                         *o = *q;
-                         return true;
-                       });
+          stop = unary(
+              int128{}, out->Allocate<int128>(n), [&](int128 v, int128* o) {
+                auto q = internal::CeilFloorDecimal(v, scale, ceil, result);
+                if (!q.ok()) return fail(q.status());
+                *o = *q;
+                return true;
+              });
         }
         break;
       }
@@ -2047,8 +2045,8 @@ class NumericFnNode final : public VectorNode {
           if (x.physical == PhysicalType::kInt64) {
             stop = run(x.Data<int64_t>(), 0, out->Allocate<int64_t>(n));
           } else {
-            stop = run(x.Data<int128>(), x.type.scale(),
-                       out->Allocate<int128>(n));
+            stop =
+                run(x.Data<int128>(), x.type.scale(), out->Allocate<int128>(n));
           }
         }
         break;
@@ -2091,17 +2089,17 @@ class NumericFnNode final : public VectorNode {
       case Fn::kLog10:
       case Fn::kExp: {
         const internal::DoubleFn f =
-            fn_ == Fn::kSqrt   ? internal::DoubleFn::kSqrt
-            : fn_ == Fn::kLn   ? internal::DoubleFn::kLn
+            fn_ == Fn::kSqrt    ? internal::DoubleFn::kSqrt
+            : fn_ == Fn::kLn    ? internal::DoubleFn::kLn
             : fn_ == Fn::kLog10 ? internal::DoubleFn::kLog10
                                 : internal::DoubleFn::kExp;
-        stop = unary(double{}, out->Allocate<double>(n),
-                     [&](double v, double* o) {
-                       auto r = internal::ApplyDoubleFn(f, v);
-                       if (!r.ok()) return fail(r.status());
-                       *o = *r;
-                       return true;
-                     });
+        stop =
+            unary(double{}, out->Allocate<double>(n), [&](double v, double* o) {
+              auto r = internal::ApplyDoubleFn(f, v);
+              if (!r.ok()) return fail(r.status());
+              *o = *r;
+              return true;
+            });
         break;
       }
     }
@@ -2313,8 +2311,8 @@ class TemporalFnNode final : public VectorNode {
       case Fn::kToTimestamp:
       case Fn::kToDate: {
         int64_t* o = out->Allocate<int64_t>(n);
-        uint8_t* nulls = in_nulls != nullptr ? out->null_buf.data()
-                                             : out->AllocateNulls(n);
+        uint8_t* nulls =
+            in_nulls != nullptr ? out->null_buf.data() : out->AllocateNulls(n);
         const bool has_format = args.size() > 1;
         const bool to_date = fn_ == Fn::kToDate;
         const int precision = to_date ? 0 : type().precision();
@@ -2589,8 +2587,9 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
         break;
       case F::kRound:
       case F::kTruncate:
-        ok = ok && (args.size() == 1 ||
-                    (args.size() == 2 && args[1]->type.IsInteger())) &&
+        ok = ok &&
+             (args.size() == 1 ||
+              (args.size() == 2 && args[1]->type.IsInteger())) &&
              same_kind(args[0]->type);
         break;
       case F::kSign:
@@ -2656,12 +2655,11 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
                                    : 0);
         break;
       case F::kDateFormat:
-        ok = args.size() == 2 && temporal(0, false) && text(1) &&
-             r.IsString();
+        ok = args.size() == 2 && temporal(0, false) && text(1) && r.IsString();
         break;
       case F::kUnixTimestamp:
-        ok = args.size() == 1 && temporal(0, false) &&
-             r.id() == TypeId::kBigint;
+        ok =
+            args.size() == 1 && temporal(0, false) && r.id() == TypeId::kBigint;
         break;
       case F::kFromUnixtime:
         ok = args.size() == 1 && args[0]->type.IsInteger() &&

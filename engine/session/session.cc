@@ -1,22 +1,22 @@
 #include "engine/session/session.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <thread>
 
-#include "connectors/mysql/schema_reader.h"
 #include "connectors/generators/generator_source.h"
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_source.h"
+#include "connectors/mysql/schema_reader.h"
 #include "engine/base/sql_error.h"
-#include "engine/exec/executor.h"
-#include "engine/exec/query.h"
-#include "engine/exec/sink.h"
 #include "engine/base/status.h"
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
 #include "engine/catalog/connector_options.h"
+#include "engine/exec/executor.h"
+#include "engine/exec/query.h"
+#include "engine/exec/sink.h"
 #include "engine/expr/functions.h"
 #include "engine/sql/binder.h"
 #include "engine/sql/explain.h"
@@ -55,7 +55,8 @@ bool IsPositiveInt(std::string_view v, int64_t max) {
 /// Checks a SET key and value. Known keys are validated; `properties.*`
 /// keys pass through to the Kafka client. `bad_value` tells whether the
 /// value (rather than the key) is what is wrong.
-absl::Status CheckSetting(const std::string& key, const std::string& value, bool* bad_value) {
+absl::Status CheckSetting(const std::string& key, const std::string& value,
+                          bool* bad_value) {
   *bad_value = false;
   struct Known {
     const char* key;
@@ -68,36 +69,42 @@ absl::Status CheckSetting(const std::string& key, const std::string& value, bool
       {"parallelism", "an integer from 1 to 1024",
        [](const std::string& v) { return IsPositiveInt(v, 1024); }},
       {"scan.startup.mode", "'earliest-offset' or 'latest-offset'",
-       [](const std::string& v) { return v == "earliest-offset" || v == "latest-offset"; }},
+       [](const std::string& v) {
+         return v == "earliest-offset" || v == "latest-offset";
+       }},
       {"checkpoint.interval", "a duration like '10s' or '500ms'",
        [](const std::string& v) { return IsDuration(v); }},
       {"batch.timeout", "a duration like '10ms'",
        [](const std::string& v) { return IsDuration(v); }},
       {"batch.max-rows", "an integer from 1 to 65536",
        [](const std::string& v) { return IsPositiveInt(v, 65536); }},
-      {"state.dir", "a directory path", [](const std::string& v) { return !v.empty(); }},
+      {"state.dir", "a directory path",
+       [](const std::string& v) { return !v.empty(); }},
       {"topic.partitions", "an integer from 1 to 10000",
        [](const std::string& v) { return IsPositiveInt(v, 10000); }},
   };
-  if (key.rfind("properties.", 0) == 0 && key.size() > 11) return absl::OkStatus();
+  if (key.rfind("properties.", 0) == 0 && key.size() > 11)
+    return absl::OkStatus();
   std::vector<std::string> names;
   for (const auto& k : kKnown) {
     names.push_back(k.key);
     if (key != k.key) continue;
     if (!k.ok(value)) {
       *bad_value = true;
-      return absl::InvalidArgumentError(
-          fmt::format("setting '{}' expects {}, got '{}'", key, k.expects, value));
+      return absl::InvalidArgumentError(fmt::format(
+          "setting '{}' expects {}, got '{}'", key, k.expects, value));
     }
     return absl::OkStatus();
   }
   std::string hint = DidYouMean(key, names);
   if (!hint.empty()) {
-    return absl::InvalidArgumentError(fmt::format("unknown setting '{}'{}", key, hint));
+    return absl::InvalidArgumentError(
+        fmt::format("unknown setting '{}'{}", key, hint));
   }
   names.push_back("properties.<kafka client setting>");
-  return absl::InvalidArgumentError(fmt::format("unknown setting '{}'; known settings: {}",
-                                                key, JoinStrings(names, ", ")));
+  return absl::InvalidArgumentError(
+      fmt::format("unknown setting '{}'; known settings: {}", key,
+                  JoinStrings(names, ", ")));
 }
 
 // ------------------------------------------------- constant pull queries
@@ -107,17 +114,20 @@ using Rows = std::vector<std::vector<Value>>;
 /// Replaces the clock functions (NOW, CURRENT_TIMESTAMP, CURRENT_DATE) by
 /// their value at `now_micros`, so a query answered at once can use them.
 expr::BoundExprPtr BindClock(const expr::BoundExprPtr& e, int64_t now_micros) {
-  if (e->kind == expr::BoundExprKind::kCall && !expr::IsDeterministic(e->function)) {
+  if (e->kind == expr::BoundExprKind::kCall &&
+      !expr::IsDeterministic(e->function)) {
     constexpr int64_t kMicrosPerDay = 86400LL * 1000000;
     if (e->type.id() == types::TypeId::kDate) {
-      int64_t days = now_micros / kMicrosPerDay - (now_micros % kMicrosPerDay < 0 ? 1 : 0);
+      int64_t days =
+          now_micros / kMicrosPerDay - (now_micros % kMicrosPerDay < 0 ? 1 : 0);
       return expr::MakeLiteral(Value::Date(days), e->span);
     }
     if (e->type.id() == types::TypeId::kTimestamp) {
       int64_t unit = 1;
       for (int i = e->type.precision(); i < 6; ++i) unit *= 10;
-      return expr::MakeLiteral(Value::Timestamp(now_micros / unit * unit, e->type.precision()),
-                               e->span);
+      return expr::MakeLiteral(
+          Value::Timestamp(now_micros / unit * unit, e->type.precision()),
+          e->span);
     }
     return e;
   }
@@ -128,10 +138,12 @@ expr::BoundExprPtr BindClock(const expr::BoundExprPtr& e, int64_t now_micros) {
 }
 
 /// Evaluates `e` over constants; an error points at the expression.
-absl::StatusOr<Value> Evaluate(const expr::BoundExprPtr& e, int64_t now_micros) {
+absl::StatusOr<Value> Evaluate(const expr::BoundExprPtr& e,
+                               int64_t now_micros) {
   absl::StatusOr<Value> v = expr::EvaluateConstant(*BindClock(e, now_micros));
   if (!v.ok() && !ErrorSpan(v.status())) {
-    return SqlError(v.status().code(), e->span, std::string(v.status().message()));
+    return SqlError(v.status().code(), e->span,
+                    std::string(v.status().message()));
   }
   return v;
 }
@@ -154,20 +166,23 @@ absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n, int64_t now) {
     }
     case PlanKind::kProject:
     case PlanKind::kFilter: {
-      WEIR_ASSIGN_OR_RETURN(Rows input, EvaluateConstantPlan(*n.inputs[0], now));
+      WEIR_ASSIGN_OR_RETURN(Rows input,
+                            EvaluateConstantPlan(*n.inputs[0], now));
       Rows out;
       for (const auto& row : input) {
         std::vector<expr::BoundExprPtr> cols;
         for (const Value& v : row) cols.push_back(expr::MakeLiteral(v));
         if (n.kind == PlanKind::kFilter) {
-          auto pred = expr::RemapColumns(static_cast<const sql::FilterNode&>(n).predicate, cols);
+          auto pred = expr::RemapColumns(
+              static_cast<const sql::FilterNode&>(n).predicate, cols);
           WEIR_ASSIGN_OR_RETURN(Value keep, Evaluate(pred, now));
           if (keep.AsTribool() == types::Tribool::kTrue) out.push_back(row);
           continue;
         }
         std::vector<Value> projected;
         for (const auto& e : static_cast<const sql::ProjectNode&>(n).exprs) {
-          WEIR_ASSIGN_OR_RETURN(Value v, Evaluate(expr::RemapColumns(e, cols), now));
+          WEIR_ASSIGN_OR_RETURN(Value v,
+                                Evaluate(expr::RemapColumns(e, cols), now));
           projected.push_back(std::move(v));
         }
         out.push_back(std::move(projected));
@@ -175,8 +190,10 @@ absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n, int64_t now) {
       return out;
     }
     case PlanKind::kLimit: {
-      WEIR_ASSIGN_OR_RETURN(Rows input, EvaluateConstantPlan(*n.inputs[0], now));
-      size_t limit = static_cast<size_t>(static_cast<const sql::LimitNode&>(n).limit);
+      WEIR_ASSIGN_OR_RETURN(Rows input,
+                            EvaluateConstantPlan(*n.inputs[0], now));
+      size_t limit =
+          static_cast<size_t>(static_cast<const sql::LimitNode&>(n).limit);
       if (input.size() > limit) input.resize(limit);
       return input;
     }
@@ -189,7 +206,8 @@ absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n, int64_t now) {
       if (!static_cast<const sql::UnionNode&>(n).all) {
         Rows unique;
         for (auto& r : out) {
-          if (std::find(unique.begin(), unique.end(), r) == unique.end()) unique.push_back(r);
+          if (std::find(unique.begin(), unique.end(), r) == unique.end())
+            unique.push_back(r);
         }
         out = std::move(unique);
       }
@@ -198,8 +216,8 @@ absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n, int64_t now) {
     case PlanKind::kOutput:
       return EvaluateConstantPlan(*n.inputs[0], now);
     default:
-      return absl::UnimplementedError(
-          fmt::format("{} over constants is not evaluated yet", sql::PlanKindName(n.kind)));
+      return absl::UnimplementedError(fmt::format(
+          "{} over constants is not evaluated yet", sql::PlanKindName(n.kind)));
   }
 }
 
@@ -214,8 +232,10 @@ std::string KeyNames(const catalog::Entry& e) {
 }
 
 /// Reads the columns of a mysql-cdc table from MySQL itself.
-absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(const catalog::Entry& entry) {
-  auto options = connectors::mysql::ConnectionOptions::FromOptions(entry.options);
+absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(
+    const catalog::Entry& entry) {
+  auto options =
+      connectors::mysql::ConnectionOptions::FromOptions(entry.options);
   std::string table = entry.Option("table").value_or(entry.name);
   WEIR_ASSIGN_OR_RETURN(connectors::mysql::TableSchema t,
                         connectors::mysql::ReadTableSchema(options, table));
@@ -223,7 +243,8 @@ absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(const catalog::Entry& entry)
 }
 
 constexpr char kNoPullQueries[] =
-    "a pull query reads a materialized view's state, which arrives with the state store; "
+    "a pull query reads a materialized view's state, which arrives with the "
+    "state store; "
     "this build checks and EXPLAINs it (try EXPLAIN before the statement)";
 
 int Parallelism(const std::map<std::string, std::string>& settings) {
@@ -251,57 +272,68 @@ bool RunsAsQuery(const BoundStatement& s) {
 /// " (topic 't')" for a Kafka entry, else "".
 std::string TopicNote(const catalog::Entry* entry) {
   if (entry == nullptr || entry->connector != "kafka") return "";
-  return fmt::format(" (topic '{}')", entry->Option("topic").value_or(entry->name));
+  return fmt::format(" (topic '{}')",
+                     entry->Option("topic").value_or(entry->name));
 }
 
 }  // namespace
 
-std::string Session::PhysicalPlanText(const std::shared_ptr<const sql::PlanNode>& plan) const {
+std::string Session::PhysicalPlanText(
+    const std::shared_ptr<const sql::PlanNode>& plan) const {
   std::string view;
   sql::ForEachNode(plan, [&](const sql::PlanNode& n) {
     if (n.kind == PlanKind::kScan &&
-        static_cast<const sql::ScanNode&>(n).source_kind == catalog::EntryKind::kView) {
+        static_cast<const sql::ScanNode&>(n).source_kind ==
+            catalog::EntryKind::kView) {
       view = static_cast<const sql::ScanNode&>(n).source;
     }
   });
   if (!view.empty()) {
-    return fmt::format("not executable yet: reading materialized view '{}' needs its state, "
-                       "which arrives with the state store",
-                       view);
+    return fmt::format(
+        "not executable yet: reading materialized view '{}' needs its state, "
+        "which arrives with the state store",
+        view);
   }
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
   if (out.output == sql::OutputKind::kSink && out.connector != "kafka") {
-    return fmt::format("not executable yet: the {} sink arrives with its connector; kafka "
-                       "sinks run today",
-                       out.connector);
+    return fmt::format(
+        "not executable yet: the {} sink arrives with its connector; kafka "
+        "sinks run today",
+        out.connector);
   }
   // An INSERT's target key is the stream's; a sink being explained is not in
   // the catalog yet, and its key is its query's (the output's).
-  return exec::ExplainPhysical(plan, Parallelism(settings_),
-                               out.output == sql::OutputKind::kInsert ? catalog_.get() : nullptr);
+  return exec::ExplainPhysical(
+      plan, Parallelism(settings_),
+      out.output == sql::OutputKind::kInsert ? catalog_.get() : nullptr);
 }
 
-absl::StatusOr<StatementResult> Session::CreateAndStartSink(BoundStatement bound) {
+absl::StatusOr<StatementResult> Session::CreateAndStartSink(
+    BoundStatement bound) {
   StatementResult result;
   const std::string name = bound.entry.name;
   if (catalog_->Find(name) != nullptr && bound.if_not_exists) {
-    result.message = fmt::format("{} '{}' already exists; nothing changed.",
-                                 catalog::EntryKindName(catalog_->Find(name)->kind), name);
+    result.message =
+        fmt::format("{} '{}' already exists; nothing changed.",
+                    catalog::EntryKindName(catalog_->Find(name)->kind), name);
     return result;
   }
-  absl::Status created = catalog_->Create(std::move(bound.entry), bound.if_not_exists);
+  absl::Status created =
+      catalog_->Create(std::move(bound.entry), bound.if_not_exists);
   if (!created.ok()) {
-    return SqlError(created.code(), bound.name_span, std::string(created.message()));
+    return SqlError(created.code(), bound.name_span,
+                    std::string(created.message()));
   }
-  absl::StatusOr<std::string> id = StartPersistentQuery(sql::Optimize(bound.plan), bound.reads,
-                                                        &result);
+  absl::StatusOr<std::string> id =
+      StartPersistentQuery(sql::Optimize(bound.plan), bound.reads, &result);
   if (!id.ok()) {
     // A sink that does not run would only mislead: take it back.
-    catalog_->Drop(name, catalog::EntryKind::kSink, /*if_exists=*/true).IgnoreError();
+    catalog_->Drop(name, catalog::EntryKind::kSink, /*if_exists=*/true)
+        .IgnoreError();
     return id.status();
   }
-  result.message += fmt::format("Created sink '{}'. Query {} writes to it{}.", name, *id,
-                                TopicNote(catalog_->Find(name)));
+  result.message += fmt::format("Created sink '{}'. Query {} writes to it{}.",
+                                name, *id, TopicNote(catalog_->Find(name)));
   return result;
 }
 
@@ -309,7 +341,8 @@ absl::StatusOr<std::string> Session::KafkaFor(const catalog::Entry& entry,
                                               StatementResult* result) {
   if (!options_.connect_to_sources) {
     return absl::FailedPreconditionError(
-        "this session does not connect to outside systems, so it cannot reach Kafka");
+        "this session does not connect to outside systems, so it cannot reach "
+        "Kafka");
   }
   std::string bootstrap = connectors::kafka::EntryBootstrap(entry);
   if (bootstrap.empty()) {
@@ -318,10 +351,13 @@ absl::StatusOr<std::string> Session::KafkaFor(const catalog::Entry& entry,
   }
   if (bootstrap.empty()) {
     if (!broker_) {
-      WEIR_ASSIGN_OR_RETURN(broker_, connectors::kafka::EmbeddedBroker::Start());
+      WEIR_ASSIGN_OR_RETURN(broker_,
+                            connectors::kafka::EmbeddedBroker::Start());
       result->message += fmt::format(
-          "Started an embedded Kafka broker at {} (in memory only; each partition keeps its "
-          "last 5 MiB / 100,000 message sets). SET 'bootstrap.servers' to use a real "
+          "Started an embedded Kafka broker at {} (in memory only; each "
+          "partition keeps its "
+          "last 5 MiB / 100,000 message sets). SET 'bootstrap.servers' to use "
+          "a real "
           "cluster.\n",
           broker_->bootstrap_servers());
     }
@@ -332,31 +368,35 @@ absl::StatusOr<std::string> Session::KafkaFor(const catalog::Entry& entry,
   if (auto it = settings_.find("topic.partitions"); it != settings_.end()) {
     partitions = std::atoi(it->second.c_str());
   }
-  WEIR_RETURN_IF_ERROR(connectors::kafka::EnsureTopic(entry, bootstrap,
-                                                      embedded ? broker_.get() : nullptr,
-                                                      partitions)
-                           .status());
+  WEIR_RETURN_IF_ERROR(
+      connectors::kafka::EnsureTopic(
+          entry, bootstrap, embedded ? broker_.get() : nullptr, partitions)
+          .status());
   return bootstrap;
 }
 
 absl::StatusOr<std::unique_ptr<exec::Source>> Session::OpenSource(
-    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
-    int splits, const std::string& bootstrap) {
+    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
+    int split, int splits, const std::string& bootstrap) {
   if (entry.connector == "nexmark" || entry.connector == "datagen") {
-    return connectors::generators::OpenGeneratorSource(entry, std::move(schema), split, splits);
+    return connectors::generators::OpenGeneratorSource(entry, std::move(schema),
+                                                       split, splits);
   }
   if (entry.connector == "kafka") {
-    return connectors::kafka::OpenKafkaSource(entry, std::move(schema), split, splits, bootstrap);
+    return connectors::kafka::OpenKafkaSource(entry, std::move(schema), split,
+                                              splits, bootstrap);
   }
   if (entry.kind == catalog::EntryKind::kView) {
-    return absl::UnimplementedError(fmt::format(
-        "reading materialized view '{}' needs its state, which arrives with the state store",
-        entry.name));
+    return absl::UnimplementedError(
+        fmt::format("reading materialized view '{}' needs its state, which "
+                    "arrives with the state store",
+                    entry.name));
   }
-  return absl::UnimplementedError(fmt::format(
-      "reading '{}' needs the {} source, which arrives with its connector; kafka, nexmark "
-      "and datagen sources run today",
-      entry.name, entry.connector));
+  return absl::UnimplementedError(
+      fmt::format("reading '{}' needs the {} source, which arrives with its "
+                  "connector; kafka, nexmark "
+                  "and datagen sources run today",
+                  entry.name, entry.connector));
 }
 
 absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
@@ -365,7 +405,8 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
   WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, catalog_.get()));
   exec::QueryOptions options;
   options.parallelism = Parallelism(settings_);
-  if (!executor_) executor_ = std::make_unique<exec::Executor>(options_.worker_threads);
+  if (!executor_)
+    executor_ = std::make_unique<exec::Executor>(options_.worker_threads);
   options.executor = executor_.get();
   // Kafka sources and sinks need their cluster (and topic) before the tasks
   // start; each entry may name its own cluster.
@@ -378,13 +419,16 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
     }
   });
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
-  if (out.output == sql::OutputKind::kSink || out.output == sql::OutputKind::kInsert) {
+  if (out.output == sql::OutputKind::kSink ||
+      out.output == sql::OutputKind::kInsert) {
     kafka_entries.push_back(out.target);
   }
   for (const std::string& name : kafka_entries) {
     const catalog::Entry* entry = catalog_->Find(name);
-    if (entry == nullptr) return absl::NotFoundError(fmt::format("'{}' was dropped", name));
-    if (entry->connector != "kafka" || bootstraps->count(entry->name) > 0) continue;
+    if (entry == nullptr)
+      return absl::NotFoundError(fmt::format("'{}' was dropped", name));
+    if (entry->connector != "kafka" || bootstraps->count(entry->name) > 0)
+      continue;
     WEIR_ASSIGN_OR_RETURN((*bootstraps)[entry->name], KafkaFor(*entry, result));
   }
   auto bootstrap_of = [bootstraps](const catalog::Entry& entry) {
@@ -392,29 +436,35 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
     return it == bootstraps->end() ? std::string() : it->second;
   };
   // The providers run on this thread, inside Start.
-  exec::SourceProvider sources = [this, bootstrap_of](const catalog::Entry& entry,
-                                                      std::shared_ptr<const types::Schema> schema,
-                                                      int split, int splits) {
-    return OpenSource(entry, std::move(schema), split, splits, bootstrap_of(entry));
-  };
-  options.sinks = [bootstrap_of](const catalog::Entry& target,
-                                 std::shared_ptr<const types::Schema> schema, int task,
-                                 int tasks) -> absl::StatusOr<std::unique_ptr<exec::Sink>> {
+  exec::SourceProvider sources =
+      [this, bootstrap_of](const catalog::Entry& entry,
+                           std::shared_ptr<const types::Schema> schema,
+                           int split, int splits) {
+        return OpenSource(entry, std::move(schema), split, splits,
+                          bootstrap_of(entry));
+      };
+  options.sinks =
+      [bootstrap_of](const catalog::Entry& target,
+                     std::shared_ptr<const types::Schema> schema, int task,
+                     int tasks) -> absl::StatusOr<std::unique_ptr<exec::Sink>> {
     if (target.connector == "kafka") {
-      return connectors::kafka::OpenKafkaSink(target, std::move(schema), task, tasks,
-                                              bootstrap_of(target));
+      return connectors::kafka::OpenKafkaSink(target, std::move(schema), task,
+                                              tasks, bootstrap_of(target));
     }
     return absl::UnimplementedError(fmt::format(
-        "writing to '{}' needs the {} sink, which arrives with its connector; kafka sinks "
+        "writing to '{}' needs the {} sink, which arrives with its connector; "
+        "kafka sinks "
         "run today",
-        target.name, target.connector.empty() ? std::string("(no)") : target.connector));
+        target.name,
+        target.connector.empty() ? std::string("(no)") : target.connector));
   };
   return exec::RunningQuery::Start(plan, *catalog_, sources, options);
 }
 
-absl::Status Session::RunPushQuery(const std::shared_ptr<const sql::PlanNode>& plan,
-                                   StatementResult* result) {
-  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query, StartQuery(plan, result));
+absl::Status Session::RunPushQuery(
+    const std::shared_ptr<const sql::PlanNode>& plan, StatementResult* result) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
+                        StartQuery(plan, result));
   for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
   if (push_handler_.on_start) push_handler_.on_start(current_statement_);
   if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
@@ -443,9 +493,10 @@ absl::Status Session::RunPushQuery(const std::shared_ptr<const sql::PlanNode>& p
 }
 
 absl::StatusOr<std::string> Session::StartPersistentQuery(
-    const std::shared_ptr<const sql::PlanNode>& plan, const std::vector<std::string>& reads,
-    StatementResult* result) {
-  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query, StartQuery(plan, result));
+    const std::shared_ptr<const sql::PlanNode>& plan,
+    const std::vector<std::string>& reads, StatementResult* result) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
+                        StartQuery(plan, result));
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
   std::string id = catalog_->AddQuery(current_statement_, out.target, reads);
   queries_[id] = std::move(query);
@@ -460,8 +511,9 @@ absl::Status Session::Terminate(const std::string& id) {
     it->second->Cancel();
     queries_.erase(it);  // waits until its tasks are off the workers
   }
-  query_order_.erase(std::remove(query_order_.begin(), query_order_.end(), AsciiLower(id)),
-                     query_order_.end());
+  query_order_.erase(
+      std::remove(query_order_.begin(), query_order_.end(), AsciiLower(id)),
+      query_order_.end());
   return absl::OkStatus();
 }
 
@@ -500,17 +552,19 @@ absl::Status Session::WaitForQueries(const std::function<bool()>& should_stop) {
     absl::Status status = queries_.at(id)->status();
     if (!status.ok()) {
       return absl::Status(status.code(),
-                          fmt::format("query {} failed: {}", id, std::string(status.message())));
+                          fmt::format("query {} failed: {}", id,
+                                      std::string(status.message())));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status Session::RunInsertValues(const std::shared_ptr<const sql::PlanNode>& plan,
-                                      StatementResult* result) {
+absl::Status Session::RunInsertValues(
+    const std::shared_ptr<const sql::PlanNode>& plan, StatementResult* result) {
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
   const catalog::Entry* entry = catalog_->Find(out.target);
-  if (entry == nullptr) return absl::NotFoundError(fmt::format("'{}' was dropped", out.target));
+  if (entry == nullptr)
+    return absl::NotFoundError(fmt::format("'{}' was dropped", out.target));
   int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
@@ -518,20 +572,23 @@ absl::Status Session::RunInsertValues(const std::shared_ptr<const sql::PlanNode>
   types::Batch batch(std::make_shared<types::Schema>(entry->schema));
   for (const auto& row : rows) batch.AppendRow(row);
   WEIR_ASSIGN_OR_RETURN(std::string bootstrap, KafkaFor(*entry, result));
-  WEIR_ASSIGN_OR_RETURN(size_t written, connectors::kafka::WriteRows(*entry, batch, bootstrap));
+  WEIR_ASSIGN_OR_RETURN(size_t written,
+                        connectors::kafka::WriteRows(*entry, batch, bootstrap));
   result->message += fmt::format("Inserted {} {} into '{}'.", written,
                                  written == 1 ? "row" : "rows", entry->name);
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Session>> Session::Create(SessionOptions options) {
+absl::StatusOr<std::unique_ptr<Session>> Session::Create(
+    SessionOptions options) {
   std::unique_ptr<Session> s(new Session());
   s->options_ = options;
   s->catalog_ = catalog::NewInMemoryCatalog();
   return s;
 }
 
-absl::Status Session::ApplySetting(const std::string& key, const std::string& value) {
+absl::Status Session::ApplySetting(const std::string& key,
+                                   const std::string& value) {
   const std::string lower = AsciiLower(key);
   bool bad_value = false;
   WEIR_RETURN_IF_ERROR(CheckSetting(lower, value, &bad_value));
@@ -547,32 +604,39 @@ Session::~Session() {
 }
 
 absl::Status Session::ExecuteScript(
-    std::string_view sql, const std::function<void(const StatementResult&)>& on_result) {
-  absl::StatusOr<std::vector<sql::ast::StatementPtr>> parsed = sql::ParseScript(sql);
+    std::string_view sql,
+    const std::function<void(const StatementResult&)>& on_result) {
+  absl::StatusOr<std::vector<sql::ast::StatementPtr>> parsed =
+      sql::ParseScript(sql);
   if (!parsed.ok()) {
-    return absl::Status(parsed.status().code(), FormatError(parsed.status(), sql));
+    return absl::Status(parsed.status().code(),
+                        FormatError(parsed.status(), sql));
   }
   for (const auto& stmt : *parsed) {
-    current_statement_ = std::string(sql.substr(stmt->span.offset, stmt->span.length));
+    current_statement_ =
+        std::string(sql.substr(stmt->span.offset, stmt->span.length));
     absl::StatusOr<StatementResult> r = Execute(*stmt, sql);
     if (!r.ok()) {
       absl::Status status = r.status();
       // Errors without a position point at the whole statement.
       if (!ErrorSpan(status)) {
-        status = SqlError(status.code(), stmt->span, std::string(status.message()));
+        status =
+            SqlError(status.code(), stmt->span, std::string(status.message()));
       }
       return absl::Status(status.code(), FormatError(status, sql));
     }
-    r->statement_text = std::string(sql.substr(stmt->span.offset, stmt->span.length));
+    r->statement_text =
+        std::string(sql.substr(stmt->span.offset, stmt->span.length));
     on_result(*r);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt,
-                                                 std::string_view source) {
-  sql::Binder binder(*catalog_,
-                     options_.connect_to_sources ? sql::SchemaResolver(ReadMySqlSchema) : nullptr);
+absl::StatusOr<StatementResult> Session::Execute(
+    const sql::ast::Statement& stmt, std::string_view source) {
+  sql::Binder binder(*catalog_, options_.connect_to_sources
+                                    ? sql::SchemaResolver(ReadMySqlSchema)
+                                    : nullptr);
   WEIR_ASSIGN_OR_RETURN(BoundStatement bound, binder.Bind(stmt, source));
   StatementResult result;
   switch (bound.kind) {
@@ -581,8 +645,7 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       if (inner.plan) inner.plan = sql::Optimize(inner.plan);
       result.text = sql::ExplainStatement(inner);
       if (RunsAsQuery(inner)) {
-        result.text +=
-            "\nPhysical plan: " + PhysicalPlanText(inner.plan);
+        result.text += "\nPhysical plan: " + PhysicalPlanText(inner.plan);
       }
       return result;
     }
@@ -598,7 +661,8 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
       WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*plan, now));
-      for (const auto& f : plan->schema.fields()) result.columns.push_back(f.name);
+      for (const auto& f : plan->schema.fields())
+        result.columns.push_back(f.name);
       for (const auto& row : rows) {
         std::vector<std::string> cells;
         for (const Value& v : row) cells.push_back(v.ToString());
@@ -608,33 +672,40 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
     }
     case BoundKind::kInsert: {
       if (bound.constant_query) {
-        WEIR_RETURN_IF_ERROR(RunInsertValues(sql::Optimize(bound.plan), &result));
+        WEIR_RETURN_IF_ERROR(
+            RunInsertValues(sql::Optimize(bound.plan), &result));
         return result;
       }
       if (!options_.connect_to_sources) {
         return absl::FailedPreconditionError(
-            "INSERT INTO ... SELECT starts a persistent query writing to Kafka, and this "
+            "INSERT INTO ... SELECT starts a persistent query writing to "
+            "Kafka, and this "
             "session does not connect to outside systems");
       }
-      const std::string& target = static_cast<const sql::OutputNode&>(*bound.plan).target;
+      const std::string& target =
+          static_cast<const sql::OutputNode&>(*bound.plan).target;
       WEIR_ASSIGN_OR_RETURN(std::string id,
-                            StartPersistentQuery(sql::Optimize(bound.plan), bound.reads, &result));
-      result.message += fmt::format("Started query {}, writing to stream '{}'{}.", id, target,
-                                    TopicNote(catalog_->Find(target)));
+                            StartPersistentQuery(sql::Optimize(bound.plan),
+                                                 bound.reads, &result));
+      result.message +=
+          fmt::format("Started query {}, writing to stream '{}'{}.", id, target,
+                      TopicNote(catalog_->Find(target)));
       return result;
     }
     case BoundKind::kCreateSink:
-      if (options_.connect_to_sources) return CreateAndStartSink(std::move(bound));
+      if (options_.connect_to_sources)
+        return CreateAndStartSink(std::move(bound));
       [[fallthrough]];
     case BoundKind::kCreateSource:
     case BoundKind::kCreateView: {
       std::string name = bound.entry.name;
       catalog::EntryKind kind = bound.entry.kind;
       bool existed = catalog_->Find(name) != nullptr;
-      absl::Status created =
-          catalog_->Create(std::move(bound.entry), bound.if_not_exists, bound.or_replace);
+      absl::Status created = catalog_->Create(
+          std::move(bound.entry), bound.if_not_exists, bound.or_replace);
       if (!created.ok()) {
-        return SqlError(created.code(), bound.name_span, std::string(created.message()));
+        return SqlError(created.code(), bound.name_span,
+                        std::string(created.message()));
       }
       if (existed && bound.if_not_exists) {
         result.message = fmt::format("{} '{}' already exists; nothing changed.",
@@ -648,15 +719,19 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
     }
     case BoundKind::kDrop: {
       if (bound.if_exists && catalog_->Find(bound.name) == nullptr) {
-        result.message = fmt::format("{} '{}' does not exist; nothing dropped.",
-                                     catalog::EntryKindName(bound.object_kind), bound.name);
+        result.message =
+            fmt::format("{} '{}' does not exist; nothing dropped.",
+                        catalog::EntryKindName(bound.object_kind), bound.name);
         return result;
       }
-      absl::Status dropped = catalog_->Drop(bound.name, bound.object_kind, bound.if_exists);
+      absl::Status dropped =
+          catalog_->Drop(bound.name, bound.object_kind, bound.if_exists);
       if (!dropped.ok()) {
-        return SqlError(dropped.code(), bound.name_span, std::string(dropped.message()));
+        return SqlError(dropped.code(), bound.name_span,
+                        std::string(dropped.message()));
       }
-      result.message = fmt::format("Dropped {} '{}'.", KindWord(bound.object_kind), bound.name);
+      result.message = fmt::format("Dropped {} '{}'.",
+                                   KindWord(bound.object_kind), bound.name);
       return result;
     }
     case BoundKind::kShow: {
@@ -665,18 +740,21 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
         case ShowKind::kStreams:
           result.columns = {"name", "connector", "columns", "watermark"};
           for (const auto* e : catalog_->List(catalog::EntryKind::kStream)) {
-            std::string wm = e->watermark ? e->schema.field(e->watermark->column).name + " AS " +
-                                                e->watermark->expr_text
-                                          : "";
-            result.rows.push_back({e->name, e->connector, std::to_string(e->schema.size()), wm});
+            std::string wm = e->watermark
+                                 ? e->schema.field(e->watermark->column).name +
+                                       " AS " + e->watermark->expr_text
+                                 : "";
+            result.rows.push_back(
+                {e->name, e->connector, std::to_string(e->schema.size()), wm});
           }
           break;
         case ShowKind::kTables:
           result.columns = {"name", "connector", "primary key", "columns"};
           for (const auto* e : catalog_->List(catalog::EntryKind::kTable)) {
             result.rows.push_back({e->name, e->connector, KeyNames(*e),
-                                   e->schema_deferred ? "(from MySQL)"
-                                                      : std::to_string(e->schema.size())});
+                                   e->schema_deferred
+                                       ? "(from MySQL)"
+                                       : std::to_string(e->schema.size())});
           }
           break;
         case ShowKind::kViews:
@@ -690,16 +768,19 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
         case ShowKind::kSinks:
           result.columns = {"name", "connector", "reads"};
           for (const auto* e : catalog_->List(catalog::EntryKind::kSink)) {
-            result.rows.push_back({e->name, e->connector, JoinStrings(e->depends_on, ", ")});
+            result.rows.push_back(
+                {e->name, e->connector, JoinStrings(e->depends_on, ", ")});
           }
           break;
         case ShowKind::kQueries:
-          result.columns = {"id", "state", "writes to", "rows read", "rows written", "sql"};
+          result.columns = {"id",        "state",        "writes to",
+                            "rows read", "rows written", "sql"};
           for (const auto& q : catalog_->ListQueries()) {
             auto it = queries_.find(q.id);
             exec::QueryStats stats;
             if (it != queries_.end()) stats = it->second->stats();
-            result.rows.push_back({q.id, QueryState(q.id), q.sink, std::to_string(stats.rows_read),
+            result.rows.push_back({q.id, QueryState(q.id), q.sink,
+                                   std::to_string(stats.rows_read),
                                    std::to_string(stats.rows_written), q.sql});
           }
           break;
@@ -721,7 +802,8 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       result.columns = {"column", "type", "nullable", "key", "extra"};
       for (size_t i = 0; i < e->schema.size(); ++i) {
         const types::Field& f = e->schema.field(i);
-        bool key = std::find(e->key.begin(), e->key.end(), static_cast<int>(i)) != e->key.end();
+        bool key = std::find(e->key.begin(), e->key.end(),
+                             static_cast<int>(i)) != e->key.end();
         std::string extra;
         if (e->watermark && e->watermark->column == static_cast<int>(i)) {
           extra = "watermark " + e->watermark->expr_text;
@@ -729,22 +811,27 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
         for (const auto& [col, key] : e->metadata) {
           if (col == static_cast<int>(i)) extra = "metadata '" + key + "'";
         }
-        result.rows.push_back({f.name, f.type.ToString(), f.nullable ? "YES" : "NO",
-                               key ? "PRI" : "", extra});
+        result.rows.push_back({f.name, f.type.ToString(),
+                               f.nullable ? "YES" : "NO", key ? "PRI" : "",
+                               extra});
       }
       std::vector<std::string> lines;
-      lines.push_back(fmt::format("{} '{}'{}{}", catalog::EntryKindName(e->kind), e->name,
-                                  e->connector.empty() ? "" : " over " + e->connector,
-                                  e->append_only ? ", append-only" : ", changelog"));
-      if (e->schema_deferred) lines.push_back("columns: read from MySQL when first opened");
+      lines.push_back(
+          fmt::format("{} '{}'{}{}", catalog::EntryKindName(e->kind), e->name,
+                      e->connector.empty() ? "" : " over " + e->connector,
+                      e->append_only ? ", append-only" : ", changelog"));
+      if (e->schema_deferred)
+        lines.push_back("columns: read from MySQL when first opened");
       if (bound.extended) {
         for (const auto& [k, v] : e->options) {
           bool secret = catalog::IsSecretOption(k);
-          lines.push_back(fmt::format("option {} = '{}'", k, secret ? "***" : v));
+          lines.push_back(
+              fmt::format("option {} = '{}'", k, secret ? "***" : v));
         }
         if (!e->query_text.empty()) lines.push_back("query: " + e->query_text);
         std::vector<std::string> deps = catalog_->Dependents(e->name);
-        if (!deps.empty()) lines.push_back("read by: " + JoinStrings(deps, ", "));
+        if (!deps.empty())
+          lines.push_back("read by: " + JoinStrings(deps, ", "));
       }
       result.text = JoinStrings(lines, "\n");
       return result;
@@ -753,11 +840,13 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
       bool bad_value = false;
       absl::Status ok = CheckSetting(bound.name, bound.value, &bad_value);
       if (!ok.ok()) {
-        return SqlError(ok.code(), bad_value ? bound.value_span : bound.name_span,
+        return SqlError(ok.code(),
+                        bad_value ? bound.value_span : bound.name_span,
                         std::string(ok.message()));
       }
       settings_[bound.name] = bound.value;
-      result.message = fmt::format("Set '{}' to '{}'.", bound.name, bound.value);
+      result.message =
+          fmt::format("Set '{}' to '{}'.", bound.name, bound.value);
       return result;
     }
     case BoundKind::kReset: {
@@ -777,12 +866,14 @@ absl::StatusOr<StatementResult> Session::Execute(const sql::ast::Statement& stmt
           WEIR_RETURN_IF_ERROR(Terminate(q.id));
           ++n;
         }
-        result.message = fmt::format("Terminated {} {}.", n, n == 1 ? "query" : "queries");
+        result.message =
+            fmt::format("Terminated {} {}.", n, n == 1 ? "query" : "queries");
         return result;
       }
       absl::Status removed = Terminate(bound.name);
       if (!removed.ok()) {
-        return SqlError(removed.code(), bound.name_span, std::string(removed.message()));
+        return SqlError(removed.code(), bound.name_span,
+                        std::string(removed.message()));
       }
       result.message = fmt::format("Terminated query '{}'.", bound.name);
       return result;

@@ -85,7 +85,8 @@ struct PushHandler {
 class Session {
  public:
   /// A session over a fresh in-memory catalog.
-  static absl::StatusOr<std::unique_ptr<Session>> Create(SessionOptions options = {});
+  static absl::StatusOr<std::unique_ptr<Session>> Create(
+      SessionOptions options = {});
   ~Session();
 
   /// Runs every statement of `sql` in order, calling `on_result` after each
@@ -98,7 +99,9 @@ class Session {
   /// Where push queries (SELECT ... EMIT CHANGES) send their rows. Without
   /// a handler, rows are collected into the statement's result, so a push
   /// query must end by itself (a LIMIT or a bounded source).
-  void set_push_handler(PushHandler handler) { push_handler_ = std::move(handler); }
+  void set_push_handler(PushHandler handler) {
+    push_handler_ = std::move(handler);
+  }
 
   /// Applies a setting as `SET 'key' = 'value'` does (same checks, same
   /// messages, without a statement position): how `weir --config` feeds
@@ -136,18 +139,20 @@ class Session {
   /// output) and registers it in the catalog under a new id, which it
   /// returns. `sql` is the statement text shown by SHOW QUERIES.
   absl::StatusOr<std::string> StartPersistentQuery(
-      const std::shared_ptr<const sql::PlanNode>& plan, const std::vector<std::string>& reads,
-      StatementResult* result);
+      const std::shared_ptr<const sql::PlanNode>& plan,
+      const std::vector<std::string>& reads, StatementResult* result);
   /// Starts `plan`'s tasks on the session's worker pool, with sources (and
   /// sinks, for persistent queries) reaching Kafka as KafkaFor says.
   absl::StatusOr<std::unique_ptr<exec::RunningQuery>> StartQuery(
-      const std::shared_ptr<const sql::PlanNode>& plan, StatementResult* result);
+      const std::shared_ptr<const sql::PlanNode>& plan,
+      StatementResult* result);
   /// CREATE SINK in a session that connects to outside systems: adds the
   /// sink to the catalog and starts its query; when the query cannot start,
   /// the sink is not kept.
   absl::StatusOr<StatementResult> CreateAndStartSink(sql::BoundStatement bound);
   /// What EXPLAIN prints after "Physical plan: " for `plan`.
-  std::string PhysicalPlanText(const std::shared_ptr<const sql::PlanNode>& plan) const;
+  std::string PhysicalPlanText(
+      const std::shared_ptr<const sql::PlanNode>& plan) const;
   /// Stops the persistent query `id` and forgets it (TERMINATE).
   absl::Status Terminate(const std::string& id);
   /// The state SHOW QUERIES shows for query `id`.
@@ -155,10 +160,11 @@ class Session {
   /// The Kafka cluster for `entry`: its own bootstrap.servers, else SET
   /// 'bootstrap.servers', else an embedded broker started on first use
   /// (announced in `result`). Makes sure the entry's topic exists.
-  absl::StatusOr<std::string> KafkaFor(const catalog::Entry& entry, StatementResult* result);
+  absl::StatusOr<std::string> KafkaFor(const catalog::Entry& entry,
+                                       StatementResult* result);
   absl::StatusOr<std::unique_ptr<exec::Source>> OpenSource(
-      const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema, int split,
-      int splits, const std::string& bootstrap);
+      const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
+      int split, int splits, const std::string& bootstrap);
 
   SessionOptions options_;
   PushHandler push_handler_;

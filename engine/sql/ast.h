@@ -45,7 +45,7 @@ struct TypeName {
 enum class ExprKind {
   kLiteral,
   kColumnRef,
-  kStar,      // `*` or `t.*` in a select list, `COUNT(*)` argument
+  kStar,  // `*` or `t.*` in a select list, `COUNT(*)` argument
   kUnary,
   kBinary,
   kFunction,  // calls, aggregates, window functions (with `over`)
@@ -54,7 +54,7 @@ enum class ExprKind {
   kBetween,
   kIn,
   kIsNull,
-  kLike,      // LIKE and REGEXP (MySQL's `x REGEXP 'p'`, also RLIKE)
+  kLike,  // LIKE and REGEXP (MySQL's `x REGEXP 'p'`, also RLIKE)
 };
 
 struct Expr {
@@ -67,14 +67,14 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 enum class LiteralKind {
   kNull,
-  kBoolean,    // text is "true" / "false"
-  kInteger,    // text: digits, e.g. "42"
-  kDecimal,    // text: digits with a point, e.g. "3.14", ".5"
-  kDouble,     // text with an exponent, e.g. "1e3", "2.5E-2"
-  kString,     // text: the unescaped string ('it''s' -> it's)
-  kTyped,      // DATE '...', TIME '...', TIMESTAMP '...'; type_name holds
-               // the type, text the unescaped string
-  kInterval,   // INTERVAL '4' SECOND, INTERVAL '1-2' YEAR TO MONTH
+  kBoolean,   // text is "true" / "false"
+  kInteger,   // text: digits, e.g. "42"
+  kDecimal,   // text: digits with a point, e.g. "3.14", ".5"
+  kDouble,    // text with an exponent, e.g. "1e3", "2.5E-2"
+  kString,    // text: the unescaped string ('it''s' -> it's)
+  kTyped,     // DATE '...', TIME '...', TIMESTAMP '...'; type_name holds
+              // the type, text the unescaped string
+  kInterval,  // INTERVAL '4' SECOND, INTERVAL '1-2' YEAR TO MONTH
 };
 
 enum class IntervalUnit { kNone, kYear, kMonth, kDay, kHour, kMinute, kSecond };
@@ -83,10 +83,10 @@ struct LiteralExpr : Expr {
   LiteralExpr() : Expr(ExprKind::kLiteral) {}
   LiteralKind literal_kind = LiteralKind::kNull;
   std::string text;
-  bool negative = false;   // a leading '-' inside INTERVAL '-5' is in text;
-                           // this is for `INTERVAL -'5' SECOND` (rare)
-  std::optional<TypeName> type_name;         // kTyped
-  IntervalUnit unit = IntervalUnit::kNone;   // kInterval: leading unit
+  bool negative = false;  // a leading '-' inside INTERVAL '-5' is in text;
+                          // this is for `INTERVAL -'5' SECOND` (rare)
+  std::optional<TypeName> type_name;           // kTyped
+  IntervalUnit unit = IntervalUnit::kNone;     // kInterval: leading unit
   IntervalUnit to_unit = IntervalUnit::kNone;  // kInterval: `TO` unit, if any
 };
 
@@ -109,9 +109,19 @@ struct UnaryExpr : Expr {
 };
 
 enum class BinaryOp {
-  kAdd, kSub, kMul, kDiv, kMod,
-  kEq, kNe, kLt, kLe, kGt, kGe,
-  kAnd, kOr,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAnd,
+  kOr,
   kConcat,  // ||
 };
 
@@ -142,7 +152,7 @@ struct WindowSpec {
 
 struct FunctionExpr : Expr {
   FunctionExpr() : Expr(ExprKind::kFunction) {}
-  Identifier name;        // upper-cased by the transformer (COUNT, TUMBLE...)
+  Identifier name;  // upper-cased by the transformer (COUNT, TUMBLE...)
   std::vector<ExprPtr> args;  // COUNT(*) has one StarExpr argument
   bool distinct = false;      // COUNT(DISTINCT x)
   std::optional<WindowSpec> over;
@@ -297,11 +307,11 @@ struct Query {
 // ---------------------------------------------------------------- Statements
 
 enum class StatementKind {
-  kQuery,          // SELECT ...
-  kCreateSource,   // CREATE STREAM / CREATE TABLE
-  kCreateView,     // CREATE MATERIALIZED VIEW
-  kCreateSink,     // CREATE SINK
-  kInsert,         // INSERT INTO ... VALUES / SELECT
+  kQuery,         // SELECT ...
+  kCreateSource,  // CREATE STREAM / CREATE TABLE
+  kCreateView,    // CREATE MATERIALIZED VIEW
+  kCreateSink,    // CREATE SINK
+  kInsert,        // INSERT INTO ... VALUES / SELECT
   kDrop,
   kShow,
   kDescribe,
@@ -363,7 +373,7 @@ struct CreateSourceStatement : Statement {
   QualifiedName name;
   bool if_not_exists = false;
   bool or_replace = false;
-  std::vector<ColumnDef> columns;  // empty: read from the connector
+  std::vector<ColumnDef> columns;       // empty: read from the connector
   std::vector<Identifier> primary_key;  // table-level PRIMARY KEY (a, b)
   SourceSpan primary_key_span;
   std::optional<WatermarkDef> watermark;
@@ -398,7 +408,7 @@ struct CreateSinkStatement : Statement {
 struct InsertStatement : Statement {
   InsertStatement() : Statement(StatementKind::kInsert) {}
   QualifiedName target;
-  std::vector<Identifier> columns;  // optional column list
+  std::vector<Identifier> columns;           // optional column list
   std::vector<std::vector<ExprPtr>> values;  // VALUES rows, or
   std::unique_ptr<Query> query;              // INSERT INTO ... SELECT
   std::string query_text;
@@ -414,7 +424,13 @@ struct DropStatement : Statement {
 };
 
 enum class ShowKind {
-  kStreams, kTables, kViews, kSinks, kQueries, kFunctions, kProperties
+  kStreams,
+  kTables,
+  kViews,
+  kSinks,
+  kQueries,
+  kFunctions,
+  kProperties
 };
 
 struct ShowStatement : Statement {

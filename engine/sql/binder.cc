@@ -23,8 +23,6 @@ using types::LogicalType;
 using types::TypeId;
 using types::Value;
 
-
-
 // Aggregate results are referenced from select/having expressions through
 // columns numbered from kAggBase while binding; the aggregate rewrite maps
 // them to the aggregate node's output columns.
@@ -34,8 +32,13 @@ constexpr int64_t kMicrosPerSecond = 1000000;
 
 /// A column visible to expressions: its plan column index is its position.
 struct ScopeColumn {
-  ScopeColumn(std::string q, std::string n, LogicalType t, bool null, SourceSpan s = {})
-      : qualifier(std::move(q)), name(std::move(n)), type(t), nullable(null), span(s) {}
+  ScopeColumn(std::string q, std::string n, LogicalType t, bool null,
+              SourceSpan s = {})
+      : qualifier(std::move(q)),
+        name(std::move(n)),
+        type(t),
+        nullable(null),
+        span(s) {}
   std::string qualifier;  // table name or alias ("" for derived columns)
   std::string name;
   LogicalType type;
@@ -68,24 +71,46 @@ struct BoundRel {
 };
 
 enum class Clause {
-  kSelect, kWhere, kGroupBy, kHaving, kOn, kWatermark, kValues, kOrderBy,
-  kWindowArg, kLimit, kLateness, kAggregateArg
+  kSelect,
+  kWhere,
+  kGroupBy,
+  kHaving,
+  kOn,
+  kWatermark,
+  kValues,
+  kOrderBy,
+  kWindowArg,
+  kLimit,
+  kLateness,
+  kAggregateArg
 };
 
 const char* ClauseName(Clause c) {
   switch (c) {
-    case Clause::kSelect: return "the select list";
-    case Clause::kWhere: return "WHERE";
-    case Clause::kGroupBy: return "GROUP BY";
-    case Clause::kHaving: return "HAVING";
-    case Clause::kOn: return "a join condition";
-    case Clause::kWatermark: return "a WATERMARK expression";
-    case Clause::kValues: return "VALUES";
-    case Clause::kOrderBy: return "ORDER BY";
-    case Clause::kWindowArg: return "a window argument";
-    case Clause::kLimit: return "LIMIT";
-    case Clause::kLateness: return "ALLOWED LATENESS";
-    case Clause::kAggregateArg: return "the argument of an aggregate function";
+    case Clause::kSelect:
+      return "the select list";
+    case Clause::kWhere:
+      return "WHERE";
+    case Clause::kGroupBy:
+      return "GROUP BY";
+    case Clause::kHaving:
+      return "HAVING";
+    case Clause::kOn:
+      return "a join condition";
+    case Clause::kWatermark:
+      return "a WATERMARK expression";
+    case Clause::kValues:
+      return "VALUES";
+    case Clause::kOrderBy:
+      return "ORDER BY";
+    case Clause::kWindowArg:
+      return "a window argument";
+    case Clause::kLimit:
+      return "LIMIT";
+    case Clause::kLateness:
+      return "ALLOWED LATENESS";
+    case Clause::kAggregateArg:
+      return "the argument of an aggregate function";
   }
   return "this clause";
 }
@@ -149,17 +174,19 @@ bool IsBooleanish(const LogicalType& t) {
 absl::StatusOr<int64_t> ConstantMicros(const BoundExprPtr& e,
                                        std::string_view what) {
   if (e->type.id() != TypeId::kInterval || !e->IsConstant()) {
-    return SqlError(e->span, fmt::format("{} must be a constant INTERVAL, got {}",
-                                         what, e->type.ToString()));
+    return SqlError(e->span,
+                    fmt::format("{} must be a constant INTERVAL, got {}", what,
+                                e->type.ToString()));
   }
   absl::StatusOr<Value> v = expr::EvaluateConstant(*e);
   if (!v.ok()) return Annotate(v.status(), e->span);
-  if (v->is_null()) return SqlError(e->span, fmt::format("{} must not be NULL", what));
+  if (v->is_null())
+    return SqlError(e->span, fmt::format("{} must not be NULL", what));
   if (v->interval().months != 0) {
-    return SqlError(e->span,
-                    fmt::format("{} must be a day-time interval (SECOND, MINUTE, "
-                                "HOUR or DAY), not months or years",
-                                what));
+    return SqlError(
+        e->span, fmt::format("{} must be a day-time interval (SECOND, MINUTE, "
+                             "HOUR or DAY), not months or years",
+                             what));
   }
   return v->interval().micros;
 }
@@ -198,13 +225,16 @@ SourceSpan SpanAt(std::string_view source, size_t offset, size_t end) {
 /// The span of a whole clause, from its keywords (e.g. ORDER BY, found just
 /// before `first`) to the end of `last`. Falls back to first..last when the
 /// keywords are not found (comments between them, say).
-SourceSpan ClauseSpan(std::string_view source, const SourceSpan& first, const SourceSpan& last,
+SourceSpan ClauseSpan(std::string_view source, const SourceSpan& first,
+                      const SourceSpan& last,
                       std::initializer_list<std::string_view> keywords) {
   size_t pos = first.offset;
   std::vector<std::string_view> words(keywords);
   for (auto it = words.rbegin(); it != words.rend(); ++it) {
-    while (pos > 0 && std::isspace(static_cast<unsigned char>(source[pos - 1]))) --pos;
-    if (pos < it->size() || !EqualsIgnoreCase(source.substr(pos - it->size(), it->size()), *it)) {
+    while (pos > 0 && std::isspace(static_cast<unsigned char>(source[pos - 1])))
+      --pos;
+    if (pos < it->size() ||
+        !EqualsIgnoreCase(source.substr(pos - it->size(), it->size()), *it)) {
       return SourceSpan::Cover(first, last);
     }
     pos -= it->size();
@@ -215,18 +245,22 @@ SourceSpan ClauseSpan(std::string_view source, const SourceSpan& first, const So
 /// The statement-level binder: one instance per Bind call.
 class StatementBinder {
  public:
-  StatementBinder(const catalog::Catalog& catalog, const SchemaResolver& resolver,
-                  std::string_view source)
+  StatementBinder(const catalog::Catalog& catalog,
+                  const SchemaResolver& resolver, std::string_view source)
       : catalog_(catalog), resolver_(resolver), source_(source) {}
 
   absl::StatusOr<BoundStatement> Bind(const ast::Statement& stmt);
 
  private:
   // Statements.
-  absl::StatusOr<BoundStatement> BindQueryStatement(const ast::QueryStatement& s);
-  absl::StatusOr<BoundStatement> BindCreateSource(const ast::CreateSourceStatement& s);
-  absl::StatusOr<BoundStatement> BindCreateView(const ast::CreateViewStatement& s);
-  absl::StatusOr<BoundStatement> BindCreateSink(const ast::CreateSinkStatement& s);
+  absl::StatusOr<BoundStatement> BindQueryStatement(
+      const ast::QueryStatement& s);
+  absl::StatusOr<BoundStatement> BindCreateSource(
+      const ast::CreateSourceStatement& s);
+  absl::StatusOr<BoundStatement> BindCreateView(
+      const ast::CreateViewStatement& s);
+  absl::StatusOr<BoundStatement> BindCreateSink(
+      const ast::CreateSinkStatement& s);
   absl::StatusOr<BoundStatement> BindInsert(const ast::InsertStatement& s);
   absl::StatusOr<BoundStatement> BindDrop(const ast::DropStatement& s);
   absl::StatusOr<BoundStatement> BindDescribe(const ast::DescribeStatement& s);
@@ -234,8 +268,10 @@ class StatementBinder {
   // Queries.
   enum class QueryUse { kTop, kSubquery, kView, kSink, kInsert };
   absl::StatusOr<BoundRel> BindQuery(const ast::Query& q, QueryUse use);
-  absl::StatusOr<BoundRel> BindBody(const ast::QueryBody& body, const ast::Query& q);
-  absl::StatusOr<BoundRel> BindSelect(const ast::SelectCore& core, const ast::Query& q);
+  absl::StatusOr<BoundRel> BindBody(const ast::QueryBody& body,
+                                    const ast::Query& q);
+  absl::StatusOr<BoundRel> BindSelect(const ast::SelectCore& core,
+                                      const ast::Query& q);
   absl::StatusOr<BoundRel> BindTableRef(const ast::TableRef& ref);
   absl::StatusOr<BoundRel> BindNamedTable(const ast::NamedTableRef& ref);
   absl::StatusOr<BoundRel> BindWindow(const ast::WindowTableRef& ref);
@@ -253,18 +289,21 @@ class StatementBinder {
   // Expressions.
   absl::StatusOr<BoundExprPtr> BindExpr(const ast::Expr& e, ExprContext& ctx);
   absl::StatusOr<BoundExprPtr> BindLiteral(const ast::LiteralExpr& e);
-  absl::StatusOr<BoundExprPtr> BindColumn(const ast::ColumnRefExpr& e, ExprContext& ctx);
-  absl::StatusOr<BoundExprPtr> BindFunction(const ast::FunctionExpr& e, ExprContext& ctx);
+  absl::StatusOr<BoundExprPtr> BindColumn(const ast::ColumnRefExpr& e,
+                                          ExprContext& ctx);
+  absl::StatusOr<BoundExprPtr> BindFunction(const ast::FunctionExpr& e,
+                                            ExprContext& ctx);
   absl::StatusOr<BoundExprPtr> BindCall(std::string_view name,
                                         std::vector<BoundExprPtr> args,
                                         const SourceSpan& span,
                                         const SourceSpan& name_span);
-  absl::StatusOr<BoundExprPtr> BindPredicate(const ast::Expr& e, ExprContext& ctx);
+  absl::StatusOr<BoundExprPtr> BindPredicate(const ast::Expr& e,
+                                             ExprContext& ctx);
 
-  absl::Status CheckOptions(catalog::OptionUse use,
-                            const std::vector<ast::Option>& options,
-                            const SourceSpan& fallback,
-                            std::vector<std::pair<std::string, std::string>>* out);
+  absl::Status CheckOptions(
+      catalog::OptionUse use, const std::vector<ast::Option>& options,
+      const SourceSpan& fallback,
+      std::vector<std::pair<std::string, std::string>>* out);
 
   const catalog::Catalog& catalog_;
   const SchemaResolver& resolver_;
@@ -300,21 +339,28 @@ absl::StatusOr<LogicalType> TypeFromName(const ast::TypeName& t) {
   }
   if (n == "DECIMAL" || n == "NUMERIC" || n == "DEC") {
     if (t.params.size() > 2) {
-      return SqlError(t.span, "DECIMAL takes at most two parameters: DECIMAL(precision, scale)");
+      return SqlError(
+          t.span,
+          "DECIMAL takes at most two parameters: DECIMAL(precision, scale)");
     }
     int64_t p = t.params.empty() ? 10 : t.params[0];
     int64_t s = t.params.size() < 2 ? 0 : t.params[1];
     if (p < 0 || p > 1000 || s < 0 || s > 1000) {
-      return SqlError(t.span, fmt::format("DECIMAL precision must be between 1 and 38, got {}", p));
+      return SqlError(
+          t.span,
+          fmt::format("DECIMAL precision must be between 1 and 38, got {}", p));
     }
-    absl::StatusOr<LogicalType> d = LogicalType::Decimal(static_cast<int>(p), static_cast<int>(s));
+    absl::StatusOr<LogicalType> d =
+        LogicalType::Decimal(static_cast<int>(p), static_cast<int>(s));
     if (!d.ok()) return Annotate(d.status(), t.span);
     return *d;
   }
   if (n == "VARCHAR" || n == "CHAR" || n == "STRING" || n == "TEXT" ||
       n == "CHARACTER") {
     if (t.params.size() > 1 || (t.params.size() == 1 && t.params[0] <= 0)) {
-      return SqlError(t.span, fmt::format("{} takes one positive length, as in {}(255)", n, n));
+      return SqlError(
+          t.span,
+          fmt::format("{} takes one positive length, as in {}(255)", n, n));
     }
     return LogicalType::Varchar();
   }
@@ -326,16 +372,21 @@ absl::StatusOr<LogicalType> TypeFromName(const ast::TypeName& t) {
     return LogicalType::Date();
   }
   if (n == "TIME") {
-    if (t.params.size() > 1) return SqlError(t.span, "TIME takes at most one parameter");
+    if (t.params.size() > 1)
+      return SqlError(t.span, "TIME takes at most one parameter");
     return LogicalType::Time();
   }
   if (n == "TIMESTAMP") {
     if (t.params.size() > 1) {
-      return SqlError(t.span, "TIMESTAMP takes at most one parameter: TIMESTAMP(precision)");
+      return SqlError(
+          t.span,
+          "TIMESTAMP takes at most one parameter: TIMESTAMP(precision)");
     }
-    int64_t p = t.params.empty() ? LogicalType::kDefaultTimestampPrecision : t.params[0];
+    int64_t p = t.params.empty() ? LogicalType::kDefaultTimestampPrecision
+                                 : t.params[0];
     if (p < 0 || p > 1000) p = 1000;
-    absl::StatusOr<LogicalType> ts = LogicalType::Timestamp(static_cast<int>(p));
+    absl::StatusOr<LogicalType> ts =
+        LogicalType::Timestamp(static_cast<int>(p));
     if (!ts.ok()) return Annotate(ts.status(), t.span);
     return *ts;
   }
@@ -344,9 +395,11 @@ absl::StatusOr<LogicalType> TypeFromName(const ast::TypeName& t) {
     return LogicalType::Interval();
   }
   static const std::vector<std::string> kNames = {
-      "BOOLEAN", "INT", "INTEGER", "BIGINT", "DOUBLE", "DECIMAL", "VARCHAR",
-      "STRING", "BYTES", "DATE", "TIME", "TIMESTAMP", "INTERVAL"};
-  return SqlError(t.span, fmt::format("unknown type '{}'{}", n, DidYouMean(n, kNames)));
+      "BOOLEAN", "INT",       "INTEGER", "BIGINT", "DOUBLE",
+      "DECIMAL", "VARCHAR",   "STRING",  "BYTES",  "DATE",
+      "TIME",    "TIMESTAMP", "INTERVAL"};
+  return SqlError(t.span,
+                  fmt::format("unknown type '{}'{}", n, DidYouMean(n, kNames)));
 }
 
 /// Parses the text of an INTERVAL literal into months and microseconds.
@@ -379,17 +432,20 @@ absl::StatusOr<types::IntervalValue> ParseInterval(const ast::LiteralExpr& e) {
   }
   if (!cur.empty()) fields.push_back(cur);
   auto bad = [&]() {
-    return SqlError(e.span, fmt::format("invalid INTERVAL literal '{}'", e.text));
+    return SqlError(e.span,
+                    fmt::format("invalid INTERVAL literal '{}'", e.text));
   };
   if (fields.empty() || cur == "!") return bad();
-  IntervalUnit from = e.unit == IntervalUnit::kNone ? IntervalUnit::kSecond : e.unit;
+  IntervalUnit from =
+      e.unit == IntervalUnit::kNone ? IntervalUnit::kSecond : e.unit;
   IntervalUnit to = e.to_unit == IntervalUnit::kNone ? from : e.to_unit;
   if (static_cast<int>(to) < static_cast<int>(from)) return bad();
   size_t expected = static_cast<size_t>(to) - static_cast<size_t>(from) + 1;
   if (from == IntervalUnit::kYear && to == IntervalUnit::kMonth) expected = 2;
   if ((from == IntervalUnit::kYear || from == IntervalUnit::kMonth) &&
       to > IntervalUnit::kMonth) {
-    return SqlError(e.span, "an INTERVAL cannot mix YEAR/MONTH with DAY..SECOND");
+    return SqlError(e.span,
+                    "an INTERVAL cannot mix YEAR/MONTH with DAY..SECOND");
   }
   if (fields.size() != expected) return bad();
   types::IntervalValue v;
@@ -401,16 +457,31 @@ absl::StatusOr<types::IntervalValue> ParseInterval(const ast::LiteralExpr& e) {
         !(last && unit == static_cast<int>(IntervalUnit::kSecond))) {
       return bad();
     }
-    if (field.size() > 15) return SqlError(e.span, "INTERVAL value is too large");
+    if (field.size() > 15)
+      return SqlError(e.span, "INTERVAL value is too large");
     long double number = std::strtold(field.c_str(), nullptr);
     switch (static_cast<IntervalUnit>(unit)) {
-      case IntervalUnit::kYear: v.months += static_cast<int32_t>(number * 12); break;
-      case IntervalUnit::kMonth: v.months += static_cast<int32_t>(number); break;
-      case IntervalUnit::kDay: v.micros += static_cast<int64_t>(number * 86400) * kMicrosPerSecond; break;
-      case IntervalUnit::kHour: v.micros += static_cast<int64_t>(number * 3600) * kMicrosPerSecond; break;
-      case IntervalUnit::kMinute: v.micros += static_cast<int64_t>(number * 60) * kMicrosPerSecond; break;
-      case IntervalUnit::kSecond: v.micros += static_cast<int64_t>(std::llround(number * kMicrosPerSecond)); break;
-      case IntervalUnit::kNone: return bad();
+      case IntervalUnit::kYear:
+        v.months += static_cast<int32_t>(number * 12);
+        break;
+      case IntervalUnit::kMonth:
+        v.months += static_cast<int32_t>(number);
+        break;
+      case IntervalUnit::kDay:
+        v.micros += static_cast<int64_t>(number * 86400) * kMicrosPerSecond;
+        break;
+      case IntervalUnit::kHour:
+        v.micros += static_cast<int64_t>(number * 3600) * kMicrosPerSecond;
+        break;
+      case IntervalUnit::kMinute:
+        v.micros += static_cast<int64_t>(number * 60) * kMicrosPerSecond;
+        break;
+      case IntervalUnit::kSecond:
+        v.micros +=
+            static_cast<int64_t>(std::llround(number * kMicrosPerSecond));
+        break;
+      case IntervalUnit::kNone:
+        return bad();
     }
   }
   if (negative) {
@@ -420,7 +491,8 @@ absl::StatusOr<types::IntervalValue> ParseInterval(const ast::LiteralExpr& e) {
   return v;
 }
 
-absl::StatusOr<BoundExprPtr> StatementBinder::BindLiteral(const ast::LiteralExpr& e) {
+absl::StatusOr<BoundExprPtr> StatementBinder::BindLiteral(
+    const ast::LiteralExpr& e) {
   using ast::LiteralKind;
   auto wrap = [&](absl::StatusOr<Value> v) -> absl::StatusOr<BoundExprPtr> {
     if (!v.ok()) return Annotate(v.status(), e.span);
@@ -430,7 +502,8 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindLiteral(const ast::LiteralExpr
     case LiteralKind::kNull:
       return expr::MakeLiteral(Value::Null(LogicalType::Null()), e.span);
     case LiteralKind::kBoolean:
-      return expr::MakeLiteral(Value::Boolean(AsciiLower(e.text) == "true"), e.span);
+      return expr::MakeLiteral(Value::Boolean(AsciiLower(e.text) == "true"),
+                               e.span);
     case LiteralKind::kInteger:
       return wrap(types::ParseIntegerLiteral(e.text));
     case LiteralKind::kDecimal:
@@ -439,7 +512,9 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindLiteral(const ast::LiteralExpr
       char* end = nullptr;
       double d = std::strtod(e.text.c_str(), &end);
       if (!std::isfinite(d)) {
-        return SqlError(e.span, fmt::format("number {} is out of the range of DOUBLE", e.text));
+        return SqlError(
+            e.span,
+            fmt::format("number {} is out of the range of DOUBLE", e.text));
       }
       return expr::MakeLiteral(Value::Double(d), e.span);
     }
@@ -465,16 +540,21 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindLiteral(const ast::LiteralExpr
         size_t dot = e.text.find('.');
         if (dot != std::string::npos) {
           size_t k = dot + 1;
-          while (k < e.text.size() && std::isdigit(static_cast<unsigned char>(e.text[k]))) ++k;
+          while (k < e.text.size() &&
+                 std::isdigit(static_cast<unsigned char>(e.text[k])))
+            ++k;
           precision = static_cast<int>(std::min<size_t>(k - dot - 1, 6));
         }
         if (e.type_name && !e.type_name->params.empty()) {
-          precision = static_cast<int>(std::clamp<int64_t>(e.type_name->params[0], 0, 6));
+          precision = static_cast<int>(
+              std::clamp<int64_t>(e.type_name->params[0], 0, 6));
         }
         return expr::MakeLiteral(Value::Timestamp(*ts, precision), e.span);
       }
-      return SqlError(e.span, fmt::format("typed literals are DATE '...', TIME '...' "
-                                          "or TIMESTAMP '...', not {}", type));
+      return SqlError(e.span,
+                      fmt::format("typed literals are DATE '...', TIME '...' "
+                                  "or TIMESTAMP '...', not {}",
+                                  type));
     }
     case LiteralKind::kInterval: {
       WEIR_ASSIGN_OR_RETURN(types::IntervalValue iv, ParseInterval(e));
@@ -484,23 +564,27 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindLiteral(const ast::LiteralExpr
   return SqlError(e.span, "unsupported literal");
 }
 
-absl::StatusOr<BoundExprPtr> StatementBinder::BindColumn(const ast::ColumnRefExpr& e,
-                                                         ExprContext& ctx) {
+absl::StatusOr<BoundExprPtr> StatementBinder::BindColumn(
+    const ast::ColumnRefExpr& e, ExprContext& ctx) {
   const auto& parts = e.name.parts;
   if (ctx.scope == nullptr || ctx.scope->empty()) {
-    return SqlError(e.span, fmt::format("unknown column '{}': {} has no input columns",
-                                        e.name.ToString(), ClauseName(ctx.clause)));
+    return SqlError(e.span,
+                    fmt::format("unknown column '{}': {} has no input columns",
+                                e.name.ToString(), ClauseName(ctx.clause)));
   }
   if (parts.size() > 2) {
-    return SqlError(e.span, fmt::format("column reference '{}' has too many parts; "
-                                        "write table.column", e.name.ToString()));
+    return SqlError(e.span,
+                    fmt::format("column reference '{}' has too many parts; "
+                                "write table.column",
+                                e.name.ToString()));
   }
   const std::string* qualifier = parts.size() == 2 ? &parts[0].name : nullptr;
   const std::string& name = parts.back().name;
   const auto& scope = *ctx.scope;
   if (qualifier) {
     bool qualifier_known = false;
-    for (const auto& c : scope) qualifier_known |= EqualsIgnoreCase(c.qualifier, *qualifier);
+    for (const auto& c : scope)
+      qualifier_known |= EqualsIgnoreCase(c.qualifier, *qualifier);
     if (!qualifier_known) {
       std::vector<std::string> quals;
       for (const auto& c : scope) {
@@ -509,28 +593,32 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindColumn(const ast::ColumnRefExp
           quals.push_back(c.qualifier);
         }
       }
-      return SqlError(parts[0].span, fmt::format("unknown table or alias '{}' in '{}'{}",
-                                                 *qualifier, e.name.ToString(),
-                                                 DidYouMean(*qualifier, quals)));
+      return SqlError(
+          parts[0].span,
+          fmt::format("unknown table or alias '{}' in '{}'{}", *qualifier,
+                      e.name.ToString(), DidYouMean(*qualifier, quals)));
     }
   }
   int found = -1;
   for (size_t i = 0; i < scope.size(); ++i) {
     if (!EqualsIgnoreCase(scope[i].name, name)) continue;
-    if (qualifier && !EqualsIgnoreCase(scope[i].qualifier, *qualifier)) continue;
+    if (qualifier && !EqualsIgnoreCase(scope[i].qualifier, *qualifier))
+      continue;
     if (!qualifier && scope[i].merged_away) continue;
     if (found >= 0) {
-      return SqlError(e.span, fmt::format("column '{}' is ambiguous: both '{}' and '{}' "
-                                          "have it; qualify it, as in {}.{}",
-                                          name, scope[found].qualifier, scope[i].qualifier,
-                                          scope[found].qualifier, name));
+      return SqlError(
+          e.span, fmt::format("column '{}' is ambiguous: both '{}' and '{}' "
+                              "have it; qualify it, as in {}.{}",
+                              name, scope[found].qualifier, scope[i].qualifier,
+                              scope[found].qualifier, name));
     }
     found = static_cast<int>(i);
   }
   if (found < 0) {
     std::vector<std::string> names;
     for (const auto& c : scope) {
-      if (!qualifier || EqualsIgnoreCase(c.qualifier, *qualifier)) names.push_back(c.name);
+      if (!qualifier || EqualsIgnoreCase(c.qualifier, *qualifier))
+        names.push_back(c.name);
     }
     return SqlError(parts.back().span,
                     fmt::format("unknown column '{}'{}", e.name.ToString(),
@@ -547,15 +635,16 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindColumn(const ast::ColumnRefExp
 absl::Status CheckConstantPatterns(const std::string& function,
                                    const std::vector<BoundExprPtr>& args,
                                    const std::vector<SourceSpan>& spans) {
-  static const char* kPatternFunctions[] = {"LIKE", "REGEXP", "REGEXP_LIKE", "REGEXP_EXTRACT",
-                                            "REGEXP_REPLACE"};
+  static const char* kPatternFunctions[] = {"LIKE", "REGEXP", "REGEXP_LIKE",
+                                            "REGEXP_EXTRACT", "REGEXP_REPLACE"};
   bool is_pattern = false;
   for (const char* f : kPatternFunctions) is_pattern |= function == f;
   if (!is_pattern || args.size() < 2) return absl::OkStatus();
   for (size_t i = 1; i < args.size(); ++i) {
     if (!args[i]->IsConstant()) return absl::OkStatus();
   }
-  expr::BoundExpr probe = *expr::MakeCall(function, args, LogicalType::Null(), true);
+  expr::BoundExpr probe =
+      *expr::MakeCall(function, args, LogicalType::Null(), true);
   probe.args[0] = expr::MakeLiteral(Value::Varchar(""));
   absl::StatusOr<Value> v = expr::EvaluateConstant(probe);
   if (v.ok()) return absl::OkStatus();
@@ -565,10 +654,9 @@ absl::Status CheckConstantPatterns(const std::string& function,
   return Annotate(v.status(), spans[escape ? 2 : 1]);
 }
 
-absl::StatusOr<BoundExprPtr> StatementBinder::BindCall(std::string_view name,
-                                                       std::vector<BoundExprPtr> args,
-                                                       const SourceSpan& span,
-                                                       const SourceSpan& name_span) {
+absl::StatusOr<BoundExprPtr> StatementBinder::BindCall(
+    std::string_view name, std::vector<BoundExprPtr> args,
+    const SourceSpan& span, const SourceSpan& name_span) {
   std::vector<LogicalType> types;
   for (const auto& a : args) types.push_back(a->type);
   absl::StatusOr<expr::ResolvedScalar> r = expr::ResolveScalar(name, types);
@@ -582,21 +670,24 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindCall(std::string_view name,
   }
   WEIR_RETURN_IF_ERROR(CheckConstantPatterns(r->function, args, spans));
   if (!r->null_if_any_null) nullable = true;
-  if (r->function == "IS NULL" || r->function == "IS NOT NULL") nullable = false;
+  if (r->function == "IS NULL" || r->function == "IS NOT NULL")
+    nullable = false;
   if (r->function == "COALESCE") {
     // NULL only when every argument is.
     nullable = true;
     for (const auto& a : args) nullable &= a->nullable;
   }
-  return expr::MakeCall(r->function, std::move(args), r->result, nullable, span);
+  return expr::MakeCall(r->function, std::move(args), r->result, nullable,
+                        span);
 }
 
 absl::StatusOr<BoundExprPtr> StatementBinder::BindPredicate(const ast::Expr& e,
                                                             ExprContext& ctx) {
   WEIR_ASSIGN_OR_RETURN(BoundExprPtr b, BindExpr(e, ctx));
   if (!IsBooleanish(b->type)) {
-    return SqlError(e.span, fmt::format("{} must be a BOOLEAN condition, got {}",
-                                        ClauseName(ctx.clause), b->type.ToString()));
+    return SqlError(e.span,
+                    fmt::format("{} must be a BOOLEAN condition, got {}",
+                                ClauseName(ctx.clause), b->type.ToString()));
   }
   return CastTo(b, LogicalType::Boolean());
 }
@@ -608,8 +699,8 @@ std::optional<RankFn> RankFnOf(std::string_view upper) {
   return std::nullopt;
 }
 
-absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionExpr& e,
-                                                           ExprContext& ctx) {
+absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(
+    const ast::FunctionExpr& e, ExprContext& ctx) {
   std::string name = AsciiUpper(e.name.name);
   if (name == "TUMBLE" || name == "HOP" || name == "SESSION") {
     return SqlError(e.name.span,
@@ -619,21 +710,28 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionEx
   }
   if (expr::IsWindowFunction(name)) {
     if (ctx.rank == nullptr) {
-      return SqlError(e.name.span,
-                      fmt::format("window function {}() is only allowed as a whole "
-                                  "select item, for top-N queries",
-                                  name));
+      return SqlError(
+          e.name.span,
+          fmt::format("window function {}() is only allowed as a whole "
+                      "select item, for top-N queries",
+                      name));
     }
     if (!e.over) {
-      return SqlError(e.span, fmt::format("{}() needs an OVER (PARTITION BY ... ORDER BY ...) "
-                                          "clause", name));
+      return SqlError(
+          e.span,
+          fmt::format("{}() needs an OVER (PARTITION BY ... ORDER BY ...) "
+                      "clause",
+                      name));
     }
     if (!e.args.empty()) {
-      return SqlError(e.args[0]->span, fmt::format("{}() takes no arguments", name));
+      return SqlError(e.args[0]->span,
+                      fmt::format("{}() takes no arguments", name));
     }
     if (e.over->order_by.empty()) {
-      return SqlError(e.over->span, fmt::format("{}() OVER (...) needs ORDER BY to say "
-                                                "which rows come first", name));
+      return SqlError(e.over->span,
+                      fmt::format("{}() OVER (...) needs ORDER BY to say "
+                                  "which rows come first",
+                                  name));
     }
     if (ctx.rank->has_value()) {
       return SqlError(e.span, "only one window function is allowed per SELECT");
@@ -653,26 +751,32 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionEx
     }
     *ctx.rank = std::move(use);
     // The rank column is appended after the scope's columns.
-    return expr::MakeColumn(static_cast<int>(ctx.scope->size()), AsciiLower(name),
-                            LogicalType::Bigint(), false, e.span);
+    return expr::MakeColumn(static_cast<int>(ctx.scope->size()),
+                            AsciiLower(name), LogicalType::Bigint(), false,
+                            e.span);
   }
   if (e.over) {
-    return SqlError(e.over->span, fmt::format("OVER (...) is only supported with ROW_NUMBER, "
-                                              "RANK and DENSE_RANK, not {}", name));
+    return SqlError(e.over->span,
+                    fmt::format("OVER (...) is only supported with ROW_NUMBER, "
+                                "RANK and DENSE_RANK, not {}",
+                                name));
   }
   if (expr::IsAggregateFunction(name)) {
     if (ctx.clause == Clause::kAggregateArg) {
       return SqlError(e.name.span, "aggregate functions cannot be nested");
     }
     if (ctx.aggregates == nullptr) {
-      return SqlError(e.name.span, fmt::format("aggregate function {} is not allowed in {}",
-                                               name, ClauseName(ctx.clause)));
+      return SqlError(e.name.span,
+                      fmt::format("aggregate function {} is not allowed in {}",
+                                  name, ClauseName(ctx.clause)));
     }
     bool star = e.args.size() == 1 && e.args[0]->kind == ast::ExprKind::kStar;
     if (star && name != "COUNT") {
-      return SqlError(e.args[0]->span, fmt::format("{}(*) is not allowed; only COUNT(*)", name));
+      return SqlError(e.args[0]->span,
+                      fmt::format("{}(*) is not allowed; only COUNT(*)", name));
     }
-    ExprContext inner{ctx.scope, Clause::kAggregateArg, nullptr, nullptr, nullptr};
+    ExprContext inner{ctx.scope, Clause::kAggregateArg, nullptr, nullptr,
+                      nullptr};
     std::vector<BoundExprPtr> args;
     std::vector<LogicalType> types;
     if (!star) {
@@ -690,7 +794,8 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionEx
     for (size_t i = 0; i < args.size(); ++i) {
       shown += (i ? ", " : "") + args[i]->ToString();
     }
-    for (size_t i = 0; i < args.size(); ++i) args[i] = CastTo(args[i], r->arg_types[i]);
+    for (size_t i = 0; i < args.size(); ++i)
+      args[i] = CastTo(args[i], r->arg_types[i]);
     AggregateCall call;
     call.function = r->function;
     call.distinct = e.distinct;
@@ -703,7 +808,8 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionEx
     // Identical calls share one aggregate.
     int index = -1;
     for (size_t i = 0; i < ctx.aggregates->size(); ++i) {
-      if ((*ctx.aggregates)[i].display == call.display) index = static_cast<int>(i);
+      if ((*ctx.aggregates)[i].display == call.display)
+        index = static_cast<int>(i);
     }
     if (index < 0) {
       index = static_cast<int>(ctx.aggregates->size());
@@ -712,16 +818,20 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindFunction(const ast::FunctionEx
     }
     const AggregateCall& c = (*ctx.aggregates)[index];
     bool nullable = !(c.function == "COUNT" || c.function == "COUNT_DISTINCT");
-    return expr::MakeColumn(kAggBase + index, c.display, c.type, nullable, e.span);
+    return expr::MakeColumn(kAggBase + index, c.display, c.type, nullable,
+                            e.span);
   }
   if (e.distinct) {
-    return SqlError(e.span, fmt::format("DISTINCT is only allowed in aggregate functions, "
-                                        "not in {}", name));
+    return SqlError(
+        e.span, fmt::format("DISTINCT is only allowed in aggregate functions, "
+                            "not in {}",
+                            name));
   }
   std::vector<BoundExprPtr> args;
   for (const auto& a : e.args) {
     if (a->kind == ast::ExprKind::kStar) {
-      return SqlError(a->span, fmt::format("'*' is not an argument of {}", name));
+      return SqlError(a->span,
+                      fmt::format("'*' is not an argument of {}", name));
     }
     WEIR_ASSIGN_OR_RETURN(BoundExprPtr b, BindExpr(*a, ctx));
     args.push_back(b);
@@ -746,25 +856,28 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
     case ExprKind::kColumnRef:
       return BindColumn(static_cast<const ast::ColumnRefExpr&>(e), ctx);
     case ExprKind::kStar:
-      return SqlError(e.span, "'*' is only allowed as a select item or in COUNT(*)");
+      return SqlError(e.span,
+                      "'*' is only allowed as a select item or in COUNT(*)");
     case ExprKind::kUnary: {
       const auto& u = static_cast<const ast::UnaryExpr&>(e);
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr operand, BindExpr(*u.operand, ctx));
       if (u.op == ast::UnaryOp::kPlus) {
-        if (!operand->type.IsNumeric() && operand->type.id() != TypeId::kInterval) {
+        if (!operand->type.IsNumeric() &&
+            operand->type.id() != TypeId::kInterval) {
           return SqlError(e.span, fmt::format("unary + needs a number, got {}",
                                               operand->type.ToString()));
         }
         return operand;
       }
-      return BindCall(u.op == ast::UnaryOp::kNot ? "NOT" : "NEGATE", {operand}, e.span, e.span);
+      return BindCall(u.op == ast::UnaryOp::kNot ? "NOT" : "NEGATE", {operand},
+                      e.span, e.span);
     }
     case ExprKind::kBinary: {
       const auto& b = static_cast<const ast::BinaryExpr&>(e);
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr l, BindExpr(*b.left, ctx));
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr r, BindExpr(*b.right, ctx));
-      static const char* kOps[] = {"+", "-", "*", "/", "%", "=", "<>", "<",
-                                   "<=", ">", ">=", "AND", "OR", "||"};
+      static const char* kOps[] = {"+", "-",  "*", "/",  "%",   "=",  "<>",
+                                   "<", "<=", ">", ">=", "AND", "OR", "||"};
       return BindCall(kOps[static_cast<int>(b.op)], {l, r}, e.span, b.op_span);
     }
     case ExprKind::kFunction:
@@ -774,10 +887,12 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr operand, BindExpr(*c.operand, ctx));
       WEIR_ASSIGN_OR_RETURN(LogicalType target, TypeFromName(c.target));
       if (!types::CanExplicitlyCast(operand->type, target)) {
-        return SqlError(e.span, fmt::format("cannot cast {} to {}", operand->type.ToString(),
-                                            target.ToString()));
+        return SqlError(
+            e.span, fmt::format("cannot cast {} to {}",
+                                operand->type.ToString(), target.ToString()));
       }
-      if (operand->kind == BoundExprKind::kLiteral && operand->value.is_null()) {
+      if (operand->kind == BoundExprKind::kLiteral &&
+          operand->value.is_null()) {
         return expr::MakeLiteral(Value::Null(target), e.span);
       }
       return expr::MakeCast(operand, target, c.try_cast, e.span);
@@ -792,15 +907,17 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
       for (const auto& w : c.whens) {
         if (operand) {
           WEIR_ASSIGN_OR_RETURN(BoundExprPtr v, BindExpr(*w.condition, ctx));
-          WEIR_ASSIGN_OR_RETURN(BoundExprPtr eq, BindCall("=", {operand, v}, w.condition->span,
-                                                          w.condition->span));
+          WEIR_ASSIGN_OR_RETURN(BoundExprPtr eq,
+                                BindCall("=", {operand, v}, w.condition->span,
+                                         w.condition->span));
           conds.push_back(eq);
         } else {
           WEIR_ASSIGN_OR_RETURN(BoundExprPtr cond, BindExpr(*w.condition, ctx));
           if (!IsBooleanish(cond->type)) {
-            return SqlError(w.condition->span,
-                            fmt::format("CASE WHEN needs a BOOLEAN condition, got {}",
-                                        cond->type.ToString()));
+            return SqlError(
+                w.condition->span,
+                fmt::format("CASE WHEN needs a BOOLEAN condition, got {}",
+                            cond->type.ToString()));
           }
           conds.push_back(CastTo(cond, LogicalType::Boolean()));
         }
@@ -813,13 +930,17 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
       }
       LogicalType type = LogicalType::Null();
       std::vector<std::pair<BoundExprPtr, const ast::Expr*>> all;
-      for (size_t i = 0; i < results.size(); ++i) all.push_back({results[i], c.whens[i].result.get()});
+      for (size_t i = 0; i < results.size(); ++i)
+        all.push_back({results[i], c.whens[i].result.get()});
       if (else_result) all.push_back({else_result, c.else_result.get()});
       for (const auto& [r, ast_r] : all) {
-        std::optional<LogicalType> common = types::CommonSuperType(type, r->type);
+        std::optional<LogicalType> common =
+            types::CommonSuperType(type, r->type);
         if (!common) {
-          return SqlError(ast_r->span, fmt::format("CASE branches have incompatible types {} and {}",
-                                                   type.ToString(), r->type.ToString()));
+          return SqlError(
+              ast_r->span,
+              fmt::format("CASE branches have incompatible types {} and {}",
+                          type.ToString(), r->type.ToString()));
         }
         type = *common;
       }
@@ -837,9 +958,12 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr x, BindExpr(*b.operand, ctx));
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr lo, BindExpr(*b.low, ctx));
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr hi, BindExpr(*b.high, ctx));
-      WEIR_ASSIGN_OR_RETURN(BoundExprPtr ge, BindCall(">=", {x, lo}, e.span, b.low->span));
-      WEIR_ASSIGN_OR_RETURN(BoundExprPtr le, BindCall("<=", {x, hi}, e.span, b.high->span));
-      WEIR_ASSIGN_OR_RETURN(BoundExprPtr both, BindCall("AND", {ge, le}, e.span, e.span));
+      WEIR_ASSIGN_OR_RETURN(BoundExprPtr ge,
+                            BindCall(">=", {x, lo}, e.span, b.low->span));
+      WEIR_ASSIGN_OR_RETURN(BoundExprPtr le,
+                            BindCall("<=", {x, hi}, e.span, b.high->span));
+      WEIR_ASSIGN_OR_RETURN(BoundExprPtr both,
+                            BindCall("AND", {ge, le}, e.span, e.span));
       if (!b.negated) return both;
       return BindCall("NOT", {both}, e.span, e.span);
     }
@@ -849,7 +973,8 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
       BoundExprPtr acc;
       for (const auto& item : in.list) {
         WEIR_ASSIGN_OR_RETURN(BoundExprPtr v, BindExpr(*item, ctx));
-        WEIR_ASSIGN_OR_RETURN(BoundExprPtr eq, BindCall("=", {x, v}, e.span, item->span));
+        WEIR_ASSIGN_OR_RETURN(BoundExprPtr eq,
+                              BindCall("=", {x, v}, e.span, item->span));
         if (!acc) {
           acc = eq;
         } else {
@@ -863,7 +988,8 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
     case ExprKind::kIsNull: {
       const auto& n = static_cast<const ast::IsNullExpr&>(e);
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr x, BindExpr(*n.operand, ctx));
-      return BindCall(n.negated ? "IS NOT NULL" : "IS NULL", {x}, e.span, e.span);
+      return BindCall(n.negated ? "IS NOT NULL" : "IS NULL", {x}, e.span,
+                      e.span);
     }
     case ExprKind::kLike: {
       const auto& l = static_cast<const ast::LikeExpr&>(e);
@@ -875,7 +1001,8 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
         args.push_back(esc);
       }
       const char* fn = l.regexp ? "REGEXP" : "LIKE";
-      WEIR_ASSIGN_OR_RETURN(BoundExprPtr call, BindCall(fn, args, e.span, e.span));
+      WEIR_ASSIGN_OR_RETURN(BoundExprPtr call,
+                            BindCall(fn, args, e.span, e.span));
       if (!l.negated) return call;
       return BindCall("NOT", {call}, e.span, e.span);
     }
@@ -893,7 +1020,8 @@ absl::Status StatementBinder::CheckOptions(
   for (const auto& o : options) {
     std::string key = AsciiLower(o.key);
     if (!seen.insert(key).second) {
-      return SqlError(o.key_span, fmt::format("option '{}' is given twice", key));
+      return SqlError(o.key_span,
+                      fmt::format("option '{}' is given twice", key));
     }
     out->push_back({key, o.value});
   }
@@ -914,7 +1042,8 @@ absl::Status StatementBinder::CheckOptions(
 
 // ------------------------------------------------------------- table refs
 
-absl::StatusOr<BoundRel> StatementBinder::BindNamedTable(const ast::NamedTableRef& ref) {
+absl::StatusOr<BoundRel> StatementBinder::BindNamedTable(
+    const ast::NamedTableRef& ref) {
   std::string name = ref.name.ToString();
   const catalog::Entry* entry = catalog_.Find(name);
   if (entry == nullptr) {
@@ -928,17 +1057,19 @@ absl::StatusOr<BoundRel> StatementBinder::BindNamedTable(const ast::NamedTableRe
                                 DidYouMean(name, names)));
   }
   if (entry->kind == catalog::EntryKind::kSink) {
-    return SqlError(ref.name.span,
-                    fmt::format("'{}' is a SINK: it writes out and cannot be read; "
-                                "read the view or stream it comes from",
-                                entry->name));
+    return SqlError(
+        ref.name.span,
+        fmt::format("'{}' is a SINK: it writes out and cannot be read; "
+                    "read the view or stream it comes from",
+                    entry->name));
   }
   if (entry->schema_deferred) {
-    return SqlError(ref.name.span,
-                    fmt::format("the columns of table '{}' are read from MySQL when the "
-                                "table is first opened, which this version cannot do yet; "
-                                "declare its columns and PRIMARY KEY in CREATE TABLE",
-                                entry->name));
+    return SqlError(
+        ref.name.span,
+        fmt::format("the columns of table '{}' are read from MySQL when the "
+                    "table is first opened, which this version cannot do yet; "
+                    "declare its columns and PRIMARY KEY in CREATE TABLE",
+                    entry->name));
   }
   auto scan = std::make_shared<ScanNode>();
   scan->source = entry->name;
@@ -954,10 +1085,12 @@ absl::StatusOr<BoundRel> StatementBinder::BindNamedTable(const ast::NamedTableRe
   if (entry->kind != catalog::EntryKind::kView) {
     std::vector<std::string> parts;
     for (const char* k : {"topic", "table", "format"}) {
-      if (auto v = entry->Option(k)) parts.push_back(fmt::format("{}={}", k, *v));
+      if (auto v = entry->Option(k))
+        parts.push_back(fmt::format("{}={}", k, *v));
     }
     std::string detail;
-    for (size_t i = 0; i < parts.size(); ++i) detail += (i ? " " : "") + parts[i];
+    for (size_t i = 0; i < parts.size(); ++i)
+      detail += (i ? " " : "") + parts[i];
     scan->detail = detail;
   }
   BoundRel rel;
@@ -968,7 +1101,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindNamedTable(const ast::NamedTableRe
   return rel;
 }
 
-absl::StatusOr<BoundRel> StatementBinder::BindWindow(const ast::WindowTableRef& ref) {
+absl::StatusOr<BoundRel> StatementBinder::BindWindow(
+    const ast::WindowTableRef& ref) {
   WEIR_ASSIGN_OR_RETURN(BoundRel input, BindTableRef(*ref.input));
   const char* fn_name = ref.window == ast::WindowKind::kTumble ? "TUMBLE"
                         : ref.window == ast::WindowKind::kHop  ? "HOP"
@@ -976,18 +1110,21 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(const ast::WindowTableRef& 
   // The time column.
   int time_col = -1;
   for (size_t i = 0; i < input.columns.size(); ++i) {
-    if (EqualsIgnoreCase(input.columns[i].name, ref.time_column.name)) time_col = static_cast<int>(i);
+    if (EqualsIgnoreCase(input.columns[i].name, ref.time_column.name))
+      time_col = static_cast<int>(i);
   }
   if (time_col < 0) {
-    return SqlError(ref.time_column.span,
-                    fmt::format("unknown column '{}' for {}{}", ref.time_column.name, fn_name,
-                                DidYouMean(ref.time_column.name, ColumnNames(input.columns))));
+    return SqlError(
+        ref.time_column.span,
+        fmt::format(
+            "unknown column '{}' for {}{}", ref.time_column.name, fn_name,
+            DidYouMean(ref.time_column.name, ColumnNames(input.columns))));
   }
   const ScopeColumn& tc = input.columns[time_col];
   if (tc.type.id() != TypeId::kTimestamp) {
     return SqlError(ref.time_column.span,
-                    fmt::format("{} needs a TIMESTAMP time column; '{}' is {}", fn_name,
-                                tc.name, tc.type.ToString()));
+                    fmt::format("{} needs a TIMESTAMP time column; '{}' is {}",
+                                fn_name, tc.name, tc.type.ToString()));
   }
   size_t want_min = ref.window == ast::WindowKind::kHop ? 2 : 1;
   size_t want_max = ref.window == ast::WindowKind::kSession ? 1 : want_min + 1;
@@ -997,7 +1134,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(const ast::WindowTableRef& 
                         : ref.window == ast::WindowKind::kHop
                             ? "HOP(source, time_column, slide, size [, offset])"
                             : "SESSION(source, time_column, gap)";
-    return SqlError(ref.name_span, fmt::format("wrong number of arguments: {}", usage));
+    return SqlError(ref.name_span,
+                    fmt::format("wrong number of arguments: {}", usage));
   }
   ExprContext ctx{nullptr, Clause::kWindowArg, nullptr, nullptr, nullptr};
   std::vector<int64_t> micros;
@@ -1009,7 +1147,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(const ast::WindowTableRef& 
     if (i + 1 == want_max && i + 1 > want_min) what = "the window offset";
     WEIR_ASSIGN_OR_RETURN(int64_t m, ConstantMicros(b, what));
     if (what != "the window offset" && m <= 0) {
-      return SqlError(ref.args[i]->span, fmt::format("{} must be positive", what));
+      return SqlError(ref.args[i]->span,
+                      fmt::format("{} must be positive", what));
     }
     micros.push_back(m);
   }
@@ -1026,17 +1165,20 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(const ast::WindowTableRef& 
     node->size_micros = micros[1];
     if (micros.size() > 2) node->offset_micros = micros[2];
     if (node->size_micros % node->slide_micros != 0) {
-      return SqlError(ref.args[1]->span,
-                      fmt::format("the HOP size ({}) must be a whole multiple of the slide ({})",
-                                  FormatMicros(node->size_micros),
-                                  FormatMicros(node->slide_micros)));
+      return SqlError(
+          ref.args[1]->span,
+          fmt::format(
+              "the HOP size ({}) must be a whole multiple of the slide ({})",
+              FormatMicros(node->size_micros),
+              FormatMicros(node->slide_micros)));
     }
   } else {
     node->size_micros = micros[0];
   }
-  if (node->offset_micros != 0 &&
-      (node->offset_micros >= node->size_micros || node->offset_micros <= -node->size_micros)) {
-    return SqlError(ref.args.back()->span, "the window offset must be smaller than the window size");
+  if (node->offset_micros != 0 && (node->offset_micros >= node->size_micros ||
+                                   node->offset_micros <= -node->size_micros)) {
+    return SqlError(ref.args.back()->span,
+                    "the window offset must be smaller than the window size");
   }
   const PlanNode& in = *input.plan;
   node->inputs = {input.plan};
@@ -1059,8 +1201,9 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(const ast::WindowTableRef& 
   BoundRel rel;
   rel.plan = node;
   rel.sources = input.sources;
-  std::string qualifier = ref.alias ? ref.alias->name
-                          : input.columns.empty() ? std::string() : input.columns[0].qualifier;
+  std::string qualifier = ref.alias               ? ref.alias->name
+                          : input.columns.empty() ? std::string()
+                                                  : input.columns[0].qualifier;
   rel.columns = input.columns;
   if (ref.alias) {
     for (auto& c : rel.columns) c.qualifier = ref.alias->name;
@@ -1075,13 +1218,15 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(const ast::WindowTableRef& 
   return rel;
 }
 
-absl::StatusOr<BoundRel> StatementBinder::BindTableRef(const ast::TableRef& ref) {
+absl::StatusOr<BoundRel> StatementBinder::BindTableRef(
+    const ast::TableRef& ref) {
   switch (ref.kind) {
     case ast::TableRefKind::kNamed:
       return BindNamedTable(static_cast<const ast::NamedTableRef&>(ref));
     case ast::TableRefKind::kSubquery: {
       const auto& sub = static_cast<const ast::SubqueryRef&>(ref);
-      WEIR_ASSIGN_OR_RETURN(BoundRel rel, BindQuery(*sub.query, QueryUse::kSubquery));
+      WEIR_ASSIGN_OR_RETURN(BoundRel rel,
+                            BindQuery(*sub.query, QueryUse::kSubquery));
       std::string qualifier = ref.alias ? ref.alias->name : "";
       for (auto& c : rel.columns) c.qualifier = qualifier;
       return rel;
@@ -1100,17 +1245,20 @@ absl::StatusOr<BoundRel> StatementBinder::BindTableRef(const ast::TableRef& ref)
 /// constant interval, returns (column, offset in micros).
 std::optional<std::pair<int, int64_t>> TimeOperand(const BoundExprPtr& e) {
   const expr::BoundExpr* x = e.get();
-  while (x->kind == BoundExprKind::kCast && x->type.id() == TypeId::kTimestamp) {
+  while (x->kind == BoundExprKind::kCast &&
+         x->type.id() == TypeId::kTimestamp) {
     x = x->args[0].get();
   }
-  if (x->kind == BoundExprKind::kColumn) return std::make_pair(x->column, int64_t{0});
-  if (x->kind == BoundExprKind::kCall && (x->function == "+" || x->function == "-") &&
-      x->args.size() == 2 && x->args[1]->IsConstant() &&
-      x->args[1]->type.id() == TypeId::kInterval) {
+  if (x->kind == BoundExprKind::kColumn)
+    return std::make_pair(x->column, int64_t{0});
+  if (x->kind == BoundExprKind::kCall &&
+      (x->function == "+" || x->function == "-") && x->args.size() == 2 &&
+      x->args[1]->IsConstant() && x->args[1]->type.id() == TypeId::kInterval) {
     auto inner = TimeOperand(x->args[0]);
     if (!inner) return std::nullopt;
     absl::StatusOr<Value> v = expr::EvaluateConstant(*x->args[1]);
-    if (!v.ok() || v->is_null() || v->interval().months != 0) return std::nullopt;
+    if (!v.ok() || v->is_null() || v->interval().months != 0)
+      return std::nullopt;
     int64_t d = v->interval().micros;
     inner->second += x->function == "+" ? d : -d;
     return inner;
@@ -1118,10 +1266,9 @@ std::optional<std::pair<int, int64_t>> TimeOperand(const BoundExprPtr& e) {
   return std::nullopt;
 }
 
-absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right,
-                                                   ast::JoinType type,
-                                                   std::vector<BoundExprPtr> conjuncts,
-                                                   const SourceSpan& span) {
+absl::StatusOr<BoundRel> StatementBinder::MakeJoin(
+    BoundRel left, BoundRel right, ast::JoinType type,
+    std::vector<BoundExprPtr> conjuncts, const SourceSpan& span) {
   const int nleft = static_cast<int>(left.columns.size());
   auto side_of = [&](const BoundExprPtr& e) {
     std::vector<int> cols;
@@ -1134,11 +1281,12 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
   node->join_type = static_cast<int>(type);
   std::vector<BoundExprPtr> residual;
   std::vector<BoundExprPtr> time_conjuncts;  // kept if no interval join results
-  std::optional<int64_t> lower, upper;  // left.time - right.time bounds
+  std::optional<int64_t> lower, upper;       // left.time - right.time bounds
   int ltime = -1, rtime = -1;
   for (const auto& c : conjuncts) {
     auto [uses_l, uses_r] = side_of(c);
-    if (c->kind == BoundExprKind::kCall && c->args.size() == 2 && uses_l && uses_r) {
+    if (c->kind == BoundExprKind::kCall && c->args.size() == 2 && uses_l &&
+        uses_r) {
       const auto& a = c->args[0];
       const auto& b = c->args[1];
       if (c->function == "=") {
@@ -1146,7 +1294,8 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
         const expr::BoundExpr* y = b.get();
         while (x->kind == BoundExprKind::kCast) x = x->args[0].get();
         while (y->kind == BoundExprKind::kCast) y = y->args[0].get();
-        if (x->kind == BoundExprKind::kColumn && y->kind == BoundExprKind::kColumn &&
+        if (x->kind == BoundExprKind::kColumn &&
+            y->kind == BoundExprKind::kColumn &&
             (x->column < nleft) != (y->column < nleft)) {
           int lc = std::min(x->column, y->column);
           int rc = std::max(x->column, y->column) - nleft;
@@ -1156,8 +1305,8 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
           continue;
         }
       }
-      bool cmp = c->function == ">=" || c->function == ">" || c->function == "<=" ||
-                 c->function == "<";
+      bool cmp = c->function == ">=" || c->function == ">" ||
+                 c->function == "<=" || c->function == "<";
       auto ta = TimeOperand(a);
       auto tb = TimeOperand(b);
       if (cmp && ta && tb && (ta->first < nleft) != (tb->first < nleft)) {
@@ -1166,12 +1315,15 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
         auto l = a_left ? *ta : *tb;
         auto r = a_left ? *tb : *ta;
         std::string op = c->function;
-        if (!a_left) op = op == ">=" ? "<=" : op == ">" ? "<" : op == "<=" ? ">=" : ">";
+        if (!a_left)
+          op = op == ">=" ? "<=" : op == ">" ? "<" : op == "<=" ? ">=" : ">";
         int64_t offset = r.second - l.second;
         const auto& lcol = left.plan->event_time;
         const auto& rcol = right.plan->event_time;
-        bool time_attrs = lcol && rcol && *lcol == l.first && *rcol == r.first - nleft;
-        if (time_attrs && (ltime < 0 || (ltime == l.first && rtime == r.first - nleft))) {
+        bool time_attrs =
+            lcol && rcol && *lcol == l.first && *rcol == r.first - nleft;
+        if (time_attrs &&
+            (ltime < 0 || (ltime == l.first && rtime == r.first - nleft))) {
           ltime = l.first;
           rtime = r.first - nleft;
           // Strict bounds (< and >) stay in the residual condition too.
@@ -1188,16 +1340,20 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
     }
     residual.push_back(c);
   }
-  bool interval = lower && upper && left.plan->append_only && right.plan->append_only;
+  bool interval =
+      lower && upper && left.plan->append_only && right.plan->append_only;
   if (lower && upper && *lower > *upper) {
-    return SqlError(span, "the join's time bounds are empty: the lower bound is after the upper bound");
+    return SqlError(span,
+                    "the join's time bounds are empty: the lower bound is "
+                    "after the upper bound");
   }
   if (node->equi_keys.empty() && !interval) {
     if (type == ast::JoinType::kCross && conjuncts.empty()) {
-      return SqlError(span,
-                      "a streaming CROSS JOIN would keep every row of both inputs forever; "
-                      "join ON an equality (a.x = b.y) or a time bound "
-                      "(a.ts BETWEEN b.ts - INTERVAL '1' HOUR AND b.ts)");
+      return SqlError(
+          span,
+          "a streaming CROSS JOIN would keep every row of both inputs forever; "
+          "join ON an equality (a.x = b.y) or a time bound "
+          "(a.ts BETWEEN b.ts - INTERVAL '1' HOUR AND b.ts)");
     }
     return SqlError(span,
                     "a streaming join needs an equality between the two sides "
@@ -1206,7 +1362,8 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
   }
   if (!interval) {
     for (const auto& c : time_conjuncts) {
-      if (std::find(residual.begin(), residual.end(), c) == residual.end()) residual.push_back(c);
+      if (std::find(residual.begin(), residual.end(), c) == residual.end())
+        residual.push_back(c);
     }
   }
   node->condition = expr::MakeAnd(residual);
@@ -1217,10 +1374,13 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
     node->lower_micros = *lower;
     node->upper_micros = *upper;
   }
-  if (type == ast::JoinType::kCross) node->join_type = static_cast<int>(ast::JoinType::kInner);
+  if (type == ast::JoinType::kCross)
+    node->join_type = static_cast<int>(ast::JoinType::kInner);
   ast::JoinType effective = static_cast<ast::JoinType>(node->join_type);
-  bool left_nullable = effective == ast::JoinType::kRight || effective == ast::JoinType::kFull;
-  bool right_nullable = effective == ast::JoinType::kLeft || effective == ast::JoinType::kFull;
+  bool left_nullable =
+      effective == ast::JoinType::kRight || effective == ast::JoinType::kFull;
+  bool right_nullable =
+      effective == ast::JoinType::kLeft || effective == ast::JoinType::kFull;
   BoundRel rel;
   for (auto c : left.columns) {
     c.nullable |= left_nullable;
@@ -1258,8 +1418,9 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
   if (effective != ast::JoinType::kFull && effective != ast::JoinType::kRight &&
       covers(rkey, true) && !lkey.empty()) {
     node->unique_key = lkey;
-  } else if (effective != ast::JoinType::kFull && effective != ast::JoinType::kLeft &&
-             covers(lkey, false) && !rkey.empty()) {
+  } else if (effective != ast::JoinType::kFull &&
+             effective != ast::JoinType::kLeft && covers(lkey, false) &&
+             !rkey.empty()) {
     for (int k : rkey) node->unique_key.push_back(k + nleft);
   } else if (!lkey.empty() && !rkey.empty()) {
     node->unique_key = lkey;
@@ -1267,13 +1428,14 @@ absl::StatusOr<BoundRel> StatementBinder::MakeJoin(BoundRel left, BoundRel right
   }
   rel.plan = node;
   rel.sources = left.sources;
-  rel.sources.insert(rel.sources.end(), right.sources.begin(), right.sources.end());
+  rel.sources.insert(rel.sources.end(), right.sources.begin(),
+                     right.sources.end());
   return rel;
 }
 
-absl::StatusOr<BoundRel> StatementBinder::BindJoin(const ast::JoinRef& ref,
-                                                   const ast::Expr* extra_where,
-                                                   std::vector<BoundExprPtr>* leftover) {
+absl::StatusOr<BoundRel> StatementBinder::BindJoin(
+    const ast::JoinRef& ref, const ast::Expr* extra_where,
+    std::vector<BoundExprPtr>* leftover) {
   WEIR_ASSIGN_OR_RETURN(BoundRel left, BindTableRef(*ref.left));
   WEIR_ASSIGN_OR_RETURN(BoundRel right, BindTableRef(*ref.right));
   std::vector<ScopeColumn> scope = left.columns;
@@ -1282,7 +1444,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindJoin(const ast::JoinRef& ref,
   std::vector<BoundExprPtr> conjuncts;
   if (ref.condition) {
     ExprContext ctx{&scope, Clause::kOn, nullptr, nullptr, nullptr};
-    WEIR_ASSIGN_OR_RETURN(BoundExprPtr cond, BindPredicate(*ref.condition, ctx));
+    WEIR_ASSIGN_OR_RETURN(BoundExprPtr cond,
+                          BindPredicate(*ref.condition, ctx));
     expr::SplitConjuncts(cond, &conjuncts);
   }
   for (const auto& u : ref.using_columns) {
@@ -1292,12 +1455,17 @@ absl::StatusOr<BoundRel> StatementBinder::BindJoin(const ast::JoinRef& ref,
       (i < nleft ? l : r) = i;
     }
     if (l < 0 || r < 0) {
-      return SqlError(u.span, fmt::format("USING column '{}' must exist on both sides of the join",
-                                          u.name));
+      return SqlError(
+          u.span,
+          fmt::format("USING column '{}' must exist on both sides of the join",
+                      u.name));
     }
-    auto lc = expr::MakeColumn(l, scope[l].name, scope[l].type, scope[l].nullable, u.span);
-    auto rc = expr::MakeColumn(r, scope[r].name, scope[r].type, scope[r].nullable, u.span);
-    WEIR_ASSIGN_OR_RETURN(BoundExprPtr eq, BindCall("=", {lc, rc}, u.span, u.span));
+    auto lc = expr::MakeColumn(l, scope[l].name, scope[l].type,
+                               scope[l].nullable, u.span);
+    auto rc = expr::MakeColumn(r, scope[r].name, scope[r].type,
+                               scope[r].nullable, u.span);
+    WEIR_ASSIGN_OR_RETURN(BoundExprPtr eq,
+                          BindCall("=", {lc, rc}, u.span, u.span));
     conjuncts.push_back(eq);
     // USING merges the two columns: unqualified, the name means the left
     // one (the right one for a RIGHT join), and SELECT * shows it once.
@@ -1321,7 +1489,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindJoin(const ast::JoinRef& ref,
       (l && r ? conjuncts : *leftover).push_back(c);
     }
   }
-  return MakeJoin(std::move(left), std::move(right), ref.join_type, std::move(conjuncts),
+  return MakeJoin(std::move(left), std::move(right), ref.join_type,
+                  std::move(conjuncts),
                   ref.condition ? ref.condition->span : ref.span);
 }
 
@@ -1337,25 +1506,29 @@ absl::StatusOr<BoundExprPtr> RewriteForAggregate(
   for (size_t i = 0; i < groups.size(); ++i) {
     if (e->kind != BoundExprKind::kLiteral && group_text[i] == text &&
         groups[i]->type == e->type) {
-      return expr::MakeColumn(static_cast<int>(i), groups[i]->kind == BoundExprKind::kColumn
-                                                       ? groups[i]->column_name
-                                                       : text,
+      return expr::MakeColumn(static_cast<int>(i),
+                              groups[i]->kind == BoundExprKind::kColumn
+                                  ? groups[i]->column_name
+                                  : text,
                               e->type, e->nullable, e->span);
     }
   }
   if (e->kind == BoundExprKind::kColumn) {
     if (e->column >= kAggBase) {
-      return expr::MakeColumn(ngroups + e->column - kAggBase, e->column_name, e->type,
-                              e->nullable, e->span);
+      return expr::MakeColumn(ngroups + e->column - kAggBase, e->column_name,
+                              e->type, e->nullable, e->span);
     }
-    return SqlError(e->span, fmt::format("column '{}' must appear in GROUP BY or be used in "
-                                         "an aggregate function ({})",
-                                         e->column_name, ClauseName(clause)));
+    return SqlError(
+        e->span,
+        fmt::format("column '{}' must appear in GROUP BY or be used in "
+                    "an aggregate function ({})",
+                    e->column_name, ClauseName(clause)));
   }
   if (e->args.empty()) return e;
   auto copy = std::make_shared<expr::BoundExpr>(*e);
   for (auto& a : copy->args) {
-    WEIR_ASSIGN_OR_RETURN(a, RewriteForAggregate(a, groups, group_text, ngroups, clause));
+    WEIR_ASSIGN_OR_RETURN(
+        a, RewriteForAggregate(a, groups, group_text, ngroups, clause));
   }
   return BoundExprPtr(copy);
 }
@@ -1380,7 +1553,8 @@ void DeriveProjectProps(const PlanNode& input, ProjectNode* p) {
   for (int k : input.unique_key) {
     int found = -1;
     for (size_t i = 0; i < p->exprs.size(); ++i) {
-      if (p->exprs[i]->kind == BoundExprKind::kColumn && p->exprs[i]->column == k) {
+      if (p->exprs[i]->kind == BoundExprKind::kColumn &&
+          p->exprs[i]->column == k) {
         found = static_cast<int>(i);
         break;
       }
@@ -1404,9 +1578,8 @@ void DeriveProjectProps(const PlanNode& input, ProjectNode* p) {
   }
 }
 
-
-absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core,
-                                                     const ast::Query& q) {
+absl::StatusOr<BoundRel> StatementBinder::BindSelect(
+    const ast::SelectCore& core, const ast::Query& q) {
   BoundRel rel;
   std::vector<BoundExprPtr> where_leftover;
   bool where_done = false;
@@ -1414,7 +1587,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
     if (core.from->kind == ast::TableRefKind::kJoin && core.where) {
       const auto& j = static_cast<const ast::JoinRef&>(*core.from);
       if (j.join_type == ast::JoinType::kCross && !j.condition) {
-        WEIR_ASSIGN_OR_RETURN(rel, BindJoin(j, core.where.get(), &where_leftover));
+        WEIR_ASSIGN_OR_RETURN(rel,
+                              BindJoin(j, core.where.get(), &where_leftover));
         where_done = true;
       }
     }
@@ -1451,23 +1625,27 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
       bool any = false;
       for (size_t i = 0; i < rel.columns.size(); ++i) {
         const ScopeColumn& c = rel.columns[i];
-        if (star.qualifier && !EqualsIgnoreCase(c.qualifier, star.qualifier->name)) continue;
+        if (star.qualifier &&
+            !EqualsIgnoreCase(c.qualifier, star.qualifier->name))
+          continue;
         if (!star.qualifier && c.merged_away) continue;
-        items.push_back(expr::MakeColumn(static_cast<int>(i), c.name, c.type, c.nullable,
-                                         item.span));
+        items.push_back(expr::MakeColumn(static_cast<int>(i), c.name, c.type,
+                                         c.nullable, item.span));
         names.push_back(c.name);
         item_spans.push_back(item.span);
         any = true;
       }
       if (!any) {
-        return SqlError(item.span, star.qualifier
-                                       ? fmt::format("unknown table or alias '{}'",
-                                                     star.qualifier->name)
-                                       : std::string("SELECT * needs a FROM clause"));
+        return SqlError(item.span,
+                        star.qualifier
+                            ? fmt::format("unknown table or alias '{}'",
+                                          star.qualifier->name)
+                            : std::string("SELECT * needs a FROM clause"));
       }
       continue;
     }
-    ExprContext ctx{&rel.columns, Clause::kSelect, &aggregates, &aggregate_spans, &rank};
+    ExprContext ctx{&rel.columns, Clause::kSelect, &aggregates,
+                    &aggregate_spans, &rank};
     WEIR_ASSIGN_OR_RETURN(BoundExprPtr b, BindExpr(*item.expr, ctx));
     items.push_back(b);
     names.push_back(item.alias ? item.alias->name : DefaultName(*item.expr));
@@ -1476,10 +1654,12 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
   if (rank && !rank->partition_by.empty()) {
     // fine
   }
-  bool aggregating = !core.group_by.empty() || !aggregates.empty() || core.having != nullptr;
+  bool aggregating =
+      !core.group_by.empty() || !aggregates.empty() || core.having != nullptr;
   if (rank && aggregating) {
-    return SqlError(rank->span, "a window function cannot be combined with GROUP BY in the "
-                                "same SELECT; aggregate in a subquery first");
+    return SqlError(rank->span,
+                    "a window function cannot be combined with GROUP BY in the "
+                    "same SELECT; aggregate in a subquery first");
   }
   PlanPtr plan = rel.plan;
   std::vector<ScopeColumn> out_cols;
@@ -1488,14 +1668,20 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
     std::vector<BoundExprPtr> groups;
     std::vector<std::string> group_text;
     for (const auto& g : core.group_by) {
-      ExprContext ctx{&rel.columns, Clause::kGroupBy, nullptr, nullptr, nullptr};
+      ExprContext ctx{&rel.columns, Clause::kGroupBy, nullptr, nullptr,
+                      nullptr};
       BoundExprPtr b;
       if (g->kind == ast::ExprKind::kLiteral &&
-          static_cast<const ast::LiteralExpr&>(*g).literal_kind == ast::LiteralKind::kInteger) {
-        int64_t pos = std::atoll(static_cast<const ast::LiteralExpr&>(*g).text.c_str());
+          static_cast<const ast::LiteralExpr&>(*g).literal_kind ==
+              ast::LiteralKind::kInteger) {
+        int64_t pos =
+            std::atoll(static_cast<const ast::LiteralExpr&>(*g).text.c_str());
         if (pos < 1 || pos > static_cast<int64_t>(core.items.size())) {
-          return SqlError(g->span, fmt::format("GROUP BY position {} is not in the select list "
-                                               "(1 to {})", pos, core.items.size()));
+          return SqlError(
+              g->span,
+              fmt::format("GROUP BY position {} is not in the select list "
+                          "(1 to {})",
+                          pos, core.items.size()));
         }
         const ast::Expr& target = *core.items[pos - 1].expr;
         WEIR_ASSIGN_OR_RETURN(b, BindExpr(target, ctx));
@@ -1504,7 +1690,8 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
         if (!r.ok() && g->kind == ast::ExprKind::kColumnRef &&
             static_cast<const ast::ColumnRefExpr&>(*g).name.parts.size() == 1) {
           // Maybe a select alias.
-          const std::string& n = static_cast<const ast::ColumnRefExpr&>(*g).name.parts[0].name;
+          const std::string& n =
+              static_cast<const ast::ColumnRefExpr&>(*g).name.parts[0].name;
           for (const auto& item : core.items) {
             if (item.alias && EqualsIgnoreCase(item.alias->name, n)) {
               r = BindExpr(*item.expr, ctx);
@@ -1531,9 +1718,12 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
     }
     bool windowed = agg->window_start_group && agg->window_end_group;
     if (rel.window_start && !windowed) {
-      SourceSpan span = core.group_by.empty() ? core.span : core.group_by[0]->span;
-      return SqlError(span, "an aggregation over a window table function must GROUP BY "
-                            "window_start and window_end");
+      SourceSpan span =
+          core.group_by.empty() ? core.span : core.group_by[0]->span;
+      return SqlError(
+          span,
+          "an aggregation over a window table function must GROUP BY "
+          "window_start and window_end");
     }
     agg->window_fn = rel.window_fn;
     agg->groups = groups;
@@ -1541,16 +1731,19 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
     agg->retracting = !plan->append_only;
     agg->inputs = {plan};
     for (size_t i = 0; i < groups.size(); ++i) {
-      std::string n = groups[i]->kind == BoundExprKind::kColumn ? groups[i]->column_name
-                                                                : group_text[i];
+      std::string n = groups[i]->kind == BoundExprKind::kColumn
+                          ? groups[i]->column_name
+                          : group_text[i];
       agg->schema.Add({n, groups[i]->type, groups[i]->nullable});
       agg->unique_key.push_back(static_cast<int>(i));
     }
     for (const auto& a : aggregates) {
-      bool nullable = !(a.function == "COUNT" || a.function == "COUNT_DISTINCT");
+      bool nullable =
+          !(a.function == "COUNT" || a.function == "COUNT_DISTINCT");
       agg->schema.Add({a.display, a.type, nullable});
     }
-    agg->append_only = aggregates.empty() && core.having == nullptr && plan->append_only;
+    agg->append_only =
+        aggregates.empty() && core.having == nullptr && plan->append_only;
     if (windowed && plan->event_time) {
       agg->event_time = *agg->window_end_group;
       agg->watermark_delay = plan->watermark_delay;
@@ -1558,29 +1751,36 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
     // EMIT ON WINDOW CLOSE and ALLOWED LATENESS.
     if (q.emit == ast::EmitMode::kOnWindowClose) {
       if (!windowed) {
-        return SqlError(q.emit_span, "EMIT ON WINDOW CLOSE needs a GROUP BY over window_start "
-                                     "and window_end of TUMBLE, HOP or SESSION");
+        return SqlError(
+            q.emit_span,
+            "EMIT ON WINDOW CLOSE needs a GROUP BY over window_start "
+            "and window_end of TUMBLE, HOP or SESSION");
       }
       if (!rel.window_has_watermark) {
-        return SqlError(q.emit_span,
-                        fmt::format("EMIT ON WINDOW CLOSE needs a watermark on the window's "
-                                    "time column '{}'; declare WATERMARK FOR {} AS ... on "
-                                    "the source",
-                                    rel.window_time_name, rel.window_time_name));
+        return SqlError(
+            q.emit_span,
+            fmt::format(
+                "EMIT ON WINDOW CLOSE needs a watermark on the window's "
+                "time column '{}'; declare WATERMARK FOR {} AS ... on "
+                "the source",
+                rel.window_time_name, rel.window_time_name));
       }
       agg->emit = EmitPolicy::kOnWindowClose;
       agg->append_only = plan->append_only;
     }
     if (q.allowed_lateness) {
       if (!windowed || !rel.window_has_watermark) {
-        return SqlError(q.allowed_lateness->span,
-                        "ALLOWED LATENESS needs a windowed aggregation over a column with "
-                        "a watermark");
+        return SqlError(
+            q.allowed_lateness->span,
+            "ALLOWED LATENESS needs a windowed aggregation over a column with "
+            "a watermark");
       }
       ExprContext ctx{nullptr, Clause::kLateness, nullptr, nullptr, nullptr};
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr b, BindExpr(*q.allowed_lateness, ctx));
       WEIR_ASSIGN_OR_RETURN(int64_t m, ConstantMicros(b, "ALLOWED LATENESS"));
-      if (m < 0) return SqlError(q.allowed_lateness->span, "ALLOWED LATENESS must not be negative");
+      if (m < 0)
+        return SqlError(q.allowed_lateness->span,
+                        "ALLOWED LATENESS must not be negative");
       agg->allowed_lateness_micros = m;
       // Final rows leave only when the watermark passes window_end plus the
       // lateness, so downstream event time trails by that much more.
@@ -1592,24 +1792,27 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
     const int ngroups = static_cast<int>(groups.size());
     // HAVING.
     if (core.having) {
-      ExprContext ctx{&rel.columns, Clause::kHaving, &aggregates, &aggregate_spans, nullptr};
+      ExprContext ctx{&rel.columns, Clause::kHaving, &aggregates,
+                      &aggregate_spans, nullptr};
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr h, BindPredicate(*core.having, ctx));
       if (aggregates.size() != agg->aggregates.size()) {
         // HAVING introduced new aggregates: rebuild the node's columns.
         for (size_t i = agg->aggregates.size(); i < aggregates.size(); ++i) {
           const auto& a = aggregates[i];
-          bool nullable = !(a.function == "COUNT" || a.function == "COUNT_DISTINCT");
+          bool nullable =
+              !(a.function == "COUNT" || a.function == "COUNT_DISTINCT");
           agg->schema.Add({a.display, a.type, nullable});
         }
         agg->aggregates = aggregates;
       }
-      WEIR_ASSIGN_OR_RETURN(h, RewriteForAggregate(h, groups, group_text, ngroups,
-                                                   Clause::kHaving));
+      WEIR_ASSIGN_OR_RETURN(h, RewriteForAggregate(h, groups, group_text,
+                                                   ngroups, Clause::kHaving));
       plan = MakeFilterNode(plan, h);
     }
     for (auto& item : items) {
-      WEIR_ASSIGN_OR_RETURN(item, RewriteForAggregate(item, groups, group_text, ngroups,
-                                                      Clause::kSelect));
+      WEIR_ASSIGN_OR_RETURN(
+          item, RewriteForAggregate(item, groups, group_text, ngroups,
+                                    Clause::kSelect));
     }
   } else if (rank) {
     auto r = std::make_shared<RankNode>();
@@ -1628,11 +1831,15 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
     // Rows are identified by their partition and rank.
     bool plain_partition = true;
     for (const auto& p : rank->partition_by) {
-      if (p->kind != BoundExprKind::kColumn) plain_partition = false;
-      else r->unique_key.push_back(p->column);
+      if (p->kind != BoundExprKind::kColumn)
+        plain_partition = false;
+      else
+        r->unique_key.push_back(p->column);
     }
-    if (plain_partition) r->unique_key.push_back(static_cast<int>(plan->schema.size()));
-    else r->unique_key.clear();
+    if (plain_partition)
+      r->unique_key.push_back(static_cast<int>(plan->schema.size()));
+    else
+      r->unique_key.clear();
     plan = r;
   }
   // The projection.
@@ -1641,15 +1848,16 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
   project->inputs = {plan};
   for (size_t i = 0; i < items.size(); ++i) {
     project->schema.Add({names[i], items[i]->type, items[i]->nullable});
-    out_cols.push_back({"", names[i], items[i]->type, items[i]->nullable, item_spans[i]});
+    out_cols.push_back(
+        {"", names[i], items[i]->type, items[i]->nullable, item_spans[i]});
   }
   DeriveProjectProps(*plan, project.get());
   PlanPtr result = project;
   if (core.distinct) {
     auto agg = std::make_shared<AggregateNode>();
     for (size_t i = 0; i < items.size(); ++i) {
-      agg->groups.push_back(expr::MakeColumn(static_cast<int>(i), names[i], items[i]->type,
-                                             items[i]->nullable));
+      agg->groups.push_back(expr::MakeColumn(
+          static_cast<int>(i), names[i], items[i]->type, items[i]->nullable));
       agg->unique_key.push_back(static_cast<int>(i));
     }
     agg->schema = project->schema;
@@ -1666,12 +1874,12 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(const ast::SelectCore& core
   return out;
 }
 
-absl::StatusOr<PlanPtr> StatementBinder::ApplyRankLimit(const PlanPtr& plan,
-                                                        const BoundExprPtr& conjunct,
-                                                        bool* used) {
+absl::StatusOr<PlanPtr> StatementBinder::ApplyRankLimit(
+    const PlanPtr& plan, const BoundExprPtr& conjunct, bool* used) {
   *used = false;
   // Match `col <= N`, `col < N` or `col = 1` with col a column of `plan`.
-  if (conjunct->kind != BoundExprKind::kCall || conjunct->args.size() != 2) return plan;
+  if (conjunct->kind != BoundExprKind::kCall || conjunct->args.size() != 2)
+    return plan;
   const std::string& fn = conjunct->function;
   if (fn != "<=" && fn != "<" && fn != "=") return plan;
   const expr::BoundExpr* col = conjunct->args[0].get();
@@ -1697,15 +1905,19 @@ absl::StatusOr<PlanPtr> StatementBinder::ApplyRankLimit(const PlanPtr& plan,
   }
   if (node->kind != PlanKind::kRank) return plan;
   const auto& rank = static_cast<const RankNode&>(*node);
-  if (column != static_cast<int>(rank.schema.size()) - 1 || rank.limit != 0) return plan;
+  if (column != static_cast<int>(rank.schema.size()) - 1 || rank.limit != 0)
+    return plan;
   if (n < 1) {
-    return SqlError(conjunct->span, "a top-N filter must keep at least one row (rn <= N with N >= 1)");
+    return SqlError(
+        conjunct->span,
+        "a top-N filter must keep at least one row (rn <= N with N >= 1)");
   }
   auto limited = std::make_shared<RankNode>(rank);
   limited->limit = n;
   PlanPtr rebuilt = limited;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    auto copy = std::make_shared<ProjectNode>(static_cast<const ProjectNode&>(**it));
+    auto copy =
+        std::make_shared<ProjectNode>(static_cast<const ProjectNode&>(**it));
     copy->inputs = {rebuilt};
     rebuilt = copy;
   }
@@ -1719,31 +1931,37 @@ absl::StatusOr<BoundRel> StatementBinder::BindBody(const ast::QueryBody& body,
   WEIR_ASSIGN_OR_RETURN(BoundRel left, BindBody(*body.left, q));
   WEIR_ASSIGN_OR_RETURN(BoundRel right, BindBody(*body.right, q));
   if (left.columns.size() != right.columns.size()) {
-    return SqlError(body.right->span,
-                    fmt::format("UNION inputs must have the same number of columns: {} and {}",
-                                left.columns.size(), right.columns.size()));
+    return SqlError(
+        body.right->span,
+        fmt::format(
+            "UNION inputs must have the same number of columns: {} and {}",
+            left.columns.size(), right.columns.size()));
   }
   std::vector<LogicalType> types;
   for (size_t i = 0; i < left.columns.size(); ++i) {
     std::optional<LogicalType> t =
         types::CommonSuperType(left.columns[i].type, right.columns[i].type);
     if (!t) {
-      return SqlError(body.right->span,
-                      fmt::format("UNION column {} ('{}') has incompatible types {} and {}",
-                                  i + 1, left.columns[i].name, left.columns[i].type.ToString(),
-                                  right.columns[i].type.ToString()));
+      return SqlError(
+          body.right->span,
+          fmt::format("UNION column {} ('{}') has incompatible types {} and {}",
+                      i + 1, left.columns[i].name,
+                      left.columns[i].type.ToString(),
+                      right.columns[i].type.ToString()));
     }
     types.push_back(*t);
   }
   auto conform = [&](BoundRel& side) {
     bool same = true;
-    for (size_t i = 0; i < types.size(); ++i) same &= side.columns[i].type == types[i];
+    for (size_t i = 0; i < types.size(); ++i)
+      same &= side.columns[i].type == types[i];
     if (same) return;
     auto p = std::make_shared<ProjectNode>();
     for (size_t i = 0; i < types.size(); ++i) {
       const auto& c = side.columns[i];
-      p->exprs.push_back(CastTo(expr::MakeColumn(static_cast<int>(i), c.name, c.type, c.nullable),
-                                types[i]));
+      p->exprs.push_back(CastTo(
+          expr::MakeColumn(static_cast<int>(i), c.name, c.type, c.nullable),
+          types[i]));
       p->schema.Add({c.name, types[i], c.nullable});
     }
     p->inputs = {side.plan};
@@ -1764,33 +1982,41 @@ absl::StatusOr<BoundRel> StatementBinder::BindBody(const ast::QueryBody& body,
   // UNION (distinct) over append-only inputs only ever inserts new rows.
   u->append_only = left.plan->append_only && right.plan->append_only;
   if (!u->all) {
-    for (size_t i = 0; i < types.size(); ++i) u->unique_key.push_back(static_cast<int>(i));
+    for (size_t i = 0; i < types.size(); ++i)
+      u->unique_key.push_back(static_cast<int>(i));
   }
   rel.plan = u;
   rel.sources = left.sources;
-  rel.sources.insert(rel.sources.end(), right.sources.begin(), right.sources.end());
+  rel.sources.insert(rel.sources.end(), right.sources.begin(),
+                     right.sources.end());
   return rel;
 }
 
-absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUse use) {
-  if (use != QueryUse::kTop && use != QueryUse::kView && q.emit == ast::EmitMode::kChanges) {
-    return SqlError(q.emit_span, use == QueryUse::kSubquery
-                                     ? "EMIT belongs at the end of the outermost query"
-                                     : "EMIT CHANGES is for push queries; results here are "
-                                       "always kept up to date");
+absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q,
+                                                    QueryUse use) {
+  if (use != QueryUse::kTop && use != QueryUse::kView &&
+      q.emit == ast::EmitMode::kChanges) {
+    return SqlError(q.emit_span,
+                    use == QueryUse::kSubquery
+                        ? "EMIT belongs at the end of the outermost query"
+                        : "EMIT CHANGES is for push queries; results here are "
+                          "always kept up to date");
   }
   if (use == QueryUse::kView && q.emit == ast::EmitMode::kChanges) {
-    return SqlError(q.emit_span, "a materialized view is always kept up to date; "
-                                 "drop EMIT CHANGES (or use EMIT ON WINDOW CLOSE for final "
-                                 "window results)");
+    return SqlError(q.emit_span,
+                    "a materialized view is always kept up to date; "
+                    "drop EMIT CHANGES (or use EMIT ON WINDOW CLOSE for final "
+                    "window results)");
   }
   if (use == QueryUse::kSubquery && q.emit == ast::EmitMode::kOnWindowClose) {
-    return SqlError(q.emit_span, "EMIT belongs at the end of the outermost query");
+    return SqlError(q.emit_span,
+                    "EMIT belongs at the end of the outermost query");
   }
   if (q.emit != ast::EmitMode::kOnWindowClose && q.allowed_lateness) {
-    return SqlError(ClauseSpan(source_, q.allowed_lateness->span, q.allowed_lateness->span,
-                               {"ALLOWED", "LATENESS"}),
-                    "ALLOWED LATENESS goes with EMIT ON WINDOW CLOSE");
+    return SqlError(
+        ClauseSpan(source_, q.allowed_lateness->span, q.allowed_lateness->span,
+                   {"ALLOWED", "LATENESS"}),
+        "ALLOWED LATENESS goes with EMIT ON WINDOW CLOSE");
   }
   WEIR_ASSIGN_OR_RETURN(BoundRel rel, BindBody(*q.body, q));
   if (q.emit == ast::EmitMode::kOnWindowClose) {
@@ -1799,23 +2025,26 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUs
     bool found = false;
     ForEachNode(rel.plan, [&](const PlanNode& n) {
       if (n.kind == PlanKind::kAggregate &&
-          static_cast<const AggregateNode&>(n).emit == EmitPolicy::kOnWindowClose) {
+          static_cast<const AggregateNode&>(n).emit ==
+              EmitPolicy::kOnWindowClose) {
         found = true;
       }
     });
     if (!found) {
-      return SqlError(q.emit_span, "EMIT ON WINDOW CLOSE needs a GROUP BY over window_start "
-                                   "and window_end of TUMBLE, HOP or SESSION");
+      return SqlError(q.emit_span,
+                      "EMIT ON WINDOW CLOSE needs a GROUP BY over window_start "
+                      "and window_end of TUMBLE, HOP or SESSION");
     }
   }
   bool pull = use == QueryUse::kTop && q.emit == ast::EmitMode::kDefault;
   if (!q.order_by.empty()) {
     if (!pull) {
-      return SqlError(ClauseSpan(source_, q.order_by.front().span, q.order_by.back().span,
-                                 {"ORDER", "BY"}),
-                      "ORDER BY is only allowed in pull queries (on views); a continuous "
-                      "result has no final order. For the top rows per group use "
-                      "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) with rn <= N");
+      return SqlError(
+          ClauseSpan(source_, q.order_by.front().span, q.order_by.back().span,
+                     {"ORDER", "BY"}),
+          "ORDER BY is only allowed in pull queries (on views); a continuous "
+          "result has no final order. For the top rows per group use "
+          "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) with rn <= N");
     }
     auto sort = std::make_shared<SortNode>();
     for (const auto& o : q.order_by) {
@@ -1823,15 +2052,21 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUs
       if (o.expr->kind == ast::ExprKind::kLiteral &&
           static_cast<const ast::LiteralExpr&>(*o.expr).literal_kind ==
               ast::LiteralKind::kInteger) {
-        int64_t pos = std::atoll(static_cast<const ast::LiteralExpr&>(*o.expr).text.c_str());
+        int64_t pos = std::atoll(
+            static_cast<const ast::LiteralExpr&>(*o.expr).text.c_str());
         if (pos < 1 || pos > static_cast<int64_t>(rel.columns.size())) {
-          return SqlError(o.expr->span, fmt::format("ORDER BY position {} is not in the select "
-                                                    "list (1 to {})", pos, rel.columns.size()));
+          return SqlError(
+              o.expr->span,
+              fmt::format("ORDER BY position {} is not in the select "
+                          "list (1 to {})",
+                          pos, rel.columns.size()));
         }
         const auto& c = rel.columns[pos - 1];
-        key = expr::MakeColumn(static_cast<int>(pos - 1), c.name, c.type, c.nullable, o.span);
+        key = expr::MakeColumn(static_cast<int>(pos - 1), c.name, c.type,
+                               c.nullable, o.span);
       } else {
-        ExprContext ctx{&rel.columns, Clause::kOrderBy, nullptr, nullptr, nullptr};
+        ExprContext ctx{&rel.columns, Clause::kOrderBy, nullptr, nullptr,
+                        nullptr};
         WEIR_ASSIGN_OR_RETURN(key, BindExpr(*o.expr, ctx));
       }
       sort->keys.push_back(key);
@@ -1848,17 +2083,20 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUs
     rel.plan = sort;
   }
   if (q.limit) {
-    if (use == QueryUse::kView || use == QueryUse::kSink || use == QueryUse::kInsert ||
-        use == QueryUse::kSubquery) {
-      return SqlError(ClauseSpan(source_, q.limit->span, q.limit->span, {"LIMIT"}),
-                      "LIMIT is only allowed on the outermost SELECT of a push or pull query; "
-                      "for top-N use ROW_NUMBER() OVER (...) with rn <= N");
+    if (use == QueryUse::kView || use == QueryUse::kSink ||
+        use == QueryUse::kInsert || use == QueryUse::kSubquery) {
+      return SqlError(
+          ClauseSpan(source_, q.limit->span, q.limit->span, {"LIMIT"}),
+          "LIMIT is only allowed on the outermost SELECT of a push or pull "
+          "query; "
+          "for top-N use ROW_NUMBER() OVER (...) with rn <= N");
     }
     ExprContext ctx{nullptr, Clause::kLimit, nullptr, nullptr, nullptr};
     WEIR_ASSIGN_OR_RETURN(BoundExprPtr b, BindExpr(*q.limit, ctx));
-    absl::StatusOr<Value> v = b->IsConstant() && b->type.IsInteger()
-                                  ? expr::EvaluateConstant(*b)
-                                  : absl::StatusOr<Value>(absl::InvalidArgumentError("x"));
+    absl::StatusOr<Value> v =
+        b->IsConstant() && b->type.IsInteger()
+            ? expr::EvaluateConstant(*b)
+            : absl::StatusOr<Value>(absl::InvalidArgumentError("x"));
     if (!v.ok() || v->is_null() || v->integer() < 0) {
       return SqlError(q.limit->span, "LIMIT needs a non-negative integer");
     }
@@ -1876,16 +2114,18 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q, QueryUs
   absl::Status unlimited = absl::OkStatus();
   if (use != QueryUse::kSubquery) {
     ForEachNode(rel.plan, [&](const PlanNode& n) {
-      if (n.kind == PlanKind::kRank && static_cast<const RankNode&>(n).limit == 0 &&
-          unlimited.ok()) {
+      if (n.kind == PlanKind::kRank &&
+          static_cast<const RankNode&>(n).limit == 0 && unlimited.ok()) {
         const auto& rank = static_cast<const RankNode&>(n);
         const char* fn = rank.fn == RankFn::kRowNumber ? "ROW_NUMBER"
                          : rank.fn == RankFn::kRank    ? "RANK"
                                                        : "DENSE_RANK";
-        unlimited = SqlError(rank.span,
-                             fmt::format("{}() is only supported for top-N: select it in a "
-                                         "subquery and filter it in the outer query, as in "
-                                         "WHERE rn <= 10", fn));
+        unlimited = SqlError(
+            rank.span,
+            fmt::format("{}() is only supported for top-N: select it in a "
+                        "subquery and filter it in the outer query, as in "
+                        "WHERE rn <= 10",
+                        fn));
       }
     });
   }
@@ -1909,7 +2149,8 @@ PlanPtr MakeOutput(const PlanPtr& input, OutputKind kind, std::string target) {
 std::vector<std::string> ReadNames(const std::vector<SourceUse>& sources) {
   std::vector<std::string> names;
   for (const auto& s : sources) {
-    if (std::find(names.begin(), names.end(), s.name) == names.end()) names.push_back(s.name);
+    if (std::find(names.begin(), names.end(), s.name) == names.end())
+      names.push_back(s.name);
   }
   return names;
 }
@@ -1923,11 +2164,13 @@ absl::StatusOr<BoundStatement> StatementBinder::BindQueryStatement(
   if (!push) {
     for (const auto& src : rel.sources) {
       if (src.kind == catalog::EntryKind::kView) continue;
-      return SqlError(src.span,
-                      fmt::format("'{}' is a {}: a query on it never ends, so it must be a push "
-                                  "query ending in EMIT CHANGES (or read a MATERIALIZED VIEW "
-                                  "for a pull query)",
-                                  src.name, AsciiLower(catalog::EntryKindName(src.kind))));
+      return SqlError(
+          src.span,
+          fmt::format(
+              "'{}' is a {}: a query on it never ends, so it must be a push "
+              "query ending in EMIT CHANGES (or read a MATERIALIZED VIEW "
+              "for a pull query)",
+              src.name, AsciiLower(catalog::EntryKindName(src.kind))));
     }
   }
   BoundStatement out;
@@ -1948,18 +2191,21 @@ std::vector<types::Field> NexmarkSchema(const std::string& table) {
   LogicalType big = LogicalType::Bigint();
   LogicalType str = LogicalType::Varchar();
   if (table == "person") {
-    return {{"id", big, false}, {"name", str, true}, {"email_address", str, true},
-            {"credit_card", str, true}, {"city", str, true}, {"state", str, true},
-            {"date_time", ts, false}, {"extra", str, true}};
+    return {{"id", big, false},           {"name", str, true},
+            {"email_address", str, true}, {"credit_card", str, true},
+            {"city", str, true},          {"state", str, true},
+            {"date_time", ts, false},     {"extra", str, true}};
   }
   if (table == "auction") {
-    return {{"id", big, false}, {"item_name", str, true}, {"description", str, true},
-            {"initial_bid", big, true}, {"reserve", big, true}, {"date_time", ts, false},
-            {"expires", ts, true}, {"seller", big, true}, {"category", big, true},
-            {"extra", str, true}};
+    return {{"id", big, false},         {"item_name", str, true},
+            {"description", str, true}, {"initial_bid", big, true},
+            {"reserve", big, true},     {"date_time", ts, false},
+            {"expires", ts, true},      {"seller", big, true},
+            {"category", big, true},    {"extra", str, true}};
   }
-  return {{"auction", big, false}, {"bidder", big, false}, {"price", big, false},
-          {"channel", str, true}, {"url", str, true}, {"date_time", ts, false},
+  return {{"auction", big, false}, {"bidder", big, false},
+          {"price", big, false},   {"channel", str, true},
+          {"url", str, true},      {"date_time", ts, false},
           {"extra", str, true}};
 }
 
@@ -1968,22 +2214,25 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
   bool is_table = s.source_kind == ast::SourceKind::kTable;
   catalog::Entry entry;
   entry.name = s.name.ToString();
-  entry.kind = is_table ? catalog::EntryKind::kTable : catalog::EntryKind::kStream;
+  entry.kind =
+      is_table ? catalog::EntryKind::kTable : catalog::EntryKind::kStream;
   entry.ddl = std::string(source_.substr(s.span.offset, s.span.length));
   if (s.name.parts.size() > 1) {
-    return SqlError(s.name.span, "names cannot be qualified (there are no schemas yet)");
+    return SqlError(s.name.span,
+                    "names cannot be qualified (there are no schemas yet)");
   }
-  WEIR_RETURN_IF_ERROR(CheckOptions(is_table ? catalog::OptionUse::kTableSource
-                                             : catalog::OptionUse::kSource,
-                                    s.options, s.options_span.known() ? s.options_span : s.span,
-                                    &entry.options));
+  WEIR_RETURN_IF_ERROR(CheckOptions(
+      is_table ? catalog::OptionUse::kTableSource : catalog::OptionUse::kSource,
+      s.options, s.options_span.known() ? s.options_span : s.span,
+      &entry.options));
   for (const auto& [k, v] : entry.options) {
     if (k == "connector") entry.connector = AsciiLower(v);
   }
   // Columns.
   for (const auto& c : s.columns) {
     if (entry.schema.IndexOf(c.name.name)) {
-      return SqlError(c.name.span, fmt::format("column '{}' is declared twice", c.name.name));
+      return SqlError(c.name.span, fmt::format("column '{}' is declared twice",
+                                               c.name.name));
     }
     WEIR_ASSIGN_OR_RETURN(LogicalType t, TypeFromName(c.type));
     entry.schema.Add({c.name.name, t, !c.not_null && !c.primary_key});
@@ -1995,20 +2244,23 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
     } else if (entry.connector == "mysql-cdc" && resolver_) {
       absl::StatusOr<ExternalSchema> ext = resolver_(entry);
       if (!ext.ok()) {
-        return SqlError(ext.status().code(), s.name.span,
-                        fmt::format("cannot read the columns of table '{}' from MySQL: {}",
-                                    entry.name, std::string(ext.status().message())));
+        return SqlError(
+            ext.status().code(), s.name.span,
+            fmt::format("cannot read the columns of table '{}' from MySQL: {}",
+                        entry.name, std::string(ext.status().message())));
       }
       entry.schema = ext->schema;
       entry.key = ext->key;
     } else if (entry.connector == "mysql-cdc") {
       entry.schema_deferred = true;
     } else {
-      return SqlError(s.name.span,
-                      fmt::format("CREATE {} {} needs a column list for connector '{}', as in "
-                                  "CREATE {} {} (id BIGINT, ...) WITH (...)",
-                                  is_table ? "TABLE" : "STREAM", entry.name, entry.connector,
-                                  is_table ? "TABLE" : "STREAM", entry.name));
+      return SqlError(
+          s.name.span,
+          fmt::format(
+              "CREATE {} {} needs a column list for connector '{}', as in "
+              "CREATE {} {} (id BIGINT, ...) WITH (...)",
+              is_table ? "TABLE" : "STREAM", entry.name, entry.connector,
+              is_table ? "TABLE" : "STREAM", entry.name));
     }
   }
   // Metadata columns (Kafka only), with the types their values have.
@@ -2016,32 +2268,43 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
     const ast::ColumnDef& c = s.columns[i];
     if (!c.metadata_key) continue;
     if (entry.connector != "kafka") {
-      return SqlError(c.metadata_span,
-                      fmt::format("METADATA columns exist only on Kafka streams and tables, not "
-                                  "on connector '{}'", entry.connector));
+      return SqlError(
+          c.metadata_span,
+          fmt::format(
+              "METADATA columns exist only on Kafka streams and tables, not "
+              "on connector '{}'",
+              entry.connector));
     }
     const std::string& key = *c.metadata_key;
     const LogicalType& t = entry.schema.field(i).type;
     // 'header.<name>': one header's value (NULL when absent).
     const bool one_header = key.rfind("header.", 0) == 0;
     if (one_header && key.size() == 7) {
-      return SqlError(c.metadata_span,
-                      "metadata 'header.' needs a header name, as in 'header.trace-id'");
+      return SqlError(
+          c.metadata_span,
+          "metadata 'header.' needs a header name, as in 'header.trace-id'");
     }
-    const bool string_or_bytes = t.id() == TypeId::kVarchar || t.id() == TypeId::kBytes;
-    bool ok = (key == "key" && string_or_bytes) || (one_header && string_or_bytes) ||
+    const bool string_or_bytes =
+        t.id() == TypeId::kVarchar || t.id() == TypeId::kBytes;
+    bool ok = (key == "key" && string_or_bytes) ||
+              (one_header && string_or_bytes) ||
               (key == "headers" && t.id() == TypeId::kVarchar) ||
               (key == "topic" && t.id() == TypeId::kVarchar) ||
-              (key == "partition" && (t.id() == TypeId::kInt || t.id() == TypeId::kBigint)) ||
+              (key == "partition" &&
+               (t.id() == TypeId::kInt || t.id() == TypeId::kBigint)) ||
               (key == "offset" && t.id() == TypeId::kBigint) ||
               (key == "timestamp" && t.id() == TypeId::kTimestamp);
-    if (key != "key" && key != "topic" && key != "partition" && key != "offset" &&
-        key != "timestamp" && key != "headers" && !one_header) {
-      return SqlError(c.metadata_span,
-                      fmt::format("unknown Kafka metadata '{}' (Kafka records have key, topic, "
-                                  "partition, offset, timestamp, headers and header.<name>){}",
-                                  key, DidYouMean(key, {"key", "topic", "partition", "offset",
-                                                        "timestamp", "headers"})));
+    if (key != "key" && key != "topic" && key != "partition" &&
+        key != "offset" && key != "timestamp" && key != "headers" &&
+        !one_header) {
+      return SqlError(
+          c.metadata_span,
+          fmt::format(
+              "unknown Kafka metadata '{}' (Kafka records have key, topic, "
+              "partition, offset, timestamp, headers and header.<name>){}",
+              key,
+              DidYouMean(key, {"key", "topic", "partition", "offset",
+                               "timestamp", "headers"})));
     }
     if (!ok) {
       const char* want = key == "key" || one_header ? "VARCHAR or BYTES"
@@ -2049,8 +2312,10 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
                          : key == "partition"                 ? "INT or BIGINT"
                          : key == "offset"                    ? "BIGINT"
                                                               : "TIMESTAMP";
-      return SqlError(c.type.span, fmt::format("metadata '{}' is {}, so column '{}' cannot be {}",
-                                               key, want, c.name.name, t.ToString()));
+      return SqlError(
+          c.type.span,
+          fmt::format("metadata '{}' is {}, so column '{}' cannot be {}", key,
+                      want, c.name.name, t.ToString()));
     }
     entry.metadata.push_back({static_cast<int>(i), key});
   }
@@ -2060,25 +2325,30 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
     if (c.primary_key) pk.push_back(&c.name);
   }
   if (!pk.empty() && !s.primary_key.empty()) {
-    return SqlError(s.primary_key_span, "the PRIMARY KEY is declared twice (inline and as a "
-                                        "table constraint)");
+    return SqlError(s.primary_key_span,
+                    "the PRIMARY KEY is declared twice (inline and as a "
+                    "table constraint)");
   }
   for (const auto& id : s.primary_key) pk.push_back(&id);
   std::vector<types::Field> fields = entry.schema.fields();
   for (const auto* id : pk) {
     std::optional<size_t> idx = entry.schema.IndexOf(id->name);
     if (!idx) {
-      return SqlError(id->span, fmt::format("PRIMARY KEY column '{}' is not a column of {}{}",
-                                            id->name, entry.name,
-                                            DidYouMean(id->name, [&] {
-                                              std::vector<std::string> n;
-                                              for (const auto& f : fields) n.push_back(f.name);
-                                              return n;
-                                            }())));
+      return SqlError(
+          id->span,
+          fmt::format("PRIMARY KEY column '{}' is not a column of {}{}",
+                      id->name, entry.name, DidYouMean(id->name, [&] {
+                        std::vector<std::string> n;
+                        for (const auto& f : fields) n.push_back(f.name);
+                        return n;
+                      }())));
     }
-    if (std::find(entry.key.begin(), entry.key.end(), static_cast<int>(*idx)) != entry.key.end()) {
-      return SqlError(id->span, fmt::format("column '{}' is listed twice in the PRIMARY KEY",
-                                            id->name));
+    if (std::find(entry.key.begin(), entry.key.end(), static_cast<int>(*idx)) !=
+        entry.key.end()) {
+      return SqlError(
+          id->span,
+          fmt::format("column '{}' is listed twice in the PRIMARY KEY",
+                      id->name));
     }
     entry.key.push_back(static_cast<int>(*idx));
     fields[*idx].nullable = false;
@@ -2089,19 +2359,24 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
     if (entry.key.empty() && !entry.schema_deferred) {
       const SourceSpan& span = s.name.span;
       if (entry.connector == "mysql-cdc") {
-        return SqlError(span, "a mysql-cdc TABLE needs the PRIMARY KEY of the MySQL table, "
-                              "as in PRIMARY KEY (id); changes are matched by it");
+        return SqlError(
+            span,
+            "a mysql-cdc TABLE needs the PRIMARY KEY of the MySQL table, "
+            "as in PRIMARY KEY (id); changes are matched by it");
       }
-      return SqlError(span, fmt::format("a TABLE is a changelog keyed by its PRIMARY KEY; "
-                                        "declare one, or use CREATE STREAM for append-only "
-                                        "data ({})", entry.name));
+      return SqlError(
+          span, fmt::format("a TABLE is a changelog keyed by its PRIMARY KEY; "
+                            "declare one, or use CREATE STREAM for append-only "
+                            "data ({})",
+                            entry.name));
     }
   } else {
     entry.append_only = true;
     if (!entry.key.empty()) {
-      return SqlError(s.primary_key.empty() ? pk[0]->span : s.primary_key_span,
-                      "a STREAM has no PRIMARY KEY (its rows are never updated); use "
-                      "CREATE TABLE for a keyed changelog");
+      return SqlError(
+          s.primary_key.empty() ? pk[0]->span : s.primary_key_span,
+          "a STREAM has no PRIMARY KEY (its rows are never updated); use "
+          "CREATE TABLE for a keyed changelog");
     }
   }
   // Watermark.
@@ -2109,39 +2384,46 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
     const auto& w = *s.watermark;
     std::optional<size_t> idx = entry.schema.IndexOf(w.column.name);
     if (!idx) {
-      return SqlError(w.column.span, fmt::format("WATERMARK FOR names unknown column '{}'{}",
-                                                 w.column.name,
-                                                 DidYouMean(w.column.name, [&] {
-                                                   std::vector<std::string> n;
-                                                   for (const auto& f : entry.schema.fields())
-                                                     n.push_back(f.name);
-                                                   return n;
-                                                 }())));
+      return SqlError(w.column.span,
+                      fmt::format("WATERMARK FOR names unknown column '{}'{}",
+                                  w.column.name, DidYouMean(w.column.name, [&] {
+                                    std::vector<std::string> n;
+                                    for (const auto& f : entry.schema.fields())
+                                      n.push_back(f.name);
+                                    return n;
+                                  }())));
     }
     const types::Field& f = entry.schema.field(*idx);
     if (f.type.id() != TypeId::kTimestamp) {
-      return SqlError(w.column.span,
-                      fmt::format("WATERMARK FOR needs a TIMESTAMP column; '{}' is {}", f.name,
-                                  f.type.ToString()));
+      return SqlError(
+          w.column.span,
+          fmt::format("WATERMARK FOR needs a TIMESTAMP column; '{}' is {}",
+                      f.name, f.type.ToString()));
     }
     std::vector<ScopeColumn> scope = ScopeOf(entry.schema, entry.name);
     ExprContext ctx{&scope, Clause::kWatermark, nullptr, nullptr, nullptr};
     WEIR_ASSIGN_OR_RETURN(BoundExprPtr b, BindExpr(*w.expr, ctx));
     if (b->type.id() != TypeId::kTimestamp) {
-      return SqlError(w.expr->span, fmt::format("the WATERMARK expression must be a TIMESTAMP, "
-                                                "got {}", b->type.ToString()));
+      return SqlError(
+          w.expr->span,
+          fmt::format("the WATERMARK expression must be a TIMESTAMP, "
+                      "got {}",
+                      b->type.ToString()));
     }
     if (b->IsConstant()) {
-      return SqlError(w.expr->span, "the WATERMARK expression must depend on the row's time "
-                                    "column, as in date_time - INTERVAL '5' SECOND");
+      return SqlError(w.expr->span,
+                      "the WATERMARK expression must depend on the row's time "
+                      "column, as in date_time - INTERVAL '5' SECOND");
     }
     catalog::WatermarkInfo info;
     info.column = static_cast<int>(*idx);
-    info.expr_text = std::string(source_.substr(w.expr->span.offset, w.expr->span.length));
+    info.expr_text =
+        std::string(source_.substr(w.expr->span.offset, w.expr->span.length));
     if (auto t = TimeOperand(b); t && t->first == info.column) {
       if (t->second > 0) {
-        return SqlError(w.expr->span, "the watermark must not run ahead of the time column "
-                                      "(use col - INTERVAL ..., not col + INTERVAL ...)");
+        return SqlError(w.expr->span,
+                        "the watermark must not run ahead of the time column "
+                        "(use col - INTERVAL ..., not col + INTERVAL ...)");
       }
       info.delay_micros = -t->second;
     }
@@ -2163,20 +2445,27 @@ absl::Status CheckViewColumnNames(const types::Schema& schema,
                                   const SourceSpan& fallback) {
   for (size_t i = 0; i < schema.size(); ++i) {
     const std::string& n = schema.field(i).name;
-    SourceSpan span = i < columns.size() && columns[i].span.known() ? columns[i].span : fallback;
+    SourceSpan span = i < columns.size() && columns[i].span.known()
+                          ? columns[i].span
+                          : fallback;
     if (n == "?column?") {
-      return SqlError(span, fmt::format("column {} of the result has no name; give it one "
-                                        "with AS", i + 1));
+      return SqlError(
+          span, fmt::format("column {} of the result has no name; give it one "
+                            "with AS",
+                            i + 1));
     }
     if (schema.CountNamed(n) > 1) {
       for (size_t j = i + 1; j < schema.size() && j < columns.size(); ++j) {
-        if (EqualsIgnoreCase(schema.field(j).name, n) && columns[j].span.known()) {
+        if (EqualsIgnoreCase(schema.field(j).name, n) &&
+            columns[j].span.known()) {
           span = columns[j].span;
           break;
         }
       }
-      return SqlError(span, fmt::format("the result has two columns named '{}'; rename one "
-                                        "with AS", n));
+      return SqlError(
+          span, fmt::format("the result has two columns named '{}'; rename one "
+                            "with AS",
+                            n));
     }
   }
   return absl::OkStatus();
@@ -2185,19 +2474,23 @@ absl::Status CheckViewColumnNames(const types::Schema& schema,
 absl::StatusOr<BoundStatement> StatementBinder::BindCreateView(
     const ast::CreateViewStatement& s) {
   if (s.name.parts.size() > 1) {
-    return SqlError(s.name.span, "names cannot be qualified (there are no schemas yet)");
+    return SqlError(s.name.span,
+                    "names cannot be qualified (there are no schemas yet)");
   }
   WEIR_ASSIGN_OR_RETURN(BoundRel rel, BindQuery(*s.query, QueryUse::kView));
   PlanPtr plan = rel.plan;
   if (!s.column_names.empty()) {
     if (s.column_names.size() != plan->schema.size()) {
-      return SqlError(s.name.span, fmt::format("the view names {} columns but its query has {}",
-                                               s.column_names.size(), plan->schema.size()));
+      return SqlError(
+          s.name.span,
+          fmt::format("the view names {} columns but its query has {}",
+                      s.column_names.size(), plan->schema.size()));
     }
     auto p = std::make_shared<ProjectNode>();
     for (size_t i = 0; i < s.column_names.size(); ++i) {
       const auto& f = plan->schema.field(i);
-      p->exprs.push_back(expr::MakeColumn(static_cast<int>(i), f.name, f.type, f.nullable));
+      p->exprs.push_back(
+          expr::MakeColumn(static_cast<int>(i), f.name, f.type, f.nullable));
       p->schema.Add({s.column_names[i].name, f.type, f.nullable});
     }
     p->inputs = {plan};
@@ -2205,7 +2498,8 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateView(
     plan = p;
   }
   WEIR_RETURN_IF_ERROR(CheckViewColumnNames(
-      plan->schema, s.column_names.empty() ? rel.columns : std::vector<ScopeColumn>{},
+      plan->schema,
+      s.column_names.empty() ? rel.columns : std::vector<ScopeColumn>{},
       s.query->span));
   std::string name = s.name.ToString();
   for (const auto& src : rel.sources) {
@@ -2223,9 +2517,10 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateView(
   entry.depends_on = ReadNames(rel.sources);
   entry.ddl = std::string(source_.substr(s.span.offset, s.span.length));
   if (!s.options.empty()) {
-    return SqlError(s.options.front().key_span,
-                    "a materialized view takes no WITH options yet; to write it out, "
-                    "use CREATE SINK ... FROM the view");
+    return SqlError(
+        s.options.front().key_span,
+        "a materialized view takes no WITH options yet; to write it out, "
+        "use CREATE SINK ... FROM the view");
   }
   if (plan->event_time) {
     catalog::WatermarkInfo w;
@@ -2251,9 +2546,9 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
   entry.name = s.name.ToString();
   entry.kind = catalog::EntryKind::kSink;
   entry.ddl = std::string(source_.substr(s.span.offset, s.span.length));
-  WEIR_RETURN_IF_ERROR(CheckOptions(catalog::OptionUse::kSink, s.options,
-                                    s.options_span.known() ? s.options_span : s.span,
-                                    &entry.options));
+  WEIR_RETURN_IF_ERROR(CheckOptions(
+      catalog::OptionUse::kSink, s.options,
+      s.options_span.known() ? s.options_span : s.span, &entry.options));
   for (const auto& [k, v] : entry.options) {
     if (k == "connector") entry.connector = AsciiLower(v);
   }
@@ -2269,14 +2564,18 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
     entry.query_text = s.query_text;
   }
   const PlanPtr& plan = rel.plan;
-  if (entry.connector == "mysql" && !plan->append_only && plan->unique_key.empty()) {
-    return SqlError(s.from ? s.from->span : s.query->span,
-                    "a MySQL sink applies updates and deletes by key, but this input is a "
-                    "changelog with no unique key; aggregate it with GROUP BY or sink a view "
-                    "that has a key");
+  if (entry.connector == "mysql" && !plan->append_only &&
+      plan->unique_key.empty()) {
+    return SqlError(
+        s.from ? s.from->span : s.query->span,
+        "a MySQL sink applies updates and deletes by key, but this input is a "
+        "changelog with no unique key; aggregate it with GROUP BY or sink a "
+        "view "
+        "that has a key");
   }
   if (!s.from) {
-    WEIR_RETURN_IF_ERROR(CheckViewColumnNames(plan->schema, rel.columns, s.query->span));
+    WEIR_RETURN_IF_ERROR(
+        CheckViewColumnNames(plan->schema, rel.columns, s.query->span));
   }
   entry.schema = plan->schema;
   entry.key = plan->unique_key;
@@ -2288,7 +2587,8 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
   mut.connector = entry.connector;
   for (const char* k : {"topic", "table", "format"}) {
     if (auto v = entry.Option(k)) {
-      mut.detail += (mut.detail.empty() ? "" : " ") + fmt::format("{}={}", k, *v);
+      mut.detail +=
+          (mut.detail.empty() ? "" : " ") + fmt::format("{}={}", k, *v);
     }
   }
   BoundStatement out;
@@ -2301,66 +2601,82 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
   return out;
 }
 
-absl::StatusOr<BoundStatement> StatementBinder::BindInsert(const ast::InsertStatement& s) {
+absl::StatusOr<BoundStatement> StatementBinder::BindInsert(
+    const ast::InsertStatement& s) {
   std::string name = s.target.ToString();
   const catalog::Entry* target = catalog_.Find(name);
   if (target == nullptr) {
     std::vector<std::string> names;
-    for (const auto* e : catalog_.List(catalog::EntryKind::kStream)) names.push_back(e->name);
-    return SqlError(absl::StatusCode::kNotFound, s.target.span,
-                    fmt::format("unknown stream '{}'{}", name, DidYouMean(name, names)));
+    for (const auto* e : catalog_.List(catalog::EntryKind::kStream))
+      names.push_back(e->name);
+    return SqlError(
+        absl::StatusCode::kNotFound, s.target.span,
+        fmt::format("unknown stream '{}'{}", name, DidYouMean(name, names)));
   }
   if (target->kind != catalog::EntryKind::kStream) {
-    return SqlError(s.target.span,
-                    fmt::format("INSERT writes to streams; '{}' is a {}{}", target->name,
-                                catalog::EntryKindName(target->kind),
-                                target->connector == "mysql-cdc"
-                                    ? " read from MySQL (write to the MySQL table instead)"
-                                    : ""));
+    return SqlError(
+        s.target.span,
+        fmt::format("INSERT writes to streams; '{}' is a {}{}", target->name,
+                    catalog::EntryKindName(target->kind),
+                    target->connector == "mysql-cdc"
+                        ? " read from MySQL (write to the MySQL table instead)"
+                        : ""));
   }
   if (target->connector != "kafka") {
-    return SqlError(s.target.span,
-                    fmt::format("INSERT writes to Kafka streams; '{}' comes from the '{}' "
-                                "connector", target->name, target->connector));
+    return SqlError(
+        s.target.span,
+        fmt::format("INSERT writes to Kafka streams; '{}' comes from the '{}' "
+                    "connector",
+                    target->name, target->connector));
   }
   // Target columns.
   const types::Schema& schema = target->schema;
   std::vector<int> cols;
   if (s.columns.empty()) {
-    for (size_t i = 0; i < schema.size(); ++i) cols.push_back(static_cast<int>(i));
+    for (size_t i = 0; i < schema.size(); ++i)
+      cols.push_back(static_cast<int>(i));
   } else {
     for (const auto& c : s.columns) {
       std::optional<size_t> idx = schema.IndexOf(c.name);
       if (!idx) {
         std::vector<std::string> names;
         for (const auto& f : schema.fields()) names.push_back(f.name);
-        return SqlError(c.span, fmt::format("'{}' has no column '{}'{}", target->name, c.name,
-                                            DidYouMean(c.name, names)));
+        return SqlError(c.span,
+                        fmt::format("'{}' has no column '{}'{}", target->name,
+                                    c.name, DidYouMean(c.name, names)));
       }
-      if (std::find(cols.begin(), cols.end(), static_cast<int>(*idx)) != cols.end()) {
-        return SqlError(c.span, fmt::format("column '{}' is listed twice", c.name));
+      if (std::find(cols.begin(), cols.end(), static_cast<int>(*idx)) !=
+          cols.end()) {
+        return SqlError(c.span,
+                        fmt::format("column '{}' is listed twice", c.name));
       }
       cols.push_back(static_cast<int>(*idx));
     }
     for (size_t i = 0; i < schema.size(); ++i) {
       if (!schema.field(i).nullable &&
-          std::find(cols.begin(), cols.end(), static_cast<int>(i)) == cols.end()) {
-        return SqlError(s.target.span, fmt::format("column '{}' is NOT NULL and gets no value",
-                                                   schema.field(i).name));
+          std::find(cols.begin(), cols.end(), static_cast<int>(i)) ==
+              cols.end()) {
+        return SqlError(s.target.span,
+                        fmt::format("column '{}' is NOT NULL and gets no value",
+                                    schema.field(i).name));
       }
     }
   }
-  auto fit = [&](BoundExprPtr e, int col, const SourceSpan& span) -> absl::StatusOr<BoundExprPtr> {
+  auto fit = [&](BoundExprPtr e, int col,
+                 const SourceSpan& span) -> absl::StatusOr<BoundExprPtr> {
     const types::Field& f = schema.field(col);
     if (!types::CanImplicitlyCast(e->type, f.type)) {
       // Literal text for a temporal column is a common, harmless shorthand.
-      bool text_to_time = e->type.IsString() && f.type.IsTemporal() && e->IsConstant();
+      bool text_to_time =
+          e->type.IsString() && f.type.IsTemporal() && e->IsConstant();
       if (!text_to_time) {
-        return SqlError(span, fmt::format("column '{}' is {}, but the value is {}", f.name,
-                                          f.type.ToString(), e->type.ToString()));
+        return SqlError(
+            span, fmt::format("column '{}' is {}, but the value is {}", f.name,
+                              f.type.ToString(), e->type.ToString()));
       }
     }
-    if (!f.nullable && e->kind == BoundExprKind::kLiteral && e->value.is_null()) {
+    if (!f.nullable && e->kind == BoundExprKind::kLiteral &&
+        e->value.is_null()) {
       return SqlError(span, fmt::format("column '{}' is NOT NULL", f.name));
     }
     return CastTo(e, f.type);
@@ -2370,8 +2686,10 @@ absl::StatusOr<BoundStatement> StatementBinder::BindInsert(const ast::InsertStat
   if (s.query) {
     WEIR_ASSIGN_OR_RETURN(BoundRel rel, BindQuery(*s.query, QueryUse::kInsert));
     if (rel.columns.size() != cols.size()) {
-      return SqlError(s.query->span, fmt::format("the query gives {} columns but {} expects {}",
-                                                 rel.columns.size(), target->name, cols.size()));
+      return SqlError(
+          s.query->span,
+          fmt::format("the query gives {} columns but {} expects {}",
+                      rel.columns.size(), target->name, cols.size()));
     }
     auto p = std::make_shared<ProjectNode>();
     for (size_t i = 0; i < schema.size(); ++i) {
@@ -2382,7 +2700,8 @@ absl::StatusOr<BoundStatement> StatementBinder::BindInsert(const ast::InsertStat
       } else {
         size_t from = it - cols.begin();
         const auto& c = rel.columns[from];
-        e = expr::MakeColumn(static_cast<int>(from), c.name, c.type, c.nullable);
+        e = expr::MakeColumn(static_cast<int>(from), c.name, c.type,
+                             c.nullable);
         WEIR_ASSIGN_OR_RETURN(e, fit(e, static_cast<int>(i), s.query->span));
       }
       p->exprs.push_back(e);
@@ -2391,10 +2710,12 @@ absl::StatusOr<BoundStatement> StatementBinder::BindInsert(const ast::InsertStat
     p->inputs = {rel.plan};
     DeriveProjectProps(*rel.plan, p.get());
     if (!p->append_only) {
-      return SqlError(s.query->span, fmt::format("'{}' is append-only, but this query produces "
-                                                 "updates; sink it with CREATE SINK or "
-                                                 "materialize it as a view",
-                                                 target->name));
+      return SqlError(
+          s.query->span,
+          fmt::format("'{}' is append-only, but this query produces "
+                      "updates; sink it with CREATE SINK or "
+                      "materialize it as a view",
+                      target->name));
     }
     plan = p;
     sources = rel.sources;
@@ -2403,12 +2724,16 @@ absl::StatusOr<BoundStatement> StatementBinder::BindInsert(const ast::InsertStat
     values->schema = schema;
     for (const auto& row : s.values) {
       if (row.size() != cols.size()) {
-        SourceSpan span = row.empty() ? s.span : SourceSpan::Cover(row.front()->span, row.back()->span);
-        return SqlError(span, fmt::format("VALUES row has {} values but {} expects {}",
-                                          row.size(), target->name, cols.size()));
+        SourceSpan span = row.empty() ? s.span
+                                      : SourceSpan::Cover(row.front()->span,
+                                                          row.back()->span);
+        return SqlError(
+            span, fmt::format("VALUES row has {} values but {} expects {}",
+                              row.size(), target->name, cols.size()));
       }
       std::vector<BoundExprPtr> out(schema.size());
-      for (size_t i = 0; i < schema.size(); ++i) out[i] = expr::MakeLiteral(Value::Null(schema.field(i).type));
+      for (size_t i = 0; i < schema.size(); ++i)
+        out[i] = expr::MakeLiteral(Value::Null(schema.field(i).type));
       for (size_t i = 0; i < row.size(); ++i) {
         ExprContext ctx{nullptr, Clause::kValues, nullptr, nullptr, nullptr};
         WEIR_ASSIGN_OR_RETURN(BoundExprPtr e, BindExpr(*row[i], ctx));
@@ -2428,15 +2753,20 @@ absl::StatusOr<BoundStatement> StatementBinder::BindInsert(const ast::InsertStat
 
 catalog::EntryKind ToEntryKind(ast::ObjectKind k) {
   switch (k) {
-    case ast::ObjectKind::kStream: return catalog::EntryKind::kStream;
-    case ast::ObjectKind::kTable: return catalog::EntryKind::kTable;
-    case ast::ObjectKind::kView: return catalog::EntryKind::kView;
-    case ast::ObjectKind::kSink: return catalog::EntryKind::kSink;
+    case ast::ObjectKind::kStream:
+      return catalog::EntryKind::kStream;
+    case ast::ObjectKind::kTable:
+      return catalog::EntryKind::kTable;
+    case ast::ObjectKind::kView:
+      return catalog::EntryKind::kView;
+    case ast::ObjectKind::kSink:
+      return catalog::EntryKind::kSink;
   }
   return catalog::EntryKind::kStream;
 }
 
-absl::StatusOr<BoundStatement> StatementBinder::BindDrop(const ast::DropStatement& s) {
+absl::StatusOr<BoundStatement> StatementBinder::BindDrop(
+    const ast::DropStatement& s) {
   BoundStatement out;
   out.kind = BoundKind::kDrop;
   out.name_span = s.name.span;
@@ -2448,21 +2778,24 @@ absl::StatusOr<BoundStatement> StatementBinder::BindDrop(const ast::DropStatemen
   if (e == nullptr) {
     if (s.if_exists) return out;
     std::vector<std::string> names;
-    for (const auto* x : catalog_.List(out.object_kind)) names.push_back(x->name);
+    for (const auto* x : catalog_.List(out.object_kind))
+      names.push_back(x->name);
     return SqlError(absl::StatusCode::kNotFound, s.name.span,
                     fmt::format("{} '{}' does not exist{}", kind_name, out.name,
                                 DidYouMean(out.name, names)));
   }
   if (e->kind != out.object_kind) {
-    return SqlError(s.name.span, fmt::format("'{}' is a {}, not a {}; use DROP {}", e->name,
-                                             catalog::EntryKindName(e->kind),
-                                             catalog::EntryKindName(out.object_kind),
-                                             catalog::EntryKindName(e->kind)));
+    return SqlError(s.name.span,
+                    fmt::format("'{}' is a {}, not a {}; use DROP {}", e->name,
+                                catalog::EntryKindName(e->kind),
+                                catalog::EntryKindName(out.object_kind),
+                                catalog::EntryKindName(e->kind)));
   }
   return out;
 }
 
-absl::StatusOr<BoundStatement> StatementBinder::BindDescribe(const ast::DescribeStatement& s) {
+absl::StatusOr<BoundStatement> StatementBinder::BindDescribe(
+    const ast::DescribeStatement& s) {
   BoundStatement out;
   out.kind = BoundKind::kDescribe;
   out.name = s.name.ToString();
@@ -2474,19 +2807,21 @@ absl::StatusOr<BoundStatement> StatementBinder::BindDescribe(const ast::Describe
       for (const auto* x : catalog_.List(kind)) names.push_back(x->name);
     }
     return SqlError(absl::StatusCode::kNotFound, s.name.span,
-                    fmt::format("unknown stream, table, view or sink '{}'{}", out.name,
-                                DidYouMean(out.name, names)));
+                    fmt::format("unknown stream, table, view or sink '{}'{}",
+                                out.name, DidYouMean(out.name, names)));
   }
   return out;
 }
 
-absl::StatusOr<BoundStatement> StatementBinder::Bind(const ast::Statement& stmt) {
+absl::StatusOr<BoundStatement> StatementBinder::Bind(
+    const ast::Statement& stmt) {
   using ast::StatementKind;
   switch (stmt.kind) {
     case StatementKind::kQuery:
       return BindQueryStatement(static_cast<const ast::QueryStatement&>(stmt));
     case StatementKind::kCreateSource:
-      return BindCreateSource(static_cast<const ast::CreateSourceStatement&>(stmt));
+      return BindCreateSource(
+          static_cast<const ast::CreateSourceStatement&>(stmt));
     case StatementKind::kCreateView:
       return BindCreateView(static_cast<const ast::CreateViewStatement&>(stmt));
     case StatementKind::kCreateSink:

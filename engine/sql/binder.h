@@ -19,15 +19,15 @@
 namespace weir::sql {
 
 enum class BoundKind {
-  kQuery,        // plan rooted at OutputNode(kClient)
-  kCreateSource, // entry
-  kCreateView,   // entry + plan (OutputNode kMaterialize)
-  kCreateSink,   // entry + plan (OutputNode kSink)
-  kInsert,       // plan (OutputNode kInsert); `rows` for VALUES
+  kQuery,         // plan rooted at OutputNode(kClient)
+  kCreateSource,  // entry
+  kCreateView,    // entry + plan (OutputNode kMaterialize)
+  kCreateSink,    // entry + plan (OutputNode kSink)
+  kInsert,        // plan (OutputNode kInsert); `rows` for VALUES
   kDrop,
   kShow,
   kDescribe,
-  kExplain,      // inner
+  kExplain,  // inner
   kSet,
   kReset,
   kTerminate,
@@ -42,8 +42,8 @@ struct BoundStatement {
   bool or_replace = false;
   bool if_exists = false;
   catalog::EntryKind object_kind = catalog::EntryKind::kStream;  // DROP
-  std::string name;  // DROP, DESCRIBE, TERMINATE, SET/RESET key
-  std::string value; // SET value
+  std::string name;   // DROP, DESCRIBE, TERMINATE, SET/RESET key
+  std::string value;  // SET value
   /// Where the name (or SET key, TERMINATE id) and the SET value are, so
   /// errors found when the statement is applied point at them.
   SourceSpan name_span;
@@ -77,7 +77,8 @@ class Binder {
  public:
   /// Without a `resolver`, a mysql-cdc TABLE declared without columns is
   /// an error when a query reads it.
-  explicit Binder(const catalog::Catalog& catalog, SchemaResolver resolver = nullptr)
+  explicit Binder(const catalog::Catalog& catalog,
+                  SchemaResolver resolver = nullptr)
       : catalog_(catalog), resolver_(std::move(resolver)) {}
 
   /// Binds `stmt`. `source` is the whole script text the statement's spans

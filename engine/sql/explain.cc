@@ -12,9 +12,12 @@ std::string Micros(int64_t micros) {
   constexpr int64_t kSecond = 1000000;
   const char* sign = micros < 0 ? "-" : "";
   int64_t m = micros < 0 ? -micros : micros;
-  if (m != 0 && m % (86400 * kSecond) == 0) return fmt::format("{}{}d", sign, m / (86400 * kSecond));
-  if (m != 0 && m % (3600 * kSecond) == 0) return fmt::format("{}{}h", sign, m / (3600 * kSecond));
-  if (m != 0 && m % (60 * kSecond) == 0) return fmt::format("{}{}min", sign, m / (60 * kSecond));
+  if (m != 0 && m % (86400 * kSecond) == 0)
+    return fmt::format("{}{}d", sign, m / (86400 * kSecond));
+  if (m != 0 && m % (3600 * kSecond) == 0)
+    return fmt::format("{}{}h", sign, m / (3600 * kSecond));
+  if (m != 0 && m % (60 * kSecond) == 0)
+    return fmt::format("{}{}min", sign, m / (60 * kSecond));
   if (m % kSecond == 0) return fmt::format("{}{}s", sign, m / kSecond);
   if (m % 1000 == 0) return fmt::format("{}{}ms", sign, m / 1000);
   return fmt::format("{}{}us", sign, m);
@@ -34,19 +37,27 @@ std::string Exprs(const std::vector<expr::BoundExprPtr>& exprs) {
 
 const char* JoinTypeName(int t) {
   switch (t) {
-    case 0: return "INNER";
-    case 1: return "LEFT";
-    case 2: return "RIGHT";
-    case 3: return "FULL";
-    default: return "CROSS";
+    case 0:
+      return "INNER";
+    case 1:
+      return "LEFT";
+    case 2:
+      return "RIGHT";
+    case 3:
+      return "FULL";
+    default:
+      return "CROSS";
   }
 }
 
 const char* WindowName(WindowFn fn) {
   switch (fn) {
-    case WindowFn::kTumble: return "TUMBLE";
-    case WindowFn::kHop: return "HOP";
-    case WindowFn::kSession: return "SESSION";
+    case WindowFn::kTumble:
+      return "TUMBLE";
+    case WindowFn::kHop:
+      return "HOP";
+    case WindowFn::kSession:
+      return "SESSION";
   }
   return "?";
 }
@@ -56,7 +67,7 @@ std::string Headline(const PlanNode& n) {
   switch (n.kind) {
     case PlanKind::kScan: {
       const auto& s = static_cast<const ScanNode&>(n);
-      std::string kind = s.source_kind == catalog::EntryKind::kStream  ? "stream"
+      std::string kind = s.source_kind == catalog::EntryKind::kStream ? "stream"
                          : s.source_kind == catalog::EntryKind::kTable ? "table"
                                                                        : "view";
       std::string what = s.connector.empty() ? kind : kind + ", " + s.connector;
@@ -75,7 +86,8 @@ std::string Headline(const PlanNode& n) {
       return fmt::format("Values {}", JoinStrings(rows, ", "));
     }
     case PlanKind::kFilter:
-      return fmt::format("Filter {}", static_cast<const FilterNode&>(n).predicate->ToString());
+      return fmt::format(
+          "Filter {}", static_cast<const FilterNode&>(n).predicate->ToString());
     case PlanKind::kProject: {
       const auto& p = static_cast<const ProjectNode&>(n);
       std::vector<std::string> parts;
@@ -91,27 +103,35 @@ std::string Headline(const PlanNode& n) {
       const std::string& time = n.inputs[0]->schema.field(w.time_column).name;
       std::string args;
       if (w.fn == WindowFn::kHop) {
-        args = fmt::format("slide {}, size {}", Micros(w.slide_micros), Micros(w.size_micros));
+        args = fmt::format("slide {}, size {}", Micros(w.slide_micros),
+                           Micros(w.size_micros));
       } else if (w.fn == WindowFn::kSession) {
         args = fmt::format("gap {}", Micros(w.size_micros));
       } else {
         args = fmt::format("size {}", Micros(w.size_micros));
       }
-      if (w.offset_micros != 0) args += fmt::format(", offset {}", Micros(w.offset_micros));
+      if (w.offset_micros != 0)
+        args += fmt::format(", offset {}", Micros(w.offset_micros));
       return fmt::format("Window {}({}, {})", WindowName(w.fn), time, args);
     }
     case PlanKind::kAggregate: {
       const auto& a = static_cast<const AggregateNode&>(n);
       std::vector<std::string> aggs;
-      for (size_t i = 0; i < a.aggregates.size(); ++i) aggs.push_back(a.aggregates[i].display);
-      std::string head = a.window_start_group ? fmt::format("WindowAggregate {}", WindowName(a.window_fn))
-                                              : std::string("Aggregate");
-      std::string groups = a.groups.empty() ? "()" : "[" + Exprs(a.groups) + "]";
+      for (size_t i = 0; i < a.aggregates.size(); ++i)
+        aggs.push_back(a.aggregates[i].display);
+      std::string head =
+          a.window_start_group
+              ? fmt::format("WindowAggregate {}", WindowName(a.window_fn))
+              : std::string("Aggregate");
+      std::string groups =
+          a.groups.empty() ? "()" : "[" + Exprs(a.groups) + "]";
       std::string out = fmt::format("{} group by {}", head, groups);
-      if (!aggs.empty()) out += fmt::format(" compute [{}]", JoinStrings(aggs, ", "));
+      if (!aggs.empty())
+        out += fmt::format(" compute [{}]", JoinStrings(aggs, ", "));
       if (a.emit == EmitPolicy::kOnWindowClose) out += " emit on window close";
       if (a.allowed_lateness_micros > 0) {
-        out += fmt::format(" allowed lateness {}", Micros(a.allowed_lateness_micros));
+        out += fmt::format(" allowed lateness {}",
+                           Micros(a.allowed_lateness_micros));
       }
       return out;
     }
@@ -119,19 +139,22 @@ std::string Headline(const PlanNode& n) {
       const auto& j = static_cast<const JoinNode&>(n);
       const PlanNode& l = *n.inputs[0];
       const PlanNode& r = *n.inputs[1];
-      std::string out = fmt::format("{}Join {}", j.join_kind == JoinKind::kInterval ? "Interval" : "",
-                                    JoinTypeName(j.join_type));
+      std::string out = fmt::format(
+          "{}Join {}", j.join_kind == JoinKind::kInterval ? "Interval" : "",
+          JoinTypeName(j.join_type));
       if (!j.equi_keys.empty()) {
         std::vector<std::string> keys;
         for (auto [lc, rc] : j.equi_keys) {
-          keys.push_back(fmt::format("{} = {}", l.schema.field(lc).name, r.schema.field(rc).name));
+          keys.push_back(fmt::format("{} = {}", l.schema.field(lc).name,
+                                     r.schema.field(rc).name));
         }
         out += fmt::format(" on [{}]", JoinStrings(keys, ", "));
       }
       if (j.join_kind == JoinKind::kInterval) {
-        out += fmt::format(" time {} - {} in [{}, {}]", l.schema.field(j.left_time).name,
-                           r.schema.field(j.right_time).name, Micros(j.lower_micros),
-                           Micros(j.upper_micros));
+        out += fmt::format(" time {} - {} in [{}, {}]",
+                           l.schema.field(j.left_time).name,
+                           r.schema.field(j.right_time).name,
+                           Micros(j.lower_micros), Micros(j.upper_micros));
       }
       if (j.condition) out += fmt::format(" where {}", j.condition->ToString());
       return out;
@@ -143,26 +166,30 @@ std::string Headline(const PlanNode& n) {
                                                   : "DENSE_RANK";
       std::vector<std::string> order;
       for (size_t i = 0; i < r.order_by.size(); ++i) {
-        order.push_back(r.order_by[i]->ToString() + (r.descending[i] ? " DESC" : ""));
+        order.push_back(r.order_by[i]->ToString() +
+                        (r.descending[i] ? " DESC" : ""));
       }
-      return fmt::format("TopN {} <= {} partition by [{}] order by [{}]", fn, r.limit,
-                         Exprs(r.partition_by), JoinStrings(order, ", "));
+      return fmt::format("TopN {} <= {} partition by [{}] order by [{}]", fn,
+                         r.limit, Exprs(r.partition_by),
+                         JoinStrings(order, ", "));
     }
     case PlanKind::kSort: {
       const auto& s = static_cast<const SortNode&>(n);
       std::vector<std::string> keys;
       for (size_t i = 0; i < s.keys.size(); ++i) {
-        keys.push_back(s.keys[i]->ToString() + (s.descending[i] ? " DESC" : "") +
-                       (s.nulls_first[i] != s.descending[i]
-                            ? (s.nulls_first[i] ? " NULLS FIRST" : " NULLS LAST")
-                            : ""));
+        keys.push_back(
+            s.keys[i]->ToString() + (s.descending[i] ? " DESC" : "") +
+            (s.nulls_first[i] != s.descending[i]
+                 ? (s.nulls_first[i] ? " NULLS FIRST" : " NULLS LAST")
+                 : ""));
       }
       return fmt::format("Sort [{}]", JoinStrings(keys, ", "));
     }
     case PlanKind::kLimit:
       return fmt::format("Limit {}", static_cast<const LimitNode&>(n).limit);
     case PlanKind::kUnion:
-      return static_cast<const UnionNode&>(n).all ? "Union all" : "Union distinct";
+      return static_cast<const UnionNode&>(n).all ? "Union all"
+                                                  : "Union distinct";
     case PlanKind::kOutput: {
       const auto& o = static_cast<const OutputNode&>(n);
       switch (o.output) {
@@ -195,12 +222,14 @@ std::string StateOf(const PlanNode& n) {
         bool extreme = c.function == "MIN" || c.function == "MAX";
         per.push_back(extreme && !a.retracting ? "current value" : c.state);
       }
-      std::string what = per.empty() ? "the group (distinct rows)" : JoinStrings(per, ", ");
+      std::string what =
+          per.empty() ? "the group (distinct rows)" : JoinStrings(per, ", ");
       std::string expiry;
       if (a.window_start_group && a.event_time) {
         expiry = a.allowed_lateness_micros > 0
-                     ? fmt::format("dropped when the watermark passes window_end + {}",
-                                   Micros(a.allowed_lateness_micros))
+                     ? fmt::format(
+                           "dropped when the watermark passes window_end + {}",
+                           Micros(a.allowed_lateness_micros))
                      : "dropped when the watermark passes window_end";
       } else if (a.window_start_group) {
         expiry = "never dropped: the window's time column has no watermark";
@@ -208,30 +237,37 @@ std::string StateOf(const PlanNode& n) {
         expiry = "kept for every group (no expiry)";
       }
       return fmt::format("per group: {}; {}{}", what, expiry,
-                         a.retracting ? "; input is a changelog, so values are retracted" : "");
+                         a.retracting
+                             ? "; input is a changelog, so values are retracted"
+                             : "");
     }
     case PlanKind::kJoin: {
       const auto& j = static_cast<const JoinNode&>(n);
       if (j.join_kind == JoinKind::kInterval) {
-        return "rows of both sides within the time bounds; dropped as the watermark passes";
+        return "rows of both sides within the time bounds; dropped as the "
+               "watermark passes";
       }
       std::vector<std::string> lk, rk;
       for (auto [l, r] : j.equi_keys) {
         lk.push_back(n.inputs[0]->schema.field(l).name);
         rk.push_back(n.inputs[1]->schema.field(r).name);
       }
-      return fmt::format("left rows by [{}], right rows by [{}]; kept until deleted (no expiry)",
-                         JoinStrings(lk, ", "), JoinStrings(rk, ", "));
+      return fmt::format(
+          "left rows by [{}], right rows by [{}]; kept until deleted (no "
+          "expiry)",
+          JoinStrings(lk, ", "), JoinStrings(rk, ", "));
     }
     case PlanKind::kRank: {
       const auto& r = static_cast<const RankNode&>(n);
       return n.inputs[0]->append_only
                  ? fmt::format("the top {} rows per partition", r.limit)
-                 : "all rows per partition (changelog input: a deleted row is replaced by the "
+                 : "all rows per partition (changelog input: a deleted row is "
+                   "replaced by the "
                    "next one)";
     }
     case PlanKind::kUnion:
-      return static_cast<const UnionNode&>(n).all ? "" : "a count per distinct row";
+      return static_cast<const UnionNode&>(n).all ? ""
+                                                  : "a count per distinct row";
     case PlanKind::kLimit:
       return "rows emitted so far";
     case PlanKind::kSort:
@@ -240,14 +276,17 @@ std::string StateOf(const PlanNode& n) {
       const auto& o = static_cast<const OutputNode&>(n);
       if (o.output != OutputKind::kMaterialize) return "";
       if (n.unique_key.empty()) {
-        return n.append_only ? "every row of the view (no key: grows with its input)"
-                             : "every row of the view with a count (no key)";
+        return n.append_only
+                   ? "every row of the view (no key: grows with its input)"
+                   : "every row of the view with a count (no key)";
       }
-      return fmt::format("the view's rows by key [{}]", Names(n.schema, n.unique_key));
+      return fmt::format("the view's rows by key [{}]",
+                         Names(n.schema, n.unique_key));
     }
     case PlanKind::kScan: {
       const auto& s = static_cast<const ScanNode&>(n);
-      if (s.source_kind == catalog::EntryKind::kTable && s.connector == "kafka") {
+      if (s.source_kind == catalog::EntryKind::kTable &&
+          s.connector == "kafka") {
         return "the latest row per key (to turn upserts into updates)";
       }
       return "";
@@ -273,8 +312,10 @@ void Render(const PlanNode& n, int depth, std::string* out) {
   std::string detail = pad + "     ";
   const PlanNode* input = n.inputs.empty() ? nullptr : n.inputs[0].get();
   bool same_schema = input != nullptr && input->schema == n.schema;
-  std::string props = same_schema ? "out: (as input)" : fmt::format("out: {}", n.schema.ToString());
-  if (!n.unique_key.empty()) props += fmt::format(" key [{}]", Names(n.schema, n.unique_key));
+  std::string props = same_schema ? "out: (as input)"
+                                  : fmt::format("out: {}", n.schema.ToString());
+  if (!n.unique_key.empty())
+    props += fmt::format(" key [{}]", Names(n.schema, n.unique_key));
   props += n.append_only ? " append-only" : " changelog";
   *out += detail + props + "\n";
   std::string wm = WatermarkText(n);
@@ -298,16 +339,19 @@ std::string ExplainPlan(const PlanPtr& plan) {
 std::string ExplainStatement(const BoundStatement& stmt) {
   if (stmt.kind == BoundKind::kCreateSource) {
     const catalog::Entry& e = stmt.entry;
-    std::string out = fmt::format("-> Source {} [{}, {}]\n", e.name,
-                                  e.kind == catalog::EntryKind::kTable ? "table" : "stream",
-                                  e.connector);
-    std::string props = e.schema_deferred ? "out: (columns read from MySQL)"
-                                          : fmt::format("out: {}", e.schema.ToString());
-    if (!e.key.empty()) props += fmt::format(" key [{}]", Names(e.schema, e.key));
+    std::string out = fmt::format(
+        "-> Source {} [{}, {}]\n", e.name,
+        e.kind == catalog::EntryKind::kTable ? "table" : "stream", e.connector);
+    std::string props = e.schema_deferred
+                            ? "out: (columns read from MySQL)"
+                            : fmt::format("out: {}", e.schema.ToString());
+    if (!e.key.empty())
+      props += fmt::format(" key [{}]", Names(e.schema, e.key));
     props += e.append_only ? " append-only" : " changelog";
     out += "     " + props + "\n";
     if (e.watermark) {
-      out += fmt::format("     watermark: {} as {}\n", e.schema.field(e.watermark->column).name,
+      out += fmt::format("     watermark: {} as {}\n",
+                         e.schema.field(e.watermark->column).name,
                          e.watermark->expr_text);
     }
     std::vector<std::string> opts;

@@ -16,18 +16,30 @@ PlanPtr MakeFilterNode(const PlanPtr& input, expr::BoundExprPtr predicate) {
 
 const char* PlanKindName(PlanKind kind) {
   switch (kind) {
-    case PlanKind::kScan: return "Scan";
-    case PlanKind::kValues: return "Values";
-    case PlanKind::kFilter: return "Filter";
-    case PlanKind::kProject: return "Project";
-    case PlanKind::kWindow: return "Window";
-    case PlanKind::kAggregate: return "Aggregate";
-    case PlanKind::kJoin: return "Join";
-    case PlanKind::kRank: return "Rank";
-    case PlanKind::kSort: return "Sort";
-    case PlanKind::kLimit: return "Limit";
-    case PlanKind::kUnion: return "Union";
-    case PlanKind::kOutput: return "Output";
+    case PlanKind::kScan:
+      return "Scan";
+    case PlanKind::kValues:
+      return "Values";
+    case PlanKind::kFilter:
+      return "Filter";
+    case PlanKind::kProject:
+      return "Project";
+    case PlanKind::kWindow:
+      return "Window";
+    case PlanKind::kAggregate:
+      return "Aggregate";
+    case PlanKind::kJoin:
+      return "Join";
+    case PlanKind::kRank:
+      return "Rank";
+    case PlanKind::kSort:
+      return "Sort";
+    case PlanKind::kLimit:
+      return "Limit";
+    case PlanKind::kUnion:
+      return "Union";
+    case PlanKind::kOutput:
+      return "Output";
   }
   return "?";
 }

@@ -24,18 +24,18 @@
 namespace weir::sql {
 
 enum class PlanKind {
-  kScan,       // read a catalog source or view
-  kValues,     // constant rows (INSERT ... VALUES, SELECT without FROM)
+  kScan,    // read a catalog source or view
+  kValues,  // constant rows (INSERT ... VALUES, SELECT without FROM)
   kFilter,
   kProject,
   kWindow,     // TUMBLE / HOP / SESSION table function
   kAggregate,  // GROUP BY (windowed or not)
   kJoin,
-  kRank,       // ROW_NUMBER/RANK/DENSE_RANK OVER, top-N when limited
-  kSort,       // ORDER BY (pull queries)
-  kLimit,      // LIMIT (pull queries, push queries stop after n rows)
+  kRank,   // ROW_NUMBER/RANK/DENSE_RANK OVER, top-N when limited
+  kSort,   // ORDER BY (pull queries)
+  kLimit,  // LIMIT (pull queries, push queries stop after n rows)
   kUnion,
-  kOutput,     // the root: where results go
+  kOutput,  // the root: where results go
 };
 
 struct PlanNode;
@@ -93,13 +93,13 @@ struct WindowNode : PlanNode {
 };
 
 struct AggregateCall {
-  std::string function;  // COUNT, SUM, COUNT_DISTINCT, ...
+  std::string function;                  // COUNT, SUM, COUNT_DISTINCT, ...
   std::vector<expr::BoundExprPtr> args;  // over the aggregate's input
   bool distinct = false;
-  bool star = false;     // COUNT(*)
+  bool star = false;  // COUNT(*)
   types::LogicalType type;
-  std::string state;     // from the registry, for EXPLAIN
-  std::string display;   // "SUM(amount)"
+  std::string state;    // from the registry, for EXPLAIN
+  std::string display;  // "SUM(amount)"
 };
 
 enum class EmitPolicy { kUpdates, kOnWindowClose };
@@ -168,10 +168,10 @@ struct UnionNode : PlanNode {
 };
 
 enum class OutputKind {
-  kClient,        // push or pull query results to the caller
-  kMaterialize,   // CREATE MATERIALIZED VIEW
-  kSink,          // CREATE SINK
-  kInsert,        // INSERT INTO a stream
+  kClient,       // push or pull query results to the caller
+  kMaterialize,  // CREATE MATERIALIZED VIEW
+  kSink,         // CREATE SINK
+  kInsert,       // INSERT INTO a stream
 };
 
 struct OutputNode : PlanNode {

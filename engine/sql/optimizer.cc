@@ -9,7 +9,8 @@ using expr::BoundExprKind;
 using expr::BoundExprPtr;
 
 bool Deterministic(const BoundExprPtr& e) {
-  if (e->kind == BoundExprKind::kCall && !expr::IsDeterministic(e->function)) return false;
+  if (e->kind == BoundExprKind::kCall && !expr::IsDeterministic(e->function))
+    return false;
   for (const auto& a : e->args) {
     if (!Deterministic(a)) return false;
   }
@@ -18,13 +19,16 @@ bool Deterministic(const BoundExprPtr& e) {
 
 /// Replaces deterministic constant subexpressions by their value.
 BoundExprPtr Fold(const BoundExprPtr& e) {
-  if (!e || e->kind == BoundExprKind::kLiteral || e->kind == BoundExprKind::kColumn) return e;
+  if (!e || e->kind == BoundExprKind::kLiteral ||
+      e->kind == BoundExprKind::kColumn)
+    return e;
   if (e->IsConstant() && Deterministic(e)) {
     absl::StatusOr<types::Value> v = expr::EvaluateConstant(*e);
     // Errors (1/0, a bad cast) and non-deterministic functions stay as they
     // are: the runtime evaluates them per row and reports errors there.
     if (v.ok() && v->type() == e->type) return expr::MakeLiteral(*v, e->span);
-    if (v.ok() && v->is_null()) return expr::MakeLiteral(types::Value::Null(e->type), e->span);
+    if (v.ok() && v->is_null())
+      return expr::MakeLiteral(types::Value::Null(e->type), e->span);
   }
   bool changed = false;
   std::vector<BoundExprPtr> args;
@@ -49,8 +53,6 @@ std::shared_ptr<T> Copy(const PlanPtr& n) {
 }
 
 PlanPtr Rewrite(const PlanPtr& node);
-
-
 
 /// Pushes the conjuncts of `pred` as far down `input` as they can go and
 /// returns the new subtree (with any filter that could not move on top).
@@ -83,8 +85,10 @@ PlanPtr PushFilter(const PlanPtr& input, const BoundExprPtr& pred) {
       }
       if (down.empty()) return MakeFilterNode(input, expr::MakeAnd(keep));
       auto copy = Copy<ProjectNode>(input);
-      copy->inputs = {PushFilter(input->inputs[0], expr::RemapColumns(expr::MakeAnd(down), p.exprs))};
-      return stay.empty() ? PlanPtr(copy) : MakeFilterNode(copy, expr::MakeAnd(stay));
+      copy->inputs = {PushFilter(
+          input->inputs[0], expr::RemapColumns(expr::MakeAnd(down), p.exprs))};
+      return stay.empty() ? PlanPtr(copy)
+                          : MakeFilterNode(copy, expr::MakeAnd(stay));
     }
     case PlanKind::kWindow: {
       const int n = static_cast<int>(input->inputs[0]->schema.size());
@@ -99,7 +103,8 @@ PlanPtr PushFilter(const PlanPtr& input, const BoundExprPtr& pred) {
       if (down.empty()) return MakeFilterNode(input, expr::MakeAnd(keep));
       auto copy = Copy<WindowNode>(input);
       copy->inputs = {PushFilter(input->inputs[0], expr::MakeAnd(down))};
-      return stay.empty() ? PlanPtr(copy) : MakeFilterNode(copy, expr::MakeAnd(stay));
+      return stay.empty() ? PlanPtr(copy)
+                          : MakeFilterNode(copy, expr::MakeAnd(stay));
     }
     case PlanKind::kJoin: {
       const auto& j = static_cast<const JoinNode&>(*input);
@@ -121,11 +126,15 @@ PlanPtr PushFilter(const PlanPtr& input, const BoundExprPtr& pred) {
           stay.push_back(c);
         }
       }
-      if (left.empty() && right.empty()) return MakeFilterNode(input, expr::MakeAnd(keep));
+      if (left.empty() && right.empty())
+        return MakeFilterNode(input, expr::MakeAnd(keep));
       auto copy = Copy<JoinNode>(input);
-      if (!left.empty()) copy->inputs[0] = PushFilter(input->inputs[0], expr::MakeAnd(left));
-      if (!right.empty()) copy->inputs[1] = PushFilter(input->inputs[1], expr::MakeAnd(right));
-      return stay.empty() ? PlanPtr(copy) : MakeFilterNode(copy, expr::MakeAnd(stay));
+      if (!left.empty())
+        copy->inputs[0] = PushFilter(input->inputs[0], expr::MakeAnd(left));
+      if (!right.empty())
+        copy->inputs[1] = PushFilter(input->inputs[1], expr::MakeAnd(right));
+      return stay.empty() ? PlanPtr(copy)
+                          : MakeFilterNode(copy, expr::MakeAnd(stay));
     }
     case PlanKind::kUnion: {
       auto copy = Copy<UnionNode>(input);
@@ -202,15 +211,32 @@ PlanPtr Rewrite(const PlanPtr& node) {
   // Generic copy with new inputs: every node type is copyable.
   std::shared_ptr<PlanNode> copy;
   switch (node->kind) {
-    case PlanKind::kScan: copy = Copy<ScanNode>(node); break;
-    case PlanKind::kWindow: copy = Copy<WindowNode>(node); break;
-    case PlanKind::kAggregate: copy = Copy<AggregateNode>(node); break;
-    case PlanKind::kRank: copy = Copy<RankNode>(node); break;
-    case PlanKind::kSort: copy = Copy<SortNode>(node); break;
-    case PlanKind::kLimit: copy = Copy<LimitNode>(node); break;
-    case PlanKind::kUnion: copy = Copy<UnionNode>(node); break;
-    case PlanKind::kOutput: copy = Copy<OutputNode>(node); break;
-    default: return node;
+    case PlanKind::kScan:
+      copy = Copy<ScanNode>(node);
+      break;
+    case PlanKind::kWindow:
+      copy = Copy<WindowNode>(node);
+      break;
+    case PlanKind::kAggregate:
+      copy = Copy<AggregateNode>(node);
+      break;
+    case PlanKind::kRank:
+      copy = Copy<RankNode>(node);
+      break;
+    case PlanKind::kSort:
+      copy = Copy<SortNode>(node);
+      break;
+    case PlanKind::kLimit:
+      copy = Copy<LimitNode>(node);
+      break;
+    case PlanKind::kUnion:
+      copy = Copy<UnionNode>(node);
+      break;
+    case PlanKind::kOutput:
+      copy = Copy<OutputNode>(node);
+      break;
+    default:
+      return node;
   }
   copy->inputs = inputs;
   return copy;

@@ -13,15 +13,16 @@ namespace weir::sql {
 
 /// Limits that keep hostile input from exhausting the stack or memory. Input
 /// beyond them is rejected with an error, never a crash.
-inline constexpr size_t kMaxScriptBytes = 16 << 20;   // 16 MiB
-inline constexpr int kMaxNestingDepth = 200;          // (, CASE, subqueries
-inline constexpr int kMaxExpressionDepth = 1000;      // operator chains
+inline constexpr size_t kMaxScriptBytes = 16 << 20;  // 16 MiB
+inline constexpr int kMaxNestingDepth = 200;         // (, CASE, subqueries
+inline constexpr int kMaxExpressionDepth = 1000;     // operator chains
 
 /// Parses a script of zero or more statements separated by ';' (the last
 /// ';' is optional). Syntax errors are InvalidArgument statuses built with
 /// SqlError, pointing at the offending token, e.g.
 ///   line 1:8: syntax error at 'FORM': expected an expression
-absl::StatusOr<std::vector<ast::StatementPtr>> ParseScript(std::string_view sql);
+absl::StatusOr<std::vector<ast::StatementPtr>> ParseScript(
+    std::string_view sql);
 
 /// Parses exactly one statement.
 absl::StatusOr<ast::StatementPtr> ParseStatement(std::string_view sql);

@@ -8,9 +8,9 @@
 #include "WeirSqlParser.h"
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
+#include "engine/base/strings.h"
 #include "engine/sql/parser.h"
 #include "fmt/format.h"
-#include "engine/base/strings.h"
 
 namespace weir::sql::internal {
 
@@ -399,9 +399,10 @@ class Transformer {
           } else if (As<P::NullConstraintContext>(cc)) {
             col.not_null = false;
           } else if (auto* m = As<P::MetadataConstraintContext>(cc)) {
-            col.metadata_key = m->STRING() != nullptr
-                                   ? weir::AsciiLower(UnescapeString(Text(Span(m->STRING()))))
-                                   : col.name.name;
+            col.metadata_key =
+                m->STRING() != nullptr
+                    ? weir::AsciiLower(UnescapeString(Text(Span(m->STRING()))))
+                    : col.name.name;
             col.metadata_span = Span(cc);
           } else {
             if (inline_key != nullptr || !out->primary_key.empty()) {
@@ -495,7 +496,7 @@ class Transformer {
         }
       } else if (auto* t = dynamic_cast<TerminalNode*>(child)) {
         size_t type = t->getSymbol()->getType();
-        out += type == P::DOT ? std::string(".")
+        out += type == P::DOT     ? std::string(".")
                : type == P::MINUS ? std::string("-")
                                   : std::string(Text(Span(t)));
       }
@@ -504,7 +505,8 @@ class Transformer {
   }
 
   std::string SettingKey(P::SettingKeyContext* ctx) {
-    if (ctx->STRING()) return weir::AsciiLower(UnescapeString(Text(Span(ctx->STRING()))));
+    if (ctx->STRING())
+      return weir::AsciiLower(UnescapeString(Text(Span(ctx->STRING()))));
     return weir::AsciiLower(DottedName(ctx->dottedName(), /*fold=*/true));
   }
 
@@ -1067,8 +1069,8 @@ class Transformer {
     if (auto* c = As<P::ExtractContext>(ctx)) {
       auto out = Function(span, c->EXTRACT()->getSymbol());
       ast::Identifier field = Identifier(c->field);
-      out->args.push_back(
-          Literal(ast::LiteralKind::kString, field.span, weir::AsciiUpper(field.name)));
+      out->args.push_back(Literal(ast::LiteralKind::kString, field.span,
+                                  weir::AsciiUpper(field.name)));
       WEIR_ASSIGN_OR_RETURN(ast::ExprPtr arg, Value(c->valueExpression()));
       out->args.push_back(std::move(arg));
       return out;

@@ -6,58 +6,91 @@ namespace weir::types {
 
 const char* ChangeKindSymbol(ChangeKind kind) {
   switch (kind) {
-    case ChangeKind::kInsert: return "+I";
-    case ChangeKind::kDelete: return "-D";
-    case ChangeKind::kUpdateBefore: return "-U";
-    case ChangeKind::kUpdateAfter: return "+U";
+    case ChangeKind::kInsert:
+      return "+I";
+    case ChangeKind::kDelete:
+      return "-D";
+    case ChangeKind::kUpdateBefore:
+      return "-U";
+    case ChangeKind::kUpdateAfter:
+      return "+U";
   }
   return "?";
 }
 
 PhysicalType PhysicalTypeOf(const LogicalType& type) {
   switch (type.id()) {
-    case TypeId::kNull: return PhysicalType::kNull;
+    case TypeId::kNull:
+      return PhysicalType::kNull;
     case TypeId::kBoolean:
     case TypeId::kInt:
     case TypeId::kBigint:
     case TypeId::kDate:
     case TypeId::kTime:
-    case TypeId::kTimestamp: return PhysicalType::kInt64;
-    case TypeId::kDouble: return PhysicalType::kDouble;
-    case TypeId::kDecimal: return PhysicalType::kInt128;
+    case TypeId::kTimestamp:
+      return PhysicalType::kInt64;
+    case TypeId::kDouble:
+      return PhysicalType::kDouble;
+    case TypeId::kDecimal:
+      return PhysicalType::kInt128;
     case TypeId::kVarchar:
-    case TypeId::kBytes: return PhysicalType::kString;
-    case TypeId::kInterval: return PhysicalType::kInterval;
+    case TypeId::kBytes:
+      return PhysicalType::kString;
+    case TypeId::kInterval:
+      return PhysicalType::kInterval;
   }
   return PhysicalType::kNull;
 }
 
 // ------------------------------------------------------------------ Column
 
-Column::Column(LogicalType type) : type_(type), physical_(PhysicalTypeOf(type)) {}
+Column::Column(LogicalType type)
+    : type_(type), physical_(PhysicalTypeOf(type)) {}
 
 void Column::Clear() { Resize(0); }
 
 void Column::Reserve(size_t n) {
   switch (physical_) {
-    case PhysicalType::kInt64: ints_.reserve(n); break;
-    case PhysicalType::kDouble: doubles_.reserve(n); break;
-    case PhysicalType::kInt128: decimals_.reserve(n); break;
-    case PhysicalType::kString: strings_.reserve(n); break;
-    case PhysicalType::kInterval: intervals_.reserve(n); break;
-    case PhysicalType::kNull: break;
+    case PhysicalType::kInt64:
+      ints_.reserve(n);
+      break;
+    case PhysicalType::kDouble:
+      doubles_.reserve(n);
+      break;
+    case PhysicalType::kInt128:
+      decimals_.reserve(n);
+      break;
+    case PhysicalType::kString:
+      strings_.reserve(n);
+      break;
+    case PhysicalType::kInterval:
+      intervals_.reserve(n);
+      break;
+    case PhysicalType::kNull:
+      break;
   }
 }
 
 void Column::Resize(size_t n) {
   size_t old = size_;
   switch (physical_) {
-    case PhysicalType::kInt64: ints_.resize(n); break;
-    case PhysicalType::kDouble: doubles_.resize(n); break;
-    case PhysicalType::kInt128: decimals_.resize(n); break;
-    case PhysicalType::kString: strings_.resize(n); break;
-    case PhysicalType::kInterval: intervals_.resize(n); break;
-    case PhysicalType::kNull: break;
+    case PhysicalType::kInt64:
+      ints_.resize(n);
+      break;
+    case PhysicalType::kDouble:
+      doubles_.resize(n);
+      break;
+    case PhysicalType::kInt128:
+      decimals_.resize(n);
+      break;
+    case PhysicalType::kString:
+      strings_.resize(n);
+      break;
+    case PhysicalType::kInterval:
+      intervals_.resize(n);
+      break;
+    case PhysicalType::kNull:
+      break;
   }
   size_ = n;
   if (n == 0) {
@@ -84,29 +117,42 @@ void Column::SetNull(size_t row, bool is_null) {
 
 void Column::AppendNull() {
   switch (physical_) {
-    case PhysicalType::kInt64: ints_.push_back(0); break;
-    case PhysicalType::kDouble: doubles_.push_back(0); break;
-    case PhysicalType::kInt128: decimals_.push_back(0); break;
-    case PhysicalType::kString: strings_.emplace_back(); break;
-    case PhysicalType::kInterval: intervals_.push_back({}); break;
-    case PhysicalType::kNull: break;
+    case PhysicalType::kInt64:
+      ints_.push_back(0);
+      break;
+    case PhysicalType::kDouble:
+      doubles_.push_back(0);
+      break;
+    case PhysicalType::kInt128:
+      decimals_.push_back(0);
+      break;
+    case PhysicalType::kString:
+      strings_.emplace_back();
+      break;
+    case PhysicalType::kInterval:
+      intervals_.push_back({});
+      break;
+    case PhysicalType::kNull:
+      break;
   }
   ++size_;
   GrowNulls();
   nulls_[size_ - 1] = 1;
 }
 
-#define WEIR_APPEND_(vec, value)             \
-  do {                                       \
-    vec.push_back(value);                    \
-    ++size_;                                 \
+#define WEIR_APPEND_(vec, value)              \
+  do {                                        \
+    vec.push_back(value);                     \
+    ++size_;                                  \
     if (!nulls_.empty()) nulls_.push_back(0); \
   } while (false)
 
 void Column::AppendInt(int64_t v) { WEIR_APPEND_(ints_, v); }
 void Column::AppendDouble(double v) { WEIR_APPEND_(doubles_, v); }
 void Column::AppendDecimal(__int128 v) { WEIR_APPEND_(decimals_, v); }
-void Column::AppendString(std::string v) { WEIR_APPEND_(strings_, std::move(v)); }
+void Column::AppendString(std::string v) {
+  WEIR_APPEND_(strings_, std::move(v));
+}
 void Column::AppendInterval(IntervalValue v) { WEIR_APPEND_(intervals_, v); }
 
 #undef WEIR_APPEND_
@@ -119,13 +165,23 @@ void Column::Append(const Value& v) {
   WEIR_CHECK(PhysicalTypeOf(v.type()) == physical_);
   switch (physical_) {
     case PhysicalType::kInt64:
-      AppendInt(v.type().id() == TypeId::kBoolean ? (v.boolean() ? 1 : 0) : v.integer());
+      AppendInt(v.type().id() == TypeId::kBoolean ? (v.boolean() ? 1 : 0)
+                                                  : v.integer());
       break;
-    case PhysicalType::kDouble: AppendDouble(v.dbl()); break;
-    case PhysicalType::kInt128: AppendDecimal(v.decimal()); break;
-    case PhysicalType::kString: AppendString(v.str()); break;
-    case PhysicalType::kInterval: AppendInterval(v.interval()); break;
-    case PhysicalType::kNull: break;
+    case PhysicalType::kDouble:
+      AppendDouble(v.dbl());
+      break;
+    case PhysicalType::kInt128:
+      AppendDecimal(v.decimal());
+      break;
+    case PhysicalType::kString:
+      AppendString(v.str());
+      break;
+    case PhysicalType::kInterval:
+      AppendInterval(v.interval());
+      break;
+    case PhysicalType::kNull:
+      break;
   }
 }
 
@@ -149,27 +205,41 @@ std::string Column::CellText(size_t row) const {
 }
 
 Value Column::GetValue(size_t row) const {
-  if (physical_ == PhysicalType::kNull || IsNull(row)) return Value::Null(type_);
+  if (physical_ == PhysicalType::kNull || IsNull(row))
+    return Value::Null(type_);
   switch (type_.id()) {
-    case TypeId::kBoolean: return Value::Boolean(ints_[row] != 0);
-    case TypeId::kInt: return Value::Int(static_cast<int32_t>(ints_[row]));
-    case TypeId::kBigint: return Value::Bigint(ints_[row]);
-    case TypeId::kDate: return Value::Date(ints_[row]);
-    case TypeId::kTime: return Value::Time(ints_[row]);
-    case TypeId::kTimestamp: return Value::Timestamp(ints_[row], type_.precision());
-    case TypeId::kDouble: return Value::Double(doubles_[row]);
-    case TypeId::kDecimal: return Value::Decimal(decimals_[row], type_);
-    case TypeId::kVarchar: return Value::Varchar(strings_[row]);
-    case TypeId::kBytes: return Value::Bytes(strings_[row]);
-    case TypeId::kInterval: return Value::Interval(intervals_[row]);
-    case TypeId::kNull: break;
+    case TypeId::kBoolean:
+      return Value::Boolean(ints_[row] != 0);
+    case TypeId::kInt:
+      return Value::Int(static_cast<int32_t>(ints_[row]));
+    case TypeId::kBigint:
+      return Value::Bigint(ints_[row]);
+    case TypeId::kDate:
+      return Value::Date(ints_[row]);
+    case TypeId::kTime:
+      return Value::Time(ints_[row]);
+    case TypeId::kTimestamp:
+      return Value::Timestamp(ints_[row], type_.precision());
+    case TypeId::kDouble:
+      return Value::Double(doubles_[row]);
+    case TypeId::kDecimal:
+      return Value::Decimal(decimals_[row], type_);
+    case TypeId::kVarchar:
+      return Value::Varchar(strings_[row]);
+    case TypeId::kBytes:
+      return Value::Bytes(strings_[row]);
+    case TypeId::kInterval:
+      return Value::Interval(intervals_[row]);
+    case TypeId::kNull:
+      break;
   }
   return Value::Null(type_);
 }
 
 // ------------------------------------------------------------------- Batch
 
-Batch::Batch(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) {
+Batch::Batch(std::shared_ptr<const Schema> schema)
+    : schema_(std::move(schema)) {
   columns_.reserve(schema_->size());
   for (const Field& f : schema_->fields()) columns_.emplace_back(f.type);
 }
@@ -235,7 +305,8 @@ std::vector<std::vector<Value>> Batch::ToRows() const {
 Batch Batch::Compact() const {
   Batch out(schema_);
   auto copy_row = [&](size_t r) {
-    for (size_t c = 0; c < columns_.size(); ++c) out.columns_[c].Append(columns_[c].GetValue(r));
+    for (size_t c = 0; c < columns_.size(); ++c)
+      out.columns_[c].Append(columns_[c].GetValue(r));
     ++out.num_rows_;
     if (!changes_.empty()) out.changes_.push_back(changes_[r]);
   };

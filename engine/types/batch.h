@@ -131,7 +131,9 @@ class Batch {
   /// Physical rows (before selection).
   size_t num_rows() const { return num_rows_; }
   /// Live rows: the selection's size when there is one, else num_rows().
-  size_t num_selected() const { return has_selection_ ? selection_.size() : num_rows_; }
+  size_t num_selected() const {
+    return has_selection_ ? selection_.size() : num_rows_;
+  }
 
   Column& column(size_t i) { return columns_[i]; }
   const Column& column(size_t i) const { return columns_[i]; }
@@ -143,7 +145,9 @@ class Batch {
   }
   void SetChange(size_t row, ChangeKind kind);
   /// Replaces all change kinds (empty: all inserts; else one per row).
-  void SetChanges(std::vector<ChangeKind> changes) { changes_ = std::move(changes); }
+  void SetChanges(std::vector<ChangeKind> changes) {
+    changes_ = std::move(changes);
+  }
 
   bool has_selection() const { return has_selection_; }
   const SelectionVector& selection() const { return selection_; }
@@ -153,7 +157,8 @@ class Batch {
 
   /// Appends a row of values (one per column) with its change kind; slow
   /// path for tests, VALUES and generators that are not hot.
-  void AppendRow(const std::vector<Value>& row, ChangeKind kind = ChangeKind::kInsert);
+  void AppendRow(const std::vector<Value>& row,
+                 ChangeKind kind = ChangeKind::kInsert);
   /// Sets num_rows after columns were filled directly (all columns must
   /// have exactly `n` rows).
   void SetNumRows(size_t n);

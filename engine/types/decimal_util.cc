@@ -21,8 +21,8 @@ U256 Mul128(uint128 a, uint128 b) {
   uint128 a0 = static_cast<uint64_t>(a), a1 = a >> 64;
   uint128 b0 = static_cast<uint64_t>(b), b1 = b >> 64;
   uint128 p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-  uint128 mid = (p00 >> 64) + static_cast<uint64_t>(p01) +
-                static_cast<uint64_t>(p10);
+  uint128 mid =
+      (p00 >> 64) + static_cast<uint64_t>(p01) + static_cast<uint64_t>(p10);
   U256 r;
   r.lo = (mid << 64) | static_cast<uint64_t>(p00);
   r.hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);

@@ -29,8 +29,7 @@ std::optional<int128> MultiplyDecimal(int128 a, int sa, int128 b, int sb,
                                       int rs);
 /// a (scale sa) / b (scale sb) at scale `rs`, rounded half away from zero;
 /// b must not be zero; nullopt when the result overflows.
-std::optional<int128> DivideDecimal(int128 a, int sa, int128 b, int sb,
-                                    int rs);
+std::optional<int128> DivideDecimal(int128 a, int sa, int128 b, int sb, int rs);
 /// -3 / 10^1 compares exactly with 7 / 10^3: <0, 0, >0.
 int CompareDecimal(int128 a, int sa, int128 b, int sb);
 /// Decimal digits of v with a leading '-' when negative.

@@ -1,9 +1,9 @@
 #include "engine/types/logical_type.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "absl/status/status.h"
 #include "engine/base/check.h"
@@ -12,9 +12,9 @@ namespace weir::types {
 
 absl::StatusOr<LogicalType> LogicalType::Decimal(int precision, int scale) {
   if (precision < 1 || precision > kMaxDecimalPrecision) {
-    return absl::InvalidArgumentError(fmt::format(
-        "DECIMAL precision must be between 1 and {}, got {}",
-        kMaxDecimalPrecision, precision));
+    return absl::InvalidArgumentError(
+        fmt::format("DECIMAL precision must be between 1 and {}, got {}",
+                    kMaxDecimalPrecision, precision));
   }
   if (scale < 0 || scale > precision) {
     return absl::InvalidArgumentError(fmt::format(
@@ -98,7 +98,8 @@ bool CanImplicitlyCast(const LogicalType& from, const LogicalType& to) {
     case TypeId::kDate:
       return to.id() == TypeId::kTimestamp;
     case TypeId::kTimestamp:
-      return to.id() == TypeId::kTimestamp && to.precision() >= from.precision();
+      return to.id() == TypeId::kTimestamp &&
+             to.precision() >= from.precision();
     default:
       return false;
   }
@@ -143,8 +144,8 @@ std::optional<LogicalType> CommonSuperType(const LogicalType& a,
     if (a.IsInteger() && b.IsInteger()) return LogicalType::Bigint();
     LogicalType da = AsDecimal(a), db = AsDecimal(b);
     int scale = std::max(da.scale(), db.scale());
-    int int_digits = std::max(da.precision() - da.scale(),
-                              db.precision() - db.scale());
+    int int_digits =
+        std::max(da.precision() - da.scale(), db.precision() - db.scale());
     int precision =
         std::min(LogicalType::kMaxDecimalPrecision, int_digits + scale);
     return LogicalType::DecimalOrDie(precision, scale);

@@ -15,14 +15,14 @@ namespace weir::types {
 enum class TypeId : uint8_t {
   kNull,  // the type of a bare NULL literal; casts to anything implicitly
   kBoolean,
-  kInt,      // 32-bit signed
-  kBigint,   // 64-bit signed
-  kDouble,   // IEEE 754 binary64
-  kDecimal,  // exact, precision 1..38, scale 0..precision, 128-bit unscaled
-  kVarchar,  // UTF-8 text, no length limit enforced
-  kBytes,    // raw bytes
-  kDate,     // days since 1970-01-01
-  kTime,     // microseconds since midnight
+  kInt,        // 32-bit signed
+  kBigint,     // 64-bit signed
+  kDouble,     // IEEE 754 binary64
+  kDecimal,    // exact, precision 1..38, scale 0..precision, 128-bit unscaled
+  kVarchar,    // UTF-8 text, no length limit enforced
+  kBytes,      // raw bytes
+  kDate,       // days since 1970-01-01
+  kTime,       // microseconds since midnight
   kTimestamp,  // microseconds since 1970-01-01 00:00:00 (no time zone),
                // precision 0..6 fractional digits
   kInterval,   // months + microseconds
@@ -39,15 +39,21 @@ class LogicalType {
   constexpr LogicalType() = default;
 
   static constexpr LogicalType Null() { return LogicalType(TypeId::kNull); }
-  static constexpr LogicalType Boolean() { return LogicalType(TypeId::kBoolean); }
+  static constexpr LogicalType Boolean() {
+    return LogicalType(TypeId::kBoolean);
+  }
   static constexpr LogicalType Int() { return LogicalType(TypeId::kInt); }
   static constexpr LogicalType Bigint() { return LogicalType(TypeId::kBigint); }
   static constexpr LogicalType Double() { return LogicalType(TypeId::kDouble); }
-  static constexpr LogicalType Varchar() { return LogicalType(TypeId::kVarchar); }
+  static constexpr LogicalType Varchar() {
+    return LogicalType(TypeId::kVarchar);
+  }
   static constexpr LogicalType Bytes() { return LogicalType(TypeId::kBytes); }
   static constexpr LogicalType Date() { return LogicalType(TypeId::kDate); }
   static constexpr LogicalType Time() { return LogicalType(TypeId::kTime); }
-  static constexpr LogicalType Interval() { return LogicalType(TypeId::kInterval); }
+  static constexpr LogicalType Interval() {
+    return LogicalType(TypeId::kInterval);
+  }
 
   /// DECIMAL(p, s); a user error (InvalidArgument) when out of range.
   static absl::StatusOr<LogicalType> Decimal(int precision, int scale);
@@ -62,7 +68,9 @@ class LogicalType {
   int scale() const { return scale_; }
 
   bool IsNull() const { return id_ == TypeId::kNull; }
-  bool IsInteger() const { return id_ == TypeId::kInt || id_ == TypeId::kBigint; }
+  bool IsInteger() const {
+    return id_ == TypeId::kInt || id_ == TypeId::kBigint;
+  }
   bool IsNumeric() const {
     return IsInteger() || id_ == TypeId::kDouble || id_ == TypeId::kDecimal;
   }

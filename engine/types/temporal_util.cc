@@ -26,11 +26,11 @@ int DaysInMonth(int64_t year, int month) {
 int64_t DaysFromCivil(int64_t year, int month, int day) {
   int64_t y = month <= 2 ? year - 1 : year;
   int64_t era = FloorDiv(y, 400);
-  int64_t year_of_era = y - era * 400;                          // 0..399
-  int64_t shifted_month = month > 2 ? month - 3 : month + 9;    // Mar = 0
+  int64_t year_of_era = y - era * 400;                            // 0..399
+  int64_t shifted_month = month > 2 ? month - 3 : month + 9;      // Mar = 0
   int64_t day_of_year = (153 * shifted_month + 2) / 5 + day - 1;  // 0..365
-  int64_t day_of_era = year_of_era * 365 + year_of_era / 4 -
-                       year_of_era / 100 + day_of_year;
+  int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146097 + day_of_era - 719468;  // 719468: 0000-03-01 to 1970
 }
 
@@ -38,8 +38,8 @@ CivilDateTime CivilFromDays(int64_t days) {
   int64_t z = days + 719468;
   int64_t era = FloorDiv(z, 146097);
   int64_t day_of_era = z - era * 146097;  // 0..146096
-  int64_t year_of_era = (day_of_era - day_of_era / 1460 +
-                         day_of_era / 36524 - day_of_era / 146096) /
+  int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
+                         day_of_era / 146096) /
                         365;
   int64_t day_of_year =
       day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);

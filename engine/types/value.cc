@@ -1,11 +1,11 @@
 #include "engine/types/value.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "absl/status/status.h"
 #include "engine/base/check.h"
@@ -20,13 +20,15 @@ using internal::int128;
 
 Tribool And(Tribool a, Tribool b) {
   if (a == Tribool::kFalse || b == Tribool::kFalse) return Tribool::kFalse;
-  if (a == Tribool::kUnknown || b == Tribool::kUnknown) return Tribool::kUnknown;
+  if (a == Tribool::kUnknown || b == Tribool::kUnknown)
+    return Tribool::kUnknown;
   return Tribool::kTrue;
 }
 
 Tribool Or(Tribool a, Tribool b) {
   if (a == Tribool::kTrue || b == Tribool::kTrue) return Tribool::kTrue;
-  if (a == Tribool::kUnknown || b == Tribool::kUnknown) return Tribool::kUnknown;
+  if (a == Tribool::kUnknown || b == Tribool::kUnknown)
+    return Tribool::kUnknown;
   return Tribool::kFalse;
 }
 
@@ -60,7 +62,9 @@ Value Value::NonNull(LogicalType type, T data) {
 }
 
 Value Value::Boolean(bool b) { return NonNull(LogicalType::Boolean(), b); }
-Value Value::Int(int32_t i) { return NonNull(LogicalType::Int(), static_cast<int64_t>(i)); }
+Value Value::Int(int32_t i) {
+  return NonNull(LogicalType::Int(), static_cast<int64_t>(i));
+}
 Value Value::Bigint(int64_t i) { return NonNull(LogicalType::Bigint(), i); }
 Value Value::Double(double d) { return NonNull(LogicalType::Double(), d); }
 
@@ -69,16 +73,24 @@ Value Value::Decimal(__int128 unscaled, LogicalType type) {
   return NonNull(type, unscaled);
 }
 
-Value Value::Varchar(std::string s) { return NonNull(LogicalType::Varchar(), std::move(s)); }
-Value Value::Bytes(std::string s) { return NonNull(LogicalType::Bytes(), std::move(s)); }
+Value Value::Varchar(std::string s) {
+  return NonNull(LogicalType::Varchar(), std::move(s));
+}
+Value Value::Bytes(std::string s) {
+  return NonNull(LogicalType::Bytes(), std::move(s));
+}
 Value Value::Date(int64_t days) { return NonNull(LogicalType::Date(), days); }
-Value Value::Time(int64_t micros) { return NonNull(LogicalType::Time(), micros); }
+Value Value::Time(int64_t micros) {
+  return NonNull(LogicalType::Time(), micros);
+}
 
 Value Value::Timestamp(int64_t micros, int precision) {
   return NonNull(LogicalType::TimestampOrDie(precision), micros);
 }
 
-Value Value::Interval(IntervalValue i) { return NonNull(LogicalType::Interval(), i); }
+Value Value::Interval(IntervalValue i) {
+  return NonNull(LogicalType::Interval(), i);
+}
 
 Tribool Value::AsTribool() const {
   if (is_null_) return Tribool::kUnknown;
@@ -139,10 +151,10 @@ std::string FormatInterval(const IntervalValue& iv) {
     }
     if (rest != 0 || days == 0) {
       int frac = static_cast<int>(rest % internal::kMicrosPerSecond);
-      out += fmt::format("{:02d}:{:02d}:{:02d}",
-                         rest / internal::kMicrosPerHour,
-                         rest / internal::kMicrosPerMinute % 60,
-                         rest / internal::kMicrosPerSecond % 60);
+      out +=
+          fmt::format("{:02d}:{:02d}:{:02d}", rest / internal::kMicrosPerHour,
+                      rest / internal::kMicrosPerMinute % 60,
+                      rest / internal::kMicrosPerSecond % 60);
       if (frac != 0) {
         std::string f = Fraction(frac, 6);
         while (f.back() == '0') f.pop_back();
@@ -186,8 +198,8 @@ std::string FormatTimestamp(int64_t micros, int precision) {
 }
 
 std::string FormatDecimal(__int128 unscaled, int scale) {
-  std::string digits = internal::Int128ToString(unscaled < 0 ? -unscaled
-                                                             : unscaled);
+  std::string digits =
+      internal::Int128ToString(unscaled < 0 ? -unscaled : unscaled);
   if (static_cast<int>(digits.size()) <= scale) {
     digits.insert(0, scale + 1 - digits.size(), '0');
   }
@@ -411,8 +423,8 @@ absl::StatusOr<Value> ParseDecimalLiteral(std::string_view text) {
       ++int_digits;
     }
     if (int_digits + scale > LogicalType::kMaxDecimalPrecision) {
-      return absl::InvalidArgumentError(fmt::format(
-          "DECIMAL literal '{}' has more than 38 digits", text));
+      return absl::InvalidArgumentError(
+          fmt::format("DECIMAL literal '{}' has more than 38 digits", text));
     }
     v = v * 10 + (c - '0');
   }
@@ -446,8 +458,7 @@ absl::StatusOr<int64_t> ParseDate(std::string_view text) {
   Scanner sc{Trim(text)};
   int64_t days;
   if (!ScanDate(&sc, &days) || !sc.Done()) {
-    return absl::InvalidArgumentError(
-        fmt::format("invalid DATE '{}'", text));
+    return absl::InvalidArgumentError(fmt::format("invalid DATE '{}'", text));
   }
   return days;
 }
@@ -457,9 +468,9 @@ absl::StatusOr<int64_t> ParseTime(std::string_view text) {
   int64_t micros;
   bool too_precise = false;
   if (!ScanTime(&sc, &micros, &too_precise) || !sc.Done()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "invalid TIME '{}'{}", text,
-        too_precise ? ": more than 6 fractional digits" : ""));
+    return absl::InvalidArgumentError(
+        fmt::format("invalid TIME '{}'{}", text,
+                    too_precise ? ": more than 6 fractional digits" : ""));
   }
   return micros;
 }
@@ -470,13 +481,13 @@ absl::StatusOr<int64_t> ParseTimestamp(std::string_view text) {
   bool too_precise = false;
   bool ok = ScanDate(&sc, &days);
   if (ok && !sc.Done()) {
-    ok = (sc.Eat(' ') || sc.Eat('T')) &&
-         ScanTime(&sc, &micros, &too_precise) && sc.Done();
+    ok = (sc.Eat(' ') || sc.Eat('T')) && ScanTime(&sc, &micros, &too_precise) &&
+         sc.Done();
   }
   if (!ok) {
-    return absl::InvalidArgumentError(fmt::format(
-        "invalid TIMESTAMP '{}'{}", text,
-        too_precise ? ": more than 6 fractional digits" : ""));
+    return absl::InvalidArgumentError(
+        fmt::format("invalid TIMESTAMP '{}'{}", text,
+                    too_precise ? ": more than 6 fractional digits" : ""));
   }
   return days * internal::kMicrosPerDay + micros;
 }
@@ -491,8 +502,8 @@ absl::Status CannotCastText(const std::string& text, const LogicalType& to) {
 }
 
 absl::Status DecimalOverflow(const LogicalType& to) {
-  return absl::OutOfRangeError(fmt::format(
-      "DECIMAL overflow: value does not fit {}", to.ToString()));
+  return absl::OutOfRangeError(
+      fmt::format("DECIMAL overflow: value does not fit {}", to.ToString()));
 }
 
 absl::StatusOr<Value> IntegerResult(int128 v, const LogicalType& to,
@@ -542,8 +553,8 @@ absl::StatusOr<Value> CastFromVarchar(const std::string& s,
       auto v = ParseInt128(t, &too_long);
       if (!v) {
         if (too_long) {
-          return absl::OutOfRangeError(fmt::format(
-              "value {} is out of range for {}", t, to.ToString()));
+          return absl::OutOfRangeError(
+              fmt::format("value {} is out of range for {}", t, to.ToString()));
         }
         return CannotCastText(s, to);
       }
@@ -604,8 +615,8 @@ absl::StatusOr<Value> CastValue(const Value& value, const LogicalType& to) {
   if (value.is_null()) return Value::Null(to);
   if (from == to) return value;
   auto unsupported = [&] {
-    return absl::InvalidArgumentError(fmt::format(
-        "cannot cast {} to {}", from.ToString(), to.ToString()));
+    return absl::InvalidArgumentError(
+        fmt::format("cannot cast {} to {}", from.ToString(), to.ToString()));
   };
   if (to.id() == TypeId::kVarchar) {
     if (from.id() == TypeId::kBytes) return Value::Varchar(value.str());
@@ -628,9 +639,9 @@ absl::StatusOr<Value> CastValue(const Value& value, const LogicalType& to) {
         case TypeId::kDouble: {
           double d = std::round(value.dbl());
           if (!std::isfinite(d) || d < -1.8e19 || d > 1.8e19) {
-            return absl::OutOfRangeError(fmt::format(
-                "value {} is out of range for {}", value.ToString(),
-                to.ToString()));
+            return absl::OutOfRangeError(
+                fmt::format("value {} is out of range for {}", value.ToString(),
+                            to.ToString()));
           }
           return IntegerResult(static_cast<int128>(d), to, value.ToString());
         }
@@ -700,8 +711,8 @@ absl::StatusOr<Value> CastValue(const Value& value, const LogicalType& to) {
                                 to.precision());
       }
       if (from.id() == TypeId::kTimestamp) {
-        return Value::Timestamp(
-            TruncateMicros(value.integer(), to.precision()), to.precision());
+        return Value::Timestamp(TruncateMicros(value.integer(), to.precision()),
+                                to.precision());
       }
       return unsupported();
     default:
@@ -782,8 +793,7 @@ absl::StatusOr<int> CompareValues(const Value& a, const Value& b) {
       case TypeId::kInterval: {
         // A month counts as 30 days, as in PostgreSQL.
         auto total = [](const IntervalValue& iv) {
-          return static_cast<int128>(iv.months) * 30 *
-                     internal::kMicrosPerDay +
+          return static_cast<int128>(iv.months) * 30 * internal::kMicrosPerDay +
                  iv.micros;
         };
         return Cmp(total(a.interval()), total(b.interval()));
@@ -792,8 +802,8 @@ absl::StatusOr<int> CompareValues(const Value& a, const Value& b) {
         break;
     }
   }
-  return absl::InvalidArgumentError(fmt::format(
-      "cannot compare {} and {}", ta.ToString(), tb.ToString()));
+  return absl::InvalidArgumentError(
+      fmt::format("cannot compare {} and {}", ta.ToString(), tb.ToString()));
 }
 
 }  // namespace weir::types

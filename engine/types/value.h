@@ -54,7 +54,9 @@ class Value {
   bool is_null() const { return is_null_; }
 
   bool boolean() const { return std::get<bool>(data_); }
-  int64_t integer() const { return std::get<int64_t>(data_); }  // INT..TIMESTAMP
+  int64_t integer() const {
+    return std::get<int64_t>(data_);
+  }  // INT..TIMESTAMP
   double dbl() const { return std::get<double>(data_); }
   __int128 decimal() const { return std::get<__int128>(data_); }
   const std::string& str() const { return std::get<std::string>(data_); }

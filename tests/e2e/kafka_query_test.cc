@@ -6,11 +6,10 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
@@ -45,7 +44,8 @@ std::unique_ptr<Session> OnlineSession() {
 }
 
 /// A broker of the test's own, with `topic` of `partitions` partitions.
-std::unique_ptr<kafka::EmbeddedBroker> Broker(const std::string& topic, int partitions) {
+std::unique_ptr<kafka::EmbeddedBroker> Broker(const std::string& topic,
+                                              int partitions) {
   auto broker = kafka::EmbeddedBroker::Start();
   BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
   BOOST_REQUIRE((*broker)->CreateTopic(topic, partitions).ok());
@@ -53,14 +53,15 @@ std::unique_ptr<kafka::EmbeddedBroker> Broker(const std::string& topic, int part
 }
 
 /// Writes `values` to partition p = index % partitions of `topic`.
-void Produce(const std::string& bootstrap, const std::string& topic, int partitions,
-             const std::vector<std::string>& values) {
-  auto producer = kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+void Produce(const std::string& bootstrap, const std::string& topic,
+             int partitions, const std::vector<std::string>& values) {
+  auto producer =
+      kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
   BOOST_REQUIRE(producer.ok());
   for (size_t i = 0; i < values.size(); ++i) {
     BOOST_REQUIRE((*producer)
-                      ->Produce(topic, static_cast<int32_t>(i % partitions), std::nullopt,
-                                values[i])
+                      ->Produce(topic, static_cast<int32_t>(i % partitions),
+                                std::nullopt, values[i])
                       .ok());
   }
   BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(30)).ok());
@@ -68,30 +69,37 @@ void Produce(const std::string& bootstrap, const std::string& topic, int partiti
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(insert_then_filter_over_partitions_on_the_embedded_broker) {
+BOOST_AUTO_TEST_CASE(
+    insert_then_filter_over_partitions_on_the_embedded_broker) {
   auto s = OnlineSession();
-  Run r = Execute(*s,
-                  "CREATE STREAM bids (auction BIGINT, price BIGINT, channel VARCHAR) WITH "
-                  "(connector = 'kafka', topic = 'bids', format = 'json', partitions = 3);");
+  Run r = Execute(
+      *s,
+      "CREATE STREAM bids (auction BIGINT, price BIGINT, channel VARCHAR) WITH "
+      "(connector = 'kafka', topic = 'bids', format = 'json', partitions = "
+      "3);");
   BOOST_REQUIRE_EQUAL(r.error, "");
   // 30 bids: auction i % 4, price 100 * i, channel web for even i.
   std::string values;
-  std::multiset<std::string> expected;  // "auction|price" for price > 1000 and channel 'web'
+  std::multiset<std::string>
+      expected;  // "auction|price" for price > 1000 and channel 'web'
   for (int i = 1; i <= 30; ++i) {
     const char* channel = i % 2 == 0 ? "web" : "app";
-    values += std::string(i > 1 ? ", " : "") + "(" + std::to_string(i % 4) + ", " +
-              std::to_string(100 * i) + ", '" + channel + "')";
+    values += std::string(i > 1 ? ", " : "") + "(" + std::to_string(i % 4) +
+              ", " + std::to_string(100 * i) + ", '" + channel + "')";
     if (100 * i > 1000 && i % 2 == 0) {
       expected.insert(std::to_string(i % 4) + "|" + std::to_string(100 * i));
     }
   }
   r = Execute(*s, "INSERT INTO bids VALUES " + values + ";");
   BOOST_REQUIRE_EQUAL(r.error, "");
-  BOOST_TEST(r.messages.find("Started an embedded Kafka broker at 127.0.0.1:") !=
+  BOOST_TEST(
+      r.messages.find("Started an embedded Kafka broker at 127.0.0.1:") !=
+      std::string::npos);
+  BOOST_TEST(r.messages.find("Inserted 30 rows into 'bids'.") !=
              std::string::npos);
-  BOOST_TEST(r.messages.find("Inserted 30 rows into 'bids'.") != std::string::npos);
   r = Execute(*s,
-              "SET 'parallelism' = '2'; SELECT auction, price FROM bids WHERE price > 1000 AND "
+              "SET 'parallelism' = '2'; SELECT auction, price FROM bids WHERE "
+              "price > 1000 AND "
               "channel = 'web' EMIT CHANGES LIMIT " +
                   std::to_string(expected.size()) + ";");
   BOOST_REQUIRE_EQUAL(r.error, "");
@@ -106,21 +114,26 @@ BOOST_AUTO_TEST_CASE(malformed_records_follow_the_on_error_policy) {
   // Six records; the 3rd (partition 0, offset 1) and 6th (partition 1,
   // offset 2) do not decode.
   Produce(bootstrap, "raw", 2,
-          {R"({"id": 1})", R"({"id": 2})", R"({"id": "three"})", R"({"id": 4})", R"({"id": 5})",
-           R"(not json)"});
+          {R"({"id": 1})", R"({"id": 2})", R"({"id": "three"})", R"({"id": 4})",
+           R"({"id": 5})", R"(not json)"});
   auto s = OnlineSession();
-  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
-                          "'; SET 'parallelism' = '1';"
-                          "CREATE STREAM failing (id BIGINT) WITH (connector = 'kafka', topic = "
-                          "'raw');"
-                          "CREATE STREAM skipping (id BIGINT) WITH (connector = 'kafka', topic = "
-                          "'raw', format.on-error = 'skip');"
-                          "CREATE STREAM routing (id BIGINT) WITH (connector = 'kafka', topic = "
-                          "'raw', format.on-error = 'dlq', format.dlq.topic = 'raw_dlq');");
+  Run r = Execute(
+      *s, "SET 'bootstrap.servers' = '" + bootstrap +
+              "'; SET 'parallelism' = '1';"
+              "CREATE STREAM failing (id BIGINT) WITH (connector = 'kafka', "
+              "topic = "
+              "'raw');"
+              "CREATE STREAM skipping (id BIGINT) WITH (connector = 'kafka', "
+              "topic = "
+              "'raw', format.on-error = 'skip');"
+              "CREATE STREAM routing (id BIGINT) WITH (connector = 'kafka', "
+              "topic = "
+              "'raw', format.on-error = 'dlq', format.dlq.topic = 'raw_dlq');");
   BOOST_REQUIRE_EQUAL(r.error, "");
   // 'fail' (the default) stops the query and names the record.
   r = Execute(*s, "SELECT id FROM failing EMIT CHANGES LIMIT 4;");
-  BOOST_TEST(r.error.find("malformed record at topic 'raw' partition ") != std::string::npos,
+  BOOST_TEST(r.error.find("malformed record at topic 'raw' partition ") !=
+                 std::string::npos,
              r.error);
   BOOST_TEST(r.error.find("format.on-error") != std::string::npos, r.error);
   // 'skip' goes on with the four good records, and logs each skip.
@@ -135,7 +148,10 @@ BOOST_AUTO_TEST_CASE(malformed_records_follow_the_on_error_policy) {
   BOOST_REQUIRE_EQUAL(r.error, "");
   bool logged_skip = false;
   for (const std::string& m : logged) {
-    logged_skip |= m.rfind("skipped a malformed record at topic 'raw' partition 0 offset 1: ", 0) == 0;
+    logged_skip |=
+        m.rfind(
+            "skipped a malformed record at topic 'raw' partition 0 offset 1: ",
+            0) == 0;
   }
   BOOST_TEST(logged_skip);
   std::set<std::string> ids;
@@ -146,9 +162,11 @@ BOOST_AUTO_TEST_CASE(malformed_records_follow_the_on_error_policy) {
   r = Execute(*s, "SELECT id FROM routing EMIT CHANGES LIMIT 4;");
   BOOST_REQUIRE_EQUAL(r.error, "");
   BOOST_TEST(r.rows.size() == 4u);
-  auto consumer = kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
+  auto consumer =
+      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
   BOOST_REQUIRE(consumer.ok());
-  BOOST_REQUIRE((*consumer)->Assign("raw_dlq", {0}, kafka::StartOffset::Earliest()).ok());
+  BOOST_REQUIRE(
+      (*consumer)->Assign("raw_dlq", {0}, kafka::StartOffset::Earliest()).ok());
   std::multiset<std::string> dead;
   for (int attempt = 0; attempt < 50 && dead.size() < 2; ++attempt) {
     auto polled = (*consumer)->Poll(10, std::chrono::milliseconds(200));
@@ -160,19 +178,23 @@ BOOST_AUTO_TEST_CASE(malformed_records_follow_the_on_error_policy) {
       BOOST_TEST(has_error);
     }
   }
-  BOOST_TEST((dead == std::multiset<std::string>{R"({"id": "three"})", "not json"}));
+  BOOST_TEST(
+      (dead == std::multiset<std::string>{R"({"id": "three"})", "not json"}));
 }
 
 BOOST_AUTO_TEST_CASE(a_broker_outage_loses_and_doubles_nothing) {
   auto broker = Broker("ticks", 4);
   const std::string bootstrap = broker->bootstrap_servers();
   std::vector<std::string> values;
-  for (int i = 0; i < 2000; ++i) values.push_back("{\"n\": " + std::to_string(i) + "}");
+  for (int i = 0; i < 2000; ++i)
+    values.push_back("{\"n\": " + std::to_string(i) + "}");
   Produce(bootstrap, "ticks", 4, values);
   auto s = OnlineSession();
-  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
-                          "'; CREATE STREAM ticks (n BIGINT) WITH (connector = 'kafka', topic "
-                          "= 'ticks');");
+  Run r = Execute(
+      *s,
+      "SET 'bootstrap.servers' = '" + bootstrap +
+          "'; CREATE STREAM ticks (n BIGINT) WITH (connector = 'kafka', topic "
+          "= 'ticks');");
   BOOST_REQUIRE_EQUAL(r.error, "");
   // The broker goes away right after the query starts and comes back.
   std::thread outage([&] {
@@ -181,7 +203,9 @@ BOOST_AUTO_TEST_CASE(a_broker_outage_loses_and_doubles_nothing) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     BOOST_CHECK(broker->SetBrokerDown(-1, false).ok());
   });
-  r = Execute(*s, "SET 'parallelism' = '2'; SELECT n FROM ticks EMIT CHANGES LIMIT 2000;");
+  r = Execute(
+      *s,
+      "SET 'parallelism' = '2'; SELECT n FROM ticks EMIT CHANGES LIMIT 2000;");
   outage.join();
   BOOST_REQUIRE_EQUAL(r.error, "");
   std::set<int64_t> seen;
@@ -198,25 +222,32 @@ BOOST_AUTO_TEST_CASE(metadata_columns_carry_the_record_position_key_and_time) {
   // Partition p gets records i = p, p + 2, ...; record i has key "k<i>" and
   // timestamp 1,700,000,000,000 + i ms, so its offset in its partition is
   // i / 2.
-  auto producer = kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+  auto producer =
+      kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
   BOOST_REQUIRE(producer.ok());
   for (int i = 0; i < 10; ++i) {
     std::string key = "k" + std::to_string(i);
     BOOST_REQUIRE((*producer)
-                      ->Produce("events", i % 2, key, "{\"id\": " + std::to_string(i) + "}", {},
+                      ->Produce("events", i % 2, key,
+                                "{\"id\": " + std::to_string(i) + "}", {},
                                 1700000000000LL + i)
                       .ok());
   }
   BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(30)).ok());
   auto s = OnlineSession();
-  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
-                          "'; CREATE STREAM events (id BIGINT, k VARCHAR METADATA FROM 'key', "
-                          "part INT METADATA FROM 'partition', off BIGINT METADATA FROM 'offset', "
-                          "ts TIMESTAMP(3) METADATA FROM 'timestamp', topic VARCHAR METADATA) "
-                          "WITH (connector = 'kafka', topic = 'events');");
+  Run r = Execute(
+      *s,
+      "SET 'bootstrap.servers' = '" + bootstrap +
+          "'; CREATE STREAM events (id BIGINT, k VARCHAR METADATA FROM 'key', "
+          "part INT METADATA FROM 'partition', off BIGINT METADATA FROM "
+          "'offset', "
+          "ts TIMESTAMP(3) METADATA FROM 'timestamp', topic VARCHAR METADATA) "
+          "WITH (connector = 'kafka', topic = 'events');");
   BOOST_REQUIRE_EQUAL(r.error, "");
-  r = Execute(*s, "SELECT id, k, part, off, UNIX_TIMESTAMP(ts) * 1000 + EXTRACT(MILLISECOND "
-                  "FROM ts) AS ms, topic FROM events EMIT CHANGES LIMIT 10;");
+  r = Execute(*s,
+              "SELECT id, k, part, off, UNIX_TIMESTAMP(ts) * 1000 + "
+              "EXTRACT(MILLISECOND "
+              "FROM ts) AS ms, topic FROM events EMIT CHANGES LIMIT 10;");
   BOOST_REQUIRE_EQUAL(r.error, "");
   BOOST_REQUIRE_EQUAL(r.rows.size(), 10u);
   std::set<int> ids;
@@ -236,10 +267,12 @@ namespace {
 
 /// Reads `topic` (all partitions, from the start) until `want` records came
 /// or 30 s passed, then for another `settle` to catch any extra records.
-std::vector<kafka::KafkaMessage> ReadTopic(const std::string& bootstrap, const std::string& topic,
+std::vector<kafka::KafkaMessage> ReadTopic(const std::string& bootstrap,
+                                           const std::string& topic,
                                            int partitions, size_t want,
                                            std::chrono::milliseconds settle) {
-  auto consumer = kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
+  auto consumer =
+      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
   BOOST_REQUIRE(consumer.ok());
   std::vector<int32_t> all;
   for (int p = 0; p < partitions; ++p) all.push_back(p);
@@ -281,29 +314,37 @@ BOOST_AUTO_TEST_CASE(a_sink_writes_a_filtered_projection_into_another_topic) {
   std::vector<std::string> values;
   std::multiset<std::string> expected;
   for (int i = 0; i < 600; ++i) {
-    values.push_back(nlohmann::json{{"id", i}, {"customer", i % 7}, {"amount", 3 * i},
+    values.push_back(nlohmann::json{{"id", i},
+                                    {"customer", i % 7},
+                                    {"amount", 3 * i},
                                     {"note", "n" + std::to_string(i)}}
                          .dump());
     if (3 * i > 900) {
-      expected.insert(nlohmann::json{{"id", i}, {"customer", i % 7}, {"doubled", 6 * i}}.dump() +
-                      " key " + nlohmann::json{{"id", i}}.dump());
+      expected.insert(
+          nlohmann::json{{"id", i}, {"customer", i % 7}, {"doubled", 6 * i}}
+              .dump() +
+          " key " + nlohmann::json{{"id", i}}.dump());
     }
   }
   Produce(bootstrap, "orders", 3, values);
   auto s = OnlineSession();
-  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
-                          "'; SET 'parallelism' = '2';"
-                          "CREATE STREAM orders (id BIGINT, customer INT, amount BIGINT, note "
-                          "VARCHAR) WITH (connector = 'kafka', topic = 'orders');"
-                          "CREATE SINK big_orders WITH (connector = 'kafka', topic = 'big', "
-                          "format = 'json', partitions = 2, key.fields = 'id') AS SELECT id, "
-                          "customer, amount * 2 AS doubled FROM orders WHERE amount > 900;");
+  Run r = Execute(
+      *s,
+      "SET 'bootstrap.servers' = '" + bootstrap +
+          "'; SET 'parallelism' = '2';"
+          "CREATE STREAM orders (id BIGINT, customer INT, amount BIGINT, note "
+          "VARCHAR) WITH (connector = 'kafka', topic = 'orders');"
+          "CREATE SINK big_orders WITH (connector = 'kafka', topic = 'big', "
+          "format = 'json', partitions = 2, key.fields = 'id') AS SELECT id, "
+          "customer, amount * 2 AS doubled FROM orders WHERE amount > 900;");
   BOOST_REQUIRE_EQUAL(r.error, "");
-  BOOST_TEST(r.messages.find("Created sink 'big_orders'. Query q1 writes to it (topic 'big').") !=
-             std::string::npos);
+  BOOST_TEST(
+      r.messages.find(
+          "Created sink 'big_orders'. Query q1 writes to it (topic 'big').") !=
+      std::string::npos);
 
-  std::vector<kafka::KafkaMessage> got =
-      ReadTopic(bootstrap, "big", 2, expected.size(), std::chrono::milliseconds(500));
+  std::vector<kafka::KafkaMessage> got = ReadTopic(
+      bootstrap, "big", 2, expected.size(), std::chrono::milliseconds(500));
   std::multiset<std::string> seen;
   for (const auto& m : got) {
     BOOST_REQUIRE(m.value.has_value());
@@ -319,20 +360,26 @@ BOOST_AUTO_TEST_CASE(a_sink_writes_a_filtered_projection_into_another_topic) {
   r = Execute(*s, "SHOW QUERIES;");
   BOOST_REQUIRE_EQUAL(r.error, "");
   BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
-  const std::vector<std::string> columns = {"id", "state", "writes to", "rows read",
-                                            "rows written", "sql"};
+  const std::vector<std::string> columns = {
+      "id", "state", "writes to", "rows read", "rows written", "sql"};
   BOOST_TEST(Cell(r, 0, "id", columns) == "q1");
   BOOST_TEST(Cell(r, 0, "state", columns) == "RUNNING");
   BOOST_TEST(Cell(r, 0, "writes to", columns) == "big_orders");
   BOOST_TEST(Cell(r, 0, "rows read", columns) == "600");
-  BOOST_TEST(Cell(r, 0, "rows written", columns) == std::to_string(expected.size()));
+  BOOST_TEST(Cell(r, 0, "rows written", columns) ==
+             std::to_string(expected.size()));
   BOOST_TEST(s->ActiveQueries() == std::vector<std::string>{"q1"});
   r = Execute(*s, "DROP STREAM orders;");
-  BOOST_TEST(r.error.find("cannot drop stream 'orders': sink 'big_orders' depends on it") !=
-             std::string::npos);
+  BOOST_TEST(
+      r.error.find(
+          "cannot drop stream 'orders': sink 'big_orders' depends on it") !=
+      std::string::npos);
   r = Execute(*s, "DROP SINK big_orders;");
-  BOOST_TEST(r.error.find("query q1 writes to it; TERMINATE q1 first") != std::string::npos);
-  r = Execute(*s, "TERMINATE q1; DROP SINK big_orders; DROP STREAM orders; SHOW QUERIES;");
+  BOOST_TEST(r.error.find("query q1 writes to it; TERMINATE q1 first") !=
+             std::string::npos);
+  r = Execute(
+      *s,
+      "TERMINATE q1; DROP SINK big_orders; DROP STREAM orders; SHOW QUERIES;");
   BOOST_REQUIRE_EQUAL(r.error, "");
   BOOST_TEST(r.rows.empty());
   BOOST_TEST(s->ActiveQueries().empty());
@@ -343,15 +390,19 @@ BOOST_AUTO_TEST_CASE(insert_select_from_a_bounded_generator_ends_by_itself) {
   const std::string bootstrap = broker->bootstrap_servers();
   auto s = OnlineSession();
   // 5,000 nexmark events hold 5000 * 46 / 50 = 4,600 bids (the 1:3:46 mix).
-  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
-                          "'; CREATE STREAM gen_bids WITH (connector = 'nexmark', table = "
-                          "'bid', max-events = 5000);"
-                          "CREATE STREAM bids (auction BIGINT, price BIGINT) WITH (connector = "
-                          "'kafka', topic = 'bids');"
-                          "INSERT INTO bids SELECT auction, price FROM gen_bids;");
+  Run r = Execute(
+      *s,
+      "SET 'bootstrap.servers' = '" + bootstrap +
+          "'; CREATE STREAM gen_bids WITH (connector = 'nexmark', table = "
+          "'bid', max-events = 5000);"
+          "CREATE STREAM bids (auction BIGINT, price BIGINT) WITH (connector = "
+          "'kafka', topic = 'bids');"
+          "INSERT INTO bids SELECT auction, price FROM gen_bids;");
   BOOST_REQUIRE_EQUAL(r.error, "");
-  BOOST_TEST(r.messages.find("Started query q1, writing to stream 'bids' (topic 'bids').") !=
-             std::string::npos);
+  BOOST_TEST(
+      r.messages.find(
+          "Started query q1, writing to stream 'bids' (topic 'bids').") !=
+      std::string::npos);
   BOOST_REQUIRE(s->WaitForQueries([] { return false; }).ok());
   BOOST_TEST(s->ActiveQueries().empty());
   r = Execute(*s, "SHOW QUERIES;");
@@ -371,11 +422,13 @@ BOOST_AUTO_TEST_CASE(insert_select_from_a_bounded_generator_ends_by_itself) {
 BOOST_AUTO_TEST_CASE(a_sink_that_cannot_start_is_not_kept) {
   auto broker = Broker("in", 1);
   auto s = OnlineSession();
-  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + broker->bootstrap_servers() +
-                          "'; CREATE STREAM src (id BIGINT) WITH (connector = 'kafka', topic = "
-                          "'in');"
-                          "CREATE SINK counts WITH (connector = 'kafka', topic = 'out') AS "
-                          "SELECT id, COUNT(*) AS n FROM src GROUP BY id;");
+  Run r = Execute(
+      *s,
+      "SET 'bootstrap.servers' = '" + broker->bootstrap_servers() +
+          "'; CREATE STREAM src (id BIGINT) WITH (connector = 'kafka', topic = "
+          "'in');"
+          "CREATE SINK counts WITH (connector = 'kafka', topic = 'out') AS "
+          "SELECT id, COUNT(*) AS n FROM src GROUP BY id;");
   BOOST_TEST(r.error.find("not executable yet") != std::string::npos);
   r = Execute(*s, "SHOW SINKS;");
   BOOST_TEST(r.rows.empty());
@@ -390,13 +443,17 @@ BOOST_AUTO_TEST_CASE(a_changelog_sink_upserts_by_key_with_tombstones) {
   // created with balance 10 * id; even ids then updated to 100 * id; ids
   // divisible by 5 then deleted.
   std::map<int, int> expected;  // id -> final balance
-  auto producer = kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+  auto producer =
+      kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
   BOOST_REQUIRE(producer.ok());
-  auto row = [](int id, int balance) { return nlohmann::json{{"id", id}, {"balance", balance}}; };
+  auto row = [](int id, int balance) {
+    return nlohmann::json{{"id", id}, {"balance", balance}};
+  };
   auto send = [&](int id, const nlohmann::json& event) {
-    BOOST_REQUIRE((*producer)
-                      ->Produce("accounts", id % 2, std::to_string(id), event.dump())
-                      .ok());
+    BOOST_REQUIRE(
+        (*producer)
+            ->Produce("accounts", id % 2, std::to_string(id), event.dump())
+            .ok());
   };
   size_t records = 0;
   for (int id = 1; id <= 20; ++id) {
@@ -404,7 +461,9 @@ BOOST_AUTO_TEST_CASE(a_changelog_sink_upserts_by_key_with_tombstones) {
     ++records;
     int balance = 10 * id;
     if (id % 2 == 0) {
-      send(id, {{"op", "u"}, {"before", row(id, balance)}, {"after", row(id, 100 * id)}});
+      send(id, {{"op", "u"},
+                {"before", row(id, balance)},
+                {"after", row(id, 100 * id)}});
       balance = 100 * id;
       ++records;  // the update-after; the update-before writes nothing
     }
@@ -418,24 +477,31 @@ BOOST_AUTO_TEST_CASE(a_changelog_sink_upserts_by_key_with_tombstones) {
   BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(30)).ok());
 
   auto s = OnlineSession();
-  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
-                          "'; SET 'parallelism' = '2';"
-                          "CREATE TABLE accounts (id BIGINT PRIMARY KEY, balance BIGINT) WITH "
-                          "(connector = 'kafka', topic = 'accounts', format = 'debezium-json');");
+  Run r = Execute(
+      *s,
+      "SET 'bootstrap.servers' = '" + bootstrap +
+          "'; SET 'parallelism' = '2';"
+          "CREATE TABLE accounts (id BIGINT PRIMARY KEY, balance BIGINT) WITH "
+          "(connector = 'kafka', topic = 'accounts', format = "
+          "'debezium-json');");
   BOOST_REQUIRE_EQUAL(r.error, "");
   // Changes of one key go through the exchange to one sink task.
   std::string explained;
-  BOOST_REQUIRE(s->ExecuteScript("EXPLAIN CREATE SINK balances WITH (connector = 'kafka', "
-                                 "topic = 'balances') AS SELECT id, balance FROM accounts;",
-                                 [&](const StatementResult& res) { explained = res.text; })
+  BOOST_REQUIRE(s->ExecuteScript(
+                     "EXPLAIN CREATE SINK balances WITH (connector = 'kafka', "
+                     "topic = 'balances') AS SELECT id, balance FROM accounts;",
+                     [&](const StatementResult& res) { explained = res.text; })
                     .ok());
-  BOOST_TEST(explained.find("hash exchange on (id) -> 2 sink tasks") != std::string::npos);
-  r = Execute(*s, "CREATE SINK balances WITH (connector = 'kafka', topic = 'balances') AS SELECT "
-                  "id, balance FROM accounts;");
+  BOOST_TEST(explained.find("hash exchange on (id) -> 2 sink tasks") !=
+             std::string::npos);
+  r = Execute(*s,
+              "CREATE SINK balances WITH (connector = 'kafka', topic = "
+              "'balances') AS SELECT "
+              "id, balance FROM accounts;");
   BOOST_REQUIRE_EQUAL(r.error, "");
 
-  std::vector<kafka::KafkaMessage> got =
-      ReadTopic(bootstrap, "balances", 3, records, std::chrono::milliseconds(500));
+  std::vector<kafka::KafkaMessage> got = ReadTopic(
+      bootstrap, "balances", 3, records, std::chrono::milliseconds(500));
   BOOST_TEST(got.size() == records);
   // Fold the topic as a compacted upsert topic would: the last record of a
   // key wins, a tombstone removes it. Each key stays on one partition.
@@ -462,26 +528,31 @@ BOOST_AUTO_TEST_CASE(a_failed_persistent_query_says_where_and_stays_listed) {
   BOOST_REQUIRE(broker->CreateTopic("copies", 1).ok());
   const std::string bootstrap = broker->bootstrap_servers();
   // Record 2 (offset 2) is not JSON; format.on-error is 'fail' by default.
-  Produce(bootstrap, "readings", 1, {R"({"v": 1})", R"({"v": 2})", "oops", R"({"v": 4})"});
+  Produce(bootstrap, "readings", 1,
+          {R"({"v": 1})", R"({"v": 2})", "oops", R"({"v": 4})"});
   auto s = OnlineSession();
-  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
-                          "'; CREATE STREAM readings (v BIGINT) WITH (connector = 'kafka', "
-                          "topic = 'readings');"
-                          "CREATE STREAM copies (v BIGINT) WITH (connector = 'kafka', topic = "
-                          "'copies'); INSERT INTO copies SELECT v FROM readings;");
+  Run r = Execute(
+      *s,
+      "SET 'bootstrap.servers' = '" + bootstrap +
+          "'; CREATE STREAM readings (v BIGINT) WITH (connector = 'kafka', "
+          "topic = 'readings');"
+          "CREATE STREAM copies (v BIGINT) WITH (connector = 'kafka', topic = "
+          "'copies'); INSERT INTO copies SELECT v FROM readings;");
   BOOST_REQUIRE_EQUAL(r.error, "");
   absl::Status waited = s->WaitForQueries([] { return false; });
-  BOOST_TEST(std::string(waited.message()).find(
-                 "query q1 failed: malformed record at topic 'readings' partition 0 offset 2") ==
-             0u);
+  BOOST_TEST(std::string(waited.message())
+                 .find("query q1 failed: malformed record at topic 'readings' "
+                       "partition 0 offset 2") == 0u);
   r = Execute(*s, "SHOW QUERIES;");
   BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
-  BOOST_TEST(r.rows[0][1].rfind("FAILED: malformed record at topic 'readings' partition 0 "
-                                "offset 2",
-                                0) == 0u);
+  BOOST_TEST(r.rows[0][1].rfind(
+                 "FAILED: malformed record at topic 'readings' partition 0 "
+                 "offset 2",
+                 0) == 0u);
   // Until it is terminated it still holds what it reads.
   r = Execute(*s, "DROP STREAM readings;");
-  BOOST_TEST(r.error.find("running query q1 reads it; TERMINATE q1 first") != std::string::npos);
+  BOOST_TEST(r.error.find("running query q1 reads it; TERMINATE q1 first") !=
+             std::string::npos);
   r = Execute(*s, "TERMINATE q1; DROP STREAM readings;");
   BOOST_TEST(r.error == "");
 }
@@ -491,7 +562,8 @@ BOOST_AUTO_TEST_CASE(a_sink_query_rides_out_a_broker_outage) {
   BOOST_REQUIRE(broker->CreateTopic("ticks_out", 4).ok());
   const std::string bootstrap = broker->bootstrap_servers();
   std::vector<std::string> values;
-  for (int i = 0; i < 3000; ++i) values.push_back("{\"n\": " + std::to_string(i) + "}");
+  for (int i = 0; i < 3000; ++i)
+    values.push_back("{\"n\": " + std::to_string(i) + "}");
   Produce(bootstrap, "ticks_in", 4, values);
   auto s = OnlineSession();
   // The broker goes away right after the query starts and comes back; the
@@ -502,21 +574,25 @@ BOOST_AUTO_TEST_CASE(a_sink_query_rides_out_a_broker_outage) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     BOOST_CHECK(broker->SetBrokerDown(-1, false).ok());
   });
-  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
-                          "'; SET 'parallelism' = '2';"
-                          "CREATE STREAM ticks (n BIGINT) WITH (connector = 'kafka', topic = "
-                          "'ticks_in');"
-                          "CREATE SINK doubled WITH (connector = 'kafka', topic = 'ticks_out') AS "
-                          "SELECT n, n * 2 AS twice FROM ticks;");
+  Run r = Execute(
+      *s,
+      "SET 'bootstrap.servers' = '" + bootstrap +
+          "'; SET 'parallelism' = '2';"
+          "CREATE STREAM ticks (n BIGINT) WITH (connector = 'kafka', topic = "
+          "'ticks_in');"
+          "CREATE SINK doubled WITH (connector = 'kafka', topic = 'ticks_out') "
+          "AS "
+          "SELECT n, n * 2 AS twice FROM ticks;");
   outage.join();
   BOOST_REQUIRE_EQUAL(r.error, "");
-  std::vector<kafka::KafkaMessage> got =
-      ReadTopic(bootstrap, "ticks_out", 4, 3000, std::chrono::milliseconds(500));
+  std::vector<kafka::KafkaMessage> got = ReadTopic(
+      bootstrap, "ticks_out", 4, 3000, std::chrono::milliseconds(500));
   std::multiset<int64_t> seen;
   for (const auto& m : got) {
     auto row = nlohmann::json::parse(m.value.value_or("null"));
     BOOST_REQUIRE(row.is_object());
-    BOOST_TEST(row.at("twice").get<int64_t>() == 2 * row.at("n").get<int64_t>());
+    BOOST_TEST(row.at("twice").get<int64_t>() ==
+               2 * row.at("n").get<int64_t>());
     seen.insert(row.at("n").get<int64_t>());
   }
   std::multiset<int64_t> expected;

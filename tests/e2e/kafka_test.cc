@@ -730,21 +730,24 @@ std::shared_ptr<const Schema> SchemaOf(const Entry& entry) {
   return std::make_shared<Schema>(entry.schema);
 }
 
-std::unique_ptr<weir::exec::Sink> OpenSink(const Entry& entry, const std::string& bootstrap) {
+std::unique_ptr<weir::exec::Sink> OpenSink(const Entry& entry,
+                                           const std::string& bootstrap) {
   auto sink = kafka::OpenKafkaSink(entry, SchemaOf(entry), 0, 1, bootstrap);
   BOOST_REQUIRE_MESSAGE(sink.ok(), sink.status().ToString());
   return std::move(*sink);
 }
 
-std::unique_ptr<weir::exec::Source> OpenSource(const Entry& entry, const std::string& bootstrap) {
+std::unique_ptr<weir::exec::Source> OpenSource(const Entry& entry,
+                                               const std::string& bootstrap) {
   auto source = kafka::OpenKafkaSource(entry, SchemaOf(entry), 0, 1, bootstrap);
   BOOST_REQUIRE_MESSAGE(source.ok(), source.status().ToString());
   return std::move(*source);
 }
 
 // Every record of `topic` (all `partitions`), from the start.
-std::vector<KafkaMessage> ReadTopic(const std::string& bootstrap, const std::string& topic,
-                                    int partitions, size_t n) {
+std::vector<KafkaMessage> ReadTopic(const std::string& bootstrap,
+                                    const std::string& topic, int partitions,
+                                    size_t n) {
   auto consumer = MakeConsumer(bootstrap);
   std::vector<int32_t> all;
   for (int p = 0; p < partitions; ++p) all.push_back(p);
@@ -753,8 +756,8 @@ std::vector<KafkaMessage> ReadTopic(const std::string& bootstrap, const std::str
 }
 
 // Rows from `source` until `n` arrived (bounded wait), as printed values.
-std::vector<std::vector<std::string>> ReadRows(weir::exec::Source& source, const Entry& entry,
-                                               size_t n) {
+std::vector<std::vector<std::string>> ReadRows(weir::exec::Source& source,
+                                               const Entry& entry, size_t n) {
   std::vector<std::vector<std::string>> rows;
   const auto deadline = Clock::now() + seconds(30);
   while (rows.size() < n && Clock::now() < deadline) {
@@ -763,7 +766,8 @@ std::vector<std::vector<std::string>> ReadRows(weir::exec::Source& source, const
     BOOST_REQUIRE_MESSAGE(got.ok(), got.status().ToString());
     for (const auto& row : out.ToRows()) {
       std::vector<std::string> cells;
-      for (const Value& v : row) cells.push_back(v.is_null() ? "NULL" : v.ToString());
+      for (const Value& v : row)
+        cells.push_back(v.is_null() ? "NULL" : v.ToString());
       rows.push_back(std::move(cells));
     }
     if (*got == 0) std::this_thread::sleep_for(milliseconds(10));
@@ -772,7 +776,8 @@ std::vector<std::vector<std::string>> ReadRows(weir::exec::Source& source, const
   return rows;
 }
 
-using KV = std::pair<std::string, std::string>;  // key, value ("<null>" for none)
+using KV =
+    std::pair<std::string, std::string>;  // key, value ("<null>" for none)
 
 KV KeyValue(const KafkaMessage& m) {
   return {m.key.value_or("<null>"), m.value.value_or("<null>")};
@@ -789,8 +794,9 @@ BOOST_AUTO_TEST_CASE(json_rows_keyed_by_key_fields) {
   auto broker = StartBroker();
   const std::string bootstrap = broker->bootstrap_servers();
   RequireOk(broker->CreateTopic("sink_json", 4));
-  Entry entry = MakeEntry("sink_json", {kId, kName, {"price", LogicalType::Bigint()}},
-                          {{"format", "json"}, {"key.fields", "id"}});
+  Entry entry =
+      MakeEntry("sink_json", {kId, kName, {"price", LogicalType::Bigint()}},
+                {{"format", "json"}, {"key.fields", "id"}});
   auto sink = OpenSink(entry, bootstrap);
   // Two rounds with the same 20 keys; the second batch has a selection that
   // leaves out the odd rows.
@@ -798,7 +804,8 @@ BOOST_AUTO_TEST_CASE(json_rows_keyed_by_key_fields) {
   for (int round = 0; round < 2; ++round) {
     Batch batch(SchemaOf(entry));
     for (int i = 0; i < 20; ++i) {
-      batch.AppendRow({Value::Bigint(i), Value::Varchar("n\"" + std::to_string(i)),
+      batch.AppendRow({Value::Bigint(i),
+                       Value::Varchar("n\"" + std::to_string(i)),
                        Value::Bigint(100 * round + i)});
     }
     weir::types::SelectionVector selection;
@@ -808,8 +815,9 @@ BOOST_AUTO_TEST_CASE(json_rows_keyed_by_key_fields) {
     if (round == 1) batch.SetSelection(selection);
     for (uint32_t i : selection) {
       expected.insert({"{\"id\":" + std::to_string(i) + "}",
-                       "{\"id\":" + std::to_string(i) + ",\"name\":\"n\\\"" + std::to_string(i) +
-                           "\",\"price\":" + std::to_string(100 * round + i) + "}"});
+                       "{\"id\":" + std::to_string(i) + ",\"name\":\"n\\\"" +
+                           std::to_string(i) + "\",\"price\":" +
+                           std::to_string(100 * round + i) + "}"});
     }
     RequireOk(sink->Write(batch));
   }
@@ -826,7 +834,8 @@ BOOST_AUTO_TEST_CASE(json_rows_keyed_by_key_fields) {
   BOOST_REQUIRE_EQUAL(partitions_of_key.size(), 20u);
   std::set<int32_t> used;
   for (const auto& [key, parts] : partitions_of_key) {
-    BOOST_TEST(parts.size() == 1u, "key " << key << " is on " << parts.size() << " partitions");
+    BOOST_TEST(parts.size() == 1u,
+               "key " << key << " is on " << parts.size() << " partitions");
     used.insert(*parts.begin());
   }
   BOOST_TEST(used.size() > 1u);  // keys spread over partitions
@@ -836,23 +845,29 @@ BOOST_AUTO_TEST_CASE(changelog_as_debezium_events) {
   auto broker = StartBroker();
   const std::string bootstrap = broker->bootstrap_servers();
   RequireOk(broker->CreateTopic("sink_dbz", 1));
-  Entry entry = MakeEntry("sink_dbz", {kId, kName}, {{"format", "debezium-json"}});
+  Entry entry =
+      MakeEntry("sink_dbz", {kId, kName}, {{"format", "debezium-json"}});
   entry.append_only = false;
   entry.key = {0};
   auto sink = OpenSink(entry, bootstrap);
   Batch batch(SchemaOf(entry));
   batch.AppendRow({Value::Bigint(1), Value::Varchar("a")}, ChangeKind::kInsert);
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")}, ChangeKind::kUpdateBefore);
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("b")}, ChangeKind::kUpdateAfter);
+  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")},
+                  ChangeKind::kUpdateBefore);
+  batch.AppendRow({Value::Bigint(1), Value::Varchar("b")},
+                  ChangeKind::kUpdateAfter);
   batch.AppendRow({Value::Bigint(2), Value::Varchar("x")}, ChangeKind::kDelete);
   RequireOk(sink->Write(batch));
   RequireOk(sink->Flush(seconds(30)));
   auto records = ReadTopic(bootstrap, "sink_dbz", 1, 3);
   std::vector<KV> expected = {
-      {"{\"id\":1}", "{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\"},\"op\":\"c\"}"},
       {"{\"id\":1}",
-       "{\"before\":{\"id\":1,\"name\":\"a\"},\"after\":{\"id\":1,\"name\":\"b\"},\"op\":\"u\"}"},
-      {"{\"id\":2}", "{\"before\":{\"id\":2,\"name\":\"x\"},\"after\":null,\"op\":\"d\"}"},
+       "{\"before\":null,\"after\":{\"id\":1,\"name\":\"a\"},\"op\":\"c\"}"},
+      {"{\"id\":1}",
+       "{\"before\":{\"id\":1,\"name\":\"a\"},\"after\":{\"id\":1,\"name\":"
+       "\"b\"},\"op\":\"u\"}"},
+      {"{\"id\":2}",
+       "{\"before\":{\"id\":2,\"name\":\"x\"},\"after\":null,\"op\":\"d\"}"},
   };
   std::vector<KV> got;
   for (const auto& m : records) got.push_back(KeyValue(m));
@@ -863,14 +878,17 @@ BOOST_AUTO_TEST_CASE(changelog_as_upsert_json_with_tombstones) {
   auto broker = StartBroker();
   const std::string bootstrap = broker->bootstrap_servers();
   RequireOk(broker->CreateTopic("sink_upsert", 1));
-  Entry entry = MakeEntry("sink_upsert", {kId, kName},
-                          {{"format", "json"}, {"key.fields", "id"}, {"key.format", "raw"}});
+  Entry entry = MakeEntry(
+      "sink_upsert", {kId, kName},
+      {{"format", "json"}, {"key.fields", "id"}, {"key.format", "raw"}});
   entry.append_only = false;
   auto sink = OpenSink(entry, bootstrap);
   Batch batch(SchemaOf(entry));
   batch.AppendRow({Value::Bigint(1), Value::Varchar("a")}, ChangeKind::kInsert);
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")}, ChangeKind::kUpdateBefore);
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("b")}, ChangeKind::kUpdateAfter);
+  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")},
+                  ChangeKind::kUpdateBefore);
+  batch.AppendRow({Value::Bigint(1), Value::Varchar("b")},
+                  ChangeKind::kUpdateAfter);
   batch.AppendRow({Value::Bigint(2), Value::Varchar("x")}, ChangeKind::kDelete);
   RequireOk(sink->Write(batch));
   RequireOk(sink->Flush(seconds(30)));
@@ -902,16 +920,20 @@ BOOST_AUTO_TEST_CASE(bad_keys_are_invalid_argument_at_open) {
   sink = kafka::OpenKafkaSink(changelog, SchemaOf(changelog), 0, 1, bootstrap);
   BOOST_REQUIRE(!sink.ok());
   BOOST_TEST(sink.status().code() == absl::StatusCode::kInvalidArgument);
-  BOOST_TEST(std::string(sink.status().message()).find("needs a key") != std::string::npos);
+  BOOST_TEST(std::string(sink.status().message()).find("needs a key") !=
+             std::string::npos);
   changelog.key = {0};  // a PRIMARY KEY is enough
-  BOOST_TEST(kafka::OpenKafkaSink(changelog, SchemaOf(changelog), 0, 1, bootstrap).ok());
+  BOOST_TEST(
+      kafka::OpenKafkaSink(changelog, SchemaOf(changelog), 0, 1, bootstrap)
+          .ok());
 }
 
 BOOST_AUTO_TEST_CASE(delivery_error_surfaces_from_flush_and_write) {
   auto broker = StartBroker();
   const std::string bootstrap = broker->bootstrap_servers();
   RequireOk(broker->CreateTopic("sink_dead", 1));
-  Entry entry = MakeEntry("sink_dead", {kId}, {{"properties.message.timeout.ms", "500"}});
+  Entry entry =
+      MakeEntry("sink_dead", {kId}, {{"properties.message.timeout.ms", "500"}});
   auto sink = OpenSink(entry, bootstrap);
   RequireOk(broker->SetBrokerDown(-1, true));
   Batch batch(SchemaOf(entry));
@@ -940,12 +962,15 @@ BOOST_AUTO_TEST_CASE(insert_values_writes_metadata_columns) {
                                        {"trace", LogicalType::Varchar()},
                                        {"all", LogicalType::Varchar()},
                                        {"ts", LogicalType::TimestampOrDie(3)}});
-  entry.metadata = {{1, "key"}, {2, "header.trace"}, {3, "headers"}, {4, "timestamp"}};
+  entry.metadata = {
+      {1, "key"}, {2, "header.trace"}, {3, "headers"}, {4, "timestamp"}};
   Batch rows(SchemaOf(entry));
   rows.AppendRow({Value::Bigint(1), Value::Varchar("k1"), Value::Varchar("t1"),
-                  Value::Varchar("ignored"), Value::Timestamp(1700000000123000, 3)});
+                  Value::Varchar("ignored"),
+                  Value::Timestamp(1700000000123000, 3)});
   rows.AppendRow({Value::Bigint(2), Value::Null(LogicalType::Varchar()),
-                  Value::Null(LogicalType::Varchar()), Value::Null(LogicalType::Varchar()),
+                  Value::Null(LogicalType::Varchar()),
+                  Value::Null(LogicalType::Varchar()),
                   Value::Null(LogicalType::TimestampOrDie(3))});
   auto written = kafka::WriteRows(entry, rows, bootstrap);
   BOOST_REQUIRE_MESSAGE(written.ok(), written.status().ToString());
@@ -970,21 +995,24 @@ BOOST_AUTO_TEST_CASE(headers_as_columns) {
   RequireOk(producer->Produce("hdrs", 0, std::nullopt, "{\"id\":1}",
                               {{"a", "1"}, {"b", std::nullopt}, {"a", "2\""}}));
   RequireOk(producer->Produce("hdrs", 0, std::nullopt, "{\"id\":2}"));
-  RequireOk(producer->Produce("hdrs", 0, std::nullopt, "{\"id\":3}", {{"x", "hello"}}));
+  RequireOk(producer->Produce("hdrs", 0, std::nullopt, "{\"id\":3}",
+                              {{"x", "hello"}}));
   RequireOk(producer->Flush(seconds(30)));
   Entry entry = MakeEntry("hdrs", {kId,
                                    {"h", LogicalType::Varchar()},
                                    {"x", LogicalType::Varchar()},
                                    {"xb", LogicalType::Bytes()},
                                    {"b", LogicalType::Varchar()}});
-  entry.metadata = {{1, "headers"}, {2, "header.x"}, {3, "header.x"}, {4, "header.b"}};
+  entry.metadata = {
+      {1, "headers"}, {2, "header.x"}, {3, "header.x"}, {4, "header.b"}};
   auto source = OpenSource(entry, bootstrap);
   auto rows = ReadRows(*source, entry, 3);
   // Repeated names: the last wins; a null header value is JSON null / NULL.
   std::vector<std::vector<std::string>> expected = {
       {"1", "{\"a\":\"2\\\"\",\"b\":null}", "NULL", "NULL", "NULL"},
       {"2", "{}", "NULL", "NULL", "NULL"},
-      {"3", "{\"x\":\"hello\"}", "hello", Value::Bytes("hello").ToString(), "NULL"},
+      {"3", "{\"x\":\"hello\"}", "hello", Value::Bytes("hello").ToString(),
+       "NULL"},
   };
   BOOST_TEST((rows == expected));
 }
@@ -1012,7 +1040,8 @@ BOOST_AUTO_TEST_CASE(group_offsets_start_at_the_commit_and_resume) {
   auto producer = MakeProducer(bootstrap);
   auto produce = [&](int from, int to) {
     for (int i = from; i < to; ++i) {
-      RequireOk(producer->Produce("grp", 0, std::nullopt, "{\"id\":" + std::to_string(i) + "}"));
+      RequireOk(producer->Produce("grp", 0, std::nullopt,
+                                  "{\"id\":" + std::to_string(i) + "}"));
     }
     RequireOk(producer->Flush(seconds(30)));
   };
@@ -1025,8 +1054,9 @@ BOOST_AUTO_TEST_CASE(group_offsets_start_at_the_commit_and_resume) {
   auto committer = MakeConsumer(bootstrap, {{"group.id", "g1"}});
   RequireOk(committer->Commit("grp", 0, 4));
 
-  Entry entry = MakeEntry("grp", {kId}, {{"scan.startup.mode", "group-offsets"},
-                                         {"group.id", "g1"}});
+  Entry entry =
+      MakeEntry("grp", {kId},
+                {{"scan.startup.mode", "group-offsets"}, {"group.id", "g1"}});
   {
     auto source = OpenSource(entry, bootstrap);
     BOOST_TEST((ReadRows(*source, entry, 6) == ids(4, 10)));
@@ -1042,18 +1072,22 @@ BOOST_AUTO_TEST_CASE(group_offsets_start_at_the_commit_and_resume) {
 
   // A group with nothing committed starts at the earliest offset, the group
   // id may come as properties.group.id.
-  Entry fresh = MakeEntry("grp", {kId}, {{"scan.startup.mode", "group-offsets"},
-                                         {"properties.group.id", "g2"}});
+  Entry fresh = MakeEntry(
+      "grp", {kId},
+      {{"scan.startup.mode", "group-offsets"}, {"properties.group.id", "g2"}});
   {
     auto source = OpenSource(fresh, bootstrap);
     BOOST_TEST((ReadRows(*source, fresh, 15) == ids(0, 15)));
   }
 
-  Entry no_group = MakeEntry("grp", {kId}, {{"scan.startup.mode", "group-offsets"}});
-  auto source = kafka::OpenKafkaSource(no_group, SchemaOf(no_group), 0, 1, bootstrap);
+  Entry no_group =
+      MakeEntry("grp", {kId}, {{"scan.startup.mode", "group-offsets"}});
+  auto source =
+      kafka::OpenKafkaSource(no_group, SchemaOf(no_group), 0, 1, bootstrap);
   BOOST_REQUIRE(!source.ok());
   BOOST_TEST(source.status().code() == absl::StatusCode::kInvalidArgument);
-  BOOST_TEST(std::string(source.status().message()).find("group.id") != std::string::npos);
+  BOOST_TEST(std::string(source.status().message()).find("group.id") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

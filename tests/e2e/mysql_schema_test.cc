@@ -79,8 +79,8 @@ std::string CdcTable(const std::string& name, const std::string& table,
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(maps_mysql_types_exactly) {
-  auto map = [](std::string data_type, std::string column_type, int p = 0, int s = 0,
-                int dp = 0) {
+  auto map = [](std::string data_type, std::string column_type, int p = 0,
+                int s = 0, int dp = 0) {
     mysql::ColumnInfo c;
     c.name = "c";
     c.data_type = data_type;
@@ -135,17 +135,21 @@ BOOST_AUTO_TEST_CASE(create_table_reads_columns_and_key_from_mariadb) {
   }
   // The DESIGN.md view over the CDC table binds against those columns.
   results.clear();
-  BOOST_REQUIRE_EQUAL(
-      Run(s,
-          "EXPLAIN CREATE MATERIALIZED VIEW revenue AS SELECT window_start, window_end, "
-          "customer_id, SUM(amount) AS revenue, COUNT(*) AS n FROM TUMBLE(orders, created_at, "
-          "INTERVAL '1' MINUTE) GROUP BY window_start, window_end, customer_id;",
-          &results),
-      "");
+  BOOST_REQUIRE_EQUAL(Run(s,
+                          "EXPLAIN CREATE MATERIALIZED VIEW revenue AS SELECT "
+                          "window_start, window_end, "
+                          "customer_id, SUM(amount) AS revenue, COUNT(*) AS n "
+                          "FROM TUMBLE(orders, created_at, "
+                          "INTERVAL '1' MINUTE) GROUP BY window_start, "
+                          "window_end, customer_id;",
+                          &results),
+                      "");
   BOOST_REQUIRE_EQUAL(results.size(), 1u);
-  BOOST_TEST(results[0].text.find("revenue DECIMAL(38, 2)") != std::string::npos);
-  BOOST_TEST(results[0].text.find("Scan orders [table, mysql-cdc table=orders]") !=
+  BOOST_TEST(results[0].text.find("revenue DECIMAL(38, 2)") !=
              std::string::npos);
+  BOOST_TEST(
+      results[0].text.find("Scan orders [table, mysql-cdc table=orders]") !=
+      std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(mysql_problems_are_clear_errors) {
@@ -154,15 +158,19 @@ BOOST_AUTO_TEST_CASE(mysql_problems_are_clear_errors) {
   BOOST_REQUIRE(session.ok());
   weir::Session& s = **session;
   std::string err = Run(s, CdcTable("t1", "missing"));
-  BOOST_TEST(err.find("cannot read the columns of table 't1' from MySQL: MySQL at weir@127.0.0.1:" +
-                      std::to_string(Port()) + "/shop has no table 'shop.missing'") !=
-                 std::string::npos,
+  BOOST_TEST(err.find("cannot read the columns of table 't1' from MySQL: MySQL "
+                      "at weir@127.0.0.1:" +
+                      std::to_string(Port()) +
+                      "/shop has no table 'shop.missing'") != std::string::npos,
              err);
   err = Run(s, CdcTable("t2", "nokey"));
-  BOOST_TEST(err.find("MySQL table 'shop.nokey' has no PRIMARY KEY") != std::string::npos, err);
+  BOOST_TEST(err.find("MySQL table 'shop.nokey' has no PRIMARY KEY") !=
+                 std::string::npos,
+             err);
   err = Run(s, CdcTable("t3", "orders", "wrong"));
-  BOOST_TEST(err.find("cannot connect to MySQL at weir@127.0.0.1:" + std::to_string(Port()) +
-                      "/shop: Access denied") != std::string::npos,
+  BOOST_TEST(err.find("cannot connect to MySQL at weir@127.0.0.1:" +
+                      std::to_string(Port()) + "/shop: Access denied") !=
+                 std::string::npos,
              err);
   // The error points at the table's name in the statement.
   BOOST_TEST(err.find("line 1:14:") == 0, err);

@@ -18,8 +18,8 @@
 // written by hand from the dialect's rules, never pasted from the engine.
 
 #define BOOST_TEST_MODULE sql_golden_test
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -46,7 +46,8 @@ std::vector<std::string> ReadLines(const std::filesystem::path& path) {
   return lines;
 }
 
-std::vector<Block> ParseBlocks(const std::vector<std::string>& lines, std::string* error) {
+std::vector<Block> ParseBlocks(const std::vector<std::string>& lines,
+                               std::string* error) {
   std::vector<Block> blocks;
   size_t i = 0;
   while (i < lines.size()) {
@@ -74,8 +75,10 @@ std::vector<Block> ParseBlocks(const std::vector<std::string>& lines, std::strin
       }
     }
     if (b.directive != "statement ok" && b.directive != "statement error" &&
-        b.directive != "query" && b.directive != "explain" && b.directive != "output") {
-      *error = "unknown directive '" + b.directive + "' at line " + std::to_string(b.line);
+        b.directive != "query" && b.directive != "explain" &&
+        b.directive != "output") {
+      *error = "unknown directive '" + b.directive + "' at line " +
+               std::to_string(b.line);
       return {};
     }
     if (b.sql.empty()) {
@@ -116,7 +119,8 @@ std::string RenderOutput(const weir::StatementResult& r) {
 void RunFile(const std::filesystem::path& path) {
   std::string parse_error;
   std::vector<Block> blocks = ParseBlocks(ReadLines(path), &parse_error);
-  BOOST_CHECK_MESSAGE(parse_error.empty(), path.string() << ": " << parse_error);
+  BOOST_CHECK_MESSAGE(parse_error.empty(), path.string()
+                                               << ": " << parse_error);
   BOOST_CHECK_MESSAGE(!blocks.empty(), path.string() << " has no blocks");
   auto session = weir::Session::Create({.connect_to_sources = false});
   if (!session.ok()) {
@@ -129,12 +133,14 @@ void RunFile(const std::filesystem::path& path) {
     absl::Status status = (*session)->ExecuteScript(
         b.sql, [&](const weir::StatementResult& r) { results.push_back(r); });
     if (b.directive == "statement error") {
-      BOOST_CHECK_MESSAGE(!status.ok(), where << ": expected an error, but it succeeded");
+      BOOST_CHECK_MESSAGE(!status.ok(),
+                          where << ": expected an error, but it succeeded");
       if (!status.ok()) {
         std::string got(status.message());
-        BOOST_CHECK_MESSAGE(got == b.expected, where << ": wrong error\n--- expected:\n"
-                                                     << b.expected << "\n--- got:\n"
-                                                     << got);
+        BOOST_CHECK_MESSAGE(got == b.expected,
+                            where << ": wrong error\n--- expected:\n"
+                                  << b.expected << "\n--- got:\n"
+                                  << got);
       }
       continue;
     }
@@ -148,16 +154,17 @@ void RunFile(const std::filesystem::path& path) {
     std::string got = b.directive == "query"     ? RenderTable(last)
                       : b.directive == "explain" ? last.text
                                                  : RenderOutput(last);
-    BOOST_CHECK_MESSAGE(got == b.expected, where << ": wrong output\n--- expected:\n"
-                                                 << b.expected << "\n--- got:\n"
-                                                 << got);
+    BOOST_CHECK_MESSAGE(got == b.expected,
+                        where << ": wrong output\n--- expected:\n"
+                              << b.expected << "\n--- got:\n"
+                              << got);
   }
 }
 
 std::vector<std::filesystem::path> GoldenFiles() {
   std::vector<std::filesystem::path> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(WEIR_SOURCE_DIR) / "tests" / "sql")) {
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::filesystem::path(WEIR_SOURCE_DIR) / "tests" / "sql")) {
     if (entry.path().extension() == ".test") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
@@ -174,7 +181,8 @@ BOOST_AUTO_TEST_CASE(golden_files_cover_the_dialect) {
       errors += b.directive == "statement error";
     }
   }
-  BOOST_TEST_MESSAGE("golden blocks: " << total << ", error blocks: " << errors);
+  BOOST_TEST_MESSAGE("golden blocks: " << total
+                                       << ", error blocks: " << errors);
   BOOST_CHECK_GE(total, 150u);
   BOOST_CHECK_GE(errors, 50u);
 }

@@ -17,7 +17,8 @@ using weir::SourceSpan;
 
 namespace {
 
-SourceSpan Span(uint32_t offset, uint32_t length, uint32_t line, uint32_t column) {
+SourceSpan Span(uint32_t offset, uint32_t length, uint32_t line,
+                uint32_t column) {
   SourceSpan s;
   s.offset = offset;
   s.length = length;
@@ -89,10 +90,12 @@ BOOST_AUTO_TEST_CASE(format_error_aligns_under_utf8_and_tabs) {
   std::string sql = "SELECT 'é', x;";
   // x is at byte 13: S,E,L,E,C,T,space,',é(2),',comma,space -> 13.
   absl::Status s = weir::SqlError(Span(13, 1, 1, 14), "bad x");
-  BOOST_TEST(weir::FormatError(s, sql) == "line 1:14: bad x\nSELECT 'é', x;\n            ^");
+  BOOST_TEST(weir::FormatError(s, sql) ==
+             "line 1:14: bad x\nSELECT 'é', x;\n            ^");
   std::string tabbed = "\tSELECT y";
   absl::Status t = weir::SqlError(Span(8, 1, 1, 9), "bad y");
-  BOOST_TEST(weir::FormatError(t, tabbed) == "line 1:9: bad y\n\tSELECT y\n\t       ^");
+  BOOST_TEST(weir::FormatError(t, tabbed) ==
+             "line 1:9: bad y\n\tSELECT y\n\t       ^");
 }
 
 BOOST_AUTO_TEST_CASE(format_error_cuts_very_long_lines_around_the_span) {
@@ -139,15 +142,18 @@ BOOST_AUTO_TEST_CASE(string_helpers) {
 
 BOOST_AUTO_TEST_CASE(log_messages_go_to_the_sink_once_each) {
   std::vector<std::pair<weir::LogLevel, std::string>> got;
-  weir::LogSink previous = weir::SetLogSink(
-      [&](weir::LogLevel level, const std::string& message) { got.emplace_back(level, message); });
+  weir::LogSink previous =
+      weir::SetLogSink([&](weir::LogLevel level, const std::string& message) {
+        got.emplace_back(level, message);
+      });
   // Four threads log 500 messages each; the sink is never called
   // concurrently, so the unsynchronized vector above must end with all.
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([t] {
       for (int i = 0; i < 500; ++i) {
-        weir::Log(weir::LogLevel::kWarning, "t" + std::to_string(t) + " m" + std::to_string(i));
+        weir::Log(weir::LogLevel::kWarning,
+                  "t" + std::to_string(t) + " m" + std::to_string(i));
       }
     });
   }

@@ -1,22 +1,24 @@
 // Columnar batches: appending, nulls, change kinds, selection, compaction.
 #define BOOST_TEST_MODULE batch_test
-#include <boost/test/unit_test.hpp>
-
 #include "engine/types/batch.h"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace weir::types;
 
 namespace {
 std::shared_ptr<const Schema> TwoColumns() {
-  return std::make_shared<Schema>(std::vector<Field>{
-      {"id", LogicalType::Bigint(), false}, {"name", LogicalType::Varchar(), true}});
+  return std::make_shared<Schema>(
+      std::vector<Field>{{"id", LogicalType::Bigint(), false},
+                         {"name", LogicalType::Varchar(), true}});
 }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(rows_round_trip_through_columns) {
   Batch b(TwoColumns());
   b.AppendRow({Value::Bigint(1), Value::Varchar("a")});
-  b.AppendRow({Value::Bigint(2), Value::Null(LogicalType::Varchar())}, ChangeKind::kDelete);
+  b.AppendRow({Value::Bigint(2), Value::Null(LogicalType::Varchar())},
+              ChangeKind::kDelete);
   b.AppendRow({Value::Bigint(3), Value::Varchar("c")});
   BOOST_TEST(b.num_rows() == 3u);
   BOOST_TEST(b.column(0).ints()[2] == 3);
@@ -34,7 +36,8 @@ BOOST_AUTO_TEST_CASE(rows_round_trip_through_columns) {
 
 BOOST_AUTO_TEST_CASE(selection_narrows_without_copying) {
   Batch b(TwoColumns());
-  for (int i = 0; i < 10; ++i) b.AppendRow({Value::Bigint(i), Value::Varchar(std::to_string(i))});
+  for (int i = 0; i < 10; ++i)
+    b.AppendRow({Value::Bigint(i), Value::Varchar(std::to_string(i))});
   b.SetSelection({1, 4, 9});
   BOOST_TEST(b.num_rows() == 10u);
   BOOST_TEST(b.num_selected() == 3u);
@@ -63,10 +66,12 @@ BOOST_AUTO_TEST_CASE(direct_fill_and_resize_mark_new_rows_null) {
 }
 
 BOOST_AUTO_TEST_CASE(booleans_and_decimals_keep_their_logical_type) {
-  auto schema = std::make_shared<Schema>(std::vector<Field>{
-      {"ok", LogicalType::Boolean(), true}, {"amount", LogicalType::DecimalOrDie(10, 2), true}});
+  auto schema = std::make_shared<Schema>(
+      std::vector<Field>{{"ok", LogicalType::Boolean(), true},
+                         {"amount", LogicalType::DecimalOrDie(10, 2), true}});
   Batch b(schema);
-  b.AppendRow({Value::Boolean(true), Value::Decimal(12345, LogicalType::DecimalOrDie(10, 2))});
+  b.AppendRow({Value::Boolean(true),
+               Value::Decimal(12345, LogicalType::DecimalOrDie(10, 2))});
   auto row = b.ToRows()[0];
   BOOST_TEST(row[0].boolean());
   BOOST_TEST(row[1].ToString() == "123.45");
@@ -89,7 +94,8 @@ BOOST_AUTO_TEST_CASE(cell_text_spells_values_as_value_to_string_does) {
       Value::Timestamp(-1, 6),
   };
   for (const Value& v : values) {
-    auto schema = std::make_shared<Schema>(std::vector<Field>{{"c", v.type(), true}});
+    auto schema =
+        std::make_shared<Schema>(std::vector<Field>{{"c", v.type(), true}});
     Batch b(schema);
     b.AppendRow({v});
     b.AppendRow({Value::Null(v.type())});

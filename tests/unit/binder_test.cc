@@ -2,13 +2,14 @@
 // (keys, changelog mode, watermarks, join kinds) directly, independent of
 // the EXPLAIN text that the golden files check.
 #define BOOST_TEST_MODULE binder_test
+#include "engine/sql/binder.h"
+
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <string>
 
 #include "engine/base/sql_error.h"
 #include "engine/catalog/catalog.h"
-#include "engine/sql/binder.h"
 #include "engine/sql/optimizer.h"
 #include "engine/sql/parser.h"
 
@@ -23,15 +24,21 @@ class Fixture {
  public:
   Fixture() : catalog_(catalog::NewInMemoryCatalog()) {
     Create(
-        "CREATE STREAM bids (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, "
-        "date_time TIMESTAMP(3), WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND) "
+        "CREATE STREAM bids (auction BIGINT, bidder BIGINT, price BIGINT, "
+        "channel VARCHAR, "
+        "date_time TIMESTAMP(3), WATERMARK FOR date_time AS date_time - "
+        "INTERVAL '4' SECOND) "
         "WITH (connector = 'kafka', topic = 'bids')");
     Create(
-        "CREATE STREAM auctions (id BIGINT, seller BIGINT, date_time TIMESTAMP(3), "
-        "WATERMARK FOR date_time AS date_time) WITH (connector = 'kafka', topic = 'a')");
+        "CREATE STREAM auctions (id BIGINT, seller BIGINT, date_time "
+        "TIMESTAMP(3), "
+        "WATERMARK FOR date_time AS date_time) WITH (connector = 'kafka', "
+        "topic = 'a')");
     Create(
-        "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer_id BIGINT, amount DECIMAL(10, 2), "
-        "created_at TIMESTAMP(3)) WITH (connector = 'mysql-cdc', host = 'h', user = 'u', "
+        "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer_id BIGINT, "
+        "amount DECIMAL(10, 2), "
+        "created_at TIMESTAMP(3)) WITH (connector = 'mysql-cdc', host = 'h', "
+        "user = 'u', "
         "database = 'd', table = 'orders')");
   }
 
@@ -71,7 +78,8 @@ class Fixture {
 
 template <typename T>
 const T& As(const PlanPtr& p, PlanKind kind) {
-  BOOST_REQUIRE_MESSAGE(p->kind == kind, "expected " << PlanKindName(kind) << ", got "
+  BOOST_REQUIRE_MESSAGE(p->kind == kind, "expected " << PlanKindName(kind)
+                                                     << ", got "
                                                      << PlanKindName(p->kind));
   return static_cast<const T&>(*p);
 }
@@ -81,8 +89,10 @@ const T& As(const PlanPtr& p, PlanKind kind) {
 BOOST_AUTO_TEST_CASE(interval_join_bounds_come_from_between) {
   Fixture f;
   PlanPtr p = f.Plan(
-      "SELECT b.auction, a.seller FROM bids b JOIN auctions a ON b.auction = a.id AND "
-      "b.date_time BETWEEN a.date_time - INTERVAL '1' HOUR AND a.date_time EMIT CHANGES");
+      "SELECT b.auction, a.seller FROM bids b JOIN auctions a ON b.auction = "
+      "a.id AND "
+      "b.date_time BETWEEN a.date_time - INTERVAL '1' HOUR AND a.date_time "
+      "EMIT CHANGES");
   const auto& project = As<ProjectNode>(p, PlanKind::kProject);
   const auto& join = As<JoinNode>(project.inputs[0], PlanKind::kJoin);
   BOOST_TEST((join.join_kind == JoinKind::kInterval));
@@ -94,9 +104,12 @@ BOOST_AUTO_TEST_CASE(interval_join_bounds_come_from_between) {
   BOOST_TEST(join.append_only);
 }
 
-BOOST_AUTO_TEST_CASE(regular_join_without_time_bound_is_a_changelog_when_outer) {
+BOOST_AUTO_TEST_CASE(
+    regular_join_without_time_bound_is_a_changelog_when_outer) {
   Fixture f;
-  PlanPtr p = f.Plan("SELECT * FROM bids b LEFT JOIN auctions a ON b.auction = a.id EMIT CHANGES");
+  PlanPtr p = f.Plan(
+      "SELECT * FROM bids b LEFT JOIN auctions a ON b.auction = a.id EMIT "
+      "CHANGES");
   const auto& join = As<JoinNode>(p, PlanKind::kJoin);
   BOOST_TEST((join.join_kind == JoinKind::kRegular));
   BOOST_TEST(!join.append_only);
@@ -107,7 +120,8 @@ BOOST_AUTO_TEST_CASE(regular_join_without_time_bound_is_a_changelog_when_outer) 
 BOOST_AUTO_TEST_CASE(comma_join_takes_its_key_from_where) {
   Fixture f;
   PlanPtr p = f.Plan(
-      "SELECT b.price FROM bids b, auctions a WHERE b.auction = a.id AND b.price > 10 "
+      "SELECT b.price FROM bids b, auctions a WHERE b.auction = a.id AND "
+      "b.price > 10 "
       "EMIT CHANGES");
   const auto& project = As<ProjectNode>(p, PlanKind::kProject);
   const auto& join = As<JoinNode>(project.inputs[0], PlanKind::kJoin);
@@ -119,15 +133,20 @@ BOOST_AUTO_TEST_CASE(comma_join_takes_its_key_from_where) {
 
 BOOST_AUTO_TEST_CASE(join_without_equality_is_refused) {
   Fixture f;
-  std::string err = f.Error("SELECT * FROM bids b JOIN auctions a ON b.price > a.seller EMIT CHANGES");
-  BOOST_TEST(err.find("a streaming join needs an equality") != std::string::npos, err);
+  std::string err = f.Error(
+      "SELECT * FROM bids b JOIN auctions a ON b.price > a.seller EMIT "
+      "CHANGES");
+  BOOST_TEST(
+      err.find("a streaming join needs an equality") != std::string::npos, err);
 }
 
 BOOST_AUTO_TEST_CASE(top_n_takes_its_limit_from_the_outer_filter) {
   Fixture f;
   PlanPtr p = f.Plan(
-      "SELECT auction, price FROM (SELECT auction, price, ROW_NUMBER() OVER (PARTITION BY "
-      "auction ORDER BY price DESC) AS rn FROM bids) WHERE rn <= 3 EMIT CHANGES");
+      "SELECT auction, price FROM (SELECT auction, price, ROW_NUMBER() OVER "
+      "(PARTITION BY "
+      "auction ORDER BY price DESC) AS rn FROM bids) WHERE rn <= 3 EMIT "
+      "CHANGES");
   // Project(auction, price) over Project(auction, price, rn) over Rank.
   const PlanNode* node = p.get();
   while (node->kind == PlanKind::kProject) node = node->inputs[0].get();
@@ -138,7 +157,8 @@ BOOST_AUTO_TEST_CASE(top_n_takes_its_limit_from_the_outer_filter) {
   BOOST_TEST(!rank.append_only);
   // `rn < 3` keeps two rows.
   PlanPtr p2 = f.Plan(
-      "SELECT * FROM (SELECT auction, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price) "
+      "SELECT * FROM (SELECT auction, ROW_NUMBER() OVER (PARTITION BY auction "
+      "ORDER BY price) "
       "AS rn FROM bids) WHERE rn < 3 EMIT CHANGES");
   node = p2.get();
   while (node->kind == PlanKind::kProject) node = node->inputs[0].get();
@@ -146,11 +166,14 @@ BOOST_AUTO_TEST_CASE(top_n_takes_its_limit_from_the_outer_filter) {
   BOOST_TEST(static_cast<const RankNode&>(*node).limit == 2);
 }
 
-BOOST_AUTO_TEST_CASE(window_close_output_is_append_only_with_window_end_as_event_time) {
+BOOST_AUTO_TEST_CASE(
+    window_close_output_is_append_only_with_window_end_as_event_time) {
   Fixture f;
   PlanPtr p = f.Plan(
-      "SELECT window_start, window_end, auction, COUNT(*) AS n FROM TUMBLE(bids, date_time, "
-      "INTERVAL '10' SECOND) GROUP BY window_start, window_end, auction EMIT ON WINDOW CLOSE");
+      "SELECT window_start, window_end, auction, COUNT(*) AS n FROM "
+      "TUMBLE(bids, date_time, "
+      "INTERVAL '10' SECOND) GROUP BY window_start, window_end, auction EMIT "
+      "ON WINDOW CLOSE");
   const auto& project = As<ProjectNode>(p, PlanKind::kProject);
   const auto& agg = As<AggregateNode>(project.inputs[0], PlanKind::kAggregate);
   BOOST_TEST((agg.emit == EmitPolicy::kOnWindowClose));
@@ -167,7 +190,8 @@ BOOST_AUTO_TEST_CASE(window_close_output_is_append_only_with_window_end_as_event
 BOOST_AUTO_TEST_CASE(aggregate_over_cdc_table_retracts) {
   Fixture f;
   PlanPtr p = f.Plan(
-      "SELECT customer_id, SUM(amount) AS total FROM orders GROUP BY customer_id EMIT CHANGES");
+      "SELECT customer_id, SUM(amount) AS total FROM orders GROUP BY "
+      "customer_id EMIT CHANGES");
   const auto& project = As<ProjectNode>(p, PlanKind::kProject);
   const auto& agg = As<AggregateNode>(project.inputs[0], PlanKind::kAggregate);
   BOOST_TEST(agg.retracting);
@@ -178,7 +202,8 @@ BOOST_AUTO_TEST_CASE(aggregate_over_cdc_table_retracts) {
 BOOST_AUTO_TEST_CASE(filters_fold_and_move_below_projections) {
   Fixture f;
   PlanPtr p = f.Plan(
-      "SELECT x FROM (SELECT price * 2 AS x, channel FROM bids) WHERE x > 10 + 5 EMIT CHANGES");
+      "SELECT x FROM (SELECT price * 2 AS x, channel FROM bids) WHERE x > 10 + "
+      "5 EMIT CHANGES");
   // The two projections merge into one that computes x from price.
   const auto& project = As<ProjectNode>(p, PlanKind::kProject);
   BOOST_REQUIRE_EQUAL(project.exprs.size(), 1u);
@@ -192,7 +217,8 @@ BOOST_AUTO_TEST_CASE(filters_fold_and_move_below_projections) {
 BOOST_AUTO_TEST_CASE(filters_stay_above_top_n) {
   Fixture f;
   PlanPtr p = f.Plan(
-      "SELECT * FROM (SELECT auction, price, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY "
+      "SELECT * FROM (SELECT auction, price, ROW_NUMBER() OVER (PARTITION BY "
+      "auction ORDER BY "
       "price DESC) AS rn FROM bids) WHERE rn <= 1 AND price > 5 EMIT CHANGES");
   // Filtering before ranking would change which row is first: the filter
   // must stay above the rank node.
@@ -217,7 +243,8 @@ BOOST_AUTO_TEST_CASE(keys_survive_projection_only_when_complete) {
 BOOST_AUTO_TEST_CASE(schema_resolver_fills_cdc_tables_without_columns) {
   Fixture f;
   f.resolver_ = [](const catalog::Entry& e) -> absl::StatusOr<ExternalSchema> {
-    if (e.Option("table") == "missing") return absl::NotFoundError("no such table");
+    if (e.Option("table") == "missing")
+      return absl::NotFoundError("no such table");
     ExternalSchema s;
     s.schema.Add({"k", types::LogicalType::Bigint(), false});
     s.schema.Add({"v", types::LogicalType::Varchar(), true});
@@ -225,22 +252,27 @@ BOOST_AUTO_TEST_CASE(schema_resolver_fills_cdc_tables_without_columns) {
     return s;
   };
   auto bound = f.Bind(
-      "CREATE TABLE t WITH (connector = 'mysql-cdc', host = 'h', user = 'u', database = 'd', "
+      "CREATE TABLE t WITH (connector = 'mysql-cdc', host = 'h', user = 'u', "
+      "database = 'd', "
       "table = 't')");
   BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
   BOOST_TEST(bound->entry.schema.size() == 2u);
   BOOST_TEST(bound->entry.key == (std::vector<int>{0}));
   BOOST_TEST(!bound->entry.append_only);
   std::string err = f.Error(
-      "CREATE TABLE m WITH (connector = 'mysql-cdc', host = 'h', user = 'u', database = 'd', "
+      "CREATE TABLE m WITH (connector = 'mysql-cdc', host = 'h', user = 'u', "
+      "database = 'd', "
       "table = 'missing')");
-  BOOST_TEST(err == "line 1:14: cannot read the columns of table 'm' from MySQL: no such table");
+  BOOST_TEST(err ==
+             "line 1:14: cannot read the columns of table 'm' from MySQL: no "
+             "such table");
 }
 
 BOOST_AUTO_TEST_CASE(watermark_delay_is_read_from_the_expression) {
   Fixture f;
   auto bound = f.Bind(
-      "CREATE STREAM s (ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1.5' SECOND) WITH "
+      "CREATE STREAM s (ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL "
+      "'1.5' SECOND) WITH "
       "(connector = 'kafka', topic = 's')");
   BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
   BOOST_REQUIRE(bound->entry.watermark.has_value());

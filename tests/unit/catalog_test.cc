@@ -593,14 +593,16 @@ BOOST_AUTO_TEST_CASE(datagen) {
              "option 'fields.id' for connector 'datagen' must look like "
              "'fields.<column>.<attribute>' with attribute one of kind, min, "
              "max, start, end, length, null-rate");
-  BOOST_TEST(Check(OptionUse::kSource,
-                   {{"connector", "datagen"}, {"fields.price.min", "abc"}}) ==
-             "option 'fields.price.min' must be a number, or a date or time like "
-             "'2026-01-01 00:00:00', got 'abc'");
+  BOOST_TEST(
+      Check(OptionUse::kSource,
+            {{"connector", "datagen"}, {"fields.price.min", "abc"}}) ==
+      "option 'fields.price.min' must be a number, or a date or time like "
+      "'2026-01-01 00:00:00', got 'abc'");
   // Bounds of time columns are written as literals.
-  BOOST_TEST(Check(OptionUse::kSource, {{"connector", "datagen"},
-                                        {"fields.ts.min", "2026-01-01 00:00:00"},
-                                        {"fields.ts.max", "2026-01-02"}}) == "OK");
+  BOOST_TEST(
+      Check(OptionUse::kSource, {{"connector", "datagen"},
+                                 {"fields.ts.min", "2026-01-01 00:00:00"},
+                                 {"fields.ts.max", "2026-01-02"}}) == "OK");
   BOOST_TEST(Check(OptionUse::kSource, {{"connector", "datagen"},
                                         {"fields.price.null-rate", "2"}}) ==
              "option 'fields.price.null-rate' must be a number between 0 and "

@@ -97,10 +97,11 @@ BOOST_AUTO_TEST_CASE(config_file_settings_apply_before_the_script) {
   char dir_template[] = "/tmp/weir_cli_test_XXXXXX";
   const std::string dir = mkdtemp(dir_template);
   const std::string good = dir + "/good.conf";
-  std::ofstream(good) << "# defaults for every script\n"
-                         "parallelism = 3\n"
-                         "\n"
-                         "'properties.client.id' = \"weir # one\"   # a comment\n";
+  std::ofstream(good)
+      << "# defaults for every script\n"
+         "parallelism = 3\n"
+         "\n"
+         "'properties.client.id' = \"weir # one\"   # a comment\n";
   RunResult r = RunWeir({"--config", good, "-e", "SHOW PROPERTIES;"});
   BOOST_TEST(r.exit_code == 0);
   std::string parallelism_row, client_id_row;
@@ -115,8 +116,10 @@ BOOST_AUTO_TEST_CASE(config_file_settings_apply_before_the_script) {
   std::ofstream(bad) << "parallelism = 2\nparalelism = 4\n";
   r = RunWeir({"--config", bad, "-e", "SELECT 1;"});
   BOOST_TEST(r.exit_code == 1);
-  BOOST_TEST(Contains(r.err, "Error: " + bad +
-                                 ":2: unknown setting 'paralelism'; did you mean 'parallelism'?"));
+  BOOST_TEST(Contains(
+      r.err,
+      "Error: " + bad +
+          ":2: unknown setting 'paralelism'; did you mean 'parallelism'?"));
   BOOST_TEST(!Contains(r.out, "1"));  // nothing ran
   r = RunWeir({"--config", dir + "/missing.conf", "-e", "SELECT 1;"});
   BOOST_TEST(r.exit_code == 1);
@@ -131,7 +134,8 @@ BOOST_AUTO_TEST_CASE(workers_must_be_a_positive_count) {
   // One worker runs a query with more tasks than workers.
   RunResult ok = RunWeir(
       {"--workers", "1", "-e",
-       "SET 'parallelism' = '4'; CREATE STREAM g WITH (connector = 'nexmark', table = 'bid', "
+       "SET 'parallelism' = '4'; CREATE STREAM g WITH (connector = 'nexmark', "
+       "table = 'bid', "
        "max-events = 1000); SELECT auction FROM g EMIT CHANGES LIMIT 920;"});
   BOOST_TEST(ok.exit_code == 0);
   BOOST_TEST(Contains(ok.out, "(920 rows)"));
@@ -210,7 +214,8 @@ BOOST_AUTO_TEST_CASE(demo_script_runs) {
   BOOST_TEST(r.exit_code == 0);
   // The demo's persistent query may still be writing when the script ends;
   // then, and only then, weir says it waits for it.
-  BOOST_TEST((r.err == "" || r.err == "weir: q1 is running; Ctrl-C stops it\n"));
+  BOOST_TEST(
+      (r.err == "" || r.err == "weir: q1 is running; Ctrl-C stops it\n"));
   BOOST_TEST(Contains(r.out, "Started query q1, writing to stream 'big_bids'"));
   BOOST_TEST(Contains(r.out, "auction_stats"));
 }
@@ -220,12 +225,15 @@ BOOST_AUTO_TEST_CASE(a_script_waits_for_the_queries_it_started) {
   // and the push query after it reads them all back from the topic.
   RunResult r = RunWeir(
       {"-e",
-       "CREATE STREAM g WITH (connector = 'nexmark', table = 'bid', max-events = 2000); "
-       "CREATE STREAM copy (auction BIGINT, price BIGINT) WITH (connector = 'kafka', "
+       "CREATE STREAM g WITH (connector = 'nexmark', table = 'bid', max-events "
+       "= 2000); "
+       "CREATE STREAM copy (auction BIGINT, price BIGINT) WITH (connector = "
+       "'kafka', "
        "topic = 'copy'); INSERT INTO copy SELECT auction, price FROM g; "
        "SELECT auction FROM copy EMIT CHANGES LIMIT 1840;"});
   BOOST_TEST(r.exit_code == 0);
-  BOOST_TEST(Contains(r.out, "Started query q1, writing to stream 'copy' (topic 'copy')."));
+  BOOST_TEST(Contains(
+      r.out, "Started query q1, writing to stream 'copy' (topic 'copy')."));
   BOOST_TEST(Contains(r.out, "(1840 rows)"));
 }
 
@@ -235,8 +243,10 @@ BOOST_AUTO_TEST_CASE(ctrl_c_stops_the_queries_a_script_left_running) {
   BOOST_REQUIRE(dir != nullptr);
   const std::string err_path = std::string(dir) + "/err";
   const std::string script =
-      "CREATE STREAM g (id BIGINT) WITH (connector = 'datagen', rows-per-second = 100); "
-      "CREATE STREAM copy (id BIGINT) WITH (connector = 'kafka', topic = 'copy'); "
+      "CREATE STREAM g (id BIGINT) WITH (connector = 'datagen', "
+      "rows-per-second = 100); "
+      "CREATE STREAM copy (id BIGINT) WITH (connector = 'kafka', topic = "
+      "'copy'); "
       "INSERT INTO copy SELECT id FROM g;";
   pid_t pid = fork();
   BOOST_REQUIRE(pid >= 0);
@@ -245,7 +255,8 @@ BOOST_AUTO_TEST_CASE(ctrl_c_stops_the_queries_a_script_left_running) {
     int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
     dup2(err, 2);
-    execl(WEIR_BINARY, WEIR_BINARY, "-e", script.c_str(), static_cast<char*>(nullptr));
+    execl(WEIR_BINARY, WEIR_BINARY, "-e", script.c_str(),
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   // The datagen source never ends: weir waits for the query until Ctrl-C.
@@ -284,8 +295,9 @@ BOOST_AUTO_TEST_CASE(keys_values_quotes_and_comments) {
   std::vector<ConfigSetting> got;
   int line = 0;
   std::string error;
-  BOOST_REQUIRE(ParseConfig("# c\n  a.b = x:1 \n\n'k' = ' spaced '\nq = \"has # hash\" # c\nlast=1",
-                            &got, &line, &error));
+  BOOST_REQUIRE(ParseConfig(
+      "# c\n  a.b = x:1 \n\n'k' = ' spaced '\nq = \"has # hash\" # c\nlast=1",
+      &got, &line, &error));
   BOOST_REQUIRE_EQUAL(got.size(), 4u);
   BOOST_TEST(got[0].key == "a.b");
   BOOST_TEST(got[0].value == "x:1");

@@ -23,7 +23,6 @@
 
 #define BOOST_TEST_MODULE docs_examples_test
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -42,8 +41,8 @@ struct Block {
 };
 
 std::string TrimRight(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' ||
-                        s.back() == '\r')) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' ||
+                        s.back() == '\t' || s.back() == '\r')) {
     s.pop_back();
   }
   return s;
@@ -66,7 +65,8 @@ std::vector<std::string> ReadLines(const std::filesystem::path& path) {
 }
 
 // Fences start at column 0 with ``` (longer fences are not used in the docs).
-std::vector<Block> ExtractBlocks(const std::vector<std::string>& lines, std::string* error) {
+std::vector<Block> ExtractBlocks(const std::vector<std::string>& lines,
+                                 std::string* error) {
   std::vector<Block> blocks;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].rfind("```", 0) != 0) continue;
@@ -79,7 +79,8 @@ std::vector<Block> ExtractBlocks(const std::vector<std::string>& lines, std::str
       b.body += lines[j] + "\n";
     }
     if (j == lines.size()) {
-      *error = "unterminated ``` block opened at line " + std::to_string(b.line);
+      *error =
+          "unterminated ``` block opened at line " + std::to_string(b.line);
       return {};
     }
     b.end_line = static_cast<int>(j + 1);
@@ -90,7 +91,8 @@ std::vector<Block> ExtractBlocks(const std::vector<std::string>& lines, std::str
 }
 
 // True when only blank lines separate block `a` from block `b`.
-bool Adjacent(const std::vector<std::string>& lines, const Block& a, const Block& b) {
+bool Adjacent(const std::vector<std::string>& lines, const Block& a,
+              const Block& b) {
   for (int l = a.end_line + 1; l < b.line; ++l) {
     if (!TrimRight(lines[l - 1]).empty()) return false;
   }
@@ -98,15 +100,18 @@ bool Adjacent(const std::vector<std::string>& lines, const Block& a, const Block
 }
 
 void RunDoc(const std::string& relative) {
-  const std::filesystem::path path = std::filesystem::path(WEIR_SOURCE_DIR) / relative;
+  const std::filesystem::path path =
+      std::filesystem::path(WEIR_SOURCE_DIR) / relative;
   BOOST_TEST_MESSAGE("running the examples of " << relative);
-  BOOST_REQUIRE_MESSAGE(std::filesystem::exists(path), relative << " does not exist");
+  BOOST_REQUIRE_MESSAGE(std::filesystem::exists(path),
+                        relative << " does not exist");
   const std::vector<std::string> lines = ReadLines(path);
   std::string error;
   const std::vector<Block> blocks = ExtractBlocks(lines, &error);
   BOOST_REQUIRE_MESSAGE(error.empty(), relative << ": " << error);
 
-  absl::StatusOr<std::unique_ptr<weir::Session>> session = weir::Session::Create({.connect_to_sources = false});
+  absl::StatusOr<std::unique_ptr<weir::Session>> session =
+      weir::Session::Create({.connect_to_sources = false});
   BOOST_REQUIRE(session.ok());
   int run = 0;
   for (size_t i = 0; i < blocks.size(); ++i) {
@@ -124,8 +129,9 @@ void RunDoc(const std::string& relative) {
       if (!status.ok()) continue;
       produced = last_text;
     } else {
-      BOOST_CHECK_MESSAGE(!status.ok(),
-                          where << ": this ```sql-error example runs without an error");
+      BOOST_CHECK_MESSAGE(
+          !status.ok(),
+          where << ": this ```sql-error example runs without an error");
       if (status.ok()) continue;
       produced = "Error: " + std::string(status.message());
     }
@@ -138,24 +144,28 @@ void RunDoc(const std::string& relative) {
     if (!plan && !err) continue;
     if (err != (b.info == "sql-error")) {
       BOOST_ERROR(relative << ":" << next.line << ": the output block shows "
-                           << (err ? "an error" : "a plan") << " but the example at line "
-                           << b.line << " is ```" << b.info);
+                           << (err ? "an error" : "a plan")
+                           << " but the example at line " << b.line << " is ```"
+                           << b.info);
       continue;
     }
     const std::string expected = Normalize(next.body);
     const std::string actual = Normalize(produced);
-    BOOST_CHECK_MESSAGE(expected == actual, relative << ":" << next.line
-                                                     << ": the output shown differs from "
-                                                        "what the example at line "
-                                                     << b.line << " produces.\n--- shown:\n"
-                                                     << expected << "\n--- produced:\n"
-                                                     << actual);
+    BOOST_CHECK_MESSAGE(expected == actual,
+                        relative << ":" << next.line
+                                 << ": the output shown differs from "
+                                    "what the example at line "
+                                 << b.line << " produces.\n--- shown:\n"
+                                 << expected << "\n--- produced:\n"
+                                 << actual);
   }
   BOOST_CHECK_MESSAGE(run > 0, relative << " has no ```sql examples");
 }
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(sql_reference_examples) { RunDoc("docs/sql-reference.md"); }
+BOOST_AUTO_TEST_CASE(sql_reference_examples) {
+  RunDoc("docs/sql-reference.md");
+}
 
 BOOST_AUTO_TEST_CASE(user_guide_examples) { RunDoc("docs/user-guide.md"); }

@@ -3,9 +3,9 @@
 // plans. Expected results are computed independently by running the
 // generator directly and filtering in plain C++.
 #define BOOST_TEST_MODULE exec_test
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -23,7 +23,8 @@ namespace gen = weir::connectors::generators;
 
 namespace {
 
-std::vector<std::vector<std::string>> RunPush(Session& s, const std::string& sql,
+std::vector<std::vector<std::string>> RunPush(Session& s,
+                                              const std::string& sql,
                                               std::string* error = nullptr) {
   std::vector<std::vector<std::string>> rows;
   absl::Status st = s.ExecuteScript(sql, [&](const StatementResult& r) {
@@ -41,14 +42,17 @@ std::unique_ptr<Session> NewSession() {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(filter_and_project_over_splits_match_a_direct_computation) {
+BOOST_AUTO_TEST_CASE(
+    filter_and_project_over_splits_match_a_direct_computation) {
   // Expected: every bid of the first 20,000 events with price > 1,000,000,
   // as (auction, price * 2), from one unsplit generator.
-  auto schema = std::make_shared<types::Schema>(gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
+  auto schema = std::make_shared<types::Schema>(
+      gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
   gen::NexmarkOptions options;
   options.max_events = 20000;
   options.events_per_second = 1000000000;  // no pacing
-  auto g = gen::NexmarkGenerator::Create(gen::NexmarkTable::kBid, options, schema);
+  auto g =
+      gen::NexmarkGenerator::Create(gen::NexmarkTable::kBid, options, schema);
   BOOST_REQUIRE(g.ok());
   std::map<std::pair<int64_t, int64_t>, int> expected;
   size_t auction_col = *schema->IndexOf("auction");
@@ -58,7 +62,8 @@ BOOST_AUTO_TEST_CASE(filter_and_project_over_splits_match_a_direct_computation) 
     if ((*g)->Next(&batch, 1000) == 0) break;
     for (size_t r = 0; r < batch.num_rows(); ++r) {
       int64_t price = batch.column(price_col).ints()[r];
-      if (price > 1000000) ++expected[{batch.column(auction_col).ints()[r], price * 2}];
+      if (price > 1000000)
+        ++expected[{batch.column(auction_col).ints()[r], price * 2}];
     }
   }
   BOOST_REQUIRE(!expected.empty());
@@ -66,11 +71,14 @@ BOOST_AUTO_TEST_CASE(filter_and_project_over_splits_match_a_direct_computation) 
   auto s = NewSession();
   std::string error;
   RunPush(*s,
-          "CREATE STREAM bids WITH (connector = 'nexmark', table = 'bid', max-events = 20000, "
+          "CREATE STREAM bids WITH (connector = 'nexmark', table = 'bid', "
+          "max-events = 20000, "
           "events-per-second = 1000000000); SET 'parallelism' = '3';",
           &error);
   BOOST_REQUIRE_EQUAL(error, "");
-  auto rows = RunPush(*s, "SELECT auction, price * 2 AS p2 FROM bids WHERE price > 1000000 EMIT CHANGES;",
+  auto rows = RunPush(*s,
+                      "SELECT auction, price * 2 AS p2 FROM bids WHERE price > "
+                      "1000000 EMIT CHANGES;",
                       &error);
   BOOST_REQUIRE_EQUAL(error, "");
   std::map<std::pair<int64_t, int64_t>, int> got;
@@ -87,7 +95,8 @@ BOOST_AUTO_TEST_CASE(limit_is_exact_across_tasks) {
           "events-per-second = 1000000000); SET 'parallelism' = '4';",
           &error);
   BOOST_REQUIRE_EQUAL(error, "");
-  auto rows = RunPush(*s, "SELECT auction FROM bids EMIT CHANGES LIMIT 7;", &error);
+  auto rows =
+      RunPush(*s, "SELECT auction FROM bids EMIT CHANGES LIMIT 7;", &error);
   BOOST_REQUIRE_EQUAL(error, "");
   BOOST_TEST(rows.size() == 7u);
 }
@@ -96,15 +105,18 @@ BOOST_AUTO_TEST_CASE(runtime_errors_fail_the_query_with_the_value) {
   auto s = NewSession();
   std::string error;
   RunPush(*s,
-          "CREATE STREAM n (a INT NOT NULL, b INT NOT NULL) WITH (connector = 'datagen', "
-          "number-of-rows = 100, fields.a.kind = 'sequence', fields.a.start = 1, fields.a.end = 100, "
+          "CREATE STREAM n (a INT NOT NULL, b INT NOT NULL) WITH (connector = "
+          "'datagen', "
+          "number-of-rows = 100, fields.a.kind = 'sequence', fields.a.start = "
+          "1, fields.a.end = 100, "
           "fields.b.kind = 'sequence', fields.b.start = 0, fields.b.end = 99);",
           &error);
   BOOST_REQUIRE_EQUAL(error, "");
   RunPush(*s, "SELECT a / b FROM n EMIT CHANGES;", &error);
   BOOST_TEST(error.find("division by zero") != std::string::npos, error);
   // The same query without the zero row runs to the end.
-  auto rows = RunPush(*s, "SELECT a / b AS q FROM n WHERE b <> 0 EMIT CHANGES;", &error);
+  auto rows = RunPush(*s, "SELECT a / b AS q FROM n WHERE b <> 0 EMIT CHANGES;",
+                      &error);
   BOOST_REQUIRE_EQUAL(error, "");
   BOOST_TEST(rows.size() == 99u);
 }
@@ -112,10 +124,15 @@ BOOST_AUTO_TEST_CASE(runtime_errors_fail_the_query_with_the_value) {
 BOOST_AUTO_TEST_CASE(stateful_plans_are_refused_clearly) {
   auto s = NewSession();
   std::string error;
-  RunPush(*s, "CREATE STREAM bids WITH (connector = 'nexmark', table = 'bid');", &error);
+  RunPush(*s, "CREATE STREAM bids WITH (connector = 'nexmark', table = 'bid');",
+          &error);
   BOOST_REQUIRE_EQUAL(error, "");
-  RunPush(*s, "SELECT auction, COUNT(*) AS n FROM bids GROUP BY auction EMIT CHANGES;", &error);
-  BOOST_TEST(error.find("Aggregate is not executable yet") != std::string::npos, error);
+  RunPush(
+      *s,
+      "SELECT auction, COUNT(*) AS n FROM bids GROUP BY auction EMIT CHANGES;",
+      &error);
+  BOOST_TEST(error.find("Aggregate is not executable yet") != std::string::npos,
+             error);
 }
 
 namespace {
@@ -123,7 +140,8 @@ namespace {
 /// An unbounded source that counts the rows it has produced.
 class CountingSource : public exec::Source {
  public:
-  explicit CountingSource(std::atomic<int64_t>* produced) : produced_(produced) {}
+  explicit CountingSource(std::atomic<int64_t>* produced)
+      : produced_(produced) {}
   absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
     for (size_t i = 0; i < max_rows; ++i) {
       out->AppendRow({types::Value::Bigint(produced_->fetch_add(1))});
@@ -148,18 +166,21 @@ BOOST_AUTO_TEST_CASE(a_slow_client_holds_the_sources_back) {
   BOOST_REQUIRE(catalog->Create(entry, false).ok());
   auto stmt = sql::ParseStatement("SELECT n FROM numbers EMIT CHANGES");
   BOOST_REQUIRE(stmt.ok());
-  auto bound = sql::Binder(*catalog).Bind(**stmt, "SELECT n FROM numbers EMIT CHANGES");
+  auto bound =
+      sql::Binder(*catalog).Bind(**stmt, "SELECT n FROM numbers EMIT CHANGES");
   BOOST_REQUIRE(bound.ok());
   std::atomic<int64_t> produced{0};
-  exec::SourceProvider provider = [&](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-                                      int, int) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+  exec::SourceProvider provider =
+      [&](const catalog::Entry&, std::shared_ptr<const types::Schema>, int,
+          int) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
     return std::unique_ptr<exec::Source>(new CountingSource(&produced));
   };
   exec::QueryOptions options;
   options.parallelism = 2;
   options.batch_rows = 100;
   options.output_queue_batches = 4;
-  auto q = exec::RunningQuery::Start(sql::Optimize(bound->plan), *catalog, provider, options);
+  auto q = exec::RunningQuery::Start(sql::Optimize(bound->plan), *catalog,
+                                     provider, options);
   BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
   // The client reads nothing for a while: the sources must stop once the
   // queue is full. Bound: the queue's batches plus one batch per task in
@@ -192,8 +213,8 @@ BOOST_AUTO_TEST_CASE(a_slow_client_holds_the_sources_back) {
 #include <mutex>
 #include <set>
 
-#include "engine/exec/executor.h"
 #include "engine/exec/exchange.h"
+#include "engine/exec/executor.h"
 #include "engine/exec/sink.h"
 
 namespace {
@@ -211,18 +232,21 @@ bool WaitFor(Pred pred) {
   return pred();
 }
 
-catalog::Entry StreamEntry(const std::string& name, std::vector<std::string> columns,
+catalog::Entry StreamEntry(const std::string& name,
+                           std::vector<std::string> columns,
                            std::vector<int> key = {}) {
   catalog::Entry entry;
   entry.name = name;
   entry.kind = catalog::EntryKind::kStream;
   entry.connector = "test";
-  for (const auto& c : columns) entry.schema.Add({c, types::LogicalType::Bigint(), false});
+  for (const auto& c : columns)
+    entry.schema.Add({c, types::LogicalType::Bigint(), false});
   entry.key = std::move(key);
   return entry;
 }
 
-sql::PlanPtr BindPlan(const catalog::Catalog& catalog, const std::string& text) {
+sql::PlanPtr BindPlan(const catalog::Catalog& catalog,
+                      const std::string& text) {
   auto stmt = sql::ParseStatement(text);
   BOOST_REQUIRE_MESSAGE(stmt.ok(), stmt.status().message());
   auto bound = sql::Binder(catalog).Bind(**stmt, text);
@@ -237,8 +261,13 @@ sql::PlanPtr BindPlan(const catalog::Catalog& catalog, const std::string& text) 
 /// (see KeyedSource).
 class RangeSource : public exec::Source {
  public:
-  RangeSource(int64_t first, int64_t count, int split, int splits, size_t per_call = 50)
-      : next_(first), end_(first + count), split_(split), splits_(splits), per_call_(per_call) {
+  RangeSource(int64_t first, int64_t count, int split, int splits,
+              size_t per_call = 50)
+      : next_(first),
+        end_(first + count),
+        split_(split),
+        splits_(splits),
+        per_call_(per_call) {
     Skip();
   }
   absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
@@ -269,7 +298,8 @@ class RangeSource : public exec::Source {
 /// seq of each of its ids: an insert first, then updates.
 class KeyedSource : public exec::Source {
  public:
-  KeyedSource(int64_t ids, int64_t rounds, int split, int splits) : rounds_(rounds) {
+  KeyedSource(int64_t ids, int64_t rounds, int split, int splits)
+      : rounds_(rounds) {
     for (int64_t id = 0; id < ids; ++id) {
       if (id % splits == split) ids_.push_back(id);
     }
@@ -279,7 +309,9 @@ class KeyedSource : public exec::Source {
     while (!finished() && n < max_rows) {
       types::ChangeKind kind = round_ == 0 ? types::ChangeKind::kInsert
                                            : types::ChangeKind::kUpdateAfter;
-      out->AppendRow({types::Value::Bigint(ids_[pos_]), types::Value::Bigint(round_)}, kind);
+      out->AppendRow(
+          {types::Value::Bigint(ids_[pos_]), types::Value::Bigint(round_)},
+          kind);
       ++n;
       if (++pos_ == ids_.size()) {
         pos_ = 0;
@@ -349,8 +381,8 @@ class FakeSink : public exec::Sink {
 };
 
 exec::SinkProvider FakeSinks(SinkLog* log) {
-  return [log](const catalog::Entry&, std::shared_ptr<const types::Schema>, int task,
-               int) -> absl::StatusOr<std::unique_ptr<exec::Sink>> {
+  return [log](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+               int task, int) -> absl::StatusOr<std::unique_ptr<exec::Sink>> {
     ++log->opened;
     return std::unique_ptr<exec::Sink>(new FakeSink(log, task));
   };
@@ -358,8 +390,9 @@ exec::SinkProvider FakeSinks(SinkLog* log) {
 
 /// Output -> Scan of `source` (id, seq): a sink (or insert) into `target`.
 /// `changelog` marks the scan's output as a changelog keyed by id.
-sql::PlanPtr SinkPlan(const catalog::Catalog& catalog, const std::string& source,
-                      const std::string& target, bool changelog) {
+sql::PlanPtr SinkPlan(const catalog::Catalog& catalog,
+                      const std::string& source, const std::string& target,
+                      bool changelog) {
   auto scan = std::make_shared<sql::ScanNode>();
   scan->source = source;
   scan->connector = "test";
@@ -379,7 +412,8 @@ sql::PlanPtr SinkPlan(const catalog::Catalog& catalog, const std::string& source
 
 std::unique_ptr<catalog::Catalog> SinkCatalog() {
   auto catalog = catalog::NewInMemoryCatalog();
-  BOOST_REQUIRE(catalog->Create(StreamEntry("changes", {"id", "seq"}, {0}), false).ok());
+  BOOST_REQUIRE(
+      catalog->Create(StreamEntry("changes", {"id", "seq"}, {0}), false).ok());
   catalog::Entry out = StreamEntry("out", {"id", "seq"}, {0});
   out.kind = catalog::EntryKind::kSink;
   BOOST_REQUIRE(catalog->Create(out, false).ok());
@@ -432,11 +466,13 @@ BOOST_AUTO_TEST_CASE(executor_runs_each_task_on_one_worker_at_a_time) {
 BOOST_AUTO_TEST_CASE(sixteen_splits_run_on_two_threads) {
   auto catalog = catalog::NewInMemoryCatalog();
   BOOST_REQUIRE(catalog->Create(StreamEntry("numbers", {"n"}), false).ok());
-  auto plan = BindPlan(*catalog, "SELECT n FROM numbers WHERE n > 99 EMIT CHANGES");
-  exec::SourceProvider provider = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-                                     int split, int splits)
-      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(new RangeSource(0, 8000, split, splits));
+  auto plan =
+      BindPlan(*catalog, "SELECT n FROM numbers WHERE n > 99 EMIT CHANGES");
+  exec::SourceProvider provider =
+      [](const catalog::Entry&, std::shared_ptr<const types::Schema>, int split,
+         int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(
+        new RangeSource(0, 8000, split, splits));
   };
   exec::Executor pool(2);
   exec::QueryOptions options;
@@ -467,14 +503,17 @@ BOOST_AUTO_TEST_CASE(union_all_runs_each_branch_on_its_own_tasks) {
   auto catalog = catalog::NewInMemoryCatalog();
   BOOST_REQUIRE(catalog->Create(StreamEntry("a", {"x"}), false).ok());
   BOOST_REQUIRE(catalog->Create(StreamEntry("b", {"y"}), false).ok());
-  auto plan = BindPlan(*catalog,
-                       "SELECT x FROM a UNION ALL SELECT y * 10 AS y FROM b WHERE y > 500 "
-                       "EMIT CHANGES");
-  exec::SourceProvider provider = [](const catalog::Entry& entry,
-                                     std::shared_ptr<const types::Schema>, int split, int splits)
-      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+  auto plan = BindPlan(
+      *catalog,
+      "SELECT x FROM a UNION ALL SELECT y * 10 AS y FROM b WHERE y > 500 "
+      "EMIT CHANGES");
+  exec::SourceProvider provider =
+      [](const catalog::Entry& entry, std::shared_ptr<const types::Schema>,
+         int split,
+         int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
     int64_t first = entry.name == "a" ? 0 : 1000;
-    return std::unique_ptr<exec::Source>(new RangeSource(first, 1000, split, splits));
+    return std::unique_ptr<exec::Source>(
+        new RangeSource(first, 1000, split, splits));
   };
   exec::Executor pool(2);
   exec::QueryOptions options;
@@ -500,16 +539,21 @@ BOOST_AUTO_TEST_CASE(union_all_runs_each_branch_on_its_own_tasks) {
   BOOST_TEST((*q)->stats().rows_read == 2000);
   // Three tasks per branch, each with its branch's chain and the union.
   BOOST_TEST((*q)->physical_plan() ==
-             "3 source tasks (one per split of a) on the worker pool: Source a -> Union all -> "
-             "client queue\n"
-             "3 source tasks (one per split of b) on the worker pool: Source b -> Filter -> "
-             "Project -> Union all -> client queue",
+                 "3 source tasks (one per split of a) on the worker pool: "
+                 "Source a -> Union all -> "
+                 "client queue\n"
+                 "3 source tasks (one per split of b) on the worker pool: "
+                 "Source b -> Filter -> "
+                 "Project -> Union all -> client queue",
              (*q)->physical_plan());
   BOOST_TEST(exec::ExplainPhysical(plan, 0) ==
-             "one source task per core (SET 'parallelism' to choose), each reading one split "
+             "one source task per core (SET 'parallelism' to choose), each "
+             "reading one split "
              "of a, on the worker pool: Source a -> Union all -> client queue\n"
-             "one source task per core (SET 'parallelism' to choose), each reading one split "
-             "of b, on the worker pool: Source b -> Filter -> Project -> Union all -> client "
+             "one source task per core (SET 'parallelism' to choose), each "
+             "reading one split "
+             "of b, on the worker pool: Source b -> Filter -> Project -> Union "
+             "all -> client "
              "queue");
 }
 
@@ -532,10 +576,11 @@ BOOST_AUTO_TEST_CASE(hash_exchange_gives_each_key_to_one_consumer) {
         types::Batch batch(schema);
         for (int r = 0; r < kRows; ++r, ++id) {
           int64_t k = (id * 7) % 37;
-          batch.AppendRow({k == 0 ? types::Value::Null(types::LogicalType::Bigint())
-                                  : types::Value::Bigint(k),
-                           types::Value::Varchar(k % 2 ? "odd" : "even"),
-                           types::Value::Bigint(id)});
+          batch.AppendRow(
+              {k == 0 ? types::Value::Null(types::LogicalType::Bigint())
+                      : types::Value::Bigint(k),
+               types::Value::Varchar(k % 2 ? "odd" : "even"),
+               types::Value::Bigint(id)});
         }
         if (b % 3 == 0) {  // only the even rows are live
           types::SelectionVector sel;
@@ -569,13 +614,15 @@ BOOST_AUTO_TEST_CASE(hash_exchange_gives_each_key_to_one_consumer) {
   for (int p = 0; p < kProducers; ++p) {
     for (int b = 0; b < kBatches; ++b) {
       for (int r = 0; r < kRows; ++r) {
-        if (b % 3 != 0 || r % 2 == 0) expected.insert(p * 1000000 + b * kRows + r);
+        if (b % 3 != 0 || r % 2 == 0)
+          expected.insert(p * 1000000 + b * kRows + r);
       }
     }
   }
   std::map<int64_t, int> seen;
   std::map<std::string, std::set<int>> consumers_of_key;
-  std::map<std::pair<int64_t, std::string>, int64_t> last_id;  // (producer, key)
+  std::map<std::pair<int64_t, std::string>, int64_t>
+      last_id;  // (producer, key)
   size_t total = 0;
   for (int c = 0; c < kConsumers; ++c) {
     for (const auto& row : received[c]) {
@@ -634,14 +681,16 @@ BOOST_AUTO_TEST_CASE(hash_partition_is_deterministic_and_ignores_dead_rows) {
   BOOST_TEST(live == 3u);
 }
 
-BOOST_AUTO_TEST_CASE(keyed_changelog_sink_writes_each_key_from_one_task_in_order) {
+BOOST_AUTO_TEST_CASE(
+    keyed_changelog_sink_writes_each_key_from_one_task_in_order) {
   auto catalog = SinkCatalog();
   auto plan = SinkPlan(*catalog, "changes", "out", /*changelog=*/true);
   constexpr int64_t kIds = 60, kRounds = 40;
-  exec::SourceProvider provider = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-                                     int split, int splits)
-      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(new KeyedSource(kIds, kRounds, split, splits));
+  exec::SourceProvider provider =
+      [](const catalog::Entry&, std::shared_ptr<const types::Schema>, int split,
+         int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(
+        new KeyedSource(kIds, kRounds, split, splits));
   };
   SinkLog log;
   exec::Executor pool(2);
@@ -654,9 +703,10 @@ BOOST_AUTO_TEST_CASE(keyed_changelog_sink_writes_each_key_from_one_task_in_order
   auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
   BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
   BOOST_TEST((*q)->physical_plan() ==
-             "3 source tasks (one per split of changes) on the worker pool: Source changes -> "
-             "hash exchange\n"
-             "hash exchange on (id) -> 3 sink tasks: Sink out (test)",
+                 "3 source tasks (one per split of changes) on the worker "
+                 "pool: Source changes -> "
+                 "hash exchange\n"
+                 "hash exchange on (id) -> 3 sink tasks: Sink out (test)",
              (*q)->physical_plan());
   BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
   BOOST_REQUIRE_MESSAGE((*q)->status().ok(), (*q)->status().message());
@@ -686,18 +736,24 @@ BOOST_AUTO_TEST_CASE(keyed_changelog_sink_writes_each_key_from_one_task_in_order
 
 BOOST_AUTO_TEST_CASE(explain_shows_the_exchange_only_for_keyed_changelogs) {
   auto catalog = SinkCatalog();
-  BOOST_TEST(exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", true), 2, catalog.get()) ==
-             "2 source tasks (one per split of changes) on the worker pool: Source changes -> "
+  BOOST_TEST(exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", true),
+                                   2, catalog.get()) ==
+             "2 source tasks (one per split of changes) on the worker pool: "
+             "Source changes -> "
              "hash exchange\n"
              "hash exchange on (id) -> 2 sink tasks: Sink out (test)");
   // Without a catalog the output node's key stands for the target's.
-  BOOST_TEST(exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", true), 0) ==
-             "one source task per core (SET 'parallelism' to choose), each reading one split "
-             "of changes, on the worker pool: Source changes -> hash exchange\n"
-             "hash exchange on (id) -> one sink task per core: Sink out (test)");
+  BOOST_TEST(
+      exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", true), 0) ==
+      "one source task per core (SET 'parallelism' to choose), each reading "
+      "one split "
+      "of changes, on the worker pool: Source changes -> hash exchange\n"
+      "hash exchange on (id) -> one sink task per core: Sink out (test)");
   // Append-only rows need no exchange: each source task writes its own sink.
-  BOOST_TEST(exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", false), 2, catalog.get()) ==
-             "2 source tasks (one per split of changes) on the worker pool: Source changes -> "
+  BOOST_TEST(exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", false),
+                                   2, catalog.get()) ==
+             "2 source tasks (one per split of changes) on the worker pool: "
+             "Source changes -> "
              "Sink out (test)");
 }
 
@@ -710,10 +766,11 @@ void CheckStalledSink(bool changelog) {
   auto catalog = SinkCatalog();
   auto plan = SinkPlan(*catalog, "changes", "out", changelog);
   constexpr int64_t kIds = 50, kRounds = 400;  // 20,000 rows
-  exec::SourceProvider provider = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-                                     int split, int splits)
-      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(new KeyedSource(kIds, kRounds, split, splits));
+  exec::SourceProvider provider =
+      [](const catalog::Entry&, std::shared_ptr<const types::Schema>, int split,
+         int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(
+        new KeyedSource(kIds, kRounds, split, splits));
   };
   SinkLog log;
   log.stall = true;
@@ -730,8 +787,10 @@ void CheckStalledSink(bool changelog) {
   // Without the exchange each task stalls on its own sink. With it, one
   // stalled consumer fills its queue and so holds back every producer: the
   // other consumer may never reach its own stall point.
-  BOOST_REQUIRE(WaitFor([&] { return log.stalled_sinks.load() == (changelog ? 1 : 2) ||
-                                     log.stalled_sinks.load() == 2; }));
+  BOOST_REQUIRE(WaitFor([&] {
+    return log.stalled_sinks.load() == (changelog ? 1 : 2) ||
+           log.stalled_sinks.load() == 2;
+  }));
   std::this_thread::sleep_for(milliseconds(200));
   // Each sink takes batches until it holds stall_after rows (the last one
   // may overshoot by a batch). With the exchange, each of the 2 consumer
@@ -757,9 +816,12 @@ void CheckStalledSink(bool changelog) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(a_stalled_sink_keeps_rows_read_bounded) { CheckStalledSink(false); }
+BOOST_AUTO_TEST_CASE(a_stalled_sink_keeps_rows_read_bounded) {
+  CheckStalledSink(false);
+}
 
-BOOST_AUTO_TEST_CASE(a_stalled_sink_behind_the_exchange_keeps_rows_read_bounded) {
+BOOST_AUTO_TEST_CASE(
+    a_stalled_sink_behind_the_exchange_keeps_rows_read_bounded) {
   CheckStalledSink(true);
 }
 
@@ -767,10 +829,12 @@ BOOST_AUTO_TEST_CASE(a_sink_write_error_fails_the_query_with_it) {
   auto catalog = SinkCatalog();
   for (bool changelog : {false, true}) {
     auto plan = SinkPlan(*catalog, "changes", "out", changelog);
-    exec::SourceProvider provider = [](const catalog::Entry&,
-                                       std::shared_ptr<const types::Schema>, int split,
-                                       int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-      return std::unique_ptr<exec::Source>(new KeyedSource(100, 1000000, split, splits));
+    exec::SourceProvider provider =
+        [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+           int split,
+           int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+      return std::unique_ptr<exec::Source>(
+          new KeyedSource(100, 1000000, split, splits));
     };
     SinkLog log;
     log.fail_after = 500;
@@ -783,7 +847,8 @@ BOOST_AUTO_TEST_CASE(a_sink_write_error_fails_the_query_with_it) {
     BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
     BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
     BOOST_TEST(absl::IsDataLoss((*q)->status()), (*q)->status().ToString());
-    BOOST_TEST(std::string((*q)->status().message()) == "fake broker rejected the write");
+    BOOST_TEST(std::string((*q)->status().message()) ==
+               "fake broker rejected the write");
     auto next = (*q)->Next(milliseconds(1000));
     BOOST_TEST(!next.ok());
     BOOST_TEST((*q)->finished());
@@ -794,10 +859,12 @@ BOOST_AUTO_TEST_CASE(cancel_while_blocked_ends_and_flushes_the_sinks) {
   auto catalog = SinkCatalog();
   for (bool changelog : {false, true}) {
     auto plan = SinkPlan(*catalog, "changes", "out", changelog);
-    exec::SourceProvider provider = [](const catalog::Entry&,
-                                       std::shared_ptr<const types::Schema>, int split,
-                                       int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-      return std::unique_ptr<exec::Source>(new KeyedSource(100, 1000000, split, splits));
+    exec::SourceProvider provider =
+        [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+           int split,
+           int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+      return std::unique_ptr<exec::Source>(
+          new KeyedSource(100, 1000000, split, splits));
     };
     SinkLog log;
     log.stall = true;
@@ -823,15 +890,15 @@ BOOST_AUTO_TEST_CASE(cancel_while_blocked_ends_and_flushes_the_sinks) {
 
 BOOST_AUTO_TEST_CASE(sink_outputs_need_a_sink_provider) {
   auto catalog = SinkCatalog();
-  exec::SourceProvider provider = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-                                     int split, int splits)
-      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+  exec::SourceProvider provider =
+      [](const catalog::Entry&, std::shared_ptr<const types::Schema>, int split,
+         int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
     return std::unique_ptr<exec::Source>(new KeyedSource(1, 1, split, splits));
   };
   exec::QueryOptions options;
   options.parallelism = 1;
-  auto q = exec::RunningQuery::Start(SinkPlan(*catalog, "changes", "out", false), *catalog,
-                                     provider, options);
+  auto q = exec::RunningQuery::Start(
+      SinkPlan(*catalog, "changes", "out", false), *catalog, provider, options);
   BOOST_TEST(absl::IsInvalidArgument(q.status()), q.status().ToString());
 }
 
@@ -842,14 +909,16 @@ BOOST_AUTO_TEST_CASE(destroying_a_query_leaves_the_shared_pool_running) {
   BOOST_REQUIRE(catalog->Create(StreamEntry("numbers", {"n"}), false).ok());
   auto plan = BindPlan(*catalog, "SELECT n FROM numbers EMIT CHANGES");
   std::atomic<int64_t> produced{0};
-  exec::SourceProvider unbounded = [&](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-                                       int, int) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+  exec::SourceProvider unbounded =
+      [&](const catalog::Entry&, std::shared_ptr<const types::Schema>, int,
+          int) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
     return std::unique_ptr<exec::Source>(new CountingSource(&produced));
   };
-  exec::SourceProvider bounded = [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-                                    int split, int splits)
-      -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(new RangeSource(0, 3000, split, splits));
+  exec::SourceProvider bounded =
+      [](const catalog::Entry&, std::shared_ptr<const types::Schema>, int split,
+         int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(
+        new RangeSource(0, 3000, split, splits));
   };
   exec::Executor pool(2);
   exec::QueryOptions options;

@@ -1,6 +1,5 @@
 #define BOOST_TEST_MODULE expr_test
 #include <boost/test/unit_test.hpp>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -20,7 +19,9 @@ std::string Message(const absl::Status& s) { return std::string(s.message()); }
 
 BoundExprPtr I(int32_t v) { return MakeLiteral(Value::Int(v)); }
 BoundExprPtr Big(int64_t v) { return MakeLiteral(Value::Bigint(v)); }
-BoundExprPtr S(std::string v) { return MakeLiteral(Value::Varchar(std::move(v))); }
+BoundExprPtr S(std::string v) {
+  return MakeLiteral(Value::Varchar(std::move(v)));
+}
 BoundExprPtr D(double v) { return MakeLiteral(Value::Double(v)); }
 BoundExprPtr B(bool v) { return MakeLiteral(Value::Boolean(v)); }
 BoundExprPtr Null() { return MakeLiteral(Value()); }
@@ -105,7 +106,8 @@ BOOST_AUTO_TEST_CASE(errors) {
 BOOST_AUTO_TEST_CASE(synonyms_and_flags) {
   BOOST_TEST(ResolveScalar("lcase", {kVarchar})->function == "LOWER");
   BOOST_TEST(ResolveScalar("UCASE", {kVarchar})->function == "UPPER");
-  BOOST_TEST(ResolveScalar("substr", {kVarchar, kInt})->function == "SUBSTRING");
+  BOOST_TEST(ResolveScalar("substr", {kVarchar, kInt})->function ==
+             "SUBSTRING");
   BOOST_TEST(ResolveScalar("CEILING", {kDouble})->function == "CEIL");
   BOOST_TEST(ResolveScalar("POW", {kDouble, kInt})->function == "POWER");
   BOOST_TEST(ResolveScalar("CHAR_LENGTH", {kVarchar})->function == "LENGTH");
@@ -113,15 +115,16 @@ BOOST_AUTO_TEST_CASE(synonyms_and_flags) {
   BOOST_TEST(ResolveScalar("UPPER", {kVarchar})->null_if_any_null);
   BOOST_TEST(!ResolveScalar("IS NULL", {kInt})->null_if_any_null);
   BOOST_TEST(!ResolveScalar("IS NOT NULL", {kInt})->null_if_any_null);
-  BOOST_TEST(!ResolveScalar("AND", {LogicalType::Boolean(),
-                                    LogicalType::Boolean()})
-                  ->null_if_any_null);
+  BOOST_TEST(
+      !ResolveScalar("AND", {LogicalType::Boolean(), LogicalType::Boolean()})
+           ->null_if_any_null);
   BOOST_TEST(!ResolveScalar("OR", {LogicalType::Null(), LogicalType::Boolean()})
                   ->null_if_any_null);
   BOOST_TEST(!ResolveScalar("COALESCE", {kInt, kInt})->null_if_any_null);
-  BOOST_TEST(!ResolveScalar("CONCAT_WS", {kVarchar, kVarchar})->null_if_any_null);
+  BOOST_TEST(
+      !ResolveScalar("CONCAT_WS", {kVarchar, kVarchar})->null_if_any_null);
   BOOST_TEST(ResolveScalar("CONCAT", {kVarchar, kVarchar})->null_if_any_null);
-    BOOST_TEST(!IsDeterministic("NOW"));
+  BOOST_TEST(!IsDeterministic("NOW"));
   BOOST_TEST(!IsDeterministic("current_timestamp"));
   BOOST_TEST(!IsDeterministic("CURRENT_DATE"));
   BOOST_TEST(IsDeterministic("UPPER"));
@@ -223,9 +226,11 @@ BOOST_AUTO_TEST_CASE(aggregates) {
   BOOST_TEST(sum({kVarchar}, "MIN") == "VARCHAR");
   BOOST_TEST(sum({TsT(3)}, "MAX") == "TIMESTAMP(3)");
   BOOST_TEST(sum({LogicalType::Boolean()}, "MAX") == "BOOLEAN");
-  BOOST_TEST(sum({kVarchar}) ==
-             "error: function SUM does not accept (VARCHAR); expected (numeric)");
-  BOOST_TEST(sum({kInt}, "MEDIAN") == "error: unknown aggregate function 'MEDIAN'");
+  BOOST_TEST(
+      sum({kVarchar}) ==
+      "error: function SUM does not accept (VARCHAR); expected (numeric)");
+  BOOST_TEST(sum({kInt}, "MEDIAN") ==
+             "error: unknown aggregate function 'MEDIAN'");
   BOOST_TEST(sum({kInt, kInt}, "COUNT").rfind("error: function COUNT", 0) == 0);
   auto avg = ResolveAggregate("AVG", {kInt}, false, false);
   BOOST_TEST(avg->state == "sum+count");
@@ -317,7 +322,9 @@ BOOST_AUTO_TEST_CASE(comparisons_and_logic) {
              "TRUE");
   BOOST_TEST(F("<=", {I(1), Null()}) == "NULL");
   BOOST_TEST(F("=", {Null(), Null()}) == "NULL");
-  auto b = [](int v) { return v == 2 ? NullOf(LogicalType::Boolean()) : B(v == 1); };
+  auto b = [](int v) {
+    return v == 2 ? NullOf(LogicalType::Boolean()) : B(v == 1);
+  };
   const char* names[] = {"FALSE", "TRUE", "NULL"};
   // Truth tables over {FALSE, TRUE, NULL} x {FALSE, TRUE, NULL}.
   const int and_table[3][3] = {{0, 0, 0}, {0, 1, 2}, {0, 2, 2}};
@@ -366,8 +373,9 @@ BOOST_AUTO_TEST_CASE(like_and_regexp) {
   BOOST_TEST(like("abc", "a\\_c", "\\") == "FALSE");
   BOOST_TEST(like("a\\c", "a\\c") == "TRUE");  // no default escape
   BOOST_TEST(like("a!", "a!!", "!") == "TRUE");
-  BOOST_TEST(like("abc", "ab!", "!") ==
-             "error: LIKE pattern 'ab!' must not end with the escape character");
+  BOOST_TEST(
+      like("abc", "ab!", "!") ==
+      "error: LIKE pattern 'ab!' must not end with the escape character");
   BOOST_TEST(like("abc", "a%", "!!") ==
              "error: LIKE escape must be a single character, got '!!'");
   BOOST_TEST(F("LIKE", {NullOf(kVarchar), S("%")}) == "NULL");
@@ -376,7 +384,8 @@ BOOST_AUTO_TEST_CASE(like_and_regexp) {
   BOOST_TEST(F("REGEXP_LIKE", {S("abc123"), S("[0-9]{3}$")}) == "TRUE");
   std::string err = F("REGEXP", {S("abc"), S("(")});
   BOOST_TEST(err.rfind("error: invalid regular expression '(': ", 0) == 0, err);
-  BOOST_TEST(err.size() > std::string("error: invalid regular expression '(': ").size());
+  BOOST_TEST(err.size() >
+             std::string("error: invalid regular expression '(': ").size());
 }
 
 BOOST_AUTO_TEST_CASE(math) {
@@ -525,8 +534,8 @@ BOOST_AUTO_TEST_CASE(temporal) {
              "2024-02-29 12:00:00");
   BOOST_TEST(F("-", {Ts("1970-01-01 00:00:00", 3), Interval(0, 1000)}) ==
              "1969-12-31 23:59:59.999");
-  BOOST_TEST(F("-", {Ts("2026-01-01 01:00:00", 3), Ts("2026-01-01 00:00:00", 0)}) ==
-             "01:00:00");
+  BOOST_TEST(F("-", {Ts("2026-01-01 01:00:00", 3),
+                     Ts("2026-01-01 00:00:00", 0)}) == "01:00:00");
   BOOST_TEST(F("+", {Date("2026-01-01"), Interval(0, 3600 * sec)}) ==
              "2026-01-01 01:00:00");
   BOOST_TEST(F("+", {Date("2024-02-28"), I(1)}) == "2024-02-29");
@@ -574,9 +583,9 @@ BOOST_AUTO_TEST_CASE(extract_and_formats) {
              "29/02/2024");
   BOOST_TEST(F("TO_TIMESTAMP", {S("2026-03-15 13:45:30.123456")}) ==
              "2026-03-15 13:45:30.123");
-  BOOST_TEST(F("TO_TIMESTAMP", {S("15/03/2026 01:45 PM"),
-                                S("%d/%m/%Y %h:%i %p")}) ==
-             "2026-03-15 13:45:00.000");
+  BOOST_TEST(
+      F("TO_TIMESTAMP", {S("15/03/2026 01:45 PM"), S("%d/%m/%Y %h:%i %p")}) ==
+      "2026-03-15 13:45:00.000");
   BOOST_TEST(F("TO_TIMESTAMP", {S("12 AM 01-Jan-2026"), S("%h %p %d-%b-%Y")}) ==
              "2026-01-01 00:00:00.000");
   BOOST_TEST(F("TO_TIMESTAMP", {S("garbage")}) == "NULL");
@@ -591,17 +600,21 @@ BOOST_AUTO_TEST_CASE(extract_and_formats) {
   BOOST_TEST(F("DATE_TRUNC", {S("MONTH"), t}) == "2026-03-01 00:00:00.000000");
   BOOST_TEST(F("DATE_TRUNC", {S("week"), t}) == "2026-03-09 00:00:00.000000");
   BOOST_TEST(F("DATE_TRUNC", {S("HOUR"), t}) == "2026-03-15 13:00:00.000000");
-  BOOST_TEST(F("DATE_TRUNC", {S("QUARTER"), t}) == "2026-01-01 00:00:00.000000");
+  BOOST_TEST(F("DATE_TRUNC", {S("QUARTER"), t}) ==
+             "2026-01-01 00:00:00.000000");
   auto now = EvaluateConstant(*Call("NOW", {}));
   BOOST_TEST((now.status().code() == absl::StatusCode::kFailedPrecondition));
-  BOOST_TEST(Message(now.status()) == "not a constant: NOW is not deterministic");
+  BOOST_TEST(Message(now.status()) ==
+             "not a constant: NOW is not deterministic");
   BOOST_TEST(!EvaluateConstant(*Call("CURRENT_DATE", {})).ok());
 }
 
 BOOST_AUTO_TEST_CASE(json) {
   const std::string doc =
       R"({"a":{"b":[10,"x",true,null,{"c":1}]},"k y":2.5,"s":"it's"})";
-  auto jv = [&](const char* path) { return F("JSON_VALUE", {S(doc), S(path)}); };
+  auto jv = [&](const char* path) {
+    return F("JSON_VALUE", {S(doc), S(path)});
+  };
   BOOST_TEST(jv("$.a.b[0]") == "10");
   BOOST_TEST(jv("$.a.b[1]") == "x");
   BOOST_TEST(jv("$.a.b[2]") == "true");
@@ -647,9 +660,9 @@ BOOST_AUTO_TEST_CASE(to_string) {
   BOOST_TEST(Call("UPPER", {name})->ToString() == "UPPER(name)");
   BOOST_TEST(Call("CONCAT", {name, S("'x'")})->ToString() ==
              "CONCAT(name, '''x''')");
-  BOOST_TEST(Call("EXTRACT", {S("YEAR"), Ts("2026-01-01 00:00:00", 3)})
-                 ->ToString() ==
-             "EXTRACT(YEAR FROM TIMESTAMP '2026-01-01 00:00:00.000')");
+  BOOST_TEST(
+      Call("EXTRACT", {S("YEAR"), Ts("2026-01-01 00:00:00", 3)})->ToString() ==
+      "EXTRACT(YEAR FROM TIMESTAMP '2026-01-01 00:00:00.000')");
   BOOST_TEST(Call("NOW", {})->ToString() == "NOW()");
   BOOST_TEST(Call("CURRENT_DATE", {})->ToString() == "CURRENT_DATE");
   BOOST_TEST(Cast(MakeColumn(0, "x", kInt, true), kBigint)->ToString() ==

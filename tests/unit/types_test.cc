@@ -1,6 +1,5 @@
 #define BOOST_TEST_MODULE types_test
 #include <boost/test/unit_test.hpp>
-
 #include <cstdio>
 #include <string>
 
@@ -87,8 +86,8 @@ BOOST_AUTO_TEST_CASE(implicit_casts) {
   BOOST_TEST(CanImplicitlyCast(B, D));
   BOOST_TEST(CanImplicitlyCast(I, Dec(10, 0)));
   BOOST_TEST(CanImplicitlyCast(I, Dec(12, 2)));
-  BOOST_TEST(!CanImplicitlyCast(I, Dec(9, 0)));    // loses integer digits
-  BOOST_TEST(!CanImplicitlyCast(I, Dec(10, 2)));   // only 8 integer digits
+  BOOST_TEST(!CanImplicitlyCast(I, Dec(9, 0)));   // loses integer digits
+  BOOST_TEST(!CanImplicitlyCast(I, Dec(10, 2)));  // only 8 integer digits
   BOOST_TEST(CanImplicitlyCast(B, Dec(19, 0)));
   BOOST_TEST(!CanImplicitlyCast(B, Dec(18, 0)));
   BOOST_TEST(CanImplicitlyCast(Dec(5, 2), Dec(7, 3)));
@@ -157,8 +156,8 @@ BOOST_AUTO_TEST_CASE(as_decimal) {
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(schema) {
-  Schema s({{"auction", LogicalType::Bigint(), true},
-            {"Price", Dec(10, 2), false}});
+  Schema s(
+      {{"auction", LogicalType::Bigint(), true}, {"Price", Dec(10, 2), false}});
   BOOST_TEST(s.ToString() == "(auction BIGINT, Price DECIMAL(10, 2) NOT NULL)");
   BOOST_TEST(s.IndexOf("PRICE").value() == 1u);
   BOOST_TEST(s.IndexOf("Auction").value() == 0u);
@@ -177,9 +176,8 @@ BOOST_AUTO_TEST_CASE(truth_tables) {
     Tribool a, b, and_, or_;
   };
   const Row rows[] = {
-      {T, T, T, T}, {T, F, F, T}, {T, U, U, T},
-      {F, T, F, T}, {F, F, F, F}, {F, U, F, U},
-      {U, T, U, T}, {U, F, F, U}, {U, U, U, U},
+      {T, T, T, T}, {T, F, F, T}, {T, U, U, T}, {F, T, F, T}, {F, F, F, F},
+      {F, U, F, U}, {U, T, U, T}, {U, F, F, U}, {U, U, U, U},
   };
   for (const Row& r : rows) {
     BOOST_TEST((And(r.a, r.b) == r.and_));
@@ -292,7 +290,8 @@ BOOST_AUTO_TEST_CASE(compare) {
   BOOST_TEST(*CompareValues(Value::Date(1), Value::Timestamp(86400000000, 3)) ==
              0);
   BOOST_TEST(!CompareValues(Value::Varchar("1"), Value::Int(1)).ok());
-  BOOST_TEST(!CompareValues(Value::Null(LogicalType::Int()), Value::Int(1)).ok());
+  BOOST_TEST(
+      !CompareValues(Value::Null(LogicalType::Int()), Value::Int(1)).ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -303,10 +302,10 @@ BOOST_AUTO_TEST_CASE(dates) {
   struct Case {
     int y, m, d;
   };
-  const Case cases[] = {{1970, 1, 1},  {2000, 2, 29}, {2024, 2, 29},
-                        {1900, 2, 28}, {1900, 3, 1},  {2026, 1, 31},
-                        {1969, 12, 31}, {1, 1, 1},    {9999, 12, 31},
-                        {1600, 2, 29}, {2100, 3, 1}};
+  const Case cases[] = {{1970, 1, 1},   {2000, 2, 29}, {2024, 2, 29},
+                        {1900, 2, 28},  {1900, 3, 1},  {2026, 1, 31},
+                        {1969, 12, 31}, {1, 1, 1},     {9999, 12, 31},
+                        {1600, 2, 29},  {2100, 3, 1}};
   for (const Case& c : cases) {
     std::string text = fmt_date(c.y, c.m, c.d);
     auto days = ParseDate(text);
@@ -397,5 +396,6 @@ BOOST_AUTO_TEST_CASE(value_rendering) {
   BOOST_TEST(Value::Bytes("\x01\xff").ToSqlLiteral() == "X'01FF'");
   BOOST_TEST((Value::Int(1) == Value::Int(1)));
   BOOST_TEST(!(Value::Int(1) == Value::Bigint(1)));
-  BOOST_TEST((Value::Null(LogicalType::Int()) == Value::Null(LogicalType::Int())));
+  BOOST_TEST(
+      (Value::Null(LogicalType::Int()) == Value::Null(LogicalType::Int())));
 }

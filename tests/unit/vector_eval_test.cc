@@ -797,8 +797,8 @@ BoundExprPtr SC(int i) {
 
 std::string RandomText(Rng& rng, size_t max_pieces) {
   static const std::vector<std::string> kPieces = {
-      "a", "b", "ab", ",", ",", " ", " ", "é", "日", "😀", "\x80", "x,y",
-      "--", "A", "\t", "\\1"};
+      "a",  "b", "ab",   ",",   ",",  " ", " ",  "é",
+      "日", "😀", "\x80", "x,y", "--", "A", "\t", "\\1"};
   std::string out;
   size_t pieces = static_cast<size_t>(Between(rng, 0, max_pieces));
   for (size_t i = 0; i < pieces; ++i) out += Pick(rng, kPieces);
@@ -809,7 +809,16 @@ Batch RandomStringBatch(uint64_t seed, size_t rows) {
   Rng rng(seed);
   Batch batch(StringSchema());
   static const std::vector<int64_t> kEdge = {
-      0,  1,  -1, 2, -2, 3, -3, 100, -100, std::numeric_limits<int64_t>::max(),
+      0,
+      1,
+      -1,
+      2,
+      -2,
+      3,
+      -3,
+      100,
+      -100,
+      std::numeric_limits<int64_t>::max(),
       std::numeric_limits<int64_t>::min()};
   for (size_t r = 0; r < rows; ++r) {
     auto null_or = [&](Value v) {
@@ -821,7 +830,8 @@ Batch RandomStringBatch(uint64_t seed, size_t rows) {
     row.push_back(null_or(Value::Varchar(RandomText(rng, 3))));
     row.push_back(null_or(Value::Bigint(
         Between(rng, 0, 3) == 0 ? Pick(rng, kEdge) : Between(rng, -6, 6))));
-    row.push_back(null_or(Value::Int(static_cast<int32_t>(Between(rng, -3, 12)))));
+    row.push_back(
+        null_or(Value::Int(static_cast<int32_t>(Between(rng, -3, 12)))));
     batch.AppendRow(row);
   }
   return batch;
@@ -835,7 +845,8 @@ std::vector<BoundExprPtr> StringKernelCorpus() {
     v.push_back(Call(fn, {s}));
     v.push_back(Call(fn, {s, p}));
     v.push_back(Call(fn, {s, S("é ")}));
-    v.push_back(Call(fn, {s, S("\x80" "a")}));
+    v.push_back(Call(fn, {s, S("\x80"
+                               "a")}));
     v.push_back(Call(fn, {s, S("")}));
   }
   v.push_back(Call("REPLACE", {s, p, q}));
@@ -875,10 +886,11 @@ std::vector<BoundExprPtr> StringKernelCorpus() {
   v.push_back(Call("REGEXP_REPLACE", {s, S(""), S("-")}));
   v.push_back(Call("JSON_VALUE",
                    {Call("CONCAT", {S("{\"a\": \""), s, S("\"}")}), S("$.a")}));
-  v.push_back(Call("JSON_VALUE", {Call("CONCAT", {S("{\"a\": "), p, S("}")}),
-                                  S("$.a")}));
-  v.push_back(Call("JSON_QUERY",
-                   {Call("CONCAT", {S("{\"a\": [\""), s, S("\"]}")}), S("$.a")}));
+  v.push_back(Call("JSON_VALUE",
+                   {Call("CONCAT", {S("{\"a\": "), p, S("}")}), S("$.a")}));
+  v.push_back(
+      Call("JSON_QUERY",
+           {Call("CONCAT", {S("{\"a\": [\""), s, S("\"]}")}), S("$.a")}));
   v.push_back(Call("JSON_QUERY", {S("{\"a\": {\"b\": 1}}"), q}));
   v.push_back(Call("JSON_EXISTS", {Call("CONCAT", {S("{\""), p, S("\": 1}")}),
                                    Call("CONCAT", {S("$."), q})}));
@@ -888,10 +900,13 @@ std::vector<BoundExprPtr> StringKernelCorpus() {
   v.push_back(Call("CONCAT_WS", {S(","), s, p, q}));
   v.push_back(Call("CONCAT_WS", {S("é"), s}));
   // Nested kernels, and kernels under lazy forms (only some rows reach them).
-  v.push_back(Call("UPPER", {Call("SPLIT_PART", {Call("TRIM", {s}), S(","), k})}));
-  v.push_back(Call("LENGTH", {Call("REPLACE", {Call("REVERSE", {s}), p, S("")})}));
-  v.push_back(Call("IF", {Call(">", {k, I(2)}), Call("SPLIT_PART", {s, S(","), n}),
-                          Call("LPAD", {q, k, p})}));
+  v.push_back(
+      Call("UPPER", {Call("SPLIT_PART", {Call("TRIM", {s}), S(","), k})}));
+  v.push_back(
+      Call("LENGTH", {Call("REPLACE", {Call("REVERSE", {s}), p, S("")})}));
+  v.push_back(
+      Call("IF", {Call(">", {k, I(2)}), Call("SPLIT_PART", {s, S(","), n}),
+                  Call("LPAD", {q, k, p})}));
   v.push_back(Call("=", {Call("SPLIT_PART", {s, S(","), I(1)}), S("a")}));
   v.push_back(Call("COALESCE", {Call("SPLIT_PART", {s, p, k}), S("none")}));
   return v;
@@ -900,9 +915,10 @@ std::vector<BoundExprPtr> StringKernelCorpus() {
 // The functions the kernels above replace; none may compile to the per-row
 // fallback when given VARCHAR (and integer) arguments.
 const std::set<std::string> kKernelStringFunctions = {
-    "TRIM",     "LTRIM", "RTRIM",   "REPLACE",    "POSITION", "LPAD",
-    "RPAD",     "REVERSE", "SPLIT_PART", "CONCAT_WS", "UPPER",    "LOWER",
-    "SUBSTRING", "CONCAT", "LENGTH", "JSON_VALUE", "JSON_QUERY", "JSON_EXISTS"};
+    "TRIM",       "LTRIM",      "RTRIM",      "REPLACE",    "POSITION",
+    "LPAD",       "RPAD",       "REVERSE",    "SPLIT_PART", "CONCAT_WS",
+    "UPPER",      "LOWER",      "SUBSTRING",  "CONCAT",     "LENGTH",
+    "JSON_VALUE", "JSON_QUERY", "JSON_EXISTS"};
 
 BOOST_AUTO_TEST_CASE(string_kernels_match_the_scalar_reference) {
   auto corpus = StringKernelCorpus();
@@ -960,12 +976,12 @@ BOOST_AUTO_TEST_CASE(string_kernels_do_not_use_the_fallback) {
       Call("+", {Call("ABS", {C(kI)}), Call("LENGTH", {C(kS)})}));
   BOOST_REQUIRE(abs.ok());
   BOOST_CHECK(!(*abs)->UsesFallback());
-  auto shifted = CompiledExpr::Compile(
-      Call("=", {Call("+", {C(kTs), C(kIv)}), C(kTs)}));
+  auto shifted =
+      CompiledExpr::Compile(Call("=", {Call("+", {C(kTs), C(kIv)}), C(kTs)}));
   BOOST_REQUIRE(shifted.ok());
   BOOST_CHECK((*shifted)->UsesFallback());
-  BOOST_CHECK(((*shifted)->fallback_functions() ==
-               std::vector<std::string>{"+"}));
+  BOOST_CHECK(
+      ((*shifted)->fallback_functions() == std::vector<std::string>{"+"}));
 }
 
 BOOST_AUTO_TEST_CASE(split_part_zero_position_error_matches_the_fallback) {
@@ -986,7 +1002,8 @@ BOOST_AUTO_TEST_CASE(split_part_zero_position_error_matches_the_fallback) {
   auto ref = Reference(e, batch, 2);
   BOOST_REQUIRE(!ref.ok());
   BOOST_CHECK(ref.status().code() == st.code());
-  BOOST_CHECK_EQUAL(Message(st), Message(ref.status()) + " in " + e->ToString() +
+  BOOST_CHECK_EQUAL(Message(st), Message(ref.status()) + " in " +
+                                     e->ToString() +
                                      " [arguments: 'a,b', ',', 0]");
   // Row 2 unselected: no error, and the other rows are right.
   batch.SetSelection({0, 1, 3});
@@ -1059,40 +1076,80 @@ Batch RandomNumBatch(uint64_t seed, size_t rows) {
   Batch batch(NumSchema());
   const double inf = std::numeric_limits<double>::infinity();
   static const std::vector<int32_t> kInts = {
-      std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::min(),
-      std::numeric_limits<int32_t>::min() + 1, 0, 1, -1, 5, -5, 15, -15,
-      149, -150, 999999999};
+      std::numeric_limits<int32_t>::max(),
+      std::numeric_limits<int32_t>::min(),
+      std::numeric_limits<int32_t>::min() + 1,
+      0,
+      1,
+      -1,
+      5,
+      -5,
+      15,
+      -15,
+      149,
+      -150,
+      999999999};
   static const std::vector<int64_t> kBigs = {
-      std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
-      std::numeric_limits<int64_t>::min() + 1, 0, 1, -1, 25, -25,
-      9223372036854775LL, -9223372036854775LL, 4102444800LL, -62135596800LL,
+      std::numeric_limits<int64_t>::max(),
+      std::numeric_limits<int64_t>::min(),
+      std::numeric_limits<int64_t>::min() + 1,
+      0,
+      1,
+      -1,
+      25,
+      -25,
+      9223372036854775LL,
+      -9223372036854775LL,
+      4102444800LL,
+      -62135596800LL,
       253402300799LL};
   static const std::vector<double> kDoubles = {
-      0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, -2.5, 2.5, 1e308, -1e308,
-      5e-324, 1e-300, 709.0, 710.0, -745.0, 1e15 + 0.5, 123.456, -0.001,
-      std::nan(""), inf, -inf, 3.0, -3.0, 0.1};
-  static const std::vector<int64_t> kDigits = {0, 1, -1, 2, -2, 6, -6, 18,
-                                               -18, 38, -38, 39, -39, 40,
-                                               -40, 100, -100};
-  static const std::vector<int64_t> kMicros = {
-      0, -1000, 1000, -86400000000LL, 1709251199999000LL, 951782400000000LL,
-      -2203934400000000LL, -11670975000000000LL, -62135596800000000LL,
-      253402300799999000LL, -310517876996000LL};
-  static const std::vector<int64_t> kDays = {0,       -1,      19782, 11016,
-                                             -25509,  -135081, -719162,
-                                             2932896, -3594,   59,    -306};
+      0.0,   -0.0,   1.0,        -1.0,    0.5,    -0.5,         1.5,
+      -2.5,  2.5,    1e308,      -1e308,  5e-324, 1e-300,       709.0,
+      710.0, -745.0, 1e15 + 0.5, 123.456, -0.001, std::nan(""), inf,
+      -inf,  3.0,    -3.0,       0.1};
+  static const std::vector<int64_t> kDigits = {
+      0, 1, -1, 2, -2, 6, -6, 18, -18, 38, -38, 39, -39, 40, -40, 100, -100};
+  static const std::vector<int64_t> kMicros = {0,
+                                               -1000,
+                                               1000,
+                                               -86400000000LL,
+                                               1709251199999000LL,
+                                               951782400000000LL,
+                                               -2203934400000000LL,
+                                               -11670975000000000LL,
+                                               -62135596800000000LL,
+                                               253402300799999000LL,
+                                               -310517876996000LL};
+  static const std::vector<int64_t> kDays = {
+      0, -1, 19782, 11016, -25509, -135081, -719162, 2932896, -3594, 59, -306};
   static const std::vector<std::string> kFields = {
-      "year",   "QUARTER", "Month",  "week",        "DAY",         "dow",
-      "doy",    "hour",    "minute", "second",      "MILLISECOND",
-      "microsecond", "epoch", "bogus", "", "Year "};
+      "year",  "QUARTER", "Month",  "week",   "DAY",         "dow",
+      "doy",   "hour",    "minute", "second", "MILLISECOND", "microsecond",
+      "epoch", "bogus",   "",       "Year "};
   static const std::vector<std::string> kTexts = {
-      "2024-02-29 12:34:56.789", "2024-02-29", "2023-02-29",
-      "1969-12-31 23:59:59.999999", "1600-02-29 00:00:00", "0001-01-01",
-      "garbage", "", "29/02/2024", "2024-02-29 12:34:56", "12:30 PM",
+      "2024-02-29 12:34:56.789",
+      "2024-02-29",
+      "2023-02-29",
+      "1969-12-31 23:59:59.999999",
+      "1600-02-29 00:00:00",
+      "0001-01-01",
+      "garbage",
+      "",
+      "29/02/2024",
+      "2024-02-29 12:34:56",
+      "12:30 PM",
       "Thursday February 2024 060 PM 123456"};
   static const std::vector<std::string> kFormats = {
-      "%Y-%m-%d", "%Y-%m-%d %H:%i:%s", "%d/%m/%Y", "%W %M %Y %j %p %f",
-      "%%", "%x", "", "%h:%i %p", "%a %b %e %y %T %k %l %c %S %I %H"};
+      "%Y-%m-%d",
+      "%Y-%m-%d %H:%i:%s",
+      "%d/%m/%Y",
+      "%W %M %Y %j %p %f",
+      "%%",
+      "%x",
+      "",
+      "%h:%i %p",
+      "%a %b %e %y %T %k %l %c %S %I %H"};
   const __int128 max38 = MaxDigits38();
   for (size_t r = 0; r < rows; ++r) {
     auto null_or = [&](Value v) {
@@ -1111,9 +1168,8 @@ Batch RandomNumBatch(uint64_t seed, size_t rows) {
         case 3:
           return Value::Decimal(max38 / 1000 * 1000 + 500, t);
         default:
-          return Value::Decimal(Between(rng, -10'000'000'000LL,
-                                        10'000'000'000LL),
-                                t);
+          return Value::Decimal(
+              Between(rng, -10'000'000'000LL, 10'000'000'000LL), t);
       }
     };
     std::vector<Value> row;
@@ -1121,28 +1177,28 @@ Batch RandomNumBatch(uint64_t seed, size_t rows) {
         edge() ? Pick(rng, kInts)
                : static_cast<int32_t>(Between(rng, -100000, 100000)))));
     row.push_back(null_or(Value::Bigint(
-        edge() ? Pick(rng, kBigs) : Between(rng, -1'000'000'000LL,
-                                            1'000'000'000LL))));
+        edge() ? Pick(rng, kBigs)
+               : Between(rng, -1'000'000'000LL, 1'000'000'000LL))));
     for (int i = 0; i < 2; ++i) {
       row.push_back(null_or(Value::Double(
           edge() ? Pick(rng, kDoubles)
                  : std::uniform_real_distribution<double>(-50, 50)(rng))));
     }
     row.push_back(null_or(Value::Decimal(
-        edge() ? Pick(rng, std::vector<int64_t>{9999999999LL, -9999999999LL,
-                                                0, 1, -1, 50, -50, 150, -149})
+        edge() ? Pick(rng, std::vector<int64_t>{9999999999LL, -9999999999LL, 0,
+                                                1, -1, 50, -50, 150, -149})
                : Between(rng, -100000, 100000),
         LogicalType::DecimalOrDie(10, 2))));
     row.push_back(null_or(big_dec(6)));
     row.push_back(null_or(big_dec(0)));
     row.push_back(null_or(Value::Int(static_cast<int32_t>(
         edge() ? Pick(rng, kDigits) : Between(rng, -4, 4)))));
-    row.push_back(null_or(Value::Timestamp(
-        edge() ? Pick(rng, kMicros)
-               : Between(rng, -10'000'000'000'000'000LL,
-                         10'000'000'000'000'000LL) /
-                     1000 * 1000,
-        3)));
+    row.push_back(null_or(
+        Value::Timestamp(edge() ? Pick(rng, kMicros)
+                                : Between(rng, -10'000'000'000'000'000LL,
+                                          10'000'000'000'000'000LL) /
+                                      1000 * 1000,
+                         3)));
     row.push_back(null_or(Value::Date(edge() ? Pick(rng, kDays)
                                              : Between(rng, -200000, 200000))));
     row.push_back(null_or(Value::Time(Between(rng, 0, 86'399'999'999LL))));
@@ -1157,9 +1213,8 @@ Batch RandomNumBatch(uint64_t seed, size_t rows) {
 std::vector<BoundExprPtr> NumericKernelCorpus() {
   std::vector<BoundExprPtr> v;
   const std::vector<int> kNumericCols = {kNi, kNb, kNd, kNm, kNw, kNx};
-  for (const char* fn :
-       {"ABS", "CEIL", "CEILING", "FLOOR", "ROUND", "TRUNCATE", "TRUNC",
-        "SIGN"}) {
+  for (const char* fn : {"ABS", "CEIL", "CEILING", "FLOOR", "ROUND", "TRUNCATE",
+                         "TRUNC", "SIGN"}) {
     for (int c : kNumericCols) v.push_back(Call(fn, {NC(c)}));
   }
   for (const char* fn : {"ROUND", "TRUNCATE"}) {
@@ -1211,8 +1266,8 @@ std::vector<BoundExprPtr> NumericKernelCorpus() {
   v.push_back(Call("EXTRACT", {NC(kNf), NC(kNts)}));
   v.push_back(Call("EXTRACT", {NC(kNf), NC(kNdt)}));
   v.push_back(Call("EXTRACT", {NC(kNf), NC(kNt)}));
-  for (const char* field : {"year", "WEEK", "dow", "doy", "EPOCH",
-                            "millisecond", "month"}) {
+  for (const char* field :
+       {"year", "WEEK", "dow", "doy", "EPOCH", "millisecond", "month"}) {
     v.push_back(Call("EXTRACT", {S(field), NC(kNts)}));
     v.push_back(Call("EXTRACT", {S(field), NC(kNdt)}));
   }
@@ -1220,8 +1275,8 @@ std::vector<BoundExprPtr> NumericKernelCorpus() {
   v.push_back(Call("EXTRACT", {S("year"), NC(kNt)}));
   v.push_back(Call("DATE_TRUNC", {NC(kNf), NC(kNts)}));
   v.push_back(Call("DATE_TRUNC", {NC(kNf), NC(kNdt)}));
-  for (const char* unit : {"year", "QUARTER", "month", "week", "day",
-                           "hour", "second", "millisecond"}) {
+  for (const char* unit : {"year", "QUARTER", "month", "week", "day", "hour",
+                           "second", "millisecond"}) {
     v.push_back(Call("DATE_TRUNC", {S(unit), NC(kNts)}));
   }
   v.push_back(Call("DATE_TRUNC", {S("week"), NC(kNdt)}));
@@ -1242,27 +1297,30 @@ std::vector<BoundExprPtr> NumericKernelCorpus() {
   // Nested kernels and kernels under lazy forms.
   v.push_back(Call("ROUND", {Call("SQRT", {Call("ABS", {NC(kNd)})}), I(2)}));
   v.push_back(Call("+", {Call("SIGN", {NC(kNw)}), Call("ABS", {NC(kNi)})}));
-  v.push_back(Call("IF", {Call(">", {NC(kNk), I(0)}),
-                          Call("LN", {Call("ABS", {NC(kNd)})}),
-                          Call("EXP", {NC(kNe)})}));
-  v.push_back(Call("COALESCE", {Call("NULLIF", {Call("FLOOR", {NC(kNm)}),
-                                                 Dec("0")}),
-                                Call("CEIL", {NC(kNw)})}));
-  v.push_back(Call("=", {Call("EXTRACT", {S("year"), NC(kNdt)}),
-                         Call("EXTRACT", {S("year"),
-                                          Call("DATE_TRUNC", {S("month"),
-                                                              NC(kNdt)})})}));
+  v.push_back(Call(
+      "IF", {Call(">", {NC(kNk), I(0)}), Call("LN", {Call("ABS", {NC(kNd)})}),
+             Call("EXP", {NC(kNe)})}));
+  v.push_back(
+      Call("COALESCE", {Call("NULLIF", {Call("FLOOR", {NC(kNm)}), Dec("0")}),
+                        Call("CEIL", {NC(kNw)})}));
+  v.push_back(Call(
+      "=", {Call("EXTRACT", {S("year"), NC(kNdt)}),
+            Call("EXTRACT",
+                 {S("year"), Call("DATE_TRUNC", {S("month"), NC(kNdt)})})}));
   v.push_back(Call("GREATEST", {Call("TRUNCATE", {NC(kNx), NC(kNk)}),
                                 Call("ROUND", {NC(kNw), I(-3)})}));
   return v;
 }
 
 const std::set<std::string> kKernelNumericFunctions = {
-    "ABS",     "CEIL",     "CEILING",     "FLOOR",          "ROUND",
-    "TRUNCATE", "TRUNC",   "SIGN",        "POWER",          "POW",
-    "SQRT",    "LN",       "LOG10",       "EXP",            "NULLIF",
-    "GREATEST", "LEAST",   "EXTRACT",     "DATE_TRUNC",     "DATE_FORMAT",
-    "UNIX_TIMESTAMP", "FROM_UNIXTIME", "TO_TIMESTAMP", "TO_DATE"};
+    "ABS",           "CEIL",         "CEILING",
+    "FLOOR",         "ROUND",        "TRUNCATE",
+    "TRUNC",         "SIGN",         "POWER",
+    "POW",           "SQRT",         "LN",
+    "LOG10",         "EXP",          "NULLIF",
+    "GREATEST",      "LEAST",        "EXTRACT",
+    "DATE_TRUNC",    "DATE_FORMAT",  "UNIX_TIMESTAMP",
+    "FROM_UNIXTIME", "TO_TIMESTAMP", "TO_DATE"};
 
 BOOST_AUTO_TEST_CASE(numeric_and_temporal_kernels_match_the_scalar_reference) {
   auto corpus = NumericKernelCorpus();
@@ -1283,10 +1341,9 @@ BOOST_AUTO_TEST_CASE(numeric_and_temporal_kernels_match_the_scalar_reference) {
       errors += all.errors + some.errors;
     }
   }
-  BOOST_TEST_MESSAGE("numeric/temporal kernels: " << corpus.size()
-                                                  << " expressions, " << rows
-                                                  << " rows, " << errors
-                                                  << " error rows");
+  BOOST_TEST_MESSAGE("numeric/temporal kernels: "
+                     << corpus.size() << " expressions, " << rows << " rows, "
+                     << errors << " error rows");
   BOOST_CHECK_GT(rows, 50000u);
   BOOST_CHECK_GT(errors, 0u);
 }
@@ -1304,17 +1361,17 @@ BOOST_AUTO_TEST_CASE(numeric_and_temporal_kernels_do_not_use_the_fallback) {
     auto compiled = CompiledExpr::Compile(e);
     BOOST_REQUIRE(compiled.ok());
     for (const auto& f : (*compiled)->fallback_functions()) {
-      BOOST_CHECK_MESSAGE(!kKernelNumericFunctions.count(f),
-                          f + " compiles to the per-row fallback in " +
-                              e->ToString());
+      BOOST_CHECK_MESSAGE(
+          !kKernelNumericFunctions.count(f),
+          f + " compiles to the per-row fallback in " + e->ToString());
     }
   }
 }
 
 BOOST_AUTO_TEST_CASE(numeric_kernel_errors_name_the_row_and_the_arguments) {
   Batch batch(NumSchema());
-  for (int64_t b : {int64_t{5}, std::numeric_limits<int64_t>::min(),
-                    int64_t{-7}}) {
+  for (int64_t b :
+       {int64_t{5}, std::numeric_limits<int64_t>::min(), int64_t{-7}}) {
     Batch one = RandomNumBatch(31, 1);
     std::vector<Value> row;
     for (int c = 0; c < kNumNumCols; ++c) {
@@ -1382,9 +1439,22 @@ BOOST_AUTO_TEST_CASE(round_exact_matches_the_rescale_formulation) {
   const __int128 max38 = MaxDigits38();
   const __int128 int128_max =
       static_cast<__int128>(~static_cast<unsigned __int128>(0) >> 1);
-  std::vector<__int128> values = {0, 1, -1, 5, -5, 15, -15, 49, 50, -50,
-                                  max38, -max38, max38 / 2, -max38 / 2,
-                                  int128_max, -int128_max,
+  std::vector<__int128> values = {0,
+                                  1,
+                                  -1,
+                                  5,
+                                  -5,
+                                  15,
+                                  -15,
+                                  49,
+                                  50,
+                                  -50,
+                                  max38,
+                                  -max38,
+                                  max38 / 2,
+                                  -max38 / 2,
+                                  int128_max,
+                                  -int128_max,
                                   std::numeric_limits<int64_t>::max(),
                                   std::numeric_limits<int64_t>::min()};
   for (int i = 0; i < 400; ++i) {
@@ -1408,8 +1478,8 @@ BOOST_AUTO_TEST_CASE(round_exact_matches_the_rescale_formulation) {
           }
           for (const LogicalType& t : results) {
             auto want = reference(u, scale, digits, truncate, t);
-            auto got = weir::expr::internal::RoundExact(u, scale, digits,
-                                                        truncate, t);
+            auto got =
+                weir::expr::internal::RoundExact(u, scale, digits, truncate, t);
             ++checked;
             BOOST_REQUIRE_EQUAL(want.ok(), got.ok());
             if (!want.ok()) {
