@@ -350,6 +350,17 @@ class VectorNode {
   const LogicalType& type() const { return expr_->type; }
 
  protected:
+  /// The end of a row loop that stopped at live row index `stop` (as
+  /// ForRows returns it): OK when it ran through every row, else `error`
+  /// at that row, as RowError words it.
+  absl::Status LoopStatus(EvalContext& ctx, Rows rows, size_t stop,
+                          const absl::Status& error,
+                          const std::vector<const Vec*>& args) const {
+    if (stop == rows.size()) return absl::OkStatus();
+    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
+                    args);
+  }
+
   /// The error of this node at physical row `r`, naming the subexpression
   /// and the argument values.
   absl::Status RowError(EvalContext& ctx, uint32_t r, absl::StatusCode code,
@@ -1525,9 +1536,7 @@ class LikeNode final : public VectorNode {
         });
         break;
     }
-    if (stop == rows.size()) return absl::OkStatus();
-    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
-                    {&in});
+    return LoopStatus(ctx, rows, stop, error, {&in});
   }
 
  private:
@@ -1641,9 +1650,7 @@ class RegexFnNode final : public VectorNode {
         return true;
       });
     }
-    if (stop == rows.size()) return absl::OkStatus();
-    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
-                    ptrs);
+    return LoopStatus(ctx, rows, stop, error, ptrs);
   }
 
  private:
@@ -1704,9 +1711,7 @@ class JsonNode final : public VectorNode {
       }
       return true;
     });
-    if (stop == rows.size()) return absl::OkStatus();
-    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
-                    ptrs);
+    return LoopStatus(ctx, rows, stop, error, ptrs);
   }
 
  private:
@@ -1904,9 +1909,7 @@ class StringNode final : public VectorNode {
         break;
       }
     }
-    if (stop == rows.size()) return absl::OkStatus();
-    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
-                    ptrs);
+    return LoopStatus(ctx, rows, stop, error, ptrs);
   }
 
  private:
@@ -2103,9 +2106,7 @@ class NumericFnNode final : public VectorNode {
         break;
       }
     }
-    if (stop == rows.size()) return absl::OkStatus();
-    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
-                    ptrs);
+    return LoopStatus(ctx, rows, stop, error, ptrs);
   }
 
  private:
@@ -2333,9 +2334,7 @@ class TemporalFnNode final : public VectorNode {
         break;
       }
     }
-    if (stop == rows.size()) return absl::OkStatus();
-    return RowError(ctx, rows[stop], error.code(), std::string(error.message()),
-                    ptrs);
+    return LoopStatus(ctx, rows, stop, error, ptrs);
   }
 
  private:
