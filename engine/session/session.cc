@@ -269,6 +269,14 @@ bool RunsAsQuery(const BoundStatement& s) {
   }
 }
 
+/// Why a query cannot read materialized view `view` yet.
+std::string ViewStateMessage(const std::string& view) {
+  return fmt::format(
+      "reading materialized view '{}' needs its state, which arrives with the "
+      "state store",
+      view);
+}
+
 /// " (topic 't')" for a Kafka entry, else "".
 std::string TopicNote(const catalog::Entry* entry) {
   if (entry == nullptr || entry->connector != "kafka") return "";
@@ -288,12 +296,7 @@ std::string Session::PhysicalPlanText(
       view = static_cast<const sql::ScanNode&>(n).source;
     }
   });
-  if (!view.empty()) {
-    return fmt::format(
-        "not executable yet: reading materialized view '{}' needs its state, "
-        "which arrives with the state store",
-        view);
-  }
+  if (!view.empty()) return "not executable yet: " + ViewStateMessage(view);
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
   if (out.output == sql::OutputKind::kSink && out.connector != "kafka") {
     return fmt::format(
@@ -306,35 +309,6 @@ std::string Session::PhysicalPlanText(
   return exec::ExplainPhysical(
       plan, Parallelism(settings_),
       out.output == sql::OutputKind::kInsert ? catalog_.get() : nullptr);
-}
-
-absl::StatusOr<StatementResult> Session::CreateAndStartSink(
-    BoundStatement bound) {
-  StatementResult result;
-  const std::string name = bound.entry.name;
-  if (catalog_->Find(name) != nullptr && bound.if_not_exists) {
-    result.message =
-        fmt::format("{} '{}' already exists; nothing changed.",
-                    catalog::EntryKindName(catalog_->Find(name)->kind), name);
-    return result;
-  }
-  absl::Status created =
-      catalog_->Create(std::move(bound.entry), bound.if_not_exists);
-  if (!created.ok()) {
-    return SqlError(created.code(), bound.name_span,
-                    std::string(created.message()));
-  }
-  absl::StatusOr<std::string> id =
-      StartPersistentQuery(sql::Optimize(bound.plan), bound.reads, &result);
-  if (!id.ok()) {
-    // A sink that does not run would only mislead: take it back.
-    catalog_->Drop(name, catalog::EntryKind::kSink, /*if_exists=*/true)
-        .IgnoreError();
-    return id.status();
-  }
-  result.message += fmt::format("Created sink '{}'. Query {} writes to it{}.",
-                                name, *id, TopicNote(catalog_->Find(name)));
-  return result;
 }
 
 absl::StatusOr<std::string> Session::KafkaFor(const catalog::Entry& entry,
@@ -355,10 +329,8 @@ absl::StatusOr<std::string> Session::KafkaFor(const catalog::Entry& entry,
                             connectors::kafka::EmbeddedBroker::Start());
       result->message += fmt::format(
           "Started an embedded Kafka broker at {} (in memory only; each "
-          "partition keeps its "
-          "last 5 MiB / 100,000 message sets). SET 'bootstrap.servers' to use "
-          "a real "
-          "cluster.\n",
+          "partition keeps its last 5 MiB / 100,000 message sets). SET "
+          "'bootstrap.servers' to use a real cluster.\n",
           broker_->bootstrap_servers());
     }
     bootstrap = broker_->bootstrap_servers();
@@ -387,15 +359,11 @@ absl::StatusOr<std::unique_ptr<exec::Source>> Session::OpenSource(
                                               splits, bootstrap);
   }
   if (entry.kind == catalog::EntryKind::kView) {
-    return absl::UnimplementedError(
-        fmt::format("reading materialized view '{}' needs its state, which "
-                    "arrives with the state store",
-                    entry.name));
+    return absl::UnimplementedError(ViewStateMessage(entry.name));
   }
   return absl::UnimplementedError(
       fmt::format("reading '{}' needs the {} source, which arrives with its "
-                  "connector; kafka, nexmark "
-                  "and datagen sources run today",
+                  "connector; kafka, nexmark and datagen sources run today",
                   entry.name, entry.connector));
 }
 
@@ -453,8 +421,7 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
     }
     return absl::UnimplementedError(fmt::format(
         "writing to '{}' needs the {} sink, which arrives with its connector; "
-        "kafka sinks "
-        "run today",
+        "kafka sinks run today",
         target.name,
         target.connector.empty() ? std::string("(no)") : target.connector));
   };
@@ -506,14 +473,14 @@ absl::StatusOr<std::string> Session::StartPersistentQuery(
 
 absl::Status Session::Terminate(const std::string& id) {
   WEIR_RETURN_IF_ERROR(catalog_->RemoveQuery(id));
-  auto it = queries_.find(AsciiLower(id));
+  const std::string key = AsciiLower(id);  // ids are "q<n>"
+  auto it = queries_.find(key);
   if (it != queries_.end()) {
     it->second->Cancel();
     queries_.erase(it);  // waits until its tasks are off the workers
   }
-  query_order_.erase(
-      std::remove(query_order_.begin(), query_order_.end(), AsciiLower(id)),
-      query_order_.end());
+  query_order_.erase(std::remove(query_order_.begin(), query_order_.end(), key),
+                     query_order_.end());
   return absl::OkStatus();
 }
 
@@ -679,8 +646,7 @@ absl::StatusOr<StatementResult> Session::Execute(
       if (!options_.connect_to_sources) {
         return absl::FailedPreconditionError(
             "INSERT INTO ... SELECT starts a persistent query writing to "
-            "Kafka, and this "
-            "session does not connect to outside systems");
+            "Kafka, and this session does not connect to outside systems");
       }
       const std::string& target =
           static_cast<const sql::OutputNode&>(*bound.plan).target;
@@ -693,24 +659,40 @@ absl::StatusOr<StatementResult> Session::Execute(
       return result;
     }
     case BoundKind::kCreateSink:
-      if (options_.connect_to_sources)
-        return CreateAndStartSink(std::move(bound));
-      [[fallthrough]];
     case BoundKind::kCreateSource:
     case BoundKind::kCreateView: {
       std::string name = bound.entry.name;
       catalog::EntryKind kind = bound.entry.kind;
-      bool existed = catalog_->Find(name) != nullptr;
+      const catalog::Entry* existing = catalog_->Find(name);
+      std::optional<catalog::EntryKind> existing_kind;
+      if (existing != nullptr) existing_kind = existing->kind;
       absl::Status created = catalog_->Create(
           std::move(bound.entry), bound.if_not_exists, bound.or_replace);
       if (!created.ok()) {
         return SqlError(created.code(), bound.name_span,
                         std::string(created.message()));
       }
-      if (existed && bound.if_not_exists) {
-        result.message = fmt::format("{} '{}' already exists; nothing changed.",
-                                     catalog::EntryKindName(kind), name);
-      } else if (existed) {
+      if (existing_kind && bound.if_not_exists) {
+        result.message =
+            fmt::format("{} '{}' already exists; nothing changed.",
+                        catalog::EntryKindName(*existing_kind), name);
+        return result;
+      }
+      if (kind == catalog::EntryKind::kSink && options_.connect_to_sources) {
+        // A sink runs as soon as it exists; one that cannot run would only
+        // mislead, so it is taken back.
+        absl::StatusOr<std::string> id = StartPersistentQuery(
+            sql::Optimize(bound.plan), bound.reads, &result);
+        if (!id.ok()) {
+          catalog_->Drop(name, kind, /*if_exists=*/true).IgnoreError();
+          return id.status();
+        }
+        result.message +=
+            fmt::format("Created sink '{}'. Query {} writes to it{}.", name,
+                        *id, TopicNote(catalog_->Find(name)));
+        return result;
+      }
+      if (existing_kind) {
         result.message = fmt::format("Replaced {} '{}'.", KindWord(kind), name);
       } else {
         result.message = fmt::format("Created {} '{}'.", KindWord(kind), name);

@@ -28,7 +28,6 @@ class RunningQuery;
 
 namespace weir::sql {
 struct PlanNode;
-struct BoundStatement;
 namespace ast {
 struct Statement;
 }  // namespace ast
@@ -146,10 +145,6 @@ class Session {
   absl::StatusOr<std::unique_ptr<exec::RunningQuery>> StartQuery(
       const std::shared_ptr<const sql::PlanNode>& plan,
       StatementResult* result);
-  /// CREATE SINK in a session that connects to outside systems: adds the
-  /// sink to the catalog and starts its query; when the query cannot start,
-  /// the sink is not kept.
-  absl::StatusOr<StatementResult> CreateAndStartSink(sql::BoundStatement bound);
   /// What EXPLAIN prints after "Physical plan: " for `plan`.
   std::string PhysicalPlanText(
       const std::shared_ptr<const sql::PlanNode>& plan) const;
