@@ -786,6 +786,19 @@ KV KeyValue(const KafkaMessage& m) {
 const Field kId{"id", LogicalType::Bigint()};
 const Field kName{"name", LogicalType::Varchar()};
 
+/// (id, name) changes: insert (1, a), update (1, a) -> (1, b), delete
+/// (2, x).
+Batch ChangelogOf(const Entry& entry) {
+  Batch batch(SchemaOf(entry));
+  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")}, ChangeKind::kInsert);
+  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")},
+                  ChangeKind::kUpdateBefore);
+  batch.AppendRow({Value::Bigint(1), Value::Varchar("b")},
+                  ChangeKind::kUpdateAfter);
+  batch.AppendRow({Value::Bigint(2), Value::Varchar("x")}, ChangeKind::kDelete);
+  return batch;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(kafka_sink)
@@ -850,14 +863,7 @@ BOOST_AUTO_TEST_CASE(changelog_as_debezium_events) {
   entry.append_only = false;
   entry.key = {0};
   auto sink = OpenSink(entry, bootstrap);
-  Batch batch(SchemaOf(entry));
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")}, ChangeKind::kInsert);
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")},
-                  ChangeKind::kUpdateBefore);
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("b")},
-                  ChangeKind::kUpdateAfter);
-  batch.AppendRow({Value::Bigint(2), Value::Varchar("x")}, ChangeKind::kDelete);
-  RequireOk(sink->Write(batch));
+  RequireOk(sink->Write(ChangelogOf(entry)));
   RequireOk(sink->Flush(seconds(30)));
   auto records = ReadTopic(bootstrap, "sink_dbz", 1, 3);
   std::vector<KV> expected = {
@@ -883,14 +889,7 @@ BOOST_AUTO_TEST_CASE(changelog_as_upsert_json_with_tombstones) {
       {{"format", "json"}, {"key.fields", "id"}, {"key.format", "raw"}});
   entry.append_only = false;
   auto sink = OpenSink(entry, bootstrap);
-  Batch batch(SchemaOf(entry));
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")}, ChangeKind::kInsert);
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("a")},
-                  ChangeKind::kUpdateBefore);
-  batch.AppendRow({Value::Bigint(1), Value::Varchar("b")},
-                  ChangeKind::kUpdateAfter);
-  batch.AppendRow({Value::Bigint(2), Value::Varchar("x")}, ChangeKind::kDelete);
-  RequireOk(sink->Write(batch));
+  RequireOk(sink->Write(ChangelogOf(entry)));
   RequireOk(sink->Flush(seconds(30)));
   auto records = ReadTopic(bootstrap, "sink_upsert", 1, 3);
   // Raw keys: the id's text. The update-before writes nothing; the delete
