@@ -329,6 +329,17 @@ class KeyedSource : public exec::Source {
   int64_t round_ = 0;
 };
 
+/// Opens KeyedSource splits over `ids` ids and `rounds` rounds.
+exec::SourceProvider KeyedSources(int64_t ids, int64_t rounds) {
+  return [ids, rounds](
+             const catalog::Entry&, std::shared_ptr<const types::Schema>,
+             int split,
+             int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(
+        new KeyedSource(ids, rounds, split, splits));
+  };
+}
+
 /// Controls and records of the fake sinks of one query.
 struct SinkLog {
   std::mutex mu;
@@ -686,12 +697,7 @@ BOOST_AUTO_TEST_CASE(
   auto catalog = SinkCatalog();
   auto plan = SinkPlan(*catalog, "changes", "out", /*changelog=*/true);
   constexpr int64_t kIds = 60, kRounds = 40;
-  exec::SourceProvider provider =
-      [](const catalog::Entry&, std::shared_ptr<const types::Schema>, int split,
-         int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(
-        new KeyedSource(kIds, kRounds, split, splits));
-  };
+  exec::SourceProvider provider = KeyedSources(kIds, kRounds);
   SinkLog log;
   exec::Executor pool(2);
   exec::QueryOptions options;
@@ -766,12 +772,7 @@ void CheckStalledSink(bool changelog) {
   auto catalog = SinkCatalog();
   auto plan = SinkPlan(*catalog, "changes", "out", changelog);
   constexpr int64_t kIds = 50, kRounds = 400;  // 20,000 rows
-  exec::SourceProvider provider =
-      [](const catalog::Entry&, std::shared_ptr<const types::Schema>, int split,
-         int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(
-        new KeyedSource(kIds, kRounds, split, splits));
-  };
+  exec::SourceProvider provider = KeyedSources(kIds, kRounds);
   SinkLog log;
   log.stall = true;
   log.stall_after = 300;
@@ -829,13 +830,7 @@ BOOST_AUTO_TEST_CASE(a_sink_write_error_fails_the_query_with_it) {
   auto catalog = SinkCatalog();
   for (bool changelog : {false, true}) {
     auto plan = SinkPlan(*catalog, "changes", "out", changelog);
-    exec::SourceProvider provider =
-        [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-           int split,
-           int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-      return std::unique_ptr<exec::Source>(
-          new KeyedSource(100, 1000000, split, splits));
-    };
+    exec::SourceProvider provider = KeyedSources(100, 1000000);
     SinkLog log;
     log.fail_after = 500;
     exec::Executor pool(2);
@@ -859,13 +854,7 @@ BOOST_AUTO_TEST_CASE(cancel_while_blocked_ends_and_flushes_the_sinks) {
   auto catalog = SinkCatalog();
   for (bool changelog : {false, true}) {
     auto plan = SinkPlan(*catalog, "changes", "out", changelog);
-    exec::SourceProvider provider =
-        [](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-           int split,
-           int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-      return std::unique_ptr<exec::Source>(
-          new KeyedSource(100, 1000000, split, splits));
-    };
+    exec::SourceProvider provider = KeyedSources(100, 1000000);
     SinkLog log;
     log.stall = true;
     log.stall_after = 200;
@@ -890,11 +879,7 @@ BOOST_AUTO_TEST_CASE(cancel_while_blocked_ends_and_flushes_the_sinks) {
 
 BOOST_AUTO_TEST_CASE(sink_outputs_need_a_sink_provider) {
   auto catalog = SinkCatalog();
-  exec::SourceProvider provider =
-      [](const catalog::Entry&, std::shared_ptr<const types::Schema>, int split,
-         int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(new KeyedSource(1, 1, split, splits));
-  };
+  exec::SourceProvider provider = KeyedSources(1, 1);
   exec::QueryOptions options;
   options.parallelism = 1;
   auto q = exec::RunningQuery::Start(
