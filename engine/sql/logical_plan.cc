@@ -2,15 +2,19 @@
 
 namespace weir::sql {
 
+void PassThrough(const PlanPtr& input, PlanNode* node) {
+  node->schema = input->schema;
+  node->unique_key = input->unique_key;
+  node->append_only = input->append_only;
+  node->event_time = input->event_time;
+  node->watermark_delay = input->watermark_delay;
+  node->inputs = {input};
+}
+
 PlanPtr MakeFilterNode(const PlanPtr& input, expr::BoundExprPtr predicate) {
   auto f = std::make_shared<FilterNode>();
   f->predicate = std::move(predicate);
-  f->schema = input->schema;
-  f->unique_key = input->unique_key;
-  f->append_only = input->append_only;
-  f->event_time = input->event_time;
-  f->watermark_delay = input->watermark_delay;
-  f->inputs = {input};
+  PassThrough(input, f.get());
   return f;
 }
 

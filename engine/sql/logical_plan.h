@@ -183,6 +183,11 @@ struct OutputNode : PlanNode {
   bool push = false;      // kClient: a push query (EMIT ...)
 };
 
+/// Makes `input` the only input of `node` and gives `node` its schema, key,
+/// changelog mode and watermark: for nodes that pass rows through (filters,
+/// limits, outputs).
+void PassThrough(const PlanPtr& input, PlanNode* node);
+
 /// A filter over `input` keeping its schema, key, changelog mode and
 /// watermark.
 PlanPtr MakeFilterNode(const PlanPtr& input, expr::BoundExprPtr predicate);
