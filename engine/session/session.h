@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/exec/sink.h"
 #include "engine/exec/source.h"
 
 namespace weir::connectors::kafka {
@@ -28,6 +29,20 @@ class RunningQuery;
 
 namespace weir::sql {
 struct PlanNode;
+struct BoundStatement;
+struct BoundQuery;
+struct BoundInsert;
+struct BoundCreate;
+struct BoundCreateSource;
+struct BoundCreateView;
+struct BoundCreateSink;
+struct BoundDrop;
+struct BoundShow;
+struct BoundDescribe;
+struct BoundExplain;
+struct BoundSet;
+struct BoundReset;
+struct BoundTerminate;
 namespace ast {
 struct Statement;
 }  // namespace ast
@@ -126,40 +141,80 @@ class Session {
   absl::Status WaitForQueries(const std::function<bool()>& should_stop);
 
  private:
+  using PlanPtr = std::shared_ptr<const sql::PlanNode>;
+
   Session() = default;
+  /// Binds `stmt`, optimizes the plans it holds (the one place that does)
+  /// and runs the handler of its kind.
   absl::StatusOr<StatementResult> Execute(const sql::ast::Statement& stmt,
                                           std::string_view source);
 
-  absl::Status RunPushQuery(const std::shared_ptr<const sql::PlanNode>& plan,
-                            StatementResult* result);
-  absl::Status RunInsertValues(const std::shared_ptr<const sql::PlanNode>& plan,
-                               StatementResult* result);
+  // One handler per statement kind, in the file of its concern. Errors
+  // found while applying a statement point at the token they are about
+  // when the bound statement kept its span.
+  // queries.cc: queries, INSERT, TERMINATE.
+  absl::Status Run(const sql::BoundQuery& s, StatementResult* result);
+  absl::Status Run(const sql::BoundInsert& s, StatementResult* result);
+  absl::Status Run(const sql::BoundTerminate& s, StatementResult* result);
+  // ddl.cc: CREATE and DROP.
+  absl::Status Run(sql::BoundCreateSource& s, StatementResult* result);
+  absl::Status Run(sql::BoundCreateView& s, StatementResult* result);
+  absl::Status Run(sql::BoundCreateSink& s, StatementResult* result);
+  absl::Status Run(const sql::BoundDrop& s, StatementResult* result);
+  // show.cc: SHOW, DESCRIBE, EXPLAIN.
+  absl::Status Run(const sql::BoundShow& s, StatementResult* result);
+  absl::Status Run(const sql::BoundDescribe& s, StatementResult* result);
+  absl::Status Run(const sql::BoundExplain& s, StatementResult* result);
+  // settings.cc: SET and RESET.
+  absl::Status Run(const sql::BoundSet& s, StatementResult* result);
+  absl::Status Run(const sql::BoundReset& s, StatementResult* result);
+
+  /// Adds the entry of a CREATE statement to the catalog. Returns false
+  /// when it existed and IF NOT EXISTS said to leave it (the message says
+  /// so).
+  absl::StatusOr<bool> CreateEntry(sql::BoundCreate& s,
+                                   StatementResult* result);
+
+  absl::Status RunPushQuery(const PlanPtr& plan, StatementResult* result);
+  absl::Status RunConstantQuery(const PlanPtr& plan, StatementResult* result);
+  absl::Status RunInsertValues(const PlanPtr& plan, StatementResult* result);
   /// Starts the persistent query of `plan` (rooted at a sink or INSERT
   /// output) and registers it in the catalog under a new id, which it
-  /// returns. `sql` is the statement text shown by SHOW QUERIES.
+  /// returns. `reads` are the catalog objects it reads.
   absl::StatusOr<std::string> StartPersistentQuery(
-      const std::shared_ptr<const sql::PlanNode>& plan,
-      const std::vector<std::string>& reads, StatementResult* result);
-  /// Starts `plan`'s tasks on the session's worker pool, with sources (and
-  /// sinks, for persistent queries) reaching Kafka as KafkaFor says.
-  absl::StatusOr<std::unique_ptr<exec::RunningQuery>> StartQuery(
-      const std::shared_ptr<const sql::PlanNode>& plan,
+      const PlanPtr& plan, const std::vector<std::string>& reads,
       StatementResult* result);
+  /// Starts `plan`'s tasks on the session's worker pool, with sources (and
+  /// sinks, for persistent queries) opened by ConnectPlan.
+  absl::StatusOr<std::unique_ptr<exec::RunningQuery>> StartQuery(
+      const PlanPtr& plan, StatementResult* result);
   /// What EXPLAIN prints after "Physical plan: " for `plan`.
-  std::string PhysicalPlanText(
-      const std::shared_ptr<const sql::PlanNode>& plan) const;
+  std::string PhysicalPlanText(const PlanPtr& plan) const;
   /// Stops the persistent query `id` and forgets it (TERMINATE).
   absl::Status Terminate(const std::string& id);
   /// The state SHOW QUERIES shows for query `id`.
   std::string QueryState(const std::string& id) const;
+
+  // connectors.cc: the one place the session dispatches on connector
+  // names.
+  /// Readies what `plan` reads and writes (Kafka clusters and topics) and
+  /// gives the providers that open its sources and sinks by connector.
+  absl::Status ConnectPlan(const PlanPtr& plan, StatementResult* result,
+                           exec::SourceProvider* sources,
+                           exec::SinkProvider* sinks);
+  /// Why a plan's output cannot run yet for lack of its connector, or "".
+  static std::string MissingSinkConnector(const sql::PlanNode& plan);
   /// The Kafka cluster for `entry`: its own bootstrap.servers, else SET
   /// 'bootstrap.servers', else an embedded broker started on first use
   /// (announced in `result`). Makes sure the entry's topic exists.
   absl::StatusOr<std::string> KafkaFor(const catalog::Entry& entry,
                                        StatementResult* result);
-  absl::StatusOr<std::unique_ptr<exec::Source>> OpenSource(
-      const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
-      int split, int splits, const std::string& bootstrap);
+  /// Writes constant rows to the stream `entry` (INSERT ... VALUES).
+  absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry,
+                                   const types::Batch& rows,
+                                   StatementResult* result);
+  /// " (topic 't')" for an entry written to Kafka, else "".
+  static std::string TopicNote(const catalog::Entry* entry);
 
   SessionOptions options_;
   PushHandler push_handler_;

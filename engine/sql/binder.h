@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -18,45 +19,104 @@
 
 namespace weir::sql {
 
-enum class BoundKind {
-  kQuery,         // plan rooted at OutputNode(kClient)
-  kCreateSource,  // entry
-  kCreateView,    // entry + plan (OutputNode kMaterialize)
-  kCreateSink,    // entry + plan (OutputNode kSink)
-  kInsert,        // plan (OutputNode kInsert); `rows` for VALUES
-  kDrop,
-  kShow,
-  kDescribe,
-  kExplain,  // inner
-  kSet,
-  kReset,
-  kTerminate,
+/// SELECT ...: a push query (EMIT ...), a pull query on views, or a query
+/// over constants only (SELECT without FROM, VALUES), answered at once.
+struct BoundQuery {
+  PlanPtr plan;  // rooted at OutputNode(kClient)
+  /// The catalog objects it reads (for SHOW QUERIES and DROP checks).
+  std::vector<std::string> reads;
+  bool push = false;      // ends in EMIT CHANGES or EMIT ON WINDOW CLOSE
+  bool constant = false;  // reads no catalog object
 };
 
-/// The result of binding one statement. Plain data.
-struct BoundStatement {
-  BoundKind kind = BoundKind::kQuery;
-  PlanPtr plan;
-  catalog::Entry entry;  // CREATE ...: the new catalog entry
+/// INSERT INTO stream VALUES ... or INSERT INTO stream SELECT ...
+struct BoundInsert {
+  PlanPtr plan;  // rooted at OutputNode(kInsert); VALUES are a ValuesNode
+  std::vector<std::string> reads;
+  bool constant = false;  // VALUES, or a query over constants only
+  std::string target;     // the stream written
+};
+
+/// What the CREATE statements have in common: the catalog entry they add.
+struct BoundCreate {
+  catalog::Entry entry;
+  /// Where the name is, so errors found when the entry is added point at it.
+  SourceSpan name_span;
   bool if_not_exists = false;
   bool or_replace = false;
-  bool if_exists = false;
-  catalog::EntryKind object_kind = catalog::EntryKind::kStream;  // DROP
-  std::string name;   // DROP, DESCRIBE, TERMINATE, SET/RESET key
-  std::string value;  // SET value
-  /// Where the name (or SET key, TERMINATE id) and the SET value are, so
-  /// errors found when the statement is applied point at them.
+};
+
+/// CREATE STREAM / CREATE TABLE.
+struct BoundCreateSource : BoundCreate {};
+
+/// CREATE MATERIALIZED VIEW: the entry (its dependencies in
+/// entry.depends_on) and the plan that maintains it.
+struct BoundCreateView : BoundCreate {
+  PlanPtr plan;  // rooted at OutputNode(kMaterialize)
+};
+
+/// CREATE SINK: the entry (its dependencies in entry.depends_on) and the
+/// persistent query that feeds it.
+struct BoundCreateSink : BoundCreate {
+  PlanPtr plan;  // rooted at OutputNode(kSink)
+};
+
+/// DROP STREAM | TABLE | MATERIALIZED VIEW | SINK [IF EXISTS] name.
+struct BoundDrop {
+  catalog::EntryKind kind = catalog::EntryKind::kStream;
+  std::string name;
   SourceSpan name_span;
+  bool if_exists = false;
+};
+
+/// SHOW STREAMS | TABLES | VIEWS | SINKS | QUERIES | FUNCTIONS | PROPERTIES.
+struct BoundShow {
+  ast::ShowKind what = ast::ShowKind::kStreams;
+};
+
+/// DESCRIBE [EXTENDED] name (the entry exists when bound).
+struct BoundDescribe {
+  std::string name;
+  bool extended = false;
+};
+
+struct BoundStatement;
+
+/// EXPLAIN statement: a query, INSERT or CREATE, bound (never run).
+struct BoundExplain {
+  std::unique_ptr<BoundStatement> statement;
+};
+
+/// SET 'key' = 'value' (the key lower-cased), with where both are written
+/// so errors found when the setting is applied point at them.
+struct BoundSet {
+  std::string key;
+  std::string value;
+  SourceSpan key_span;
   SourceSpan value_span;
-  bool extended = false;  // DESCRIBE EXTENDED
-  bool all = false;       // TERMINATE ALL, RESET ALL
-  ast::ShowKind show = ast::ShowKind::kStreams;
-  /// Pull query over constants only (SELECT without FROM, VALUES): the
-  /// session can answer it at once.
-  bool constant_query = false;
-  /// The catalog objects a query reads (for SHOW QUERIES and DROP checks).
-  std::vector<std::string> reads;
-  std::unique_ptr<BoundStatement> inner;  // EXPLAIN
+};
+
+/// RESET 'key' | RESET ALL.
+struct BoundReset {
+  std::string key;  // lower-cased; empty with all
+  SourceSpan key_span;
+  bool all = false;
+};
+
+/// TERMINATE query_id | TERMINATE ALL.
+struct BoundTerminate {
+  std::string id;  // lower-cased; empty with all
+  SourceSpan id_span;
+  bool all = false;
+};
+
+/// The result of binding one statement: one bound type per statement kind,
+/// each with only its own fields. Plain data.
+struct BoundStatement {
+  std::variant<BoundQuery, BoundInsert, BoundCreateSource, BoundCreateView,
+               BoundCreateSink, BoundDrop, BoundShow, BoundDescribe,
+               BoundExplain, BoundSet, BoundReset, BoundTerminate>
+      kind;
 };
 
 /// Columns and key of a source read from outside Weir (the MySQL table of a

@@ -1,5 +1,8 @@
 #include "engine/sql/explain.h"
 
+#include <type_traits>
+#include <variant>
+
 #include "engine/base/check.h"
 #include "engine/base/strings.h"
 #include "engine/catalog/connector_options.h"
@@ -336,34 +339,50 @@ std::string ExplainPlan(const PlanPtr& plan) {
   return out;
 }
 
-std::string ExplainStatement(const BoundStatement& stmt) {
-  if (stmt.kind == BoundKind::kCreateSource) {
-    const catalog::Entry& e = stmt.entry;
-    std::string out = fmt::format(
-        "-> Source {} [{}, {}]\n", e.name,
-        e.kind == catalog::EntryKind::kTable ? "table" : "stream", e.connector);
-    std::string props = e.schema_deferred
-                            ? "out: (columns read from MySQL)"
-                            : fmt::format("out: {}", e.schema.ToString());
-    if (!e.key.empty())
-      props += fmt::format(" key [{}]", Names(e.schema, e.key));
-    props += e.append_only ? " append-only" : " changelog";
-    out += "     " + props + "\n";
-    if (e.watermark) {
-      out += fmt::format("     watermark: {} as {}\n",
-                         e.schema.field(e.watermark->column).name,
-                         e.watermark->expr_text);
-    }
-    std::vector<std::string> opts;
-    for (const auto& [k, v] : e.options) {
-      bool secret = catalog::IsSecretOption(k);
-      opts.push_back(fmt::format("{}={}", k, secret ? "***" : v));
-    }
-    out += fmt::format("     options: {}", JoinStrings(opts, " "));
-    return out;
+namespace {
+
+/// EXPLAIN CREATE STREAM/TABLE: the source as it would be added.
+std::string ExplainSource(const catalog::Entry& e) {
+  std::string out = fmt::format(
+      "-> Source {} [{}, {}]\n", e.name,
+      e.kind == catalog::EntryKind::kTable ? "table" : "stream", e.connector);
+  std::string props = e.schema_deferred
+                          ? "out: (columns read from MySQL)"
+                          : fmt::format("out: {}", e.schema.ToString());
+  if (!e.key.empty()) props += fmt::format(" key [{}]", Names(e.schema, e.key));
+  props += e.append_only ? " append-only" : " changelog";
+  out += "     " + props + "\n";
+  if (e.watermark) {
+    out += fmt::format("     watermark: {} as {}\n",
+                       e.schema.field(e.watermark->column).name,
+                       e.watermark->expr_text);
   }
-  WEIR_CHECK(stmt.plan != nullptr);
-  return ExplainPlan(stmt.plan);
+  std::vector<std::string> opts;
+  for (const auto& [k, v] : e.options) {
+    bool secret = catalog::IsSecretOption(k);
+    opts.push_back(fmt::format("{}={}", k, secret ? "***" : v));
+  }
+  out += fmt::format("     options: {}", JoinStrings(opts, " "));
+  return out;
+}
+
+}  // namespace
+
+std::string ExplainStatement(const BoundStatement& stmt) {
+  return std::visit(
+      [](const auto& s) -> std::string {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, BoundCreateSource>) {
+          return ExplainSource(s.entry);
+        } else if constexpr (requires { s.plan; }) {
+          WEIR_CHECK(s.plan != nullptr);
+          return ExplainPlan(s.plan);
+        } else {
+          WEIR_CHECK_MSG(false, "EXPLAIN of a statement without a plan");
+          return "";
+        }
+      },
+      stmt.kind);
 }
 
 }  // namespace weir::sql

@@ -1,5 +1,8 @@
 #include "engine/sql/optimizer.h"
 
+#include <type_traits>
+#include <variant>
+
 #include "engine/expr/functions.h"
 
 namespace weir::sql {
@@ -245,5 +248,18 @@ PlanPtr Rewrite(const PlanPtr& node) {
 }  // namespace
 
 PlanPtr Optimize(const PlanPtr& plan) { return Rewrite(plan); }
+
+void Optimize(BoundStatement* statement) {
+  std::visit(
+      [](auto& s) {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, BoundExplain>) {
+          Optimize(s.statement.get());
+        } else if constexpr (requires { s.plan; }) {
+          s.plan = Optimize(s.plan);
+        }
+      },
+      statement->kind);
+}
 
 }  // namespace weir::sql

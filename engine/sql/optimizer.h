@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/sql/binder.h"
 #include "engine/sql/logical_plan.h"
 
 namespace weir::sql {
@@ -13,5 +14,9 @@ namespace weir::sql {
 /// Never changes results; errors in folding (e.g. 1/0) leave the expression
 /// as it is so the runtime reports them per row.
 PlanPtr Optimize(const PlanPtr& plan);
+
+/// Optimizes every plan `statement` holds: its own (queries, INSERT,
+/// CREATE MATERIALIZED VIEW, CREATE SINK) or the explained statement's.
+void Optimize(BoundStatement* statement);
 
 }  // namespace weir::sql

@@ -7,6 +7,8 @@
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 #include "engine/base/sql_error.h"
 #include "engine/catalog/catalog.h"
@@ -52,15 +54,36 @@ class Fixture {
   void Create(const std::string& sql) {
     auto bound = Bind(sql);
     BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
-    BOOST_REQUIRE(catalog_->Create(bound->entry, false).ok());
+    BOOST_REQUIRE(catalog_->Create(EntryOf(*bound), false).ok());
+  }
+
+  /// The entry a bound CREATE statement adds.
+  static const catalog::Entry& EntryOf(const BoundStatement& bound) {
+    const BoundCreate* create = std::visit(
+        [](const auto& s) -> const BoundCreate* {
+          if constexpr (std::is_base_of_v<BoundCreate,
+                                          std::decay_t<decltype(s)>>) {
+            return &s;
+          }
+          return nullptr;
+        },
+        bound.kind);
+    BOOST_REQUIRE(create != nullptr);
+    return create->entry;
   }
 
   /// The optimized plan below the output node.
   PlanPtr Plan(const std::string& sql) {
     auto bound = Bind(sql);
     BOOST_REQUIRE_MESSAGE(bound.ok(), sql << ": " << bound.status().message());
-    BOOST_REQUIRE(bound->plan != nullptr);
-    PlanPtr plan = Optimize(bound->plan);
+    PlanPtr bound_plan = std::visit(
+        [](const auto& s) -> PlanPtr {
+          if constexpr (requires { s.plan; }) return s.plan;
+          return nullptr;
+        },
+        bound->kind);
+    BOOST_REQUIRE(bound_plan != nullptr);
+    PlanPtr plan = Optimize(bound_plan);
     BOOST_REQUIRE(plan->kind == PlanKind::kOutput);
     return plan->inputs[0];
   }
@@ -256,9 +279,10 @@ BOOST_AUTO_TEST_CASE(schema_resolver_fills_cdc_tables_without_columns) {
       "database = 'd', "
       "table = 't')");
   BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
-  BOOST_TEST(bound->entry.schema.size() == 2u);
-  BOOST_TEST(bound->entry.key == (std::vector<int>{0}));
-  BOOST_TEST(!bound->entry.append_only);
+  const catalog::Entry& entry = Fixture::EntryOf(*bound);
+  BOOST_TEST(entry.schema.size() == 2u);
+  BOOST_TEST(entry.key == (std::vector<int>{0}));
+  BOOST_TEST(!entry.append_only);
   std::string err = f.Error(
       "CREATE TABLE m WITH (connector = 'mysql-cdc', host = 'h', user = 'u', "
       "database = 'd', "
@@ -275,9 +299,10 @@ BOOST_AUTO_TEST_CASE(watermark_delay_is_read_from_the_expression) {
       "'1.5' SECOND) WITH "
       "(connector = 'kafka', topic = 's')");
   BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
-  BOOST_REQUIRE(bound->entry.watermark.has_value());
-  BOOST_TEST(bound->entry.watermark->delay_micros.value_or(-1) == 1500000);
-  BOOST_TEST(bound->entry.watermark->expr_text == "ts - INTERVAL '1.5' SECOND");
+  const catalog::Entry& entry = Fixture::EntryOf(*bound);
+  BOOST_REQUIRE(entry.watermark.has_value());
+  BOOST_TEST(entry.watermark->delay_micros.value_or(-1) == 1500000);
+  BOOST_TEST(entry.watermark->expr_text == "ts - INTERVAL '1.5' SECOND");
 }
 
 BOOST_AUTO_TEST_CASE(pull_queries_read_only_views) {
@@ -286,5 +311,8 @@ BOOST_AUTO_TEST_CASE(pull_queries_read_only_views) {
   BOOST_TEST(err.find("line 1:15: 'bids' is a stream") == 0, err);
   auto constant = f.Bind("SELECT 1 + 1");
   BOOST_REQUIRE(constant.ok());
-  BOOST_TEST(constant->constant_query);
+  const auto* query = std::get_if<BoundQuery>(&constant->kind);
+  BOOST_REQUIRE(query != nullptr);
+  BOOST_TEST(query->constant);
+  BOOST_TEST(!query->push);
 }

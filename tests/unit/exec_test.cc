@@ -179,8 +179,9 @@ BOOST_AUTO_TEST_CASE(a_slow_client_holds_the_sources_back) {
   options.parallelism = 2;
   options.batch_rows = 100;
   options.output_queue_batches = 4;
-  auto q = exec::RunningQuery::Start(sql::Optimize(bound->plan), *catalog,
-                                     provider, options);
+  auto q = exec::RunningQuery::Start(
+      sql::Optimize(std::get<sql::BoundQuery>(bound->kind).plan), *catalog,
+      provider, options);
   BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
   // The client reads nothing for a while: the sources must stop once the
   // queue is full. Bound: the queue's batches plus one batch per task in
@@ -251,7 +252,7 @@ sql::PlanPtr BindPlan(const catalog::Catalog& catalog,
   BOOST_REQUIRE_MESSAGE(stmt.ok(), stmt.status().message());
   auto bound = sql::Binder(catalog).Bind(**stmt, text);
   BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
-  return sql::Optimize(bound->plan);
+  return sql::Optimize(std::get<sql::BoundQuery>(bound->kind).plan);
 }
 
 /// A bounded source of BIGINT rows: split i of n yields the values v of

@@ -274,13 +274,12 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
   if (s.watermark) {
     WEIR_RETURN_IF_ERROR(BindWatermark(*s.watermark, &entry));
   }
-  BoundStatement out;
-  out.kind = BoundKind::kCreateSource;
+  BoundCreateSource out;
+  out.entry = std::move(entry);
   out.name_span = s.name.span;
   out.if_not_exists = s.if_not_exists;
   out.or_replace = s.or_replace;
-  out.entry = std::move(entry);
-  return out;
+  return BoundStatement{std::move(out)};
 }
 
 absl::StatusOr<BoundStatement> StatementBinder::BindCreateView(
@@ -329,15 +328,13 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateView(
     w.expr_text = "(inherited)";
     entry.watermark = w;
   }
-  BoundStatement out;
-  out.kind = BoundKind::kCreateView;
-  out.name_span = s.name.span;
-  out.plan = MakeOutput(plan, OutputKind::kMaterialize, name);
+  BoundCreateView out;
   out.entry = std::move(entry);
+  out.name_span = s.name.span;
   out.if_not_exists = s.if_not_exists;
   out.or_replace = s.or_replace;
-  out.reads = out.entry.depends_on;
-  return out;
+  out.plan = MakeOutput(plan, OutputKind::kMaterialize, name);
+  return BoundStatement{std::move(out)};
 }
 
 absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
@@ -378,14 +375,12 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
   auto& mut = const_cast<OutputNode&>(*out_plan);
   mut.connector = entry.connector;
   mut.detail = ConnectorDetail(entry);
-  BoundStatement out;
-  out.kind = BoundKind::kCreateSink;
-  out.name_span = s.name.span;
-  out.plan = out_plan;
-  out.reads = entry.depends_on;
+  BoundCreateSink out;
   out.entry = std::move(entry);
+  out.name_span = s.name.span;
   out.if_not_exists = s.if_not_exists;
-  return out;
+  out.plan = out_plan;
+  return BoundStatement{std::move(out)};
 }
 
 }  // namespace weir::sql::internal

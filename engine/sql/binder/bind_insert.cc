@@ -177,12 +177,12 @@ absl::StatusOr<BoundStatement> StatementBinder::BindInsert(
   } else {
     WEIR_ASSIGN_OR_RETURN(plan, BindInsertValues(s, *target, cols));
   }
-  BoundStatement out;
-  out.kind = BoundKind::kInsert;
+  BoundInsert out;
   out.plan = MakeOutput(plan, OutputKind::kInsert, target->name);
   out.reads = ReadNames(sources);
-  out.constant_query = sources.empty();
-  return out;
+  out.constant = sources.empty();
+  out.target = target->name;
+  return BoundStatement{std::move(out)};
 }
 
 }  // namespace weir::sql::internal

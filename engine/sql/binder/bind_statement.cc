@@ -28,38 +28,19 @@ catalog::EntryKind ToEntryKind(ast::ObjectKind k) {
 }
 
 BoundStatement BindShow(const ast::ShowStatement& s) {
-  BoundStatement out;
-  out.kind = BoundKind::kShow;
-  out.show = s.what;
-  return out;
+  return {BoundShow{s.what}};
 }
 
 BoundStatement BindSet(const ast::SetStatement& s) {
-  BoundStatement out;
-  out.kind = BoundKind::kSet;
-  out.name = AsciiLower(s.key);
-  out.value = s.value;
-  out.name_span = s.key_span;
-  out.value_span = s.value_span;
-  return out;
+  return {BoundSet{AsciiLower(s.key), s.value, s.key_span, s.value_span}};
 }
 
 BoundStatement BindReset(const ast::ResetStatement& s) {
-  BoundStatement out;
-  out.kind = BoundKind::kReset;
-  out.name = AsciiLower(s.key);
-  out.name_span = s.key_span;
-  out.all = s.key.empty();
-  return out;
+  return {BoundReset{AsciiLower(s.key), s.key_span, s.key.empty()}};
 }
 
 BoundStatement BindTerminate(const ast::TerminateStatement& s) {
-  BoundStatement out;
-  out.kind = BoundKind::kTerminate;
-  out.name = AsciiLower(s.query_id);
-  out.name_span = s.id_span;
-  out.all = s.all;
-  return out;
+  return {BoundTerminate{AsciiLower(s.query_id), s.id_span, s.all}};
 }
 
 }  // namespace
@@ -114,50 +95,47 @@ absl::StatusOr<BoundStatement> StatementBinder::BindQueryStatement(
               src.name, AsciiLower(catalog::EntryKindName(src.kind))));
     }
   }
-  BoundStatement out;
-  out.kind = BoundKind::kQuery;
+  BoundQuery out;
   auto plan = std::static_pointer_cast<const OutputNode>(
       MakeOutput(rel.plan, OutputKind::kClient, ""));
   const_cast<OutputNode&>(*plan).push = push;
   out.plan = plan;
   out.reads = ReadNames(rel.sources);
-  out.constant_query = rel.sources.empty();
-  return out;
+  out.push = push;
+  out.constant = rel.sources.empty();
+  return BoundStatement{std::move(out)};
 }
 
 absl::StatusOr<BoundStatement> StatementBinder::BindDrop(
     const ast::DropStatement& s) {
-  BoundStatement out;
-  out.kind = BoundKind::kDrop;
+  BoundDrop out;
   out.name_span = s.name.span;
-  out.object_kind = ToEntryKind(s.object);
+  out.kind = ToEntryKind(s.object);
   out.name = s.name.ToString();
   out.if_exists = s.if_exists;
   const catalog::Entry* e = catalog_.Find(out.name);
-  std::string kind_name = AsciiLower(catalog::EntryKindName(out.object_kind));
+  std::string kind_name = AsciiLower(catalog::EntryKindName(out.kind));
   if (e == nullptr) {
-    if (s.if_exists) return out;
+    if (s.if_exists) return BoundStatement{std::move(out)};
     std::vector<std::string> names;
-    for (const auto* x : catalog_.List(out.object_kind))
-      names.push_back(x->name);
+    for (const auto* x : catalog_.List(out.kind)) names.push_back(x->name);
     return SqlError(absl::StatusCode::kNotFound, s.name.span,
                     fmt::format("{} '{}' does not exist{}", kind_name, out.name,
                                 DidYouMean(out.name, names)));
   }
-  if (e->kind != out.object_kind) {
+  if (e->kind != out.kind) {
     return SqlError(s.name.span,
                     fmt::format("'{}' is a {}, not a {}; use DROP {}", e->name,
                                 catalog::EntryKindName(e->kind),
-                                catalog::EntryKindName(out.object_kind),
+                                catalog::EntryKindName(out.kind),
                                 catalog::EntryKindName(e->kind)));
   }
-  return out;
+  return BoundStatement{std::move(out)};
 }
 
 absl::StatusOr<BoundStatement> StatementBinder::BindDescribe(
     const ast::DescribeStatement& s) {
-  BoundStatement out;
-  out.kind = BoundKind::kDescribe;
+  BoundDescribe out;
   out.name = s.name.ToString();
   out.extended = s.extended;
   if (catalog_.Find(out.name) == nullptr) {
@@ -170,7 +148,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindDescribe(
                     fmt::format("unknown stream, table, view or sink '{}'{}",
                                 out.name, DidYouMean(out.name, names)));
   }
-  return out;
+  return BoundStatement{std::move(out)};
 }
 
 absl::StatusOr<BoundStatement> StatementBinder::BindExplain(
@@ -188,10 +166,8 @@ absl::StatusOr<BoundStatement> StatementBinder::BindExplain(
                       "CREATE MATERIALIZED VIEW or CREATE SINK");
   }
   WEIR_ASSIGN_OR_RETURN(BoundStatement inner, Bind(*s.statement));
-  BoundStatement out;
-  out.kind = BoundKind::kExplain;
-  out.inner = std::make_unique<BoundStatement>(std::move(inner));
-  return out;
+  return BoundStatement{
+      BoundExplain{std::make_unique<BoundStatement>(std::move(inner))}};
 }
 
 }  // namespace internal

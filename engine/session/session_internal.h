@@ -1,0 +1,46 @@
+#pragma once
+
+// Helpers shared by the session's files (not part of its public surface,
+// which is session.h). The session's methods are spread over one file per
+// concern:
+//
+//   session.cc      creating a session, running a script, the dispatch of
+//                   a bound statement to its handler
+//   queries.cc      queries, INSERT, persistent queries, TERMINATE
+//   ddl.cc          CREATE and DROP
+//   show.cc         SHOW, DESCRIBE, EXPLAIN
+//   settings.cc     SET, RESET and the settings' checks
+//   connectors.cc   the one place that dispatches on connector names
+
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/catalog/catalog.h"
+#include "engine/sql/binder.h"
+
+namespace weir::session_internal {
+
+/// "stream", "table", "materialized view", "sink".
+std::string KindWord(catalog::EntryKind kind);
+
+/// SET 'parallelism', or 0 (one task per core) when not set.
+int Parallelism(const std::map<std::string, std::string>& settings);
+
+/// Checks a SET key and value (settings.cc). Known keys are validated;
+/// `properties.*` keys pass through to the Kafka client. `bad_value` tells
+/// whether the value (rather than the key) is what is wrong.
+absl::Status CheckSetting(const std::string& key, const std::string& value,
+                          bool* bad_value);
+
+/// Why a query cannot read materialized view `view` yet.
+std::string ViewStateMessage(const std::string& view);
+
+/// Reads the columns of a mysql-cdc table from MySQL itself
+/// (connectors.cc): the binder's SchemaResolver for sessions that connect
+/// to outside systems.
+absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(
+    const catalog::Entry& entry);
+
+}  // namespace weir::session_internal

@@ -1,0 +1,186 @@
+// SHOW, DESCRIBE and EXPLAIN: statements that describe the catalog, the
+// session and plans, and change nothing.
+
+#include <algorithm>
+#include <type_traits>
+#include <variant>
+
+#include "engine/base/strings.h"
+#include "engine/catalog/connector_options.h"
+#include "engine/exec/query.h"
+#include "engine/expr/functions.h"
+#include "engine/session/session.h"
+#include "engine/session/session_internal.h"
+#include "engine/sql/binder.h"
+#include "engine/sql/explain.h"
+#include "fmt/format.h"
+
+namespace weir {
+namespace {
+
+std::string KeyNames(const catalog::Entry& e) {
+  std::vector<std::string> names;
+  for (int k : e.key) names.push_back(e.schema.field(k).name);
+  return JoinStrings(names, ", ");
+}
+
+/// Whether EXPLAIN shows a physical plan for `s`, and of which plan:
+/// statements that run as queries (push queries, INSERT ... SELECT, CREATE
+/// SINK).
+const std::shared_ptr<const sql::PlanNode>* RunsAsQuery(
+    const sql::BoundStatement& s) {
+  return std::visit(
+      [](const auto& k) -> const std::shared_ptr<const sql::PlanNode>* {
+        using T = std::decay_t<decltype(k)>;
+        if constexpr (std::is_same_v<T, sql::BoundQuery>) {
+          return k.push && !k.constant ? &k.plan : nullptr;
+        } else if constexpr (std::is_same_v<T, sql::BoundInsert>) {
+          return !k.constant ? &k.plan : nullptr;
+        } else if constexpr (std::is_same_v<T, sql::BoundCreateSink>) {
+          return &k.plan;
+        } else {
+          return nullptr;
+        }
+      },
+      s.kind);
+}
+
+}  // namespace
+
+absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
+  using sql::ast::ShowKind;
+  switch (s.what) {
+    case ShowKind::kStreams:
+      result->columns = {"name", "connector", "columns", "watermark"};
+      for (const auto* e : catalog_->List(catalog::EntryKind::kStream)) {
+        std::string wm = e->watermark
+                             ? e->schema.field(e->watermark->column).name +
+                                   " AS " + e->watermark->expr_text
+                             : "";
+        result->rows.push_back(
+            {e->name, e->connector, std::to_string(e->schema.size()), wm});
+      }
+      break;
+    case ShowKind::kTables:
+      result->columns = {"name", "connector", "primary key", "columns"};
+      for (const auto* e : catalog_->List(catalog::EntryKind::kTable)) {
+        result->rows.push_back({e->name, e->connector, KeyNames(*e),
+                                e->schema_deferred
+                                    ? "(from MySQL)"
+                                    : std::to_string(e->schema.size())});
+      }
+      break;
+    case ShowKind::kViews:
+      result->columns = {"name", "key", "output", "reads"};
+      for (const auto* e : catalog_->List(catalog::EntryKind::kView)) {
+        result->rows.push_back({e->name, KeyNames(*e),
+                                e->append_only ? "append-only" : "changelog",
+                                JoinStrings(e->depends_on, ", ")});
+      }
+      break;
+    case ShowKind::kSinks:
+      result->columns = {"name", "connector", "reads"};
+      for (const auto* e : catalog_->List(catalog::EntryKind::kSink)) {
+        result->rows.push_back(
+            {e->name, e->connector, JoinStrings(e->depends_on, ", ")});
+      }
+      break;
+    case ShowKind::kQueries:
+      result->columns = {"id",        "state",        "writes to",
+                         "rows read", "rows written", "sql"};
+      for (const auto& q : catalog_->ListQueries()) {
+        auto it = queries_.find(q.id);
+        exec::QueryStats stats;
+        if (it != queries_.end()) stats = it->second->stats();
+        result->rows.push_back({q.id, QueryState(q.id), q.sink,
+                                std::to_string(stats.rows_read),
+                                std::to_string(stats.rows_written), q.sql});
+      }
+      break;
+    case ShowKind::kFunctions:
+      result->columns = {"name", "signature", "description"};
+      for (const auto& f : expr::ListFunctions()) {
+        result->rows.push_back({f.name, f.signature, f.description});
+      }
+      break;
+    case ShowKind::kProperties:
+      result->columns = {"key", "value"};
+      for (const auto& [k, v] : settings_) result->rows.push_back({k, v});
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Session::Run(const sql::BoundDescribe& s,
+                          StatementResult* result) {
+  const catalog::Entry* e = catalog_->Find(s.name);
+  if (e == nullptr)
+    return absl::NotFoundError(fmt::format("'{}' was dropped", s.name));
+  result->columns = {"column", "type", "nullable", "key", "extra"};
+  for (size_t i = 0; i < e->schema.size(); ++i) {
+    const types::Field& f = e->schema.field(i);
+    bool key = std::find(e->key.begin(), e->key.end(), static_cast<int>(i)) !=
+               e->key.end();
+    std::string extra;
+    if (e->watermark && e->watermark->column == static_cast<int>(i)) {
+      extra = "watermark " + e->watermark->expr_text;
+    }
+    for (const auto& [col, meta] : e->metadata) {
+      if (col == static_cast<int>(i)) extra = "metadata '" + meta + "'";
+    }
+    result->rows.push_back({f.name, f.type.ToString(),
+                            f.nullable ? "YES" : "NO", key ? "PRI" : "",
+                            extra});
+  }
+  std::vector<std::string> lines;
+  lines.push_back(
+      fmt::format("{} '{}'{}{}", catalog::EntryKindName(e->kind), e->name,
+                  e->connector.empty() ? "" : " over " + e->connector,
+                  e->append_only ? ", append-only" : ", changelog"));
+  if (e->schema_deferred)
+    lines.push_back("columns: read from MySQL when first opened");
+  if (s.extended) {
+    for (const auto& [k, v] : e->options) {
+      bool secret = catalog::IsSecretOption(k);
+      lines.push_back(fmt::format("option {} = '{}'", k, secret ? "***" : v));
+    }
+    if (!e->query_text.empty()) lines.push_back("query: " + e->query_text);
+    std::vector<std::string> deps = catalog_->Dependents(e->name);
+    if (!deps.empty()) lines.push_back("read by: " + JoinStrings(deps, ", "));
+  }
+  result->text = JoinStrings(lines, "\n");
+  return absl::OkStatus();
+}
+
+absl::Status Session::Run(const sql::BoundExplain& s, StatementResult* result) {
+  const sql::BoundStatement& inner = *s.statement;
+  result->text = sql::ExplainStatement(inner);
+  if (const auto* plan = RunsAsQuery(inner)) {
+    result->text += "\nPhysical plan: " + PhysicalPlanText(*plan);
+  }
+  return absl::OkStatus();
+}
+
+std::string Session::PhysicalPlanText(const PlanPtr& plan) const {
+  std::string view;
+  sql::ForEachNode(plan, [&](const sql::PlanNode& n) {
+    if (n.kind == sql::PlanKind::kScan &&
+        static_cast<const sql::ScanNode&>(n).source_kind ==
+            catalog::EntryKind::kView) {
+      view = static_cast<const sql::ScanNode&>(n).source;
+    }
+  });
+  if (!view.empty()) {
+    return "not executable yet: " + session_internal::ViewStateMessage(view);
+  }
+  std::string missing = MissingSinkConnector(*plan);
+  if (!missing.empty()) return "not executable yet: " + missing;
+  // An INSERT's target key is the stream's; a sink being explained is not in
+  // the catalog yet, and its key is its query's (the output's).
+  const auto& out = static_cast<const sql::OutputNode&>(*plan);
+  return exec::ExplainPhysical(
+      plan, session_internal::Parallelism(settings_),
+      out.output == sql::OutputKind::kInsert ? catalog_.get() : nullptr);
+}
+
+}  // namespace weir
