@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "engine/base/status.h"
+#include "engine/exec/distinct.h"
 #include "engine/exec/exchange.h"
+#include "engine/exec/values_source.h"
 #include "engine/expr/vector_eval.h"
 #include "fmt/format.h"
 
@@ -77,28 +79,37 @@ using State = RunningQuery::State;
 /// Narrows each batch to the rows where the predicate is TRUE.
 class FilterOperator : public Operator {
  public:
-  explicit FilterOperator(std::shared_ptr<const expr::CompiledExpr> predicate)
-      : predicate_(std::move(predicate)) {}
+  FilterOperator(std::shared_ptr<const expr::CompiledExpr> predicate,
+                 RowErrorFn row_error)
+      : predicate_(std::move(predicate)), row_error_(row_error) {}
   absl::Status AddInput(types::Batch batch) override {
-    WEIR_RETURN_IF_ERROR(predicate_->Filter(&batch));
+    size_t row = 0;
+    absl::Status st = predicate_->Filter(&batch, &row);
+    if (!st.ok()) return row_error_(*predicate_, batch, row, st);
     if (batch.num_selected() == 0) return absl::OkStatus();
     return Emit(std::move(batch));
   }
 
  private:
   std::shared_ptr<const expr::CompiledExpr> predicate_;
+  RowErrorFn row_error_;
 };
 
 /// Computes the output columns; keeps the input's selection and changes.
 class ProjectOperator : public Operator {
  public:
   ProjectOperator(std::vector<std::shared_ptr<const expr::CompiledExpr>> exprs,
-                  std::shared_ptr<const types::Schema> schema)
-      : exprs_(std::move(exprs)), schema_(std::move(schema)) {}
+                  std::shared_ptr<const types::Schema> schema,
+                  RowErrorFn row_error)
+      : exprs_(std::move(exprs)),
+        schema_(std::move(schema)),
+        row_error_(row_error) {}
   absl::Status AddInput(types::Batch batch) override {
     types::Batch out(schema_);
     for (size_t i = 0; i < exprs_.size(); ++i) {
-      WEIR_RETURN_IF_ERROR(exprs_[i]->Evaluate(batch, &out.column(i)));
+      size_t row = 0;
+      absl::Status st = exprs_[i]->Evaluate(batch, &out.column(i), &row);
+      if (!st.ok()) return row_error_(*exprs_[i], batch, row, st);
     }
     out.SetNumRows(batch.num_rows());
     out.SetChanges(batch.changes());
@@ -109,6 +120,7 @@ class ProjectOperator : public Operator {
  private:
   std::vector<std::shared_ptr<const expr::CompiledExpr>> exprs_;
   std::shared_ptr<const types::Schema> schema_;
+  RowErrorFn row_error_;
 };
 
 /// The top of a UNION ALL branch in a task: relabels the branch's batches
@@ -236,6 +248,10 @@ class PipelineTask : public Executor::Task {
   int consumer = -1;  // >= 0: reads exchange queue `consumer`, no source
   std::unique_ptr<Sink> sink;
   std::vector<std::unique_ptr<Operator>> ops;
+  /// Submitted when this task ends (the next VALUES task: constant rows
+  /// come out in the plan's order); `chained` tasks wait for that.
+  std::shared_ptr<PipelineTask> then;
+  bool chained = false;
 
   StepResult Step() override {
     switch (phase_) {
@@ -370,6 +386,7 @@ class PipelineTask : public Executor::Task {
     source.reset();
     sink.reset();
     std::shared_ptr<State> state = std::move(state_);
+    if (then) state->executor->Submit(std::move(then));
     state->TaskEnded();
     return StepResult::kDone;
   }
@@ -387,9 +404,16 @@ class PipelineTask : public Executor::Task {
 
 /// A source and the stateless operators above it, bottom-up, up to the
 /// output; Union nodes mark where a branch joins the operators above it.
+/// The source is a scan (one task per split) or constant rows (one task).
 struct Pipeline {
   const sql::ScanNode* scan = nullptr;
   std::vector<const sql::PlanNode*> ops;
+  const sql::ValuesNode* values = nullptr;
+
+  const sql::PlanNode& source() const {
+    return scan ? static_cast<const sql::PlanNode&>(*scan) : *values;
+  }
+  int Tasks(int splits) const { return values ? 1 : splits; }
 };
 
 absl::Status CollectPipelines(
@@ -402,6 +426,11 @@ absl::Status CollectPipelines(
         out->push_back(Pipeline{static_cast<const sql::ScanNode*>(node),
                                 {above.rbegin(), above.rend()}});
         return absl::OkStatus();
+      case PlanKind::kValues:
+        out->push_back(Pipeline{nullptr,
+                                {above.rbegin(), above.rend()},
+                                static_cast<const sql::ValuesNode*>(node)});
+        return absl::OkStatus();
       case PlanKind::kFilter:
       case PlanKind::kProject:
       case PlanKind::kLimit:
@@ -409,7 +438,8 @@ absl::Status CollectPipelines(
         node = node->inputs[0].get();
         break;
       case PlanKind::kUnion:
-        if (!static_cast<const sql::UnionNode*>(node)->all) {
+        if (!static_cast<const sql::UnionNode*>(node)->all &&
+            !ReadsOnlyConstants(*node)) {
           return absl::UnimplementedError(
               "Union distinct is not executable yet: it keeps a count per "
               "distinct row, and "
@@ -486,7 +516,8 @@ std::string OperatorName(const sql::PlanNode& n) {
     case PlanKind::kLimit:
       return "Limit (shared by all tasks)";
     case PlanKind::kUnion:
-      return "Union all";
+      return static_cast<const sql::UnionNode&>(n).all ? "Union all"
+                                                       : "Union distinct";
     default:
       return sql::PlanKindName(n.kind);
   }
@@ -511,10 +542,13 @@ std::string DescribeLayout(const Layout& layout, int tasks) {
   }
   std::vector<std::string> lines;
   for (const Pipeline& p : layout.pipelines) {
-    std::string chain = fmt::format("Source {}", p.scan->source);
+    std::string chain = p.scan ? fmt::format("Source {}", p.scan->source)
+                               : std::string("Values");
     for (const sql::PlanNode* n : p.ops) chain += " -> " + OperatorName(*n);
     chain += " -> " + end;
-    if (tasks > 0) {
+    if (p.values) {
+      lines.push_back("1 task (constant rows) on the worker pool: " + chain);
+    } else if (tasks > 0) {
       lines.push_back(fmt::format(
           "{} source task{} (one per split of {}) on the worker pool: {}",
           tasks, tasks == 1 ? "" : "s", p.scan->source, chain));
@@ -558,6 +592,7 @@ struct CompiledStep {
   std::vector<std::shared_ptr<const expr::CompiledExpr>> exprs;
   std::shared_ptr<const types::Schema> schema;
   std::shared_ptr<std::atomic<int64_t>> limit_budget;
+  std::shared_ptr<DistinctRows> distinct;  // UNION without ALL
 };
 
 absl::StatusOr<CompiledStep> Compile(const sql::PlanNode& node) {
@@ -581,6 +616,10 @@ absl::StatusOr<CompiledStep> Compile(const sql::PlanNode& node) {
       step.limit_budget = std::make_shared<std::atomic<int64_t>>(
           static_cast<const sql::LimitNode&>(node).limit);
       break;
+    case PlanKind::kUnion:
+      if (!static_cast<const sql::UnionNode&>(node).all)
+        step.distinct = std::make_shared<DistinctRows>();
+      break;
     default:
       break;
   }
@@ -588,12 +627,14 @@ absl::StatusOr<CompiledStep> Compile(const sql::PlanNode& node) {
 }
 
 std::unique_ptr<Operator> MakeOperator(const sql::PlanNode& node,
-                                       const CompiledStep& step) {
+                                       const CompiledStep& step,
+                                       RowErrorFn row_error) {
   switch (node.kind) {
     case PlanKind::kFilter:
-      return std::make_unique<FilterOperator>(step.exprs[0]);
+      return std::make_unique<FilterOperator>(step.exprs[0], row_error);
     case PlanKind::kProject:
-      return std::make_unique<ProjectOperator>(step.exprs, step.schema);
+      return std::make_unique<ProjectOperator>(step.exprs, step.schema,
+                                               row_error);
     case PlanKind::kLimit:
       return std::make_unique<LimitOperator>(step.limit_budget);
     default:
@@ -623,6 +664,10 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   }
   std::vector<const catalog::Entry*> entries;
   for (const Pipeline& p : layout.pipelines) {
+    if (p.values) {
+      entries.push_back(nullptr);
+      continue;
+    }
     const catalog::Entry* entry = catalog.Find(p.scan->source);
     if (entry == nullptr)
       return absl::NotFoundError(
@@ -638,7 +683,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   state->cancel_flush_timeout = options.cancel_flush_timeout;
   q->schema_ = std::make_shared<types::Schema>(plan->schema);
   q->physical_ = DescribeLayout(layout, n);
-  const int source_tasks = n * static_cast<int>(layout.pipelines.size());
+  int source_tasks = 0;
+  for (const Pipeline& p : layout.pipelines) source_tasks += p.Tasks(n);
   OutputTo output = OutputTo::kClient;
   if (!layout.exchange_key.empty()) {
     output = OutputTo::kExchange;
@@ -663,17 +709,36 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   }
 
   std::vector<std::shared_ptr<PipelineTask>> tasks;
+  std::shared_ptr<PipelineTask> last_values;
   int sink_index = 0;
   for (size_t pi = 0; pi < layout.pipelines.size(); ++pi) {
     const Pipeline& p = layout.pipelines[pi];
-    auto source_schema = std::make_shared<types::Schema>(p.scan->schema);
-    for (int i = 0; i < n; ++i) {
+    auto source_schema = std::make_shared<types::Schema>(p.source().schema);
+    for (int i = 0; i < p.Tasks(n); ++i) {
       auto task = std::make_shared<PipelineTask>(state, output);
       task->source_schema = source_schema;
-      WEIR_ASSIGN_OR_RETURN(task->source,
-                            sources(*entries[pi], source_schema, i, n));
+      if (p.values) {
+        WEIR_ASSIGN_OR_RETURN(task->source,
+                              OpenValuesSource(*p.values, source_schema));
+        // Constant rows come out in the plan's order: each VALUES task
+        // starts when the one before it ends.
+        if (last_values) {
+          last_values->then = task;
+          task->chained = true;
+        }
+        last_values = task;
+      } else {
+        WEIR_ASSIGN_OR_RETURN(task->source,
+                              sources(*entries[pi], source_schema, i, n));
+      }
       for (const sql::PlanNode* node : p.ops) {
-        task->ops.push_back(MakeOperator(*node, compiled.at(node)));
+        const CompiledStep& step = compiled.at(node);
+        task->ops.push_back(MakeOperator(
+            *node, step, p.values ? StatementRowError : DataRowError));
+        if (step.distinct) {
+          task->ops.push_back(
+              std::make_unique<DistinctOperator>(step.distinct));
+        }
       }
       switch (output) {
         case OutputTo::kClient:
@@ -718,7 +783,9 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   state->live_tasks = static_cast<int>(tasks.size());
   q->state_ = state;
   for (auto& t : tasks) q->tasks_.push_back(t);
-  for (auto& t : tasks) state->executor->Submit(std::move(t));
+  for (auto& t : tasks) {
+    if (!t->chained) state->executor->Submit(std::move(t));
+  }
   return q;
 }
 

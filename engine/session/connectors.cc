@@ -170,11 +170,4 @@ absl::Status Session::ConnectPlan(const PlanPtr& plan, StatementResult* result,
   return absl::OkStatus();
 }
 
-absl::StatusOr<size_t> Session::WriteRows(const catalog::Entry& entry,
-                                          const types::Batch& rows,
-                                          StatementResult* result) {
-  WEIR_ASSIGN_OR_RETURN(std::string bootstrap, KafkaFor(entry, result));
-  return connectors::kafka::WriteRows(entry, rows, bootstrap);
-}
-
 }  // namespace weir

@@ -11,7 +11,7 @@
 #include "engine/base/strings.h"
 #include "engine/exec/executor.h"
 #include "engine/exec/query.h"
-#include "engine/expr/functions.h"
+#include "engine/exec/values_source.h"
 #include "engine/session/session.h"
 #include "engine/session/session_internal.h"
 #include "engine/sql/binder.h"
@@ -31,133 +31,10 @@ std::string ViewStateMessage(const std::string& view) {
 
 namespace {
 
-using sql::PlanKind;
-using types::Value;
-
 constexpr char kNoPullQueries[] =
     "a pull query reads a materialized view's state, which arrives with the "
     "state store; "
     "this build checks and EXPLAINs it (try EXPLAIN before the statement)";
-
-// ------------------------------------------------- constant pull queries
-
-using Rows = std::vector<std::vector<Value>>;
-
-/// Replaces the clock functions (NOW, CURRENT_TIMESTAMP, CURRENT_DATE) by
-/// their value at `now_micros`, so a query answered at once can use them.
-expr::BoundExprPtr BindClock(const expr::BoundExprPtr& e, int64_t now_micros) {
-  if (e->kind == expr::BoundExprKind::kCall &&
-      !expr::IsDeterministic(e->function)) {
-    constexpr int64_t kMicrosPerDay = 86400LL * 1000000;
-    if (e->type.id() == types::TypeId::kDate) {
-      int64_t days =
-          now_micros / kMicrosPerDay - (now_micros % kMicrosPerDay < 0 ? 1 : 0);
-      return expr::MakeLiteral(Value::Date(days), e->span);
-    }
-    if (e->type.id() == types::TypeId::kTimestamp) {
-      int64_t unit = 1;
-      for (int i = e->type.precision(); i < 6; ++i) unit *= 10;
-      return expr::MakeLiteral(
-          Value::Timestamp(now_micros / unit * unit, e->type.precision()),
-          e->span);
-    }
-    return e;
-  }
-  if (e->args.empty()) return e;
-  auto copy = std::make_shared<expr::BoundExpr>(*e);
-  for (auto& a : copy->args) a = BindClock(a, now_micros);
-  return copy;
-}
-
-/// Evaluates `e` over constants; an error points at the expression.
-absl::StatusOr<Value> Evaluate(const expr::BoundExprPtr& e,
-                               int64_t now_micros) {
-  absl::StatusOr<Value> v = expr::EvaluateConstant(*BindClock(e, now_micros));
-  if (!v.ok() && !ErrorSpan(v.status())) {
-    return SqlError(v.status().code(), e->span,
-                    std::string(v.status().message()));
-  }
-  return v;
-}
-
-/// Evaluates a plan made only of constants (SELECT without FROM, VALUES) at
-/// once, so `SELECT 1 + 1` answers in the shell before any runtime exists.
-absl::StatusOr<Rows> EvaluateConstantPlan(const sql::PlanNode& n, int64_t now) {
-  switch (n.kind) {
-    case PlanKind::kValues: {
-      Rows rows;
-      for (const auto& r : static_cast<const sql::ValuesNode&>(n).rows) {
-        std::vector<Value> row;
-        for (const auto& e : r) {
-          WEIR_ASSIGN_OR_RETURN(Value v, Evaluate(e, now));
-          row.push_back(std::move(v));
-        }
-        rows.push_back(std::move(row));
-      }
-      return rows;
-    }
-    case PlanKind::kProject:
-    case PlanKind::kFilter: {
-      WEIR_ASSIGN_OR_RETURN(Rows input,
-                            EvaluateConstantPlan(*n.inputs[0], now));
-      Rows out;
-      for (const auto& row : input) {
-        std::vector<expr::BoundExprPtr> cols;
-        for (const Value& v : row) cols.push_back(expr::MakeLiteral(v));
-        if (n.kind == PlanKind::kFilter) {
-          auto pred = expr::RemapColumns(
-              static_cast<const sql::FilterNode&>(n).predicate, cols);
-          WEIR_ASSIGN_OR_RETURN(Value keep, Evaluate(pred, now));
-          if (keep.AsTribool() == types::Tribool::kTrue) out.push_back(row);
-          continue;
-        }
-        std::vector<Value> projected;
-        for (const auto& e : static_cast<const sql::ProjectNode&>(n).exprs) {
-          WEIR_ASSIGN_OR_RETURN(Value v,
-                                Evaluate(expr::RemapColumns(e, cols), now));
-          projected.push_back(std::move(v));
-        }
-        out.push_back(std::move(projected));
-      }
-      return out;
-    }
-    case PlanKind::kLimit: {
-      WEIR_ASSIGN_OR_RETURN(Rows input,
-                            EvaluateConstantPlan(*n.inputs[0], now));
-      size_t limit =
-          static_cast<size_t>(static_cast<const sql::LimitNode&>(n).limit);
-      if (input.size() > limit) input.resize(limit);
-      return input;
-    }
-    case PlanKind::kUnion: {
-      Rows out;
-      for (const auto& in : n.inputs) {
-        WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*in, now));
-        out.insert(out.end(), rows.begin(), rows.end());
-      }
-      if (!static_cast<const sql::UnionNode&>(n).all) {
-        Rows unique;
-        for (auto& r : out) {
-          if (std::find(unique.begin(), unique.end(), r) == unique.end())
-            unique.push_back(r);
-        }
-        out = std::move(unique);
-      }
-      return out;
-    }
-    case PlanKind::kOutput:
-      return EvaluateConstantPlan(*n.inputs[0], now);
-    default:
-      return absl::UnimplementedError(fmt::format(
-          "{} over constants is not evaluated yet", sql::PlanKindName(n.kind)));
-  }
-}
-
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -204,28 +81,26 @@ absl::Status Session::Run(const sql::BoundTerminate& s,
 
 absl::Status Session::RunConstantQuery(const PlanPtr& plan,
                                        StatementResult* result) {
-  WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*plan, NowMicros()));
+  WEIR_ASSIGN_OR_RETURN(PlanPtr prepared, exec::PrepareConstantPlan(plan));
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
+                        StartQuery(prepared, result));
   for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
-  for (const auto& row : rows) {
-    std::vector<std::string> cells;
-    for (const Value& v : row) cells.push_back(v.ToString());
-    result->rows.push_back(std::move(cells));
-  }
-  return absl::OkStatus();
+  return DrainQuery(*query, nullptr, [&](std::vector<std::string> row) {
+    result->rows.push_back(std::move(row));
+    return true;
+  });
 }
 
 absl::Status Session::RunInsertValues(const PlanPtr& plan,
                                       StatementResult* result) {
+  WEIR_ASSIGN_OR_RETURN(PlanPtr prepared, exec::PrepareConstantPlan(plan));
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
+                        StartQuery(prepared, result));
+  WEIR_RETURN_IF_ERROR(DrainQuery(*query, nullptr, nullptr));
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
-  const catalog::Entry* entry = catalog_->Find(out.target);
-  if (entry == nullptr)
-    return absl::NotFoundError(fmt::format("'{}' was dropped", out.target));
-  WEIR_ASSIGN_OR_RETURN(Rows rows, EvaluateConstantPlan(*plan, NowMicros()));
-  types::Batch batch(std::make_shared<types::Schema>(entry->schema));
-  for (const auto& row : rows) batch.AppendRow(row);
-  WEIR_ASSIGN_OR_RETURN(size_t written, WriteRows(*entry, batch, result));
+  int64_t written = query->stats().rows_written;
   result->message += fmt::format("Inserted {} {} into '{}'.", written,
-                                 written == 1 ? "row" : "rows", entry->name);
+                                 written == 1 ? "row" : "rows", out.target);
   return absl::OkStatus();
 }
 
@@ -251,24 +126,32 @@ absl::Status Session::RunPushQuery(const PlanPtr& plan,
   if (push_handler_.on_start) push_handler_.on_start(current_statement_);
   if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
   result->streamed = static_cast<bool>(push_handler_.on_row);
-  while (!query->finished()) {
-    if (push_handler_.should_stop && push_handler_.should_stop()) break;
+  return DrainQuery(*query, push_handler_.should_stop,
+                    [&](std::vector<std::string> row) {
+                      if (!push_handler_.on_row) {
+                        result->rows.push_back(std::move(row));
+                        return true;
+                      }
+                      ++result->streamed_rows;
+                      return push_handler_.on_row(row);
+                    });
+}
+
+absl::Status Session::DrainQuery(
+    exec::RunningQuery& query, const std::function<bool()>& should_stop,
+    const std::function<bool(std::vector<std::string>)>& on_row) {
+  while (!query.finished()) {
+    if (should_stop && should_stop()) break;
     WEIR_ASSIGN_OR_RETURN(std::optional<types::Batch> batch,
-                          query->Next(std::chrono::milliseconds(100)));
-    if (!batch) continue;
+                          query.Next(std::chrono::milliseconds(100)));
+    if (!batch || !on_row) continue;
     for (size_t r = 0; r < batch->num_rows(); ++r) {
       std::vector<std::string> cells;
       cells.reserve(batch->num_columns());
       for (size_t c = 0; c < batch->num_columns(); ++c) {
         cells.push_back(batch->column(c).CellText(r));
       }
-      if (push_handler_.on_row) {
-        result->streamed = true;
-        ++result->streamed_rows;
-        if (!push_handler_.on_row(cells)) return absl::OkStatus();
-      } else {
-        result->rows.push_back(std::move(cells));
-      }
+      if (!on_row(std::move(cells))) return absl::OkStatus();
     }
   }
   return absl::OkStatus();

@@ -175,9 +175,21 @@ class Session {
   absl::StatusOr<bool> CreateEntry(sql::BoundCreate& s,
                                    StatementResult* result);
 
+  /// Runs a push query, streaming its rows to the push handler (or into
+  /// `result` without one) until it ends or the handler stops it.
   absl::Status RunPushQuery(const PlanPtr& plan, StatementResult* result);
+  /// Runs a query that reads no source (SELECT without FROM) through the
+  /// operators, as of the statement's start, into `result`'s rows.
   absl::Status RunConstantQuery(const PlanPtr& plan, StatementResult* result);
+  /// INSERT ... VALUES: the rows go through the target's sink, like any
+  /// query's.
   absl::Status RunInsertValues(const PlanPtr& plan, StatementResult* result);
+  /// Reads `query`'s results until it ends, `should_stop` says so (when
+  /// given) or `on_row` returns false; rows are cells as text (without
+  /// `on_row`, they are only waited for).
+  static absl::Status DrainQuery(
+      exec::RunningQuery& query, const std::function<bool()>& should_stop,
+      const std::function<bool(std::vector<std::string>)>& on_row);
   /// Starts the persistent query of `plan` (rooted at a sink or INSERT
   /// output) and registers it in the catalog under a new id, which it
   /// returns. `reads` are the catalog objects it reads.
@@ -209,10 +221,6 @@ class Session {
   /// (announced in `result`). Makes sure the entry's topic exists.
   absl::StatusOr<std::string> KafkaFor(const catalog::Entry& entry,
                                        StatementResult* result);
-  /// Writes constant rows to the stream `entry` (INSERT ... VALUES).
-  absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry,
-                                   const types::Batch& rows,
-                                   StatementResult* result);
   /// " (topic 't')" for an entry written to Kafka, else "".
   static std::string TopicNote(const catalog::Entry* entry);
 

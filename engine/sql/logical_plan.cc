@@ -11,6 +11,59 @@ void PassThrough(const PlanPtr& input, PlanNode* node) {
   node->inputs = {input};
 }
 
+namespace {
+
+template <typename T>
+std::shared_ptr<PlanNode> Copy(const PlanNode& n) {
+  return std::make_shared<T>(static_cast<const T&>(n));
+}
+
+}  // namespace
+
+PlanPtr CopyWithInputs(const PlanNode& node, std::vector<PlanPtr> inputs) {
+  std::shared_ptr<PlanNode> copy;
+  switch (node.kind) {
+    case PlanKind::kScan:
+      copy = Copy<ScanNode>(node);
+      break;
+    case PlanKind::kValues:
+      copy = Copy<ValuesNode>(node);
+      break;
+    case PlanKind::kFilter:
+      copy = Copy<FilterNode>(node);
+      break;
+    case PlanKind::kProject:
+      copy = Copy<ProjectNode>(node);
+      break;
+    case PlanKind::kWindow:
+      copy = Copy<WindowNode>(node);
+      break;
+    case PlanKind::kAggregate:
+      copy = Copy<AggregateNode>(node);
+      break;
+    case PlanKind::kJoin:
+      copy = Copy<JoinNode>(node);
+      break;
+    case PlanKind::kRank:
+      copy = Copy<RankNode>(node);
+      break;
+    case PlanKind::kSort:
+      copy = Copy<SortNode>(node);
+      break;
+    case PlanKind::kLimit:
+      copy = Copy<LimitNode>(node);
+      break;
+    case PlanKind::kUnion:
+      copy = Copy<UnionNode>(node);
+      break;
+    case PlanKind::kOutput:
+      copy = Copy<OutputNode>(node);
+      break;
+  }
+  copy->inputs = std::move(inputs);
+  return copy;
+}
+
 PlanPtr MakeFilterNode(const PlanPtr& input, expr::BoundExprPtr predicate) {
   auto f = std::make_shared<FilterNode>();
   f->predicate = std::move(predicate);

@@ -188,6 +188,9 @@ struct OutputNode : PlanNode {
 /// limits, outputs).
 void PassThrough(const PlanPtr& input, PlanNode* node);
 
+/// A copy of `node` (of any kind) reading `inputs` instead of its own.
+PlanPtr CopyWithInputs(const PlanNode& node, std::vector<PlanPtr> inputs);
+
 /// A filter over `input` keeping its schema, key, changelog mode and
 /// watermark.
 PlanPtr MakeFilterNode(const PlanPtr& input, expr::BoundExprPtr predicate);

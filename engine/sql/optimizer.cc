@@ -211,38 +211,7 @@ PlanPtr Rewrite(const PlanPtr& node) {
       break;
   }
   if (!changed) return node;
-  // Generic copy with new inputs: every node type is copyable.
-  std::shared_ptr<PlanNode> copy;
-  switch (node->kind) {
-    case PlanKind::kScan:
-      copy = Copy<ScanNode>(node);
-      break;
-    case PlanKind::kWindow:
-      copy = Copy<WindowNode>(node);
-      break;
-    case PlanKind::kAggregate:
-      copy = Copy<AggregateNode>(node);
-      break;
-    case PlanKind::kRank:
-      copy = Copy<RankNode>(node);
-      break;
-    case PlanKind::kSort:
-      copy = Copy<SortNode>(node);
-      break;
-    case PlanKind::kLimit:
-      copy = Copy<LimitNode>(node);
-      break;
-    case PlanKind::kUnion:
-      copy = Copy<UnionNode>(node);
-      break;
-    case PlanKind::kOutput:
-      copy = Copy<OutputNode>(node);
-      break;
-    default:
-      return node;
-  }
-  copy->inputs = inputs;
-  return copy;
+  return CopyWithInputs(*node, std::move(inputs));
 }
 
 }  // namespace
