@@ -4,12 +4,15 @@
 // and runs them on a shared worker pool (executor.h).
 //
 // Tasks: every source (each input branch of a UNION ALL) gets one source
-// task per split (`parallelism`); a source task reads one batch per step and
-// pushes it through its own copy of the stateless operators above its scan
-// (filter, project, the union, a LIMIT shared by all tasks) to the output:
-//   - the client queue (push queries), drained by RunningQuery::Next;
-//   - a Sink per task (CREATE SINK, INSERT ... SELECT) when the rows are
-//     append-only or the target has no key;
+// task per split (`parallelism`), and constant rows (a Values node) one
+// task, the Values tasks of a plan running one after another in plan order
+// (values_source.h); a source task reads one batch per step and pushes it
+// through its own copy of the stateless operators above its scan (filter,
+// project, the union, a LIMIT shared by all tasks) to the output:
+//   - the client queue (push queries, queries over constants), drained by
+//     RunningQuery::Next;
+//   - a Sink per task (CREATE SINK, INSERT) when the rows are append-only
+//     or the target has no key;
 //   - a hash exchange on the target's key columns into `parallelism` sink
 //     tasks when the query writes a changelog into a keyed target, so all
 //     changes of one key are written by one task, in order.
@@ -18,8 +21,9 @@
 // sink's Ready()), so a stalled client or sink keeps memory bounded without
 // blocking a worker thread.
 //
-// Windows, aggregates, joins, top-N and UNION (distinct) need state
-// (RocksDB) and are refused with Unimplemented until then.
+// Windows, aggregates, joins, top-N and UNION (distinct) over streams need
+// state (RocksDB) and are refused with Unimplemented until then; a UNION
+// over constants removes duplicates in memory (distinct.h).
 
 #include <atomic>
 #include <chrono>

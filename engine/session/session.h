@@ -1,9 +1,11 @@
 #pragma once
 
-// A session runs statements: parse, bind against the catalog, then apply
-// DDL, answer SHOW/DESCRIBE/EXPLAIN, or (once the runtime exists) start
-// queries. The CLI, the fuzzer and the SQL golden-file driver all go through
-// this one class.
+// A session runs statements: parse, bind against the catalog, optimize,
+// then hand each to the handler of its kind, which applies DDL, answers
+// SHOW/DESCRIBE/EXPLAIN, or runs queries on the session's worker pool: push
+// queries and statements over constants while the statement lasts,
+// persistent queries (sinks, INSERT ... SELECT) until TERMINATE. The CLI,
+// the fuzzer and the SQL golden-file driver all go through this one class.
 
 #include <functional>
 #include <map>

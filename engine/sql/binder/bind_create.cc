@@ -370,16 +370,11 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
   entry.key = plan->unique_key;
   entry.append_only = plan->append_only;
   entry.depends_on = ReadNames(rel.sources);
-  auto out_plan = std::static_pointer_cast<const OutputNode>(
-      MakeOutput(plan, OutputKind::kSink, entry.name));
-  auto& mut = const_cast<OutputNode&>(*out_plan);
-  mut.connector = entry.connector;
-  mut.detail = ConnectorDetail(entry);
   BoundCreateSink out;
+  out.plan = MakeSinkOutput(plan, entry);
   out.entry = std::move(entry);
   out.name_span = s.name.span;
   out.if_not_exists = s.if_not_exists;
-  out.plan = out_plan;
   return BoundStatement{std::move(out)};
 }
 

@@ -190,10 +190,22 @@ void DeriveProjectProps(const PlanNode& input, ProjectNode* p) {
   }
 }
 
-PlanPtr MakeOutput(const PlanPtr& input, OutputKind kind, std::string target) {
+PlanPtr MakeOutput(const PlanPtr& input, OutputKind kind, std::string target,
+                   bool push) {
   auto out = std::make_shared<OutputNode>();
   out->output = kind;
   out->target = std::move(target);
+  out->push = push;
+  PassThrough(input, out.get());
+  return out;
+}
+
+PlanPtr MakeSinkOutput(const PlanPtr& input, const catalog::Entry& sink) {
+  auto out = std::make_shared<OutputNode>();
+  out->output = OutputKind::kSink;
+  out->target = sink.name;
+  out->connector = sink.connector;
+  out->detail = ConnectorDetail(sink);
   PassThrough(input, out.get());
   return out;
 }

@@ -96,10 +96,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindQueryStatement(
     }
   }
   BoundQuery out;
-  auto plan = std::static_pointer_cast<const OutputNode>(
-      MakeOutput(rel.plan, OutputKind::kClient, ""));
-  const_cast<OutputNode&>(*plan).push = push;
-  out.plan = plan;
+  out.plan = MakeOutput(rel.plan, OutputKind::kClient, "", push);
   out.reads = ReadNames(rel.sources);
   out.push = push;
   out.constant = rel.sources.empty();

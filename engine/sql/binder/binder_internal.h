@@ -317,8 +317,14 @@ bool AggregateNullable(const AggregateCall& a);
 /// Keys, append-only flag and event time carried through a projection.
 void DeriveProjectProps(const PlanNode& input, ProjectNode* p);
 
-/// The root of a statement's plan: where its rows go.
-PlanPtr MakeOutput(const PlanPtr& input, OutputKind kind, std::string target);
+/// The root of a statement's plan over `input`, built complete: its rows
+/// go to the client (a push query when `push`), or to the view or stream
+/// `target`.
+PlanPtr MakeOutput(const PlanPtr& input, OutputKind kind, std::string target,
+                   bool push = false);
+/// The root of a CREATE SINK's plan: rows go to `sink` (its connector, and
+/// what EXPLAIN shows of its options).
+PlanPtr MakeSinkOutput(const PlanPtr& input, const catalog::Entry& sink);
 
 /// The distinct names of `sources`, in first-use order.
 std::vector<std::string> ReadNames(const std::vector<SourceUse>& sources);
