@@ -316,3 +316,79 @@ BOOST_AUTO_TEST_CASE(pull_queries_read_only_views) {
   BOOST_TEST(query->constant);
   BOOST_TEST(!query->push);
 }
+
+/// The bound form of `sql`, which must be of type T.
+template <typename T>
+T BindAs(Fixture& f, const std::string& sql) {
+  auto bound = f.Bind(sql);
+  BOOST_REQUIRE_MESSAGE(bound.ok(), sql << ": " << bound.status().message());
+  T* s = std::get_if<T>(&bound->kind);
+  BOOST_REQUIRE_MESSAGE(s != nullptr, sql << " bound to another kind");
+  return std::move(*s);
+}
+
+BOOST_AUTO_TEST_CASE(each_statement_kind_binds_to_its_own_type) {
+  Fixture f;
+  auto push = BindAs<BoundQuery>(f, "SELECT price FROM bids EMIT CHANGES");
+  BOOST_TEST(push.push);
+  BOOST_TEST(!push.constant);
+  BOOST_TEST(push.reads == std::vector<std::string>{"bids"});
+  auto insert =
+      BindAs<BoundInsert>(f, "INSERT INTO bids (auction, price) VALUES (1, 2)");
+  BOOST_TEST(insert.constant);
+  BOOST_TEST(insert.target == "bids");
+  BOOST_TEST(insert.reads.empty());
+  auto copy = BindAs<BoundInsert>(
+      f, "INSERT INTO bids SELECT * FROM bids WHERE price > 10");
+  BOOST_TEST(!copy.constant);
+  BOOST_TEST(copy.reads == std::vector<std::string>{"bids"});
+  auto view = BindAs<BoundCreateView>(
+      f,
+      "CREATE MATERIALIZED VIEW IF NOT EXISTS v AS SELECT customer_id, "
+      "COUNT(*) AS n FROM orders GROUP BY customer_id");
+  BOOST_TEST(view.entry.name == "v");
+  BOOST_TEST(view.entry.depends_on == std::vector<std::string>{"orders"});
+  BOOST_TEST(view.if_not_exists);
+  BOOST_TEST(view.name_span.column == 40u);
+  auto drop = BindAs<BoundDrop>(f, "DROP TABLE IF EXISTS nothing");
+  BOOST_TEST((drop.kind == catalog::EntryKind::kTable));
+  BOOST_TEST(drop.name == "nothing");
+  BOOST_TEST(drop.if_exists);
+  auto show = BindAs<BoundShow>(f, "SHOW QUERIES");
+  BOOST_TEST((show.what == ast::ShowKind::kQueries));
+  auto describe = BindAs<BoundDescribe>(f, "DESCRIBE EXTENDED bids");
+  BOOST_TEST(describe.name == "bids");
+  BOOST_TEST(describe.extended);
+  auto set = BindAs<BoundSet>(f, "SET 'Parallelism' = '4'");
+  BOOST_TEST(set.key == "parallelism");  // keys are lower-cased
+  BOOST_TEST(set.value == "4");
+  BOOST_TEST(set.value_span.column == 21u);
+  auto reset = BindAs<BoundReset>(f, "RESET ALL");
+  BOOST_TEST(reset.all);
+  auto terminate = BindAs<BoundTerminate>(f, "TERMINATE Q7");
+  BOOST_TEST(terminate.id == "q7");
+  BOOST_TEST(!terminate.all);
+  auto explain = BindAs<BoundExplain>(f, "EXPLAIN SELECT 1");
+  BOOST_REQUIRE(explain.statement != nullptr);
+  const auto* inner = std::get_if<BoundQuery>(&explain.statement->kind);
+  BOOST_REQUIRE(inner != nullptr);
+  BOOST_TEST(inner->constant);
+}
+
+BOOST_AUTO_TEST_CASE(output_nodes_are_built_complete) {
+  Fixture f;
+  auto push = BindAs<BoundQuery>(f, "SELECT price FROM bids EMIT CHANGES");
+  const auto& client = As<OutputNode>(push.plan, PlanKind::kOutput);
+  BOOST_TEST((client.output == OutputKind::kClient));
+  BOOST_TEST(client.push);
+  auto sink = BindAs<BoundCreateSink>(
+      f,
+      "CREATE SINK out AS SELECT price FROM bids WITH (connector = 'kafka', "
+      "topic = 'prices', format = 'csv')");
+  const auto& to_sink = As<OutputNode>(sink.plan, PlanKind::kOutput);
+  BOOST_TEST((to_sink.output == OutputKind::kSink));
+  BOOST_TEST(to_sink.target == "out");
+  BOOST_TEST(to_sink.connector == "kafka");
+  BOOST_TEST(to_sink.detail == "topic=prices format=csv");
+  BOOST_TEST(!to_sink.push);
+}
