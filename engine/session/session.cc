@@ -471,12 +471,17 @@ absl::StatusOr<std::string> Session::StartPersistentQuery(
   return id;
 }
 
-absl::Status Session::Terminate(const std::string& id) {
+absl::Status Session::Terminate(const std::string& id, std::string* note) {
   WEIR_RETURN_IF_ERROR(catalog_->RemoveQuery(id));
   const std::string key = AsciiLower(id);  // ids are "q<n>"
   auto it = queries_.find(key);
   if (it != queries_.end()) {
+    // Stop reading, deliver what was read (bounded by the cancel flush
+    // timeout), then say what could not be delivered.
     it->second->Cancel();
+    it->second->WaitUntilDone(std::chrono::hours(1));
+    std::string undelivered = it->second->undelivered_note();
+    if (!undelivered.empty()) *note += " " + undelivered + ".";
     queries_.erase(it);  // waits until its tasks are off the workers
   }
   query_order_.erase(std::remove(query_order_.begin(), query_order_.end(), key),
@@ -488,7 +493,12 @@ std::string Session::QueryState(const std::string& id) const {
   auto it = queries_.find(id);
   if (it == queries_.end()) return "RUNNING";
   const exec::RunningQuery& q = *it->second;
-  if (!q.done()) return "RUNNING";
+  if (!q.done()) {
+    exec::QueryStats stats = q.stats();
+    if (stats.delivery_problem.empty()) return "RUNNING";
+    return fmt::format("RUNNING ({}, {} rows pending)", stats.delivery_problem,
+                       stats.rows_pending);
+  }
   absl::Status status = q.status();
   if (status.ok()) return "FINISHED";
   return "FAILED: " + std::string(status.message());
@@ -515,15 +525,18 @@ absl::Status Session::WaitForQueries(const std::function<bool()>& should_stop) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  // Every query that failed (or could not deliver what it read) is named.
+  absl::Status first;
+  std::vector<std::string> failures;
   for (const std::string& id : query_order_) {
     absl::Status status = queries_.at(id)->status();
-    if (!status.ok()) {
-      return absl::Status(status.code(),
-                          fmt::format("query {} failed: {}", id,
-                                      std::string(status.message())));
-    }
+    if (status.ok()) continue;
+    if (first.ok()) first = status;
+    failures.push_back(
+        fmt::format("query {} failed: {}", id, std::string(status.message())));
   }
-  return absl::OkStatus();
+  if (first.ok()) return first;
+  return absl::Status(first.code(), JoinStrings(failures, "\n"));
 }
 
 absl::Status Session::RunInsertValues(
@@ -756,14 +769,16 @@ absl::StatusOr<StatementResult> Session::Execute(
           break;
         case ShowKind::kQueries:
           result.columns = {"id",        "state",        "writes to",
-                            "rows read", "rows written", "sql"};
+                            "rows read", "rows written", "rows pending",
+                            "sql"};
           for (const auto& q : catalog_->ListQueries()) {
             auto it = queries_.find(q.id);
             exec::QueryStats stats;
             if (it != queries_.end()) stats = it->second->stats();
             result.rows.push_back({q.id, QueryState(q.id), q.sink,
                                    std::to_string(stats.rows_read),
-                                   std::to_string(stats.rows_written), q.sql});
+                                   std::to_string(stats.rows_written),
+                                   std::to_string(stats.rows_pending), q.sql});
           }
           break;
         case ShowKind::kFunctions:
@@ -844,20 +859,25 @@ absl::StatusOr<StatementResult> Session::Execute(
     case BoundKind::kTerminate: {
       if (bound.all) {
         size_t n = 0;
+        std::string notes;
         for (const auto& q : catalog_->ListQueries()) {
-          WEIR_RETURN_IF_ERROR(Terminate(q.id));
+          std::string note;
+          WEIR_RETURN_IF_ERROR(Terminate(q.id, &note));
+          if (!note.empty()) notes += fmt::format(" {}:{}", q.id, note);
           ++n;
         }
-        result.message =
-            fmt::format("Terminated {} {}.", n, n == 1 ? "query" : "queries");
+        result.message = fmt::format("Terminated {} {}.{}", n,
+                                     n == 1 ? "query" : "queries", notes);
         return result;
       }
-      absl::Status removed = Terminate(bound.name);
+      std::string note;
+      absl::Status removed = Terminate(bound.name, &note);
       if (!removed.ok()) {
         return SqlError(removed.code(), bound.name_span,
                         std::string(removed.message()));
       }
-      result.message = fmt::format("Terminated query '{}'.", bound.name);
+      result.message =
+          fmt::format("Terminated query '{}'.{}", bound.name, note);
       return result;
     }
   }
