@@ -78,6 +78,9 @@ struct PushHandler {
   /// Polled while waiting for rows (about every 100 ms); returning true
   /// stops the query (Ctrl-C).
   std::function<bool()> should_stop;
+  /// Polled before each statement of ExecuteScript; returning true ends
+  /// the script there with Cancelled (SIGTERM).
+  std::function<bool()> stop_script;
 };
 
 /// Not thread-safe: one thread drives a session.

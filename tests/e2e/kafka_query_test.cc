@@ -15,6 +15,7 @@
 #include "connectors/kafka/kafka_client.h"
 #include "engine/base/log.h"
 #include "engine/session/session.h"
+#include "tests/e2e/topic_ids.h"
 
 using namespace weir;
 namespace kafka = weir::connectors::kafka;
@@ -663,35 +664,7 @@ std::optional<int64_t> Committed(const std::string& bootstrap,
   return *committed;
 }
 
-/// How often each id occurs in `topic` (JSON records with an "id"): reads
-/// until `distinct` ids were seen or 60 s passed, then for `settle` more.
-std::map<int64_t, int> ReadIds(const std::string& bootstrap,
-                               const std::string& topic, int partitions,
-                               size_t distinct,
-                               std::chrono::milliseconds settle) {
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  std::vector<int32_t> all;
-  for (int p = 0; p < partitions; ++p) all.push_back(p);
-  BOOST_REQUIRE((*consumer)->Assign(topic, all, kafka::StartOffset{}).ok());
-  std::map<int64_t, int> seen;
-  auto poll = [&] {
-    auto polled = (*consumer)->Poll(5000, std::chrono::milliseconds(100));
-    BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
-    for (const auto& m : *polled) {
-      ++seen[nlohmann::json::parse(m.value.value_or("{}"))
-                 .at("id")
-                 .get<int64_t>()];
-    }
-  };
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (seen.size() < distinct && std::chrono::steady_clock::now() < deadline)
-    poll();
-  auto settle_end = std::chrono::steady_clock::now() + settle;
-  while (std::chrono::steady_clock::now() < settle_end) poll();
-  return seen;
-}
+using weir::testing::ReadIds;
 
 /// True when `seen` holds every id of [0, n) (any number of times) and no
 /// other.
@@ -921,4 +894,30 @@ BOOST_AUTO_TEST_CASE(a_stalled_kafka_sink_holds_the_source_back) {
   }));
   Run r = Execute(*s, "TERMINATE q1;");
   BOOST_TEST(r.messages == "Terminated query 'q1'.");
+}
+
+BOOST_AUTO_TEST_CASE(stopping_with_the_output_broker_away_says_what_was_lost) {
+  // What weir -e prints after Ctrl-C or SIGTERM (Session::WaitForQueries
+  // told to stop) when rows cannot be delivered: how many, where, why.
+  CopyQuery copy("w", "");
+  Session* s = copy.session.get();
+  Produce(copy.in_servers, "w_in", 4, Ids(0, 1000));
+  const std::string unreachable =
+      "output broker unreachable: " + copy.out_servers;
+  BOOST_REQUIRE(WaitFor([&] {
+    Progress p = QueryProgress(*s);
+    return p.read == 1000 && p.state.rfind("RUNNING (" + unreachable, 0) == 0;
+  }));
+  absl::Status stopped = s->WaitForQueries([] { return true; });
+  BOOST_TEST(absl::IsUnavailable(stopped), stopped.ToString());
+  BOOST_TEST(std::string(stopped.message()) ==
+             "query q1 failed: 1000 rows were not delivered to topic 'w_out' "
+             "at '" +
+                 copy.out_servers + "' (" + unreachable +
+                 "; gave up waiting after 5 s)");
+  Progress p = QueryProgress(*s);
+  BOOST_TEST(p.written == 0);
+  BOOST_TEST(p.pending == 1000);  // after the end: never delivered
+  BOOST_TEST(p.state.rfind("FAILED: 1000 rows were not delivered", 0) == 0u,
+             p.state);
 }
