@@ -1007,71 +1007,86 @@ BOOST_AUTO_TEST_CASE(cancel_while_blocked_ends_and_flushes_the_sinks) {
 
 namespace {
 
-/// Starts a sink query over PositionSources (3 splits of `count` values)
-/// whose fake sinks deliver only while not held, with frequent marks.
-std::unique_ptr<exec::RunningQuery> StartCommitQuery(
-    const catalog::Catalog& catalog, bool changelog, int64_t count,
-    int64_t fail_at, CommitLog* commits, SinkLog* log, exec::Executor* pool) {
-  log->commits = commits;
-  exec::QueryOptions options;
-  options.parallelism = 3;
-  options.batch_rows = 64;
-  options.output_queue_batches = 2;
-  options.executor = pool;
-  options.sinks = FakeSinks(log);
-  options.commit_interval = milliseconds(5);
-  auto q = exec::RunningQuery::Start(
-      SinkPlan(catalog, "changes", "out", changelog), catalog,
-      PositionSources(count, commits, fail_at), options);
-  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
-  return std::move(*q);
+/// A sink query over PositionSources (3 splits of `count` values) whose
+/// fake sinks deliver only while not held, with frequent marks. Members
+/// are destroyed query first.
+struct CommitRun {
+  CommitLog commits;
+  SinkLog log;
+  exec::Executor pool{2};
+  std::unique_ptr<exec::RunningQuery> q;
+
+  CommitRun(const catalog::Catalog& catalog, bool changelog, int64_t count,
+            int64_t fail_at, bool hold) {
+    log.commits = &commits;
+    log.hold = hold;
+    exec::QueryOptions options;
+    options.parallelism = 3;
+    options.batch_rows = 64;
+    options.output_queue_batches = 2;
+    options.executor = &pool;
+    options.sinks = FakeSinks(&log);
+    options.commit_interval = milliseconds(5);
+    auto started = exec::RunningQuery::Start(
+        SinkPlan(catalog, "changes", "out", changelog), catalog,
+        PositionSources(count, &commits, fail_at), options);
+    BOOST_REQUIRE_MESSAGE(started.ok(), started.status().message());
+    q = std::move(*started);
+  }
+};
+
+/// Runs `check(changelog)` with sinks in the source tasks (false) and
+/// behind the hash exchange (true).
+template <typename Check>
+void ForBothSinkLayouts(Check check) {
+  for (bool changelog : {false, true}) {
+    BOOST_TEST_CONTEXT(
+        std::string(changelog ? "behind the exchange" : "own sinks")) {
+      check(changelog);
+    }
+  }
 }
 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(positions_are_committed_only_after_the_sink_delivered) {
   auto catalog = SinkCatalog();
-  for (bool changelog : {false, true}) {
-    BOOST_TEST_CONTEXT(
-        std::string(changelog ? "behind the exchange" : "own sinks")) {
-      CommitLog commits;
-      SinkLog log;
-      log.hold = true;
-      exec::Executor pool(2);
-      auto q = StartCommitQuery(*catalog, changelog, 1000000000, -1, &commits,
-                                &log, &pool);
-      // The sinks are asked to deliver (a mark reached them) while they
-      // hold everything: nothing may be committed yet.
-      BOOST_REQUIRE(WaitFor([&] { return log.flushes.load() >= 3; }));
-      BOOST_TEST(q->stats().rows_read > 0);
-      {
-        std::lock_guard lock(commits.mu);
-        BOOST_TEST(commits.commits == 0);
-      }
-      BOOST_TEST(q->stats().rows_written == 0);
-      // Delivering lets commits follow, while the query runs.
-      log.hold = false;
-      BOOST_REQUIRE(WaitFor([&] {
-        std::lock_guard lock(commits.mu);
-        return commits.commits >= 10;
-      }));
-      q->Cancel();
-      BOOST_REQUIRE(q->WaitUntilDone(milliseconds(60000)));
-      BOOST_REQUIRE_MESSAGE(q->status().ok(), q->status().message());
+  ForBothSinkLayouts([&](bool changelog) {
+    CommitRun run(*catalog, changelog, 1000000000, -1, /*hold=*/true);
+    CommitLog& commits = run.commits;
+    SinkLog& log = run.log;
+    auto& q = run.q;
+    // The sinks are asked to deliver (a mark reached them) while they
+    // hold everything: nothing may be committed yet.
+    BOOST_REQUIRE(WaitFor([&] { return log.flushes.load() >= 3; }));
+    BOOST_TEST(q->stats().rows_read > 0);
+    {
       std::lock_guard lock(commits.mu);
-      BOOST_TEST(commits.violations == 0, commits.first_violation);
-      // The stop delivered all that was read, and the last commits cover
-      // exactly that.
-      const int64_t read = q->stats().rows_read;
-      BOOST_TEST(static_cast<int64_t>(commits.delivered.size()) == read);
-      int64_t covered = 0;
-      for (const auto& [split, upto] : commits.committed) covered += upto;
-      BOOST_TEST(commits.committed.size() == 3u);
-      BOOST_TEST(covered == read);
-      BOOST_TEST(q->stats().rows_written == read);
-      BOOST_TEST(q->stats().rows_pending == 0);
+      BOOST_TEST(commits.commits == 0);
     }
-  }
+    BOOST_TEST(q->stats().rows_written == 0);
+    // Delivering lets commits follow, while the query runs.
+    log.hold = false;
+    BOOST_REQUIRE(WaitFor([&] {
+      std::lock_guard lock(commits.mu);
+      return commits.commits >= 10;
+    }));
+    q->Cancel();
+    BOOST_REQUIRE(q->WaitUntilDone(milliseconds(60000)));
+    BOOST_REQUIRE_MESSAGE(q->status().ok(), q->status().message());
+    std::lock_guard lock(commits.mu);
+    BOOST_TEST(commits.violations == 0, commits.first_violation);
+    // The stop delivered all that was read, and the last commits cover
+    // exactly that.
+    const int64_t read = q->stats().rows_read;
+    BOOST_TEST(static_cast<int64_t>(commits.delivered.size()) == read);
+    int64_t covered = 0;
+    for (const auto& [split, upto] : commits.committed) covered += upto;
+    BOOST_TEST(commits.committed.size() == 3u);
+    BOOST_TEST(covered == read);
+    BOOST_TEST(q->stats().rows_written == read);
+    BOOST_TEST(q->stats().rows_pending == 0);
+  });
 }
 
 BOOST_AUTO_TEST_CASE(a_source_error_delivers_and_commits_the_rows_before_it) {
@@ -1079,30 +1094,25 @@ BOOST_AUTO_TEST_CASE(a_source_error_delivers_and_commits_the_rows_before_it) {
   // commits its 1000 values before it; the others stop wherever they are,
   // delivering and committing what they read.
   auto catalog = SinkCatalog();
-  for (bool changelog : {false, true}) {
-    BOOST_TEST_CONTEXT(
-        std::string(changelog ? "behind the exchange" : "own sinks")) {
-      CommitLog commits;
-      SinkLog log;
-      exec::Executor pool(2);
-      auto q = StartCommitQuery(*catalog, changelog, 1000000, 3001, &commits,
-                                &log, &pool);
-      BOOST_REQUIRE(q->WaitUntilDone(milliseconds(60000)));
-      BOOST_TEST(absl::IsDataLoss(q->status()), q->status().ToString());
-      BOOST_TEST(std::string(q->status().message()) ==
-                 "bad record at value 3001");
-      std::lock_guard lock(commits.mu);
-      BOOST_TEST(commits.violations == 0, commits.first_violation);
-      BOOST_TEST(commits.committed[1] == 1000);
-      for (int64_t k = 0; k < 1000; ++k)
-        BOOST_TEST(commits.delivered.count(1 + 3 * k) == 1u);
-      BOOST_TEST(commits.delivered.count(3001) == 0u);
-      // Everything read was delivered.
-      BOOST_TEST(q->stats().rows_written == q->stats().rows_read);
-      BOOST_TEST(static_cast<int64_t>(commits.delivered.size()) ==
-                 q->stats().rows_read);
-    }
-  }
+  ForBothSinkLayouts([&](bool changelog) {
+    CommitRun run(*catalog, changelog, 1000000, 3001, /*hold=*/false);
+    CommitLog& commits = run.commits;
+    auto& q = run.q;
+    BOOST_REQUIRE(q->WaitUntilDone(milliseconds(60000)));
+    BOOST_TEST(absl::IsDataLoss(q->status()), q->status().ToString());
+    BOOST_TEST(std::string(q->status().message()) ==
+               "bad record at value 3001");
+    std::lock_guard lock(commits.mu);
+    BOOST_TEST(commits.violations == 0, commits.first_violation);
+    BOOST_TEST(commits.committed[1] == 1000);
+    for (int64_t k = 0; k < 1000; ++k)
+      BOOST_TEST(commits.delivered.count(1 + 3 * k) == 1u);
+    BOOST_TEST(commits.delivered.count(3001) == 0u);
+    // Everything read was delivered.
+    BOOST_TEST(q->stats().rows_written == q->stats().rows_read);
+    BOOST_TEST(static_cast<int64_t>(commits.delivered.size()) ==
+               q->stats().rows_read);
+  });
 }
 
 BOOST_AUTO_TEST_CASE(push_query_positions_follow_what_the_client_took) {
