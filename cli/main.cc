@@ -480,6 +480,8 @@ int Main(int argc, char** argv) {
     }
   }
 
+  // Before any thread starts: SIGTERM stops weir cleanly (see shell.h).
+  InstallTerminateHandler();
   absl::StatusOr<std::unique_ptr<Session>> session =
       Session::Create({.worker_threads = workers});
   if (!session.ok()) {
@@ -495,11 +497,20 @@ int Main(int argc, char** argv) {
   AttachPushPrinter(**session, print, stdout);
   print.max_width = TerminalWidth(fileno(stdout));
 
-  if (execute_option->count() > 0 || file_option->count() > 0) {
-    for (const Script& script : scripts) {
-      if (!RunScript(**session, script.text, script.label, print)) return 1;
+  // After the scripts: wait for the queries they started (SIGTERM stops
+  // them); after a failed script: stop them, saying what they could not
+  // deliver, and exit 1.
+  auto run_scripts = [&](const std::vector<Script>& to_run) {
+    for (const Script& script : to_run) {
+      if (RunScript(**session, script.text, script.label, print)) continue;
+      if (Terminated()) break;
+      StopQueries(**session);
+      return 1;
     }
     return WaitForQueries(**session) ? 0 : 1;
+  };
+  if (execute_option->count() > 0 || file_option->count() > 0) {
+    return run_scripts(scripts);
   }
 
   if (!isatty(STDIN_FILENO)) {
@@ -509,9 +520,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "Error: %s\n", error.c_str());
       return 1;
     }
-    return RunScript(**session, *text, "", print) && WaitForQueries(**session)
-               ? 0
-               : 1;
+    return run_scripts({Script{"", *text}});
   }
 
   ShellOptions shell;

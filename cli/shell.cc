@@ -149,8 +149,15 @@ namespace {
 
 // Set by SIGINT while statements run; push queries poll it.
 std::atomic<bool> interrupted{false};
+// Set by SIGTERM at any time; never cleared: the process is stopping.
+std::atomic<bool> terminated{false};
 
 void OnInterrupt(int) { interrupted = true; }
+void OnTerminate(int) { terminated = true; }
+
+bool StopRequested() { return interrupted.load() || terminated.load(); }
+
+const char* StopCause() { return terminated.load() ? "SIGTERM" : "Ctrl-C"; }
 
 /// Routes Ctrl-C to `interrupted` for its lifetime, so a push query stops
 /// cleanly instead of the process dying; restores the previous handler.
@@ -173,6 +180,16 @@ class ScopedInterrupt {
 };
 
 }  // namespace
+
+void InstallTerminateHandler() {
+  struct sigaction sa {};
+  sa.sa_handler = OnTerminate;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool Terminated() { return terminated.load(); }
 
 void AttachPushPrinter(Session& session, const PrintOptions& options,
                        std::FILE* out) {
@@ -197,9 +214,11 @@ void AttachPushPrinter(Session& session, const PrintOptions& options,
     for (size_t i = 0; i < row.size(); ++i) line += (i ? " | " : "") + row[i];
     std::fprintf(out, "%s\n", line.c_str());
     std::fflush(out);
-    return !interrupted.load();
+    return !StopRequested();
   };
-  h.should_stop = [] { return interrupted.load(); };
+  h.should_stop = StopRequested;
+  // SIGTERM ends the script too; Ctrl-C only the running push query.
+  h.stop_script = [] { return terminated.load(); };
   session.set_push_handler(std::move(h));
 }
 
@@ -213,9 +232,10 @@ void PrintResult(const StatementResult& result, const PrintOptions& options,
   }
   if (!result.message.empty()) WriteWithNewline(result.message, out);
   if (result.streamed) {
-    std::fprintf(out, "(%zu %s%s)\n", result.streamed_rows,
+    std::fprintf(out, "(%zu %s%s%s)\n", result.streamed_rows,
                  result.streamed_rows == 1 ? "row" : "rows",
-                 interrupted.load() ? ", stopped by Ctrl-C" : "");
+                 StopRequested() ? ", stopped by " : "",
+                 StopRequested() ? StopCause() : "");
   } else if (!result.columns.empty()) {
     const std::string table =
         FormatTable(result.columns, result.rows, options.max_width);
@@ -235,21 +255,41 @@ bool RunScript(Session& session, std::string_view sql, std::string_view label,
         PrintResult(result, options, stdout);
       });
   if (status.ok()) return true;
-  PrintError(label, std::string(status.message()));
+  // SIGTERM ended the script between statements: not an error of its own.
+  if (!(terminated.load() && absl::IsCancelled(status)))
+    PrintError(label, std::string(status.message()));
   return false;
 }
 
 bool WaitForQueries(Session& session) {
   std::vector<std::string> active = session.ActiveQueries();
-  if (active.empty()) return true;
+  if (active.empty()) {
+    if (terminated.load()) std::fprintf(stderr, "weir: stopped by SIGTERM\n");
+    return true;
+  }
   ScopedInterrupt interrupt;
-  std::fprintf(stderr, "weir: %s %s running; Ctrl-C stops %s\n",
-               JoinStrings(active, ", ").c_str(),
-               active.size() == 1 ? "is" : "are",
-               active.size() == 1 ? "it" : "them");
-  absl::Status status =
-      session.WaitForQueries([] { return interrupted.load(); });
-  if (interrupted.load()) std::fprintf(stderr, "weir: stopped by Ctrl-C\n");
+  if (!terminated.load()) {
+    std::fprintf(stderr, "weir: %s %s running; Ctrl-C stops %s\n",
+                 JoinStrings(active, ", ").c_str(),
+                 active.size() == 1 ? "is" : "are",
+                 active.size() == 1 ? "it" : "them");
+  }
+  absl::Status status = session.WaitForQueries(StopRequested);
+  if (StopRequested())
+    std::fprintf(stderr, "weir: stopped by %s\n", StopCause());
+  if (status.ok()) return true;
+  PrintError("", std::string(status.message()));
+  return false;
+}
+
+bool StopQueries(Session& session) {
+  std::vector<std::string> active = session.ActiveQueries();
+  if (!active.empty()) {
+    std::fprintf(stderr, "weir: stopping %s\n",
+                 JoinStrings(active, ", ").c_str());
+  }
+  absl::Status status = session.WaitForQueries([] { return true; });
+  if (terminated.load()) std::fprintf(stderr, "weir: stopped by SIGTERM\n");
   if (status.ok()) return true;
   PrintError("", std::string(status.message()));
   return false;
@@ -273,9 +313,14 @@ int RunShell(Session& session, const ShellOptions& options) {
   // being typed (when Enter comes). Inside a push query it stops the query.
   ScopedInterrupt interrupt_at_prompt;
   std::string buffer;
-  while (true) {
+  while (!terminated.load()) {
     interrupted = false;
     char* raw = readline(buffer.empty() ? kPrompt : kContinuationPrompt);
+    if (terminated.load()) {  // SIGTERM: leave as at Ctrl-D
+      std::free(raw);
+      std::printf("\n");
+      break;
+    }
     if (raw == nullptr && interrupted.load()) {
       // libedit gives up the line on Ctrl-C: discard it and prompt again.
       std::printf("\n(statement discarded)\n");
@@ -330,7 +375,9 @@ int RunShell(Session& session, const ShellOptions& options) {
     buffer.clear();
   }
   completion.options = nullptr;
-  return 0;
+  // Persistent queries stop with the shell: they deliver what they read
+  // and say what they could not.
+  return StopQueries(session) ? 0 : 1;
 }
 
 }  // namespace weir::cli

@@ -30,16 +30,36 @@ void PrintResult(const StatementResult& result, const PrintOptions& options,
 
 /// Runs `sql` (all of one script) on `session`, printing results to stdout.
 /// On the first error prints "Error: <label: ><rendered error>" to stderr and
-/// returns false; nothing after the failing statement runs. `label` names
-/// the script (a file name) and may be empty.
+/// returns false; nothing after the failing statement runs. After SIGTERM
+/// it returns false before the next statement, printing nothing. `label`
+/// names the script (a file name) and may be empty.
 bool RunScript(Session& session, std::string_view sql, std::string_view label,
                const PrintOptions& options);
 
 /// After the scripts of `weir -e/-f`: when they started persistent queries
 /// (CREATE SINK, INSERT ... SELECT), says so on stderr and keeps them
-/// running until they end by themselves or Ctrl-C stops them. Returns false,
-/// after printing "Error: ..." to stderr, when a query failed.
+/// running until they end by themselves or Ctrl-C or SIGTERM stops them
+/// (they then read no more, deliver what they read, commit it; "weir:
+/// stopped by Ctrl-C|SIGTERM" on stderr). Returns false, after printing
+/// "Error: ..." to stderr, when a query failed or could not deliver every
+/// row it read (the message says how many).
 bool WaitForQueries(Session& session);
+
+/// Stops the persistent queries still running (as WaitForQueries does on
+/// Ctrl-C), saying "weir: stopping q1, ..." on stderr, and reports as
+/// WaitForQueries does. For leaving the shell and for a script that
+/// failed.
+bool StopQueries(Session& session);
+
+/// Makes SIGTERM stop `weir` as Ctrl-C stops a push query or a waiting
+/// script, but for good: push queries stop, scripts stop before their next
+/// statement, the shell leaves its prompt, and persistent queries stop,
+/// delivering what they read. Call once, before the session starts
+/// threads. The handler only sets a flag (Terminated()).
+void InstallTerminateHandler();
+
+/// SIGTERM has arrived.
+bool Terminated();
 
 /// Settings of the interactive shell.
 struct ShellOptions {
@@ -54,15 +74,18 @@ struct ShellOptions {
 
 /// The interactive shell on the terminal: prompts "weir> " (and "  ...> "
 /// inside a statement), runs each statement once its ';' is typed, prints
-/// errors and carries on. Returns the process exit code (0) at Ctrl-D or
-/// `exit`/`quit`. Uses libedit's global state, so only one shell may run in
-/// a process; blocks on the terminal.
+/// errors and carries on. At Ctrl-D, `exit`/`quit` or SIGTERM it stops the
+/// persistent queries (StopQueries) and returns the process exit code: 0,
+/// or 1 when a query failed or could not deliver what it read. Uses libedit's
+/// global state, so only one shell may run in a process; blocks on the
+/// terminal.
 int RunShell(Session& session, const ShellOptions& options);
 
 /// Makes `session` print push-query rows to `out` as they arrive (a header
 /// line, then one line per row, cells separated by " | "), and stop a push
 /// query on Ctrl-C (SIGINT) while statements run under RunScript or the
-/// shell. Call once per session.
+/// shell, or on SIGTERM (which also ends the script). Call once per
+/// session.
 /// With options.echo, the statement is printed first, as PrintResult does.
 void AttachPushPrinter(Session& session, const PrintOptions& options,
                        std::FILE* out);

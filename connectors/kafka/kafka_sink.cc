@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -265,20 +266,36 @@ class RecordEncoder {
 /// 100,000 by default), so that Produce does not block for room.
 constexpr int64_t kMaxUndelivered = 50000;
 
+/// How long records may be pending with no acknowledgement at all before
+/// the sink says the broker is unreachable.
+constexpr std::chrono::seconds kUnreachableAfter{3};
+
 class KafkaSink final : public exec::Sink {
  public:
   KafkaSink(std::unique_ptr<RecordEncoder> encoder,
-            std::unique_ptr<KafkaProducer> producer, int64_t buffer_rows)
+            std::unique_ptr<KafkaProducer> producer, int64_t buffer_rows,
+            std::string bootstrap)
       : encoder_(std::move(encoder)),
         producer_(std::move(producer)),
-        buffer_rows_(buffer_rows) {}
+        buffer_rows_(buffer_rows),
+        bootstrap_(std::move(bootstrap)) {}
 
   absl::Status Write(const types::Batch& batch) override {
     WEIR_RETURN_IF_ERROR(producer_->Poll());
-    return encoder_->Encode(batch, [this](const Record& r) {
+    // Nothing was in flight: the wait for an acknowledgement starts now.
+    if (producer_->InFlight() == 0) last_ack_ = Clock::now();
+    int64_t records = 0;
+    absl::Status st = encoder_->Encode(batch, [&](const Record& r) {
+      ++records;
       return producer_->Produce(encoder_->topic(), -1, r.key, r.value,
                                 *r.headers, r.timestamp_ms);
     });
+    // Rows map to records in order: a row of an update-before writes none,
+    // a debezium update pairs two rows into one.
+    records_written_ += records;
+    rows_written_ += static_cast<int64_t>(batch.num_selected());
+    writes_.push_back({records_written_, rows_written_});
+    return st;
   }
 
   bool Ready() override {
@@ -291,10 +308,50 @@ class KafkaSink final : public exec::Sink {
     return producer_->Flush(timeout);
   }
 
+  std::optional<exec::SinkDelivery> Delivery() override {
+    producer_->Poll().IgnoreError();  // a delivery error: Write reports it
+    const int64_t acked = producer_->Delivered();
+    const Clock::time_point now = Clock::now();
+    if (acked != last_acked_ || producer_->InFlight() == 0) {
+      last_acked_ = acked;
+      last_ack_ = now;
+    }
+    // Acknowledgements of different partitions may come in any order, so
+    // this is exact only once nothing is in flight.
+    while (!writes_.empty() && writes_.front().records_end <= acked) {
+      rows_delivered_ = writes_.front().rows_end;
+      writes_.pop_front();
+    }
+    exec::SinkDelivery d;
+    d.delivered = rows_delivered_;
+    d.pending = rows_written_ - rows_delivered_;
+    if (producer_->InFlight() > 0 && now - last_ack_ >= kUnreachableAfter)
+      d.problem = "output broker unreachable: " + bootstrap_;
+    return d;
+  }
+
+  std::string Describe() const override {
+    return fmt::format("topic '{}' at '{}'", encoder_->topic(), bootstrap_);
+  }
+
  private:
+  using Clock = std::chrono::steady_clock;
+  /// The cumulative records and rows after one Write.
+  struct WriteEnd {
+    int64_t records_end;
+    int64_t rows_end;
+  };
+
   std::unique_ptr<RecordEncoder> encoder_;
   std::unique_ptr<KafkaProducer> producer_;
   int64_t buffer_rows_;
+  std::string bootstrap_;
+  int64_t records_written_ = 0;
+  int64_t rows_written_ = 0;
+  int64_t rows_delivered_ = 0;
+  std::deque<WriteEnd> writes_;  // not yet known to be delivered
+  int64_t last_acked_ = 0;
+  Clock::time_point last_ack_ = Clock::now();
 };
 
 }  // namespace
@@ -311,7 +368,8 @@ absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
                         RecordEncoder::Create(target, std::move(schema)));
   WEIR_ASSIGN_OR_RETURN(auto producer, KafkaProducer::Create(config));
   return std::unique_ptr<exec::Sink>(
-      new KafkaSink(std::move(encoder), std::move(producer), kMaxUndelivered));
+      new KafkaSink(std::move(encoder), std::move(producer), kMaxUndelivered,
+                    config["bootstrap.servers"]));
 }
 
 absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry,

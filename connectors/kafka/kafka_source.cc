@@ -19,8 +19,6 @@
 namespace weir::connectors::kafka {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 /// `text` as a JSON string literal. Header bytes need not be UTF-8; bytes
 /// of a value that is not are read as Latin-1 (each becomes \u00XX), so
 /// the result is always valid JSON.
@@ -93,13 +91,10 @@ void AppendHeadersJson(const std::vector<KafkaHeader>& headers,
 
 class KafkaSource : public exec::Source {
  public:
-  ~KafkaSource() override {
-    // The last positions, so that the next start of the group resumes here
-    // (the consumer's destructor waits for the commit).
-    if (commit_) CommitPositions();
-  }
-
   absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
+    // A malformed record under 'fail': the rows before it were returned by
+    // the last call; now the query fails, and the position stays at it.
+    if (malformed_) return *malformed_;
     if (partitions_.empty()) return size_t{0};
     // Never wait for data: the task shares a worker thread, and the runtime
     // backs off a source that returns nothing.
@@ -129,7 +124,10 @@ class KafkaSource : public exec::Source {
     types::Batch* values = metadata_.empty() ? out : &value_rows_;
     if (!metadata_.empty()) value_rows_.Clear();
     size_t before = values->num_rows();
+    size_t handled = 0;  // messages[0, handled) are decoded or dealt with
     for (const KafkaMessage& m : messages) {
+      if (malformed_) break;
+      ++handled;
       if (!m.value) continue;  // a tombstone: nothing to insert into a stream
       size_t rows_before = values->num_rows();
       absl::Status s = decoder_->Decode(*m.value, values);
@@ -158,7 +156,11 @@ class KafkaSource : public exec::Source {
         dead_lettered = true;
         continue;
       }
-      return absl::Status(
+      // 'fail': the rows decoded before it go out first (this call), the
+      // error with the next call; the records after it are not returned
+      // (the decoder left `values` as it was).
+      --handled;
+      malformed_ = absl::Status(
           s.code(), fmt::format("malformed record at {}: {} (set "
                                 "'format.on-error' = 'skip' or 'dlq' to go on)",
                                 where, std::string(s.message())));
@@ -166,14 +168,11 @@ class KafkaSource : public exec::Source {
     // A record counts as handled only once its dead-letter copy is stored.
     if (dead_lettered)
       WEIR_RETURN_IF_ERROR(dlq_->Flush(std::chrono::seconds(30)));
-    // Only now are the records handled: a malformed one that fails the query
-    // above must not be committed past.
+    // The position after the handled records; the runtime commits it once
+    // their rows are delivered (position(), Commit()).
     if (commit_) {
-      for (const KafkaMessage& m : messages)
-        positions_[m.partition] = m.offset + 1;
-      if (!messages.empty()) dirty_ = true;
-      if (dirty_ && Clock::now() - last_commit_ >= std::chrono::seconds(1))
-        CommitPositions();
+      for (size_t i = 0; i < handled; ++i)
+        positions_[messages[i].partition] = messages[i].offset + 1;
     }
     if (metadata_.empty()) return out->num_rows() - before;
     return Assemble(out);
@@ -250,30 +249,40 @@ class KafkaSource : public exec::Source {
   }
   bool finished() const override { return partitions_.empty(); }
 
-  /// Commits the position after every record returned so far (group-offsets
-  /// only). Asynchronous: a failure shows as an older committed offset.
-  void CommitPositions() {
-    last_commit_ = Clock::now();
-    if (!dirty_) return;
-    dirty_ = false;
-    std::vector<std::pair<int32_t, int64_t>> offsets(positions_.begin(),
-                                                     positions_.end());
+  /// group-offsets: the next offset to read of each partition that returned
+  /// records; other sources keep no positions.
+  std::optional<exec::SourcePosition> position() const override {
+    if (!commit_) return std::nullopt;
+    return positions_;
+  }
+
+  /// Commits `position` under the group, asynchronously (the consumer's
+  /// destructor waits for commits still outstanding); a failure is logged
+  /// and superseded by the next commit.
+  void Commit(const exec::SourcePosition& position) override {
+    if (!commit_ || position.empty() || position == committed_) return;
+    std::vector<std::pair<int32_t, int64_t>> offsets(position.begin(),
+                                                     position.end());
     absl::Status s = consumer_->CommitAsync(topic_, offsets);
     if (!s.ok()) {
       Log(LogLevel::kWarning,
           fmt::format("cannot commit offsets of topic '{}': {}", topic_,
                       std::string(s.message())));
+      return;
     }
+    committed_ = position;
   }
 
   std::unique_ptr<KafkaConsumer> consumer_;
   std::string topic_;
-  // group-offsets: the next offset to read per partition, committed about
-  // once a second and at the end.
+  // group-offsets: the next offset to read per partition, and the last
+  // position committed. The runtime decides what is committed (only rows
+  // that were delivered); the source never commits by itself.
   bool commit_ = false;
-  bool dirty_ = false;
-  std::map<int32_t, int64_t> positions_;
-  Clock::time_point last_commit_ = Clock::now();
+  exec::SourcePosition positions_;
+  exec::SourcePosition committed_;
+  // 'fail' met a malformed record: returned by every later Next.
+  std::optional<absl::Status> malformed_;
   std::unique_ptr<formats::Decoder> decoder_;
   std::unique_ptr<KafkaProducer> dlq_;
   std::string dlq_topic_;

@@ -20,12 +20,14 @@ namespace weir::connectors::kafka {
 /// `scan.startup.mode` (default earliest-offset; group-offsets: the offsets
 /// committed under `group.id` or `properties.group.id`, else
 /// `properties.auto.offset.reset`, default earliest; the source then
-/// commits the offsets of the records it returned, asynchronously about
-/// once a second and when destroyed) and decoded with `format`
-/// (default json). A record that does not decode fails the query with its
-/// topic/partition/offset (`format.on-error` = 'fail', the default), is
-/// skipped and counted ('skip'), or is copied to `format.dlq.topic` with the
-/// error in a header ('dlq'). `bootstrap` is used when the entry's options
+/// reports its positions (exec::Source::position) and commits them,
+/// asynchronously, only when the runtime says their rows were delivered)
+/// and decoded with `format` (default json). A record that does not decode
+/// fails the query with its topic/partition/offset (`format.on-error` =
+/// 'fail', the default: the rows before it are returned first, the error
+/// by the next Next, and the position stays at the bad record), is skipped
+/// and counted ('skip'), or is copied to `format.dlq.topic` with the error
+/// in a header ('dlq'). `bootstrap` is used when the entry's options
 /// name no bootstrap.servers. Metadata columns are filled from the record:
 /// key, topic, partition, offset, timestamp, headers (all headers as a JSON
 /// object text, the last of repeated names winning) and header.<name> (that
@@ -63,7 +65,9 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
 /// The producer is idempotent. Write queues and does not wait; Ready() is
 /// false while 50,000 or more records are undelivered; the first delivery
 /// error (naming topic, partition and bootstrap servers) is returned by the
-/// next Write or Flush.
+/// next Write or Flush. Delivery() counts rows acknowledged by the broker
+/// and rows still pending, and says "output broker unreachable: SERVERS"
+/// while records are pending and none was acknowledged for 3 s.
 /// Errors at open: InvalidArgument for a key.fields name that is not a
 /// column (naming it and the columns), a changelog in a non-debezium format
 /// without a key, raw key.format with several key columns, bad properties.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,7 @@ class BoundedQueue {
       std::lock_guard lock(mu_);
       if (closed_) return false;
       items_.push_back(std::move(item));
+      ++pushed_;
     }
     not_empty_.notify_one();
     return true;
@@ -59,6 +61,7 @@ class BoundedQueue {
     if (was_full) *was_full = items_.size() >= capacity_;
     *out = std::move(items_.front());
     items_.pop_front();
+    ++popped_;
     return PopResult::kItem;
   }
 
@@ -80,6 +83,17 @@ class BoundedQueue {
     return items_.size();
   }
   size_t capacity() const { return capacity_; }
+  /// Items pushed (accepted) and popped since the queue was made. Items
+  /// leave in push order, so once popped() reaches a value pushed() had,
+  /// every item pushed before that moment has been taken.
+  uint64_t pushed() const {
+    std::lock_guard lock(mu_);
+    return pushed_;
+  }
+  uint64_t popped() const {
+    std::lock_guard lock(mu_);
+    return popped_;
+  }
 
  private:
   const size_t capacity_;
@@ -87,6 +101,8 @@ class BoundedQueue {
   std::condition_variable not_empty_;
   std::deque<T> items_;
   bool closed_ = false;
+  uint64_t pushed_ = 0;
+  uint64_t popped_ = 0;
 };
 
 }  // namespace weir::exec

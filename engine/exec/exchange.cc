@@ -1,6 +1,8 @@
 #include "engine/exec/exchange.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -88,11 +90,11 @@ HashExchange::HashExchange(std::vector<int> key_columns, int producers,
                            int consumers, size_t queue_batches)
     : key_columns_(std::move(key_columns)),
       producers_(producers),
-      producers_left_(producers) {
+      producers_left_(producers),
+      acked_(static_cast<size_t>(std::max(producers, 0) * consumers)) {
   WEIR_CHECK(consumers > 0);
   for (int c = 0; c < consumers; ++c) {
-    queues_.push_back(
-        std::make_unique<BoundedQueue<types::Batch>>(queue_batches));
+    queues_.push_back(std::make_unique<BoundedQueue<Item>>(queue_batches));
   }
 }
 
@@ -141,30 +143,59 @@ std::vector<int> HashExchange::Push(types::Batch batch) {
       } else {
         batch.SetSelection(std::move(part));
       }
-      if (queues_[static_cast<size_t>(c)]->Push(std::move(batch)))
+      if (queues_[static_cast<size_t>(c)]->Push(Item{std::move(batch)}))
         received.push_back(c);
       break;
     }
     batch.SetSelection(std::move(part));
-    if (queues_[static_cast<size_t>(c)]->Push(batch.Compact()))
+    if (queues_[static_cast<size_t>(c)]->Push(Item{batch.Compact()}))
       received.push_back(c);
   }
   return received;
 }
 
+void HashExchange::PushMark(int producer, uint64_t mark) {
+  WEIR_CHECK(producer >= 0 && producer < producers_);
+  for (auto& q : queues_) q->Push(Item{types::Batch(), producer, mark});
+}
+
+void HashExchange::Ack(int consumer, int producer, uint64_t mark) {
+  std::atomic<uint64_t>& slot =
+      acked_[static_cast<size_t>(producer * consumers() + consumer)];
+  // Marks of one producer reach a consumer in order; never move back.
+  uint64_t seen = slot.load();
+  while (seen < mark && !slot.compare_exchange_weak(seen, mark)) {
+  }
+}
+
+uint64_t HashExchange::Acked(int producer) const {
+  uint64_t least = UINT64_MAX;
+  for (int c = 0; c < consumers(); ++c) {
+    least = std::min(
+        least, acked_[static_cast<size_t>(producer * consumers() + c)].load());
+  }
+  return least;
+}
+
 void HashExchange::ProducerDone() { producers_left_.fetch_sub(1); }
 
 HashExchange::PollResult HashExchange::Poll(int consumer, types::Batch* out,
-                                            bool* was_full) {
+                                            Mark* mark, bool* was_full) {
   // Read the producer count before the queue: pushes happen before a
   // producer's ProducerDone, so "no producers left, queue empty" is final.
   bool producers_done = producers_left_.load() <= 0;
-  switch (queues_[static_cast<size_t>(consumer)]->TryPop(out, was_full)) {
-    case BoundedQueue<types::Batch>::PopResult::kItem:
+  Item item;
+  switch (queues_[static_cast<size_t>(consumer)]->TryPop(&item, was_full)) {
+    case BoundedQueue<Item>::PopResult::kItem:
+      if (item.producer >= 0) {
+        if (mark != nullptr) *mark = Mark{item.producer, item.mark};
+        return PollResult::kMark;
+      }
+      *out = std::move(item.batch);
       return PollResult::kBatch;
-    case BoundedQueue<types::Batch>::PopResult::kClosed:
+    case BoundedQueue<Item>::PopResult::kClosed:
       return PollResult::kEnd;
-    case BoundedQueue<types::Batch>::PopResult::kTimeout:
+    case BoundedQueue<Item>::PopResult::kTimeout:
       break;
   }
   return producers_done ? PollResult::kEnd : PollResult::kEmpty;

@@ -11,8 +11,15 @@
 // key is written by one task, in order) and, later, in front of stateful
 // operators (GROUP BY, joins) whose state is partitioned by key.
 //
-// Only batches cross it today: watermarks and checkpoint barriers join when
-// the stateful operators behind it need them.
+// Besides batches, a producer sends *delivery marks* through it: a mark
+// goes into every consumer queue behind the batches the producer pushed
+// before it, so a consumer that takes mark m of producer p has taken all of
+// p's rows before m. Once the consumer's sink has delivered everything it
+// wrote, it acknowledges m (Ack), and once every consumer has, p knows all
+// its rows before m are delivered and may commit the source position it
+// took with m. This is the at-least-once precursor of checkpoint barriers,
+// which will travel the same way (and add alignment and state); watermarks
+// join when the stateful operators behind the exchange need them.
 //
 // Backpressure is credit-style, like BoundedQueue: a producer reads more
 // input only while HasRoom() (every consumer queue below capacity), then
@@ -42,8 +49,9 @@ inline int ConsumerOfHash(uint64_t hash, int consumers) {
   return static_cast<int>(hash % static_cast<uint64_t>(consumers));
 }
 
-/// Thread-safe: producers call HasRoom/Push/ProducerDone from their tasks,
-/// consumer c calls Poll(c) from its task; Close from anywhere.
+/// Thread-safe: producers call HasRoom/Push/PushMark/ProducerDone/Acked
+/// from their tasks, consumer c calls Poll(c)/Ack(c, ...) from its task;
+/// Close from anywhere.
 class HashExchange {
  public:
   /// `key_columns` index the columns of the batches pushed; `producers`
@@ -72,30 +80,62 @@ class HashExchange {
   /// dropped once the exchange is closed.
   std::vector<int> Push(types::Batch batch);
 
+  /// Appends delivery mark `mark` (increasing per producer, from 1) of
+  /// `producer` (0 .. producers-1) to every consumer queue, without waiting
+  /// and whatever their fill (a mark carries no rows). Dropped once the
+  /// exchange is closed (it is then never acknowledged).
+  void PushMark(int producer, uint64_t mark);
+
+  /// Consumer `consumer` has delivered every row it took before mark
+  /// `mark` of `producer`.
+  void Ack(int consumer, int producer, uint64_t mark);
+
+  /// The highest mark of `producer` that every consumer has acknowledged
+  /// (0: none).
+  uint64_t Acked(int producer) const;
+
   /// One producer will push no more. After all producers are done and a
   /// consumer's queue is drained, Poll reports kEnd.
   void ProducerDone();
 
-  enum class PollResult { kBatch, kEmpty, kEnd };
-  /// Takes the next batch of consumer `consumer` without waiting.
+  enum class PollResult { kBatch, kMark, kEmpty, kEnd };
+  /// A delivery mark as a consumer takes it.
+  struct Mark {
+    int producer = -1;
+    uint64_t mark = 0;
+  };
+  /// Takes the next item of consumer `consumer` without waiting: a batch
+  /// (kBatch, into `out`) or a delivery mark (kMark, into `mark` when given).
   /// `was_full` (optional): the queue was at capacity before this pop, so
   /// producers may be waiting for the credit.
-  PollResult Poll(int consumer, types::Batch* out, bool* was_full = nullptr);
+  PollResult Poll(int consumer, types::Batch* out, Mark* mark = nullptr,
+                  bool* was_full = nullptr);
 
   /// Cancellation: producers see room (they must not wait) and drop their
   /// rows; consumers drain what is queued and then see kEnd.
   void Close();
 
-  /// Batches queued for `consumer` now (tests, diagnostics).
+  /// Items (batches and marks) queued for `consumer` now (tests,
+  /// diagnostics).
   size_t queued(int consumer) const {
     return queues_[static_cast<size_t>(consumer)]->size();
   }
 
  private:
+  /// A queue entry: a batch, or a mark (producer >= 0) with no rows.
+  struct Item {
+    types::Batch batch;
+    int producer = -1;
+    uint64_t mark = 0;
+  };
+
   std::vector<int> key_columns_;
   int producers_;
   std::atomic<int> producers_left_;
-  std::vector<std::unique_ptr<BoundedQueue<types::Batch>>> queues_;
+  std::vector<std::unique_ptr<BoundedQueue<Item>>> queues_;
+  /// acked_[producer * consumers + consumer]: the last mark of the
+  /// producer that the consumer acknowledged.
+  std::vector<std::atomic<uint64_t>> acked_;
 };
 
 }  // namespace weir::exec

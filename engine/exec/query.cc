@@ -9,6 +9,7 @@
 #include "engine/base/status.h"
 #include "engine/exec/distinct.h"
 #include "engine/exec/exchange.h"
+#include "engine/exec/pipeline.h"
 #include "engine/exec/values_source.h"
 #include "engine/expr/vector_eval.h"
 #include "fmt/format.h"
@@ -17,60 +18,6 @@ namespace weir::exec {
 
 using sql::OutputKind;
 using sql::PlanKind;
-using StepResult = Executor::StepResult;
-
-/// What the query's tasks share. Owned jointly by the RunningQuery and its
-/// tasks, so a task that outlives the query object inside the executor
-/// (between its last step and the executor dropping it) touches nothing
-/// freed.
-struct RunningQuery::State {
-  Executor* executor = nullptr;
-  size_t batch_rows = 1024;
-  std::chrono::milliseconds final_flush_timeout{30000};
-  std::chrono::milliseconds cancel_flush_timeout{5000};
-
-  std::atomic<bool> cancelled{false};
-  std::atomic<int64_t> rows_read{0};
-  std::atomic<int64_t> rows_written{0};
-  std::unique_ptr<BoundedQueue<types::Batch>> output;  // client outputs
-  std::unique_ptr<HashExchange> exchange;              // keyed changelog sinks
-
-  // Raw task pointers for waking them; valid while the RunningQuery lives
-  // (it holds the tasks and outlives their last step).
-  std::vector<Executor::Task*> source_tasks;
-  std::vector<Executor::Task*> consumer_tasks;
-
-  mutable std::mutex mu;
-  std::condition_variable ended_cv;
-  int live_tasks = 0;  // guarded by mu
-  absl::Status error;  // guarded by mu; the first failure
-
-  void WakeAll() {
-    for (Executor::Task* t : source_tasks) executor->Wake(*t);
-    for (Executor::Task* t : consumer_tasks) executor->Wake(*t);
-  }
-  void Cancel() {
-    cancelled = true;
-    if (output) output->Close();
-    if (exchange) exchange->Close();
-    WakeAll();
-  }
-  void Fail(const absl::Status& status) {
-    {
-      std::lock_guard lock(mu);
-      if (error.ok()) error = status;
-    }
-    Cancel();
-  }
-  /// Called once by each task as the last thing of its last step.
-  void TaskEnded() {
-    std::lock_guard lock(mu);
-    if (--live_tasks == 0) {
-      if (output) output->Close();  // Next reports the end after the rows
-      ended_cv.notify_all();
-    }
-  }
-};
 
 namespace {
 
@@ -178,226 +125,6 @@ class LimitOperator : public Operator {
 
  private:
   std::shared_ptr<std::atomic<int64_t>> budget_;
-};
-
-/// The end of a chain that feeds the client: compacted batches into the
-/// client queue, without waiting (the task checked the credit first).
-class ClientOutputOperator : public Operator {
- public:
-  explicit ClientOutputOperator(State* state) : state_(state) {}
-  absl::Status AddInput(types::Batch batch) override {
-    if (batch.has_selection()) batch = batch.Compact();
-    if (batch.num_rows() == 0) return absl::OkStatus();
-    int64_t rows = static_cast<int64_t>(batch.num_rows());
-    if (state_->output->Push(std::move(batch))) state_->rows_written += rows;
-    return absl::OkStatus();
-  }
-  bool Done() const override { return state_->cancelled.load(); }
-
- private:
-  State* state_;  // owned by the task's shared reference
-};
-
-/// The end of a chain that feeds a hash exchange: splits by key and wakes
-/// the consumers that received rows.
-class ExchangeOutputOperator : public Operator {
- public:
-  explicit ExchangeOutputOperator(State* state) : state_(state) {}
-  absl::Status AddInput(types::Batch batch) override {
-    for (int c : state_->exchange->Push(std::move(batch))) {
-      state_->executor->Wake(*state_->consumer_tasks[static_cast<size_t>(c)]);
-    }
-    return absl::OkStatus();
-  }
-  bool Done() const override { return state_->cancelled.load(); }
-
- private:
-  State* state_;
-};
-
-/// The end of a chain that writes to the task's own Sink.
-class SinkOutputOperator : public Operator {
- public:
-  SinkOutputOperator(State* state, Sink* sink) : state_(state), sink_(sink) {}
-  absl::Status AddInput(types::Batch batch) override {
-    if (batch.num_selected() == 0) return absl::OkStatus();
-    WEIR_RETURN_IF_ERROR(sink_->Write(batch));
-    state_->rows_written += static_cast<int64_t>(batch.num_selected());
-    return absl::OkStatus();
-  }
-  bool Done() const override { return state_->cancelled.load(); }
-
- private:
-  State* state_;
-  Sink* sink_;  // owned by the task
-};
-
-enum class OutputTo { kClient, kExchange, kSink };
-
-/// One task: a source split or an exchange consumer as input, an operator
-/// chain (head first, ending in an output operator) and, for sink outputs,
-/// the task's Sink. Each Step does one batch's worth of work.
-class PipelineTask : public Executor::Task {
- public:
-  PipelineTask(std::shared_ptr<State> state, OutputTo output)
-      : state_(std::move(state)), output_(output) {}
-
-  // Set up by Start before the task is submitted.
-  std::unique_ptr<Source> source;
-  std::shared_ptr<const types::Schema> source_schema;
-  int consumer = -1;  // >= 0: reads exchange queue `consumer`, no source
-  std::unique_ptr<Sink> sink;
-  std::vector<std::unique_ptr<Operator>> ops;
-  /// Submitted when this task ends (the next VALUES task: constant rows
-  /// come out in the plan's order); `chained` tasks wait for that.
-  std::shared_ptr<PipelineTask> then;
-  bool chained = false;
-
-  StepResult Step() override {
-    switch (phase_) {
-      case Phase::kRunning:
-        return StepRunning();
-      case Phase::kFlushing:
-        return StepFlushing();
-      case Phase::kEnded:
-        break;
-    }
-    return StepResult::kDone;
-  }
-
- private:
-  enum class Phase { kRunning, kFlushing, kEnded };
-
-  Operator* head() { return ops.front().get(); }
-
-  /// The credit: may this task take in one more batch?
-  bool DownstreamHasRoom() const {
-    switch (output_) {
-      case OutputTo::kClient:
-        return state_->output->HasRoom();
-      case OutputTo::kExchange:
-        return state_->exchange->HasRoom();
-      case OutputTo::kSink:
-        return sink->Ready();
-    }
-    return true;
-  }
-
-  StepResult StepRunning() {
-    if (state_->cancelled.load()) return EndInput(/*cancelled=*/true);
-    if (head()->Done()) return EndInput(false);
-    if (!DownstreamHasRoom()) return StepResult::kIdle;
-    return source ? StepSource() : StepConsumer();
-  }
-
-  StepResult StepSource() {
-    types::Batch batch(source_schema);
-    absl::StatusOr<size_t> n = source->Next(&batch, state_->batch_rows);
-    if (!n.ok()) return Failed(n.status());
-    if (*n > 0) {
-      state_->rows_read += static_cast<int64_t>(*n);
-      absl::Status st = head()->AddInput(std::move(batch));
-      if (!st.ok()) return Failed(st);
-    }
-    std::optional<int64_t> wm = source->watermark();
-    if (wm && (!watermark_ || *wm > *watermark_)) {
-      watermark_ = wm;
-      absl::Status st = head()->OnWatermark(*wm);
-      if (!st.ok()) return Failed(st);
-    }
-    if (source->finished()) {
-      absl::Status st = head()->Finish();
-      if (!st.ok()) return Failed(st);
-      return EndInput(false);
-    }
-    return *n > 0 ? StepResult::kProgress : StepResult::kIdle;
-  }
-
-  StepResult StepConsumer() {
-    types::Batch batch;
-    bool was_full = false;
-    switch (state_->exchange->Poll(consumer, &batch, &was_full)) {
-      case HashExchange::PollResult::kBatch: {
-        // Producers waiting for credit may go on.
-        if (was_full) {
-          for (Executor::Task* t : state_->source_tasks)
-            state_->executor->Wake(*t);
-        }
-        absl::Status st = head()->AddInput(std::move(batch));
-        if (!st.ok()) return Failed(st);
-        return StepResult::kProgress;
-      }
-      case HashExchange::PollResult::kEmpty:
-        return StepResult::kIdle;
-      case HashExchange::PollResult::kEnd:
-        break;
-    }
-    if (state_->cancelled.load()) return EndInput(true);
-    absl::Status st = head()->Finish();
-    if (!st.ok()) return Failed(st);
-    return EndInput(false);
-  }
-
-  /// No more input: producers tell the exchange, sink tasks go on to flush.
-  StepResult EndInput(bool cancelled) {
-    if (output_ == OutputTo::kExchange) {
-      state_->exchange->ProducerDone();
-      for (Executor::Task* t : state_->consumer_tasks)
-        state_->executor->Wake(*t);
-    }
-    if (sink) {
-      phase_ = Phase::kFlushing;
-      flush_deadline_ = std::chrono::steady_clock::now() +
-                        (cancelled ? state_->cancel_flush_timeout
-                                   : state_->final_flush_timeout);
-      return StepFlushing();
-    }
-    return End();
-  }
-
-  /// Waits for the sink's deliveries in short slices, backing off between
-  /// them, so a slow broker does not hold a worker for the whole timeout.
-  StepResult StepFlushing() {
-    auto now = std::chrono::steady_clock::now();
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        flush_deadline_ - now);
-    absl::Status st = sink->Flush(
-        std::clamp(left, std::chrono::milliseconds(0), kFlushSlice));
-    if (st.ok()) return End();
-    if (absl::IsDeadlineExceeded(st) &&
-        std::chrono::steady_clock::now() < flush_deadline_) {
-      return StepResult::kIdle;
-    }
-    return Failed(st);
-  }
-
-  StepResult Failed(const absl::Status& status) {
-    state_->Fail(status);
-    return End();
-  }
-
-  /// Releases what the task owns (sources and sinks may refer to the
-  /// caller's objects, which the query must not outlive), then tells the
-  /// query; nothing of the query is touched after that.
-  StepResult End() {
-    if (phase_ == Phase::kEnded) return StepResult::kDone;
-    phase_ = Phase::kEnded;
-    ops.clear();
-    source.reset();
-    sink.reset();
-    std::shared_ptr<State> state = std::move(state_);
-    if (then) state->executor->Submit(std::move(then));
-    state->TaskEnded();
-    return StepResult::kDone;
-  }
-
-  static constexpr std::chrono::milliseconds kFlushSlice{5};
-
-  std::shared_ptr<State> state_;
-  OutputTo output_;
-  Phase phase_ = Phase::kRunning;
-  std::optional<int64_t> watermark_;
-  std::chrono::steady_clock::time_point flush_deadline_;
 };
 
 // ------------------------------------------------------------ planning
@@ -681,6 +408,7 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   state->batch_rows = std::max<size_t>(options.batch_rows, 1);
   state->final_flush_timeout = options.final_flush_timeout;
   state->cancel_flush_timeout = options.cancel_flush_timeout;
+  state->commit_interval = options.commit_interval;
   q->schema_ = std::make_shared<types::Schema>(plan->schema);
   q->physical_ = DescribeLayout(layout, n);
   int source_tasks = 0;
@@ -717,6 +445,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
     for (int i = 0; i < p.Tasks(n); ++i) {
       auto task = std::make_shared<PipelineTask>(state, output);
       task->source_schema = source_schema;
+      if (output == OutputTo::kExchange)
+        task->producer = static_cast<int>(state->source_tasks.size());
       if (p.values) {
         WEIR_ASSIGN_OR_RETURN(task->source,
                               OpenValuesSource(*p.values, source_schema));
@@ -742,19 +472,17 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
       }
       switch (output) {
         case OutputTo::kClient:
-          task->ops.push_back(
-              std::make_unique<ClientOutputOperator>(state.get()));
+          task->ops.push_back(MakeClientOutput(state.get()));
           break;
         case OutputTo::kExchange:
-          task->ops.push_back(
-              std::make_unique<ExchangeOutputOperator>(state.get()));
+          task->ops.push_back(MakeExchangeOutput(state.get()));
           break;
         case OutputTo::kSink:
           WEIR_ASSIGN_OR_RETURN(
               task->sink,
               options.sinks(*target, q->schema_, sink_index++, source_tasks));
-          task->ops.push_back(std::make_unique<SinkOutputOperator>(
-              state.get(), task->sink.get()));
+          task->ops.push_back(MakeSinkOutput(state.get(), task.get()));
+          state->sink_tasks.push_back(task.get());
           break;
       }
       Link(task->ops);
@@ -768,9 +496,9 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
       task->consumer = c;
       WEIR_ASSIGN_OR_RETURN(task->sink,
                             options.sinks(*target, q->schema_, c, n));
-      task->ops.push_back(
-          std::make_unique<SinkOutputOperator>(state.get(), task->sink.get()));
+      task->ops.push_back(MakeSinkOutput(state.get(), task.get()));
       state->consumer_tasks.push_back(task.get());
+      state->sink_tasks.push_back(task.get());
       tasks.push_back(std::move(task));
     }
   }
@@ -781,6 +509,7 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   }
   state->executor = options.executor;
   state->live_tasks = static_cast<int>(tasks.size());
+  state->consumers_left = static_cast<int>(state->consumer_tasks.size());
   q->state_ = state;
   for (auto& t : tasks) q->tasks_.push_back(t);
   for (auto& t : tasks) {
@@ -789,11 +518,22 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   return q;
 }
 
-void RunningQuery::Cancel() { state_->Cancel(); }
+void RunningQuery::Cancel() { state_->Stop(); }
 
 bool RunningQuery::done() const {
   std::lock_guard lock(state_->mu);
   return state_->live_tasks == 0;
+}
+
+bool RunningQuery::WaitUntilDone(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mu);
+  return state_->ended_cv.wait_for(lock, timeout,
+                                   [&] { return state_->live_tasks == 0; });
+}
+
+std::string RunningQuery::undelivered_note() const {
+  std::lock_guard lock(state_->mu);
+  return state_->live_tasks == 0 ? state_->undelivered_note : std::string();
 }
 
 absl::Status RunningQuery::status() const {
@@ -802,7 +542,27 @@ absl::Status RunningQuery::status() const {
 }
 
 QueryStats RunningQuery::stats() const {
-  return QueryStats{state_->rows_read.load(), state_->rows_written.load()};
+  QueryStats stats;
+  // Rows read first: every row counted as delivered or pending below was
+  // read before, so rows_read >= rows_written + rows_pending holds.
+  stats.rows_read = state_->rows_read.load();
+  if (state_->output) {
+    stats.rows_written = state_->client_rows_taken.load();
+    stats.rows_pending = std::max<int64_t>(
+        0, state_->client_rows_queued.load() - stats.rows_written);
+    return stats;
+  }
+  std::lock_guard lock(state_->mu);
+  stats.rows_written = state_->ended_delivered;
+  stats.rows_pending = state_->undelivered;
+  for (const PipelineTask* task : state_->sink_tasks) {
+    if (task->sink_ended) continue;
+    stats.rows_written += task->sink_delivered.load();
+    stats.rows_pending += task->sink_pending.load();
+    if (stats.delivery_problem.empty())
+      stats.delivery_problem = task->sink_problem;
+  }
+  return stats;
 }
 
 absl::StatusOr<std::optional<types::Batch>> RunningQuery::Next(
@@ -821,6 +581,7 @@ absl::StatusOr<std::optional<types::Batch>> RunningQuery::Next(
   bool was_full = false;
   auto r = state_->output->Pop(&batch, timeout, &was_full);
   if (r == BoundedQueue<types::Batch>::PopResult::kItem) {
+    state_->client_rows_taken += static_cast<int64_t>(batch.num_rows());
     // A credit came back: sources backed off on a full queue may read on.
     if (was_full) {
       for (Executor::Task* t : state_->source_tasks) state_->executor->Wake(*t);

@@ -21,6 +21,12 @@
 // sink's Ready()), so a stalled client or sink keeps memory bounded without
 // blocking a worker thread.
 //
+// Delivery is at-least-once: a source that keeps positions (Kafka with
+// group-offsets) is committed only up to rows that were delivered -- taken
+// by the client, or acknowledged by the sinks they went to (through the
+// exchange too); see pipeline.h. Stopping (Cancel, a failure, the end of
+// bounded sources) stops reading, delivers what was read and commits it.
+//
 // Windows, aggregates, joins, top-N and UNION (distinct) over streams need
 // state (RocksDB) and are refused with Unimplemented until then; a UNION
 // over constants removes duplicates in memory (distinct.h).
@@ -62,17 +68,32 @@ struct QueryOptions {
   /// query, and after Cancel().
   std::chrono::milliseconds final_flush_timeout{30000};
   std::chrono::milliseconds cancel_flush_timeout{5000};
+  /// How often a source that keeps positions (Kafka group-offsets) has the
+  /// position of its delivered rows committed.
+  std::chrono::milliseconds commit_interval{1000};
 };
 
 struct QueryStats {
-  int64_t rows_read = 0;     // rows returned by sources
-  int64_t rows_written = 0;  // live rows handed to the client queue or sinks
+  /// Rows returned by sources.
+  int64_t rows_read = 0;
+  /// Output rows delivered: taken by the client (push queries), or
+  /// acknowledged by the sinks' systems (a Kafka broker).
+  int64_t rows_written = 0;
+  /// Output rows handed on and not delivered yet: queued for the client,
+  /// or written to a sink and not acknowledged. Once the query has ended:
+  /// the rows that were never delivered.
+  int64_t rows_pending = 0;
+  /// Why rows are not being delivered now, as a sink tells it ("output
+  /// broker unreachable: HOST:PORT"); empty while deliveries flow.
+  std::string delivery_problem;
 };
 
 /// A started query. Thread-safe: a client thread calls Next/Cancel while
 /// the tasks run on the worker pool; done/status/stats from any thread.
-/// Destroying it cancels the query and waits until no worker runs any of
-/// its tasks (it never joins the pool's threads unless the pool is its own).
+/// Destroying it stops the query as Cancel does, except that rows queued
+/// for the client are dropped (the client is gone), and waits until no
+/// worker runs any of its tasks (it never joins the pool's threads unless
+/// the pool is its own); sinks still get their cancel_flush_timeout.
 class RunningQuery {
  public:
   /// Plans `plan` (rooted at an OutputNode) against `catalog` and starts its
@@ -95,12 +116,21 @@ class RunningQuery {
       std::chrono::milliseconds timeout);
   /// Next() has reported the end.
   bool finished() const { return finished_; }
-  /// Stops reading sources; sinks get a short flush (cancel_flush_timeout)
-  /// so rows already written are delivered; Next then reports the end.
+  /// Stops reading sources. Rows already read still go to the output:
+  /// sinks get up to cancel_flush_timeout to deliver them (rows still
+  /// undelivered then end the query with an Unavailable error saying how
+  /// many), Next still returns the rows queued for the client, and the
+  /// positions of delivered rows are committed. Then the query ends.
+  /// Returns at once; see WaitUntilDone.
   void Cancel();
+  /// Waits up to `timeout` until done(). Returns done().
+  bool WaitUntilDone(std::chrono::milliseconds timeout) const;
+  /// Once done: "N rows were not delivered to <sink> (<why>)" when output
+  /// rows were never delivered, else "".
+  std::string undelivered_note() const;
 
   /// True once every task has ended: sources finished, the LIMIT reached,
-  /// cancelled or failed, and for sink outputs the sinks flushed.
+  /// cancelled or failed, and what was read delivered (or given up).
   bool done() const;
   /// The error that failed the query; OK while it runs or after a clean end.
   absl::Status status() const;

@@ -6,8 +6,11 @@
 // them through a SinkProvider, one Sink per sink task.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -15,6 +18,18 @@
 #include "engine/types/batch.h"
 
 namespace weir::exec {
+
+/// How far a sink's deliveries have got, in rows (live rows of the batches
+/// written).
+struct SinkDelivery {
+  /// Rows acknowledged by the system written to.
+  int64_t delivered = 0;
+  /// Rows written (queued for delivery) and not acknowledged yet.
+  int64_t pending = 0;
+  /// Why rows are not being delivered now, when the sink can tell
+  /// ("output broker unreachable: HOST:PORT"); empty otherwise.
+  std::string problem;
+};
 
 /// One task's writer. Called from one worker thread at a time (a task may
 /// move between workers, never run on two at once); not thread-safe.
@@ -39,6 +54,18 @@ class Sink {
   /// (acknowledged by the broker). Returns the first delivery error, or
   /// DeadlineExceeded naming what is still in flight.
   virtual absl::Status Flush(std::chrono::milliseconds timeout) = 0;
+
+  /// Delivered and pending rows so far, for a sink that learns of each
+  /// acknowledgement (a Kafka producer's delivery reports); counts may be
+  /// approximate while rows are in flight and exact once none are. nullopt
+  /// (the default) for a sink that only knows when a Flush succeeds: the
+  /// runtime then counts the rows written before each successful Flush as
+  /// delivered.
+  virtual std::optional<SinkDelivery> Delivery() { return std::nullopt; }
+
+  /// What the sink writes to, for messages ("topic 'out' at
+  /// '127.0.0.1:9092'").
+  virtual std::string Describe() const { return "the sink"; }
 };
 
 /// Opens the writer of task `task` of `tasks` for the catalog entry

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -14,6 +15,13 @@
 #include "engine/types/batch.h"
 
 namespace weir::exec {
+
+/// Where a source split has got to: for each partition of the split (Kafka
+/// partition; a source with one sequence uses 0), the offset of the next
+/// record to read. Made by the source, kept by the runtime, handed back to
+/// the source once the rows before it are delivered. Checkpoints will store
+/// these.
+using SourcePosition = std::map<int32_t, int64_t>;
 
 /// One split of a source, read by one task. Not thread-safe.
 class Source {
@@ -30,6 +38,25 @@ class Source {
   /// The watermark after the rows returned so far, when the source knows
   /// one (micros since epoch).
   virtual std::optional<int64_t> watermark() const { return std::nullopt; }
+
+  /// Where the split is after every row Next has returned so far, for a
+  /// source that keeps positions outside Weir (Kafka with group-offsets
+  /// commits them to its consumer group); nullopt for one that does not,
+  /// and then the runtime tracks nothing for it. After a Next that failed,
+  /// it is still the position after the rows returned before the failure.
+  virtual std::optional<SourcePosition> position() const {
+    return std::nullopt;
+  }
+
+  /// Makes `position` (an earlier position()) the place the next run of
+  /// this source starts from. The runtime calls it only once every row
+  /// returned before `position` was taken has been delivered (acknowledged
+  /// by the sink's broker, or handed to the client of a push query), and
+  /// in the order the positions were taken; a source never commits on its
+  /// own. Must not block for long (it runs on a worker thread); a failure
+  /// to commit is the source's to report (it is not a query error: the next
+  /// commit supersedes it).
+  virtual void Commit(const SourcePosition& position) { (void)position; }
 };
 
 /// Creates split `split_index` of `num_splits` of the source `entry` (a

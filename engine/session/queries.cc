@@ -63,19 +63,23 @@ absl::Status Session::Run(const sql::BoundTerminate& s,
                           StatementResult* result) {
   if (s.all) {
     size_t n = 0;
+    std::string notes;
     for (const auto& q : catalog_->ListQueries()) {
-      WEIR_RETURN_IF_ERROR(Terminate(q.id));
+      std::string note;
+      WEIR_RETURN_IF_ERROR(Terminate(q.id, &note));
+      if (!note.empty()) notes += fmt::format(" {}:{}", q.id, note);
       ++n;
     }
-    result->message =
-        fmt::format("Terminated {} {}.", n, n == 1 ? "query" : "queries");
+    result->message = fmt::format("Terminated {} {}.{}", n,
+                                  n == 1 ? "query" : "queries", notes);
     return absl::OkStatus();
   }
-  absl::Status removed = Terminate(s.id);
+  std::string note;
+  absl::Status removed = Terminate(s.id, &note);
   if (!removed.ok()) {
     return SqlError(removed.code(), s.id_span, std::string(removed.message()));
   }
-  result->message = fmt::format("Terminated query '{}'.", s.id);
+  result->message = fmt::format("Terminated query '{}'.{}", s.id, note);
   return absl::OkStatus();
 }
 
@@ -169,12 +173,17 @@ absl::StatusOr<std::string> Session::StartPersistentQuery(
   return id;
 }
 
-absl::Status Session::Terminate(const std::string& id) {
+absl::Status Session::Terminate(const std::string& id, std::string* note) {
   WEIR_RETURN_IF_ERROR(catalog_->RemoveQuery(id));
   const std::string key = AsciiLower(id);  // ids are "q<n>"
   auto it = queries_.find(key);
   if (it != queries_.end()) {
+    // Stop reading, deliver what was read (bounded by the cancel flush
+    // timeout), then say what could not be delivered.
     it->second->Cancel();
+    it->second->WaitUntilDone(std::chrono::hours(1));
+    std::string undelivered = it->second->undelivered_note();
+    if (!undelivered.empty()) *note += " " + undelivered + ".";
     queries_.erase(it);  // waits until its tasks are off the workers
   }
   query_order_.erase(std::remove(query_order_.begin(), query_order_.end(), key),
@@ -186,7 +195,12 @@ std::string Session::QueryState(const std::string& id) const {
   auto it = queries_.find(id);
   if (it == queries_.end()) return "RUNNING";
   const exec::RunningQuery& q = *it->second;
-  if (!q.done()) return "RUNNING";
+  if (!q.done()) {
+    exec::QueryStats stats = q.stats();
+    if (stats.delivery_problem.empty()) return "RUNNING";
+    return fmt::format("RUNNING ({}, {} rows pending)", stats.delivery_problem,
+                       stats.rows_pending);
+  }
   absl::Status status = q.status();
   if (status.ok()) return "FINISHED";
   return "FAILED: " + std::string(status.message());
@@ -213,15 +227,18 @@ absl::Status Session::WaitForQueries(const std::function<bool()>& should_stop) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  // Every query that failed (or could not deliver what it read) is named.
+  absl::Status first;
+  std::vector<std::string> failures;
   for (const std::string& id : query_order_) {
     absl::Status status = queries_.at(id)->status();
-    if (!status.ok()) {
-      return absl::Status(status.code(),
-                          fmt::format("query {} failed: {}", id,
-                                      std::string(status.message())));
-    }
+    if (status.ok()) continue;
+    if (first.ok()) first = status;
+    failures.push_back(
+        fmt::format("query {} failed: {}", id, std::string(status.message())));
   }
-  return absl::OkStatus();
+  if (first.ok()) return first;
+  return absl::Status(first.code(), JoinStrings(failures, "\n"));
 }
 
 }  // namespace weir

@@ -52,6 +52,9 @@ absl::Status Session::ExecuteScript(
                         FormatError(parsed.status(), sql));
   }
   for (const auto& stmt : *parsed) {
+    if (push_handler_.stop_script && push_handler_.stop_script()) {
+      return absl::CancelledError("stopped before the next statement");
+    }
     current_statement_ =
         std::string(sql.substr(stmt->span.offset, stmt->span.length));
     absl::StatusOr<StatementResult> r = Execute(*stmt, sql);

@@ -95,6 +95,9 @@ struct PushHandler {
   /// Polled while waiting for rows (about every 100 ms); returning true
   /// stops the query (Ctrl-C).
   std::function<bool()> should_stop;
+  /// Polled before each statement of ExecuteScript; returning true ends
+  /// the script there with Cancelled (SIGTERM).
+  std::function<bool()> stop_script;
 };
 
 /// Not thread-safe: one thread drives a session.
@@ -136,8 +139,11 @@ class Session {
 
   /// Waits until every persistent query has ended (all its sources are
   /// bounded and done, or it failed), polling `should_stop` about every
-  /// 100 ms; when that returns true, terminates them (their sinks deliver
-  /// what they already took). Returns the first failure, naming the query.
+  /// 100 ms; when that returns true, stops them (they read no more, their
+  /// sinks deliver what they already took, and the positions of delivered
+  /// rows are committed). Returns the failures (one line per query, naming
+  /// it; a query whose sinks could not deliver everything counts as
+  /// failed, with the number of rows), with the first one's code.
   /// `weir -e/-f` calls this after the script, so a script that starts a
   /// sink keeps it running until Ctrl-C.
   absl::Status WaitForQueries(const std::function<bool()>& should_stop);
@@ -204,8 +210,10 @@ class Session {
       const PlanPtr& plan, StatementResult* result);
   /// What EXPLAIN prints after "Physical plan: " for `plan`.
   std::string PhysicalPlanText(const PlanPtr& plan) const;
-  /// Stops the persistent query `id` and forgets it (TERMINATE).
-  absl::Status Terminate(const std::string& id);
+  /// Stops the persistent query `id` and forgets it (TERMINATE); appends
+  /// to `note` " N rows were not delivered to ... ." when its sinks could
+  /// not deliver all it had read.
+  absl::Status Terminate(const std::string& id, std::string* note);
   /// The state SHOW QUERIES shows for query `id`.
   std::string QueryState(const std::string& id) const;
 

@@ -86,15 +86,17 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
       }
       break;
     case ShowKind::kQueries:
-      result->columns = {"id",        "state",        "writes to",
-                         "rows read", "rows written", "sql"};
+      result->columns = {"id",           "state",        "writes to",
+                         "rows read",    "rows written", "rows pending",
+                         "sql"};
       for (const auto& q : catalog_->ListQueries()) {
         auto it = queries_.find(q.id);
         exec::QueryStats stats;
         if (it != queries_.end()) stats = it->second->stats();
         result->rows.push_back({q.id, QueryState(q.id), q.sink,
                                 std::to_string(stats.rows_read),
-                                std::to_string(stats.rows_written), q.sql});
+                                std::to_string(stats.rows_written),
+                                std::to_string(stats.rows_pending), q.sql});
       }
       break;
     case ShowKind::kFunctions:

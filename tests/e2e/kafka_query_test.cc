@@ -15,6 +15,7 @@
 #include "connectors/kafka/kafka_client.h"
 #include "engine/base/log.h"
 #include "engine/session/session.h"
+#include "tests/e2e/topic_ids.h"
 
 using namespace weir;
 namespace kafka = weir::connectors::kafka;
@@ -23,6 +24,7 @@ namespace {
 
 struct Run {
   std::string error;
+  std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
   std::string messages;
 };
@@ -31,7 +33,10 @@ Run Execute(Session& s, const std::string& sql) {
   Run run;
   absl::Status st = s.ExecuteScript(sql, [&](const StatementResult& r) {
     run.messages += r.message;
-    if (!r.columns.empty()) run.rows = r.rows;
+    if (!r.columns.empty()) {
+      run.columns = r.columns;
+      run.rows = r.rows;
+    }
   });
   run.error = st.ok() ? "" : std::string(st.message());
   return run;
@@ -361,13 +366,16 @@ BOOST_AUTO_TEST_CASE(a_sink_writes_a_filtered_projection_into_another_topic) {
   BOOST_REQUIRE_EQUAL(r.error, "");
   BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
   const std::vector<std::string> columns = {
-      "id", "state", "writes to", "rows read", "rows written", "sql"};
+      "id",           "state",        "writes to", "rows read",
+      "rows written", "rows pending", "sql"};
+  BOOST_TEST(r.columns == columns);
   BOOST_TEST(Cell(r, 0, "id", columns) == "q1");
   BOOST_TEST(Cell(r, 0, "state", columns) == "RUNNING");
   BOOST_TEST(Cell(r, 0, "writes to", columns) == "big_orders");
   BOOST_TEST(Cell(r, 0, "rows read", columns) == "600");
   BOOST_TEST(Cell(r, 0, "rows written", columns) ==
              std::to_string(expected.size()));
+  BOOST_TEST(Cell(r, 0, "rows pending", columns) == "0");
   BOOST_TEST(s->ActiveQueries() == std::vector<std::string>{"q1"});
   r = Execute(*s, "DROP STREAM orders;");
   BOOST_TEST(
@@ -599,4 +607,317 @@ BOOST_AUTO_TEST_CASE(a_sink_query_rides_out_a_broker_outage) {
   for (int i = 0; i < 3000; ++i) expected.insert(i);
   BOOST_TEST(got.size() == 3000u);  // nothing doubled
   BOOST_TEST((seen == expected));   // nothing lost
+}
+
+// ------------------------------------------------------------------------
+// Nothing is lost silently: deliveries, commits and what the user is told.
+
+namespace {
+
+/// `n` JSON records {"id": first} .. {"id": first + n - 1}.
+std::vector<std::string> Ids(int first, int n) {
+  std::vector<std::string> values;
+  for (int i = first; i < first + n; ++i)
+    values.push_back("{\"id\": " + std::to_string(i) + "}");
+  return values;
+}
+
+/// The one query of SHOW QUERIES.
+struct Progress {
+  std::string state;
+  int64_t read = -1, written = -1, pending = -1;
+};
+
+Progress QueryProgress(Session& s) {
+  Run r = Execute(s, "SHOW QUERIES;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
+  Progress p;
+  p.state = Cell(r, 0, "state", r.columns);
+  p.read = std::stoll(Cell(r, 0, "rows read", r.columns));
+  p.written = std::stoll(Cell(r, 0, "rows written", r.columns));
+  p.pending = std::stoll(Cell(r, 0, "rows pending", r.columns));
+  return p;
+}
+
+/// Polls `pred` for up to 60 s; returns its last value.
+template <typename Pred>
+bool WaitFor(Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+/// The offset committed under `group` for a partition, as another client
+/// of the group sees it.
+std::optional<int64_t> Committed(const std::string& bootstrap,
+                                 const std::string& group,
+                                 const std::string& topic, int32_t partition) {
+  auto consumer = kafka::KafkaConsumer::Create(
+      {{"bootstrap.servers", bootstrap}, {"group.id", group}});
+  BOOST_REQUIRE(consumer.ok());
+  auto committed = (*consumer)->Committed(topic, partition);
+  BOOST_REQUIRE_MESSAGE(committed.ok(), committed.status().message());
+  return *committed;
+}
+
+using weir::testing::ReadIds;
+
+/// True when `seen` holds every id of [0, n) (any number of times) and no
+/// other.
+bool AllIds(const std::map<int64_t, int>& seen, int64_t n) {
+  if (static_cast<int64_t>(seen.size()) != n) return false;
+  return seen.begin()->first == 0 && seen.rbegin()->first == n - 1;
+}
+
+/// `INSERT INTO <name>_out SELECT id FROM <name>_in` with parallelism 2,
+/// the two streams on brokers of their own (topics of 4 partitions), the
+/// output broker down before any input is produced; `source_options` are
+/// added to the input stream's WITH.
+struct CopyQuery {
+  std::unique_ptr<kafka::EmbeddedBroker> in, out;
+  std::string in_servers, out_servers;
+  std::unique_ptr<Session> session;
+  std::string insert;  // the INSERT statement, to run it again
+
+  CopyQuery(const std::string& name, const std::string& source_options) {
+    in = Broker(name + "_in", 4);
+    out = Broker(name + "_out", 4);
+    in_servers = in->bootstrap_servers();
+    out_servers = out->bootstrap_servers();
+    session = OnlineSession();
+    insert = "INSERT INTO " + name + "_out SELECT id FROM " + name + "_in;";
+    Run r = Execute(
+        *session, "SET 'parallelism' = '2'; CREATE STREAM " + name +
+                      "_in (id BIGINT) WITH (connector = 'kafka', topic = '" +
+                      name + "_in', bootstrap.servers = '" + in_servers + "'" +
+                      source_options + "); CREATE STREAM " + name +
+                      "_out (id BIGINT) WITH (connector = 'kafka', topic = '" +
+                      name + "_out', bootstrap.servers = '" + out_servers +
+                      "');" + insert);
+    BOOST_REQUIRE_EQUAL(r.error, "");
+    BOOST_REQUIRE(out->SetBrokerDown(-1, true).ok());
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(
+    a_malformed_record_under_fail_delivers_and_commits_the_rows_before_it) {
+  // 30,000 good records then a truncated one, all in one partition: the
+  // query fails at offset 30,000, but only after writing the 30,000 rows,
+  // and the group's offset stops at the bad record.
+  auto broker = Broker("fin", 1);
+  BOOST_REQUIRE(broker->CreateTopic("fout", 2).ok());
+  const std::string bootstrap = broker->bootstrap_servers();
+  std::vector<std::string> values = Ids(0, 30000);
+  values.push_back("{\"id\":");
+  Produce(bootstrap, "fin", 1, values);
+  auto s = OnlineSession();
+  Run r = Execute(
+      *s, "SET 'bootstrap.servers' = '" + bootstrap +
+              "'; CREATE STREAM fin (id BIGINT) WITH (connector = 'kafka', "
+              "topic = 'fin', scan.startup.mode = 'group-offsets', group.id = "
+              "'g_fail'); CREATE STREAM fout (id BIGINT) WITH (connector = "
+              "'kafka', topic = 'fout'); INSERT INTO fout SELECT id FROM fin;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  absl::Status waited = s->WaitForQueries([] { return false; });
+  BOOST_TEST(std::string(waited.message())
+                     .find("query q1 failed: malformed record at topic 'fin' "
+                           "partition 0 offset 30000") == 0u,
+             waited.message());
+  std::map<int64_t, int> seen =
+      ReadIds(bootstrap, "fout", 2, 30000, std::chrono::milliseconds(500));
+  BOOST_TEST(AllIds(seen, 30000));
+  size_t records = 0;
+  for (const auto& [id, n] : seen) records += static_cast<size_t>(n);
+  BOOST_TEST(records == 30000u);  // each once: nothing was read twice
+  Progress p = QueryProgress(*s);
+  BOOST_TEST(p.read == 30000);
+  BOOST_TEST(p.written == 30000);
+  BOOST_TEST(p.pending == 0);
+  // A re-read from the group starts at the bad record.
+  BOOST_TEST(Committed(bootstrap, "g_fail", "fin", 0).value_or(-1) == 30000);
+  auto reader = kafka::KafkaConsumer::Create(
+      {{"bootstrap.servers", bootstrap}, {"group.id", "g_fail"}});
+  BOOST_REQUIRE(reader.ok());
+  BOOST_REQUIRE(
+      (*reader)->Assign("fin", {0}, kafka::StartOffset::Committed()).ok());
+  std::vector<kafka::KafkaMessage> first;
+  for (int attempt = 0; attempt < 100 && first.empty(); ++attempt) {
+    auto polled = (*reader)->Poll(1, std::chrono::milliseconds(100));
+    BOOST_REQUIRE(polled.ok());
+    first = std::move(*polled);
+  }
+  BOOST_REQUIRE_EQUAL(first.size(), 1u);
+  BOOST_TEST(first[0].offset == 30000);
+  BOOST_TEST(first[0].value.value_or("") == "{\"id\":");
+}
+
+BOOST_AUTO_TEST_CASE(a_push_query_shows_the_rows_before_a_malformed_record) {
+  auto broker = Broker("pin", 1);
+  const std::string bootstrap = broker->bootstrap_servers();
+  std::vector<std::string> values = Ids(0, 1000);
+  values.push_back("{\"id\":");
+  Produce(bootstrap, "pin", 1, values);
+  auto s = OnlineSession();
+  std::vector<std::string> rows;
+  PushHandler handler;
+  handler.on_row = [&](const std::vector<std::string>& row) {
+    rows.push_back(row[0]);
+    return true;
+  };
+  s->set_push_handler(handler);
+  Run r = Execute(*s, "SET 'bootstrap.servers' = '" + bootstrap +
+                          "'; CREATE STREAM pin (id BIGINT) WITH (connector = "
+                          "'kafka', topic = 'pin');");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  // LIMIT 5: the five rows, no error (the query ends before the bad one).
+  r = Execute(*s, "SELECT id FROM pin EMIT CHANGES LIMIT 5;");
+  BOOST_TEST(r.error == "");
+  BOOST_TEST(rows.size() == 5u);
+  // Without LIMIT: all 1,000 rows, in order, then the error.
+  rows.clear();
+  r = Execute(*s, "SELECT id FROM pin EMIT CHANGES;");
+  BOOST_TEST(r.error.find("malformed record at topic 'pin' partition 0 "
+                          "offset 1000") != std::string::npos,
+             r.error);
+  BOOST_REQUIRE_EQUAL(rows.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) BOOST_TEST(rows[i] == std::to_string(i));
+}
+
+BOOST_AUTO_TEST_CASE(offsets_wait_for_the_output_broker_and_terminate_says_so) {
+  // Input and output on brokers of their own; the output one goes away
+  // before any input arrives. The query reads, cannot deliver, says so,
+  // commits nothing; TERMINATE says how many rows were not delivered; a
+  // second run of the same group, with the broker back, delivers them all.
+  CopyQuery copy("o",
+                 ", scan.startup.mode = 'group-offsets', group.id = "
+                 "'g_out'");
+  Session* s = copy.session.get();
+  const std::string& in_servers = copy.in_servers;
+  const std::string& out_servers = copy.out_servers;
+  Produce(in_servers, "o_in", 4, Ids(0, 20000));
+  const std::string unreachable = "output broker unreachable: " + out_servers;
+  Progress p;
+  BOOST_REQUIRE(WaitFor([&] {
+    p = QueryProgress(*s);
+    return p.state.rfind("RUNNING (" + unreachable, 0) == 0;
+  }));
+  // Rows were read while the broker was away, none delivered.
+  BOOST_TEST(p.read > 0);
+  BOOST_TEST(p.written == 0);
+  BOOST_TEST(p.pending == p.read);
+  BOOST_TEST(p.state == "RUNNING (" + unreachable + ", " +
+                            std::to_string(p.pending) + " rows pending)");
+  for (int32_t partition = 0; partition < 4; ++partition) {
+    BOOST_TEST(!Committed(in_servers, "g_out", "o_in", partition).has_value(),
+               "partition " << partition);
+  }
+  // TERMINATE waits for the deliveries (5 s) and says what did not make it.
+  Progress before = QueryProgress(*s);
+  Run r = Execute(*s, "TERMINATE q1;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_TEST(r.messages ==
+             "Terminated query 'q1'. " + std::to_string(before.read) +
+                 " rows were not delivered to topic 'o_out' at '" +
+                 out_servers + "' (" + unreachable +
+                 "; gave up waiting after 5 s).");
+  for (int32_t partition = 0; partition < 4; ++partition) {
+    BOOST_TEST(!Committed(in_servers, "g_out", "o_in", partition).has_value(),
+               "partition " << partition);
+  }
+  // The broker is back: the same query of the same group delivers all.
+  BOOST_REQUIRE(copy.out->SetBrokerDown(-1, false).ok());
+  r = Execute(*s, copy.insert);
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  std::map<int64_t, int> seen =
+      ReadIds(out_servers, "o_out", 4, 20000, std::chrono::milliseconds(200));
+  BOOST_TEST(AllIds(seen, 20000));
+  // And commits follow: each partition's offset reaches its end (5,000
+  // records each, as Produce spreads them).
+  BOOST_TEST(WaitFor([&] {
+    for (int32_t partition = 0; partition < 4; ++partition) {
+      if (Committed(in_servers, "g_out", "o_in", partition) !=
+          std::optional<int64_t>(5000))
+        return false;
+    }
+    return true;
+  }));
+  p = QueryProgress(*s);
+  BOOST_TEST(p.state == "RUNNING");
+  BOOST_TEST(p.written == 20000);
+  BOOST_TEST(p.pending == 0);
+  r = Execute(*s, "TERMINATE q2;");
+  BOOST_TEST(r.messages == "Terminated query 'q2'.");
+}
+
+BOOST_AUTO_TEST_CASE(a_stalled_kafka_sink_holds_the_source_back) {
+  // The output broker is away: each sink task's producer fills to its
+  // bound of 50,000 undelivered records, Ready() turns false and the task
+  // stops reading. Bound on rows read: per task (2), 50,000 - 1 records in
+  // flight when it last read, plus one batch of at most 1,024 rows.
+  CopyQuery copy("b", "");
+  Session* s = copy.session.get();
+  const std::string& out_servers = copy.out_servers;
+  constexpr int kRecords = 150000;
+  Produce(copy.in_servers, "b_in", 4, Ids(0, kRecords));
+  const int64_t bound = 2 * (50000 - 1 + 1024);
+  BOOST_REQUIRE(bound < kRecords);
+  // Both tasks must have reached their bound (each reads 75,000 records of
+  // its two partitions if nothing holds it back).
+  Progress p;
+  BOOST_REQUIRE(WaitFor([&] {
+    p = QueryProgress(*s);
+    return p.read >= 2 * 50000;
+  }));
+  BOOST_TEST(p.read <= bound);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  p = QueryProgress(*s);
+  BOOST_TEST(p.read <= bound);  // the stall holds
+  BOOST_TEST(p.written == 0);
+  BOOST_TEST(p.pending == p.read);
+  // Back: everything arrives, once each (the idempotent producer retried).
+  BOOST_REQUIRE(copy.out->SetBrokerDown(-1, false).ok());
+  std::map<int64_t, int> seen = ReadIds(out_servers, "b_out", 4, kRecords,
+                                        std::chrono::milliseconds(500));
+  BOOST_TEST(AllIds(seen, kRecords));
+  size_t records = 0;
+  for (const auto& [id, n] : seen) records += static_cast<size_t>(n);
+  BOOST_TEST(records == static_cast<size_t>(kRecords));
+  BOOST_TEST(WaitFor([&] {
+    p = QueryProgress(*s);
+    return p.written == kRecords && p.pending == 0 && p.state == "RUNNING";
+  }));
+  Run r = Execute(*s, "TERMINATE q1;");
+  BOOST_TEST(r.messages == "Terminated query 'q1'.");
+}
+
+BOOST_AUTO_TEST_CASE(stopping_with_the_output_broker_away_says_what_was_lost) {
+  // What weir -e prints after Ctrl-C or SIGTERM (Session::WaitForQueries
+  // told to stop) when rows cannot be delivered: how many, where, why.
+  CopyQuery copy("w", "");
+  Session* s = copy.session.get();
+  Produce(copy.in_servers, "w_in", 4, Ids(0, 1000));
+  const std::string unreachable =
+      "output broker unreachable: " + copy.out_servers;
+  BOOST_REQUIRE(WaitFor([&] {
+    Progress p = QueryProgress(*s);
+    return p.read == 1000 && p.state.rfind("RUNNING (" + unreachable, 0) == 0;
+  }));
+  absl::Status stopped = s->WaitForQueries([] { return true; });
+  BOOST_TEST(absl::IsUnavailable(stopped), stopped.ToString());
+  BOOST_TEST(std::string(stopped.message()) ==
+             "query q1 failed: 1000 rows were not delivered to topic 'w_out' "
+             "at '" +
+                 copy.out_servers + "' (" + unreachable +
+                 "; gave up waiting after 5 s)");
+  Progress p = QueryProgress(*s);
+  BOOST_TEST(p.written == 0);
+  BOOST_TEST(p.pending == 1000);  // after the end: never delivered
+  BOOST_TEST(p.state.rfind("FAILED: 1000 rows were not delivered", 0) == 0u,
+             p.state);
 }

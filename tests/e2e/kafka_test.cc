@@ -1059,8 +1059,22 @@ BOOST_AUTO_TEST_CASE(group_offsets_start_at_the_commit_and_resume) {
   {
     auto source = OpenSource(entry, bootstrap);
     BOOST_TEST((ReadRows(*source, entry, 6) == ids(4, 10)));
-  }  // destroyed: commits 10
+    // The source reports where it is and commits only what it is told to
+    // (the runtime does, once the rows are delivered).
+    std::optional<weir::exec::SourcePosition> at = source->position();
+    BOOST_REQUIRE(at.has_value());
+    BOOST_TEST((*at == weir::exec::SourcePosition{{0, 10}}));
+    source->Commit(weir::exec::SourcePosition{{0, 7}});
+  }  // destroyed: waits for the commit, commits nothing more
   auto committed = committer->Committed("grp", 0);
+  BOOST_REQUIRE_MESSAGE(committed.ok(), committed.status().ToString());
+  BOOST_TEST(committed->value_or(-1) == 7);
+  {
+    auto source = OpenSource(entry, bootstrap);
+    BOOST_TEST((ReadRows(*source, entry, 3) == ids(7, 10)));
+    source->Commit(*source->position());
+  }
+  committed = committer->Committed("grp", 0);
   BOOST_REQUIRE_MESSAGE(committed.ok(), committed.status().ToString());
   BOOST_TEST(committed->value_or(-1) == 10);
   produce(10, 15);

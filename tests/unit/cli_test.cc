@@ -5,16 +5,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/config_file.h"
 #include "cli/statement_scanner.h"
 #include "cli/table_printer.h"
+#include "connectors/kafka/kafka_client.h"
+#include "tests/e2e/topic_ids.h"
 
 namespace weir::cli {
 namespace {
@@ -282,6 +289,237 @@ BOOST_AUTO_TEST_CASE(ctrl_c_stops_the_queries_a_script_left_running) {
   BOOST_TEST(WEXITSTATUS(status) == 0);
   BOOST_TEST(Contains(Slurp(err_path), "weir: stopped by Ctrl-C"));
   std::system(("rm -rf " + ShellQuote(dir)).c_str());
+}
+
+// --- SIGTERM --------------------------------------------------------------
+
+namespace kafka = weir::connectors::kafka;
+
+/// A child process with stdout and stderr in files of a private directory.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& args) {
+    char dir_template[] = "/tmp/weir_cli_test_XXXXXX";
+    const char* dir = mkdtemp(dir_template);
+    BOOST_REQUIRE(dir != nullptr);
+    dir_ = dir;
+    pid_ = fork();
+    BOOST_REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      int in = open("/dev/null", O_RDONLY);
+      int out =
+          open((dir_ + "/out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err =
+          open((dir_ + "/err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(in, 0);
+      dup2(out, 1);
+      dup2(err, 2);
+      std::vector<char*> argv;
+      for (const std::string& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+  ~Child() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::system(("rm -rf " + ShellQuote(dir_)).c_str());
+  }
+  pid_t pid() const { return pid_; }
+  std::string out() const { return Slurp(dir_ + "/out"); }
+  std::string err() const { return Slurp(dir_ + "/err"); }
+  /// Sends `signal` and waits up to 60 s for the exit; returns the wait
+  /// status (-1 when it had to be killed).
+  int Stop(int signal) {
+    kill(pid_, signal);
+    int status = 0;
+    for (int i = 0; i < 600; ++i) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return status;
+      }
+      usleep(100 * 1000);
+    }
+    return -1;
+  }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+/// Polls `pred` for up to 120 s; returns its last value.
+template <typename Pred>
+bool Eventually(Pred pred) {
+  for (int i = 0; i < 1200; ++i) {
+    if (pred()) return true;
+    usleep(100 * 1000);
+  }
+  return pred();
+}
+
+/// `weir broker` with topics src and dst of 16 partitions; its address.
+std::string BrokerAddress(const Child& broker) {
+  const std::string prefix = "Embedded Kafka broker listening on ";
+  std::string address;
+  BOOST_REQUIRE(Eventually([&] {
+    std::string out = broker.out();
+    size_t at = out.find(prefix);
+    size_t end = out.find('\n', at);
+    if (at == std::string::npos || end == std::string::npos) return false;
+    address = out.substr(at + prefix.size(), end - at - prefix.size());
+    return true;
+  }));
+  return address;
+}
+
+/// Output records per partition (high watermarks) of `topic`, summed.
+int64_t Records(kafka::KafkaAdmin& admin, const std::string& topic,
+                int partitions) {
+  int64_t total = 0;
+  for (int p = 0; p < partitions; ++p) {
+    auto marks = admin.WatermarkOffsets(topic, p);
+    BOOST_REQUIRE_MESSAGE(marks.ok(), marks.status().message());
+    total += marks->high;
+  }
+  return total;
+}
+
+/// How often each id occurs in `topic`, until `distinct` were seen.
+std::map<int64_t, int> ReadIds(const std::string& bootstrap,
+                               const std::string& topic, int partitions,
+                               size_t distinct) {
+  return weir::testing::ReadIds(bootstrap, topic, partitions, distinct,
+                                std::chrono::milliseconds(0));
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_delivers_and_commits_what_was_read) {
+  // 600,000 ids in 16 partitions (id i in partition i % 16, at offset
+  // i / 16) on a `weir broker` of its own; a persistent copy with
+  // group-offsets is stopped by SIGTERM mid-way, then run again: every id
+  // must reach the output (at least once), and offsets committed at the
+  // stop must cover only ids that reached it.
+  constexpr int kPartitions = 16;
+  constexpr int64_t kIds = 600000;
+  Child broker({WEIR_BINARY, "broker", "--topic", "src", "--topic", "dst",
+                "--partitions", std::to_string(kPartitions)});
+  const std::string address = BrokerAddress(broker);
+  {
+    auto producer = kafka::KafkaProducer::Create(
+        {{"bootstrap.servers", address}, {"linger.ms", "20"}});
+    BOOST_REQUIRE(producer.ok());
+    for (int64_t i = 0; i < kIds; ++i) {
+      BOOST_REQUIRE((*producer)
+                        ->Produce("src", static_cast<int32_t>(i % kPartitions),
+                                  std::nullopt,
+                                  "{\"id\":" + std::to_string(i) + "}")
+                        .ok());
+    }
+    BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(60)).ok());
+  }
+  const std::string script =
+      "SET 'parallelism' = '2'; "
+      "CREATE STREAM src (id BIGINT) WITH (connector = 'kafka', topic = "
+      "'src', bootstrap.servers = '" +
+      address +
+      "', scan.startup.mode = "
+      "'group-offsets', group.id = 'copy'); "
+      "CREATE STREAM dst (id BIGINT) WITH (connector = 'kafka', topic = "
+      "'dst', bootstrap.servers = '" +
+      address +
+      "'); "
+      "INSERT INTO dst SELECT id FROM src;";
+  auto admin = kafka::KafkaAdmin::Create({{"bootstrap.servers", address}});
+  BOOST_REQUIRE(admin.ok());
+  auto group = kafka::KafkaConsumer::Create(
+      {{"bootstrap.servers", address}, {"group.id", "copy"}});
+  BOOST_REQUIRE(group.ok());
+  auto committed = [&] {
+    std::map<int32_t, int64_t> offsets;
+    for (int32_t p = 0; p < kPartitions; ++p) {
+      auto c = (*group)->Committed("src", p);
+      BOOST_REQUIRE_MESSAGE(c.ok(), c.status().message());
+      if (c->has_value()) offsets[p] = **c;
+    }
+    return offsets;
+  };
+
+  int64_t at_signal = 0;
+  {
+    Child weir({WEIR_BINARY, "-e", script});
+    // Mid-way: rows were written and a commit was made (the query ran for
+    // its first commit interval), so there is committed and in-flight work.
+    BOOST_REQUIRE(Eventually([&] {
+      return Records(**admin, "dst", kPartitions) > 0 && !committed().empty();
+    }));
+    at_signal = Records(**admin, "dst", kPartitions);
+    const int status = weir.Stop(SIGTERM);
+    BOOST_TEST_MESSAGE("first run stderr:\n" << weir.err());
+    BOOST_REQUIRE(status != -1);
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0);
+    BOOST_TEST(Contains(weir.err(), "weir: stopped by SIGTERM"));
+  }
+  const int64_t after_first = Records(**admin, "dst", kPartitions);
+  BOOST_TEST_MESSAGE("output records at the signal: "
+                     << at_signal << ", after the stop: " << after_first);
+  BOOST_TEST(at_signal > 0);
+  BOOST_TEST(at_signal < kIds);
+  BOOST_TEST(after_first < kIds);  // it stopped before the end
+  // Committed offsets cover only ids that reached the output.
+  {
+    std::map<int64_t, int> seen =
+        ReadIds(address, "dst", kPartitions, static_cast<size_t>(after_first));
+    std::map<int32_t, int64_t> offsets = committed();
+    BOOST_TEST(!offsets.empty());
+    for (const auto& [p, offset] : offsets) {
+      for (int64_t k = 0; k < offset; ++k) {
+        if (seen.count(p + k * kPartitions) == 0) {
+          BOOST_TEST(false, "partition " << p << " committed " << offset
+                                         << " but id " << p + k * kPartitions
+                                         << " is not in the output");
+          break;
+        }
+      }
+    }
+  }
+  {
+    Child weir({WEIR_BINARY, "-e", script});
+    std::map<int64_t, int> seen =
+        ReadIds(address, "dst", kPartitions, static_cast<size_t>(kIds));
+    const int status = weir.Stop(SIGTERM);
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0);
+    // Every id, counted independently of weir; duplicates are allowed.
+    BOOST_TEST(seen.size() == static_cast<size_t>(kIds));
+    BOOST_TEST(seen.begin()->first == 0);
+    BOOST_TEST(seen.rbegin()->first == kIds - 1);
+  }
+  BOOST_TEST(WIFEXITED(broker.Stop(SIGTERM)));
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_stops_a_push_query_and_the_script) {
+  // The datagen source never ends; SIGTERM stops the push query, and the
+  // statement after it does not run.
+  Child weir({WEIR_BINARY, "-e",
+              "CREATE STREAM g (id BIGINT) WITH (connector = 'datagen', "
+              "rows-per-second = 100); SELECT id FROM g EMIT CHANGES; "
+              "SELECT 'after' AS never;"});
+  BOOST_REQUIRE(Eventually([&] {
+    std::string out = weir.out();
+    return std::count(out.begin(), out.end(), '\n') >= 4;  // some rows
+  }));
+  const int status = weir.Stop(SIGTERM);
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0);
+  BOOST_TEST(Contains(weir.out(), "stopped by SIGTERM)"));
+  BOOST_TEST(!Contains(weir.out(), "never"));
+  BOOST_TEST(weir.err() == "weir: stopped by SIGTERM\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -137,6 +137,17 @@ BOOST_AUTO_TEST_CASE(stateful_plans_are_refused_clearly) {
 
 namespace {
 
+/// Polls `pred` for up to 30 s (generous: the machine may be loaded);
+/// returns its last value.
+template <typename Pred>
+bool WaitFor(Pred pred) {
+  for (int i = 0; i < 3000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
 /// An unbounded source that counts the rows it has produced.
 class CountingSource : public exec::Source {
  public:
@@ -183,9 +194,11 @@ BOOST_AUTO_TEST_CASE(a_slow_client_holds_the_sources_back) {
       sql::Optimize(std::get<sql::BoundQuery>(bound->kind).plan), *catalog,
       provider, options);
   BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
-  // The client reads nothing for a while: the sources must stop once the
-  // queue is full. Bound: the queue's batches plus one batch per task in
-  // flight (being pushed) plus one being read from the source.
+  // The client reads nothing: the tasks must fill the queue (4 batches of
+  // 100 rows; if they never started, this fails) and then stop. Bound: the
+  // queue's batches plus one batch per task in flight (being pushed) plus
+  // one being read from the source.
+  BOOST_REQUIRE(WaitFor([&] { return produced.load() >= 4 * 100; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   int64_t bound_rows = (4 + 2 * 2) * 100;
   BOOST_TEST(produced.load() <= bound_rows);
@@ -221,17 +234,6 @@ BOOST_AUTO_TEST_CASE(a_slow_client_holds_the_sources_back) {
 namespace {
 
 using std::chrono::milliseconds;
-
-/// Polls `pred` for up to 30 s (generous: the machine may be loaded);
-/// returns its last value.
-template <typename Pred>
-bool WaitFor(Pred pred) {
-  for (int i = 0; i < 3000; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return pred();
-}
 
 catalog::Entry StreamEntry(const std::string& name,
                            std::vector<std::string> columns,
@@ -341,6 +343,94 @@ exec::SourceProvider KeyedSources(int64_t ids, int64_t rounds) {
   };
 }
 
+/// What positions the sources of one query committed, and which rows had
+/// been delivered when they did (filled by the fake sinks on a good Flush,
+/// or by the test for rows its client took).
+struct CommitLog {
+  std::mutex mu;
+  std::set<int64_t> delivered;
+  std::map<int, int64_t> committed;  // split -> last committed position
+  int commits = 0;
+  int violations = 0;  // commits that covered an undelivered row
+  std::string first_violation;
+};
+
+/// Split i of n of the values 0 .. count-1: those v with v % n == i, as
+/// rows (v, 0), `per_call` at most per Next. Its position is {0: how many
+/// values it returned}. Commit checks against `log` that every value before
+/// the position was delivered. With `fail_at` >= 0, the split owning that
+/// value returns the values before it and then fails, as a Kafka source
+/// does at a malformed record.
+class PositionSource : public exec::Source {
+ public:
+  PositionSource(int64_t count, int split, int splits, CommitLog* log,
+                 int64_t fail_at = -1, size_t per_call = 64)
+      : count_(count),
+        split_(split),
+        splits_(splits),
+        log_(log),
+        fail_at_(fail_at),
+        per_call_(per_call) {}
+  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
+    if (failed_)
+      return absl::DataLossError("bad record at value " +
+                                 std::to_string(fail_at_));
+    size_t n = 0;
+    while (n < std::min(max_rows, per_call_) && Value(next_) < count_) {
+      if (Value(next_) == fail_at_) {
+        failed_ = true;
+        break;
+      }
+      out->AppendRow(
+          {types::Value::Bigint(Value(next_)), types::Value::Bigint(0)});
+      ++next_;
+      ++n;
+    }
+    return n;
+  }
+  bool finished() const override { return !failed_ && Value(next_) >= count_; }
+  std::optional<exec::SourcePosition> position() const override {
+    return exec::SourcePosition{{0, next_}};
+  }
+  void Commit(const exec::SourcePosition& position) override {
+    std::lock_guard lock(log_->mu);
+    const int64_t upto = position.at(0);
+    for (int64_t k = 0; k < upto; ++k) {
+      if (log_->delivered.count(Value(k)) == 0) {
+        if (log_->violations++ == 0) {
+          log_->first_violation = "split " + std::to_string(split_) +
+                                  " committed " + std::to_string(upto) +
+                                  " before value " + std::to_string(Value(k)) +
+                                  " was delivered";
+        }
+        break;
+      }
+    }
+    log_->committed[split_] = upto;
+    ++log_->commits;
+  }
+
+ private:
+  int64_t Value(int64_t k) const { return split_ + k * splits_; }
+  int64_t count_;
+  int split_, splits_;
+  CommitLog* log_;
+  int64_t fail_at_;
+  size_t per_call_;
+  int64_t next_ = 0;
+  bool failed_ = false;
+};
+
+exec::SourceProvider PositionSources(int64_t count, CommitLog* log,
+                                     int64_t fail_at = -1) {
+  return [=](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+             int split,
+             int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(
+        new PositionSource(count, split, splits, log, fail_at));
+  };
+}
+
 /// Controls and records of the fake sinks of one query.
 struct SinkLog {
   std::mutex mu;
@@ -355,6 +445,10 @@ struct SinkLog {
   // Write fails once a task has written this many rows (0: never).
   int64_t fail_after = 0;
   absl::Status flush_status = absl::OkStatus();
+  // While `hold`, Flush reports rows still in flight; a good Flush adds the
+  // first column of every row written so far to `commits->delivered`.
+  std::atomic<bool> hold{false};
+  CommitLog* commits = nullptr;
 };
 
 class FakeSink : public exec::Sink {
@@ -368,6 +462,7 @@ class FakeSink : public exec::Sink {
     auto& out = log_->written[task_];
     for (const auto& row : batch.ToRows()) {
       out.emplace_back(row[0].integer(), row.size() > 1 ? row[1].integer() : 0);
+      in_flight_.push_back(row[0].integer());
       ++count_;
     }
     return absl::OkStatus();
@@ -382,6 +477,15 @@ class FakeSink : public exec::Sink {
   }
   absl::Status Flush(std::chrono::milliseconds) override {
     ++log_->flushes;
+    if (log_->hold.load()) {
+      return absl::DeadlineExceededError(std::to_string(in_flight_.size()) +
+                                         " rows in flight");
+    }
+    if (log_->commits != nullptr) {
+      std::lock_guard lock(log_->commits->mu);
+      log_->commits->delivered.insert(in_flight_.begin(), in_flight_.end());
+    }
+    in_flight_.clear();
     return log_->flush_status;
   }
 
@@ -389,6 +493,7 @@ class FakeSink : public exec::Sink {
   SinkLog* log_;
   int task_;
   int64_t count_ = 0;
+  std::vector<int64_t> in_flight_;  // written, not yet flushed
   bool reported_stall_ = false;
 };
 
@@ -864,6 +969,7 @@ BOOST_AUTO_TEST_CASE(cancel_while_blocked_ends_and_flushes_the_sinks) {
     options.parallelism = 2;
     options.executor = &pool;
     options.sinks = FakeSinks(&log);
+    options.cancel_flush_timeout = milliseconds(300);
     auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
     BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
     // (Behind the exchange one stalled sink holds back every producer.)
@@ -871,11 +977,191 @@ BOOST_AUTO_TEST_CASE(cancel_while_blocked_ends_and_flushes_the_sinks) {
     BOOST_TEST(!(*q)->done());
     BOOST_TEST(log.flushes.load() == 0);
     (*q)->Cancel();
-    BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
+    BOOST_REQUIRE((*q)->WaitUntilDone(milliseconds(30000)));
     // Each sink task got its short flush.
     BOOST_TEST(log.flushes.load() >= log.opened.load());
-    BOOST_TEST((*q)->status().ok());
+    size_t written = 0;
+    for (const auto& [task, rows] : log.written) written += rows.size();
+    const int64_t read = (*q)->stats().rows_read;
+    if (!changelog) {
+      // Each task's sink took all it read.
+      BOOST_TEST((*q)->status().ok());
+      BOOST_TEST(read == static_cast<int64_t>(written));
+      BOOST_TEST((*q)->stats().rows_pending == 0);
+      BOOST_TEST((*q)->undelivered_note() == "");
+      continue;
+    }
+    // Rows queued for the stalled consumer never reach its sink: the stop
+    // says how many (every row read was pushed; those not written are the
+    // ones queued).
+    const int64_t lost = read - static_cast<int64_t>(written);
+    BOOST_REQUIRE(lost > 0);
+    BOOST_TEST((*q)->stats().rows_pending == lost);
+    const std::string note = std::to_string(lost) +
+                             " rows were not delivered to the sink (gave up "
+                             "waiting after 300 ms)";
+    BOOST_TEST((*q)->undelivered_note() == note);
+    BOOST_TEST(absl::IsUnavailable((*q)->status()));
+    BOOST_TEST(std::string((*q)->status().message()) == note);
   }
+}
+
+namespace {
+
+/// A sink query over PositionSources (3 splits of `count` values) whose
+/// fake sinks deliver only while not held, with frequent marks. Members
+/// are destroyed query first.
+struct CommitRun {
+  CommitLog commits;
+  SinkLog log;
+  exec::Executor pool{2};
+  std::unique_ptr<exec::RunningQuery> q;
+
+  CommitRun(const catalog::Catalog& catalog, bool changelog, int64_t count,
+            int64_t fail_at, bool hold) {
+    log.commits = &commits;
+    log.hold = hold;
+    exec::QueryOptions options;
+    options.parallelism = 3;
+    options.batch_rows = 64;
+    options.output_queue_batches = 2;
+    options.executor = &pool;
+    options.sinks = FakeSinks(&log);
+    options.commit_interval = milliseconds(5);
+    auto started = exec::RunningQuery::Start(
+        SinkPlan(catalog, "changes", "out", changelog), catalog,
+        PositionSources(count, &commits, fail_at), options);
+    BOOST_REQUIRE_MESSAGE(started.ok(), started.status().message());
+    q = std::move(*started);
+  }
+};
+
+/// Runs `check(changelog)` with sinks in the source tasks (false) and
+/// behind the hash exchange (true).
+template <typename Check>
+void ForBothSinkLayouts(Check check) {
+  for (bool changelog : {false, true}) {
+    BOOST_TEST_CONTEXT(
+        std::string(changelog ? "behind the exchange" : "own sinks")) {
+      check(changelog);
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(positions_are_committed_only_after_the_sink_delivered) {
+  auto catalog = SinkCatalog();
+  ForBothSinkLayouts([&](bool changelog) {
+    CommitRun run(*catalog, changelog, 1000000000, -1, /*hold=*/true);
+    CommitLog& commits = run.commits;
+    SinkLog& log = run.log;
+    auto& q = run.q;
+    // The sinks are asked to deliver (a mark reached them) while they
+    // hold everything: nothing may be committed yet.
+    BOOST_REQUIRE(WaitFor([&] { return log.flushes.load() >= 3; }));
+    BOOST_TEST(q->stats().rows_read > 0);
+    {
+      std::lock_guard lock(commits.mu);
+      BOOST_TEST(commits.commits == 0);
+    }
+    BOOST_TEST(q->stats().rows_written == 0);
+    // Delivering lets commits follow, while the query runs.
+    log.hold = false;
+    BOOST_REQUIRE(WaitFor([&] {
+      std::lock_guard lock(commits.mu);
+      return commits.commits >= 10;
+    }));
+    q->Cancel();
+    BOOST_REQUIRE(q->WaitUntilDone(milliseconds(60000)));
+    BOOST_REQUIRE_MESSAGE(q->status().ok(), q->status().message());
+    std::lock_guard lock(commits.mu);
+    BOOST_TEST(commits.violations == 0, commits.first_violation);
+    // The stop delivered all that was read, and the last commits cover
+    // exactly that.
+    const int64_t read = q->stats().rows_read;
+    BOOST_TEST(static_cast<int64_t>(commits.delivered.size()) == read);
+    int64_t covered = 0;
+    for (const auto& [split, upto] : commits.committed) covered += upto;
+    BOOST_TEST(commits.committed.size() == 3u);
+    BOOST_TEST(covered == read);
+    BOOST_TEST(q->stats().rows_written == read);
+    BOOST_TEST(q->stats().rows_pending == 0);
+  });
+}
+
+BOOST_AUTO_TEST_CASE(a_source_error_delivers_and_commits_the_rows_before_it) {
+  // Value 3001 (split 1 of 3, its 1000th value) fails: split 1 delivers and
+  // commits its 1000 values before it; the others stop wherever they are,
+  // delivering and committing what they read.
+  auto catalog = SinkCatalog();
+  ForBothSinkLayouts([&](bool changelog) {
+    CommitRun run(*catalog, changelog, 1000000, 3001, /*hold=*/false);
+    CommitLog& commits = run.commits;
+    auto& q = run.q;
+    BOOST_REQUIRE(q->WaitUntilDone(milliseconds(60000)));
+    BOOST_TEST(absl::IsDataLoss(q->status()), q->status().ToString());
+    BOOST_TEST(std::string(q->status().message()) ==
+               "bad record at value 3001");
+    std::lock_guard lock(commits.mu);
+    BOOST_TEST(commits.violations == 0, commits.first_violation);
+    BOOST_TEST(commits.committed[1] == 1000);
+    for (int64_t k = 0; k < 1000; ++k)
+      BOOST_TEST(commits.delivered.count(1 + 3 * k) == 1u);
+    BOOST_TEST(commits.delivered.count(3001) == 0u);
+    // Everything read was delivered.
+    BOOST_TEST(q->stats().rows_written == q->stats().rows_read);
+    BOOST_TEST(static_cast<int64_t>(commits.delivered.size()) ==
+               q->stats().rows_read);
+  });
+}
+
+BOOST_AUTO_TEST_CASE(push_query_positions_follow_what_the_client_took) {
+  // The client takes a few batches and goes away: positions committed must
+  // cover only rows it took, though the tasks had read more.
+  auto catalog = catalog::NewInMemoryCatalog();
+  BOOST_REQUIRE(
+      catalog->Create(StreamEntry("changes", {"id", "seq"}), false).ok());
+  auto plan = BindPlan(*catalog, "SELECT id, seq FROM changes EMIT CHANGES");
+  CommitLog commits;
+  exec::Executor pool(2);
+  exec::QueryOptions options;
+  options.parallelism = 3;
+  options.batch_rows = 64;
+  options.output_queue_batches = 4;
+  options.executor = &pool;
+  options.commit_interval = milliseconds(1);
+  auto q = exec::RunningQuery::Start(
+      plan, *catalog, PositionSources(1000000, &commits), options);
+  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+  int64_t taken = 0;
+  while (taken < 2000) {
+    auto batch = (*q)->Next(milliseconds(1000));
+    BOOST_REQUIRE(batch.ok());
+    if (!*batch) continue;
+    std::lock_guard lock(commits.mu);
+    for (const auto& row : (*batch)->ToRows())
+      commits.delivered.insert(row[0].integer());
+    taken += static_cast<int64_t>((*batch)->num_rows());
+    std::this_thread::sleep_for(milliseconds(2));  // a slow client
+  }
+  // Rows were read that the client never took.
+  BOOST_REQUIRE(WaitFor([&] { return (*q)->stats().rows_pending > 0; }));
+  const int64_t read = (*q)->stats().rows_read;
+  q->reset();
+  std::lock_guard lock(commits.mu);
+  BOOST_TEST(read > taken);
+  BOOST_TEST(commits.commits > 0);
+  // Commit checks ran against `delivered` while the client still added to
+  // it after each batch: check again with the final set.
+  int64_t covered = 0;
+  for (const auto& [split, upto] : commits.committed) {
+    for (int64_t k = 0; k < upto; ++k)
+      BOOST_TEST(commits.delivered.count(split + 3 * k) == 1u);
+    covered += upto;
+  }
+  BOOST_TEST(covered > 0);
+  BOOST_TEST(covered <= taken);
 }
 
 BOOST_AUTO_TEST_CASE(sink_outputs_need_a_sink_provider) {
