@@ -86,8 +86,8 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
       }
       break;
     case ShowKind::kQueries:
-      result->columns = {"id",           "state",        "writes to",
-                         "rows read",    "rows written", "rows pending",
+      result->columns = {"id",        "state",        "writes to",
+                         "rows read", "rows written", "rows pending",
                          "sql"};
       for (const auto& q : catalog_->ListQueries()) {
         auto it = queries_.find(q.id);
