@@ -24,12 +24,12 @@ namespace weir::connectors::kafka {
 /// once a second and when destroyed) and decoded with `format`
 /// (default json). A record that does not decode fails the query with its
 /// topic/partition/offset (`format.on-error` = 'fail', the default), is
-/// skipped and counted ('skip'), or is copied to `format.dlq.topic` with the
-/// error in a header ('dlq'). `bootstrap` is used when the entry's options
-/// name no bootstrap.servers. Metadata columns are filled from the record:
-/// key, topic, partition, offset, timestamp, headers (all headers as a JSON
-/// object text, the last of repeated names winning) and header.<name> (that
-/// header's value, NULL when absent). Next never waits for data (see
+/// skipped and counted ('skip'), or is copied to the DLQ topic (DlqTopicOf)
+/// with the error in a header ('dlq'). `bootstrap` is used when the entry's
+/// options name no bootstrap.servers. Metadata columns are filled from the
+/// record: key, topic, partition, offset, timestamp, headers (all headers as a
+/// JSON object text, the last of repeated names winning) and header.<name>
+/// (that header's value, NULL when absent). Next never waits for data (see
 /// exec::Source): it returns 0 rows when nothing is fetched, and also
 /// while the cluster is unreachable (said once on stderr, and again when it
 /// is back). Errors: NotFound when the topic does not exist; Unavailable
@@ -81,14 +81,23 @@ absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry,
 
 class EmbeddedBroker;
 
-/// Makes sure the entry's topic exists: when it does not, creates it with
-/// the entry's `partitions` option (else `default_partitions`) on
-/// `embedded` when that is the cluster, else through the admin API.
-/// Returns its partition count.
+/// Makes sure `topic` exists on the cluster of `entry` (its
+/// bootstrap.servers, else `bootstrap`; its properties.* configure the
+/// admin client): when it does not, creates it with `partitions`
+/// partitions, on `embedded` when that is the cluster, else through the
+/// admin API. Returns its partition count.
 absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry,
+                                const std::string& topic, int partitions,
                                 const std::string& bootstrap,
-                                EmbeddedBroker* embedded,
-                                int default_partitions);
+                                EmbeddedBroker* embedded);
+
+/// The topic of `entry`: its `topic` option, else its name.
+std::string TopicOf(const catalog::Entry& entry);
+
+/// Where the source `entry` copies records that do not decode: with
+/// `format.on-error` = 'dlq', its `format.dlq.topic`, else "<topic>.dlq";
+/// "" with another policy.
+std::string DlqTopicOf(const catalog::Entry& entry);
 
 /// The bootstrap servers of `entry` (its bootstrap.servers or
 /// properties.bootstrap.servers option), or "" when it names none.

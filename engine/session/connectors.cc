@@ -9,7 +9,6 @@
 #include "connectors/generators/generator_source.h"
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_source.h"
-#include "connectors/mysql/schema_reader.h"
 #include "engine/base/status.h"
 #include "engine/session/session.h"
 #include "engine/session/session_internal.h"
@@ -17,20 +16,6 @@
 #include "fmt/format.h"
 
 namespace weir {
-namespace session_internal {
-
-absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(
-    const catalog::Entry& entry) {
-  auto options =
-      connectors::mysql::ConnectionOptions::FromOptions(entry.options);
-  std::string table = entry.Option("table").value_or(entry.name);
-  WEIR_ASSIGN_OR_RETURN(connectors::mysql::TableSchema t,
-                        connectors::mysql::ReadTableSchema(options, table));
-  return sql::ExternalSchema{std::move(t.schema), std::move(t.primary_key)};
-}
-
-}  // namespace session_internal
-
 namespace {
 
 /// Opens one split of the source `entry`; `bootstrap` is its Kafka cluster.
@@ -117,10 +102,11 @@ absl::StatusOr<std::string> Session::KafkaFor(const catalog::Entry& entry,
   if (auto it = settings_.find("topic.partitions"); it != settings_.end()) {
     partitions = std::atoi(it->second.c_str());
   }
-  WEIR_RETURN_IF_ERROR(
-      connectors::kafka::EnsureTopic(
-          entry, bootstrap, embedded ? broker_.get() : nullptr, partitions)
-          .status());
+  if (auto p = entry.Option("partitions")) partitions = std::atoi(p->c_str());
+  WEIR_RETURN_IF_ERROR(connectors::kafka::EnsureTopic(
+                           entry, connectors::kafka::TopicOf(entry), partitions,
+                           bootstrap, embedded ? broker_.get() : nullptr)
+                           .status());
   return bootstrap;
 }
 

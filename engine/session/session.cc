@@ -17,6 +17,8 @@
 
 // The embedded broker's destructor, for the member that owns it.
 #include "connectors/kafka/embedded_broker.h"
+// Until the session is handed its connectors by whoever creates it.
+#include "connectors/registry.h"
 
 namespace weir {
 namespace session_internal {
@@ -32,6 +34,8 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
   std::unique_ptr<Session> s(new Session());
   s->options_ = options;
   s->catalog_ = catalog::NewInMemoryCatalog();
+  s->connectors_ =
+      options.connectors ? options.connectors : connectors::BuiltinConnectors();
   return s;
 }
 
@@ -73,10 +77,8 @@ absl::Status Session::ExecuteScript(
 
 absl::StatusOr<StatementResult> Session::Execute(
     const sql::ast::Statement& stmt, std::string_view source) {
-  sql::Binder binder(
-      *catalog_, options_.connect_to_sources
-                     ? sql::SchemaResolver(session_internal::ReadMySqlSchema)
-                     : nullptr);
+  sql::Binder binder(*catalog_, *connectors_,
+                     {.connect_to_sources = options_.connect_to_sources});
   WEIR_ASSIGN_OR_RETURN(sql::BoundStatement bound, binder.Bind(stmt, source));
   sql::Optimize(&bound);
   StatementResult result;

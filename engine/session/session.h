@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/catalog/connector_registry.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
 
@@ -81,6 +82,9 @@ struct SessionOptions {
   /// Worker threads shared by all queries of the session; 0 means one per
   /// core.
   int worker_threads = 0;
+  /// The connectors the session knows (connectors::BuiltinConnectors() for
+  /// the built-in ones); shared, never changed.
+  std::shared_ptr<const catalog::ConnectorRegistry> connectors = nullptr;
 };
 
 /// Receives push-query results as they arrive (the shell prints them).
@@ -233,6 +237,7 @@ class Session {
   // then the pool they run on, then the broker.
   std::unique_ptr<connectors::kafka::EmbeddedBroker> broker_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  std::shared_ptr<const catalog::ConnectorRegistry> connectors_;
   std::map<std::string, std::string> settings_;
   std::unique_ptr<exec::Executor> executor_;
   /// Persistent queries by id, with their ids in start order.

@@ -37,10 +37,4 @@ absl::Status CheckSetting(const std::string& key, const std::string& value,
 /// Why a query cannot read materialized view `view` yet.
 std::string ViewStateMessage(const std::string& view);
 
-/// Reads the columns of a mysql-cdc table from MySQL itself
-/// (connectors.cc): the binder's SchemaResolver for sessions that connect
-/// to outside systems.
-absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(
-    const catalog::Entry& entry);
-
 }  // namespace weir::session_internal

@@ -154,7 +154,7 @@ absl::Status Session::Run(const sql::BoundDescribe& s,
 
 absl::Status Session::Run(const sql::BoundExplain& s, StatementResult* result) {
   const sql::BoundStatement& inner = *s.statement;
-  result->text = sql::ExplainStatement(inner);
+  result->text = sql::ExplainStatement(inner, *connectors_);
   if (const auto* plan = RunsAsQuery(inner)) {
     result->text += "\nPhysical plan: " + PhysicalPlanText(*plan);
   }

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/registry.h"
 #include "engine/catalog/connector_options.h"
 
 namespace weir::catalog {
@@ -214,6 +215,17 @@ BOOST_AUTO_TEST_SUITE_END()
 
 // ---------------------------------------------------------------------------
 // Connector options.
+
+// The built-in connectors' options, as the binder checks them.
+absl::Status ValidateOptions(OptionUse use, const Options& options,
+                             int* bad_key) {
+  return ValidateOptions(*connectors::BuiltinConnectors(), use, options,
+                         bad_key);
+}
+
+std::vector<std::string> ConnectorNames() {
+  return connectors::BuiltinConnectors()->Names();
+}
 
 // The message of ValidateOptions, or "OK"; `bad_key` receives the index.
 std::string Check(OptionUse use, const Options& options,
