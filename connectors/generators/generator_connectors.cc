@@ -82,9 +82,9 @@ class NexmarkConnector : public catalog::Connector {
 };
 
 const std::vector<std::string>& FieldAttributes() {
-  static const auto* attributes = new std::vector<std::string>{
+  static const std::vector<std::string> attributes{
       "kind", "min", "max", "start", "end", "length", "null-rate"};
-  return *attributes;
+  return attributes;
 }
 
 /// The spec of one attribute of a fields.<column>.<attribute> option, or

@@ -32,9 +32,9 @@ using types::LogicalType;
 constexpr int kDefaultPartitions = 4;
 
 const std::vector<std::string>& Formats() {
-  static const auto* formats = new std::vector<std::string>{
-      "json", "csv", "avro", "debezium-json", "raw"};
-  return *formats;
+  static const std::vector<std::string> formats{"json", "csv", "avro",
+                                                "debezium-json", "raw"};
+  return formats;
 }
 
 catalog::OptionsSpec Options() {

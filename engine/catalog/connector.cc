@@ -92,6 +92,11 @@ const Connector* ConnectorRegistry::Find(std::string_view name) const {
   return nullptr;
 }
 
+std::string ConnectorRegistry::DisplayNameOf(std::string_view connector) const {
+  const Connector* c = Find(connector);
+  return c == nullptr ? std::string(connector) : c->info().display_name;
+}
+
 std::vector<std::string> ConnectorRegistry::Names() const {
   std::vector<std::string> names;
   for (const auto& c : connectors_) names.push_back(c->name());

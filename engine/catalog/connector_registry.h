@@ -39,6 +39,10 @@ class ConnectorRegistry {
     return connectors_;
   }
 
+  /// How messages name the outside system of `connector`: its display
+  /// name ("MySQL"), or `connector` itself when it is not registered.
+  std::string DisplayNameOf(std::string_view connector) const;
+
   /// Their names, in registration order.
   std::vector<std::string> Names() const;
 

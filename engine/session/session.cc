@@ -15,8 +15,6 @@
 #include "engine/sql/optimizer.h"
 #include "engine/sql/parser.h"
 
-// The embedded broker's destructor, for the member that owns it.
-#include "connectors/kafka/embedded_broker.h"
 // Until the session is handed its connectors by whoever creates it.
 #include "connectors/registry.h"
 
@@ -40,8 +38,9 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
 }
 
 Session::~Session() {
-  // Queries run on the pool and may write to the embedded broker: stop them
-  // first, then the pool, then (by member order) the broker.
+  // Queries run on the pool and may write to what a connector's state holds
+  // (an embedded broker): stop them first, then the pool, then (by member
+  // order) the connectors' states.
   queries_.clear();
   executor_.reset();
 }

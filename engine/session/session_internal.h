@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/catalog/connector_registry.h"
 #include "engine/sql/binder.h"
 
 namespace weir::session_internal {
@@ -28,10 +29,12 @@ std::string KindWord(catalog::EntryKind kind);
 /// SET 'parallelism', or 0 (one task per core) when not set.
 int Parallelism(const std::map<std::string, std::string>& settings);
 
-/// Checks a SET key and value (settings.cc). Known keys are validated;
-/// `properties.*` keys pass through to the Kafka client. `bad_value` tells
-/// whether the value (rather than the key) is what is wrong.
-absl::Status CheckSetting(const std::string& key, const std::string& value,
+/// Checks a SET key and value (settings.cc) against the engine's settings
+/// and those the connectors declare; keys of a connector's setting family
+/// (e.g. `properties.*`) pass through unchecked. `bad_value` tells whether
+/// the value (rather than the key) is what is wrong.
+absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
+                          const std::string& key, const std::string& value,
                           bool* bad_value);
 
 /// Why a query cannot read materialized view `view` yet.

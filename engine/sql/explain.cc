@@ -349,12 +349,10 @@ std::string ExplainSource(const catalog::Entry& e,
   std::string out = fmt::format(
       "-> Source {} [{}, {}]\n", e.name,
       e.kind == catalog::EntryKind::kTable ? "table" : "stream", e.connector);
-  const catalog::Connector* c = connectors.Find(e.connector);
-  std::string props =
-      e.schema_deferred
-          ? fmt::format("out: (columns read from {})",
-                        c == nullptr ? e.connector : c->info().display_name)
-          : fmt::format("out: {}", e.schema.ToString());
+  std::string props = e.schema_deferred
+                          ? fmt::format("out: (columns read from {})",
+                                        connectors.DisplayNameOf(e.connector))
+                          : fmt::format("out: {}", e.schema.ToString());
   if (!e.key.empty()) props += fmt::format(" key [{}]", Names(e.schema, e.key));
   props += e.append_only ? " append-only" : " changelog";
   out += "     " + props + "\n";

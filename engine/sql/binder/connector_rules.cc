@@ -27,13 +27,6 @@ std::string Shown(const catalog::MetadataSpec& spec) {
   return spec.is_prefix() ? spec.key + "<name>" : spec.key;
 }
 
-/// How messages name the outside system of `entry` ("MySQL").
-std::string DisplayName(const catalog::ConnectorRegistry& connectors,
-                        const catalog::Entry& entry) {
-  const catalog::Connector* c = connectors.Find(entry.connector);
-  return c == nullptr ? entry.connector : c->info().display_name;
-}
-
 /// The spec of metadata `key` among `specs`, or nullptr.
 const catalog::MetadataSpec* FindMetadata(
     const std::vector<catalog::MetadataSpec>& specs, const std::string& key) {
@@ -160,7 +153,7 @@ absl::Status CheckReadable(const catalog::ConnectorRegistry& connectors,
       fmt::format("the columns of table '{}' are read from {} when the "
                   "table is first opened, which this version cannot do yet; "
                   "declare its columns and PRIMARY KEY in CREATE TABLE",
-                  entry.name, DisplayName(connectors, entry)));
+                  entry.name, connectors.DisplayNameOf(entry.connector)));
 }
 
 absl::Status CheckSinkInput(const catalog::ConnectorRegistry& connectors,
