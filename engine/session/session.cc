@@ -15,9 +15,6 @@
 #include "engine/sql/optimizer.h"
 #include "engine/sql/parser.h"
 
-// Until the session is handed its connectors by whoever creates it.
-#include "connectors/registry.h"
-
 namespace weir {
 namespace session_internal {
 
@@ -32,8 +29,10 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
   std::unique_ptr<Session> s(new Session());
   s->options_ = options;
   s->catalog_ = catalog::NewInMemoryCatalog();
-  s->connectors_ =
-      options.connectors ? options.connectors : connectors::BuiltinConnectors();
+  // Without connectors, no CREATE STREAM/TABLE/SINK names a known one.
+  s->connectors_ = options.connectors
+                       ? options.connectors
+                       : std::make_shared<const catalog::ConnectorRegistry>();
   return s;
 }
 

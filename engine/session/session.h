@@ -78,8 +78,9 @@ struct SessionOptions {
   /// Worker threads shared by all queries of the session; 0 means one per
   /// core.
   int worker_threads = 0;
-  /// The connectors the session knows (connectors::BuiltinConnectors() for
-  /// the built-in ones); shared, never changed.
+  /// The connectors the session knows: shared, never changed, e.g.
+  /// connectors::BuiltinConnectors() (connectors/registry.h) for the
+  /// built-in ones. None when null: then every connector name is unknown.
   std::shared_ptr<const catalog::ConnectorRegistry> connectors = nullptr;
 };
 

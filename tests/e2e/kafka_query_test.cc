@@ -13,6 +13,7 @@
 
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
+#include "connectors/registry.h"
 #include "engine/base/log.h"
 #include "engine/session/session.h"
 
@@ -38,7 +39,9 @@ Run Execute(Session& s, const std::string& sql) {
 }
 
 std::unique_ptr<Session> OnlineSession() {
-  auto s = Session::Create({.connect_to_sources = true});
+  auto s =
+      Session::Create({.connect_to_sources = true,
+                       .connectors = weir::connectors::BuiltinConnectors()});
   BOOST_REQUIRE(s.ok());
   return std::move(*s);
 }
