@@ -66,7 +66,9 @@ catalog::OptionsSpec Options() {
       {"scan.startup.mode", "timestamp", "scan.startup.timestamp-millis"},
       {"scan.startup.mode", "specific-offsets",
        "scan.startup.specific-offsets"},
-      {"format.on-error", "dlq", "format.dlq.topic"},
+      // Without format.dlq.topic the DLQ is "<topic>.dlq" (DlqTopicOf).
+      {"format.on-error", "dlq", "format.dlq.topic", "", /*only_then=*/true,
+       /*required=*/false},
       {"scan.startup.mode", "group-offsets", "group.id", "properties.group.id",
        /*only_then=*/false},
   };
