@@ -10,7 +10,8 @@
 //   ddl.cc          CREATE and DROP
 //   show.cc         SHOW, DESCRIBE, EXPLAIN
 //   settings.cc     SET, RESET and the settings' checks
-//   connectors.cc   the one place that dispatches on connector names
+//   connectors.cc   preparing what a query reads and writes through the
+//                   connectors (engine/catalog/connector.h)
 
 #include <map>
 #include <string>
