@@ -168,11 +168,12 @@ class KafkaSession : public catalog::ConnectorSession {
     if (bootstrap.empty()) {
       if (!broker_) {
         WEIR_ASSIGN_OR_RETURN(broker_, EmbeddedBroker::Start());
-        *context.notes += fmt::format(
+        const std::string note = fmt::format(
             "Started an embedded Kafka broker at {} (in memory only; each "
             "partition keeps its last 5 MiB / 100,000 message sets). SET "
             "'bootstrap.servers' to use a real cluster.\n",
             broker_->bootstrap_servers());
+        if (context.notes != nullptr) *context.notes += note;
       }
       bootstrap = broker_->bootstrap_servers();
     }
