@@ -32,6 +32,7 @@
 #include "connectors/generators/nexmark.h"
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
+#include "connectors/registry.h"
 #include "engine/session/session.h"
 
 #ifndef WEIR_VERSION
@@ -483,7 +484,8 @@ int Main(int argc, char** argv) {
   // Before any thread starts: SIGTERM stops weir cleanly (see shell.h).
   InstallTerminateHandler();
   absl::StatusOr<std::unique_ptr<Session>> session =
-      Session::Create({.worker_threads = workers});
+      Session::Create({.worker_threads = workers,
+                       .connectors = connectors::BuiltinConnectors()});
   if (!session.ok()) {
     std::fprintf(stderr, "Error: %s\n",
                  std::string(session.status().message()).c_str());

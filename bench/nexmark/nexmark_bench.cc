@@ -24,6 +24,7 @@
 #include "connectors/generators/nexmark.h"
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
+#include "connectors/registry.h"
 #include "engine/session/session.h"
 #include "engine/types/batch.h"
 #include "fmt/format.h"
@@ -209,7 +210,9 @@ Timing TimeQuery(weir::Session& session, const std::string& sql,
 }
 
 std::unique_ptr<weir::Session> MakeSession(const std::string& setup) {
-  auto session = weir::Session::Create({.connect_to_sources = true});
+  auto session = weir::Session::Create(
+      {.connect_to_sources = true,
+       .connectors = weir::connectors::BuiltinConnectors()});
   Check(session.status(), "session");
   Check((*session)->ExecuteScript(setup, [](const weir::StatementResult&) {}),
         "setup");

@@ -321,18 +321,15 @@ absl::StatusOr<KafkaConfig> ClientConfig(const catalog::Entry& entry,
 }  // namespace internal
 
 absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry,
+                                const std::string& topic, int partitions,
                                 const std::string& bootstrap,
-                                EmbeddedBroker* embedded,
-                                int default_partitions) {
+                                EmbeddedBroker* embedded) {
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
                         internal::ClientConfig(entry, bootstrap));
-  std::string topic = entry.Option("topic").value_or(entry.name);
   WEIR_ASSIGN_OR_RETURN(auto admin, KafkaAdmin::Create(config));
   absl::StatusOr<int> count = admin->PartitionCount(topic);
   if (count.ok() || count.status().code() != absl::StatusCode::kNotFound)
     return count;
-  int partitions = default_partitions;
-  if (auto p = entry.Option("partitions")) partitions = std::atoi(p->c_str());
   absl::Status created = embedded != nullptr
                              ? embedded->CreateTopic(topic, partitions)
                              : admin->CreateTopic(topic, partitions);
@@ -347,6 +344,15 @@ absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry,
   return count;
 }
 
+std::string TopicOf(const catalog::Entry& entry) {
+  return entry.Option("topic").value_or(entry.name);
+}
+
+std::string DlqTopicOf(const catalog::Entry& entry) {
+  if (entry.Option("format.on-error").value_or("fail") != "dlq") return "";
+  return entry.Option("format.dlq.topic").value_or(TopicOf(entry) + ".dlq");
+}
+
 std::string EntryBootstrap(const catalog::Entry& entry) {
   if (auto b = entry.Option("bootstrap.servers")) return *b;
   if (auto b = entry.Option("properties.bootstrap.servers")) return *b;
@@ -358,7 +364,7 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     int split, int splits, const std::string& bootstrap) {
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
                         internal::ClientConfig(entry, bootstrap));
-  std::string topic = entry.Option("topic").value_or(entry.name);
+  std::string topic = TopicOf(entry);
   // The admin client is a producer underneath; librdkafka warns about
   // consumer properties given to it.
   KafkaConfig admin_config = config;
@@ -393,8 +399,7 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
                            value_schema, internal::FormatOptionsOf(entry)));
   source->on_error_ = entry.Option("format.on-error").value_or("fail");
   if (source->on_error_ == "dlq") {
-    source->dlq_topic_ =
-        entry.Option("format.dlq.topic").value_or(topic + ".dlq");
+    source->dlq_topic_ = DlqTopicOf(entry);
     WEIR_ASSIGN_OR_RETURN(source->dlq_, KafkaProducer::Create(config));
   }
   if (auto group = entry.Option("group.id")) config["group.id"] = *group;

@@ -26,8 +26,8 @@ namespace weir::connectors::kafka {
 /// fails the query with its topic/partition/offset (`format.on-error` =
 /// 'fail', the default: the rows before it are returned first, the error
 /// by the next Next, and the position stays at the bad record), is skipped
-/// and counted ('skip'), or is copied to `format.dlq.topic` with the error
-/// in a header ('dlq'). `bootstrap` is used when the entry's options
+/// and counted ('skip'), or is copied to the DLQ topic (DlqTopicOf) with
+/// the error in a header ('dlq'). `bootstrap` is used when the entry's options
 /// name no bootstrap.servers. Metadata columns are filled from the record:
 /// key, topic, partition, offset, timestamp, headers (all headers as a JSON
 /// object text, the last of repeated names winning) and header.<name> (that
@@ -85,14 +85,23 @@ absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry,
 
 class EmbeddedBroker;
 
-/// Makes sure the entry's topic exists: when it does not, creates it with
-/// the entry's `partitions` option (else `default_partitions`) on
-/// `embedded` when that is the cluster, else through the admin API.
-/// Returns its partition count.
+/// Makes sure `topic` exists on the cluster of `entry` (its
+/// bootstrap.servers, else `bootstrap`; its properties.* configure the
+/// admin client): when it does not, creates it with `partitions`
+/// partitions, on `embedded` when that is the cluster, else through the
+/// admin API. Returns its partition count.
 absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry,
+                                const std::string& topic, int partitions,
                                 const std::string& bootstrap,
-                                EmbeddedBroker* embedded,
-                                int default_partitions);
+                                EmbeddedBroker* embedded);
+
+/// The topic of `entry`: its `topic` option, else its name.
+std::string TopicOf(const catalog::Entry& entry);
+
+/// Where the source `entry` copies records that do not decode: with
+/// `format.on-error` = 'dlq', its `format.dlq.topic`, else "<topic>.dlq";
+/// "" with another policy.
+std::string DlqTopicOf(const catalog::Entry& entry);
 
 /// The bootstrap servers of `entry` (its bootstrap.servers or
 /// properties.bootstrap.servers option), or "" when it names none.

@@ -1,172 +1,161 @@
-// The one place the session dispatches on connector names: reading a MySQL
-// table's columns, reaching Kafka (with an embedded broker when no cluster
-// is named), and opening the sources and sinks of a query's tasks. A
-// connector registry takes this file's place when connectors plug in.
+// The session's side of the connectors (engine/catalog/connector.h): before
+// a query's tasks start, each stream, table or sink it reads or writes is
+// prepared by its connector's state in this session, which says how the
+// tasks open their sources and sinks. No connector is named here.
 
-#include <cstdlib>
 #include <map>
 
-#include "connectors/generators/generator_source.h"
-#include "connectors/kafka/embedded_broker.h"
-#include "connectors/kafka/kafka_source.h"
-#include "connectors/mysql/schema_reader.h"
 #include "engine/base/status.h"
+#include "engine/exec/sink.h"
+#include "engine/exec/source.h"
 #include "engine/session/session.h"
 #include "engine/session/session_internal.h"
 #include "engine/sql/binder.h"
 #include "fmt/format.h"
 
 namespace weir {
-namespace session_internal {
-
-absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(
-    const catalog::Entry& entry) {
-  auto options =
-      connectors::mysql::ConnectionOptions::FromOptions(entry.options);
-  std::string table = entry.Option("table").value_or(entry.name);
-  WEIR_ASSIGN_OR_RETURN(connectors::mysql::TableSchema t,
-                        connectors::mysql::ReadTableSchema(options, table));
-  return sql::ExternalSchema{std::move(t.schema), std::move(t.primary_key)};
-}
-
-}  // namespace session_internal
-
 namespace {
 
-/// Opens one split of the source `entry`; `bootstrap` is its Kafka cluster.
-absl::StatusOr<std::unique_ptr<exec::Source>> OpenSource(
-    const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
-    int split, int splits, const std::string& bootstrap) {
-  if (entry.connector == "nexmark" || entry.connector == "datagen") {
-    return connectors::generators::OpenGeneratorSource(entry, std::move(schema),
-                                                       split, splits);
-  }
-  if (entry.connector == "kafka") {
-    return connectors::kafka::OpenKafkaSource(entry, std::move(schema), split,
-                                              splits, bootstrap);
-  }
-  if (entry.kind == catalog::EntryKind::kView) {
-    return absl::UnimplementedError(
-        session_internal::ViewStateMessage(entry.name));
-  }
-  return absl::UnimplementedError(
-      fmt::format("reading '{}' needs the {} source, which arrives with its "
-                  "connector; kafka, nexmark and datagen sources run today",
-                  entry.name, entry.connector));
+/// "kafka sinks run today", or that none do.
+std::string RunningToday(const catalog::ConnectorRegistry& connectors,
+                         bool sources) {
+  std::string names =
+      connectors.NamesWhere([sources](const catalog::ConnectorInfo& i) {
+        return sources ? i.runs_source : i.runs_sink;
+      });
+  const char* what = sources ? "sources" : "sinks";
+  if (names.empty()) return fmt::format("no {} run in this build", what);
+  return fmt::format("{} {} run today", names, what);
 }
 
-/// Opens the writer of one sink task for `target`.
-absl::StatusOr<std::unique_ptr<exec::Sink>> OpenSink(
-    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,
-    int task, int tasks, const std::string& bootstrap) {
-  if (target.connector == "kafka") {
-    return connectors::kafka::OpenKafkaSink(target, std::move(schema), task,
-                                            tasks, bootstrap);
-  }
-  return absl::UnimplementedError(fmt::format(
-      "writing to '{}' needs the {} sink, which arrives with its connector; "
-      "kafka sinks run today",
-      target.name,
-      target.connector.empty() ? std::string("(no)") : target.connector));
+/// An opener that fails with `status` when the query's tasks open it: what
+/// cannot run yet is refused when the query starts, as a source or sink
+/// that fails to open is.
+template <typename Opener>
+Opener Failing(absl::Status status) {
+  return [status](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+                  int, int) { return status; };
+}
+
+/// A provider that opens what `openers` prepared, by the entry's name.
+template <typename Opened, typename Opener>
+auto ProviderOf(std::shared_ptr<std::map<std::string, Opener>> openers,
+                const char* what) {
+  return [openers, what](const catalog::Entry& entry,
+                         std::shared_ptr<const types::Schema> schema, int index,
+                         int count) -> absl::StatusOr<std::unique_ptr<Opened>> {
+    auto it = openers->find(entry.name);
+    if (it == openers->end()) {
+      return absl::InternalError(
+          fmt::format("{} '{}' was not prepared", what, entry.name));
+    }
+    return it->second(entry, std::move(schema), index, count);
+  };
 }
 
 }  // namespace
 
-std::string Session::MissingSinkConnector(const sql::PlanNode& plan) {
+std::string Session::MissingSinkConnector(const sql::PlanNode& plan) const {
   const auto& out = static_cast<const sql::OutputNode&>(plan);
-  if (out.output == sql::OutputKind::kSink && out.connector != "kafka") {
-    return fmt::format(
-        "the {} sink arrives with its connector; kafka sinks run today",
-        out.connector);
-  }
-  return "";
+  if (out.output != sql::OutputKind::kSink) return "";
+  const catalog::Connector* c = connectors_->Find(out.connector);
+  if (c != nullptr && c->info().runs_sink) return "";
+  return fmt::format("the {} sink arrives with its connector; {}",
+                     out.connector, RunningToday(*connectors_, false));
 }
 
-std::string Session::TopicNote(const catalog::Entry* entry) {
-  if (entry == nullptr || entry->connector != "kafka") return "";
-  return fmt::format(" (topic '{}')",
-                     entry->Option("topic").value_or(entry->name));
+std::string Session::TargetNote(const std::string& name) const {
+  const catalog::Entry* entry = catalog_->Find(name);
+  if (entry == nullptr) return "";
+  const catalog::Connector* c = connectors_->Find(entry->connector);
+  return c == nullptr ? "" : c->TargetNote(*entry);
 }
 
-absl::StatusOr<std::string> Session::KafkaFor(const catalog::Entry& entry,
-                                              StatementResult* result) {
-  if (!options_.connect_to_sources) {
-    return absl::FailedPreconditionError(
-        "this session does not connect to outside systems, so it cannot reach "
-        "Kafka");
+absl::StatusOr<catalog::ConnectorSession*> Session::ConnectorSessionOf(
+    const catalog::Connector& connector) {
+  auto it = connector_sessions_.find(connector.name());
+  if (it != connector_sessions_.end()) return it->second.get();
+  std::unique_ptr<catalog::ConnectorSession> state = connector.NewSession();
+  if (state == nullptr) {
+    return absl::InternalError(
+        fmt::format("connector '{}' says it runs, but gives no session state",
+                    connector.name()));
   }
-  std::string bootstrap = connectors::kafka::EntryBootstrap(entry);
-  if (bootstrap.empty()) {
-    auto it = settings_.find("bootstrap.servers");
-    if (it != settings_.end()) bootstrap = it->second;
+  return connector_sessions_.emplace(connector.name(), std::move(state))
+      .first->second.get();
+}
+
+absl::StatusOr<catalog::SourceOpener> Session::PrepareSource(
+    const catalog::Entry& entry, const catalog::QueryContext& context) {
+  if (entry.kind == catalog::EntryKind::kView) {
+    return Failing<catalog::SourceOpener>(absl::UnimplementedError(
+        session_internal::ViewStateMessage(entry.name)));
   }
-  if (bootstrap.empty()) {
-    if (!broker_) {
-      WEIR_ASSIGN_OR_RETURN(broker_,
-                            connectors::kafka::EmbeddedBroker::Start());
-      result->message += fmt::format(
-          "Started an embedded Kafka broker at {} (in memory only; each "
-          "partition keeps its last 5 MiB / 100,000 message sets). SET "
-          "'bootstrap.servers' to use a real cluster.\n",
-          broker_->bootstrap_servers());
-    }
-    bootstrap = broker_->bootstrap_servers();
+  const catalog::Connector* c = connectors_->Find(entry.connector);
+  if (c == nullptr || !c->info().runs_source) {
+    return Failing<catalog::SourceOpener>(absl::UnimplementedError(fmt::format(
+        "reading '{}' needs the {} source, which arrives with its "
+        "connector; {}",
+        entry.name, entry.connector, RunningToday(*connectors_, true))));
   }
-  bool embedded = broker_ && bootstrap == broker_->bootstrap_servers();
-  int partitions = 4;
-  if (auto it = settings_.find("topic.partitions"); it != settings_.end()) {
-    partitions = std::atoi(it->second.c_str());
+  WEIR_ASSIGN_OR_RETURN(catalog::ConnectorSession * state,
+                        ConnectorSessionOf(*c));
+  return state->PrepareSource(entry, context);
+}
+
+absl::StatusOr<catalog::SinkOpener> Session::PrepareSink(
+    const catalog::Entry& target, const catalog::QueryContext& context) {
+  const catalog::Connector* c = connectors_->Find(target.connector);
+  if (c == nullptr || !c->info().runs_sink) {
+    return Failing<catalog::SinkOpener>(absl::UnimplementedError(fmt::format(
+        "writing to '{}' needs the {} sink, which arrives with its connector; "
+        "{}",
+        target.name,
+        target.connector.empty() ? std::string("(no)") : target.connector,
+        RunningToday(*connectors_, false))));
   }
-  WEIR_RETURN_IF_ERROR(
-      connectors::kafka::EnsureTopic(
-          entry, bootstrap, embedded ? broker_.get() : nullptr, partitions)
-          .status());
-  return bootstrap;
+  WEIR_ASSIGN_OR_RETURN(catalog::ConnectorSession * state,
+                        ConnectorSessionOf(*c));
+  return state->PrepareSink(target, context);
 }
 
 absl::Status Session::ConnectPlan(const PlanPtr& plan, StatementResult* result,
                                   exec::SourceProvider* sources,
                                   exec::SinkProvider* sinks) {
-  // Kafka sources and sinks need their cluster (and topic) before the tasks
-  // start; each entry may name its own cluster.
-  auto bootstraps = std::make_shared<std::map<std::string, std::string>>();
-  std::vector<std::string> kafka_entries;
+  // What the plan reads, then what it writes; each entry once.
+  std::vector<std::string> reads;
   sql::ForEachNode(plan, [&](const sql::PlanNode& n) {
-    if (n.kind == sql::PlanKind::kScan &&
-        static_cast<const sql::ScanNode&>(n).connector == "kafka") {
-      kafka_entries.push_back(static_cast<const sql::ScanNode&>(n).source);
+    if (n.kind == sql::PlanKind::kScan) {
+      reads.push_back(static_cast<const sql::ScanNode&>(n).source);
     }
   });
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
-  if (out.output == sql::OutputKind::kSink ||
-      out.output == sql::OutputKind::kInsert) {
-    kafka_entries.push_back(out.target);
-  }
-  for (const std::string& name : kafka_entries) {
+  const bool writes = out.output == sql::OutputKind::kSink ||
+                      out.output == sql::OutputKind::kInsert;
+  const catalog::QueryContext context{settings_, options_.connect_to_sources,
+                                      &result->message};
+  using SourceOpeners = std::map<std::string, catalog::SourceOpener>;
+  using SinkOpeners = std::map<std::string, catalog::SinkOpener>;
+  auto source_openers = std::make_shared<SourceOpeners>();
+  auto sink_openers = std::make_shared<SinkOpeners>();
+  for (const std::string& name : reads) {
     const catalog::Entry* entry = catalog_->Find(name);
     if (entry == nullptr)
       return absl::NotFoundError(fmt::format("'{}' was dropped", name));
-    if (entry->connector != "kafka" || bootstraps->count(entry->name) > 0)
-      continue;
-    WEIR_ASSIGN_OR_RETURN((*bootstraps)[entry->name], KafkaFor(*entry, result));
+    if (source_openers->count(entry->name) > 0) continue;
+    WEIR_ASSIGN_OR_RETURN((*source_openers)[entry->name],
+                          PrepareSource(*entry, context));
   }
-  auto bootstrap_of = [bootstraps](const catalog::Entry& entry) {
-    auto it = bootstraps->find(entry.name);
-    return it == bootstraps->end() ? std::string() : it->second;
-  };
+  if (writes) {
+    const catalog::Entry* target = catalog_->Find(out.target);
+    if (target == nullptr)
+      return absl::NotFoundError(fmt::format("'{}' was dropped", out.target));
+    WEIR_ASSIGN_OR_RETURN((*sink_openers)[target->name],
+                          PrepareSink(*target, context));
+  }
   // The providers run on the caller's thread, inside RunningQuery::Start.
-  *sources = [bootstrap_of](const catalog::Entry& entry,
-                            std::shared_ptr<const types::Schema> schema,
-                            int split, int splits) {
-    return OpenSource(entry, std::move(schema), split, splits,
-                      bootstrap_of(entry));
-  };
-  *sinks = [bootstrap_of](const catalog::Entry& target,
-                          std::shared_ptr<const types::Schema> schema, int task,
-                          int tasks) {
-    return OpenSink(target, std::move(schema), task, tasks,
-                    bootstrap_of(target));
-  };
+  *sources = ProviderOf<exec::Source>(source_openers, "source");
+  *sinks = ProviderOf<exec::Sink>(sink_openers, "sink");
   return absl::OkStatus();
 }
 

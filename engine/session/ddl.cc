@@ -61,7 +61,7 @@ absl::Status Session::Run(sql::BoundCreateSink& s, StatementResult* result) {
     return id.status();
   }
   result->message += fmt::format("Created sink '{}'. Query {} writes to it{}.",
-                                 name, *id, TopicNote(catalog_->Find(name)));
+                                 name, *id, TargetNote(name));
   return absl::OkStatus();
 }
 

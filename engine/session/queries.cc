@@ -47,15 +47,17 @@ absl::Status Session::Run(const sql::BoundQuery& s, StatementResult* result) {
 absl::Status Session::Run(const sql::BoundInsert& s, StatementResult* result) {
   if (s.constant) return RunInsertValues(s.plan, result);
   if (!options_.connect_to_sources) {
-    return absl::FailedPreconditionError(
-        "INSERT INTO ... SELECT starts a persistent query writing to "
-        "Kafka, and this session does not connect to outside systems");
+    const catalog::Entry* target = catalog_->Find(s.target);
+    return absl::FailedPreconditionError(fmt::format(
+        "INSERT INTO ... SELECT starts a persistent query writing to {}, and "
+        "this session does not connect to outside systems",
+        connectors_->DisplayNameOf(target == nullptr ? ""
+                                                     : target->connector)));
   }
   WEIR_ASSIGN_OR_RETURN(std::string id,
                         StartPersistentQuery(s.plan, s.reads, result));
-  result->message +=
-      fmt::format("Started query {}, writing to stream '{}'{}.", id, s.target,
-                  TopicNote(catalog_->Find(s.target)));
+  result->message += fmt::format("Started query {}, writing to stream '{}'{}.",
+                                 id, s.target, TargetNote(s.target));
   return absl::OkStatus();
 }
 

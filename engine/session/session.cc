@@ -15,9 +15,6 @@
 #include "engine/sql/optimizer.h"
 #include "engine/sql/parser.h"
 
-// The embedded broker's destructor, for the member that owns it.
-#include "connectors/kafka/embedded_broker.h"
-
 namespace weir {
 namespace session_internal {
 
@@ -32,12 +29,17 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
   std::unique_ptr<Session> s(new Session());
   s->options_ = options;
   s->catalog_ = catalog::NewInMemoryCatalog();
+  // Without connectors, no CREATE STREAM/TABLE/SINK names a known one.
+  s->connectors_ = options.connectors
+                       ? options.connectors
+                       : std::make_shared<const catalog::ConnectorRegistry>();
   return s;
 }
 
 Session::~Session() {
-  // Queries run on the pool and may write to the embedded broker: stop them
-  // first, then the pool, then (by member order) the broker.
+  // Queries run on the pool and may write to what a connector's state holds
+  // (an embedded broker): stop them first, then the pool, then (by member
+  // order) the connectors' states.
   queries_.clear();
   executor_.reset();
 }
@@ -76,10 +78,8 @@ absl::Status Session::ExecuteScript(
 
 absl::StatusOr<StatementResult> Session::Execute(
     const sql::ast::Statement& stmt, std::string_view source) {
-  sql::Binder binder(
-      *catalog_, options_.connect_to_sources
-                     ? sql::SchemaResolver(session_internal::ReadMySqlSchema)
-                     : nullptr);
+  sql::Binder binder(*catalog_, *connectors_,
+                     {.connect_to_sources = options_.connect_to_sources});
   WEIR_ASSIGN_OR_RETURN(sql::BoundStatement bound, binder.Bind(stmt, source));
   sql::Optimize(&bound);
   StatementResult result;

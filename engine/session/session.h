@@ -17,12 +17,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/catalog/connector_registry.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
-
-namespace weir::connectors::kafka {
-class EmbeddedBroker;
-}  // namespace weir::connectors::kafka
 
 namespace weir::exec {
 class Executor;
@@ -81,6 +78,10 @@ struct SessionOptions {
   /// Worker threads shared by all queries of the session; 0 means one per
   /// core.
   int worker_threads = 0;
+  /// The connectors the session knows: shared, never changed, e.g.
+  /// connectors::BuiltinConnectors() (connectors/registry.h) for the
+  /// built-in ones. None when null: then every connector name is unknown.
+  std::shared_ptr<const catalog::ConnectorRegistry> connectors = nullptr;
 };
 
 /// Receives push-query results as they arrive (the shell prints them).
@@ -217,30 +218,38 @@ class Session {
   /// The state SHOW QUERIES shows for query `id`.
   std::string QueryState(const std::string& id) const;
 
-  // connectors.cc: the one place the session dispatches on connector
-  // names.
-  /// Readies what `plan` reads and writes (Kafka clusters and topics) and
-  /// gives the providers that open its sources and sinks by connector.
+  // connectors.cc: the session's side of the connectors.
+  /// Readies what `plan` reads and writes, each through its connector's
+  /// state in this session (notes for the user go to `result`), and gives
+  /// the providers that open its sources and sinks. What cannot run yet
+  /// (a view's state, a connector without a source or sink) fails when the
+  /// tasks open it.
   absl::Status ConnectPlan(const PlanPtr& plan, StatementResult* result,
                            exec::SourceProvider* sources,
                            exec::SinkProvider* sinks);
+  absl::StatusOr<catalog::SourceOpener> PrepareSource(
+      const catalog::Entry& entry, const catalog::QueryContext& context);
+  absl::StatusOr<catalog::SinkOpener> PrepareSink(
+      const catalog::Entry& target, const catalog::QueryContext& context);
+  /// The state of `connector` in this session, created on first use.
+  absl::StatusOr<catalog::ConnectorSession*> ConnectorSessionOf(
+      const catalog::Connector& connector);
   /// Why a plan's output cannot run yet for lack of its connector, or "".
-  static std::string MissingSinkConnector(const sql::PlanNode& plan);
-  /// The Kafka cluster for `entry`: its own bootstrap.servers, else SET
-  /// 'bootstrap.servers', else an embedded broker started on first use
-  /// (announced in `result`). Makes sure the entry's topic exists.
-  absl::StatusOr<std::string> KafkaFor(const catalog::Entry& entry,
-                                       StatementResult* result);
-  /// " (topic 't')" for an entry written to Kafka, else "".
-  static std::string TopicNote(const catalog::Entry* entry);
+  std::string MissingSinkConnector(const sql::PlanNode& plan) const;
+  /// What the connector of `name` adds to a message about writing to it,
+  /// e.g. " (topic 't')"; "" when nothing.
+  std::string TargetNote(const std::string& name) const;
 
   SessionOptions options_;
   PushHandler push_handler_;
   std::string current_statement_;  // the text of the statement running
-  // Destroyed bottom-up: queries first (their sinks flush into the broker),
-  // then the pool they run on, then the broker.
-  std::unique_ptr<connectors::kafka::EmbeddedBroker> broker_;
+  // Destroyed bottom-up: queries first (their sinks may flush into what a
+  // connector's state holds, such as an embedded broker), then the pool
+  // they run on, then the connectors' states.
+  std::map<std::string, std::unique_ptr<catalog::ConnectorSession>>
+      connector_sessions_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  std::shared_ptr<const catalog::ConnectorRegistry> connectors_;
   std::map<std::string, std::string> settings_;
   std::unique_ptr<exec::Executor> executor_;
   /// Persistent queries by id, with their ids in start order.

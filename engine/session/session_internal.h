@@ -10,7 +10,8 @@
 //   ddl.cc          CREATE and DROP
 //   show.cc         SHOW, DESCRIBE, EXPLAIN
 //   settings.cc     SET, RESET and the settings' checks
-//   connectors.cc   the one place that dispatches on connector names
+//   connectors.cc   preparing what a query reads and writes through the
+//                   connectors (engine/catalog/connector.h)
 
 #include <map>
 #include <string>
@@ -18,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/catalog/connector_registry.h"
 #include "engine/sql/binder.h"
 
 namespace weir::session_internal {
@@ -28,19 +30,15 @@ std::string KindWord(catalog::EntryKind kind);
 /// SET 'parallelism', or 0 (one task per core) when not set.
 int Parallelism(const std::map<std::string, std::string>& settings);
 
-/// Checks a SET key and value (settings.cc). Known keys are validated;
-/// `properties.*` keys pass through to the Kafka client. `bad_value` tells
-/// whether the value (rather than the key) is what is wrong.
-absl::Status CheckSetting(const std::string& key, const std::string& value,
+/// Checks a SET key and value (settings.cc) against the engine's settings
+/// and those the connectors declare; keys of a connector's setting family
+/// (e.g. `properties.*`) pass through unchecked. `bad_value` tells whether
+/// the value (rather than the key) is what is wrong.
+absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
+                          const std::string& key, const std::string& value,
                           bool* bad_value);
 
 /// Why a query cannot read materialized view `view` yet.
 std::string ViewStateMessage(const std::string& view);
-
-/// Reads the columns of a mysql-cdc table from MySQL itself
-/// (connectors.cc): the binder's SchemaResolver for sessions that connect
-/// to outside systems.
-absl::StatusOr<sql::ExternalSchema> ReadMySqlSchema(
-    const catalog::Entry& entry);
 
 }  // namespace weir::session_internal

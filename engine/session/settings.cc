@@ -1,7 +1,9 @@
 // SET and RESET: session settings and their checks.
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <vector>
 
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
@@ -24,64 +26,73 @@ bool IsDuration(std::string_view v) {
   return unit == "ms" || unit == "s" || unit == "min" || unit == "h";
 }
 
-bool IsPositiveInt(std::string_view v, int64_t max) {
-  if (v.empty() || v.size() > 9) return false;
-  for (char c : v) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  int64_t n = std::stoll(std::string(v));
-  return n >= 1 && n <= max;
-}
-
-}  // namespace
-
-absl::Status CheckSetting(const std::string& key, const std::string& value,
-                          bool* bad_value) {
-  *bad_value = false;
-  struct Known {
-    const char* key;
-    const char* expects;
-    bool (*ok)(const std::string&);
-  };
-  static const Known kKnown[] = {
-      {"bootstrap.servers", "a host:port list",
-       [](const std::string& v) { return v.find(':') != std::string::npos; }},
-      {"parallelism", "an integer from 1 to 1024",
-       [](const std::string& v) { return IsPositiveInt(v, 1024); }},
-      {"scan.startup.mode", "'earliest-offset' or 'latest-offset'",
-       [](const std::string& v) {
-         return v == "earliest-offset" || v == "latest-offset";
-       }},
+/// The settings the engine itself reads; connectors declare theirs.
+const std::vector<catalog::SettingSpec>& EngineSettings() {
+  static const std::vector<catalog::SettingSpec> settings{
+      catalog::PositiveIntegerSetting("parallelism", 1024),
       {"checkpoint.interval", "a duration like '10s' or '500ms'",
        [](const std::string& v) { return IsDuration(v); }},
       {"batch.timeout", "a duration like '10ms'",
        [](const std::string& v) { return IsDuration(v); }},
-      {"batch.max-rows", "an integer from 1 to 65536",
-       [](const std::string& v) { return IsPositiveInt(v, 65536); }},
+      catalog::PositiveIntegerSetting("batch.max-rows", 65536),
       {"state.dir", "a directory path",
        [](const std::string& v) { return !v.empty(); }},
-      {"topic.partitions", "an integer from 1 to 10000",
-       [](const std::string& v) { return IsPositiveInt(v, 10000); }},
   };
-  if (key.rfind("properties.", 0) == 0 && key.size() > 11)
-    return absl::OkStatus();
+  return settings;
+}
+
+}  // namespace
+
+absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
+                          const std::string& key, const std::string& value,
+                          bool* bad_value) {
+  *bad_value = false;
+  // The engine's settings, then each connector's, in registration order;
+  // families (passed through unchecked) last.
+  std::vector<const catalog::SettingSpec*> specs;
+  std::vector<const catalog::SettingFamily*> families;
+  for (const catalog::SettingSpec& spec : EngineSettings()) {
+    specs.push_back(&spec);
+  }
+  for (const auto& connector : connectors.connectors()) {
+    for (const catalog::SettingSpec& spec : connector->info().settings) {
+      specs.push_back(&spec);
+    }
+    for (const catalog::SettingFamily& family :
+         connector->info().setting_families) {
+      families.push_back(&family);
+    }
+  }
+  for (const catalog::SettingFamily* family : families) {
+    if (key.size() > family->prefix.size() &&
+        key.rfind(family->prefix, 0) == 0) {
+      return absl::OkStatus();
+    }
+  }
+  // A key declared more than once must suit every declaration.
   std::vector<std::string> names;
-  for (const auto& k : kKnown) {
-    names.push_back(k.key);
-    if (key != k.key) continue;
-    if (!k.ok(value)) {
+  bool known = false;
+  for (const catalog::SettingSpec* spec : specs) {
+    if (std::find(names.begin(), names.end(), spec->key) == names.end()) {
+      names.push_back(spec->key);
+    }
+    if (key != spec->key) continue;
+    known = true;
+    if (!spec->valid(value)) {
       *bad_value = true;
       return absl::InvalidArgumentError(fmt::format(
-          "setting '{}' expects {}, got '{}'", key, k.expects, value));
+          "setting '{}' expects {}, got '{}'", key, spec->expects, value));
     }
-    return absl::OkStatus();
   }
+  if (known) return absl::OkStatus();
   std::string hint = DidYouMean(key, names);
   if (!hint.empty()) {
     return absl::InvalidArgumentError(
         fmt::format("unknown setting '{}'{}", key, hint));
   }
-  names.push_back("properties.<kafka client setting>");
+  for (const catalog::SettingFamily* family : families) {
+    names.push_back(family->shown_as);
+  }
   return absl::InvalidArgumentError(
       fmt::format("unknown setting '{}'; known settings: {}", key,
                   JoinStrings(names, ", ")));
@@ -99,14 +110,15 @@ absl::Status Session::ApplySetting(const std::string& key,
   const std::string lower = AsciiLower(key);
   bool bad_value = false;
   WEIR_RETURN_IF_ERROR(
-      session_internal::CheckSetting(lower, value, &bad_value));
+      session_internal::CheckSetting(*connectors_, lower, value, &bad_value));
   settings_[lower] = value;
   return absl::OkStatus();
 }
 
 absl::Status Session::Run(const sql::BoundSet& s, StatementResult* result) {
   bool bad_value = false;
-  absl::Status ok = session_internal::CheckSetting(s.key, s.value, &bad_value);
+  absl::Status ok =
+      session_internal::CheckSetting(*connectors_, s.key, s.value, &bad_value);
   if (!ok.ok()) {
     return SqlError(ok.code(), bad_value ? s.value_span : s.key_span,
                     std::string(ok.message()));

@@ -64,10 +64,12 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
     case ShowKind::kTables:
       result->columns = {"name", "connector", "primary key", "columns"};
       for (const auto* e : catalog_->List(catalog::EntryKind::kTable)) {
-        result->rows.push_back({e->name, e->connector, KeyNames(*e),
-                                e->schema_deferred
-                                    ? "(from MySQL)"
-                                    : std::to_string(e->schema.size())});
+        result->rows.push_back(
+            {e->name, e->connector, KeyNames(*e),
+             e->schema_deferred
+                 ? fmt::format("(from {})",
+                               connectors_->DisplayNameOf(e->connector))
+                 : std::to_string(e->schema.size())});
       }
       break;
     case ShowKind::kViews:
@@ -140,7 +142,8 @@ absl::Status Session::Run(const sql::BoundDescribe& s,
                   e->connector.empty() ? "" : " over " + e->connector,
                   e->append_only ? ", append-only" : ", changelog"));
   if (e->schema_deferred)
-    lines.push_back("columns: read from MySQL when first opened");
+    lines.push_back(fmt::format("columns: read from {} when first opened",
+                                connectors_->DisplayNameOf(e->connector)));
   if (s.extended) {
     for (const auto& [k, v] : e->options) {
       bool secret = catalog::IsSecretOption(k);
@@ -156,7 +159,7 @@ absl::Status Session::Run(const sql::BoundDescribe& s,
 
 absl::Status Session::Run(const sql::BoundExplain& s, StatementResult* result) {
   const sql::BoundStatement& inner = *s.statement;
-  result->text = sql::ExplainStatement(inner);
+  result->text = sql::ExplainStatement(inner, *connectors_);
   if (const auto* plan = RunsAsQuery(inner)) {
     result->text += "\nPhysical plan: " + PhysicalPlanText(*plan);
   }

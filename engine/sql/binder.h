@@ -1,11 +1,11 @@
 #pragma once
 
 // The binder: resolves names against the catalog, infers types, inserts
-// implicit casts, checks aggregate, window-function, watermark and connector
-// option rules, and turns a statement's AST into a logical plan or a catalog
-// change. Errors point at the offending token (SqlError spans).
+// implicit casts, checks aggregate, window-function and watermark rules and
+// (through the connectors) connector options, and turns a statement's AST into
+// a logical plan or a catalog change. Errors point at the offending token
+// (SqlError spans).
 
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,6 +14,8 @@
 
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/catalog/connector.h"
+#include "engine/catalog/connector_registry.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/logical_plan.h"
 
@@ -119,27 +121,21 @@ struct BoundStatement {
       kind;
 };
 
-/// Columns and key of a source read from outside Weir (the MySQL table of a
-/// mysql-cdc TABLE declared without columns).
-struct ExternalSchema {
-  types::Schema schema;
-  std::vector<int> key;
-};
-
-/// Looks up the schema of `entry` (connector and options are set). Errors
-/// name the server that failed; the binder adds the statement position.
-using SchemaResolver =
-    std::function<absl::StatusOr<ExternalSchema>(const catalog::Entry& entry)>;
-
-/// Binds statements against a catalog it only reads. Not thread-safe; cheap
-/// to create per statement.
+/// Binds statements against a catalog it only reads, asking the connectors
+/// of `connectors` about their options, columns and rules. Not
+/// thread-safe; cheap to create per statement.
 class Binder {
  public:
-  /// Without a `resolver`, a mysql-cdc TABLE declared without columns is
-  /// an error when a query reads it.
+  /// `connectors` (by default none, enough for statements over existing
+  /// entries) and `context` must outlive the binder. With
+  /// `context.connect_to_sources` false, a connector never reaches its
+  /// outside system (a mysql-cdc TABLE declared without columns gets them
+  /// when first opened, an error until the runtime can read them).
   explicit Binder(const catalog::Catalog& catalog,
-                  SchemaResolver resolver = nullptr)
-      : catalog_(catalog), resolver_(std::move(resolver)) {}
+                  const catalog::ConnectorRegistry& connectors =
+                      catalog::ConnectorRegistry::Empty(),
+                  catalog::DeclareContext context = {})
+      : catalog_(catalog), connectors_(connectors), context_(context) {}
 
   /// Binds `stmt`. `source` is the whole script text the statement's spans
   /// point into (used to keep the exact text of view queries).
@@ -148,7 +144,8 @@ class Binder {
 
  private:
   const catalog::Catalog& catalog_;
-  SchemaResolver resolver_;
+  const catalog::ConnectorRegistry& connectors_;
+  catalog::DeclareContext context_;
 };
 
 /// Maps a written type name (INTEGER, STRING, DECIMAL(10, 2), ...) to a

@@ -6,6 +6,7 @@
 #include "engine/base/check.h"
 #include "engine/base/strings.h"
 #include "engine/catalog/connector_options.h"
+#include "engine/catalog/connector_registry.h"
 #include "fmt/format.h"
 
 namespace weir::sql {
@@ -214,7 +215,9 @@ std::string Headline(const PlanNode& n) {
 }
 
 /// What the operator keeps between rows, or "" for stateless operators.
-std::string StateOf(const PlanNode& n) {
+using catalog::ConnectorRegistry;
+
+std::string StateOf(const PlanNode& n, const ConnectorRegistry& connectors) {
   switch (n.kind) {
     case PlanKind::kAggregate: {
       const auto& a = static_cast<const AggregateNode&>(n);
@@ -288,11 +291,8 @@ std::string StateOf(const PlanNode& n) {
     }
     case PlanKind::kScan: {
       const auto& s = static_cast<const ScanNode&>(n);
-      if (s.source_kind == catalog::EntryKind::kTable &&
-          s.connector == "kafka") {
-        return "the latest row per key (to turn upserts into updates)";
-      }
-      return "";
+      const catalog::Connector* c = connectors.Find(s.connector);
+      return c == nullptr ? "" : c->ScanState(s.source_kind);
     }
     default:
       return "";
@@ -309,7 +309,8 @@ std::string WatermarkText(const PlanNode& n) {
 /// Prints one operator and its inputs. Detail lines repeat only what an
 /// operator changes: the schema and the watermark are shown where they
 /// differ from the (first) input's, so a long plan stays readable.
-void Render(const PlanNode& n, int depth, std::string* out) {
+void Render(const PlanNode& n, const ConnectorRegistry& connectors, int depth,
+            std::string* out) {
   std::string pad(depth * 3, ' ');
   *out += fmt::format("{}-> {}\n", pad, Headline(n));
   std::string detail = pad + "     ";
@@ -325,16 +326,17 @@ void Render(const PlanNode& n, int depth, std::string* out) {
   if (!wm.empty() && (input == nullptr || WatermarkText(*input) != wm)) {
     *out += detail + "watermark: " + wm + "\n";
   }
-  std::string state = StateOf(n);
+  std::string state = StateOf(n, connectors);
   if (!state.empty()) *out += detail + "state: " + state + "\n";
-  for (const auto& in : n.inputs) Render(*in, depth + 1, out);
+  for (const auto& in : n.inputs) Render(*in, connectors, depth + 1, out);
 }
 
 }  // namespace
 
-std::string ExplainPlan(const PlanPtr& plan) {
+std::string ExplainPlan(const PlanPtr& plan,
+                        const catalog::ConnectorRegistry& connectors) {
   std::string out;
-  Render(*plan, 0, &out);
+  Render(*plan, connectors, 0, &out);
   if (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
@@ -342,12 +344,14 @@ std::string ExplainPlan(const PlanPtr& plan) {
 namespace {
 
 /// EXPLAIN CREATE STREAM/TABLE: the source as it would be added.
-std::string ExplainSource(const catalog::Entry& e) {
+std::string ExplainSource(const catalog::Entry& e,
+                          const ConnectorRegistry& connectors) {
   std::string out = fmt::format(
       "-> Source {} [{}, {}]\n", e.name,
       e.kind == catalog::EntryKind::kTable ? "table" : "stream", e.connector);
   std::string props = e.schema_deferred
-                          ? "out: (columns read from MySQL)"
+                          ? fmt::format("out: (columns read from {})",
+                                        connectors.DisplayNameOf(e.connector))
                           : fmt::format("out: {}", e.schema.ToString());
   if (!e.key.empty()) props += fmt::format(" key [{}]", Names(e.schema, e.key));
   props += e.append_only ? " append-only" : " changelog";
@@ -368,15 +372,16 @@ std::string ExplainSource(const catalog::Entry& e) {
 
 }  // namespace
 
-std::string ExplainStatement(const BoundStatement& stmt) {
+std::string ExplainStatement(const BoundStatement& stmt,
+                             const catalog::ConnectorRegistry& connectors) {
   return std::visit(
-      [](const auto& s) -> std::string {
+      [&](const auto& s) -> std::string {
         using T = std::decay_t<decltype(s)>;
         if constexpr (std::is_same_v<T, BoundCreateSource>) {
-          return ExplainSource(s.entry);
+          return ExplainSource(s.entry, connectors);
         } else if constexpr (requires { s.plan; }) {
           WEIR_CHECK(s.plan != nullptr);
-          return ExplainPlan(s.plan);
+          return ExplainPlan(s.plan, connectors);
         } else {
           WEIR_CHECK_MSG(false, "EXPLAIN of a statement without a plan");
           return "";

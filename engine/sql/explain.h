@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "engine/catalog/connector_registry.h"
 #include "engine/sql/binder.h"
 #include "engine/sql/logical_plan.h"
 
@@ -14,10 +15,15 @@ namespace weir::sql {
 ///        out: (auction BIGINT, price BIGINT) append-only
 ///      -> Scan bids [stream, kafka topic=bids format=json]
 ///           out: (auction BIGINT, price BIGINT) append-only
-std::string ExplainPlan(const PlanPtr& plan);
+/// What a scan's connector adds (its options, the state it keeps) comes
+/// from the connector in `connectors`.
+std::string ExplainPlan(const PlanPtr& plan,
+                        const catalog::ConnectorRegistry& connectors =
+                            catalog::ConnectorRegistry::Empty());
 
 /// EXPLAIN output for a bound statement (a plan, or a source description
 /// for CREATE STREAM/TABLE).
-std::string ExplainStatement(const BoundStatement& stmt);
+std::string ExplainStatement(const BoundStatement& stmt,
+                             const catalog::ConnectorRegistry& connectors);
 
 }  // namespace weir::sql

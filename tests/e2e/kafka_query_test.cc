@@ -13,6 +13,7 @@
 
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
+#include "connectors/registry.h"
 #include "engine/base/log.h"
 #include "engine/session/session.h"
 #include "tests/e2e/topic_ids.h"
@@ -43,7 +44,9 @@ Run Execute(Session& s, const std::string& sql) {
 }
 
 std::unique_ptr<Session> OnlineSession() {
-  auto s = Session::Create({.connect_to_sources = true});
+  auto s =
+      Session::Create({.connect_to_sources = true,
+                       .connectors = weir::connectors::BuiltinConnectors()});
   BOOST_REQUIRE(s.ok());
   return std::move(*s);
 }
@@ -185,6 +188,56 @@ BOOST_AUTO_TEST_CASE(malformed_records_follow_the_on_error_policy) {
   }
   BOOST_TEST(
       (dead == std::multiset<std::string>{R"({"id": "three"})", "not json"}));
+}
+
+BOOST_AUTO_TEST_CASE(the_dlq_topic_defaults_to_the_topic_dot_dlq) {
+  auto s = OnlineSession();
+  // On the session's embedded broker, one partition per topic Weir makes:
+  // records are read in the order written, and the last good record comes
+  // after both bad ones.
+  Run r = Execute(
+      *s,
+      "SET 'topic.partitions' = '1';"
+      "CREATE STREAM lines (line VARCHAR) WITH (connector = 'kafka', topic = "
+      "'events', format = 'raw');"
+      "INSERT INTO lines VALUES ('{\"id\": 1}'), ('{\"id\": \"two\"}'), "
+      "('{\"id\": 3}'), ('not json'), ('{\"id\": 5}');"
+      "CREATE STREAM events (id BIGINT) WITH (connector = 'kafka', topic = "
+      "'events', format.on-error = 'dlq');");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  const std::string started = "Started an embedded Kafka broker at ";
+  const size_t at = r.messages.find(started);
+  BOOST_REQUIRE(at != std::string::npos);
+  const size_t from = at + started.size();
+  const std::string bootstrap =
+      r.messages.substr(from, r.messages.find(' ', from) - from);
+  r = Execute(*s, "SELECT id FROM events EMIT CHANGES LIMIT 3;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  std::multiset<std::string> ids;
+  for (const auto& row : r.rows) ids.insert(row[0]);
+  BOOST_TEST((ids == std::multiset<std::string>{"1", "3", "5"}));
+  // Weir made 'events.dlq' when the query started (the broker's own
+  // creation on first use would give it 4 partitions), and the two bad
+  // records are there.
+  auto admin = kafka::KafkaAdmin::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(admin.ok());
+  auto partitions = (*admin)->PartitionCount("events.dlq");
+  BOOST_REQUIRE_MESSAGE(partitions.ok(), partitions.status().message());
+  BOOST_TEST(*partitions == 1);
+  auto offsets = (*admin)->WatermarkOffsets("events.dlq", 0);
+  BOOST_REQUIRE(offsets.ok());
+  BOOST_TEST(offsets->high == 2);
+  // Copied unchanged, with the error in the weir.error header.
+  r = Execute(*s,
+              "CREATE STREAM dead (line VARCHAR, error VARCHAR METADATA FROM "
+              "'header.weir.error') WITH (connector = 'kafka', topic = "
+              "'events.dlq', format = 'raw');"
+              "SELECT line, error IS NOT NULL FROM dead EMIT CHANGES LIMIT 2;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  std::multiset<std::string> dead;
+  for (const auto& row : r.rows) dead.insert(row[0] + "|" + row[1]);
+  BOOST_TEST((dead == std::multiset<std::string>{R"({"id": "two"}|TRUE)",
+                                                 "not json|TRUE"}));
 }
 
 BOOST_AUTO_TEST_CASE(a_broker_outage_loses_and_doubles_nothing) {

@@ -9,6 +9,7 @@
 
 #include "connectors/mysql/mysql_connection.h"
 #include "connectors/mysql/schema_reader.h"
+#include "connectors/registry.h"
 #include "engine/session/session.h"
 
 namespace mysql = weir::connectors::mysql;
@@ -108,7 +109,8 @@ BOOST_AUTO_TEST_CASE(maps_mysql_types_exactly) {
 
 BOOST_AUTO_TEST_CASE(create_table_reads_columns_and_key_from_mariadb) {
   PrepareShop();
-  auto session = weir::Session::Create();
+  auto session = weir::Session::Create(
+      {.connectors = weir::connectors::BuiltinConnectors()});
   BOOST_REQUIRE(session.ok());
   weir::Session& s = **session;
   BOOST_REQUIRE_EQUAL(Run(s, CdcTable("orders", "orders")), "");
@@ -154,7 +156,8 @@ BOOST_AUTO_TEST_CASE(create_table_reads_columns_and_key_from_mariadb) {
 
 BOOST_AUTO_TEST_CASE(mysql_problems_are_clear_errors) {
   PrepareShop();
-  auto session = weir::Session::Create();
+  auto session = weir::Session::Create(
+      {.connectors = weir::connectors::BuiltinConnectors()});
   BOOST_REQUIRE(session.ok());
   weir::Session& s = **session;
   std::string err = Run(s, CdcTable("t1", "missing"));

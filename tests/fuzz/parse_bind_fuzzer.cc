@@ -8,10 +8,13 @@
 #include <cstdint>
 #include <string_view>
 
+#include "connectors/registry.h"
 #include "engine/session/session.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto session = weir::Session::Create({.connect_to_sources = false});
+  auto session = weir::Session::Create(
+      {.connect_to_sources = false,
+       .connectors = weir::connectors::BuiltinConnectors()});
   if (!session.ok()) return 0;
   std::string_view sql(reinterpret_cast<const char*>(data), size);
   // Run the input twice in one session: the second run sees the catalog

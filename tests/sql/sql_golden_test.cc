@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/registry.h"
 #include "engine/session/session.h"
 
 namespace {
@@ -122,7 +123,9 @@ void RunFile(const std::filesystem::path& path) {
   BOOST_CHECK_MESSAGE(parse_error.empty(), path.string()
                                                << ": " << parse_error);
   BOOST_CHECK_MESSAGE(!blocks.empty(), path.string() << " has no blocks");
-  auto session = weir::Session::Create({.connect_to_sources = false});
+  auto session = weir::Session::Create(
+      {.connect_to_sources = false,
+       .connectors = weir::connectors::BuiltinConnectors()});
   if (!session.ok()) {
     BOOST_ERROR("cannot create a session: " << session.status().message());
     return;

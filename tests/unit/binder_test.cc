@@ -10,6 +10,9 @@
 #include <type_traits>
 #include <variant>
 
+#include "connectors/kafka/kafka_connector.h"
+#include "connectors/mysql/mysql_connectors.h"
+#include "connectors/registry.h"
 #include "engine/base/sql_error.h"
 #include "engine/catalog/catalog.h"
 #include "engine/sql/optimizer.h"
@@ -47,8 +50,19 @@ class Fixture {
   absl::StatusOr<BoundStatement> Bind(const std::string& sql) {
     auto stmt = ParseStatement(sql);
     if (!stmt.ok()) return stmt.status();
-    Binder binder(*catalog_, resolver_);
-    return binder.Bind(**stmt, sql);
+    if (!resolver_) {
+      return Binder(*catalog_, *connectors::BuiltinConnectors())
+          .Bind(**stmt, sql);
+    }
+    // The real connectors, with MySQL's columns read through `resolver_`.
+    catalog::ConnectorRegistry registry;
+    BOOST_REQUIRE(
+        registry.Register(connectors::kafka::NewKafkaConnector()).ok());
+    BOOST_REQUIRE(
+        registry.Register(connectors::mysql::NewMySqlCdcConnector(resolver_))
+            .ok());
+    return Binder(*catalog_, registry, {.connect_to_sources = true})
+        .Bind(**stmt, sql);
   }
 
   void Create(const std::string& sql) {
@@ -93,7 +107,7 @@ class Fixture {
     return bound.ok() ? "" : std::string(bound.status().message());
   }
 
-  SchemaResolver resolver_;
+  connectors::mysql::TableSchemaReader resolver_;
 
  private:
   std::unique_ptr<catalog::Catalog> catalog_;
@@ -265,13 +279,14 @@ BOOST_AUTO_TEST_CASE(keys_survive_projection_only_when_complete) {
 
 BOOST_AUTO_TEST_CASE(schema_resolver_fills_cdc_tables_without_columns) {
   Fixture f;
-  f.resolver_ = [](const catalog::Entry& e) -> absl::StatusOr<ExternalSchema> {
+  f.resolver_ = [](const catalog::Entry& e)
+      -> absl::StatusOr<connectors::mysql::TableSchema> {
     if (e.Option("table") == "missing")
       return absl::NotFoundError("no such table");
-    ExternalSchema s;
+    connectors::mysql::TableSchema s;
     s.schema.Add({"k", types::LogicalType::Bigint(), false});
     s.schema.Add({"v", types::LogicalType::Varchar(), true});
-    s.key = {0};
+    s.primary_key = {0};
     return s;
   };
   auto bound = f.Bind(

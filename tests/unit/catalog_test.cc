@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/registry.h"
 #include "engine/catalog/connector_options.h"
 
 namespace weir::catalog {
@@ -215,6 +216,17 @@ BOOST_AUTO_TEST_SUITE_END()
 // ---------------------------------------------------------------------------
 // Connector options.
 
+// The built-in connectors' options, as the binder checks them.
+absl::Status ValidateOptions(OptionUse use, const Options& options,
+                             int* bad_key) {
+  return ValidateOptions(*connectors::BuiltinConnectors(), use, options,
+                         bad_key);
+}
+
+std::vector<std::string> ConnectorNames() {
+  return connectors::BuiltinConnectors()->Names();
+}
+
 // The message of ValidateOptions, or "OK"; `bad_key` receives the index.
 std::string Check(OptionUse use, const Options& options,
                   int* bad_key = nullptr) {
@@ -396,11 +408,19 @@ BOOST_AUTO_TEST_CASE(kafka_bad) {
                                  {"scan.startup.specific-offsets", "0:42"}}) ==
       "option 'scan.startup.specific-offsets' must be like "
       "'partition:0,offset:42;partition:1,offset:7', got '0:42'");
+  // The DLQ topic defaults to "<topic>.dlq", and is only for 'dlq'.
   BOOST_TEST(Check(OptionUse::kSource, {{"connector", "kafka"},
                                         {"topic", "t"},
-                                        {"format.on-error", "dlq"}}) ==
-             "option 'format.dlq.topic' is required when 'format.on-error' = "
+                                        {"format.on-error", "dlq"}}) == "OK");
+  BOOST_TEST(Check(OptionUse::kSource,
+                   {{"connector", "kafka"},
+                    {"topic", "t"},
+                    {"format.on-error", "skip"},
+                    {"format.dlq.topic", "t_dlq"}},
+                   &bad) ==
+             "option 'format.dlq.topic' is only used when 'format.on-error' = "
              "'dlq'");
+  BOOST_TEST(bad == 3);
   BOOST_TEST(
       Check(OptionUse::kSource,
             {{"connector", "kafka"}, {"topic", "t"}, {"partitions", "0"}}) ==

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/registry.h"
 #include "engine/session/session.h"
 
 namespace {
@@ -21,8 +22,10 @@ using Rows = std::vector<std::vector<std::string>>;
 
 std::unique_ptr<weir::Session> NewSession() {
   // Several workers, so tasks that may run in parallel would.
-  auto session =
-      weir::Session::Create({.connect_to_sources = false, .worker_threads = 4});
+  auto session = weir::Session::Create(
+      {.connect_to_sources = false,
+       .worker_threads = 4,
+       .connectors = weir::connectors::BuiltinConnectors()});
   BOOST_REQUIRE(session.ok());
   return *std::move(session);
 }

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/registry.h"
 #include "engine/session/session.h"
 
 namespace {
@@ -111,7 +112,9 @@ void RunDoc(const std::string& relative) {
   BOOST_REQUIRE_MESSAGE(error.empty(), relative << ": " << error);
 
   absl::StatusOr<std::unique_ptr<weir::Session>> session =
-      weir::Session::Create({.connect_to_sources = false});
+      weir::Session::Create(
+          {.connect_to_sources = false,
+           .connectors = weir::connectors::BuiltinConnectors()});
   BOOST_REQUIRE(session.ok());
   int run = 0;
   for (size_t i = 0; i < blocks.size(); ++i) {

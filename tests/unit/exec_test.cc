@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "connectors/generators/nexmark.h"
+#include "connectors/registry.h"
 #include "engine/catalog/catalog.h"
 #include "engine/exec/query.h"
 #include "engine/session/session.h"
@@ -35,7 +36,9 @@ std::vector<std::vector<std::string>> RunPush(Session& s,
 }
 
 std::unique_ptr<Session> NewSession() {
-  auto s = Session::Create({.connect_to_sources = false});
+  auto s =
+      Session::Create({.connect_to_sources = false,
+                       .connectors = weir::connectors::BuiltinConnectors()});
   BOOST_REQUIRE(s.ok());
   return std::move(*s);
 }

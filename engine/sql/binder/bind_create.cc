@@ -42,12 +42,13 @@ std::string ConnectorOf(const catalog::Entry& entry) {
 
 /// A TABLE is a changelog matched by its key; a STREAM is append-only and
 /// has none.
-absl::Status CheckKeyRules(const ast::CreateSourceStatement& s, bool is_table,
+absl::Status CheckKeyRules(const catalog::ConnectorRegistry& connectors,
+                           const ast::CreateSourceStatement& s, bool is_table,
                            catalog::Entry* entry) {
   if (is_table) {
     entry->append_only = false;
     if (entry->key.empty() && !entry->schema_deferred) {
-      return MissingTableKey(*entry, s.name.span);
+      return MissingTableKey(connectors, *entry, s.name.span);
     }
     return absl::OkStatus();
   }
@@ -138,7 +139,7 @@ absl::Status StatementBinder::CheckOptions(
     out->push_back({key, o.value});
   }
   int bad = -1;
-  absl::Status s = catalog::ValidateOptions(use, *out, &bad);
+  absl::Status s = catalog::ValidateOptions(connectors_, use, *out, &bad);
   if (s.ok()) return s;
   SourceSpan span = fallback;
   if (bad >= 0 && bad < static_cast<int>(options.size())) {
@@ -262,15 +263,16 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSource(
   entry.connector = ConnectorOf(entry);
   WEIR_RETURN_IF_ERROR(BindColumnDefs(s, &entry));
   if (s.columns.empty()) {
-    WEIR_RETURN_IF_ERROR(
-        DefaultSourceSchema(resolver_, s.name.span, is_table, &entry));
+    WEIR_RETURN_IF_ERROR(DefaultSourceSchema(connectors_, context_, s.name.span,
+                                             is_table, &entry));
   }
   for (size_t i = 0; i < s.columns.size(); ++i) {
     if (!s.columns[i].metadata_key) continue;
-    WEIR_RETURN_IF_ERROR(BindMetadataColumn(s.columns[i], i, &entry));
+    WEIR_RETURN_IF_ERROR(
+        BindMetadataColumn(connectors_, s.columns[i], i, &entry));
   }
   WEIR_RETURN_IF_ERROR(BindPrimaryKey(s, &entry));
-  WEIR_RETURN_IF_ERROR(CheckKeyRules(s, is_table, &entry));
+  WEIR_RETURN_IF_ERROR(CheckKeyRules(connectors_, s, is_table, &entry));
   if (s.watermark) {
     WEIR_RETURN_IF_ERROR(BindWatermark(*s.watermark, &entry));
   }
@@ -360,8 +362,8 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
     entry.query_text = s.query_text;
   }
   const PlanPtr& plan = rel.plan;
-  WEIR_RETURN_IF_ERROR(
-      CheckSinkInput(entry, *plan, s.from ? s.from->span : s.query->span));
+  WEIR_RETURN_IF_ERROR(CheckSinkInput(connectors_, entry, *plan,
+                                      s.from ? s.from->span : s.query->span));
   if (!s.from) {
     WEIR_RETURN_IF_ERROR(
         CheckViewColumnNames(plan->schema, rel.columns, s.query->span));
@@ -371,7 +373,7 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
   entry.append_only = plan->append_only;
   entry.depends_on = ReadNames(rel.sources);
   BoundCreateSink out;
-  out.plan = MakeSinkOutput(plan, entry);
+  out.plan = MakeSinkOutput(plan, entry, connectors_);
   out.entry = std::move(entry);
   out.name_span = s.name.span;
   out.if_not_exists = s.if_not_exists;

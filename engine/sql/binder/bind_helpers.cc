@@ -200,12 +200,13 @@ PlanPtr MakeOutput(const PlanPtr& input, OutputKind kind, std::string target,
   return out;
 }
 
-PlanPtr MakeSinkOutput(const PlanPtr& input, const catalog::Entry& sink) {
+PlanPtr MakeSinkOutput(const PlanPtr& input, const catalog::Entry& sink,
+                       const catalog::ConnectorRegistry& connectors) {
   auto out = std::make_shared<OutputNode>();
   out->output = OutputKind::kSink;
   out->target = sink.name;
   out->connector = sink.connector;
-  out->detail = ConnectorDetail(sink);
+  out->detail = ConnectorDetail(connectors, sink);
   PassThrough(input, out.get());
   return out;
 }

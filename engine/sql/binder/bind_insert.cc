@@ -52,7 +52,7 @@ absl::StatusOr<const catalog::Entry*> StatementBinder::FindInsertTarget(
         absl::StatusCode::kNotFound, s.target.span,
         fmt::format("unknown stream '{}'{}", name, DidYouMean(name, names)));
   }
-  WEIR_RETURN_IF_ERROR(CheckInsertTarget(*target, s.target.span));
+  WEIR_RETURN_IF_ERROR(CheckInsertTarget(connectors_, *target, s.target.span));
   return target;
 }
 

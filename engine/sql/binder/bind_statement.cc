@@ -175,7 +175,7 @@ absl::StatusOr<types::LogicalType> ResolveTypeName(const ast::TypeName& type) {
 
 absl::StatusOr<BoundStatement> Binder::Bind(const ast::Statement& stmt,
                                             std::string_view source) {
-  internal::StatementBinder binder(catalog_, resolver_, source);
+  internal::StatementBinder binder(catalog_, connectors_, context_, source);
   return binder.Bind(stmt);
 }
 

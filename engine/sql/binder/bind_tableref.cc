@@ -54,7 +54,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindNamedTable(
                     "read the view or stream it comes from",
                     entry->name));
   }
-  WEIR_RETURN_IF_ERROR(CheckReadable(*entry, ref.name.span));
+  WEIR_RETURN_IF_ERROR(CheckReadable(connectors_, *entry, ref.name.span));
   auto scan = std::make_shared<ScanNode>();
   scan->source = entry->name;
   scan->source_kind = entry->kind;
@@ -67,7 +67,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindNamedTable(
     scan->watermark_delay = entry->watermark->delay_micros;
   }
   if (entry->kind != catalog::EntryKind::kView) {
-    scan->detail = ConnectorDetail(*entry);
+    scan->detail = ConnectorDetail(connectors_, *entry);
   }
   BoundRel rel;
   std::string qualifier = ref.alias ? ref.alias->name : entry->name;

@@ -18,7 +18,7 @@
 //   bind_expression.cc   expressions, operators and scalar calls
 //   bind_function.cc     function calls: aggregates, window functions
 //   bind_literal.cc      literals and type names
-//   connector_rules.cc   what the binder knows about connectors
+//   connector_rules.cc   what the binder asks the connectors
 //   bind_helpers.cc      scopes, spans and plan helpers used by several
 
 #include <cstdint>
@@ -31,7 +31,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/catalog/connector.h"
 #include "engine/catalog/connector_options.h"
+#include "engine/catalog/connector_registry.h"
 #include "engine/expr/bound_expr.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
@@ -144,8 +146,13 @@ struct SelectList {
 class StatementBinder {
  public:
   StatementBinder(const catalog::Catalog& catalog,
-                  const SchemaResolver& resolver, std::string_view source)
-      : catalog_(catalog), resolver_(resolver), source_(source) {}
+                  const catalog::ConnectorRegistry& connectors,
+                  const catalog::DeclareContext& context,
+                  std::string_view source)
+      : catalog_(catalog),
+        connectors_(connectors),
+        context_(context),
+        source_(source) {}
 
   absl::StatusOr<BoundStatement> Bind(const ast::Statement& stmt);
 
@@ -272,7 +279,8 @@ class StatementBinder {
   absl::StatusOr<BoundExprPtr> BindLiteral(const ast::LiteralExpr& e);
 
   const catalog::Catalog& catalog_;
-  const SchemaResolver& resolver_;
+  const catalog::ConnectorRegistry& connectors_;
+  const catalog::DeclareContext& context_;
   std::string_view source_;
   int expr_depth_ = 0;
 };
@@ -324,7 +332,8 @@ PlanPtr MakeOutput(const PlanPtr& input, OutputKind kind, std::string target,
                    bool push = false);
 /// The root of a CREATE SINK's plan: rows go to `sink` (its connector, and
 /// what EXPLAIN shows of its options).
-PlanPtr MakeSinkOutput(const PlanPtr& input, const catalog::Entry& sink);
+PlanPtr MakeSinkOutput(const PlanPtr& input, const catalog::Entry& sink,
+                       const catalog::ConnectorRegistry& connectors);
 
 /// The distinct names of `sources`, in first-use order.
 std::vector<std::string> ReadNames(const std::vector<SourceUse>& sources);
@@ -333,41 +342,49 @@ std::vector<std::string> ReadNames(const std::vector<SourceUse>& sources);
 absl::StatusOr<LogicalType> TypeFromName(const ast::TypeName& t);
 
 // ------------------------------------------------------- connector rules
-// What the binder knows about connectors (connector_rules.cc). Each rule
-// names the connector it is about; a connector registry will answer these
-// questions for the connectors it knows.
+// What the binder asks the connector of an entry (connector_rules.cc). No
+// connector is named: the answers come from `connectors`.
 
-/// The columns (and key) of a source declared without a column list:
-/// Nexmark's standard tables; a mysql-cdc table's columns read from MySQL
-/// through `resolver` (or deferred without one). Any other connector needs
-/// a column list. Errors point at `name_span`.
-absl::Status DefaultSourceSchema(const SchemaResolver& resolver,
+/// The columns (and key) of a source declared without a column list, as
+/// its connector gives them (read from the outside system only when
+/// `context` allows, else read later), or the error that it needs a column
+/// list. Errors point at `name_span`.
+absl::Status DefaultSourceSchema(const catalog::ConnectorRegistry& connectors,
+                                 const catalog::DeclareContext& context,
                                  const SourceSpan& name_span, bool is_table,
                                  catalog::Entry* entry);
 
 /// Checks a `METADATA [FROM 'key']` column `c` (at index `index` of the
-/// entry's schema) against the entry's connector, and records it.
-absl::Status BindMetadataColumn(const ast::ColumnDef& c, size_t index,
+/// entry's schema) against the metadata its connector offers, and records
+/// it.
+absl::Status BindMetadataColumn(const catalog::ConnectorRegistry& connectors,
+                                const ast::ColumnDef& c, size_t index,
                                 catalog::Entry* entry);
 
 /// The error for a TABLE declared without a PRIMARY KEY.
-absl::Status MissingTableKey(const catalog::Entry& entry,
+absl::Status MissingTableKey(const catalog::ConnectorRegistry& connectors,
+                             const catalog::Entry& entry,
                              const SourceSpan& span);
 
-/// Checks that a query can be read: its columns are known.
-absl::Status CheckReadable(const catalog::Entry& entry, const SourceSpan& span);
+/// Checks that a query can read `entry`: its columns are known.
+absl::Status CheckReadable(const catalog::ConnectorRegistry& connectors,
+                           const catalog::Entry& entry, const SourceSpan& span);
 
 /// Checks that `input` can be written by the sink `sink`; errors point at
 /// `span` (the sink's input).
-absl::Status CheckSinkInput(const catalog::Entry& sink, const PlanNode& input,
+absl::Status CheckSinkInput(const catalog::ConnectorRegistry& connectors,
+                            const catalog::Entry& sink, const PlanNode& input,
                             const SourceSpan& span);
 
-/// Checks that INSERT may write to `target` (named at `span`).
-absl::Status CheckInsertTarget(const catalog::Entry& target,
+/// Checks that INSERT may write to `target` (named at `span`): a stream
+/// whose connector runs sinks.
+absl::Status CheckInsertTarget(const catalog::ConnectorRegistry& connectors,
+                               const catalog::Entry& target,
                                const SourceSpan& span);
 
 /// What EXPLAIN shows about an entry's connector options, e.g.
 /// "topic=bids format=json".
-std::string ConnectorDetail(const catalog::Entry& entry);
+std::string ConnectorDetail(const catalog::ConnectorRegistry& connectors,
+                            const catalog::Entry& entry);
 
 }  // namespace weir::sql::internal

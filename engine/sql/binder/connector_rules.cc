@@ -1,70 +1,69 @@
-// What the binder knows about connectors: default schemas (Nexmark, tables
-// read from MySQL), Kafka metadata columns, and which connectors may be
-// read, written by a sink or INSERT. Each rule names its connector; this is
-// the one file of the binder that does.
+// What the binder asks the connectors (engine/catalog/connector.h): the
+// columns of a source declared without a column list, the METADATA columns
+// a connector offers, what a TABLE without a key, a sink's input and an
+// INSERT's target must be, and what EXPLAIN shows of a connector's options.
+// No connector is named here; each answer comes from the connector of the
+// entry at hand.
 
 #include "engine/base/sql_error.h"
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
+#include "engine/catalog/connector_registry.h"
 #include "engine/sql/binder/binder_internal.h"
 #include "fmt/format.h"
 
 namespace weir::sql::internal {
 
-using types::TypeId;
-
 namespace {
 
-/// The standard Nexmark schemas, for nexmark streams declared without
-/// columns.
-std::vector<types::Field> NexmarkSchema(const std::string& table) {
-  LogicalType ts = LogicalType::TimestampOrDie(3);
-  LogicalType big = LogicalType::Bigint();
-  LogicalType str = LogicalType::Varchar();
-  if (table == "person") {
-    return {{"id", big, false},           {"name", str, true},
-            {"email_address", str, true}, {"credit_card", str, true},
-            {"city", str, true},          {"state", str, true},
-            {"date_time", ts, false},     {"extra", str, true}};
+/// "TIMESTAMP" for TIMESTAMP(3): a type's name without its precision.
+std::string TypeFamily(const LogicalType& t) {
+  std::string name = t.ToString();
+  return name.substr(0, name.find('('));
+}
+
+/// "header.<name>" for the prefix "header.", else the key.
+std::string Shown(const catalog::MetadataSpec& spec) {
+  return spec.is_prefix() ? spec.key + "<name>" : spec.key;
+}
+
+/// The spec of metadata `key` among `specs`, or nullptr.
+const catalog::MetadataSpec* FindMetadata(
+    const std::vector<catalog::MetadataSpec>& specs, const std::string& key) {
+  for (const catalog::MetadataSpec& spec : specs) {
+    if (spec.is_prefix() ? key.rfind(spec.key, 0) == 0 : key == spec.key) {
+      return &spec;
+    }
   }
-  if (table == "auction") {
-    return {{"id", big, false},         {"item_name", str, true},
-            {"description", str, true}, {"initial_bid", big, true},
-            {"reserve", big, true},     {"date_time", ts, false},
-            {"expires", ts, true},      {"seller", big, true},
-            {"category", big, true},    {"extra", str, true}};
-  }
-  return {{"auction", big, false}, {"bidder", big, false},
-          {"price", big, false},   {"channel", str, true},
-          {"url", str, true},      {"date_time", ts, false},
-          {"extra", str, true}};
+  return nullptr;
 }
 
 }  // namespace
 
-absl::Status DefaultSourceSchema(const SchemaResolver& resolver,
+absl::Status DefaultSourceSchema(const catalog::ConnectorRegistry& connectors,
+                                 const catalog::DeclareContext& context,
                                  const SourceSpan& name_span, bool is_table,
                                  catalog::Entry* entry) {
-  if (entry->connector == "nexmark") {
-    std::string table = AsciiLower(entry->Option("table").value_or("bid"));
-    entry->schema = types::Schema(NexmarkSchema(table));
-    return absl::OkStatus();
-  }
-  if (entry->connector == "mysql-cdc" && resolver) {
-    absl::StatusOr<ExternalSchema> ext = resolver(*entry);
-    if (!ext.ok()) {
-      return SqlError(
-          ext.status().code(), name_span,
-          fmt::format("cannot read the columns of table '{}' from MySQL: {}",
-                      entry->name, std::string(ext.status().message())));
+  catalog::DefaultColumns columns;
+  if (const catalog::Connector* c = connectors.Find(entry->connector)) {
+    absl::StatusOr<catalog::DefaultColumns> found =
+        c->DefaultSchema(*entry, context);
+    if (!found.ok()) {
+      return SqlError(found.status().code(), name_span,
+                      std::string(found.status().message()));
     }
-    entry->schema = ext->schema;
-    entry->key = ext->key;
-    return absl::OkStatus();
+    columns = std::move(*found);
   }
-  if (entry->connector == "mysql-cdc") {
-    entry->schema_deferred = true;
-    return absl::OkStatus();
+  switch (columns.kind) {
+    case catalog::DefaultColumns::Kind::kKnown:
+      entry->schema = std::move(columns.schema);
+      entry->key = std::move(columns.key);
+      return absl::OkStatus();
+    case catalog::DefaultColumns::Kind::kReadLater:
+      entry->schema_deferred = true;
+      return absl::OkStatus();
+    case catalog::DefaultColumns::Kind::kNone:
+      break;
   }
   const char* what = is_table ? "TABLE" : "STREAM";
   return SqlError(
@@ -74,67 +73,69 @@ absl::Status DefaultSourceSchema(const SchemaResolver& resolver,
                   what, entry->name, entry->connector, what, entry->name));
 }
 
-absl::Status BindMetadataColumn(const ast::ColumnDef& c, size_t index,
+absl::Status BindMetadataColumn(const catalog::ConnectorRegistry& connectors,
+                                const ast::ColumnDef& c, size_t index,
                                 catalog::Entry* entry) {
-  if (entry->connector != "kafka") {
+  const catalog::Connector* connector = connectors.Find(entry->connector);
+  if (connector == nullptr || connector->info().metadata.empty()) {
+    std::string offering = connectors.DisplayNames(
+        [](const catalog::ConnectorInfo& i) { return !i.metadata.empty(); });
+    if (offering.empty()) {
+      return SqlError(c.metadata_span,
+                      fmt::format("connector '{}' offers no METADATA columns",
+                                  entry->connector));
+    }
     return SqlError(
         c.metadata_span,
-        fmt::format("METADATA columns exist only on Kafka streams and tables, "
+        fmt::format("METADATA columns exist only on {} streams and tables, "
                     "not on connector '{}'",
-                    entry->connector));
+                    offering, entry->connector));
   }
+  const catalog::ConnectorInfo& info = connector->info();
   const std::string& key = *c.metadata_key;
+  const catalog::MetadataSpec* spec = FindMetadata(info.metadata, key);
+  if (spec != nullptr && spec->is_prefix() && key.size() == spec->key.size()) {
+    return SqlError(
+        c.metadata_span,
+        fmt::format("metadata '{}' needs a {} name, as in '{}'", key,
+                    key.substr(0, key.size() - 1), spec->example));
+  }
+  if (spec == nullptr) {
+    std::vector<std::string> shown;
+    std::vector<std::string> keys;
+    for (const catalog::MetadataSpec& m : info.metadata) {
+      shown.push_back(Shown(m));
+      if (!m.is_prefix()) keys.push_back(m.key);
+    }
+    return SqlError(
+        c.metadata_span,
+        fmt::format("unknown {0} metadata '{1}' ({0} records have {2}){3}",
+                    info.display_name, key, catalog::JoinWithAnd(shown),
+                    DidYouMean(key, keys)));
+  }
   const LogicalType& t = entry->schema.field(index).type;
-  // 'header.<name>': one header's value (NULL when absent).
-  const bool one_header = key.rfind("header.", 0) == 0;
-  if (one_header && key.size() == 7) {
-    return SqlError(
-        c.metadata_span,
-        "metadata 'header.' needs a header name, as in 'header.trace-id'");
+  std::vector<std::string> wanted;
+  bool ok = false;
+  for (const LogicalType& accepted : spec->types) {
+    ok |= accepted.id() == t.id();
+    wanted.push_back(TypeFamily(accepted));
   }
-  if (key != "key" && key != "topic" && key != "partition" && key != "offset" &&
-      key != "timestamp" && key != "headers" && !one_header) {
-    return SqlError(
-        c.metadata_span,
-        fmt::format(
-            "unknown Kafka metadata '{}' (Kafka records have key, topic, "
-            "partition, offset, timestamp, headers and header.<name>){}",
-            key,
-            DidYouMean(key, {"key", "topic", "partition", "offset", "timestamp",
-                             "headers"})));
-  }
-  // The types their values have.
-  const bool string_or_bytes =
-      t.id() == TypeId::kVarchar || t.id() == TypeId::kBytes;
-  bool ok = (key == "key" && string_or_bytes) ||
-            (one_header && string_or_bytes) ||
-            (key == "headers" && t.id() == TypeId::kVarchar) ||
-            (key == "topic" && t.id() == TypeId::kVarchar) ||
-            (key == "partition" &&
-             (t.id() == TypeId::kInt || t.id() == TypeId::kBigint)) ||
-            (key == "offset" && t.id() == TypeId::kBigint) ||
-            (key == "timestamp" && t.id() == TypeId::kTimestamp);
   if (!ok) {
-    const char* want = key == "key" || one_header           ? "VARCHAR or BYTES"
-                       : key == "topic" || key == "headers" ? "VARCHAR"
-                       : key == "partition"                 ? "INT or BIGINT"
-                       : key == "offset"                    ? "BIGINT"
-                                                            : "TIMESTAMP";
     return SqlError(
         c.type.span,
         fmt::format("metadata '{}' is {}, so column '{}' cannot be {}", key,
-                    want, c.name.name, t.ToString()));
+                    JoinStrings(wanted, " or "), c.name.name, t.ToString()));
   }
   entry->metadata.push_back({static_cast<int>(index), key});
   return absl::OkStatus();
 }
 
-absl::Status MissingTableKey(const catalog::Entry& entry,
+absl::Status MissingTableKey(const catalog::ConnectorRegistry& connectors,
+                             const catalog::Entry& entry,
                              const SourceSpan& span) {
-  if (entry.connector == "mysql-cdc") {
-    return SqlError(span,
-                    "a mysql-cdc TABLE needs the PRIMARY KEY of the MySQL "
-                    "table, as in PRIMARY KEY (id); changes are matched by it");
+  const catalog::Connector* c = connectors.Find(entry.connector);
+  if (c != nullptr && !c->info().table_key_message.empty()) {
+    return SqlError(span, c->info().table_key_message);
   }
   return SqlError(
       span, fmt::format("a TABLE is a changelog keyed by its PRIMARY KEY; "
@@ -143,60 +144,53 @@ absl::Status MissingTableKey(const catalog::Entry& entry,
                         entry.name));
 }
 
-absl::Status CheckReadable(const catalog::Entry& entry,
+absl::Status CheckReadable(const catalog::ConnectorRegistry& connectors,
+                           const catalog::Entry& entry,
                            const SourceSpan& span) {
   if (!entry.schema_deferred) return absl::OkStatus();
   return SqlError(
       span,
-      fmt::format("the columns of table '{}' are read from MySQL when the "
+      fmt::format("the columns of table '{}' are read from {} when the "
                   "table is first opened, which this version cannot do yet; "
                   "declare its columns and PRIMARY KEY in CREATE TABLE",
-                  entry.name));
+                  entry.name, connectors.DisplayNameOf(entry.connector)));
 }
 
-absl::Status CheckSinkInput(const catalog::Entry& sink, const PlanNode& input,
+absl::Status CheckSinkInput(const catalog::ConnectorRegistry& connectors,
+                            const catalog::Entry& sink, const PlanNode& input,
                             const SourceSpan& span) {
-  if (sink.connector == "mysql" && !input.append_only &&
-      input.unique_key.empty()) {
-    return SqlError(
-        span,
-        "a MySQL sink applies updates and deletes by key, but this input is a "
-        "changelog with no unique key; aggregate it with GROUP BY or sink a "
-        "view "
-        "that has a key");
-  }
-  return absl::OkStatus();
+  const catalog::Connector* c = connectors.Find(sink.connector);
+  if (c == nullptr) return absl::OkStatus();
+  absl::Status status = c->CheckSinkInput(
+      sink, catalog::SinkInput{input.append_only, input.unique_key});
+  if (status.ok()) return status;
+  return SqlError(status.code(), span, std::string(status.message()));
 }
 
-absl::Status CheckInsertTarget(const catalog::Entry& target,
+absl::Status CheckInsertTarget(const catalog::ConnectorRegistry& connectors,
+                               const catalog::Entry& target,
                                const SourceSpan& span) {
+  const catalog::Connector* c = connectors.Find(target.connector);
   if (target.kind != catalog::EntryKind::kStream) {
     return SqlError(
-        span,
-        fmt::format("INSERT writes to streams; '{}' is a {}{}", target.name,
-                    catalog::EntryKindName(target.kind),
-                    target.connector == "mysql-cdc"
-                        ? " read from MySQL (write to the MySQL table instead)"
-                        : ""));
+        span, fmt::format("INSERT writes to streams; '{}' is a {}{}",
+                          target.name, catalog::EntryKindName(target.kind),
+                          c == nullptr ? "" : c->info().insert_hint));
   }
-  if (target.connector != "kafka") {
-    return SqlError(
-        span,
-        fmt::format("INSERT writes to Kafka streams; '{}' comes from the '{}' "
-                    "connector",
-                    target.name, target.connector));
-  }
-  return absl::OkStatus();
+  if (c != nullptr && c->info().runs_sink) return absl::OkStatus();
+  std::string writable = connectors.DisplayNames(
+      [](const catalog::ConnectorInfo& i) { return i.stream && i.runs_sink; });
+  return SqlError(
+      span, fmt::format("INSERT writes to {}streams; '{}' comes from the '{}' "
+                        "connector",
+                        writable.empty() ? "" : writable + " ", target.name,
+                        target.connector));
 }
 
-std::string ConnectorDetail(const catalog::Entry& entry) {
-  std::string detail;
-  for (const char* k : {"topic", "table", "format"}) {
-    if (auto v = entry.Option(k)) {
-      detail += (detail.empty() ? "" : " ") + fmt::format("{}={}", k, *v);
-    }
-  }
-  return detail;
+std::string ConnectorDetail(const catalog::ConnectorRegistry& connectors,
+                            const catalog::Entry& entry) {
+  const catalog::Connector* c = connectors.Find(entry.connector);
+  return c == nullptr ? "" : c->Detail(entry);
 }
 
 }  // namespace weir::sql::internal

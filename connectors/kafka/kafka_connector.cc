@@ -1,0 +1,231 @@
+// connector = 'kafka': its declaration (options, metadata columns, session
+// settings, what EXPLAIN shows) and its runtime in a session: each stream,
+// table or sink reaches its own bootstrap.servers, else the session's SET
+// 'bootstrap.servers', else an embedded broker started on first use; its
+// topic (and DLQ topic) is created when missing.
+
+#include "connectors/kafka/kafka_connector.h"
+
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "connectors/kafka/embedded_broker.h"
+#include "connectors/kafka/kafka_source.h"
+#include "engine/base/status.h"
+#include "engine/exec/sink.h"
+#include "engine/exec/source.h"
+#include "fmt/format.h"
+
+namespace weir::connectors::kafka {
+namespace {
+
+using catalog::Applies;
+using catalog::OptionSpec;
+using catalog::ValueKind;
+using types::LogicalType;
+
+/// Partitions of a topic Weir creates when neither the entry nor SET
+/// 'topic.partitions' says.
+constexpr int kDefaultPartitions = 4;
+
+const std::vector<std::string>& Formats() {
+  static const std::vector<std::string> formats{"json", "csv", "avro",
+                                                "debezium-json", "raw"};
+  return formats;
+}
+
+catalog::OptionsSpec Options() {
+  const Applies source_only = Applies::kSourceOnly;
+  catalog::OptionsSpec spec;
+  spec.options = {
+      OptionSpec::String("topic", /*required=*/true),
+      OptionSpec::OneOf("format", Formats()),
+      OptionSpec::String("bootstrap.servers"),
+      OptionSpec::OneOf("scan.startup.mode",
+                        {"earliest-offset", "latest-offset", "group-offsets",
+                         "timestamp", "specific-offsets"},
+                        false, source_only),
+      OptionSpec::Integer("scan.startup.timestamp-millis", 0,
+                          std::numeric_limits<int64_t>::max(), source_only),
+      OptionSpec::Of("scan.startup.specific-offsets", ValueKind::kOffsets,
+                     source_only),
+      OptionSpec::String("group.id", false, source_only),
+      OptionSpec::OneOf("key.format", Formats()),
+      OptionSpec::String("key.fields"),
+      OptionSpec::OneOf("value.fields-include", {"all", "except_key"}),
+      OptionSpec::OneOf("format.on-error", {"skip", "fail", "dlq"}, false,
+                        source_only),
+      OptionSpec::String("format.dlq.topic", false, source_only),
+      OptionSpec::Integer("partitions", 1),
+      OptionSpec::Of("csv.delimiter", ValueKind::kChar),
+  };
+  spec.conditionals = {
+      {"scan.startup.mode", "timestamp", "scan.startup.timestamp-millis"},
+      {"scan.startup.mode", "specific-offsets",
+       "scan.startup.specific-offsets"},
+      // Without format.dlq.topic the DLQ is "<topic>.dlq" (DlqTopicOf).
+      {"format.on-error", "dlq", "format.dlq.topic", "", /*only_then=*/true,
+       /*required=*/false},
+      {"scan.startup.mode", "group-offsets", "group.id", "properties.group.id",
+       /*only_then=*/false},
+  };
+  spec.passthrough_prefix = "properties.";
+  return spec;
+}
+
+std::vector<catalog::MetadataSpec> Metadata() {
+  const LogicalType text = LogicalType::Varchar();
+  const LogicalType bytes = LogicalType::Bytes();
+  return {
+      {"key", "", {text, bytes}},
+      {"topic", "", {text}},
+      {"partition", "", {LogicalType::Int(), LogicalType::Bigint()}},
+      {"offset", "", {LogicalType::Bigint()}},
+      {"timestamp", "", {LogicalType::TimestampOrDie(3)}},
+      {"headers", "", {text}},
+      {"header.", "header.trace-id", {text, bytes}},
+  };
+}
+
+std::vector<catalog::SettingSpec> Settings() {
+  return {
+      {"bootstrap.servers", "a host:port list",
+       [](const std::string& v) { return v.find(':') != std::string::npos; }},
+      {"scan.startup.mode", "'earliest-offset' or 'latest-offset'",
+       [](const std::string& v) {
+         return v == "earliest-offset" || v == "latest-offset";
+       }},
+      catalog::PositiveIntegerSetting("topic.partitions", 10000),
+  };
+}
+
+/// Kafka in one session: the embedded broker, once started, lives as long
+/// as the session (after its queries, which write to it).
+class KafkaSession : public catalog::ConnectorSession {
+ public:
+  absl::StatusOr<catalog::SourceOpener> PrepareSource(
+      const catalog::Entry& entry,
+      const catalog::QueryContext& context) override {
+    WEIR_ASSIGN_OR_RETURN(std::string bootstrap, Prepare(entry, context));
+    if (std::string dlq = DlqTopicOf(entry); !dlq.empty()) {
+      WEIR_RETURN_IF_ERROR(EnsureTopic(entry, dlq,
+                                       DefaultPartitions(context.settings),
+                                       bootstrap, EmbeddedAt(bootstrap))
+                               .status());
+    }
+    return catalog::SourceOpener(
+        [bootstrap](const catalog::Entry& e,
+                    std::shared_ptr<const types::Schema> schema, int split,
+                    int splits) {
+          return OpenKafkaSource(e, std::move(schema), split, splits,
+                                 bootstrap);
+        });
+  }
+
+  absl::StatusOr<catalog::SinkOpener> PrepareSink(
+      const catalog::Entry& target,
+      const catalog::QueryContext& context) override {
+    WEIR_ASSIGN_OR_RETURN(std::string bootstrap, Prepare(target, context));
+    return catalog::SinkOpener(
+        [bootstrap](const catalog::Entry& t,
+                    std::shared_ptr<const types::Schema> schema, int task,
+                    int tasks) {
+          return OpenKafkaSink(t, std::move(schema), task, tasks, bootstrap);
+        });
+  }
+
+ private:
+  static int DefaultPartitions(
+      const std::map<std::string, std::string>& settings) {
+    auto it = settings.find("topic.partitions");
+    return it == settings.end() ? kDefaultPartitions
+                                : std::atoi(it->second.c_str());
+  }
+
+  EmbeddedBroker* EmbeddedAt(const std::string& bootstrap) const {
+    return broker_ && bootstrap == broker_->bootstrap_servers() ? broker_.get()
+                                                                : nullptr;
+  }
+
+  /// The cluster of `entry`: its own bootstrap.servers, else SET
+  /// 'bootstrap.servers', else the embedded broker (started on first use
+  /// and announced in the context's notes). Makes sure its topic exists.
+  absl::StatusOr<std::string> Prepare(const catalog::Entry& entry,
+                                      const catalog::QueryContext& context) {
+    if (!context.connect_to_sources) {
+      return absl::FailedPreconditionError(
+          "this session does not connect to outside systems, so it cannot "
+          "reach Kafka");
+    }
+    std::string bootstrap = EntryBootstrap(entry);
+    if (bootstrap.empty()) {
+      auto it = context.settings.find("bootstrap.servers");
+      if (it != context.settings.end()) bootstrap = it->second;
+    }
+    if (bootstrap.empty()) {
+      if (!broker_) {
+        WEIR_ASSIGN_OR_RETURN(broker_, EmbeddedBroker::Start());
+        const std::string note = fmt::format(
+            "Started an embedded Kafka broker at {} (in memory only; each "
+            "partition keeps its last 5 MiB / 100,000 message sets). SET "
+            "'bootstrap.servers' to use a real cluster.\n",
+            broker_->bootstrap_servers());
+        if (context.notes != nullptr) *context.notes += note;
+      }
+      bootstrap = broker_->bootstrap_servers();
+    }
+    int partitions = DefaultPartitions(context.settings);
+    if (auto p = entry.Option("partitions")) partitions = std::atoi(p->c_str());
+    WEIR_RETURN_IF_ERROR(EnsureTopic(entry, TopicOf(entry), partitions,
+                                     bootstrap, EmbeddedAt(bootstrap))
+                             .status());
+    return bootstrap;
+  }
+
+  std::unique_ptr<EmbeddedBroker> broker_;
+};
+
+class KafkaConnector : public catalog::Connector {
+ public:
+  KafkaConnector() : Connector(Info()) {}
+
+  std::string ScanState(catalog::EntryKind kind) const override {
+    if (kind != catalog::EntryKind::kTable) return "";
+    return "the latest row per key (to turn upserts into updates)";
+  }
+
+  std::string TargetNote(const catalog::Entry& target) const override {
+    return fmt::format(" (topic '{}')", TopicOf(target));
+  }
+
+  std::unique_ptr<catalog::ConnectorSession> NewSession() const override {
+    return std::make_unique<KafkaSession>();
+  }
+
+ private:
+  static catalog::ConnectorInfo Info() {
+    catalog::ConnectorInfo info;
+    info.name = "kafka";
+    info.display_name = "Kafka";
+    info.stream = info.table = info.sink = true;
+    info.runs_source = info.runs_sink = true;
+    info.options = Options();
+    info.metadata = Metadata();
+    info.explain_options = {"topic", "format"};
+    info.settings = Settings();
+    info.setting_families = {
+        {"properties.", "properties.<kafka client setting>"}};
+    return info;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<catalog::Connector> NewKafkaConnector() {
+  return std::make_unique<KafkaConnector>();
+}
+
+}  // namespace weir::connectors::kafka

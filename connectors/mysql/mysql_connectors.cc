@@ -1,0 +1,147 @@
+// The MySQL connectors' declarations: options, columns read from MySQL,
+// the rules of a CDC table and of a sink that upserts by key.
+
+#include "connectors/mysql/mysql_connectors.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "fmt/format.h"
+
+namespace weir::connectors::mysql {
+namespace {
+
+using catalog::OptionSpec;
+using catalog::ValueKind;
+
+constexpr int64_t kMaxPort = 65535;
+constexpr int64_t kMaxServerId = 4294967295;  // MySQL's server_id is 32-bit
+
+/// The options that name a table on a server, in the order messages list
+/// them.
+std::vector<OptionSpec> ServerOptions() {
+  return {
+      OptionSpec::String("host", true),
+      OptionSpec::String("user", true),
+      OptionSpec::String("database", true),
+      OptionSpec::String("table", true),
+      OptionSpec::Integer("port", 1, kMaxPort),
+      OptionSpec::String("password"),
+  };
+}
+
+class MySqlCdcConnector : public catalog::Connector {
+ public:
+  explicit MySqlCdcConnector(TableSchemaReader reader)
+      : Connector(Info()), reader_(std::move(reader)) {}
+
+  /// The columns and key of the MySQL table, read from the server when the
+  /// session may reach it; else read when the table is first opened.
+  absl::StatusOr<catalog::DefaultColumns> DefaultSchema(
+      const catalog::Entry& entry,
+      const catalog::DeclareContext& context) const override {
+    catalog::DefaultColumns columns;
+    if (!context.connect_to_sources) {
+      columns.kind = catalog::DefaultColumns::Kind::kReadLater;
+      return columns;
+    }
+    absl::StatusOr<TableSchema> read = reader_(entry);
+    if (!read.ok()) {
+      return absl::Status(
+          read.status().code(),
+          fmt::format("cannot read the columns of table '{}' from MySQL: {}",
+                      entry.name, std::string(read.status().message())));
+    }
+    columns.kind = catalog::DefaultColumns::Kind::kKnown;
+    columns.schema = std::move(read->schema);
+    columns.key = std::move(read->primary_key);
+    return columns;
+  }
+
+ private:
+  static catalog::ConnectorInfo Info() {
+    catalog::ConnectorInfo info;
+    info.name = "mysql-cdc";
+    info.display_name = "MySQL";
+    info.table = true;
+    info.options.options = ServerOptions();
+    info.options.options.insert(
+        info.options.options.end(),
+        {
+            OptionSpec::Integer("server-id", 1, kMaxServerId),
+            OptionSpec::Integer("scan.snapshot.chunk-size", 1),
+            OptionSpec::OneOf("scan.startup.mode", {"initial", "latest-offset",
+                                                    "gtid", "binlog-position"}),
+            OptionSpec::String("scan.startup.gtid"),
+            OptionSpec::String("scan.startup.binlog-file"),
+            OptionSpec::Integer("scan.startup.binlog-position", 0),
+            OptionSpec::Of("connect.timeout", ValueKind::kDuration),
+        });
+    info.options.conditionals = {
+        {"scan.startup.mode", "gtid", "scan.startup.gtid"},
+        {"scan.startup.mode", "binlog-position", "scan.startup.binlog-file"},
+        {"scan.startup.mode", "binlog-position",
+         "scan.startup.binlog-position"},
+    };
+    info.explain_options = {"table"};
+    info.table_key_message =
+        "a mysql-cdc TABLE needs the PRIMARY KEY of the MySQL table, as in "
+        "PRIMARY KEY (id); changes are matched by it";
+    info.insert_hint = " read from MySQL (write to the MySQL table instead)";
+    return info;
+  }
+
+  TableSchemaReader reader_;
+};
+
+class MySqlSinkConnector : public catalog::Connector {
+ public:
+  MySqlSinkConnector() : Connector(Info()) {}
+
+  /// Updates and deletes are applied by key: a changelog needs one.
+  absl::Status CheckSinkInput(const catalog::Entry& sink,
+                              const catalog::SinkInput& input) const override {
+    if (input.append_only || !input.unique_key.empty()) {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(
+        "a MySQL sink applies updates and deletes by key, but this input is a "
+        "changelog with no unique key; aggregate it with GROUP BY or sink a "
+        "view that has a key");
+  }
+
+ private:
+  static catalog::ConnectorInfo Info() {
+    catalog::ConnectorInfo info;
+    info.name = "mysql";
+    info.display_name = "MySQL";
+    info.sink = true;
+    info.options.options = ServerOptions();
+    info.options.options.push_back(OptionSpec::Integer("sink.batch-size", 1));
+    info.options.options.push_back(
+        OptionSpec::Of("sink.create-table", ValueKind::kBoolean));
+    info.explain_options = {"table"};
+    return info;
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<TableSchema> ReadEntrySchema(const catalog::Entry& entry) {
+  const ConnectionOptions options =
+      ConnectionOptions::FromOptions(entry.options);
+  return ReadTableSchema(options, entry.Option("table").value_or(entry.name));
+}
+
+std::unique_ptr<catalog::Connector> NewMySqlCdcConnector(
+    TableSchemaReader reader) {
+  return std::make_unique<MySqlCdcConnector>(std::move(reader));
+}
+
+std::unique_ptr<catalog::Connector> NewMySqlSinkConnector() {
+  return std::make_unique<MySqlSinkConnector>();
+}
+
+}  // namespace weir::connectors::mysql
