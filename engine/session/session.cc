@@ -436,25 +436,36 @@ absl::Status Session::RunPushQuery(
   if (push_handler_.on_start) push_handler_.on_start(current_statement_);
   if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
   result->streamed = static_cast<bool>(push_handler_.on_row);
+  // One row's cells, reused from row to row (their capacity too).
+  std::vector<std::string> cells;
   while (!query->finished()) {
     if (push_handler_.should_stop && push_handler_.should_stop()) break;
     WEIR_ASSIGN_OR_RETURN(std::optional<types::Batch> batch,
                           query->Next(std::chrono::milliseconds(100)));
     if (!batch) continue;
+    cells.resize(batch->num_columns());
     for (size_t r = 0; r < batch->num_rows(); ++r) {
-      std::vector<std::string> cells;
-      cells.reserve(batch->num_columns());
       for (size_t c = 0; c < batch->num_columns(); ++c) {
-        cells.push_back(batch->column(c).CellText(r));
+        const types::Column& column = batch->column(c);
+        if (column.type().id() == types::TypeId::kVarchar &&
+            !column.IsNull(r)) {
+          cells[c].assign(column.strings()[r]);  // no allocation once grown
+        } else {
+          cells[c] = column.CellText(r);
+        }
       }
       if (push_handler_.on_row) {
         result->streamed = true;
         ++result->streamed_rows;
-        if (!push_handler_.on_row(cells)) return absl::OkStatus();
+        if (!push_handler_.on_row(cells)) {
+          if (push_handler_.on_batch_end) push_handler_.on_batch_end();
+          return absl::OkStatus();
+        }
       } else {
-        result->rows.push_back(std::move(cells));
+        result->rows.push_back(cells);
       }
     }
+    if (push_handler_.on_batch_end) push_handler_.on_batch_end();
   }
   return absl::OkStatus();
 }

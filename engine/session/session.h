@@ -75,6 +75,9 @@ struct PushHandler {
   /// Called for each result row (values as text, NULL as "NULL"); returning
   /// false stops the query.
   std::function<bool(const std::vector<std::string>& row)> on_row;
+  /// Called after the rows of each batch went to on_row, before waiting for
+  /// more: a handler that buffers its output flushes it here (not per row).
+  std::function<void()> on_batch_end;
   /// Polled while waiting for rows (about every 100 ms); returning true
   /// stops the query (Ctrl-C).
   std::function<bool()> should_stop;
