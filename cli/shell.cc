@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -192,20 +193,22 @@ void AttachPushPrinter(Session& session, const PrintOptions& options,
     std::fprintf(out, "%s\n", line.c_str());
     std::fflush(out);
   };
-  // Rows are buffered and flushed once per batch: a write per row costs
-  // more than making the row's text.
-  h.on_row =
-      [out, line = std::string()](const std::vector<std::string>& row) mutable {
-        line.clear();
-        for (size_t i = 0; i < row.size(); ++i) {
-          if (i > 0) line += " | ";
-          line += row[i];
-        }
-        line += '\n';
-        std::fwrite(line.data(), 1, line.size(), out);
-        return !interrupted.load();
-      };
-  h.on_batch_end = [out] { std::fflush(out); };
+  // A batch's rows are gathered and written at once: a write per row cost
+  // more than making the rows' text.
+  auto rows = std::make_shared<std::string>();
+  h.on_row = [rows](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) *rows += " | ";
+      *rows += row[i];
+    }
+    *rows += '\n';
+    return !interrupted.load();
+  };
+  h.on_batch_end = [out, rows] {
+    std::fwrite(rows->data(), 1, rows->size(), out);
+    std::fflush(out);
+    rows->clear();
+  };
   h.should_stop = [] { return interrupted.load(); };
   session.set_push_handler(std::move(h));
 }
