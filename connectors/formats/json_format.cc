@@ -351,7 +351,15 @@ class JsonRowReader {
         simdjson::error_code e = simdjson::SUCCESS;
         switch (t) {
           case ondemand::json_type::string: {
-            e = v.get_string().get(text);
+            // Without a backslash the string is its raw bytes (stage 1
+            // validated their UTF-8): one copy, straight from the input.
+            std::string_view token = TrimToken(v.raw_json_token());
+            if (token.size() >= 2 &&
+                token.find('\\') == std::string_view::npos) {
+              text = token.substr(1, token.size() - 2);
+            } else {
+              e = v.get_string().get(text);
+            }
             break;
           }
           case ondemand::json_type::object: {
