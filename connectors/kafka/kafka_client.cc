@@ -509,10 +509,15 @@ KafkaMessage KafkaRecord::ToMessage() const {
 
 struct KafkaRecordBatch::Impl {
   std::vector<rd_kafka_message_t*> messages;
+  // The name of the last topic handle seen: records of one topic share it,
+  // and looking it up is a strlen per record otherwise.
+  const rd_kafka_topic_t* topic = nullptr;
+  std::string_view topic_name;
 
   void Clear() {
     for (rd_kafka_message_t* m : messages) rd_kafka_message_destroy(m);
     messages.clear();
+    topic = nullptr;  // valid only while a record holds the handle
   }
 };
 
@@ -539,7 +544,11 @@ KafkaRecord KafkaRecordBatch::operator[](size_t i) const {
   const rd_kafka_message_t& m = *impl_->messages[i];
   KafkaRecord r;
   r.message_ = &m;
-  r.topic = rd_kafka_topic_name(m.rkt);
+  if (m.rkt != impl_->topic) {
+    impl_->topic = m.rkt;
+    impl_->topic_name = rd_kafka_topic_name(m.rkt);
+  }
+  r.topic = impl_->topic_name;
   r.partition = m.partition;
   r.offset = m.offset;
   if (m.key != nullptr) {

@@ -354,9 +354,10 @@ std::string EntryBootstrap(const catalog::Entry& entry) {
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
     int split, int splits, const std::string& bootstrap) {
+  std::string topic = entry.Option("topic").value_or(entry.name);
+  WEIR_RETURN_IF_ERROR(ValidateTopicName(topic));
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
                         internal::ClientConfig(entry, bootstrap));
-  std::string topic = entry.Option("topic").value_or(entry.name);
   auto source = std::make_unique<KafkaSource>();
   // The producer of dead letters gets the configuration without the
   // consumer's properties.

@@ -103,6 +103,13 @@ BOOST_AUTO_TEST_CASE(a_stream_with_a_bad_topic_fails_on_the_name) {
                        "position 2"));
   BOOST_CHECK(!Contains(run.err, "cannot reach any broker"));
 
+  // The source refuses it too, before contacting anything.
+  Entry entry = MakeEntry("a b", {{"id", LogicalType::Bigint()}});
+  auto source = kafka::OpenKafkaSource(entry, SchemaOf(entry), 0, 1, address);
+  BOOST_CHECK_EQUAL(source.status().code(), absl::StatusCode::kInvalidArgument);
+  BOOST_CHECK(Contains(std::string(source.status().message()),
+                       "invalid topic name 'a b'"));
+
   ChildResult broker = RunWeir({"broker", "--topic", ".."});
   BOOST_CHECK_EQUAL(broker.exit_code, 1);
   BOOST_CHECK(Contains(broker.err, "'..' is not a valid topic name"));
