@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "connectors/kafka/rdkafka_util.h"
 #include "engine/base/status.h"
@@ -235,6 +236,8 @@ struct KafkaConsumer::Impl {
   // asked for: holding one keeps librdkafka's topic object, and with it
   // the leaders, until the assignment uses them.
   std::map<std::string, rd_kafka_topic_t*> topics;
+  // The topics PartitionCount found.
+  std::set<std::string> existing;
   // Whether the main queue (error events) is forwarded to the consumer
   // queue yet: from the first Assign on. Before, rd_kafka_poll serves it.
   bool events_forwarded = false;
@@ -305,9 +308,11 @@ absl::StatusOr<int> KafkaConsumer::PartitionCount(
                          fmt::format("topic '{}'", topic));
     }
   }
-  return TopicPartitionCount(
+  absl::StatusOr<int> count = TopicPartitionCount(
       impl.rk.get(), impl.tracker, impl.bootstrap, topic, timeout,
       [&impl] { impl.ServeEvents(); }, handle);
+  if (count.ok()) impl.existing.insert(topic);
+  return count;
 }
 
 absl::Status KafkaConsumer::Assign(const std::string& topic,
@@ -383,7 +388,6 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
       }
     }
   }
-  bool reachable = true;
   if (!impl_->topics.count(topic)) {
     // The topic's partition leaders, through this consumer. Best effort;
     // an unreachable cluster (reported once by librdkafka, taken here) is
@@ -392,13 +396,14 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
         PartitionCount(topic, std::min<std::chrono::milliseconds>(
                                   timeout, std::chrono::seconds(2)))
             .status();
-    if (warm.code() == absl::StatusCode::kUnavailable) {
+    if (warm.code() == absl::StatusCode::kUnavailable)
       impl_->pending_error = std::move(warm);
-      reachable = false;
-    }
   }
-  if (reachable && (start.kind == StartOffset::Kind::kEarliest ||
-                    start.kind == StartOffset::Kind::kLatest)) {
+  // Only for a topic known to exist: a lookup on a missing one would wait
+  // for leaders until its timeout.
+  if (impl_->existing.count(topic) &&
+      (start.kind == StartOffset::Kind::kEarliest ||
+       start.kind == StartOffset::Kind::kLatest)) {
     // Start at concrete offsets, looked up here in one request per leader.
     // Given a logical start, librdkafka looks the offset up itself, and for
     // a partition whose leader its broker thread has not taken on yet it

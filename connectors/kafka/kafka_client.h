@@ -237,9 +237,10 @@ class KafkaConsumer {
   /// Adds `partitions` of `topic` to the assignment, each starting at
   /// `start`. Unless PartitionCount asked about `topic` already, first
   /// asks for its metadata (up to 2 s; best effort: a failure shows in
-  /// PollBatch instead). Earliest and latest are looked up on the broker
-  /// (up to 5 s; on failure librdkafka looks them up later), so that
-  /// fetching starts at once: the end is the end at this call. A timestamp
+  /// PollBatch instead). For a topic found there, earliest and latest are
+  /// looked up on the broker (up to 5 s; on failure librdkafka looks them
+  /// up later), so that fetching starts at once: the end is the end at
+  /// this call. A timestamp
   /// start looks the offsets up on the broker and blocks up to `timeout`
   /// (Unavailable / DeadlineExceeded when it cannot).
   absl::Status Assign(
