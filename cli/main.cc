@@ -131,8 +131,12 @@ int RunBroker(const BrokerOptions& options) {
   std::printf(
       "Limits: in memory only (all data is lost when it stops); each "
       "partition keeps only its last 5 MiB / 100,000 message sets.\n");
-  std::printf("Topics are created on first produce with %d partitions",
-              EmbeddedBroker::kAutoCreatePartitions);
+  std::printf(
+      "New topics: weir creates them with the partitions asked for (through "
+      "topic %s); another client's first produce creates one with %d "
+      "partitions",
+      EmbeddedBroker::kCreateTopicsTopic,
+      EmbeddedBroker::kAutoCreatePartitions);
   if (!options.topics.empty()) {
     std::printf("; created %zu topic(s) with %d partitions",
                 options.topics.size(), options.partitions);
@@ -212,21 +216,11 @@ int RunGen(const GenOptions& options) {
     absl::Status created = (*admin)->CreateTopic(
         options.topic, options.partitions, 1, std::chrono::seconds(3));
     if (created.code() == absl::StatusCode::kDeadlineExceeded) {
-      // The embedded broker (`weir broker`) never answers CreateTopics; it
-      // creates the topic on the first produce instead.
+      // A cluster that creates topics on first use still takes the rows.
       std::fprintf(stderr,
-                   "weir gen: the cluster did not answer CreateTopics (the "
-                   "embedded broker never does); the topic will be created "
-                   "on first write with the broker's default partitions (%d "
-                   "for 'weir broker')\n",
-                   kafka::EmbeddedBroker::kAutoCreatePartitions);
-      if (options.partitions != kafka::EmbeddedBroker::kAutoCreatePartitions) {
-        std::fprintf(stderr,
-                     "weir gen: for %d partitions there, start the broker "
-                     "with 'weir broker --topic %s --partitions %d'\n",
-                     options.partitions, options.topic.c_str(),
-                     options.partitions);
-      }
+                   "weir gen: the cluster did not answer CreateTopics in "
+                   "time; writing anyway (a cluster that creates topics on "
+                   "first use will create it with its default partitions)\n");
     } else if (!created.ok() &&
                created.code() != absl::StatusCode::kAlreadyExists) {
       return fail("cannot create topic '" + options.topic +
@@ -391,8 +385,8 @@ int Main(int argc, char** argv) {
       ->allow_extra_args(false);
   broker_command
       ->add_option("--partitions", broker_options.partitions,
-                   "Partitions of each --topic (default 4; topics created on "
-                   "first produce always get 4)")
+                   "Partitions of each --topic (default 4; topics that "
+                   "another client's first produce creates always get 4)")
       ->check(CLI::Range(1, 100000));
   GenOptions gen_options;
   CLI::App* gen_command = app.add_subcommand(
@@ -423,10 +417,8 @@ int Main(int argc, char** argv) {
   CLI::Option* gen_partitions_option =
       gen_command
           ->add_option("--partitions", gen_options.partitions,
-                       "Partitions when the topic must be created (default 4). "
-                       "'weir broker' does not answer CreateTopics: there the "
-                       "topic is created on first write with 4 partitions; use "
-                       "'weir broker --topic NAME --partitions P' for others")
+                       "Partitions when the topic must be created (default "
+                       "4)")
           ->check(CLI::Range(1, 100000));
   app.footer(
       "-e and -f run in the order given, through one session; the first "

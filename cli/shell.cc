@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -209,12 +210,21 @@ void AttachPushPrinter(Session& session, const PrintOptions& options,
     std::fprintf(out, "%s\n", line.c_str());
     std::fflush(out);
   };
-  h.on_row = [out](const std::vector<std::string>& row) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) line += (i ? " | " : "") + row[i];
-    std::fprintf(out, "%s\n", line.c_str());
-    std::fflush(out);
+  // A batch's rows are gathered and written at once: a write per row cost
+  // more than making the rows' text.
+  auto rows = std::make_shared<std::string>();
+  h.on_row = [rows](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) *rows += " | ";
+      *rows += row[i];
+    }
+    *rows += '\n';
     return !StopRequested();
+  };
+  h.on_batch_end = [out, rows] {
+    std::fwrite(rows->data(), 1, rows->size(), out);
+    std::fflush(out);
+    rows->clear();
   };
   h.should_stop = StopRequested;
   // SIGTERM ends the script too; Ctrl-C only the running push query.

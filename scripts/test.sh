@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# THE test command: installs dependencies, builds Weir with gcc
-# (RelWithDebInfo) into build/ and runs every test; then builds with clang,
+# THE test command: installs dependencies, builds Weir and its benchmarks
+# with gcc (RelWithDebInfo) into build/ and runs every test (the benchmarks
+# are only built); then builds with clang,
 # AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/, runs the
 # tests again, and fuzzes the parser and binder for WEIR_FUZZ_SECONDS
 # (default 60). Any failure exits non-zero.
@@ -36,11 +37,13 @@ trap finish EXIT
 step "dependencies"
 bash scripts/install-deps.sh
 
-step "build (gcc, RelWithDebInfo) into build/"
+# The benchmarks are built here (not run) so that they cannot rot.
+step "build (gcc, RelWithDebInfo, benchmarks too) into build/"
 cmake -S . -B build -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=g++ \
-  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+  -DWEIR_BENCH=ON
 cmake --build build -j"$jobs"
 
 step "tests (gcc)"

@@ -319,10 +319,11 @@ ColumnIndex::ColumnIndex(const types::Schema& schema) {
     for (char& c : lower) c = Lower(c);
     first_.push_back(map_.emplace(lower, static_cast<int>(i)).second);
     lower_.push_back(std::move(lower));
+    names_.push_back(schema.field(i).name);
   }
 }
 
-int ColumnIndex::Find(std::string_view name, size_t hint) {
+int ColumnIndex::FindAnyCase(std::string_view name, size_t hint) {
   // A later duplicate name must still resolve to the first column.
   if (hint < lower_.size() && first_[hint] && EqualsLower(name, lower_[hint])) {
     return static_cast<int>(hint);

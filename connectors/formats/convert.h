@@ -55,10 +55,18 @@ class ColumnIndex {
  public:
   explicit ColumnIndex(const types::Schema& schema);
   /// The column called `name`, or -1. `hint` is the column expected next
-  /// (records usually list fields in schema order): it is tried first.
-  int Find(std::string_view name, size_t hint);
+  /// (records usually list fields in schema order): it is tried first,
+  /// spelt as in the schema (inline: the common case of every field).
+  int Find(std::string_view name, size_t hint) {
+    if (hint < names_.size() && first_[hint] && name == names_[hint])
+      return static_cast<int>(hint);
+    return FindAnyCase(name, hint);
+  }
 
  private:
+  int FindAnyCase(std::string_view name, size_t hint);
+
+  std::vector<std::string> names_;  // as in the schema
   std::vector<std::string> lower_;
   std::vector<bool> first_;  // the first column with its name
   std::unordered_map<std::string, int> map_;

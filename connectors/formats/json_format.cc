@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -44,7 +45,7 @@ const char* JsonTypeName(ondemand::json_type t) {
   return "an unknown value";
 }
 
-absl::Status Malformed(simdjson::error_code e) {
+absl::Status MalformedJson(simdjson::error_code e) {
   switch (e) {
     case simdjson::EMPTY:
       return absl::InvalidArgumentError("empty record: expected a JSON object");
@@ -61,6 +62,67 @@ absl::Status Malformed(simdjson::error_code e) {
       return absl::InvalidArgumentError(
           fmt::format("malformed JSON: {}", simdjson::error_message(e)));
   }
+}
+
+/// Where the first JSON value of `text` (an object or array) ends: the
+/// index just after its closing bracket, found by counting brackets
+/// outside strings; npos when it never closes (a truncated record) or
+/// `text` does not start with one.
+size_t EndOfFirstValue(std::string_view text) {
+  size_t i = text.find_first_not_of(" \t\n\r");
+  if (i == std::string_view::npos || (text[i] != '{' && text[i] != '[')) {
+    return std::string_view::npos;
+  }
+  int depth = 0;
+  for (; i < text.size(); ++i) {
+    switch (text[i]) {
+      case '"':
+        for (++i; i < text.size() && text[i] != '"'; ++i) {
+          if (text[i] == '\\') ++i;  // the escaped character
+        }
+        if (i >= text.size()) return std::string_view::npos;
+        break;
+      case '{':
+      case '[':
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        if (--depth == 0) return i + 1;
+        break;
+      default:
+        break;
+    }
+  }
+  return std::string_view::npos;
+}
+
+/// The error for `payload`, whose top-level object is complete but
+/// followed by more than whitespace; nullopt when that is not the case.
+std::optional<absl::Status> TrailingContent(std::string_view payload) {
+  const size_t end = EndOfFirstValue(payload);
+  if (end == std::string_view::npos) return std::nullopt;
+  const size_t next = payload.find_first_not_of(" \t\n\r", end);
+  if (next == std::string_view::npos) return std::nullopt;
+  const unsigned char c = static_cast<unsigned char>(payload[next]);
+  return absl::InvalidArgumentError(fmt::format(
+      "malformed JSON: trailing content after the object at byte {} ({})",
+      next + 1,
+      c >= 0x20 && c < 0x7f ? fmt::format("'{}'", static_cast<char>(c))
+                            : fmt::format("byte 0x{:02X}", c)));
+}
+
+/// MalformedJson(e) for a parse of `payload`, except that a record whose
+/// object is complete but followed by something else says so: simdjson
+/// reports most such records as ended early or unclosed.
+absl::Status MalformedPayload(simdjson::error_code e,
+                              std::string_view payload) {
+  if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || e == simdjson::TAPE_ERROR ||
+      e == simdjson::UNCLOSED_STRING) {
+    if (std::optional<absl::Status> trailing = TrailingContent(payload))
+      return *trailing;
+  }
+  return MalformedJson(e);
 }
 
 std::string_view TrimToken(std::string_view t) {
@@ -97,14 +159,20 @@ class JsonRowReader {
       view = simdjson::padded_string_view(buffer_.data(), payload.size(),
                                           buffer_.size());
     }
+    payload_ = payload;
     auto e = parser_.iterate(view).get(*doc);
     if (e) return Malformed(e);
     return absl::OkStatus();
   }
 
+  /// The error for `e` met while parsing the current payload (see
+  /// MalformedPayload).
+  absl::Status Malformed(simdjson::error_code e) const {
+    return MalformedPayload(e, payload_);
+  }
+
   /// The top-level value of `doc` as an object.
-  static absl::Status TopObject(ondemand::document& doc,
-                                ondemand::object* obj) {
+  absl::Status TopObject(ondemand::document& doc, ondemand::object* obj) const {
     ondemand::json_type t;
     if (auto e = doc.type().get(t)) return Malformed(e);
     if (t != ondemand::json_type::object) {
@@ -115,12 +183,15 @@ class JsonRowReader {
     return absl::OkStatus();
   }
 
-  static absl::Status CheckEnd(ondemand::document& doc) {
+  /// After the top-level object of `payload` was read through `doc`:
+  /// InvalidArgument when something follows it.
+  static absl::Status CheckEnd(ondemand::document& doc,
+                               std::string_view payload) {
     // At the end, current_location() reports OUT_OF_BOUNDS (simdjson 3.0
     // has no document::at_end()).
     if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-      return absl::InvalidArgumentError(
-          "malformed JSON: trailing content after the object");
+      return TrailingContent(payload).value_or(absl::InvalidArgumentError(
+          "malformed JSON: trailing content after the object"));
     }
     return absl::OkStatus();
   }
@@ -280,7 +351,15 @@ class JsonRowReader {
         simdjson::error_code e = simdjson::SUCCESS;
         switch (t) {
           case ondemand::json_type::string: {
-            e = v.get_string().get(text);
+            // Without a backslash the string is its raw bytes (stage 1
+            // validated their UTF-8): one copy, straight from the input.
+            std::string_view token = TrimToken(v.raw_json_token());
+            if (token.size() >= 2 &&
+                token.find('\\') == std::string_view::npos) {
+              text = token.substr(1, token.size() - 2);
+            } else {
+              e = v.get_string().get(text);
+            }
             break;
           }
           case ondemand::json_type::object: {
@@ -361,6 +440,7 @@ class JsonRowReader {
   internal::RowAppender rows_;
   ondemand::parser parser_;
   std::vector<char> buffer_;
+  std::string_view payload_;  // the record being decoded
 };
 
 // ------------------------------------------------------------------ json
@@ -378,10 +458,10 @@ class JsonDecoder final : public Decoder {
     ondemand::document doc;
     WEIR_RETURN_IF_ERROR(reader_.Iterate(payload, padded, &doc));
     ondemand::object obj;
-    WEIR_RETURN_IF_ERROR(JsonRowReader::TopObject(doc, &obj));
+    WEIR_RETURN_IF_ERROR(reader_.TopObject(doc, &obj));
     reader_.rows().Start(out);
     absl::Status s = reader_.ReadRow(obj, ChangeKind::kInsert);
-    if (s.ok()) s = JsonRowReader::CheckEnd(doc);
+    if (s.ok()) s = JsonRowReader::CheckEnd(doc, payload);
     if (!s.ok()) reader_.rows().Rollback();
     return s;
   }
@@ -408,10 +488,10 @@ class DebeziumJsonDecoder final : public Decoder {
     ondemand::document doc;
     WEIR_RETURN_IF_ERROR(reader_.Iterate(payload, padded, &doc));
     ondemand::object obj;
-    WEIR_RETURN_IF_ERROR(JsonRowReader::TopObject(doc, &obj));
+    WEIR_RETURN_IF_ERROR(reader_.TopObject(doc, &obj));
     reader_.rows().Start(out);
     absl::Status s = ReadEvent(obj, /*top=*/true);
-    if (s.ok()) s = CheckEnd(doc);
+    if (s.ok()) s = CheckEnd(doc, payload);
     if (!s.ok()) reader_.rows().Rollback();
     return s;
   }
@@ -424,14 +504,15 @@ class DebeziumJsonDecoder final : public Decoder {
   /// document once more (skipping values, which is cheap) to reach its end
   /// and check that nothing follows. The rows are already copied out, so
   /// rewinding (which invalidates unescaped strings) is safe.
-  static absl::Status CheckEnd(ondemand::document& doc) {
+  absl::Status CheckEnd(ondemand::document& doc,
+                        std::string_view payload) const {
     doc.rewind();
     ondemand::object obj;
-    if (auto e = doc.get_object().get(obj)) return Malformed(e);
+    if (auto e = doc.get_object().get(obj)) return reader_.Malformed(e);
     for (auto field : obj) {
-      if (auto e = field.error()) return Malformed(e);
+      if (auto e = field.error()) return reader_.Malformed(e);
     }
-    return JsonRowReader::CheckEnd(doc);
+    return JsonRowReader::CheckEnd(doc, payload);
   }
 
   static absl::Status Error(std::string_view what) {
@@ -447,20 +528,21 @@ class DebeziumJsonDecoder final : public Decoder {
       ondemand::value payload;
       e = obj.find_field_unordered("payload").get(payload);
       if (e == simdjson::NO_SUCH_FIELD) return Error("missing field 'op'");
-      if (e) return Malformed(e);
+      if (e) return reader_.Malformed(e);
       ondemand::json_type t;
-      if (auto e2 = payload.type().get(t)) return Malformed(e2);
+      if (auto e2 = payload.type().get(t)) return reader_.Malformed(e2);
       if (t == ondemand::json_type::null) return absl::OkStatus();  // tombstone
       if (t != ondemand::json_type::object) {
         return Error(fmt::format("'payload' must be an object, got {}",
                                  JsonTypeName(t)));
       }
       ondemand::object inner;
-      if (auto e2 = payload.get_object().get(inner)) return Malformed(e2);
+      if (auto e2 = payload.get_object().get(inner))
+        return reader_.Malformed(e2);
       return ReadEvent(inner, /*top=*/false);
     }
     if (e == simdjson::NO_SUCH_FIELD) return Error("missing field 'op'");
-    if (e) return Malformed(e);
+    if (e) return reader_.Malformed(e);
     std::string_view op;
     if (op_value.get_string().get(op)) return Error("'op' must be a string");
     if (op == "c" || op == "r") {
@@ -484,9 +566,9 @@ class DebeziumJsonDecoder final : public Decoder {
     if (e == simdjson::NO_SUCH_FIELD) {
       return Error(fmt::format("'{}' event without '{}'", op_char, name));
     }
-    if (e) return Malformed(e);
+    if (e) return reader_.Malformed(e);
     ondemand::json_type t;
-    if (auto e2 = v.type().get(t)) return Malformed(e2);
+    if (auto e2 = v.type().get(t)) return reader_.Malformed(e2);
     if (t == ondemand::json_type::null) {
       return Error(fmt::format(
           "'{}' event with a null '{}'{}", op_char, name,
@@ -500,7 +582,7 @@ class DebeziumJsonDecoder final : public Decoder {
           fmt::format("'{}' must be an object, got {}", name, JsonTypeName(t)));
     }
     ondemand::object image;
-    if (auto e2 = v.get_object().get(image)) return Malformed(e2);
+    if (auto e2 = v.get_object().get(image)) return reader_.Malformed(e2);
     absl::Status s = reader_.ReadRow(image, kind);
     if (!s.ok()) {
       return absl::Status(s.code(),

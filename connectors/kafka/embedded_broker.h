@@ -12,9 +12,15 @@
 //    the low watermark moves up;
 //  - listens on 127.0.0.1 on ports the OS chooses (the mock cluster has no
 //    way to pick the port);
-//  - topics are created on first use (a producer's metadata request) with
-//    kAutoCreatePartitions partitions; CreateTopic makes others. The Kafka
-//    CreateTopics admin request is not implemented.
+//  - the Kafka CreateTopics request is not implemented (the mock cluster
+//    names no controller, so a client waits for one until it times out).
+//    Topics are created instead: by CreateTopic here; by a producer's
+//    first use (metadata auto-creation) with kAutoCreatePartitions
+//    partitions; and by any client that writes a record to
+//    kCreateTopicsTopic (key: the topic name, value: the partition count
+//    in decimal), which the broker serves on a thread of its own. Weir's
+//    KafkaAdmin::CreateTopic does the latter, so `INSERT INTO` a new topic
+//    works against `weir broker` from another process.
 
 #include <memory>
 #include <string>
@@ -32,11 +38,18 @@ class EmbeddedBroker {
   /// Per-partition retention of the mock cluster.
   static constexpr int64_t kRetainedBytesPerPartition = 5 * 1024 * 1024;
   static constexpr int64_t kRetainedMessageSetsPerPartition = 100000;
+  /// The topic (one partition) on which the broker takes topic-creation
+  /// requests: record key = the new topic's name, value = its partition
+  /// count as decimal text. A request for a topic that exists or with a
+  /// bad name or count is logged and ignored; the requester sees the
+  /// outcome in the metadata.
+  static constexpr char kCreateTopicsTopic[] = "__weir_create_topics";
 
   /// Starts `num_brokers` (1..16) brokers with ids 1..num_brokers, each
-  /// listening on 127.0.0.1 on a port the OS picks. Non-blocking beyond
-  /// binding the sockets. Internal when librdkafka cannot create the
-  /// cluster (e.g. no free port); InvalidArgument for a bad count.
+  /// listening on 127.0.0.1 on a port the OS picks, and the thread that
+  /// serves kCreateTopicsTopic. Blocks only until that thread's consumer
+  /// is assigned. Internal when librdkafka cannot create the cluster (e.g.
+  /// no free port); InvalidArgument for a bad count.
   static absl::StatusOr<std::unique_ptr<EmbeddedBroker>> Start(
       int num_brokers = 1);
 
@@ -52,7 +65,8 @@ class EmbeddedBroker {
 
   /// Creates `name` with `partitions` partitions (replication
   /// min(3, brokers)). Thread-safe; blocks briefly on the broker thread.
-  /// AlreadyExists when it exists, InvalidArgument for a bad count or name.
+  /// AlreadyExists when it exists, InvalidArgument for a bad count or name
+  /// (ValidateTopicName).
   absl::Status CreateTopic(const std::string& name, int partitions);
 
   /// Takes broker `broker_id` (1..num_brokers, or -1 for all) down: its

@@ -6,119 +6,26 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "connectors/kafka/rdkafka_util.h"
 #include "engine/base/status.h"
 
 namespace weir::connectors::kafka {
-namespace {
 
+using internal::CallError;
 using internal::ErrorStatus;
+using internal::ErrorTracker;
 using internal::HandlePtr;
 using internal::MessagePtr;
+using internal::QueryWatermarks;
+using internal::QueuePtr;
+using internal::ToMillis;
+using internal::TopicPartitionCount;
 using internal::TopicPartitionListPtr;
-
-int ToMillis(std::chrono::milliseconds timeout) {
-  return static_cast<int>(std::max<int64_t>(0, timeout.count()));
-}
-
-// Client-wide error events (librdkafka's error_cb): remembers that every
-// broker was found down, and the first fatal error. error_cb runs on
-// whichever thread serves the handle's main queue, hence the lock.
-class ErrorTracker {
- public:
-  static void OnError(rd_kafka_t* rk, int err, const char* reason,
-                      void* opaque) {
-    static_cast<ErrorTracker*>(opaque)->Record(rk, err, reason);
-  }
-
-  // Installs OnError on `conf` with this tracker as the opaque.
-  void Install(rd_kafka_conf_t* conf) {
-    rd_kafka_conf_set_opaque(conf, this);
-    rd_kafka_conf_set_error_cb(conf, &OnError);
-  }
-
-  // The "all brokers down" report since the last call, if any, as
-  // Unavailable naming `bootstrap`; clears it.
-  std::optional<absl::Status> TakeBrokersDown(const std::string& bootstrap) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!brokers_down_) return std::nullopt;
-    brokers_down_ = false;
-    return absl::Status(
-        absl::StatusCode::kUnavailable,
-        fmt::format("kafka: cannot reach any broker of '{}': {}", bootstrap,
-                    brokers_down_reason_));
-  }
-
-  absl::Status Fatal() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return fatal_;
-  }
-
- private:
-  void Record(rd_kafka_t* rk, int err, const char* reason) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (err == RD_KAFKA_RESP_ERR__FATAL) {
-      char detail[512];
-      rd_kafka_resp_err_t orig =
-          rd_kafka_fatal_error(rk, detail, sizeof detail);
-      if (fatal_.ok()) {
-        fatal_ = absl::Status(absl::StatusCode::kInternal,
-                              fmt::format("kafka: fatal client error: {}: {}",
-                                          rd_kafka_err2name(orig), detail));
-      }
-    } else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
-               err == RD_KAFKA_RESP_ERR__RESOLVE) {
-      brokers_down_ = true;
-      brokers_down_reason_ = reason;
-    } else if (err == RD_KAFKA_RESP_ERR__TRANSPORT && !brokers_down_) {
-      brokers_down_reason_ = reason;
-    }
-  }
-
-  mutable std::mutex mu_;
-  bool brokers_down_ = false;
-  std::string brokers_down_reason_;
-  absl::Status fatal_;
-};
-
-// After a call that failed with `err`, the most useful status: when the
-// brokers were reported down, Unavailable naming them; else `err`.
-absl::Status CallError(rd_kafka_t* rk, ErrorTracker& tracker,
-                       rd_kafka_resp_err_t err, const std::string& bootstrap,
-                       const std::string& context) {
-  rd_kafka_poll(rk, 0);  // serves pending error events into the tracker
-  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
-      err == RD_KAFKA_RESP_ERR__TRANSPORT) {
-    if (std::optional<absl::Status> down = tracker.TakeBrokersDown(bootstrap)) {
-      return absl::Status(
-          down->code(),
-          fmt::format("{} ({})", std::string(down->message()), context));
-    }
-  }
-  return ErrorStatus(err, fmt::format("{} from '{}'", context, bootstrap));
-}
-
-absl::StatusOr<Watermarks> QueryWatermarks(rd_kafka_t* rk,
-                                           ErrorTracker& tracker,
-                                           const std::string& bootstrap,
-                                           const std::string& topic,
-                                           int32_t partition,
-                                           std::chrono::milliseconds timeout) {
-  Watermarks marks;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      rk, topic.c_str(), partition, &marks.low, &marks.high, ToMillis(timeout));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return CallError(
-        rk, tracker, err, bootstrap,
-        fmt::format("watermarks of topic '{}' partition {}", topic, partition));
-  }
-  return marks;
-}
-
-}  // namespace
 
 absl::StatusOr<KafkaConfig> ConfigFromOptions(
     const std::vector<std::pair<std::string, std::string>>& options) {
@@ -325,17 +232,35 @@ struct KafkaConsumer::Impl {
   // answer: records before the timestamp are skipped until the first one
   // at or after it.
   std::map<std::pair<std::string, int32_t>, int64_t> skip_before;
-  HandlePtr rk;  // last: destroyed first
+  // Handles of the topics whose metadata (partition leaders) this consumer
+  // asked for: holding one keeps librdkafka's topic object, and with it
+  // the leaders, until the assignment uses them.
+  std::map<std::string, rd_kafka_topic_t*> topics;
+  // The topics PartitionCount found.
+  std::set<std::string> existing;
+  // Whether the main queue (error events) is forwarded to the consumer
+  // queue yet: from the first Assign on. Before, rd_kafka_poll serves it.
+  bool events_forwarded = false;
+  HandlePtr rk;
+  QueuePtr queue;  // the consumer's
+
+  ~Impl() {  // before rk: the queue and topic handles hold references
+    queue.reset();
+    for (const auto& [name, handle] : topics) rd_kafka_topic_destroy(handle);
+  }
+
+  // Serves error events into the tracker without consuming records.
+  void ServeEvents() {
+    if (!events_forwarded) rd_kafka_poll(rk.get(), 0);
+  }
 };
 
 KafkaConsumer::KafkaConsumer(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)) {}
 
 KafkaConsumer::~KafkaConsumer() {
-  if (impl_ && impl_->rk) {
-    rd_kafka_consumer_close(impl_->rk.get());
-    impl_->rk.reset();
-  }
+  // Then ~Impl releases the queue and topic handles before the client.
+  if (impl_ && impl_->rk) rd_kafka_consumer_close(impl_->rk.get());
 }
 
 absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
@@ -355,13 +280,39 @@ absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
                     counter.fetch_add(1));
   }
   effective.emplace("enable.partition.eof", "false");
+  // An offset that is no longer stored (retention passed it) restarts at
+  // the oldest record kept rather than skipping to the end.
+  effective.emplace("auto.offset.reset", "earliest");
+  // How long the broker may hold a fetch that finds no data. librdkafka's
+  // 500 ms delays a new record that long on brokers that do not answer
+  // early when data arrives (the embedded broker), and the first records
+  // of a partition whose offset lookup finished just after a fetch left.
+  effective.emplace("fetch.wait.max.ms", "100");
   WEIR_ASSIGN_OR_RETURN(internal::ConfPtr conf, internal::MakeConf(effective));
   impl->tracker.Install(conf.get());
   WEIR_ASSIGN_OR_RETURN(
       impl->rk, internal::NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));
-  // Error events and records then arrive through one queue, served by Poll.
-  rd_kafka_poll_set_consumer(impl->rk.get());
+  impl->queue.reset(rd_kafka_queue_get_consumer(impl->rk.get()));
   return std::unique_ptr<KafkaConsumer>(new KafkaConsumer(std::move(impl)));
+}
+
+absl::StatusOr<int> KafkaConsumer::PartitionCount(
+    const std::string& topic, std::chrono::milliseconds timeout) {
+  Impl& impl = *impl_;
+  rd_kafka_topic_t*& handle = impl.topics[topic];
+  if (handle == nullptr) {
+    handle = rd_kafka_topic_new(impl.rk.get(), topic.c_str(), nullptr);
+    if (handle == nullptr) {
+      impl.topics.erase(topic);
+      return ErrorStatus(rd_kafka_last_error(),
+                         fmt::format("topic '{}'", topic));
+    }
+  }
+  absl::StatusOr<int> count = TopicPartitionCount(
+      impl.rk.get(), impl.tracker, impl.bootstrap, topic, timeout,
+      [&impl] { impl.ServeEvents(); }, handle);
+  if (count.ok()) impl.existing.insert(topic);
+  return count;
 }
 
 absl::Status KafkaConsumer::Assign(const std::string& topic,
@@ -433,9 +384,49 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
         list->elems[i].offset = marks.low;
         impl_->skip_before[{topic, entry.partition}] = start.value;
       } else {
-        list->elems[i].offset = RD_KAFKA_OFFSET_END;
+        list->elems[i].offset = marks.high;
       }
     }
+  }
+  if (!impl_->topics.count(topic)) {
+    // The topic's partition leaders, through this consumer. Best effort;
+    // an unreachable cluster (reported once by librdkafka, taken here) is
+    // the next poll's error.
+    absl::Status warm =
+        PartitionCount(topic, std::min<std::chrono::milliseconds>(
+                                  timeout, std::chrono::seconds(2)))
+            .status();
+    if (warm.code() == absl::StatusCode::kUnavailable)
+      impl_->pending_error = std::move(warm);
+  }
+  // Only for a topic known to exist: a lookup on a missing one would wait
+  // for leaders until its timeout.
+  if (impl_->existing.count(topic) &&
+      (start.kind == StartOffset::Kind::kEarliest ||
+       start.kind == StartOffset::Kind::kLatest)) {
+    // Start at concrete offsets, looked up here in one request per leader.
+    // Given a logical start, librdkafka looks the offset up itself, and for
+    // a partition whose leader its broker thread has not taken on yet it
+    // retries only 500 ms later: a stall at the start of a query, for some
+    // partitions or all. Best effort: the logical start stays on failure.
+    TopicPartitionListPtr query(rd_kafka_topic_partition_list_copy(list.get()));
+    if (rd_kafka_offsets_for_times(impl_->rk.get(), query.get(),
+                                   ToMillis(std::min<std::chrono::milliseconds>(
+                                       timeout, std::chrono::seconds(5)))) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < query->cnt; ++i) {
+        if (query->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            query->elems[i].offset >= 0) {
+          list->elems[i].offset = query->elems[i].offset;
+        }
+      }
+    }
+  }
+  if (!impl_->events_forwarded) {
+    // From now on error events and records arrive through one queue,
+    // served by PollBatch.
+    rd_kafka_poll_set_consumer(impl_->rk.get());
+    impl_->events_forwarded = true;
   }
   // rd_kafka_incremental_assign needs a group.id, so the whole assignment
   // is set again, each earlier partition from where it has got to.
@@ -475,96 +466,199 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
   return absl::OkStatus();
 }
 
+// ------------------------------------------------------------ records
+
 namespace {
 
-KafkaMessage ToMessage(const rd_kafka_message_t& m) {
-  KafkaMessage out;
-  out.topic = rd_kafka_topic_name(m.rkt);
-  out.partition = m.partition;
-  out.offset = m.offset;
-  if (m.key != nullptr) {
-    out.key.emplace(static_cast<const char*>(m.key), m.key_len);
-  }
-  if (m.payload != nullptr) {
-    out.value.emplace(static_cast<const char*>(m.payload), m.len);
-  }
-  rd_kafka_timestamp_type_t type;
-  const int64_t ts = rd_kafka_message_timestamp(&m, &type);
-  out.timestamp_ms = type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
-  rd_kafka_headers_t* headers = nullptr;  // owned by the message
-  if (rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name;
-    const void* value;
-    size_t size;
-    for (size_t i = 0;
-         rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-         RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-      KafkaHeader header{name, std::nullopt};
-      if (value != nullptr) {
-        header.value.emplace(static_cast<const char*>(value), size);
-      }
-      out.headers.push_back(std::move(header));
-    }
-  }
-  return out;
+const rd_kafka_message_t* MessageOf(const void* message) {
+  return static_cast<const rd_kafka_message_t*>(message);
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<KafkaMessage>> KafkaConsumer::Poll(
-    size_t max_messages, std::chrono::milliseconds timeout) {
+std::vector<KafkaHeader> KafkaRecord::Headers() const {
+  std::vector<KafkaHeader> out;
+  rd_kafka_headers_t* headers = nullptr;  // owned by the message
+  // librdkafka parses the headers on this first call and keeps them.
+  if (rd_kafka_message_headers(MessageOf(message_), &headers) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return out;
+  }
+  const char* name;
+  const void* value;
+  size_t size;
+  for (size_t i = 0;
+       rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+       RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++i) {
+    KafkaHeader header{name, std::nullopt};
+    if (value != nullptr) {
+      header.value.emplace(static_cast<const char*>(value), size);
+    }
+    out.push_back(std::move(header));
+  }
+  return out;
+}
+
+KafkaMessage KafkaRecord::ToMessage() const {
+  KafkaMessage out;
+  out.topic = std::string(topic);
+  out.partition = partition;
+  out.offset = offset;
+  if (key) out.key.emplace(*key);
+  if (value) out.value.emplace(*value);
+  out.headers = Headers();
+  out.timestamp_ms = timestamp_ms;
+  return out;
+}
+
+struct KafkaRecordBatch::Impl {
+  std::vector<rd_kafka_message_t*> messages;
+  // The name of the last topic handle seen: records of one topic share it,
+  // and looking it up is a strlen per record otherwise.
+  const rd_kafka_topic_t* topic = nullptr;
+  std::string_view topic_name;
+
+  void Clear() {
+    for (rd_kafka_message_t* m : messages) rd_kafka_message_destroy(m);
+    messages.clear();
+    topic = nullptr;  // valid only while a record holds the handle
+  }
+};
+
+KafkaRecordBatch::KafkaRecordBatch() : impl_(std::make_unique<Impl>()) {}
+KafkaRecordBatch::~KafkaRecordBatch() {
+  if (impl_) impl_->Clear();
+}
+KafkaRecordBatch::KafkaRecordBatch(KafkaRecordBatch&& other) noexcept
+    : impl_(std::exchange(other.impl_, std::make_unique<Impl>())) {}
+KafkaRecordBatch& KafkaRecordBatch::operator=(
+    KafkaRecordBatch&& other) noexcept {
+  if (this != &other) {
+    impl_->Clear();
+    std::swap(impl_, other.impl_);
+  }
+  return *this;
+}
+
+size_t KafkaRecordBatch::size() const { return impl_->messages.size(); }
+
+void KafkaRecordBatch::Clear() { impl_->Clear(); }
+
+KafkaRecord KafkaRecordBatch::operator[](size_t i) const {
+  const rd_kafka_message_t& m = *impl_->messages[i];
+  KafkaRecord r;
+  r.message_ = &m;
+  if (m.rkt != impl_->topic) {
+    impl_->topic = m.rkt;
+    impl_->topic_name = rd_kafka_topic_name(m.rkt);
+  }
+  r.topic = impl_->topic_name;
+  r.partition = m.partition;
+  r.offset = m.offset;
+  if (m.key != nullptr) {
+    r.key.emplace(static_cast<const char*>(m.key), m.key_len);
+  }
+  if (m.payload != nullptr) {
+    r.value.emplace(static_cast<const char*>(m.payload), m.len);
+  }
+  rd_kafka_timestamp_type_t type;
+  const int64_t ts = rd_kafka_message_timestamp(&m, &type);
+  r.timestamp_ms = type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
+  return r;
+}
+
+absl::Status KafkaConsumer::PollBatch(size_t max_messages,
+                                      std::chrono::milliseconds timeout,
+                                      KafkaRecordBatch* out) {
+  out->Clear();
   if (impl_->pending_error) {
     absl::Status status = std::move(*impl_->pending_error);
     impl_->pending_error.reset();
     return status;
   }
   WEIR_RETURN_IF_ERROR(impl_->tracker.Fatal());
-  std::vector<KafkaMessage> out;
+  std::vector<rd_kafka_message_t*>& kept = out->impl_->messages;
+  kept.reserve(max_messages);
+  std::vector<rd_kafka_message_t*> taken;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (out.size() < max_messages) {
+  while (kept.size() < max_messages) {
+    // rd_kafka_consume_batch_queue waits until it has all it asked for or
+    // the time is up: so wait for one record only, then take the rest of
+    // what is there without waiting.
     int wait_ms = 0;
-    if (out.empty()) {
+    size_t want = max_messages - kept.size();
+    if (kept.empty() && timeout.count() > 0) {
       wait_ms = ToMillis(std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now()));
       // Wake up now and then to notice brokers reported down.
       wait_ms = std::min(wait_ms, 100);
+      if (wait_ms > 0) want = 1;
     }
-    MessagePtr message(rd_kafka_consumer_poll(impl_->rk.get(), wait_ms));
-    if (message == nullptr) {
-      if (!out.empty()) break;
-      // Checked before the deadline so that a zero timeout still reports
-      // an outage.
-      if (std::optional<absl::Status> down =
-              impl_->tracker.TakeBrokersDown(impl_->bootstrap)) {
-        return *down;
+    taken.resize(want);
+    const ssize_t n = rd_kafka_consume_batch_queue(impl_->queue.get(), wait_ms,
+                                                   taken.data(), want);
+    if (n < 0) {
+      return ErrorStatus(rd_kafka_last_error(),
+                         fmt::format("consume from '{}'", impl_->bootstrap));
+    }
+    for (ssize_t i = 0; i < n; ++i) {
+      MessagePtr message(taken[static_cast<size_t>(i)]);
+      if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (!impl_->pending_error) {
+          const char* topic =
+              message->rkt != nullptr ? rd_kafka_topic_name(message->rkt) : "";
+          impl_->pending_error = absl::Status(
+              internal::CodeFor(message->err),
+              fmt::format(
+                  "kafka: consuming topic '{}' partition {} from '{}': {}",
+                  topic, message->partition, impl_->bootstrap,
+                  rd_kafka_message_errstr(message.get())));
+        }
+        continue;
       }
-      if (std::chrono::steady_clock::now() >= deadline) break;
-      continue;
+      if (!impl_->skip_before.empty()) {
+        auto skip = impl_->skip_before.find(
+            {rd_kafka_topic_name(message->rkt), message->partition});
+        if (skip != impl_->skip_before.end()) {
+          rd_kafka_timestamp_type_t type;
+          if (rd_kafka_message_timestamp(message.get(), &type) < skip->second)
+            continue;
+          impl_->skip_before.erase(skip);
+        }
+      }
+      kept.push_back(message.release());
     }
-    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* topic =
-          message->rkt != nullptr ? rd_kafka_topic_name(message->rkt) : "";
-      absl::Status status(
-          internal::CodeFor(message->err),
-          fmt::format("kafka: consuming topic '{}' partition {} from '{}': {}",
-                      topic, message->partition, impl_->bootstrap,
-                      rd_kafka_message_errstr(message.get())));
-      if (out.empty()) return status;
-      impl_->pending_error = std::move(status);
+    if (impl_->pending_error) break;
+    if (!kept.empty()) {
+      // After the first record, go on while calls come back full.
+      if (n > 0 && (wait_ms > 0 || static_cast<size_t>(n) == want)) continue;
       break;
     }
-    KafkaMessage record = ToMessage(*message);
-    if (!impl_->skip_before.empty()) {
-      auto skip = impl_->skip_before.find({record.topic, record.partition});
-      if (skip != impl_->skip_before.end()) {
-        if (record.timestamp_ms < skip->second) continue;
-        impl_->skip_before.erase(skip);
-      }
+    // Nothing yet. Checked before the deadline so that a zero timeout
+    // still reports an outage.
+    if (std::optional<absl::Status> down =
+            impl_->tracker.TakeBrokersDown(impl_->bootstrap)) {
+      return *down;
     }
-    out.push_back(std::move(record));
+    if (std::chrono::steady_clock::now() >= deadline) break;
   }
+  if (kept.empty() && impl_->pending_error) {
+    absl::Status status = std::move(*impl_->pending_error);
+    impl_->pending_error.reset();
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<KafkaMessage>> KafkaConsumer::Poll(
+    size_t max_messages, std::chrono::milliseconds timeout) {
+  KafkaRecordBatch batch;
+  WEIR_RETURN_IF_ERROR(PollBatch(max_messages, timeout, &batch));
+  std::vector<KafkaMessage> out;
+  out.reserve(batch.size());
+  for (const KafkaRecord& record : batch) out.push_back(record.ToMessage());
   return out;
 }
 
@@ -650,143 +744,6 @@ absl::StatusOr<std::optional<int64_t>> KafkaConsumer::Committed(
 }
 
 absl::StatusOr<Watermarks> KafkaConsumer::WatermarkOffsets(
-    const std::string& topic, int32_t partition,
-    std::chrono::milliseconds timeout) {
-  return QueryWatermarks(impl_->rk.get(), impl_->tracker, impl_->bootstrap,
-                         topic, partition, timeout);
-}
-
-// ------------------------------------------------------------------- admin
-
-struct KafkaAdmin::Impl {
-  std::string bootstrap;
-  ErrorTracker tracker;
-  HandlePtr rk;  // last: destroyed first
-};
-
-KafkaAdmin::KafkaAdmin(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-KafkaAdmin::~KafkaAdmin() = default;
-
-absl::StatusOr<std::unique_ptr<KafkaAdmin>> KafkaAdmin::Create(
-    const KafkaConfig& config) {
-  auto impl = std::make_unique<Impl>();
-  impl->bootstrap = internal::BootstrapOf(config);
-  KafkaConfig effective = config;
-  // Metadata requests must never create the topics they ask about.
-  effective.emplace("allow.auto.create.topics", "false");
-  WEIR_ASSIGN_OR_RETURN(internal::ConfPtr conf, internal::MakeConf(effective));
-  impl->tracker.Install(conf.get());
-  WEIR_ASSIGN_OR_RETURN(
-      impl->rk, internal::NewHandle(RD_KAFKA_PRODUCER, std::move(conf)));
-  return std::unique_ptr<KafkaAdmin>(new KafkaAdmin(std::move(impl)));
-}
-
-namespace {
-struct NewTopicDeleter {
-  void operator()(rd_kafka_NewTopic_t* t) const {
-    rd_kafka_NewTopic_destroy(t);
-  }
-};
-struct AdminOptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* o) const {
-    rd_kafka_AdminOptions_destroy(o);
-  }
-};
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-struct EventDeleter {
-  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
-};
-struct MetadataDeleter {
-  void operator()(const rd_kafka_metadata_t* m) const {
-    rd_kafka_metadata_destroy(m);
-  }
-};
-}  // namespace
-
-absl::Status KafkaAdmin::CreateTopic(const std::string& name, int partitions,
-                                     int replication_factor,
-                                     std::chrono::milliseconds timeout) {
-  char errstr[512];
-  std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> topic(
-      rd_kafka_NewTopic_new(name.c_str(), partitions, replication_factor,
-                            errstr, sizeof errstr));
-  if (topic == nullptr) {
-    return absl::Status(
-        absl::StatusCode::kInvalidArgument,
-        fmt::format("kafka: cannot create topic '{}': {}", name, errstr));
-  }
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
-      rd_kafka_AdminOptions_new(impl_->rk.get(),
-                                RD_KAFKA_ADMIN_OP_CREATETOPICS));
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), ToMillis(timeout),
-                                            errstr, sizeof errstr);
-  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(
-      rd_kafka_queue_new(impl_->rk.get()));
-  rd_kafka_NewTopic_t* topics[] = {topic.get()};
-  rd_kafka_CreateTopics(impl_->rk.get(), topics, 1, options.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
-      rd_kafka_queue_poll(queue.get(), ToMillis(timeout) + 1000));
-  const std::string context = fmt::format("create topic '{}'", name);
-  if (event == nullptr) {
-    return CallError(impl_->rk.get(), impl_->tracker,
-                     RD_KAFKA_RESP_ERR__TIMED_OUT, impl_->bootstrap, context);
-  }
-  if (rd_kafka_resp_err_t err = rd_kafka_event_error(event.get());
-      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-      return CallError(impl_->rk.get(), impl_->tracker, err, impl_->bootstrap,
-                       context);
-    }
-    return absl::Status(
-        internal::CodeFor(err),
-        fmt::format("kafka: {} at '{}': {}", context, impl_->bootstrap,
-                    rd_kafka_event_error_string(event.get())));
-  }
-  const rd_kafka_CreateTopics_result_t* result =
-      rd_kafka_event_CreateTopics_result(event.get());
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results =
-      rd_kafka_CreateTopics_result_topics(result, &count);
-  for (size_t i = 0; i < count; ++i) {
-    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* detail = rd_kafka_topic_result_error_string(results[i]);
-      return absl::Status(
-          internal::CodeFor(err),
-          fmt::format("kafka: {} at '{}': {}", context, impl_->bootstrap,
-                      detail != nullptr ? detail : rd_kafka_err2str(err)));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<int> KafkaAdmin::PartitionCount(
-    const std::string& topic, std::chrono::milliseconds timeout) {
-  const rd_kafka_metadata_t* raw = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->rk.get(), /*all_topics=*/1,
-                                              nullptr, &raw, ToMillis(timeout));
-  const std::string context = fmt::format("metadata of topic '{}'", topic);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return CallError(impl_->rk.get(), impl_->tracker, err, impl_->bootstrap,
-                     context);
-  }
-  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> metadata(raw);
-  for (int i = 0; i < metadata->topic_cnt; ++i) {
-    const rd_kafka_metadata_topic_t& entry = metadata->topics[i];
-    if (topic != entry.topic) continue;
-    if (entry.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return ErrorStatus(entry.err, context);
-    }
-    return entry.partition_cnt;
-  }
-  return absl::Status(absl::StatusCode::kNotFound,
-                      fmt::format("kafka: topic '{}' does not exist at '{}'",
-                                  topic, impl_->bootstrap));
-}
-
-absl::StatusOr<Watermarks> KafkaAdmin::WatermarkOffsets(
     const std::string& topic, int32_t partition,
     std::chrono::milliseconds timeout) {
   return QueryWatermarks(impl_->rk.get(), impl_->tracker, impl_->bootstrap,

@@ -37,6 +37,12 @@ using KafkaConfig = std::map<std::string, std::string>;
 absl::StatusOr<KafkaConfig> ConfigFromOptions(
     const std::vector<std::pair<std::string, std::string>>& options);
 
+/// Checks `name` against Kafka's rules for topic names: 1 to 249
+/// characters, each an ASCII letter, digit, '.', '_' or '-', and neither
+/// "." nor "..". InvalidArgument saying which rule it breaks (for a bad
+/// character, which one and at which position, counted from 1).
+absl::Status ValidateTopicName(std::string_view name);
+
 /// One record header. A header may have a null value.
 struct KafkaHeader {
   std::string key;
@@ -55,6 +61,72 @@ struct KafkaMessage {
   int64_t timestamp_ms = -1;  // -1: the record has no timestamp
 };
 
+/// One consumed record read in place: the views point into librdkafka's
+/// fetch buffers and stay valid while the KafkaRecordBatch that returned
+/// it holds the record (until the batch is cleared, refilled or
+/// destroyed). Cheap to copy.
+struct KafkaRecord {
+  std::string_view topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::optional<std::string_view> key;    // nullopt: null key
+  std::optional<std::string_view> value;  // nullopt: null value (tombstone)
+  int64_t timestamp_ms = -1;              // -1: the record has no timestamp
+
+  /// The record's headers, copied (parsed on each call: read them only
+  /// when needed).
+  std::vector<KafkaHeader> Headers() const;
+  /// An owning copy of the whole record.
+  KafkaMessage ToMessage() const;
+
+ private:
+  friend class KafkaRecordBatch;
+  const void* message_ = nullptr;  // the librdkafka message
+};
+
+/// Records returned by KafkaConsumer::PollBatch, in the order the consumer
+/// delivered them. Owns them: clearing, refilling or destroying the batch
+/// gives their memory back to librdkafka (no copy is ever made). Reuse one
+/// batch for many polls. Move-only; not thread-safe.
+class KafkaRecordBatch {
+ public:
+  KafkaRecordBatch();
+  ~KafkaRecordBatch();
+  KafkaRecordBatch(KafkaRecordBatch&&) noexcept;
+  KafkaRecordBatch& operator=(KafkaRecordBatch&&) noexcept;
+  KafkaRecordBatch(const KafkaRecordBatch&) = delete;
+  KafkaRecordBatch& operator=(const KafkaRecordBatch&) = delete;
+
+  size_t size() const;
+  bool empty() const { return size() == 0; }
+  /// Record `i` (< size()), valid until the batch changes.
+  KafkaRecord operator[](size_t i) const;
+  /// Releases every record.
+  void Clear();
+
+  class Iterator {
+   public:
+    Iterator(const KafkaRecordBatch* batch, size_t i) : batch_(batch), i_(i) {}
+    KafkaRecord operator*() const { return (*batch_)[i_]; }
+    Iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const Iterator& o) const { return i_ != o.i_; }
+
+   private:
+    const KafkaRecordBatch* batch_;
+    size_t i_;
+  };
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, size()); }
+
+ private:
+  friend class KafkaConsumer;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 /// Where a consumer starts reading a partition.
 struct StartOffset {
   enum class Kind { kEarliest, kLatest, kOffset, kTimestamp, kCommitted };
@@ -62,7 +134,8 @@ struct StartOffset {
   int64_t value = 0;  // the offset (kOffset) or epoch ms (kTimestamp)
 
   static StartOffset Earliest() { return {Kind::kEarliest, 0}; }
-  /// Only records produced after the assignment takes effect.
+  /// Only records produced after the assignment (the partition's end when
+  /// Assign looks it up).
   static StartOffset Latest() { return {Kind::kLatest, 0}; }
   static StartOffset AtOffset(int64_t offset) {
     return {Kind::kOffset, offset};
@@ -76,9 +149,9 @@ struct StartOffset {
     return {Kind::kTimestamp, epoch_ms};
   }
   /// The offset committed under the consumer's `group.id`; where none is
-  /// committed, `auto.offset.reset` of the configuration decides (earliest
-  /// or latest; librdkafka's default is latest). Without a `group.id` the
-  /// private group has nothing committed, so always the reset rule.
+  /// committed, `auto.offset.reset` of the configuration decides (earliest,
+  /// Weir's default, or latest). Without a `group.id` the private group has
+  /// nothing committed, so always the reset rule.
   static StartOffset Committed() { return {Kind::kCommitted, 0}; }
 };
 
@@ -143,9 +216,14 @@ class KafkaProducer {
 
 /// A consumer of explicitly assigned partitions (no group rebalancing).
 /// Not thread-safe: use one thread at a time. Auto-commit is off unless the
-/// configuration turns it on. `group.id` is needed only for Commit and
-/// Committed; without one, a private group id is used (librdkafka's consumer
-/// requires one) under which nothing is ever committed.
+/// configuration turns it on; `auto.offset.reset` is earliest (an offset no
+/// longer stored restarts at the oldest record kept) and
+/// `fetch.wait.max.ms` 100 (librdkafka's 500 ms is how late a new record
+/// can show on a broker that holds empty fetches, as the embedded one
+/// does) unless it says otherwise. `group.id`
+/// is needed only for Commit and Committed; without one, a private group id
+/// is used (librdkafka's consumer requires one) under which nothing is ever
+/// committed.
 class KafkaConsumer {
  public:
   /// Creates the client; connects lazily. InvalidArgument for bad
@@ -157,23 +235,43 @@ class KafkaConsumer {
   KafkaConsumer& operator=(const KafkaConsumer&) = delete;
 
   /// Adds `partitions` of `topic` to the assignment, each starting at
-  /// `start`. A timestamp start looks the offsets up on the broker and
-  /// blocks up to `timeout` (Unavailable / DeadlineExceeded when it cannot);
-  /// the other kinds do not block.
+  /// `start`. Unless PartitionCount asked about `topic` already, first
+  /// asks for its metadata (up to 2 s; best effort: a failure shows in
+  /// PollBatch instead). For a topic found there, earliest and latest are
+  /// looked up on the broker (up to 5 s; on failure librdkafka looks them
+  /// up later), so that fetching starts at once: the end is the end at
+  /// this call. A timestamp
+  /// start looks the offsets up on the broker and blocks up to `timeout`
+  /// (Unavailable / DeadlineExceeded when it cannot).
   absl::Status Assign(
       const std::string& topic, const std::vector<int32_t>& partitions,
       StartOffset start,
       std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-  /// Returns up to `max_messages` records from the assigned partitions:
-  /// waits up to `timeout` for the first, then takes what is already
-  /// fetched. An empty vector means nothing arrived in time. Errors name the
-  /// topic and partition (e.g. OutOfRange for an offset no longer stored);
-  /// Unavailable naming bootstrap.servers when no broker can be reached. A
-  /// consume error after some records returns the records first and the
-  /// error on the next call.
+  /// Replaces the contents of `out` with up to `max_messages` records from
+  /// the assigned partitions, read in place (librdkafka's batch API: one
+  /// call takes everything already fetched, no copies). Waits up to
+  /// `timeout` for the first record, then takes only what is already
+  /// fetched; a zero timeout never waits. An empty batch means nothing
+  /// arrived in time. Errors name the topic and partition (e.g. OutOfRange
+  /// for an offset no longer stored); Unavailable naming bootstrap.servers
+  /// when no broker can be reached. A consume error among records returns
+  /// the records first and the error on the next call.
+  absl::Status PollBatch(size_t max_messages, std::chrono::milliseconds timeout,
+                         KafkaRecordBatch* out);
+
+  /// PollBatch, with each record copied into a KafkaMessage.
   absl::StatusOr<std::vector<KafkaMessage>> Poll(
       size_t max_messages, std::chrono::milliseconds timeout);
+
+  /// The number of partitions of `topic`, asked of the cluster through this
+  /// consumer's own connection (which then knows the partition leaders, so
+  /// that a following Assign starts fetching at once). NotFound when the
+  /// topic does not exist (asking does not create it); Unavailable naming
+  /// bootstrap.servers as soon as every broker is found down.
+  absl::StatusOr<int> PartitionCount(
+      const std::string& topic,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// The next offset this consumer will read from the partition, or nullopt
   /// when nothing was consumed yet and no position is known.
@@ -222,10 +320,15 @@ class KafkaAdmin {
   KafkaAdmin(const KafkaAdmin&) = delete;
   KafkaAdmin& operator=(const KafkaAdmin&) = delete;
 
-  /// CreateTopics on the cluster. AlreadyExists when the topic exists.
-  /// The embedded broker does not implement CreateTopics (librdkafka
-  /// 2.0.2's mock cluster never answers it, so this ends DeadlineExceeded
-  /// after `timeout`): use EmbeddedBroker::CreateTopic there.
+  /// Creates `name` with `partitions` partitions. On a Kafka cluster:
+  /// the CreateTopics request. On Weir's embedded broker (in this process
+  /// or `weir broker`), whose mock cluster does not implement
+  /// CreateTopics, the request goes through the broker's own topic-creation
+  /// topic (see EmbeddedBroker); then this waits until the topic shows in
+  /// the metadata. InvalidArgument for a bad name (ValidateTopicName) or
+  /// count, before any request; AlreadyExists when the topic exists;
+  /// FailedPrecondition for another librdkafka mock cluster (it cannot
+  /// create topics); DeadlineExceeded after `timeout`.
   absl::Status CreateTopic(
       const std::string& name, int partitions, int replication_factor = 1,
       std::chrono::milliseconds timeout = std::chrono::seconds(10));

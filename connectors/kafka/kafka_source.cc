@@ -97,27 +97,27 @@ class KafkaSource : public exec::Source {
     if (malformed_) return *malformed_;
     if (partitions_.empty()) return size_t{0};
     // Never wait for data: the task shares a worker thread, and the runtime
-    // backs off a source that returns nothing.
-    absl::StatusOr<std::vector<KafkaMessage>> polled =
-        consumer_->Poll(max_rows, std::chrono::milliseconds(0));
-    if (!polled.ok() &&
-        polled.status().code() == absl::StatusCode::kUnavailable) {
+    // backs off a source that returns nothing. The records are read in
+    // place, in one call, and released at the next poll.
+    absl::Status polled = consumer_->PollBatch(
+        max_rows, std::chrono::milliseconds(0), &messages_);
+    if (polled.code() == absl::StatusCode::kUnavailable) {
       // The cluster went away: the client reconnects by itself, so go on
       // returning nothing instead of failing the query; say so once per
       // outage.
       if (!unavailable_) {
-        Log(LogLevel::kWarning, std::string(polled.status().message()) +
-                                    "; waiting for it to come back");
+        Log(LogLevel::kWarning,
+            std::string(polled.message()) + "; waiting for it to come back");
         unavailable_ = true;
       }
       return size_t{0};
     }
-    if (!polled.ok()) return polled.status();
-    if (unavailable_ && !polled->empty()) {
+    WEIR_RETURN_IF_ERROR(polled);
+    if (unavailable_ && !messages_.empty()) {
       Log(LogLevel::kInfo, "Kafka is reachable again");
       unavailable_ = false;
     }
-    std::vector<KafkaMessage>& messages = *polled;
+    const KafkaRecordBatch& messages = messages_;
     bool dead_lettered = false;
     // Values decode into the value columns; metadata columns are filled from
     // the record beside them, one entry per decoded row.
@@ -125,7 +125,10 @@ class KafkaSource : public exec::Source {
     if (!metadata_.empty()) value_rows_.Clear();
     size_t before = values->num_rows();
     size_t handled = 0;  // messages[0, handled) are decoded or dealt with
-    for (const KafkaMessage& m : messages) {
+    // Grown once, not doubling row by row.
+    for (size_t c = 0; c < values->num_columns(); ++c)
+      values->column(c).Reserve(before + messages.size());
+    for (const KafkaRecord& m : messages) {
       if (malformed_) break;
       ++handled;
       if (!m.value) continue;  // a tombstone: nothing to insert into a stream
@@ -146,7 +149,7 @@ class KafkaSource : public exec::Source {
         continue;
       }
       if (on_error_ == "dlq") {
-        std::vector<KafkaHeader> headers = m.headers;
+        std::vector<KafkaHeader> headers = m.Headers();
         headers.push_back({"weir.error", std::string(s.message())});
         headers.push_back({"weir.source", where});
         std::optional<std::string_view> key;
@@ -179,29 +182,30 @@ class KafkaSource : public exec::Source {
   }
 
   /// Appends the metadata of `m` to the metadata columns.
-  void AppendMetadata(const KafkaMessage& m) {
+  void AppendMetadata(const KafkaRecord& m) {
     for (size_t i = 0; i < metadata_.size(); ++i) {
       types::Column& c = metadata_columns_[i];
       const std::string& key = metadata_[i].second;
       if (key == "key") {
         if (m.key)
-          c.AppendString(*m.key);
+          c.AppendString(std::string(*m.key));
         else
           c.AppendNull();
       } else if (key == "topic") {
-        c.AppendString(m.topic);
+        c.AppendString(std::string(m.topic));
       } else if (key == "partition") {
         c.AppendInt(m.partition);
       } else if (key == "offset") {
         c.AppendInt(m.offset);
       } else if (key == "headers") {
         std::string json;
-        AppendHeadersJson(m.headers, &json);
+        AppendHeadersJson(m.Headers(), &json);
         c.AppendString(std::move(json));
       } else if (key.rfind("header.", 0) == 0) {
         // The last header of that name, as for 'headers'.
+        const std::vector<KafkaHeader> headers = m.Headers();
         const std::optional<std::string>* value = nullptr;
-        for (const KafkaHeader& h : m.headers) {
+        for (const KafkaHeader& h : headers) {
           if (h.key.compare(0, std::string::npos, key, 7, std::string::npos) ==
               0) {
             value = &h.value;
@@ -274,6 +278,7 @@ class KafkaSource : public exec::Source {
   }
 
   std::unique_ptr<KafkaConsumer> consumer_;
+  KafkaRecordBatch messages_;  // the last poll's records, read in place
   std::string topic_;
   // group-offsets: the next offset to read per partition, and the last
   // position committed. The runtime decides what is committed (only rows
@@ -324,6 +329,8 @@ absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry,
                                 const std::string& topic, int partitions,
                                 const std::string& bootstrap,
                                 EmbeddedBroker* embedded) {
+  // Refused before anything is asked of the cluster.
+  WEIR_RETURN_IF_ERROR(ValidateTopicName(topic));
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
                         internal::ClientConfig(entry, bootstrap));
   WEIR_ASSIGN_OR_RETURN(auto admin, KafkaAdmin::Create(config));
@@ -362,17 +369,33 @@ std::string EntryBootstrap(const catalog::Entry& entry) {
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
     int split, int splits, const std::string& bootstrap) {
+  std::string topic = entry.Option("topic").value_or(entry.name);
+  WEIR_RETURN_IF_ERROR(ValidateTopicName(topic));
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
                         internal::ClientConfig(entry, bootstrap));
-  std::string topic = TopicOf(entry);
-  // The admin client is a producer underneath; librdkafka warns about
-  // consumer properties given to it.
-  KafkaConfig admin_config = config;
-  admin_config.erase("group.id");
-  admin_config.erase("auto.offset.reset");
-  WEIR_ASSIGN_OR_RETURN(auto admin, KafkaAdmin::Create(admin_config));
-  WEIR_ASSIGN_OR_RETURN(int partitions, admin->PartitionCount(topic));
   auto source = std::make_unique<KafkaSource>();
+  // The producer of dead letters gets the configuration without the
+  // consumer's properties.
+  const KafkaConfig producer_config = config;
+  if (auto group = entry.Option("group.id")) config["group.id"] = *group;
+  std::string mode =
+      entry.Option("scan.startup.mode").value_or("earliest-offset");
+  if (mode == "group-offsets") {
+    if (!config.count("group.id")) {
+      return absl::InvalidArgumentError(fmt::format(
+          "'{}': scan.startup.mode = 'group-offsets' needs 'group.id' (or "
+          "'properties.group.id')",
+          entry.name));
+    }
+    // Partitions the group never committed start here; Kafka's own default
+    // (latest) would skip what is already in the topic.
+    config.emplace("auto.offset.reset", "earliest");
+  }
+  WEIR_ASSIGN_OR_RETURN(source->consumer_, KafkaConsumer::Create(config));
+  // Asked through the consumer itself, which then knows the leaders of
+  // the partitions it is about to read.
+  WEIR_ASSIGN_OR_RETURN(int partitions,
+                        source->consumer_->PartitionCount(topic));
   for (int p = split; p < partitions; p += splits)
     source->partitions_.push_back(p);
   // The decoder sees only the value columns.
@@ -400,24 +423,9 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
   source->on_error_ = entry.Option("format.on-error").value_or("fail");
   if (source->on_error_ == "dlq") {
     source->dlq_topic_ = DlqTopicOf(entry);
-    WEIR_ASSIGN_OR_RETURN(source->dlq_, KafkaProducer::Create(config));
-  }
-  if (auto group = entry.Option("group.id")) config["group.id"] = *group;
-  std::string mode =
-      entry.Option("scan.startup.mode").value_or("earliest-offset");
-  if (mode == "group-offsets") {
-    if (!config.count("group.id")) {
-      return absl::InvalidArgumentError(fmt::format(
-          "'{}': scan.startup.mode = 'group-offsets' needs 'group.id' (or "
-          "'properties.group.id')",
-          entry.name));
-    }
-    // Partitions the group never committed start here; Kafka's own default
-    // (latest) would skip what is already in the topic.
-    config.emplace("auto.offset.reset", "earliest");
+    WEIR_ASSIGN_OR_RETURN(source->dlq_, KafkaProducer::Create(producer_config));
   }
   source->topic_ = topic;
-  WEIR_ASSIGN_OR_RETURN(source->consumer_, KafkaConsumer::Create(config));
   if (source->partitions_.empty())
     return std::unique_ptr<exec::Source>(std::move(source));
   if (mode == "specific-offsets") {

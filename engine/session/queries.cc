@@ -91,8 +91,8 @@ absl::Status Session::RunConstantQuery(const PlanPtr& plan,
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
                         StartQuery(prepared, result));
   for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
-  return DrainQuery(*query, nullptr, [&](std::vector<std::string> row) {
-    result->rows.push_back(std::move(row));
+  return DrainQuery(*query, nullptr, [&](const std::vector<std::string>& row) {
+    result->rows.push_back(row);
     return true;
   });
 }
@@ -132,33 +132,47 @@ absl::Status Session::RunPushQuery(const PlanPtr& plan,
   if (push_handler_.on_start) push_handler_.on_start(current_statement_);
   if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
   result->streamed = static_cast<bool>(push_handler_.on_row);
-  return DrainQuery(*query, push_handler_.should_stop,
-                    [&](std::vector<std::string> row) {
-                      if (!push_handler_.on_row) {
-                        result->rows.push_back(std::move(row));
-                        return true;
-                      }
-                      ++result->streamed_rows;
-                      return push_handler_.on_row(row);
-                    });
+  return DrainQuery(
+      *query, push_handler_.should_stop,
+      [&](const std::vector<std::string>& row) {
+        if (!push_handler_.on_row) {
+          result->rows.push_back(row);
+          return true;
+        }
+        ++result->streamed_rows;
+        return push_handler_.on_row(row);
+      },
+      push_handler_.on_batch_end);
 }
 
 absl::Status Session::DrainQuery(
     exec::RunningQuery& query, const std::function<bool()>& should_stop,
-    const std::function<bool(std::vector<std::string>)>& on_row) {
+    const std::function<bool(const std::vector<std::string>&)>& on_row,
+    const std::function<void()>& on_batch_end) {
+  // One row's cells, reused from row to row (their capacity too).
+  std::vector<std::string> cells;
   while (!query.finished()) {
     if (should_stop && should_stop()) break;
     WEIR_ASSIGN_OR_RETURN(std::optional<types::Batch> batch,
                           query.Next(std::chrono::milliseconds(100)));
     if (!batch || !on_row) continue;
+    cells.resize(batch->num_columns());
     for (size_t r = 0; r < batch->num_rows(); ++r) {
-      std::vector<std::string> cells;
-      cells.reserve(batch->num_columns());
       for (size_t c = 0; c < batch->num_columns(); ++c) {
-        cells.push_back(batch->column(c).CellText(r));
+        const types::Column& column = batch->column(c);
+        if (column.type().id() == types::TypeId::kVarchar &&
+            !column.IsNull(r)) {
+          cells[c].assign(column.strings()[r]);  // no allocation once grown
+        } else {
+          cells[c] = column.CellText(r);
+        }
       }
-      if (!on_row(std::move(cells))) return absl::OkStatus();
+      if (!on_row(cells)) {
+        if (on_batch_end) on_batch_end();
+        return absl::OkStatus();
+      }
     }
+    if (on_batch_end) on_batch_end();
   }
   return absl::OkStatus();
 }

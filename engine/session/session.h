@@ -93,6 +93,9 @@ struct PushHandler {
   /// Called for each result row (values as text, NULL as "NULL"); returning
   /// false stops the query.
   std::function<bool(const std::vector<std::string>& row)> on_row;
+  /// Called after the rows of each batch went to on_row, before waiting for
+  /// more: a handler that buffers its output flushes it here (not per row).
+  std::function<void()> on_batch_end;
   /// Polled while waiting for rows (about every 100 ms); returning true
   /// stops the query (Ctrl-C).
   std::function<bool()> should_stop;
@@ -196,9 +199,11 @@ class Session {
   /// Reads `query`'s results until it ends, `should_stop` says so (when
   /// given) or `on_row` returns false; rows are cells as text (without
   /// `on_row`, they are only waited for).
+  /// `on_batch_end` (when given) is called after each batch's rows.
   static absl::Status DrainQuery(
       exec::RunningQuery& query, const std::function<bool()>& should_stop,
-      const std::function<bool(std::vector<std::string>)>& on_row);
+      const std::function<bool(const std::vector<std::string>&)>& on_row,
+      const std::function<void()>& on_batch_end = nullptr);
   /// Starts the persistent query of `plan` (rooted at a sink or INSERT
   /// output) and registers it in the catalog under a new id, which it
   /// returns. `reads` are the catalog objects it reads.

@@ -114,13 +114,71 @@ std::string FormatDouble(double d) {
   return fmt::format("{}", d);
 }
 
-std::string FormatYear(int64_t y) {
-  return y >= 0 ? fmt::format("{:04d}", y) : fmt::format("-{:04d}", -y);
+// Dates and times are written digit by digit: result rows stream to a
+// client cell by cell, and fmt::format was most of the cost of a
+// TIMESTAMP column there.
+
+/// Appends `value` (>= 0) with at least `width` digits, zero-padded.
+void AppendDigits(std::string* out, int64_t value, int width) {
+  if (width == 2 && value < 100) {  // months, days, hours, ...
+    const char pair[2] = {static_cast<char>('0' + value / 10),
+                          static_cast<char>('0' + value % 10)};
+    out->append(pair, 2);
+    return;
+  }
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0);
+  while (n < width) digits[n++] = '0';
+  std::reverse(digits, digits + n);
+  out->append(digits, static_cast<size_t>(n));
+}
+
+/// A year as at least 4 digits, with a sign when negative.
+void AppendYear(std::string* out, int64_t y) {
+  if (y < 0) out->push_back('-');
+  AppendDigits(out, y < 0 ? -y : y, 4);
+}
+
+/// ".ffffff" cut to `precision` digits (none for precision 0).
+void AppendFraction(std::string* out, int micros, int precision) {
+  if (precision <= 0) return;
+  char digits[6];
+  for (int i = 5; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + micros % 10);
+    micros /= 10;
+  }
+  out->push_back('.');
+  out->append(digits, static_cast<size_t>(std::min(precision, 6)));
+}
+
+/// "YYYY-MM-DD".
+void AppendDate(std::string* out, const internal::CivilDateTime& c) {
+  AppendYear(out, c.year);
+  out->push_back('-');
+  AppendDigits(out, c.month, 2);
+  out->push_back('-');
+  AppendDigits(out, c.day, 2);
+}
+
+/// "HH:MM:SS[.fff]".
+void AppendTimeOfDay(std::string* out, const internal::CivilDateTime& c,
+                     int precision) {
+  AppendDigits(out, c.hour, 2);
+  out->push_back(':');
+  AppendDigits(out, c.minute, 2);
+  out->push_back(':');
+  AppendDigits(out, c.second, 2);
+  AppendFraction(out, c.micros, precision);
 }
 
 std::string Fraction(int micros, int precision) {
-  if (precision <= 0) return "";
-  return "." + fmt::format("{:06d}", micros).substr(0, precision);
+  std::string out;
+  AppendFraction(&out, micros, precision);
+  return out;
 }
 
 // Seconds with up to 6 fractional digits, trailing zeros dropped: "4",
@@ -180,21 +238,25 @@ std::string QuoteSql(const std::string& s) {
 }  // namespace
 
 std::string FormatDate(int64_t days) {
-  internal::CivilDateTime c = internal::CivilFromDays(days);
-  return fmt::format("{}-{:02d}-{:02d}", FormatYear(c.year), c.month, c.day);
+  std::string out;
+  AppendDate(&out, internal::CivilFromDays(days));
+  return out;
 }
 
 std::string FormatTime(int64_t micros, int precision) {
-  internal::CivilDateTime c = internal::CivilFromMicros(micros);
-  return fmt::format("{:02d}:{:02d}:{:02d}{}", c.hour, c.minute, c.second,
-                     Fraction(c.micros, precision));
+  std::string out;
+  AppendTimeOfDay(&out, internal::CivilFromMicros(micros), precision);
+  return out;
 }
 
 std::string FormatTimestamp(int64_t micros, int precision) {
-  internal::CivilDateTime c = internal::CivilFromMicros(micros);
-  return fmt::format("{}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}{}",
-                     FormatYear(c.year), c.month, c.day, c.hour, c.minute,
-                     c.second, Fraction(c.micros, precision));
+  const internal::CivilDateTime c = internal::CivilFromMicros(micros);
+  std::string out;
+  out.reserve(32);
+  AppendDate(&out, c);
+  out.push_back(' ');
+  AppendTimeOfDay(&out, c, precision);
+  return out;
 }
 
 std::string FormatDecimal(__int128 unscaled, int scale) {

@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE kafka_query_test
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -240,13 +241,88 @@ BOOST_AUTO_TEST_CASE(the_dlq_topic_defaults_to_the_topic_dot_dlq) {
                                                  "not json|TRUE"}));
 }
 
+namespace {
+
+/// Captures weir::Log messages while it lives (the sources report broker
+/// outages there).
+class LogCapture {
+ public:
+  LogCapture() {
+    previous_ = SetLogSink([this](LogLevel, const std::string& message) {
+      std::lock_guard<std::mutex> lock(mu_);
+      messages_.push_back(message);
+    });
+  }
+  ~LogCapture() { SetLogSink(previous_); }
+  bool Has(const std::string& needle) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::string& m : messages_) {
+      if (m.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> messages_;
+  LogSink previous_;
+};
+
+/// Waits up to a minute for `done`; returns whether it came true.
+bool WaitFor(const std::function<bool()>& done) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+/// JSON records {"n": from} .. {"n": to - 1}.
+std::vector<std::string> Ticks(int from, int to) {
+  std::vector<std::string> values;
+  for (int i = from; i < to; ++i)
+    values.push_back("{\"n\": " + std::to_string(i) + "}");
+  return values;
+}
+
+/// Queues ticks [from, to) for `topic` (partition i % 4) while the broker
+/// is down: the idempotent producer delivers them once it is back. Checks
+/// only (no REQUIRE: it runs on a helper thread too); nullptr when the
+/// producer cannot be made.
+std::unique_ptr<kafka::KafkaProducer> QueueTicks(const std::string& bootstrap,
+                                                 const std::string& topic,
+                                                 int from, int to) {
+  auto producer = kafka::KafkaProducer::Create(
+      {{"bootstrap.servers", bootstrap}, {"reconnect.backoff.max.ms", "200"}});
+  BOOST_CHECK(producer.ok());
+  if (!producer.ok()) return nullptr;
+  std::vector<std::string> values = Ticks(from, to);
+  for (size_t i = 0; i < values.size(); ++i) {
+    BOOST_CHECK((*producer)
+                    ->Produce(topic, static_cast<int32_t>(i % 4), std::nullopt,
+                              values[i])
+                    .ok());
+  }
+  return std::move(*producer);
+}
+
+/// What the sources say when the cluster goes away and comes back.
+constexpr char kWaiting[] = "waiting for it to come back";
+constexpr char kBack[] = "Kafka is reachable again";
+
+}  // namespace
+
+// The outage happens while the query reads: the first 1,000 records have
+// arrived, the sources then find the broker gone and say they wait, the
+// next 1,000 are produced during the outage and arrive after it. Nothing
+// lost, nothing doubled.
 BOOST_AUTO_TEST_CASE(a_broker_outage_loses_and_doubles_nothing) {
+  LogCapture log;
   auto broker = Broker("ticks", 4);
   const std::string bootstrap = broker->bootstrap_servers();
-  std::vector<std::string> values;
-  for (int i = 0; i < 2000; ++i)
-    values.push_back("{\"n\": " + std::to_string(i) + "}");
-  Produce(bootstrap, "ticks", 4, values);
+  Produce(bootstrap, "ticks", 4, Ticks(0, 1000));
   auto s = OnlineSession();
   Run r = Execute(
       *s,
@@ -254,24 +330,55 @@ BOOST_AUTO_TEST_CASE(a_broker_outage_loses_and_doubles_nothing) {
           "'; CREATE STREAM ticks (n BIGINT) WITH (connector = 'kafka', topic "
           "= 'ticks');");
   BOOST_REQUIRE_EQUAL(r.error, "");
-  // The broker goes away right after the query starts and comes back.
+  std::mutex mu;
+  std::vector<int64_t> arrived;  // in arrival order
+  PushHandler handler;
+  handler.on_row = [&](const std::vector<std::string>& row) {
+    std::lock_guard<std::mutex> lock(mu);
+    arrived.push_back(std::stoll(row[0]));
+    return true;
+  };
+  s->set_push_handler(std::move(handler));
+  auto count = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return arrived.size();
+  };
+  size_t before = 0;    // rows when the broker went down
+  size_t during = 0;    // rows when it came back
+  bool waited = false;  // a source said it waits for the broker
+  bool produced = false;
   std::thread outage([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // On a timeout the checks below fail; the rest is still produced so
+    // that the query ends.
+    WaitFor([&] { return count() == 1000; });
+    before = count();
     BOOST_CHECK(broker->SetBrokerDown(-1, true).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    waited = WaitFor([&] { return log.Has(kWaiting); });
+    auto producer = QueueTicks(bootstrap, "ticks", 1000, 2000);
+    during = count();
     BOOST_CHECK(broker->SetBrokerDown(-1, false).ok());
+    produced = producer && producer->Flush(std::chrono::seconds(60)).ok();
   });
   r = Execute(
       *s,
       "SET 'parallelism' = '2'; SELECT n FROM ticks EMIT CHANGES LIMIT 2000;");
   outage.join();
   BOOST_REQUIRE_EQUAL(r.error, "");
-  std::set<int64_t> seen;
-  for (const auto& row : r.rows) seen.insert(std::stoll(row[0]));
-  BOOST_TEST(r.rows.size() == 2000u);
-  BOOST_TEST(seen.size() == 2000u);  // no duplicates
-  BOOST_TEST(*seen.begin() == 0);
-  BOOST_TEST(*seen.rbegin() == 1999);
+  BOOST_TEST(before == 1000u);  // rows arrived before the outage
+  BOOST_TEST(waited);           // the sources saw it while reading
+  BOOST_TEST(during == 1000u);  // none while it lasted
+  BOOST_TEST(produced);
+  BOOST_TEST(log.Has(kBack));
+  BOOST_REQUIRE_EQUAL(arrived.size(), 2000u);
+  // The rows after the outage are exactly the records produced during it.
+  std::set<int64_t> first(arrived.begin(), arrived.begin() + 1000);
+  std::set<int64_t> second(arrived.begin() + 1000, arrived.end());
+  BOOST_TEST(first.size() == 1000u);  // no duplicates
+  BOOST_TEST(second.size() == 1000u);
+  BOOST_TEST(*first.begin() == 0);
+  BOOST_TEST(*first.rbegin() == 999);
+  BOOST_TEST(*second.begin() == 1000);
+  BOOST_TEST(*second.rbegin() == 1999);
 }
 
 BOOST_AUTO_TEST_CASE(metadata_columns_carry_the_record_position_key_and_time) {
@@ -618,23 +725,31 @@ BOOST_AUTO_TEST_CASE(a_failed_persistent_query_says_where_and_stays_listed) {
   BOOST_TEST(r.error == "");
 }
 
+/// The records in `topic` (all partitions): the sum of high watermarks.
+int64_t Stored(const std::string& bootstrap, const std::string& topic,
+               int partitions) {
+  auto admin = kafka::KafkaAdmin::Create({{"bootstrap.servers", bootstrap}});
+  if (!admin.ok()) return -1;
+  int64_t total = 0;
+  for (int p = 0; p < partitions; ++p) {
+    auto marks = (*admin)->WatermarkOffsets(topic, p);
+    if (!marks.ok()) return -1;
+    total += marks->high;
+  }
+  return total;
+}
+
+// A persistent sink query through an outage that starts after it has
+// written the output of the first 1,500 records: its sources say they
+// wait, the producer retries, and the 1,500 records produced meanwhile
+// are written after it. Exactly the 3,000 outputs, each once.
 BOOST_AUTO_TEST_CASE(a_sink_query_rides_out_a_broker_outage) {
+  LogCapture log;
   auto broker = Broker("ticks_in", 4);
   BOOST_REQUIRE(broker->CreateTopic("ticks_out", 4).ok());
   const std::string bootstrap = broker->bootstrap_servers();
-  std::vector<std::string> values;
-  for (int i = 0; i < 3000; ++i)
-    values.push_back("{\"n\": " + std::to_string(i) + "}");
-  Produce(bootstrap, "ticks_in", 4, values);
+  Produce(bootstrap, "ticks_in", 4, Ticks(0, 1500));
   auto s = OnlineSession();
-  // The broker goes away right after the query starts and comes back; the
-  // source waits, the idempotent producer retries.
-  std::thread outage([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    BOOST_CHECK(broker->SetBrokerDown(-1, true).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    BOOST_CHECK(broker->SetBrokerDown(-1, false).ok());
-  });
   Run r = Execute(
       *s,
       "SET 'bootstrap.servers' = '" + bootstrap +
@@ -644,8 +759,20 @@ BOOST_AUTO_TEST_CASE(a_sink_query_rides_out_a_broker_outage) {
           "CREATE SINK doubled WITH (connector = 'kafka', topic = 'ticks_out') "
           "AS "
           "SELECT n, n * 2 AS twice FROM ticks;");
-  outage.join();
   BOOST_REQUIRE_EQUAL(r.error, "");
+  // Before: the first outputs are in the topic.
+  BOOST_REQUIRE(
+      WaitFor([&] { return Stored(bootstrap, "ticks_out", 4) == 1500; }));
+  BOOST_REQUIRE(broker->SetBrokerDown(-1, true).ok());
+  BOOST_TEST(WaitFor([&] { return log.Has(kWaiting); }));
+  auto producer = QueueTicks(bootstrap, "ticks_in", 1500, 3000);
+  BOOST_REQUIRE(producer != nullptr);
+  BOOST_REQUIRE(broker->SetBrokerDown(-1, false).ok());
+  BOOST_REQUIRE(producer->Flush(std::chrono::seconds(60)).ok());
+  // After: the rest arrives.
+  BOOST_REQUIRE(
+      WaitFor([&] { return Stored(bootstrap, "ticks_out", 4) >= 3000; }));
+  BOOST_TEST(log.Has(kBack));
   std::vector<kafka::KafkaMessage> got = ReadTopic(
       bootstrap, "ticks_out", 4, 3000, std::chrono::milliseconds(500));
   std::multiset<int64_t> seen;

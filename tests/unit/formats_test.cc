@@ -444,6 +444,53 @@ BOOST_AUTO_TEST_CASE(types_from_json) {
   BOOST_CHECK(b.column(2).GetValue(3) == Value::Double(-HUGE_VAL));
 }
 
+// A complete object followed by something else is trailing content, with
+// the position of the first extra byte (counted from 1); only a record that
+// stops inside its object is reported as truncated. simdjson itself calls
+// most of the former "ended early".
+BOOST_AUTO_TEST_CASE(trailing_content_is_told_from_a_truncated_record) {
+  auto schema = MakeSchema({{"id", LogicalType::Bigint(), true},
+                            {"s", LogicalType::Varchar(), true}});
+  auto dec = Dec("json", schema);
+  auto dbz = Dec("debezium-json", schema);
+  Batch b(schema);
+  const std::pair<const char*, const char*> trailing[] = {
+      {R"({"id":1} x)", "at byte 10 ('x')"},
+      {R"({"id":1}x)", "at byte 9 ('x')"},
+      {R"({"id":1}})", "at byte 9 ('}')"},
+      {R"({"id":1}])", "at byte 9 (']')"},
+      {R"({"id":1},)", "at byte 9 (',')"},
+      {R"({"id":1} 5)", "at byte 10 ('5')"},
+      {R"({"id":1} null)", "at byte 10 ('n')"},
+      {R"({"id":1}")", "at byte 9 ('\"')"},
+      {R"({"id":1} "a}")", "at byte 10 ('\"')"},
+      {R"({"id":1, "s":"}"}  {)", "at byte 20 ('{')"},
+      {"{\"id\":1}\x01", "at byte 9 (byte 0x01)"},
+  };
+  for (const auto& [payload, where] : trailing) {
+    CheckError(*dec, b, payload,
+               std::string("malformed JSON: trailing content after the "
+                           "object ") +
+                   where);
+  }
+  const std::pair<const char*, const char*> truncated[] = {
+      {R"({"id":1)", "(truncated record?)"},
+      {R"({"id":)", "(truncated record?)"},
+      {R"({"s":"}",)", "(truncated record?)"},
+      {R"({"id":1,"s":"x})", "unclosed string"},
+  };
+  for (const auto& [payload, what] : truncated) {
+    CheckError(*dec, b, payload, what);
+  }
+  // Whitespace after the object is fine.
+  BOOST_REQUIRE(dec->Decode("{\"id\":7} \n\r\t", &b).ok());
+  BOOST_CHECK_EQUAL(b.column(0).ints()[0], 7);
+  // The same rule for debezium-json.
+  CheckError(*dbz, b, R"({"after":{"id":1},"op":"c"}])",
+             "trailing content after the object at byte 28 (']')");
+  CheckError(*dbz, b, R"({"after":{"id":1},"op":"c")", "(truncated record?)");
+}
+
 BOOST_AUTO_TEST_CASE(malformed_records_are_errors_without_partial_rows) {
   auto schema = MakeSchema({
       {"auction", LogicalType::Bigint(), false},
