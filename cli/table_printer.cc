@@ -10,50 +10,23 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/base/utf8.h"
+
 namespace weir::cli {
 namespace {
 
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026 '…'
 
-// Decodes the code point at text[*i] and advances *i past it. Invalid or
-// truncated sequences yield U+FFFD and advance one byte.
+// Decodes the code point at text[*i] and advances *i past it. Bytes that
+// are not UTF-8 yield U+FFFD and advance one byte.
 char32_t NextCodePoint(std::string_view text, size_t* i) {
-  const auto byte = [&](size_t k) {
-    return static_cast<unsigned char>(text[k]);
-  };
-  const unsigned char lead = byte(*i);
-  int length = 0;
-  char32_t cp = 0;
-  if (lead < 0x80) {
-    ++*i;
-    return lead;
-  } else if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    cp = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    cp = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    cp = lead & 0x07;
-  } else {
+  const Utf8Char c = DecodeUtf8At(text, *i);
+  if (c.length == 0) {
     ++*i;
     return 0xFFFD;
   }
-  if (*i + length > text.size()) {
-    ++*i;
-    return 0xFFFD;
-  }
-  for (int k = 1; k < length; ++k) {
-    const unsigned char b = byte(*i + k);
-    if ((b & 0xC0) != 0x80) {
-      ++*i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  *i += length;
-  return cp;
+  *i += c.length;
+  return c.code_point;
 }
 
 struct Range {

@@ -22,6 +22,7 @@
 #include "engine/sql/explain.h"
 #include "engine/sql/optimizer.h"
 #include "engine/sql/parser.h"
+#include "engine/sql/secrets.h"
 #include "fmt/format.h"
 
 namespace weir {
@@ -577,7 +578,7 @@ absl::Status Session::ExecuteScript(
       sql::ParseScript(sql);
   if (!parsed.ok()) {
     return absl::Status(parsed.status().code(),
-                        FormatError(parsed.status(), sql));
+                        sql::FormatErrorMasked(parsed.status(), sql));
   }
   for (const auto& stmt : *parsed) {
     current_statement_ =
@@ -590,7 +591,7 @@ absl::Status Session::ExecuteScript(
         status =
             SqlError(status.code(), stmt->span, std::string(status.message()));
       }
-      return absl::Status(status.code(), FormatError(status, sql));
+      return absl::Status(status.code(), sql::FormatErrorMasked(status, sql));
     }
     r->statement_text =
         std::string(sql.substr(stmt->span.offset, stmt->span.length));

@@ -12,68 +12,17 @@
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
 #include "engine/sql/transformer.h"
+#include "engine/sql/utf8_input.h"
 #include "fmt/format.h"
 
 namespace weir::sql {
 namespace {
 
+using internal::DecodedInputStream;
+using internal::DecodeUtf8;
 using internal::SourceText;
 using L = grammar::WeirSqlLexer;
 using P = grammar::WeirSqlParser;
-
-// Decodes UTF-8 `s` into `out` (one code point each). Returns the byte
-// offset of the first invalid sequence, or npos when all of `s` is valid.
-size_t DecodeUtf8(std::string_view s, std::u32string* out) {
-  out->clear();
-  out->reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      out->push_back(c);
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return i;
-    }
-    if (i + n >= s.size()) return i;  // truncated sequence
-    for (size_t k = 1; k <= n; ++k) {
-      unsigned char d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-        (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return i;
-    }
-    out->push_back(cp);
-    i += n + 1;
-  }
-  return std::string_view::npos;
-}
-
-// The input of the lexer, decoded by DecodeUtf8: 4 bytes per character. The
-// runtime's own UTF-8 decoding (std::wstring_convert) peaks at about 20 bytes
-// per input byte.
-class DecodedInputStream : public antlr4::ANTLRInputStream {
- public:
-  explicit DecodedInputStream(std::u32string code_points) {
-    _data = std::move(code_points);
-  }
-};
 
 // ------------------------------------------------------------ Pre-scan
 
