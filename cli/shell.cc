@@ -31,6 +31,20 @@ void WriteWithNewline(std::string_view text, std::FILE* out) {
   if (text.empty() || text.back() != '\n') std::fputc('\n', out);
 }
 
+// One line of push-query output: the cells escaped (EscapeCell), so that a
+// NUL, a newline or a '|' in a value cannot cut or split the row, joined by
+// " | ". Flushed, so rows show as they arrive.
+void WriteCells(const std::vector<std::string>& cells, std::FILE* out) {
+  std::string line;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) line += " | ";
+    line += EscapeCell(cells[i]);
+  }
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fflush(out);
+}
+
 void PrintError(std::string_view label, std::string_view message) {
   std::fflush(stdout);
   std::string line = "Error: ";
@@ -208,17 +222,10 @@ void AttachPushPrinter(Session& session, const PrintOptions& options,
     };
   }
   h.on_columns = [out](const std::vector<std::string>& columns) {
-    std::string line;
-    for (size_t i = 0; i < columns.size(); ++i)
-      line += (i ? " | " : "") + columns[i];
-    std::fprintf(out, "%s\n", line.c_str());
-    std::fflush(out);
+    WriteCells(columns, out);
   };
   h.on_row = [out](const std::vector<std::string>& row) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) line += (i ? " | " : "") + row[i];
-    std::fprintf(out, "%s\n", line.c_str());
-    std::fflush(out);
+    WriteCells(row, out);
     return !interrupted.load();
   };
   h.should_stop = [] { return interrupted.load(); };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -63,27 +64,6 @@ int CodePointWidth(char32_t cp) {
   return 1;
 }
 
-// Cells are shown on one line: \n and \t spelled out, other control
-// characters replaced.
-std::string Sanitize(std::string_view cell) {
-  std::string out;
-  out.reserve(cell.size());
-  for (char c : cell) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      out += '?';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 void AppendBorder(const std::vector<size_t>& widths, std::string* out) {
   *out += '+';
   for (size_t w : widths) {
@@ -107,7 +87,54 @@ void AppendLine(const std::vector<std::string>& cells,
   *out += '\n';
 }
 
+// Appends `value` as `format` (one %X conversion) spells it.
+void AppendEscape(const char* format, unsigned value, std::string* out) {
+  char buffer[16];
+  const int n = std::snprintf(buffer, sizeof buffer, format, value);
+  out->append(buffer, static_cast<size_t>(n));
+}
+
 }  // namespace
+
+std::string EscapeCell(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '|') {
+      out += "\\|";
+    } else if (c < 0x20 || c == 0x7F) {
+      AppendEscape("\\x%02X", c, &out);
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      const Utf8Char decoded = DecodeUtf8At(text, i);
+      if (decoded.length == 0) {  // not UTF-8: one byte, then go on
+        AppendEscape("\\x%02X", c, &out);
+        ++i;
+        continue;
+      }
+      const char32_t cp = decoded.code_point;
+      const size_t next = i + decoded.length;
+      if (cp >= 0x80 && cp <= 0x9F) {
+        AppendEscape("\\u%04X", static_cast<unsigned>(cp), &out);
+      } else {
+        out.append(text.substr(i, next - i));
+      }
+      i = next;
+      continue;
+    }
+    ++i;
+  }
+  return out;
+}
 
 size_t DisplayWidth(std::string_view text) {
   size_t width = 0;
@@ -141,13 +168,13 @@ std::string FormatTable(const std::vector<std::string>& columns,
                         size_t max_width) {
   const size_t n = columns.size();
   std::vector<std::string> header;
-  for (const std::string& c : columns) header.push_back(Sanitize(c));
+  for (const std::string& c : columns) header.push_back(EscapeCell(c));
   std::vector<std::vector<std::string>> body;
   body.reserve(rows.size());
   for (const auto& row : rows) {
     std::vector<std::string> cells;
     for (size_t c = 0; c < n; ++c) {
-      cells.push_back(c < row.size() ? Sanitize(row[c]) : std::string());
+      cells.push_back(c < row.size() ? EscapeCell(row[c]) : std::string());
     }
     body.push_back(std::move(cells));
   }
