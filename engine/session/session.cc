@@ -431,6 +431,13 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
 
 absl::Status Session::RunPushQuery(
     const std::shared_ptr<const sql::PlanNode>& plan, StatementResult* result) {
+  if (!options_.run_push_queries) {
+    WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, catalog_.get()));
+    (void)exec::ExplainPhysical(plan, Parallelism(settings_), catalog_.get());
+    for (const auto& f : plan->schema.fields())
+      result->columns.push_back(f.name);
+    return absl::OkStatus();
+  }
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
                         StartQuery(plan, result));
   for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);

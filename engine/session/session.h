@@ -64,6 +64,11 @@ struct SessionOptions {
   /// Worker threads shared by all queries of the session; 0 means one per
   /// core.
   int worker_threads = 0;
+  /// When false, push queries are planned (the physical plan included) and
+  /// checked, then return their columns and no rows without running: for
+  /// fuzzers, whose inputs may read unbounded sources and would run until
+  /// they run out of time or memory.
+  bool run_push_queries = true;
 };
 
 /// Receives push-query results as they arrive (the shell prints them).
