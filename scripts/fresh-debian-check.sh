@@ -6,8 +6,8 @@
 #
 #   sudo bash scripts/fresh-debian-check.sh [BRANCH]
 #
-# BRANCH defaults to the branch checked out here; only what is committed on
-# it is checked. Needs root (debootstrap, chroot, mounts) and the network
+# BRANCH (a local branch) defaults to the branch checked out here; only what
+# is committed on it is checked. Needs root (debootstrap, chroot, mounts) and the network
 # (the Debian mirror). Takes long: the root starts with no compiler cache.
 #
 # Environment:
@@ -128,8 +128,8 @@ if [[ "${WEIR_CHROOT_REUSE:-0}" != 1 && "${fresh:-0}" != 1 ]]; then
 fi
 
 # --- The branch, cloned inside the root -----------------------------------
-log "clone branch '$branch' ($(git -C "$here" rev-parse --short "$branch")) into $root/root/weir"
-git -C "$here" bundle create "$root/tmp/weir.bundle" "$branch"
+log "clone branch '$branch' ($(git -C "$here" rev-parse --short "refs/heads/$branch")) into $root/root/weir"
+git -C "$here" bundle create "$root/tmp/weir.bundle" "refs/heads/$branch"
 mount_all
 in_root rm -rf /root/weir
 in_root git clone --quiet --branch "$branch" /tmp/weir.bundle /root/weir
