@@ -93,6 +93,12 @@ mount_all() {
   ln -sf pts/ptmx "$root/dev/ptmx"
   mount -t tmpfs tmpfs "$root/dev/shm"
   cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+  # What the Debian installer writes and debootstrap does not; without it
+  # not even 'localhost' resolves (mariadb-install-db stops there).
+  if [[ ! -e "$root/etc/hosts" ]]; then
+    printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
+      "$(hostname)" >"$root/etc/hosts"
+  fi
 }
 
 # --- The pristine root: bookworm (minbase) and git, made once ------------
