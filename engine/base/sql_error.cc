@@ -93,6 +93,49 @@ size_t ShownOffset(const std::vector<Piece>& pieces, size_t x, bool is_end) {
   return pieces.empty() ? 0 : pieces.back().shown_end;
 }
 
+void ReplaceAll(std::string_view what, std::string_view with,
+                std::string* text) {
+  if (what.empty()) return;
+  for (size_t at = text->find(what); at != std::string::npos;
+       at = text->find(what, at + with.size())) {
+    text->replace(at, what.size(), with);
+  }
+}
+
+// When the span of an error lies on redacted text, its message may quote
+// that token (syntax errors quote its first line, cut to 37 bytes): those
+// quotes become the replacement. Messages about other tokens are left alone,
+// even when they happen to contain the same word as a secret.
+void HideQuotedToken(std::string_view source, const SourceSpan& span,
+                     const std::vector<Redaction>& hidden,
+                     std::string* message) {
+  const size_t begin = span.offset;
+  const size_t end = std::min<size_t>(source.size(), begin + span.length);
+  for (const Redaction& r : hidden) {
+    if (r.offset >= std::max(end, begin + 1) || r.offset + r.length <= begin) {
+      continue;
+    }
+    const std::string_view token = source.substr(begin, end - begin);
+    ReplaceAll(token, r.replacement, message);
+    std::string_view shown = token.substr(0, token.find('\n'));
+    if (shown.size() > 37) {
+      shown = shown.substr(0, 37);
+      // As the parser cuts it: no part of a UTF-8 sequence left.
+      while (!shown.empty() && IsContinuation(shown.back())) {
+        shown.remove_suffix(1);
+      }
+      if (!shown.empty() && static_cast<unsigned char>(shown.back()) >= 0xC0) {
+        shown.remove_suffix(1);
+      }
+    }
+    if (shown.size() > 1) ReplaceAll(shown, "***", message);
+    if (token.size() > 2 && (token.front() == '\'' || token.front() == '"') &&
+        token.back() == token.front()) {
+      ReplaceAll(token.substr(1, token.size() - 2), "***", message);
+    }
+  }
+}
+
 }  // namespace
 
 std::string Redact(std::string_view text, std::vector<Redaction> redactions) {
@@ -111,21 +154,9 @@ std::string FormatError(const absl::Status& status, std::string_view source,
                         const std::vector<Redaction>& redactions) {
   const std::vector<Redaction> hidden = Normalize(redactions, source.size());
   std::string out(status.message());
-  for (const Redaction& r : hidden) {
-    std::string_view secret = source.substr(r.offset, r.length);
-    if (secret.size() >= 2 &&
-        (secret.front() == '\'' || secret.front() == '"') &&
-        secret.back() == secret.front()) {
-      secret = secret.substr(1, secret.size() - 2);
-    }
-    if (secret.size() < 3) continue;
-    for (size_t at = out.find(secret); at != std::string::npos;
-         at = out.find(secret, at + 3)) {
-      out.replace(at, secret.size(), "***");
-    }
-  }
   std::optional<SourceSpan> span = ErrorSpan(status);
   if (!span || span->offset > source.size()) return out;
+  HideQuotedToken(source, *span, hidden, &out);
 
   // The line that holds the span's start.
   const size_t offset = span->offset;

@@ -47,8 +47,8 @@ std::string Redact(std::string_view text, std::vector<Redaction> redactions);
 /// A line longer than 160 bytes is cut around the span at character
 /// boundaries, and "..." marks each cut end. The source line is shown with
 /// `redactions` applied, the caret still under the span (under the whole
-/// replacement when the span starts inside one); a redacted text of 3 bytes
-/// or more (without its quotes) is also replaced by *** in the message.
+/// replacement when the span starts inside one). When the span lies on
+/// redacted text, the message's quotes of that token are hidden too.
 std::string FormatError(const absl::Status& status, std::string_view source,
                         const std::vector<Redaction>& redactions = {});
 

@@ -148,6 +148,14 @@ BOOST_AUTO_TEST_CASE(format_error_hides_redacted_text_and_keeps_the_caret) {
   BOOST_TEST(weir::FormatError(on, sql, hidden) ==
              "line 1:42: bad value '***' for password\n" + shown + "\n" +
                  std::string(41, ' ') + "^~~~~");
+  // A message about another token keeps its words, even one that is also
+  // a secret (here the user name is the password).
+  const std::string same = "WITH (user = 'weir', password = 'weir', x = = 1)";
+  const uint32_t pw = static_cast<uint32_t>(same.find("'weir'", 20));
+  absl::Status user = weir::SqlError(Span(6, 4, 1, 7), "no user 'weir'");
+  BOOST_TEST(weir::FormatError(user, same, {{pw, 6, "'***'"}}) ==
+             "line 1:7: no user 'weir'\n"
+             "WITH (user = 'weir', password = '***', x = = 1)\n      ^~~~");
   // A redaction that spans lines hides its part of every line.
   const std::string two = "SET 'sasl.password' = 'a\nsecret2';\nbad;";
   const uint32_t value = static_cast<uint32_t>(two.find("'a"));

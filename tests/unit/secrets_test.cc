@@ -155,6 +155,21 @@ BOOST_AUTO_TEST_CASE(a_syntax_error_next_to_a_secret) {
                  std::string(54, ' ') + "^");
 }
 
+BOOST_AUTO_TEST_CASE(a_syntax_error_inside_a_secret_value) {
+  // The second string of the value is the offending token: the message
+  // quotes it, and must not show it.
+  const std::string sql =
+      "CREATE STREAM s (a INT) WITH (password = 'ab' 'cdef', x = 1);";
+  auto parsed = ParseScript(sql);
+  BOOST_REQUIRE(!parsed.ok());
+  const std::string shown = FormatErrorMasked(parsed.status(), sql);
+  BOOST_TEST(shown.starts_with("line 1:47: syntax error at ''***''"), shown);
+  BOOST_TEST(shown.find("\nCREATE STREAM s (a INT) WITH (password = '***', x "
+                        "= 1);\n") != std::string::npos,
+             shown);
+  BOOST_TEST(shown.find("cdef") == std::string::npos, shown);
+}
+
 BOOST_AUTO_TEST_CASE(an_error_on_the_secret_itself) {
   // An unterminated secret: the error points at its quote, and neither the
   // line nor the message shows it.
