@@ -18,6 +18,7 @@
 #include "cli/statement_scanner.h"
 #include "cli/table_printer.h"
 #include "engine/base/strings.h"
+#include "engine/sql/secrets.h"
 
 namespace weir::cli {
 namespace {
@@ -29,6 +30,24 @@ constexpr int kHistoryLimit = 2000;
 void WriteWithNewline(std::string_view text, std::FILE* out) {
   std::fwrite(text.data(), 1, text.size(), out);
   if (text.empty() || text.back() != '\n') std::fputc('\n', out);
+}
+
+// One line of push-query output: the cells escaped (EscapeCell), so that a
+// NUL, a newline or a '|' in a value cannot cut or split the row, joined by
+// " | ". Flushed, so rows show as they arrive.
+void AppendCells(const std::vector<std::string>& cells, std::string* line) {
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) *line += " | ";
+    *line += EscapeCell(cells[i]);
+  }
+  *line += '\n';
+}
+
+void WriteCells(const std::vector<std::string>& cells, std::FILE* out) {
+  std::string line;
+  AppendCells(cells, &line);
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fflush(out);
 }
 
 void PrintError(std::string_view label, std::string_view message) {
@@ -103,6 +122,27 @@ char* CompletionGenerator(const char* text, int state) {
 char** Complete(const char* text, int start, int end) {
   rl_attempted_completion_over = 1;  // never fall back to file names
   return rl_completion_matches(text, CompletionGenerator);
+}
+
+// Reads the history file (a missing one is fine) and masks the secret
+// option values of its entries, rewriting the file when there were any, so
+// that a secret stored by an older weir does not stay there.
+void LoadHistory(const std::string& path) {
+  read_history(path.c_str());
+  std::vector<std::string> entries;
+  bool changed = false;
+  for (int i = 0; i < history_length; ++i) {
+    const HIST_ENTRY* entry = history_get(history_base + i);
+    if (entry == nullptr || entry->line == nullptr) continue;
+    entries.push_back(sql::MaskSecrets(entry->line));
+    changed = changed || entries.back() != entry->line;
+  }
+  if (!changed) return;
+  // Built again rather than edited in place: libedit's
+  // replace_history_entry counts its index differently from history_get.
+  clear_history();
+  for (const std::string& entry : entries) add_history(entry.c_str());
+  write_history(path.c_str());
 }
 
 void PrintHelp() {
@@ -204,21 +244,13 @@ void AttachPushPrinter(Session& session, const PrintOptions& options,
     };
   }
   h.on_columns = [out](const std::vector<std::string>& columns) {
-    std::string line;
-    for (size_t i = 0; i < columns.size(); ++i)
-      line += (i ? " | " : "") + columns[i];
-    std::fprintf(out, "%s\n", line.c_str());
-    std::fflush(out);
+    WriteCells(columns, out);
   };
   // A batch's rows are gathered and written at once: a write per row cost
   // more than making the rows' text.
   auto rows = std::make_shared<std::string>();
   h.on_row = [rows](const std::vector<std::string>& row) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) *rows += " | ";
-      *rows += row[i];
-    }
-    *rows += '\n';
+    AppendCells(row, rows.get());
     return !StopRequested();
   };
   h.on_batch_end = [out, rows] {
@@ -312,9 +344,7 @@ int RunShell(Session& session, const ShellOptions& options) {
   rl_basic_word_break_characters = " \t\n\"\\'`@$><=;|&{(,)";
   using_history();
   stifle_history(kHistoryLimit);
-  if (!options.history_path.empty()) {
-    read_history(options.history_path.c_str());  // missing file is fine
-  }
+  if (!options.history_path.empty()) LoadHistory(options.history_path);
 
   std::printf(
       "Weir shell. Statements end with ';'. Type 'help' for help, Ctrl-D to "
@@ -371,8 +401,10 @@ int RunShell(Session& session, const ShellOptions& options) {
     }
     if (!scan.complete) continue;
 
-    // One history entry per statement, on one line.
-    std::string entry = buffer;
+    // One history entry per statement, on one line, its secret option
+    // values masked: neither the history file nor Up-arrow shows a secret
+    // (recalling such a statement means typing the secret again).
+    std::string entry = sql::MaskSecrets(buffer);
     std::replace(entry.begin(), entry.end(), '\n', ' ');
     add_history(entry.c_str());
     if (!options.history_path.empty()) {

@@ -82,10 +82,10 @@ struct ShellOptions {
 int RunShell(Session& session, const ShellOptions& options);
 
 /// Makes `session` print push-query rows to `out` as they arrive (a header
-/// line, then one line per row, cells separated by " | "), and stop a push
-/// query on Ctrl-C (SIGINT) while statements run under RunScript or the
-/// shell, or on SIGTERM (which also ends the script). Call once per
-/// session.
+/// line, then one line per row, cells escaped as EscapeCell does and
+/// separated by " | "), and stop a push query on Ctrl-C (SIGINT) while
+/// statements run under RunScript or the shell, or on SIGTERM (which also
+/// ends the script). Call once per session.
 /// With options.echo, the statement is printed first, as PrintResult does.
 void AttachPushPrinter(Session& session, const PrintOptions& options,
                        std::FILE* out);

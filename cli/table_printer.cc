@@ -5,55 +5,29 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "engine/base/utf8.h"
 
 namespace weir::cli {
 namespace {
 
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026 '…'
 
-// Decodes the code point at text[*i] and advances *i past it. Invalid or
-// truncated sequences yield U+FFFD and advance one byte.
+// Decodes the code point at text[*i] and advances *i past it. Bytes that
+// are not UTF-8 yield U+FFFD and advance one byte.
 char32_t NextCodePoint(std::string_view text, size_t* i) {
-  const auto byte = [&](size_t k) {
-    return static_cast<unsigned char>(text[k]);
-  };
-  const unsigned char lead = byte(*i);
-  int length = 0;
-  char32_t cp = 0;
-  if (lead < 0x80) {
-    ++*i;
-    return lead;
-  } else if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    cp = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    cp = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    cp = lead & 0x07;
-  } else {
+  const Utf8Char c = DecodeUtf8At(text, *i);
+  if (c.length == 0) {
     ++*i;
     return 0xFFFD;
   }
-  if (*i + length > text.size()) {
-    ++*i;
-    return 0xFFFD;
-  }
-  for (int k = 1; k < length; ++k) {
-    const unsigned char b = byte(*i + k);
-    if ((b & 0xC0) != 0x80) {
-      ++*i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  *i += length;
-  return cp;
+  *i += c.length;
+  return c.code_point;
 }
 
 struct Range {
@@ -90,27 +64,6 @@ int CodePointWidth(char32_t cp) {
   return 1;
 }
 
-// Cells are shown on one line: \n and \t spelled out, other control
-// characters replaced.
-std::string Sanitize(std::string_view cell) {
-  std::string out;
-  out.reserve(cell.size());
-  for (char c : cell) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      out += '?';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 void AppendBorder(const std::vector<size_t>& widths, std::string* out) {
   *out += '+';
   for (size_t w : widths) {
@@ -134,7 +87,54 @@ void AppendLine(const std::vector<std::string>& cells,
   *out += '\n';
 }
 
+// Appends `value` as `format` (one %X conversion) spells it.
+void AppendEscape(const char* format, unsigned value, std::string* out) {
+  char buffer[16];
+  const int n = std::snprintf(buffer, sizeof buffer, format, value);
+  out->append(buffer, static_cast<size_t>(n));
+}
+
 }  // namespace
+
+std::string EscapeCell(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '|') {
+      out += "\\|";
+    } else if (c < 0x20 || c == 0x7F) {
+      AppendEscape("\\x%02X", c, &out);
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      const Utf8Char decoded = DecodeUtf8At(text, i);
+      if (decoded.length == 0) {  // not UTF-8: one byte, then go on
+        AppendEscape("\\x%02X", c, &out);
+        ++i;
+        continue;
+      }
+      const char32_t cp = decoded.code_point;
+      const size_t next = i + decoded.length;
+      if (cp >= 0x80 && cp <= 0x9F) {
+        AppendEscape("\\u%04X", static_cast<unsigned>(cp), &out);
+      } else {
+        out.append(text.substr(i, next - i));
+      }
+      i = next;
+      continue;
+    }
+    ++i;
+  }
+  return out;
+}
 
 size_t DisplayWidth(std::string_view text) {
   size_t width = 0;
@@ -168,13 +168,13 @@ std::string FormatTable(const std::vector<std::string>& columns,
                         size_t max_width) {
   const size_t n = columns.size();
   std::vector<std::string> header;
-  for (const std::string& c : columns) header.push_back(Sanitize(c));
+  for (const std::string& c : columns) header.push_back(EscapeCell(c));
   std::vector<std::vector<std::string>> body;
   body.reserve(rows.size());
   for (const auto& row : rows) {
     std::vector<std::string> cells;
     for (size_t c = 0; c < n; ++c) {
-      cells.push_back(c < row.size() ? Sanitize(row[c]) : std::string());
+      cells.push_back(c < row.size() ? EscapeCell(row[c]) : std::string());
     }
     body.push_back(std::move(cells));
   }

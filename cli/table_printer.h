@@ -20,6 +20,16 @@
 
 namespace weir::cli {
 
+/// `text` shown visibly on one line, so that a value prints whole and
+/// cannot break a table or a row of cells (as psql shows control
+/// characters): a newline, tab and carriage return become \n, \t and \r;
+/// other control characters (0x00-0x1F, 0x7F) and bytes that are not valid
+/// UTF-8 become \xHH (NUL is \x00); C1 control characters (U+0080-U+009F)
+/// become \uHHHH; the column separator '|' becomes \|. Everything else,
+/// a backslash included, is kept as is (so a BYTES value keeps its \x...
+/// form).
+std::string EscapeCell(std::string_view text);
+
 /// The number of terminal columns `text` (UTF-8) takes. Invalid bytes count
 /// as one column each.
 size_t DisplayWidth(std::string_view text);
@@ -31,8 +41,8 @@ std::string Truncate(std::string_view text, size_t width);
 /// The table with `columns` as headers. `max_width` is the widest line
 /// allowed, in columns; 0 means no limit. Each column keeps at least
 /// min(3, its natural width) columns, so a very narrow limit may still be
-/// exceeded. Newlines and tabs in cells are shown as \n and \t, other
-/// control characters as '?'. Every line, the last included, ends in '\n'.
+/// exceeded. Headers and cells are shown through EscapeCell. Every line,
+/// the last included, ends in '\n'.
 std::string FormatTable(const std::vector<std::string>& columns,
                         const std::vector<std::vector<std::string>>& rows,
                         size_t max_width = 0);

@@ -3,13 +3,20 @@
 # Idempotent and non-interactive: when every package is already installed it
 # does nothing (no apt-get at all), so it is cheap to run before each build.
 # Runs apt-get as root, or through sudo when not root.
+#
+#   scripts/install-deps.sh          install what is missing
+#   scripts/install-deps.sh --list   print the packages, one a line
+#
+# Every library the build links must come from one of these packages or
+# from a package they depend on: scripts/check-link-deps.sh (a CTest test)
+# checks it.
 set -euo pipefail
 
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
-  # SQL front end
-  antlr4 libantlr4-runtime-dev
+  # SQL front end; the ANTLR runtime's CMake package links -luuid
+  antlr4 libantlr4-runtime-dev uuid-dev
   # connectors and state
   librdkafka-dev libmariadb-dev librocksdb-dev
   # libraries
@@ -19,6 +26,11 @@ PACKAGES=(
   # real parts for the tests
   mariadb-server kcat
 )
+
+if [[ "${1:-}" == --list ]]; then
+  printf '%s\n' "${PACKAGES[@]}"
+  exit 0
+fi
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -7,7 +7,8 @@
 # (default 60). Any failure exits non-zero.
 #
 #   WEIR_SKIP_ASAN=1      skip the sanitizer build and the fuzzer (quick runs)
-#   WEIR_FUZZ_SECONDS=N   how long the fuzzer runs (0 skips it)
+#   WEIR_FUZZ_SECONDS=N   how long the fuzzer runs (0 skips it; otherwise a
+#                         fuzzer that was not built fails the run)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -68,7 +69,15 @@ else
   summary+=("sanitizers: build and tests passed")
 
   fuzzer=build-asan/tests/fuzz/parse_bind_fuzzer
-  if [[ -x "$fuzzer" && "$fuzz_seconds" -gt 0 ]]; then
+  if [[ "$fuzz_seconds" -le 0 ]]; then
+    summary+=("fuzzer: skipped (WEIR_FUZZ_SECONDS=${fuzz_seconds})")
+  elif [[ ! -x "$fuzzer" ]]; then
+    # The build above asked for it (-DWEIR_FUZZ=ON): a missing binary is a
+    # broken build, never a reason to skip.
+    step "fuzz parse+bind"
+    echo "test.sh: the fuzzer $fuzzer was not built" >&2
+    exit 1
+  else
     step "fuzz parse+bind for ${fuzz_seconds}s"
     corpus=$(mktemp -d)
     # One seed file per SQL block of the golden files (the SQL between a
@@ -82,11 +91,11 @@ else
       ' "$test_file"
     done
     shopt -u nullglob
+    # New inputs go to the first directory; tests/fuzz/regressions (inputs
+    # that once hung or crashed it) only seeds.
     (cd build-asan && "$root/$fuzzer" -max_total_time="$fuzz_seconds" -timeout=30 \
-      -print_final_stats=1 "$corpus")
+      -print_final_stats=1 "$corpus" "$root/tests/fuzz/regressions")
     summary+=("fuzzer: ${fuzz_seconds}s without a crash")
-  else
-    summary+=("fuzzer: not built, skipped")
   fi
 fi
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "engine/base/source_span.h"
@@ -24,12 +25,31 @@ absl::Status SqlError(absl::StatusCode code, const SourceSpan& span,
 /// The span attached by SqlError, if any.
 std::optional<SourceSpan> ErrorSpan(const absl::Status& status);
 
+/// A stretch of text to show as `replacement` (a secret option value shown
+/// as '***'): `length` bytes from byte `offset`.
+struct Redaction {
+  uint32_t offset = 0;
+  uint32_t length = 0;
+  std::string replacement;
+};
+
+/// `text` with each redaction's bytes replaced. Redactions may come in any
+/// order; overlapping ones and parts past the end of `text` are merged or
+/// cut, so every byte they cover is hidden.
+std::string Redact(std::string_view text, std::vector<Redaction> redactions);
+
 /// Renders `status` for a user: its message, then, when it carries a span
 /// into `source`, the source line and a caret line (`^~~~`) under the span.
 /// Example:
 ///   line 1:17: unknown column 'pricee'
 ///   SELECT auction, pricee FROM bids;
 ///                   ^~~~~~
-std::string FormatError(const absl::Status& status, std::string_view source);
+/// A line longer than 160 bytes is cut around the span at character
+/// boundaries, and "..." marks each cut end. The source line is shown with
+/// `redactions` applied, the caret still under the span (under the whole
+/// replacement when the span starts inside one). When the span lies on
+/// redacted text, the message's quotes of that token are hidden too.
+std::string FormatError(const absl::Status& status, std::string_view source,
+                        const std::vector<Redaction>& redactions = {});
 
 }  // namespace weir

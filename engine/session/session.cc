@@ -14,6 +14,7 @@
 #include "engine/sql/binder.h"
 #include "engine/sql/optimizer.h"
 #include "engine/sql/parser.h"
+#include "engine/sql/secrets.h"
 
 namespace weir {
 namespace session_internal {
@@ -51,7 +52,7 @@ absl::Status Session::ExecuteScript(
       sql::ParseScript(sql);
   if (!parsed.ok()) {
     return absl::Status(parsed.status().code(),
-                        FormatError(parsed.status(), sql));
+                        sql::FormatErrorMasked(parsed.status(), sql));
   }
   for (const auto& stmt : *parsed) {
     if (push_handler_.stop_script && push_handler_.stop_script()) {
@@ -67,7 +68,7 @@ absl::Status Session::ExecuteScript(
         status =
             SqlError(status.code(), stmt->span, std::string(status.message()));
       }
-      return absl::Status(status.code(), FormatError(status, sql));
+      return absl::Status(status.code(), sql::FormatErrorMasked(status, sql));
     }
     r->statement_text =
         std::string(sql.substr(stmt->span.offset, stmt->span.length));

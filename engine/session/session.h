@@ -82,6 +82,11 @@ struct SessionOptions {
   /// connectors::BuiltinConnectors() (connectors/registry.h) for the
   /// built-in ones. None when null: then every connector name is unknown.
   std::shared_ptr<const catalog::ConnectorRegistry> connectors = nullptr;
+  /// When false, push queries are planned (the physical plan included) and
+  /// checked, then return their columns and no rows without running: for
+  /// fuzzers, whose inputs may read unbounded sources and would run until
+  /// they run out of time or memory.
+  bool run_push_queries = true;
 };
 
 /// Receives push-query results as they arrive (the shell prints them).

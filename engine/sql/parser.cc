@@ -12,74 +12,47 @@
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
 #include "engine/sql/transformer.h"
+#include "engine/sql/utf8_input.h"
 #include "fmt/format.h"
 
 namespace weir::sql {
 namespace {
 
+using internal::DecodedInputStream;
+using internal::DecodeUtf8;
 using internal::SourceText;
 using L = grammar::WeirSqlLexer;
 using P = grammar::WeirSqlParser;
 
-// Returns the byte offset of the first invalid UTF-8 sequence, or npos.
-size_t FindInvalidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return i;
-    }
-    if (i + n >= s.size()) return i;  // truncated sequence
-    for (size_t k = 1; k <= n; ++k) {
-      unsigned char d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-        (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return i;
-    }
-    i += n + 1;
-  }
-  return std::string_view::npos;
-}
-
 // ------------------------------------------------------------ Pre-scan
 
-// Checks the token stream before the parser runs: lexical errors (which the
-// grammar turns into UNTERMINATED_* / ERROR_CHAR tokens) and the nesting
-// limits. ANTLR parses nested parentheses, CASE and prefix operators by
-// recursion, so bounding them here bounds the parser's stack use.
-absl::Status PreScan(const std::vector<antlr4::Token*>& tokens,
-                     const SourceText& text) {
-  int nesting = 0;
-  // Unary operators (NOT, -, +) nest by recursion too; `acc` counts those
-  // of the enclosing parentheses, `run` the current run.
-  std::vector<int> acc_stack;
-  int acc = 0;
-  int run = 0;
-  for (antlr4::Token* t : tokens) {
-    size_t type = t->getType();
-    SourceSpan span = text.SpanOf(t);
+// Checks the tokens one at a time, as the lexer makes them, before the parser
+// runs and before any token is kept: lexical errors (which the grammar turns
+// into UNTERMINATED_* / ERROR_CHAR tokens), the nesting limits and the length
+// of each statement. ANTLR parses nested parentheses, CASE and prefix
+// operators by recursion, so bounding them here bounds the parser's stack
+// use; bounding the tokens of a statement bounds the memory of its token
+// buffer and parse tree (a few hundred bytes per token).
+class PreScan {
+ public:
+  explicit PreScan(const SourceText& text) : text_(text) {}
+
+  absl::Status Check(const antlr4::Token& t) {
+    const size_t type = t.getType();
+    if (type == L::SEMICOLON || type == antlr4::Token::EOF) {
+      statement_tokens_ = 0;
+    } else if (++statement_tokens_ == 1) {
+      statement_start_ = text_.SpanOf(&t);
+    } else if (statement_tokens_ > kMaxStatementTokens) {
+      return SqlError(statement_start_,
+                      fmt::format("statement too long (more than {} tokens); "
+                                  "split it into several statements",
+                                  kMaxStatementTokens));
+    }
+    SourceSpan span = text_.SpanOf(&t);
     switch (type) {
       case L::ERROR_CHAR: {
-        std::string_view c = text.Slice(span);
+        std::string_view c = text_.Slice(span);
         std::string shown(c);
         if (c.size() == 1 &&
             (static_cast<unsigned char>(c[0]) < 0x20 || c[0] == 0x7F)) {
@@ -99,39 +72,100 @@ absl::Status PreScan(const std::vector<antlr4::Token*>& tokens,
         return SqlError(span, "unterminated comment");
       case L::LPAREN:
       case L::CASE:
-        if (++nesting > kMaxNestingDepth) {
+        if (++nesting_ > kMaxNestingDepth) {
           return SqlError(span,
                           fmt::format("nesting too deep (more than {} levels)",
                                       kMaxNestingDepth));
         }
-        acc_stack.push_back(acc);
-        acc += run;
-        run = 0;
+        acc_stack_.push_back(acc_);
+        acc_ += run_;
+        run_ = 0;
         break;
       case L::RPAREN:
       case L::END:
-        if (nesting > 0) {
-          --nesting;
-          acc = acc_stack.back();
-          acc_stack.pop_back();
+        if (nesting_ > 0) {
+          --nesting_;
+          acc_ = acc_stack_.back();
+          acc_stack_.pop_back();
         }
-        run = 0;
+        run_ = 0;
         break;
       case L::NOT:
       case L::MINUS:
       case L::PLUS:
-        if (acc + ++run + nesting > kMaxExpressionDepth) {
+        if (acc_ + ++run_ + nesting_ > kMaxExpressionDepth) {
           return SqlError(span, fmt::format("expression too deep (more than {} "
                                             "levels)",
                                             kMaxExpressionDepth));
         }
         break;
       default:
-        run = 0;
+        run_ = 0;
     }
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
-}
+
+ private:
+  const SourceText& text_;
+  int nesting_ = 0;
+  // Unary operators (NOT, -, +) nest by recursion too; `acc_` counts those
+  // of the enclosing parentheses, `run_` the current run.
+  std::vector<int> acc_stack_;
+  int acc_ = 0;
+  int run_ = 0;
+  // Tokens of the current statement so far, and where it starts.
+  size_t statement_tokens_ = 0;
+  SourceSpan statement_start_;
+};
+
+// The lexer's tokens, one statement at a time: after a ';' it reports the end
+// of input, so that a parser (and its token buffer and tree) holds only one
+// statement. Positions stay those of the whole script. Next() moves on to the
+// following statement.
+class StatementTokenSource : public antlr4::TokenSource {
+ public:
+  explicit StatementTokenSource(L* lexer) : lexer_(lexer) {}
+
+  /// True once the lexer has reached the real end of the input.
+  bool at_end() const { return at_end_; }
+  /// Starts the next statement (after the ';' that ended this one).
+  void Next() { statement_done_ = false; }
+
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    if (statement_done_ || at_end_) {
+      // End of this statement: an EOF token where the next one starts.
+      auto eof = std::make_unique<antlr4::CommonToken>(
+          std::make_pair(static_cast<antlr4::TokenSource*>(this),
+                         lexer_->getInputStream()),
+          antlr4::Token::EOF, antlr4::Token::DEFAULT_CHANNEL,
+          lexer_->getInputStream()->index(),
+          lexer_->getInputStream()->index() - 1);
+      eof->setLine(lexer_->getLine());
+      eof->setCharPositionInLine(lexer_->getCharPositionInLine());
+      return eof;
+    }
+    std::unique_ptr<antlr4::Token> token = lexer_->nextToken();
+    if (token->getType() == L::SEMICOLON) statement_done_ = true;
+    if (token->getType() == antlr4::Token::EOF) at_end_ = true;
+    return token;
+  }
+  size_t getLine() const override { return lexer_->getLine(); }
+  size_t getCharPositionInLine() override {
+    return lexer_->getCharPositionInLine();
+  }
+  antlr4::CharStream* getInputStream() override {
+    return lexer_->getInputStream();
+  }
+  std::string getSourceName() override { return lexer_->getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
+    return lexer_->getTokenFactory();
+  }
+
+ private:
+  L* lexer_;
+  bool statement_done_ = false;
+  bool at_end_ = false;
+};
 
 // --------------------------------------------------------- Syntax errors
 
@@ -417,6 +451,42 @@ absl::Status SyntaxErrorStatus(const SyntaxError& error,
   return SqlError(span, message);
 }
 
+// Parses the tokens of `tokens` (one statement and its ';') with `parser`,
+// which reads from them. The tree belongs to `parser`.
+absl::StatusOr<P::ScriptContext*> ParseTokens(P& parser,
+                                              antlr4::CommonTokenStream& tokens,
+                                              const SourceText& text) {
+  parser.removeErrorListeners();
+  // Stage 1: SLL prediction, bail out at the first error. Almost every
+  // valid statement parses here, much faster than full LL.
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::SLL);
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  P::ScriptContext* tree = nullptr;
+  try {
+    tree = parser.script();
+  } catch (const antlr4::ParseCancellationException&) {
+    tree = nullptr;
+  }
+  if (tree != nullptr) return tree;
+  // Stage 2: full LL; a real error is reported from here.
+  tokens.seek(0);
+  parser.reset();
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      antlr4::atn::PredictionMode::LL);
+  SyntaxError error;
+  parser.setErrorHandler(std::make_shared<FirstErrorStrategy>(&error));
+  try {
+    tree = parser.script();
+  } catch (const antlr4::ParseCancellationException&) {
+    tree = nullptr;
+  }
+  if (error.set || tree == nullptr) {
+    return SyntaxErrorStatus(error, parser.getVocabulary(), tokens, text);
+  }
+  return tree;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<ast::StatementPtr>> ParseScript(
@@ -427,51 +497,53 @@ absl::StatusOr<std::vector<ast::StatementPtr>> ParseScript(
                     sql.size(), kMaxScriptBytes));
   }
   SourceText text(sql);
-  if (size_t bad = FindInvalidUtf8(sql); bad != std::string_view::npos) {
+  std::u32string code_points;
+  if (size_t bad = DecodeUtf8(sql, &code_points);
+      bad != std::string_view::npos) {
     SourceSpan span = text.SpanOfBytes(static_cast<uint32_t>(bad),
                                        static_cast<uint32_t>(bad + 1));
     return SqlError(span, fmt::format("invalid UTF-8 byte 0x{:02X}",
                                       static_cast<unsigned char>(sql[bad])));
   }
   try {
-    antlr4::ANTLRInputStream input(sql.data(), sql.size());
+    DecodedInputStream input(std::move(code_points));
     L lexer(&input);
     lexer.removeErrorListeners();
-    antlr4::CommonTokenStream tokens(&lexer);
-    tokens.fill();
-    WEIR_RETURN_IF_ERROR(PreScan(tokens.getTokens(), text));
-
-    P parser(&tokens);
-    parser.removeErrorListeners();
-    // Stage 1: SLL prediction, bail out at the first error. Almost every
-    // valid statement parses here, much faster than full LL.
-    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-        antlr4::atn::PredictionMode::SLL);
-    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-    P::ScriptContext* tree = nullptr;
-    try {
-      tree = parser.script();
-    } catch (const antlr4::ParseCancellationException&) {
-      tree = nullptr;
+    // Pass 1: every token through the pre-scan, none kept.
+    PreScan scan(text);
+    for (;;) {
+      std::unique_ptr<antlr4::Token> token = lexer.nextToken();
+      WEIR_RETURN_IF_ERROR(scan.Check(*token));
+      if (token->getType() == antlr4::Token::EOF) break;
     }
-    if (tree == nullptr) {
-      // Stage 2: full LL; a real error is reported from here.
-      tokens.seek(0);
-      parser.reset();
-      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()
-          ->setPredictionMode(antlr4::atn::PredictionMode::LL);
-      SyntaxError error;
-      parser.setErrorHandler(std::make_shared<FirstErrorStrategy>(&error));
-      try {
-        tree = parser.script();
-      } catch (const antlr4::ParseCancellationException&) {
-        tree = nullptr;
+    // Pass 2: parse and transform one statement at a time. The first syntax
+    // error anywhere wins over an earlier statement's transform error, as if
+    // the script were parsed whole; the later statements are then only
+    // parsed.
+    lexer.reset();
+    StatementTokenSource source(&lexer);
+    std::vector<ast::StatementPtr> statements;
+    absl::Status transform_error;
+    while (!source.at_end()) {
+      source.Next();
+      antlr4::CommonTokenStream tokens(&source);
+      P parser(&tokens);
+      WEIR_ASSIGN_OR_RETURN(P::ScriptContext * tree,
+                            ParseTokens(parser, tokens, text));
+      if (!transform_error.ok()) continue;
+      absl::StatusOr<std::vector<ast::StatementPtr>> transformed =
+          internal::TransformScript(tree, text);
+      if (!transformed.ok()) {
+        transform_error = transformed.status();
+        statements.clear();
+        continue;
       }
-      if (error.set || tree == nullptr) {
-        return SyntaxErrorStatus(error, parser.getVocabulary(), tokens, text);
+      for (ast::StatementPtr& statement : *transformed) {
+        statements.push_back(std::move(statement));
       }
     }
-    return internal::TransformScript(tree, text);
+    if (!transform_error.ok()) return transform_error;
+    return statements;
   } catch (const std::exception& e) {
     return absl::InternalError(
         fmt::format("SQL parser failed unexpectedly: {}", e.what()));

@@ -16,6 +16,9 @@ namespace weir::sql {
 inline constexpr size_t kMaxScriptBytes = 16 << 20;  // 16 MiB
 inline constexpr int kMaxNestingDepth = 200;         // (, CASE, subqueries
 inline constexpr int kMaxExpressionDepth = 1000;     // operator chains
+/// Tokens of one statement: the parser holds one statement's tokens and
+/// parse tree at a time, a few hundred bytes per token.
+inline constexpr size_t kMaxStatementTokens = 100000;
 
 /// Parses a script of zero or more statements separated by ';' (the last
 /// ';' is optional). Syntax errors are InvalidArgument statuses built with
