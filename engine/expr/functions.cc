@@ -16,39 +16,10 @@
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
 #include "engine/expr/function_helpers.h"
+#include "engine/expr/function_registry.h"
+#include "engine/expr/type_rules.h"
 #include "engine/types/decimal_util.h"
 #include "engine/types/temporal_util.h"
-
-// Result-type decisions (the SQL reference repeats them):
-//  - Integer arithmetic stays integral: INT op INT -> INT, with a BIGINT ->
-//    BIGINT. Integer division truncates toward zero (7 / 2 = 3, -7 / 2 = -3)
-//    and % takes the sign of the dividend, as in C, Java, MySQL's DIV and
-//    PostgreSQL. Overflow is an error, never wrap-around.
-//  - DECIMAL results (integers are first widened with AsDecimal):
-//      + -  scale max(s1, s2), integer digits max(p1-s1, p2-s2) + 1
-//      *    scale s1 + s2, integer digits (p1-s1) + (p2-s2)
-//      /    scale max(6, s1 + p2 + 1), integer digits p1 - s1 + s2
-//      %    scale max(s1, s2), integer digits min(p1-s1, p2-s2)
-//    When integer digits + scale exceed 38 the precision becomes 38 and the
-//    scale shrinks to make room for the integer digits, but never below
-//    min(scale, 6) (SQL Server's rule); values are rounded half away from
-//    zero to that scale and a result that still does not fit is an error.
-//  - DATE +/- INTERVAL treats the DATE as TIMESTAMP(0) (DATE casts to
-//    TIMESTAMP implicitly), so the result is TIMESTAMP(0); a sub-second
-//    interval part is truncated. TIMESTAMP(p) +/- INTERVAL -> TIMESTAMP(p),
-//    truncated to p digits. Month arithmetic clamps the day to the end of
-//    the month (2024-01-31 + 1 month = 2024-02-29). DATE +/- integer ->
-//    DATE (days), DATE - DATE -> INT days.
-//  - Division by zero is an error for every numeric type, DOUBLE included.
-//  - Aggregates: SUM(INT/BIGINT) -> BIGINT, SUM(DECIMAL(p, s)) ->
-//    DECIMAL(38, s), AVG(INT/BIGINT) -> DECIMAL(38, 6) (exact),
-//    AVG(DECIMAL(p, s)) -> DECIMAL(38, max(s, 6)), DOUBLE -> DOUBLE.
-//  - GREATEST/LEAST are NULL when any argument is NULL (MySQL, Flink).
-//  - TO_TIMESTAMP/TO_DATE return NULL for text that does not match (a bad
-//    record must not stop a streaming query); CAST is the strict form.
-//  - LIKE has no default escape character (SQL standard).
-//  - LOWER/UPPER map ASCII letters only.
-//  - REGEXP_EXTRACT's group defaults to 0 (the whole match).
 
 namespace weir::expr {
 
@@ -59,23 +30,26 @@ using types::internal::int128;
 
 namespace {
 
-// ---------------------------------------------------------------------------
-// Registry types.
+using internal::AnyOne;
+using internal::Comparable;
+using internal::Fixed;
+using internal::Match;
+using internal::NumericOp;
+using internal::NumericUnary;
+using internal::NumOrNull;
+using internal::Overload;
+using internal::Pair;
+using internal::TemporalArg;
+using internal::TsLike;
+using internal::TsPrecision;
+using internal::TypeList;
+using internal::Types;
 
-struct Match {
-  LogicalType result;
-  std::vector<LogicalType> arg_types;
-};
-using Types = std::vector<LogicalType>;
-using Matcher = std::function<std::optional<Match>(const Types&)>;
-struct Overload {
-  std::string expected;  // "(VARCHAR, BIGINT)"
-  Matcher match;
-};
 using Args = std::vector<Value>;
 using EvalFn =
     std::function<absl::StatusOr<Value>(const Args&, const LogicalType&)>;
 
+// A function without a batch kernel yet: its type rule and row evaluator.
 struct ScalarDef {
   std::string name;
   std::vector<std::string> synonyms;
@@ -88,146 +62,34 @@ struct ScalarDef {
   EvalFn eval;
 };
 
-std::string TypeList(const Types& types) {
-  std::string out = "(";
-  for (size_t i = 0; i < types.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += types[i].ToString();
-  }
-  return out + ")";
-}
-
-// ---------------------------------------------------------------------------
-// Matchers.
-
 LogicalType Ts(int p) { return LogicalType::TimestampOrDie(p); }
 const LogicalType kVarchar = LogicalType::Varchar();
 const LogicalType kBigint = LogicalType::Bigint();
 const LogicalType kInt = LogicalType::Int();
 const LogicalType kDouble = LogicalType::Double();
 const LogicalType kBoolean = LogicalType::Boolean();
-
-Overload Fixed(Types params, LogicalType result, std::string expected = "") {
-  if (expected.empty()) expected = TypeList(params);
-  return {expected,
-          [params, result](const Types& args) -> std::optional<Match> {
-            if (args.size() != params.size()) return std::nullopt;
-            for (size_t i = 0; i < args.size(); ++i) {
-              if (!types::CanImplicitlyCast(args[i], params[i])) {
-                return std::nullopt;
-              }
-            }
-            return Match{result, params};
-          }};
-}
-
-// `min` or more arguments, all castable to `param`.
-Overload Variadic(LogicalType param, size_t min, LogicalType result,
-                  std::string expected) {
-  return {expected, [=](const Types& args) -> std::optional<Match> {
-            if (args.size() < min) return std::nullopt;
-            for (const auto& a : args) {
-              if (!types::CanImplicitlyCast(a, param)) return std::nullopt;
-            }
-            return Match{result, Types(args.size(), param)};
-          }};
-}
-
-bool NumOrNull(const LogicalType& t) { return t.IsNumeric() || t.IsNull(); }
-bool TsLike(const LogicalType& t) {
-  return t.id() == TypeId::kTimestamp || t.id() == TypeId::kDate || t.IsNull();
-}
-bool Is(const LogicalType& t, TypeId id) { return t.id() == id || t.IsNull(); }
-int TsPrecision(const LogicalType& t) {
-  return t.id() == TypeId::kTimestamp ? t.precision() : 0;
-}
-
-// A DECIMAL result with `int_digits` integer digits and `scale`, fitted into
-// 38 digits as described at the top of the file.
-LogicalType FitDecimal(int int_digits, int scale) {
-  int_digits = std::max(int_digits, 0);
-  scale = std::min(scale, LogicalType::kMaxDecimalPrecision);
-  if (int_digits + scale <= LogicalType::kMaxDecimalPrecision) {
-    return LogicalType::DecimalOrDie(std::max(1, int_digits + scale), scale);
-  }
-  int s = std::max(std::min(scale, 6),
-                   LogicalType::kMaxDecimalPrecision - int_digits);
-  return LogicalType::DecimalOrDie(LogicalType::kMaxDecimalPrecision, s);
-}
-
-LogicalType DecimalArithmetic(char op, const LogicalType& a,
-                              const LogicalType& b) {
-  LogicalType da = types::AsDecimal(a), db = types::AsDecimal(b);
-  int p1 = da.precision(), s1 = da.scale(), p2 = db.precision(),
-      s2 = db.scale();
-  switch (op) {
-    case '+':
-    case '-':
-      return FitDecimal(std::max(p1 - s1, p2 - s2) + 1, std::max(s1, s2));
-    case '*':
-      return FitDecimal((p1 - s1) + (p2 - s2), s1 + s2);
-    case '/':
-      return FitDecimal(p1 - s1 + s2, std::max(6, s1 + p2 + 1));
-    default:  // %
-      return FitDecimal(std::min(p1 - s1, p2 - s2), std::max(s1, s2));
-  }
-}
-
-// Numeric operands of a binary arithmetic operator.
-std::optional<Match> NumericBinary(char op, const Types& args) {
-  if (args.size() != 2 || !NumOrNull(args[0]) || !NumOrNull(args[1])) {
-    return std::nullopt;
-  }
-  LogicalType a = args[0], b = args[1];
-  if (a.IsNull()) a = b.IsNull() ? kInt : b;
-  if (b.IsNull()) b = a;
-  if (a.id() == TypeId::kDouble || b.id() == TypeId::kDouble) {
-    return Match{kDouble, {kDouble, kDouble}};
-  }
-  if (a.id() == TypeId::kDecimal || b.id() == TypeId::kDecimal) {
-    LogicalType da = types::AsDecimal(a), db = types::AsDecimal(b);
-    return Match{DecimalArithmetic(op, da, db), {da, db}};
-  }
-  LogicalType r =
-      a.id() == TypeId::kBigint || b.id() == TypeId::kBigint ? kBigint : kInt;
-  return Match{r, {r, r}};
-}
-
-Overload NumericOp(char op) {
-  return {"(numeric, numeric)",
-          [op](const Types& args) { return NumericBinary(op, args); }};
-}
-
-Overload Temporal(
-    std::string expected,
-    std::function<std::optional<Match>(const LogicalType&, const LogicalType&)>
-        f) {
-  return {expected, [f](const Types& args) -> std::optional<Match> {
-            if (args.size() != 2) return std::nullopt;
-            return f(args[0], args[1]);
-          }};
-}
-
 const LogicalType kInterval = LogicalType::Interval();
 const LogicalType kDate = LogicalType::Date();
+
+bool Is(const LogicalType& t, TypeId id) { return internal::IsOrNull(t, id); }
 
 std::vector<Overload> PlusOverloads() {
   return {
       NumericOp('+'),
-      Temporal("(TIMESTAMP, INTERVAL)",
-               [](const LogicalType& a,
-                  const LogicalType& b) -> std::optional<Match> {
-                 if (!TsLike(a) || !Is(b, TypeId::kInterval)) return {};
-                 LogicalType t = Ts(TsPrecision(a));
-                 return Match{t, {t, kInterval}};
-               }),
-      Temporal("(INTERVAL, TIMESTAMP)",
-               [](const LogicalType& a,
-                  const LogicalType& b) -> std::optional<Match> {
-                 if (!Is(a, TypeId::kInterval) || !TsLike(b)) return {};
-                 LogicalType t = Ts(TsPrecision(b));
-                 return Match{t, {kInterval, t}};
-               }),
+      Pair("(TIMESTAMP, INTERVAL)",
+           [](const LogicalType& a,
+              const LogicalType& b) -> std::optional<Match> {
+             if (!TsLike(a) || !Is(b, TypeId::kInterval)) return {};
+             LogicalType t = Ts(TsPrecision(a));
+             return Match{t, {t, kInterval}};
+           }),
+      Pair("(INTERVAL, TIMESTAMP)",
+           [](const LogicalType& a,
+              const LogicalType& b) -> std::optional<Match> {
+             if (!Is(a, TypeId::kInterval) || !TsLike(b)) return {};
+             LogicalType t = Ts(TsPrecision(b));
+             return Match{t, {kInterval, t}};
+           }),
       Fixed({kDate, kBigint}, kDate, "(DATE, BIGINT)"),
       Fixed({kInterval, kInterval}, kInterval),
   };
@@ -237,20 +99,20 @@ std::vector<Overload> MinusOverloads() {
   return {
       NumericOp('-'),
       Fixed({kDate, kDate}, kInt),
-      Temporal("(TIMESTAMP, INTERVAL)",
-               [](const LogicalType& a,
-                  const LogicalType& b) -> std::optional<Match> {
-                 if (!TsLike(a) || !Is(b, TypeId::kInterval)) return {};
-                 LogicalType t = Ts(TsPrecision(a));
-                 return Match{t, {t, kInterval}};
-               }),
-      Temporal("(TIMESTAMP, TIMESTAMP)",
-               [](const LogicalType& a,
-                  const LogicalType& b) -> std::optional<Match> {
-                 if (!TsLike(a) || !TsLike(b)) return {};
-                 LogicalType t = Ts(std::max(TsPrecision(a), TsPrecision(b)));
-                 return Match{kInterval, {t, t}};
-               }),
+      Pair("(TIMESTAMP, INTERVAL)",
+           [](const LogicalType& a,
+              const LogicalType& b) -> std::optional<Match> {
+             if (!TsLike(a) || !Is(b, TypeId::kInterval)) return {};
+             LogicalType t = Ts(TsPrecision(a));
+             return Match{t, {t, kInterval}};
+           }),
+      Pair("(TIMESTAMP, TIMESTAMP)",
+           [](const LogicalType& a,
+              const LogicalType& b) -> std::optional<Match> {
+             if (!TsLike(a) || !TsLike(b)) return {};
+             LogicalType t = Ts(std::max(TsPrecision(a), TsPrecision(b)));
+             return Match{kInterval, {t, t}};
+           }),
       Fixed({kDate, kBigint}, kDate, "(DATE, BIGINT)"),
       Fixed({kInterval, kInterval}, kInterval),
   };
@@ -261,74 +123,11 @@ std::vector<Overload> TimesOverloads() {
           Fixed({kBigint, kInterval}, kInterval)};
 }
 
-Overload Comparable(size_t min, size_t max, std::optional<LogicalType> result,
-                    std::string expected) {
-  return {expected, [=](const Types& args) -> std::optional<Match> {
-            if (args.size() < min || args.size() > max) return std::nullopt;
-            LogicalType common = LogicalType::Null();
-            for (const auto& a : args) {
-              auto c = types::CommonSuperType(common, a);
-              if (!c) return std::nullopt;
-              common = *c;
-            }
-            return Match{result ? *result : common, Types(args.size(), common)};
-          }};
-}
-
-// One numeric argument (plus optional fixed trailing ones), result derived.
-Overload NumericUnary(std::function<LogicalType(const LogicalType&)> result,
-                      Types trailing = {}, std::string expected = "") {
-  if (expected.empty()) {
-    expected = "(numeric";
-    for (const auto& t : trailing) expected += ", " + t.ToString();
-    expected += ")";
-  }
-  return {expected, [=](const Types& args) -> std::optional<Match> {
-            if (args.size() != 1 + trailing.size() || !NumOrNull(args[0])) {
-              return std::nullopt;
-            }
-            for (size_t i = 0; i < trailing.size(); ++i) {
-              if (!types::CanImplicitlyCast(args[i + 1], trailing[i])) {
-                return std::nullopt;
-              }
-            }
-            LogicalType a = args[0].IsNull() ? kInt : args[0];
-            Types arg_types = {a};
-            arg_types.insert(arg_types.end(), trailing.begin(), trailing.end());
-            return Match{result(a), arg_types};
-          }};
-}
-
 LogicalType SameType(const LogicalType& t) { return t; }
 LogicalType IntegralPart(const LogicalType& t) {
   if (t.id() != TypeId::kDecimal) return t;
   return LogicalType::DecimalOrDie(
       std::min(38, std::max(1, t.precision() - t.scale() + 1)), 0);
-}
-
-// A temporal argument at position `pos` among fixed VARCHAR ones:
-// TIMESTAMP(p) stays, DATE stays DATE when `keep_date`, else TIMESTAMP(0).
-Overload TemporalArg(size_t count, size_t pos, bool allow_time,
-                     std::function<LogicalType(const LogicalType&)> result,
-                     std::string expected) {
-  return {expected, [=](const Types& args) -> std::optional<Match> {
-            if (args.size() != count) return std::nullopt;
-            Types arg_types(count, kVarchar);
-            for (size_t i = 0; i < count; ++i) {
-              if (i == pos) continue;
-              if (!types::CanImplicitlyCast(args[i], kVarchar)) return {};
-            }
-            const LogicalType& t = args[pos];
-            if (t.id() == TypeId::kTimestamp || t.id() == TypeId::kDate ||
-                (allow_time && t.id() == TypeId::kTime)) {
-              arg_types[pos] = t;
-            } else if (t.IsNull()) {
-              arg_types[pos] = Ts(LogicalType::kDefaultTimestampPrecision);
-            } else {
-              return std::nullopt;
-            }
-            return Match{result(arg_types[pos]), arg_types};
-          }};
 }
 
 // ---------------------------------------------------------------------------
@@ -650,14 +449,6 @@ Value FromTribool(types::Tribool t) {
   return Value::Boolean(t == types::Tribool::kTrue);
 }
 
-std::string AsciiCase(std::string s, bool upper) {
-  for (char& c : s) {
-    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c))
-                                : std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -711,13 +502,6 @@ EvalFn RegexEval(
     WEIR_ASSIGN_OR_RETURN(auto re, internal::CompileRegex(Str(a[1])));
     return f(a, *re);
   };
-}
-
-Overload AnyOne() {
-  return {"(any)", [](const Types& args) -> std::optional<Match> {
-            if (args.size() != 1) return std::nullopt;
-            return Match{kBoolean, args};
-          }};
 }
 
 std::vector<ScalarDef> BuildScalars() {
@@ -783,11 +567,6 @@ std::vector<ScalarDef> BuildScalars() {
       Op("NEGATE", "- a", "Arithmetic negation.",
          {NumericUnary(SameType), Fixed({kInterval}, kInterval)},
          [](const Args& a, const LogicalType&) { return Negate(a[0]); }));
-  d.push_back(
-      Op("||", "a || b", "String concatenation; NULL if either is NULL.",
-         {Fixed({V, V}, V)}, [](const Args& a, const LogicalType&) {
-           return absl::StatusOr<Value>(Value::Varchar(Str(a[0]) + Str(a[1])));
-         }));
   d.push_back(
       Op("LIKE", "s LIKE pattern [ESCAPE c]",
          "Pattern match: % any characters, _ one character.",
@@ -900,143 +679,7 @@ std::vector<ScalarDef> BuildScalars() {
                     return absl::StatusOr<Value>(Value::Int(s));
                   }));
 
-  // ---- String functions.
-  d.push_back(
-      WithSynonyms(Def("LOWER", "LOWER(s VARCHAR) -> VARCHAR",
-                       "Lower case (ASCII letters only).", {Fixed({V}, V)},
-                       [](const Args& a, const LogicalType&) {
-                         return absl::StatusOr<Value>(
-                             Value::Varchar(AsciiCase(Str(a[0]), false)));
-                       }),
-                   {"LCASE"}));
-  d.push_back(
-      WithSynonyms(Def("UPPER", "UPPER(s VARCHAR) -> VARCHAR",
-                       "Upper case (ASCII letters only).", {Fixed({V}, V)},
-                       [](const Args& a, const LogicalType&) {
-                         return absl::StatusOr<Value>(
-                             Value::Varchar(AsciiCase(Str(a[0]), true)));
-                       }),
-                   {"UCASE"}));
-  d.push_back(WithSynonyms(
-      Def("SUBSTRING", "SUBSTRING(s VARCHAR, start BIGINT[, len BIGINT])",
-          "The characters from 1-based position start, len of them (SQL "
-          "semantics: positions before 1 count toward len).",
-          {Fixed({V, I64}, V), Fixed({V, I64, I64}, V)},
-          [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-            std::optional<int64_t> len;
-            if (a.size() > 2) len = a[2].integer();
-            WEIR_ASSIGN_OR_RETURN(
-                std::string s,
-                internal::Substring(Str(a[0]), a[1].integer(), len));
-            return Value::Varchar(std::move(s));
-          }),
-      {"SUBSTR"}));
-  d.push_back(Def("CONCAT", "CONCAT(s VARCHAR, ...) -> VARCHAR",
-                  "Concatenation; NULL if any argument is NULL.",
-                  {Variadic(V, 1, V, "(VARCHAR, ...)")},
-                  [](const Args& a, const LogicalType&) {
-                    std::string out;
-                    for (const Value& v : a) out += Str(v);
-                    return absl::StatusOr<Value>(
-                        Value::Varchar(std::move(out)));
-                  }));
-  d.push_back(NoNullPropagation(Def(
-      "CONCAT_WS", "CONCAT_WS(sep VARCHAR, s VARCHAR, ...) -> VARCHAR",
-      "Concatenation with a separator, skipping NULL arguments; NULL when sep "
-      "is NULL.",
-      {Variadic(V, 2, V, "(VARCHAR, VARCHAR, ...)")},
-      [](const Args& a, const LogicalType&) {
-        if (a[0].is_null()) return absl::StatusOr<Value>(Value::Null(kVarchar));
-        std::string out;
-        bool first = true;
-        for (size_t i = 1; i < a.size(); ++i) {
-          if (a[i].is_null()) continue;
-          if (!first) out += Str(a[0]);
-          out += Str(a[i]);
-          first = false;
-        }
-        return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
-      })));
-  d.push_back(WithSynonyms(
-      Def("LENGTH", "LENGTH(s VARCHAR) -> INT",
-          "Number of characters (UTF-8 code points).", {Fixed({V}, kInt)},
-          [](const Args& a, const LogicalType&) {
-            return absl::StatusOr<Value>(Value::Int(
-                static_cast<int32_t>(internal::Utf8Length(Str(a[0])))));
-          }),
-      {"CHAR_LENGTH", "CHARACTER_LENGTH"}));
-  struct TrimDef {
-    const char* name;
-    bool left, right;
-    const char* what;
-  };
-  for (const TrimDef& t :
-       std::vector<TrimDef>{{"TRIM", true, true, "both ends"},
-                            {"LTRIM", true, false, "the start"},
-                            {"RTRIM", false, true, "the end"}}) {
-    bool left = t.left, right = t.right;
-    d.push_back(Def(
-        t.name, fmt::format("{}(s VARCHAR[, chars VARCHAR])", t.name),
-        fmt::format("Removes spaces (or any of chars) from {}.", t.what),
-        {Fixed({V}, V), Fixed({V, V}, V)},
-        [left, right](const Args& a, const LogicalType&) {
-          return absl::StatusOr<Value>(
-              Value::Varchar(std::string(internal::TrimCodePoints(
-                  Str(a[0]), a.size() > 1 ? std::string_view(Str(a[1])) : " ",
-                  left, right))));
-        }));
-  }
-  d.push_back(
-      Def("REPLACE", "REPLACE(s VARCHAR, from VARCHAR, to VARCHAR)",
-          "Replaces every occurrence of from by to.", {Fixed({V, V, V}, V)},
-          [](const Args& a, const LogicalType&) {
-            std::string out;
-            internal::AppendReplaced(Str(a[0]), Str(a[1]), Str(a[2]), &out);
-            return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
-          }));
-  d.push_back(
-      Def("POSITION", "POSITION(needle VARCHAR, haystack VARCHAR) -> INT",
-          "1-based character position of needle in haystack, 0 when "
-          "absent.",
-          {Fixed({V, V}, kInt)}, [](const Args& a, const LogicalType&) {
-            int64_t r = internal::Utf8Position(Str(a[0]), Str(a[1]));
-            return absl::StatusOr<Value>(Value::Int(static_cast<int32_t>(r)));
-          }));
-  for (bool left : {true, false}) {
-    const char* name = left ? "LPAD" : "RPAD";
-    d.push_back(
-        Def(name, fmt::format("{}(s VARCHAR, len BIGINT[, pad VARCHAR])", name),
-            fmt::format("Pads s on the {} with pad (default ' ') to len "
-                        "characters; longer s is cut to len.",
-                        left ? "left" : "right"),
-            {Fixed({V, I64}, V), Fixed({V, I64, V}, V)},
-            [left](const Args& a, const LogicalType&) {
-              std::string out;
-              internal::AppendPadded(
-                  Str(a[0]), a[1].integer(),
-                  a.size() > 2 ? std::string_view(Str(a[2])) : " ", left, &out);
-              return absl::StatusOr<Value>(Value::Varchar(std::move(out)));
-            }));
-  }
-  d.push_back(Def("REVERSE", "REVERSE(s VARCHAR) -> VARCHAR",
-                  "The characters of s in reverse order.", {Fixed({V}, V)},
-                  [](const Args& a, const LogicalType&) {
-                    std::string out;
-                    internal::AppendReversed(Str(a[0]), &out);
-                    return absl::StatusOr<Value>(
-                        Value::Varchar(std::move(out)));
-                  }));
-  d.push_back(
-      Def("SPLIT_PART", "SPLIT_PART(s VARCHAR, delimiter VARCHAR, n BIGINT)",
-          "The n-th field (1-based; negative counts from the end) of s "
-          "split by delimiter; '' when there is none.",
-          {Fixed({V, V, I64}, V)},
-          [](const Args& a, const LogicalType&) -> absl::StatusOr<Value> {
-            WEIR_ASSIGN_OR_RETURN(
-                std::string_view field,
-                internal::SplitPartField(Str(a[0]), Str(a[1]), a[2].integer()));
-            return Value::Varchar(std::string(field));
-          }));
+  // ---- Regular expressions.
   d.push_back(Def(
       "REGEXP_EXTRACT",
       "REGEXP_EXTRACT(s VARCHAR, pattern VARCHAR[, group BIGINT])",
@@ -1285,42 +928,63 @@ const ScalarDef* FindScalar(std::string_view name) {
   return it == r.by_name.end() ? nullptr : it->second;
 }
 
-}  // namespace
-
-absl::StatusOr<ResolvedScalar> ResolveScalar(
-    std::string_view name, const std::vector<types::LogicalType>& args) {
-  const ScalarDef* def = FindScalar(name);
-  if (def == nullptr) {
-    std::vector<std::string> names;
-    for (const auto& [n, d] : GetRegistry().by_name) {
-      // Operators are spelt as symbols; only suggest callable names.
-      if (std::isalpha(static_cast<unsigned char>(n[0]))) names.push_back(n);
-    }
-    for (const char* agg : {"COUNT", "SUM", "AVG", "MIN", "MAX"})
-      names.push_back(agg);
-    std::sort(names.begin(), names.end());
-    return Error(fmt::format("unknown function '{}'{}", weir::AsciiUpper(name),
-                             DidYouMean(weir::AsciiUpper(name), names)));
-  }
+// The first overload of `canonical` that accepts `args`.
+absl::StatusOr<ResolvedScalar> Resolve(const std::string& canonical,
+                                       bool is_operator,
+                                       const std::vector<Overload>& overloads,
+                                       bool null_if_any_null,
+                                       std::string_view name,
+                                       const std::vector<LogicalType>& args) {
   std::string expected;
-  for (const Overload& o : def->overloads) {
+  for (const Overload& o : overloads) {
     if (auto m = o.match(args)) {
       ResolvedScalar r;
-      r.function = def->name;
+      r.function = canonical;
       r.result = m->result;
       r.arg_types = std::move(m->arg_types);
-      r.null_if_any_null = def->null_if_any_null;
+      r.null_if_any_null = null_if_any_null;
       return r;
     }
     if (!expected.empty()) expected += " or ";
     expected += o.expected;
   }
   return Error(fmt::format("{} {} does not accept {}; expected {}",
-                           def->is_operator ? "operator" : "function",
+                           is_operator ? "operator" : "function",
                            weir::AsciiUpper(name), TypeList(args), expected));
 }
 
+}  // namespace
+
+absl::StatusOr<ResolvedScalar> ResolveScalar(
+    std::string_view name, const std::vector<types::LogicalType>& args) {
+  if (const internal::ScalarFunction* f =
+          internal::ScalarFunctions().Find(name)) {
+    return Resolve(f->name, f->is_operator, f->overloads,
+                   f->nulls == internal::NullHandling::kDefault, name, args);
+  }
+  const ScalarDef* def = FindScalar(name);
+  if (def == nullptr) {
+    std::vector<std::string> names = internal::ScalarFunctions().Names();
+    for (const auto& [n, d] : GetRegistry().by_name) names.push_back(n);
+    // Operators are spelt as symbols; only suggest callable names.
+    std::erase_if(names, [](const std::string& n) {
+      return !std::isalpha(static_cast<unsigned char>(n[0]));
+    });
+    for (const char* agg : {"COUNT", "SUM", "AVG", "MIN", "MAX"})
+      names.push_back(agg);
+    std::sort(names.begin(), names.end());
+    return Error(fmt::format("unknown function '{}'{}", weir::AsciiUpper(name),
+                             DidYouMean(weir::AsciiUpper(name), names)));
+  }
+  return Resolve(def->name, def->is_operator, def->overloads,
+                 def->null_if_any_null, name, args);
+}
+
 bool IsDeterministic(std::string_view name) {
+  if (const internal::ScalarFunction* f =
+          internal::ScalarFunctions().Find(name)) {
+    return f->deterministic;
+  }
   const ScalarDef* def = FindScalar(name);
   return def == nullptr || def->deterministic;
 }
@@ -1457,110 +1121,35 @@ absl::StatusOr<ResolvedAggregate> ResolveAggregate(
 }
 
 // ---------------------------------------------------------------------------
-// The constant interpreter.
+// The row evaluator of the functions without a batch kernel yet.
 
-namespace {
+namespace internal {
 
-absl::StatusOr<Value> Eval(const BoundExpr& e);
-
-absl::StatusOr<types::Tribool> EvalCondition(const BoundExpr& e) {
-  WEIR_ASSIGN_OR_RETURN(Value v, Eval(e));
-  if (!v.is_null() && v.type().id() != TypeId::kBoolean) {
-    return Error("condition is not BOOLEAN: " + e.ToString());
-  }
-  return v.AsTribool();
-}
-
-absl::StatusOr<Value> EvalCall(const BoundExpr& e) {
+absl::StatusOr<Value> EvaluateLegacyCall(const BoundExpr& e,
+                                         const std::vector<Value>& args) {
   const ScalarDef* def = FindScalar(e.function);
   if (def == nullptr) {
     return Error(fmt::format("unknown function '{}'", e.function));
   }
-  if (!def->deterministic) {
-    return absl::FailedPreconditionError(
-        fmt::format("not a constant: {} is not deterministic", def->name));
-  }
-  // Lazily evaluated forms: the argument not needed is never evaluated, so
-  // FALSE AND (1 / 0 = 1) is FALSE.
-  if ((def->name == "AND" || def->name == "OR") && e.args.size() == 2) {
-    bool is_and = def->name == "AND";
-    types::Tribool decisive =
-        is_and ? types::Tribool::kFalse : types::Tribool::kTrue;
-    WEIR_ASSIGN_OR_RETURN(auto left, EvalCondition(*e.args[0]));
-    if (left == decisive) return FromTribool(left);
-    WEIR_ASSIGN_OR_RETURN(auto right, EvalCondition(*e.args[1]));
-    return FromTribool(is_and ? types::And(left, right)
-                              : types::Or(left, right));
-  }
-  if (def->name == "IF" && e.args.size() == 3) {
-    WEIR_ASSIGN_OR_RETURN(auto c, EvalCondition(*e.args[0]));
-    WEIR_ASSIGN_OR_RETURN(Value v,
-                          Eval(*e.args[c == types::Tribool::kTrue ? 1 : 2]));
-    return ValueInType(v, e.type);
-  }
-  if (def->name == "COALESCE") {
-    for (const auto& a : e.args) {
-      WEIR_ASSIGN_OR_RETURN(Value v, Eval(*a));
-      if (!v.is_null()) return ValueInType(v, e.type);
-    }
-    return Value::Null(e.type);
-  }
-  Args args;
-  args.reserve(e.args.size());
   bool any_null = false;
-  for (const auto& a : e.args) {
-    WEIR_ASSIGN_OR_RETURN(Value v, Eval(*a));
-    any_null = any_null || v.is_null();
-    args.push_back(std::move(v));
-  }
+  for (const Value& v : args) any_null = any_null || v.is_null();
   if (def->null_if_any_null && any_null) return Value::Null(e.type);
   WEIR_ASSIGN_OR_RETURN(Value r, def->eval(args, e.type));
   if (r.is_null() && !(r.type() == e.type)) return Value::Null(e.type);
   return ValueInType(r, e.type);
 }
 
-absl::StatusOr<Value> Eval(const BoundExpr& e) {
-  switch (e.kind) {
-    case BoundExprKind::kColumn:
-      return absl::FailedPreconditionError(fmt::format(
-          "not a constant: the expression references column {}", e.ToString()));
-    case BoundExprKind::kLiteral:
-      return e.value;
-    case BoundExprKind::kCast: {
-      WEIR_ASSIGN_OR_RETURN(Value v, Eval(*e.args[0]));
-      auto r = types::CastValue(v, e.type);
-      if (!r.ok() && e.try_cast) return Value::Null(e.type);
-      return r;
-    }
-    case BoundExprKind::kCase: {
-      size_t i = 0;
-      for (; i + 1 < e.args.size(); i += 2) {
-        WEIR_ASSIGN_OR_RETURN(auto c, EvalCondition(*e.args[i]));
-        if (c == types::Tribool::kTrue) {
-          WEIR_ASSIGN_OR_RETURN(Value v, Eval(*e.args[i + 1]));
-          return ValueInType(v, e.type);
-        }
-      }
-      if (i < e.args.size()) {
-        WEIR_ASSIGN_OR_RETURN(Value v, Eval(*e.args[i]));
-        return ValueInType(v, e.type);
-      }
-      return Value::Null(e.type);
-    }
-    case BoundExprKind::kCall:
-      return EvalCall(e);
-  }
-  return Error("unknown expression kind");
-}
-
-}  // namespace
-
-absl::StatusOr<types::Value> EvaluateConstant(const BoundExpr& e) {
-  return Eval(e);
-}
+}  // namespace internal
 
 std::vector<FunctionDoc> ListFunctions() {
   std::vector<FunctionDoc> out;
+  for (const internal::ScalarFunction& f :
+       internal::ScalarFunctions().functions()) {
+    out.push_back({f.name, f.signature, f.description});
+    for (const auto& s : f.synonyms) {
+      out.push_back({s, f.signature, "Same as " + f.name + "."});
+    }
+  }
   for (const ScalarDef& def : GetRegistry().defs) {
     out.push_back({def.name, def.signature, def.description});
     for (const auto& s : def.synonyms) {

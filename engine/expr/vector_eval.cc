@@ -19,18 +19,22 @@
 
 #include "engine/base/status.h"
 #include "engine/expr/function_helpers.h"
+#include "engine/expr/function_registry.h"
 #include "engine/expr/functions.h"
+#include "engine/expr/kernel.h"
+#include "engine/expr/vector_node.h"
 #include "engine/types/decimal_util.h"
 #include "engine/types/temporal_util.h"
 
-// How evaluation works: every BoundExpr node becomes a VectorNode whose
-// kernel was chosen at compile time. Eval(rows) evaluates the node's children
-// over `rows` (ascending physical row indexes), then runs one loop over
-// `rows` writing the node's result into a Vec. A Vec is either a view of an
-// input column (no copy), a constant (one value for every row), or owned
-// buffers indexed by physical row. Lazy forms (AND, OR, CASE, IF, COALESCE)
-// evaluate a child only over the rows that need it, which is what makes
-// `x = 0 OR 10 / x > 1` safe and keeps unselected rows from raising errors.
+// How evaluation works: every BoundExpr node becomes a VectorNode
+// (vector_node.h) whose kernel was chosen at compile time. Eval(rows)
+// evaluates the node's children over `rows` (ascending physical row
+// indexes), then runs one loop over `rows` writing the node's result into a
+// Vec. Lazy forms (AND, OR, CASE, IF, COALESCE) evaluate a child only over
+// the rows that need it, which is what makes `x = 0 OR 10 / x > 1` safe and
+// keeps unselected rows from raising errors. A call of a registered
+// function is a CallNode: NULL handling here, the function's kernel
+// (kernel.h) for the rest.
 
 namespace weir::expr {
 namespace internal {
@@ -41,271 +45,25 @@ using types::LogicalType;
 using types::PhysicalType;
 using types::TypeId;
 using types::Value;
-using types::internal::int128;
 
-using Rows = std::span<const uint32_t>;
-using RowList = std::vector<uint32_t>;
+/// The row evaluator of a function not yet registered with a batch kernel
+/// (functions.cc).
+absl::StatusOr<Value> EvaluateLegacyCall(const BoundExpr& call,
+                                         const std::vector<Value>& args);
 
 namespace {
 
-const uint8_t kAlwaysNull = 1;
+// ---- Until every family is registered: the nodes of the functions that
+// are not, with the argument-pointer forms of the null and error helpers.
 
-bool IsContinuation(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+std::vector<const Vec*> Pointers(const std::vector<Vec>& vecs) {
+  std::vector<const Vec*> out;
+  for (const Vec& v : vecs) out.push_back(&v);
+  return out;
 }
 
-/// The values of one node over the rows of a batch. Not copyable: `data` and
-/// `nulls` may point into the owned buffers.
-struct Vec {
-  Vec() = default;
-  Vec(const Vec&) = delete;
-  Vec& operator=(const Vec&) = delete;
-  Vec(Vec&&) = default;
-  Vec& operator=(Vec&&) = default;
-
-  LogicalType type;
-  PhysicalType physical = PhysicalType::kNull;
-  /// One value (index 0) stands for every row.
-  bool constant = false;
-  /// Per row (index 0 when constant); nullptr when no row is NULL.
-  const uint8_t* nulls = nullptr;
-  /// int64_t, double, int128, std::string or IntervalValue by `physical`.
-  const void* data = nullptr;
-
-  std::vector<int64_t> ints;
-  std::vector<double> doubles;
-  std::vector<int128> decimals;
-  std::vector<std::string> strings;
-  std::vector<IntervalValue> intervals;
-  std::vector<uint8_t> null_buf;
-
-  void Init(const LogicalType& t) {
-    type = t;
-    physical = types::PhysicalTypeOf(t);
-    constant = false;
-    data = nullptr;
-    nulls = physical == PhysicalType::kNull ? &kAlwaysNull : nullptr;
-    if (physical == PhysicalType::kNull) constant = true;
-  }
-  size_t Index(size_t r) const { return constant ? 0 : r; }
-  bool IsNull(size_t r) const {
-    return nulls != nullptr && nulls[constant ? 0 : r] != 0;
-  }
-  template <typename T>
-  const T* Data() const {
-    return static_cast<const T*>(data);
-  }
-  bool OwnsStrings() const {
-    return physical == PhysicalType::kString && !constant &&
-           data == static_cast<const void*>(strings.data());
-  }
-  /// Owned, zero-initialized values for `n` physical rows.
-  template <typename T>
-  T* Allocate(size_t n) {
-    std::vector<T>* v;
-    if constexpr (std::is_same_v<T, int64_t>) {
-      v = &ints;
-    } else if constexpr (std::is_same_v<T, double>) {
-      v = &doubles;
-    } else if constexpr (std::is_same_v<T, int128>) {
-      v = &decimals;
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      v = &strings;
-    } else {
-      v = &intervals;
-    }
-    v->assign(n, T{});
-    data = v->data();
-    return v->data();
-  }
-  /// Owned null flags for `n` rows, all false.
-  uint8_t* AllocateNulls(size_t n) {
-    null_buf.assign(n, 0);
-    nulls = null_buf.data();
-    return null_buf.data();
-  }
-  /// Owned storage of this Vec's physical type for `n` rows plus nulls.
-  uint8_t* AllocateAll(size_t n) {
-    switch (physical) {
-      case PhysicalType::kInt64:
-        Allocate<int64_t>(n);
-        break;
-      case PhysicalType::kDouble:
-        Allocate<double>(n);
-        break;
-      case PhysicalType::kInt128:
-        Allocate<int128>(n);
-        break;
-      case PhysicalType::kString:
-        Allocate<std::string>(n);
-        break;
-      case PhysicalType::kInterval:
-        Allocate<IntervalValue>(n);
-        break;
-      case PhysicalType::kNull:
-        return nullptr;
-    }
-    return AllocateNulls(n);
-  }
-};
-
-/// The value at physical row `r` as a Value of the Vec's type (slow path).
-Value ValueAt(const Vec& v, size_t r) {
-  if (v.IsNull(r)) return Value::Null(v.type);
-  size_t i = v.Index(r);
-  switch (v.type.id()) {
-    case TypeId::kBoolean:
-      return Value::Boolean(v.Data<int64_t>()[i] != 0);
-    case TypeId::kInt:
-      return Value::Int(static_cast<int32_t>(v.Data<int64_t>()[i]));
-    case TypeId::kBigint:
-      return Value::Bigint(v.Data<int64_t>()[i]);
-    case TypeId::kDate:
-      return Value::Date(v.Data<int64_t>()[i]);
-    case TypeId::kTime:
-      return Value::Time(v.Data<int64_t>()[i]);
-    case TypeId::kTimestamp:
-      return Value::Timestamp(v.Data<int64_t>()[i], v.type.precision());
-    case TypeId::kDouble:
-      return Value::Double(v.Data<double>()[i]);
-    case TypeId::kDecimal:
-      return Value::Decimal(v.Data<int128>()[i], v.type);
-    case TypeId::kVarchar:
-      return Value::Varchar(v.Data<std::string>()[i]);
-    case TypeId::kBytes:
-      return Value::Bytes(v.Data<std::string>()[i]);
-    case TypeId::kInterval:
-      return Value::Interval(v.Data<IntervalValue>()[i]);
-    case TypeId::kNull:
-      break;
-  }
-  return Value::Null(v.type);
-}
-
-/// Stores `value` at row `r` of a Vec with owned storage (AllocateAll).
-void StoreValue(Vec* out, size_t r, Value value) {
-  if (out->physical == PhysicalType::kNull) return;
-  if (value.is_null()) {
-    out->null_buf[r] = 1;
-    return;
-  }
-  switch (out->physical) {
-    case PhysicalType::kInt64:
-      out->ints[r] = value.type().id() == TypeId::kBoolean
-                         ? (value.boolean() ? 1 : 0)
-                         : value.integer();
-      break;
-    case PhysicalType::kDouble:
-      out->doubles[r] = value.dbl();
-      break;
-    case PhysicalType::kInt128:
-      out->decimals[r] = value.decimal();
-      break;
-    case PhysicalType::kString:
-      out->strings[r] = value.str();
-      break;
-    case PhysicalType::kInterval:
-      out->intervals[r] = value.interval();
-      break;
-    case PhysicalType::kNull:
-      break;
-  }
-}
-
-/// Makes `out` the constant `value` (already of type `type`).
-void SetConstant(Vec* out, const LogicalType& type, const Value& value) {
-  out->Init(type);
-  if (out->physical == PhysicalType::kNull) return;
-  out->AllocateAll(1);
-  StoreValue(out, 0, value);
-  out->constant = true;
-  if (!value.is_null()) out->nulls = nullptr;
-}
-
-/// Copies the values of `src` at `rows` into `dst` (owned storage of the
-/// same physical type); moves strings out of `src` when it owns them.
-void CopyRows(Vec& src, Rows rows, Vec* dst) {
-  if (dst->physical == PhysicalType::kNull) return;
-  uint8_t* nulls = dst->null_buf.data();
-  auto copy = [&](auto* to, const auto* from, bool move) {
-    for (uint32_t r : rows) {
-      nulls[r] = src.IsNull(r) ? 1 : 0;
-      if (nulls[r]) {
-        continue;
-      } else if (move) {
-        to[r] = std::move(
-            const_cast<std::remove_const_t<
-                std::remove_reference_t<decltype(from[0])>>&>(from[r]));
-      } else {
-        to[r] = from[src.Index(r)];
-      }
-    }
-  };
-  switch (dst->physical) {
-    case PhysicalType::kInt64:
-      copy(dst->ints.data(), src.Data<int64_t>(), false);
-      break;
-    case PhysicalType::kDouble:
-      copy(dst->doubles.data(), src.Data<double>(), false);
-      break;
-    case PhysicalType::kInt128:
-      copy(dst->decimals.data(), src.Data<int128>(), false);
-      break;
-    case PhysicalType::kString:
-      copy(dst->strings.data(), src.Data<std::string>(), src.OwnsStrings());
-      break;
-    case PhysicalType::kInterval:
-      copy(dst->intervals.data(), src.Data<IntervalValue>(), false);
-      break;
-    case PhysicalType::kNull:
-      break;
-  }
-}
-
-/// Calls `f(r)` for each row of `rows` not flagged in `nulls` (nullptr: no
-/// flags); stops at the first `f` returning false. Returns the position in
-/// `rows` where it stopped, or rows.size().
-template <bool kHasNulls, typename F>
-inline size_t LoopRows(Rows rows, const uint8_t* nulls, F&& f) {
-  const size_t n = rows.size();
-  const uint32_t* p = rows.data();
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t r = p[i];
-    if constexpr (kHasNulls) {
-      if (nulls[r]) continue;
-    }
-    if (!f(r)) return i;
-  }
-  return n;
-}
-
-template <typename F>
-inline size_t ForRows(Rows rows, const uint8_t* nulls, F&& f) {
-  return nulls != nullptr ? LoopRows<true>(rows, nulls, f)
-                          : LoopRows<false>(rows, nulls, f);
-}
-
-/// ForRows over two operands: calls f(r, ia, ib) with the operands' value
-/// indexes, one instantiation per constness so the loop has no branch on it.
-template <typename F>
-inline size_t ForRows2(const Vec& a, const Vec& b, Rows rows,
-                       const uint8_t* nulls, F&& f) {
-  if (!a.constant && !b.constant) {
-    return ForRows(rows, nulls, [&](uint32_t r) { return f(r, r, r); });
-  }
-  if (!a.constant) {
-    return ForRows(rows, nulls, [&](uint32_t r) { return f(r, r, 0u); });
-  }
-  if (!b.constant) {
-    return ForRows(rows, nulls, [&](uint32_t r) { return f(r, 0u, r); });
-  }
-  return ForRows(rows, nulls, [&](uint32_t r) { return f(r, 0u, 0u); });
-}
-
-/// Sets out->nulls to the OR of the operands' nulls over `rows` (nullptr
-/// when no operand has any) and returns it.
-const uint8_t* PropagateNulls(const std::vector<const Vec*>& args, Rows rows,
-                              size_t num_rows, Vec* out) {
+const uint8_t* PropagateNullsOf(const std::vector<const Vec*>& args, Rows rows,
+                                size_t num_rows, Vec* out) {
   bool any = false;
   for (const Vec* a : args) any = any || a->nulls != nullptr;
   if (!any) {
@@ -326,33 +84,11 @@ const uint8_t* PropagateNulls(const std::vector<const Vec*>& args, Rows rows,
   return nulls;
 }
 
-/// What one Evaluate call shares between its nodes.
-struct EvalContext {
-  const types::Batch* input = nullptr;
-  size_t num_rows = 0;
-  int64_t now_micros = 0;  // the clock, read once per Evaluate
-  size_t error_row = 0;
-};
-
-}  // namespace
-
-/// One node of a compiled expression. Eval is called once per batch (not
-/// per row) and must only read and write the rows in `rows`.
-class VectorNode {
+class LegacyNode : public VectorNode {
  public:
-  explicit VectorNode(BoundExprPtr expr) : expr_(std::move(expr)) {}
-  virtual ~VectorNode() = default;
-
-  /// Evaluates over `rows` into `out` (re-initialized to this node's type).
-  virtual absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const = 0;
-
-  const BoundExpr& expr() const { return *expr_; }
-  const LogicalType& type() const { return expr_->type; }
+  using VectorNode::VectorNode;
 
  protected:
-  /// The end of a row loop that stopped at live row index `stop` (as
-  /// ForRows returns it): OK when it ran through every row, else `error`
-  /// at that row, as RowError words it.
   absl::Status LoopStatus(EvalContext& ctx, Rows rows, size_t stop,
                           const absl::Status& error,
                           const std::vector<const Vec*>& args) const {
@@ -361,12 +97,11 @@ class VectorNode {
                     args);
   }
 
-  /// The error of this node at physical row `r`, naming the subexpression
-  /// and the argument values.
   absl::Status RowError(EvalContext& ctx, uint32_t r, absl::StatusCode code,
                         const std::string& message,
                         const std::vector<const Vec*>& args) const {
     ctx.error_row = r;
+    if (!ctx.annotate_errors) return absl::Status(code, message);
     std::string shown;
     for (const Vec* a : args) {
       if (!shown.empty()) shown += ", ";
@@ -376,106 +111,11 @@ class VectorNode {
     if (!args.empty()) text += fmt::format(" [arguments: {}]", shown);
     return absl::Status(code, text);
   }
-
-  BoundExprPtr expr_;
 };
 
-using NodePtr = std::unique_ptr<VectorNode>;
-
-template <typename T, typename... A>
-NodePtr Make(A&&... args) {
-  return std::make_unique<T>(std::forward<A>(args)...);
-}
-
-namespace {
-
-/// Evaluates every child over `rows`.
-absl::Status EvalChildren(const std::vector<NodePtr>& children,
-                          EvalContext& ctx, Rows rows, std::vector<Vec>* out) {
-  out->resize(children.size());
-  for (size_t i = 0; i < children.size(); ++i) {
-    WEIR_RETURN_IF_ERROR(children[i]->Eval(ctx, rows, &(*out)[i]));
-  }
-  return absl::OkStatus();
-}
-
-std::vector<const Vec*> Pointers(const std::vector<Vec>& vecs) {
-  std::vector<const Vec*> out;
-  for (const Vec& v : vecs) out.push_back(&v);
-  return out;
-}
-
-// ------------------------------------------------------------ leaves
-
-class ColumnNode final : public VectorNode {
+class ClockNode final : public LegacyNode {
  public:
-  using VectorNode::VectorNode;
-
-  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
-    const int index = expr_->column;
-    if (index < 0 || static_cast<size_t>(index) >= ctx.input->num_columns()) {
-      return absl::InvalidArgumentError(
-          fmt::format("column {} is out of range: the batch has {} columns",
-                      expr_->ToString(), ctx.input->num_columns()));
-    }
-    const Column& c = ctx.input->column(index);
-    out->Init(type());
-    if (out->physical == PhysicalType::kNull) return absl::OkStatus();
-    if (c.physical() != out->physical ||
-        (out->physical == PhysicalType::kInt128 &&
-         c.type().scale() != type().scale()) ||
-        c.size() < ctx.num_rows) {
-      return absl::InvalidArgumentError(fmt::format(
-          "column {} of the batch has type {} ({} rows); the expression "
-          "expects {}",
-          expr_->ToString(), c.type().ToString(), c.size(), type().ToString()));
-    }
-    switch (out->physical) {
-      case PhysicalType::kInt64:
-        out->data = c.ints();
-        break;
-      case PhysicalType::kDouble:
-        out->data = c.doubles();
-        break;
-      case PhysicalType::kInt128:
-        out->data = c.decimals();
-        break;
-      case PhysicalType::kString:
-        out->data = c.strings();
-        break;
-      case PhysicalType::kInterval:
-        out->data = c.intervals();
-        break;
-      case PhysicalType::kNull:
-        break;
-    }
-    if (c.MayHaveNulls()) {
-      uint8_t* nulls = out->AllocateNulls(ctx.num_rows);
-      for (uint32_t r : rows) nulls[r] = c.IsNull(r) ? 1 : 0;
-    }
-    return absl::OkStatus();
-  }
-};
-
-class LiteralNode final : public VectorNode {
- public:
-  LiteralNode(BoundExprPtr expr, Value value)
-      : VectorNode(std::move(expr)), value_(std::move(value)) {}
-
-  absl::Status Eval(EvalContext&, Rows, Vec* out) const override {
-    SetConstant(out, type(), value_);
-    return absl::OkStatus();
-  }
-
- private:
-  Value value_;
-};
-
-/// NOW, CURRENT_TIMESTAMP, CURRENT_DATE: the time the Evaluate call began,
-/// the same for every row of the batch.
-class ClockNode final : public VectorNode {
- public:
-  using VectorNode::VectorNode;
+  using LegacyNode::LegacyNode;
 
   absl::Status Eval(EvalContext& ctx, Rows, Vec* out) const override {
     namespace ti = types::internal;
@@ -493,34 +133,23 @@ class ClockNode final : public VectorNode {
 
 // ------------------------------------------------------------ fallback
 
-/// Any scalar function: the arguments are evaluated as vectors, then each
-/// row's argument values go through EvaluateConstant on a private copy of
-/// the call whose arguments are literals.
-class FallbackCallNode final : public VectorNode {
+/// A function not yet registered with a batch kernel: the arguments are
+/// evaluated as vectors, then each row's argument values go through the
+/// function's row evaluator.
+class FallbackCallNode final : public LegacyNode {
  public:
   FallbackCallNode(BoundExprPtr expr, std::vector<NodePtr> children)
-      : VectorNode(std::move(expr)), children_(std::move(children)) {}
+      : LegacyNode(std::move(expr)), children_(std::move(children)) {}
 
   absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
     std::vector<Vec> args;
     WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
     out->Init(type());
     out->AllocateAll(ctx.num_rows);
-    // Thread-safe: the mutable call tree is private to this Eval.
-    BoundExpr call = *expr_;
-    std::vector<std::shared_ptr<BoundExpr>> literals;
-    for (size_t i = 0; i < args.size(); ++i) {
-      auto lit = std::make_shared<BoundExpr>();
-      lit->kind = BoundExprKind::kLiteral;
-      lit->type = args[i].type;
-      literals.push_back(lit);
-      call.args[i] = lit;
-    }
+    std::vector<Value> values(args.size());
     for (uint32_t r : rows) {
-      for (size_t i = 0; i < args.size(); ++i) {
-        literals[i]->value = ValueAt(args[i], r);
-      }
-      auto v = EvaluateConstant(call);
+      for (size_t i = 0; i < args.size(); ++i) values[i] = ValueAt(args[i], r);
+      auto v = EvaluateLegacyCall(*expr_, values);
       if (!v.ok()) {
         return RowError(ctx, r, v.status().code(),
                         std::string(v.status().message()), Pointers(args));
@@ -534,286 +163,10 @@ class FallbackCallNode final : public VectorNode {
   std::vector<NodePtr> children_;
 };
 
-// ------------------------------------------------------------ casts
-
-enum class CastKernel {
-  kAllNull,      // from the NULL type
-  kIntToInt,     // BOOLEAN/INT/BIGINT -> INT/BIGINT
-  kIntToBool,    // INT/BIGINT -> BOOLEAN
-  kIntToDouble,  // INT/BIGINT -> DOUBLE
-  kDecToDouble,
-  kDoubleToInt,
-  kDecToInt,
-  kIntToDec,
-  kDecToDec,
-  kPerRow,  // types::CastValue per row
-};
-
-CastKernel ChooseCast(const LogicalType& from, const LogicalType& to) {
-  TypeId f = from.id(), t = to.id();
-  if (f == TypeId::kNull) return CastKernel::kAllNull;
-  bool from_int = from.IsInteger();
-  if (to.IsInteger()) {
-    if (from_int || f == TypeId::kBoolean) return CastKernel::kIntToInt;
-    if (f == TypeId::kDouble) return CastKernel::kDoubleToInt;
-    if (f == TypeId::kDecimal) return CastKernel::kDecToInt;
-  }
-  if (t == TypeId::kBoolean && from_int) return CastKernel::kIntToBool;
-  if (t == TypeId::kDouble) {
-    if (from_int) return CastKernel::kIntToDouble;
-    if (f == TypeId::kDecimal) return CastKernel::kDecToDouble;
-  }
-  if (t == TypeId::kDecimal) {
-    if (from_int) return CastKernel::kIntToDec;
-    if (f == TypeId::kDecimal) return CastKernel::kDecToDec;
-  }
-  return CastKernel::kPerRow;
-}
-
-class CastNode final : public VectorNode {
- public:
-  CastNode(BoundExprPtr expr, NodePtr child)
-      : VectorNode(std::move(expr)),
-        child_(std::move(child)),
-        kernel_(ChooseCast(child_->type(), type())) {}
-
-  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
-    Vec in;
-    WEIR_RETURN_IF_ERROR(child_->Eval(ctx, rows, &in));
-    out->Init(type());
-    if (kernel_ == CastKernel::kAllNull ||
-        out->physical == PhysicalType::kNull) {
-      out->Init(type());
-      if (out->physical != PhysicalType::kNull) {
-        SetConstant(out, type(), Value::Null(type()));
-      }
-      return absl::OkStatus();
-    }
-    const size_t n = ctx.num_rows;
-    const LogicalType& to = type();
-    const bool try_cast = expr_->try_cast;
-    // Try-casts turn failing rows into NULL, so they need their own flags.
-    uint8_t* nulls = nullptr;
-    if (try_cast || kernel_ == CastKernel::kPerRow) {
-      nulls = out->AllocateNulls(n);
-      if (in.nulls != nullptr) {
-        for (uint32_t r : rows) nulls[r] = in.IsNull(r) ? 1 : 0;
-      }
-    } else {
-      PropagateNulls({&in}, rows, n, out);
-    }
-    const uint8_t* skip = out->nulls;
-    absl::StatusCode code = absl::StatusCode::kOk;
-    std::string why;
-    // `fail` records the error of a row; try-casts make the row NULL.
-    auto fail = [&](uint32_t r, absl::StatusCode c, std::string w) {
-      if (try_cast) {
-        nulls[r] = 1;
-        return true;
-      }
-      code = c;
-      why = std::move(w);
-      return false;
-    };
-    auto out_of_range = [&](uint32_t r) {
-      return fail(r, absl::StatusCode::kOutOfRange,
-                  fmt::format("value {} is out of range for {}",
-                              ValueAt(in, r).ToString(), to.ToString()));
-    };
-    auto decimal_overflow = [&](uint32_t r) {
-      return fail(r, absl::StatusCode::kOutOfRange,
-                  fmt::format("DECIMAL overflow: value does not fit {}",
-                              to.ToString()));
-    };
-    auto fits = [&](int128 v) {
-      return to.id() == TypeId::kInt ? v >= INT32_MIN && v <= INT32_MAX
-                                     : v >= INT64_MIN && v <= INT64_MAX;
-    };
-    size_t stop = rows.size();
-    switch (kernel_) {
-      case CastKernel::kIntToInt: {
-        const int64_t* a = in.Data<int64_t>();
-        int64_t* o = out->Allocate<int64_t>(n);
-        stop = ForRows(rows, skip, [&](uint32_t r) {
-          int64_t v = a[in.Index(r)];
-          if (!fits(v)) return out_of_range(r);
-          o[r] = v;
-          return true;
-        });
-        break;
-      }
-      case CastKernel::kIntToBool: {
-        const int64_t* a = in.Data<int64_t>();
-        int64_t* o = out->Allocate<int64_t>(n);
-        stop = ForRows(rows, skip, [&](uint32_t r) {
-          o[r] = a[in.Index(r)] != 0;
-          return true;
-        });
-        break;
-      }
-      case CastKernel::kIntToDouble: {
-        const int64_t* a = in.Data<int64_t>();
-        double* o = out->Allocate<double>(n);
-        stop = ForRows(rows, skip, [&](uint32_t r) {
-          o[r] = static_cast<double>(a[in.Index(r)]);
-          return true;
-        });
-        break;
-      }
-      case CastKernel::kDecToDouble: {
-        const int128* a = in.Data<int128>();
-        double* o = out->Allocate<double>(n);
-        int s = in.type.scale();
-        stop = ForRows(rows, skip, [&](uint32_t r) {
-          o[r] = types::internal::DecimalToDouble(a[in.Index(r)], s);
-          return true;
-        });
-        break;
-      }
-      case CastKernel::kDoubleToInt: {
-        const double* a = in.Data<double>();
-        int64_t* o = out->Allocate<int64_t>(n);
-        stop = ForRows(rows, skip, [&](uint32_t r) {
-          double d = std::round(a[in.Index(r)]);
-          if (!std::isfinite(d) || d < -1.8e19 || d > 1.8e19) {
-            return out_of_range(r);
-          }
-          int128 v = static_cast<int128>(d);
-          if (!fits(v)) return out_of_range(r);
-          o[r] = static_cast<int64_t>(v);
-          return true;
-        });
-        break;
-      }
-      case CastKernel::kDecToInt: {
-        const int128* a = in.Data<int128>();
-        int64_t* o = out->Allocate<int64_t>(n);
-        int s = in.type.scale();
-        stop = ForRows(rows, skip, [&](uint32_t r) {
-          int128 v = *types::internal::Rescale(a[in.Index(r)], s, 0);
-          if (!fits(v)) return out_of_range(r);
-          o[r] = static_cast<int64_t>(v);
-          return true;
-        });
-        break;
-      }
-      case CastKernel::kIntToDec:
-      case CastKernel::kDecToDec: {
-        bool from_dec = kernel_ == CastKernel::kDecToDec;
-        int s = from_dec ? in.type.scale() : 0;
-        int128* o = out->Allocate<int128>(n);
-        auto convert = [&](uint32_t r, int128 u) {
-          auto v = types::internal::Rescale(u, s, to.scale());
-          if (!v || !types::internal::FitsPrecision(*v, to.precision())) {
-            return decimal_overflow(r);
-          }
-          o[r] = *v;
-          return true;
-        };
-        if (from_dec) {
-          const int128* a = in.Data<int128>();
-          stop = ForRows(rows, skip, [&](uint32_t r) {
-            return convert(r, a[in.Index(r)]);
-          });
-        } else {
-          const int64_t* a = in.Data<int64_t>();
-          stop = ForRows(rows, skip, [&](uint32_t r) {
-            return convert(r, a[in.Index(r)]);
-          });
-        }
-        break;
-      }
-      case CastKernel::kPerRow: {
-        out->AllocateAll(n);  // replaces the nulls: copy the input's again
-        nulls = out->null_buf.data();
-        if (in.nulls != nullptr) {
-          for (uint32_t r : rows) nulls[r] = in.IsNull(r) ? 1 : 0;
-        }
-        stop = ForRows(rows, nulls, [&](uint32_t r) {
-          auto v = types::CastValue(ValueAt(in, r), to);
-          if (!v.ok()) {
-            return fail(r, v.status().code(),
-                        std::string(v.status().message()));
-          }
-          StoreValue(out, r, *std::move(v));
-          return true;
-        });
-        break;
-      }
-      case CastKernel::kAllNull:
-        break;
-    }
-    if (stop < rows.size()) {
-      return RowError(ctx, rows[stop], code, why, {&in});
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  NodePtr child_;
-  CastKernel kernel_;
-};
-
-// ------------------------------------------------------------ logic
-
-/// Reads a BOOLEAN Vec at row r as a Tribool.
-inline types::Tribool TriboolAt(const Vec& v, uint32_t r) {
-  if (v.IsNull(r)) return types::Tribool::kUnknown;
-  return v.Data<int64_t>()[v.Index(r)] != 0 ? types::Tribool::kTrue
-                                            : types::Tribool::kFalse;
-}
-
-/// AND / OR with SQL's three-valued logic; the right side is evaluated only
-/// over the rows the left side does not decide.
-class LogicNode final : public VectorNode {
- public:
-  LogicNode(BoundExprPtr expr, bool is_and, NodePtr left, NodePtr right)
-      : VectorNode(std::move(expr)),
-        is_and_(is_and),
-        left_(std::move(left)),
-        right_(std::move(right)) {}
-
-  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
-    const types::Tribool decisive =
-        is_and_ ? types::Tribool::kFalse : types::Tribool::kTrue;
-    Vec left;
-    WEIR_RETURN_IF_ERROR(left_->Eval(ctx, rows, &left));
-    RowList undecided;
-    undecided.reserve(rows.size());
-    for (uint32_t r : rows) {
-      if (TriboolAt(left, r) != decisive) undecided.push_back(r);
-    }
-    Vec right;
-    if (!undecided.empty()) {
-      WEIR_RETURN_IF_ERROR(right_->Eval(ctx, undecided, &right));
-    }
-    out->Init(type());
-    int64_t* o = out->Allocate<int64_t>(ctx.num_rows);
-    uint8_t* nulls = out->AllocateNulls(ctx.num_rows);
-    const int64_t decisive_value = is_and_ ? 0 : 1;
-    for (uint32_t r : rows) o[r] = decisive_value;
-    for (uint32_t r : undecided) {
-      types::Tribool a = TriboolAt(left, r), b = TriboolAt(right, r);
-      types::Tribool t = is_and_ ? types::And(a, b) : types::Or(a, b);
-      if (t == types::Tribool::kUnknown) {
-        nulls[r] = 1;
-      } else {
-        o[r] = t == types::Tribool::kTrue;
-      }
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  bool is_and_;
-  NodePtr left_;
-  NodePtr right_;
-};
-
-class NotNode final : public VectorNode {
+class NotNode final : public LegacyNode {
  public:
   NotNode(BoundExprPtr expr, NodePtr child)
-      : VectorNode(std::move(expr)), child_(std::move(child)) {}
+      : LegacyNode(std::move(expr)), child_(std::move(child)) {}
 
   absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
     Vec in;
@@ -823,7 +176,7 @@ class NotNode final : public VectorNode {
       SetConstant(out, type(), Value::Null(type()));
       return absl::OkStatus();
     }
-    PropagateNulls({&in}, rows, ctx.num_rows, out);
+    PropagateNullsOf({&in}, rows, ctx.num_rows, out);
     const int64_t* a = in.Data<int64_t>();
     int64_t* o = out->Allocate<int64_t>(ctx.num_rows);
     ForRows(rows, nullptr, [&](uint32_t r) {
@@ -837,10 +190,10 @@ class NotNode final : public VectorNode {
   NodePtr child_;
 };
 
-class IsNullNode final : public VectorNode {
+class IsNullNode final : public LegacyNode {
  public:
   IsNullNode(BoundExprPtr expr, bool negated, NodePtr child)
-      : VectorNode(std::move(expr)),
+      : LegacyNode(std::move(expr)),
         negated_(negated),
         child_(std::move(child)) {}
 
@@ -857,87 +210,6 @@ class IsNullNode final : public VectorNode {
  private:
   bool negated_;
   NodePtr child_;
-};
-
-// ------------------------------------------------------------ branches
-
-/// CASE WHEN c1 THEN v1 ... ELSE e END (IF is CASE with one branch): each
-/// THEN is evaluated only over the rows whose WHEN chose it. Branch values
-/// were cast to the result type at compile time.
-class CaseNode final : public VectorNode {
- public:
-  CaseNode(BoundExprPtr expr, std::vector<NodePtr> whens,
-           std::vector<NodePtr> thens, NodePtr otherwise)
-      : VectorNode(std::move(expr)),
-        whens_(std::move(whens)),
-        thens_(std::move(thens)),
-        else_(std::move(otherwise)) {}
-
-  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
-    out->Init(type());
-    out->AllocateAll(ctx.num_rows);
-    RowList remaining(rows.begin(), rows.end());
-    RowList chosen, rest;
-    for (size_t i = 0; i < whens_.size() && !remaining.empty(); ++i) {
-      Vec cond;
-      WEIR_RETURN_IF_ERROR(whens_[i]->Eval(ctx, remaining, &cond));
-      chosen.clear();
-      rest.clear();
-      for (uint32_t r : remaining) {
-        (TriboolAt(cond, r) == types::Tribool::kTrue ? chosen : rest)
-            .push_back(r);
-      }
-      if (!chosen.empty()) {
-        Vec value;
-        WEIR_RETURN_IF_ERROR(thens_[i]->Eval(ctx, chosen, &value));
-        CopyRows(value, chosen, out);
-      }
-      remaining.swap(rest);
-    }
-    if (remaining.empty()) return absl::OkStatus();
-    if (else_ != nullptr) {
-      Vec value;
-      WEIR_RETURN_IF_ERROR(else_->Eval(ctx, remaining, &value));
-      CopyRows(value, remaining, out);
-    } else if (out->physical != PhysicalType::kNull) {
-      for (uint32_t r : remaining) out->null_buf[r] = 1;
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  std::vector<NodePtr> whens_;
-  std::vector<NodePtr> thens_;
-  NodePtr else_;  // may be null: NULL
-};
-
-/// COALESCE: argument i is evaluated only over the rows where every earlier
-/// argument was NULL.
-class CoalesceNode final : public VectorNode {
- public:
-  CoalesceNode(BoundExprPtr expr, std::vector<NodePtr> children)
-      : VectorNode(std::move(expr)), children_(std::move(children)) {}
-
-  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
-    out->Init(type());
-    out->AllocateAll(ctx.num_rows);
-    RowList remaining(rows.begin(), rows.end()), still_null;
-    for (const NodePtr& child : children_) {
-      if (remaining.empty()) break;
-      Vec value;
-      WEIR_RETURN_IF_ERROR(child->Eval(ctx, remaining, &value));
-      CopyRows(value, remaining, out);
-      still_null.clear();
-      for (uint32_t r : remaining) {
-        if (value.IsNull(r)) still_null.push_back(r);
-      }
-      remaining.swap(still_null);
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  std::vector<NodePtr> children_;
 };
 
 // ------------------------------------------------------------ comparison
@@ -1008,11 +280,11 @@ CmpKernel ChooseCompare(const LogicalType& a, const LogicalType& b) {
   }
 }
 
-class CompareNode final : public VectorNode {
+class CompareNode final : public LegacyNode {
  public:
   CompareNode(BoundExprPtr expr, CmpOp op, CmpKernel kernel, NodePtr left,
               NodePtr right)
-      : VectorNode(std::move(expr)),
+      : LegacyNode(std::move(expr)),
         op_(op),
         kernel_(kernel),
         left_(std::move(left)),
@@ -1028,7 +300,7 @@ class CompareNode final : public VectorNode {
       SetConstant(out, type(), Value::Null(type()));
       return absl::OkStatus();
     }
-    const uint8_t* nulls = PropagateNulls({&a, &b}, rows, ctx.num_rows, out);
+    const uint8_t* nulls = PropagateNullsOf({&a, &b}, rows, ctx.num_rows, out);
     int64_t* o = out->Allocate<int64_t>(ctx.num_rows);
     WithPredicate(op_, [&](auto pred) {
       switch (kernel_) {
@@ -1208,11 +480,11 @@ inline ArithError DecimalOp(char op, int128 x, int sa, int128 y, int sb,
   }
 }
 
-class ArithNode final : public VectorNode {
+class ArithNode final : public LegacyNode {
  public:
   ArithNode(BoundExprPtr expr, char op, ArithKernel kernel, NodePtr left,
             NodePtr right)
-      : VectorNode(std::move(expr)),
+      : LegacyNode(std::move(expr)),
         op_(op),
         kernel_(kernel),
         left_(std::move(left)),
@@ -1228,7 +500,7 @@ class ArithNode final : public VectorNode {
       SetConstant(out, type(), Value::Null(type()));
       return absl::OkStatus();
     }
-    const uint8_t* nulls = PropagateNulls({&a, &b}, rows, ctx.num_rows, out);
+    const uint8_t* nulls = PropagateNullsOf({&a, &b}, rows, ctx.num_rows, out);
     ArithError error = ArithError::kNone;
     size_t stop = rows.size();
     const size_t n = ctx.num_rows;
@@ -1392,16 +664,16 @@ class ArithNode final : public VectorNode {
   NodePtr right_;
 };
 
-class NegateNode final : public VectorNode {
+class NegateNode final : public LegacyNode {
  public:
   NegateNode(BoundExprPtr expr, NodePtr child)
-      : VectorNode(std::move(expr)), child_(std::move(child)) {}
+      : LegacyNode(std::move(expr)), child_(std::move(child)) {}
 
   absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
     Vec in;
     WEIR_RETURN_IF_ERROR(child_->Eval(ctx, rows, &in));
     out->Init(type());
-    const uint8_t* nulls = PropagateNulls({&in}, rows, ctx.num_rows, out);
+    const uint8_t* nulls = PropagateNullsOf({&in}, rows, ctx.num_rows, out);
     size_t stop = rows.size();
     const size_t n = ctx.num_rows;
     switch (in.physical) {
@@ -1453,13 +725,13 @@ class NegateNode final : public VectorNode {
 /// A LIKE pattern known at compile time, reduced to a byte search when it
 /// has no '_' and no escape. Byte searches are checked at code-point
 /// boundaries so they agree with internal::Like on any input.
-class LikeNode final : public VectorNode {
+class LikeNode final : public LegacyNode {
  public:
   enum class Shape { kExact, kPrefix, kSuffix, kContains, kAny, kGeneral };
 
   LikeNode(BoundExprPtr expr, NodePtr text, std::string pattern,
            std::string escape)
-      : VectorNode(std::move(expr)),
+      : LegacyNode(std::move(expr)),
         text_(std::move(text)),
         pattern_(std::move(pattern)),
         escape_(std::move(escape)) {
@@ -1470,7 +742,7 @@ class LikeNode final : public VectorNode {
     Vec in;
     WEIR_RETURN_IF_ERROR(text_->Eval(ctx, rows, &in));
     out->Init(type());
-    const uint8_t* nulls = PropagateNulls({&in}, rows, ctx.num_rows, out);
+    const uint8_t* nulls = PropagateNullsOf({&in}, rows, ctx.num_rows, out);
     int64_t* o = out->Allocate<int64_t>(ctx.num_rows);
     const std::string* s = in.Data<std::string>();
     const std::string_view lit = literal_;
@@ -1565,10 +837,10 @@ class LikeNode final : public VectorNode {
 };
 
 /// s REGEXP p / REGEXP_LIKE(s, p) with p constant: compiled once.
-class RegexNode final : public VectorNode {
+class RegexNode final : public LegacyNode {
  public:
   RegexNode(BoundExprPtr expr, NodePtr text, std::unique_ptr<re2::RE2> re)
-      : VectorNode(std::move(expr)),
+      : LegacyNode(std::move(expr)),
         text_(std::move(text)),
         re_(std::move(re)) {}
 
@@ -1576,7 +848,7 @@ class RegexNode final : public VectorNode {
     Vec in;
     WEIR_RETURN_IF_ERROR(text_->Eval(ctx, rows, &in));
     out->Init(type());
-    const uint8_t* nulls = PropagateNulls({&in}, rows, ctx.num_rows, out);
+    const uint8_t* nulls = PropagateNullsOf({&in}, rows, ctx.num_rows, out);
     int64_t* o = out->Allocate<int64_t>(ctx.num_rows);
     const std::string* s = in.Data<std::string>();
     ForRows(rows, nulls, [&](uint32_t r) {
@@ -1594,11 +866,11 @@ class RegexNode final : public VectorNode {
 /// REGEXP_EXTRACT and REGEXP_REPLACE with a constant pattern, compiled
 /// once. The children are every argument (the pattern a literal), so errors
 /// show the same arguments as the scalar path's.
-class RegexFnNode final : public VectorNode {
+class RegexFnNode final : public LegacyNode {
  public:
   RegexFnNode(BoundExprPtr expr, bool extract, std::vector<NodePtr> children,
               std::unique_ptr<re2::RE2> re)
-      : VectorNode(std::move(expr)),
+      : LegacyNode(std::move(expr)),
         extract_(extract),
         children_(std::move(children)),
         re_(std::move(re)) {}
@@ -1608,7 +880,7 @@ class RegexFnNode final : public VectorNode {
     WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
     out->Init(type());
     auto ptrs = Pointers(args);
-    const uint8_t* in_nulls = PropagateNulls(ptrs, rows, ctx.num_rows, out);
+    const uint8_t* in_nulls = PropagateNullsOf(ptrs, rows, ctx.num_rows, out);
     std::string* o = out->Allocate<std::string>(ctx.num_rows);
     const Vec& a0 = args[0];
     const std::string* s = a0.Data<std::string>();
@@ -1661,19 +933,19 @@ class RegexFnNode final : public VectorNode {
 
 /// JSON_VALUE, JSON_QUERY and JSON_EXISTS: internal::LookupJson per row,
 /// NULL for the outcomes the scalar functions map to NULL.
-class JsonNode final : public VectorNode {
+class JsonNode final : public LegacyNode {
  public:
   enum class Fn { kValue, kQuery, kExists };
 
   JsonNode(BoundExprPtr expr, Fn fn, std::vector<NodePtr> children)
-      : VectorNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
+      : LegacyNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
 
   absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
     std::vector<Vec> args;
     WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
     out->Init(type());
     auto ptrs = Pointers(args);
-    const uint8_t* in_nulls = PropagateNulls(ptrs, rows, ctx.num_rows, out);
+    const uint8_t* in_nulls = PropagateNullsOf(ptrs, rows, ctx.num_rows, out);
     // PropagateNulls' flags, when there are any, are out's own buffer.
     uint8_t* nulls = in_nulls != nullptr ? out->null_buf.data()
                                          : out->AllocateNulls(ctx.num_rows);
@@ -1723,206 +995,12 @@ class JsonNode final : public VectorNode {
 /// CONCAT, ||, CONCAT_WS, TRIM, LTRIM, RTRIM, REPLACE, POSITION, LPAD, RPAD,
 /// REVERSE and SPLIT_PART. The row logic is the scalar functions' (the
 /// helpers of function_helpers.h), applied to the string buffers in place.
-class StringNode final : public VectorNode {
- public:
-  enum class Fn {
-    kUpper,
-    kLower,
-    kLength,
-    kSubstring,
-    kConcat,
-    kConcatWs,
-    kTrim,
-    kLTrim,
-    kRTrim,
-    kReplace,
-    kPosition,
-    kLPad,
-    kRPad,
-    kReverse,
-    kSplitPart,
-  };
-
-  StringNode(BoundExprPtr expr, Fn fn, std::vector<NodePtr> children)
-      : VectorNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
-
-  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
-    std::vector<Vec> args;
-    WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
-    out->Init(type());
-    auto ptrs = Pointers(args);
-    // CONCAT_WS is NULL only when the separator is (NULL strings are
-    // skipped); every other function is NULL when any argument is.
-    const uint8_t* nulls =
-        fn_ == Fn::kConcatWs
-            ? PropagateNulls({ptrs[0]}, rows, ctx.num_rows, out)
-            : PropagateNulls(ptrs, rows, ctx.num_rows, out);
-    const size_t n = ctx.num_rows;
-    const Vec& a0 = args[0];
-    const std::string* s = a0.Data<std::string>();
-    // Argument i at row r.
-    auto str = [&](size_t i, uint32_t r) -> const std::string& {
-      return args[i].Data<std::string>()[args[i].Index(r)];
-    };
-    auto integer = [&](size_t i, uint32_t r) {
-      return args[i].Data<int64_t>()[args[i].Index(r)];
-    };
-    size_t stop = rows.size();
-    absl::Status error;
-    switch (fn_) {
-      case Fn::kTrim:
-      case Fn::kLTrim:
-      case Fn::kRTrim: {
-        std::string* o = out->Allocate<std::string>(n);
-        const bool left = fn_ != Fn::kRTrim, right = fn_ != Fn::kLTrim;
-        const bool default_chars = args.size() < 2;
-        ForRows(rows, nulls, [&](uint32_t r) {
-          std::string_view chars = default_chars ? std::string_view(" ")
-                                                 : std::string_view(str(1, r));
-          o[r].assign(
-              internal::TrimCodePoints(s[a0.Index(r)], chars, left, right));
-          return true;
-        });
-        break;
-      }
-      case Fn::kReplace: {
-        std::string* o = out->Allocate<std::string>(n);
-        ForRows(rows, nulls, [&](uint32_t r) {
-          internal::AppendReplaced(s[a0.Index(r)], str(1, r), str(2, r), &o[r]);
-          return true;
-        });
-        break;
-      }
-      case Fn::kPosition: {
-        // POSITION(needle, haystack): a0 is the needle.
-        int64_t* o = out->Allocate<int64_t>(n);
-        ForRows(rows, nulls, [&](uint32_t r) {
-          o[r] = static_cast<int32_t>(
-              internal::Utf8Position(s[a0.Index(r)], str(1, r)));
-          return true;
-        });
-        break;
-      }
-      case Fn::kLPad:
-      case Fn::kRPad: {
-        std::string* o = out->Allocate<std::string>(n);
-        const bool left = fn_ == Fn::kLPad;
-        const bool default_pad = args.size() < 3;
-        ForRows(rows, nulls, [&](uint32_t r) {
-          std::string_view pad =
-              default_pad ? std::string_view(" ") : std::string_view(str(2, r));
-          internal::AppendPadded(s[a0.Index(r)], integer(1, r), pad, left,
-                                 &o[r]);
-          return true;
-        });
-        break;
-      }
-      case Fn::kReverse: {
-        std::string* o = out->Allocate<std::string>(n);
-        ForRows(rows, nulls, [&](uint32_t r) {
-          internal::AppendReversed(s[a0.Index(r)], &o[r]);
-          return true;
-        });
-        break;
-      }
-      case Fn::kSplitPart: {
-        std::string* o = out->Allocate<std::string>(n);
-        stop = ForRows(rows, nulls, [&](uint32_t r) {
-          auto v = internal::SplitPartField(s[a0.Index(r)], str(1, r),
-                                            integer(2, r));
-          if (!v.ok()) {
-            error = v.status();
-            return false;
-          }
-          o[r].assign(*v);
-          return true;
-        });
-        break;
-      }
-      case Fn::kConcatWs: {
-        std::string* o = out->Allocate<std::string>(n);
-        ForRows(rows, nulls, [&](uint32_t r) {
-          const std::string& sep = s[a0.Index(r)];
-          std::string& t = o[r];
-          bool first = true;
-          for (size_t i = 1; i < args.size(); ++i) {
-            if (args[i].IsNull(r)) continue;
-            if (!first) t += sep;
-            t += str(i, r);
-            first = false;
-          }
-          return true;
-        });
-        break;
-      }
-      case Fn::kUpper:
-      case Fn::kLower: {
-        std::string* o = out->Allocate<std::string>(n);
-        const char from = fn_ == Fn::kUpper ? 'a' : 'A';
-        ForRows(rows, nulls, [&](uint32_t r) {
-          std::string& t = o[r];
-          t = s[a0.Index(r)];
-          for (char& c : t) {
-            if (static_cast<unsigned char>(c - from) < 26) c ^= 0x20;
-          }
-          return true;
-        });
-        break;
-      }
-      case Fn::kLength: {
-        int64_t* o = out->Allocate<int64_t>(n);
-        ForRows(rows, nulls, [&](uint32_t r) {
-          o[r] = static_cast<int32_t>(internal::Utf8Length(s[a0.Index(r)]));
-          return true;
-        });
-        break;
-      }
-      case Fn::kSubstring: {
-        std::string* o = out->Allocate<std::string>(n);
-        const Vec& start = args[1];
-        const Vec* len = args.size() > 2 ? &args[2] : nullptr;
-        stop = ForRows(rows, nulls, [&](uint32_t r) {
-          std::optional<int64_t> l;
-          if (len != nullptr) l = len->Data<int64_t>()[len->Index(r)];
-          auto v = internal::Substring(
-              s[a0.Index(r)], start.Data<int64_t>()[start.Index(r)], l);
-          if (!v.ok()) {
-            error = v.status();
-            return false;
-          }
-          o[r] = *std::move(v);
-          return true;
-        });
-        break;
-      }
-      case Fn::kConcat: {
-        std::string* o = out->Allocate<std::string>(n);
-        ForRows(rows, nulls, [&](uint32_t r) {
-          size_t total = 0;
-          for (const Vec& a : args)
-            total += a.Data<std::string>()[a.Index(r)].size();
-          std::string& t = o[r];
-          t.reserve(total);
-          for (const Vec& a : args) t += a.Data<std::string>()[a.Index(r)];
-          return true;
-        });
-        break;
-      }
-    }
-    return LoopStatus(ctx, rows, stop, error, ptrs);
-  }
-
- private:
-  Fn fn_;
-  std::vector<NodePtr> children_;
-};
-
 // ------------------------------------------------------------ numeric
 
 /// ABS, CEIL, FLOOR, ROUND, TRUNCATE, SIGN, POWER, SQRT, LN, LOG10 and EXP:
 /// one typed loop per input kind; the row rules are the scalar functions'
 /// (the numeric helpers of function_helpers.h). NULL when any argument is.
-class NumericFnNode final : public VectorNode {
+class NumericFnNode final : public LegacyNode {
  public:
   enum class Fn {
     kAbs,
@@ -1939,7 +1017,7 @@ class NumericFnNode final : public VectorNode {
   };
 
   NumericFnNode(BoundExprPtr expr, Fn fn, std::vector<NodePtr> children)
-      : VectorNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
+      : LegacyNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
 
   absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
     std::vector<Vec> args;
@@ -1952,7 +1030,7 @@ class NumericFnNode final : public VectorNode {
       }
     }
     auto ptrs = Pointers(args);
-    const uint8_t* nulls = PropagateNulls(ptrs, rows, ctx.num_rows, out);
+    const uint8_t* nulls = PropagateNullsOf(ptrs, rows, ctx.num_rows, out);
     const size_t n = ctx.num_rows;
     const Vec& x = args[0];
     const LogicalType& result = type();
@@ -2121,13 +1199,13 @@ class NumericFnNode final : public VectorNode {
 /// NULLIF is NULL when its first operand is NULL or equal to the second;
 /// GREATEST / LEAST are NULL when any operand is, and keep the earliest of
 /// equal operands.
-class PickNode final : public VectorNode {
+class PickNode final : public LegacyNode {
  public:
   enum class Fn { kNullIf, kGreatest, kLeast };
 
   PickNode(BoundExprPtr expr, Fn fn, CmpKernel kernel,
            std::vector<NodePtr> children)
-      : VectorNode(std::move(expr)),
+      : LegacyNode(std::move(expr)),
         fn_(fn),
         kernel_(kernel),
         children_(std::move(children)) {}
@@ -2189,7 +1267,7 @@ class PickNode final : public VectorNode {
       }
       return;
     }
-    const uint8_t* nulls = PropagateNulls(Pointers(args), rows, n, out);
+    const uint8_t* nulls = PropagateNullsOf(Pointers(args), rows, n, out);
     const bool greatest = fn_ == Fn::kGreatest;
     ForRows(rows, nulls, [&](uint32_t r) {
       const T* best = &args[0].Data<T>()[args[0].Index(r)];
@@ -2215,7 +1293,7 @@ class PickNode final : public VectorNode {
 /// (function_helpers.h) applied to the stored values (days for DATE, micros
 /// otherwise). NULL when any argument is; TO_TIMESTAMP / TO_DATE also when
 /// the text does not match.
-class TemporalFnNode final : public VectorNode {
+class TemporalFnNode final : public LegacyNode {
  public:
   enum class Fn {
     kExtract,
@@ -2228,7 +1306,7 @@ class TemporalFnNode final : public VectorNode {
   };
 
   TemporalFnNode(BoundExprPtr expr, Fn fn, std::vector<NodePtr> children)
-      : VectorNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
+      : LegacyNode(std::move(expr)), fn_(fn), children_(std::move(children)) {}
 
   absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
     std::vector<Vec> args;
@@ -2241,7 +1319,7 @@ class TemporalFnNode final : public VectorNode {
       }
     }
     auto ptrs = Pointers(args);
-    const uint8_t* in_nulls = PropagateNulls(ptrs, rows, ctx.num_rows, out);
+    const uint8_t* in_nulls = PropagateNullsOf(ptrs, rows, ctx.num_rows, out);
     const size_t n = ctx.num_rows;
     absl::Status error;
     auto fail = [&](absl::Status s) {
@@ -2342,6 +1420,49 @@ class TemporalFnNode final : public VectorNode {
   std::vector<NodePtr> children_;
 };
 
+// ------------------------------------------------------------ calls
+
+/// A call of a registered function: its arguments, then its kernel. With
+/// default NULL handling, an argument that is NULL in every row makes the
+/// result NULL without running the kernel, and the rows where any argument
+/// is NULL are flagged before it runs.
+class CallNode final : public VectorNode {
+ public:
+  CallNode(BoundExprPtr expr, bool default_nulls, std::vector<NodePtr> children,
+           Kernel kernel)
+      : VectorNode(std::move(expr)),
+        default_nulls_(default_nulls),
+        children_(std::move(children)),
+        kernel_(std::move(kernel)) {}
+
+  absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
+    std::vector<Vec> args;
+    WEIR_RETURN_IF_ERROR(EvalChildren(children_, ctx, rows, &args));
+    out->Init(type());
+    if (out->physical == PhysicalType::kNull) return absl::OkStatus();
+    const uint8_t* nulls = nullptr;
+    if (default_nulls_) {
+      for (const Vec& a : args) {
+        if (a.AllNull()) {
+          SetAllNull(out, type());
+          return absl::OkStatus();
+        }
+      }
+      nulls = PropagateNulls(args, rows, ctx.num_rows, out);
+    }
+    KernelIO io(ctx, args, rows, nulls, out);
+    kernel_(io);
+    if (io.stop >= rows.size()) return absl::OkStatus();
+    return RowError(ctx, rows[io.stop], io.error.code(), io.error.message(),
+                    args);
+  }
+
+ private:
+  bool default_nulls_;
+  std::vector<NodePtr> children_;
+  Kernel kernel_;
+};
+
 // ------------------------------------------------------------ compiler
 
 std::string UpperName(std::string_view s) {
@@ -2351,7 +1472,7 @@ std::string UpperName(std::string_view s) {
   return out;
 }
 
-/// Every name EvaluateConstant knows (functions, operators, synonyms).
+/// Every name a legacy function is known by.
 const std::set<std::string>& KnownFunctions() {
   static const std::set<std::string> names = [] {
     std::set<std::string> s;
@@ -2378,30 +1499,12 @@ std::optional<Value> LiteralOf(const BoundExprPtr& e) {
   return e->value;
 }
 
-absl::StatusOr<NodePtr> CompileNode(const BoundExprPtr& e);
-
-absl::StatusOr<std::vector<NodePtr>> CompileAll(
-    const std::vector<BoundExprPtr>& args) {
-  std::vector<NodePtr> out;
-  for (const auto& a : args) {
-    WEIR_ASSIGN_OR_RETURN(NodePtr n, CompileNode(a));
-    out.push_back(std::move(n));
-  }
-  return out;
-}
-
-/// `e` compiled as a value of type `t` (a cast when it differs), as the
-/// scalar interpreter's ValueInType does for branch results.
-absl::StatusOr<NodePtr> CompileAs(const BoundExprPtr& e, const LogicalType& t) {
-  if (t.IsNull() || e->type == t) return CompileNode(e);
-  return CompileNode(MakeCast(e, t));
-}
-
 /// While CompiledExpr::Compile runs on this thread: where it records the
 /// calls that compile to FallbackCallNode.
 thread_local std::vector<std::string>* compiling_fallbacks = nullptr;
 
-absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
+absl::StatusOr<NodePtr> CompileLegacyCall(const BoundExprPtr& e,
+                                          const CompileOptions& options) {
   const std::string name = UpperName(e->function);
   if (!KnownFunctions().count(name)) {
     return absl::InvalidArgumentError(
@@ -2418,44 +1521,25 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
     if (compiling_fallbacks != nullptr) {
       compiling_fallbacks->push_back(e->function);
     }
-    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args, options));
     return Make<FallbackCallNode>(e, std::move(children));
   };
 
   if (name == "AND" || name == "OR") {
-    WEIR_RETURN_IF_ERROR(arity(2));
-    WEIR_ASSIGN_OR_RETURN(NodePtr l, CompileNode(args[0]));
-    WEIR_ASSIGN_OR_RETURN(NodePtr r, CompileNode(args[1]));
-    return Make<LogicNode>(e, name == "AND", std::move(l), std::move(r));
+    return CompileConjunct(e, name == "AND", options);
   }
   if (name == "NOT") {
     WEIR_RETURN_IF_ERROR(arity(1));
-    WEIR_ASSIGN_OR_RETURN(NodePtr c, CompileNode(args[0]));
+    WEIR_ASSIGN_OR_RETURN(NodePtr c, CompileNode(args[0], options));
     return Make<NotNode>(e, std::move(c));
   }
   if (name == "IS NULL" || name == "IS NOT NULL") {
     WEIR_RETURN_IF_ERROR(arity(1));
-    WEIR_ASSIGN_OR_RETURN(NodePtr c, CompileNode(args[0]));
+    WEIR_ASSIGN_OR_RETURN(NodePtr c, CompileNode(args[0], options));
     return Make<IsNullNode>(e, name == "IS NOT NULL", std::move(c));
   }
-  if (name == "IF") {
-    WEIR_RETURN_IF_ERROR(arity(3));
-    std::vector<NodePtr> whens, thens;
-    WEIR_ASSIGN_OR_RETURN(NodePtr c, CompileNode(args[0]));
-    WEIR_ASSIGN_OR_RETURN(NodePtr a, CompileAs(args[1], e->type));
-    WEIR_ASSIGN_OR_RETURN(NodePtr b, CompileAs(args[2], e->type));
-    whens.push_back(std::move(c));
-    thens.push_back(std::move(a));
-    return Make<CaseNode>(e, std::move(whens), std::move(thens), std::move(b));
-  }
-  if (name == "COALESCE") {
-    std::vector<NodePtr> children;
-    for (const auto& a : args) {
-      WEIR_ASSIGN_OR_RETURN(NodePtr c, CompileAs(a, e->type));
-      children.push_back(std::move(c));
-    }
-    return Make<CoalesceNode>(e, std::move(children));
-  }
+  if (name == "IF") return CompileIf(e, options);
+  if (name == "COALESCE") return CompileCoalesce(e, options);
   if (name == "NOW" || name == "CURRENT_TIMESTAMP" || name == "CURRENT_DATE") {
     return Make<ClockNode>(e);
   }
@@ -2470,8 +1554,8 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
     if (k == CmpKernel::kNone || e->type.id() != TypeId::kBoolean) {
       return fallback();
     }
-    WEIR_ASSIGN_OR_RETURN(NodePtr l, CompileNode(args[0]));
-    WEIR_ASSIGN_OR_RETURN(NodePtr r, CompileNode(args[1]));
+    WEIR_ASSIGN_OR_RETURN(NodePtr l, CompileNode(args[0], options));
+    WEIR_ASSIGN_OR_RETURN(NodePtr r, CompileNode(args[1], options));
     return Make<CompareNode>(e, op, k, std::move(l), std::move(r));
   }
   if (name == "+" || name == "-" || name == "*" || name == "/" || name == "%" ||
@@ -2479,8 +1563,8 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
     WEIR_RETURN_IF_ERROR(arity(2));
     ArithKernel k = ChooseArith(e->type, args[0]->type, args[1]->type);
     if (k == ArithKernel::kNone) return fallback();
-    WEIR_ASSIGN_OR_RETURN(NodePtr l, CompileNode(args[0]));
-    WEIR_ASSIGN_OR_RETURN(NodePtr r, CompileNode(args[1]));
+    WEIR_ASSIGN_OR_RETURN(NodePtr l, CompileNode(args[0], options));
+    WEIR_ASSIGN_OR_RETURN(NodePtr r, CompileNode(args[1], options));
     char op = name == "MOD" ? '%' : name[0];
     return Make<ArithNode>(e, op, k, std::move(l), std::move(r));
   }
@@ -2488,7 +1572,7 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
     WEIR_RETURN_IF_ERROR(arity(1));
     const LogicalType& t = args[0]->type;
     if (!t.IsNumeric() || !(t == e->type)) return fallback();
-    WEIR_ASSIGN_OR_RETURN(NodePtr c, CompileNode(args[0]));
+    WEIR_ASSIGN_OR_RETURN(NodePtr c, CompileNode(args[0], options));
     return Make<NegateNode>(e, std::move(c));
   }
   if (name == "LIKE" && (args.size() == 2 || args.size() == 3)) {
@@ -2500,7 +1584,7 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
         pattern->type().IsString() && escape &&
         (args.size() == 2 || (!escape->is_null() && escape->type().IsString()));
     if (!strings) return fallback();
-    WEIR_ASSIGN_OR_RETURN(NodePtr t, CompileNode(args[0]));
+    WEIR_ASSIGN_OR_RETURN(NodePtr t, CompileNode(args[0], options));
     return Make<LikeNode>(e, std::move(t), pattern->str(),
                           args.size() == 3 ? escape->str() : "");
   }
@@ -2514,7 +1598,7 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
     auto re = internal::CompileRegex(pattern->str());
     // A bad pattern fails on the rows that reach it, as in the scalar path.
     if (!re.ok()) return fallback();
-    WEIR_ASSIGN_OR_RETURN(NodePtr t, CompileNode(args[0]));
+    WEIR_ASSIGN_OR_RETURN(NodePtr t, CompileNode(args[0], options));
     return Make<RegexNode>(e, std::move(t), *std::move(re));
   }
   if (name == "REGEXP_EXTRACT" || name == "REGEXP_REPLACE") {
@@ -2533,7 +1617,7 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
     auto re = internal::CompileRegex(pattern->str());
     // A bad pattern fails on the rows that reach it, as in the scalar path.
     if (!re.ok()) return fallback();
-    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args, options));
     return Make<RegexFnNode>(e, extract, std::move(children), *std::move(re));
   }
   if (name == "JSON_VALUE" || name == "JSON_QUERY" || name == "JSON_EXISTS") {
@@ -2545,7 +1629,7 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
               (fn == JsonNode::Fn::kExists ? e->type.id() == TypeId::kBoolean
                                            : e->type.IsString());
     if (!ok) return fallback();
-    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args, options));
     return Make<JsonNode>(e, fn, std::move(children));
   }
   static const std::pair<const char*, NumericFnNode::Fn> kNumeric[] = {
@@ -2606,7 +1690,7 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
         break;
     }
     if (!ok) return fallback();
-    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args, options));
     return Make<NumericFnNode>(e, fn, std::move(children));
   }
   if (name == "NULLIF" || name == "GREATEST" || name == "LEAST") {
@@ -2616,7 +1700,7 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
               (name != "NULLIF" || args.size() == 2);
     for (size_t i = 0; ok && i < args.size(); ++i) ok = args[i]->type == t;
     if (!ok) return fallback();
-    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args, options));
     const PickNode::Fn fn = name == "NULLIF"     ? PickNode::Fn::kNullIf
                             : name == "GREATEST" ? PickNode::Fn::kGreatest
                                                  : PickNode::Fn::kLeast;
@@ -2674,146 +1758,72 @@ absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e) {
         break;
     }
     if (!ok) return fallback();
-    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
+    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args, options));
     return Make<TemporalFnNode>(e, fn, std::move(children));
-  }
-  static const std::pair<const char*, StringNode::Fn> kStrings[] = {
-      {"UPPER", StringNode::Fn::kUpper},
-      {"UCASE", StringNode::Fn::kUpper},
-      {"LOWER", StringNode::Fn::kLower},
-      {"LCASE", StringNode::Fn::kLower},
-      {"LENGTH", StringNode::Fn::kLength},
-      {"CHAR_LENGTH", StringNode::Fn::kLength},
-      {"CHARACTER_LENGTH", StringNode::Fn::kLength},
-      {"SUBSTRING", StringNode::Fn::kSubstring},
-      {"SUBSTR", StringNode::Fn::kSubstring},
-      {"CONCAT", StringNode::Fn::kConcat},
-      {"||", StringNode::Fn::kConcat},
-      {"CONCAT_WS", StringNode::Fn::kConcatWs},
-      {"TRIM", StringNode::Fn::kTrim},
-      {"LTRIM", StringNode::Fn::kLTrim},
-      {"RTRIM", StringNode::Fn::kRTrim},
-      {"REPLACE", StringNode::Fn::kReplace},
-      {"POSITION", StringNode::Fn::kPosition},
-      {"LPAD", StringNode::Fn::kLPad},
-      {"RPAD", StringNode::Fn::kRPad},
-      {"REVERSE", StringNode::Fn::kReverse},
-      {"SPLIT_PART", StringNode::Fn::kSplitPart}};
-  // The argument types each kernel reads: 'S' VARCHAR, 'I' INT or BIGINT.
-  auto signature = [&](std::string_view want) {
-    if (args.size() != want.size()) return false;
-    for (size_t i = 0; i < want.size(); ++i) {
-      const LogicalType& t = args[i]->type;
-      if (want[i] == 'S' ? !t.IsString() : !t.IsInteger()) return false;
-    }
-    return true;
-  };
-  for (const auto& [fn_name, fn] : kStrings) {
-    if (name != fn_name) continue;
-    bool ok = !args.empty() && args[0]->type.IsString();
-    switch (fn) {
-      case StringNode::Fn::kTrim:
-      case StringNode::Fn::kLTrim:
-      case StringNode::Fn::kRTrim:
-        ok = (signature("S") || signature("SS")) && e->type.IsString();
-        break;
-      case StringNode::Fn::kReplace:
-        ok = signature("SSS") && e->type.IsString();
-        break;
-      case StringNode::Fn::kPosition:
-        ok = signature("SS") && e->type.id() == TypeId::kInt;
-        break;
-      case StringNode::Fn::kLPad:
-      case StringNode::Fn::kRPad:
-        ok = (signature("SI") || signature("SIS")) && e->type.IsString();
-        break;
-      case StringNode::Fn::kReverse:
-        ok = signature("S") && e->type.IsString();
-        break;
-      case StringNode::Fn::kSplitPart:
-        ok = signature("SSI") && e->type.IsString();
-        break;
-      case StringNode::Fn::kConcatWs:
-        ok = args.size() >= 2 && e->type.IsString();
-        for (size_t i = 0; ok && i < args.size(); ++i) {
-          ok = args[i]->type.IsString();
-        }
-        break;
-      case StringNode::Fn::kUpper:
-      case StringNode::Fn::kLower:
-        ok = ok && args.size() == 1 && e->type.IsString();
-        break;
-      case StringNode::Fn::kLength:
-        ok = ok && args.size() == 1 && e->type.id() == TypeId::kInt;
-        break;
-      case StringNode::Fn::kSubstring:
-        ok = ok && (args.size() == 2 || args.size() == 3) && e->type.IsString();
-        for (size_t i = 1; ok && i < args.size(); ++i) {
-          ok = args[i]->type.IsInteger();
-        }
-        break;
-      case StringNode::Fn::kConcat:
-        ok = e->type.IsString();
-        for (size_t i = 0; ok && i < args.size(); ++i) {
-          ok = args[i]->type.IsString();
-        }
-        break;
-    }
-    if (!ok) return fallback();
-    WEIR_ASSIGN_OR_RETURN(auto children, CompileAll(args));
-    return Make<StringNode>(e, fn, std::move(children));
   }
   return fallback();
 }
 
-absl::StatusOr<NodePtr> CompileNode(const BoundExprPtr& e) {
-  if (e == nullptr) return absl::InvalidArgumentError("null expression");
-  if (e->kind == BoundExprKind::kLiteral) {
-    Value v = e->value;
-    if (v.is_null()) v = Value::Null(e->type);
-    return Make<LiteralNode>(e, std::move(v));
-  }
-  if (e->kind == BoundExprKind::kColumn) return Make<ColumnNode>(e);
-  if (IsFoldable(*e)) {
-    // Folding failures (1 / 0) are left to the rows that reach them.
-    auto v = EvaluateConstant(*e);
-    if (v.ok()) {
-      if (v->is_null()) return Make<LiteralNode>(e, Value::Null(e->type));
-      if (v->type() == e->type) return Make<LiteralNode>(e, *std::move(v));
-      auto cast = types::CastValue(*v, e->type);
-      if (cast.ok()) return Make<LiteralNode>(e, *std::move(cast));
-    }
-  }
-  switch (e->kind) {
-    case BoundExprKind::kCast: {
-      if (e->args.size() != 1) {
-        return absl::InvalidArgumentError("CAST takes one argument");
-      }
-      WEIR_ASSIGN_OR_RETURN(NodePtr c, CompileNode(e->args[0]));
-      return Make<CastNode>(e, std::move(c));
-    }
-    case BoundExprKind::kCase: {
-      std::vector<NodePtr> whens, thens;
-      size_t i = 0;
-      for (; i + 1 < e->args.size(); i += 2) {
-        WEIR_ASSIGN_OR_RETURN(NodePtr w, CompileNode(e->args[i]));
-        WEIR_ASSIGN_OR_RETURN(NodePtr t, CompileAs(e->args[i + 1], e->type));
-        whens.push_back(std::move(w));
-        thens.push_back(std::move(t));
-      }
-      NodePtr otherwise;
-      if (i < e->args.size()) {
-        WEIR_ASSIGN_OR_RETURN(otherwise, CompileAs(e->args[i], e->type));
-      }
-      return Make<CaseNode>(e, std::move(whens), std::move(thens),
-                            std::move(otherwise));
-    }
-    case BoundExprKind::kCall:
-      return CompileCall(e);
-    default:
+/// A call of a registered function: its kernel, chosen for the argument
+/// types; AND, OR, IF and COALESCE are built-in forms.
+absl::StatusOr<NodePtr> CompileRegisteredCall(const BoundExprPtr& call,
+                                              const ScalarFunction& fn,
+                                              const CompileOptions& options) {
+  switch (fn.form) {
+    case SpecialForm::kAnd:
+    case SpecialForm::kOr:
+      return CompileConjunct(call, fn.form == SpecialForm::kAnd, options);
+    case SpecialForm::kIf:
+      return CompileIf(call, options);
+    case SpecialForm::kCoalesce:
+      return CompileCoalesce(call, options);
+    case SpecialForm::kNone:
       break;
   }
-  return absl::InvalidArgumentError("unknown expression kind");
+  BoundExprPtr e = call;
+  if (e->type.IsNull()) {
+    // A call built without a result type (the binder's probe of constant
+    // patterns): the type rule's result, so the kernel runs.
+    Types arg_types;
+    for (const auto& a : e->args) arg_types.push_back(a->type);
+    auto r = ResolveScalar(e->function, arg_types);
+    if (r.ok() && !r->result.IsNull()) {
+      auto typed = std::make_shared<BoundExpr>(*e);
+      typed->type = r->result;
+      e = typed;
+    }
+  }
+  WEIR_ASSIGN_OR_RETURN(std::vector<NodePtr> children,
+                        CompileAll(e->args, options));
+  const bool default_nulls = fn.nulls == NullHandling::kDefault;
+  bool null_arg = false;
+  std::vector<const Value*> constants;
+  for (const NodePtr& c : children) {
+    constants.push_back(c->constant_value());
+    null_arg = null_arg || c->type().IsNull();
+  }
+  Kernel kernel;
+  // With default NULL handling a NULL-typed argument makes every row NULL:
+  // the kernel never runs.
+  if (!(default_nulls && null_arg) && !e->type.IsNull()) {
+    WEIR_ASSIGN_OR_RETURN(kernel,
+                          fn.kernel(KernelBinding(*e, std::move(constants))));
+  }
+  return Make<CallNode>(e, default_nulls, std::move(children),
+                        std::move(kernel));
+}
+
+absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e,
+                                    const CompileOptions& options) {
+  if (!options.fold && !IsDeterministic(e->function)) {
+    return MakeErrorNode(e, absl::FailedPreconditionError(fmt::format(
+                                "not a constant: {} is not deterministic",
+                                UpperName(e->function))));
+  }
+  if (const ScalarFunction* fn = ScalarFunctions().Find(e->function)) {
+    return CompileRegisteredCall(e, *fn, options);
+  }
+  return CompileLegacyCall(e, options);
 }
 
 int64_t NowMicros() {
@@ -2822,28 +1832,100 @@ int64_t NowMicros() {
       .count();
 }
 
-/// Evaluates `root` over the live rows of `input`.
-absl::Status EvalRoot(const VectorNode& root, const types::Batch& input,
-                      Vec* out, RowList* all_rows, size_t* error_row) {
-  EvalContext ctx;
-  ctx.input = &input;
-  ctx.num_rows = input.num_rows();
+/// Evaluates `root` over `rows` of a batch of `num_rows` rows (`input`, or
+/// none for a constant) into `out`.
+absl::Status EvalRoot(const VectorNode& root, EvalContext& ctx,
+                      const types::Batch* input, Vec* out, RowList* all_rows) {
+  ctx.input = input;
+  ctx.num_rows = input != nullptr ? input->num_rows() : 1;
   ctx.now_micros = NowMicros();
   Rows rows;
-  if (input.has_selection()) {
-    rows = input.selection();
+  if (input != nullptr && input->has_selection()) {
+    rows = input->selection();
   } else {
-    all_rows->resize(input.num_rows());
+    all_rows->resize(ctx.num_rows);
     std::iota(all_rows->begin(), all_rows->end(), 0u);
     rows = *all_rows;
   }
-  absl::Status s = root.Eval(ctx, rows, out);
-  if (!s.ok() && error_row != nullptr) *error_row = ctx.error_row;
-  return s;
+  return root.Eval(ctx, rows, out);
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<NodePtr>> CompileAll(
+    const std::vector<BoundExprPtr>& args, const CompileOptions& options) {
+  std::vector<NodePtr> out;
+  for (const auto& a : args) {
+    WEIR_ASSIGN_OR_RETURN(NodePtr n, CompileNode(a, options));
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+absl::StatusOr<NodePtr> CompileAs(const BoundExprPtr& e, const LogicalType& t,
+                                  const CompileOptions& options) {
+  if (t.IsNull() || e->type == t) return CompileNode(e, options);
+  return CompileNode(MakeCast(e, t), options);
+}
+
+absl::StatusOr<NodePtr> CompileNode(const BoundExprPtr& e,
+                                    const CompileOptions& options) {
+  if (e == nullptr) return absl::InvalidArgumentError("null expression");
+  if (e->kind == BoundExprKind::kLiteral) {
+    Value v = e->value;
+    if (v.is_null()) v = Value::Null(e->type);
+    return MakeLiteralNode(e, std::move(v));
+  }
+  if (e->kind == BoundExprKind::kColumn) {
+    if (!options.fold) {
+      return MakeErrorNode(
+          e, absl::FailedPreconditionError(fmt::format(
+                 "not a constant: the expression references column {}",
+                 e->ToString())));
+    }
+    return MakeColumnNode(e);
+  }
+  if (options.fold && IsFoldable(*e)) {
+    // Folding failures (1 / 0) are left to the rows that reach them.
+    auto v = EvaluateConstant(*e);
+    if (v.ok()) {
+      if (v->is_null()) return MakeLiteralNode(e, Value::Null(e->type));
+      if (v->type() == e->type) return MakeLiteralNode(e, *std::move(v));
+      auto cast = types::CastValue(*v, e->type);
+      if (cast.ok()) return MakeLiteralNode(e, *std::move(cast));
+    }
+  }
+  switch (e->kind) {
+    case BoundExprKind::kCast:
+      return CompileCast(e, options);
+    case BoundExprKind::kCase:
+      return CompileCase(e, options);
+    case BoundExprKind::kCall:
+      return CompileCall(e, options);
+    default:
+      break;
+  }
+  return absl::InvalidArgumentError("unknown expression kind");
+}
+
 }  // namespace internal
+
+absl::StatusOr<types::Value> EvaluateConstant(const BoundExpr& e) {
+  // A non-owning pointer: `e` outlives the compiled tree.
+  BoundExprPtr root(BoundExprPtr(), &e);
+  // Calls folded here are not the caller's fallbacks.
+  std::vector<std::string>* saved = internal::compiling_fallbacks;
+  internal::compiling_fallbacks = nullptr;
+  auto compiled = internal::CompileNode(root, {.fold = false});
+  internal::compiling_fallbacks = saved;
+  WEIR_ASSIGN_OR_RETURN(internal::NodePtr node, std::move(compiled));
+  internal::EvalContext ctx;
+  ctx.annotate_errors = false;
+  internal::Vec out;
+  internal::RowList rows;
+  WEIR_RETURN_IF_ERROR(internal::EvalRoot(*node, ctx, nullptr, &out, &rows));
+  return internal::ValueAt(out, 0);
+}
 
 CompiledExpr::CompiledExpr(BoundExprPtr source,
                            std::unique_ptr<internal::VectorNode> root,
@@ -2862,7 +1944,8 @@ absl::StatusOr<std::unique_ptr<CompiledExpr>> CompiledExpr::Compile(
     ~Scope() { internal::compiling_fallbacks = saved; }
   } scope{internal::compiling_fallbacks};
   internal::compiling_fallbacks = &fallbacks;
-  WEIR_ASSIGN_OR_RETURN(internal::NodePtr root, internal::CompileNode(e));
+  WEIR_ASSIGN_OR_RETURN(internal::NodePtr root,
+                        internal::CompileNode(e, internal::CompileOptions()));
   return std::unique_ptr<CompiledExpr>(
       new CompiledExpr(e, std::move(root), std::move(fallbacks)));
 }
@@ -2875,8 +1958,12 @@ absl::Status CompiledExpr::Evaluate(const types::Batch& input,
   using types::PhysicalType;
   internal::Vec v;
   internal::RowList all_rows;
-  WEIR_RETURN_IF_ERROR(
-      internal::EvalRoot(*root_, input, &v, &all_rows, error_row));
+  internal::EvalContext ctx;
+  absl::Status s = internal::EvalRoot(*root_, ctx, &input, &v, &all_rows);
+  if (!s.ok()) {
+    if (error_row != nullptr) *error_row = ctx.error_row;
+    return s;
+  }
   const size_t n = input.num_rows();
   *out = types::Column(type());
   out->Reserve(n);
@@ -2935,8 +2022,12 @@ absl::Status CompiledExpr::Filter(types::Batch* input,
   }
   internal::Vec v;
   internal::RowList all_rows;
-  WEIR_RETURN_IF_ERROR(
-      internal::EvalRoot(*root_, *input, &v, &all_rows, error_row));
+  internal::EvalContext ctx;
+  absl::Status s = internal::EvalRoot(*root_, ctx, input, &v, &all_rows);
+  if (!s.ok()) {
+    if (error_row != nullptr) *error_row = ctx.error_row;
+    return s;
+  }
   types::SelectionVector kept;
   if (v.physical != types::PhysicalType::kNull) {
     const int64_t* d = v.Data<int64_t>();

@@ -1,10 +1,13 @@
 #define BOOST_TEST_MODULE expr_test
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/expr/bound_expr.h"
+#include "engine/expr/function_registry.h"
 #include "engine/expr/functions.h"
 #include "engine/types/value.h"
 
@@ -12,6 +15,7 @@ using namespace weir;
 using namespace weir::expr;
 using types::LogicalType;
 using types::Value;
+namespace ei = weir::expr::internal;
 
 namespace {
 
@@ -245,6 +249,80 @@ BOOST_AUTO_TEST_CASE(aggregates) {
   BOOST_TEST(IsWindowFunction("row_number"));
   BOOST_TEST(IsWindowFunction("DENSE_RANK"));
   BOOST_TEST(!IsWindowFunction("SUM"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(registry)
+
+// Every type combination a registered function's type rule accepts (up to
+// three arguments drawn from a palette of types) must get a batch kernel;
+// only the special forms, which the evaluator compiles itself, have none.
+BOOST_AUTO_TEST_CASE(every_accepted_signature_has_a_batch_kernel) {
+  const std::vector<LogicalType> palette = {LogicalType::Null(),
+                                            LogicalType::Boolean(),
+                                            kInt,
+                                            kBigint,
+                                            kDouble,
+                                            DecT(10, 2),
+                                            DecT(38, 6),
+                                            DecT(38, 0),
+                                            DecT(1, 1),
+                                            kVarchar,
+                                            LogicalType::Bytes(),
+                                            LogicalType::Date(),
+                                            LogicalType::Time(),
+                                            TsT(0),
+                                            TsT(3),
+                                            TsT(6),
+                                            LogicalType::Interval()};
+  size_t checked = 0;
+  std::string missing;
+  for (const ei::ScalarFunction& f : ei::ScalarFunctions().functions()) {
+    if (f.form != ei::SpecialForm::kNone) {
+      BOOST_TEST(!f.kernel, f.name);
+      continue;
+    }
+    BOOST_TEST(static_cast<bool>(f.kernel), f.name);
+    std::vector<LogicalType> args;
+    std::function<void(size_t)> walk = [&](size_t arity) {
+      if (args.size() == arity) {
+        for (const ei::Overload& o : f.overloads) {
+          std::optional<ei::Match> m = o.match(args);
+          if (!m) continue;
+          std::vector<BoundExprPtr> cols;
+          bool null_arg = false;
+          for (size_t i = 0; i < m->arg_types.size(); ++i) {
+            cols.push_back(
+                MakeColumn(static_cast<int>(i), "c", m->arg_types[i], true));
+            null_arg = null_arg || m->arg_types[i].IsNull();
+          }
+          // A NULL argument of a function with default NULL handling, or a
+          // NULL result, is NULL without a kernel.
+          if ((null_arg && f.nulls == ei::NullHandling::kDefault) ||
+              m->result.IsNull()) {
+            break;
+          }
+          auto call = MakeCall(f.name, cols, m->result, true);
+          ++checked;
+          auto k = f.kernel(ei::KernelBinding(
+              *call, std::vector<const Value*>(cols.size(), nullptr)));
+          if (!k.ok()) missing += std::string(k.status().message()) + "\n";
+          break;  // the first matching overload is the one used
+        }
+        return;
+      }
+      for (const LogicalType& t : palette) {
+        args.push_back(t);
+        walk(arity);
+        args.pop_back();
+      }
+    };
+    for (size_t arity = 0; arity <= 3; ++arity) walk(arity);
+  }
+  BOOST_TEST(missing.empty(), missing);
+  BOOST_TEST_MESSAGE("kernels bound for " << checked << " signatures");
+  BOOST_TEST(checked > 100u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
