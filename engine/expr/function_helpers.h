@@ -1,10 +1,9 @@
 #pragma once
 
-// Value-level building blocks of the scalar functions (numbers, strings,
-// LIKE, regular expressions, calendar fields, JSON paths). Internal to
-// engine/expr: the registry in functions.cc wires them to SQL names, and the
-// vectorized runtime may reuse them per row where a column kernel is not
-// worth writing.
+// Row-level building blocks of the scalar functions (numbers, strings,
+// LIKE, regular expressions, calendar fields, JSON paths): the rule for one
+// row, on unboxed values. Internal to engine/expr: the batch kernels of the
+// function families (functions/*.cc) run them inside their row loops.
 
 #include <cstdint>
 #include <memory>

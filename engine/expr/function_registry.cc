@@ -36,7 +36,15 @@ std::vector<std::string> ScalarRegistry::Names() const {
 const ScalarRegistry& ScalarFunctions() {
   static const ScalarRegistry registry = [] {
     ScalarRegistry r;
+    RegisterArithmeticFunctions(r);
+    RegisterComparisonFunctions(r);
+    RegisterLogicalFunctions(r);
+    RegisterConditionalFunctions(r);
+    RegisterNumericFunctions(r);
     RegisterStringFunctions(r);
+    RegisterRegexFunctions(r);
+    RegisterJsonFunctions(r);
+    RegisterTemporalFunctions(r);
     return r;
   }();
   return registry;

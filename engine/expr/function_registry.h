@@ -81,6 +81,14 @@ class ScalarRegistry {
 const ScalarRegistry& ScalarFunctions();
 
 // The families; each adds its functions (functions/<family>.cc).
+void RegisterArithmeticFunctions(ScalarRegistry& r);
+void RegisterComparisonFunctions(ScalarRegistry& r);
+void RegisterLogicalFunctions(ScalarRegistry& r);
+void RegisterConditionalFunctions(ScalarRegistry& r);
+void RegisterNumericFunctions(ScalarRegistry& r);
 void RegisterStringFunctions(ScalarRegistry& r);
+void RegisterRegexFunctions(ScalarRegistry& r);
+void RegisterJsonFunctions(ScalarRegistry& r);
+void RegisterTemporalFunctions(ScalarRegistry& r);
 
 }  // namespace weir::expr::internal

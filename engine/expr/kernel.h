@@ -143,6 +143,9 @@ KernelFactory KernelsByArgs(
     types::PhysicalType result,
     std::vector<std::pair<std::string, Kernel>> kernels);
 
+/// Row loops inline their body: a call per row is what batches avoid.
+#define WEIR_INLINE_ROW __attribute__((always_inline))
+
 namespace detail {
 
 template <typename T>
@@ -152,7 +155,7 @@ struct IsStatusOrBool<absl::StatusOr<bool>> : std::true_type {};
 
 /// Runs one row's `fn()` and records what its return value says.
 template <typename Fn>
-inline bool Emit(KernelIO& io, uint32_t r, Fn&& fn) {
+WEIR_INLINE_ROW inline bool Emit(KernelIO& io, uint32_t r, Fn&& fn) {
   using Ret = decltype(fn());
   if constexpr (std::is_void_v<Ret>) {
     fn();
@@ -183,8 +186,9 @@ void ExecuteUnary(KernelIO& io, F&& f) {
   const Vec& a = io.args[0];
   const A* x = a.Data<A>();
   R* o = io.Output<R>();
-  io.stop = ForRows(io.rows, io.nulls, [&](uint32_t r) {
-    return detail::Emit(io, r, [&] { return f(o[r], x[a.Index(r)]); });
+  io.stop = ForRows(io.rows, io.nulls, [&](uint32_t r) WEIR_INLINE_ROW {
+    return detail::Emit(
+        io, r, [&]() WEIR_INLINE_ROW { return f(o[r], x[a.Index(r)]); });
   });
 }
 
@@ -196,10 +200,12 @@ void ExecuteBinary(KernelIO& io, F&& f) {
   const A* x = a.Data<A>();
   const B* y = b.Data<B>();
   R* o = io.Output<R>();
-  io.stop = ForRows2(
-      a, b, io.rows, io.nulls, [&](uint32_t r, uint32_t i, uint32_t j) {
-        return detail::Emit(io, r, [&] { return f(o[r], x[i], y[j]); });
-      });
+  io.stop = ForRows2(a, b, io.rows, io.nulls,
+                     [&](uint32_t r, uint32_t i, uint32_t j) WEIR_INLINE_ROW {
+                       return detail::Emit(io, r, [&]() WEIR_INLINE_ROW {
+                         return f(o[r], x[i], y[j]);
+                       });
+                     });
 }
 
 /// out = f(out, a, b, c).
@@ -212,8 +218,8 @@ void ExecuteTernary(KernelIO& io, F&& f) {
   const B* y = b.Data<B>();
   const C* z = c.Data<C>();
   R* o = io.Output<R>();
-  io.stop = ForRows(io.rows, io.nulls, [&](uint32_t r) {
-    return detail::Emit(io, r, [&] {
+  io.stop = ForRows(io.rows, io.nulls, [&](uint32_t r) WEIR_INLINE_ROW {
+    return detail::Emit(io, r, [&]() WEIR_INLINE_ROW {
       return f(o[r], x[a.Index(r)], y[b.Index(r)], z[c.Index(r)]);
     });
   });
@@ -232,6 +238,29 @@ Kernel BinaryKernel(F f) {
 template <typename A, typename B, typename C, typename R, typename F>
 Kernel TernaryKernel(F f) {
   return [f](KernelIO& io) { ExecuteTernary<A, B, C, R>(io, f); };
+}
+
+/// make(A{}, B{}) for two exact-number arguments, where A and B are their
+/// element types: int64_t for INT and BIGINT, int128 for DECIMAL.
+template <typename F>
+Kernel WithExactArgs(const KernelBinding& b, F&& make) {
+  const bool wide_a = b.Is(0, types::PhysicalType::kInt128);
+  const bool wide_b = b.Is(1, types::PhysicalType::kInt128);
+  if (wide_a && wide_b) return make(int128{}, int128{});
+  if (wide_a) return make(int128{}, int64_t{});
+  if (wide_b) return make(int64_t{}, int128{});
+  return make(int64_t{}, int64_t{});
+}
+
+/// The scale of an exact number's stored value: a DECIMAL's scale, 0 for
+/// an integer.
+inline int ExactScale(const types::LogicalType& t) {
+  return t.id() == types::TypeId::kDecimal ? t.scale() : 0;
+}
+
+/// True for INT, BIGINT and DECIMAL.
+inline bool IsExactNumber(const types::LogicalType& t) {
+  return t.IsInteger() || t.id() == types::TypeId::kDecimal;
 }
 
 }  // namespace weir::expr::internal

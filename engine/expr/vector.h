@@ -175,15 +175,27 @@ template <typename F>
 inline size_t ForRows2(const Vec& a, const Vec& b, Rows rows,
                        const uint8_t* nulls, F&& f) {
   if (!a.constant && !b.constant) {
-    return ForRows(rows, nulls, [&](uint32_t r) { return f(r, r, r); });
+    return ForRows(
+        rows, nulls, [&](uint32_t r) __attribute__((always_inline)) {
+          return f(r, r, r);
+        });
   }
   if (!a.constant) {
-    return ForRows(rows, nulls, [&](uint32_t r) { return f(r, r, 0u); });
+    return ForRows(
+        rows, nulls, [&](uint32_t r) __attribute__((always_inline)) {
+          return f(r, r, 0u);
+        });
   }
   if (!b.constant) {
-    return ForRows(rows, nulls, [&](uint32_t r) { return f(r, 0u, r); });
+    return ForRows(
+        rows, nulls, [&](uint32_t r) __attribute__((always_inline)) {
+          return f(r, 0u, r);
+        });
   }
-  return ForRows(rows, nulls, [&](uint32_t r) { return f(r, 0u, 0u); });
+  return ForRows(
+      rows, nulls, [&](uint32_t r) __attribute__((always_inline)) {
+        return f(r, 0u, 0u);
+      });
 }
 
 }  // namespace weir::expr::internal
