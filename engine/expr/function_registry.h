@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/expr/functions.h"
 #include "engine/expr/kernel.h"
 #include "engine/expr/type_rules.h"
 
@@ -79,6 +80,24 @@ class ScalarRegistry {
 
 /// The registry of every scalar function.
 const ScalarRegistry& ScalarFunctions();
+
+/// One aggregate function (functions/aggregates.cc). Its runtime is the
+/// AggregateKernel (aggregates.h) that MakeAggregateKernel builds for a
+/// resolved call.
+struct AggregateFunction {
+  std::string name = {};
+  std::string signature = {};
+  std::string description = {};
+  /// The accepted arguments, for errors: "(numeric)".
+  std::string expected = {};
+  /// The type rule: the call for these arguments (`distinct`: AGG(DISTINCT
+  /// x), `star`: COUNT(*)), or nullopt when it does not accept them.
+  std::function<std::optional<ResolvedAggregate>(const Types&, bool, bool)>
+      resolve = {};
+};
+
+/// Every aggregate function, by name.
+const std::vector<AggregateFunction>& AggregateFunctions();
 
 // The families; each adds its functions (functions/<family>.cc).
 void RegisterArithmeticFunctions(ScalarRegistry& r);

@@ -23,9 +23,6 @@ absl::Status Error(std::string message) {
   return absl::InvalidArgumentError(std::move(message));
 }
 
-const LogicalType kBigint = LogicalType::Bigint();
-const LogicalType kDouble = LogicalType::Double();
-
 }  // namespace
 
 absl::StatusOr<ResolvedScalar> ResolveScalar(
@@ -68,36 +65,26 @@ bool IsDeterministic(std::string_view name) {
 }
 
 // ---------------------------------------------------------------------------
-// Aggregates.
+// Aggregates (registered in functions/aggregates.cc) and the ranking window
+// functions (planned by the binder as top-N).
 
 namespace {
 
-bool IsComparableType(const LogicalType& t) {
-  return t.IsNumeric() || t.IsString() || t.IsTemporal() || t.IsNull() ||
-         t.id() == TypeId::kBoolean || t.id() == TypeId::kInterval ||
-         t.id() == TypeId::kBytes;
+const internal::AggregateFunction* FindAggregate(std::string_view name) {
+  std::string n = weir::AsciiUpper(name);
+  for (const internal::AggregateFunction& f : internal::AggregateFunctions()) {
+    if (f.name == n) return &f;
+  }
+  return nullptr;
 }
 
-struct AggregateDoc {
+struct WindowDoc {
   const char* name;
   const char* signature;
   const char* description;
 };
 
-constexpr AggregateDoc kAggregateDocs[] = {
-    {"COUNT", "COUNT(*) | COUNT([DISTINCT] x) -> BIGINT",
-     "Number of rows, or of non-NULL (distinct) values of x."},
-    {"SUM", "SUM([DISTINCT] x numeric)",
-     "Sum: BIGINT for integers, DECIMAL(38, s) for DECIMAL(p, s), DOUBLE for "
-     "DOUBLE; NULL when there are no non-NULL values."},
-    {"AVG", "AVG([DISTINCT] x numeric)",
-     "Average: DECIMAL(38, 6) for integers, DECIMAL(38, max(s, 6)) for "
-     "DECIMAL(p, s), DOUBLE for DOUBLE."},
-    {"MIN", "MIN(x) -> same type", "Smallest non-NULL value."},
-    {"MAX", "MAX(x) -> same type", "Largest non-NULL value."},
-};
-
-constexpr AggregateDoc kWindowDocs[] = {
+constexpr WindowDoc kWindowDocs[] = {
     {"ROW_NUMBER", "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...)",
      "1, 2, 3... within the partition (top-N when filtered with <= N)."},
     {"RANK", "RANK() OVER (PARTITION BY ... ORDER BY ...)",
@@ -109,94 +96,32 @@ constexpr AggregateDoc kWindowDocs[] = {
 }  // namespace
 
 bool IsAggregateFunction(std::string_view name) {
-  std::string n = weir::AsciiUpper(name);
-  for (const auto& a : kAggregateDocs) {
-    if (n == a.name) return true;
-  }
-  return false;
+  return FindAggregate(name) != nullptr;
 }
 
 bool IsWindowFunction(std::string_view name) {
   std::string n = weir::AsciiUpper(name);
-  return n == "ROW_NUMBER" || n == "RANK" || n == "DENSE_RANK";
+  for (const WindowDoc& w : kWindowDocs) {
+    if (n == w.name) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<ResolvedAggregate> ResolveAggregate(
     std::string_view name, const std::vector<types::LogicalType>& args,
     bool distinct, bool star) {
-  std::string n = weir::AsciiUpper(name);
-  if (!IsAggregateFunction(n)) {
-    return Error(fmt::format("unknown aggregate function '{}'", n));
+  const internal::AggregateFunction* f = FindAggregate(name);
+  if (f == nullptr) {
+    return Error(
+        fmt::format("unknown aggregate function '{}'", weir::AsciiUpper(name)));
   }
-  auto reject = [&](const std::string& expected) {
-    std::string shown = star ? "(*)" : internal::TypeList(args);
-    if (distinct && !star) shown = "(DISTINCT " + shown.substr(1);
-    return Error(fmt::format("function {} does not accept {}; expected {}", n,
-                             shown, expected));
-  };
-  ResolvedAggregate r;
-  r.function = n;
-  if (n == "COUNT") {
-    if (star) {
-      if (distinct || !args.empty()) return reject("(*) or (any)");
-      r.result = kBigint;
-      r.state = "count";
-      return r;
-    }
-    if (args.size() != 1) return reject("(*) or (any)");
-    r.result = kBigint;
-    r.arg_types = args;
-    if (distinct) {
-      r.function = "COUNT_DISTINCT";
-      r.retractable_cheaply = false;
-      r.state = "distinct value set";
-    } else {
-      r.state = "count";
-    }
-    return r;
+  if (std::optional<ResolvedAggregate> r = f->resolve(args, distinct, star)) {
+    return *r;
   }
-  if (star)
-    return reject(n == "MIN" || n == "MAX" ? "(any comparable type)"
-                                           : "(numeric)");
-  if (n == "MIN" || n == "MAX") {
-    if (args.size() != 1 || !IsComparableType(args[0])) {
-      return reject("(any comparable type)");
-    }
-    r.result = args[0];
-    r.arg_types = args;
-    r.retractable_cheaply = false;
-    r.state = "value multiset";
-    return r;
-  }
-  // SUM, AVG
-  if (args.size() != 1 || !internal::NumOrNull(args[0]))
-    return reject("(numeric)");
-  LogicalType t = args[0].IsNull() ? kBigint : args[0];
-  bool sum = n == "SUM";
-  switch (t.id()) {
-    case TypeId::kInt:
-    case TypeId::kBigint:
-      r.arg_types = {kBigint};
-      r.result = sum ? kBigint : LogicalType::DecimalOrDie(38, 6);
-      break;
-    case TypeId::kDecimal:
-      r.arg_types = {t};
-      r.result = LogicalType::DecimalOrDie(
-          38, sum ? t.scale() : std::max(t.scale(), 6));
-      break;
-    default:
-      r.arg_types = {kDouble};
-      r.result = kDouble;
-      break;
-  }
-  if (distinct) {
-    r.function = n + "_DISTINCT";
-    r.retractable_cheaply = false;
-    r.state = "distinct value set";
-  } else {
-    r.state = "sum+count";
-  }
-  return r;
+  std::string shown = star ? "(*)" : internal::TypeList(args);
+  if (distinct && !star) shown = "(DISTINCT " + shown.substr(1);
+  return Error(fmt::format("function {} does not accept {}; expected {}",
+                           f->name, shown, f->expected));
 }
 
 std::vector<FunctionDoc> ListFunctions() {
@@ -208,7 +133,7 @@ std::vector<FunctionDoc> ListFunctions() {
       out.push_back({s, f.signature, "Same as " + f.name + "."});
     }
   }
-  for (const auto& a : kAggregateDocs) {
+  for (const internal::AggregateFunction& a : internal::AggregateFunctions()) {
     out.push_back({a.name, a.signature, a.description});
   }
   for (const auto& w : kWindowDocs) {
