@@ -140,6 +140,13 @@ BOOST_AUTO_TEST_CASE(synonyms_and_flags) {
   BOOST_TEST(
       !ResolveScalar("CONCAT_WS", {kVarchar, kVarchar})->null_if_any_null);
   BOOST_TEST(ResolveScalar("CONCAT", {kVarchar, kVarchar})->null_if_any_null);
+  BOOST_TEST(
+      !ResolveScalar("IS DISTINCT FROM", {kInt, kInt})->null_if_any_null);
+  BOOST_TEST(
+      Message(
+          ResolveScalar("is not distinct from", {kInt, kVarchar}).status()) ==
+      "operator IS NOT DISTINCT FROM does not accept (INT, VARCHAR); "
+      "expected (T, T) for two types with a common type");
   BOOST_TEST(!IsDeterministic("NOW"));
   BOOST_TEST(!IsDeterministic("current_timestamp"));
   BOOST_TEST(!IsDeterministic("CURRENT_DATE"));
@@ -860,6 +867,16 @@ BOOST_AUTO_TEST_CASE(strings) {
   BOOST_TEST(F("REGEXP_REPLACE", {S("a1b22"), S("[0-9]+"), S("#")}) == "a#b#");
   BOOST_TEST(F("REGEXP_REPLACE", {S("john smith"), S("(\\w+) (\\w+)"),
                                   S("\\2 \\1")}) == "smith john");
+}
+
+BOOST_AUTO_TEST_CASE(distinct_from) {
+  BOOST_TEST(F("IS DISTINCT FROM", {I(1), Null()}) == "TRUE");
+  BOOST_TEST(F("IS DISTINCT FROM", {Null(), Null()}) == "FALSE");
+  BOOST_TEST(F("IS NOT DISTINCT FROM", {Dec("1.50"), I(1)}) == "FALSE");
+  BOOST_TEST(F("IS NOT DISTINCT FROM", {Dec("1.00"), I(1)}) == "TRUE");
+  BOOST_TEST(F("IS NOT DISTINCT FROM", {S("a"), NullOf(kVarchar)}) == "FALSE");
+  BOOST_TEST(Call("IS DISTINCT FROM", {MakeColumn(0, "x", kInt, true), I(2)})
+                 ->ToString() == "(x IS DISTINCT FROM 2)");
 }
 
 BOOST_AUTO_TEST_CASE(conditionals_and_casts) {

@@ -457,6 +457,10 @@ std::vector<BoundExprPtr> Corpus() {
     v.push_back(Call(op, {C(kD), C(kI)}));
   }
   v.push_back(Call("!=", {C(kI), I(0)}));
+  v.push_back(Call("IS DISTINCT FROM", {C(kI), C(kK)}));
+  v.push_back(Call("IS NOT DISTINCT FROM", {C(kM), C(kW)}));
+  v.push_back(Call("IS DISTINCT FROM", {C(kS), C(kP)}));
+  v.push_back(Call("IS NOT DISTINCT FROM", {C(kD), Null()}));
   // Logic, with NULLs and per-row short-circuit.
   auto gt = [&](BoundExprPtr a, BoundExprPtr b) { return Call(">", {a, b}); };
   v.push_back(Call("AND", {C(kF), gt(C(kI), I(0))}));
@@ -1715,6 +1719,23 @@ BOOST_AUTO_TEST_CASE(comparisons_give_the_expected_values) {
              {W(Bool(true)), W(Bool(false))});
   ExpectRows(i, Call(">", {i.Col(0), i.Col(1)}),
              {W(Bool(false)), W(Bool(true))});
+  // IS [NOT] DISTINCT FROM: NULL-safe, never NULL; INT against DECIMAL(10,
+  // 2) compares as DECIMAL(12, 2).
+  Table n{{{"a", kIntT, true}, {"m", DecT(10, 2), true}},
+          {{Value::Int(1), DecV(100, 10, 2)},
+           {Value::Int(1), DecV(101, 10, 2)},
+           {Value::Int(1), NullOf(DecT(10, 2))},
+           {NullOf(kIntT), NullOf(DecT(10, 2))},
+           {NullOf(kIntT), DecV(0, 10, 2)}}};
+  ExpectRows(n, Call("IS DISTINCT FROM", {n.Col(0), n.Col(1)}),
+             {W(Bool(false)), W(Bool(true)), W(Bool(true)), W(Bool(false)),
+              W(Bool(true))});
+  ExpectRows(n, Call("IS NOT DISTINCT FROM", {n.Col(0), n.Col(1)}),
+             {W(Bool(true)), W(Bool(false)), W(Bool(false)), W(Bool(true)),
+              W(Bool(false))});
+  ExpectRows(n, Call("IS DISTINCT FROM", {n.Col(0), Null()}),
+             {W(Bool(true)), W(Bool(true)), W(Bool(true)), W(Bool(false)),
+              W(Bool(false))});
 }
 
 BOOST_AUTO_TEST_CASE(string_functions_give_the_expected_values) {

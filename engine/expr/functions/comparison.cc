@@ -1,6 +1,7 @@
-// The comparison operators = <> (!=) < <= > >=. Both sides are cast to
-// their common type by the binder; exact numbers compare exactly across
-// scales. NULL when either side is NULL.
+// The comparison operators = <> (!=) < <= > >=, NULL when either side is
+// NULL, and IS [NOT] DISTINCT FROM, their NULL-safe forms. Both sides are
+// cast to their common type by the binder; exact numbers compare exactly
+// across scales.
 
 #include <fmt/format.h>
 
@@ -35,24 +36,31 @@ struct Ge {
   bool operator()(int c) const { return c >= 0; }
 };
 
-/// Exact numbers at their own scales (integers at scale 0).
-template <typename Pred>
-Kernel CompareExact(const KernelBinding& b) {
-  const int sa = ExactScale(b.arg(0)), sb = ExactScale(b.arg(1));
-  return WithExactArgs(b, [&](auto ta, auto tb) -> Kernel {
-    using A = decltype(ta);
-    using B = decltype(tb);
-    if (sa == sb) {
-      return BinaryKernel<A, B, int64_t>(
-          [](int64_t& o, const A& x, const B& y) {
-            o = Pred{}(Compare3<int128>(x, y));
-          });
-    }
-    return BinaryKernel<A, B, int64_t>(
-        [sa, sb](int64_t& o, const A& x, const B& y) {
-          o = Pred{}(types::internal::CompareDecimal(x, sa, y, sb));
+/// make(A{}, B{}, cmp): the element types of the two arguments and the
+/// order that compares them, cmp(const A&, const B&) -> <0, 0, >0; exact
+/// numbers compare at their own scales (integers at scale 0). NoKernel when
+/// the types do not compare.
+template <typename F>
+absl::StatusOr<Kernel> WithOrder(const KernelBinding& b, F&& make) {
+  CompareKind kind = ChooseCompare(b.arg(0), b.arg(1));
+  if (kind == CompareKind::kNone) return b.NoKernel();
+  if (kind == CompareKind::kDecimal) {
+    const int sa = ExactScale(b.arg(0)), sb = ExactScale(b.arg(1));
+    return WithExactArgs(b, [&](auto ta, auto tb) -> Kernel {
+      using A = decltype(ta);
+      using B = decltype(tb);
+      if (sa == sb) {
+        return make(ta, tb, [](const A& x, const B& y) {
+          return Compare3<int128>(x, y);
         });
-  });
+      }
+      return make(ta, tb, [sa, sb](const A& x, const B& y) {
+        return types::internal::CompareDecimal(x, sa, y, sb);
+      });
+    });
+  }
+  return WithComparison<Kernel>(
+      kind, [&](auto tag, auto cmp) -> Kernel { return make(tag, tag, cmp); });
 }
 
 template <typename Pred>
@@ -60,14 +68,43 @@ absl::StatusOr<Kernel> CompareKernel(const KernelBinding& b) {
   if (b.arity() != 2 || b.result().id() != TypeId::kBoolean) {
     return b.NoKernel();
   }
-  CompareKind kind = ChooseCompare(b.arg(0), b.arg(1));
-  if (kind == CompareKind::kNone) return b.NoKernel();
-  if (kind == CompareKind::kDecimal) return CompareExact<Pred>(b);
-  return WithComparison<Kernel>(kind, [](auto tag, auto cmp) -> Kernel {
-    using T = decltype(tag);
-    return BinaryKernel<T, T, int64_t>(
-        [cmp](int64_t& o, const T& x, const T& y) { o = Pred{}(cmp(x, y)); });
+  return WithOrder(b, [](auto ta, auto tb, auto cmp) -> Kernel {
+    using A = decltype(ta);
+    using B = decltype(tb);
+    return BinaryKernel<A, B, int64_t>(
+        [cmp](int64_t& o, const A& x, const B& y) { o = Pred{}(cmp(x, y)); });
   });
+}
+
+/// IS DISTINCT FROM (`kDistinct`) and IS NOT DISTINCT FROM: NULL-safe <>
+/// and =, never NULL. Two NULLs are not distinct; a NULL and a value are.
+template <bool kDistinct>
+absl::StatusOr<Kernel> DistinctFrom(const KernelBinding& b) {
+  if (b.arity() != 2 || b.result().id() != TypeId::kBoolean) {
+    return b.NoKernel();
+  }
+  auto kernel = [](auto ta, auto tb, auto cmp) -> Kernel {
+    using A = decltype(ta);
+    using B = decltype(tb);
+    return [cmp](KernelIO& io) {
+      const Vec &a = io.args[0], &b = io.args[1];
+      const A* x = a.Data<A>();
+      const B* y = b.Data<B>();
+      int64_t* o = io.Output<int64_t>();
+      for (uint32_t r : io.rows) {
+        const bool na = a.IsNull(r), nb = b.IsNull(r);
+        const bool differ =
+            na || nb ? na != nb : cmp(x[a.Index(r)], y[b.Index(r)]) != 0;
+        o[r] = differ == kDistinct;
+      }
+    };
+  };
+  // A NULL-typed side is NULL in every row: only the other side's NULLs
+  // count.
+  if (b.arg(0).IsNull() || b.arg(1).IsNull()) {
+    return kernel(int64_t{}, int64_t{}, [](int64_t, int64_t) { return 0; });
+  }
+  return WithOrder(b, kernel);
 }
 
 template <typename Pred>
@@ -92,6 +129,22 @@ void RegisterComparisonFunctions(ScalarRegistry& r) {
   AddComparison<Le>(r, "<=");
   AddComparison<Gt>(r, ">");
   AddComparison<Ge>(r, ">=");
+  for (bool distinct : {true, false}) {
+    r.Add({.name = distinct ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM",
+           .is_operator = true,
+           .signature =
+               distinct ? "a IS DISTINCT FROM b" : "a IS NOT DISTINCT FROM b",
+           .description =
+               distinct ? "NULL-safe <>: TRUE when exactly one side is NULL "
+                          "or both differ; never NULL."
+                        : "NULL-safe =: TRUE when both sides are NULL or "
+                          "equal; never NULL.",
+           .overloads = {Comparable(2, 2, LogicalType::Boolean(),
+                                    "(T, T) for two types with a common type")},
+           .nulls = NullHandling::kCustom,
+           .kernel = distinct ? KernelFactory(DistinctFrom<true>)
+                              : KernelFactory(DistinctFrom<false>)});
+  }
 }
 
 }  // namespace weir::expr::internal
