@@ -104,8 +104,13 @@ struct JsonLookup {
   JsonFound found = JsonFound::kMissing;
   std::string text;  // scalar as text (strings unquoted), or container JSON
 };
+/// Documents nested deeper than this (arrays and objects inside each
+/// other) count as malformed: parsing and printing them would recurse that
+/// deep, and one record must not exhaust a worker's stack.
+inline constexpr int kMaxJsonDepth = 1000;
 /// Looks `path` ('$', '.name', '."name"', '[n]', "['name']") up in
 /// `json_text`; a malformed path is an error "invalid JSON path '...'".
+/// Text that is not JSON, or nests deeper than kMaxJsonDepth, is kMalformed.
 absl::StatusOr<JsonLookup> LookupJson(std::string_view json_text,
                                       std::string_view path);
 

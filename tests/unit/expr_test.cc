@@ -1028,6 +1028,17 @@ BOOST_AUTO_TEST_CASE(json) {
   BOOST_TEST(F("JSON_EXISTS", {S(doc), S("$.a.b[3]")}) == "TRUE");
   BOOST_TEST(F("JSON_EXISTS", {S(doc), S("$.a.z")}) == "FALSE");
   BOOST_TEST(F("JSON_EXISTS", {S("[1"), S("$[0]")}) == "NULL");
+  // Nested deeper than 1000 levels: malformed, not a stack overflow.
+  const std::string deep =
+      std::string(100000, '[') + "1" + std::string(100000, ']');
+  BOOST_TEST(F("JSON_EXISTS", {S(deep), S("$")}) == "NULL");
+  BOOST_TEST(F("JSON_QUERY", {S(deep), S("$")}) == "NULL");
+  BOOST_TEST(F("JSON_VALUE",
+               {S("{\"a\": 1, \"b\": " + deep + "}"), S("$.a")}) == "NULL");
+  // Brackets in strings do not count toward the depth.
+  BOOST_TEST(
+      F("JSON_VALUE", {S("{\"a\": \"" + std::string(2000, '[') + "\\\"\"}"),
+                       S("$.a")}) == std::string(2000, '[') + "\"");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

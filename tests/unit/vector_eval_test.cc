@@ -1859,6 +1859,18 @@ BOOST_AUTO_TEST_CASE(json_functions_give_the_expected_values) {
   ExpectRows(t, Call("JSON_EXISTS", {t.Col(0), S("$.a")}),
              {W(Bool(true)), W(Bool(true)), W(NullOf(kBoolT)), W(Bool(true)),
               W(Bool(true)), W(Bool(true)), W(Bool(false))});
+  // Deeper than 1000 levels is malformed (NULL), not a recursion 90000
+  // frames deep; 1000 levels are fine.
+  Table deep{{{"js", kStrT, true}},
+             {{Str(std::string(90000, '[') + std::string(90000, ']'))},
+              {Str(std::string(1000, '[') + std::string(1000, ']'))},
+              {Str(std::string(1001, '{') + std::string(1001, '}'))}}};
+  ExpectRows(deep, Call("JSON_EXISTS", {deep.Col(0), S("$")}),
+             {W(NullOf(kBoolT)), W(Bool(true)), W(NullOf(kBoolT))});
+  ExpectRows(
+      deep, Call("JSON_QUERY", {deep.Col(0), S("$[0]")}),
+      {W(NullOf(kStrT)), W(Str(std::string(999, '[') + std::string(999, ']'))),
+       W(NullOf(kStrT))});
   Table p{{{"js", kStrT, true}}, {{Str("{}")}, {NullOf(kStrT)}}};
   ExpectRows(p, Call("JSON_VALUE", {p.Col(0), S("$[")}),
              {Err("invalid JSON path '$[' in JSON_VALUE(js, '$[') "
