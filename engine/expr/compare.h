@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 
+#include "engine/expr/kernel.h"
 #include "engine/expr/vector.h"
 #include "engine/types/logical_type.h"
 #include "engine/types/temporal_util.h"
@@ -114,6 +115,33 @@ R WithComparison(CompareKind kind, F&& f) {
       break;
   }
   return R{};
+}
+
+/// make(A{}, B{}, cmp): the element types of the two arguments and the
+/// order that compares them, cmp(const A&, const B&) -> <0, 0, >0; exact
+/// numbers compare at their own scales (integers at scale 0). NoKernel when
+/// the types do not compare.
+template <typename F>
+absl::StatusOr<Kernel> WithOrder(const KernelBinding& b, F&& make) {
+  CompareKind kind = ChooseCompare(b.arg(0), b.arg(1));
+  if (kind == CompareKind::kNone) return b.NoKernel();
+  if (kind == CompareKind::kDecimal) {
+    const int sa = ExactScale(b.arg(0)), sb = ExactScale(b.arg(1));
+    return WithExactArgs(b, [&](auto ta, auto tb) -> Kernel {
+      using A = decltype(ta);
+      using B = decltype(tb);
+      if (sa == sb) {
+        return make(ta, tb, [](const A& x, const B& y) {
+          return Compare3<int128>(x, y);
+        });
+      }
+      return make(ta, tb, [sa, sb](const A& x, const B& y) {
+        return types::internal::CompareDecimal(x, sa, y, sb);
+      });
+    });
+  }
+  return WithComparison<Kernel>(
+      kind, [&](auto tag, auto cmp) -> Kernel { return make(tag, tag, cmp); });
 }
 
 }  // namespace weir::expr::internal

@@ -63,6 +63,28 @@ Overload Comparable(size_t min, size_t max, std::optional<LogicalType> result,
           }};
 }
 
+Overload Compared(std::optional<LogicalType> result, std::string expected) {
+  return {expected, [=](const Types& args) -> std::optional<Match> {
+            if (args.size() != 2) return std::nullopt;
+            const LogicalType &a = args[0], &b = args[1];
+            auto exact = [](const LogicalType& t) {
+              return t.IsInteger() || t.id() == TypeId::kDecimal;
+            };
+            if (exact(a) && exact(b)) {
+              LogicalType da = types::AsDecimal(a), db = types::AsDecimal(b);
+              int digits = std::max(da.precision() - da.scale(),
+                                    db.precision() - db.scale()) +
+                           std::max(da.scale(), db.scale());
+              if (digits > LogicalType::kMaxDecimalPrecision) {
+                return Match{result ? *result : a, args};
+              }
+            }
+            auto c = types::CommonSuperType(a, b);
+            if (!c) return std::nullopt;
+            return Match{result ? *result : *c, {*c, *c}};
+          }};
+}
+
 bool NumOrNull(const LogicalType& t) { return t.IsNumeric() || t.IsNull(); }
 
 bool TsLike(const LogicalType& t) {

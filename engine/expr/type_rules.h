@@ -66,6 +66,13 @@ Overload AnyOne();
 Overload Comparable(size_t min, size_t max,
                     std::optional<types::LogicalType> result,
                     std::string expected);
+/// Two arguments compared as by = and <: cast to their common type, except
+/// two exact numbers (INT, BIGINT, DECIMAL) whose common DECIMAL would need
+/// more than 38 digits, which keep their own types and compare exactly.
+/// The result is `result`, or (nullopt) the common type, or in that case
+/// the first argument's type.
+Overload Compared(std::optional<types::LogicalType> result,
+                  std::string expected);
 /// The arithmetic operator `op` ('+', '-', '*', '/', '%') on two numbers.
 Overload NumericOp(char op);
 /// One number (NULL counts as INT) and the fixed `trailing` arguments; the

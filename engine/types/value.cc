@@ -298,6 +298,12 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// Skips a leading '+' or '-' at *i; true for '-'.
+bool ReadSign(std::string_view t, size_t* i) {
+  if (*i < t.size() && (t[*i] == '+' || t[*i] == '-')) return t[(*i)++] == '-';
+  return false;
+}
+
 // A cursor over literal text.
 struct Scanner {
   std::string_view s;
@@ -369,11 +375,7 @@ bool ScanTime(Scanner* sc, int64_t* micros, bool* too_precise) {
 std::optional<int128> ParseInt128(std::string_view text, bool* too_long) {
   *too_long = false;
   size_t i = 0;
-  bool negative = false;
-  if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
-    negative = text[i] == '-';
-    ++i;
-  }
+  const bool negative = ReadSign(text, &i);
   if (i == text.size()) return std::nullopt;
   int128 v = 0;
   int significant = 0;
@@ -400,11 +402,7 @@ absl::StatusOr<Value> ParseDecimalLiteral(std::string_view text) {
         fmt::format("invalid DECIMAL literal '{}'", text));
   };
   size_t i = 0;
-  bool negative = false;
-  if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    negative = t[i] == '-';
-    ++i;
-  }
+  const bool negative = ReadSign(t, &i);
   int128 v = 0;
   int int_digits = 0, scale = 0, any_digit = 0;
   bool dot = false;
@@ -532,6 +530,48 @@ int64_t TruncateMicros(int64_t micros, int precision) {
   return micros - internal::FloorMod(micros, unit);
 }
 
+// Decimal text ([+-]digits[.digits], at least one digit) as an unscaled
+// value at `scale`, rounded half away from zero on the first digit dropped;
+// digits beyond it do not matter, however many. nullopt for bad text, or
+// with *overflow when the value does not fit 128 bits.
+std::optional<int128> DecimalTextAtScale(std::string_view t, int scale,
+                                         bool* overflow) {
+  size_t i = 0;
+  const bool negative = ReadSign(t, &i);
+  int128 v = 0;
+  bool any_digit = false, dot = false, round_up = false;
+  int fraction = 0;  // fractional digits taken into v
+  auto take = [&](int digit) {
+    if (__builtin_mul_overflow(v, 10, &v) ||
+        __builtin_add_overflow(v, digit, &v)) {
+      *overflow = true;
+    }
+  };
+  for (; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '.' && !dot) {
+      dot = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return std::nullopt;
+    any_digit = true;
+    if (!dot) {
+      take(c - '0');
+    } else if (fraction < scale) {
+      take(c - '0');
+      ++fraction;
+    } else if (fraction == scale) {
+      round_up = c >= '5';  // the first digit dropped decides
+      ++fraction;
+    }
+  }
+  if (!any_digit) return std::nullopt;
+  for (; fraction < scale; ++fraction) take(0);
+  if (round_up && __builtin_add_overflow(v, 1, &v)) *overflow = true;
+  if (*overflow) return std::nullopt;
+  return negative ? -v : v;
+}
+
 absl::StatusOr<Value> CastFromVarchar(const std::string& s,
                                       const LogicalType& to) {
   std::string_view t = Trim(s);
@@ -570,15 +610,13 @@ absl::StatusOr<Value> CastFromVarchar(const std::string& s,
       return Value::Double(d);
     }
     case TypeId::kDecimal: {
-      auto d = ParseDecimalLiteral(t);
-      if (!d.ok()) {
-        if (d.status().message().find("more than 38") !=
-            absl::string_view::npos) {
-          return DecimalOverflow(to);
-        }
-        return CannotCastText(s, to);
+      bool overflow = false;
+      std::optional<int128> v = DecimalTextAtScale(t, to.scale(), &overflow);
+      if (overflow || (v && !internal::FitsPrecision(*v, to.precision()))) {
+        return DecimalOverflow(to);
       }
-      return DecimalResult(d->decimal(), d->type().scale(), to);
+      if (!v) return CannotCastText(s, to);
+      return Value::Decimal(*v, to);
     }
     case TypeId::kBytes:
       return Value::Bytes(s);

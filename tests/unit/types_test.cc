@@ -260,6 +260,26 @@ BOOST_AUTO_TEST_CASE(casts_and_rounding) {
   BOOST_TEST(cast(Value::Int(420), Dec(4, 2)) ==
              "error: DECIMAL overflow: value does not fit DECIMAL(4, 2)");
   BOOST_TEST(cast(Value::Varchar(" 12.5 "), Dec(5, 2)) == "12.50");
+  // Digits past the target scale round away, however many there are; the
+  // first one dropped decides (half away from zero).
+  BOOST_TEST(cast(Value::Varchar("3.1415926535897932384626433832795028841971"
+                                 "6939937510"),
+                  Dec(10, 5)) == "3.14159");
+  BOOST_TEST(
+      cast(Value::Varchar("-0.12345000000000000000000000000000000000001"),
+           Dec(4, 4)) == "-0.1235");
+  BOOST_TEST(cast(Value::Varchar("0000000000000000000000000000000000000000001"),
+                  Dec(1, 0)) == "1");
+  BOOST_TEST(cast(Value::Varchar("9.5"), Dec(1, 0)) ==
+             "error: DECIMAL overflow: value does not fit DECIMAL(1, 0)");
+  BOOST_TEST(cast(Value::Varchar("1" + std::string(38, '0')), Dec(38, 0)) ==
+             "error: DECIMAL overflow: value does not fit DECIMAL(38, 0)");
+  BOOST_TEST(cast(Value::Varchar("1" + std::string(40, '0')), Dec(38, 0)) ==
+             "error: DECIMAL overflow: value does not fit DECIMAL(38, 0)");
+  BOOST_TEST(cast(Value::Varchar("1.2.3"), Dec(5, 2)) ==
+             "error: cannot cast '1.2.3' to DECIMAL(5, 2)");
+  BOOST_TEST(cast(Value::Varchar("."), Dec(5, 2)) ==
+             "error: cannot cast '.' to DECIMAL(5, 2)");
   BOOST_TEST(cast(Value::Varchar("abc"), LogicalType::Int()) ==
              "error: cannot cast 'abc' to INT");
   BOOST_TEST(cast(Value::Varchar("3000000000"), LogicalType::Int()) ==

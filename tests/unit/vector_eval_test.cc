@@ -1614,6 +1614,26 @@ BOOST_AUTO_TEST_CASE(decimal_and_double_arithmetic_give_the_expected_values) {
                   "+ q) [arguments: " +
                   std::string(38, '9') + ", 1]"),
               W(DecV(nines - 1, 38, 0))});
+  // Operands that need more than 128 bits at their common scale, results
+  // that fit: DECIMAL(3, 1) + DECIMAL(37, 37) is DECIMAL(38, 35); 20.5 + 1E-37
+  // rounds to 20.5 (205 * 10^34 at scale 35), 1E-37 - 20.5 to -20.5.
+  __int128 e34 = 1;
+  for (int i = 0; i < 34; ++i) e34 *= 10;
+  Table x{{{"a", DecT(3, 1), true}, {"b", DecT(37, 37), true}},
+          {{DecV(205, 3, 1), DecV(1, 37, 37)},
+           {DecV(-205, 3, 1), DecV(0, 37, 37)}}};
+  ExpectRows(x, Call("+", {x.Col(0), x.Col(1)}),
+             {W(DecV(205 * e34, 38, 35)), W(DecV(-205 * e34, 38, 35))});
+  ExpectRows(x, Call("-", {x.Col(1), x.Col(0)}),
+             {W(DecV(-205 * e34, 38, 35)), W(DecV(205 * e34, 38, 35))});
+  // (10^38 - 1) % 0.7 = 0.3 with the sign of the dividend; DECIMAL(38, 0) %
+  // DECIMAL(1, 1) is DECIMAL(1, 1).
+  Table m38{{{"n", DecT(38, 0), true}, {"d", DecT(1, 1), true}},
+            {{DecV(nines, 38, 0), DecV(7, 1, 1)},
+             {DecV(-nines, 38, 0), DecV(7, 1, 1)},
+             {DecV(3, 38, 0), DecV(7, 1, 1)}}};
+  ExpectRows(m38, Call("%", {m38.Col(0), m38.Col(1)}),
+             {W(DecV(3, 1, 1)), W(DecV(-3, 1, 1)), W(DecV(2, 1, 1))});
   Table f{{{"d", kDblT, true}, {"e", kDblT, true}},
           {{Value::Double(1.0), Value::Double(4.0)},
            {Value::Double(1e308), Value::Double(1e-308)},
@@ -1693,6 +1713,20 @@ BOOST_AUTO_TEST_CASE(comparisons_give_the_expected_values) {
   ExpectRows(
       t, Call("=", {t.Col(0), t.Col(1)}),
       {W(Bool(false)), W(Bool(true)), W(NullOf(kBoolT)), W(Bool(false))});
+  // DECIMAL(38, 20) against BIGINT: no common DECIMAL has room for both,
+  // so each keeps its type and they compare exactly.
+  Table big{
+      {{"w", DecT(38, 20), true}, {"b", kBigT, true}},
+      {{DecV(1, 38, 20), Value::Bigint(0)},
+       {DecV(0, 38, 20), Value::Bigint(0)},
+       {DecV(-1, 38, 20), Value::Bigint(std::numeric_limits<int64_t>::max())}}};
+  ExpectRows(big, Call("<", {big.Col(0), big.Col(1)}),
+             {W(Bool(false)), W(Bool(false)), W(Bool(true))});
+  ExpectRows(big, Call("=", {big.Col(0), big.Col(1)}),
+             {W(Bool(false)), W(Bool(true)), W(Bool(false))});
+  ExpectRows(big, Call("NULLIF", {big.Col(1), big.Col(0)}),
+             {W(Value::Bigint(0)), W(NullOf(kBigT)),
+              W(Value::Bigint(std::numeric_limits<int64_t>::max()))});
   // NaN equals NaN and sorts above everything; -0.0 equals 0.0.
   const double nan = std::nan("");
   Table d{{{"d", kDblT, true}, {"e", kDblT, true}},

@@ -145,7 +145,10 @@ std::optional<int128> DecimalOp(char op, int128 x, int sa, int128 y, int sb,
       if (!xs || !ys ||
           (op == '+' ? __builtin_add_overflow(*xs, *ys, &r)
                      : __builtin_sub_overflow(*xs, *ys, &r))) {
-        return std::nullopt;
+        // The operands at their common scale do not fit 128 bits, though
+        // the result may fit its type (20.5 + 1E-37): exactly, in 256.
+        return finish(ti::AddDecimal(x, sa, y, sb, result.scale(), op == '-'),
+                      result.scale());
       }
       return finish(r, s);
     }
@@ -158,7 +161,10 @@ std::optional<int128> DecimalOp(char op, int128 x, int sa, int128 y, int sb,
     default: {
       auto xs = ti::Rescale(x, sa, s);
       auto ys = ti::Rescale(y, sb, s);
-      if (!xs || !ys) return std::nullopt;
+      if (!xs || !ys) {
+        return finish(ti::ModDecimal(x, sa, y, sb, result.scale()),
+                      result.scale());
+      }
       return finish(*xs % *ys, s);
     }
   }

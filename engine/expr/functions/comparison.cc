@@ -36,33 +36,6 @@ struct Ge {
   bool operator()(int c) const { return c >= 0; }
 };
 
-/// make(A{}, B{}, cmp): the element types of the two arguments and the
-/// order that compares them, cmp(const A&, const B&) -> <0, 0, >0; exact
-/// numbers compare at their own scales (integers at scale 0). NoKernel when
-/// the types do not compare.
-template <typename F>
-absl::StatusOr<Kernel> WithOrder(const KernelBinding& b, F&& make) {
-  CompareKind kind = ChooseCompare(b.arg(0), b.arg(1));
-  if (kind == CompareKind::kNone) return b.NoKernel();
-  if (kind == CompareKind::kDecimal) {
-    const int sa = ExactScale(b.arg(0)), sb = ExactScale(b.arg(1));
-    return WithExactArgs(b, [&](auto ta, auto tb) -> Kernel {
-      using A = decltype(ta);
-      using B = decltype(tb);
-      if (sa == sb) {
-        return make(ta, tb, [](const A& x, const B& y) {
-          return Compare3<int128>(x, y);
-        });
-      }
-      return make(ta, tb, [sa, sb](const A& x, const B& y) {
-        return types::internal::CompareDecimal(x, sa, y, sb);
-      });
-    });
-  }
-  return WithComparison<Kernel>(
-      kind, [&](auto tag, auto cmp) -> Kernel { return make(tag, tag, cmp); });
-}
-
 template <typename Pred>
 absl::StatusOr<Kernel> CompareKernel(const KernelBinding& b) {
   if (b.arity() != 2 || b.result().id() != TypeId::kBoolean) {
@@ -115,8 +88,8 @@ void AddComparison(ScalarRegistry& r, const char* name,
          .is_operator = true,
          .signature = fmt::format("a {} b", name),
          .description = "Comparison; NULL when either side is NULL.",
-         .overloads = {Comparable(2, 2, LogicalType::Boolean(),
-                                  "(T, T) for two types with a common type")},
+         .overloads = {Compared(LogicalType::Boolean(),
+                                "(T, T) for two types with a common type")},
          .kernel = CompareKernel<Pred>});
 }
 
@@ -139,8 +112,8 @@ void RegisterComparisonFunctions(ScalarRegistry& r) {
                           "or both differ; never NULL."
                         : "NULL-safe =: TRUE when both sides are NULL or "
                           "equal; never NULL.",
-           .overloads = {Comparable(2, 2, LogicalType::Boolean(),
-                                    "(T, T) for two types with a common type")},
+           .overloads = {Compared(LogicalType::Boolean(),
+                                  "(T, T) for two types with a common type")},
            .nulls = NullHandling::kCustom,
            .kernel = distinct ? KernelFactory(DistinctFrom<true>)
                               : KernelFactory(DistinctFrom<false>)});

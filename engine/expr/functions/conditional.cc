@@ -26,15 +26,17 @@ CompareKind SameTypeComparison(const KernelBinding& b) {
   return ChooseCompare(t, t);
 }
 
+/// NULLIF(a, b): a, or NULL when a = b; a's type is the result's.
 absl::StatusOr<Kernel> NullIf(const KernelBinding& b) {
-  CompareKind kind = SameTypeComparison(b);
-  if (kind == CompareKind::kNone || b.arity() != 2) return b.NoKernel();
-  return WithComparison<Kernel>(kind, [](auto tag, auto cmp) -> Kernel {
-    using T = decltype(tag);
+  if (b.arity() != 2 || !(b.arg(0) == b.result())) return b.NoKernel();
+  return WithOrder(b, [](auto ta, auto tb, auto cmp) -> Kernel {
+    using A = decltype(ta);
+    using B = decltype(tb);
     return [cmp](KernelIO& io) {
       const Vec &a = io.args[0], &b = io.args[1];
-      const T *x = a.Data<T>(), *y = b.Data<T>();
-      T* o = io.Output<T>();
+      const A* x = a.Data<A>();
+      const B* y = b.Data<B>();
+      A* o = io.Output<A>();
       for (uint32_t r : io.rows) {
         if (a.IsNull(r) ||
             (!b.IsNull(r) && cmp(x[a.Index(r)], y[b.Index(r)]) == 0)) {
@@ -85,8 +87,7 @@ void RegisterConditionalFunctions(ScalarRegistry& r) {
   r.Add({.name = "NULLIF",
          .signature = "NULLIF(a, b)",
          .description = "NULL when a = b, else a.",
-         .overloads = {Comparable(2, 2, std::nullopt,
-                                  "(T, T) with a common type")},
+         .overloads = {Compared(std::nullopt, "(T, T) with a common type")},
          .nulls = NullHandling::kCustom,
          .kernel = NullIf});
   r.Add({.name = "IF",
