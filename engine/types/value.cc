@@ -490,6 +490,92 @@ absl::StatusOr<int64_t> ParseTimestamp(std::string_view text) {
   return days * internal::kMicrosPerDay + micros;
 }
 
+absl::StatusOr<IntervalValue> ParseIntervalLiteral(std::string_view text,
+                                                   bool negative,
+                                                   IntervalField from,
+                                                   IntervalField to) {
+  auto bad = [&](std::string_view why = "") {
+    return absl::InvalidArgumentError(
+        fmt::format("invalid INTERVAL literal '{}'{}", text, why));
+  };
+  const bool from_months = from <= IntervalField::kMonth;
+  if (from_months != (to <= IntervalField::kMonth)) {
+    return absl::InvalidArgumentError(
+        "an INTERVAL cannot mix YEAR/MONTH with DAY..SECOND");
+  }
+  if (to < from) return bad();
+  std::string_view t = Trim(text);
+  size_t i = 0;
+  if (ReadSign(t, &i)) negative = !negative;
+  // Far more than any field can hold (2^31 months, 2^63 micros), far less
+  // than overflows 128 bits once multiplied by a field's microseconds.
+  const int128 kCap = static_cast<int128>(internal::Pow10(20));
+  int128 months = 0, micros = 0;
+  bool too_large = false;
+  for (int f = static_cast<int>(from); f <= static_cast<int>(to); ++f) {
+    const auto field = static_cast<IntervalField>(f);
+    if (field != from) {
+      const char sep = field == IntervalField::kMonth  ? '-'
+                       : field == IntervalField::kHour ? ' '
+                                                       : ':';
+      if (i == t.size() || t[i] != sep) return bad();
+      ++i;
+    }
+    const size_t start = i;
+    int128 n = 0;
+    for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+      if (n < kCap) {
+        n = n * 10 + (t[i] - '0');
+      } else {
+        too_large = true;
+      }
+    }
+    if (i == start) return bad();
+    int64_t fraction = 0;  // microseconds
+    if (field == IntervalField::kSecond && i < t.size() && t[i] == '.') {
+      const size_t first = ++i;
+      for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+        if (i - first == 6) return bad(": more than 6 fractional digits");
+        fraction = fraction * 10 + (t[i] - '0');
+      }
+      if (i == first) return bad();
+      for (size_t d = i - first; d < 6; ++d) fraction *= 10;
+    }
+    switch (field) {
+      case IntervalField::kYear:
+        months += n * 12;
+        break;
+      case IntervalField::kMonth:
+        months += n;
+        break;
+      case IntervalField::kDay:
+        micros += n * internal::kMicrosPerDay;
+        break;
+      case IntervalField::kHour:
+        micros += n * internal::kMicrosPerHour;
+        break;
+      case IntervalField::kMinute:
+        micros += n * internal::kMicrosPerMinute;
+        break;
+      case IntervalField::kSecond:
+        micros += n * internal::kMicrosPerSecond + fraction;
+        break;
+    }
+  }
+  if (i != t.size()) return bad();
+  if (negative) {
+    months = -months;
+    micros = -micros;
+  }
+  if (too_large || months < INT32_MIN || months > INT32_MAX ||
+      micros < INT64_MIN || micros > INT64_MAX) {
+    return absl::OutOfRangeError(
+        fmt::format("INTERVAL literal '{}' is out of range", text));
+  }
+  return IntervalValue{static_cast<int32_t>(months),
+                       static_cast<int64_t>(micros)};
+}
+
 // ---- Casts. ----
 
 namespace {

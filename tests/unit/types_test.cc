@@ -318,6 +318,55 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(temporal)
 
+BOOST_AUTO_TEST_CASE(interval_literals) {
+  using F = IntervalField;
+  auto iv = [](std::string_view text, F from, F to, bool negative = false) {
+    auto r = ParseIntervalLiteral(text, negative, from, to);
+    if (!r.ok()) return "error: " + Message(r.status());
+    return std::to_string(r->months) + " months " + std::to_string(r->micros) +
+           " us";
+  };
+  BOOST_TEST(iv("1-6", F::kYear, F::kMonth) == "18 months 0 us");
+  // 86400 + 2 * 3600 + 3 * 60 + 4.5 seconds.
+  BOOST_TEST(iv("1 02:03:04.5", F::kDay, F::kSecond) ==
+             "0 months 93784500000 us");
+  BOOST_TEST(iv("2 03", F::kDay, F::kHour) == "0 months 183600000000 us");
+  BOOST_TEST(iv("90", F::kMinute, F::kMinute) == "0 months 5400000000 us");
+  BOOST_TEST(iv(" -5 ", F::kSecond, F::kSecond) == "0 months -5000000 us");
+  BOOST_TEST(iv("-5", F::kSecond, F::kSecond, true) == "0 months 5000000 us");
+  BOOST_TEST(iv("+1.000001", F::kSecond, F::kSecond) == "0 months 1000001 us");
+  BOOST_TEST(iv("2147483647", F::kMonth, F::kMonth) ==
+             "2147483647 months 0 us");
+  BOOST_TEST(iv("-2147483648", F::kMonth, F::kMonth) ==
+             "-2147483648 months 0 us");
+  BOOST_TEST(iv("2147483648", F::kMonth, F::kMonth) ==
+             "error: INTERVAL literal '2147483648' is out of range");
+  // 106751991 days fit in 2^63 - 1 microseconds, 106751992 do not.
+  BOOST_TEST(iv("106751991", F::kDay, F::kDay) ==
+             "0 months 9223372022400000000 us");
+  BOOST_TEST(iv("106751992", F::kDay, F::kDay) ==
+             "error: INTERVAL literal '106751992' is out of range");
+  BOOST_TEST(iv("99999999999999999999999999", F::kSecond, F::kSecond) ==
+             "error: INTERVAL literal '99999999999999999999999999' is out "
+             "of range");
+  for (std::string_view garbage : {"", " ", "5  x", "1.2.3", "1.", ".5", "x",
+                                   "--5", "5 SECOND", "1:30", "1-2-3"}) {
+    BOOST_TEST(
+        iv(garbage, F::kSecond, F::kSecond) ==
+            "error: invalid INTERVAL literal '" + std::string(garbage) + "'",
+        garbage);
+  }
+  BOOST_TEST(iv("1:30", F::kDay, F::kHour) ==
+             "error: invalid INTERVAL literal '1:30'");
+  BOOST_TEST(iv("1.5", F::kMinute, F::kMinute) ==
+             "error: invalid INTERVAL literal '1.5'");
+  BOOST_TEST(iv("0.0000001", F::kSecond, F::kSecond) ==
+             "error: invalid INTERVAL literal '0.0000001': more than 6 "
+             "fractional digits");
+  BOOST_TEST(iv("1", F::kYear, F::kDay) ==
+             "error: an INTERVAL cannot mix YEAR/MONTH with DAY..SECOND");
+}
+
 BOOST_AUTO_TEST_CASE(dates) {
   struct Case {
     int y, m, d;
