@@ -911,7 +911,8 @@ int64_t UnixSeconds(int64_t micros) {
 
 absl::StatusOr<int64_t> FromUnixSeconds(int64_t seconds) {
   int64_t micros;
-  if (__builtin_mul_overflow(seconds, kMicrosPerSecond, &micros)) {
+  if (__builtin_mul_overflow(seconds, kMicrosPerSecond, &micros) ||
+      !types::internal::TimestampInRange(micros)) {
     return absl::OutOfRangeError("TIMESTAMP out of range");
   }
   return micros;

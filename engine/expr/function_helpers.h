@@ -172,7 +172,8 @@ absl::StatusOr<int64_t> ExtractFromTemporal(std::string_view field,
                                             types::TypeId type, int64_t value);
 /// UNIX_TIMESTAMP: whole seconds since the epoch, rounded down.
 int64_t UnixSeconds(int64_t micros);
-/// FROM_UNIXTIME: micros of `seconds`; OutOfRange "TIMESTAMP out of range".
+/// FROM_UNIXTIME: micros of `seconds`; OutOfRange "TIMESTAMP out of range"
+/// outside 0001-01-01 .. 9999-12-31.
 absl::StatusOr<int64_t> FromUnixSeconds(int64_t seconds);
 /// TO_TIMESTAMP(text[, format]) at `precision` digits (truncated); nullopt
 /// when the text does not match.

@@ -1686,6 +1686,30 @@ BOOST_AUTO_TEST_CASE(date_and_time_arithmetic_gives_the_expected_values) {
              {W(Value::Date(19782)), W(Value::Date(19723))});
   ExpectRows(d, Call("-", {d.Col(0), d.Col(1)}),
              {W(Value::Int(58)), W(Value::Int(366))});
+  // Results stay within 0001-01-01 (day -719162) and 9999-12-31 (day
+  // 2932896, 253402300799999999 micros at its last microsecond).
+  Table r{{{"d", LogicalType::Date(), true}, {"n", kBigT, true}},
+          {{Value::Date(2932895), Value::Bigint(1)},
+           {Value::Date(2932896), Value::Bigint(1)},
+           {Value::Date(-719161), Value::Bigint(-1)},
+           {Value::Date(-719162), Value::Bigint(-1)}}};
+  ExpectRows(r, Call("+", {r.Col(0), r.Col(1)}),
+             {W(Value::Date(2932896)),
+              Err("DATE out of range in (d + n) [arguments: DATE "
+                  "'9999-12-31', 1]"),
+              W(Value::Date(-719162)),
+              Err("DATE out of range in (d + n) [arguments: DATE "
+                  "'0001-01-01', -1]")});
+  Table e{{{"ts", ts3, true}, {"iv", iv, true}},
+          {{Ts(253402300799998000, 3), Value::Interval({0, 1000})},
+           {Ts(253402300799999000, 3), Value::Interval({0, 1000})},
+           {Ts(-62135596800000000, 3), Value::Interval({0, -1})}}};
+  ExpectRows(e, Call("+", {e.Col(0), e.Col(1)}),
+             {W(Ts(253402300799999000, 3)),
+              Err("TIMESTAMP out of range in (ts + iv) [arguments: TIMESTAMP "
+                  "'9999-12-31 23:59:59.999', INTERVAL '0.001' SECOND]"),
+              Err("TIMESTAMP out of range in (ts + iv) [arguments: TIMESTAMP "
+                  "'0001-01-01 00:00:00.000', INTERVAL '-0.000001' SECOND]")});
   Table s{{{"a", ts3, true}, {"b", ts3, true}},
           {{Ts(3600000000, 3), Ts(0, 3)}, {Ts(0, 3), Ts(1500, 3)}}};
   ExpectRows(
@@ -1987,9 +2011,16 @@ BOOST_AUTO_TEST_CASE(date_and_time_functions_give_the_expected_values) {
              {W(Value::Bigint(1773582330)), W(Value::Bigint(-1))});
   ExpectRows(t, Call("DATE_FORMAT", {t.Col(0), S("%Y/%m/%d %H:%i %a")}),
              {W(Str("2026/03/15 13:45 Sun")), W(Str("1969/12/31 23:59 Wed"))});
-  Table u{{{"s", kBigT, true}}, {{Value::Bigint(-1)}, {Value::Bigint(86400)}}};
-  ExpectRows(u, Call("FROM_UNIXTIME", {u.Col(0)}),
-             {W(Ts(-1000000, 0)), W(Ts(86400000000, 0))});
+  Table u{{{"s", kBigT, true}},
+          {{Value::Bigint(-1)},
+           {Value::Bigint(86400)},
+           {Value::Bigint(253402300799)},
+           {Value::Bigint(253402300800)}}};
+  ExpectRows(
+      u, Call("FROM_UNIXTIME", {u.Col(0)}),
+      {W(Ts(-1000000, 0)), W(Ts(86400000000, 0)), W(Ts(253402300799000000, 0)),
+       Err("TIMESTAMP out of range in FROM_UNIXTIME(s) [arguments: "
+           "253402300800]")});
   Table p{{{"s", kStrT, true}},
           {{Str("2024-02-29")}, {Str("2023-02-29")}, {Str("garbage")}}};
   ExpectRows(p, Call("TO_DATE", {p.Col(0)}),

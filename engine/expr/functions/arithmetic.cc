@@ -187,7 +187,8 @@ Kernel DecimalArithmetic(char op, const KernelBinding& b) {
   });
 }
 
-/// A timestamp (micros) moved by an interval, truncated to `precision`.
+/// A timestamp (micros) moved by an interval, truncated to `precision`;
+/// OutOfRange outside 0001-01-01 .. 9999-12-31.
 absl::Status ShiftTimestamp(int64_t& o, int64_t micros, IntervalValue iv,
                             int sign, int precision) {
   auto r = ti::AddMonths(micros, static_cast<int64_t>(iv.months) * sign);
@@ -198,6 +199,9 @@ absl::Status ShiftTimestamp(int64_t& o, int64_t micros, IntervalValue iv,
   }
   int64_t unit = static_cast<int64_t>(ti::Pow10(6 - precision));
   o = out - ti::FloorMod(out, unit);
+  if (!ti::TimestampInRange(o)) {
+    return absl::OutOfRangeError("TIMESTAMP out of range");
+  }
   return absl::OkStatus();
 }
 
@@ -237,8 +241,9 @@ absl::StatusOr<Kernel> TemporalArithmetic(char op, const KernelBinding& b) {
       if (ta == TypeId::kDate && b.arg(1).IsInteger() && op != '*') {
         return BinaryKernel<int64_t, int64_t, int64_t>(
             [sign](int64_t& o, int64_t days, int64_t n) -> absl::Status {
-              if (sign > 0 ? __builtin_add_overflow(days, n, &o)
-                           : __builtin_sub_overflow(days, n, &o)) {
+              if ((sign > 0 ? __builtin_add_overflow(days, n, &o)
+                            : __builtin_sub_overflow(days, n, &o)) ||
+                  !ti::DateInRange(o)) {
                 return absl::OutOfRangeError("DATE out of range");
               }
               return absl::OkStatus();
