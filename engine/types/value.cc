@@ -616,6 +616,47 @@ int64_t TruncateMicros(int64_t micros, int precision) {
   return micros - internal::FloorMod(micros, unit);
 }
 
+// A number in decimal notation: [+-] digits [. digits] [e [+-] digits],
+// with at least one digit before the exponent (".5" and "5." count). No
+// hexadecimal, no other text: what CAST to DOUBLE accepts, beside the
+// special values.
+bool IsNumberText(std::string_view t) {
+  size_t i = 0;
+  ReadSign(t, &i);
+  auto digits = [&] {
+    size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i - start;
+  };
+  size_t mantissa = digits();
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    ReadSign(t, &i);
+    if (digits() == 0) return false;
+  }
+  return i == t.size();
+}
+
+// The DOUBLE values that are not numbers, spelt as ToString writes them
+// (NaN, Infinity, -Infinity) or as inf / -inf, any case.
+std::optional<double> SpecialDouble(std::string_view t) {
+  size_t i = 0;
+  const bool negative = ReadSign(t, &i);
+  std::string rest;
+  for (char c : t.substr(i)) {
+    rest += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (rest == "infinity" || rest == "inf")
+    return negative ? -HUGE_VAL : HUGE_VAL;
+  if (rest == "nan" && i == 0) return std::nan("");
+  return std::nullopt;
+}
+
 // Decimal text ([+-]digits[.digits], at least one digit) as an unscaled
 // value at `scale`, rounded half away from zero on the first digit dropped;
 // digits beyond it do not matter, however many. nullopt for bad text, or
@@ -687,13 +728,17 @@ absl::StatusOr<Value> CastFromVarchar(const std::string& s,
       return IntegerResult(*v, to, std::string(t));
     }
     case TypeId::kDouble: {
-      std::string z(t);
-      char* end = nullptr;
-      double d = std::strtod(z.c_str(), &end);
-      if (z.empty() || end != z.c_str() + z.size()) {
-        return CannotCastText(s, to);
+      if (std::optional<double> special = SpecialDouble(t)) {
+        return Value::Double(*special);
       }
-      return Value::Double(d);
+      if (!IsNumberText(t)) return CannotCastText(s, to);
+      std::string z(t);
+      double d = std::strtod(z.c_str(), nullptr);
+      if (std::isinf(d)) {
+        return absl::OutOfRangeError(
+            fmt::format("value {} is out of range for {}", t, to.ToString()));
+      }
+      return Value::Double(d);  // too small to represent: the nearest, 0
     }
     case TypeId::kDecimal: {
       bool overflow = false;

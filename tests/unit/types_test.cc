@@ -289,6 +289,24 @@ BOOST_AUTO_TEST_CASE(casts_and_rounding) {
   BOOST_TEST(cast(Value::Varchar("-17"), LogicalType::Bigint()) == "-17");
   BOOST_TEST(cast(Value::Varchar("yes"), LogicalType::Boolean()) == "TRUE");
   BOOST_TEST(cast(Value::Varchar("1.5"), LogicalType::Double()) == "1.5");
+  // Text to DOUBLE: decimal notation and the non-numbers DOUBLE prints; no
+  // hexadecimal, nothing beyond DOUBLE's range.
+  const LogicalType dbl = LogicalType::Double();
+  BOOST_TEST(cast(Value::Varchar(" +2.5E-1 "), dbl) == "0.25");
+  BOOST_TEST(cast(Value::Varchar("-.5"), dbl) == "-0.5");
+  BOOST_TEST(cast(Value::Varchar("7."), dbl) == "7");
+  BOOST_TEST(cast(Value::Varchar("1e-400"), dbl) == "0");
+  BOOST_TEST(cast(Value::Varchar("nan"), dbl) == "NaN");
+  BOOST_TEST(cast(Value::Varchar("+Infinity"), dbl) == "Infinity");
+  BOOST_TEST(cast(Value::Varchar("-INF"), dbl) == "-Infinity");
+  BOOST_TEST(cast(Value::Varchar("1e400"), dbl) ==
+             "error: value 1e400 is out of range for DOUBLE");
+  for (const char* bad : {"0x10", "0X1p3", "1e", "e5", ".", "", "1.5.5",
+                          "nan(1)", "-nan", "infinit", "1 5", "--1", "1e+"}) {
+    BOOST_TEST(cast(Value::Varchar(bad), dbl) ==
+                   "error: cannot cast '" + std::string(bad) + "' to DOUBLE",
+               bad);
+  }
   BOOST_TEST(cast(Value::Decimal(15, Dec(2, 1)), LogicalType::Double()) ==
              "1.5");
   BOOST_TEST(cast(Value::Int(7), LogicalType::Varchar()) == "7");
