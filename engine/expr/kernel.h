@@ -225,6 +225,21 @@ void ExecuteTernary(KernelIO& io, F&& f) {
   });
 }
 
+/// For a function with custom NULL handling: f(r, x, y) for each row to
+/// compute, where x and y point to the row's two argument values, or are
+/// nullptr when that argument is NULL.
+template <typename A, typename B, typename F>
+void ForEachPairOrNull(KernelIO& io, F&& f) {
+  const Vec& a = io.args[0];
+  const Vec& b = io.args[1];
+  const A* x = a.Data<A>();
+  const B* y = b.Data<B>();
+  for (uint32_t r : io.rows) {
+    f(r, a.IsNull(r) ? nullptr : &x[a.Index(r)],
+      b.IsNull(r) ? nullptr : &y[b.Index(r)]);
+  }
+}
+
 /// A Kernel running `f` through ExecuteUnary/Binary/Ternary with the given
 /// physical element types (the last is the result's).
 template <typename A, typename R, typename F>

@@ -60,16 +60,13 @@ absl::StatusOr<Kernel> DistinctFrom(const KernelBinding& b) {
     using A = decltype(ta);
     using B = decltype(tb);
     return [cmp](KernelIO& io) {
-      const Vec &a = io.args[0], &b = io.args[1];
-      const A* x = a.Data<A>();
-      const B* y = b.Data<B>();
       int64_t* o = io.Output<int64_t>();
-      for (uint32_t r : io.rows) {
-        const bool na = a.IsNull(r), nb = b.IsNull(r);
-        const bool differ =
-            na || nb ? na != nb : cmp(x[a.Index(r)], y[b.Index(r)]) != 0;
+      ForEachPairOrNull<A, B>(io, [&](uint32_t r, const A* x, const B* y) {
+        const bool differ = x == nullptr || y == nullptr
+                                ? (x == nullptr) != (y == nullptr)
+                                : cmp(*x, *y) != 0;
         o[r] = differ == kDistinct;
-      }
+      });
     };
   };
   // A NULL-typed side is NULL in every row: only the other side's NULLs

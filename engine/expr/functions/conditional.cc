@@ -33,18 +33,14 @@ absl::StatusOr<Kernel> NullIf(const KernelBinding& b) {
     using A = decltype(ta);
     using B = decltype(tb);
     return [cmp](KernelIO& io) {
-      const Vec &a = io.args[0], &b = io.args[1];
-      const A* x = a.Data<A>();
-      const B* y = b.Data<B>();
       A* o = io.Output<A>();
-      for (uint32_t r : io.rows) {
-        if (a.IsNull(r) ||
-            (!b.IsNull(r) && cmp(x[a.Index(r)], y[b.Index(r)]) == 0)) {
+      ForEachPairOrNull<A, B>(io, [&](uint32_t r, const A* x, const B* y) {
+        if (x == nullptr || (y != nullptr && cmp(*x, *y) == 0)) {
           io.SetNull(r);
         } else {
-          o[r] = x[a.Index(r)];
+          o[r] = *x;
         }
-      }
+      });
     };
   });
 }
