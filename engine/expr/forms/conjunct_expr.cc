@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/base/status.h"
@@ -21,31 +22,50 @@ class ConjunctNode final : public VectorNode {
         right_(std::move(right)) {}
 
   absl::Status Eval(EvalContext& ctx, Rows rows, Vec* out) const override {
-    const types::Tribool decisive =
-        is_and_ ? types::Tribool::kFalse : types::Tribool::kTrue;
+    // The decisive value: FALSE decides an AND, TRUE an OR.
+    const int64_t decisive = is_and_ ? 0 : 1;
     Vec left;
     WEIR_RETURN_IF_ERROR(left_->Eval(ctx, rows, &left));
-    RowList undecided;
-    undecided.reserve(rows.size());
-    for (uint32_t r : rows) {
-      if (TriboolAt(left, r) != decisive) undecided.push_back(r);
+    // The rows the left side does not decide (the other value, or NULL),
+    // gathered without a branch per row.
+    RowList undecided(rows.size());
+    size_t n = 0;
+    if (left.physical == types::PhysicalType::kNull) {
+      n = rows.size();
+      std::copy(rows.begin(), rows.end(), undecided.begin());
+    } else {
+      const int64_t* l = left.Data<int64_t>();
+      for (uint32_t r : rows) {
+        undecided[n] = r;
+        n += left.IsNull(r) || (l[left.Index(r)] != 0) != decisive;
+      }
     }
+    undecided.resize(n);
     Vec right;
-    if (!undecided.empty()) {
-      WEIR_RETURN_IF_ERROR(right_->Eval(ctx, undecided, &right));
-    }
+    if (n > 0) WEIR_RETURN_IF_ERROR(right_->Eval(ctx, undecided, &right));
     out->Init(type());
     int64_t* o = out->Allocate<int64_t>(ctx.num_rows);
+    for (uint32_t r : rows) o[r] = decisive;
+    if (n == 0) return absl::OkStatus();
+    const bool right_null = right.physical == types::PhysicalType::kNull;
+    const int64_t* rv = right_null ? nullptr : right.Data<int64_t>();
+    if (left.nulls == nullptr && right.nulls == nullptr && !right_null) {
+      // The left side is the non-decisive value: the right side decides.
+      for (uint32_t r : undecided) o[r] = rv[right.Index(r)] != 0;
+      return absl::OkStatus();
+    }
+    // Three-valued: the right side's decisive value wins; two
+    // non-decisive values give the other value; anything else is NULL.
     uint8_t* nulls = out->AllocateNulls(ctx.num_rows);
-    const int64_t decisive_value = is_and_ ? 0 : 1;
-    for (uint32_t r : rows) o[r] = decisive_value;
     for (uint32_t r : undecided) {
-      types::Tribool a = TriboolAt(left, r), b = TriboolAt(right, r);
-      types::Tribool t = is_and_ ? types::And(a, b) : types::Or(a, b);
-      if (t == types::Tribool::kUnknown) {
-        nulls[r] = 1;
+      const bool rn = right_null || right.IsNull(r);
+      const int64_t b = rn ? 0 : rv[right.Index(r)] != 0;
+      if (!rn && b == decisive) {
+        o[r] = decisive;
+      } else if (!rn && !left.IsNull(r)) {
+        o[r] = b;
       } else {
-        o[r] = t == types::Tribool::kTrue;
+        nulls[r] = 1;
       }
     }
     return absl::OkStatus();
