@@ -189,7 +189,7 @@ sortItem
 
 // -------------------------------------------------------------- Expressions
 // Precedence, loosest first: OR, AND, NOT, predicates (comparison, IS NULL,
-// BETWEEN, IN, LIKE, REGEXP), + - ||, * / %, unary + -.
+// IS DISTINCT FROM, BETWEEN, IN, LIKE, REGEXP), + - ||, * / %, unary + -.
 
 expression
   : booleanExpression
@@ -209,6 +209,7 @@ predicate
   | NOT? kind=(LIKE | REGEXP | RLIKE) pattern=valueExpression
       (ESCAPE escape=valueExpression)?                                             #like
   | IS NOT? NULL_                                                                  #nullPredicate
+  | IS NOT? DISTINCT FROM right=valueExpression                                    #distinctFrom
   ;
 
 comparisonOperator

@@ -4,13 +4,10 @@
 // ratio of the two (measured in the same process) is printed.
 //
 // The same for the string kernels SPLIT_PART(url, '/', 4) and
-// REPLACE(url, '/', '_'), each next to a hand-written loop and to the
-// per-row interpreter they replaced (each row's arguments boxed as Values
-// and evaluated with EvaluateConstant, as the fallback does).
+// REPLACE(url, '/', '_'), each next to a hand-written loop.
 //
-// And for the numeric and date kernels ROUND(amount, 2), ABS(amount),
-// SQRT(ratio), EXTRACT('YEAR', ts) and DATE_TRUNC('HOUR', ts), each next to
-// that per-row interpreter.
+// And the rates of the numeric and date kernels ROUND(amount, 2),
+// ABS(amount), SQRT(ratio), EXTRACT('YEAR', ts) and DATE_TRUNC('HOUR', ts).
 //
 //   cmake -S . -B build-bench -G Ninja -DWEIR_BENCH=ON
 //   ninja -C build-bench expr_bench && build-bench/bench/expr/expr_bench
@@ -199,29 +196,6 @@ size_t HandWrittenReplace(const types::Batch& batch,
   return bytes;
 }
 
-// The per-row interpreter the kernels replaced: the row's argument boxed as
-// a literal Value, then EvaluateConstant on the call (what FallbackCallNode
-// did for every row).
-size_t PerRowInterpreter(const types::Batch& batch, const expr::BoundExpr& call,
-                         std::vector<std::string>* out) {
-  expr::BoundExpr copy = call;
-  auto lit = std::make_shared<expr::BoundExpr>();
-  lit->kind = expr::BoundExprKind::kLiteral;
-  lit->type = LogicalType::Varchar();
-  copy.args[0] = lit;
-  const std::string* url = batch.column(0).strings();
-  out->resize(batch.num_rows());
-  size_t bytes = 0;
-  for (size_t r = 0; r < batch.num_rows(); ++r) {
-    lit->value = Value::Varchar(url[r]);
-    auto v = expr::EvaluateConstant(copy);
-    if (!v.ok()) std::abort();
-    (*out)[r] = v->str();
-    bytes += (*out)[r].size();
-  }
-  return bytes;
-}
-
 void BM_SplitPartCompiled(benchmark::State& state) {
   types::Batch batch = MakeUrlBatch();
   auto e = *expr::CompiledExpr::Compile(UrlCall(true));
@@ -246,7 +220,7 @@ void BM_ReplaceCompiled(benchmark::State& state) {
 }
 BENCHMARK(BM_ReplaceCompiled);
 
-// ---- Numeric and date kernels against the per-row interpreter.
+// ---- Numeric and date kernels.
 
 types::Batch MakeNumericBatch() {
   auto schema = std::make_shared<types::Schema>(std::vector<types::Field>{
@@ -287,30 +261,6 @@ std::vector<NumericCase> NumericCases() {
       {"DATE_TRUNC('HOUR', ts)",
        Call("DATE_TRUNC", {lit(Value::Varchar("HOUR")), ts})},
   };
-}
-
-// The per-row interpreter for a call whose arguments are columns or
-// literals: each row's column values boxed as literal Values, then
-// EvaluateConstant on the call.
-size_t PerRowCall(const types::Batch& batch, const expr::BoundExpr& call) {
-  expr::BoundExpr copy = call;
-  std::vector<std::pair<int, std::shared_ptr<expr::BoundExpr>>> slots;
-  for (auto& a : copy.args) {
-    if (a->kind != expr::BoundExprKind::kColumn) continue;
-    auto l = std::make_shared<expr::BoundExpr>();
-    l->kind = expr::BoundExprKind::kLiteral;
-    l->type = a->type;
-    slots.emplace_back(a->column, l);
-    a = l;
-  }
-  size_t non_null = 0;
-  for (size_t r = 0; r < batch.num_rows(); ++r) {
-    for (auto& [col, l] : slots) l->value = batch.column(col).GetValue(r);
-    auto v = expr::EvaluateConstant(copy);
-    if (!v.ok()) std::abort();
-    non_null += !v->is_null();
-  }
-  return non_null;
 }
 
 void BM_NumericKernels(benchmark::State& state) {
@@ -366,9 +316,7 @@ int main(int argc, char** argv) {
   types::Batch urls = MakeUrlBatch();
   std::vector<std::string> scratch;
   for (bool split : {true, false}) {
-    auto call = UrlCall(split);
-    auto compiled_call = *expr::CompiledExpr::Compile(call);
-    if (compiled_call->UsesFallback()) std::abort();
+    auto compiled_call = *expr::CompiledExpr::Compile(UrlCall(split));
     double kernel = RowsPerSecond([&] {
       if (!compiled_call->Evaluate(urls, &col).ok()) std::abort();
       benchmark::DoNotOptimize(col);
@@ -377,35 +325,24 @@ int main(int argc, char** argv) {
       benchmark::DoNotOptimize(split ? HandWrittenSplit(urls, &scratch)
                                      : HandWrittenReplace(urls, &scratch));
     });
-    double per_row = RowsPerSecond([&] {
-      benchmark::DoNotOptimize(PerRowInterpreter(urls, *call, &scratch));
-    });
     std::printf(
         "%s over %zu-row batches:\n"
         "  CompiledExpr::Evaluate %.1f M rows/s, hand-written loop %.1f M "
-        "rows/s, per-row interpreter %.1f M rows/s\n"
-        "  hand-written / Evaluate = %.2fx, Evaluate / per-row interpreter = "
-        "%.2fx\n",
+        "rows/s, hand-written / Evaluate = %.2fx\n",
         split ? "SPLIT_PART(url, '/', 4)" : "REPLACE(url, '/', '_')", kRows,
-        kernel / 1e6, hand_rate / 1e6, per_row / 1e6, hand_rate / kernel,
-        kernel / per_row);
+        kernel / 1e6, hand_rate / 1e6, hand_rate / kernel);
   }
 
   types::Batch numbers = MakeNumericBatch();
   for (const NumericCase& c : NumericCases()) {
     auto compiled_call = *expr::CompiledExpr::Compile(c.call);
-    if (compiled_call->UsesFallback()) std::abort();
     double kernel = RowsPerSecond([&] {
       if (!compiled_call->Evaluate(numbers, &col).ok()) std::abort();
       benchmark::DoNotOptimize(col);
     });
-    double per_row = RowsPerSecond(
-        [&] { benchmark::DoNotOptimize(PerRowCall(numbers, *c.call)); });
     std::printf(
-        "%s over %zu-row batches:\n"
-        "  CompiledExpr::Evaluate %.1f M rows/s, per-row interpreter %.1f M "
-        "rows/s, Evaluate / per-row interpreter = %.2fx\n",
-        c.label, kRows, kernel / 1e6, per_row / 1e6, kernel / per_row);
+        "%s over %zu-row batches: CompiledExpr::Evaluate %.1f M rows/s\n",
+        c.label, kRows, kernel / 1e6);
   }
   return 0;
 }

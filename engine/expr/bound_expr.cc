@@ -4,18 +4,16 @@
 #include <utility>
 
 #include "engine/base/check.h"
+#include "engine/expr/function_registry.h"
 
 namespace weir::expr {
 namespace {
 
+/// Operators are spelt infix when they have two operands ("a + b",
+/// "a IS DISTINCT FROM b").
 bool IsInfixOperator(const std::string& f) {
-  static const char* const kOps[] = {"+",  "-",  "*",    "/",     "%",  "=",
-                                     "<>", "<",  "<=",   ">",     ">=", "AND",
-                                     "OR", "||", "LIKE", "REGEXP"};
-  for (const char* op : kOps) {
-    if (f == op) return true;
-  }
-  return false;
+  const internal::ScalarFunction* fn = internal::ScalarFunctions().Find(f);
+  return fn != nullptr && fn->is_operator;
 }
 
 std::string JoinArgs(const std::vector<BoundExprPtr>& args, size_t from = 0) {

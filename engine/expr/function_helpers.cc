@@ -591,6 +591,35 @@ std::optional<int64_t> ParseWithFormat(std::string_view text,
          minute * kMicrosPerMinute + second * kMicrosPerSecond + micros;
 }
 
+namespace {
+
+/// True when arrays and objects nest deeper than `limit` in `text`
+/// (brackets inside strings do not count; unbalanced text is the parser's
+/// business).
+bool NestsDeeperThan(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::StatusOr<JsonLookup> LookupJson(std::string_view json_text,
                                       std::string_view path) {
   using Step = std::variant<std::string, size_t>;
@@ -647,6 +676,10 @@ absl::StatusOr<JsonLookup> LookupJson(std::string_view json_text,
   }
 
   JsonLookup result;
+  if (NestsDeeperThan(json_text, kMaxJsonDepth)) {
+    result.found = JsonFound::kMalformed;
+    return result;
+  }
   nlohmann::json doc =
       nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, false);
   if (doc.is_discarded()) {
@@ -878,7 +911,8 @@ int64_t UnixSeconds(int64_t micros) {
 
 absl::StatusOr<int64_t> FromUnixSeconds(int64_t seconds) {
   int64_t micros;
-  if (__builtin_mul_overflow(seconds, kMicrosPerSecond, &micros)) {
+  if (__builtin_mul_overflow(seconds, kMicrosPerSecond, &micros) ||
+      !types::internal::TimestampInRange(micros)) {
     return absl::OutOfRangeError("TIMESTAMP out of range");
   }
   return micros;

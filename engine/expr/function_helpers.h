@@ -1,10 +1,9 @@
 #pragma once
 
-// Value-level building blocks of the scalar functions (numbers, strings,
-// LIKE, regular expressions, calendar fields, JSON paths). Internal to
-// engine/expr: the registry in functions.cc wires them to SQL names, and the
-// vectorized runtime may reuse them per row where a column kernel is not
-// worth writing.
+// Row-level building blocks of the scalar functions (numbers, strings,
+// LIKE, regular expressions, calendar fields, JSON paths): the rule for one
+// row, on unboxed values. Internal to engine/expr: the batch kernels of the
+// function families (functions/*.cc) run them inside their row loops.
 
 #include <cstdint>
 #include <memory>
@@ -105,8 +104,13 @@ struct JsonLookup {
   JsonFound found = JsonFound::kMissing;
   std::string text;  // scalar as text (strings unquoted), or container JSON
 };
+/// Documents nested deeper than this (arrays and objects inside each
+/// other) count as malformed: parsing and printing them would recurse that
+/// deep, and one record must not exhaust a worker's stack.
+inline constexpr int kMaxJsonDepth = 1000;
 /// Looks `path` ('$', '.name', '."name"', '[n]', "['name']") up in
 /// `json_text`; a malformed path is an error "invalid JSON path '...'".
+/// Text that is not JSON, or nests deeper than kMaxJsonDepth, is kMalformed.
 absl::StatusOr<JsonLookup> LookupJson(std::string_view json_text,
                                       std::string_view path);
 
@@ -168,7 +172,8 @@ absl::StatusOr<int64_t> ExtractFromTemporal(std::string_view field,
                                             types::TypeId type, int64_t value);
 /// UNIX_TIMESTAMP: whole seconds since the epoch, rounded down.
 int64_t UnixSeconds(int64_t micros);
-/// FROM_UNIXTIME: micros of `seconds`; OutOfRange "TIMESTAMP out of range".
+/// FROM_UNIXTIME: micros of `seconds`; OutOfRange "TIMESTAMP out of range"
+/// outside 0001-01-01 .. 9999-12-31.
 absl::StatusOr<int64_t> FromUnixSeconds(int64_t seconds);
 /// TO_TIMESTAMP(text[, format]) at `precision` digits (truncated); nullopt
 /// when the text does not match.

@@ -6,33 +6,13 @@
 // live rows of the batch (its selection vector), never one virtual call per
 // row. Results agree with EvaluateConstant row by row, errors included.
 //
-// Typed loops (no per-row virtual call, no per-row Value):
-//   column references, literals (and folded constant subtrees), the
-//   comparisons = <> < <= > >= on same-typed operands, + - * / % MOD and
-//   NEGATE on INT, BIGINT, DOUBLE and DECIMAL, AND, OR, NOT, IS [NOT] NULL,
-//   CASE, IF, COALESCE, casts between INT, BIGINT, DOUBLE, DECIMAL and
-//   BOOLEAN (except DOUBLE -> DECIMAL), LIKE with a constant pattern (and
-//   no ESCAPE; the shapes 'abc', 'abc%', '%abc' and '%abc%' are byte
-//   searches), REGEXP / REGEXP_LIKE with a constant pattern (compiled once),
-//   UPPER, LOWER, SUBSTRING, CONCAT, ||, CONCAT_WS, LENGTH, TRIM, LTRIM,
-//   RTRIM, REPLACE, POSITION, LPAD, RPAD, REVERSE, SPLIT_PART,
-//   REGEXP_EXTRACT and REGEXP_REPLACE with a constant pattern (compiled
-//   once), JSON_VALUE, JSON_QUERY, JSON_EXISTS, ABS, CEIL, FLOOR, ROUND,
-//   TRUNCATE, SIGN (INT, BIGINT, DOUBLE, DECIMAL), POWER, SQRT, LN, LOG10,
-//   EXP, NULLIF, GREATEST and LEAST (operands of one comparable type),
-//   EXTRACT, DATE_TRUNC, DATE_FORMAT, UNIX_TIMESTAMP, FROM_UNIXTIME,
-//   TO_TIMESTAMP, TO_DATE, and the clock functions NOW, CURRENT_TIMESTAMP
-//   and CURRENT_DATE (read once per batch). The row rules of the function
-//   kernels are the scalar functions' own (function_helpers.h).
-// Per-row fallback (the row's arguments become Values and go through the
-// same code EvaluateConstant uses): any call whose operand types differ
-// from what the binder produces, REGEXP_EXTRACT and
-// REGEXP_REPLACE with a pattern that is not a valid constant, arithmetic on
-// temporal and INTERVAL operands, comparisons of operands of different
-// types, LIKE with a non-constant pattern or an ESCAPE, and casts from or
-// to VARCHAR, BYTES, DATE, TIME, TIMESTAMP and INTERVAL.
-// CompiledExpr::fallback_functions() names the calls of an expression that
-// take the per-row path.
+// Every call of a scalar function runs its registered batch kernel
+// (function_registry.h, kernel.h); the built-in forms (columns, literals,
+// AND/OR, CASE/IF/COALESCE, CAST) are nodes of their own (forms/). What
+// still works one row at a time, boxing each value as a types::Value, is in
+// one place: casts from or to VARCHAR, BYTES, DATE, TIME, TIMESTAMP and
+// INTERVAL, and DOUBLE -> DECIMAL (forms/cast_expr.cc, through
+// types::CastValue).
 
 #include <cstddef>
 #include <memory>
@@ -61,11 +41,12 @@ class VectorNode;
 /// itself).
 class CompiledExpr {
  public:
-  /// Compiles `e`. Errors (InvalidArgument) for an unknown function or a
-  /// malformed tree (e.g. AND with three arguments). A constant subtree that
-  /// fails to evaluate (1 / 0, an invalid constant regular expression) is
-  /// not an error here: it fails at Evaluate time on the rows that reach it,
-  /// exactly as EvaluateConstant would on those rows.
+  /// Compiles `e`. Errors (InvalidArgument) for an unknown function, a call
+  /// whose argument types its function has no kernel for (the binder never
+  /// makes one), or a malformed tree (e.g. AND with three arguments). A
+  /// constant subtree that fails to evaluate (1 / 0, an invalid constant
+  /// regular expression) is not an error here: it fails at Evaluate time on the
+  /// rows that reach it, exactly as EvaluateConstant would on those rows.
   static absl::StatusOr<std::unique_ptr<CompiledExpr>> Compile(
       const BoundExprPtr& e);
 
@@ -77,16 +58,6 @@ class CompiledExpr {
   const types::LogicalType& type() const;
   /// The bound expression this was compiled from.
   const BoundExprPtr& source() const { return source_; }
-
-  /// The calls (function or operator names as bound, outermost first) that
-  /// run through the per-row fallback: each row's arguments boxed as Values
-  /// and evaluated by the scalar interpreter. Empty when every call has a
-  /// typed kernel (folded constant subtrees do not count; nor do casts,
-  /// some of which convert per row, see above). For tests and profiling.
-  const std::vector<std::string>& fallback_functions() const {
-    return fallback_functions_;
-  }
-  bool UsesFallback() const { return !fallback_functions_.empty(); }
 
   /// Evaluates over the live rows of `input` (its selection, or every row)
   /// and replaces `out` with a column of type() and input.num_rows() rows:
@@ -112,12 +83,10 @@ class CompiledExpr {
   absl::Status Filter(types::Batch* input, size_t* error_row = nullptr) const;
 
  private:
-  CompiledExpr(BoundExprPtr source, std::unique_ptr<internal::VectorNode> root,
-               std::vector<std::string> fallback_functions);
+  CompiledExpr(BoundExprPtr source, std::unique_ptr<internal::VectorNode> root);
 
   BoundExprPtr source_;
   std::unique_ptr<internal::VectorNode> root_;
-  std::vector<std::string> fallback_functions_;
 };
 
 }  // namespace weir::expr

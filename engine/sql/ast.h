@@ -122,7 +122,9 @@ enum class BinaryOp {
   kGe,
   kAnd,
   kOr,
-  kConcat,  // ||
+  kConcat,             // ||
+  kIsDistinctFrom,     // NULL-safe <>
+  kIsNotDistinctFrom,  // NULL-safe =
 };
 
 struct BinaryExpr : Expr {

@@ -897,6 +897,15 @@ class Transformer {
       }
       return out;
     }
+    if (auto* p = As<P::DistinctFromContext>(pred)) {
+      auto out = MakeNode<ast::BinaryExpr>(span);
+      out->op = p->NOT() != nullptr ? ast::BinaryOp::kIsNotDistinctFrom
+                                    : ast::BinaryOp::kIsDistinctFrom;
+      out->op_span = text_.SpanOf(p->IS()->getSymbol(), p->FROM()->getSymbol());
+      out->left = std::move(value);
+      WEIR_ASSIGN_OR_RETURN(out->right, Value(p->right));
+      return out;
+    }
     auto* p = As<P::NullPredicateContext>(pred);
     auto out = MakeNode<ast::IsNullExpr>(span);
     out->negated = p->NOT() != nullptr;

@@ -106,6 +106,46 @@ uint128 Magnitude(int128 v) {
   return v < 0 ? -static_cast<uint128>(v) : static_cast<uint128>(v);
 }
 
+bool Less(const U256& a, const U256& b) {
+  return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
+}
+
+U256 Add(const U256& a, const U256& b) {
+  U256 r{a.hi + b.hi, a.lo + b.lo};
+  if (r.lo < a.lo) ++r.hi;
+  return r;
+}
+
+// a - b for a >= b.
+U256 Sub(const U256& a, const U256& b) {
+  U256 r{a.hi - b.hi, a.lo - b.lo};
+  if (a.lo < b.lo) --r.hi;
+  return r;
+}
+
+U256 ShiftLeft1(const U256& a) {
+  return U256{(a.hi << 1) | (a.lo >> 127), a.lo << 1};
+}
+
+// a mod b (b > 0), one bit at a time (the rare case of a remainder whose
+// operands do not fit 128 bits at a common scale).
+U256 Mod(const U256& a, const U256& b) {
+  U256 r;
+  for (int i = 255; i >= 0; --i) {
+    r = ShiftLeft1(r);
+    if (Bit(a, i)) r.lo |= 1;
+    if (!Less(r, b)) r = Sub(r, b);
+  }
+  return r;
+}
+
+// |v| * 10^k as a 256-bit magnitude (|v| < 2^127 and k <= 38 always fit).
+U256 ScaledMagnitude(int128 v, int k) {
+  std::optional<U256> r = MulPow10(U256{0, Magnitude(v)}, k);
+  WEIR_CHECK(r.has_value());
+  return *r;
+}
+
 std::optional<int128> ToSigned(const U256& m, bool negative) {
   if (m.hi != 0 || m.lo > static_cast<uint128>(kInt128Max)) return std::nullopt;
   int128 v = static_cast<int128>(m.lo);
@@ -159,6 +199,40 @@ std::optional<int128> MultiplyDecimal(int128 a, int sa, int128 b, int sb,
     return ToSigned(*r, negative);
   }
   return ToSigned(DivPow10Round(p, s - rs), negative);
+}
+
+namespace {
+
+// m (a magnitude at scale `from`) at scale `to`, rounded half away from
+// zero, with the sign `negative`; nullopt when it does not fit int128.
+std::optional<int128> Finish(U256 m, int from, int to, bool negative) {
+  if (to < from) {
+    m = DivPow10Round(m, from - to);
+  } else if (to > from) {
+    std::optional<U256> r = MulPow10(m, to - from);
+    if (!r) return std::nullopt;
+    m = *r;
+  }
+  return ToSigned(m, negative);
+}
+
+}  // namespace
+
+std::optional<int128> AddDecimal(int128 a, int sa, int128 b, int sb, int rs,
+                                 bool subtract) {
+  const int s = sa > sb ? sa : sb;
+  const U256 ma = ScaledMagnitude(a, s - sa), mb = ScaledMagnitude(b, s - sb);
+  const bool na = a < 0, nb = (b < 0) != subtract;
+  if (na == nb) return Finish(Add(ma, mb), s, rs, na);
+  if (Less(ma, mb)) return Finish(Sub(mb, ma), s, rs, nb);
+  return Finish(Sub(ma, mb), s, rs, na);
+}
+
+std::optional<int128> ModDecimal(int128 a, int sa, int128 b, int sb, int rs) {
+  WEIR_CHECK(b != 0);
+  const int s = sa > sb ? sa : sb;
+  const U256 ma = ScaledMagnitude(a, s - sa), mb = ScaledMagnitude(b, s - sb);
+  return Finish(Less(ma, mb) ? ma : Mod(ma, mb), s, rs, a < 0);
 }
 
 std::optional<int128> DivideDecimal(int128 a, int sa, int128 b, int sb,

@@ -27,6 +27,16 @@ std::optional<int128> Rescale(int128 v, int from, int to);
 /// computed exactly through 256 bits; nullopt when the result overflows.
 std::optional<int128> MultiplyDecimal(int128 a, int sa, int128 b, int sb,
                                       int rs);
+/// a (scale sa) + b (scale sb), or a - b with `subtract`, at scale `rs`,
+/// rounded half away from zero, computed exactly through 256 bits (so
+/// operands that overflow int128 at their common scale are fine); nullopt
+/// when the result overflows.
+std::optional<int128> AddDecimal(int128 a, int sa, int128 b, int sb, int rs,
+                                 bool subtract);
+/// a (scale sa) % b (scale sb): the remainder with the sign of a, at scale
+/// `rs`, computed exactly through 256 bits; b must not be zero; nullopt
+/// when the result overflows.
+std::optional<int128> ModDecimal(int128 a, int sa, int128 b, int sb, int rs);
 /// a (scale sa) / b (scale sb) at scale `rs`, rounded half away from zero;
 /// b must not be zero; nullopt when the result overflows.
 std::optional<int128> DivideDecimal(int128 a, int sa, int128 b, int sb, int rs);

@@ -15,6 +15,19 @@ constexpr int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
 constexpr int64_t kMicrosPerHour = 60 * kMicrosPerMinute;
 constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
 
+/// The range of DATE and TIMESTAMP values: 0001-01-01 to 9999-12-31
+/// (23:59:59.999999). A result outside it is an error.
+constexpr int64_t kMinDays = -719162;  // 0001-01-01
+constexpr int64_t kMaxDays = 2932896;  // 9999-12-31
+constexpr int64_t kMinMicros = kMinDays * kMicrosPerDay;
+constexpr int64_t kMaxMicros = (kMaxDays + 1) * kMicrosPerDay - 1;
+inline bool DateInRange(int64_t days) {
+  return days >= kMinDays && days <= kMaxDays;
+}
+inline bool TimestampInRange(int64_t micros) {
+  return micros >= kMinMicros && micros <= kMaxMicros;
+}
+
 /// Division rounding toward negative infinity (b > 0).
 int64_t FloorDiv(int64_t a, int64_t b);
 /// The non-negative remainder matching FloorDiv (b > 0).

@@ -360,6 +360,12 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// Skips a leading '+' or '-' at *i; true for '-'.
+bool ReadSign(std::string_view t, size_t* i) {
+  if (*i < t.size() && (t[*i] == '+' || t[*i] == '-')) return t[(*i)++] == '-';
+  return false;
+}
+
 // A cursor over literal text.
 struct Scanner {
   std::string_view s;
@@ -431,11 +437,7 @@ bool ScanTime(Scanner* sc, int64_t* micros, bool* too_precise) {
 std::optional<int128> ParseInt128(std::string_view text, bool* too_long) {
   *too_long = false;
   size_t i = 0;
-  bool negative = false;
-  if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
-    negative = text[i] == '-';
-    ++i;
-  }
+  const bool negative = ReadSign(text, &i);
   if (i == text.size()) return std::nullopt;
   int128 v = 0;
   int significant = 0;
@@ -462,11 +464,7 @@ absl::StatusOr<Value> ParseDecimalLiteral(std::string_view text) {
         fmt::format("invalid DECIMAL literal '{}'", text));
   };
   size_t i = 0;
-  bool negative = false;
-  if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    negative = t[i] == '-';
-    ++i;
-  }
+  const bool negative = ReadSign(t, &i);
   int128 v = 0;
   int int_digits = 0, scale = 0, any_digit = 0;
   bool dot = false;
@@ -554,6 +552,92 @@ absl::StatusOr<int64_t> ParseTimestamp(std::string_view text) {
   return days * internal::kMicrosPerDay + micros;
 }
 
+absl::StatusOr<IntervalValue> ParseIntervalLiteral(std::string_view text,
+                                                   bool negative,
+                                                   IntervalField from,
+                                                   IntervalField to) {
+  auto bad = [&](std::string_view why = "") {
+    return absl::InvalidArgumentError(
+        fmt::format("invalid INTERVAL literal '{}'{}", text, why));
+  };
+  const bool from_months = from <= IntervalField::kMonth;
+  if (from_months != (to <= IntervalField::kMonth)) {
+    return absl::InvalidArgumentError(
+        "an INTERVAL cannot mix YEAR/MONTH with DAY..SECOND");
+  }
+  if (to < from) return bad();
+  std::string_view t = Trim(text);
+  size_t i = 0;
+  if (ReadSign(t, &i)) negative = !negative;
+  // Far more than any field can hold (2^31 months, 2^63 micros), far less
+  // than overflows 128 bits once multiplied by a field's microseconds.
+  const int128 kCap = static_cast<int128>(internal::Pow10(20));
+  int128 months = 0, micros = 0;
+  bool too_large = false;
+  for (int f = static_cast<int>(from); f <= static_cast<int>(to); ++f) {
+    const auto field = static_cast<IntervalField>(f);
+    if (field != from) {
+      const char sep = field == IntervalField::kMonth  ? '-'
+                       : field == IntervalField::kHour ? ' '
+                                                       : ':';
+      if (i == t.size() || t[i] != sep) return bad();
+      ++i;
+    }
+    const size_t start = i;
+    int128 n = 0;
+    for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+      if (n < kCap) {
+        n = n * 10 + (t[i] - '0');
+      } else {
+        too_large = true;
+      }
+    }
+    if (i == start) return bad();
+    int64_t fraction = 0;  // microseconds
+    if (field == IntervalField::kSecond && i < t.size() && t[i] == '.') {
+      const size_t first = ++i;
+      for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+        if (i - first == 6) return bad(": more than 6 fractional digits");
+        fraction = fraction * 10 + (t[i] - '0');
+      }
+      if (i == first) return bad();
+      for (size_t d = i - first; d < 6; ++d) fraction *= 10;
+    }
+    switch (field) {
+      case IntervalField::kYear:
+        months += n * 12;
+        break;
+      case IntervalField::kMonth:
+        months += n;
+        break;
+      case IntervalField::kDay:
+        micros += n * internal::kMicrosPerDay;
+        break;
+      case IntervalField::kHour:
+        micros += n * internal::kMicrosPerHour;
+        break;
+      case IntervalField::kMinute:
+        micros += n * internal::kMicrosPerMinute;
+        break;
+      case IntervalField::kSecond:
+        micros += n * internal::kMicrosPerSecond + fraction;
+        break;
+    }
+  }
+  if (i != t.size()) return bad();
+  if (negative) {
+    months = -months;
+    micros = -micros;
+  }
+  if (too_large || months < INT32_MIN || months > INT32_MAX ||
+      micros < INT64_MIN || micros > INT64_MAX) {
+    return absl::OutOfRangeError(
+        fmt::format("INTERVAL literal '{}' is out of range", text));
+  }
+  return IntervalValue{static_cast<int32_t>(months),
+                       static_cast<int64_t>(micros)};
+}
+
 // ---- Casts. ----
 
 namespace {
@@ -594,6 +678,89 @@ int64_t TruncateMicros(int64_t micros, int precision) {
   return micros - internal::FloorMod(micros, unit);
 }
 
+// A number in decimal notation: [+-] digits [. digits] [e [+-] digits],
+// with at least one digit before the exponent (".5" and "5." count). No
+// hexadecimal, no other text: what CAST to DOUBLE accepts, beside the
+// special values.
+bool IsNumberText(std::string_view t) {
+  size_t i = 0;
+  ReadSign(t, &i);
+  auto digits = [&] {
+    size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i - start;
+  };
+  size_t mantissa = digits();
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    ReadSign(t, &i);
+    if (digits() == 0) return false;
+  }
+  return i == t.size();
+}
+
+// The DOUBLE values that are not numbers, spelt as ToString writes them
+// (NaN, Infinity, -Infinity) or as inf / -inf, any case.
+std::optional<double> SpecialDouble(std::string_view t) {
+  size_t i = 0;
+  const bool negative = ReadSign(t, &i);
+  std::string rest;
+  for (char c : t.substr(i)) {
+    rest += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (rest == "infinity" || rest == "inf")
+    return negative ? -HUGE_VAL : HUGE_VAL;
+  if (rest == "nan" && i == 0) return std::nan("");
+  return std::nullopt;
+}
+
+// Decimal text ([+-]digits[.digits], at least one digit) as an unscaled
+// value at `scale`, rounded half away from zero on the first digit dropped;
+// digits beyond it do not matter, however many. nullopt for bad text, or
+// with *overflow when the value does not fit 128 bits.
+std::optional<int128> DecimalTextAtScale(std::string_view t, int scale,
+                                         bool* overflow) {
+  size_t i = 0;
+  const bool negative = ReadSign(t, &i);
+  int128 v = 0;
+  bool any_digit = false, dot = false, round_up = false;
+  int fraction = 0;  // fractional digits taken into v
+  auto take = [&](int digit) {
+    if (__builtin_mul_overflow(v, 10, &v) ||
+        __builtin_add_overflow(v, digit, &v)) {
+      *overflow = true;
+    }
+  };
+  for (; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '.' && !dot) {
+      dot = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return std::nullopt;
+    any_digit = true;
+    if (!dot) {
+      take(c - '0');
+    } else if (fraction < scale) {
+      take(c - '0');
+      ++fraction;
+    } else if (fraction == scale) {
+      round_up = c >= '5';  // the first digit dropped decides
+      ++fraction;
+    }
+  }
+  if (!any_digit) return std::nullopt;
+  for (; fraction < scale; ++fraction) take(0);
+  if (round_up && __builtin_add_overflow(v, 1, &v)) *overflow = true;
+  if (*overflow) return std::nullopt;
+  return negative ? -v : v;
+}
+
 absl::StatusOr<Value> CastFromVarchar(const std::string& s,
                                       const LogicalType& to) {
   std::string_view t = Trim(s);
@@ -623,24 +790,26 @@ absl::StatusOr<Value> CastFromVarchar(const std::string& s,
       return IntegerResult(*v, to, std::string(t));
     }
     case TypeId::kDouble: {
-      std::string z(t);
-      char* end = nullptr;
-      double d = std::strtod(z.c_str(), &end);
-      if (z.empty() || end != z.c_str() + z.size()) {
-        return CannotCastText(s, to);
+      if (std::optional<double> special = SpecialDouble(t)) {
+        return Value::Double(*special);
       }
-      return Value::Double(d);
+      if (!IsNumberText(t)) return CannotCastText(s, to);
+      std::string z(t);
+      double d = std::strtod(z.c_str(), nullptr);
+      if (std::isinf(d)) {
+        return absl::OutOfRangeError(
+            fmt::format("value {} is out of range for {}", t, to.ToString()));
+      }
+      return Value::Double(d);  // too small to represent: the nearest, 0
     }
     case TypeId::kDecimal: {
-      auto d = ParseDecimalLiteral(t);
-      if (!d.ok()) {
-        if (d.status().message().find("more than 38") !=
-            absl::string_view::npos) {
-          return DecimalOverflow(to);
-        }
-        return CannotCastText(s, to);
+      bool overflow = false;
+      std::optional<int128> v = DecimalTextAtScale(t, to.scale(), &overflow);
+      if (overflow || (v && !internal::FitsPrecision(*v, to.precision()))) {
+        return DecimalOverflow(to);
       }
-      return DecimalResult(d->decimal(), d->type().scale(), to);
+      if (!v) return CannotCastText(s, to);
+      return Value::Decimal(*v, to);
     }
     case TypeId::kBytes:
       return Value::Bytes(s);

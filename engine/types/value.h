@@ -101,6 +101,21 @@ absl::StatusOr<int64_t> ParseTime(std::string_view text);
 /// "2026-01-31 12:34:56[.ffffff]" (also 'T' separator, or a date alone)
 /// -> micros since epoch; more fractional digits than 6 is an error.
 absl::StatusOr<int64_t> ParseTimestamp(std::string_view text);
+/// The fields of an INTERVAL literal's qualifier, largest first.
+enum class IntervalField { kYear, kMonth, kDay, kHour, kMinute, kSecond };
+/// The text of INTERVAL 'text' from [TO to]: an optional sign, then one
+/// number per field from `from` to `to`, separated as SQL writes them
+/// ('1-6' YEAR TO MONTH, '1 02:03:04.5' DAY TO SECOND, '2 03' DAY TO HOUR,
+/// '02:03' HOUR TO MINUTE, '90' MINUTE); only SECOND, as the last field,
+/// may have a fraction (up to 6 digits). `negative` is a '-' written before
+/// the quoted text; it and a sign inside combine. Surrounding blanks are
+/// ignored, anything else is an error: InvalidArgument "invalid INTERVAL
+/// literal '...'" (YEAR/MONTH and DAY..SECOND fields do not mix), or
+/// OutOfRange when the months do not fit 32 bits or the microseconds 64.
+absl::StatusOr<IntervalValue> ParseIntervalLiteral(std::string_view text,
+                                                   bool negative,
+                                                   IntervalField from,
+                                                   IntervalField to);
 std::string FormatDate(int64_t days);
 std::string FormatTime(int64_t micros, int precision);
 std::string FormatTimestamp(int64_t micros, int precision);

@@ -78,28 +78,35 @@ BOOST_AUTO_TEST_CASE(booleans_and_decimals_keep_their_logical_type) {
 }
 
 BOOST_AUTO_TEST_CASE(cell_text_spells_values_as_value_to_string_does) {
-  // The expected text of each cell comes from the Value it holds.
-  std::vector<Value> values = {
-      Value::Boolean(true),
-      Value::Boolean(false),
-      Value::Int(-42),
-      Value::Bigint(9000000000LL),
-      Value::Double(1.5),
-      Value::Decimal(-12345, LogicalType::DecimalOrDie(10, 2)),
-      Value::Varchar("héllo"),
-      Value::Bytes(std::string("\x01\xff", 2)),
-      Value::Date(20454),
-      Value::Time(3723000001LL),
-      Value::Timestamp(1767225600123456LL, 3),
-      Value::Timestamp(-1, 6),
+  // The expected text of each cell, written out (days and micros since
+  // 1970-01-01: 20454 is 2026-01-01, 1767225600 s is its midnight).
+  struct Cell {
+    Value value;
+    const char* text;
   };
-  for (const Value& v : values) {
-    auto schema =
-        std::make_shared<Schema>(std::vector<Field>{{"c", v.type(), true}});
+  std::vector<Cell> cells = {
+      {Value::Boolean(true), "TRUE"},
+      {Value::Boolean(false), "FALSE"},
+      {Value::Int(-42), "-42"},
+      {Value::Bigint(9000000000LL), "9000000000"},
+      {Value::Double(1.5), "1.5"},
+      {Value::Decimal(-12345, LogicalType::DecimalOrDie(10, 2)), "-123.45"},
+      {Value::Decimal(5, LogicalType::DecimalOrDie(3, 3)), "0.005"},
+      {Value::Varchar("héllo"), "héllo"},
+      {Value::Bytes(std::string("\x01\xff", 2)), "\\x01ff"},
+      {Value::Date(20454), "2026-01-01"},
+      {Value::Time(3723000001LL), "01:02:03.000001"},
+      {Value::Timestamp(1767225600123456LL, 3), "2026-01-01 00:00:00.123"},
+      {Value::Timestamp(-1, 6), "1969-12-31 23:59:59.999999"},
+  };
+  for (const Cell& c : cells) {
+    auto schema = std::make_shared<Schema>(
+        std::vector<Field>{{"c", c.value.type(), true}});
     Batch b(schema);
-    b.AppendRow({v});
-    b.AppendRow({Value::Null(v.type())});
-    BOOST_TEST(b.column(0).CellText(0) == v.ToString());
+    b.AppendRow({c.value});
+    b.AppendRow({Value::Null(c.value.type())});
+    BOOST_TEST(b.column(0).CellText(0) == c.text);
+    BOOST_TEST(c.value.ToString() == c.text);
     BOOST_TEST(b.column(0).CellText(1) == "NULL");
   }
 }

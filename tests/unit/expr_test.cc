@@ -1,17 +1,33 @@
 #define BOOST_TEST_MODULE expr_test
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <cstdio>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "engine/expr/aggregates.h"
 #include "engine/expr/bound_expr.h"
+#include "engine/expr/function_registry.h"
 #include "engine/expr/functions.h"
+#include "engine/types/batch.h"
 #include "engine/types/value.h"
+
+namespace weir::types {
+// How Boost.Test prints a Value in a failed check.
+std::ostream& operator<<(std::ostream& out, const Value& v) {
+  return out << v.ToString() << " (" << v.type().ToString() << ")";
+}
+}  // namespace weir::types
 
 using namespace weir;
 using namespace weir::expr;
 using types::LogicalType;
 using types::Value;
+namespace ei = weir::expr::internal;
 
 namespace {
 
@@ -124,6 +140,13 @@ BOOST_AUTO_TEST_CASE(synonyms_and_flags) {
   BOOST_TEST(
       !ResolveScalar("CONCAT_WS", {kVarchar, kVarchar})->null_if_any_null);
   BOOST_TEST(ResolveScalar("CONCAT", {kVarchar, kVarchar})->null_if_any_null);
+  BOOST_TEST(
+      !ResolveScalar("IS DISTINCT FROM", {kInt, kInt})->null_if_any_null);
+  BOOST_TEST(
+      Message(
+          ResolveScalar("is not distinct from", {kInt, kVarchar}).status()) ==
+      "operator IS NOT DISTINCT FROM does not accept (INT, VARCHAR); "
+      "expected (T, T) for two types with a common type");
   BOOST_TEST(!IsDeterministic("NOW"));
   BOOST_TEST(!IsDeterministic("current_timestamp"));
   BOOST_TEST(!IsDeterministic("CURRENT_DATE"));
@@ -245,6 +268,366 @@ BOOST_AUTO_TEST_CASE(aggregates) {
   BOOST_TEST(IsWindowFunction("row_number"));
   BOOST_TEST(IsWindowFunction("DENSE_RANK"));
   BOOST_TEST(!IsWindowFunction("SUM"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(registry)
+
+// Every type combination a registered function's type rule accepts (up to
+// three arguments drawn from a palette of types) must get a batch kernel;
+// only the special forms, which the evaluator compiles itself, have none.
+BOOST_AUTO_TEST_CASE(every_accepted_signature_has_a_batch_kernel) {
+  const std::vector<LogicalType> palette = {LogicalType::Null(),
+                                            LogicalType::Boolean(),
+                                            kInt,
+                                            kBigint,
+                                            kDouble,
+                                            DecT(10, 2),
+                                            DecT(38, 6),
+                                            DecT(38, 0),
+                                            DecT(1, 1),
+                                            kVarchar,
+                                            LogicalType::Bytes(),
+                                            LogicalType::Date(),
+                                            LogicalType::Time(),
+                                            TsT(0),
+                                            TsT(3),
+                                            TsT(6),
+                                            LogicalType::Interval()};
+  size_t checked = 0;
+  std::string missing;
+  for (const ei::ScalarFunction& f : ei::ScalarFunctions().functions()) {
+    if (f.form != ei::SpecialForm::kNone) {
+      BOOST_TEST(!f.kernel, f.name);
+      continue;
+    }
+    BOOST_TEST(static_cast<bool>(f.kernel), f.name);
+    std::vector<LogicalType> args;
+    std::function<void(size_t)> walk = [&](size_t arity) {
+      if (args.size() == arity) {
+        for (const ei::Overload& o : f.overloads) {
+          std::optional<ei::Match> m = o.match(args);
+          if (!m) continue;
+          std::vector<BoundExprPtr> cols;
+          bool null_arg = false;
+          for (size_t i = 0; i < m->arg_types.size(); ++i) {
+            cols.push_back(
+                MakeColumn(static_cast<int>(i), "c", m->arg_types[i], true));
+            null_arg = null_arg || m->arg_types[i].IsNull();
+          }
+          // A NULL argument of a function with default NULL handling, or a
+          // NULL result, is NULL without a kernel.
+          if ((null_arg && f.nulls == ei::NullHandling::kDefault) ||
+              m->result.IsNull()) {
+            break;
+          }
+          auto call = MakeCall(f.name, cols, m->result, true);
+          ++checked;
+          auto k = f.kernel(ei::KernelBinding(
+              *call, std::vector<const Value*>(cols.size(), nullptr)));
+          if (!k.ok()) missing += std::string(k.status().message()) + "\n";
+          break;  // the first matching overload is the one used
+        }
+        return;
+      }
+      for (const LogicalType& t : palette) {
+        args.push_back(t);
+        walk(arity);
+        args.pop_back();
+      }
+    };
+    for (size_t arity = 0; arity <= 3; ++arity) walk(arity);
+  }
+  BOOST_TEST(missing.empty(), missing);
+  BOOST_TEST_MESSAGE("kernels bound for " << checked << " signatures");
+  BOOST_TEST(checked > 100u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(aggregate_kernels)
+
+// Aggregates over a column of hand-written values: each test adds and
+// retracts rows of one column into group states and reads the results,
+// which are worked out by hand.
+
+types::Column ColumnOf(LogicalType t, const std::vector<Value>& values) {
+  types::Column c(t);
+  for (const Value& v : values) c.Append(v);
+  return c;
+}
+
+std::unique_ptr<AggregateKernel> Agg(const std::string& name,
+                                     std::vector<LogicalType> args,
+                                     bool distinct = false, bool star = false) {
+  auto r = ResolveAggregate(name, args, distinct, star);
+  BOOST_REQUIRE_MESSAGE(r.ok(), name + ": " + Message(r.status()));
+  auto k = MakeAggregateKernel(*r);
+  BOOST_REQUIRE_MESSAGE(k.ok(), name + ": " + Message(k.status()));
+  return *std::move(k);
+}
+
+/// Adds (or retracts) `rows` of `c` to one state.
+absl::Status Feed(const AggregateKernel& k, const types::Column* c,
+                  AggregateState* state, std::vector<uint32_t> rows,
+                  bool retract = false) {
+  std::vector<AggregateState*> states(rows.size(), state);
+  return k.Update(c, rows, states, retract);
+}
+
+Value ResultOf(const AggregateKernel& k, const AggregateState& s) {
+  auto v = k.Result(s);
+  BOOST_REQUIRE_MESSAGE(v.ok(), Message(v.status()));
+  return *v;
+}
+
+std::string ErrorOf(const AggregateKernel& k, const AggregateState& s) {
+  auto v = k.Result(s);
+  return v.ok() ? "value " + v->ToString() : Message(v.status());
+}
+
+BOOST_AUTO_TEST_CASE(count_counts_rows_or_values_and_retracts) {
+  auto star = Agg("COUNT", {}, false, true);
+  auto s = star->NewState();
+  BOOST_TEST(ResultOf(*star, *s) == Value::Bigint(0));
+  types::Column none(LogicalType::Int());
+  BOOST_REQUIRE(Feed(*star, nullptr, s.get(), {0, 1, 2, 3, 4}).ok());
+  BOOST_REQUIRE(Feed(*star, nullptr, s.get(), {1, 2}, true).ok());
+  BOOST_TEST(ResultOf(*star, *s) == Value::Bigint(3));
+
+  auto count = Agg("COUNT", {kInt});
+  types::Column c =
+      ColumnOf(kInt, {Value::Int(1), Value::Null(kInt), Value::Int(3),
+                      Value::Null(kInt), Value::Int(5)});
+  auto x = count->NewState();
+  BOOST_REQUIRE(Feed(*count, &c, x.get(), {0, 1, 2, 3, 4}).ok());
+  BOOST_TEST(ResultOf(*count, *x) == Value::Bigint(3));
+  BOOST_REQUIRE(Feed(*count, &c, x.get(), {0, 1}, true).ok());  // NULL: none
+  BOOST_TEST(ResultOf(*count, *x) == Value::Bigint(2));
+
+  auto empty = count->NewState();
+  absl::Status st = Feed(*count, &c, empty.get(), {0}, true);
+  BOOST_TEST((st.code() == absl::StatusCode::kFailedPrecondition));
+  BOOST_TEST(Message(st) == "COUNT: retracted a row that was not added");
+}
+
+BOOST_AUTO_TEST_CASE(rows_of_one_batch_go_to_their_own_groups) {
+  auto count = Agg("SUM", {kInt});  // INT is summed as BIGINT
+  types::Column c = ColumnOf(kBigint, {Value::Bigint(10), Value::Bigint(20),
+                                       Value::Bigint(30), Value::Bigint(40)});
+  auto g0 = count->NewState(), g1 = count->NewState();
+  std::vector<uint32_t> rows = {0, 1, 2, 3};
+  std::vector<AggregateState*> states = {g0.get(), g1.get(), g0.get(),
+                                         g1.get()};
+  BOOST_REQUIRE(count->Update(&c, rows, states, false).ok());
+  BOOST_TEST(ResultOf(*count, *g0) == Value::Bigint(40));
+  BOOST_TEST(ResultOf(*count, *g1) == Value::Bigint(60));
+}
+
+BOOST_AUTO_TEST_CASE(integer_and_decimal_sums_are_exact_in_any_order) {
+  auto sum = Agg("SUM", {kBigint});
+  types::Column c = ColumnOf(
+      kBigint, {Value::Bigint(INT64_MAX), Value::Bigint(1), Value::Bigint(-2)});
+  auto s = sum->NewState();
+  BOOST_TEST(ResultOf(*sum, *s) == Value::Null(kBigint));
+  // 2^63 does not fit BIGINT: an error when read, not when added ...
+  BOOST_REQUIRE(Feed(*sum, &c, s.get(), {0, 1}).ok());
+  BOOST_TEST(ErrorOf(*sum, *s) == "integer overflow in SUM");
+  // ... so adding -2 brings it back: 2^63 - 2.
+  BOOST_REQUIRE(Feed(*sum, &c, s.get(), {2}).ok());
+  BOOST_TEST(ResultOf(*sum, *s) == Value::Bigint(9223372036854775806LL));
+  BOOST_REQUIRE(Feed(*sum, &c, s.get(), {0}, true).ok());
+  BOOST_TEST(ResultOf(*sum, *s) == Value::Bigint(-1));
+
+  // Three values of 38 nines at scale 2 sum to more than 2^127.
+  __int128 nines = 1;
+  for (int i = 0; i < 38; ++i) nines *= 10;
+  nines -= 1;
+  auto dsum = Agg("SUM", {DecT(38, 2)});
+  BOOST_TEST(dsum->call().result.ToString() == "DECIMAL(38, 2)");
+  types::Column d = ColumnOf(
+      DecT(38, 2),
+      {Value::Decimal(nines, DecT(38, 2)), Value::Decimal(nines, DecT(38, 2)),
+       Value::Decimal(nines, DecT(38, 2)), Value::Decimal(-5, DecT(38, 2))});
+  auto ds = dsum->NewState();
+  BOOST_REQUIRE(Feed(*dsum, &d, ds.get(), {0, 1, 2}).ok());
+  BOOST_TEST(ErrorOf(*dsum, *ds) ==
+             "DECIMAL overflow: value does not fit DECIMAL(38, 2)");
+  BOOST_REQUIRE(Feed(*dsum, &d, ds.get(), {1, 2}, true).ok());
+  BOOST_TEST(ResultOf(*dsum, *ds) == Value::Decimal(nines, DecT(38, 2)));
+  BOOST_REQUIRE(Feed(*dsum, &d, ds.get(), {3}).ok());
+  BOOST_TEST(ResultOf(*dsum, *ds) == Value::Decimal(nines - 5, DecT(38, 2)));
+}
+
+BOOST_AUTO_TEST_CASE(averages_are_exact_and_round_half_away_from_zero) {
+  auto avg = Agg("AVG", {kInt});
+  BOOST_TEST(avg->call().result.ToString() == "DECIMAL(38, 6)");
+  auto of = [&](std::vector<int64_t> values) {
+    std::vector<Value> v;
+    for (int64_t x : values) v.push_back(Value::Bigint(x));
+    types::Column c = ColumnOf(kBigint, v);
+    auto s = avg->NewState();
+    std::vector<uint32_t> rows;
+    for (uint32_t r = 0; r < values.size(); ++r) rows.push_back(r);
+    BOOST_REQUIRE(Feed(*avg, &c, s.get(), rows).ok());
+    return ResultOf(*avg, *s);
+  };
+  const LogicalType d386 = DecT(38, 6);
+  BOOST_TEST(of({1, 2}) == Value::Decimal(1500000, d386));
+  BOOST_TEST(of({1, 2, 2}) == Value::Decimal(1666667, d386));  // 5/3
+  BOOST_TEST(of({-1, -2}) == Value::Decimal(-1500000, d386));
+  // 1/128 = 0.0078125: the seventh digit is a 5, so it rounds up.
+  std::vector<int64_t> one_in_128(128, 0);
+  one_in_128[0] = 1;
+  BOOST_TEST(of(one_in_128) == Value::Decimal(7813, d386));
+  one_in_128[0] = -1;
+  BOOST_TEST(of(one_in_128) == Value::Decimal(-7813, d386));
+
+  auto davg = Agg("AVG", {DecT(10, 2)});
+  types::Column d = ColumnOf(DecT(10, 2), {Value::Decimal(1, DecT(10, 2)),
+                                           Value::Decimal(2, DecT(10, 2))});
+  auto ds = davg->NewState();
+  BOOST_REQUIRE(Feed(*davg, &d, ds.get(), {0, 1}).ok());
+  BOOST_TEST(ResultOf(*davg, *ds) == Value::Decimal(15000, d386));  // 0.015
+
+  auto favg = Agg("AVG", {kDouble});
+  types::Column f = ColumnOf(kDouble, {Value::Double(1.0), Value::Double(2.0)});
+  auto fs = favg->NewState();
+  BOOST_REQUIRE(Feed(*favg, &f, fs.get(), {0, 1}).ok());
+  BOOST_TEST(ResultOf(*favg, *fs) == Value::Double(1.5));
+}
+
+BOOST_AUTO_TEST_CASE(double_sums_count_nan_and_infinity_apart) {
+  auto sum = Agg("SUM", {kDouble});
+  const double inf = std::numeric_limits<double>::infinity();
+  types::Column c =
+      ColumnOf(kDouble, {Value::Double(1.5), Value::Double(inf),
+                         Value::Double(std::nan("")), Value::Double(1e308)});
+  auto s = sum->NewState();
+  BOOST_REQUIRE(Feed(*sum, &c, s.get(), {0, 1, 2}).ok());
+  BOOST_TEST(std::isnan(ResultOf(*sum, *s).dbl()));
+  BOOST_REQUIRE(Feed(*sum, &c, s.get(), {2}, true).ok());
+  BOOST_TEST(ResultOf(*sum, *s) == Value::Double(inf));
+  BOOST_REQUIRE(Feed(*sum, &c, s.get(), {1}, true).ok());
+  BOOST_TEST(ResultOf(*sum, *s) == Value::Double(1.5));
+  auto big = sum->NewState();
+  BOOST_REQUIRE(Feed(*sum, &c, big.get(), {3, 3}).ok());
+  BOOST_TEST(ErrorOf(*sum, *big) == "value out of range: overflow in SUM");
+}
+
+BOOST_AUTO_TEST_CASE(min_and_max_keep_every_value_for_retraction) {
+  auto min = Agg("MIN", {kInt}), max = Agg("MAX", {kInt});
+  BOOST_TEST(min->call().state == "value multiset");
+  types::Column c = ColumnOf(
+      kInt, {Value::Int(3), Value::Int(1), Value::Int(2), Value::Int(1)});
+  auto lo = min->NewState(), hi = max->NewState();
+  BOOST_REQUIRE(Feed(*min, &c, lo.get(), {0, 1, 2, 3}).ok());
+  BOOST_REQUIRE(Feed(*max, &c, hi.get(), {0, 1, 2, 3}).ok());
+  BOOST_TEST(ResultOf(*min, *lo) == Value::Int(1));
+  BOOST_TEST(ResultOf(*max, *hi) == Value::Int(3));
+  BOOST_REQUIRE(Feed(*min, &c, lo.get(), {1}, true).ok());  // one 1 is left
+  BOOST_TEST(ResultOf(*min, *lo) == Value::Int(1));
+  BOOST_REQUIRE(Feed(*min, &c, lo.get(), {3}, true).ok());
+  BOOST_TEST(ResultOf(*min, *lo) == Value::Int(2));
+  BOOST_REQUIRE(Feed(*max, &c, hi.get(), {0}, true).ok());
+  BOOST_TEST(ResultOf(*max, *hi) == Value::Int(2));
+  absl::Status st = Feed(*max, &c, hi.get(), {0}, true);
+  BOOST_TEST(Message(st) == "MAX: retracted a row that was not added");
+
+  auto smin = Agg("MIN", {kVarchar}), smax = Agg("MAX", {kVarchar});
+  types::Column s =
+      ColumnOf(kVarchar, {Value::Varchar("b"), Value::Varchar("a"),
+                          Value::Varchar("\xc3\xa9")});  // é
+  auto a = smin->NewState(), b = smax->NewState();
+  BOOST_TEST(ResultOf(*smin, *a) == Value::Null(kVarchar));
+  BOOST_REQUIRE(Feed(*smin, &s, a.get(), {0, 1, 2}).ok());
+  BOOST_REQUIRE(Feed(*smax, &s, b.get(), {0, 1, 2}).ok());
+  BOOST_TEST(ResultOf(*smin, *a) == Value::Varchar("a"));
+  BOOST_TEST(ResultOf(*smax, *b) == Value::Varchar("\xc3\xa9"));
+
+  // NaN sorts above every number; -0.0 and 0.0 stay apart.
+  auto fmin = Agg("MIN", {kDouble}), fmax = Agg("MAX", {kDouble});
+  types::Column f = ColumnOf(kDouble, {Value::Double(0.0), Value::Double(-0.0),
+                                       Value::Double(std::nan(""))});
+  auto fl = fmin->NewState(), fh = fmax->NewState();
+  BOOST_REQUIRE(Feed(*fmin, &f, fl.get(), {0, 1, 2}).ok());
+  BOOST_REQUIRE(Feed(*fmax, &f, fh.get(), {0, 1, 2}).ok());
+  BOOST_TEST(std::signbit(ResultOf(*fmin, *fl).dbl()));
+  BOOST_TEST(std::isnan(ResultOf(*fmax, *fh).dbl()));
+  BOOST_REQUIRE(Feed(*fmin, &f, fl.get(), {1}, true).ok());
+  BOOST_TEST(!std::signbit(ResultOf(*fmin, *fl).dbl()));
+}
+
+BOOST_AUTO_TEST_CASE(distinct_aggregates_count_each_value_once) {
+  auto count = Agg("COUNT", {kInt}, true);
+  BOOST_TEST(count->call().function == "COUNT_DISTINCT");
+  types::Column c = ColumnOf(
+      kInt, {Value::Int(1), Value::Int(1), Value::Int(2), Value::Null(kInt)});
+  auto s = count->NewState();
+  BOOST_REQUIRE(Feed(*count, &c, s.get(), {0, 1, 2, 3}).ok());
+  BOOST_TEST(ResultOf(*count, *s) == Value::Bigint(2));
+  BOOST_REQUIRE(Feed(*count, &c, s.get(), {0}, true).ok());
+  BOOST_TEST(ResultOf(*count, *s) == Value::Bigint(2));
+  BOOST_REQUIRE(Feed(*count, &c, s.get(), {1}, true).ok());
+  BOOST_TEST(ResultOf(*count, *s) == Value::Bigint(1));
+
+  types::Column b =
+      ColumnOf(kBigint, {Value::Bigint(1), Value::Bigint(1), Value::Bigint(2)});
+  auto sum = Agg("SUM", {kInt}, true), avg = Agg("AVG", {kInt}, true);
+  auto ss = sum->NewState(), as = avg->NewState();
+  BOOST_REQUIRE(Feed(*sum, &b, ss.get(), {0, 1, 2}).ok());
+  BOOST_REQUIRE(Feed(*avg, &b, as.get(), {0, 1, 2}).ok());
+  BOOST_TEST(ResultOf(*sum, *ss) == Value::Bigint(3));
+  BOOST_TEST(ResultOf(*avg, *as) == Value::Decimal(1500000, DecT(38, 6)));
+
+  // 0.0 equals -0.0 and NaN equals NaN, as = says.
+  auto fcount = Agg("COUNT", {kDouble}, true);
+  types::Column f = ColumnOf(
+      kDouble, {Value::Double(0.0), Value::Double(-0.0),
+                Value::Double(std::nan("")), Value::Double(std::nan(""))});
+  auto fs = fcount->NewState();
+  BOOST_REQUIRE(Feed(*fcount, &f, fs.get(), {0, 1, 2, 3}).ok());
+  BOOST_TEST(ResultOf(*fcount, *fs) == Value::Bigint(2));
+}
+
+BOOST_AUTO_TEST_CASE(merged_and_restored_states_give_the_same_results) {
+  types::Column c =
+      ColumnOf(kBigint, {Value::Bigint(5), Value::Bigint(-7), Value::Bigint(5),
+                         Value::Bigint(40), Value::Null(kBigint)});
+  const std::vector<std::pair<std::string, bool>> aggs = {
+      {"COUNT", false}, {"COUNT", true}, {"SUM", false}, {"AVG", false},
+      {"MIN", false},   {"MAX", false},  {"SUM", true}};
+  // Results over all five rows, worked out by hand.
+  const std::vector<Value> want = {
+      Value::Bigint(4),  Value::Bigint(3),
+      Value::Bigint(43), Value::Decimal(10750000, DecT(38, 6)),
+      Value::Bigint(-7), Value::Bigint(40),
+      Value::Bigint(38)};
+  for (size_t i = 0; i < aggs.size(); ++i) {
+    auto k = Agg(aggs[i].first, {kBigint}, aggs[i].second);
+    const std::string what = k->call().function;
+    auto part1 = k->NewState(), part2 = k->NewState();
+    BOOST_REQUIRE(Feed(*k, &c, part1.get(), {0, 1}).ok());
+    BOOST_REQUIRE(Feed(*k, &c, part2.get(), {2, 3, 4}).ok());
+    k->Merge(part1.get(), *part2);
+    BOOST_TEST(ResultOf(*k, *part1) == want[i], what);
+    std::string bytes = k->Serialize(*part1);
+    auto restored = k->Deserialize(bytes);
+    BOOST_REQUIRE_MESSAGE(restored.ok(), what);
+    BOOST_TEST(ResultOf(*k, **restored) == want[i], what);
+    // A restored state goes on: retracting every row empties it again.
+    BOOST_REQUIRE(Feed(*k, &c, restored->get(), {0, 1, 2, 3, 4}, true).ok());
+    auto fresh = k->NewState();
+    BOOST_TEST(ResultOf(*k, **restored) == ResultOf(*k, *fresh), what);
+    // Bytes cut short, with a byte too many, or of another kind of state.
+    for (std::string bad : {bytes.substr(0, bytes.size() - 1), bytes + "x",
+                            std::string("Z") + bytes.substr(1)}) {
+      auto r = k->Deserialize(bad);
+      BOOST_TEST(!r.ok(), what);
+      BOOST_TEST((r.status().code() == absl::StatusCode::kDataLoss), what);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -486,6 +869,16 @@ BOOST_AUTO_TEST_CASE(strings) {
                                   S("\\2 \\1")}) == "smith john");
 }
 
+BOOST_AUTO_TEST_CASE(distinct_from) {
+  BOOST_TEST(F("IS DISTINCT FROM", {I(1), Null()}) == "TRUE");
+  BOOST_TEST(F("IS DISTINCT FROM", {Null(), Null()}) == "FALSE");
+  BOOST_TEST(F("IS NOT DISTINCT FROM", {Dec("1.50"), I(1)}) == "FALSE");
+  BOOST_TEST(F("IS NOT DISTINCT FROM", {Dec("1.00"), I(1)}) == "TRUE");
+  BOOST_TEST(F("IS NOT DISTINCT FROM", {S("a"), NullOf(kVarchar)}) == "FALSE");
+  BOOST_TEST(Call("IS DISTINCT FROM", {MakeColumn(0, "x", kInt, true), I(2)})
+                 ->ToString() == "(x IS DISTINCT FROM 2)");
+}
+
 BOOST_AUTO_TEST_CASE(conditionals_and_casts) {
   BOOST_TEST(F("COALESCE", {Null(), I(2), I(3)}) == "2");
   BOOST_TEST(F("COALESCE", {Null(), Null()}) == "NULL");
@@ -635,6 +1028,17 @@ BOOST_AUTO_TEST_CASE(json) {
   BOOST_TEST(F("JSON_EXISTS", {S(doc), S("$.a.b[3]")}) == "TRUE");
   BOOST_TEST(F("JSON_EXISTS", {S(doc), S("$.a.z")}) == "FALSE");
   BOOST_TEST(F("JSON_EXISTS", {S("[1"), S("$[0]")}) == "NULL");
+  // Nested deeper than 1000 levels: malformed, not a stack overflow.
+  const std::string deep =
+      std::string(100000, '[') + "1" + std::string(100000, ']');
+  BOOST_TEST(F("JSON_EXISTS", {S(deep), S("$")}) == "NULL");
+  BOOST_TEST(F("JSON_QUERY", {S(deep), S("$")}) == "NULL");
+  BOOST_TEST(F("JSON_VALUE",
+               {S("{\"a\": 1, \"b\": " + deep + "}"), S("$.a")}) == "NULL");
+  // Brackets in strings do not count toward the depth.
+  BOOST_TEST(
+      F("JSON_VALUE", {S("{\"a\": \"" + std::string(2000, '[') + "\\\"\"}"),
+                       S("$.a")}) == std::string(2000, '[') + "\"");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -260,6 +260,26 @@ BOOST_AUTO_TEST_CASE(casts_and_rounding) {
   BOOST_TEST(cast(Value::Int(420), Dec(4, 2)) ==
              "error: DECIMAL overflow: value does not fit DECIMAL(4, 2)");
   BOOST_TEST(cast(Value::Varchar(" 12.5 "), Dec(5, 2)) == "12.50");
+  // Digits past the target scale round away, however many there are; the
+  // first one dropped decides (half away from zero).
+  BOOST_TEST(cast(Value::Varchar("3.1415926535897932384626433832795028841971"
+                                 "6939937510"),
+                  Dec(10, 5)) == "3.14159");
+  BOOST_TEST(
+      cast(Value::Varchar("-0.12345000000000000000000000000000000000001"),
+           Dec(4, 4)) == "-0.1235");
+  BOOST_TEST(cast(Value::Varchar("0000000000000000000000000000000000000000001"),
+                  Dec(1, 0)) == "1");
+  BOOST_TEST(cast(Value::Varchar("9.5"), Dec(1, 0)) ==
+             "error: DECIMAL overflow: value does not fit DECIMAL(1, 0)");
+  BOOST_TEST(cast(Value::Varchar("1" + std::string(38, '0')), Dec(38, 0)) ==
+             "error: DECIMAL overflow: value does not fit DECIMAL(38, 0)");
+  BOOST_TEST(cast(Value::Varchar("1" + std::string(40, '0')), Dec(38, 0)) ==
+             "error: DECIMAL overflow: value does not fit DECIMAL(38, 0)");
+  BOOST_TEST(cast(Value::Varchar("1.2.3"), Dec(5, 2)) ==
+             "error: cannot cast '1.2.3' to DECIMAL(5, 2)");
+  BOOST_TEST(cast(Value::Varchar("."), Dec(5, 2)) ==
+             "error: cannot cast '.' to DECIMAL(5, 2)");
   BOOST_TEST(cast(Value::Varchar("abc"), LogicalType::Int()) ==
              "error: cannot cast 'abc' to INT");
   BOOST_TEST(cast(Value::Varchar("3000000000"), LogicalType::Int()) ==
@@ -269,6 +289,24 @@ BOOST_AUTO_TEST_CASE(casts_and_rounding) {
   BOOST_TEST(cast(Value::Varchar("-17"), LogicalType::Bigint()) == "-17");
   BOOST_TEST(cast(Value::Varchar("yes"), LogicalType::Boolean()) == "TRUE");
   BOOST_TEST(cast(Value::Varchar("1.5"), LogicalType::Double()) == "1.5");
+  // Text to DOUBLE: decimal notation and the non-numbers DOUBLE prints; no
+  // hexadecimal, nothing beyond DOUBLE's range.
+  const LogicalType dbl = LogicalType::Double();
+  BOOST_TEST(cast(Value::Varchar(" +2.5E-1 "), dbl) == "0.25");
+  BOOST_TEST(cast(Value::Varchar("-.5"), dbl) == "-0.5");
+  BOOST_TEST(cast(Value::Varchar("7."), dbl) == "7");
+  BOOST_TEST(cast(Value::Varchar("1e-400"), dbl) == "0");
+  BOOST_TEST(cast(Value::Varchar("nan"), dbl) == "NaN");
+  BOOST_TEST(cast(Value::Varchar("+Infinity"), dbl) == "Infinity");
+  BOOST_TEST(cast(Value::Varchar("-INF"), dbl) == "-Infinity");
+  BOOST_TEST(cast(Value::Varchar("1e400"), dbl) ==
+             "error: value 1e400 is out of range for DOUBLE");
+  for (const char* bad : {"0x10", "0X1p3", "1e", "e5", ".", "", "1.5.5",
+                          "nan(1)", "-nan", "infinit", "1 5", "--1", "1e+"}) {
+    BOOST_TEST(cast(Value::Varchar(bad), dbl) ==
+                   "error: cannot cast '" + std::string(bad) + "' to DOUBLE",
+               bad);
+  }
   BOOST_TEST(cast(Value::Decimal(15, Dec(2, 1)), LogicalType::Double()) ==
              "1.5");
   BOOST_TEST(cast(Value::Int(7), LogicalType::Varchar()) == "7");
@@ -297,6 +335,55 @@ BOOST_AUTO_TEST_CASE(compare) {
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(temporal)
+
+BOOST_AUTO_TEST_CASE(interval_literals) {
+  using F = IntervalField;
+  auto iv = [](std::string_view text, F from, F to, bool negative = false) {
+    auto r = ParseIntervalLiteral(text, negative, from, to);
+    if (!r.ok()) return "error: " + Message(r.status());
+    return std::to_string(r->months) + " months " + std::to_string(r->micros) +
+           " us";
+  };
+  BOOST_TEST(iv("1-6", F::kYear, F::kMonth) == "18 months 0 us");
+  // 86400 + 2 * 3600 + 3 * 60 + 4.5 seconds.
+  BOOST_TEST(iv("1 02:03:04.5", F::kDay, F::kSecond) ==
+             "0 months 93784500000 us");
+  BOOST_TEST(iv("2 03", F::kDay, F::kHour) == "0 months 183600000000 us");
+  BOOST_TEST(iv("90", F::kMinute, F::kMinute) == "0 months 5400000000 us");
+  BOOST_TEST(iv(" -5 ", F::kSecond, F::kSecond) == "0 months -5000000 us");
+  BOOST_TEST(iv("-5", F::kSecond, F::kSecond, true) == "0 months 5000000 us");
+  BOOST_TEST(iv("+1.000001", F::kSecond, F::kSecond) == "0 months 1000001 us");
+  BOOST_TEST(iv("2147483647", F::kMonth, F::kMonth) ==
+             "2147483647 months 0 us");
+  BOOST_TEST(iv("-2147483648", F::kMonth, F::kMonth) ==
+             "-2147483648 months 0 us");
+  BOOST_TEST(iv("2147483648", F::kMonth, F::kMonth) ==
+             "error: INTERVAL literal '2147483648' is out of range");
+  // 106751991 days fit in 2^63 - 1 microseconds, 106751992 do not.
+  BOOST_TEST(iv("106751991", F::kDay, F::kDay) ==
+             "0 months 9223372022400000000 us");
+  BOOST_TEST(iv("106751992", F::kDay, F::kDay) ==
+             "error: INTERVAL literal '106751992' is out of range");
+  BOOST_TEST(iv("99999999999999999999999999", F::kSecond, F::kSecond) ==
+             "error: INTERVAL literal '99999999999999999999999999' is out "
+             "of range");
+  for (std::string_view garbage : {"", " ", "5  x", "1.2.3", "1.", ".5", "x",
+                                   "--5", "5 SECOND", "1:30", "1-2-3"}) {
+    BOOST_TEST(
+        iv(garbage, F::kSecond, F::kSecond) ==
+            "error: invalid INTERVAL literal '" + std::string(garbage) + "'",
+        garbage);
+  }
+  BOOST_TEST(iv("1:30", F::kDay, F::kHour) ==
+             "error: invalid INTERVAL literal '1:30'");
+  BOOST_TEST(iv("1.5", F::kMinute, F::kMinute) ==
+             "error: invalid INTERVAL literal '1.5'");
+  BOOST_TEST(iv("0.0000001", F::kSecond, F::kSecond) ==
+             "error: invalid INTERVAL literal '0.0000001': more than 6 "
+             "fractional digits");
+  BOOST_TEST(iv("1", F::kYear, F::kDay) ==
+             "error: an INTERVAL cannot mix YEAR/MONTH with DAY..SECOND");
+}
 
 BOOST_AUTO_TEST_CASE(dates) {
   struct Case {

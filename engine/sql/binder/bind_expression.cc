@@ -177,8 +177,23 @@ absl::StatusOr<BoundExprPtr> StatementBinder::BindExpr(const ast::Expr& e,
       const auto& b = static_cast<const ast::BinaryExpr&>(e);
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr l, BindExpr(*b.left, ctx));
       WEIR_ASSIGN_OR_RETURN(BoundExprPtr r, BindExpr(*b.right, ctx));
-      static const char* kOps[] = {"+", "-",  "*", "/",  "%",   "=",  "<>",
-                                   "<", "<=", ">", ">=", "AND", "OR", "||"};
+      // In ast::BinaryOp's order.
+      static const char* kOps[] = {"+",
+                                   "-",
+                                   "*",
+                                   "/",
+                                   "%",
+                                   "=",
+                                   "<>",
+                                   "<",
+                                   "<=",
+                                   ">",
+                                   ">=",
+                                   "AND",
+                                   "OR",
+                                   "||",
+                                   "IS DISTINCT FROM",
+                                   "IS NOT DISTINCT FROM"};
       return BindCall(kOps[static_cast<int>(b.op)], {l, r}, e.span, b.op_span);
     }
     case ExprKind::kFunction:

@@ -111,89 +111,17 @@ namespace {
 /// Parses the text of an INTERVAL literal into months and microseconds.
 absl::StatusOr<types::IntervalValue> ParseInterval(const ast::LiteralExpr& e) {
   using ast::IntervalUnit;
-  std::string text = e.text;
-  bool negative = e.negative;
-  size_t i = 0;
-  while (i < text.size() && text[i] == ' ') ++i;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) {
-    negative = negative != (text[i] == '-');
-    ++i;
-  }
-  // Split the rest into numeric fields separated by ' ', '-' or ':'; a '.'
-  // belongs to the last (seconds) field.
-  std::vector<std::string> fields;
-  std::string cur;
-  for (; i < text.size(); ++i) {
-    char c = text[i];
-    if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
-      cur.push_back(c);
-    } else if (c == ' ' || c == '-' || c == ':') {
-      if (cur.empty()) break;
-      fields.push_back(cur);
-      cur.clear();
-    } else {
-      cur = "!";
-      break;
-    }
-  }
-  if (!cur.empty()) fields.push_back(cur);
-  auto bad = [&]() {
-    return SqlError(e.span,
-                    fmt::format("invalid INTERVAL literal '{}'", e.text));
-  };
-  if (fields.empty() || cur == "!") return bad();
   IntervalUnit from =
       e.unit == IntervalUnit::kNone ? IntervalUnit::kSecond : e.unit;
   IntervalUnit to = e.to_unit == IntervalUnit::kNone ? from : e.to_unit;
-  if (static_cast<int>(to) < static_cast<int>(from)) return bad();
-  size_t expected = static_cast<size_t>(to) - static_cast<size_t>(from) + 1;
-  if (from == IntervalUnit::kYear && to == IntervalUnit::kMonth) expected = 2;
-  if ((from == IntervalUnit::kYear || from == IntervalUnit::kMonth) &&
-      to > IntervalUnit::kMonth) {
-    return SqlError(e.span,
-                    "an INTERVAL cannot mix YEAR/MONTH with DAY..SECOND");
-  }
-  if (fields.size() != expected) return bad();
-  types::IntervalValue v;
-  int unit = static_cast<int>(from);
-  for (size_t f = 0; f < fields.size(); ++f, ++unit) {
-    const std::string& field = fields[f];
-    bool last = f + 1 == fields.size();
-    if (field.find('.') != std::string::npos &&
-        !(last && unit == static_cast<int>(IntervalUnit::kSecond))) {
-      return bad();
-    }
-    if (field.size() > 15)
-      return SqlError(e.span, "INTERVAL value is too large");
-    long double number = std::strtold(field.c_str(), nullptr);
-    switch (static_cast<IntervalUnit>(unit)) {
-      case IntervalUnit::kYear:
-        v.months += static_cast<int32_t>(number * 12);
-        break;
-      case IntervalUnit::kMonth:
-        v.months += static_cast<int32_t>(number);
-        break;
-      case IntervalUnit::kDay:
-        v.micros += static_cast<int64_t>(number * 86400) * kMicrosPerSecond;
-        break;
-      case IntervalUnit::kHour:
-        v.micros += static_cast<int64_t>(number * 3600) * kMicrosPerSecond;
-        break;
-      case IntervalUnit::kMinute:
-        v.micros += static_cast<int64_t>(number * 60) * kMicrosPerSecond;
-        break;
-      case IntervalUnit::kSecond:
-        v.micros +=
-            static_cast<int64_t>(std::llround(number * kMicrosPerSecond));
-        break;
-      case IntervalUnit::kNone:
-        return bad();
-    }
-  }
-  if (negative) {
-    v.months = -v.months;
-    v.micros = -v.micros;
-  }
+  // ast::IntervalUnit is kNone, then the fields in types::IntervalField's
+  // order.
+  auto field = [](IntervalUnit u) {
+    return static_cast<types::IntervalField>(static_cast<int>(u) - 1);
+  };
+  absl::StatusOr<types::IntervalValue> v =
+      types::ParseIntervalLiteral(e.text, e.negative, field(from), field(to));
+  if (!v.ok()) return Annotate(v.status(), e.span);
   return v;
 }
 
