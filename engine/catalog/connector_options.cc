@@ -422,6 +422,16 @@ bool IsSecretOption(std::string_view key) {
   return false;
 }
 
+std::string HideSecretValue(std::string_view key, std::string_view value,
+                            std::string message) {
+  if (!IsSecretOption(key) || value.empty()) return message;
+  for (size_t at = message.find(value); at != std::string::npos;
+       at = message.find(value, at + 3)) {
+    message.replace(at, value.size(), "***");
+  }
+  return message;
+}
+
 absl::Status ValidateOptions(const ConnectorRegistry& connectors, OptionUse use,
                              const Options& options, int* bad_key) {
   int ignored = -1;
