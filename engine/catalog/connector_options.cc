@@ -143,8 +143,10 @@ std::string IntegerRange(const OptionSpec& spec) {
 absl::Status CheckOptionValue(const OptionSpec& spec, std::string_view key,
                               std::string_view value) {
   auto bad = [&](std::string_view expected, std::string_view hint = "") {
+    // A secret's value is never quoted back.
     return absl::InvalidArgumentError(fmt::format(
-        "option '{}' must be {}, got '{}'{}", key, expected, value, hint));
+        "option '{}' must be {}, got '{}'{}", key, expected,
+        IsSecretOption(key) ? std::string_view("***") : value, hint));
   };
   switch (spec.kind) {
     case ValueKind::kString:

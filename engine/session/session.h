@@ -54,7 +54,8 @@ namespace weir {
 /// table (SHOW, DESCRIBE), or preformatted text (EXPLAIN). Fields not used
 /// by a statement stay empty.
 struct StatementResult {
-  std::string statement_text;  // the statement as written
+  /// The statement as written, secret option values shown as '***'.
+  std::string statement_text;
   std::string message;
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
@@ -262,7 +263,8 @@ class Session {
 
   SessionOptions options_;
   PushHandler push_handler_;
-  std::string current_statement_;  // the text of the statement running
+  /// The text of the statement running, secret values masked.
+  std::string current_statement_;
   // Destroyed bottom-up: queries first (their sinks may flush into what a
   // connector's state holds, such as an embedded broker), then the pool
   // they run on, then the connectors' states.

@@ -91,7 +91,7 @@ absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
       *bad_value = true;
       return absl::InvalidArgumentError(
           fmt::format("setting '{}' expects {}, got '{}'", key, spec->expects,
-                      *value));
+                      ShownValue(key, *value)));
     }
   }
   if (known) return absl::OkStatus();
@@ -149,7 +149,8 @@ absl::Status Session::Run(const sql::BoundSet& s, StatementResult* result) {
   }
   settings_[s.key] = s.value;
   set_keys_.insert(s.key);
-  result->message = fmt::format("Set '{}' to '{}'.", s.key, s.value);
+  result->message =
+      fmt::format("Set '{}' to '{}'.", s.key, ShownValue(s.key, s.value));
   return absl::OkStatus();
 }
 
