@@ -132,6 +132,18 @@ BOOST_AUTO_TEST_CASE(error_messages_and_excerpts_never_show_a_secret) {
       // A secret setting librdkafka does not have.
       {"SET 'properties.sasl.jaas.config' = '" + secret + "';",
        "sasl.jaas.config"},
+      // Real clients given the secret fail to log in to the embedded
+      // broker (it speaks no SASL): librdkafka's log lines on stderr and
+      // the error name the mechanism, not the password.
+      {"SET properties.security.protocol = SASL_PLAINTEXT;"
+       "SET properties.sasl.mechanisms = PLAIN;"
+       "SET properties.sasl.username = u;"
+       "SET properties.sasl.password = '" +
+           secret +
+           "';"
+           "CREATE STREAM s (v INT) WITH (connector = 'kafka', topic = 's');"
+           "INSERT INTO s VALUES (1);",
+       "SASL"},
       // A statement that fails while running, after the secret was set.
       {"SET 'properties.sasl.password' = '" + secret +
            "'; SELECT * FROM nosuch EMIT CHANGES;",
