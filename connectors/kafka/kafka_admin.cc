@@ -110,10 +110,10 @@ absl::StatusOr<std::unique_ptr<KafkaAdmin>> KafkaAdmin::Create(
   auto impl = std::make_unique<Impl>();
   impl->bootstrap = internal::BootstrapOf(config);
   impl->config = config;
-  KafkaConfig effective = config;
-  // Metadata requests must never create the topics they ask about.
-  effective.emplace("allow.auto.create.topics", "false");
-  WEIR_ASSIGN_OR_RETURN(internal::ConfPtr conf, internal::MakeConf(effective));
+  // Metadata requests never create the topics they ask about
+  // (allow.auto.create.topics false: WeirDefaults).
+  WEIR_ASSIGN_OR_RETURN(internal::ConfPtr conf,
+                        internal::ClientConf(ClientKind::kAdmin, config));
   impl->tracker.Install(conf.get());
   WEIR_ASSIGN_OR_RETURN(
       impl->rk, internal::NewHandle(RD_KAFKA_PRODUCER, std::move(conf)));
@@ -137,10 +137,8 @@ absl::Status KafkaAdmin::Impl::CreateOnEmbedded(
     const std::string& name, int partitions,
     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  KafkaConfig producer_config = config;
-  producer_config.erase("allow.auto.create.topics");
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<KafkaProducer> producer,
-                        KafkaProducer::Create(producer_config));
+                        KafkaProducer::Create(config));
   WEIR_RETURN_IF_ERROR(producer->Produce(EmbeddedBroker::kCreateTopicsTopic, 0,
                                          name, std::to_string(partitions)));
   WEIR_RETURN_IF_ERROR(producer->Flush(timeout));

@@ -101,9 +101,8 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(
     const KafkaConfig& config) {
   auto impl = std::make_unique<Impl>();
   impl->bootstrap = internal::BootstrapOf(config);
-  KafkaConfig effective = config;
-  effective.emplace("enable.idempotence", "true");
-  WEIR_ASSIGN_OR_RETURN(internal::ConfPtr conf, internal::MakeConf(effective));
+  WEIR_ASSIGN_OR_RETURN(internal::ConfPtr conf,
+                        internal::ClientConf(ClientKind::kProducer, config));
   rd_kafka_conf_set_opaque(conf.get(), impl.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Impl::OnDelivery);
   // Both callbacks share the opaque: the tracker is reached through Impl.
@@ -269,7 +268,6 @@ absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
   impl->bootstrap = internal::BootstrapOf(config);
   impl->has_group = config.count("group.id") > 0;
   KafkaConfig effective = config;
-  effective.emplace("enable.auto.commit", "false");
   // librdkafka's consumer needs a group.id even to assign partitions; a
   // private one is never committed under (Commit refuses without the
   // user's).
@@ -279,16 +277,10 @@ absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
         fmt::format("weir-private-{}-{}", static_cast<int64_t>(getpid()),
                     counter.fetch_add(1));
   }
-  effective.emplace("enable.partition.eof", "false");
-  // An offset that is no longer stored (retention passed it) restarts at
-  // the oldest record kept rather than skipping to the end.
-  effective.emplace("auto.offset.reset", "earliest");
-  // How long the broker may hold a fetch that finds no data. librdkafka's
-  // 500 ms delays a new record that long on brokers that do not answer
-  // early when data arrives (the embedded broker), and the first records
-  // of a partition whose offset lookup finished just after a fetch left.
-  effective.emplace("fetch.wait.max.ms", "100");
-  WEIR_ASSIGN_OR_RETURN(internal::ConfPtr conf, internal::MakeConf(effective));
+  // Beneath `config`: auto-commit off, auto.offset.reset earliest,
+  // fetch.wait.max.ms 100 (WeirDefaults says why).
+  WEIR_ASSIGN_OR_RETURN(internal::ConfPtr conf,
+                        internal::ClientConf(ClientKind::kConsumer, effective));
   impl->tracker.Install(conf.get());
   WEIR_ASSIGN_OR_RETURN(
       impl->rk, internal::NewHandle(RD_KAFKA_CONSUMER, std::move(conf)));

@@ -7,8 +7,9 @@
 //
 // Configuration is a map of librdkafka property names to values
 // ("bootstrap.servers", "security.protocol", ...), passed through unchanged
-// (see ConfigFromOptions for the `properties.*` form used in WITH (...)).
-// A bad property name or value is InvalidArgument with librdkafka's message.
+// beside Weir's defaults for the kind of client (see ClientKind; and
+// ConfigFromOptions for the `properties.*` form used in WITH (...)). A bad
+// property name or value is InvalidArgument with librdkafka's message.
 // All librdkafka logging goes to stderr, prefixed "weir: kafka:", and only
 // at level warning or more severe.
 
@@ -36,6 +37,52 @@ using KafkaConfig = std::map<std::string, std::string>;
 /// InvalidArgument when `properties.` has an empty name.
 absl::StatusOr<KafkaConfig> ConfigFromOptions(
     const std::vector<std::pair<std::string, std::string>>& options);
+
+/// The kinds of client Weir makes. Each gets Weir's defaults for its kind
+/// (WeirDefaults) beneath what the caller configures, and only the
+/// properties librdkafka applies to it: a consumer-only property given to
+/// every client reaches the consumers and is left out of the producers
+/// (where librdkafka would ignore it with a warning).
+enum class ClientKind { kProducer, kConsumer, kAdmin };
+
+/// "producer", "consumer", "admin client".
+std::string_view ClientKindName(ClientKind kind);
+
+/// Weir's defaults for a client of `kind`, beneath any configuration the
+/// caller gives (see docs/connectors/kafka.md, "Client settings").
+const KafkaConfig& WeirDefaults(ClientKind kind);
+
+/// Which clients librdkafka applies a property to. The admin client is a
+/// producer to librdkafka.
+enum class PropertyScope { kAll, kConsumer, kProducer };
+
+/// Whether librdkafka applies a property of `scope` to a client of `kind`.
+bool AppliesTo(PropertyScope scope, ClientKind kind);
+
+/// The scope of librdkafka property `name` (a global or topic property),
+/// from librdkafka's own table of properties; nullopt for a name it does
+/// not know.
+std::optional<PropertyScope> ScopeOfProperty(std::string_view name);
+
+/// Checks librdkafka property `name` and, when given, `value`, as a client
+/// would take them, on a scratch configuration (rd_kafka_conf_set): no
+/// client is made and nothing is contacted. NotFound for an unknown name,
+/// with a suggestion ("librdkafka has no property 'fetch.max.byte'; did
+/// you mean 'fetch.max.bytes'?"); InvalidArgument with librdkafka's
+/// message for a bad value (which may quote the value). Rules between
+/// properties (e.g. acks with enable.idempotence), and the value of
+/// plugin.library.paths (librdkafka loads the plugins when it is set), are
+/// librdkafka's to check when a client is created.
+absl::Status CheckProperty(std::string_view name,
+                           std::optional<std::string_view> value);
+
+/// The configuration librdkafka holds for a client of `kind` made from
+/// `config`, built by the same function the clients use and read back
+/// with rd_kafka_conf_dump (global and topic properties, librdkafka's
+/// defaults included). A consumer's private group.id (see KafkaConsumer)
+/// is not in it. InvalidArgument as the clients' Create.
+absl::StatusOr<KafkaConfig> EffectiveClientConfig(ClientKind kind,
+                                                  const KafkaConfig& config);
 
 /// Checks `name` against Kafka's rules for topic names: 1 to 249
 /// characters, each an ASCII letter, digit, '.', '_' or '-', and neither

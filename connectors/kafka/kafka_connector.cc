@@ -1,20 +1,28 @@
-// connector = 'kafka': its declaration (options, metadata columns, session
-// settings, what EXPLAIN shows) and its runtime in a session: each stream,
-// table or sink reaches its own bootstrap.servers, else the session's SET
-// 'bootstrap.servers', else an embedded broker started on first use; its
-// topic (and DLQ topic) is created when missing.
+// connector = 'kafka': its declaration (options and their checks, metadata
+// columns, session settings, what EXPLAIN and DESCRIBE show) and its
+// runtime in a session: each stream, table or sink reaches its own
+// bootstrap.servers, else the session's (SET, the config file), else an
+// embedded broker started on first use; its clients take the librdkafka
+// properties of every level (entry_options.h); its topic (and DLQ topic)
+// is created when missing.
 
 #include "connectors/kafka/kafka_connector.h"
 
 #include <cstdlib>
 #include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "connectors/kafka/embedded_broker.h"
+#include "connectors/kafka/entry_options.h"
+#include "connectors/kafka/kafka_client.h"
 #include "connectors/kafka/kafka_source.h"
 #include "engine/base/status.h"
+#include "engine/base/strings.h"
+#include "engine/catalog/connector_options.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
 #include "fmt/format.h"
@@ -30,6 +38,9 @@ using types::LogicalType;
 /// Partitions of a topic Weir creates when neither the entry nor SET
 /// 'topic.partitions' says.
 constexpr int kDefaultPartitions = 4;
+
+/// The prefix of librdkafka properties in WITH (...) and SET.
+constexpr std::string_view kProperties = "properties.";
 
 const std::vector<std::string>& Formats() {
   static const std::vector<std::string> formats{"json", "csv", "avro",
@@ -72,8 +83,71 @@ catalog::OptionsSpec Options() {
       {"scan.startup.mode", "group-offsets", "group.id", "properties.group.id",
        /*only_then=*/false},
   };
-  spec.passthrough_prefix = "properties.";
+  // Checked one by one against librdkafka (CheckFamilyOption).
+  spec.families = {{std::string(kProperties), "properties.*"}};
   return spec;
+}
+
+/// Checks librdkafka property `key` (written with its 'properties.'
+/// prefix) and, when given, its value; `what` names the key in messages
+/// ("option", "setting"). NotFound for an unknown property, worded
+/// `unknown_prefix` ("unknown option 'properties.x' for connector
+/// 'kafka'"), InvalidArgument for a bad value; a secret value is never
+/// quoted.
+absl::Status CheckPropertyKey(std::string_view key,
+                              std::optional<std::string_view> value,
+                              std::string_view what,
+                              std::string_view unknown_prefix) {
+  const std::string_view name = key.substr(kProperties.size());
+  if (name.empty()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{} '{}' needs a name after the '{}'", what, key, kProperties));
+  }
+  absl::Status status = CheckProperty(name, value);
+  if (status.ok()) return status;
+  if (status.code() == absl::StatusCode::kNotFound) {
+    return absl::NotFoundError(
+        fmt::format("{}: {}", unknown_prefix, std::string(status.message())));
+  }
+  return absl::InvalidArgumentError(catalog::HideSecretValue(
+      key, value.value_or(""),
+      fmt::format("{} '{}' has a value librdkafka refuses: {}", what, key,
+                  std::string(status.message()))));
+}
+
+/// The topic options (and the DLQ topic a source defaults to) checked
+/// against Kafka's rules for topic names; `*bad_key` the offending
+/// option's index.
+absl::Status CheckTopicNames(const catalog::Options& options, int* bad_key) {
+  int topic = -1;
+  int dlq_topic = -1;
+  int on_error = -1;
+  for (size_t i = 0; i < options.size(); ++i) {
+    const std::string& key = options[i].first;
+    if (key == "topic") topic = static_cast<int>(i);
+    if (key == "format.dlq.topic") dlq_topic = static_cast<int>(i);
+    if (key == "format.on-error") on_error = static_cast<int>(i);
+  }
+  for (int i : {topic, dlq_topic}) {
+    if (i < 0) continue;
+    if (absl::Status status = ValidateTopicName(options[i].second);
+        !status.ok()) {
+      *bad_key = i;
+      return status;
+    }
+  }
+  if (topic >= 0 && dlq_topic < 0 && on_error >= 0 &&
+      AsciiLower(options[on_error].second) == "dlq") {
+    const std::string dlq = options[topic].second + ".dlq";
+    if (absl::Status status = ValidateTopicName(dlq); !status.ok()) {
+      *bad_key = on_error;
+      return absl::InvalidArgumentError(fmt::format(
+          "the DLQ topic defaults to '<topic>.dlq', which is no topic name "
+          "here ({}); set 'format.dlq.topic'",
+          std::string(status.message())));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::vector<catalog::MetadataSpec> Metadata() {
@@ -109,35 +183,39 @@ class KafkaSession : public catalog::ConnectorSession {
   absl::StatusOr<catalog::SourceOpener> PrepareSource(
       const catalog::Entry& entry,
       const catalog::QueryContext& context) override {
-    WEIR_ASSIGN_OR_RETURN(std::string bootstrap, Prepare(entry, context));
+    WEIR_ASSIGN_OR_RETURN(Cluster cluster, Prepare(entry, context));
     if (std::string dlq = DlqTopicOf(entry); !dlq.empty()) {
-      WEIR_RETURN_IF_ERROR(EnsureTopic(entry, dlq,
-                                       DefaultPartitions(context.settings),
-                                       bootstrap, EmbeddedAt(bootstrap))
-                               .status());
+      WEIR_RETURN_IF_ERROR(
+          EnsureTopic(entry, dlq, DefaultPartitions(context.settings),
+                      cluster.bootstrap, EmbeddedAt(cluster.bootstrap),
+                      cluster.session)
+              .status());
     }
     return catalog::SourceOpener(
-        [bootstrap](const catalog::Entry& e,
-                    std::shared_ptr<const types::Schema> schema, int split,
-                    int splits) {
+        [cluster](const catalog::Entry& e,
+                  std::shared_ptr<const types::Schema> schema, int split,
+                  int splits) {
           return OpenKafkaSource(e, std::move(schema), split, splits,
-                                 bootstrap);
+                                 cluster.bootstrap, cluster.session);
         });
   }
 
   absl::StatusOr<catalog::SinkOpener> PrepareSink(
       const catalog::Entry& target,
       const catalog::QueryContext& context) override {
-    WEIR_ASSIGN_OR_RETURN(std::string bootstrap, Prepare(target, context));
+    WEIR_ASSIGN_OR_RETURN(Cluster cluster, Prepare(target, context));
     return catalog::SinkOpener(
-        [bootstrap](const catalog::Entry& t,
-                    std::shared_ptr<const types::Schema> schema, int task,
-                    int tasks) {
-          return OpenKafkaSink(t, std::move(schema), task, tasks, bootstrap);
+        [cluster](const catalog::Entry& t,
+                  std::shared_ptr<const types::Schema> schema, int task,
+                  int tasks) {
+          return OpenKafkaSink(t, std::move(schema), task, tasks,
+                               cluster.bootstrap, cluster.session);
         });
   }
 
  private:
+  using Cluster = internal::SessionCluster;
+
   static int DefaultPartitions(
       const std::map<std::string, std::string>& settings) {
     auto it = settings.find("topic.partitions");
@@ -150,21 +228,20 @@ class KafkaSession : public catalog::ConnectorSession {
                                                                 : nullptr;
   }
 
-  /// The cluster of `entry`: its own bootstrap.servers, else SET
-  /// 'bootstrap.servers', else the embedded broker (started on first use
-  /// and announced in the context's notes). Makes sure its topic exists.
-  absl::StatusOr<std::string> Prepare(const catalog::Entry& entry,
-                                      const catalog::QueryContext& context) {
+  /// The cluster of `entry`: its own bootstrap.servers, else the
+  /// session's (SET or the config file: 'bootstrap.servers', else
+  /// 'properties.bootstrap.servers'), else the embedded broker (started on
+  /// first use and announced in the context's notes); and the session's
+  /// librdkafka properties. Makes sure its topic exists.
+  absl::StatusOr<Cluster> Prepare(const catalog::Entry& entry,
+                                  const catalog::QueryContext& context) {
     if (!context.connect_to_sources) {
       return absl::FailedPreconditionError(
           "this session does not connect to outside systems, so it cannot "
           "reach Kafka");
     }
-    std::string bootstrap = EntryBootstrap(entry);
-    if (bootstrap.empty()) {
-      auto it = context.settings.find("bootstrap.servers");
-      if (it != context.settings.end()) bootstrap = it->second;
-    }
+    Cluster cluster = internal::ClusterOf(entry, context.settings);
+    std::string bootstrap = std::move(cluster.bootstrap);
     if (bootstrap.empty()) {
       if (!broker_) {
         WEIR_ASSIGN_OR_RETURN(broker_, EmbeddedBroker::Start());
@@ -180,9 +257,11 @@ class KafkaSession : public catalog::ConnectorSession {
     int partitions = DefaultPartitions(context.settings);
     if (auto p = entry.Option("partitions")) partitions = std::atoi(p->c_str());
     WEIR_RETURN_IF_ERROR(EnsureTopic(entry, TopicOf(entry), partitions,
-                                     bootstrap, EmbeddedAt(bootstrap))
+                                     bootstrap, EmbeddedAt(bootstrap),
+                                     cluster.session)
                              .status());
-    return bootstrap;
+    cluster.bootstrap = std::move(bootstrap);
+    return cluster;
   }
 
   std::unique_ptr<EmbeddedBroker> broker_;
@@ -191,6 +270,26 @@ class KafkaSession : public catalog::ConnectorSession {
 class KafkaConnector : public catalog::Connector {
  public:
   KafkaConnector() : Connector(Info()) {}
+
+  absl::Status CheckFamilyOption(std::string_view key,
+                                 std::string_view value) const override {
+    absl::Status status = CheckPropertyKey(
+        key, value, "option",
+        fmt::format("unknown option '{}' for connector 'kafka'", key));
+    if (status.ok()) return status;
+    return absl::InvalidArgumentError(status.message());
+  }
+
+  absl::Status CheckOptionSet(const catalog::Options& options,
+                              int* bad_key) const override {
+    return CheckTopicNames(options, bad_key);
+  }
+
+  std::vector<catalog::ClientSetting> ClientSettings(
+      const catalog::Entry& entry,
+      const catalog::SessionSettings& settings) const override {
+    return internal::DescribeClientSettings(entry, settings);
+  }
 
   std::string ScanState(catalog::EntryKind kind) const override {
     if (kind != catalog::EntryKind::kTable) return "";
@@ -217,7 +316,11 @@ class KafkaConnector : public catalog::Connector {
     info.explain_options = {"topic", "format"};
     info.settings = Settings();
     info.setting_families = {
-        {"properties.", "properties.<kafka client setting>"}};
+        {std::string(kProperties), "properties.<kafka client setting>",
+         [](std::string_view key, std::optional<std::string_view> value) {
+           return CheckPropertyKey(key, value, "setting",
+                                   fmt::format("unknown setting '{}'", key));
+         }}};
     return info;
   }
 };

@@ -358,9 +358,10 @@ class KafkaSink final : public exec::Sink {
 
 absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
     const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,
-    int task, int tasks, const std::string& bootstrap) {
+    int task, int tasks, const std::string& bootstrap,
+    const KafkaConfig& session) {
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
-                        internal::ClientConfig(target, bootstrap));
+                        internal::ClientConfig(target, bootstrap, session));
   // Tell the tasks apart in the broker's logs and metrics.
   config.emplace("client.id",
                  fmt::format("weir-sink-{}-{}of{}", target.name, task, tasks));
@@ -374,9 +375,10 @@ absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
 
 absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry,
                                  const types::Batch& rows,
-                                 const std::string& bootstrap) {
+                                 const std::string& bootstrap,
+                                 const KafkaConfig& session) {
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
-                        internal::ClientConfig(entry, bootstrap));
+                        internal::ClientConfig(entry, bootstrap, session));
   WEIR_ASSIGN_OR_RETURN(auto encoder,
                         RecordEncoder::Create(entry, rows.schema()));
   WEIR_ASSIGN_OR_RETURN(auto producer, KafkaProducer::Create(config));

@@ -315,24 +315,17 @@ formats::FormatOptions FormatOptionsOf(const catalog::Entry& entry) {
   return out;
 }
 
-absl::StatusOr<KafkaConfig> ClientConfig(const catalog::Entry& entry,
-                                         const std::string& bootstrap) {
-  WEIR_ASSIGN_OR_RETURN(KafkaConfig config, ConfigFromOptions(entry.options));
-  if (!config.count("bootstrap.servers"))
-    config["bootstrap.servers"] = bootstrap;
-  return config;
-}
-
 }  // namespace internal
 
 absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry,
                                 const std::string& topic, int partitions,
                                 const std::string& bootstrap,
-                                EmbeddedBroker* embedded) {
+                                EmbeddedBroker* embedded,
+                                const KafkaConfig& session) {
   // Refused before anything is asked of the cluster.
   WEIR_RETURN_IF_ERROR(ValidateTopicName(topic));
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
-                        internal::ClientConfig(entry, bootstrap));
+                        internal::ClientConfig(entry, bootstrap, session));
   WEIR_ASSIGN_OR_RETURN(auto admin, KafkaAdmin::Create(config));
   absl::StatusOr<int> count = admin->PartitionCount(topic);
   if (count.ok() || count.status().code() != absl::StatusCode::kNotFound)
@@ -368,15 +361,13 @@ std::string EntryBootstrap(const catalog::Entry& entry) {
 
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
-    int split, int splits, const std::string& bootstrap) {
+    int split, int splits, const std::string& bootstrap,
+    const KafkaConfig& session) {
   std::string topic = entry.Option("topic").value_or(entry.name);
   WEIR_RETURN_IF_ERROR(ValidateTopicName(topic));
   WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
-                        internal::ClientConfig(entry, bootstrap));
+                        internal::ClientConfig(entry, bootstrap, session));
   auto source = std::make_unique<KafkaSource>();
-  // The producer of dead letters gets the configuration without the
-  // consumer's properties.
-  const KafkaConfig producer_config = config;
   if (auto group = entry.Option("group.id")) config["group.id"] = *group;
   std::string mode =
       entry.Option("scan.startup.mode").value_or("earliest-offset");
@@ -423,7 +414,9 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
   source->on_error_ = entry.Option("format.on-error").value_or("fail");
   if (source->on_error_ == "dlq") {
     source->dlq_topic_ = DlqTopicOf(entry);
-    WEIR_ASSIGN_OR_RETURN(source->dlq_, KafkaProducer::Create(producer_config));
+    // The consumer's properties (group.id, ...) stay out of the producer
+    // of dead letters (see ClientKind).
+    WEIR_ASSIGN_OR_RETURN(source->dlq_, KafkaProducer::Create(config));
   }
   source->topic_ = topic;
   if (source->partitions_.empty())

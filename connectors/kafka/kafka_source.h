@@ -3,11 +3,13 @@
 // Kafka topics as runtime sources and INSERT targets: the glue between the
 // librdkafka clients, the record formats and the runtime's Source contract.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "connectors/kafka/kafka_client.h"
 #include "engine/catalog/catalog.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
@@ -27,22 +29,27 @@ namespace weir::connectors::kafka {
 /// 'fail', the default: the rows before it are returned first, the error
 /// by the next Next, and the position stays at the bad record), is skipped
 /// and counted ('skip'), or is copied to the DLQ topic (DlqTopicOf) with
-/// the error in a header ('dlq'). `bootstrap` is used when the entry's options
-/// name no bootstrap.servers. Metadata columns are filled from the record:
-/// key, topic, partition, offset, timestamp, headers (all headers as a JSON
-/// object text, the last of repeated names winning) and header.<name> (that
-/// header's value, NULL when absent). Next never waits for data (see
-/// exec::Source): it returns 0 rows when nothing is fetched, and also
+/// the error in a header ('dlq'). The clients are configured by the
+/// entry's bootstrap.servers and properties.* over `session` (the
+/// session's librdkafka properties: SET and the config file), with
+/// `bootstrap` as the cluster when neither names one. Metadata columns are
+/// filled from the record: key, topic, partition, offset, timestamp, headers
+/// (all headers as a JSON object text, the last of repeated names winning) and
+/// header.<name> (that header's value, NULL when absent). Next never waits for
+/// data (see exec::Source): it returns 0 rows when nothing is fetched, and also
 /// while the cluster is unreachable (said once on stderr, and again when it
 /// is back). Errors: NotFound when the topic does not exist; Unavailable
 /// when no broker answers; InvalidArgument for group-offsets without a
 /// group id.
 absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     const catalog::Entry& entry, std::shared_ptr<const types::Schema> schema,
-    int split, int splits, const std::string& bootstrap);
+    int split, int splits, const std::string& bootstrap,
+    const KafkaConfig& session = {});
 
 /// Opens the writer of sink task `task` of `tasks` for `target`: a CREATE
-/// SINK entry, or the stream an INSERT INTO ... SELECT writes. Rows (of
+/// SINK entry, or the stream an INSERT writes; its producer is configured
+/// as OpenKafkaSource's clients are, with `client.id`
+/// "weir-sink-<name>-<task>of<tasks>" unless a level sets one. Rows (of
 /// `schema`, the query's output, matching the target's columns) become
 /// records of the target's topic, which must exist (the session creates
 /// it):
@@ -73,7 +80,8 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
 /// without a key, raw key.format with several key columns, bad properties.
 absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
     const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,
-    int task, int tasks, const std::string& bootstrap);
+    int task, int tasks, const std::string& bootstrap,
+    const KafkaConfig& session = {});
 
 /// INSERT ... VALUES: writes the live rows of `rows` (of the entry's
 /// schema) to the entry's topic as OpenKafkaSink's sink would, and waits
@@ -81,19 +89,33 @@ absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
 /// were written; errors name the topic and the broker.
 absl::StatusOr<size_t> WriteRows(const catalog::Entry& entry,
                                  const types::Batch& rows,
-                                 const std::string& bootstrap);
+                                 const std::string& bootstrap,
+                                 const KafkaConfig& session = {});
 
 class EmbeddedBroker;
 
 /// Makes sure `topic` exists on the cluster of `entry` (its
-/// bootstrap.servers, else `bootstrap`; its properties.* configure the
-/// admin client): when it does not, creates it with `partitions`
-/// partitions, on `embedded` when that is the cluster, else through the
-/// admin API. Returns its partition count.
+/// bootstrap.servers, else `bootstrap`; its properties.* over `session`
+/// configure the admin client): when it does not, creates it with
+/// `partitions` partitions, on `embedded` when that is the cluster, else
+/// through the admin API. Returns its partition count.
 absl::StatusOr<int> EnsureTopic(const catalog::Entry& entry,
                                 const std::string& topic, int partitions,
                                 const std::string& bootstrap,
-                                EmbeddedBroker* embedded);
+                                EmbeddedBroker* embedded,
+                                const KafkaConfig& session = {});
+
+/// The librdkafka configuration the clients of `entry` get in a session
+/// whose settings (SET over the config file) are `settings`, as a query
+/// merges it: the entry's own bootstrap.servers and properties.* over the
+/// session's 'properties.*' and 'bootstrap.servers'. Without
+/// bootstrap.servers when no level names a cluster (a query then uses the
+/// embedded broker). Each client adds Weir's defaults for its kind
+/// (EffectiveClientConfig shows the result). InvalidArgument for an empty
+/// 'properties.' name.
+absl::StatusOr<KafkaConfig> EntryClientConfig(
+    const catalog::Entry& entry,
+    const std::map<std::string, std::string>& settings);
 
 /// The topic of `entry`: its `topic` option, else its name.
 std::string TopicOf(const catalog::Entry& entry);

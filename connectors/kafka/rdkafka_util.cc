@@ -120,9 +120,14 @@ std::optional<absl::Status> ErrorTracker::TakeBrokersDown(
   std::lock_guard<std::mutex> lock(mu_);
   if (!brokers_down_) return std::nullopt;
   brokers_down_ = false;
+  // "1/1 brokers are down" says little; the connection's own failure
+  // (refused, TLS handshake, authentication) says why.
+  std::string why = brokers_down_reason_;
+  if (!last_failure_.empty() && last_failure_ != why)
+    why += "; last error: " + last_failure_;
   return absl::Status(absl::StatusCode::kUnavailable,
                       fmt::format("kafka: cannot reach any broker of '{}': {}",
-                                  bootstrap, brokers_down_reason_));
+                                  bootstrap, why));
 }
 
 absl::Status ErrorTracker::Fatal() const {
@@ -144,8 +149,9 @@ void ErrorTracker::Record(rd_kafka_t* rk, int err, const char* reason) {
              err == RD_KAFKA_RESP_ERR__RESOLVE) {
     brokers_down_ = true;
     brokers_down_reason_ = reason;
-  } else if (err == RD_KAFKA_RESP_ERR__TRANSPORT && !brokers_down_) {
-    brokers_down_reason_ = reason;
+  } else {
+    // A connection that failed: transport, TLS, authentication.
+    last_failure_ = reason;
   }
 }
 

@@ -82,6 +82,12 @@ using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 /// librdkafka's message for an unknown property or a bad value.
 absl::StatusOr<ConfPtr> MakeConf(const KafkaConfig& config);
 
+/// The configuration of a client of `kind` made from `config`: Weir's
+/// defaults for the kind beneath it, the properties of other kinds of
+/// client left out (see ClientKind), then MakeConf. Every client's
+/// configuration is built here (and EffectiveClientConfig's).
+absl::StatusOr<ConfPtr> ClientConf(ClientKind kind, const KafkaConfig& config);
+
 /// Sets one property; InvalidArgument naming it on failure.
 absl::Status SetConf(rd_kafka_conf_t* conf, const std::string& name,
                      const std::string& value);
@@ -121,7 +127,8 @@ class ErrorTracker {
   }
 
   /// The "all brokers down" report since the last call, if any, as
-  /// Unavailable naming `bootstrap`; clears it.
+  /// Unavailable naming `bootstrap`, with the reason of the last other
+  /// error event (e.g. "SSL handshake failed: ..."); clears it.
   std::optional<absl::Status> TakeBrokersDown(const std::string& bootstrap);
 
   /// The first fatal error, else OK.
@@ -133,6 +140,7 @@ class ErrorTracker {
   mutable std::mutex mu_;
   bool brokers_down_ = false;
   std::string brokers_down_reason_;
+  std::string last_failure_;  // the last other error event's reason
   absl::Status fatal_;
 };
 

@@ -61,6 +61,11 @@ std::string Connector::ScanState(EntryKind kind) const { return ""; }
 
 std::string Connector::TargetNote(const Entry& target) const { return ""; }
 
+std::vector<ClientSetting> Connector::ClientSettings(
+    const Entry& entry, const SessionSettings& settings) const {
+  return {};
+}
+
 std::unique_ptr<ConnectorSession> Connector::NewSession() const {
   return nullptr;
 }

@@ -32,6 +32,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,11 +77,46 @@ struct SettingSpec {
 /// ("an integer from 1 to <max>").
 SettingSpec PositiveIntegerSetting(std::string key, int64_t max);
 
-/// Settings a connector takes unchecked under a prefix
-/// (SET 'properties.<name>').
+/// Settings a connector takes under a prefix (SET 'properties.<name>').
 struct SettingFamily {
   std::string prefix;    // "properties."
   std::string shown_as;  // in the list of known settings
+  /// Checks a key of the family, as written (with the prefix), and its
+  /// value when one is given (SET; RESET gives none). NotFound when the
+  /// name is unknown (the error points at the key), InvalidArgument for a
+  /// bad value (at the value); the message is the whole error and never
+  /// quotes the value of a secret key (IsSecretOption). Anything goes when
+  /// empty.
+  std::function<absl::Status(std::string_view key,
+                             std::optional<std::string_view> value)>
+      check;
+};
+
+/// Where a session setting's value came from.
+enum class SettingLevel {
+  kSet,         // SET 'key' = 'value' in the session
+  kConfigFile,  // `weir --config FILE`, beneath SET
+};
+
+/// The session's settings as a connector describes them: the values in
+/// effect (SET over the config file; keys lower-cased) and the level each
+/// came from.
+struct SessionSettings {
+  const std::map<std::string, std::string>& values;
+  std::function<SettingLevel(const std::string& key)> level_of;
+};
+
+/// One setting of the client a connector opens for an entry, as it will
+/// be in effect (DESCRIBE lists them): its name, its value, and the level
+/// that gave it ("statement", "SET", "config file", "Weir default").
+struct ClientSetting {
+  std::string name;
+  /// "" when the value is not known before the query starts; `level`
+  /// then says what it will be ("Weir default: the embedded broker").
+  std::string value;
+  std::string level;
+  /// The clients it applies to, when not all ("consumer", "producer").
+  std::string clients;
 };
 
 /// What a connector declares as data; its behaviour is in the virtual
@@ -241,6 +277,14 @@ class Connector {
   /// sink 'x'. Query q1 writes to it" for a target of this connector, e.g.
   /// " (topic 'bids')"; "" by default.
   virtual std::string TargetNote(const Entry& target) const;
+
+  /// The settings of the clients that `entry` (a stream, table or sink of
+  /// this connector) opens, merged as a query starting now would merge
+  /// them from the entry's options and the session's `settings`, each with
+  /// the level it came from; DESCRIBE shows them (secret values hidden).
+  /// None by default.
+  virtual std::vector<ClientSetting> ClientSettings(
+      const Entry& entry, const SessionSettings& settings) const;
 
   // ---- running
 

@@ -143,8 +143,10 @@ std::string IntegerRange(const OptionSpec& spec) {
 absl::Status CheckOptionValue(const OptionSpec& spec, std::string_view key,
                               std::string_view value) {
   auto bad = [&](std::string_view expected, std::string_view hint = "") {
+    // A secret's value is never quoted back.
     return absl::InvalidArgumentError(fmt::format(
-        "option '{}' must be {}, got '{}'{}", key, expected, value, hint));
+        "option '{}' must be {}, got '{}'{}", key, expected,
+        IsSecretOption(key) ? std::string_view("***") : value, hint));
   };
   switch (spec.kind) {
     case ValueKind::kString:
@@ -420,6 +422,16 @@ bool IsSecretOption(std::string_view key) {
     if (k.find(word) != std::string::npos) return true;
   }
   return false;
+}
+
+std::string HideSecretValue(std::string_view key, std::string_view value,
+                            std::string message) {
+  if (!IsSecretOption(key) || value.empty()) return message;
+  for (size_t at = message.find(value); at != std::string::npos;
+       at = message.find(value, at + 3)) {
+    message.replace(at, value.size(), "***");
+  }
+  return message;
 }
 
 absl::Status ValidateOptions(const ConnectorRegistry& connectors, OptionUse use,

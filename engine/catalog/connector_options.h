@@ -134,8 +134,17 @@ std::optional<double> ParseOptionNumber(std::string_view text);
 /// "a, b, c": names joined for messages.
 std::string ListNames(const std::vector<std::string>& names);
 
-/// True for options whose values are secrets (passwords, SASL/TLS keys):
-/// EXPLAIN and DESCRIBE show them as ***.
+/// True for options and settings whose values are secrets: `password`,
+/// `*.password`, anything with `secret` or `token`, `ssl.key.*`,
+/// `sasl.jaas.config`. Wherever Weir shows or stores a statement or an
+/// option (SHOW, DESCRIBE, EXPLAIN, messages, the shell's history) their
+/// values are shown as ***.
 bool IsSecretOption(std::string_view key);
+
+/// `message` with each occurrence of `value` replaced by *** when `key` is
+/// secret (IsSecretOption); `message` unchanged otherwise. For messages
+/// that may quote a value, such as a client library's.
+std::string HideSecretValue(std::string_view key, std::string_view value,
+                            std::string message);
 
 }  // namespace weir::catalog

@@ -58,8 +58,9 @@ absl::Status Session::ExecuteScript(
     if (push_handler_.stop_script && push_handler_.stop_script()) {
       return absl::CancelledError("stopped before the next statement");
     }
+    // SHOW QUERIES and the query's log lines show it: secrets hidden.
     current_statement_ =
-        std::string(sql.substr(stmt->span.offset, stmt->span.length));
+        sql::MaskSecrets(sql.substr(stmt->span.offset, stmt->span.length));
     absl::StatusOr<StatementResult> r = Execute(*stmt, sql);
     if (!r.ok()) {
       absl::Status status = r.status();
@@ -70,8 +71,7 @@ absl::Status Session::ExecuteScript(
       }
       return absl::Status(status.code(), sql::FormatErrorMasked(status, sql));
     }
-    r->statement_text =
-        std::string(sql.substr(stmt->span.offset, stmt->span.length));
+    r->statement_text = current_statement_;
     on_result(*r);
   }
   return absl::OkStatus();

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,7 +54,8 @@ namespace weir {
 /// table (SHOW, DESCRIBE), or preformatted text (EXPLAIN). Fields not used
 /// by a statement stay empty.
 struct StatementResult {
-  std::string statement_text;  // the statement as written
+  /// The statement as written, secret option values shown as '***'.
+  std::string statement_text;
   std::string message;
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
@@ -131,15 +133,20 @@ class Session {
     push_handler_ = std::move(handler);
   }
 
-  /// Applies a setting as `SET 'key' = 'value'` does (same checks, same
-  /// messages, without a statement position): how `weir --config` feeds
-  /// its file in. Keys are case-insensitive.
+  /// Applies a setting of the session's config file (`weir --config`): the
+  /// same checks and messages as `SET 'key' = 'value'` (without a
+  /// statement position), one level beneath SET: a SET of the key
+  /// overrides it, RESET brings it back, SHOW PROPERTIES and DESCRIBE say
+  /// "config file". Keys are case-insensitive.
   absl::Status ApplySetting(const std::string& key, const std::string& value);
 
-  /// Session settings from SET (keys lower-cased).
+  /// Session settings in effect: SET over the config file (keys
+  /// lower-cased).
   const std::map<std::string, std::string>& settings() const {
     return settings_;
   }
+  /// Where the setting `key` (lower-cased, in settings()) came from.
+  catalog::SettingLevel SettingLevelOf(const std::string& key) const;
   catalog::Catalog& catalog() { return *catalog_; }
 
   /// Ids of the persistent queries (CREATE SINK, INSERT ... SELECT) that
@@ -219,6 +226,10 @@ class Session {
   /// sinks, for persistent queries) opened by ConnectPlan.
   absl::StatusOr<std::unique_ptr<exec::RunningQuery>> StartQuery(
       const PlanPtr& plan, StatementResult* result);
+  /// DESCRIBE's lines for the client settings of `entry`'s connector
+  /// (Connector::ClientSettings), secret values hidden.
+  std::vector<std::string> ClientSettingLines(
+      const catalog::Entry& entry) const;
   /// What EXPLAIN prints after "Physical plan: " for `plan`.
   std::string PhysicalPlanText(const PlanPtr& plan) const;
   /// Stops the persistent query `id` and forgets it (TERMINATE); appends
@@ -252,7 +263,8 @@ class Session {
 
   SessionOptions options_;
   PushHandler push_handler_;
-  std::string current_statement_;  // the text of the statement running
+  /// The text of the statement running, secret values masked.
+  std::string current_statement_;
   // Destroyed bottom-up: queries first (their sinks may flush into what a
   // connector's state holds, such as an embedded broker), then the pool
   // they run on, then the connectors' states.
@@ -260,7 +272,12 @@ class Session {
       connector_sessions_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::shared_ptr<const catalog::ConnectorRegistry> connectors_;
+  /// In effect: SET over the config file's.
   std::map<std::string, std::string> settings_;
+  /// The config file's (ApplySetting), restored by RESET.
+  std::map<std::string, std::string> config_file_settings_;
+  /// The keys whose value in settings_ came from SET.
+  std::set<std::string> set_keys_;
   std::unique_ptr<exec::Executor> executor_;
   /// Persistent queries by id, with their ids in start order.
   std::map<std::string, std::unique_ptr<exec::RunningQuery>> queries_;

@@ -30,13 +30,20 @@ std::string KindWord(catalog::EntryKind kind);
 /// SET 'parallelism', or 0 (one task per core) when not set.
 int Parallelism(const std::map<std::string, std::string>& settings);
 
-/// Checks a SET key and value (settings.cc) against the engine's settings
-/// and those the connectors declare; keys of a connector's setting family
-/// (e.g. `properties.*`) pass through unchecked. `bad_value` tells whether
-/// the value (rather than the key) is what is wrong.
+/// Checks a SET key and `value` (settings.cc) against the engine's
+/// settings and those the connectors declare; keys of a connector's
+/// setting family (e.g. `properties.*`) are checked by the family's check,
+/// if it has one. With a null `value` (RESET) only the key is checked.
+/// Unknown keys come with a suggestion. `bad_value` tells whether the
+/// value (rather than the key) is what is wrong. No message quotes a
+/// secret value.
 absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
-                          const std::string& key, const std::string& value,
+                          const std::string& key, const std::string* value,
                           bool* bad_value);
+
+/// `value` as SHOW PROPERTIES and messages show the setting `key`: "***"
+/// for a secret (catalog::IsSecretOption).
+std::string ShownValue(const std::string& key, const std::string& value);
 
 /// Why a query cannot read materialized view `view` yet.
 std::string ViewStateMessage(const std::string& view);

@@ -44,11 +44,11 @@ const std::vector<catalog::SettingSpec>& EngineSettings() {
 }  // namespace
 
 absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
-                          const std::string& key, const std::string& value,
+                          const std::string& key, const std::string* value,
                           bool* bad_value) {
   *bad_value = false;
   // The engine's settings, then each connector's, in registration order;
-  // families (passed through unchecked) last.
+  // families (each checked by its connector) last.
   std::vector<const catalog::SettingSpec*> specs;
   std::vector<const catalog::SettingFamily*> families;
   for (const catalog::SettingSpec& spec : EngineSettings()) {
@@ -64,10 +64,19 @@ absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
     }
   }
   for (const catalog::SettingFamily* family : families) {
-    if (key.size() > family->prefix.size() &&
-        key.rfind(family->prefix, 0) == 0) {
-      return absl::OkStatus();
+    if (key.rfind(family->prefix, 0) != 0) continue;
+    if (key.size() == family->prefix.size()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "setting '{}' needs a name after the '{}'", key, family->prefix));
     }
+    if (!family->check) return absl::OkStatus();
+    std::optional<std::string_view> checked;
+    if (value != nullptr) checked = *value;
+    absl::Status status = family->check(key, checked);
+    if (status.ok()) return status;
+    // Unknown names point at the key, bad values at the value.
+    *bad_value = status.code() != absl::StatusCode::kNotFound;
+    return absl::InvalidArgumentError(status.message());
   }
   // A key declared more than once must suit every declaration.
   std::vector<std::string> names;
@@ -78,10 +87,11 @@ absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
     }
     if (key != spec->key) continue;
     known = true;
-    if (!spec->valid(value)) {
+    if (value != nullptr && !spec->valid(*value)) {
       *bad_value = true;
-      return absl::InvalidArgumentError(fmt::format(
-          "setting '{}' expects {}, got '{}'", key, spec->expects, value));
+      return absl::InvalidArgumentError(
+          fmt::format("setting '{}' expects {}, got '{}'", key, spec->expects,
+                      ShownValue(key, *value)));
     }
   }
   if (known) return absl::OkStatus();
@@ -103,38 +113,72 @@ int Parallelism(const std::map<std::string, std::string>& settings) {
   return it == settings.end() ? 0 : std::atoi(it->second.c_str());
 }
 
+std::string ShownValue(const std::string& key, const std::string& value) {
+  return catalog::IsSecretOption(key) ? "***" : value;
+}
+
 }  // namespace session_internal
+
+using session_internal::ShownValue;
 
 absl::Status Session::ApplySetting(const std::string& key,
                                    const std::string& value) {
   const std::string lower = AsciiLower(key);
   bool bad_value = false;
   WEIR_RETURN_IF_ERROR(
-      session_internal::CheckSetting(*connectors_, lower, value, &bad_value));
-  settings_[lower] = value;
+      session_internal::CheckSetting(*connectors_, lower, &value, &bad_value));
+  config_file_settings_[lower] = value;
+  // Beneath SET: a value the session already SET stays.
+  if (set_keys_.count(lower) == 0) settings_[lower] = value;
   return absl::OkStatus();
+}
+
+catalog::SettingLevel Session::SettingLevelOf(const std::string& key) const {
+  return set_keys_.count(key) > 0 || config_file_settings_.count(key) == 0
+             ? catalog::SettingLevel::kSet
+             : catalog::SettingLevel::kConfigFile;
 }
 
 absl::Status Session::Run(const sql::BoundSet& s, StatementResult* result) {
   bool bad_value = false;
   absl::Status ok =
-      session_internal::CheckSetting(*connectors_, s.key, s.value, &bad_value);
+      session_internal::CheckSetting(*connectors_, s.key, &s.value, &bad_value);
   if (!ok.ok()) {
     return SqlError(ok.code(), bad_value ? s.value_span : s.key_span,
                     std::string(ok.message()));
   }
   settings_[s.key] = s.value;
-  result->message = fmt::format("Set '{}' to '{}'.", s.key, s.value);
+  set_keys_.insert(s.key);
+  result->message =
+      fmt::format("Set '{}' to '{}'.", s.key, ShownValue(s.key, s.value));
   return absl::OkStatus();
 }
 
 absl::Status Session::Run(const sql::BoundReset& s, StatementResult* result) {
   if (s.all) {
-    settings_.clear();
-    result->message = "Reset all settings.";
-  } else {
+    settings_ = config_file_settings_;
+    set_keys_.clear();
+    result->message = config_file_settings_.empty()
+                          ? "Reset all settings."
+                          : "Reset all settings to the config file's.";
+    return absl::OkStatus();
+  }
+  // A key no one could have set is a typo: say so, as SET does.
+  bool bad_value = false;
+  absl::Status known =
+      session_internal::CheckSetting(*connectors_, s.key, nullptr, &bad_value);
+  if (!known.ok()) {
+    return SqlError(known.code(), s.key_span, std::string(known.message()));
+  }
+  set_keys_.erase(s.key);
+  auto from_file = config_file_settings_.find(s.key);
+  if (from_file == config_file_settings_.end()) {
     settings_.erase(s.key);
     result->message = fmt::format("Reset '{}'.", s.key);
+  } else {
+    settings_[s.key] = from_file->second;
+    result->message = fmt::format("Reset '{}' to '{}' (from the config file).",
+                                  s.key, ShownValue(s.key, from_file->second));
   }
   return absl::OkStatus();
 }

@@ -108,8 +108,13 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
       }
       break;
     case ShowKind::kProperties:
-      result->columns = {"key", "value"};
-      for (const auto& [k, v] : settings_) result->rows.push_back({k, v});
+      result->columns = {"key", "value", "from"};
+      for (const auto& [k, v] : settings_) {
+        result->rows.push_back({k, session_internal::ShownValue(k, v),
+                                SettingLevelOf(k) == catalog::SettingLevel::kSet
+                                    ? "SET"
+                                    : "config file"});
+      }
       break;
   }
   return absl::OkStatus();
@@ -144,6 +149,7 @@ absl::Status Session::Run(const sql::BoundDescribe& s,
   if (e->schema_deferred)
     lines.push_back(fmt::format("columns: read from {} when first opened",
                                 connectors_->DisplayNameOf(e->connector)));
+  for (const std::string& line : ClientSettingLines(*e)) lines.push_back(line);
   if (s.extended) {
     for (const auto& [k, v] : e->options) {
       bool secret = catalog::IsSecretOption(k);
@@ -164,6 +170,30 @@ absl::Status Session::Run(const sql::BoundExplain& s, StatementResult* result) {
     result->text += "\nPhysical plan: " + PhysicalPlanText(*plan);
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> Session::ClientSettingLines(
+    const catalog::Entry& entry) const {
+  const catalog::Connector* c = connectors_->Find(entry.connector);
+  if (c == nullptr) return {};
+  const catalog::SessionSettings settings{
+      settings_,
+      [this](const std::string& key) { return SettingLevelOf(key); }};
+  std::vector<std::string> lines;
+  for (const catalog::ClientSetting& setting :
+       c->ClientSettings(entry, settings)) {
+    std::string where = setting.level;
+    if (!setting.clients.empty()) where += ", for the " + setting.clients;
+    if (setting.value.empty()) {
+      lines.push_back(
+          fmt::format("client setting {} ({})", setting.name, where));
+    } else {
+      lines.push_back(fmt::format(
+          "client setting {} = '{}' ({})", setting.name,
+          session_internal::ShownValue(setting.name, setting.value), where));
+    }
+  }
+  return lines;
 }
 
 std::string Session::PhysicalPlanText(const PlanPtr& plan) const {

@@ -1,8 +1,8 @@
 #pragma once
 
 // Secret option values in SQL text, found and hidden wherever a statement is
-// shown or stored (the shell's history, error excerpts; SHOW QUERIES, the SET
-// confirmation and SHOW PROPERTIES are to use it too).
+// shown or stored (the shell's history, error excerpts, the statement text a
+// session keeps for SHOW QUERIES and --echo).
 //
 // A value is secret when its key is, as catalog::IsSecretOption decides
 // (password, *.password, *secret*, ssl.key.*, sasl.jaas.config, ...), in the
