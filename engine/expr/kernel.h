@@ -189,6 +189,12 @@ WEIR_INLINE_ROW inline bool Emit(KernelIO& io, uint32_t r, Fn&& fn) {
   }
 }
 
+/// Row r's value in `v`, or nullptr when it is NULL.
+template <typename T>
+WEIR_INLINE_ROW inline const T* ValueOrNull(const Vec& v, uint32_t r) {
+  return v.IsNull(r) ? nullptr : &v.Data<T>()[v.Index(r)];
+}
+
 }  // namespace detail
 
 /// out = f(out, a) over the rows to compute; A is argument 0's physical
@@ -262,14 +268,10 @@ WEIR_INLINE_ROW inline absl::Status StoreOr(R& o, absl::StatusOr<T> v) {
 /// functions of ExecuteUnary return.
 template <typename A, typename B, typename R, typename F>
 void ExecuteBinaryOrNull(KernelIO& io, F&& f) {
-  const Vec& a = io.args[0];
-  const Vec& b = io.args[1];
-  const A* x = a.Data<A>();
-  const B* y = b.Data<B>();
   R* o = io.Output<R>();
   ExecuteRows(io, [&](uint32_t r) WEIR_INLINE_ROW {
-    return f(o[r], a.IsNull(r) ? nullptr : &x[a.Index(r)],
-             b.IsNull(r) ? nullptr : &y[b.Index(r)]);
+    return f(o[r], detail::ValueOrNull<A>(io.args[0], r),
+             detail::ValueOrNull<B>(io.args[1], r));
   });
 }
 
