@@ -55,8 +55,7 @@ std::shared_ptr<const Schema> StringSchema() {
 
 BoundExprPtr SC(int i) {
   static const auto schema = StringSchema();
-  const Field& f = schema->fields()[i];
-  return MakeColumn(i, f.name, f.type, true);
+  return ColumnOf(*schema, i);
 }
 
 std::string RandomText(Rng& rng, size_t max_pieces) {
@@ -280,8 +279,7 @@ std::shared_ptr<const Schema> NumSchema() {
 
 BoundExprPtr NC(int i) {
   static const auto schema = NumSchema();
-  const Field& f = schema->fields()[i];
-  return MakeColumn(i, f.name, f.type, true);
+  return ColumnOf(*schema, i);
 }
 
 __int128 MaxDigits38() {

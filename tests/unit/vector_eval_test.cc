@@ -85,8 +85,7 @@ std::shared_ptr<const Schema> TestSchema() {
 
 BoundExprPtr C(int i) {
   static const auto schema = TestSchema();
-  const Field& f = schema->fields()[i];
-  return MakeColumn(i, f.name, f.type, true);
+  return ColumnOf(*schema, i);
 }
 
 // ---------------------------------------------------------------- data

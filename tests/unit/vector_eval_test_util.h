@@ -20,6 +20,7 @@
 #include "engine/expr/vector_eval.h"
 #include "engine/types/batch.h"
 #include "engine/types/logical_type.h"
+#include "engine/types/schema.h"
 #include "engine/types/value.h"
 
 namespace weir::expr::test_util {
@@ -41,6 +42,12 @@ inline BoundExprPtr Dec(const std::string& text) {
 }
 inline BoundExprPtr Cast(BoundExprPtr e, LogicalType t, bool try_cast = false) {
   return MakeCast(std::move(e), t, try_cast);
+}
+
+/// Column i of `schema` as a bound column reference.
+inline BoundExprPtr ColumnOf(const types::Schema& schema, int i) {
+  const types::Field& f = schema.fields()[i];
+  return MakeColumn(i, f.name, f.type, true);
 }
 
 inline std::string Message(const absl::Status& s) {
