@@ -50,9 +50,13 @@ void SetBit(U256* x, int i) {
   }
 }
 
-// Long division, one bit at a time (constant folding only; not hot).
+// Long division, one bit at a time when n needs more than 128 bits.
 U256 DivMod(const U256& n, uint128 d, uint128* rem) {
   WEIR_CHECK(d != 0);
+  if (n.hi == 0) {  // the common case: one native 128-bit division
+    *rem = n.lo % d;
+    return U256{0, n.lo / d};
+  }
   U256 q;
   uint128 r = 0;
   for (int i = 255; i >= 0; --i) {
