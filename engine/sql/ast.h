@@ -1,7 +1,7 @@
 #pragma once
 
 // The abstract syntax tree of Weir's SQL dialect. The parser (ANTLR) ends in
-// engine/sql/transformer.cc, which builds these types; nothing ANTLR leaves
+// engine/sql/transformer*.cc, which builds these types; nothing ANTLR leaves
 // this module. Every node carries the SourceSpan of the text it came from so
 // the binder can point at the offending token.
 //

@@ -1,7 +1,7 @@
 #pragma once
 
 // Internal to engine/sql: the step from the ANTLR parse tree to Weir's AST.
-// Only parser.cc and transformer.cc include this header. No generated type
+// Only parser.cc and transformer*.cc include this header. No generated type
 // appears here; the parse tree is passed as the runtime's base context class.
 
 #include <cstdint>

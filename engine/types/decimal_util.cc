@@ -50,9 +50,13 @@ void SetBit(U256* x, int i) {
   }
 }
 
-// Long division, one bit at a time (constant folding only; not hot).
+// Long division, one bit at a time when n needs more than 128 bits.
 U256 DivMod(const U256& n, uint128 d, uint128* rem) {
   WEIR_CHECK(d != 0);
+  if (n.hi == 0) {  // the common case: one native 128-bit division
+    *rem = n.lo % d;
+    return U256{0, n.lo / d};
+  }
   U256 q;
   uint128 r = 0;
   for (int i = 255; i >= 0; --i) {
@@ -127,15 +131,25 @@ U256 ShiftLeft1(const U256& a) {
   return U256{(a.hi << 1) | (a.lo >> 127), a.lo << 1};
 }
 
-// a mod b (b > 0), one bit at a time (the rare case of a remainder whose
-// operands do not fit 128 bits at a common scale).
-U256 Mod(const U256& a, const U256& b) {
-  U256 r;
+// a / b with the remainder in *rem (b > 0), one bit at a time (the rare
+// case of operands that do not fit 128 bits at a common scale).
+U256 DivMod256(const U256& a, const U256& b, U256* rem) {
+  U256 q, r;
   for (int i = 255; i >= 0; --i) {
     r = ShiftLeft1(r);
     if (Bit(a, i)) r.lo |= 1;
-    if (!Less(r, b)) r = Sub(r, b);
+    if (!Less(r, b)) {
+      r = Sub(r, b);
+      SetBit(&q, i);
+    }
   }
+  *rem = r;
+  return q;
+}
+
+U256 Mod(const U256& a, const U256& b) {
+  U256 r;
+  DivMod256(a, b, &r);
   return r;
 }
 
@@ -239,12 +253,18 @@ std::optional<int128> DivideDecimal(int128 a, int sa, int128 b, int sb,
                                     int rs) {
   WEIR_CHECK(b != 0);
   bool negative = (a < 0) != (b < 0);
-  int e = rs - sa + sb;
-  U256 n{0, Magnitude(a)};
+  const int e = rs - sa + sb;  // the quotient is a * 10^e / b
+  const U256 n{0, Magnitude(a)};
   if (e < 0) {
-    auto r = Rescale(a, 0, e);  // a / 10^-e, rounded
-    n = U256{0, Magnitude(*r)};
-    e = 0;
+    // Divide once by b * 10^-e: rounding a to 10^-e first would round
+    // twice (2.96 / 2 at scale 0 would be 3 / 2 = 2, not 1). Past 10^38
+    // the quotient is below 0.5 (|a| < 2^127).
+    if (-e > 38) return int128{0};
+    const U256 d = Mul128(Magnitude(b), Pow10(-e));
+    U256 r;
+    U256 q = DivMod256(n, d, &r);
+    if (!Less(r, Sub(d, r))) q = AddOne(q);
+    return ToSigned(q, negative);
   }
   auto scaled = MulPow10(n, e);
   if (!scaled) return std::nullopt;

@@ -1,8 +1,10 @@
 #define BOOST_TEST_MODULE types_test
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
+#include <optional>
 #include <string>
 
+#include "engine/types/decimal_util.h"
 #include "engine/types/logical_type.h"
 #include "engine/types/schema.h"
 #include "engine/types/value.h"
@@ -330,6 +332,34 @@ BOOST_AUTO_TEST_CASE(compare) {
   BOOST_TEST(!CompareValues(Value::Varchar("1"), Value::Int(1)).ok());
   BOOST_TEST(
       !CompareValues(Value::Null(LogicalType::Int()), Value::Int(1)).ok());
+}
+
+BOOST_AUTO_TEST_CASE(division_below_the_dividend_scale_rounds_once) {
+  // A result scale below the dividend's scale minus the divisor's: the
+  // exact quotient rounded half away from zero, once (Python's decimal,
+  // ROUND_HALF_UP). Rounding the dividend first gave 2.96 / 2 -> 3 / 2 -> 2.
+  // The `/` operator's type rule never asks for such a scale (over every
+  // DECIMAL pair its result scale - s1 + s2 is at least 0); this pins the
+  // function's own contract.
+  namespace ti = internal;
+  auto div = [](__int128 a, int sa, __int128 b, int sb, int rs) {
+    std::optional<__int128> q = ti::DivideDecimal(a, sa, b, sb, rs);
+    BOOST_REQUIRE(q.has_value());
+    return static_cast<int64_t>(*q);
+  };
+  BOOST_TEST(div(296, 2, 2, 0, 0) == 1);    // 1.48
+  BOOST_TEST(div(-296, 2, 2, 0, 0) == -1);  // -1.48
+  BOOST_TEST(div(296, 2, 20, 1, 0) == 1);   // 2.96 / 2.0
+  BOOST_TEST(div(300, 2, 2, 0, 0) == 2);    // 1.5, a tie
+  BOOST_TEST(div(-300, 2, 2, 0, 0) == -2);
+  // 2.96 at scale 25 (k = 25 digits dropped in one step).
+  const __int128 a = static_cast<__int128>(296) * ti::Pow10(23);
+  BOOST_TEST(div(a, 25, 2, 0, 0) == 1);
+  // 0.123456789012345678901234567890 / 3 = 0.0411522630... -> 0.04115.
+  const __int128 b = static_cast<__int128>(123456789012345ULL) *
+                         static_cast<__int128>(ti::Pow10(15)) +
+                     678901234567890ULL;
+  BOOST_TEST(div(b, 30, 3, 0, 5) == 4115);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
