@@ -229,6 +229,14 @@ class StateStore {
   };
   absl::StatusOr<Slot> Mutable(std::string_view key);
 
+  /// Brings the values of `keys` that are not cached into the cache with
+  /// one batched RocksDB read (MultiGet) instead of one read per key, so
+  /// that the Get and Mutable calls that follow hit: the lookups of a whole
+  /// batch of events at once. Use it inside a BatchScope, which keeps the
+  /// entries cached until the scope ends; outside one, later calls may
+  /// evict them again. Keys may repeat. Free while RocksDB holds nothing.
+  absl::Status Prefetch(std::span<const std::string_view> keys);
+
   /// Blind writes: never read RocksDB.
   absl::Status Put(std::string_view key, std::string_view value);
   absl::Status Delete(std::string_view key);

@@ -56,6 +56,11 @@ struct StateStore::Impl {
   std::vector<internal::CacheNode*> touched;
   std::vector<internal::CacheNode*> victims;  // reused by MaybeEvict
   rocksdb::WriteBatch batch;                  // reused for every write
+  // Reused by Prefetch.
+  std::vector<internal::CacheNode*> fetched;
+  std::vector<rocksdb::Slice> fetch_keys;
+  std::vector<rocksdb::PinnableSlice> fetch_values;
+  std::vector<rocksdb::Status> fetch_statuses;
   rocksdb::WriteOptions write_options;
   rocksdb::ReadOptions read_options;
   /// Range tombstones written since the memtable was last flushed for
