@@ -205,7 +205,8 @@ class StateBackend {
 ///
 /// Pointers returned by Get and Mutable stay valid until the next call of
 /// any other method of the store (which may evict), or, inside a
-/// BatchScope, until the scope ends (nothing is evicted inside one).
+/// BatchScope, until the scope ends (nothing is evicted inside one; only
+/// DeleteRange(s) still drops the entries of its ranges).
 /// Errors are RocksDB's I/O errors, naming the store's path; after an error
 /// the store keeps its cached state (nothing written is dropped).
 class StateStore {
