@@ -1,0 +1,113 @@
+#pragma once
+
+// The hot-state cache of one StateStore (internal to storage/): cached
+// keys with their values, which of them differ from the database (dirty),
+// a byte budget, and the choice of entries to evict (CLOCK, an LRU
+// approximation whose hit costs one store to the entry). It does no I/O:
+// the store reads misses from RocksDB and writes dirty victims back.
+// Not thread-safe; owned by its store.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/node_hash_map.h"
+#include "absl/strings/string_view.h"
+
+namespace weir::storage::internal {
+
+struct CacheEntry;
+/// A cached key and its entry. Its address is stable until Erase.
+using CacheNode = std::pair<const std::string, CacheEntry>;
+
+struct CacheEntry {
+  std::string value;
+  bool present = false;     // false: the key has no value (deleted, a miss)
+  bool dirty = false;       // differs from the database
+  bool referenced = false;  // CLOCK: used since the hand last passed
+  bool picked = false;      // chosen by PickVictims, not yet erased
+  size_t charged = 0;       // bytes counted against the budget
+  CacheNode* ring_prev = nullptr;  // every entry, in CLOCK order
+  CacheNode* ring_next = nullptr;
+  CacheNode* dirty_prev = nullptr;  // dirty entries only
+  CacheNode* dirty_next = nullptr;
+};
+
+class HotCache {
+ public:
+  /// What one entry costs besides its key and value bytes (hash slot, node,
+  /// links), so that a budget bounds memory, not just payload.
+  static constexpr size_t kEntryOverhead = 144;
+
+  HotCache() = default;
+  HotCache(const HotCache&) = delete;
+  HotCache& operator=(const HotCache&) = delete;
+
+  /// The entry of `key`, marked referenced; nullptr when not cached.
+  CacheNode* Find(std::string_view key) {
+    auto it = map_.find(absl::string_view(key.data(), key.size()));
+    if (it == map_.end()) return nullptr;
+    it->second.referenced = true;
+    return &*it;
+  }
+
+  /// A new entry for `key` (not cached), absent and clean, charged.
+  CacheNode* Insert(std::string_view key);
+  void MarkDirty(CacheNode* node);
+  void MarkClean(CacheNode* node);
+  /// Charges the entry for its current value size.
+  void Recharge(CacheNode* node);
+  /// Removes the entry (dirty or not; writing it back is the caller's job).
+  void Erase(CacheNode* node);
+  void Clear();
+
+  /// Appends to `victims` entries to evict, chosen by CLOCK, until what is
+  /// left would be at most `target` bytes; never `keep`. Picks, does not
+  /// erase: the caller writes dirty victims back, then erases them, or
+  /// gives them back with Unpick when it could not.
+  void PickVictims(size_t target, const CacheNode* keep,
+                   std::vector<CacheNode*>* victims);
+  void Unpick(std::span<CacheNode* const> victims);
+
+  /// Calls fn(node) for every entry; fn may Erase the node it is given.
+  template <typename Fn>
+  void ForEach(Fn&& fn) {
+    CacheNode* node = ring_head_;
+    for (size_t n = map_.size(); n > 0; --n) {
+      CacheNode* next = node->second.ring_next;
+      fn(node);
+      node = next;
+    }
+  }
+
+  /// The dirty entries, oldest first: for (n = first_dirty(); n; n = next).
+  CacheNode* first_dirty() const { return dirty_head_; }
+  static CacheNode* next_dirty(const CacheNode* node) {
+    return node->second.dirty_next;
+  }
+
+  size_t bytes() const { return bytes_; }
+  size_t entries() const { return map_.size(); }
+  size_t dirty_entries() const { return dirty_count_; }
+
+ private:
+  static size_t Charge(const CacheNode& node);
+  void RingUnlink(CacheNode* node);
+  void DirtyUnlink(CacheNode* node);
+
+  // Debian's Abseil has its own string_view: lookups convert to it.
+  absl::node_hash_map<std::string, CacheEntry> map_;
+  // CLOCK ring (circular); the hand is the next entry to examine, new
+  // entries go just behind it (examined last).
+  CacheNode* ring_head_ = nullptr;  // the hand
+  CacheNode* dirty_head_ = nullptr;
+  CacheNode* dirty_tail_ = nullptr;
+  size_t dirty_count_ = 0;
+  size_t bytes_ = 0;
+};
+
+}  // namespace weir::storage::internal
