@@ -687,7 +687,8 @@ BOOST_AUTO_TEST_CASE(hash_exchange_gives_each_key_to_one_consumer) {
   fields.Add({"id", types::LogicalType::Bigint(), false});
   auto schema = std::make_shared<const types::Schema>(fields);
   constexpr int kProducers = 3, kConsumers = 4, kBatches = 200, kRows = 50;
-  exec::HashExchange exchange({0, 1}, kProducers, kConsumers, 4);
+  exec::Exchange exchange({0, 1}, kProducers, kConsumers, 4,
+                          exec::kDefaultMaxParallelism);
   std::vector<std::thread> threads;
   for (int p = 0; p < kProducers; ++p) {
     threads.emplace_back([&, p] {
@@ -707,24 +708,31 @@ BOOST_AUTO_TEST_CASE(hash_exchange_gives_each_key_to_one_consumer) {
           for (uint32_t r = 0; r < kRows; r += 2) sel.push_back(r);
           batch.SetSelection(std::move(sel));
         }
-        while (!exchange.HasRoom()) std::this_thread::yield();
-        exchange.Push(std::move(batch));
+        while (!exchange.HasRoom(p)) std::this_thread::yield();
+        exchange.Push(p, std::move(batch));
       }
-      exchange.ProducerDone();
+      exchange.Broadcast(p, exec::EventKind::kEnd, 1);
     });
   }
   std::vector<std::vector<std::vector<types::Value>>> received(kConsumers);
   for (int c = 0; c < kConsumers; ++c) {
     threads.emplace_back([&, c] {
-      while (true) {
-        types::Batch batch;
-        auto r = exchange.Poll(c, &batch);
-        if (r == exec::HashExchange::PollResult::kEnd) return;
-        if (r == exec::HashExchange::PollResult::kEmpty) {
+      exec::InputGate gate;
+      gate.AddInput(&exchange, c);
+      while (!gate.all_ended()) {
+        int channel = 0;
+        exec::Event event;
+        bool freed = false;
+        if (!gate.Poll(&channel, &event, &freed)) {
           std::this_thread::yield();
           continue;
         }
-        for (auto& row : batch.ToRows()) received[c].push_back(std::move(row));
+        if (event.kind == exec::EventKind::kEnd) {
+          gate.SetEnded(channel);
+          continue;
+        }
+        for (auto& row : event.batch.ToRows())
+          received[c].push_back(std::move(row));
       }
     });
   }
@@ -777,7 +785,7 @@ BOOST_AUTO_TEST_CASE(hash_partition_is_deterministic_and_ignores_dead_rows) {
   types::Schema fields;
   fields.Add({"k", types::LogicalType::Bigint(), false});
   auto schema = std::make_shared<const types::Schema>(fields);
-  exec::HashExchange exchange({0}, 1, 5, 2);
+  exec::Exchange exchange({0}, 1, 5, 2, exec::kDefaultMaxParallelism);
   types::Batch a(schema), b(schema);
   for (int64_t v = 0; v < 100; ++v) a.AppendRow({types::Value::Bigint(v)});
   for (int64_t v = 99; v >= 0; --v) b.AppendRow({types::Value::Bigint(v)});
