@@ -857,6 +857,65 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST((*q)->finished());
 }
 
+BOOST_AUTO_TEST_CASE(
+    a_union_into_a_keyed_sink_reads_two_exchanges_and_aligns_barriers) {
+  // Two changelog branches (the same source twice) into a keyed sink: the
+  // sink tasks read one exchange per branch, i.e. a channel from each of the
+  // 2 x 2 source tasks. Barriers injected while it runs must come out of
+  // every sink task, aligned over the 4 channels; every id must be written
+  // by one sink task only, though its rows come through two exchanges.
+  auto catalog = SinkCatalog();
+  auto left = SinkPlan(*catalog, "changes", "out", /*changelog=*/true);
+  auto right = SinkPlan(*catalog, "changes", "out", /*changelog=*/true);
+  auto u = std::make_shared<sql::UnionNode>();
+  u->all = true;
+  u->schema = left->inputs[0]->schema;
+  u->append_only = false;
+  u->unique_key = {0};
+  u->inputs = {left->inputs[0], right->inputs[0]};
+  auto plan = std::make_shared<sql::OutputNode>(
+      static_cast<const sql::OutputNode&>(*left));
+  plan->inputs = {u};
+  constexpr int64_t kIds = 40;
+  // Practically endless: the test stops it.
+  exec::SourceProvider provider = KeyedSources(kIds, int64_t{1} << 40);
+  SinkLog log;
+  exec::Executor pool(2);
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  options.batch_rows = 16;
+  options.output_queue_batches = 2;
+  options.executor = &pool;
+  options.sinks = FakeSinks(&log);
+  auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+  BOOST_TEST((*q)->physical_plan() ==
+                 "2 source tasks (one per split of changes) on the worker "
+                 "pool: Source changes -> Union all -> hash exchange\n"
+                 "2 source tasks (one per split of changes) on the worker "
+                 "pool: Source changes -> Union all -> hash exchange\n"
+                 "hash exchange on (id) -> 2 sink tasks: Sink out (test)",
+             (*q)->physical_plan());
+  (*q)->InjectBarrier(exec::CheckpointId{1});
+  BOOST_TEST(WaitFor([&] { return (*q)->barrier_passed() >= 1; }));
+  // A source that missed barrier 2 sends 2, then 3.
+  (*q)->InjectBarrier(exec::CheckpointId{3});
+  BOOST_TEST(WaitFor([&] { return (*q)->barrier_passed() >= 3; }));
+  BOOST_TEST(!(*q)->done());  // it was running all along
+  (*q)->Cancel();
+  BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
+  std::map<int64_t, std::set<int>> tasks_of_id;
+  {
+    std::lock_guard lock(log.mu);
+    for (const auto& [task, rows] : log.written) {
+      for (const auto& [id, seq] : rows) tasks_of_id[id].insert(task);
+    }
+  }
+  BOOST_TEST(tasks_of_id.size() == static_cast<size_t>(kIds));
+  for (const auto& [id, tasks] : tasks_of_id)
+    BOOST_TEST(tasks.size() == 1u, "id " << id);
+}
+
 BOOST_AUTO_TEST_CASE(explain_shows_the_exchange_only_for_keyed_changelogs) {
   auto catalog = SinkCatalog();
   BOOST_TEST(exec::ExplainPhysical(SinkPlan(*catalog, "changes", "out", true),
