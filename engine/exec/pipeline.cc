@@ -270,6 +270,7 @@ StepResult PipelineTask::StepRunning() {
   if (head()->Done()) return EndInput(/*final_mark=*/false, false);
   if (!marks_.empty()) CommitDelivered();
   if (Operator* op = PendingOperator()) return ContinuePending(op);
+  if (ending_) return ContinueEnding();
   if (absl::Status st = PassRequestedBarriers(); !st.ok())
     return ChainFailed(st);
   if (!DownstreamHasRoom()) {
@@ -278,6 +279,28 @@ StepResult PipelineTask::StepRunning() {
   }
   if (pclock_) pclock_->Resume();
   return StepSource();
+}
+
+StepResult PipelineTask::ContinueEnding() {
+  // Each event goes in once the chain owes nothing from the one before:
+  // a source's end-of-time watermark (a consumer got it from its
+  // channels), then Finish, then the end.
+  if (PendingOperator() != nullptr) return StepResult::kProgress;
+  if (reads_source() && !end_watermark_sent_) {
+    end_watermark_sent_ = true;
+    absl::Status st = head()->OnWatermark(kEndOfTime);
+    if (!st.ok()) return ChainFailed(st);
+    if (PendingOperator() != nullptr) return StepResult::kProgress;
+  }
+  if (!finish_sent_) {
+    finish_sent_ = true;
+    absl::Status st = head()->Finish();
+    if (!st.ok()) return ChainFailed(st);
+    if (PendingOperator() != nullptr) return StepResult::kProgress;
+  }
+  // A source's rows all went through the chain: its position may be
+  // committed once they are delivered.
+  return EndInput(/*final_mark=*/reads_source(), /*finished=*/true);
 }
 
 absl::Status PipelineTask::PassRequestedBarriers() {
@@ -306,14 +329,18 @@ StepResult PipelineTask::StepSource() {
   } else if (partitions_) {
     partitions_->Update(pclock_->Now());
   }
-  if (absl::Status st = EmitSourceWatermark(); !st.ok()) return ChainFailed(st);
-  if (source->finished()) {
-    absl::Status st = head()->OnWatermark(kEndOfTime);
-    if (st.ok()) st = head()->Finish();
-    if (!st.ok()) return ChainFailed(st);
-    return EndInput(/*final_mark=*/true, /*finished=*/true);
+  // Nothing new goes into a chain that still owes output (operator.h): the
+  // watermark and a mark wait for the next step.
+  const bool owing = PendingOperator() != nullptr;
+  if (!owing) {
+    if (absl::Status st = EmitSourceWatermark(); !st.ok())
+      return ChainFailed(st);
   }
-  if (tracks_positions_) MaybeMark();
+  if (source->finished()) {
+    ending_ = true;
+    return ContinueEnding();
+  }
+  if (tracks_positions_ && !owing) MaybeMark();
   if (phase_ == Phase::kDraining) return StepResult::kProgress;
   return *n > 0 ? StepResult::kProgress : StepResult::kIdle;
 }
@@ -416,6 +443,7 @@ StepResult PipelineTask::StepConsumer() {
   }
   if (!marks_.empty()) CommitDelivered();
   if (Operator* op = PendingOperator()) return ContinuePending(op);
+  if (ending_) return ContinueEnding();
   if (!DownstreamHasRoom()) return StepResult::kIdle;
   bool any = false;
   while (true) {
@@ -438,8 +466,10 @@ StepResult PipelineTask::StepConsumer() {
         OnEvent(channel, std::move(event), &took_batch, &ended_input);
     if (!st.ok()) return ChainFailed(st);
     if (ended_input) {
-      return EndInput(/*final_mark=*/false,
-                      inputs_finished_ && !state_->stopping.load());
+      if (!inputs_finished_ || state_->stopping.load())
+        return EndInput(/*final_mark=*/false, /*finished=*/false);
+      ending_ = true;
+      return ContinueEnding();
     }
     // One batch per step; and a step stops where the chain owes output or
     // the sink must drain first.
@@ -479,7 +509,6 @@ absl::Status PipelineTask::OnEvent(int channel, Event event, bool* took_batch,
       WEIR_RETURN_IF_ERROR(OnInputWatermark());
       if (!gate.all_ended()) return absl::OkStatus();
       *ended_input = true;
-      if (inputs_finished_ && !state_->stopping.load()) return head()->Finish();
       return absl::OkStatus();
     }
   }

@@ -269,6 +269,9 @@ class PipelineTask : public Executor::Task {
   void OnUpstreamMark(int channel, uint64_t mark);
   void AckUpstream(int channel, uint64_t mark);
 
+  /// The input ended naturally (ending_): once the chain owes no output,
+  /// hands it Finish and, once that output is out too, ends the input.
+  StepResult ContinueEnding();
   /// No more input. `final_mark`: the rows read so far went through the
   /// chain whole, so the source's position may be committed once they are
   /// delivered. `finished`: the input ended by itself (not a stop).
@@ -303,6 +306,11 @@ class PipelineTask : public Executor::Task {
   OutputTo output_;
   Phase phase_ = Phase::kRunning;
   bool started_ = false;
+  // The input ended naturally: the end-of-time watermark went in, and the
+  // chain may still owe output (operator.h) before Finish and the end.
+  bool ending_ = false;
+  bool end_watermark_sent_ = false;
+  bool finish_sent_ = false;
 
   // Event time.
   std::optional<PausableClock> pclock_;            // source tasks

@@ -21,6 +21,7 @@
 #include "engine/exec/exchange.h"
 #include "engine/exec/key_hash.h"
 #include "engine/exec/operator.h"
+#include "engine/exec/pipeline.h"
 #include "engine/exec/watermark.h"
 #include "engine/types/batch.h"
 
@@ -446,4 +447,106 @@ BOOST_AUTO_TEST_CASE(a_large_emission_goes_out_over_steps_within_credit) {
   for (int64_t i = 0; i < kOwed; ++i) BOOST_TEST(rows[size_t(i)] == i);
   BOOST_TEST((received[10].kind == EventKind::kWatermark));
   BOOST_TEST(received[10].value == 500);
+}
+
+// ------------------------------------------- the budget inside a real task
+
+namespace {
+
+/// 0, 1, ..., count-1 as BIGINT rows, then finished.
+class CountingSource : public exec::Source {
+ public:
+  explicit CountingSource(int64_t count) : count_(count) {}
+  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
+    size_t n = 0;
+    while (next_ < count_ && n < max_rows) {
+      out->AppendRow({types::Value::Bigint(next_++)});
+      ++n;
+    }
+    return n;
+  }
+  bool finished() const override { return next_ >= count_; }
+
+ private:
+  int64_t count_;
+  int64_t next_ = 0;
+};
+
+/// Stands for a consumer task; never submitted, so waking it does nothing.
+struct IdleTask : exec::Executor::Task {
+  exec::Executor::StepResult Step() override {
+    return exec::Executor::StepResult::kDone;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_source_task_drains_owed_output_within_credit) {
+  // A source task over 95 rows with the BurstOperator in its chain, into an
+  // exchange channel of credit 2, stepped by hand; the test takes a batch
+  // from the channel whenever it is full. At the end of input the burst
+  // owes 95 rows: with a budget of 10 rows (batch_rows) they must leave in
+  // 10 batches, at most one per step, the channel never above its credit,
+  // then the end-of-time watermark, then the end.
+  using State = exec::RunningQuery::State;
+  auto state = std::make_shared<State>();
+  exec::Executor pool(1);
+  state->executor = &pool;
+  state->batch_rows = 10;
+  state->clock = &exec::SystemClock();
+  State::Link link;
+  link.exchange = std::make_unique<exec::Exchange>(
+      std::vector<int>{}, 1, 1, 2, exec::kDefaultMaxParallelism);
+  state->exchanges.push_back(std::move(link));
+  auto consumer = std::make_shared<IdleTask>();
+  auto task =
+      std::make_shared<exec::PipelineTask>(state, exec::OutputTo::kExchange);
+  state->exchanges[0].producers.push_back(task.get());
+  state->exchanges[0].consumers.push_back(consumer.get());
+  task->source = std::make_unique<CountingSource>(95);
+  task->source_schema = OneBigint();
+  task->out_exchange = 0;
+  task->producer = 0;
+  task->ops.push_back(std::make_unique<BurstOperator>());
+  task->ops.push_back(exec::MakeExchangeOutput(state.get(), task.get()));
+  task->ops[0]->set_downstream(task->ops[1].get());
+  state->tasks.push_back(task.get());
+  state->live_tasks = 1;
+
+  exec::Channel& channel = state->exchanges[0].exchange->channel(0, 0);
+  std::vector<Event> received;
+  bool at_most_one_batch_per_step = true;
+  int steps = 0;
+  for (; steps < 1000; ++steps) {
+    const size_t before = channel.batches();
+    const auto r = task->Step();
+    if (channel.batches() > before + 1) at_most_one_batch_per_step = false;
+    if (r == exec::Executor::StepResult::kDone) break;
+    if (!channel.HasRoom()) {
+      Event event;
+      BOOST_REQUIRE(channel.Pop(&event) == exec::Channel::PopResult::kEvent);
+      received.push_back(std::move(event));
+    }
+  }
+  BOOST_REQUIRE(steps < 1000);
+  Event event;
+  while (channel.Pop(&event) == exec::Channel::PopResult::kEvent)
+    received.push_back(std::move(event));
+  BOOST_TEST(at_most_one_batch_per_step);
+  BOOST_TEST(channel.max_batches() <= 2u);
+  BOOST_REQUIRE_EQUAL(received.size(), 12u);  // 10 batches, watermark, end
+  std::vector<int64_t> rows;
+  for (size_t e = 0; e < 10; ++e) {
+    BOOST_REQUIRE(received[e].kind == EventKind::kBatch);
+    BOOST_TEST(received[e].batch.num_rows() <= 10u);
+    for (size_t r = 0; r < received[e].batch.num_rows(); ++r)
+      rows.push_back(received[e].batch.column(0).ints()[r]);
+  }
+  std::vector<int64_t> expected;
+  for (int64_t i = 0; i < 95; ++i) expected.push_back(i);
+  BOOST_TEST(rows == expected, boost::test_tools::per_element());
+  BOOST_TEST((received[10].kind == EventKind::kWatermark));
+  BOOST_TEST(received[10].value == exec::kEndOfTime);
+  BOOST_TEST((received[11].kind == EventKind::kEnd));
+  BOOST_TEST(received[11].value == 1);  // ended naturally
 }
