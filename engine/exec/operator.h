@@ -65,9 +65,13 @@
 // the last (most downstream) operator with pending output, which emits up
 // to the budget again. The event that caused the output (the watermark)
 // is forwarded by the operator after the last of it, from its last
-// ContinueOutput. Stateless operators (filter, project) emit at most what
+// ContinueOutput. The same holds for everything else the task sends into
+// the chain: a barrier, a delivery mark, the end-of-time watermark and
+// Finish each wait until the chain owes nothing, so they never overtake
+// rows still owed. Stateless operators (filter, project) emit at most what
 // they received and never need this; a batch the task reads holds at most
-// the budget.
+// the budget. (tests/unit/runtime_test.cc steps a task with a test
+// operator that owes many rows at once.)
 //
 // Errors. Returning an error from any handler stops the task and fails the
 // query with that status (say which row and value, as expressions do). A

@@ -30,6 +30,15 @@ OutputTo OutputOf(const Stage& stage) {
   return OutputTo::kExchange;
 }
 
+/// Whether rows of `a` and `b` have the same columns' types, in order.
+bool SameLayout(const types::Schema& a, const types::Schema& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!(a.field(i).type == b.field(i).type)) return false;
+  }
+  return true;
+}
+
 /// The stateless operators of `ops`, compiled once into `compiled`.
 absl::Status AppendOperators(
     const std::vector<PhysicalOperator>& ops, RowErrorFn row_error,
@@ -113,6 +122,13 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
       if (in.scan) {
         entry = catalog.Find(in.scan->source);  // PlanPhysical checked it
         WEIR_ASSIGN_OR_RETURN(event_time, EventTimeExpr::Compile(*entry));
+        // The watermark expression reads rows laid out as the entry's.
+        if (event_time && !SameLayout(entry->schema, node.schema)) {
+          return absl::InternalError(fmt::format(
+              "the scan of '{}' does not read the stream's columns as "
+              "declared, which its WATERMARK FOR needs",
+              in.scan->source));
+        }
       }
     }
     for (int i = 0; i < stage.tasks; ++i) {
