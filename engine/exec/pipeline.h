@@ -77,7 +77,7 @@ struct RunningQuery::State {
   std::chrono::milliseconds cancel_flush_timeout{5000};
   std::chrono::milliseconds commit_interval{1000};
   /// Idleness of source partitions (0: never idle), on `clock`.
-  std::chrono::nanoseconds idle_timeout{0};
+  std::chrono::milliseconds idle_timeout{0};
   const exec::Clock* clock = nullptr;
 
   /// Read no more input: Stop (Cancel) or a failure. Rows already read go

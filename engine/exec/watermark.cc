@@ -65,7 +65,7 @@ bool WatermarkCombiner::Update() {
 }
 
 PartitionWatermarks::PartitionWatermarks(const std::vector<int32_t>& partitions,
-                                         std::chrono::nanoseconds idle_timeout,
+                                         std::chrono::milliseconds idle_timeout,
                                          TimePoint start)
     : idle_timeout_(idle_timeout) {
   for (int32_t p : partitions) IndexOf(p, start);
@@ -88,10 +88,13 @@ void PartitionWatermarks::OnRows(int32_t p, int64_t micros, TimePoint now) {
 }
 
 bool PartitionWatermarks::Update(TimePoint now) {
+  // In milliseconds: the longest timeout a setting can give (999999999 h)
+  // does not fit in nanoseconds.
   if (idle_timeout_.count() > 0) {
     for (size_t i = 0; i < partitions_.size(); ++i) {
       combiner_.SetIdle(static_cast<int>(i),
-                        now - last_rows_[i] >= idle_timeout_);
+                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                            now - last_rows_[i]) >= idle_timeout_);
     }
   }
   return combiner_.Update();

@@ -111,7 +111,7 @@ class PartitionWatermarks {
   /// `partitions`: the partitions of the split (each holds the watermark
   /// back from `start` on until it is idle).
   PartitionWatermarks(const std::vector<int32_t>& partitions,
-                      std::chrono::nanoseconds idle_timeout, TimePoint start);
+                      std::chrono::milliseconds idle_timeout, TimePoint start);
 
   /// Partition `p` returned rows at `now`; `micros` is the largest value
   /// of the watermark expression over them (kNoWatermark when none had
@@ -128,7 +128,7 @@ class PartitionWatermarks {
  private:
   int IndexOf(int32_t p, TimePoint now);
 
-  std::chrono::nanoseconds idle_timeout_;
+  std::chrono::milliseconds idle_timeout_;
   std::vector<int32_t> partitions_;   // index -> partition
   std::vector<TimePoint> last_rows_;  // index -> when it last had rows
   WatermarkCombiner combiner_;

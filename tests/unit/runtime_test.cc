@@ -283,6 +283,21 @@ BOOST_AUTO_TEST_CASE(an_idle_partition_stops_holding_and_holds_again) {
   BOOST_TEST(wm.watermark() == 200);
 }
 
+BOOST_AUTO_TEST_CASE(the_longest_idle_timeout_does_not_overflow) {
+  // SET 'watermark.idle-timeout' = '999999999h' (9 digits, the most a
+  // duration has): about 3.6e21 ns, beyond int64 nanoseconds. An hour of
+  // silence must not make the partition idle.
+  exec::ManualClock clock;
+  exec::PartitionWatermarks wm({0, 1}, std::chrono::hours(999999999),
+                               clock.Now());
+  wm.OnRows(0, 10, clock.Now());
+  wm.Update(clock.Now());
+  clock.Advance(std::chrono::hours(1));
+  wm.Update(clock.Now());
+  BOOST_TEST(!wm.idle());
+  BOOST_TEST(wm.watermark() == exec::kNoWatermark);  // 1 still holds it
+}
+
 BOOST_AUTO_TEST_CASE(a_paused_clock_does_not_count_waiting_time) {
   exec::ManualClock clock;
   exec::PausableClock running(&clock);
