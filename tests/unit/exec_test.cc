@@ -232,6 +232,7 @@ BOOST_AUTO_TEST_CASE(a_slow_client_holds_the_sources_back) {
 
 #include "engine/exec/exchange.h"
 #include "engine/exec/executor.h"
+#include "engine/exec/physical_plan.h"
 #include "engine/exec/sink.h"
 
 namespace {
@@ -914,6 +915,36 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(tasks_of_id.size() == static_cast<size_t>(kIds));
   for (const auto& [id, tasks] : tasks_of_id)
     BOOST_TEST(tasks.size() == 1u, "id " << id);
+}
+
+BOOST_AUTO_TEST_CASE(operator_ids_depend_only_on_the_plan) {
+  // Two separately built, equal plans get the same ids (as a restarted
+  // statement would); the nodes of one plan all get different ids, and a
+  // plan writing elsewhere gets another id for its output.
+  auto catalog = SinkCatalog();
+  exec::PhysicalPlanOptions options;
+  options.parallelism = 2;
+  options.catalog = catalog.get();
+  auto ids_of = [&](const sql::PlanPtr& plan) {
+    auto physical = exec::PlanPhysical(plan, options);
+    BOOST_REQUIRE_MESSAGE(physical.ok(), physical.status().message());
+    std::vector<uint32_t> ids;  // root first, then down the single chain
+    for (const sql::PlanNode* n = plan.get(); n != nullptr;
+         n = n->inputs.empty() ? nullptr : n->inputs[0].get())
+      ids.push_back(static_cast<uint32_t>(physical->ids.at(n)));
+    return ids;
+  };
+  const auto first = ids_of(SinkPlan(*catalog, "changes", "out", true));
+  const auto again = ids_of(SinkPlan(*catalog, "changes", "out", true));
+  BOOST_REQUIRE_EQUAL(first.size(), 2u);  // output, scan
+  BOOST_TEST(first == again, boost::test_tools::per_element());
+  BOOST_TEST(first[0] != first[1]);
+  catalog::Entry other = StreamEntry("out2", {"id", "seq"}, {0});
+  other.kind = catalog::EntryKind::kSink;
+  BOOST_REQUIRE(catalog->Create(other, false).ok());
+  const auto elsewhere = ids_of(SinkPlan(*catalog, "changes", "out2", true));
+  BOOST_TEST(elsewhere[0] != first[0]);
+  BOOST_TEST(elsewhere[1] == first[1]);  // the same scan
 }
 
 BOOST_AUTO_TEST_CASE(explain_shows_the_exchange_only_for_keyed_changelogs) {
