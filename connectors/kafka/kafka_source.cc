@@ -95,6 +95,7 @@ class KafkaSource : public exec::Source {
     // A malformed record under 'fail': the rows before it were returned by
     // the last call; now the query fails, and the position stays at it.
     if (malformed_) return *malformed_;
+    runs_.clear();
     if (partitions_.empty()) return size_t{0};
     // Never wait for data: the task shares a worker thread, and the runtime
     // backs off a source that returns nothing. The records are read in
@@ -137,6 +138,7 @@ class KafkaSource : public exec::Source {
       if (s.ok()) {
         for (size_t r = rows_before; r < values->num_rows(); ++r)
           AppendMetadata(m);
+        AddRun(m.partition, values->num_rows() - rows_before);
         continue;
       }
       std::string where = fmt::format("topic '{}' partition {} offset {}",
@@ -253,6 +255,21 @@ class KafkaSource : public exec::Source {
   }
   bool finished() const override { return partitions_.empty(); }
 
+  /// Event time is tracked per partition (engine/exec/watermark.h).
+  std::vector<int32_t> Partitions() const override { return partitions_; }
+  void RowPartitions(std::vector<exec::PartitionRows>* runs) const override {
+    *runs = runs_;
+  }
+  /// `rows` more rows of the last Next came from `partition`.
+  void AddRun(int32_t partition, size_t rows) {
+    if (rows == 0) return;
+    if (!runs_.empty() && runs_.back().partition == partition) {
+      runs_.back().rows += static_cast<uint32_t>(rows);
+    } else {
+      runs_.push_back({partition, static_cast<uint32_t>(rows)});
+    }
+  }
+
   /// group-offsets: the next offset to read of each partition that returned
   /// records; other sources keep no positions.
   std::optional<exec::SourcePosition> position() const override {
@@ -293,6 +310,8 @@ class KafkaSource : public exec::Source {
   std::string dlq_topic_;
   std::string on_error_ = "fail";
   std::vector<int32_t> partitions_;
+  // The partition of each row the last Next returned, as runs.
+  std::vector<exec::PartitionRows> runs_;
   int64_t skipped_ = 0;
   bool unavailable_ = false;
   // Metadata columns (index in the stream, key), sorted by index; the rows

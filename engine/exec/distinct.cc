@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "engine/exec/exchange.h"
+#include "engine/exec/key_hash.h"
 
 namespace weir::exec {
 
@@ -11,7 +11,7 @@ void DistinctRows::KeepNew(types::Batch* batch) {
   std::vector<int> all(batch->num_columns());
   std::iota(all.begin(), all.end(), 0);
   std::vector<uint64_t> hashes;
-  HashKeyColumns(*batch, all, &hashes);
+  KeyHash(*batch, all, &hashes);
   types::SelectionVector live;
   if (batch->has_selection()) {
     live = batch->selection();

@@ -1,112 +1,70 @@
 #include "engine/exec/exchange.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <limits>
 
 #include "engine/base/check.h"
-#include "xxhash.h"
+#include "engine/exec/key_hash.h"
 
 namespace weir::exec {
-namespace {
 
-// Seeds a NULL with a constant of its own, so NULL differs from 0 and "".
-constexpr uint64_t kNullMarker = 0x9e3779b97f4a7c15ULL;
+// ------------------------------------------------------------- channel
 
-inline uint64_t Mix(const void* data, size_t len, uint64_t seed) {
-  return XXH3_64bits_withSeed(data, len, seed);
-}
-
-/// Folds column `col` into the running hash of each live row.
-void HashColumn(const types::Batch& batch, const types::Column& col,
-                std::vector<uint64_t>* hashes) {
-  size_t i = 0;
-  auto for_each_row = [&](auto&& fn) {
-    i = 0;
-    if (batch.has_selection()) {
-      for (uint32_t r : batch.selection()) fn(r, (*hashes)[i++]);
-    } else {
-      for (size_t r = 0; r < batch.num_rows(); ++r) fn(r, (*hashes)[i++]);
-    }
-  };
-  for_each_row([&](size_t r, uint64_t& h) {
-    if (col.IsNull(r) || col.physical() == types::PhysicalType::kNull) {
-      h = Mix(&kNullMarker, sizeof kNullMarker, h);
-      return;
-    }
-    switch (col.physical()) {
-      case types::PhysicalType::kInt64: {
-        int64_t v = col.ints()[r];
-        h = Mix(&v, sizeof v, h);
-        break;
-      }
-      case types::PhysicalType::kDouble: {
-        double v = col.doubles()[r];
-        if (v == 0) v = 0;  // -0.0 equals 0.0
-        if (std::isnan(v)) v = std::numeric_limits<double>::quiet_NaN();
-        h = Mix(&v, sizeof v, h);
-        break;
-      }
-      case types::PhysicalType::kInt128: {
-        __int128 v = col.decimals()[r];
-        h = Mix(&v, sizeof v, h);
-        break;
-      }
-      case types::PhysicalType::kString: {
-        const std::string& s = col.strings()[r];
-        // The length first, so ("ab","c") and ("a","bc") differ.
-        uint64_t len = s.size();
-        h = Mix(&len, sizeof len, h);
-        h = Mix(s.data(), s.size(), h);
-        break;
-      }
-      case types::PhysicalType::kInterval: {
-        const types::IntervalValue& v = col.intervals()[r];
-        int64_t parts[2] = {v.months, v.micros};
-        h = Mix(parts, sizeof parts, h);
-        break;
-      }
-      case types::PhysicalType::kNull:
-        break;
-    }
-  });
-}
-
-}  // namespace
-
-void HashKeyColumns(const types::Batch& batch,
-                    const std::vector<int>& key_columns,
-                    std::vector<uint64_t>* hashes) {
-  hashes->assign(batch.num_selected(), 0);
-  for (int c : key_columns) {
-    WEIR_CHECK(c >= 0 && static_cast<size_t>(c) < batch.num_columns());
-    HashColumn(batch, batch.column(static_cast<size_t>(c)), hashes);
+bool Channel::Push(Event event) {
+  std::lock_guard lock(mu_);
+  if (closed_) return false;
+  if (event.kind == EventKind::kBatch) {
+    ++batches_;
+    max_batches_ = std::max(max_batches_, batches_);
   }
+  events_.push_back(std::move(event));
+  return true;
 }
 
-HashExchange::HashExchange(std::vector<int> key_columns, int producers,
-                           int consumers, size_t queue_batches)
+Channel::PopResult Channel::Pop(Event* out, bool* freed) {
+  std::lock_guard lock(mu_);
+  if (events_.empty()) return closed_ ? PopResult::kClosed : PopResult::kEmpty;
+  *out = std::move(events_.front());
+  events_.pop_front();
+  if (out->kind == EventKind::kBatch) {
+    if (freed != nullptr) *freed = batches_ >= credit_;
+    --batches_;
+  } else if (freed != nullptr) {
+    *freed = false;
+  }
+  return PopResult::kEvent;
+}
+
+void Channel::Close() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+}
+
+// ------------------------------------------------------------ exchange
+
+Exchange::Exchange(std::vector<int> key_columns, int producers, int consumers,
+                   size_t channel_batches, int max_parallelism)
     : key_columns_(std::move(key_columns)),
       producers_(producers),
-      producers_left_(producers),
-      acked_(static_cast<size_t>(std::max(producers, 0) * consumers)) {
-  WEIR_CHECK(consumers > 0);
-  for (int c = 0; c < consumers; ++c) {
-    queues_.push_back(std::make_unique<BoundedQueue<Item>>(queue_batches));
-  }
+      consumers_(consumers),
+      max_parallelism_(max_parallelism),
+      acked_(static_cast<size_t>(std::max(producers, 0) * consumers)),
+      consumers_left_(consumers) {
+  WEIR_CHECK(consumers > 0 && consumers <= max_parallelism);
+  for (int i = 0; i < producers * consumers; ++i)
+    channels_.push_back(std::make_unique<Channel>(channel_batches));
 }
 
-void HashExchange::Partition(const types::Batch& batch,
-                             std::vector<types::SelectionVector>* parts) const {
-  parts->assign(queues_.size(), {});
+void Exchange::Partition(const types::Batch& batch,
+                         std::vector<types::SelectionVector>* parts) const {
+  parts->assign(static_cast<size_t>(consumers_), {});
   std::vector<uint64_t> hashes;
-  HashKeyColumns(batch, key_columns_, &hashes);
-  const int n = consumers();
+  KeyHash(batch, key_columns_, &hashes);
   size_t i = 0;
   auto place = [&](uint32_t row) {
-    (*parts)[ConsumerOfHash(hashes[i++], n)].push_back(row);
+    int group = KeyGroupOf(hashes[i++], max_parallelism_);
+    (*parts)[static_cast<size_t>(
+                 TaskOfKeyGroup(group, consumers_, max_parallelism_))]
+        .push_back(row);
   };
   if (batch.has_selection()) {
     for (uint32_t r : batch.selection()) place(r);
@@ -116,25 +74,26 @@ void HashExchange::Partition(const types::Batch& batch,
   }
 }
 
-bool HashExchange::HasRoom() const {
-  for (const auto& q : queues_) {
-    if (!q->HasRoom()) return false;
+bool Exchange::HasRoom(int producer) const {
+  for (int c = 0; c < consumers_; ++c) {
+    if (!channels_[Index(producer, c)]->HasRoom()) return false;
   }
   return true;
 }
 
-std::vector<int> HashExchange::Push(types::Batch batch) {
+std::vector<int> Exchange::Push(int producer, types::Batch batch) {
   std::vector<int> received;
   if (batch.num_selected() == 0) return received;
   std::vector<types::SelectionVector> parts;
   Partition(batch, &parts);
   int last = -1;
-  for (int c = 0; c < consumers(); ++c) {
+  for (int c = 0; c < consumers_; ++c) {
     if (!parts[static_cast<size_t>(c)].empty()) last = c;
   }
   for (int c = 0; c <= last; ++c) {
     types::SelectionVector& part = parts[static_cast<size_t>(c)];
     if (part.empty()) continue;
+    Event event;
     if (c == last) {
       // The last part takes the batch itself, narrowed by a selection: one
       // copy fewer (none at all when every row goes to one consumer).
@@ -143,66 +102,106 @@ std::vector<int> HashExchange::Push(types::Batch batch) {
       } else {
         batch.SetSelection(std::move(part));
       }
-      if (queues_[static_cast<size_t>(c)]->Push(Item{std::move(batch)}))
-        received.push_back(c);
-      break;
+      event.batch = std::move(batch);
+    } else {
+      batch.SetSelection(std::move(part));
+      event.batch = batch.Compact();
     }
-    batch.SetSelection(std::move(part));
-    if (queues_[static_cast<size_t>(c)]->Push(Item{batch.Compact()}))
+    if (channels_[Index(producer, c)]->Push(std::move(event)))
       received.push_back(c);
   }
   return received;
 }
 
-void HashExchange::PushMark(int producer, uint64_t mark) {
+void Exchange::Broadcast(int producer, EventKind kind, int64_t value) {
+  WEIR_CHECK(kind != EventKind::kBatch);
   WEIR_CHECK(producer >= 0 && producer < producers_);
-  for (auto& q : queues_) q->Push(Item{types::Batch(), producer, mark});
+  for (int c = 0; c < consumers_; ++c) {
+    Event event;
+    event.kind = kind;
+    event.value = value;
+    channels_[Index(producer, c)]->Push(std::move(event));
+  }
 }
 
-void HashExchange::Ack(int consumer, int producer, uint64_t mark) {
-  std::atomic<uint64_t>& slot =
-      acked_[static_cast<size_t>(producer * consumers() + consumer)];
+void Exchange::Ack(int consumer, int producer, uint64_t mark) {
+  std::atomic<uint64_t>& slot = acked_[Index(producer, consumer)];
   // Marks of one producer reach a consumer in order; never move back.
   uint64_t seen = slot.load();
   while (seen < mark && !slot.compare_exchange_weak(seen, mark)) {
   }
 }
 
-uint64_t HashExchange::Acked(int producer) const {
+uint64_t Exchange::Acked(int producer) const {
   uint64_t least = UINT64_MAX;
-  for (int c = 0; c < consumers(); ++c) {
-    least = std::min(
-        least, acked_[static_cast<size_t>(producer * consumers() + c)].load());
-  }
+  for (int c = 0; c < consumers_; ++c)
+    least = std::min(least, acked_[Index(producer, c)].load());
   return least;
 }
 
-void HashExchange::ProducerDone() { producers_left_.fetch_sub(1); }
-
-HashExchange::PollResult HashExchange::Poll(int consumer, types::Batch* out,
-                                            Mark* mark, bool* was_full) {
-  // Read the producer count before the queue: pushes happen before a
-  // producer's ProducerDone, so "no producers left, queue empty" is final.
-  bool producers_done = producers_left_.load() <= 0;
-  Item item;
-  switch (queues_[static_cast<size_t>(consumer)]->TryPop(&item, was_full)) {
-    case BoundedQueue<Item>::PopResult::kItem:
-      if (item.producer >= 0) {
-        if (mark != nullptr) *mark = Mark{item.producer, item.mark};
-        return PollResult::kMark;
-      }
-      *out = std::move(item.batch);
-      return PollResult::kBatch;
-    case BoundedQueue<Item>::PopResult::kClosed:
-      return PollResult::kEnd;
-    case BoundedQueue<Item>::PopResult::kTimeout:
-      break;
-  }
-  return producers_done ? PollResult::kEnd : PollResult::kEmpty;
+void Exchange::Close() {
+  for (auto& channel : channels_) channel->Close();
 }
 
-void HashExchange::Close() {
-  for (auto& q : queues_) q->Close();
+// ----------------------------------------------------------- input gate
+
+int InputGate::AddInput(Exchange* exchange, int consumer) {
+  const int input = static_cast<int>(inputs_.size());
+  inputs_.push_back(Input{exchange, consumer});
+  for (int p = 0; p < exchange->producers(); ++p) {
+    ChannelState state;
+    state.channel = &exchange->channel(p, consumer);
+    state.origin = Origin{input, p};
+    channels_.push_back(state);
+    ++open_;
+  }
+  return input;
+}
+
+bool InputGate::Poll(int* channel, Event* out, bool* freed) {
+  const size_t n = channels_.size();
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = (next_ + k) % n;
+    ChannelState& state = channels_[i];
+    if (state.blocked || state.ended) continue;
+    switch (state.channel->Pop(out, freed)) {
+      case Channel::PopResult::kEvent:
+        break;
+      case Channel::PopResult::kClosed:
+        *out = Event();
+        out->kind = EventKind::kEnd;
+        out->value = 0;
+        if (freed != nullptr) *freed = false;
+        break;
+      case Channel::PopResult::kEmpty:
+        continue;
+    }
+    next_ = i + 1;
+    *channel = static_cast<int>(i);
+    return true;
+  }
+  return false;
+}
+
+void InputGate::SetEnded(int channel) {
+  ChannelState& state = channels_[static_cast<size_t>(channel)];
+  if (state.ended) return;
+  state.ended = true;
+  state.blocked = false;
+  --open_;
+}
+
+int64_t InputGate::DropQueued() {
+  int64_t rows = 0;
+  for (ChannelState& state : channels_) {
+    if (state.ended) continue;
+    Event event;
+    while (state.channel->Pop(&event) == Channel::PopResult::kEvent) {
+      if (event.kind == EventKind::kBatch)
+        rows += static_cast<int64_t>(event.batch.num_selected());
+    }
+  }
+  return rows;
 }
 
 }  // namespace weir::exec

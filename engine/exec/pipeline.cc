@@ -37,7 +37,7 @@ void RunningQuery::State::Cancel() {
   Stop();
   cancelled = true;
   if (output) output->Close();
-  if (exchange) exchange->Close();
+  for (Link& link : exchanges) link.exchange->Close();
   WakeAll();
 }
 
@@ -88,9 +88,30 @@ namespace {
 
 using State = RunningQuery::State;
 
-class ClientOutputOperator : public Operator {
+/// The last operator of a chain: tells its task what leaves it.
+class OutputOperator : public Operator {
  public:
-  explicit ClientOutputOperator(State* state) : state_(state) {}
+  OutputOperator(State* state, PipelineTask* task)
+      : state_(state), task_(task) {}
+  absl::Status OnWatermark(int64_t micros) override {
+    task_->OnOutputWatermark(micros);
+    return absl::OkStatus();
+  }
+  absl::Status OnBarrier(CheckpointId id) override {
+    task_->OnOutputBarrier(id);
+    return absl::OkStatus();
+  }
+  absl::Status Finish() override { return absl::OkStatus(); }
+  bool Done() const override { return state_->cancelled.load(); }
+
+ protected:
+  State* state_;        // owned by the task's shared reference
+  PipelineTask* task_;  // owns this operator
+};
+
+class ClientOutputOperator : public OutputOperator {
+ public:
+  using OutputOperator::OutputOperator;
   absl::Status AddInput(types::Batch batch) override {
     if (batch.has_selection()) batch = batch.Compact();
     if (batch.num_rows() == 0) return absl::OkStatus();
@@ -99,31 +120,40 @@ class ClientOutputOperator : public Operator {
       state_->client_rows_queued += rows;
     return absl::OkStatus();
   }
-  bool Done() const override { return state_->cancelled.load(); }
-
- private:
-  State* state_;  // owned by the task's shared reference
 };
 
-class ExchangeOutputOperator : public Operator {
+class ExchangeOutputOperator : public OutputOperator {
  public:
-  explicit ExchangeOutputOperator(State* state) : state_(state) {}
+  ExchangeOutputOperator(State* state, PipelineTask* task)
+      : OutputOperator(state, task),
+        link_(&state->exchanges[static_cast<size_t>(task->out_exchange)]) {}
   absl::Status AddInput(types::Batch batch) override {
-    for (int c : state_->exchange->Push(std::move(batch))) {
-      state_->executor->Wake(*state_->consumer_tasks[static_cast<size_t>(c)]);
-    }
+    for (int c : link_->exchange->Push(task_->producer, std::move(batch)))
+      state_->executor->Wake(*link_->consumers[static_cast<size_t>(c)]);
     return absl::OkStatus();
   }
-  bool Done() const override { return state_->cancelled.load(); }
+  absl::Status OnWatermark(int64_t micros) override {
+    task_->OnOutputWatermark(micros);
+    Broadcast(EventKind::kWatermark, micros);
+    return absl::OkStatus();
+  }
+  absl::Status OnBarrier(CheckpointId id) override {
+    task_->OnOutputBarrier(id);
+    Broadcast(EventKind::kBarrier, static_cast<int64_t>(ToInt(id)));
+    return absl::OkStatus();
+  }
 
  private:
-  State* state_;
+  void Broadcast(EventKind kind, int64_t value) {
+    link_->exchange->Broadcast(task_->producer, kind, value);
+    state_->Wake(link_->consumers);
+  }
+  State::Link* link_;
 };
 
-class SinkOutputOperator : public Operator {
+class SinkOutputOperator : public OutputOperator {
  public:
-  SinkOutputOperator(State* state, PipelineTask* task)
-      : state_(state), task_(task) {}
+  using OutputOperator::OutputOperator;
   absl::Status AddInput(types::Batch batch) override {
     if (batch.num_selected() == 0) return absl::OkStatus();
     absl::Status written = task_->sink->Write(batch);
@@ -134,20 +164,17 @@ class SinkOutputOperator : public Operator {
     task_->sink_rows_written += static_cast<int64_t>(batch.num_selected());
     return absl::OkStatus();
   }
-  bool Done() const override { return state_->cancelled.load(); }
-
- private:
-  State* state_;
-  PipelineTask* task_;  // owns this operator
 };
 
 }  // namespace
 
-std::unique_ptr<Operator> MakeClientOutput(RunningQuery::State* state) {
-  return std::make_unique<ClientOutputOperator>(state);
+std::unique_ptr<Operator> MakeClientOutput(RunningQuery::State* state,
+                                           PipelineTask* task) {
+  return std::make_unique<ClientOutputOperator>(state, task);
 }
-std::unique_ptr<Operator> MakeExchangeOutput(RunningQuery::State* state) {
-  return std::make_unique<ExchangeOutputOperator>(state);
+std::unique_ptr<Operator> MakeExchangeOutput(RunningQuery::State* state,
+                                             PipelineTask* task) {
+  return std::make_unique<ExchangeOutputOperator>(state, task);
 }
 std::unique_ptr<Operator> MakeSinkOutput(RunningQuery::State* state,
                                          PipelineTask* task) {
@@ -155,6 +182,14 @@ std::unique_ptr<Operator> MakeSinkOutput(RunningQuery::State* state,
 }
 
 // ------------------------------------------------------------------ task
+
+void PipelineTask::OnOutputWatermark(int64_t micros) {
+  if (micros != kEndOfTime) out_watermark = micros;
+}
+
+void PipelineTask::OnOutputBarrier(CheckpointId id) {
+  barrier_passed = ToInt(id);
+}
 
 StepResult PipelineTask::Step() {
   switch (phase_) {
@@ -172,57 +207,177 @@ StepResult PipelineTask::Step() {
   return StepResult::kDone;
 }
 
+Operator* PipelineTask::entry(int input) {
+  auto& prefix = input_ops[static_cast<size_t>(input)];
+  return prefix.empty() ? head() : prefix.front().get();
+}
+
 bool PipelineTask::DownstreamHasRoom() {
   switch (output_) {
     case OutputTo::kClient:
       return state_->output->HasRoom();
     case OutputTo::kExchange:
-      return state_->exchange->HasRoom();
+      return out().HasRoom(producer);
     case OutputTo::kSink:
       return sink->Ready();
   }
   return true;
 }
 
+Operator* PipelineTask::PendingOperator() {
+  for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
+    if ((*it)->HasPendingOutput()) return it->get();
+  }
+  return nullptr;
+}
+
+StepResult PipelineTask::ContinuePending(Operator* op) {
+  if (!DownstreamHasRoom()) {
+    if (pclock_) pclock_->Pause();
+    return StepResult::kIdle;
+  }
+  absl::Status st = op->ContinueOutput();
+  if (!st.ok()) return ChainFailed(st);
+  return StepResult::kProgress;
+}
+
 StepResult PipelineTask::StepRunning() {
   if (sink) UpdateSinkDelivery();
-  if (consumer >= 0) return StepConsumer();
-  if (!tracking_checked_) {
-    tracking_checked_ = true;
-    tracks_positions_ = source->position().has_value();
-    next_mark_ = Clock::now() + state_->commit_interval;
+  if (!started_) {
+    started_ = true;
+    for (auto& prefix : input_ops) {
+      for (auto& op : prefix) op->set_output_budget(state_->batch_rows);
+    }
+    for (auto& op : ops) op->set_output_budget(state_->batch_rows);
+    if (reads_source()) {
+      tracks_positions_ = source->position().has_value();
+      next_mark_ = Clock::now() + state_->commit_interval;
+      if (event_time) {
+        pclock_.emplace(state_->clock);
+        partitions_.emplace(source->Partitions(), state_->idle_timeout,
+                            pclock_->Now());
+      }
+    } else {
+      for (int c = 0; c < gate.channels(); ++c) {
+        channels_wm_.AddInput();
+        aligner_.AddChannel();
+      }
+    }
   }
-  if (state_->stopping.load()) return EndInput(/*final_mark=*/true);
+  if (!reads_source()) return StepConsumer();
+  if (state_->stopping.load()) return EndInput(/*final_mark=*/true, false);
   // A LIMIT may have cut the last batch: its position is not delivered.
-  if (head()->Done()) return EndInput(/*final_mark=*/false);
+  if (head()->Done()) return EndInput(/*final_mark=*/false, false);
   if (!marks_.empty()) CommitDelivered();
-  if (!DownstreamHasRoom()) return StepResult::kIdle;
+  if (Operator* op = PendingOperator()) return ContinuePending(op);
+  if (ending_) return ContinueEnding();
+  if (absl::Status st = PassRequestedBarriers(); !st.ok())
+    return ChainFailed(st);
+  if (!DownstreamHasRoom()) {
+    if (pclock_) pclock_->Pause();
+    return StepResult::kIdle;
+  }
+  if (pclock_) pclock_->Resume();
   return StepSource();
+}
+
+StepResult PipelineTask::ContinueEnding() {
+  // Each event goes in once the chain owes nothing from the one before:
+  // a source's end-of-time watermark (a consumer got it from its
+  // channels), then Finish, then the end.
+  if (PendingOperator() != nullptr) return StepResult::kProgress;
+  if (reads_source() && !end_watermark_sent_) {
+    end_watermark_sent_ = true;
+    absl::Status st = head()->OnWatermark(kEndOfTime);
+    if (!st.ok()) return ChainFailed(st);
+    if (PendingOperator() != nullptr) return StepResult::kProgress;
+  }
+  if (!finish_sent_) {
+    finish_sent_ = true;
+    absl::Status st = head()->Finish();
+    if (!st.ok()) return ChainFailed(st);
+    if (PendingOperator() != nullptr) return StepResult::kProgress;
+  }
+  // A source's rows all went through the chain: its position may be
+  // committed once they are delivered.
+  return EndInput(/*final_mark=*/reads_source(), /*finished=*/true);
+}
+
+absl::Status PipelineTask::PassRequestedBarriers() {
+  const uint64_t requested = barrier_requested.load();
+  while (barriers_passed_in_ < requested) {
+    ++barriers_passed_in_;
+    WEIR_RETURN_IF_ERROR(head()->OnBarrier(CheckpointId{barriers_passed_in_}));
+  }
+  return absl::OkStatus();
 }
 
 StepResult PipelineTask::StepSource() {
   types::Batch batch(source_schema);
   absl::StatusOr<size_t> n = source->Next(&batch, state_->batch_rows);
   if (!n.ok()) return SourceFailed(n.status());
+  bool went_active = false;
   if (*n > 0) {
     state_->rows_read += static_cast<int64_t>(*n);
+    if (absl::Status st = ObserveEventTime(batch, &went_active); !st.ok())
+      return ChainFailed(st);
+    // A partition that was idle is back: downstream holds for it again
+    // before its rows arrive.
+    if (went_active) SetIdle(false);
     absl::Status st = head()->AddInput(std::move(batch));
     if (!st.ok()) return ChainFailed(st);
+  } else if (partitions_) {
+    partitions_->Update(pclock_->Now());
   }
-  std::optional<int64_t> wm = source->watermark();
-  if (wm && (!watermark_ || *wm > *watermark_)) {
-    watermark_ = wm;
-    absl::Status st = head()->OnWatermark(*wm);
-    if (!st.ok()) return ChainFailed(st);
+  // Nothing new goes into a chain that still owes output (operator.h): the
+  // watermark and a mark wait for the next step.
+  const bool owing = PendingOperator() != nullptr;
+  if (!owing) {
+    if (absl::Status st = EmitSourceWatermark(); !st.ok())
+      return ChainFailed(st);
   }
   if (source->finished()) {
-    absl::Status st = head()->Finish();
-    if (!st.ok()) return ChainFailed(st);
-    return EndInput(/*final_mark=*/true);
+    ending_ = true;
+    return ContinueEnding();
   }
-  if (tracks_positions_) MaybeMark();
+  if (tracks_positions_ && !owing) MaybeMark();
   if (phase_ == Phase::kDraining) return StepResult::kProgress;
   return *n > 0 ? StepResult::kProgress : StepResult::kIdle;
+}
+
+absl::Status PipelineTask::ObserveEventTime(const types::Batch& batch,
+                                            bool* went_active) {
+  if (!partitions_) return absl::OkStatus();
+  const Clock::time_point now = pclock_->Now();
+  source->RowPartitions(&runs_);
+  WEIR_RETURN_IF_ERROR(event_time->Observe(
+      batch, runs_,
+      [&](int32_t p, int64_t micros) { partitions_->OnRows(p, micros, now); }));
+  partitions_->Update(now);
+  *went_active = idle_sent_ && !partitions_->idle();
+  return absl::OkStatus();
+}
+
+absl::Status PipelineTask::EmitSourceWatermark() {
+  if (!partitions_) return absl::OkStatus();
+  const int64_t wm = partitions_->watermark();
+  if (wm > emitted_watermark_) {
+    emitted_watermark_ = wm;
+    WEIR_RETURN_IF_ERROR(head()->OnWatermark(wm));
+  }
+  SetIdle(partitions_->idle());
+  return absl::OkStatus();
+}
+
+void PipelineTask::SetIdle(bool idle) {
+  if (idle == idle_sent_) return;
+  idle_sent_ = idle;
+  out_idle = idle;
+  if (output_ == OutputTo::kExchange) {
+    out().Broadcast(producer, idle ? EventKind::kIdle : EventKind::kActive, 0);
+    state_->Wake(
+        state_->exchanges[static_cast<size_t>(out_exchange)].consumers);
+  }
 }
 
 void PipelineTask::MaybeMark() {
@@ -232,82 +387,183 @@ void PipelineTask::MaybeMark() {
   std::optional<SourcePosition> position = source->position();
   if (!position || position == last_marked_) return;  // nothing new read
   last_marked_ = position;
-  switch (output_) {
-    case OutputTo::kSink:
-      drain_position_ = std::move(position);
-      phase_ = Phase::kDraining;
-      break;
-    case OutputTo::kClient:
-      marks_.push_back(Mark{std::move(*position), state_->output->pushed()});
-      break;
-    case OutputTo::kExchange:
-      state_->exchange->PushMark(producer, ++mark_seq_);
-      for (Executor::Task* t : state_->consumer_tasks)
-        state_->executor->Wake(*t);
-      marks_.push_back(Mark{std::move(*position), mark_seq_});
-      break;
+  if (output_ == OutputTo::kSink) {
+    drain_position_ = std::move(position);
+    phase_ = Phase::kDraining;
+    return;
   }
+  Mark mark;
+  mark.position = std::move(position);
+  mark.ticket = SendMark();
+  marks_.push_back(std::move(mark));
+}
+
+uint64_t PipelineTask::SendMark() {
+  if (output_ == OutputTo::kClient) return state_->output->pushed();
+  out().Broadcast(producer, EventKind::kMark,
+                  static_cast<int64_t>(++mark_seq_));
+  state_->Wake(state_->exchanges[static_cast<size_t>(out_exchange)].consumers);
+  return mark_seq_;
 }
 
 bool PipelineTask::Delivered(const Mark& mark) const {
   if (output_ == OutputTo::kClient)
     return state_->output->popped() >= mark.ticket;
-  return state_->exchange->Acked(producer) >= mark.ticket;
+  return state_->exchanges[static_cast<size_t>(out_exchange)].exchange->Acked(
+             producer) >= mark.ticket;
 }
 
 void PipelineTask::CommitDelivered() {
   std::optional<SourcePosition> latest;
   while (!marks_.empty() && Delivered(marks_.front())) {
-    latest = std::move(marks_.front().position);
+    Mark& mark = marks_.front();
+    if (mark.position) latest = std::move(mark.position);
+    if (mark.channel >= 0) AckUpstream(mark.channel, mark.upstream);
     marks_.pop_front();
   }
   if (latest) source->Commit(*latest);
 }
 
+void PipelineTask::AckUpstream(int channel, uint64_t mark) {
+  const InputGate::Origin& origin = gate.origin(channel);
+  gate.exchange_of(channel).Ack(gate.consumer_of(channel), origin.producer,
+                                mark);
+  const int e = input_exchanges[static_cast<size_t>(origin.input)];
+  state_->executor->Wake(*state_->exchanges[static_cast<size_t>(e)]
+                              .producers[static_cast<size_t>(origin.producer)]);
+}
+
+// ------------------------------------------------------ consumer tasks
+
 StepResult PipelineTask::StepConsumer() {
   if (state_->cancelled.load() || PastStopDeadline()) {
     gave_up_ = true;
     DropQueued();
-    return EndInput(/*final_mark=*/false);
+    return EndInput(/*final_mark=*/false, false);
   }
-  if (!sink->Ready()) return StepResult::kIdle;
-  types::Batch batch;
-  HashExchange::Mark mark;
-  bool was_full = false;
-  switch (state_->exchange->Poll(consumer, &batch, &mark, &was_full)) {
-    case HashExchange::PollResult::kBatch: {
-      // Producers waiting for credit may go on.
-      if (was_full) {
-        for (Executor::Task* t : state_->source_tasks)
-          state_->executor->Wake(*t);
-      }
-      absl::Status st = head()->AddInput(std::move(batch));
-      if (!st.ok()) return ChainFailed(st);
-      return StepResult::kProgress;
+  if (!marks_.empty()) CommitDelivered();
+  if (Operator* op = PendingOperator()) return ContinuePending(op);
+  if (ending_) return ContinueEnding();
+  if (!DownstreamHasRoom()) return StepResult::kIdle;
+  bool any = false;
+  while (true) {
+    int channel = -1;
+    Event event;
+    bool freed = false;
+    if (!gate.Poll(&channel, &event, &freed))
+      return any ? StepResult::kProgress : StepResult::kIdle;
+    any = true;
+    if (freed) {
+      // The producer waiting for credit may go on.
+      const InputGate::Origin& origin = gate.origin(channel);
+      const int e = input_exchanges[static_cast<size_t>(origin.input)];
+      state_->executor->Wake(
+          *state_->exchanges[static_cast<size_t>(e)]
+               .producers[static_cast<size_t>(origin.producer)]);
     }
-    case HashExchange::PollResult::kMark:
-      // Acknowledged once the sink has delivered what it took before it.
-      unacked_.push_back(mark);
-      phase_ = Phase::kDraining;
+    bool took_batch = false, ended_input = false;
+    absl::Status st =
+        OnEvent(channel, std::move(event), &took_batch, &ended_input);
+    if (!st.ok()) return ChainFailed(st);
+    if (ended_input) {
+      if (!inputs_finished_ || state_->stopping.load())
+        return EndInput(/*final_mark=*/false, /*finished=*/false);
+      ending_ = true;
+      return ContinueEnding();
+    }
+    // One batch per step; and a step stops where the chain owes output or
+    // the sink must drain first.
+    if (took_batch || phase_ != Phase::kRunning || PendingOperator() != nullptr)
       return StepResult::kProgress;
-    case HashExchange::PollResult::kEmpty:
-      return StepResult::kIdle;
-    case HashExchange::PollResult::kEnd:
-      break;
   }
-  absl::Status st = head()->Finish();
-  if (!st.ok()) return ChainFailed(st);
-  return EndInput(/*final_mark=*/false);
 }
+
+absl::Status PipelineTask::OnEvent(int channel, Event event, bool* took_batch,
+                                   bool* ended_input) {
+  switch (event.kind) {
+    case EventKind::kBatch:
+      *took_batch = true;
+      return entry(gate.origin(channel).input)
+          ->AddInput(std::move(event.batch));
+    case EventKind::kWatermark:
+      channels_wm_.Advance(channel, event.value);
+      return OnInputWatermark();
+    case EventKind::kIdle:
+    case EventKind::kActive:
+      channels_wm_.SetIdle(channel, event.kind == EventKind::kIdle);
+      return OnInputWatermark();
+    case EventKind::kBarrier: {
+      std::optional<CheckpointId> aligned = aligner_.OnBarrier(
+          channel, CheckpointId{static_cast<uint64_t>(event.value)});
+      gate.SetBlocked(channel, true);
+      return OnAligned(aligned);
+    }
+    case EventKind::kMark:
+      OnUpstreamMark(channel, static_cast<uint64_t>(event.value));
+      return absl::OkStatus();
+    case EventKind::kEnd: {
+      gate.SetEnded(channel);
+      channels_wm_.SetEnded(channel);
+      if (event.value != 1) inputs_finished_ = false;
+      WEIR_RETURN_IF_ERROR(OnAligned(aligner_.OnEnded(channel)));
+      WEIR_RETURN_IF_ERROR(OnInputWatermark());
+      if (!gate.all_ended()) return absl::OkStatus();
+      *ended_input = true;
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PipelineTask::OnInputWatermark() {
+  if (!channels_wm_.Update()) return absl::OkStatus();
+  // Back from idle: say so before anything that follows; idle: after the
+  // watermark that flushed it.
+  if (!channels_wm_.idle()) SetIdle(false);
+  const int64_t wm = channels_wm_.watermark();
+  if (wm > emitted_watermark_) {
+    emitted_watermark_ = wm;
+    WEIR_RETURN_IF_ERROR(head()->OnWatermark(wm));
+  }
+  if (channels_wm_.idle()) SetIdle(true);
+  return absl::OkStatus();
+}
+
+absl::Status PipelineTask::OnAligned(std::optional<CheckpointId> aligned) {
+  if (!aligned) return absl::OkStatus();
+  for (int c = 0; c < gate.channels(); ++c) gate.SetBlocked(c, false);
+  return head()->OnBarrier(*aligned);
+}
+
+void PipelineTask::OnUpstreamMark(int channel, uint64_t mark) {
+  switch (output_) {
+    case OutputTo::kSink:
+      // Acknowledged once the sink has delivered what it took before it.
+      unacked_.emplace_back(channel, mark);
+      phase_ = Phase::kDraining;
+      return;
+    case OutputTo::kClient:
+    case OutputTo::kExchange: {
+      Mark m;
+      m.channel = channel;
+      m.upstream = mark;
+      m.ticket = SendMark();
+      marks_.push_back(std::move(m));
+      return;
+    }
+  }
+}
+
+// ------------------------------------------------------------- delivery
 
 StepResult PipelineTask::StepDraining() {
   UpdateSinkDelivery();
-  if (consumer < 0 && state_->stopping.load()) {
+  if (reads_source() && state_->stopping.load()) {
     // Nothing was read since the mark: the final flush covers it.
     phase_ = Phase::kRunning;
-    return EndInput(/*final_mark=*/true);
+    return EndInput(/*final_mark=*/true, false);
   }
-  if (consumer >= 0 && (state_->cancelled.load() || PastStopDeadline())) {
+  if (!reads_source() && (state_->cancelled.load() || PastStopDeadline())) {
     phase_ = Phase::kRunning;
     return StepConsumer();
   }
@@ -327,16 +583,12 @@ void PipelineTask::OnSinkDelivered() {
     source->Commit(*drain_position_);
     drain_position_.reset();
   }
-  for (const HashExchange::Mark& m : unacked_) {
-    state_->exchange->Ack(consumer, m.producer, m.mark);
-    state_->executor->Wake(
-        *state_->source_tasks[static_cast<size_t>(m.producer)]);
-  }
+  for (const auto& [channel, mark] : unacked_) AckUpstream(channel, mark);
   unacked_.clear();
   UpdateSinkDelivery();
 }
 
-StepResult PipelineTask::EndInput(bool final_mark) {
+StepResult PipelineTask::EndInput(bool final_mark, bool finished) {
   std::optional<SourcePosition> last;
   if (tracks_positions_ && final_mark && !head()->Done()) {
     last = source->position();
@@ -345,17 +597,23 @@ StepResult PipelineTask::EndInput(bool final_mark) {
   switch (output_) {
     case OutputTo::kExchange:
       if (last) {
-        state_->exchange->PushMark(producer, ++mark_seq_);
-        marks_.push_back(Mark{std::move(*last), mark_seq_});
+        Mark mark;
+        mark.position = std::move(last);
+        mark.ticket = SendMark();
+        marks_.push_back(std::move(mark));
       }
-      state_->exchange->ProducerDone();
-      for (Executor::Task* t : state_->consumer_tasks)
-        state_->executor->Wake(*t);
+      out().Broadcast(producer, EventKind::kEnd, finished ? 1 : 0);
+      state_->Wake(
+          state_->exchanges[static_cast<size_t>(out_exchange)].consumers);
       phase_ = Phase::kCommitting;
       return StepCommitting();
     case OutputTo::kClient:
-      if (last)
-        marks_.push_back(Mark{std::move(*last), state_->output->pushed()});
+      if (last) {
+        Mark mark;
+        mark.position = std::move(last);
+        mark.ticket = state_->output->pushed();
+        marks_.push_back(std::move(mark));
+      }
       phase_ = Phase::kCommitting;
       return StepCommitting();
     case OutputTo::kSink:
@@ -401,7 +659,7 @@ StepResult PipelineTask::StepCommitting() {
   CommitDelivered();
   if (marks_.empty()) return End();
   bool hopeless = state_->cancelled.load();
-  if (output_ == OutputTo::kExchange && state_->consumers_left.load() == 0) {
+  if (output_ == OutputTo::kExchange && out().consumers_ended()) {
     // Every consumer has ended: no acknowledgement is still to come.
     CommitDelivered();
     hopeless = true;
@@ -426,27 +684,13 @@ void PipelineTask::UpdateSinkDelivery() {
   }
 }
 
-void PipelineTask::DropQueued() {
-  types::Batch batch;
-  while (true) {
-    switch (state_->exchange->Poll(consumer, &batch)) {
-      case HashExchange::PollResult::kBatch:
-        dropped_rows_ += static_cast<int64_t>(batch.num_selected());
-        continue;
-      case HashExchange::PollResult::kMark:
-        continue;
-      case HashExchange::PollResult::kEmpty:
-      case HashExchange::PollResult::kEnd:
-        return;
-    }
-  }
-}
+void PipelineTask::DropQueued() { dropped_rows_ += gate.DropQueued(); }
 
 StepResult PipelineTask::SourceFailed(const absl::Status& status) {
   // The rows returned before the failure went through the chain whole;
   // they are delivered and their position committed as at a stop.
   state_->Fail(status, /*from_sink=*/false);
-  return EndInput(/*final_mark=*/true);
+  return EndInput(/*final_mark=*/true, false);
 }
 
 StepResult PipelineTask::ChainFailed(const absl::Status& status) {
@@ -455,15 +699,15 @@ StepResult PipelineTask::ChainFailed(const absl::Status& status) {
   // A batch failed part way: rows before it are delivered, its position is
   // not committed.
   state_->Fail(status, /*from_sink=*/false);
-  if (consumer >= 0) DropQueued();
-  return EndInput(/*final_mark=*/false);
+  if (!reads_source()) DropQueued();
+  return EndInput(/*final_mark=*/false, false);
 }
 
 StepResult PipelineTask::SinkFailed(const absl::Status& status) {
   // The sink is broken: nothing more goes through it, and what it holds is
   // not delivered.
   state_->Fail(status, /*from_sink=*/true);
-  if (consumer >= 0) DropQueued();
+  if (!reads_source()) DropQueued();
   return End();
 }
 
@@ -488,13 +732,16 @@ StepResult PipelineTask::End() {
       state_->AddUndelivered(lost, to, why);
     }
   }
+  ended = true;
+  input_ops.clear();
   ops.clear();
   source.reset();
   sink.reset();
   std::shared_ptr<State> state = std::move(state_);
-  if (consumer >= 0) {
-    --state->consumers_left;
-    for (Executor::Task* t : state->source_tasks) state->executor->Wake(*t);
+  for (int e : input_exchanges) {
+    State::Link& link = state->exchanges[static_cast<size_t>(e)];
+    link.exchange->ConsumerEnded();
+    state->Wake(link.producers);
   }
   if (then) state->executor->Submit(std::move(then));
   state->TaskEnded();

@@ -1,8 +1,18 @@
 #pragma once
 
 // Inside a running query (query.h is the public face): the state its tasks
-// share, the task that runs one pipeline, and the operators that end a
-// chain in the query's output. Internal to engine/exec.
+// share, the task that runs one stage's chain of operators, and the
+// operators that end a chain in the query's output. Internal to
+// engine/exec.
+//
+// A task reads one input at a time per step: a batch from its source
+// split (source tasks), or the next event of one of its input channels
+// (tasks behind exchanges: batches, watermarks, idleness, barriers,
+// delivery marks, ends; exchange.h). It combines watermarks over its
+// source's partitions or its channels (watermark.h), aligns barriers
+// (barrier.h), and feeds its chain (operator.h), whose last operator hands
+// rows and events to the task's output: the client queue, its own sink, or
+// an exchange to the next stage.
 //
 // Delivery and commits (at-least-once). A source that keeps positions
 // outside Weir (Kafka with group-offsets) must never be committed past a
@@ -14,14 +24,16 @@
 //     the mark (BoundedQueue::pushed/popped);
 //   - the task's own sink: the task stops reading and waits until the sink
 //     has delivered everything written (a drain, a few ms), then commits;
-//   - a hash exchange: the mark travels through every consumer queue behind
-//     the task's batches; each consumer drains its sink when it takes the
-//     mark and acknowledges it; the mark is delivered once every consumer
-//     has acknowledged it (HashExchange::PushMark/Ack/Acked).
+//   - an exchange: the mark travels through every channel of the task
+//     behind its batches; a consumer that takes it delivers what it took
+//     before it the same way (its own sink drains, the client takes, or it
+//     sends a mark of its own on to the next stage and waits for that) and
+//     then acknowledges it; the mark is delivered once every consumer has
+//     acknowledged it (Exchange::Broadcast/Ack/Acked).
 // At the end of its input (the source finished, Cancel, a failure) a task
 // takes a last mark, delivers what it read (final flush, or waits for the
 // acknowledgements) and commits what was delivered. Checkpoint barriers
-// will replace marks: the same path through the exchange, with state.
+// will replace marks: the same path through the channels, with state.
 
 #include <atomic>
 #include <chrono>
@@ -35,13 +47,17 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "engine/exec/barrier.h"
 #include "engine/exec/bounded_queue.h"
+#include "engine/exec/clock.h"
+#include "engine/exec/event_time.h"
 #include "engine/exec/exchange.h"
 #include "engine/exec/executor.h"
 #include "engine/exec/operator.h"
 #include "engine/exec/query.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
+#include "engine/exec/watermark.h"
 #include "engine/types/batch.h"
 
 namespace weir::exec {
@@ -60,6 +76,9 @@ struct RunningQuery::State {
   std::chrono::milliseconds final_flush_timeout{30000};
   std::chrono::milliseconds cancel_flush_timeout{5000};
   std::chrono::milliseconds commit_interval{1000};
+  /// Idleness of source partitions (0: never idle), on `clock`.
+  std::chrono::milliseconds idle_timeout{0};
+  const exec::Clock* clock = nullptr;
 
   /// Read no more input: Stop (Cancel) or a failure. Rows already read go
   /// on to the output until stop_deadline.
@@ -74,14 +93,24 @@ struct RunningQuery::State {
   std::unique_ptr<BoundedQueue<types::Batch>> output;  // client outputs
   std::atomic<int64_t> client_rows_queued{0};
   std::atomic<int64_t> client_rows_taken{0};
-  std::unique_ptr<HashExchange> exchange;  // keyed changelog sinks
-  std::atomic<int> consumers_left{0};
+
+  /// An exchange and the tasks on its two sides.
+  struct Link {
+    std::unique_ptr<Exchange> exchange;
+    std::vector<Executor::Task*> producers;
+    std::vector<Executor::Task*> consumers;
+  };
+  std::vector<Link> exchanges;
 
   // Raw task pointers; valid while the RunningQuery lives (it holds the
   // tasks and outlives their last step).
-  std::vector<Executor::Task*> source_tasks;
-  std::vector<Executor::Task*> consumer_tasks;
-  std::vector<PipelineTask*> sink_tasks;  // the tasks that own a Sink
+  std::vector<Executor::Task*> tasks;             // every task
+  std::vector<PipelineTask*> source_tasks;        // they take barriers
+  std::vector<Executor::Task*> client_producers;  // woken by the client
+  std::vector<PipelineTask*> sink_tasks;          // the tasks that own a Sink
+  /// The tasks whose output leaves the query (client or sinks): their
+  /// watermark is the query's.
+  std::vector<PipelineTask*> final_tasks;
 
   mutable std::mutex mu;
   std::condition_variable ended_cv;
@@ -89,18 +118,21 @@ struct RunningQuery::State {
   int live_tasks = 0;
   absl::Status error;  // the first failure
   bool error_from_sink = false;
-  int64_t ended_delivered = 0;   // rows delivered by sinks that ended
-  int64_t undelivered = 0;       // rows that ended undelivered
-  std::string undelivered_note;  // "N rows were not delivered to ..."
-  std::string undelivered_to;    // the first sink that gave up
-  std::string undelivered_why;   // why it gave up
+  int64_t ended_delivered = 0;             // rows delivered by sinks that ended
+  int64_t undelivered = 0;                 // rows that ended undelivered
+  std::string undelivered_note;            // "N rows were not delivered to ..."
+  std::string undelivered_to;              // the first sink that gave up
+  std::string undelivered_why;             // why it gave up
+  int64_t shown_watermark = kNoWatermark;  // what stats() said last
 
   Clock::time_point stop_deadline() const {
     return Clock::time_point(Clock::duration(stop_deadline_ns.load()));
   }
   void WakeAll() {
-    for (Executor::Task* t : source_tasks) executor->Wake(*t);
-    for (Executor::Task* t : consumer_tasks) executor->Wake(*t);
+    for (Executor::Task* t : tasks) executor->Wake(*t);
+  }
+  void Wake(const std::vector<Executor::Task*>& tasks_to_wake) {
+    for (Executor::Task* t : tasks_to_wake) executor->Wake(*t);
   }
   /// Stop reading; deliver what was read within cancel_flush_timeout.
   void Stop();
@@ -118,10 +150,10 @@ struct RunningQuery::State {
 
 enum class OutputTo { kClient, kExchange, kSink };
 
-/// One task: a source split or an exchange consumer as input, an operator
-/// chain (head first, ending in an output operator) and, for sink outputs,
-/// the task's Sink. Each Step does one batch's worth of work, or one slice
-/// of waiting for deliveries.
+/// One task: a source split or the channels of its input exchanges, an
+/// operator chain (ending in an output operator) and, for sink outputs,
+/// the task's Sink. Each Step does one batch's worth of work (plus the
+/// control events around it), or one slice of waiting for deliveries.
 class PipelineTask : public Executor::Task {
  public:
   using State = RunningQuery::State;
@@ -131,12 +163,19 @@ class PipelineTask : public Executor::Task {
       : state_(std::move(state)), output_(output) {}
 
   // Set up by Start before the task is submitted.
-  std::unique_ptr<Source> source;
+  std::unique_ptr<Source> source;  // source tasks
   std::shared_ptr<const types::Schema> source_schema;
-  int consumer = -1;  // >= 0: reads exchange queue `consumer`, no source
-  int producer = -1;  // >= 0: the task's index among the exchange producers
-  std::unique_ptr<Sink> sink;
+  std::optional<EventTimeExpr> event_time;  // the stream's WATERMARK FOR
+  InputGate gate;                           // tasks behind exchanges
+  /// Per gate input: its exchange (index into State::exchanges) and the
+  /// operators of that input only (may be empty).
+  std::vector<int> input_exchanges;
+  std::vector<std::vector<std::unique_ptr<Operator>>> input_ops;
+  /// The chain shared by every input; the last is the output operator.
   std::vector<std::unique_ptr<Operator>> ops;
+  int out_exchange = -1;  // OutputTo::kExchange: index into exchanges
+  int producer = -1;      // ... and the task's producer index there
+  std::unique_ptr<Sink> sink;
   /// Submitted when this task ends (the next VALUES task: constant rows
   /// come out in the plan's order); `chained` tasks wait for that.
   std::shared_ptr<PipelineTask> then;
@@ -154,6 +193,21 @@ class PipelineTask : public Executor::Task {
   std::string sink_problem;  // guarded by state->mu
   bool sink_ended = false;   // guarded by state->mu: counted in ended_*
 
+  // Event time at the task's output, for SHOW QUERIES (final tasks): the
+  // last watermark it emitted (never kEndOfTime), whether it is idle, and
+  // whether it ended. Read from other threads.
+  std::atomic<int64_t> out_watermark{kNoWatermark};
+  std::atomic<bool> out_idle{false};
+  std::atomic<bool> ended{false};
+  /// Checkpoint barriers: the highest id asked for (source tasks, set by
+  /// InjectBarrier) and the highest that passed the task's output.
+  std::atomic<uint64_t> barrier_requested{0};
+  std::atomic<uint64_t> barrier_passed{0};
+
+  /// Called by the output operator: a watermark or barrier left the task.
+  void OnOutputWatermark(int64_t micros);
+  void OnOutputBarrier(CheckpointId id);
+
   StepResult Step() override;
 
  private:
@@ -165,18 +219,24 @@ class PipelineTask : public Executor::Task {
     kCommitting,  // no more input: waiting until the marks are delivered
     kEnded,
   };
-  /// A source position, and what says that the rows before it are
-  /// delivered: the client queue's pushed() count or the exchange mark.
+  /// A mark taken at the source or received from upstream, and what says
+  /// that the rows before it are delivered: the client queue's pushed()
+  /// count or the task's own exchange mark.
   struct Mark {
-    SourcePosition position;
+    std::optional<SourcePosition> position;  // to commit (source tasks)
+    int channel = -1;                        // >= 0: to acknowledge there
+    uint64_t upstream = 0;                   // ... this mark
     uint64_t ticket = 0;
   };
 
   Operator* head() { return ops.front().get(); }
+  Operator* entry(int input);
+  bool reads_source() const { return source != nullptr; }
   bool DownstreamHasRoom();
   bool PastStopDeadline() const {
     return state_->stopping.load() && Clock::now() >= state_->stop_deadline();
   }
+  Exchange& out() { return *state_->exchanges[out_exchange].exchange; }
 
   StepResult StepRunning();
   StepResult StepSource();
@@ -185,15 +245,46 @@ class PipelineTask : public Executor::Task {
   StepResult StepFlushing();
   StepResult StepCommitting();
 
+  /// The most downstream operator with pending output, or nullptr.
+  Operator* PendingOperator();
+  /// Emits more of an operator's pending output when downstream has room.
+  StepResult ContinuePending(Operator* op);
+
+  /// Source tasks: hands barriers asked for since the last step to the
+  /// chain, in order.
+  absl::Status PassRequestedBarriers();
+  /// Source tasks: the partitions' watermark and idleness after a read.
+  absl::Status ObserveEventTime(const types::Batch& batch, bool* went_active);
+  absl::Status EmitSourceWatermark();
+  /// Sends the task's idleness downstream when it changed.
+  void SetIdle(bool idle);
+
+  /// Consumer tasks: one event from channel `channel`.
+  absl::Status OnEvent(int channel, Event event, bool* took_batch,
+                       bool* ended_input);
+  /// The channels' combined watermark after a change.
+  absl::Status OnInputWatermark();
+  absl::Status OnAligned(std::optional<CheckpointId> aligned);
+  /// A delivery mark `mark` from `channel`.
+  void OnUpstreamMark(int channel, uint64_t mark);
+  void AckUpstream(int channel, uint64_t mark);
+
+  /// The input ended naturally (ending_): once the chain owes no output,
+  /// hands it Finish and, once that output is out too, ends the input.
+  StepResult ContinueEnding();
   /// No more input. `final_mark`: the rows read so far went through the
   /// chain whole, so the source's position may be committed once they are
-  /// delivered.
-  StepResult EndInput(bool final_mark);
+  /// delivered. `finished`: the input ended by itself (not a stop).
+  StepResult EndInput(bool final_mark, bool finished);
   /// Takes a mark when the commit interval has passed (source tasks whose
   /// source keeps positions).
   void MaybeMark();
+  /// Sends a mark of this task's own behind its output; returns its
+  /// ticket.
+  uint64_t SendMark();
   bool Delivered(const Mark& mark) const;
-  /// Commits the latest delivered mark and forgets it and those before.
+  /// Commits the latest delivered position, acknowledges delivered
+  /// upstream marks, and forgets them.
   void CommitDelivered();
   /// The sink has delivered everything written so far.
   void OnSinkDelivered();
@@ -214,17 +305,32 @@ class PipelineTask : public Executor::Task {
   std::shared_ptr<State> state_;
   OutputTo output_;
   Phase phase_ = Phase::kRunning;
-  std::optional<int64_t> watermark_;
+  bool started_ = false;
+  // The input ended naturally: the end-of-time watermark went in, and the
+  // chain may still owe output (operator.h) before Finish and the end.
+  bool ending_ = false;
+  bool end_watermark_sent_ = false;
+  bool finish_sent_ = false;
 
-  // Marks (source tasks whose source keeps positions).
+  // Event time.
+  std::optional<PausableClock> pclock_;            // source tasks
+  std::optional<PartitionWatermarks> partitions_;  // source tasks
+  std::vector<PartitionRows> runs_;                // scratch
+  WatermarkCombiner channels_wm_;                  // consumer tasks
+  BarrierAligner aligner_;                         // consumer tasks
+  int64_t emitted_watermark_ = kNoWatermark;
+  bool idle_sent_ = false;
+  uint64_t barriers_passed_in_ = 0;  // source tasks: last barrier emitted
+  bool inputs_finished_ = true;      // every ended channel ended naturally
+
+  // Marks.
   bool tracks_positions_ = false;
-  bool tracking_checked_ = false;
   Clock::time_point next_mark_;
   std::optional<SourcePosition> last_marked_;
   std::deque<Mark> marks_;                        // client and exchange outputs
   uint64_t mark_seq_ = 0;                         // exchange marks sent
   std::optional<SourcePosition> drain_position_;  // own sink: to commit
-  std::vector<HashExchange::Mark> unacked_;       // consumer: to acknowledge
+  std::vector<std::pair<int, uint64_t>> unacked_;  // own sink: to acknowledge
 
   // Sinks.
   int64_t flushed_rows_ = 0;  // sink_rows_written at the last good Flush
@@ -237,10 +343,13 @@ class PipelineTask : public Executor::Task {
 
 /// The end of a chain that feeds the client: compacted batches into the
 /// client queue, without waiting (the task checked the credit first).
-std::unique_ptr<Operator> MakeClientOutput(RunningQuery::State* state);
-/// The end of a chain that feeds the hash exchange: splits by key and
-/// wakes the consumers that received rows.
-std::unique_ptr<Operator> MakeExchangeOutput(RunningQuery::State* state);
+std::unique_ptr<Operator> MakeClientOutput(RunningQuery::State* state,
+                                           PipelineTask* task);
+/// The end of a chain that feeds exchange `exchange` as producer
+/// `producer`: splits by key and wakes the consumers that received rows;
+/// watermarks and barriers go to every consumer.
+std::unique_ptr<Operator> MakeExchangeOutput(RunningQuery::State* state,
+                                             PipelineTask* task);
 /// The end of a chain that writes to `task`'s own sink.
 std::unique_ptr<Operator> MakeSinkOutput(RunningQuery::State* state,
                                          PipelineTask* task);

@@ -1,25 +1,32 @@
 #pragma once
 
-// Running a query: the physical planner turns a logical plan into tasks
-// and runs them on a shared worker pool (executor.h).
+// Running a query: the physical planner (physical_plan.h) cuts the logical
+// plan into stages joined by exchanges, and RunningQuery::Start makes the
+// stages' tasks and runs them on a shared worker pool (executor.h).
 //
 // Tasks: every source (each input branch of a UNION ALL) gets one source
 // task per split (`parallelism`), and constant rows (a Values node) one
 // task, the Values tasks of a plan running one after another in plan order
 // (values_source.h); a source task reads one batch per step and pushes it
 // through its own copy of the stateless operators above its scan (filter,
-// project, the union, a LIMIT shared by all tasks) to the output:
+// project, the union, a LIMIT shared by all tasks) to its stage's output:
 //   - the client queue (push queries, queries over constants), drained by
 //     RunningQuery::Next;
 //   - a Sink per task (CREATE SINK, INSERT) when the rows are append-only
 //     or the target has no key;
-//   - a hash exchange on the target's key columns into `parallelism` sink
-//     tasks when the query writes a changelog into a keyed target, so all
-//     changes of one key are written by one task, in order.
-// Backpressure is credit-style: a source task reads only when everything
-// downstream can take a batch (client queue, every exchange queue, the
+//   - an exchange (exchange.h) on the target's key columns into
+//     `parallelism` sink tasks when the query writes a changelog into a
+//     keyed target, so all changes of one key are written by one task, in
+//     order; a sink task reads one channel from every source task.
+// Backpressure is credit-style: a task reads only when everything
+// downstream can take a batch (client queue, every channel it feeds, the
 // sink's Ready()), so a stalled client or sink keeps memory bounded without
 // blocking a worker thread.
+//
+// Event time: sources of streams with `WATERMARK FOR` produce watermarks
+// per partition, combined by minimum over partitions and channels with
+// idleness (watermark.h); the query's watermark (QueryStats::watermark,
+// SHOW QUERIES) is that of its output.
 //
 // Delivery is at-least-once: a source that keeps positions (Kafka with
 // group-offsets) is committed only up to rows that were delivered -- taken
@@ -40,10 +47,15 @@
 
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/exec/barrier.h"
+#include "engine/exec/clock.h"
 #include "engine/exec/executor.h"
+#include "engine/exec/key_hash.h"
 #include "engine/exec/operator.h"
+#include "engine/exec/physical_plan.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
+#include "engine/exec/watermark.h"
 #include "engine/sql/logical_plan.h"
 #include "engine/types/batch.h"
 
@@ -56,8 +68,17 @@ struct QueryOptions {
   /// Rows a source reads into one batch at most.
   size_t batch_rows = 1024;
   /// Result batches waiting for the client before the sources pause; also
-  /// the capacity (in batches) of each exchange queue.
+  /// the credit (in batches) of each exchange channel.
   size_t output_queue_batches = 8;
+  /// Key groups behind keyed exchanges (SET 'max-parallelism'); at least
+  /// the parallelism.
+  int max_parallelism = kDefaultMaxParallelism;
+  /// How long a source partition may return nothing before it stops
+  /// holding the watermark back (SET 'watermark.idle-timeout'); 0: never.
+  std::chrono::milliseconds idle_timeout{5000};
+  /// The clock of idleness; not owned, must outlive the query. nullptr:
+  /// SystemClock().
+  const Clock* clock = nullptr;
   /// The worker pool; not owned, must outlive the query. nullptr: the query
   /// creates and owns a private pool with one thread per core.
   Executor* executor = nullptr;
@@ -86,6 +107,9 @@ struct QueryStats {
   /// Why rows are not being delivered now, as a sink tells it ("output
   /// broker unreachable: HOST:PORT"); empty while deliveries flow.
   std::string delivery_problem;
+  /// The watermark the output has reached (kNoWatermark: none yet, or the
+  /// query reads no stream with a watermark); it never moves back.
+  int64_t watermark = kNoWatermark;
 };
 
 /// A started query. Thread-safe: a client thread calls Next/Cancel while
@@ -99,7 +123,9 @@ class RunningQuery {
   /// Plans `plan` (rooted at an OutputNode) against `catalog` and starts its
   /// tasks. Unimplemented, naming the operator, for plans with stateful
   /// operators; InvalidArgument for a sink or insert output without
-  /// `options.sinks`; errors from opening sources and sinks as they are.
+  /// `options.sinks`, or a keyed stage with more tasks than
+  /// `options.max_parallelism`; errors from opening sources and sinks as
+  /// they are.
   static absl::StatusOr<std::unique_ptr<RunningQuery>> Start(
       const sql::PlanPtr& plan, const catalog::Catalog& catalog,
       const SourceProvider& sources, QueryOptions options);
@@ -142,6 +168,16 @@ class RunningQuery {
   /// task counts).
   const std::string& physical_plan() const { return physical_; }
 
+  /// Asks every source task to put checkpoint barrier `id` into its rows
+  /// at its next step (ids increase by one from 1; a task that missed some
+  /// sends each in turn). The barrier travels every channel behind the rows
+  /// before it and is aligned by tasks with several channels (barrier.h).
+  /// Thread-safe.
+  void InjectBarrier(CheckpointId id);
+  /// The highest barrier that has reached the output of every task whose
+  /// output leaves the query and that has not ended (0: none). Thread-safe.
+  uint64_t barrier_passed() const;
+
   struct State;  // shared with the tasks (query.cc)
 
  private:
@@ -154,22 +190,5 @@ class RunningQuery {
   std::string physical_;
   bool finished_ = false;
 };
-
-/// The physical plan of `plan` (rooted at any OutputNode) as EXPLAIN shows
-/// it, without starting it: one line per group of tasks with their count,
-/// operator chain and output, exchanges with their keys, or why it cannot
-/// run yet. `parallelism` 0 means one task per core, said as such (so the
-/// text does not depend on the machine). The key of a sink or insert target
-/// comes from `catalog` when given (as Start does), else from the output
-/// node's unique key (the key CREATE SINK gives its entry).
-std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism,
-                            const catalog::Catalog* catalog = nullptr);
-
-/// OK when `plan` can run (as far as its operators and output go; sources
-/// and sinks are opened by Start), else the Unimplemented error Start
-/// would give. Lets a caller refuse a query before it creates topics or
-/// opens connections for it.
-absl::Status CheckExecutable(const sql::PlanPtr& plan,
-                             const catalog::Catalog* catalog);
 
 }  // namespace weir::exec

@@ -3,12 +3,21 @@
 // Where a task's rows come from: one split of a source (a set of Kafka
 // partitions, a share of a generator's sequence). Implementations live with
 // their connectors; the physical planner gets them through a SourceProvider.
+//
+// Event time. For a stream declared with `WATERMARK FOR`, the runtime
+// evaluates the watermark expression on the rows a source returns and keeps
+// a watermark per *partition* of the split (watermark.h): a source tells
+// which partitions it reads (Partitions) and which partition each row came
+// from (RowPartitions). A source with one sequence per split (a generator,
+// VALUES) needs neither: its split is one partition. Sources know nothing
+// of watermark expressions or idleness.
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
@@ -23,6 +32,12 @@ namespace weir::exec {
 /// these.
 using SourcePosition = std::map<int32_t, int64_t>;
 
+/// `rows` consecutive rows of a batch that came from `partition`.
+struct PartitionRows {
+  int32_t partition = 0;
+  uint32_t rows = 0;
+};
+
 /// One split of a source, read by one task. Not thread-safe.
 class Source {
  public:
@@ -35,9 +50,17 @@ class Source {
   /// few milliseconds at most. The runtime backs off idle tasks by itself.
   virtual absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) = 0;
   virtual bool finished() const = 0;
-  /// The watermark after the rows returned so far, when the source knows
-  /// one (micros since epoch).
-  virtual std::optional<int64_t> watermark() const { return std::nullopt; }
+
+  /// The partitions this split reads (Kafka partition numbers); each holds
+  /// the split's watermark back until it returns rows or goes idle. By
+  /// default one, partition 0.
+  virtual std::vector<int32_t> Partitions() const { return {0}; }
+  /// The partition of each row the last Next returned, as runs in row
+  /// order whose counts add up to what it returned. Left empty (the
+  /// default), every row is of partition 0.
+  virtual void RowPartitions(std::vector<PartitionRows>* runs) const {
+    runs->clear();
+  }
 
   /// Where the split is after every row Next has returned so far, for a
   /// source that keeps positions outside Weir (Kafka with group-offsets

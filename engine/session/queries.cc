@@ -112,10 +112,13 @@ absl::Status Session::RunInsertValues(const PlanPtr& plan,
 
 absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
     const PlanPtr& plan, StatementResult* result) {
-  // Refuse what cannot run before creating topics for it.
-  WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, catalog_.get()));
   exec::QueryOptions options;
   options.parallelism = session_internal::Parallelism(settings_);
+  options.max_parallelism = session_internal::MaxParallelism(settings_);
+  options.idle_timeout = session_internal::IdleTimeout(settings_);
+  options.clock = options_.clock.get();
+  // Refuse what cannot run before creating topics for it.
+  WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, PlanningOptions()));
   if (!executor_)
     executor_ = std::make_unique<exec::Executor>(options_.worker_threads);
   options.executor = executor_.get();
@@ -128,7 +131,7 @@ absl::Status Session::RunPushQuery(const PlanPtr& plan,
                                    StatementResult* result) {
   if (!options_.run_push_queries) {
     // Planned and checked, not run (fuzzers).
-    WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, catalog_.get()));
+    WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, PlanningOptions()));
     (void)PhysicalPlanText(plan);
     for (const auto& f : plan->schema.fields())
       result->columns.push_back(f.name);

@@ -19,10 +19,12 @@
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
 #include "engine/catalog/connector_registry.h"
+#include "engine/exec/physical_plan.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
 
 namespace weir::exec {
+class Clock;
 class Executor;
 class RunningQuery;
 }  // namespace weir::exec
@@ -89,6 +91,10 @@ struct SessionOptions {
   /// fuzzers, whose inputs may read unbounded sources and would run until
   /// they run out of time or memory.
   bool run_push_queries = true;
+  /// The clock of the runtime's timers (when a source partition counts as
+  /// idle, engine/exec/clock.h), for tests that drive time by hand; null:
+  /// the steady clock. Must outlive the session's queries.
+  std::shared_ptr<const exec::Clock> clock = nullptr;
 };
 
 /// Receives push-query results as they arrive (the shell prints them).
@@ -232,6 +238,8 @@ class Session {
       const catalog::Entry& entry) const;
   /// What EXPLAIN prints after "Physical plan: " for `plan`.
   std::string PhysicalPlanText(const PlanPtr& plan) const;
+  /// The physical planner's options from the session's settings (show.cc).
+  exec::PhysicalPlanOptions PlanningOptions() const;
   /// Stops the persistent query `id` and forgets it (TERMINATE); appends
   /// to `note` " N rows were not delivered to ... ." when its sinks could
   /// not deliver all it had read.

@@ -13,8 +13,11 @@
 //   connectors.cc   preparing what a query reads and writes through the
 //                   connectors (engine/catalog/connector.h)
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -29,6 +32,20 @@ std::string KindWord(catalog::EntryKind kind);
 
 /// SET 'parallelism', or 0 (one task per core) when not set.
 int Parallelism(const std::map<std::string, std::string>& settings);
+
+/// SET 'max-parallelism', or its default (128).
+int MaxParallelism(const std::map<std::string, std::string>& settings);
+
+/// `watermark.idle-timeout` when not set.
+inline constexpr std::chrono::milliseconds kDefaultIdleTimeout{5000};
+
+/// SET 'watermark.idle-timeout', or kDefaultIdleTimeout.
+std::chrono::milliseconds IdleTimeout(
+    const std::map<std::string, std::string>& settings);
+
+/// A duration setting: digits (up to 9) then ms, s, min or h; nullopt
+/// when it is not one.
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view v);
 
 /// Checks a SET key and `value` (settings.cc) against the engine's
 /// settings and those the connectors declare; keys of a connector's

@@ -9,6 +9,7 @@
 #include "engine/base/status.h"
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
+#include "engine/exec/key_hash.h"
 #include "engine/session/session.h"
 #include "engine/session/session_internal.h"
 #include "engine/sql/binder.h"
@@ -18,18 +19,17 @@ namespace weir {
 namespace session_internal {
 namespace {
 
-bool IsDuration(std::string_view v) {
-  size_t i = 0;
-  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
-  if (i == 0) return false;
-  std::string_view unit = v.substr(i);
-  return unit == "ms" || unit == "s" || unit == "min" || unit == "h";
-}
+bool IsDuration(std::string_view v) { return ParseDuration(v).has_value(); }
 
 /// The settings the engine itself reads; connectors declare theirs.
 const std::vector<catalog::SettingSpec>& EngineSettings() {
   static const std::vector<catalog::SettingSpec> settings{
       catalog::PositiveIntegerSetting("parallelism", 1024),
+      catalog::PositiveIntegerSetting("max-parallelism",
+                                      exec::kMaxMaxParallelism),
+      {"watermark.idle-timeout",
+       "a duration like '5s' or '500ms' ('0s': never idle)",
+       [](const std::string& v) { return IsDuration(v); }},
       {"checkpoint.interval", "a duration like '10s' or '500ms'",
        [](const std::string& v) { return IsDuration(v); }},
       {"batch.timeout", "a duration like '10ms'",
@@ -42,6 +42,20 @@ const std::vector<catalog::SettingSpec>& EngineSettings() {
 }
 
 }  // namespace
+
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view v) {
+  size_t i = 0;
+  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+  // Up to 9 digits: any of them fits in milliseconds of int64.
+  if (i == 0 || i > 9) return std::nullopt;
+  const int64_t n = std::atoll(std::string(v.substr(0, i)).c_str());
+  std::string_view unit = v.substr(i);
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "s") return std::chrono::milliseconds(n * 1000);
+  if (unit == "min") return std::chrono::milliseconds(n * 60 * 1000);
+  if (unit == "h") return std::chrono::milliseconds(n * 3600 * 1000);
+  return std::nullopt;
+}
 
 absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
                           const std::string& key, const std::string* value,
@@ -115,6 +129,21 @@ int Parallelism(const std::map<std::string, std::string>& settings) {
 
 std::string ShownValue(const std::string& key, const std::string& value) {
   return catalog::IsSecretOption(key) ? "***" : value;
+}
+
+int MaxParallelism(const std::map<std::string, std::string>& settings) {
+  auto it = settings.find("max-parallelism");
+  return it == settings.end() ? exec::kDefaultMaxParallelism
+                              : std::atoi(it->second.c_str());
+}
+
+std::chrono::milliseconds IdleTimeout(
+    const std::map<std::string, std::string>& settings) {
+  auto it = settings.find("watermark.idle-timeout");
+  if (it != settings.end()) {
+    if (auto d = ParseDuration(it->second)) return *d;
+  }
+  return kDefaultIdleTimeout;
 }
 
 }  // namespace session_internal

@@ -7,7 +7,9 @@
 
 #include "engine/base/strings.h"
 #include "engine/catalog/connector_options.h"
+#include "engine/exec/physical_plan.h"
 #include "engine/exec/query.h"
+#include "engine/exec/watermark.h"
 #include "engine/expr/functions.h"
 #include "engine/session/session.h"
 #include "engine/session/session_internal.h"
@@ -90,7 +92,7 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
     case ShowKind::kQueries:
       result->columns = {"id",        "state",        "writes to",
                          "rows read", "rows written", "rows pending",
-                         "sql"};
+                         "watermark", "sql"};
       for (const auto& q : catalog_->ListQueries()) {
         auto it = queries_.find(q.id);
         exec::QueryStats stats;
@@ -98,7 +100,8 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
         result->rows.push_back({q.id, QueryState(q.id), q.sink,
                                 std::to_string(stats.rows_read),
                                 std::to_string(stats.rows_written),
-                                std::to_string(stats.rows_pending), q.sql});
+                                std::to_string(stats.rows_pending),
+                                exec::WatermarkText(stats.watermark), q.sql});
       }
       break;
     case ShowKind::kFunctions:
@@ -196,26 +199,35 @@ std::vector<std::string> Session::ClientSettingLines(
   return lines;
 }
 
+exec::PhysicalPlanOptions Session::PlanningOptions() const {
+  exec::PhysicalPlanOptions options;
+  options.parallelism = session_internal::Parallelism(settings_);
+  options.max_parallelism = session_internal::MaxParallelism(settings_);
+  options.catalog = catalog_.get();
+  return options;
+}
+
 std::string Session::PhysicalPlanText(const PlanPtr& plan) const {
-  std::string view;
-  sql::ForEachNode(plan, [&](const sql::PlanNode& n) {
-    if (n.kind == sql::PlanKind::kScan &&
-        static_cast<const sql::ScanNode&>(n).source_kind ==
-            catalog::EntryKind::kView) {
-      view = static_cast<const sql::ScanNode&>(n).source;
-    }
-  });
-  if (!view.empty()) {
-    return "not executable yet: " + session_internal::ViewStateMessage(view);
-  }
-  std::string missing = MissingSinkConnector(*plan);
-  if (!missing.empty()) return "not executable yet: " + missing;
   // An INSERT's target key is the stream's; a sink being explained is not in
   // the catalog yet, and its key is its query's (the output's).
+  exec::PhysicalPlanOptions options = PlanningOptions();
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
-  return exec::ExplainPhysical(
-      plan, session_internal::Parallelism(settings_),
-      out.output == sql::OutputKind::kInsert ? catalog_.get() : nullptr);
+  if (out.output != sql::OutputKind::kInsert) options.catalog = nullptr;
+  // What the session knows and the runtime does not: a view's state, a
+  // sink connector that does not run.
+  auto refusal = [this](const sql::PlanNode& root) -> std::string {
+    std::string view;
+    sql::ForEachNode(root.inputs[0], [&](const sql::PlanNode& n) {
+      if (n.kind == sql::PlanKind::kScan &&
+          static_cast<const sql::ScanNode&>(n).source_kind ==
+              catalog::EntryKind::kView) {
+        view = static_cast<const sql::ScanNode&>(n).source;
+      }
+    });
+    if (!view.empty()) return session_internal::ViewStateMessage(view);
+    return MissingSinkConnector(root);
+  };
+  return exec::ExplainPhysical(plan, options, refusal);
 }
 
 }  // namespace weir

@@ -172,3 +172,7 @@ BOOST_AUTO_TEST_CASE(sql_reference_examples) {
 }
 
 BOOST_AUTO_TEST_CASE(user_guide_examples) { RunDoc("docs/user-guide.md"); }
+
+BOOST_AUTO_TEST_CASE(time_and_windows_examples) {
+  RunDoc("docs/time-and-windows.md");
+}

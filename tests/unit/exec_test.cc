@@ -232,6 +232,7 @@ BOOST_AUTO_TEST_CASE(a_slow_client_holds_the_sources_back) {
 
 #include "engine/exec/exchange.h"
 #include "engine/exec/executor.h"
+#include "engine/exec/physical_plan.h"
 #include "engine/exec/sink.h"
 
 namespace {
@@ -687,7 +688,8 @@ BOOST_AUTO_TEST_CASE(hash_exchange_gives_each_key_to_one_consumer) {
   fields.Add({"id", types::LogicalType::Bigint(), false});
   auto schema = std::make_shared<const types::Schema>(fields);
   constexpr int kProducers = 3, kConsumers = 4, kBatches = 200, kRows = 50;
-  exec::HashExchange exchange({0, 1}, kProducers, kConsumers, 4);
+  exec::Exchange exchange({0, 1}, kProducers, kConsumers, 4,
+                          exec::kDefaultMaxParallelism);
   std::vector<std::thread> threads;
   for (int p = 0; p < kProducers; ++p) {
     threads.emplace_back([&, p] {
@@ -707,24 +709,31 @@ BOOST_AUTO_TEST_CASE(hash_exchange_gives_each_key_to_one_consumer) {
           for (uint32_t r = 0; r < kRows; r += 2) sel.push_back(r);
           batch.SetSelection(std::move(sel));
         }
-        while (!exchange.HasRoom()) std::this_thread::yield();
-        exchange.Push(std::move(batch));
+        while (!exchange.HasRoom(p)) std::this_thread::yield();
+        exchange.Push(p, std::move(batch));
       }
-      exchange.ProducerDone();
+      exchange.Broadcast(p, exec::EventKind::kEnd, 1);
     });
   }
   std::vector<std::vector<std::vector<types::Value>>> received(kConsumers);
   for (int c = 0; c < kConsumers; ++c) {
     threads.emplace_back([&, c] {
-      while (true) {
-        types::Batch batch;
-        auto r = exchange.Poll(c, &batch);
-        if (r == exec::HashExchange::PollResult::kEnd) return;
-        if (r == exec::HashExchange::PollResult::kEmpty) {
+      exec::InputGate gate;
+      gate.AddInput(&exchange, c);
+      while (!gate.all_ended()) {
+        int channel = 0;
+        exec::Event event;
+        bool freed = false;
+        if (!gate.Poll(&channel, &event, &freed)) {
           std::this_thread::yield();
           continue;
         }
-        for (auto& row : batch.ToRows()) received[c].push_back(std::move(row));
+        if (event.kind == exec::EventKind::kEnd) {
+          gate.SetEnded(channel);
+          continue;
+        }
+        for (auto& row : event.batch.ToRows())
+          received[c].push_back(std::move(row));
       }
     });
   }
@@ -777,7 +786,7 @@ BOOST_AUTO_TEST_CASE(hash_partition_is_deterministic_and_ignores_dead_rows) {
   types::Schema fields;
   fields.Add({"k", types::LogicalType::Bigint(), false});
   auto schema = std::make_shared<const types::Schema>(fields);
-  exec::HashExchange exchange({0}, 1, 5, 2);
+  exec::Exchange exchange({0}, 1, 5, 2, exec::kDefaultMaxParallelism);
   types::Batch a(schema), b(schema);
   for (int64_t v = 0; v < 100; ++v) a.AppendRow({types::Value::Bigint(v)});
   for (int64_t v = 99; v >= 0; --v) b.AppendRow({types::Value::Bigint(v)});
@@ -847,6 +856,95 @@ BOOST_AUTO_TEST_CASE(
   auto end = (*q)->Next(milliseconds(1000));
   BOOST_TEST(end.ok());
   BOOST_TEST((*q)->finished());
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_union_into_a_keyed_sink_reads_two_exchanges_and_aligns_barriers) {
+  // Two changelog branches (the same source twice) into a keyed sink: the
+  // sink tasks read one exchange per branch, i.e. a channel from each of the
+  // 2 x 2 source tasks. Barriers injected while it runs must come out of
+  // every sink task, aligned over the 4 channels; every id must be written
+  // by one sink task only, though its rows come through two exchanges.
+  auto catalog = SinkCatalog();
+  auto left = SinkPlan(*catalog, "changes", "out", /*changelog=*/true);
+  auto right = SinkPlan(*catalog, "changes", "out", /*changelog=*/true);
+  auto u = std::make_shared<sql::UnionNode>();
+  u->all = true;
+  u->schema = left->inputs[0]->schema;
+  u->append_only = false;
+  u->unique_key = {0};
+  u->inputs = {left->inputs[0], right->inputs[0]};
+  auto plan = std::make_shared<sql::OutputNode>(
+      static_cast<const sql::OutputNode&>(*left));
+  plan->inputs = {u};
+  constexpr int64_t kIds = 40;
+  // Practically endless: the test stops it.
+  exec::SourceProvider provider = KeyedSources(kIds, int64_t{1} << 40);
+  SinkLog log;
+  exec::Executor pool(2);
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  options.batch_rows = 16;
+  options.output_queue_batches = 2;
+  options.executor = &pool;
+  options.sinks = FakeSinks(&log);
+  auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+  BOOST_TEST((*q)->physical_plan() ==
+                 "2 source tasks (one per split of changes) on the worker "
+                 "pool: Source changes -> Union all -> hash exchange\n"
+                 "2 source tasks (one per split of changes) on the worker "
+                 "pool: Source changes -> Union all -> hash exchange\n"
+                 "hash exchange on (id) -> 2 sink tasks: Sink out (test)",
+             (*q)->physical_plan());
+  (*q)->InjectBarrier(exec::CheckpointId{1});
+  BOOST_TEST(WaitFor([&] { return (*q)->barrier_passed() >= 1; }));
+  // A source that missed barrier 2 sends 2, then 3.
+  (*q)->InjectBarrier(exec::CheckpointId{3});
+  BOOST_TEST(WaitFor([&] { return (*q)->barrier_passed() >= 3; }));
+  BOOST_TEST(!(*q)->done());  // it was running all along
+  (*q)->Cancel();
+  BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
+  std::map<int64_t, std::set<int>> tasks_of_id;
+  {
+    std::lock_guard lock(log.mu);
+    for (const auto& [task, rows] : log.written) {
+      for (const auto& [id, seq] : rows) tasks_of_id[id].insert(task);
+    }
+  }
+  BOOST_TEST(tasks_of_id.size() == static_cast<size_t>(kIds));
+  for (const auto& [id, tasks] : tasks_of_id)
+    BOOST_TEST(tasks.size() == 1u, "id " << id);
+}
+
+BOOST_AUTO_TEST_CASE(operator_ids_depend_only_on_the_plan) {
+  // Two separately built, equal plans get the same ids (as a restarted
+  // statement would); the nodes of one plan all get different ids, and a
+  // plan writing elsewhere gets another id for its output.
+  auto catalog = SinkCatalog();
+  exec::PhysicalPlanOptions options;
+  options.parallelism = 2;
+  options.catalog = catalog.get();
+  auto ids_of = [&](const sql::PlanPtr& plan) {
+    auto physical = exec::PlanPhysical(plan, options);
+    BOOST_REQUIRE_MESSAGE(physical.ok(), physical.status().message());
+    std::vector<uint32_t> ids;  // root first, then down the single chain
+    for (const sql::PlanNode* n = plan.get(); n != nullptr;
+         n = n->inputs.empty() ? nullptr : n->inputs[0].get())
+      ids.push_back(static_cast<uint32_t>(physical->ids.at(n)));
+    return ids;
+  };
+  const auto first = ids_of(SinkPlan(*catalog, "changes", "out", true));
+  const auto again = ids_of(SinkPlan(*catalog, "changes", "out", true));
+  BOOST_REQUIRE_EQUAL(first.size(), 2u);  // output, scan
+  BOOST_TEST(first == again, boost::test_tools::per_element());
+  BOOST_TEST(first[0] != first[1]);
+  catalog::Entry other = StreamEntry("out2", {"id", "seq"}, {0});
+  other.kind = catalog::EntryKind::kSink;
+  BOOST_REQUIRE(catalog->Create(other, false).ok());
+  const auto elsewhere = ids_of(SinkPlan(*catalog, "changes", "out2", true));
+  BOOST_TEST(elsewhere[0] != first[0]);
+  BOOST_TEST(elsewhere[1] == first[1]);  // the same scan
 }
 
 BOOST_AUTO_TEST_CASE(explain_shows_the_exchange_only_for_keyed_changelogs) {

@@ -1,0 +1,399 @@
+#include "engine/exec/physical_plan.h"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "engine/base/status.h"
+#include "engine/exec/key_hash.h"
+#include "engine/exec/values_source.h"
+#include "fmt/format.h"
+#include "xxhash.h"
+
+namespace weir::exec {
+
+using sql::OutputKind;
+using sql::PlanKind;
+
+namespace {
+
+// ------------------------------------------------------------ pipelines
+
+/// A source and the stateless operators above it, bottom-up, up to the
+/// output; Union nodes mark where a branch joins the operators above it.
+struct Pipeline {
+  const sql::ScanNode* scan = nullptr;
+  const sql::ValuesNode* values = nullptr;
+  std::vector<const sql::PlanNode*> ops;
+};
+
+constexpr char kStatefulLater[] =
+    "stateful operators (windows, aggregates, joins, top-N) arrive with the "
+    "state store";
+
+absl::Status CollectPipelines(
+    const sql::PlanNode* node,
+    std::vector<const sql::PlanNode*> above,  // top-down
+    std::vector<Pipeline>* out) {
+  while (true) {
+    switch (node->kind) {
+      case PlanKind::kScan:
+        out->push_back(Pipeline{static_cast<const sql::ScanNode*>(node),
+                                nullptr,
+                                {above.rbegin(), above.rend()}});
+        return absl::OkStatus();
+      case PlanKind::kValues:
+        out->push_back(Pipeline{nullptr,
+                                static_cast<const sql::ValuesNode*>(node),
+                                {above.rbegin(), above.rend()}});
+        return absl::OkStatus();
+      case PlanKind::kFilter:
+      case PlanKind::kProject:
+      case PlanKind::kLimit:
+        above.push_back(node);
+        node = node->inputs[0].get();
+        break;
+      case PlanKind::kUnion:
+        if (!static_cast<const sql::UnionNode*>(node)->all &&
+            !ReadsOnlyConstants(*node)) {
+          return absl::UnimplementedError(fmt::format(
+              "Union distinct is not executable yet: it keeps a count per "
+              "distinct row, and {}",
+              kStatefulLater));
+        }
+        above.push_back(node);
+        for (const sql::PlanPtr& input : node->inputs) {
+          WEIR_RETURN_IF_ERROR(CollectPipelines(input.get(), above, out));
+        }
+        return absl::OkStatus();
+      default:
+        return absl::UnimplementedError(
+            fmt::format("{} is not executable yet: {}",
+                        sql::PlanKindName(node->kind), kStatefulLater));
+    }
+  }
+}
+
+// --------------------------------------------------------- operator ids
+
+/// Gives every node an id hashed from what it is and the ids of its
+/// inputs, post-order; a node equal to one seen before (the same scan in
+/// two UNION branches) is told apart by how many came before it.
+class IdAssigner {
+ public:
+  explicit IdAssigner(std::map<const sql::PlanNode*, OperatorId>* ids)
+      : ids_(ids) {}
+
+  OperatorId Assign(const sql::PlanNode& node) {
+    if (auto it = ids_->find(&node); it != ids_->end()) return it->second;
+    std::string text = sql::PlanKindName(node.kind);
+    for (const sql::PlanPtr& in : node.inputs) {
+      text += fmt::format("|in:{}", static_cast<uint32_t>(Assign(*in)));
+    }
+    for (const types::Field& f : node.schema.fields()) {
+      text += "|" + f.name + ":" + f.type.ToString();
+    }
+    for (int k : node.unique_key) text += fmt::format("|key:{}", k);
+    text += node.append_only ? "|append" : "|changelog";
+    switch (node.kind) {
+      case PlanKind::kScan:
+        text += "|source:" + static_cast<const sql::ScanNode&>(node).source;
+        break;
+      case PlanKind::kLimit:
+        text += fmt::format("|limit:{}",
+                            static_cast<const sql::LimitNode&>(node).limit);
+        break;
+      case PlanKind::kUnion:
+        text += static_cast<const sql::UnionNode&>(node).all ? "|all" : "";
+        break;
+      case PlanKind::kOutput: {
+        const auto& out = static_cast<const sql::OutputNode&>(node);
+        text += fmt::format("|output:{}:{}", static_cast<int>(out.output),
+                            out.target);
+        break;
+      }
+      default:
+        break;
+    }
+    uint32_t id = 0;
+    for (uint64_t salt = 0;; ++salt) {
+      id = static_cast<uint32_t>(
+          XXH3_64bits_withSeed(text.data(), text.size(), salt));
+      if (used_.insert(id).second) break;
+    }
+    (*ids_)[&node] = OperatorId{id};
+    return OperatorId{id};
+  }
+
+ private:
+  std::map<const sql::PlanNode*, OperatorId>* ids_;
+  std::set<uint32_t> used_;
+};
+
+// -------------------------------------------------------------- explain
+
+std::string OperatorName(const sql::PlanNode& n) {
+  switch (n.kind) {
+    case PlanKind::kLimit:
+      return "Limit (shared by all tasks)";
+    case PlanKind::kUnion:
+      return static_cast<const sql::UnionNode&>(n).all ? "Union all"
+                                                       : "Union distinct";
+    default:
+      return sql::PlanKindName(n.kind);
+  }
+}
+
+std::string SinkName(const sql::OutputNode& out) {
+  if (out.output == OutputKind::kInsert)
+    return fmt::format("Insert into {}", out.target);
+  return fmt::format("Sink {} ({})", out.target,
+                     out.connector.empty() ? "?" : out.connector);
+}
+
+std::string Join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------- planning
+
+absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
+                                          const PhysicalPlanOptions& options) {
+  if (plan->kind != PlanKind::kOutput) {
+    return absl::InvalidArgumentError(
+        "a physical plan starts at an output node");
+  }
+  PhysicalPlan physical;
+  physical.logical = plan;
+  physical.output = static_cast<const sql::OutputNode*>(plan.get());
+  physical.parallelism = std::max(options.parallelism, 0);
+  physical.max_parallelism = options.max_parallelism;
+  const sql::OutputNode& out = *physical.output;
+  std::vector<Pipeline> pipelines;
+  WEIR_RETURN_IF_ERROR(CollectPipelines(plan->inputs[0].get(), {}, &pipelines));
+
+  // Where the rows go.
+  StageOutputKind output = StageOutputKind::kClient;
+  std::vector<int> exchange_key;
+  switch (out.output) {
+    case OutputKind::kClient:
+      break;
+    case OutputKind::kMaterialize:
+      return absl::UnimplementedError(
+          "Materialize is not executable yet: materialized views keep their "
+          "rows in the state store, which arrives with stateful operators");
+    case OutputKind::kSink:
+    case OutputKind::kInsert: {
+      output = StageOutputKind::kSink;
+      std::vector<int> key = out.unique_key;
+      if (options.catalog != nullptr) {
+        physical.target = options.catalog->Find(out.target);
+        if (physical.target == nullptr) {
+          return absl::NotFoundError(
+              fmt::format("'{}' was dropped", out.target));
+        }
+        key = physical.target->key;
+      }
+      // A changelog into a keyed target: every change of a key must be
+      // written by one task, in order (Flink's keyed sink shuffle).
+      if (!plan->inputs[0]->append_only && !key.empty()) {
+        output = StageOutputKind::kExchange;
+        exchange_key = key;
+      }
+      break;
+    }
+  }
+  if (options.catalog != nullptr) {
+    for (const Pipeline& p : pipelines) {
+      if (p.scan != nullptr && options.catalog->Find(p.scan->source) == nullptr)
+        return absl::NotFoundError(
+            fmt::format("'{}' was dropped", p.scan->source));
+    }
+  }
+  if (output == StageOutputKind::kExchange && physical.parallelism > 0 &&
+      physical.parallelism > physical.max_parallelism) {
+    return absl::InvalidArgumentError(fmt::format(
+        "parallelism {} is above max-parallelism {}: the tasks of a keyed "
+        "stage share that many key groups; SET 'max-parallelism' to at "
+        "least {}",
+        physical.parallelism, physical.max_parallelism, physical.parallelism));
+  }
+
+  IdAssigner ids(&physical.ids);
+  ids.Assign(*plan);
+  auto op_of = [&](const sql::PlanNode* n) {
+    return PhysicalOperator{n, physical.ids.at(n)};
+  };
+
+  // One source stage per pipeline.
+  for (const Pipeline& p : pipelines) {
+    Stage stage;
+    StageInput input;
+    if (p.scan != nullptr) {
+      input.kind = StageInputKind::kSource;
+      input.scan = p.scan;
+      input.source_id = physical.ids.at(p.scan);
+      stage.tasks = physical.parallelism;
+    } else {
+      input.kind = StageInputKind::kValues;
+      input.values = p.values;
+      input.source_id = physical.ids.at(p.values);
+      stage.tasks = 1;
+    }
+    stage.inputs.push_back(std::move(input));
+    for (const sql::PlanNode* n : p.ops) stage.ops.push_back(op_of(n));
+    stage.output = output;
+    physical.stages.push_back(std::move(stage));
+  }
+
+  // The keyed sink tasks, reading one exchange per source stage.
+  if (output == StageOutputKind::kExchange) {
+    const int sinks = static_cast<int>(physical.stages.size());
+    Stage stage;
+    stage.output = StageOutputKind::kSink;
+    stage.tasks = physical.parallelism;
+    for (int s = 0; s < sinks; ++s) {
+      ExchangeSpec spec;
+      spec.from_stage = s;
+      spec.to_stage = sinks;
+      spec.key_columns = exchange_key;
+      physical.stages[static_cast<size_t>(s)].exchange =
+          static_cast<int>(physical.exchanges.size());
+      StageInput input;
+      input.kind = StageInputKind::kExchange;
+      input.exchange = static_cast<int>(physical.exchanges.size());
+      stage.inputs.push_back(std::move(input));
+      physical.exchanges.push_back(std::move(spec));
+    }
+    physical.stages.push_back(std::move(stage));
+  }
+  return physical;
+}
+
+const types::Schema& PhysicalPlan::OutputSchema(int s) const {
+  const Stage& stage = stages[static_cast<size_t>(s)];
+  if (!stage.ops.empty()) return stage.ops.back().node->schema;
+  const StageInput& in = stage.inputs.front();
+  if (!in.ops.empty()) return in.ops.back().node->schema;
+  switch (in.kind) {
+    case StageInputKind::kSource:
+      return in.scan->schema;
+    case StageInputKind::kValues:
+      return in.values->schema;
+    case StageInputKind::kExchange:
+      break;
+  }
+  return OutputSchema(exchanges[static_cast<size_t>(in.exchange)].from_stage);
+}
+
+// -------------------------------------------------------------- explain
+
+std::string PhysicalPlan::Describe() const {
+  const int n = parallelism;
+  auto end_of = [&](const Stage& stage) -> std::string {
+    switch (stage.output) {
+      case StageOutputKind::kExchange:
+        return "hash exchange";
+      case StageOutputKind::kSink:
+        return SinkName(*output);
+      case StageOutputKind::kClient:
+        break;
+    }
+    return "client queue";
+  };
+  std::vector<std::string> lines;
+  for (size_t s = 0; s < stages.size(); ++s) {
+    const Stage& stage = stages[s];
+    std::vector<std::string> chain;
+    if (stage.reads_source()) {
+      const StageInput& in = stage.inputs[0];
+      chain.push_back(in.scan ? fmt::format("Source {}", in.scan->source)
+                              : std::string("Values"));
+      for (const PhysicalOperator& op : stage.ops)
+        chain.push_back(OperatorName(*op.node));
+      chain.push_back(end_of(stage));
+      const std::string text = Join(chain, " -> ");
+      if (in.values) {
+        lines.push_back("1 task (constant rows) on the worker pool: " + text);
+      } else if (n > 0) {
+        lines.push_back(fmt::format(
+            "{} source task{} (one per split of {}) on the worker pool: {}", n,
+            n == 1 ? "" : "s", in.scan->source, text));
+      } else {
+        lines.push_back(fmt::format(
+            "one source task per core (SET 'parallelism' to choose), each "
+            "reading one split of {}, on the worker pool: {}",
+            in.scan->source, text));
+      }
+      continue;
+    }
+    // A stage behind exchanges: the keys it is partitioned on (the same
+    // for every input of a union; each input's when they differ).
+    std::vector<std::string> keys;
+    for (const StageInput& in : stage.inputs) {
+      const ExchangeSpec& spec = exchanges[static_cast<size_t>(in.exchange)];
+      const types::Schema& schema = OutputSchema(spec.from_stage);
+      std::vector<std::string> names;
+      for (int k : spec.key_columns) {
+        names.push_back(static_cast<size_t>(k) < schema.size()
+                            ? schema.field(static_cast<size_t>(k)).name
+                            : fmt::format("#{}", k));
+      }
+      std::string key = "(" + Join(names, ", ") + ")";
+      if (std::find(keys.begin(), keys.end(), key) == keys.end())
+        keys.push_back(key);
+    }
+    for (const PhysicalOperator& op : stage.ops)
+      chain.push_back(OperatorName(*op.node));
+    chain.push_back(end_of(stage));
+    const char* kind =
+        stage.output == StageOutputKind::kSink && stage.ops.empty()
+            ? "sink task"
+            : "task";
+    std::string tasks = n > 0
+                            ? fmt::format("{} {}{}", n, kind, n == 1 ? "" : "s")
+                            : fmt::format("one {} per core", kind);
+    lines.push_back(fmt::format("hash exchange on {} -> {}: {}",
+                                Join(keys, " and "), tasks,
+                                Join(chain, " -> ")));
+  }
+  return Join(lines, "\n");
+}
+
+std::string ExplainPhysical(
+    const sql::PlanPtr& plan, const PhysicalPlanOptions& options,
+    const std::function<std::string(const sql::PlanNode& root)>& refusal) {
+  if (refusal) {
+    std::string why = refusal(*plan);
+    if (!why.empty()) return "not executable yet: " + why;
+  }
+  absl::StatusOr<PhysicalPlan> physical = PlanPhysical(plan, options);
+  if (!physical.ok()) return std::string(physical.status().message());
+  return physical->Describe();
+}
+
+std::string ExplainPhysical(const sql::PlanPtr& plan, int parallelism,
+                            const catalog::Catalog* catalog) {
+  PhysicalPlanOptions options;
+  options.parallelism = parallelism;
+  options.catalog = catalog;
+  return ExplainPhysical(plan, options);
+}
+
+absl::Status CheckExecutable(const sql::PlanPtr& plan,
+                             PhysicalPlanOptions options) {
+  options.parallelism = EffectiveParallelism(options.parallelism);
+  return PlanPhysical(plan, options).status();
+}
+
+int EffectiveParallelism(int requested) {
+  if (requested > 0) return requested;
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+}  // namespace weir::exec
