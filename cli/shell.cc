@@ -37,8 +37,8 @@ void WriteWithNewline(std::string_view text, std::FILE* out) {
 // " | ". Flushed, so rows show as they arrive.
 void AppendCells(const std::vector<std::string>& cells, std::string* line) {
   for (size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) *line += " | ";
-    *line += EscapeCell(cells[i]);
+    if (i > 0) line->append(" | ");
+    AppendEscapedCell(cells[i], line);
   }
   *line += '\n';
 }

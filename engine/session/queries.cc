@@ -167,13 +167,8 @@ absl::Status Session::DrainQuery(
     cells.resize(batch->num_columns());
     for (size_t r = 0; r < batch->num_rows(); ++r) {
       for (size_t c = 0; c < batch->num_columns(); ++c) {
-        const types::Column& column = batch->column(c);
-        if (column.type().id() == types::TypeId::kVarchar &&
-            !column.IsNull(r)) {
-          cells[c].assign(column.strings()[r]);  // no allocation once grown
-        } else {
-          cells[c] = column.CellText(r);
-        }
+        cells[c].clear();  // keeps the capacity: no allocation once grown
+        batch->column(c).AppendCellText(r, &cells[c]);
       }
       if (!on_row(cells)) {
         if (on_batch_end) on_batch_end();

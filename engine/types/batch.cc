@@ -1,5 +1,6 @@
 #include "engine/types/batch.h"
 
+#include <charconv>
 #include <utility>
 
 namespace weir::types {
@@ -186,21 +187,40 @@ void Column::Append(const Value& v) {
 }
 
 std::string Column::CellText(size_t row) const {
-  if (physical_ == PhysicalType::kNull || IsNull(row)) return "NULL";
+  std::string out;
+  AppendCellText(row, &out);
+  return out;
+}
+
+void Column::AppendCellText(size_t row, std::string* out) const {
+  if (physical_ == PhysicalType::kNull || IsNull(row)) {
+    out->append("NULL");
+    return;
+  }
   switch (type_.id()) {
     case TypeId::kVarchar:
-      return strings_[row];
+      out->append(strings_[row]);
+      return;
     case TypeId::kInt:
-    case TypeId::kBigint:
-      return std::to_string(ints_[row]);
+    case TypeId::kBigint: {
+      char digits[24];
+      const auto [end, ec] =
+          std::to_chars(digits, digits + sizeof digits, ints_[row]);
+      out->append(digits, end);
+      return;
+    }
     case TypeId::kBoolean:
-      return ints_[row] != 0 ? "TRUE" : "FALSE";
+      out->append(ints_[row] != 0 ? "TRUE" : "FALSE");
+      return;
     case TypeId::kDate:
-      return FormatDate(ints_[row]);
+      AppendDateText(ints_[row], out);
+      return;
     case TypeId::kTimestamp:
-      return FormatTimestamp(ints_[row], type_.precision());
+      AppendTimestampText(ints_[row], type_.precision(), out);
+      return;
     default:
-      return GetValue(row).ToString();
+      out->append(GetValue(row).ToString());
+      return;
   }
 }
 

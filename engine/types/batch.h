@@ -93,6 +93,9 @@ class Column {
   /// it, without building a Value for the common types (results streamed to
   /// a client are converted cell by cell).
   std::string CellText(size_t row) const;
+  /// Appends CellText(row) to `out`; allocates nothing for the common types
+  /// once `out` has grown.
+  void AppendCellText(size_t row, std::string* out) const;
 
  private:
   void GrowNulls();

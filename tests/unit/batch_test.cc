@@ -108,5 +108,10 @@ BOOST_AUTO_TEST_CASE(cell_text_spells_values_as_value_to_string_does) {
     BOOST_TEST(b.column(0).CellText(0) == c.text);
     BOOST_TEST(c.value.ToString() == c.text);
     BOOST_TEST(b.column(0).CellText(1) == "NULL");
+    // Appending keeps what the buffer held.
+    std::string appended = "[";
+    b.column(0).AppendCellText(0, &appended);
+    b.column(0).AppendCellText(1, &appended);
+    BOOST_TEST(appended == std::string("[") + c.text + "NULL");
   }
 }

@@ -55,6 +55,37 @@ BOOST_AUTO_TEST_CASE(c1_controls_and_bytes_that_are_not_utf8) {
              "\\xF4\\x90\\x80\\x80");  // past U+10FFFF
 }
 
+// The escaper copies plain ASCII eight bytes at a time; every byte value,
+// alone (so a byte from 0x80 up is not UTF-8), at every position of a
+// 20-byte run, must still be found. The expected text is spelled here
+// from the rules, byte by byte.
+BOOST_AUTO_TEST_CASE(every_byte_at_every_position_of_a_long_cell) {
+  auto spelled = [](unsigned char b) -> std::string {
+    static const char* kHex = "0123456789ABCDEF";
+    if (b == '\n') return "\\n";
+    if (b == '\t') return "\\t";
+    if (b == '\r') return "\\r";
+    if (b == '|') return "\\|";
+    if (b < 0x20 || b >= 0x7F) {
+      return std::string("\\x") + kHex[b >> 4] + kHex[b & 15];
+    }
+    return std::string(1, static_cast<char>(b));
+  };
+  for (int b = 0; b < 256; ++b) {
+    for (size_t at = 0; at < 20; ++at) {
+      std::string text(20, 'x');
+      text[at] = static_cast<char>(b);
+      const std::string expected = std::string(at, 'x') +
+                                   spelled(static_cast<unsigned char>(b)) +
+                                   std::string(19 - at, 'x');
+      BOOST_TEST(EscapeCell(text) == expected, "byte " << b << " at " << at);
+      std::string appended = "kept ";
+      AppendEscapedCell(text, &appended);
+      BOOST_TEST(appended == "kept " + expected);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(tables_show_every_cell_whole) {
   BOOST_TEST(FormatTable({"x|y", "n"},
                          {{std::string("a\0b", 3), "1"}, {"c\nd|e", "2"}}) ==
