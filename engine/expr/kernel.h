@@ -17,13 +17,17 @@
 // ...) sees every row and reads the arguments' null flags itself.
 //
 // The executors (ExecuteUnary/Binary/Ternary) run `f(out, args...)` for each
-// row to compute, where `out` is the row's result slot. What `f` returns
-// says what happened:
+// row to compute, where `out` is the row's result slot (ExecuteBinaryOrNull
+// passes pointers, nullptr for NULL, to custom-NULL kernels; ExecuteRows
+// passes the row to kernels that read their arguments themselves). What `f`
+// returns says what happened:
 //   void                  the result is in `out`
 //   bool                  true: the result is in `out`; false: it is NULL
 //   absl::Status          OK: the result is in `out`; an error stops the
 //                         batch at this row
 //   absl::StatusOr<bool>  both
+// A row function whose value comes as a StatusOr ends with `return
+// StoreOr(out, value)`.
 // Physical element types: int64_t (BOOLEAN, INT, BIGINT, DATE, TIME,
 // TIMESTAMP), double, int128 (DECIMAL), std::string (VARCHAR, BYTES),
 // types::IntervalValue.
@@ -132,6 +136,14 @@ class KernelBinding {
   std::vector<const types::Value*> constants_;
 };
 
+/// The node of a call: evaluates `children`, then runs `kernel` over their
+/// values. With `default_nulls`, a child that is NULL in every row makes
+/// the result NULL without running the kernel (which may then be empty),
+/// and the rows where any child is NULL are flagged in KernelIO::nulls.
+/// Registered functions (vector_eval.cc) and CAST (forms/cast_expr.cc).
+NodePtr MakeCallNode(BoundExprPtr e, bool default_nulls,
+                     std::vector<NodePtr> children, Kernel kernel);
+
 /// Chooses the kernel of a call, once, at compile time.
 using KernelFactory =
     std::function<absl::StatusOr<Kernel>(const KernelBinding&)>;
@@ -225,23 +237,45 @@ void ExecuteTernary(KernelIO& io, F&& f) {
   });
 }
 
-/// For a function with custom NULL handling: f(r, x, y) for each row to
-/// compute, where x and y point to the row's two argument values, or are
-/// nullptr when that argument is NULL.
-template <typename A, typename B, typename F>
-void ForEachPairOrNull(KernelIO& io, F&& f) {
+/// f(r) for each row to compute, for kernels that read their arguments
+/// themselves (a variable number of them, or as Values); f returns what the
+/// row functions of ExecuteUnary return.
+template <typename F>
+void ExecuteRows(KernelIO& io, F&& f) {
+  io.stop = ForRows(io.rows, io.nulls, [&](uint32_t r) WEIR_INLINE_ROW {
+    return detail::Emit(io, r, [&]() WEIR_INLINE_ROW { return f(r); });
+  });
+}
+
+/// The end of a row function whose value may be an error: stores `v` in the
+/// result slot `o`, or returns v's error.
+template <typename R, typename T>
+WEIR_INLINE_ROW inline absl::Status StoreOr(R& o, absl::StatusOr<T> v) {
+  if (ABSL_PREDICT_FALSE(!v.ok())) return v.status();
+  o = *std::move(v);
+  return absl::OkStatus();
+}
+
+/// For a function with custom NULL handling: out = f(out, x, y) for each
+/// row to compute, where x and y point to the row's two argument values,
+/// or are nullptr when that argument is NULL. f returns what the row
+/// functions of ExecuteUnary return.
+template <typename A, typename B, typename R, typename F>
+void ExecuteBinaryOrNull(KernelIO& io, F&& f) {
   const Vec& a = io.args[0];
   const Vec& b = io.args[1];
   const A* x = a.Data<A>();
   const B* y = b.Data<B>();
-  for (uint32_t r : io.rows) {
-    f(r, a.IsNull(r) ? nullptr : &x[a.Index(r)],
-      b.IsNull(r) ? nullptr : &y[b.Index(r)]);
-  }
+  R* o = io.Output<R>();
+  ExecuteRows(io, [&](uint32_t r) WEIR_INLINE_ROW {
+    return f(o[r], a.IsNull(r) ? nullptr : &x[a.Index(r)],
+             b.IsNull(r) ? nullptr : &y[b.Index(r)]);
+  });
 }
 
-/// A Kernel running `f` through ExecuteUnary/Binary/Ternary with the given
-/// physical element types (the last is the result's).
+/// A Kernel running `f` through ExecuteUnary/Binary/Ternary (or
+/// ExecuteBinaryOrNull) with the given physical element types (the last is
+/// the result's).
 template <typename A, typename R, typename F>
 Kernel UnaryKernel(F f) {
   return [f](KernelIO& io) { ExecuteUnary<A, R>(io, f); };
@@ -253,6 +287,10 @@ Kernel BinaryKernel(F f) {
 template <typename A, typename B, typename C, typename R, typename F>
 Kernel TernaryKernel(F f) {
   return [f](KernelIO& io) { ExecuteTernary<A, B, C, R>(io, f); };
+}
+template <typename A, typename B, typename R, typename F>
+Kernel BinaryOrNullKernel(F f) {
+  return [f](KernelIO& io) { ExecuteBinaryOrNull<A, B, R>(io, f); };
 }
 
 /// make(A{}, B{}) for two exact-number arguments, where A and B are their

@@ -10,7 +10,7 @@ using types::PhysicalType;
 using types::TypeId;
 using types::Value;
 
-uint8_t* Vec::AllocateAll(size_t n) {
+void Vec::AllocateValues(size_t n) {
   switch (physical) {
     case PhysicalType::kInt64:
       Allocate<int64_t>(n);
@@ -28,8 +28,13 @@ uint8_t* Vec::AllocateAll(size_t n) {
       Allocate<IntervalValue>(n);
       break;
     case PhysicalType::kNull:
-      return nullptr;
+      break;
   }
+}
+
+uint8_t* Vec::AllocateAll(size_t n) {
+  if (physical == PhysicalType::kNull) return nullptr;
+  AllocateValues(n);
   return AllocateNulls(n);
 }
 

@@ -112,6 +112,9 @@ struct Vec {
     if (nulls != nullptr && nulls == null_buf.data()) return null_buf.data();
     return AllocateNulls(n);
   }
+  /// Owned, value-initialized values of this Vec's physical type for `n`
+  /// rows; the null flags are left as they are.
+  void AllocateValues(size_t n);
   /// Owned storage of this Vec's physical type for `n` rows plus nulls.
   uint8_t* AllocateAll(size_t n);
 };

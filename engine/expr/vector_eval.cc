@@ -136,8 +136,7 @@ absl::StatusOr<NodePtr> CompileRegisteredCall(const BoundExprPtr& call,
     WEIR_ASSIGN_OR_RETURN(kernel,
                           fn.kernel(KernelBinding(*e, std::move(constants))));
   }
-  return Make<CallNode>(e, default_nulls, std::move(children),
-                        std::move(kernel));
+  return MakeCallNode(e, default_nulls, std::move(children), std::move(kernel));
 }
 
 absl::StatusOr<NodePtr> CompileCall(const BoundExprPtr& e,
@@ -180,6 +179,12 @@ absl::Status EvalRoot(const VectorNode& root, EvalContext& ctx,
 }
 
 }  // namespace
+
+NodePtr MakeCallNode(BoundExprPtr e, bool default_nulls,
+                     std::vector<NodePtr> children, Kernel kernel) {
+  return Make<CallNode>(std::move(e), default_nulls, std::move(children),
+                        std::move(kernel));
+}
 
 absl::StatusOr<std::vector<NodePtr>> CompileAll(
     const std::vector<BoundExprPtr>& args, const CompileOptions& options) {

@@ -11,7 +11,7 @@
 //   forms/conjunct_expr.cc  AND, OR (lazy: the right side sees only the rows
 //                           the left side does not decide)
 //   forms/switch_expr.cc    CASE, IF, COALESCE (lazy per branch)
-//   forms/cast_expr.cc      CAST, TRY_CAST
+//   forms/cast_expr.cc      CAST, TRY_CAST (a CallNode with a cast kernel)
 
 #include <cstddef>
 #include <cstdint>

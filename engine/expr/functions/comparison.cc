@@ -59,15 +59,13 @@ absl::StatusOr<Kernel> DistinctFrom(const KernelBinding& b) {
   auto kernel = [](auto ta, auto tb, auto cmp) -> Kernel {
     using A = decltype(ta);
     using B = decltype(tb);
-    return [cmp](KernelIO& io) {
-      int64_t* o = io.Output<int64_t>();
-      ForEachPairOrNull<A, B>(io, [&](uint32_t r, const A* x, const B* y) {
-        const bool differ = x == nullptr || y == nullptr
-                                ? (x == nullptr) != (y == nullptr)
-                                : cmp(*x, *y) != 0;
-        o[r] = differ == kDistinct;
-      });
-    };
+    return BinaryOrNullKernel<A, B, int64_t>(
+        [cmp](int64_t& o, const A* x, const B* y) {
+          const bool differ = x == nullptr || y == nullptr
+                                  ? (x == nullptr) != (y == nullptr)
+                                  : cmp(*x, *y) != 0;
+          o = differ == kDistinct;
+        });
   };
   // A NULL-typed side is NULL in every row: only the other side's NULLs
   // count.

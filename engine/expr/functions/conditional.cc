@@ -32,16 +32,11 @@ absl::StatusOr<Kernel> NullIf(const KernelBinding& b) {
   return WithOrder(b, [](auto ta, auto tb, auto cmp) -> Kernel {
     using A = decltype(ta);
     using B = decltype(tb);
-    return [cmp](KernelIO& io) {
-      A* o = io.Output<A>();
-      ForEachPairOrNull<A, B>(io, [&](uint32_t r, const A* x, const B* y) {
-        if (x == nullptr || (y != nullptr && cmp(*x, *y) == 0)) {
-          io.SetNull(r);
-        } else {
-          o[r] = *x;
-        }
-      });
-    };
+    return BinaryOrNullKernel<A, B, A>([cmp](A& o, const A* x, const B* y) {
+      if (x == nullptr || (y != nullptr && cmp(*x, *y) == 0)) return false;
+      o = *x;
+      return true;
+    });
   });
 }
 
@@ -54,7 +49,7 @@ KernelFactory Extreme(bool greatest) {
       return Kernel([greatest, cmp](KernelIO& io) {
         const std::vector<Vec>& args = io.args;
         T* o = io.Output<T>();
-        io.stop = ForRows(io.rows, io.nulls, [&](uint32_t r) {
+        ExecuteRows(io, [&](uint32_t r) {
           const T* best = &args[0].Data<T>()[args[0].Index(r)];
           for (size_t i = 1; i < args.size(); ++i) {
             const T* v = &args[i].Data<T>()[args[i].Index(r)];
@@ -62,7 +57,6 @@ KernelFactory Extreme(bool greatest) {
             if (greatest ? c > 0 : c < 0) best = v;
           }
           o[r] = *best;
-          return true;
         });
       });
     });

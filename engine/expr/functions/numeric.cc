@@ -33,11 +33,8 @@ absl::StatusOr<Kernel> Abs(const KernelBinding& b) {
     case TypeId::kInt:
     case TypeId::kBigint:
       return UnaryKernel<int64_t, int64_t>(
-          [arg, result](int64_t& o, int64_t v) -> absl::Status {
-            absl::StatusOr<int64_t> a = AbsInteger(v, arg, result);
-            if (!a.ok()) return a.status();
-            o = *a;
-            return absl::OkStatus();
+          [arg, result](int64_t& o, int64_t v) {
+            return StoreOr(o, AbsInteger(v, arg, result));
           });
     case TypeId::kDouble:
       return UnaryKernel<double, double>(
@@ -65,12 +62,8 @@ KernelFactory CeilFloor(bool ceil) {
       case TypeId::kDecimal: {
         const int scale = b.arg(0).scale();
         return UnaryKernel<int128, int128>(
-            [ceil, scale, result](int128& o, int128 v) -> absl::Status {
-              absl::StatusOr<int128> q =
-                  CeilFloorDecimal(v, scale, ceil, result);
-              if (!q.ok()) return q.status();
-              o = *q;
-              return absl::OkStatus();
+            [ceil, scale, result](int128& o, int128 v) {
+              return StoreOr(o, CeilFloorDecimal(v, scale, ceil, result));
             });
       }
       default:
@@ -84,11 +77,8 @@ KernelFactory CeilFloor(bool ceil) {
 template <typename In, typename Out>
 absl::Status RoundExactInto(Out& o, const In& v, int scale, int64_t digits,
                             bool truncate, const LogicalType& result) {
-  absl::StatusOr<int128> r =
-      RoundExact(static_cast<int128>(v), scale, digits, truncate, result);
-  if (!r.ok()) return r.status();
-  o = static_cast<Out>(*r);
-  return absl::OkStatus();
+  return StoreOr(
+      o, RoundExact(static_cast<int128>(v), scale, digits, truncate, result));
 }
 
 KernelFactory Round(bool truncate) {
@@ -156,23 +146,14 @@ absl::StatusOr<Kernel> Sign(const KernelBinding& b) {
 absl::StatusOr<Kernel> PowerKernel(const KernelBinding& b) {
   if (!b.ArgsAre("FF") || !IsDouble(b.result())) return b.NoKernel();
   return BinaryKernel<double, double, double>(
-      [](double& o, double x, double y) -> absl::Status {
-        absl::StatusOr<double> v = Power(x, y);
-        if (!v.ok()) return v.status();
-        o = *v;
-        return absl::OkStatus();
-      });
+      [](double& o, double x, double y) { return StoreOr(o, Power(x, y)); });
 }
 
 KernelFactory DoubleFunction(DoubleFn fn) {
   return [fn](const KernelBinding& b) -> absl::StatusOr<Kernel> {
     if (!b.ArgsAre("F") || !IsDouble(b.result())) return b.NoKernel();
-    return UnaryKernel<double, double>([fn](double& o, double x) {
-      absl::StatusOr<double> v = ApplyDoubleFn(fn, x);
-      if (!v.ok()) return v.status();
-      o = *v;
-      return absl::OkStatus();
-    });
+    return UnaryKernel<double, double>(
+        [fn](double& o, double x) { return StoreOr(o, ApplyDoubleFn(fn, x)); });
   };
 }
 

@@ -35,12 +35,16 @@ const Str* ConstantString(const KernelBinding& b, size_t i) {
   return &v->str();
 }
 
-/// The regular expression of each row's pattern, compiled again only when
-/// the pattern differs from the previous row's. One per batch: not shared
-/// between threads.
+/// The regular expression of each row's pattern: the call's constant one
+/// when it has one, else compiled again only when the pattern differs from
+/// the previous row's. One per batch: not shared between threads.
 class RegexCache {
  public:
+  explicit RegexCache(const re2::RE2* constant = nullptr)
+      : constant_(constant) {}
+
   absl::StatusOr<const re2::RE2*> Get(const Str& pattern) {
+    if (constant_ != nullptr) return constant_;
     if (re_ == nullptr || pattern != pattern_) {
       absl::StatusOr<std::unique_ptr<re2::RE2>> re = CompileRegex(pattern);
       if (!re.ok()) return re.status();
@@ -51,6 +55,7 @@ class RegexCache {
   }
 
  private:
+  const re2::RE2* constant_;
   Str pattern_;
   std::unique_ptr<re2::RE2> re_;
 };
@@ -124,20 +129,9 @@ Kernel PreparedLike(const Str& pattern, const Str& escape) {
   }
   return [pattern, escape](KernelIO& io) {
     ExecuteUnary<Str, int64_t>(io, [&](int64_t& o, const Str& s) {
-      absl::StatusOr<bool> m = Like(s, pattern, escape);
-      if (!m.ok()) return m.status();
-      o = *m;
-      return absl::OkStatus();
+      return StoreOr(o, Like(s, pattern, escape));
     });
   };
-}
-
-absl::Status LikeInto(int64_t& o, const Str& s, const Str& pattern,
-                      std::string_view escape) {
-  absl::StatusOr<bool> m = Like(s, pattern, escape);
-  if (!m.ok()) return m.status();
-  o = *m;
-  return absl::OkStatus();
 }
 
 absl::StatusOr<Kernel> LikeKernel(const KernelBinding& b) {
@@ -154,12 +148,12 @@ absl::StatusOr<Kernel> LikeKernel(const KernelBinding& b) {
   if (!with_escape) {
     return BinaryKernel<Str, Str, int64_t>(
         [](int64_t& o, const Str& s, const Str& p) {
-          return LikeInto(o, s, p, "");
+          return StoreOr(o, Like(s, p, ""));
         });
   }
   return TernaryKernel<Str, Str, Str, int64_t>(
       [](int64_t& o, const Str& s, const Str& p, const Str& e) {
-        return LikeInto(o, s, p, e);
+        return StoreOr(o, Like(s, p, e));
       });
 }
 
@@ -203,16 +197,12 @@ absl::StatusOr<Kernel> RegexExtractKernel(const KernelBinding& b) {
   }
   Regex re = ConstantRegex(b);
   return Kernel([re, with_group](KernelIO& io) {
-    RegexCache cache;
+    RegexCache cache(re.get());
     auto row = [&](Str& o, const Str& s, const Str& p,
                    int64_t group) -> absl::StatusOr<bool> {
-      const re2::RE2* r = re.get();
-      if (r == nullptr) {
-        absl::StatusOr<const re2::RE2*> c = cache.Get(p);
-        if (!c.ok()) return c.status();
-        r = *c;
-      }
-      return ExtractInto(o, s, *r, group);
+      absl::StatusOr<const re2::RE2*> r = cache.Get(p);
+      if (!r.ok()) return r.status();
+      return ExtractInto(o, s, **r, group);
     };
     if (with_group) {
       ExecuteTernary<Str, Str, int64_t, Str>(io, row);
@@ -229,24 +219,20 @@ absl::StatusOr<Kernel> RegexReplaceKernel(const KernelBinding& b) {
   Regex re = ConstantRegex(b);
   const bool constant_rewrite = b.constant(2) != nullptr;
   return Kernel([re, constant_rewrite](KernelIO& io) {
-    RegexCache cache;
+    RegexCache cache(re.get());
     bool rewrite_checked = false;
     ExecuteTernary<Str, Str, Str, Str>(
         io,
         [&](Str& o, const Str& s, const Str& p, const Str& w) -> absl::Status {
-          const re2::RE2* r = re.get();
-          if (r == nullptr) {
-            absl::StatusOr<const re2::RE2*> c = cache.Get(p);
-            if (!c.ok()) return c.status();
-            r = *c;
-          }
+          absl::StatusOr<const re2::RE2*> r = cache.Get(p);
+          if (!r.ok()) return r.status();
           if (!(constant_rewrite && rewrite_checked && re != nullptr)) {
-            absl::Status valid = CheckRegexRewrite(*r, w);
+            absl::Status valid = CheckRegexRewrite(**r, w);
             if (!valid.ok()) return valid;
             rewrite_checked = true;
           }
           o = s;
-          RegexReplaceAll(*r, w, &o);
+          RegexReplaceAll(**r, w, &o);
           return absl::OkStatus();
         });
   });

@@ -39,13 +39,12 @@ Kernel AsciiCase(bool upper) {
 void Concat(KernelIO& io) {
   Str* o = io.Output<Str>();
   const std::vector<Vec>& args = io.args;
-  io.stop = ForRows(io.rows, io.nulls, [&](uint32_t r) {
+  ExecuteRows(io, [&](uint32_t r) {
     size_t total = 0;
     for (const Vec& a : args) total += a.Data<Str>()[a.Index(r)].size();
     Str& t = o[r];
     t.reserve(total);
     for (const Vec& a : args) t += a.Data<Str>()[a.Index(r)];
-    return true;
   });
 }
 
@@ -94,14 +93,6 @@ Kernel Pad(bool left, bool with_pad) {
       });
 }
 
-absl::Status SetSubstring(Str& o, const Str& s, int64_t start,
-                          std::optional<int64_t> len) {
-  absl::StatusOr<Str> v = Substring(s, start, len);
-  if (!v.ok()) return v.status();
-  o = *std::move(v);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 void RegisterStringFunctions(ScalarRegistry& r) {
@@ -128,11 +119,11 @@ void RegisterStringFunctions(ScalarRegistry& r) {
              kString,
              {{"SI", BinaryKernel<Str, int64_t, Str>(
                          [](Str& o, const Str& s, int64_t start) {
-                           return SetSubstring(o, s, start, std::nullopt);
+                           return StoreOr(o, Substring(s, start, std::nullopt));
                          })},
               {"SII", TernaryKernel<Str, int64_t, int64_t, Str>(
                           [](Str& o, const Str& s, int64_t start, int64_t len) {
-                            return SetSubstring(o, s, start, len);
+                            return StoreOr(o, Substring(s, start, len));
                           })}})});
   r.Add({.name = "CONCAT",
          .signature = "CONCAT(s VARCHAR, ...) -> VARCHAR",
@@ -234,21 +225,18 @@ void RegisterStringFunctions(ScalarRegistry& r) {
              kString, {{"S", UnaryKernel<Str, Str>([](Str& o, const Str& s) {
                           AppendReversed(s, &o);
                         })}})});
-  r.Add({.name = "SPLIT_PART",
-         .signature = "SPLIT_PART(s VARCHAR, delimiter VARCHAR, n BIGINT)",
-         .description = "The n-th field (1-based; negative counts from the "
-                        "end) of s split by delimiter; '' when there is none.",
-         .overloads = {Fixed({kV, kV, kI64}, kV)},
-         .kernel = KernelsByArgs(
-             kString, {{"SSI", TernaryKernel<Str, Str, int64_t, Str>(
-                                   [](Str& o, const Str& s, const Str& delim,
-                                      int64_t n) -> absl::Status {
-                                     absl::StatusOr<std::string_view> field =
-                                         SplitPartField(s, delim, n);
-                                     if (!field.ok()) return field.status();
-                                     o.assign(*field);
-                                     return absl::OkStatus();
-                                   })}})});
+  r.Add(
+      {.name = "SPLIT_PART",
+       .signature = "SPLIT_PART(s VARCHAR, delimiter VARCHAR, n BIGINT)",
+       .description = "The n-th field (1-based; negative counts from the "
+                      "end) of s split by delimiter; '' when there is none.",
+       .overloads = {Fixed({kV, kV, kI64}, kV)},
+       .kernel = KernelsByArgs(
+           kString,
+           {{"SSI", TernaryKernel<Str, Str, int64_t, Str>(
+                        [](Str& o, const Str& s, const Str& delim, int64_t n) {
+                          return StoreOr(o, SplitPartField(s, delim, n));
+                        })}})});
 }
 
 }  // namespace weir::expr::internal

@@ -35,12 +35,6 @@ bool IsTemporal(const KernelBinding& b, size_t i, bool allow_time) {
          (allow_time && id == TypeId::kTime);
 }
 
-absl::Status SetOr(int64_t& o, absl::StatusOr<int64_t> v) {
-  if (!v.ok()) return v.status();
-  o = *v;
-  return absl::OkStatus();
-}
-
 absl::StatusOr<Kernel> Extract(const KernelBinding& b) {
   if (b.arity() != 2 || !b.Is(0, types::PhysicalType::kString) ||
       !IsTemporal(b, 1, true) || b.result().id() != TypeId::kBigint) {
@@ -49,7 +43,7 @@ absl::StatusOr<Kernel> Extract(const KernelBinding& b) {
   const TypeId t = b.arg_id(1);
   return BinaryKernel<Str, int64_t, int64_t>(
       [t](int64_t& o, const Str& field, int64_t v) {
-        return SetOr(o, ExtractFromTemporal(field, t, v));
+        return StoreOr(o, ExtractFromTemporal(field, t, v));
       });
 }
 
@@ -62,7 +56,7 @@ absl::StatusOr<Kernel> DateTrunc(const KernelBinding& b) {
   const TypeId t = b.arg_id(1);
   return BinaryKernel<Str, int64_t, int64_t>(
       [t](int64_t& o, const Str& unit, int64_t v) {
-        return SetOr(o, TruncateTimestamp(unit, TemporalMicros(t, v)));
+        return StoreOr(o, TruncateTimestamp(unit, TemporalMicros(t, v)));
       });
 }
 
@@ -94,7 +88,7 @@ absl::StatusOr<Kernel> FromUnixtime(const KernelBinding& b) {
     return b.NoKernel();
   }
   return UnaryKernel<int64_t, int64_t>(
-      [](int64_t& o, int64_t s) { return SetOr(o, FromUnixSeconds(s)); });
+      [](int64_t& o, int64_t s) { return StoreOr(o, FromUnixSeconds(s)); });
 }
 
 /// TO_TIMESTAMP (`to_date` false) and TO_DATE: NULL when the text (or the
