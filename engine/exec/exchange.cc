@@ -55,7 +55,7 @@ void HashColumn(const types::Batch& batch, const types::Column& col,
         break;
       }
       case types::PhysicalType::kString: {
-        const std::string& s = col.strings()[r];
+        const std::string_view s = col.StringAt(r);
         // The length first, so ("ab","c") and ("a","bc") differ.
         uint64_t len = s.size();
         h = Mix(&len, sizeof len, h);
