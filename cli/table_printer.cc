@@ -3,6 +3,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -108,6 +112,20 @@ size_t PlainAsciiPrefix(std::string_view text) {
   const char* p = text.data();
   const size_t n = text.size();
   size_t i = 0;
+#if defined(__SSE2__)
+  // 16 bytes at a time: signed, the bytes below 0x20 and those from 0x80
+  // (negative) compare below ' '.
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i del = _mm_set1_epi8(0x7F);
+  const __m128i bar = _mm_set1_epi8('|');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const int flagged = _mm_movemask_epi8(_mm_or_si128(
+        _mm_cmplt_epi8(x, space),
+        _mm_or_si128(_mm_cmpeq_epi8(x, del), _mm_cmpeq_epi8(x, bar))));
+    if (flagged != 0) return i + static_cast<size_t>(__builtin_ctz(flagged));
+  }
+#endif
   for (; i + 8 <= n; i += 8) {
     uint64_t x;
     std::memcpy(&x, p + i, 8);

@@ -154,6 +154,26 @@ BOOST_AUTO_TEST_CASE(push_query_rows_print_whole) {
                       "(2 rows)\n"));
 }
 
+BOOST_AUTO_TEST_CASE(push_query_rows_print_every_kind_of_cell) {
+  // Numbers and times are written straight from their columns, strings
+  // escaped from theirs, the rest through its text: each as a table shows
+  // it (docs/user-guide.md).
+  WeirRun r = RunWeir(
+      {"-e",
+       "CREATE STREAM k (i BIGINT, d DOUBLE, m DECIMAL(5,2), b BOOLEAN, "
+       "day DATE, ts TIMESTAMP(3), v VARCHAR, n VARCHAR, t TIME) WITH "
+       "(connector = 'kafka', topic = 'k', format = 'json', partitions = 1);"
+       "INSERT INTO k VALUES (-7, 1.5, 12.34, TRUE, DATE '2026-12-05', "
+       "TIMESTAMP '2026-12-05 06:01:02.345', 'x|y', NULL, TIME '23:59:58');"
+       "SELECT * FROM k EMIT CHANGES LIMIT 1;"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(Contains(r.out,
+                      "i | d | m | b | day | ts | v | n | t\n"
+                      "-7 | 1.5 | 12.34 | TRUE | 2026-12-05 | "
+                      "2026-12-05 06:01:02.345 | x\\|y | NULL | 23:59:58\n"
+                      "(1 row)\n"));
+}
+
 BOOST_AUTO_TEST_CASE(an_error_excerpt_hides_the_secret) {
   WeirRun r = RunWeir(
       {"-e",
