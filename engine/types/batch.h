@@ -65,6 +65,11 @@ class Column {
   /// Removes all values, keeping the capacity.
   void Clear();
   void Reserve(size_t n);
+  /// A packed VARCHAR/BYTES column: room for `n` bytes of values in all
+  /// (a decoder that knows its input's size grows the buffer once).
+  void ReserveBytes(size_t n) {
+    if (packed_) bytes_.reserve(n);
+  }
   /// Grows or shrinks to `n` rows; new rows are NULL.
   void Resize(size_t n);
 
