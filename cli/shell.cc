@@ -19,6 +19,7 @@
 #include "cli/table_printer.h"
 #include "engine/base/strings.h"
 #include "engine/sql/secrets.h"
+#include "engine/types/batch.h"
 
 namespace weir::cli {
 namespace {
@@ -37,8 +38,50 @@ void WriteWithNewline(std::string_view text, std::FILE* out) {
 // " | ". Flushed, so rows show as they arrive.
 void AppendCells(const std::vector<std::string>& cells, std::string* line) {
   for (size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) *line += " | ";
-    *line += EscapeCell(cells[i]);
+    if (i > 0) line->append(" | ");
+    AppendEscapedCell(cells[i], line);
+  }
+  *line += '\n';
+}
+
+// True for the types whose text (Column::AppendCellText) is digits, signs,
+// letters, '.', ':' and spaces only: nothing AppendEscapedCell would change.
+bool TextNeedsNoEscape(types::TypeId id) {
+  switch (id) {
+    case types::TypeId::kBoolean:
+    case types::TypeId::kInt:
+    case types::TypeId::kBigint:
+    case types::TypeId::kDouble:
+    case types::TypeId::kDecimal:
+    case types::TypeId::kDate:
+    case types::TypeId::kTime:
+    case types::TypeId::kTimestamp:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Row `r` of `batch` as AppendCells writes its cells' text: VARCHAR values
+// escaped straight from the column, numbers and times written in place,
+// other cells through `scratch`.
+void AppendBatchRow(const types::Batch& batch, size_t r, std::string* scratch,
+                    std::string* line) {
+  for (size_t c = 0; c < batch.num_columns(); ++c) {
+    if (c > 0) line->append(" | ");
+    const types::Column& column = batch.column(c);
+    const types::TypeId id = column.type().id();
+    if (id == types::TypeId::kVarchar && !column.IsNull(r)) {
+      AppendEscapedCell(column.StringAt(r), line);
+      continue;
+    }
+    if (TextNeedsNoEscape(id)) {
+      column.AppendCellText(r, line);
+      continue;
+    }
+    scratch->clear();
+    column.AppendCellText(r, scratch);
+    AppendEscapedCell(*scratch, line);
   }
   *line += '\n';
 }
@@ -249,8 +292,9 @@ void AttachPushPrinter(Session& session, const PrintOptions& options,
   // A batch's rows are gathered and written at once: a write per row cost
   // more than making the rows' text.
   auto rows = std::make_shared<std::string>();
-  h.on_row = [rows](const std::vector<std::string>& row) {
-    AppendCells(row, rows.get());
+  auto scratch = std::make_shared<std::string>();
+  h.on_batch_row = [rows, scratch](const types::Batch& batch, size_t r) {
+    AppendBatchRow(batch, r, scratch.get(), rows.get());
     return !StopRequested();
   };
   h.on_batch_end = [out, rows] {

@@ -3,10 +3,16 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,46 +100,92 @@ void AppendEscape(const char* format, unsigned value, std::string* out) {
   out->append(buffer, static_cast<size_t>(n));
 }
 
+// The length of the longest prefix of `text` that EscapeCell keeps as it
+// is and that is plain ASCII: no byte below 0x20, no '|', no 0x7F and
+// none from 0x80 up. Eight bytes at a time (SWAR): a byte b is flagged
+// when b < 0x20, b ^ '|' == 0, b ^ 0x7F == 0 or its top bit is set.
+size_t PlainAsciiPrefix(std::string_view text) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  // Bytes below n (n <= 0x80): the classic "has less than" test.
+  auto below = [](uint64_t x, uint64_t n) { return (x - kOnes * n) & ~x; };
+  const char* p = text.data();
+  const size_t n = text.size();
+  size_t i = 0;
+#if defined(__SSE2__)
+  // 16 bytes at a time: signed, the bytes below 0x20 and those from 0x80
+  // (negative) compare below ' '.
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i del = _mm_set1_epi8(0x7F);
+  const __m128i bar = _mm_set1_epi8('|');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const int flagged = _mm_movemask_epi8(_mm_or_si128(
+        _mm_cmplt_epi8(x, space),
+        _mm_or_si128(_mm_cmpeq_epi8(x, del), _mm_cmpeq_epi8(x, bar))));
+    if (flagged != 0) return i + static_cast<size_t>(__builtin_ctz(flagged));
+  }
+#endif
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    const uint64_t flagged = (below(x, 0x20) | below(x ^ (kOnes * '|'), 1) |
+                              below(x ^ (kOnes * 0x7F), 1) | x) &
+                             kHigh;
+    if (flagged != 0) break;  // the byte loop below finds which one
+  }
+  for (; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c < 0x20 || c == '|' || c >= 0x7F) break;
+  }
+  return i;
+}
+
 }  // namespace
 
 std::string EscapeCell(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  size_t i = 0;
+  AppendEscapedCell(text, &out);
+  return out;
+}
+
+void AppendEscapedCell(std::string_view text, std::string* out) {
+  size_t i = PlainAsciiPrefix(text);
+  out->append(text.data(), i);
   while (i < text.size()) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c == '\n') {
-      out += "\\n";
+      out->append("\\n");
     } else if (c == '\t') {
-      out += "\\t";
+      out->append("\\t");
     } else if (c == '\r') {
-      out += "\\r";
+      out->append("\\r");
     } else if (c == '|') {
-      out += "\\|";
+      out->append("\\|");
     } else if (c < 0x20 || c == 0x7F) {
-      AppendEscape("\\x%02X", c, &out);
+      AppendEscape("\\x%02X", c, out);
     } else if (c < 0x80) {
-      out += static_cast<char>(c);
+      out->push_back(static_cast<char>(c));
     } else {
       const Utf8Char decoded = DecodeUtf8At(text, i);
       if (decoded.length == 0) {  // not UTF-8: one byte, then go on
-        AppendEscape("\\x%02X", c, &out);
+        AppendEscape("\\x%02X", c, out);
         ++i;
         continue;
       }
       const char32_t cp = decoded.code_point;
       const size_t next = i + decoded.length;
       if (cp >= 0x80 && cp <= 0x9F) {
-        AppendEscape("\\u%04X", static_cast<unsigned>(cp), &out);
+        AppendEscape("\\u%04X", static_cast<unsigned>(cp), out);
       } else {
-        out.append(text.substr(i, next - i));
+        out->append(text.substr(i, next - i));
       }
       i = next;
       continue;
     }
     ++i;
   }
-  return out;
 }
 
 size_t DisplayWidth(std::string_view text) {

@@ -30,6 +30,11 @@ namespace weir::cli {
 /// form).
 std::string EscapeCell(std::string_view text);
 
+/// Appends EscapeCell(text) to `out`. Text that needs no escape (plain
+/// ASCII without control characters or '|', the common case) is copied in
+/// one piece; allocates nothing once `out` has grown.
+void AppendEscapedCell(std::string_view text, std::string* out);
+
 /// The number of terminal columns `text` (UTF-8) takes. Invalid bytes count
 /// as one column each.
 size_t DisplayWidth(std::string_view text);

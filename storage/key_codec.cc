@@ -148,7 +148,7 @@ Cell CellOf(const types::Column& col, size_t row) {
       c.scale = col.type().scale();
       break;
     case types::PhysicalType::kString:
-      c.s = col.strings()[row];
+      c.s = col.StringAt(row);
       break;
     case types::PhysicalType::kInterval:
       c.iv = col.intervals()[row];

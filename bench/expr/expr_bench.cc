@@ -78,7 +78,8 @@ size_t HandWritten(const types::Batch& batch, std::vector<uint8_t>* out) {
   const types::Column& p = batch.column(0);
   const types::Column& c = batch.column(1);
   const int64_t* price = p.ints();
-  const std::string* channel = c.strings();
+  const std::string* channel = c.string_objects();  // AppendRow made them
+  WEIR_CHECK(channel != nullptr);
   out->resize(batch.num_rows());
   size_t hits = 0;
   for (size_t r = 0; r < batch.num_rows(); ++r) {
@@ -159,7 +160,8 @@ expr::BoundExprPtr UrlCall(bool split) {
 size_t HandWrittenSplit(const types::Batch& batch,
                         std::vector<std::string>* out) {
   const types::Column& c = batch.column(0);
-  const std::string* url = c.strings();
+  const std::string* url = c.string_objects();  // AppendRow made them
+  WEIR_CHECK(url != nullptr);
   out->resize(batch.num_rows());
   size_t bytes = 0;
   for (size_t r = 0; r < batch.num_rows(); ++r) {
@@ -182,7 +184,8 @@ size_t HandWrittenSplit(const types::Batch& batch,
 size_t HandWrittenReplace(const types::Batch& batch,
                           std::vector<std::string>* out) {
   const types::Column& c = batch.column(0);
-  const std::string* url = c.strings();
+  const std::string* url = c.string_objects();  // AppendRow made them
+  WEIR_CHECK(url != nullptr);
   out->resize(batch.num_rows());
   size_t bytes = 0;
   for (size_t r = 0; r < batch.num_rows(); ++r) {

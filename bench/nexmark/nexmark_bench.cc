@@ -184,10 +184,9 @@ struct Expected {
     }
     // reference_consumer.cc: each number's value, each string's length.
     reference_checksum += static_cast<uint64_t>(auction + bidder + price);
-    reference_checksum += batch.column(3).strings()[r].size() +
-                          batch.column(4).strings()[r].size() +
-                          date_time.size() +
-                          batch.column(6).strings()[r].size();
+    reference_checksum += batch.column(3).StringAt(r).size() +
+                          batch.column(4).StringAt(r).size() +
+                          date_time.size() + batch.column(6).StringAt(r).size();
   }
 };
 

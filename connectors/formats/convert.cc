@@ -361,7 +361,7 @@ size_t RowAppender::BeginRow() {
         c.AppendDecimal(0);
         break;
       case PhysicalType::kString:
-        c.AppendString(std::string());
+        c.AppendBytes({});
         break;
       case PhysicalType::kInterval:
       case PhysicalType::kNull:

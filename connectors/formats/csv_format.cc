@@ -185,12 +185,13 @@ class CsvDecoder final : public Decoder {
         break;
       case TypeId::kVarchar:
         if (!internal::ValidUtf8(text)) return FieldError(col, "invalid UTF-8");
-        c.strings()[row].assign(text.data(), text.size());
+        c.SetLastString(text);
         break;
       case TypeId::kBytes:
-        if (!internal::Base64Decode(text, &c.strings()[row])) {
+        if (!internal::Base64Decode(text, &decoded_)) {
           return FieldError(col, fmt::format("invalid base64 '{}'", text));
         }
+        c.SetLastString(decoded_);
         break;
       case TypeId::kDate:
       case TypeId::kTime:
@@ -227,6 +228,7 @@ class CsvDecoder final : public Decoder {
   char delimiter_;
   internal::RowAppender rows_;
   std::string scratch_;  // unescaped text of a quoted field
+  std::string decoded_;  // a BYTES field's bytes
 };
 
 class CsvEncoder final : public Encoder {
@@ -278,15 +280,15 @@ class CsvEncoder final : public Encoder {
         internal::AppendDecimal(c.decimals()[row], type.scale(), out);
         break;
       case TypeId::kVarchar:
-        if (!internal::ValidUtf8(c.strings()[row])) {
+        if (!internal::ValidUtf8(c.StringAt(row))) {
           return absl::InvalidArgumentError(
               fmt::format("column '{}': VARCHAR value is not valid UTF-8",
                           schema_->field(col).name));
         }
-        out->append(c.strings()[row]);
+        out->append(c.StringAt(row));
         break;
       case TypeId::kBytes:
-        internal::Base64Encode(c.strings()[row], out);
+        internal::Base64Encode(c.StringAt(row), out);
         break;
       case TypeId::kDate:
         internal::AppendDate(c.ints()[row], out);

@@ -67,7 +67,7 @@ class RawEncoder final : public Encoder {
   absl::StatusOr<size_t> Encode(const Batch& in, size_t row,
                                 std::string* out) override {
     out->clear();
-    if (!in.column(0).IsNull(row)) out->append(in.column(0).strings()[row]);
+    if (!in.column(0).IsNull(row)) out->append(in.column(0).StringAt(row));
     return 1;
   }
 };

@@ -378,7 +378,7 @@ class JsonRowReader {
             text = TrimToken(v.raw_json_token());
         }
         if (e) return Malformed(e);
-        c.strings()[row].assign(text.data(), text.size());
+        c.SetLastString(text);
         break;
       }
       case TypeId::kBytes: {
@@ -387,9 +387,10 @@ class JsonRowReader {
         }
         std::string_view s;
         if (auto e = v.get_string().get(s)) return Malformed(e);
-        if (!internal::Base64Decode(s, &c.strings()[row])) {
+        if (!internal::Base64Decode(s, &decoded_)) {
           return FieldError(col, fmt::format("invalid base64 '{}'", s));
         }
+        c.SetLastString(decoded_);
         break;
       }
       case TypeId::kDate:
@@ -441,6 +442,7 @@ class JsonRowReader {
   ondemand::parser parser_;
   std::vector<char> buffer_;
   std::string_view payload_;  // the record being decoded
+  std::string decoded_;       // a BYTES field's bytes
 };
 
 // ------------------------------------------------------------------ json
@@ -651,7 +653,7 @@ class JsonRowWriter {
         internal::AppendDecimal(c.decimals()[row], type.scale(), out);
         break;
       case TypeId::kVarchar: {
-        const std::string& s = c.strings()[row];
+        const std::string_view s = c.StringAt(row);
         if (!internal::ValidUtf8(s)) {
           return absl::InvalidArgumentError(
               fmt::format("column '{}': VARCHAR value is not valid UTF-8",
@@ -662,7 +664,7 @@ class JsonRowWriter {
       }
       case TypeId::kBytes:
         out->push_back('"');
-        internal::Base64Encode(c.strings()[row], out);
+        internal::Base64Encode(c.StringAt(row), out);
         out->push_back('"');
         break;
       case TypeId::kDate:

@@ -535,6 +535,12 @@ KafkaRecordBatch& KafkaRecordBatch::operator=(
 
 size_t KafkaRecordBatch::size() const { return impl_->messages.size(); }
 
+size_t KafkaRecordBatch::value_bytes() const {
+  size_t bytes = 0;
+  for (const rd_kafka_message_t* m : impl_->messages) bytes += m->len;
+  return bytes;
+}
+
 void KafkaRecordBatch::Clear() { impl_->Clear(); }
 
 KafkaRecord KafkaRecordBatch::operator[](size_t i) const {

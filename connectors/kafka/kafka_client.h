@@ -146,6 +146,8 @@ class KafkaRecordBatch {
 
   size_t size() const;
   bool empty() const { return size() == 0; }
+  /// The bytes of all the records' values together.
+  size_t value_bytes() const;
   /// Record `i` (< size()), valid until the batch changes.
   KafkaRecord operator[](size_t i) const;
   /// Releases every record.

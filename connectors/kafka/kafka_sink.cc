@@ -186,7 +186,8 @@ class RecordEncoder {
       headers_.clear();
       for (const auto& [col, name] : header_cols_) {
         const types::Column& c = rows.column(col);
-        if (!c.IsNull(r)) headers_.push_back({name, c.strings()[r]});
+        if (!c.IsNull(r))
+          headers_.push_back({name, std::string(c.StringAt(r))});
       }
       record.headers = &headers_;
       if (timestamp_col_ >= 0 && !rows.column(timestamp_col_).IsNull(r)) {
@@ -230,14 +231,14 @@ class RecordEncoder {
       const types::Column& c = rows.column(key_cols_[0]);
       if (c.IsNull(r)) return absl::OkStatus();
       if (c.physical() == types::PhysicalType::kString) {
-        record->key = c.strings()[r];
+        record->key = c.StringAt(r);
       } else {
         key_ = c.GetValue(r).ToString();
         record->key = key_;
       }
     } else if (key_metadata_col_ >= 0) {
       const types::Column& c = rows.column(key_metadata_col_);
-      if (!c.IsNull(r)) record->key = c.strings()[r];
+      if (!c.IsNull(r)) record->key = c.StringAt(r);
     }
     return absl::OkStatus();
   }

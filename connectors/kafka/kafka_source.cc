@@ -126,9 +126,18 @@ class KafkaSource : public exec::Source {
     if (!metadata_.empty()) value_rows_.Clear();
     size_t before = values->num_rows();
     size_t handled = 0;  // messages[0, handled) are decoded or dealt with
-    // Grown once, not doubling row by row.
-    for (size_t c = 0; c < values->num_columns(); ++c)
-      values->column(c).Reserve(before + messages.size());
+    // Grown once, not doubling row by row; a string column cannot hold
+    // more than the payloads (escapes and base64 only shrink), and room
+    // never touched costs no memory.
+    const size_t payload_bytes = messages.value_bytes();
+    for (size_t c = 0; c < values->num_columns(); ++c) {
+      types::Column& column = values->column(c);
+      column.Reserve(before + messages.size());
+      if (column.physical() == types::PhysicalType::kString &&
+          column.size() == 0) {
+        column.ReserveBytes(payload_bytes);
+      }
+    }
     for (const KafkaRecord& m : messages) {
       if (malformed_) break;
       ++handled;

@@ -276,6 +276,17 @@ absl::Status CompiledExpr::Evaluate(const types::Batch& input,
                                     types::Column* out,
                                     size_t* error_row) const {
   using types::PhysicalType;
+  // A bare reference to an input column of the same type (a projection
+  // passing a column through): the column is copied whole, in its own form
+  // (a packed string column stays packed), instead of value by value.
+  if (source_->kind == BoundExprKind::kColumn && source_->column >= 0 &&
+      static_cast<size_t>(source_->column) < input.num_columns()) {
+    const types::Column& c = input.column(static_cast<size_t>(source_->column));
+    if (c.type() == type() && c.size() == input.num_rows()) {
+      *out = c;
+      return absl::OkStatus();
+    }
+  }
   internal::Vec v;
   internal::RowList all_rows;
   internal::EvalContext ctx;

@@ -36,6 +36,17 @@ constexpr char kNoPullQueries[] =
     "state store; "
     "this build checks and EXPLAINs it (try EXPLAIN before the statement)";
 
+/// Row `r` of `batch` as text, a cell per column (NULL as "NULL"); the
+/// strings of `cells` are reused, their capacity too.
+void CellsOf(const types::Batch& batch, size_t r,
+             std::vector<std::string>* cells) {
+  cells->resize(batch.num_columns());
+  for (size_t c = 0; c < batch.num_columns(); ++c) {
+    (*cells)[c].clear();
+    batch.column(c).AppendCellText(r, &(*cells)[c]);
+  }
+}
+
 }  // namespace
 
 absl::Status Session::Run(const sql::BoundQuery& s, StatementResult* result) {
@@ -91,8 +102,10 @@ absl::Status Session::RunConstantQuery(const PlanPtr& plan,
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
                         StartQuery(prepared, result));
   for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
-  return DrainQuery(*query, nullptr, [&](const std::vector<std::string>& row) {
-    result->rows.push_back(row);
+  return DrainQuery(*query, nullptr, [&](const types::Batch& batch, size_t r) {
+    std::vector<std::string> row;
+    CellsOf(batch, r, &row);
+    result->rows.push_back(std::move(row));
     return true;
   });
 }
@@ -142,43 +155,38 @@ absl::Status Session::RunPushQuery(const PlanPtr& plan,
   for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
   if (push_handler_.on_start) push_handler_.on_start(current_statement_);
   if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
-  result->streamed = static_cast<bool>(push_handler_.on_row);
+  result->streamed =
+      push_handler_.on_row != nullptr || push_handler_.on_batch_row != nullptr;
+  std::vector<std::string> cells;
   return DrainQuery(
       *query, push_handler_.should_stop,
-      [&](const std::vector<std::string>& row) {
+      [&](const types::Batch& batch, size_t r) {
+        if (push_handler_.on_batch_row) {
+          ++result->streamed_rows;
+          return push_handler_.on_batch_row(batch, r);
+        }
+        CellsOf(batch, r, &cells);
         if (!push_handler_.on_row) {
-          result->rows.push_back(row);
+          result->rows.push_back(cells);
           return true;
         }
         ++result->streamed_rows;
-        return push_handler_.on_row(row);
+        return push_handler_.on_row(cells);
       },
       push_handler_.on_batch_end);
 }
 
 absl::Status Session::DrainQuery(
     exec::RunningQuery& query, const std::function<bool()>& should_stop,
-    const std::function<bool(const std::vector<std::string>&)>& on_row,
+    const std::function<bool(const types::Batch&, size_t row)>& on_row,
     const std::function<void()>& on_batch_end) {
-  // One row's cells, reused from row to row (their capacity too).
-  std::vector<std::string> cells;
   while (!query.finished()) {
     if (should_stop && should_stop()) break;
     WEIR_ASSIGN_OR_RETURN(std::optional<types::Batch> batch,
                           query.Next(std::chrono::milliseconds(100)));
     if (!batch || !on_row) continue;
-    cells.resize(batch->num_columns());
     for (size_t r = 0; r < batch->num_rows(); ++r) {
-      for (size_t c = 0; c < batch->num_columns(); ++c) {
-        const types::Column& column = batch->column(c);
-        if (column.type().id() == types::TypeId::kVarchar &&
-            !column.IsNull(r)) {
-          cells[c].assign(column.strings()[r]);  // no allocation once grown
-        } else {
-          cells[c] = column.CellText(r);
-        }
-      }
-      if (!on_row(cells)) {
+      if (!on_row(*batch, r)) {
         if (on_batch_end) on_batch_end();
         return absl::OkStatus();
       }

@@ -22,6 +22,7 @@
 #include "engine/exec/physical_plan.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
+#include "engine/types/batch.h"
 
 namespace weir::exec {
 class Clock;
@@ -106,6 +107,10 @@ struct PushHandler {
   /// Called for each result row (values as text, NULL as "NULL"); returning
   /// false stops the query.
   std::function<bool(const std::vector<std::string>& row)> on_row;
+  /// When set, called for each result row instead of on_row: row `row` of
+  /// `batch` (no selection), so the handler turns the cells into text
+  /// itself (Column::StringAt, AppendCellText) without a string per cell.
+  std::function<bool(const types::Batch& batch, size_t row)> on_batch_row;
   /// Called after the rows of each batch went to on_row, before waiting for
   /// more: a handler that buffers its output flushes it here (not per row).
   std::function<void()> on_batch_end;
@@ -215,12 +220,12 @@ class Session {
   /// query's.
   absl::Status RunInsertValues(const PlanPtr& plan, StatementResult* result);
   /// Reads `query`'s results until it ends, `should_stop` says so (when
-  /// given) or `on_row` returns false; rows are cells as text (without
-  /// `on_row`, they are only waited for).
+  /// given) or `on_row` returns false; `on_row` gets each row as a batch
+  /// and a row of it (without `on_row`, rows are only waited for).
   /// `on_batch_end` (when given) is called after each batch's rows.
   static absl::Status DrainQuery(
       exec::RunningQuery& query, const std::function<bool()>& should_stop,
-      const std::function<bool(const std::vector<std::string>&)>& on_row,
+      const std::function<bool(const types::Batch&, size_t row)>& on_row,
       const std::function<void()>& on_batch_end = nullptr);
   /// Starts the persistent query of `plan` (rooted at a sink or INSERT
   /// output) and registers it in the catalog under a new id, which it

@@ -1,5 +1,6 @@
 #include "engine/types/batch.h"
 
+#include <charconv>
 #include <utility>
 
 namespace weir::types {
@@ -61,7 +62,11 @@ void Column::Reserve(size_t n) {
       decimals_.reserve(n);
       break;
     case PhysicalType::kString:
-      strings_.reserve(n);
+      if (packed_) {
+        ends_.reserve(n);
+      } else {
+        strings_.reserve(n);
+      }
       break;
     case PhysicalType::kInterval:
       intervals_.reserve(n);
@@ -84,7 +89,18 @@ void Column::Resize(size_t n) {
       decimals_.resize(n);
       break;
     case PhysicalType::kString:
-      strings_.resize(n);
+      if (n == 0) {
+        // An empty column starts packed again, keeping the capacity.
+        packed_ = true;
+        strings_.clear();
+        bytes_.clear();
+        ends_.clear();
+      } else if (packed_) {
+        ends_.resize(n, ends_.empty() ? 0 : ends_.back());
+        bytes_.resize(ends_.back());
+      } else {
+        strings_.resize(n);
+      }
       break;
     case PhysicalType::kInterval:
       intervals_.resize(n);
@@ -103,6 +119,31 @@ void Column::Resize(size_t n) {
   } else if (!nulls_.empty()) {
     nulls_.resize(n);
   }
+}
+
+void Column::SetLastString(std::string_view v) {
+  WEIR_CHECK(size_ > 0);
+  if (!packed_) {
+    strings_.back().assign(v.data(), v.size());
+    return;
+  }
+  bytes_.resize(size_ == 1 ? 0 : ends_[size_ - 2]);
+  bytes_.append(v);
+  ends_.back() = bytes_.size();
+}
+
+std::string* Column::strings() {
+  if (packed_ && physical_ == PhysicalType::kString) Unpack();
+  return strings_.data();
+}
+
+void Column::Unpack() {
+  strings_.clear();
+  strings_.reserve(size_);
+  for (size_t r = 0; r < size_; ++r) strings_.emplace_back(StringAt(r));
+  packed_ = false;
+  bytes_.clear();
+  ends_.clear();
 }
 
 void Column::GrowNulls() {
@@ -127,7 +168,11 @@ void Column::AppendNull() {
       decimals_.push_back(0);
       break;
     case PhysicalType::kString:
-      strings_.emplace_back();
+      if (packed_) {
+        ends_.push_back(bytes_.size());
+      } else {
+        strings_.emplace_back();
+      }
       break;
     case PhysicalType::kInterval:
       intervals_.push_back({});
@@ -151,7 +196,20 @@ void Column::AppendInt(int64_t v) { WEIR_APPEND_(ints_, v); }
 void Column::AppendDouble(double v) { WEIR_APPEND_(doubles_, v); }
 void Column::AppendDecimal(__int128 v) { WEIR_APPEND_(decimals_, v); }
 void Column::AppendString(std::string v) {
+  if (packed_ && size_ != 0) {
+    AppendBytes(v);
+    return;
+  }
+  packed_ = false;
   WEIR_APPEND_(strings_, std::move(v));
+}
+void Column::AppendBytes(std::string_view v) {
+  if (!packed_) {
+    WEIR_APPEND_(strings_, std::string(v));
+    return;
+  }
+  bytes_.append(v);
+  WEIR_APPEND_(ends_, bytes_.size());
 }
 void Column::AppendInterval(IntervalValue v) { WEIR_APPEND_(intervals_, v); }
 
@@ -186,21 +244,40 @@ void Column::Append(const Value& v) {
 }
 
 std::string Column::CellText(size_t row) const {
-  if (physical_ == PhysicalType::kNull || IsNull(row)) return "NULL";
+  std::string out;
+  AppendCellText(row, &out);
+  return out;
+}
+
+void Column::AppendCellText(size_t row, std::string* out) const {
+  if (physical_ == PhysicalType::kNull || IsNull(row)) {
+    out->append("NULL");
+    return;
+  }
   switch (type_.id()) {
     case TypeId::kVarchar:
-      return strings_[row];
+      out->append(StringAt(row));
+      return;
     case TypeId::kInt:
-    case TypeId::kBigint:
-      return std::to_string(ints_[row]);
+    case TypeId::kBigint: {
+      char digits[24];
+      const auto [end, ec] =
+          std::to_chars(digits, digits + sizeof digits, ints_[row]);
+      out->append(digits, end);
+      return;
+    }
     case TypeId::kBoolean:
-      return ints_[row] != 0 ? "TRUE" : "FALSE";
+      out->append(ints_[row] != 0 ? "TRUE" : "FALSE");
+      return;
     case TypeId::kDate:
-      return FormatDate(ints_[row]);
+      AppendDateText(ints_[row], out);
+      return;
     case TypeId::kTimestamp:
-      return FormatTimestamp(ints_[row], type_.precision());
+      AppendTimestampText(ints_[row], type_.precision(), out);
+      return;
     default:
-      return GetValue(row).ToString();
+      out->append(GetValue(row).ToString());
+      return;
   }
 }
 
@@ -225,9 +302,9 @@ Value Column::GetValue(size_t row) const {
     case TypeId::kDecimal:
       return Value::Decimal(decimals_[row], type_);
     case TypeId::kVarchar:
-      return Value::Varchar(strings_[row]);
+      return Value::Varchar(std::string(StringAt(row)));
     case TypeId::kBytes:
-      return Value::Bytes(strings_[row]);
+      return Value::Bytes(std::string(StringAt(row)));
     case TypeId::kInterval:
       return Value::Interval(intervals_[row]);
     case TypeId::kNull:

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/base/check.h"
@@ -43,6 +44,16 @@ PhysicalType PhysicalTypeOf(const LogicalType& type);
 /// One column of a batch: `size()` values of one logical type and a null
 /// flag per row. Values of NULL rows are unspecified (zero / empty).
 /// Not thread-safe; owned by its batch.
+///
+/// VARCHAR and BYTES values are held in one of two forms. *Packed*: the
+/// bytes of every row in one buffer, row r ending at an offset, so a
+/// decoder fills a column with no allocation per value (AppendBytes,
+/// SetLastString). *Objects*: one std::string per row, the form the
+/// expression kernels read and write (strings()). A column is packed until
+/// strings() is called (it converts once) or a std::string is appended to
+/// it while it is empty (AppendString: expression results and generators
+/// hand over strings they built, which are moved, not copied). StringAt
+/// reads either form.
 class Column {
  public:
   explicit Column(LogicalType type = LogicalType::Null());
@@ -54,6 +65,11 @@ class Column {
   /// Removes all values, keeping the capacity.
   void Clear();
   void Reserve(size_t n);
+  /// A packed VARCHAR/BYTES column: room for `n` bytes of values in all
+  /// (a decoder that knows its input's size grows the buffer once).
+  void ReserveBytes(size_t n) {
+    if (packed_) bytes_.reserve(n);
+  }
   /// Grows or shrinks to `n` rows; new rows are NULL.
   void Resize(size_t n);
 
@@ -70,8 +86,19 @@ class Column {
   const double* doubles() const { return doubles_.data(); }
   __int128* decimals() { return decimals_.data(); }
   const __int128* decimals() const { return decimals_.data(); }
-  std::string* strings() { return strings_.data(); }
-  const std::string* strings() const { return strings_.data(); }
+  /// One std::string per row; converts a packed column (see above).
+  std::string* strings();
+  /// The std::string form when the column has it, else nullptr (packed).
+  const std::string* string_objects() const {
+    return packed_ ? nullptr : strings_.data();
+  }
+  /// The bytes of a VARCHAR/BYTES row, in either form; valid until the
+  /// column changes.
+  std::string_view StringAt(size_t row) const {
+    if (!packed_) return strings_[row];
+    const size_t begin = row == 0 ? 0 : ends_[row - 1];
+    return std::string_view(bytes_.data() + begin, ends_[row] - begin);
+  }
   IntervalValue* intervals() { return intervals_.data(); }
   const IntervalValue* intervals() const { return intervals_.data(); }
 
@@ -83,7 +110,15 @@ class Column {
   void AppendInt(int64_t v);
   void AppendDouble(double v);
   void AppendDecimal(__int128 v);
+  /// Appends a VARCHAR/BYTES value, moved in when the column holds
+  /// objects (it then does, if it was empty), else copied into the packed
+  /// bytes.
   void AppendString(std::string v);
+  /// Appends a VARCHAR/BYTES value by copying its bytes.
+  void AppendBytes(std::string_view v);
+  /// Replaces the VARCHAR/BYTES value of the last row (decoders append a
+  /// placeholder row, then fill its fields in the order they come).
+  void SetLastString(std::string_view v);
   void AppendInterval(IntervalValue v);
 
   /// The value at `row` as a Value of this column's type (slow path: tests,
@@ -93,9 +128,13 @@ class Column {
   /// it, without building a Value for the common types (results streamed to
   /// a client are converted cell by cell).
   std::string CellText(size_t row) const;
+  /// Appends CellText(row) to `out`; allocates nothing for the common types
+  /// once `out` has grown.
+  void AppendCellText(size_t row, std::string* out) const;
 
  private:
   void GrowNulls();
+  void Unpack();
 
   LogicalType type_;
   PhysicalType physical_;
@@ -104,7 +143,10 @@ class Column {
   std::vector<int64_t> ints_;
   std::vector<double> doubles_;
   std::vector<__int128> decimals_;
-  std::vector<std::string> strings_;
+  bool packed_ = true;                // VARCHAR/BYTES only: which form
+  std::string bytes_;                 // packed: every row's bytes, in order
+  std::vector<size_t> ends_;          // packed: where each row's bytes end
+  std::vector<std::string> strings_;  // objects form
   std::vector<IntervalValue> intervals_;
 };
 

@@ -119,6 +119,10 @@ absl::StatusOr<IntervalValue> ParseIntervalLiteral(std::string_view text,
 std::string FormatDate(int64_t days);
 std::string FormatTime(int64_t micros, int precision);
 std::string FormatTimestamp(int64_t micros, int precision);
+/// FormatDate and FormatTimestamp appending to `out` (no allocation once
+/// `out` has grown: results stream to a client cell by cell).
+void AppendDateText(int64_t days, std::string* out);
+void AppendTimestampText(int64_t micros, int precision, std::string* out);
 /// "123.45" for unscaled 12345, scale 2.
 std::string FormatDecimal(__int128 unscaled, int scale);
 

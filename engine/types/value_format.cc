@@ -146,9 +146,20 @@ std::string QuoteSql(const std::string& s) {
 
 }  // namespace
 
+void AppendDateText(int64_t days, std::string* out) {
+  AppendDate(out, internal::CivilFromDays(days));
+}
+
+void AppendTimestampText(int64_t micros, int precision, std::string* out) {
+  const internal::CivilDateTime c = internal::CivilFromMicros(micros);
+  AppendDate(out, c);
+  out->push_back(' ');
+  AppendTimeOfDay(out, c, precision);
+}
+
 std::string FormatDate(int64_t days) {
   std::string out;
-  AppendDate(&out, internal::CivilFromDays(days));
+  AppendDateText(days, &out);
   return out;
 }
 
@@ -159,12 +170,9 @@ std::string FormatTime(int64_t micros, int precision) {
 }
 
 std::string FormatTimestamp(int64_t micros, int precision) {
-  const internal::CivilDateTime c = internal::CivilFromMicros(micros);
   std::string out;
   out.reserve(32);
-  AppendDate(&out, c);
-  out.push_back(' ');
-  AppendTimeOfDay(&out, c, precision);
+  AppendTimestampText(micros, precision, &out);
   return out;
 }
 

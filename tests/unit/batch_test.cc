@@ -108,5 +108,52 @@ BOOST_AUTO_TEST_CASE(cell_text_spells_values_as_value_to_string_does) {
     BOOST_TEST(b.column(0).CellText(0) == c.text);
     BOOST_TEST(c.value.ToString() == c.text);
     BOOST_TEST(b.column(0).CellText(1) == "NULL");
+    // Appending keeps what the buffer held.
+    std::string appended = "[";
+    b.column(0).AppendCellText(0, &appended);
+    b.column(0).AppendCellText(1, &appended);
+    BOOST_TEST(appended == std::string("[") + c.text + "NULL");
   }
+}
+
+BOOST_AUTO_TEST_CASE(packed_strings_read_back_in_either_form) {
+  Column c(LogicalType::Varchar());
+  c.AppendBytes("first");
+  c.AppendBytes({});
+  c.SetLastString("second, longer than the inline buffer of a std::string");
+  c.SetLastString("second");  // a field given twice: the last wins
+  c.AppendNull();
+  c.AppendString("moved? no: copied into the packed bytes");
+  c.AppendBytes("dropped");
+  c.Resize(4);  // a decoder rolling back its last row
+  BOOST_TEST(c.string_objects() == nullptr);  // still packed
+  BOOST_TEST(c.size() == 4u);
+  BOOST_TEST(c.StringAt(0) == "first");
+  BOOST_TEST(c.StringAt(1) == "second");
+  BOOST_TEST(c.IsNull(2));
+  BOOST_TEST(c.StringAt(2) == "");
+  BOOST_TEST(c.StringAt(3) == "moved? no: copied into the packed bytes");
+  BOOST_TEST(c.GetValue(1).str() == "second");
+  BOOST_TEST(c.CellText(2) == "NULL");
+  c.Resize(6);  // grown: new rows NULL and empty
+  BOOST_TEST(c.IsNull(5));
+  BOOST_TEST(c.StringAt(5) == "");
+
+  const std::string* objects = c.strings();  // converts once
+  BOOST_TEST(c.string_objects() == objects);
+  BOOST_TEST(objects[0] == "first");
+  BOOST_TEST(objects[1] == "second");
+  BOOST_TEST(objects[3] == "moved? no: copied into the packed bytes");
+  BOOST_TEST(c.IsNull(2));
+  BOOST_TEST(!c.IsNull(3));
+  c.AppendBytes("after");
+  c.SetLastString("after, replaced");
+  BOOST_TEST(c.StringAt(6) == "after, replaced");
+  BOOST_TEST(c.strings()[6] == "after, replaced");
+
+  c.Clear();  // empty again: packed again
+  BOOST_TEST(c.string_objects() == nullptr);
+  c.AppendString("into an empty column: moved in as an object");
+  BOOST_TEST(c.string_objects() != nullptr);
+  BOOST_TEST(c.StringAt(0) == "into an empty column: moved in as an object");
 }

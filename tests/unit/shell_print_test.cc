@@ -55,6 +55,37 @@ BOOST_AUTO_TEST_CASE(c1_controls_and_bytes_that_are_not_utf8) {
              "\\xF4\\x90\\x80\\x80");  // past U+10FFFF
 }
 
+// The escaper copies plain ASCII eight bytes at a time; every byte value,
+// alone (so a byte from 0x80 up is not UTF-8), at every position of a
+// 20-byte run, must still be found. The expected text is spelled here
+// from the rules, byte by byte.
+BOOST_AUTO_TEST_CASE(every_byte_at_every_position_of_a_long_cell) {
+  auto spelled = [](unsigned char b) -> std::string {
+    static const char* kHex = "0123456789ABCDEF";
+    if (b == '\n') return "\\n";
+    if (b == '\t') return "\\t";
+    if (b == '\r') return "\\r";
+    if (b == '|') return "\\|";
+    if (b < 0x20 || b >= 0x7F) {
+      return std::string("\\x") + kHex[b >> 4] + kHex[b & 15];
+    }
+    return std::string(1, static_cast<char>(b));
+  };
+  for (int b = 0; b < 256; ++b) {
+    for (size_t at = 0; at < 20; ++at) {
+      std::string text(20, 'x');
+      text[at] = static_cast<char>(b);
+      const std::string expected = std::string(at, 'x') +
+                                   spelled(static_cast<unsigned char>(b)) +
+                                   std::string(19 - at, 'x');
+      BOOST_TEST(EscapeCell(text) == expected, "byte " << b << " at " << at);
+      std::string appended = "kept ";
+      AppendEscapedCell(text, &appended);
+      BOOST_TEST(appended == "kept " + expected);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(tables_show_every_cell_whole) {
   BOOST_TEST(FormatTable({"x|y", "n"},
                          {{std::string("a\0b", 3), "1"}, {"c\nd|e", "2"}}) ==
@@ -121,6 +152,26 @@ BOOST_AUTO_TEST_CASE(push_query_rows_print_whole) {
                       "c\\|d | a\\x00b\n"
                       "g\\th | e\\nf\n"
                       "(2 rows)\n"));
+}
+
+BOOST_AUTO_TEST_CASE(push_query_rows_print_every_kind_of_cell) {
+  // Numbers and times are written straight from their columns, strings
+  // escaped from theirs, the rest through its text: each as a table shows
+  // it (docs/user-guide.md).
+  WeirRun r = RunWeir(
+      {"-e",
+       "CREATE STREAM k (i BIGINT, d DOUBLE, m DECIMAL(5,2), b BOOLEAN, "
+       "day DATE, ts TIMESTAMP(3), v VARCHAR, n VARCHAR, t TIME) WITH "
+       "(connector = 'kafka', topic = 'k', format = 'json', partitions = 1);"
+       "INSERT INTO k VALUES (-7, 1.5, 12.34, TRUE, DATE '2026-12-05', "
+       "TIMESTAMP '2026-12-05 06:01:02.345', 'x|y', NULL, TIME '23:59:58');"
+       "SELECT * FROM k EMIT CHANGES LIMIT 1;"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(Contains(r.out,
+                      "i | d | m | b | day | ts | v | n | t\n"
+                      "-7 | 1.5 | 12.34 | TRUE | 2026-12-05 | "
+                      "2026-12-05 06:01:02.345 | x\\|y | NULL | 23:59:58\n"
+                      "(1 row)\n"));
 }
 
 BOOST_AUTO_TEST_CASE(an_error_excerpt_hides_the_secret) {

@@ -48,7 +48,14 @@ class ColumnNode final : public VectorNode {
         out->data = c.decimals();
         break;
       case PhysicalType::kString:
-        out->data = c.strings();
+        if (const std::string* objects = c.string_objects()) {
+          out->data = objects;
+        } else {
+          // A packed column (as decoders fill them): the kernels read
+          // std::strings, made here for the rows asked for only.
+          std::string* d = out->Allocate<std::string>(ctx.num_rows);
+          for (uint32_t r : rows) d[r].assign(c.StringAt(r));
+        }
         break;
       case PhysicalType::kInterval:
         out->data = c.intervals();

@@ -123,9 +123,20 @@ absl::Status RetractedTooMuch(const std::string& what) {
 
 // ---------------------------------------------------------------- values
 
+// A string column's values by row as std::strings, from either form of
+// the column (a packed one makes each value's string when it is read).
+struct StringCells {
+  const Column& column;
+  const std::string* objects;
+  std::string operator[](size_t row) const {
+    return objects != nullptr ? objects[row]
+                              : std::string(column.StringAt(row));
+  }
+};
+
 // Element types of a column by physical type, with their Value forms.
 template <typename T>
-const T* ColumnData(const Column& c) {
+auto ColumnData(const Column& c) {
   if constexpr (std::is_same_v<T, int64_t>) {
     return c.ints();
   } else if constexpr (std::is_same_v<T, double>) {
@@ -133,7 +144,7 @@ const T* ColumnData(const Column& c) {
   } else if constexpr (std::is_same_v<T, int128>) {
     return c.decimals();
   } else if constexpr (std::is_same_v<T, std::string>) {
-    return c.strings();
+    return StringCells{c, c.string_objects()};
   } else {
     return c.intervals();
   }
@@ -436,7 +447,7 @@ class ExactSumKernel final : public KernelBase<ExactSumState> {
   absl::Status Update(const Column* input, std::span<const uint32_t> rows,
                       std::span<AggregateState* const> states,
                       bool retract) const override {
-    const T* data = ColumnData<T>(*input);
+    const auto data = ColumnData<T>(*input);
     return ForValues(input, rows, [&](size_t i, uint32_t r) {
       ExactSumState& s = Of(states[i]);
       if (retract && s.count == 0) return RetractedTooMuch(call().function);
@@ -566,7 +577,7 @@ class MultisetKernel : public KernelBase<MultisetState<T, kExact>> {
   absl::Status Update(const Column* input, std::span<const uint32_t> rows,
                       std::span<AggregateState* const> states,
                       bool retract) const override {
-    const T* data = ColumnData<T>(*input);
+    const auto data = ColumnData<T>(*input);
     return ForValues(input, rows, [&](size_t i, uint32_t r) {
       auto& values = Base::Of(states[i]).values;
       if (!retract) {
