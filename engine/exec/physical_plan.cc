@@ -67,6 +67,11 @@ absl::Status CollectPipelines(
           WEIR_RETURN_IF_ERROR(CollectPipelines(input.get(), above, out));
         }
         return absl::OkStatus();
+      case PlanKind::kAggregate:
+        return absl::UnimplementedError(
+            "Aggregate is not executable yet here: a GROUP BY runs when only "
+            "filters and projections are above it (not under a UNION, a "
+            "LIMIT or another aggregate)");
       default:
         return absl::UnimplementedError(
             fmt::format("{} is not executable yet: {}",

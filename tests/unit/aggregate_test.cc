@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 
 #include "connectors/generators/nexmark.h"
 #include "connectors/registry.h"
@@ -304,6 +305,33 @@ BOOST_AUTO_TEST_CASE(having_filters_the_aggregate_s_changelog) {
     it = std::stoll(it->second[1]) > 50 ? std::next(it) : expected.erase(it);
   }
   BOOST_TEST(!expected.empty());
+  BOOST_TEST((run.table == expected));
+}
+
+BOOST_AUTO_TEST_CASE(count_distinct_follows_retractions) {
+  const auto changes = WithRetractions(20000, 50, 6);
+  // The values per key of the rows the changes leave.
+  std::map<int64_t, std::multiset<int64_t>> rows;
+  for (const Change& c : changes) {
+    if (c.kind == ChangeKind::kInsert || c.kind == ChangeKind::kUpdateAfter) {
+      rows[c.k].insert(c.v);
+    } else {
+      rows[c.k].erase(rows[c.k].find(c.v));
+    }
+  }
+  Table expected;
+  for (const auto& [k, values] : rows) {
+    if (values.empty()) continue;
+    std::set<int64_t> distinct;
+    for (int64_t v : values) distinct.insert(v % 100);
+    expected[std::to_string(k)] = {std::to_string(k),
+                                   std::to_string(distinct.size())};
+  }
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  Run run = RunQuery(
+      "SELECT k, COUNT(DISTINCT v % 100) AS d FROM t GROUP BY k EMIT CHANGES",
+      changes, false, options);
   BOOST_TEST((run.table == expected));
 }
 
