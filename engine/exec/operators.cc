@@ -170,6 +170,13 @@ void MakeOperators(const sql::PlanNode& node, const CompiledStep& step,
   }
 }
 
+std::unique_ptr<Operator> MakeProjectOperator(
+    std::vector<std::shared_ptr<const expr::CompiledExpr>> exprs,
+    std::shared_ptr<const types::Schema> schema, RowErrorFn row_error) {
+  return std::make_unique<ProjectOperator>(std::move(exprs), std::move(schema),
+                                           row_error);
+}
+
 void Link(std::vector<std::unique_ptr<Operator>>& ops) {
   for (size_t k = 0; k + 1 < ops.size(); ++k)
     ops[k]->set_downstream(ops[k + 1].get());

@@ -40,6 +40,12 @@ void MakeOperators(const sql::PlanNode& node, const CompiledStep& step,
                    RowErrorFn row_error,
                    std::vector<std::unique_ptr<Operator>>* out);
 
+/// An operator computing `exprs` into rows of `schema`, keeping the input's
+/// selection and change kinds.
+std::unique_ptr<Operator> MakeProjectOperator(
+    std::vector<std::shared_ptr<const expr::CompiledExpr>> exprs,
+    std::shared_ptr<const types::Schema> schema, RowErrorFn row_error);
+
 /// Links each operator of `ops` to the next.
 void Link(std::vector<std::unique_ptr<Operator>>& ops);
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "engine/base/status.h"
+#include "engine/exec/aggregate.h"
 #include "engine/exec/key_hash.h"
 #include "engine/exec/values_source.h"
 #include "fmt/format.h"
@@ -66,12 +67,90 @@ absl::Status CollectPipelines(
           WEIR_RETURN_IF_ERROR(CollectPipelines(input.get(), above, out));
         }
         return absl::OkStatus();
+      case PlanKind::kAggregate:
+        return absl::UnimplementedError(
+            "Aggregate is not executable yet here: a GROUP BY runs when only "
+            "filters and projections are above it (not under a UNION, a "
+            "LIMIT or another aggregate)");
       default:
         return absl::UnimplementedError(
             fmt::format("{} is not executable yet: {}",
                         sql::PlanKindName(node->kind), kStatefulLater));
     }
   }
+}
+
+/// A GROUP BY without windows at the top of the plan (under filters and
+/// projections only: HAVING, the select list): the aggregate, and the
+/// nodes above it bottom-up. `agg` is null when the plan has none there.
+struct AggregateCut {
+  const sql::AggregateNode* agg = nullptr;
+  std::vector<const sql::PlanNode*> above;
+};
+
+absl::StatusOr<AggregateCut> FindAggregate(const sql::PlanNode* node) {
+  AggregateCut cut;
+  while (node->kind == PlanKind::kFilter || node->kind == PlanKind::kProject) {
+    cut.above.insert(cut.above.begin(), node);
+    node = node->inputs[0].get();
+  }
+  if (node->kind != PlanKind::kAggregate) return AggregateCut{};
+  const auto* agg = static_cast<const sql::AggregateNode*>(node);
+  if (agg->window_start_group || agg->window_end_group ||
+      agg->inputs[0]->kind == PlanKind::kWindow) {
+    return absl::UnimplementedError(
+        "Aggregate over a window (TUMBLE, HOP, SESSION) is not executable "
+        "yet: windows are not built yet (GROUP BY without windows runs)");
+  }
+  if (agg->aggregates.empty()) {
+    return absl::UnimplementedError(
+        "Aggregate without aggregate functions (SELECT DISTINCT, or GROUP BY "
+        "alone) is not executable yet: DISTINCT is not built yet");
+  }
+  cut.agg = agg;
+  return cut;
+}
+
+/// The format a scan reads its source's records in ("" when it has none:
+/// CDC connectors, generators): the catalog entry's `format`, or when
+/// planned without a catalog the one the scan's EXPLAIN detail names.
+std::string ScanFormat(const sql::ScanNode& scan,
+                       const catalog::Catalog* catalog) {
+  if (const catalog::Entry* e =
+          catalog ? catalog->Find(scan.source) : nullptr) {
+    for (const auto& [key, value] : e->options) {
+      if (key == "format") return value;
+    }
+    return "";
+  }
+  const size_t at = scan.detail.find("format=");
+  if (at == std::string::npos) return "";
+  const size_t begin = at + 7;
+  return scan.detail.substr(begin, scan.detail.find(' ', begin) - begin);
+}
+
+/// A TABLE read from records of a plain format (json, csv, raw, avro) is
+/// an upsert topic: each record is the latest row of its key, and turning
+/// that into retractions needs the latest row per key, which is not built
+/// yet. Aggregating it as if every record were a new row would count an
+/// updated key twice, so such a plan is refused; a TABLE in debezium-json
+/// (or a CDC table) carries its retractions and aggregates correctly.
+absl::Status CheckAggregateInputs(const std::vector<Pipeline>& pipelines,
+                                  const catalog::Catalog* catalog) {
+  for (const Pipeline& p : pipelines) {
+    if (p.scan == nullptr || p.scan->source_kind != catalog::EntryKind::kTable)
+      continue;
+    const std::string format = ScanFormat(*p.scan, catalog);
+    if (!format.empty() && format != "debezium-json") {
+      return absl::UnimplementedError(fmt::format(
+          "Aggregate over TABLE '{}' is not executable yet: its {} records "
+          "are upserts (the latest row per key), and turning them into "
+          "retractions needs the latest row per key, which is not built "
+          "yet; declare a Debezium topic with format 'debezium-json'",
+          p.scan->source, format));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // --------------------------------------------------------- operator ids
@@ -132,7 +211,9 @@ class IdAssigner {
 
 // -------------------------------------------------------------- explain
 
-std::string OperatorName(const sql::PlanNode& n) {
+std::string OperatorName(const PhysicalOperator& op) {
+  const sql::PlanNode& n = *op.node;
+  if (op.aggregate_input) return "Project group keys";
   switch (n.kind) {
     case PlanKind::kLimit:
       return "Limit (shared by all tasks)";
@@ -173,8 +254,17 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
   physical.parallelism = std::max(options.parallelism, 0);
   physical.max_parallelism = options.max_parallelism;
   const sql::OutputNode& out = *physical.output;
+  WEIR_ASSIGN_OR_RETURN(AggregateCut cut, FindAggregate(plan->inputs[0].get()));
+  if (cut.agg) {
+    WEIR_ASSIGN_OR_RETURN(physical.aggregate_inputs[cut.agg],
+                          AggregateInputSchema(*cut.agg));
+  }
   std::vector<Pipeline> pipelines;
-  WEIR_RETURN_IF_ERROR(CollectPipelines(plan->inputs[0].get(), {}, &pipelines));
+  WEIR_RETURN_IF_ERROR(CollectPipelines(
+      cut.agg ? cut.agg->inputs[0].get() : plan->inputs[0].get(), {},
+      &pipelines));
+  if (cut.agg)
+    WEIR_RETURN_IF_ERROR(CheckAggregateInputs(pipelines, options.catalog));
 
   // Where the rows go.
   StageOutputKind output = StageOutputKind::kClient;
@@ -214,7 +304,8 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
             fmt::format("'{}' was dropped", p.scan->source));
     }
   }
-  if (output == StageOutputKind::kExchange && physical.parallelism > 0 &&
+  if ((output == StageOutputKind::kExchange || cut.agg) &&
+      physical.parallelism > 0 &&
       physical.parallelism > physical.max_parallelism) {
     return absl::InvalidArgumentError(fmt::format(
         "parallelism {} is above max-parallelism {}: the tasks of a keyed "
@@ -229,7 +320,10 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
     return PhysicalOperator{n, physical.ids.at(n)};
   };
 
-  // One source stage per pipeline.
+  // One source stage per pipeline (into the aggregate's exchanges when
+  // there is one).
+  const StageOutputKind source_output =
+      cut.agg ? StageOutputKind::kExchange : output;
   for (const Pipeline& p : pipelines) {
     Stage stage;
     StageInput input;
@@ -246,21 +340,30 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
     }
     stage.inputs.push_back(std::move(input));
     for (const sql::PlanNode* n : p.ops) stage.ops.push_back(op_of(n));
-    stage.output = output;
+    if (cut.agg) {
+      PhysicalOperator input_op = op_of(cut.agg);
+      input_op.aggregate_input = true;
+      stage.ops.push_back(input_op);
+    }
+    stage.output = source_output;
     physical.stages.push_back(std::move(stage));
   }
 
-  // The keyed sink tasks, reading one exchange per source stage.
-  if (output == StageOutputKind::kExchange) {
-    const int sinks = static_cast<int>(physical.stages.size());
+  // A keyed stage reading one exchange per stage in [first, last) on
+  // `key`, its tasks running `ops` into `stage_output`.
+  auto add_keyed_stage = [&](int first, int last, const std::vector<int>& key,
+                             std::vector<PhysicalOperator> ops,
+                             StageOutputKind stage_output) {
+    const int to = static_cast<int>(physical.stages.size());
     Stage stage;
-    stage.output = StageOutputKind::kSink;
+    stage.output = stage_output;
     stage.tasks = physical.parallelism;
-    for (int s = 0; s < sinks; ++s) {
+    stage.ops = std::move(ops);
+    for (int s = first; s < last; ++s) {
       ExchangeSpec spec;
       spec.from_stage = s;
-      spec.to_stage = sinks;
-      spec.key_columns = exchange_key;
+      spec.to_stage = to;
+      spec.key_columns = key;
       physical.stages[static_cast<size_t>(s)].exchange =
           static_cast<int>(physical.exchanges.size());
       StageInput input;
@@ -270,12 +373,31 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
       physical.exchanges.push_back(std::move(spec));
     }
     physical.stages.push_back(std::move(stage));
+  };
+
+  // The aggregate's tasks, each owning the groups of its key groups.
+  if (cut.agg) {
+    std::vector<int> group_key(cut.agg->groups.size());
+    for (size_t k = 0; k < group_key.size(); ++k)
+      group_key[k] = static_cast<int>(k);
+    std::vector<PhysicalOperator> ops{op_of(cut.agg)};
+    for (const sql::PlanNode* n : cut.above) ops.push_back(op_of(n));
+    add_keyed_stage(0, static_cast<int>(physical.stages.size()), group_key,
+                    std::move(ops), output);
+  }
+  // The keyed sink tasks, reading one exchange per stage that writes.
+  if (output == StageOutputKind::kExchange) {
+    const int last = static_cast<int>(physical.stages.size());
+    add_keyed_stage(cut.agg ? last - 1 : 0, last, exchange_key, {},
+                    StageOutputKind::kSink);
   }
   return physical;
 }
 
 const types::Schema& PhysicalPlan::OutputSchema(int s) const {
   const Stage& stage = stages[static_cast<size_t>(s)];
+  if (!stage.ops.empty() && stage.ops.back().aggregate_input)
+    return *aggregate_inputs.at(stage.ops.back().node);
   if (!stage.ops.empty()) return stage.ops.back().node->schema;
   const StageInput& in = stage.inputs.front();
   if (!in.ops.empty()) return in.ops.back().node->schema;
@@ -314,7 +436,7 @@ std::string PhysicalPlan::Describe() const {
       chain.push_back(in.scan ? fmt::format("Source {}", in.scan->source)
                               : std::string("Values"));
       for (const PhysicalOperator& op : stage.ops)
-        chain.push_back(OperatorName(*op.node));
+        chain.push_back(OperatorName(op));
       chain.push_back(end_of(stage));
       const std::string text = Join(chain, " -> ");
       if (in.values) {
@@ -348,7 +470,7 @@ std::string PhysicalPlan::Describe() const {
         keys.push_back(key);
     }
     for (const PhysicalOperator& op : stage.ops)
-      chain.push_back(OperatorName(*op.node));
+      chain.push_back(OperatorName(op));
     chain.push_back(end_of(stage));
     const char* kind =
         stage.output == StageOutputKind::kSink && stage.ops.empty()

@@ -21,9 +21,15 @@
 // VALUES node is a one-task stage, the VALUES stages running one after
 // another in plan order; a changelog written into a keyed target adds a
 // stage of sink tasks behind a hash exchange on the target's key, fed by
-// every source stage. Stateful operators (windows, aggregates, joins,
-// top-N, UNION distinct over streams) are refused until they are built;
-// the type already takes any number of stages.
+// every source stage. A GROUP BY without windows cuts the plan: the
+// stages below it end in the aggregate's input projection and a hash
+// exchange on the group keys, and one keyed stage runs the aggregate and
+// the stateless operators above it (HAVING, the final projection) into
+// the output (or into the keyed sink exchange: the aggregate's output is a
+// changelog). Other stateful operators (windows, joins, top-N, UNION
+// distinct over streams, an aggregate below another or below a union) are
+// refused until they are built; the type already takes any number of
+// stages.
 //
 // Operator ids. Every logical node of the plan gets an id that depends
 // only on the plan (its kind, schema and the ids of its inputs, hashed),
@@ -37,6 +43,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,6 +61,10 @@ enum class OperatorId : uint32_t {};
 struct PhysicalOperator {
   const sql::PlanNode* node = nullptr;  // owned by PhysicalPlan::logical
   OperatorId id{};
+  /// For an AggregateNode: true for the projection in front of its keyed
+  /// exchange (the group keys, then each call's argument), false for the
+  /// aggregate itself, behind the exchange (aggregate.h).
+  bool aggregate_input = false;
 };
 
 enum class StageInputKind { kSource, kValues, kExchange };
@@ -115,6 +126,9 @@ struct PhysicalPlan {
   const catalog::Entry* target = nullptr;
   /// The id of every node of `logical`.
   std::map<const sql::PlanNode*, OperatorId> ids;
+  /// The rows each aggregate's input projection emits (aggregate.h).
+  std::map<const sql::PlanNode*, std::shared_ptr<const types::Schema>>
+      aggregate_inputs;
 
   /// The physical plan as EXPLAIN prints it after "Physical plan: ".
   std::string Describe() const;

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "engine/base/status.h"
+#include "engine/exec/aggregate.h"
 #include "engine/exec/event_time.h"
 #include "engine/exec/exchange.h"
 #include "engine/exec/operators.h"
@@ -39,16 +40,59 @@ bool SameLayout(const types::Schema& a, const types::Schema& b) {
   return true;
 }
 
-/// The stateless operators of `ops`, compiled once into `compiled`.
-absl::Status AppendOperators(
-    const std::vector<PhysicalOperator>& ops, RowErrorFn row_error,
-    std::map<const sql::PlanNode*, CompiledStep>* compiled,
-    std::vector<std::unique_ptr<Operator>>* out) {
+/// What the operators of one query share: each plan node compiled once,
+/// and the state directory of its stateful operators.
+struct Compiled {
+  std::map<const sql::PlanNode*, CompiledStep> steps;
+  std::map<const sql::PlanNode*, std::shared_ptr<const CompiledAggregate>>
+      aggregates;
+  std::shared_ptr<QueryStateDir> state;
+  size_t store_cache_bytes = 0;
+  int max_parallelism = kDefaultMaxParallelism;
+};
+
+absl::StatusOr<std::shared_ptr<const CompiledAggregate>> AggregateOf(
+    const sql::PlanNode* node, Compiled* compiled) {
+  auto it = compiled->aggregates.find(node);
+  if (it == compiled->aggregates.end()) {
+    WEIR_ASSIGN_OR_RETURN(
+        auto c,
+        CompileAggregate(static_cast<const sql::AggregateNode&>(*node)));
+    it = compiled->aggregates.emplace(node, std::move(c)).first;
+  }
+  return it->second;
+}
+
+/// The operators of `ops` in task `task`, each node compiled once into
+/// `compiled`; a stateful one opens its task's store.
+absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
+                             RowErrorFn row_error, int task, Compiled* compiled,
+                             std::vector<std::unique_ptr<Operator>>* out) {
   for (const PhysicalOperator& op : ops) {
-    auto it = compiled->find(op.node);
-    if (it == compiled->end()) {
+    if (op.node->kind == sql::PlanKind::kAggregate) {
+      WEIR_ASSIGN_OR_RETURN(auto agg, AggregateOf(op.node, compiled));
+      if (op.aggregate_input) {
+        out->push_back(MakeAggregateInputOperator(agg, row_error));
+        continue;
+      }
+      AggregateStore store;
+      store.dir = compiled->state;
+      store.op = static_cast<storage::OperatorId>(op.id);
+      store.max_parallelism = compiled->max_parallelism;
+      storage::StoreOptions store_options;
+      store_options.cache_bytes = compiled->store_cache_bytes;
+      WEIR_ASSIGN_OR_RETURN(
+          store.store,
+          compiled->state->backend().OpenStore(
+              fmt::format("op{}-t{}", static_cast<uint32_t>(op.id), task),
+              store_options));
+      out->push_back(MakeAggregateOperator(std::move(agg), std::move(store)));
+      continue;
+    }
+    auto it = compiled->steps.find(op.node);
+    if (it == compiled->steps.end()) {
       WEIR_ASSIGN_OR_RETURN(CompiledStep step, CompileStep(*op.node));
-      it = compiled->emplace(op.node, std::move(step)).first;
+      it = compiled->steps.emplace(op.node, std::move(step)).first;
     }
     MakeOperators(*op.node, it->second, row_error, out);
   }
@@ -104,7 +148,21 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
 
   // Compile each plan node once; tasks share the compiled expressions
   // (CompiledExpr is const) and a LIMIT's budget.
-  std::map<const sql::PlanNode*, CompiledStep> compiled;
+  Compiled compiled;
+  compiled.max_parallelism = physical.max_parallelism;
+  int stateful_tasks = 0;
+  for (const Stage& stage : physical.stages) {
+    for (const PhysicalOperator& op : stage.ops) {
+      if (op.node->kind == sql::PlanKind::kAggregate && !op.aggregate_input)
+        stateful_tasks += stage.tasks;
+    }
+  }
+  if (stateful_tasks > 0) {
+    WEIR_ASSIGN_OR_RETURN(compiled.state,
+                          QueryStateDir::Open(options.state_dir));
+    compiled.store_cache_bytes = std::max<size_t>(
+        options.state_cache_bytes / static_cast<size_t>(stateful_tasks), 1);
+  }
   std::vector<std::shared_ptr<PipelineTask>> tasks;
   std::shared_ptr<PipelineTask> last_values;
   int sink_index = 0;
@@ -158,12 +216,12 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
           task->input_exchanges.push_back(in.exchange);
           link.consumers.push_back(task.get());
           task->input_ops.emplace_back();
-          WEIR_RETURN_IF_ERROR(AppendOperators(in.ops, row_error, &compiled,
+          WEIR_RETURN_IF_ERROR(AppendOperators(in.ops, row_error, i, &compiled,
                                                &task->input_ops.back()));
         }
       }
       WEIR_RETURN_IF_ERROR(
-          AppendOperators(stage.ops, row_error, &compiled, &task->ops));
+          AppendOperators(stage.ops, row_error, i, &compiled, &task->ops));
       switch (stage.output) {
         case StageOutputKind::kClient:
           task->ops.push_back(MakeClientOutput(state.get(), task.get()));

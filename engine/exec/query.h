@@ -40,6 +40,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +62,9 @@
 #include "engine/types/batch.h"
 
 namespace weir::exec {
+
+/// The default of SET 'state.cache-size': 64 MiB.
+inline constexpr size_t kDefaultStateCacheBytes = size_t{64} << 20;
 
 struct QueryOptions {
   /// Splits per source and sink tasks behind an exchange; 0 means one per
@@ -92,6 +97,13 @@ struct QueryOptions {
   /// How often a source that keeps positions (Kafka group-offsets) has the
   /// position of its delivered rows committed.
   std::chrono::milliseconds commit_interval{1000};
+  /// Where a query with stateful operators (GROUP BY) keeps its state: a
+  /// new subdirectory of this one (SET 'state.dir'), or, when empty, a
+  /// fresh temporary directory; either is removed when the query ends.
+  std::filesystem::path state_dir;
+  /// The hot-state cache of all its stateful tasks together (SET
+  /// 'state.cache-size'); state beyond it lives in RocksDB.
+  size_t state_cache_bytes = kDefaultStateCacheBytes;
 };
 
 struct QueryStats {

@@ -129,6 +129,8 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
   options.parallelism = session_internal::Parallelism(settings_);
   options.max_parallelism = session_internal::MaxParallelism(settings_);
   options.idle_timeout = session_internal::IdleTimeout(settings_);
+  options.state_dir = session_internal::StateDir(settings_);
+  options.state_cache_bytes = session_internal::StateCacheBytes(settings_);
   options.clock = options_.clock.get();
   // Refuse what cannot run before creating topics for it.
   WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, PlanningOptions()));

@@ -14,6 +14,7 @@
 //                   connectors (engine/catalog/connector.h)
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,6 +43,16 @@ inline constexpr std::chrono::milliseconds kDefaultIdleTimeout{5000};
 /// SET 'watermark.idle-timeout', or kDefaultIdleTimeout.
 std::chrono::milliseconds IdleTimeout(
     const std::map<std::string, std::string>& settings);
+
+/// A size setting: digits (up to 12) then B, KB, MB or GB (powers of
+/// 1024; KiB, MiB, GiB alike; any case), or bytes without a unit; nullopt
+/// when it is not one or is zero.
+std::optional<size_t> ParseByteSize(std::string_view v);
+
+/// SET 'state.cache-size', or exec::kDefaultStateCacheBytes.
+size_t StateCacheBytes(const std::map<std::string, std::string>& settings);
+/// SET 'state.dir', or empty (a temporary directory per query).
+std::string StateDir(const std::map<std::string, std::string>& settings);
 
 /// A duration setting: digits (up to 9) then ms, s, min or h; nullopt
 /// when it is not one.

@@ -10,6 +10,7 @@
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
 #include "engine/exec/key_hash.h"
+#include "engine/exec/query.h"
 #include "engine/session/session.h"
 #include "engine/session/session_internal.h"
 #include "engine/sql/binder.h"
@@ -37,6 +38,8 @@ const std::vector<catalog::SettingSpec>& EngineSettings() {
       catalog::PositiveIntegerSetting("batch.max-rows", 65536),
       {"state.dir", "a directory path",
        [](const std::string& v) { return !v.empty(); }},
+      {"state.cache-size", "a size like '64MB', '512KB' or '1GB'",
+       [](const std::string& v) { return ParseByteSize(v).has_value(); }},
   };
   return settings;
 }
@@ -135,6 +138,41 @@ int MaxParallelism(const std::map<std::string, std::string>& settings) {
   auto it = settings.find("max-parallelism");
   return it == settings.end() ? exec::kDefaultMaxParallelism
                               : std::atoi(it->second.c_str());
+}
+
+std::optional<size_t> ParseByteSize(std::string_view v) {
+  size_t i = 0;
+  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+  // Up to 12 digits: any of them times 2^30 fits in 64 bits.
+  if (i == 0 || i > 12) return std::nullopt;
+  const uint64_t n =
+      std::strtoull(std::string(v.substr(0, i)).c_str(), nullptr, 10);
+  const std::string unit = AsciiLower(std::string(v.substr(i)));
+  uint64_t scale = 0;
+  if (unit.empty() || unit == "b") {
+    scale = 1;
+  } else if (unit == "kb" || unit == "kib") {
+    scale = uint64_t{1} << 10;
+  } else if (unit == "mb" || unit == "mib") {
+    scale = uint64_t{1} << 20;
+  } else if (unit == "gb" || unit == "gib") {
+    scale = uint64_t{1} << 30;
+  }
+  if (scale == 0 || n == 0) return std::nullopt;
+  return static_cast<size_t>(n * scale);
+}
+
+size_t StateCacheBytes(const std::map<std::string, std::string>& settings) {
+  auto it = settings.find("state.cache-size");
+  if (it != settings.end()) {
+    if (auto bytes = ParseByteSize(it->second)) return *bytes;
+  }
+  return exec::kDefaultStateCacheBytes;
+}
+
+std::string StateDir(const std::map<std::string, std::string>& settings) {
+  auto it = settings.find("state.dir");
+  return it == settings.end() ? std::string() : it->second;
 }
 
 std::chrono::milliseconds IdleTimeout(

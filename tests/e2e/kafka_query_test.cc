@@ -593,12 +593,12 @@ BOOST_AUTO_TEST_CASE(a_sink_that_cannot_start_is_not_kept) {
   auto broker = Broker("in", 1);
   auto s = OnlineSession();
   Run r = Execute(
-      *s,
-      "SET 'bootstrap.servers' = '" + broker->bootstrap_servers() +
-          "'; CREATE STREAM src (id BIGINT) WITH (connector = 'kafka', topic = "
-          "'in');"
-          "CREATE SINK counts WITH (connector = 'kafka', topic = 'out') AS "
-          "SELECT id, COUNT(*) AS n FROM src GROUP BY id;");
+      *s, "SET 'bootstrap.servers' = '" + broker->bootstrap_servers() +
+              "'; CREATE STREAM src (id BIGINT, ts TIMESTAMP(3), WATERMARK FOR "
+              "ts AS ts) WITH (connector = 'kafka', topic = 'in');"
+              "CREATE SINK counts WITH (connector = 'kafka', topic = 'out') AS "
+              "SELECT window_start, id, COUNT(*) AS n FROM TUMBLE(src, ts, "
+              "INTERVAL '1' MINUTE) GROUP BY window_start, window_end, id;");
   BOOST_TEST(r.error.find("not executable yet") != std::string::npos);
   r = Execute(*s, "SHOW SINKS;");
   BOOST_TEST(r.rows.empty());

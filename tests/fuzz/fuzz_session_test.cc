@@ -49,7 +49,9 @@ BOOST_AUTO_TEST_CASE(a_query_that_cannot_run_still_fails) {
   BOOST_REQUIRE(session.ok());
   absl::Status status = (*session)->ExecuteScript(
       "CREATE STREAM n WITH (connector = 'nexmark', table = 'bid');"
-      "SELECT auction, COUNT(*) FROM n GROUP BY auction EMIT CHANGES;",
+      "SELECT window_start, auction, COUNT(*) FROM TUMBLE(n, date_time, "
+      "INTERVAL '1' MINUTE) GROUP BY window_start, window_end, auction "
+      "EMIT CHANGES;",
       [](const StatementResult&) {});
   BOOST_TEST(status.code() == absl::StatusCode::kUnimplemented,
              status.message());

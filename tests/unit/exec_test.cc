@@ -130,11 +130,14 @@ BOOST_AUTO_TEST_CASE(stateful_plans_are_refused_clearly) {
   RunPush(*s, "CREATE STREAM bids WITH (connector = 'nexmark', table = 'bid');",
           &error);
   BOOST_REQUIRE_EQUAL(error, "");
-  RunPush(
-      *s,
-      "SELECT auction, COUNT(*) AS n FROM bids GROUP BY auction EMIT CHANGES;",
-      &error);
-  BOOST_TEST(error.find("Aggregate is not executable yet") != std::string::npos,
+  // GROUP BY without windows runs (aggregate_test); windows do not yet.
+  RunPush(*s,
+          "SELECT window_start, auction, COUNT(*) AS n FROM TUMBLE(bids, "
+          "date_time, INTERVAL '1' MINUTE) GROUP BY window_start, "
+          "window_end, auction EMIT CHANGES;",
+          &error);
+  BOOST_TEST(error.find("Aggregate over a window (TUMBLE, HOP, SESSION) is "
+                        "not executable yet") != std::string::npos,
              error);
 }
 

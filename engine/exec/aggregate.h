@@ -1,0 +1,116 @@
+#pragma once
+
+// GROUP BY without windows: the aggregate operator and its input
+// projection.
+//
+// Shape (physical_plan.h). Below the aggregate, every source task ends in
+// the *input projection*: it computes each row's group keys and the
+// argument of each aggregate call (columns k0..kg-1, then one per call
+// that has an argument) and hands the rows to a hash exchange on the group
+// keys, so all rows of one group reach the same aggregate task, the one
+// owning the group's key group (key_hash.h).
+//
+// State. Each aggregate task keeps, per group, one state-store entry
+// (storage/state_store.h):
+//
+//   key   = operator id | key group | encoded group keys (key_codec.h)
+//   value = row count (int64) | per call: length (uint32) | accumulator
+//
+// where an accumulator is the registered aggregate's serialized state
+// (engine/expr/aggregates.h). The row count is the number of rows added
+// minus the number retracted; the group is deleted when it reaches zero.
+//
+// Per input batch the operator finds the batch's groups, fetches their
+// entries with one StateStore::Prefetch inside a BatchScope, reads each
+// group's old result, adds the inserted rows (+I, +U) and retracts the
+// deleted ones (-D, -U) with one kernel call per aggregate, and emits per
+// group that changed at most one change: +I for a new group, -U old / +U
+// new when its result changed, -D (the old row) when its count reached
+// zero. Its output is a changelog keyed by the group keys. Output beyond
+// the per-step budget is kept and emitted by ContinueOutput (operator.h).
+//
+// A retraction of a row that was never added (a delete before its insert)
+// fails the query with an error naming the group.
+
+#include <cstddef>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/exec/operator.h"
+#include "engine/exec/values_source.h"
+#include "engine/expr/aggregates.h"
+#include "engine/expr/vector_eval.h"
+#include "engine/sql/logical_plan.h"
+#include "engine/types/schema.h"
+#include "storage/key_codec.h"
+#include "storage/state_store.h"
+
+namespace weir::exec {
+
+/// The columns the input projection of `node` emits: the group keys, then
+/// the argument of each call that has one. Unimplemented for a call with
+/// more than one argument.
+absl::StatusOr<std::shared_ptr<const types::Schema>> AggregateInputSchema(
+    const sql::AggregateNode& node);
+
+/// An aggregate node compiled once and shared (read-only) by its tasks.
+struct CompiledAggregate {
+  /// The input projection: group keys, then the calls' arguments.
+  std::vector<std::shared_ptr<const expr::CompiledExpr>> input_exprs;
+  std::shared_ptr<const types::Schema> input_schema;
+  /// The rows the aggregate emits (the node's schema).
+  std::shared_ptr<const types::Schema> output_schema;
+  size_t num_groups = 0;
+  /// Per call: its kernel and its argument's column in the input
+  /// projection (-1 for COUNT(*)).
+  std::vector<std::unique_ptr<expr::AggregateKernel>> kernels;
+  std::vector<int> arg_columns;
+};
+
+absl::StatusOr<std::shared_ptr<const CompiledAggregate>> CompileAggregate(
+    const sql::AggregateNode& node);
+
+/// The state directory of one running query and its StateBackend, shared
+/// by the query's stateful operators (each holds a reference, so the
+/// backend outlives their stores whatever order tasks are dropped in).
+/// The directory is removed when the last reference goes: state lives only
+/// while the query runs until checkpoints keep it (issue 10).
+class QueryStateDir {
+ public:
+  /// Opens a fresh directory: a new subdirectory of `parent`, or, when
+  /// `parent` is empty, a private temporary directory.
+  static absl::StatusOr<std::shared_ptr<QueryStateDir>> Open(
+      const std::filesystem::path& parent);
+  ~QueryStateDir();
+  QueryStateDir(const QueryStateDir&) = delete;
+  QueryStateDir& operator=(const QueryStateDir&) = delete;
+
+  storage::StateBackend& backend() { return *backend_; }
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  QueryStateDir() = default;
+  std::filesystem::path dir_;
+  std::unique_ptr<storage::StateBackend> backend_;
+};
+
+/// The store of one aggregate task and what its keys are made of.
+struct AggregateStore {
+  std::shared_ptr<QueryStateDir> dir;  // keeps the backend alive
+  std::unique_ptr<storage::StateStore> store;
+  storage::OperatorId op = 0;
+  int max_parallelism = storage::kDefaultMaxParallelism;
+};
+
+/// The operator that runs the input projection of an aggregate.
+std::unique_ptr<Operator> MakeAggregateInputOperator(
+    std::shared_ptr<const CompiledAggregate> compiled, RowErrorFn row_error);
+
+/// The aggregate itself, behind the exchange; owns `store`.
+std::unique_ptr<Operator> MakeAggregateOperator(
+    std::shared_ptr<const CompiledAggregate> compiled, AggregateStore store);
+
+}  // namespace weir::exec

@@ -1,0 +1,423 @@
+// GROUP BY without windows, end to end through the runtime: hand-made
+// append-only and changelog inputs split over several tasks, behind the
+// keyed exchange, with state in the RocksDB state store. The emitted
+// changelog is folded into a table (checking that every -U/-D retracts the
+// row last emitted for its key) and compared with the aggregate computed
+// by a plain loop over the same input rows.
+#define BOOST_TEST_MODULE aggregate_test
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+#include "connectors/generators/nexmark.h"
+#include "connectors/registry.h"
+#include "engine/catalog/catalog.h"
+#include "engine/exec/query.h"
+#include "engine/session/session.h"
+#include "engine/sql/binder.h"
+#include "engine/sql/optimizer.h"
+#include "engine/sql/parser.h"
+
+using namespace weir;
+using std::chrono::milliseconds;
+using types::ChangeKind;
+namespace gen = weir::connectors::generators;
+
+namespace {
+
+/// One input row: (k, v) and its change kind.
+struct Change {
+  int64_t k;
+  int64_t v;
+  ChangeKind kind;
+};
+
+/// Split i of n emits, in order, the changes whose key has k % n == i (as
+/// Kafka partitions own keys, so each key's changes stay in order), at
+/// most `per_call` per Next.
+class ChangeSource : public exec::Source {
+ public:
+  ChangeSource(std::shared_ptr<const std::vector<Change>> changes, int split,
+               int splits, size_t per_call)
+      : changes_(std::move(changes)),
+        split_(split),
+        splits_(splits),
+        per_call_(per_call) {
+    Skip();
+  }
+  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
+    size_t n = 0;
+    while (pos_ < changes_->size() && n < std::min(max_rows, per_call_)) {
+      const Change& c = (*changes_)[pos_];
+      out->AppendRow({types::Value::Bigint(c.k), types::Value::Bigint(c.v)},
+                     c.kind);
+      ++n;
+      ++pos_;
+      Skip();
+    }
+    return n;
+  }
+  bool finished() const override { return pos_ >= changes_->size(); }
+
+ private:
+  void Skip() {
+    while (pos_ < changes_->size() && (*changes_)[pos_].k % splits_ != split_)
+      ++pos_;
+  }
+  std::shared_ptr<const std::vector<Change>> changes_;
+  size_t pos_ = 0;
+  int split_, splits_;
+  size_t per_call_;
+};
+
+/// Sources over `changes`, split as ChangeSource splits them.
+exec::SourceProvider ProviderOf(std::vector<Change> changes, size_t per_call) {
+  auto shared = std::make_shared<const std::vector<Change>>(std::move(changes));
+  return [shared, per_call](
+             const catalog::Entry&, std::shared_ptr<const types::Schema>,
+             int split,
+             int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(
+        new ChangeSource(shared, split, splits, per_call));
+  };
+}
+
+std::unique_ptr<catalog::Catalog> CatalogWith(bool append_only) {
+  auto catalog = catalog::NewInMemoryCatalog();
+  catalog::Entry entry;
+  entry.name = "t";
+  entry.kind = catalog::EntryKind::kStream;
+  entry.connector = "test";
+  entry.schema.Add({"k", types::LogicalType::Bigint(), false});
+  entry.schema.Add({"v", types::LogicalType::Bigint(), false});
+  entry.append_only = append_only;
+  BOOST_REQUIRE(catalog->Create(entry, false).ok());
+  return catalog;
+}
+
+sql::PlanPtr BindPlan(const catalog::Catalog& catalog,
+                      const std::string& text) {
+  auto stmt = sql::ParseStatement(text);
+  BOOST_REQUIRE_MESSAGE(stmt.ok(), stmt.status().message());
+  auto bound = sql::Binder(catalog).Bind(**stmt, text);
+  BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
+  return sql::Optimize(std::get<sql::BoundQuery>(bound->kind).plan);
+}
+
+using Table = std::map<std::string, std::vector<std::string>>;
+
+/// The result of running `sql` over `changes`: the changelog folded by
+/// the first column. Fails the test on a change that does not fit the
+/// table (a +I of a present key, a -U/-D that is not the current row).
+struct Run {
+  Table table;
+  size_t largest_batch = 0;
+  size_t changes = 0;
+};
+Run RunQuery(const std::string& sql, std::vector<Change> changes,
+             bool append_only, exec::QueryOptions options) {
+  auto catalog = CatalogWith(append_only);
+  auto plan = BindPlan(*catalog, sql);
+  exec::SourceProvider provider = ProviderOf(std::move(changes), 300);
+  exec::Executor pool(2);
+  options.executor = &pool;
+  auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+  Run run;
+  while (!(*q)->finished()) {
+    auto batch = (*q)->Next(milliseconds(100));
+    BOOST_REQUIRE_MESSAGE(batch.ok(), batch.status().message());
+    if (!*batch) continue;
+    const types::Batch& b = **batch;
+    run.largest_batch = std::max(run.largest_batch, b.num_selected());
+    const auto rows = b.ToRows();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const size_t phys = b.has_selection() ? b.selection()[i] : i;
+      std::vector<std::string> row;
+      for (const auto& v : rows[i]) row.push_back(v.ToString());
+      const std::string key = row[0];
+      const ChangeKind kind = b.change(phys);
+      ++run.changes;
+      auto it = run.table.find(key);
+      if (kind == ChangeKind::kInsert || kind == ChangeKind::kUpdateAfter) {
+        BOOST_TEST_REQUIRE((it == run.table.end()),
+                           "an insert of present key " << key);
+        run.table[key] = row;
+      } else {
+        BOOST_TEST_REQUIRE((it != run.table.end()),
+                           "a retraction of absent key " << key);
+        BOOST_TEST_REQUIRE(
+            (it->second == row),
+            "a retraction that is not the current row of " << key);
+        run.table.erase(it);
+      }
+    }
+  }
+  BOOST_REQUIRE_MESSAGE((*q)->status().ok(), (*q)->status().message());
+  return run;
+}
+
+/// k, COUNT(*), SUM(v), MIN(v), MAX(v) of the rows `changes` leave: the
+/// final table of the changelog (each -D/-U removes one equal row), then
+/// a plain fold per key.
+Table Expected(const std::vector<Change>& changes) {
+  std::multiset<std::pair<int64_t, int64_t>> rows;
+  for (const Change& c : changes) {
+    if (c.kind == ChangeKind::kInsert || c.kind == ChangeKind::kUpdateAfter) {
+      rows.insert({c.k, c.v});
+    } else {
+      auto it = rows.find({c.k, c.v});
+      BOOST_REQUIRE(it != rows.end());
+      rows.erase(it);
+    }
+  }
+  struct Acc {
+    int64_t n = 0, sum = 0, min = INT64_MAX, max = INT64_MIN;
+  };
+  std::map<int64_t, Acc> acc;
+  for (const auto& [k, v] : rows) {
+    Acc& a = acc[k];
+    ++a.n;
+    a.sum += v;
+    a.min = std::min(a.min, v);
+    a.max = std::max(a.max, v);
+  }
+  Table out;
+  for (const auto& [k, a] : acc) {
+    out[std::to_string(k)] = {std::to_string(k), std::to_string(a.n),
+                              std::to_string(a.sum), std::to_string(a.min),
+                              std::to_string(a.max)};
+  }
+  return out;
+}
+
+constexpr char kQuery[] =
+    "SELECT k, COUNT(*) AS n, SUM(v) AS s, MIN(v) AS lo, MAX(v) AS hi FROM t "
+    "GROUP BY k EMIT CHANGES";
+
+std::vector<Change> AppendOnly(int rows, int keys, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<Change> out;
+  for (int i = 0; i < rows; ++i) {
+    out.push_back(Change{static_cast<int64_t>(rng() % keys),
+                         static_cast<int64_t>(rng() % 1000) - 300,
+                         ChangeKind::kInsert});
+  }
+  return out;
+}
+
+/// Inserts, then updates (-U old, +U new) and deletes of rows still
+/// present, chosen at random; some keys lose every row.
+std::vector<Change> WithRetractions(int rows, int keys, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<Change> out;
+  std::vector<std::pair<int64_t, int64_t>> live;
+  for (int i = 0; i < rows; ++i) {
+    const uint32_t dice = rng() % 10;
+    if (live.empty() || dice < 5) {
+      std::pair<int64_t, int64_t> row{rng() % keys, rng() % 1000};
+      out.push_back(Change{row.first, row.second, ChangeKind::kInsert});
+      live.push_back(row);
+      continue;
+    }
+    const size_t at = rng() % live.size();
+    const auto old = live[at];
+    if (dice < 8) {  // an update in place: same key, new value
+      const int64_t v = static_cast<int64_t>(rng() % 1000);
+      out.push_back(Change{old.first, old.second, ChangeKind::kUpdateBefore});
+      out.push_back(Change{old.first, v, ChangeKind::kUpdateAfter});
+      live[at].second = v;
+    } else {
+      out.push_back(Change{old.first, old.second, ChangeKind::kDelete});
+      live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+  }
+  // Empty a few keys completely: their groups must end with -D.
+  for (int64_t k = 0; k < 3; ++k) {
+    for (size_t i = live.size(); i-- > 0;) {
+      if (live[i].first == k) {
+        out.push_back(Change{k, live[i].second, ChangeKind::kDelete});
+        live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(append_only_group_by_matches_a_plain_fold) {
+  const auto changes = AppendOnly(20000, 500, 1);
+  exec::QueryOptions options;
+  options.parallelism = 3;
+  options.batch_rows = 256;
+  Run run = RunQuery(kQuery, changes, true, options);
+  const Table expected = Expected(changes);
+  BOOST_TEST(run.table.size() == 500u);
+  BOOST_TEST((run.table == expected));
+  // Per batch at most one change (+I, or -U and +U) per group: fewer
+  // changes than two per input row.
+  BOOST_TEST(run.changes < 2 * changes.size());
+  // No step emits more than the output budget (the batch size).
+  BOOST_TEST(run.largest_batch <= options.batch_rows);
+}
+
+BOOST_AUTO_TEST_CASE(changelog_input_retracts_and_deletes_empty_groups) {
+  const auto changes = WithRetractions(20000, 200, 2);
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  options.batch_rows = 128;
+  Run run = RunQuery(kQuery, changes, false, options);
+  const Table expected = Expected(changes);
+  // Keys 0..2 were emptied: their groups were deleted (-D).
+  for (const char* k : {"0", "1", "2"}) BOOST_TEST(expected.count(k) == 0u);
+  BOOST_TEST(expected.size() > 150u);
+  BOOST_TEST((run.table == expected));
+}
+
+BOOST_AUTO_TEST_CASE(a_tiny_and_a_large_cache_give_identical_results) {
+  // 30,000 groups: with a 4 KB cache nearly all state lives in RocksDB.
+  const auto changes = WithRetractions(60000, 30000, 3);
+  const Table expected = Expected(changes);
+  for (size_t cache : {size_t{4} << 10, size_t{256} << 20}) {
+    exec::QueryOptions options;
+    options.parallelism = 2;
+    options.state_cache_bytes = cache;
+    Run run = RunQuery(kQuery, changes, false, options);
+    BOOST_TEST((run.table == expected), "cache " << cache);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(having_filters_the_aggregate_s_changelog) {
+  const auto changes = AppendOnly(5000, 100, 4);
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  Run run = RunQuery(
+      "SELECT k, COUNT(*) AS n, SUM(v) AS s, MIN(v) AS lo, MAX(v) AS hi FROM "
+      "t GROUP BY k HAVING COUNT(*) > 50 EMIT CHANGES",
+      changes, true, options);
+  Table expected = Expected(changes);
+  for (auto it = expected.begin(); it != expected.end();) {
+    it = std::stoll(it->second[1]) > 50 ? std::next(it) : expected.erase(it);
+  }
+  BOOST_TEST(!expected.empty());
+  BOOST_TEST((run.table == expected));
+}
+
+BOOST_AUTO_TEST_CASE(count_distinct_follows_retractions) {
+  const auto changes = WithRetractions(20000, 50, 6);
+  // The values per key of the rows the changes leave.
+  std::map<int64_t, std::multiset<int64_t>> rows;
+  for (const Change& c : changes) {
+    if (c.kind == ChangeKind::kInsert || c.kind == ChangeKind::kUpdateAfter) {
+      rows[c.k].insert(c.v);
+    } else {
+      rows[c.k].erase(rows[c.k].find(c.v));
+    }
+  }
+  Table expected;
+  for (const auto& [k, values] : rows) {
+    if (values.empty()) continue;
+    std::set<int64_t> distinct;
+    for (int64_t v : values) distinct.insert(v % 100);
+    expected[std::to_string(k)] = {std::to_string(k),
+                                   std::to_string(distinct.size())};
+  }
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  Run run = RunQuery(
+      "SELECT k, COUNT(DISTINCT v % 100) AS d FROM t GROUP BY k EMIT CHANGES",
+      changes, false, options);
+  BOOST_TEST((run.table == expected));
+}
+
+BOOST_AUTO_TEST_CASE(a_retraction_before_its_insert_fails_the_query) {
+  auto catalog = CatalogWith(false);
+  auto plan = BindPlan(*catalog, kQuery);
+  exec::SourceProvider provider = ProviderOf({{7, 1, ChangeKind::kDelete}}, 10);
+  exec::Executor pool(2);
+  exec::QueryOptions options;
+  options.parallelism = 1;
+  options.executor = &pool;
+  auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_REQUIRE(q.ok());
+  while (!(*q)->finished()) {
+    auto batch = (*q)->Next(milliseconds(100));
+    if (!batch.ok()) break;
+  }
+  BOOST_TEST(!(*q)->status().ok());
+  BOOST_TEST(
+      std::string((*q)->status().message()).find("7") != std::string::npos,
+      (*q)->status().message());
+}
+
+BOOST_AUTO_TEST_CASE(the_temporary_state_directory_is_removed_at_the_end) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("weir-agg-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  options.state_dir = dir;
+  Run run = RunQuery(kQuery, AppendOnly(1000, 10, 5), true, options);
+  BOOST_TEST(run.table.size() == 10u);
+  // The query's subdirectory is gone; the parent stays.
+  BOOST_TEST(std::filesystem::exists(dir));
+  BOOST_TEST(std::filesystem::is_empty(dir));
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(nexmark_bids_per_auction_through_a_session) {
+  // Expected: bids and total price per auction of the first 20,000 events,
+  // read from one unsplit generator.
+  auto schema = std::make_shared<types::Schema>(
+      gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
+  gen::NexmarkOptions nexmark;
+  nexmark.max_events = 20000;
+  nexmark.events_per_second = 1000000000;
+  auto g =
+      gen::NexmarkGenerator::Create(gen::NexmarkTable::kBid, nexmark, schema);
+  BOOST_REQUIRE(g.ok());
+  std::map<std::string, std::pair<int64_t, int64_t>> expected;
+  const size_t auction = *schema->IndexOf("auction");
+  const size_t price = *schema->IndexOf("price");
+  while (true) {
+    types::Batch batch(schema);
+    if ((*g)->Next(&batch, 1000) == 0) break;
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      auto& e = expected[std::to_string(batch.column(auction).ints()[r])];
+      ++e.first;
+      e.second += batch.column(price).ints()[r];
+    }
+  }
+  BOOST_REQUIRE(expected.size() > 10u);
+
+  for (const char* cache : {"1KB", "64MB"}) {
+    auto s =
+        Session::Create({.connect_to_sources = false,
+                         .connectors = weir::connectors::BuiltinConnectors()});
+    BOOST_REQUIRE(s.ok());
+    std::vector<std::vector<std::string>> rows;
+    absl::Status st = (*s)->ExecuteScript(
+        std::string("CREATE STREAM bids WITH (connector = 'nexmark', table = "
+                    "'bid', max-events = 20000, events-per-second = "
+                    "1000000000); SET 'parallelism' = '3'; "
+                    "SET 'state.cache-size' = '") +
+            cache +
+            "'; SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM bids "
+            "GROUP BY auction EMIT CHANGES;",
+        [&](const StatementResult& r) {
+          if (!r.columns.empty()) rows = r.rows;
+        });
+    BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+    // Append-only input: a group's changes are +I, then -U/+U pairs, in
+    // order, so its last row is its final result.
+    std::map<std::string, std::pair<int64_t, int64_t>> got;
+    for (const auto& row : rows)
+      got[row[0]] = {std::stoll(row[1]), std::stoll(row[2])};
+    BOOST_TEST((got == expected), "cache " << cache);
+  }
+}
