@@ -3,6 +3,7 @@
 // INSERT ... SELECT, which keep running until TERMINATE.
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -45,6 +46,20 @@ void CellsOf(const types::Batch& batch, size_t r,
     (*cells)[c].clear();
     batch.column(c).AppendCellText(r, &(*cells)[c]);
   }
+}
+
+/// SET 'batch.max-rows' (checked by SET: 1 to 65536), or `fallback`.
+size_t BatchMaxRows(const std::map<std::string, std::string>& settings,
+                    size_t fallback) {
+  auto it = settings.find("batch.max-rows");
+  if (it == settings.end()) return fallback;
+  const std::string& text = it->second;
+  size_t rows = 0;
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), rows);
+  if (error != std::errc() || end != text.data() + text.size() || rows == 0)
+    return fallback;
+  return rows;
 }
 
 }  // namespace
@@ -131,6 +146,7 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
   options.idle_timeout = session_internal::IdleTimeout(settings_);
   options.state_dir = session_internal::StateDir(settings_);
   options.state_cache_bytes = session_internal::StateCacheBytes(settings_);
+  options.batch_rows = BatchMaxRows(settings_, options.batch_rows);
   options.clock = options_.clock.get();
   // Refuse what cannot run before creating topics for it.
   WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, PlanningOptions()));
