@@ -62,11 +62,16 @@ bool TextNeedsNoEscape(types::TypeId id) {
   }
 }
 
-// Row `r` of `batch` as AppendCells writes its cells' text: VARCHAR values
+// Row `r` of `batch` as AppendCells writes its cells' text, after `op`
+// (its change kind) when that is not empty: VARCHAR values
 // escaped straight from the column, numbers and times written in place,
 // other cells through `scratch`.
-void AppendBatchRow(const types::Batch& batch, size_t r, std::string* scratch,
-                    std::string* line) {
+void AppendBatchRow(const types::Batch& batch, size_t r, std::string_view op,
+                    std::string* scratch, std::string* line) {
+  if (!op.empty()) {
+    line->append(op);
+    if (batch.num_columns() > 0) line->append(" | ");
+  }
   for (size_t c = 0; c < batch.num_columns(); ++c) {
     if (c > 0) line->append(" | ");
     const types::Column& column = batch.column(c);
@@ -293,8 +298,9 @@ void AttachPushPrinter(Session& session, const PrintOptions& options,
   // more than making the rows' text.
   auto rows = std::make_shared<std::string>();
   auto scratch = std::make_shared<std::string>();
-  h.on_batch_row = [rows, scratch](const types::Batch& batch, size_t r) {
-    AppendBatchRow(batch, r, scratch.get(), rows.get());
+  h.on_batch_row = [rows, scratch](const types::Batch& batch, size_t r,
+                                   std::string_view op) {
+    AppendBatchRow(batch, r, op, scratch.get(), rows.get());
     return !StopRequested();
   };
   h.on_batch_end = [out, rows] {

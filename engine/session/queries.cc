@@ -3,7 +3,9 @@
 // INSERT ... SELECT, which keep running until TERMINATE.
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <string_view>
 #include <thread>
 
 #include "engine/base/sql_error.h"
@@ -36,15 +38,44 @@ constexpr char kNoPullQueries[] =
     "state store; "
     "this build checks and EXPLAINs it (try EXPLAIN before the statement)";
 
-/// Row `r` of `batch` as text, a cell per column (NULL as "NULL"); the
-/// strings of `cells` are reused, their capacity too.
-void CellsOf(const types::Batch& batch, size_t r,
+/// The name of the first column of push output over a changelog: each
+/// row's change kind (types::ChangeKindSymbol).
+constexpr char kOpColumn[] = "op";
+
+/// Row `r` of `batch` as text, a cell per column (NULL as "NULL"), after
+/// `op` when it is not empty; the strings of `cells` are reused, their
+/// capacity too.
+void CellsOf(const types::Batch& batch, size_t r, std::string_view op,
              std::vector<std::string>* cells) {
-  cells->resize(batch.num_columns());
+  const size_t first = op.empty() ? 0 : 1;
+  cells->resize(first + batch.num_columns());
+  if (first == 1) (*cells)[0].assign(op);
   for (size_t c = 0; c < batch.num_columns(); ++c) {
-    (*cells)[c].clear();
-    batch.column(c).AppendCellText(r, &(*cells)[c]);
+    std::string& cell = (*cells)[first + c];
+    cell.clear();
+    batch.column(c).AppendCellText(r, &cell);
   }
+}
+
+/// SET 'batch.max-rows' (checked by SET: 1 to 65536), or `fallback`.
+size_t BatchMaxRows(const std::map<std::string, std::string>& settings,
+                    size_t fallback) {
+  auto it = settings.find("batch.max-rows");
+  if (it == settings.end()) return fallback;
+  const std::string& text = it->second;
+  size_t rows = 0;
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), rows);
+  if (error != std::errc() || end != text.data() + text.size() || rows == 0)
+    return fallback;
+  return rows;
+}
+
+/// The columns of a push query's output: `op` first when `plan`'s output
+/// is a changelog, then the plan's own.
+void PushColumns(const sql::PlanNode& plan, std::vector<std::string>* columns) {
+  if (!plan.append_only) columns->push_back(kOpColumn);
+  for (const auto& f : plan.schema.fields()) columns->push_back(f.name);
 }
 
 }  // namespace
@@ -104,7 +135,7 @@ absl::Status Session::RunConstantQuery(const PlanPtr& plan,
   for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
   return DrainQuery(*query, nullptr, [&](const types::Batch& batch, size_t r) {
     std::vector<std::string> row;
-    CellsOf(batch, r, &row);
+    CellsOf(batch, r, {}, &row);
     result->rows.push_back(std::move(row));
     return true;
   });
@@ -131,6 +162,7 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
   options.idle_timeout = session_internal::IdleTimeout(settings_);
   options.state_dir = session_internal::StateDir(settings_);
   options.state_cache_bytes = session_internal::StateCacheBytes(settings_);
+  options.batch_rows = BatchMaxRows(settings_, options.batch_rows);
   options.clock = options_.clock.get();
   // Refuse what cannot run before creating topics for it.
   WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, PlanningOptions()));
@@ -148,26 +180,29 @@ absl::Status Session::RunPushQuery(const PlanPtr& plan,
     // Planned and checked, not run (fuzzers).
     WEIR_RETURN_IF_ERROR(exec::CheckExecutable(plan, PlanningOptions()));
     (void)PhysicalPlanText(plan);
-    for (const auto& f : plan->schema.fields())
-      result->columns.push_back(f.name);
+    PushColumns(*plan, &result->columns);
     return absl::OkStatus();
   }
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
                         StartQuery(plan, result));
-  for (const auto& f : plan->schema.fields()) result->columns.push_back(f.name);
+  PushColumns(*plan, &result->columns);
   if (push_handler_.on_start) push_handler_.on_start(current_statement_);
   if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
   result->streamed =
       push_handler_.on_row != nullptr || push_handler_.on_batch_row != nullptr;
+  // As in PushColumns: a changelog's rows carry their change kind first.
+  const bool changelog = !plan->append_only;
   std::vector<std::string> cells;
   return DrainQuery(
       *query, push_handler_.should_stop,
       [&](const types::Batch& batch, size_t r) {
+        const std::string_view op =
+            changelog ? types::ChangeKindSymbol(batch.change(r)) : "";
         if (push_handler_.on_batch_row) {
           ++result->streamed_rows;
-          return push_handler_.on_batch_row(batch, r);
+          return push_handler_.on_batch_row(batch, r, op);
         }
-        CellsOf(batch, r, &cells);
+        CellsOf(batch, r, op, &cells);
         if (!push_handler_.on_row) {
           result->rows.push_back(cells);
           return true;

@@ -99,18 +99,30 @@ struct SessionOptions {
 };
 
 /// Receives push-query results as they arrive (the shell prints them).
+///
+/// When the query's output is a changelog (EXPLAIN says "changelog", e.g.
+/// a GROUP BY without windows), every row starts with a column `op`, the
+/// row's change kind: "+I" (insert), "-U" (the old version of an updated
+/// row), "+U" (its new version) or "-D" (delete). Append-only output has
+/// no such column. The same holds for rows collected into a
+/// StatementResult without a handler.
 struct PushHandler {
   /// Called once with the statement's text when the query starts.
   std::function<void(const std::string& statement)> on_start;
-  /// Called once with the column names, before any row.
+  /// Called once with the column names (`op` first for a changelog),
+  /// before any row.
   std::function<void(const std::vector<std::string>& columns)> on_columns;
-  /// Called for each result row (values as text, NULL as "NULL"); returning
-  /// false stops the query.
+  /// Called for each result row (values as text, NULL as "NULL"; the change
+  /// kind first for a changelog); returning false stops the query.
   std::function<bool(const std::vector<std::string>& row)> on_row;
   /// When set, called for each result row instead of on_row: row `row` of
   /// `batch` (no selection), so the handler turns the cells into text
   /// itself (Column::StringAt, AppendCellText) without a string per cell.
-  std::function<bool(const types::Batch& batch, size_t row)> on_batch_row;
+  /// `op` is the row's first cell, its change kind, for a changelog; empty
+  /// for append-only output (no op column: the batch's cells are the row).
+  std::function<bool(const types::Batch& batch, size_t row,
+                     std::string_view op)>
+      on_batch_row;
   /// Called after the rows of each batch went to on_row, before waiting for
   /// more: a handler that buffers its output flushes it here (not per row).
   std::function<void()> on_batch_end;

@@ -414,10 +414,16 @@ BOOST_AUTO_TEST_CASE(nexmark_bids_per_auction_through_a_session) {
         });
     BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
     // Append-only input: a group's changes are +I, then -U/+U pairs, in
-    // order, so its last row is its final result.
+    // order (the op column first), so its last row is its final result.
     std::map<std::string, std::pair<int64_t, int64_t>> got;
-    for (const auto& row : rows)
-      got[row[0]] = {std::stoll(row[1]), std::stoll(row[2])};
+    std::map<std::string, std::string> last_op;
+    for (const auto& row : rows) {
+      BOOST_REQUIRE_EQUAL(row.size(), 4u);
+      got[row[1]] = {std::stoll(row[2]), std::stoll(row[3])};
+      last_op[row[1]] = row[0];
+    }
     BOOST_TEST((got == expected), "cache " << cache);
+    for (const auto& [auction, op] : last_op)
+      BOOST_TEST((op == "+I" || op == "+U"), auction << " ends with " << op);
   }
 }

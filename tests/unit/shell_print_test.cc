@@ -174,6 +174,28 @@ BOOST_AUTO_TEST_CASE(push_query_rows_print_every_kind_of_cell) {
                       "(1 row)\n"));
 }
 
+BOOST_AUTO_TEST_CASE(push_query_rows_of_a_changelog_show_their_change_kind) {
+  // One task, one row per batch: each row changes its group at once. By
+  // hand, v = 1..3, k = v % 2: v 1 inserts k 1, v 2 inserts k 0, v 3
+  // retracts k 1's count 1 and adds its count 2.
+  WeirRun r = RunWeir(
+      {"-e",
+       "CREATE STREAM g (v INT NOT NULL) WITH (connector = 'datagen', "
+       "number-of-rows = 3, fields.v.kind = 'sequence', fields.v.start = 1, "
+       "fields.v.end = 3); SET 'parallelism' = '1'; "
+       "SET 'batch.max-rows' = '1'; "
+       "SELECT v % 2 AS k, COUNT(*) AS n FROM g GROUP BY v % 2 EMIT CHANGES;"});
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(Contains(r.out,
+                      "op | k | n\n"
+                      "+I | 1 | 1\n"
+                      "+I | 0 | 1\n"
+                      "-U | 1 | 1\n"
+                      "+U | 1 | 2\n"
+                      "(4 rows)\n"),
+             r.out);
+}
+
 BOOST_AUTO_TEST_CASE(an_error_excerpt_hides_the_secret) {
   WeirRun r = RunWeir(
       {"-e",
