@@ -29,8 +29,8 @@ struct Pipeline {
 };
 
 constexpr char kStatefulLater[] =
-    "stateful operators (windows, aggregates, joins, top-N) arrive with the "
-    "state store";
+    "joins, top-N and windows are not built yet (GROUP BY without windows "
+    "runs)";
 
 absl::Status CollectPipelines(
     const sql::PlanNode* node,
@@ -57,10 +57,9 @@ absl::Status CollectPipelines(
       case PlanKind::kUnion:
         if (!static_cast<const sql::UnionNode*>(node)->all &&
             !ReadsOnlyConstants(*node)) {
-          return absl::UnimplementedError(fmt::format(
+          return absl::UnimplementedError(
               "Union distinct is not executable yet: it keeps a count per "
-              "distinct row, and {}",
-              kStatefulLater));
+              "distinct row, which is not built yet (UNION ALL runs)");
         }
         above.push_back(node);
         for (const sql::PlanPtr& input : node->inputs) {
