@@ -9,8 +9,10 @@
 // documented defaults.
 #define BOOST_TEST_MODULE kafka_settings_test
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "connectors/kafka/kafka_client.h"
@@ -308,6 +310,34 @@ BOOST_AUTO_TEST_CASE(each_client_takes_the_session_settings) {
   read = Run(s, "SELECT v FROM p EMIT CHANGES LIMIT 3;");
   BOOST_TEST(read.error == "");
   BOOST_TEST(Contains(read.shown, "before\nwritten\nplain\n"));
+}
+
+BOOST_AUTO_TEST_CASE(a_persistent_query_s_producer_takes_the_session_settings) {
+  // A persistent INSERT ... SELECT opens its own producer when it starts.
+  // SET's message.max.bytes (1000; the default is 1,000,000) must reach it:
+  // the 2,000-byte record is then refused by librdkafka and the query
+  // fails with its report, which SHOW QUERIES shows.
+  auto session = NewSession(/*online=*/true);
+  Session& s = *session;
+  RunOk(s,
+        "CREATE STREAM src (v VARCHAR) WITH (connector = 'kafka',"
+        "  topic = 'persist_src', format = 'json', partitions = 1);"
+        "CREATE STREAM dst (v VARCHAR) WITH (connector = 'kafka',"
+        "  topic = 'persist_dst', format = 'json', partitions = 1);"
+        "INSERT INTO src VALUES ('" +
+            std::string(2000, 'x') + "');");
+  RunOk(s, "SET 'properties.message.max.bytes' = '1000';");
+  RunOk(s, "INSERT INTO dst SELECT v FROM src;");
+  Outcome shown;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    shown = Run(s, "SHOW QUERIES;");
+    if (Contains(shown.shown, "FAILED")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  BOOST_TEST(Contains(shown.shown, "FAILED"), shown.shown);
+  BOOST_TEST(Contains(shown.shown, "Message size too large"), shown.shown);
 }
 
 BOOST_AUTO_TEST_CASE(the_config_file_is_beneath_set) {
