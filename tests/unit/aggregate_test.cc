@@ -21,6 +21,7 @@
 #include "engine/sql/binder.h"
 #include "engine/sql/optimizer.h"
 #include "engine/sql/parser.h"
+#include "tests/unit/plan_test_util.h"
 
 using namespace weir;
 using std::chrono::milliseconds;
@@ -99,14 +100,7 @@ std::unique_ptr<catalog::Catalog> CatalogWith(bool append_only) {
   return catalog;
 }
 
-sql::PlanPtr BindPlan(const catalog::Catalog& catalog,
-                      const std::string& text) {
-  auto stmt = sql::ParseStatement(text);
-  BOOST_REQUIRE_MESSAGE(stmt.ok(), stmt.status().message());
-  auto bound = sql::Binder(catalog).Bind(**stmt, text);
-  BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
-  return sql::Optimize(std::get<sql::BoundQuery>(bound->kind).plan);
-}
+using test::BindPlan;
 
 using Table = std::map<std::string, std::vector<std::string>>;
 

@@ -18,6 +18,7 @@
 #include "engine/sql/binder.h"
 #include "engine/sql/optimizer.h"
 #include "engine/sql/parser.h"
+#include "tests/unit/plan_test_util.h"
 
 using namespace weir;
 namespace gen = weir::connectors::generators;
@@ -255,14 +256,7 @@ catalog::Entry StreamEntry(const std::string& name,
   return entry;
 }
 
-sql::PlanPtr BindPlan(const catalog::Catalog& catalog,
-                      const std::string& text) {
-  auto stmt = sql::ParseStatement(text);
-  BOOST_REQUIRE_MESSAGE(stmt.ok(), stmt.status().message());
-  auto bound = sql::Binder(catalog).Bind(**stmt, text);
-  BOOST_REQUIRE_MESSAGE(bound.ok(), bound.status().message());
-  return sql::Optimize(std::get<sql::BoundQuery>(bound->kind).plan);
-}
+using test::BindPlan;
 
 /// A bounded source of BIGINT rows: split i of n yields the values v of
 /// [first, first + count) with v % n == i, in order, `per_call` at most
