@@ -166,7 +166,7 @@ joinCriteria
   ;
 
 relationPrimary
-  : windowKind=(TUMBLE | HOP | SESSION) LPAREN TABLE? windowSource COMMA
+  : windowKind=(TUMBLE | HOP | CUMULATE | SESSION) LPAREN TABLE? windowSource COMMA
       windowTimeColumn (COMMA expression)+ RPAREN (AS? identifier)?   #windowRelation
   | qualifiedName (AS? identifier)?                                 #tableName
   | LPAREN query RPAREN (AS? identifier)?                           #subqueryRelation
@@ -285,7 +285,7 @@ identifier
 
 // Keywords that may also be used as identifiers.
 nonReserved
-  : ALLOWED | CHANGES | CLOSE | DATE | DAY | DAYS | DESCRIPTOR | DOUBLE | EMIT
+  : ALLOWED | CHANGES | CLOSE | CUMULATE | DATE | DAY | DAYS | DESCRIPTOR | DOUBLE | EMIT
   | ENFORCED | EXTENDED | EXTRACT | FIRST | FUNCTIONS | HOP | HOUR | HOURS
   | KEY | LAST | LATENESS | MATERIALIZED | METADATA | VIRTUAL | MINUTE | MINUTES | MONTH | MONTHS
   | NULLS | PARTITION | POSITION | PRECISION | PROPERTIES | QUERIES | REPLACE
@@ -320,6 +320,7 @@ CHANGES: C H A N G E S;
 CLOSE: C L O S E;
 CREATE: C R E A T E;
 CROSS: C R O S S;
+CUMULATE: C U M U L A T E;
 CURRENT_DATE: C U R R E N T '_' D A T E;
 CURRENT_TIME: C U R R E N T '_' T I M E;
 CURRENT_TIMESTAMP: C U R R E N T '_' T I M E S T A M P;

@@ -236,10 +236,10 @@ struct SubqueryRef : TableRef {
   std::unique_ptr<Query> query;
 };
 
-enum class WindowKind { kTumble, kHop, kSession };
+enum class WindowKind { kTumble, kHop, kCumulate, kSession };
 
 /// TUMBLE(src, ts, size [, offset]), HOP(src, ts, slide, size [, offset]),
-/// SESSION(src, ts, gap). Also accepted in Flink's spelling:
+/// CUMULATE(src, ts, step, max_size [, offset]), SESSION(src, ts, gap). Also accepted in Flink's spelling:
 /// TUMBLE(TABLE src, DESCRIPTOR(ts), size).
 struct WindowTableRef : TableRef {
   WindowTableRef() : TableRef(TableRefKind::kWindow) {}

@@ -60,6 +60,8 @@ const char* WindowName(WindowFn fn) {
       return "TUMBLE";
     case WindowFn::kHop:
       return "HOP";
+    case WindowFn::kCumulate:
+      return "CUMULATE";
     case WindowFn::kSession:
       return "SESSION";
   }
@@ -108,6 +110,9 @@ std::string Headline(const PlanNode& n) {
       std::string args;
       if (w.fn == WindowFn::kHop) {
         args = fmt::format("slide {}, size {}", Micros(w.slide_micros),
+                           Micros(w.size_micros));
+      } else if (w.fn == WindowFn::kCumulate) {
+        args = fmt::format("step {}, max size {}", Micros(w.slide_micros),
                            Micros(w.size_micros));
       } else if (w.fn == WindowFn::kSession) {
         args = fmt::format("gap {}", Micros(w.size_micros));

@@ -28,7 +28,7 @@ enum class PlanKind {
   kValues,  // constant rows (INSERT ... VALUES, SELECT without FROM)
   kFilter,
   kProject,
-  kWindow,     // TUMBLE / HOP / SESSION table function
+  kWindow,     // TUMBLE / HOP / CUMULATE / SESSION table function
   kAggregate,  // GROUP BY (windowed or not)
   kJoin,
   kRank,   // ROW_NUMBER/RANK/DENSE_RANK OVER, top-N when limited
@@ -80,14 +80,14 @@ struct ProjectNode : PlanNode {
   std::vector<expr::BoundExprPtr> exprs;  // one per output column
 };
 
-enum class WindowFn { kTumble, kHop, kSession };
+enum class WindowFn { kTumble, kHop, kCumulate, kSession };
 
 struct WindowNode : PlanNode {
   WindowNode() : PlanNode(PlanKind::kWindow) {}
   WindowFn fn = WindowFn::kTumble;
   int time_column = -1;      // input column
-  int64_t size_micros = 0;   // TUMBLE/HOP size, SESSION gap
-  int64_t slide_micros = 0;  // HOP
+  int64_t size_micros = 0;   // TUMBLE/HOP size, CUMULATE max size, SESSION gap
+  int64_t slide_micros = 0;  // HOP slide, CUMULATE step
   int64_t offset_micros = 0;
   // Output: the input columns, then window_start, window_end.
 };

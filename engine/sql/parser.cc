@@ -230,6 +230,7 @@ bool IsNonReserved(size_t type) {
     case P::ALLOWED:
     case P::CHANGES:
     case P::CLOSE:
+    case P::CUMULATE:
     case P::DATE:
     case P::DAY:
     case P::DAYS:

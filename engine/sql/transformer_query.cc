@@ -204,6 +204,13 @@ absl::StatusOr<ast::TableRefPtr> Transformer::WindowRelation(
       max_args = 3;
       usage = "HOP(source, time_column, slide, size [, offset])";
       break;
+    case P::CUMULATE:
+      out->window = ast::WindowKind::kCumulate;
+      name = "CUMULATE";
+      min_args = 2;
+      max_args = 3;
+      usage = "CUMULATE(source, time_column, step, max_size [, offset])";
+      break;
     default:
       out->window = ast::WindowKind::kSession;
       name = "SESSION";

@@ -116,12 +116,11 @@ absl::Status StatementBinder::ApplyEmitPolicy(const ast::Query& q,
                                               const BoundRel& rel,
                                               AggregateNode* agg) {
   const bool windowed = agg->window_start_group && agg->window_end_group;
-  const PlanNode& input = *agg->inputs[0];
   if (q.emit == ast::EmitMode::kOnWindowClose) {
     if (!windowed) {
       return SqlError(q.emit_span,
                       "EMIT ON WINDOW CLOSE needs a GROUP BY over window_start "
-                      "and window_end of TUMBLE, HOP or SESSION");
+                      "and window_end of TUMBLE, HOP, CUMULATE or SESSION");
     }
     if (!rel.window_has_watermark) {
       return SqlError(
@@ -132,7 +131,9 @@ absl::Status StatementBinder::ApplyEmitPolicy(const ast::Query& q,
                       rel.window_time_name, rel.window_time_name));
     }
     agg->emit = EmitPolicy::kOnWindowClose;
-    agg->append_only = input.append_only;
+    // One final +I per window and group, never changed afterwards, whatever
+    // the input: rows that would change a closed window are late.
+    agg->append_only = true;
   }
   if (q.allowed_lateness) {
     if (!windowed || !rel.window_has_watermark) {
@@ -149,8 +150,10 @@ absl::Status StatementBinder::ApplyEmitPolicy(const ast::Query& q,
                       "ALLOWED LATENESS must not be negative");
     agg->allowed_lateness_micros = m;
     // Final rows leave only when the watermark passes window_end plus the
-    // lateness, so downstream event time trails by that much more.
-    if (agg->emit == EmitPolicy::kOnWindowClose && agg->watermark_delay) {
+    // lateness (EMIT ON WINDOW CLOSE), and updates of a window may come
+    // that long after its end (the default), so downstream event time
+    // trails by that much more: the operator forwards watermark - lateness.
+    if (agg->watermark_delay) {
       agg->watermark_delay = *agg->watermark_delay + m;
     }
   }

@@ -29,7 +29,20 @@ absl::Status CheckWindowClose(const ast::Query& q, const PlanPtr& plan) {
   if (found) return absl::OkStatus();
   return SqlError(q.emit_span,
                   "EMIT ON WINDOW CLOSE needs a GROUP BY over window_start "
-                  "and window_end of TUMBLE, HOP or SESSION");
+                  "and window_end of TUMBLE, HOP, CUMULATE or SESSION");
+}
+
+/// Whether `plan` aggregates over windows (ALLOWED LATENESS applies to
+/// such an aggregate; ApplyEmitPolicy checked its watermark).
+bool HasWindowedAggregate(const PlanPtr& plan) {
+  bool found = false;
+  ForEachNode(plan, [&](const PlanNode& n) {
+    if (n.kind == PlanKind::kAggregate &&
+        static_cast<const AggregateNode&>(n).window_start_group) {
+      found = true;
+    }
+  });
+  return found;
 }
 
 /// A ranking that no outer filter limited is not a top-N.
@@ -73,12 +86,6 @@ absl::Status StatementBinder::CheckEmitPlacement(const ast::Query& q,
     return SqlError(q.emit_span,
                     "EMIT belongs at the end of the outermost query");
   }
-  if (q.emit != ast::EmitMode::kOnWindowClose && q.allowed_lateness) {
-    return SqlError(
-        ClauseSpan(source_, q.allowed_lateness->span, q.allowed_lateness->span,
-                   {"ALLOWED", "LATENESS"}),
-        "ALLOWED LATENESS goes with EMIT ON WINDOW CLOSE");
-  }
   return absl::OkStatus();
 }
 
@@ -88,6 +95,13 @@ absl::StatusOr<BoundRel> StatementBinder::BindQuery(const ast::Query& q,
   WEIR_ASSIGN_OR_RETURN(BoundRel rel, BindBody(*q.body, q));
   if (q.emit == ast::EmitMode::kOnWindowClose) {
     WEIR_RETURN_IF_ERROR(CheckWindowClose(q, rel.plan));
+  }
+  if (q.allowed_lateness && !HasWindowedAggregate(rel.plan)) {
+    return SqlError(
+        ClauseSpan(source_, q.allowed_lateness->span, q.allowed_lateness->span,
+                   {"ALLOWED", "LATENESS"}),
+        "ALLOWED LATENESS needs a windowed aggregation (GROUP BY "
+        "window_start, window_end) over a column with a watermark");
   }
   bool pull = use == QueryUse::kTop && q.emit == ast::EmitMode::kDefault;
   if (!q.order_by.empty()) {

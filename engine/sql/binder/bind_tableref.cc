@@ -1,5 +1,5 @@
 // FROM items: named streams, tables and views, subqueries, and the window
-// table functions TUMBLE, HOP and SESSION.
+// table functions TUMBLE, HOP, CUMULATE and SESSION.
 
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
@@ -80,9 +80,17 @@ absl::StatusOr<BoundRel> StatementBinder::BindNamedTable(
 namespace {
 
 const char* WindowFnName(ast::WindowKind kind) {
-  return kind == ast::WindowKind::kTumble ? "TUMBLE"
-         : kind == ast::WindowKind::kHop  ? "HOP"
-                                          : "SESSION";
+  switch (kind) {
+    case ast::WindowKind::kTumble:
+      return "TUMBLE";
+    case ast::WindowKind::kHop:
+      return "HOP";
+    case ast::WindowKind::kCumulate:
+      return "CUMULATE";
+    case ast::WindowKind::kSession:
+      break;
+  }
+  return "SESSION";
 }
 
 /// The window node's size, slide and offset from its arguments (in written
@@ -93,17 +101,18 @@ absl::Status SetWindowExtent(const ast::WindowTableRef& ref,
   if (node->fn == WindowFn::kTumble) {
     node->size_micros = micros[0];
     if (micros.size() > 1) node->offset_micros = micros[1];
-  } else if (node->fn == WindowFn::kHop) {
+  } else if (node->fn == WindowFn::kHop || node->fn == WindowFn::kCumulate) {
+    const bool hop = node->fn == WindowFn::kHop;
     node->slide_micros = micros[0];
     node->size_micros = micros[1];
     if (micros.size() > 2) node->offset_micros = micros[2];
     if (node->size_micros % node->slide_micros != 0) {
       return SqlError(
           ref.args[1]->span,
-          fmt::format(
-              "the HOP size ({}) must be a whole multiple of the slide ({})",
-              FormatMicros(node->size_micros),
-              FormatMicros(node->slide_micros)));
+          fmt::format("the {} ({}) must be a whole multiple of the {} ({})",
+                      hop ? "HOP size" : "CUMULATE max size",
+                      FormatMicros(node->size_micros), hop ? "slide" : "step",
+                      FormatMicros(node->slide_micros)));
     }
   } else {
     node->size_micros = micros[0];
@@ -120,13 +129,18 @@ absl::Status SetWindowExtent(const ast::WindowTableRef& ref,
 
 absl::StatusOr<std::vector<int64_t>> StatementBinder::BindWindowArgs(
     const ast::WindowTableRef& ref) {
-  size_t want_min = ref.window == ast::WindowKind::kHop ? 2 : 1;
+  const bool two_sizes = ref.window == ast::WindowKind::kHop ||
+                         ref.window == ast::WindowKind::kCumulate;
+  size_t want_min = two_sizes ? 2 : 1;
   size_t want_max = ref.window == ast::WindowKind::kSession ? 1 : want_min + 1;
   if (ref.args.size() < want_min || ref.args.size() > want_max) {
     const char* usage = ref.window == ast::WindowKind::kTumble
                             ? "TUMBLE(source, time_column, size [, offset])"
                         : ref.window == ast::WindowKind::kHop
                             ? "HOP(source, time_column, slide, size [, offset])"
+                        : ref.window == ast::WindowKind::kCumulate
+                            ? "CUMULATE(source, time_column, step, max_size "
+                              "[, offset])"
                             : "SESSION(source, time_column, gap)";
     return SqlError(ref.name_span,
                     fmt::format("wrong number of arguments: {}", usage));
@@ -137,6 +151,9 @@ absl::StatusOr<std::vector<int64_t>> StatementBinder::BindWindowArgs(
     WEIR_ASSIGN_OR_RETURN(BoundExprPtr b, BindExpr(*ref.args[i], ctx));
     std::string what = "the window size";
     if (ref.window == ast::WindowKind::kHop && i == 0) what = "the HOP slide";
+    if (ref.window == ast::WindowKind::kCumulate) {
+      what = i == 0 ? "the CUMULATE step" : "the CUMULATE max size";
+    }
     if (ref.window == ast::WindowKind::kSession) what = "the session gap";
     if (i + 1 == want_max && i + 1 > want_min) what = "the window offset";
     WEIR_ASSIGN_OR_RETURN(int64_t m, ConstantMicros(b, what));
@@ -174,9 +191,10 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(
   }
   WEIR_ASSIGN_OR_RETURN(std::vector<int64_t> micros, BindWindowArgs(ref));
   auto node = std::make_shared<WindowNode>();
-  node->fn = ref.window == ast::WindowKind::kTumble ? WindowFn::kTumble
-             : ref.window == ast::WindowKind::kHop  ? WindowFn::kHop
-                                                    : WindowFn::kSession;
+  node->fn = ref.window == ast::WindowKind::kTumble     ? WindowFn::kTumble
+             : ref.window == ast::WindowKind::kHop      ? WindowFn::kHop
+             : ref.window == ast::WindowKind::kCumulate ? WindowFn::kCumulate
+                                                        : WindowFn::kSession;
   node->time_column = time_col;
   WEIR_RETURN_IF_ERROR(SetWindowExtent(ref, micros, node.get()));
   const PlanNode& in = *input.plan;
@@ -188,12 +206,17 @@ absl::StatusOr<BoundRel> StatementBinder::BindWindow(
   node->append_only = in.append_only;
   // A tumbling window puts each row in one window, so the input's key still
   // identifies rows; a hopping window copies a row into several windows, so
-  // window_start joins the key; session windows merge, so no key survives.
+  // window_start joins the key (a cumulating window copies a row into
+  // windows of one start and several ends, so window_end joins it);
+  // session windows merge, so no key survives.
   if (node->fn == WindowFn::kTumble) {
     node->unique_key = in.unique_key;
   } else if (node->fn == WindowFn::kHop && !in.unique_key.empty()) {
     node->unique_key = in.unique_key;
     node->unique_key.push_back(static_cast<int>(in.schema.size()));
+  } else if (node->fn == WindowFn::kCumulate && !in.unique_key.empty()) {
+    node->unique_key = in.unique_key;
+    node->unique_key.push_back(static_cast<int>(in.schema.size()) + 1);
   }
   node->event_time = in.event_time;
   node->watermark_delay = in.watermark_delay;
