@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include <cstring>
+#include <map>
+#include <set>
 #include <string_view>
 #include <system_error>
 #include <unordered_map>
@@ -10,6 +12,8 @@
 #include "engine/base/status.h"
 #include "engine/exec/key_hash.h"
 #include "engine/exec/operators.h"
+#include "engine/exec/watermark.h"
+#include "engine/exec/window.h"
 #include "fmt/format.h"
 
 namespace weir::exec {
@@ -47,6 +51,15 @@ absl::StatusOr<std::shared_ptr<const CompiledAggregate>> CompileAggregate(
   WEIR_ASSIGN_OR_RETURN(out->input_schema, AggregateInputSchema(node));
   out->output_schema = std::make_shared<types::Schema>(node.schema);
   out->num_groups = node.groups.size();
+  if (node.window_start_group && node.window_end_group) {
+    CompiledAggregate::Window w;
+    w.start_group = *node.window_start_group;
+    w.end_group = *node.window_end_group;
+    w.on_close = node.emit == sql::EmitPolicy::kOnWindowClose;
+    w.lateness_micros = node.allowed_lateness_micros;
+    w.closes = WindowTimeHasWatermark(node);
+    out->window = w;
+  }
   for (const expr::BoundExprPtr& g : node.groups) {
     WEIR_ASSIGN_OR_RETURN(auto c, expr::CompiledExpr::Compile(g));
     out->input_exprs.push_back(std::move(c));
@@ -132,43 +145,72 @@ class AggregateOperator : public Operator {
   AggregateOperator(std::shared_ptr<const CompiledAggregate> compiled,
                     AggregateStore store)
       : c_(std::move(compiled)), store_(std::move(store)) {
-    for (size_t k = 0; k < c_->num_groups; ++k)
-      key_columns_.push_back(static_cast<int>(k));
+    for (size_t k = 0; k < c_->num_groups; ++k) {
+      const int col = static_cast<int>(k);
+      key_columns_.push_back(col);
+      if (!c_->window ||
+          (col != c_->window->start_group && col != c_->window->end_group))
+        other_groups_.push_back(col);
+    }
   }
 
   absl::Status AddInput(types::Batch batch) override {
     const size_t live = batch.num_selected();
     if (live == 0) return absl::OkStatus();
-    std::vector<uint32_t> rows(live);
-    for (size_t i = 0; i < live; ++i) {
-      rows[i] = batch.has_selection() ? batch.selection()[i]
-                                      : static_cast<uint32_t>(i);
-    }
     KeyHash(batch, key_columns_, &hashes_);
+    // The live rows, less those that reach a closed window (late).
+    std::vector<uint32_t> rows;
+    std::vector<uint64_t> hashes;
+    rows.reserve(live);
+    hashes.reserve(live);
+    const int64_t closed_to = ClosedTo();
+    for (size_t i = 0; i < live; ++i) {
+      const uint32_t row = batch.has_selection() ? batch.selection()[i]
+                                                 : static_cast<uint32_t>(i);
+      if (closed_to != kNoWatermark && WindowEnd(batch, row) <= closed_to) {
+        if (store_.late_rows)
+          store_.late_rows->fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      rows.push_back(row);
+      hashes.push_back(hashes_[i]);
+    }
+    const size_t kept = rows.size();
+    if (kept == 0) return absl::OkStatus();
 
     // The batch's groups, in order of first appearance.
     std::vector<std::string> keys;
+    std::vector<int> key_groups;
     std::vector<uint32_t> first_row;
-    std::vector<uint32_t> group_of(live);
+    std::vector<uint32_t> group_of(kept);
     std::unordered_map<std::string_view, uint32_t> index;
-    keys.reserve(live);
-    for (size_t i = 0; i < live; ++i) {
+    keys.reserve(kept);
+    for (size_t i = 0; i < kept; ++i) {
+      const int kg = KeyGroupOf(hashes[i], store_.max_parallelism);
       std::string key;
-      storage::AppendKeyPrefix(&key, store_.op,
-                               KeyGroupOf(hashes_[i], store_.max_parallelism));
-      for (int k : key_columns_) {
+      storage::AppendKeyPrefix(&key, store_.op, kg);
+      if (c_->window) {
+        storage::AppendTime(&key, WindowEnd(batch, rows[i]));
+        storage::AppendTime(
+            &key,
+            batch.column(static_cast<size_t>(c_->window->start_group))
+                .ints()[rows[i]]);
+      }
+      for (int k : other_groups_) {
         storage::AppendColumnValue(&key, batch.column(static_cast<size_t>(k)),
                                    rows[i]);
       }
       keys.push_back(std::move(key));
+      key_groups.push_back(kg);
     }
-    for (size_t i = 0; i < live; ++i) {
+    for (size_t i = 0; i < kept; ++i) {
       auto [it, added] = index.emplace(std::string_view(keys[i]),
                                        static_cast<uint32_t>(first_row.size()));
       if (added) first_row.push_back(static_cast<uint32_t>(i));
       group_of[i] = it->second;
     }
     const size_t n = first_row.size();
+    const bool emit_changes = !c_->window || !c_->window->on_close;
 
     storage::StateStore& store = *store_.store;
     storage::StateStore::BatchScope scope(&store);
@@ -179,18 +221,26 @@ class AggregateOperator : public Operator {
     // Each group's entry and old result.
     std::vector<std::string*> values(n);
     std::vector<GroupState> groups(n);
+    std::vector<bool> existed(n);
     std::vector<std::vector<types::Value>> old_rows(n);
     for (size_t g = 0; g < n; ++g) {
       WEIR_ASSIGN_OR_RETURN(storage::StateStore::Slot slot,
                             store.Mutable(unique_keys[g]));
       values[g] = slot.value;
+      existed[g] = slot.existed;
+      const uint32_t row = rows[first_row[g]];
       if (slot.existed) {
         WEIR_RETURN_IF_ERROR(Decode(*slot.value, &groups[g]));
-        WEIR_ASSIGN_OR_RETURN(old_rows[g],
-                              ResultRow(batch, rows[first_row[g]], groups[g]));
+        if (emit_changes) {
+          WEIR_ASSIGN_OR_RETURN(old_rows[g],
+                                ResultRow(KeysOf(batch, row), groups[g]));
+        }
       } else {
         for (const auto& kernel : c_->kernels)
           groups[g].states.push_back(kernel->NewState());
+        if (c_->window) {
+          open_[WindowEnd(batch, row)].insert(key_groups[first_row[g]]);
+        }
       }
     }
 
@@ -198,7 +248,7 @@ class AggregateOperator : public Operator {
     // added before it is removed).
     std::vector<uint32_t> add_rows, retract_rows;
     std::vector<uint32_t> add_groups, retract_groups;
-    for (size_t i = 0; i < live; ++i) {
+    for (size_t i = 0; i < kept; ++i) {
       const ChangeKind kind = batch.change(rows[i]);
       const bool retract =
           kind == ChangeKind::kDelete || kind == ChangeKind::kUpdateBefore;
@@ -211,7 +261,7 @@ class AggregateOperator : public Operator {
         return absl::FailedPreconditionError(fmt::format(
             "GROUP BY: the input retracts a row of group ({}) that was never "
             "added (a delete before its insert)",
-            GroupText(batch, rows[first_row[g]])));
+            GroupText(KeysOf(batch, rows[first_row[g]]))));
       }
     }
     for (size_t a = 0; a < c_->kernels.size(); ++a) {
@@ -235,20 +285,22 @@ class AggregateOperator : public Operator {
 
     // The changes, and the new entries.
     for (size_t g = 0; g < n; ++g) {
-      const bool existed = !old_rows[g].empty();
       const uint32_t row = rows[first_row[g]];
       if (groups[g].count == 0) {
-        if (existed) Append(old_rows[g], ChangeKind::kDelete);
+        if (existed[g] && emit_changes)
+          Append(old_rows[g], ChangeKind::kDelete);
         WEIR_RETURN_IF_ERROR(store.Delete(unique_keys[g]));
         continue;
       }
-      WEIR_ASSIGN_OR_RETURN(std::vector<types::Value> now,
-                            ResultRow(batch, row, groups[g]));
-      if (!existed) {
-        Append(now, ChangeKind::kInsert);
-      } else if (now != old_rows[g]) {
-        Append(old_rows[g], ChangeKind::kUpdateBefore);
-        Append(now, ChangeKind::kUpdateAfter);
+      if (emit_changes) {
+        WEIR_ASSIGN_OR_RETURN(std::vector<types::Value> now,
+                              ResultRow(KeysOf(batch, row), groups[g]));
+        if (!existed[g]) {
+          Append(now, ChangeKind::kInsert);
+        } else if (now != old_rows[g]) {
+          Append(old_rows[g], ChangeKind::kUpdateBefore);
+          Append(now, ChangeKind::kUpdateAfter);
+        }
       }
       Encode(groups[g], values[g]);
     }
@@ -256,10 +308,143 @@ class AggregateOperator : public Operator {
     return EmitPending();
   }
 
-  bool HasPendingOutput() const override { return !pending_.empty(); }
-  absl::Status ContinueOutput() override { return EmitPending(); }
+  absl::Status OnWatermark(int64_t micros) override {
+    if (!c_->window) return EmitWatermark(micros);
+    // A watermark on another column than the window's time closes nothing
+    // before the end of input.
+    if (!c_->window->closes && micros != kEndOfTime) {
+      return EmitWatermark(micros);
+    }
+    watermark_ = std::max(watermark_, micros);
+    const int64_t closed_to = ClosedTo();
+    if (closed_to != kNoWatermark) {
+      auto stop = open_.upper_bound(closed_to);
+      for (auto it = open_.begin(); it != stop; ++it) {
+        for (int kg : it->second) closing_.push_back({it->first, kg});
+      }
+      open_.erase(open_.begin(), stop);
+    }
+    owed_watermark_ =
+        c_->window->closes ? ShiftWatermark(micros, c_->window->lateness_micros)
+                           : micros;
+    return Fire();
+  }
+
+  bool HasPendingOutput() const override {
+    return !pending_.empty() || !closing_.empty() || owed_watermark_;
+  }
+  absl::Status ContinueOutput() override {
+    if (!pending_.empty()) return EmitPending();
+    return Fire();
+  }
 
  private:
+  /// Windows whose end is at or before this are closed (kNoWatermark:
+  /// none; not windowed).
+  int64_t ClosedTo() const {
+    if (!c_->window || watermark_ == kNoWatermark) return kNoWatermark;
+    if (watermark_ == kEndOfTime) return kEndOfTime;
+    if (!c_->window->closes) return kNoWatermark;
+    return ShiftWatermark(watermark_, c_->window->lateness_micros);
+  }
+
+  int64_t WindowEnd(const types::Batch& batch, uint32_t row) const {
+    return batch.column(static_cast<size_t>(c_->window->end_group))
+        .ints()[row];
+  }
+
+  /// The key of every group of window `end` in key group `kg`.
+  std::string WindowPrefix(int64_t end, int kg) const {
+    std::string prefix = storage::KeyPrefix(store_.op, kg);
+    storage::AppendTime(&prefix, end);
+    return prefix;
+  }
+
+  /// Closes the windows in closing_: with EMIT ON WINDOW CLOSE emits their
+  /// final rows (up to the budget per call) and drops their state; then
+  /// forwards the owed watermark.
+  absl::Status Fire() {
+    storage::StateStore& store = *store_.store;
+    if (!c_->window->on_close) {
+      std::vector<storage::KeyRange> ranges;
+      for (const auto& [end, kg] : closing_)
+        ranges.push_back(storage::KeyRange::Prefix(WindowPrefix(end, kg)));
+      closing_.clear();
+      if (!ranges.empty()) WEIR_RETURN_IF_ERROR(store.DeleteRanges(ranges));
+    }
+    types::Batch out(c_->output_schema);
+    size_t emitted = 0;
+    while (!closing_.empty() && emitted < output_budget()) {
+      const auto [end, kg] = closing_.front();
+      const std::string prefix = WindowPrefix(end, kg);
+      storage::KeyRange range = storage::KeyRange::Prefix(prefix);
+      if (!resume_.empty()) range.begin = resume_;
+      WEIR_RETURN_IF_ERROR(store.Seek(range, &scanner_));
+      bool stopped = false;
+      for (; scanner_.Valid(); scanner_.Next()) {
+        if (emitted == output_budget()) {
+          resume_ = std::string(scanner_.key());
+          stopped = true;
+          break;
+        }
+        WEIR_ASSIGN_OR_RETURN(std::vector<types::Value> keys,
+                              DecodeKey(scanner_.key()));
+        GroupState group;
+        WEIR_RETURN_IF_ERROR(Decode(std::string(scanner_.value()), &group));
+        WEIR_ASSIGN_OR_RETURN(std::vector<types::Value> row,
+                              ResultRow(std::move(keys), group));
+        out.AppendRow(row, ChangeKind::kInsert);
+        ++emitted;
+      }
+      WEIR_RETURN_IF_ERROR(scanner_.status());
+      if (stopped) break;
+      resume_.clear();
+      closing_.pop_front();
+      WEIR_RETURN_IF_ERROR(store.DeleteRange(
+          storage::KeyRange::Prefix(prefix).begin,
+          storage::KeyRange::Prefix(prefix).end));
+    }
+    if (emitted > 0) WEIR_RETURN_IF_ERROR(Emit(std::move(out)));
+    if (closing_.empty() && owed_watermark_) {
+      const int64_t w = *owed_watermark_;
+      owed_watermark_.reset();
+      return EmitWatermark(w);
+    }
+    return absl::OkStatus();
+  }
+
+  /// The group keys of a windowed key, in group order.
+  absl::StatusOr<std::vector<types::Value>> DecodeKey(
+      std::string_view key) const {
+    std::vector<types::Value> out(c_->num_groups);
+    auto damaged = [&] {
+      return absl::DataLossError(
+          fmt::format("GROUP BY: a window's key in store '{}' is damaged",
+                      store_.store->name()));
+    };
+    if (!storage::DecodeKeyPrefix(&key).ok()) return damaged();
+    absl::StatusOr<int64_t> end = storage::DecodeTime(&key);
+    absl::StatusOr<int64_t> start = storage::DecodeTime(&key);
+    if (!end.ok() || !start.ok()) return damaged();
+    const types::Schema& schema = *c_->output_schema;
+    auto time = [&](int group, int64_t micros) {
+      return types::Value::Timestamp(
+          micros, schema.field(static_cast<size_t>(group)).type.precision());
+    };
+    out[static_cast<size_t>(c_->window->end_group)] =
+        time(c_->window->end_group, *end);
+    out[static_cast<size_t>(c_->window->start_group)] =
+        time(c_->window->start_group, *start);
+    for (int k : other_groups_) {
+      absl::StatusOr<types::Value> v = storage::DecodeValue(
+          &key, schema.field(static_cast<size_t>(k)).type);
+      if (!v.ok()) return damaged();
+      out[static_cast<size_t>(k)] = *std::move(v);
+    }
+    if (!key.empty()) return damaged();
+    return out;
+  }
+
   absl::Status Decode(const std::string& bytes, GroupState* out) const {
     std::string_view in = bytes;
     uint64_t count = 0;
@@ -293,20 +478,31 @@ class AggregateOperator : public Operator {
     }
   }
 
-  /// The group keys of `row`, then each call's result.
-  absl::StatusOr<std::vector<types::Value>> ResultRow(
-      const types::Batch& batch, uint32_t row, const GroupState& group) const {
-    std::vector<types::Value> out;
-    out.reserve(c_->output_schema->size());
+  /// The group keys of `row`.
+  std::vector<types::Value> KeysOf(const types::Batch& batch,
+                                   uint32_t row) const {
+    std::vector<types::Value> keys;
+    keys.reserve(key_columns_.size());
     for (int k : key_columns_)
-      out.push_back(batch.column(static_cast<size_t>(k)).GetValue(row));
+      keys.push_back(batch.column(static_cast<size_t>(k)).GetValue(row));
+    return keys;
+  }
+
+  /// The group keys, then each call's result.
+  absl::StatusOr<std::vector<types::Value>> ResultRow(
+      std::vector<types::Value> keys, const GroupState& group) const {
+    std::vector<types::Value> out = std::move(keys);
+    out.reserve(c_->output_schema->size());
     for (size_t a = 0; a < c_->kernels.size(); ++a) {
       absl::StatusOr<types::Value> v = c_->kernels[a]->Result(*group.states[a]);
       if (!v.ok()) {
         return absl::Status(
             v.status().code(),
             fmt::format("GROUP BY: {} of group ({}): {}",
-                        c_->kernels[a]->call().function, GroupText(batch, row),
+                        c_->kernels[a]->call().function,
+                        GroupText(std::vector<types::Value>(
+                            out.begin(), out.begin() + static_cast<long>(
+                                                           c_->num_groups))),
                         std::string(v.status().message())));
       }
       out.push_back(*std::move(v));
@@ -314,12 +510,10 @@ class AggregateOperator : public Operator {
     return out;
   }
 
-  std::string GroupText(const types::Batch& batch, uint32_t row) const {
+  static std::string GroupText(const std::vector<types::Value>& keys) {
     std::string text;
-    for (int k : key_columns_) {
-      text += (text.empty() ? "" : ", ") +
-              batch.column(static_cast<size_t>(k)).GetValue(row).ToString();
-    }
+    for (const types::Value& v : keys)
+      text += (text.empty() ? "" : ", ") + v.ToString();
     return text;
   }
 
@@ -341,8 +535,18 @@ class AggregateOperator : public Operator {
   std::shared_ptr<const CompiledAggregate> c_;
   AggregateStore store_;
   std::vector<int> key_columns_;
+  std::vector<int> other_groups_;  // groups other than the window's
   std::vector<uint64_t> hashes_;
   std::deque<types::Batch> pending_;
+  // Windowed only.
+  int64_t watermark_ = kNoWatermark;
+  /// The (window_end, key group) pairs that hold state, by window_end.
+  std::map<int64_t, std::set<int>> open_;
+  /// Closed windows not yet emitted and dropped, in key order.
+  std::deque<std::pair<int64_t, int>> closing_;
+  std::string resume_;  // where the scan of closing_.front() goes on
+  storage::StateStore::Scanner scanner_;
+  std::optional<int64_t> owed_watermark_;
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 
-// GROUP BY without windows: the aggregate operator and its input
+// GROUP BY, with or without windows: the aggregate operator and its input
 // projection.
 //
 // Shape (physical_plan.h). Below the aggregate, every source task ends in
@@ -31,11 +31,35 @@
 //
 // A retraction of a row that was never added (a delete before its insert)
 // fails the query with an error naming the group.
+//
+// Windowed (TUMBLE, HOP, CUMULATE: window_start and window_end among the
+// group keys, assigned by the window operator of window.h). The key puts
+// the window first, so the windows that close are the front of each key
+// group:
+//
+//   key   = operator id | key group | window_end | window_start |
+//           the other group keys
+//
+// The operator remembers in memory which (window_end, key group) pairs it
+// holds state for (a few per open window, never per group). On a
+// watermark W every window with window_end + allowed lateness <= W is
+// closed: with EMIT ON WINDOW CLOSE its groups are read with one range scan
+// per (window_end, key group) in key order and emitted as final +I rows,
+// then the range is deleted; in the default mode the ranges are deleted
+// (their last changes went out as they happened). Emitting closed windows
+// keeps to the output budget: a scan stops at the budget and resumes at
+// the next key from ContinueOutput, and the watermark goes on after the
+// last row. Rows that reach a closed window are dropped and counted as
+// late (the window operator drops them first, see window.h). The
+// watermark forwarded is W - allowed lateness: rows this operator may
+// still emit for a window are never behind it.
 
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -68,6 +92,17 @@ struct CompiledAggregate {
   /// projection (-1 for COUNT(*)).
   std::vector<std::unique_ptr<expr::AggregateKernel>> kernels;
   std::vector<int> arg_columns;
+  /// Set for a windowed aggregate (see the file comment).
+  struct Window {
+    int start_group = -1;  // group index of window_start
+    int end_group = -1;    // group index of window_end
+    bool on_close = false;
+    int64_t lateness_micros = 0;
+    /// The watermark is on the window's time column: windows close as it
+    /// passes them; otherwise only at the end of input.
+    bool closes = false;
+  };
+  std::optional<Window> window;
 };
 
 absl::StatusOr<std::shared_ptr<const CompiledAggregate>> CompileAggregate(
@@ -103,6 +138,8 @@ struct AggregateStore {
   std::unique_ptr<storage::StateStore> store;
   storage::OperatorId op = 0;
   int max_parallelism = storage::kDefaultMaxParallelism;
+  /// The query's counter of late rows (windowed aggregates; may be null).
+  std::atomic<int64_t>* late_rows = nullptr;
 };
 
 /// The operator that runs the input projection of an aggregate.

@@ -8,6 +8,7 @@
 #include "engine/exec/aggregate.h"
 #include "engine/exec/key_hash.h"
 #include "engine/exec/values_source.h"
+#include "engine/exec/window.h"
 #include "fmt/format.h"
 #include "xxhash.h"
 
@@ -29,8 +30,8 @@ struct Pipeline {
 };
 
 constexpr char kStatefulLater[] =
-    "joins, top-N and windows are not built yet (GROUP BY without windows "
-    "runs)";
+    "joins and top-N are not built yet (GROUP BY, with or without TUMBLE, "
+    "HOP or CUMULATE windows, runs)";
 
 absl::Status CollectPipelines(
     const sql::PlanNode* node,
@@ -51,6 +52,13 @@ absl::Status CollectPipelines(
       case PlanKind::kFilter:
       case PlanKind::kProject:
       case PlanKind::kLimit:
+        above.push_back(node);
+        node = node->inputs[0].get();
+        break;
+      case PlanKind::kWindow:
+        // TUMBLE, HOP, CUMULATE: a stateless operator in the source tasks.
+        WEIR_RETURN_IF_ERROR(CheckWindowAssignable(
+            static_cast<const sql::WindowNode&>(*node)));
         above.push_back(node);
         node = node->inputs[0].get();
         break;
@@ -87,6 +95,22 @@ struct AggregateCut {
   std::vector<const sql::PlanNode*> above;
 };
 
+/// A windowed aggregate whose windows come from the window operator
+/// (window.h: TUMBLE, HOP, CUMULATE) runs as the keyed aggregate with
+/// window_start and window_end among its group keys (aggregate.h): its
+/// stages are those of a GROUP BY, the window operator running in the
+/// source tasks below the exchange. SESSION windows merge and need an
+/// operator of their own behind the exchange.
+absl::Status CheckWindowedAggregate(const sql::AggregateNode& agg) {
+  if (!agg.window_start_group && !agg.window_end_group) return absl::OkStatus();
+  if (agg.window_fn == sql::WindowFn::kSession) {
+    return absl::UnimplementedError(
+        "Aggregate over a SESSION window is not executable yet: session "
+        "windows are not built yet (TUMBLE, HOP and CUMULATE run)");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<AggregateCut> FindAggregate(const sql::PlanNode* node) {
   AggregateCut cut;
   while (node->kind == PlanKind::kFilter || node->kind == PlanKind::kProject) {
@@ -95,12 +119,7 @@ absl::StatusOr<AggregateCut> FindAggregate(const sql::PlanNode* node) {
   }
   if (node->kind != PlanKind::kAggregate) return AggregateCut{};
   const auto* agg = static_cast<const sql::AggregateNode*>(node);
-  if (agg->window_start_group || agg->window_end_group ||
-      agg->inputs[0]->kind == PlanKind::kWindow) {
-    return absl::UnimplementedError(
-        "Aggregate over a window (TUMBLE, HOP, SESSION) is not executable "
-        "yet: windows are not built yet (GROUP BY without windows runs)");
-  }
+  WEIR_RETURN_IF_ERROR(CheckWindowedAggregate(*agg));
   if (agg->aggregates.empty()) {
     return absl::UnimplementedError(
         "Aggregate without aggregate functions (SELECT DISTINCT, or GROUP BY "
@@ -181,6 +200,21 @@ class IdAssigner {
         text += fmt::format("|limit:{}",
                             static_cast<const sql::LimitNode&>(node).limit);
         break;
+      case PlanKind::kWindow: {
+        const auto& w = static_cast<const sql::WindowNode&>(node);
+        text += fmt::format("|window:{}:{}:{}:{}:{}", static_cast<int>(w.fn),
+                            w.time_column, w.size_micros, w.slide_micros,
+                            w.offset_micros);
+        break;
+      }
+      case PlanKind::kAggregate: {
+        const auto& a = static_cast<const sql::AggregateNode&>(node);
+        if (a.window_start_group) {
+          text += fmt::format("|emit:{}:{}", static_cast<int>(a.emit),
+                              a.allowed_lateness_micros);
+        }
+        break;
+      }
       case PlanKind::kUnion:
         text += static_cast<const sql::UnionNode&>(node).all ? "|all" : "";
         break;
@@ -210,6 +244,21 @@ class IdAssigner {
 
 // -------------------------------------------------------------- explain
 
+std::string WindowOperatorName(const sql::WindowNode& w) {
+  const char* fn = w.fn == sql::WindowFn::kTumble ? "TUMBLE"
+                   : w.fn == sql::WindowFn::kHop  ? "HOP"
+                   : w.fn == sql::WindowFn::kCumulate ? "CUMULATE"
+                                                      : "SESSION";
+  return fmt::format("Window {}", fn);
+}
+
+std::string WindowAggregateName(const sql::AggregateNode& a) {
+  if (!a.window_start_group) return "Aggregate";
+  return a.emit == sql::EmitPolicy::kOnWindowClose
+             ? "WindowAggregate (emit on window close)"
+             : "WindowAggregate";
+}
+
 std::string OperatorName(const PhysicalOperator& op) {
   const sql::PlanNode& n = *op.node;
   if (op.aggregate_input) return "Project group keys";
@@ -219,6 +268,10 @@ std::string OperatorName(const PhysicalOperator& op) {
     case PlanKind::kUnion:
       return static_cast<const sql::UnionNode&>(n).all ? "Union all"
                                                        : "Union distinct";
+    case PlanKind::kWindow:
+      return WindowOperatorName(static_cast<const sql::WindowNode&>(n));
+    case PlanKind::kAggregate:
+      return WindowAggregateName(static_cast<const sql::AggregateNode&>(n));
     default:
       return sql::PlanKindName(n.kind);
   }

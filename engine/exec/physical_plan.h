@@ -26,10 +26,13 @@
 // exchange on the group keys, and one keyed stage runs the aggregate and
 // the stateless operators above it (HAVING, the final projection) into
 // the output (or into the keyed sink exchange: the aggregate's output is a
-// changelog). Other stateful operators (windows, joins, top-N, UNION
-// distinct over streams, an aggregate below another or below a union) are
-// refused until they are built; the type already takes any number of
-// stages.
+// changelog). A windowed GROUP BY over TUMBLE, HOP or CUMULATE has the
+// same shape: the window operator (window.h) is one more stateless
+// operator of the source stages, and the keyed aggregate takes
+// window_start and window_end among its group keys. Other stateful
+// operators (SESSION windows, joins, top-N, UNION distinct over streams,
+// an aggregate below another or below a union) are refused until they are
+// built; the type already takes any number of stages.
 //
 // Operator ids. Every logical node of the plan gets an id that depends
 // only on the plan (its kind, schema and the ids of its inputs, hashed),

@@ -90,6 +90,8 @@ struct RunningQuery::State {
   std::atomic<int64_t> stop_deadline_ns{0};
 
   std::atomic<int64_t> rows_read{0};
+  /// Rows the window operators and windowed aggregates dropped as late.
+  std::atomic<int64_t> late_rows{0};
   std::unique_ptr<BoundedQueue<types::Batch>> output;  // client outputs
   std::atomic<int64_t> client_rows_queued{0};
   std::atomic<int64_t> client_rows_taken{0};

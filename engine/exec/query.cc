@@ -11,6 +11,7 @@
 #include "engine/exec/operators.h"
 #include "engine/exec/pipeline.h"
 #include "engine/exec/values_source.h"
+#include "engine/exec/window.h"
 #include "fmt/format.h"
 
 namespace weir::exec {
@@ -49,6 +50,9 @@ struct Compiled {
   std::shared_ptr<QueryStateDir> state;
   size_t store_cache_bytes = 0;
   int max_parallelism = kDefaultMaxParallelism;
+  /// The lateness each window operator drops late rows by (window.h).
+  std::map<const sql::PlanNode*, int64_t> window_lateness;
+  std::atomic<int64_t>* late_rows = nullptr;  // the query's counter
 };
 
 absl::StatusOr<std::shared_ptr<const CompiledAggregate>> AggregateOf(
@@ -69,6 +73,16 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
                              RowErrorFn row_error, int task, Compiled* compiled,
                              std::vector<std::unique_ptr<Operator>>* out) {
   for (const PhysicalOperator& op : ops) {
+    if (op.node->kind == sql::PlanKind::kWindow) {
+      auto it = compiled->window_lateness.find(op.node);
+      out->push_back(MakeWindowOperator(
+          static_cast<const sql::WindowNode&>(*op.node),
+          it == compiled->window_lateness.end()
+              ? std::nullopt
+              : std::optional<int64_t>(it->second),
+          compiled->late_rows));
+      continue;
+    }
     if (op.node->kind == sql::PlanKind::kAggregate) {
       WEIR_ASSIGN_OR_RETURN(auto agg, AggregateOf(op.node, compiled));
       if (op.aggregate_input) {
@@ -79,6 +93,7 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
       store.dir = compiled->state;
       store.op = static_cast<storage::OperatorId>(op.id);
       store.max_parallelism = compiled->max_parallelism;
+      store.late_rows = compiled->late_rows;
       storage::StoreOptions store_options;
       store_options.cache_bytes = compiled->store_cache_bytes;
       WEIR_ASSIGN_OR_RETURN(
@@ -150,6 +165,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   // (CompiledExpr is const) and a LIMIT's budget.
   Compiled compiled;
   compiled.max_parallelism = physical.max_parallelism;
+  compiled.window_lateness = WindowLateness(plan);
+  compiled.late_rows = &state->late_rows;
   int stateful_tasks = 0;
   for (const Stage& stage : physical.stages) {
     for (const PhysicalOperator& op : stage.ops) {
@@ -318,6 +335,7 @@ QueryStats RunningQuery::stats() const {
   // Rows read first: every row counted as delivered or pending below was
   // read before, so rows_read >= rows_written + rows_pending holds.
   stats.rows_read = state_->rows_read.load();
+  stats.late_rows = state_->late_rows.load();
   if (state_->output) {
     stats.rows_written = state_->client_rows_taken.load();
     stats.rows_pending = std::max<int64_t>(

@@ -122,6 +122,10 @@ struct QueryStats {
   /// The watermark the output has reached (kNoWatermark: none yet, or the
   /// query reads no stream with a watermark); it never moves back.
   int64_t watermark = kNoWatermark;
+  /// Rows dropped because every window they belong to had closed (behind
+  /// the watermark by more than ALLOWED LATENESS), or because their window
+  /// time was NULL (window.h).
+  int64_t late_rows = 0;
 };
 
 /// A started query. Thread-safe: a client thread calls Next/Cancel while

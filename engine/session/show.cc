@@ -90,9 +90,9 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
       }
       break;
     case ShowKind::kQueries:
-      result->columns = {"id",        "state",        "writes to",
-                         "rows read", "rows written", "rows pending",
-                         "watermark", "sql"};
+      result->columns = {"id",           "state",        "writes to",
+                         "rows read",    "rows written", "rows pending",
+                         "watermark",    "late rows",    "sql"};
       for (const auto& q : catalog_->ListQueries()) {
         auto it = queries_.find(q.id);
         exec::QueryStats stats;
@@ -101,7 +101,8 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
                                 std::to_string(stats.rows_read),
                                 std::to_string(stats.rows_written),
                                 std::to_string(stats.rows_pending),
-                                exec::WatermarkText(stats.watermark), q.sql});
+                                exec::WatermarkText(stats.watermark),
+                                std::to_string(stats.late_rows), q.sql});
       }
       break;
     case ShowKind::kFunctions:
