@@ -376,8 +376,9 @@ class AggregateOperator : public Operator {
     size_t emitted = 0;
     while (!closing_.empty() && emitted < output_budget()) {
       const auto [end, kg] = closing_.front();
-      const std::string prefix = WindowPrefix(end, kg);
-      storage::KeyRange range = storage::KeyRange::Prefix(prefix);
+      const storage::KeyRange window =
+          storage::KeyRange::Prefix(WindowPrefix(end, kg));
+      storage::KeyRange range = window;
       if (!resume_.empty()) range.begin = resume_;
       WEIR_RETURN_IF_ERROR(store.Seek(range, &scanner_));
       bool stopped = false;
@@ -400,9 +401,7 @@ class AggregateOperator : public Operator {
       if (stopped) break;
       resume_.clear();
       closing_.pop_front();
-      WEIR_RETURN_IF_ERROR(store.DeleteRange(
-          storage::KeyRange::Prefix(prefix).begin,
-          storage::KeyRange::Prefix(prefix).end));
+      WEIR_RETURN_IF_ERROR(store.DeleteRange(window.begin, window.end));
     }
     if (emitted > 0) WEIR_RETURN_IF_ERROR(Emit(std::move(out)));
     if (closing_.empty() && owed_watermark_) {

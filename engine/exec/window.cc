@@ -163,6 +163,7 @@ class WindowOperator : public Operator {
     next_ = 0;
     windows_.clear();
     window_next_ = 0;
+    if (node_.fn == WindowFn::kTumble) return Tumble();
     return Produce();
   }
 
@@ -199,6 +200,45 @@ class WindowOperator : public Operator {
       if (windows_.empty() && late_rows_)
         late_rows_->fetch_add(1, std::memory_order_relaxed);
     }
+  }
+
+  /// TUMBLE: one window per row, so the input's columns move over as they
+  /// are, window_start and window_end are added, and rows in no window
+  /// leave the selection (at most as many rows out as came in).
+  absl::Status Tumble() {
+    const size_t n = in_.num_rows();
+    const size_t ncols = in_.num_columns();
+    types::Batch out(schema_);
+    types::Column& starts = out.column(ncols);
+    types::Column& ends = out.column(ncols + 1);
+    starts.Reserve(n);
+    ends.Reserve(n);
+    std::vector<uint8_t> live(n, in_.has_selection() ? 0 : 1);
+    if (in_.has_selection()) {
+      for (uint32_t r : in_.selection()) live[r] = 1;
+    }
+    types::SelectionVector selection;
+    selection.reserve(n);
+    for (size_t r = 0; r < n; ++r) {
+      if (live[r]) WindowsOf(static_cast<uint32_t>(r));
+      if (!live[r] || windows_.empty()) {
+        starts.AppendInt(0);
+        ends.AppendInt(0);
+        continue;
+      }
+      starts.AppendInt(windows_[0].start);
+      ends.AppendInt(windows_[0].end);
+      selection.push_back(static_cast<uint32_t>(r));
+    }
+    windows_.clear();
+    next_ = live_rows();
+    if (selection.empty()) return absl::OkStatus();
+    const bool narrowed = selection.size() < n;
+    for (size_t c = 0; c < ncols; ++c) out.column(c) = std::move(in_.column(c));
+    out.SetNumRows(n);
+    out.SetChanges(in_.changes());
+    if (narrowed) out.SetSelection(std::move(selection));
+    return Emit(std::move(out));
   }
 
   /// Emits up to the budget of (row, window) rows from where it stopped.
