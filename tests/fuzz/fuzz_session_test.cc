@@ -49,7 +49,7 @@ BOOST_AUTO_TEST_CASE(a_query_that_cannot_run_still_fails) {
   BOOST_REQUIRE(session.ok());
   absl::Status status = (*session)->ExecuteScript(
       "CREATE STREAM n WITH (connector = 'nexmark', table = 'bid');"
-      "SELECT window_start, auction, COUNT(*) FROM TUMBLE(n, date_time, "
+      "SELECT window_start, auction, COUNT(*) FROM SESSION(n, date_time, "
       "INTERVAL '1' MINUTE) GROUP BY window_start, window_end, auction "
       "EMIT CHANGES;",
       [](const StatementResult&) {});

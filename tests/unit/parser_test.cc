@@ -201,7 +201,7 @@ std::string P(const ast::TableRef* t) {
              ")" + Alias(t);
     case ast::TableRefKind::kWindow: {
       auto* w = static_cast<const ast::WindowTableRef*>(t);
-      static const char* kNames[] = {"TUMBLE", "HOP", "SESSION"};
+      static const char* kNames[] = {"TUMBLE", "HOP", "CUMULATE", "SESSION"};
       std::vector<std::string> args{P(w->input.get()), w->time_column.name};
       for (const auto& a : w->args) args.push_back(P(a.get()));
       return std::string(kNames[static_cast<int>(w->window)]) + "(" +
@@ -750,6 +750,10 @@ BOOST_AUTO_TEST_CASE(window_table_functions) {
       "SELECT * FROM HOP(bids, ts, INTERVAL '1' MINUTE, INTERVAL '5' MINUTE, "
       "INTERVAL '30' SECOND)");
   BOOST_CHECK_EQUAL(
+      Q("SELECT * FROM CUMULATE(TABLE bids, DESCRIPTOR(ts), INTERVAL '1' "
+        "HOUR, INTERVAL '1' DAY)"),
+      "SELECT * FROM CUMULATE(bids, ts, INTERVAL '1' HOUR, INTERVAL '1' DAY)");
+  BOOST_CHECK_EQUAL(
       Q("SELECT * FROM SESSION((SELECT * FROM b WHERE p > 1), ts, "
         "INTERVAL '1' HOUR) AS s"),
       "SELECT * FROM SESSION((SELECT * FROM b WHERE (> p 1)), ts, "
@@ -763,6 +767,8 @@ BOOST_AUTO_TEST_CASE(window_table_functions) {
   // Window keywords are still usable as table names.
   BOOST_CHECK_EQUAL(Q("SELECT session.hop FROM session"),
                     "SELECT session.hop FROM session");
+  BOOST_CHECK_EQUAL(Q("SELECT cumulate FROM cumulate"),
+                    "SELECT cumulate FROM cumulate");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
