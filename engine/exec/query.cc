@@ -10,6 +10,7 @@
 #include "engine/exec/exchange.h"
 #include "engine/exec/operators.h"
 #include "engine/exec/pipeline.h"
+#include "engine/exec/session_window.h"
 #include "engine/exec/values_source.h"
 #include "fmt/format.h"
 
@@ -46,6 +47,8 @@ struct Compiled {
   std::map<const sql::PlanNode*, CompiledStep> steps;
   std::map<const sql::PlanNode*, std::shared_ptr<const CompiledAggregate>>
       aggregates;
+  std::map<const sql::PlanNode*, std::shared_ptr<const CompiledSession>>
+      sessions;
   std::shared_ptr<QueryStateDir> state;
   size_t store_cache_bytes = 0;
   int max_parallelism = kDefaultMaxParallelism;
@@ -63,29 +66,68 @@ absl::StatusOr<std::shared_ptr<const CompiledAggregate>> AggregateOf(
   return it->second;
 }
 
+/// The store of stateful operator `op` in task `task`.
+absl::StatusOr<AggregateStore> OpenOperatorStore(const PhysicalOperator& op,
+                                                 int task, Compiled* compiled) {
+  AggregateStore store;
+  store.dir = compiled->state;
+  store.op = static_cast<storage::OperatorId>(op.id);
+  store.max_parallelism = compiled->max_parallelism;
+  storage::StoreOptions store_options;
+  store_options.cache_bytes = compiled->store_cache_bytes;
+  WEIR_ASSIGN_OR_RETURN(
+      store.store,
+      compiled->state->backend().OpenStore(
+          fmt::format("op{}-t{}", static_cast<uint32_t>(op.id), task),
+          store_options));
+  return store;
+}
+
+/// A SESSION window aggregate's operator (session_window.h): its input
+/// projection, or the session operator itself.
+absl::Status AppendSessionOperator(const PhysicalOperator& op,
+                                   RowErrorFn row_error, int task,
+                                   Compiled* compiled,
+                                   std::vector<std::unique_ptr<Operator>>* out) {
+  auto it = compiled->sessions.find(op.node);
+  if (it == compiled->sessions.end()) {
+    WEIR_ASSIGN_OR_RETURN(
+        auto c, CompileSession(static_cast<const sql::AggregateNode&>(*op.node)));
+    it = compiled->sessions.emplace(op.node, std::move(c)).first;
+  }
+  if (op.aggregate_input) {
+    out->push_back(MakeSessionInputOperator(it->second, row_error));
+    return absl::OkStatus();
+  }
+  WEIR_ASSIGN_OR_RETURN(AggregateStore store,
+                        OpenOperatorStore(op, task, compiled));
+  // Late rows are not counted per query yet: the query's `late rows`
+  // counter (SHOW QUERIES) is to be passed here.
+  out->push_back(
+      MakeSessionWindowOperator(it->second, std::move(store), nullptr));
+  return absl::OkStatus();
+}
+
 /// The operators of `ops` in task `task`, each node compiled once into
 /// `compiled`; a stateful one opens its task's store.
 absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
                              RowErrorFn row_error, int task, Compiled* compiled,
                              std::vector<std::unique_ptr<Operator>>* out) {
   for (const PhysicalOperator& op : ops) {
+    if (op.node->kind == sql::PlanKind::kAggregate &&
+        IsSessionAggregate(static_cast<const sql::AggregateNode&>(*op.node))) {
+      WEIR_RETURN_IF_ERROR(
+          AppendSessionOperator(op, row_error, task, compiled, out));
+      continue;
+    }
     if (op.node->kind == sql::PlanKind::kAggregate) {
       WEIR_ASSIGN_OR_RETURN(auto agg, AggregateOf(op.node, compiled));
       if (op.aggregate_input) {
         out->push_back(MakeAggregateInputOperator(agg, row_error));
         continue;
       }
-      AggregateStore store;
-      store.dir = compiled->state;
-      store.op = static_cast<storage::OperatorId>(op.id);
-      store.max_parallelism = compiled->max_parallelism;
-      storage::StoreOptions store_options;
-      store_options.cache_bytes = compiled->store_cache_bytes;
-      WEIR_ASSIGN_OR_RETURN(
-          store.store,
-          compiled->state->backend().OpenStore(
-              fmt::format("op{}-t{}", static_cast<uint32_t>(op.id), task),
-              store_options));
+      WEIR_ASSIGN_OR_RETURN(AggregateStore store,
+                            OpenOperatorStore(op, task, compiled));
       out->push_back(MakeAggregateOperator(std::move(agg), std::move(store)));
       continue;
     }
