@@ -50,6 +50,9 @@ struct Compiled {
   std::map<const sql::PlanNode*, std::shared_ptr<const CompiledSession>>
       sessions;
   std::shared_ptr<QueryStateDir> state;
+  /// Where windowed operators count the late rows they drop (nullptr: not
+  /// counted); the query's counter once SHOW QUERIES shows one.
+  LateRowCounter late_rows = nullptr;
   size_t store_cache_bytes = 0;
   int max_parallelism = kDefaultMaxParallelism;
 };
@@ -101,10 +104,8 @@ absl::Status AppendSessionOperator(const PhysicalOperator& op,
   }
   WEIR_ASSIGN_OR_RETURN(AggregateStore store,
                         OpenOperatorStore(op, task, compiled));
-  // Late rows are not counted per query yet: the query's `late rows`
-  // counter (SHOW QUERIES) is to be passed here.
-  out->push_back(
-      MakeSessionWindowOperator(it->second, std::move(store), nullptr));
+  out->push_back(MakeSessionWindowOperator(it->second, std::move(store),
+                                           compiled->late_rows));
   return absl::OkStatus();
 }
 

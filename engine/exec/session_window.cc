@@ -4,7 +4,6 @@
 #include "engine/exec/session_window.h"
 
 #include <algorithm>
-#include <cstring>
 #include <deque>
 #include <limits>
 #include <map>
@@ -122,18 +121,7 @@ absl::StatusOr<std::shared_ptr<const types::Schema>> SessionInputSchema(
   const types::Field& time = window->inputs[0]->schema.field(
       static_cast<size_t>(window->time_column));
   schema->Add(types::Field{time.name, time.type, true});
-  for (size_t c = 0; c < node.aggregates.size(); ++c) {
-    const sql::AggregateCall& call = node.aggregates[c];
-    if (call.args.size() > 1) {
-      return absl::UnimplementedError(fmt::format(
-          "{} is not executable yet: aggregates of more than one argument",
-          call.display));
-    }
-    if (call.args.size() == 1) {
-      schema->Add(
-          types::Field{fmt::format("arg{}", c), call.args[0]->type, true});
-    }
-  }
+  WEIR_RETURN_IF_ERROR(AddArgumentFields(node, schema.get()));
   return std::shared_ptr<const types::Schema>(std::move(schema));
 }
 
@@ -164,23 +152,9 @@ absl::StatusOr<std::shared_ptr<const CompiledSession>> CompileSession(
   out->gap_micros = window->size_micros;
   out->allowed_lateness_micros = node.allowed_lateness_micros;
   out->emit_on_close = node.emit == sql::EmitPolicy::kOnWindowClose;
-  int column = static_cast<int>(out->num_keys) + 1;
-  for (const sql::AggregateCall& call : node.aggregates) {
-    expr::ResolvedAggregate resolved;
-    resolved.function = call.function;
-    resolved.result = call.type;
-    resolved.state = call.state;
-    if (call.args.empty()) {
-      out->arg_columns.push_back(-1);
-    } else {
-      resolved.arg_types.push_back(call.args[0]->type);
-      WEIR_ASSIGN_OR_RETURN(auto c, expr::CompiledExpr::Compile(call.args[0]));
-      out->input_exprs.push_back(std::move(c));
-      out->arg_columns.push_back(column++);
-    }
-    WEIR_ASSIGN_OR_RETURN(auto kernel, expr::MakeAggregateKernel(resolved));
-    out->kernels.push_back(std::move(kernel));
-  }
+  WEIR_RETURN_IF_ERROR(CompileAggregateCalls(
+      node, static_cast<int>(out->num_keys) + 1, &out->input_exprs,
+      &out->kernels, &out->arg_columns));
   return std::shared_ptr<const CompiledSession>(std::move(out));
 }
 
@@ -202,15 +176,13 @@ struct Session {
 };
 
 void PutI64(std::string* out, int64_t v) {
-  char bytes[8];
-  std::memcpy(bytes, &v, sizeof v);
-  out->append(bytes, sizeof bytes);
+  PutU64(out, static_cast<uint64_t>(v));
 }
 
 bool GetI64(std::string_view* in, int64_t* v) {
-  if (in->size() < 8) return false;
-  std::memcpy(v, in->data(), 8);
-  in->remove_prefix(8);
+  uint64_t u = 0;
+  if (!GetU64(in, &u)) return false;
+  *v = static_cast<int64_t>(u);
   return true;
 }
 
@@ -622,16 +594,9 @@ class SessionWindowOperator : public Operator {
       Session session;
       if (!GetI64(&in, &session.start) || !GetI64(&in, &session.end))
         return Damaged();
-      for (const auto& kernel : c_->kernels) {
-        int64_t len = 0;
-        if (!GetI64(&in, &len) || len < 0 ||
-            static_cast<uint64_t>(len) > in.size())
-          return Damaged();
-        WEIR_ASSIGN_OR_RETURN(
-            auto state, kernel->Deserialize(in.substr(0, static_cast<size_t>(len))));
-        in.remove_prefix(static_cast<size_t>(len));
-        session.states.push_back(std::move(state));
-      }
+      WEIR_ASSIGN_OR_RETURN(
+          bool ok, ReadAccumulators(c_->kernels, &in, &session.states));
+      if (!ok) return Damaged();
       out->push_back(std::move(session));
     }
     return in.empty() ? absl::OkStatus() : Damaged();
@@ -643,11 +608,7 @@ class SessionWindowOperator : public Operator {
     for (const Session& s : sessions) {
       PutI64(out, s.start);
       PutI64(out, s.end);
-      for (size_t a = 0; a < c_->kernels.size(); ++a) {
-        std::string bytes = c_->kernels[a]->Serialize(*s.states[a]);
-        PutI64(out, static_cast<int64_t>(bytes.size()));
-        out->append(bytes);
-      }
+      AppendAccumulators(c_->kernels, s.states, out);
     }
   }
 
