@@ -88,14 +88,14 @@ absl::StatusOr<AggregateStore> OpenOperatorStore(const PhysicalOperator& op,
 
 /// A SESSION window aggregate's operator (session_window.h): its input
 /// projection, or the session operator itself.
-absl::Status AppendSessionOperator(const PhysicalOperator& op,
-                                   RowErrorFn row_error, int task,
-                                   Compiled* compiled,
-                                   std::vector<std::unique_ptr<Operator>>* out) {
+absl::Status AppendSessionOperator(
+    const PhysicalOperator& op, RowErrorFn row_error, int task,
+    Compiled* compiled, std::vector<std::unique_ptr<Operator>>* out) {
   auto it = compiled->sessions.find(op.node);
   if (it == compiled->sessions.end()) {
     WEIR_ASSIGN_OR_RETURN(
-        auto c, CompileSession(static_cast<const sql::AggregateNode&>(*op.node)));
+        auto c,
+        CompileSession(static_cast<const sql::AggregateNode&>(*op.node)));
     it = compiled->sessions.emplace(op.node, std::move(c)).first;
   }
   if (op.aggregate_input) {

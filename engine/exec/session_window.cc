@@ -27,8 +27,12 @@ constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
 
 /// a + b and a - b for b >= 0, saturating at the ends of time.
-int64_t AddSat(int64_t a, int64_t b) { return a > kMaxTime - b ? kMaxTime : a + b; }
-int64_t SubSat(int64_t a, int64_t b) { return a < kMinTime + b ? kMinTime : a - b; }
+int64_t AddSat(int64_t a, int64_t b) {
+  return a > kMaxTime - b ? kMaxTime : a + b;
+}
+int64_t SubSat(int64_t a, int64_t b) {
+  return a < kMinTime + b ? kMinTime : a - b;
+}
 
 /// Whether `e` reads one of the window's own columns (index >= `n`).
 bool ReadsWindowColumns(const expr::BoundExprPtr& e, int n) {
@@ -47,9 +51,16 @@ bool IsSessionAggregate(const sql::AggregateNode& node) {
 }
 
 std::string SessionWindowTitle(const sql::AggregateNode& node) {
+  // As the logical EXPLAIN writes durations (engine/sql/explain.cc).
   auto duration = [](int64_t micros) {
     constexpr int64_t kSecond = 1000000;
-    if (micros % kSecond == 0) return fmt::format("{}s", micros / kSecond);
+    for (const auto& [unit, name] :
+         {std::pair<int64_t, const char*>{86400 * kSecond, "d"},
+          {3600 * kSecond, "h"},
+          {60 * kSecond, "min"},
+          {kSecond, "s"}}) {
+      if (micros % unit == 0) return fmt::format("{}{}", micros / unit, name);
+    }
     if (micros % 1000 == 0) return fmt::format("{}ms", micros / 1000);
     return fmt::format("{}us", micros);
   };
@@ -79,9 +90,10 @@ absl::StatusOr<const sql::WindowNode*> SessionWindowOf(
   if (in->kind != sql::PlanKind::kWindow ||
       static_cast<const sql::WindowNode*>(in)->fn != sql::WindowFn::kSession) {
     return absl::UnimplementedError(
-        "Aggregate over SESSION is not executable yet with a filter on "
-        "window_start or window_end before the GROUP BY (a session's bounds "
-        "are known only after it is aggregated); filter in HAVING instead");
+        "Aggregate over SESSION is not executable yet unless it reads the "
+        "window directly: a filter on window_start or window_end before the "
+        "GROUP BY goes in HAVING instead (a session's bounds are known only "
+        "after it is aggregated)");
   }
   const auto* window = static_cast<const sql::WindowNode*>(in);
   const int n = static_cast<int>(window->inputs[0]->schema.size());
@@ -118,8 +130,8 @@ absl::StatusOr<std::shared_ptr<const types::Schema>> SessionInputSchema(
     schema->Add(
         types::Field{node.schema.field(i).name, node.groups[i]->type, true});
   }
-  const types::Field& time = window->inputs[0]->schema.field(
-      static_cast<size_t>(window->time_column));
+  const types::Field& time =
+      window->inputs[0]->schema.field(static_cast<size_t>(window->time_column));
   schema->Add(types::Field{time.name, time.type, true});
   WEIR_RETURN_IF_ERROR(AddArgumentFields(node, schema.get()));
   return std::shared_ptr<const types::Schema>(std::move(schema));
@@ -139,7 +151,8 @@ absl::StatusOr<std::shared_ptr<const CompiledSession>> CompileSession(
       out->group_sources.push_back(-2);
     } else {
       out->group_sources.push_back(static_cast<int>(out->num_keys++));
-      WEIR_ASSIGN_OR_RETURN(auto c, expr::CompiledExpr::Compile(node.groups[i]));
+      WEIR_ASSIGN_OR_RETURN(auto c,
+                            expr::CompiledExpr::Compile(node.groups[i]));
       out->input_exprs.push_back(std::move(c));
     }
   }
@@ -255,7 +268,7 @@ class SessionWindowOperator : public Operator {
     std::vector<std::string_view> key_views(keys.begin(), keys.end());
     WEIR_RETURN_IF_ERROR(store.Prefetch(key_views));
 
-    // Each key's rows, by time.
+    // Each key's rows (MergeRows orders them by time).
     std::vector<std::vector<uint32_t>> rows_of(n);
     for (size_t i = 0; i < rows.size(); ++i)
       rows_of[group_of[i]].push_back(rows[i]);
@@ -356,11 +369,10 @@ class SessionWindowOperator : public Operator {
   /// Merges the rows `rows` (of one key) into its sessions: sweeps the old
   /// sessions and the rows' windows [t, t + gap) in start order, joining
   /// those that overlap; queues each row's accumulator update.
-  absl::Status MergeRows(const types::Batch& batch,
-                         const std::vector<uint32_t>& rows, KeyChange* change,
-                         std::vector<uint32_t>* add_rows,
-                         std::vector<std::vector<expr::AggregateState*>>*
-                             add_states) {
+  absl::Status MergeRows(
+      const types::Batch& batch, const std::vector<uint32_t>& rows,
+      KeyChange* change, std::vector<uint32_t>* add_rows,
+      std::vector<std::vector<expr::AggregateState*>>* add_states) {
     struct Piece {
       int64_t start;
       int64_t end;
@@ -374,10 +386,9 @@ class SessionWindowOperator : public Operator {
       pieces.push_back({olds[s].start, olds[s].end, static_cast<int>(s), 0});
     for (uint32_t r : rows)
       pieces.push_back({times[r], AddSat(times[r], c_->gap_micros), -1, r});
-    std::stable_sort(pieces.begin(), pieces.end(),
-                     [](const Piece& a, const Piece& b) {
-                       return a.start < b.start;
-                     });
+    std::stable_sort(
+        pieces.begin(), pieces.end(),
+        [](const Piece& a, const Piece& b) { return a.start < b.start; });
     // Group the pieces into the new sessions.
     std::vector<std::vector<const Piece*>> members;
     std::vector<Session>& news = change->new_sessions;
@@ -468,11 +479,11 @@ class SessionWindowOperator : public Operator {
     for (size_t o = 0; o < change.old_sessions.size(); ++o) {
       const auto& old = change.old_results[o];
       if (!old) continue;
-      const bool kept = std::find(change.same_bounds.begin(),
-                                  change.same_bounds.end(),
-                                  static_cast<int>(o)) !=
-                        change.same_bounds.end();
-      if (!kept) Append(Row(key, change.old_sessions[o], *old), ChangeKind::kDelete);
+      const bool kept =
+          std::find(change.same_bounds.begin(), change.same_bounds.end(),
+                    static_cast<int>(o)) != change.same_bounds.end();
+      if (!kept)
+        Append(Row(key, change.old_sessions[o], *old), ChangeKind::kDelete);
     }
     for (size_t i = 0; i < inserts.size(); ++i)
       Append(inserts[i], insert_kinds[i]);
@@ -520,8 +531,9 @@ class SessionWindowOperator : public Operator {
       WEIR_RETURN_IF_ERROR(scanner_.status());
       if (scanner_.Valid()) return absl::OkStatus();  // budget spent
       // The key group's earliest timer left, if any.
-      WEIR_RETURN_IF_ERROR(store.Seek(
-          storage::KeyRange{begin, storage::PrefixSuccessor(begin)}, &scanner_));
+      WEIR_RETURN_IF_ERROR(
+          store.Seek(storage::KeyRange{begin, storage::PrefixSuccessor(begin)},
+                     &scanner_));
       WEIR_RETURN_IF_ERROR(scanner_.status());
       if (!scanner_.Valid()) {
         it = next_timer_.erase(it);
@@ -532,8 +544,9 @@ class SessionWindowOperator : public Operator {
       ++it;
       if (budget == 0) break;
     }
-    closing_ = std::any_of(next_timer_.begin(), next_timer_.end(),
-                           [&](const auto& t) { return t.second <= close_up_to_; });
+    closing_ =
+        std::any_of(next_timer_.begin(), next_timer_.end(),
+                    [&](const auto& t) { return t.second <= close_up_to_; });
     return absl::OkStatus();
   }
 
@@ -541,7 +554,8 @@ class SessionWindowOperator : public Operator {
   /// WINDOW CLOSE), drops it from its key's entry and deletes the timer.
   absl::Status CloseSession(const std::string& timer_key) {
     storage::StateStore& store = *store_.store;
-    std::string_view rest = std::string_view(timer_key).substr(kPrefixBytes + 1);
+    std::string_view rest =
+        std::string_view(timer_key).substr(kPrefixBytes + 1);
     WEIR_ASSIGN_OR_RETURN(int64_t end, storage::DecodeTime(&rest));
     std::string key = timer_key.substr(0, kPrefixBytes);
     key.push_back(kSessionsTag);
@@ -617,7 +631,8 @@ class SessionWindowOperator : public Operator {
       const Session& session) const {
     std::vector<types::Value> out;
     for (size_t a = 0; a < c_->kernels.size(); ++a) {
-      absl::StatusOr<types::Value> v = c_->kernels[a]->Result(*session.states[a]);
+      absl::StatusOr<types::Value> v =
+          c_->kernels[a]->Result(*session.states[a]);
       if (!v.ok()) {
         return absl::Status(
             v.status().code(),
@@ -633,9 +648,9 @@ class SessionWindowOperator : public Operator {
 
   /// The output row: the group columns (keys and the session's bounds in
   /// GROUP BY order), then the results.
-  std::vector<types::Value> Row(const std::vector<types::Value>& key,
-                                const Session& session,
-                                const std::vector<types::Value>& results) const {
+  std::vector<types::Value> Row(
+      const std::vector<types::Value>& key, const Session& session,
+      const std::vector<types::Value>& results) const {
     std::vector<types::Value> out;
     out.reserve(c_->group_sources.size() + results.size());
     for (int source : c_->group_sources) {

@@ -10,10 +10,12 @@
 // random out-of-order input, compared with a plain fold written here: sort
 // each key's rows by time and cut where two rows are `gap` or more apart.
 #define BOOST_TEST_MODULE session_window_test
-#include <boost/test/unit_test.hpp>
+#include "engine/exec/session_window.h"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -25,7 +27,6 @@
 #include "engine/catalog/catalog.h"
 #include "engine/exec/physical_plan.h"
 #include "engine/exec/query.h"
-#include "engine/exec/session_window.h"
 #include "engine/exec/watermark.h"
 #include "fmt/format.h"
 #include "tests/unit/plan_test_util.h"
@@ -37,6 +38,7 @@ using types::ChangeKind;
 namespace {
 
 constexpr int64_t kSecond = 1000000;
+constexpr int64_t kNullTime = INT64_MIN;
 
 /// Stream t (k BIGINT, v BIGINT, ts TIMESTAMP(3)) with a watermark of
 /// ts - `delay_seconds`.
@@ -48,7 +50,7 @@ std::unique_ptr<catalog::Catalog> StreamCatalog(int64_t delay_seconds) {
   entry.connector = "test";
   entry.schema.Add({"k", types::LogicalType::Bigint(), false});
   entry.schema.Add({"v", types::LogicalType::Bigint(), false});
-  entry.schema.Add({"ts", types::LogicalType::TimestampOrDie(3), false});
+  entry.schema.Add({"ts", types::LogicalType::TimestampOrDie(3), true});
   entry.watermark = catalog::WatermarkInfo{
       2, fmt::format("ts - INTERVAL '{}' SECOND", delay_seconds),
       delay_seconds * kSecond};
@@ -122,13 +124,16 @@ class Harness {
     session_->set_output_budget(budget);
   }
 
-  /// One batch of rows (k, v, ts in seconds).
+  /// One batch of rows (k, v, ts in seconds; kNullTime: NULL).
   void Rows(const std::vector<std::array<int64_t, 3>>& rows) {
-    types::Batch batch(std::make_shared<types::Schema>(
-        catalog_->Find("t")->schema));
+    types::Batch batch(
+        std::make_shared<types::Schema>(catalog_->Find("t")->schema));
     for (const auto& [k, v, ts] : rows) {
-      batch.AppendRow({types::Value::Bigint(k), types::Value::Bigint(v),
-                       types::Value::Timestamp(ts * kSecond, 3)});
+      batch.AppendRow(
+          {types::Value::Bigint(k), types::Value::Bigint(v),
+           ts == kNullTime
+               ? types::Value::Null(types::LogicalType::TimestampOrDie(3))
+               : types::Value::Timestamp(ts * kSecond, 3)});
     }
     Check(input_->AddInput(std::move(batch)));
   }
@@ -196,8 +201,8 @@ BOOST_AUTO_TEST_CASE(a_row_bridging_two_sessions_merges_them) {
   BOOST_TEST(h.Take() == Lines({"+I 1 [0,10) 1 1", "+I 1 [15,25) 1 2"}));
   // 8: [8, 18) overlaps [0, 10) and [15, 25): one session [0, 25).
   h.Rows({{1, 4, 8}});
-  BOOST_TEST(h.Take() == Lines({"-D 1 [0,10) 1 1", "-D 1 [15,25) 1 2",
-                                "+I 1 [0,25) 3 7"}));
+  BOOST_TEST(h.Take() ==
+             Lines({"-D 1 [0,10) 1 1", "-D 1 [15,25) 1 2", "+I 1 [0,25) 3 7"}));
   // Two rows of one batch bridge [40, 50) and [60, 70) together: [45, 55)
   // overlaps the first, [54, 64) the second, and they overlap each other.
   h.Rows({{1, 1, 40}, {1, 1, 60}});
@@ -245,6 +250,13 @@ BOOST_AUTO_TEST_CASE(late_rows_are_dropped_and_counted) {
   BOOST_TEST(h.Take() == Lines({"wm end"}));
 }
 
+BOOST_AUTO_TEST_CASE(rows_without_a_time_belong_to_no_session) {
+  Harness h(Query("EMIT CHANGES"));
+  h.Rows({{1, 1, kNullTime}, {1, 2, 0}});
+  BOOST_TEST(h.Take() == Lines({"+I 1 [0,10) 1 2"}));
+  BOOST_TEST(h.late.load() == 0);  // dropped, but not late
+}
+
 BOOST_AUTO_TEST_CASE(allowed_lateness_keeps_sessions_open_longer) {
   Harness h(Query("EMIT ON WINDOW CLOSE ALLOWED LATENESS INTERVAL '5' SECOND"));
   h.Rows({{1, 1, 0}});
@@ -276,6 +288,22 @@ BOOST_AUTO_TEST_CASE(closing_many_sessions_keeps_to_the_output_budget) {
     BOOST_TEST(rows.count(fmt::format("+I {} [{},{}) 1 {}", k, k, k + 10, k)) ==
                1u);
   }
+  for (size_t n : h.out.batch_sizes) BOOST_TEST(n <= 2u);
+}
+
+BOOST_AUTO_TEST_CASE(many_changes_of_one_batch_keep_to_the_output_budget) {
+  Harness h(Query("EMIT CHANGES"), 2);
+  h.Rows({{1, 1, 0}, {2, 1, 0}, {3, 1, 0}});
+  // Rows at 8 and 22 bridge [0,10), [15,25) and [30,40) into one: 3 -D
+  // and 1 +I for key 1, 1 +I for key 4 -- in batches of at most 2 rows.
+  h.Rows({{1, 1, 15}, {1, 1, 30}});
+  h.Rows({{1, 1, 8}, {1, 1, 22}, {4, 1, 0}});
+  const Lines lines = h.Take();
+  BOOST_TEST(lines ==
+             Lines({"+I 1 [0,10) 1 1", "+I 2 [0,10) 1 1", "+I 3 [0,10) 1 1",
+                    "+I 1 [15,25) 1 1", "+I 1 [30,40) 1 1", "-D 1 [0,10) 1 1",
+                    "-D 1 [15,25) 1 1", "-D 1 [30,40) 1 1", "+I 1 [0,40) 5 5",
+                    "+I 4 [0,10) 1 1"}));
   for (size_t n : h.out.batch_sizes) BOOST_TEST(n <= 2u);
 }
 
@@ -461,7 +489,17 @@ BOOST_AUTO_TEST_CASE(shapes_that_do_not_run_are_refused_clearly) {
   BOOST_TEST(refusal("SELECT k, window_start, window_end, COUNT(*) FROM "
                      "SESSION(t, ts, INTERVAL '10' SECOND) WHERE window_end > "
                      "ts GROUP BY k, window_start, window_end EMIT CHANGES")
-                 .find("filter in HAVING") != std::string::npos);
+                 .find("goes in HAVING instead") != std::string::npos);
+  // A changelog input: a retraction could split a session.
+  catalog::Entry changelog = *catalog->Find("t");
+  changelog.name = "c";
+  changelog.append_only = false;
+  changelog.key = {0};
+  BOOST_REQUIRE(catalog->Create(changelog, false).ok());
+  BOOST_TEST(refusal("SELECT k, window_start, window_end, COUNT(*) FROM "
+                     "SESSION(c, ts, INTERVAL '10' SECOND) GROUP BY k, "
+                     "window_start, window_end EMIT CHANGES")
+                 .find("over a changelog input") != std::string::npos);
   BOOST_TEST(refusal("SELECT k, window_start, window_end, MAX(window_end) FROM "
                      "SESSION(t, ts, INTERVAL '10' SECOND) GROUP BY k, "
                      "window_start, window_end EMIT CHANGES")
