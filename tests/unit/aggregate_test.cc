@@ -367,46 +367,30 @@ BOOST_AUTO_TEST_CASE(the_temporary_state_directory_is_removed_at_the_end) {
 BOOST_AUTO_TEST_CASE(nexmark_bids_per_auction_through_a_session) {
   // Expected: bids and total price per auction of the first 20,000 events,
   // read from one unsplit generator.
-  auto schema = std::make_shared<types::Schema>(
-      gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
   gen::NexmarkOptions nexmark;
   nexmark.max_events = 20000;
   nexmark.events_per_second = 1000000000;
-  auto g =
-      gen::NexmarkGenerator::Create(gen::NexmarkTable::kBid, nexmark, schema);
-  BOOST_REQUIRE(g.ok());
+  const auto fields = gen::NexmarkStandardFields(gen::NexmarkTable::kBid);
+  const types::Schema schema(fields);
+  const size_t auction = *schema.IndexOf("auction");
+  const size_t price = *schema.IndexOf("price");
   std::map<std::string, std::pair<int64_t, int64_t>> expected;
-  const size_t auction = *schema->IndexOf("auction");
-  const size_t price = *schema->IndexOf("price");
-  while (true) {
-    types::Batch batch(schema);
-    if ((*g)->Next(&batch, 1000) == 0) break;
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      auto& e = expected[std::to_string(batch.column(auction).ints()[r])];
-      ++e.first;
-      e.second += batch.column(price).ints()[r];
-    }
-  }
+  test::ForEachNexmarkBid(nexmark, [&](const types::Batch& batch, size_t r) {
+    auto& e = expected[std::to_string(batch.column(auction).ints()[r])];
+    ++e.first;
+    e.second += batch.column(price).ints()[r];
+  });
   BOOST_REQUIRE(expected.size() > 10u);
 
   for (const char* cache : {"1KB", "64MB"}) {
-    auto s =
-        Session::Create({.connect_to_sources = false,
-                         .connectors = weir::connectors::BuiltinConnectors()});
-    BOOST_REQUIRE(s.ok());
-    std::vector<std::vector<std::string>> rows;
-    absl::Status st = (*s)->ExecuteScript(
+    const auto rows = test::ScriptRows(
         std::string("CREATE STREAM bids WITH (connector = 'nexmark', table = "
                     "'bid', max-events = 20000, events-per-second = "
                     "1000000000); SET 'parallelism' = '3'; "
                     "SET 'state.cache-size' = '") +
-            cache +
-            "'; SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM bids "
-            "GROUP BY auction EMIT CHANGES;",
-        [&](const StatementResult& r) {
-          if (!r.columns.empty()) rows = r.rows;
-        });
-    BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+        cache +
+        "'; SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM bids "
+        "GROUP BY auction EMIT CHANGES;");
     // Append-only input: a group's changes are +I, then -U/+U pairs, in
     // order (the op column first), so its last row is its final result.
     std::map<std::string, std::pair<int64_t, int64_t>> got;

@@ -27,12 +27,10 @@
 #include <vector>
 
 #include "connectors/generators/nexmark.h"
-#include "connectors/registry.h"
 #include "engine/catalog/catalog.h"
 #include "engine/exec/physical_plan.h"
 #include "engine/exec/query.h"
 #include "engine/exec/watermark.h"
-#include "engine/session/session.h"
 #include "fmt/format.h"
 #include "tests/unit/plan_test_util.h"
 
@@ -475,25 +473,18 @@ BOOST_AUTO_TEST_CASE(nexmark_bidder_sessions_match_a_plain_fold) {
   // events 100 us apart (event times in order per split, so nothing is
   // late behind a watermark of date_time - 1 s).
   namespace gen = weir::connectors::generators;
-  auto schema = std::make_shared<types::Schema>(
-      gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
   gen::NexmarkOptions nexmark;
   nexmark.max_events = 20000;
   nexmark.events_per_second = 10000;
-  auto g =
-      gen::NexmarkGenerator::Create(gen::NexmarkTable::kBid, nexmark, schema);
-  BOOST_REQUIRE(g.ok());
+  const types::Schema schema(
+      gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
+  const size_t bidder = *schema.IndexOf("bidder");
+  const size_t time = *schema.IndexOf("date_time");
   std::vector<Event> events;
-  const size_t bidder = *schema->IndexOf("bidder");
-  const size_t time = *schema->IndexOf("date_time");
-  while (true) {
-    types::Batch batch(schema);
-    if ((*g)->Next(&batch, 1000) == 0) break;
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      events.push_back(Event{batch.column(bidder).ints()[r], 0,
-                             batch.column(time).ints()[r]});
-    }
-  }
+  test::ForEachNexmarkBid(nexmark, [&](const types::Batch& batch, size_t r) {
+    events.push_back(
+        Event{batch.column(bidder).ints()[r], 0, batch.column(time).ints()[r]});
+  });
   // (bidder, start, end) as the shell prints them -> bids.
   std::map<std::vector<std::string>, std::string> expected;
   for (const auto& [key, value] : FoldSessions(events, 200000)) {
@@ -504,12 +495,7 @@ BOOST_AUTO_TEST_CASE(nexmark_bidder_sessions_match_a_plain_fold) {
   BOOST_REQUIRE(expected.size() > 100u);
 
   for (const char* emit : {"EMIT ON WINDOW CLOSE", "EMIT CHANGES"}) {
-    auto s =
-        Session::Create({.connect_to_sources = false,
-                         .connectors = weir::connectors::BuiltinConnectors()});
-    BOOST_REQUIRE(s.ok());
-    std::vector<std::vector<std::string>> rows;
-    absl::Status st = (*s)->ExecuteScript(
+    const auto rows = test::ScriptRows(
         std::string(
             "CREATE STREAM bids (WATERMARK FOR date_time AS date_time - "
             "INTERVAL '1' SECOND) WITH (connector = 'nexmark', table = 'bid', "
@@ -518,11 +504,7 @@ BOOST_AUTO_TEST_CASE(nexmark_bidder_sessions_match_a_plain_fold) {
             "window_end, COUNT(*) AS n FROM SESSION(bids, date_time, "
             "INTERVAL '0.2' SECOND) GROUP BY bidder, window_start, "
             "window_end ") +
-            emit + ";",
-        [&](const StatementResult& r) {
-          if (!r.columns.empty()) rows = r.rows;
-        });
-    BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+        emit + ";");
     // The changelog (an op column first in updates mode) folded by key.
     const bool updates = std::string(emit) == "EMIT CHANGES";
     std::map<std::vector<std::string>, std::string> got;
