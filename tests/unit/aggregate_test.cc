@@ -35,56 +35,15 @@ struct Change {
   int64_t k;
   int64_t v;
   ChangeKind kind;
+  void AppendTo(types::Batch* out) const {
+    out->AppendRow({types::Value::Bigint(k), types::Value::Bigint(v)}, kind);
+  }
 };
 
-/// Split i of n emits, in order, the changes whose key has k % n == i (as
-/// Kafka partitions own keys, so each key's changes stay in order), at
-/// most `per_call` per Next.
-class ChangeSource : public exec::Source {
- public:
-  ChangeSource(std::shared_ptr<const std::vector<Change>> changes, int split,
-               int splits, size_t per_call)
-      : changes_(std::move(changes)),
-        split_(split),
-        splits_(splits),
-        per_call_(per_call) {
-    Skip();
-  }
-  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
-    size_t n = 0;
-    while (pos_ < changes_->size() && n < std::min(max_rows, per_call_)) {
-      const Change& c = (*changes_)[pos_];
-      out->AppendRow({types::Value::Bigint(c.k), types::Value::Bigint(c.v)},
-                     c.kind);
-      ++n;
-      ++pos_;
-      Skip();
-    }
-    return n;
-  }
-  bool finished() const override { return pos_ >= changes_->size(); }
-
- private:
-  void Skip() {
-    while (pos_ < changes_->size() && (*changes_)[pos_].k % splits_ != split_)
-      ++pos_;
-  }
-  std::shared_ptr<const std::vector<Change>> changes_;
-  size_t pos_ = 0;
-  int split_, splits_;
-  size_t per_call_;
-};
-
-/// Sources over `changes`, split as ChangeSource splits them.
+/// Sources over `changes`: split i of n emits the changes whose key has
+/// k % n == i, at most `per_call` per Next.
 exec::SourceProvider ProviderOf(std::vector<Change> changes, size_t per_call) {
-  auto shared = std::make_shared<const std::vector<Change>>(std::move(changes));
-  return [shared, per_call](
-             const catalog::Entry&, std::shared_ptr<const types::Schema>,
-             int split,
-             int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(
-        new ChangeSource(shared, split, splits, per_call));
-  };
+  return test::KeySplitProvider(std::move(changes), per_call);
 }
 
 std::unique_ptr<catalog::Catalog> CatalogWith(bool append_only) {

@@ -6,6 +6,7 @@
 // runtime directly. Also a script run through a whole session, and the
 // nexmark bids those tests fold by hand.
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <functional>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "connectors/generators/nexmark.h"
 #include "connectors/registry.h"
 #include "engine/catalog/catalog.h"
+#include "engine/exec/source.h"
 #include "engine/session/session.h"
 #include "engine/sql/binder.h"
 #include "engine/sql/optimizer.h"
@@ -67,6 +69,56 @@ inline void ForEachNexmarkBid(
     if ((*g)->Next(&batch, 1000) == 0) break;
     for (size_t r = 0; r < batch.num_rows(); ++r) bid(batch, r);
   }
+}
+
+/// A source over shared rows: split i of n emits, in order, the rows whose
+/// key has k % n == i (as Kafka partitions own keys, so each key's rows
+/// stay in order), at most `per_call` per Next. `Row` has an int64_t `k`
+/// and `void AppendTo(types::Batch*) const`.
+template <typename Row>
+class KeySplitSource : public exec::Source {
+ public:
+  KeySplitSource(std::shared_ptr<const std::vector<Row>> rows, int split,
+                 int splits, size_t per_call)
+      : rows_(std::move(rows)),
+        split_(split),
+        splits_(splits),
+        per_call_(per_call) {
+    Skip();
+  }
+  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
+    size_t n = 0;
+    while (pos_ < rows_->size() && n < std::min(max_rows, per_call_)) {
+      (*rows_)[pos_].AppendTo(out);
+      ++n;
+      ++pos_;
+      Skip();
+    }
+    return n;
+  }
+  bool finished() const override { return pos_ >= rows_->size(); }
+
+ private:
+  void Skip() {
+    while (pos_ < rows_->size() && (*rows_)[pos_].k % splits_ != split_) ++pos_;
+  }
+  std::shared_ptr<const std::vector<Row>> rows_;
+  size_t pos_ = 0;
+  int split_, splits_;
+  size_t per_call_;
+};
+
+/// Sources over `rows`, split as KeySplitSource splits them.
+template <typename Row>
+exec::SourceProvider KeySplitProvider(std::vector<Row> rows, size_t per_call) {
+  auto shared = std::make_shared<const std::vector<Row>>(std::move(rows));
+  return [shared, per_call](
+             const catalog::Entry&, std::shared_ptr<const types::Schema>,
+             int split,
+             int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+    return std::unique_ptr<exec::Source>(
+        new KeySplitSource<Row>(shared, split, splits, per_call));
+  };
 }
 
 }  // namespace weir::test

@@ -318,39 +318,10 @@ struct Event {
   int64_t k;
   int64_t v;
   int64_t ts;  // micros
-};
-
-/// Split i of n emits the events whose key has k % n == i, in order, a
-/// few per batch.
-class EventSource : public exec::Source {
- public:
-  EventSource(std::shared_ptr<const std::vector<Event>> events, int split,
-              int splits)
-      : events_(std::move(events)), split_(split), splits_(splits) {
-    Skip();
+  void AppendTo(types::Batch* out) const {
+    out->AppendRow({types::Value::Bigint(k), types::Value::Bigint(v),
+                    types::Value::Timestamp(ts, 3)});
   }
-  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
-    size_t n = 0;
-    while (pos_ < events_->size() && n < std::min<size_t>(max_rows, 7)) {
-      const Event& e = (*events_)[pos_];
-      out->AppendRow({types::Value::Bigint(e.k), types::Value::Bigint(e.v),
-                      types::Value::Timestamp(e.ts, 3)});
-      ++n;
-      ++pos_;
-      Skip();
-    }
-    return n;
-  }
-  bool finished() const override { return pos_ >= events_->size(); }
-
- private:
-  void Skip() {
-    while (pos_ < events_->size() && (*events_)[pos_].k % splits_ != split_)
-      ++pos_;
-  }
-  std::shared_ptr<const std::vector<Event>> events_;
-  size_t pos_ = 0;
-  int split_, splits_;
 };
 
 /// Events of `keys` keys, times advancing by up to 3 s per event and each
@@ -401,14 +372,8 @@ Sessions RunQuery(const std::string& sql, std::vector<Event> events,
                   exec::QueryOptions options, size_t* inserts = nullptr) {
   auto catalog = StreamCatalog(5);
   auto plan = test::BindPlan(*catalog, sql);
-  auto shared = std::make_shared<const std::vector<Event>>(std::move(events));
-  exec::SourceProvider provider =
-      [shared](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-               int split,
-               int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(
-        new EventSource(shared, split, splits));
-  };
+  // Split by key as Kafka partitions are, a few events per batch.
+  exec::SourceProvider provider = test::KeySplitProvider(std::move(events), 7);
   exec::Executor pool(2);
   options.executor = &pool;
   options.idle_timeout = milliseconds(0);
