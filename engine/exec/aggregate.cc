@@ -23,13 +23,8 @@ using types::ChangeKind;
 
 // ------------------------------------------------------------ compiling
 
-absl::StatusOr<std::shared_ptr<const types::Schema>> AggregateInputSchema(
-    const sql::AggregateNode& node) {
-  auto schema = std::make_shared<types::Schema>();
-  for (size_t k = 0; k < node.groups.size(); ++k) {
-    schema->Add(
-        types::Field{node.schema.field(k).name, node.groups[k]->type, true});
-  }
+absl::Status AddArgumentFields(const sql::AggregateNode& node,
+                               types::Schema* schema) {
   for (size_t c = 0; c < node.aggregates.size(); ++c) {
     const sql::AggregateCall& call = node.aggregates[c];
     if (call.args.size() > 1) {
@@ -42,6 +37,80 @@ absl::StatusOr<std::shared_ptr<const types::Schema>> AggregateInputSchema(
           types::Field{fmt::format("arg{}", c), call.args[0]->type, true});
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status CompileAggregateCalls(
+    const sql::AggregateNode& node, int first_column,
+    std::vector<std::shared_ptr<const expr::CompiledExpr>>* exprs,
+    std::vector<std::unique_ptr<expr::AggregateKernel>>* kernels,
+    std::vector<int>* arg_columns) {
+  int column = first_column;
+  for (const sql::AggregateCall& call : node.aggregates) {
+    expr::ResolvedAggregate resolved;
+    resolved.function = call.function;
+    resolved.result = call.type;
+    resolved.state = call.state;
+    if (call.args.empty()) {
+      arg_columns->push_back(-1);
+    } else {
+      resolved.arg_types.push_back(call.args[0]->type);
+      WEIR_ASSIGN_OR_RETURN(auto c, expr::CompiledExpr::Compile(call.args[0]));
+      exprs->push_back(std::move(c));
+      arg_columns->push_back(column++);
+    }
+    WEIR_ASSIGN_OR_RETURN(auto kernel, expr::MakeAggregateKernel(resolved));
+    kernels->push_back(std::move(kernel));
+  }
+  return absl::OkStatus();
+}
+
+void PutU64(std::string* out, uint64_t v) {
+  char bytes[8];
+  std::memcpy(bytes, &v, sizeof v);
+  out->append(bytes, sizeof bytes);
+}
+
+bool GetU64(std::string_view* in, uint64_t* v) {
+  if (in->size() < 8) return false;
+  std::memcpy(v, in->data(), 8);
+  in->remove_prefix(8);
+  return true;
+}
+
+void AppendAccumulators(
+    const std::vector<std::unique_ptr<expr::AggregateKernel>>& kernels,
+    const std::vector<std::unique_ptr<expr::AggregateState>>& states,
+    std::string* out) {
+  for (size_t a = 0; a < kernels.size(); ++a) {
+    std::string bytes = kernels[a]->Serialize(*states[a]);
+    PutU64(out, bytes.size());
+    out->append(bytes);
+  }
+}
+
+absl::StatusOr<bool> ReadAccumulators(
+    const std::vector<std::unique_ptr<expr::AggregateKernel>>& kernels,
+    std::string_view* in,
+    std::vector<std::unique_ptr<expr::AggregateState>>* states) {
+  for (const auto& kernel : kernels) {
+    uint64_t len = 0;
+    if (!GetU64(in, &len) || len > in->size()) return false;
+    WEIR_ASSIGN_OR_RETURN(auto state, kernel->Deserialize(in->substr(0, len)));
+    in->remove_prefix(len);
+    states->push_back(std::move(state));
+  }
+  return true;
+}
+
+absl::StatusOr<std::shared_ptr<const types::Schema>> AggregateInputSchema(
+    const sql::AggregateNode& node) {
+  auto schema = std::make_shared<types::Schema>();
+  for (size_t k = 0; k < node.groups.size(); ++k) {
+    schema->Add(
+        types::Field{node.schema.field(k).name, node.groups[k]->type, true});
+  }
+  WEIR_RETURN_IF_ERROR(AddArgumentFields(node, schema.get()));
   return std::shared_ptr<const types::Schema>(std::move(schema));
 }
 
@@ -64,23 +133,9 @@ absl::StatusOr<std::shared_ptr<const CompiledAggregate>> CompileAggregate(
     WEIR_ASSIGN_OR_RETURN(auto c, expr::CompiledExpr::Compile(g));
     out->input_exprs.push_back(std::move(c));
   }
-  int column = static_cast<int>(node.groups.size());
-  for (const sql::AggregateCall& call : node.aggregates) {
-    expr::ResolvedAggregate resolved;
-    resolved.function = call.function;
-    resolved.result = call.type;
-    resolved.state = call.state;
-    if (call.args.empty()) {
-      out->arg_columns.push_back(-1);
-    } else {
-      resolved.arg_types.push_back(call.args[0]->type);
-      WEIR_ASSIGN_OR_RETURN(auto c, expr::CompiledExpr::Compile(call.args[0]));
-      out->input_exprs.push_back(std::move(c));
-      out->arg_columns.push_back(column++);
-    }
-    WEIR_ASSIGN_OR_RETURN(auto kernel, expr::MakeAggregateKernel(resolved));
-    out->kernels.push_back(std::move(kernel));
-  }
+  WEIR_RETURN_IF_ERROR(CompileAggregateCalls(
+      node, static_cast<int>(node.groups.size()), &out->input_exprs,
+      &out->kernels, &out->arg_columns));
   return std::shared_ptr<const CompiledAggregate>(std::move(out));
 }
 
@@ -126,19 +181,6 @@ struct GroupState {
   int64_t count = 0;
   std::vector<std::unique_ptr<expr::AggregateState>> states;
 };
-
-void PutU64(std::string* out, uint64_t v) {
-  char bytes[8];
-  std::memcpy(bytes, &v, sizeof v);
-  out->append(bytes, sizeof bytes);
-}
-
-bool GetU64(std::string_view* in, uint64_t* v) {
-  if (in->size() < 8) return false;
-  std::memcpy(v, in->data(), 8);
-  in->remove_prefix(8);
-  return true;
-}
 
 class AggregateOperator : public Operator {
  public:
@@ -449,15 +491,9 @@ class AggregateOperator : public Operator {
     uint64_t count = 0;
     bool ok = GetU64(&in, &count);
     out->count = static_cast<int64_t>(count);
-    for (const auto& kernel : c_->kernels) {
-      uint64_t len = 0;
-      if (!ok || !GetU64(&in, &len) || len > in.size()) {
-        ok = false;
-        break;
-      }
-      WEIR_ASSIGN_OR_RETURN(auto state, kernel->Deserialize(in.substr(0, len)));
-      in.remove_prefix(len);
-      out->states.push_back(std::move(state));
+    if (ok) {
+      WEIR_ASSIGN_OR_RETURN(ok,
+                            ReadAccumulators(c_->kernels, &in, &out->states));
     }
     if (!ok || !in.empty()) {
       return absl::DataLossError(
@@ -470,11 +506,7 @@ class AggregateOperator : public Operator {
   void Encode(const GroupState& group, std::string* out) const {
     out->clear();
     PutU64(out, static_cast<uint64_t>(group.count));
-    for (size_t a = 0; a < c_->kernels.size(); ++a) {
-      std::string bytes = c_->kernels[a]->Serialize(*group.states[a]);
-      PutU64(out, bytes.size());
-      out->append(bytes);
-    }
+    AppendAccumulators(c_->kernels, group.states, out);
   }
 
   /// The group keys of `row`.

@@ -60,6 +60,8 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -79,6 +81,41 @@ namespace weir::exec {
 /// more than one argument.
 absl::StatusOr<std::shared_ptr<const types::Schema>> AggregateInputSchema(
     const sql::AggregateNode& node);
+
+// ---- Shared with the windowed aggregates (session_window.h) --------------
+
+/// Adds a field per aggregate call of `node` that has an argument
+/// ("arg<i>", the argument's type). Unimplemented for a call with more
+/// than one argument.
+absl::Status AddArgumentFields(const sql::AggregateNode& node,
+                               types::Schema* schema);
+
+/// Compiles each call of `node`: its kernel, and its argument (appended to
+/// `exprs`; the arguments are numbered as columns from `first_column`,
+/// -1 for a call without one).
+absl::Status CompileAggregateCalls(
+    const sql::AggregateNode& node, int first_column,
+    std::vector<std::shared_ptr<const expr::CompiledExpr>>* exprs,
+    std::vector<std::unique_ptr<expr::AggregateKernel>>* kernels,
+    std::vector<int>* arg_columns);
+
+/// 8 bytes of `v` (native order: state stays on one machine).
+void PutU64(std::string* out, uint64_t v);
+/// Reads 8 bytes written by PutU64; false when `in` is too short.
+bool GetU64(std::string_view* in, uint64_t* v);
+
+/// Appends each kernel's serialized state: length (PutU64), then bytes.
+void AppendAccumulators(
+    const std::vector<std::unique_ptr<expr::AggregateKernel>>& kernels,
+    const std::vector<std::unique_ptr<expr::AggregateState>>& states,
+    std::string* out);
+/// Reads what AppendAccumulators wrote from the front of `in` into
+/// `states`; false when the lengths do not fit, an error from a kernel's
+/// Deserialize.
+absl::StatusOr<bool> ReadAccumulators(
+    const std::vector<std::unique_ptr<expr::AggregateKernel>>& kernels,
+    std::string_view* in,
+    std::vector<std::unique_ptr<expr::AggregateState>>* states);
 
 /// An aggregate node compiled once and shared (read-only) by its tasks.
 struct CompiledAggregate {

@@ -7,6 +7,7 @@
 #include "engine/base/status.h"
 #include "engine/exec/aggregate.h"
 #include "engine/exec/key_hash.h"
+#include "engine/exec/session_window.h"
 #include "engine/exec/values_source.h"
 #include "engine/exec/window.h"
 #include "fmt/format.h"
@@ -31,7 +32,7 @@ struct Pipeline {
 
 constexpr char kStatefulLater[] =
     "joins and top-N are not built yet (GROUP BY, with or without TUMBLE, "
-    "HOP or CUMULATE windows, runs)";
+    "HOP, CUMULATE or SESSION windows, runs)";
 
 absl::Status CollectPipelines(
     const sql::PlanNode* node,
@@ -99,18 +100,8 @@ struct AggregateCut {
 /// (window.h: TUMBLE, HOP, CUMULATE) runs as the keyed aggregate with
 /// window_start and window_end among its group keys (aggregate.h): its
 /// stages are those of a GROUP BY, the window operator running in the
-/// source tasks below the exchange. SESSION windows merge and need an
-/// operator of their own behind the exchange.
-absl::Status CheckWindowedAggregate(const sql::AggregateNode& agg) {
-  if (!agg.window_start_group && !agg.window_end_group) return absl::OkStatus();
-  if (agg.window_fn == sql::WindowFn::kSession) {
-    return absl::UnimplementedError(
-        "Aggregate over a SESSION window is not executable yet: session "
-        "windows are not built yet (TUMBLE, HOP and CUMULATE run)");
-  }
-  return absl::OkStatus();
-}
-
+/// source tasks below the exchange. SESSION windows merge and have an
+/// operator of their own behind the exchange (session_window.h).
 absl::StatusOr<AggregateCut> FindAggregate(const sql::PlanNode* node) {
   AggregateCut cut;
   while (node->kind == PlanKind::kFilter || node->kind == PlanKind::kProject) {
@@ -119,7 +110,11 @@ absl::StatusOr<AggregateCut> FindAggregate(const sql::PlanNode* node) {
   }
   if (node->kind != PlanKind::kAggregate) return AggregateCut{};
   const auto* agg = static_cast<const sql::AggregateNode*>(node);
-  WEIR_RETURN_IF_ERROR(CheckWindowedAggregate(*agg));
+  if (IsSessionAggregate(*agg)) {
+    WEIR_RETURN_IF_ERROR(SessionWindowOf(*agg).status());
+    cut.agg = agg;
+    return cut;
+  }
   if (agg->aggregates.empty()) {
     return absl::UnimplementedError(
         "Aggregate without aggregate functions (SELECT DISTINCT, or GROUP BY "
@@ -127,6 +122,31 @@ absl::StatusOr<AggregateCut> FindAggregate(const sql::PlanNode* node) {
   }
   cut.agg = agg;
   return cut;
+}
+
+/// What the stages below an aggregate feed it: the node they end at (the
+/// aggregate's input; a SESSION window's input, session_window.h), the
+/// rows of its input projection and the exchange key over them.
+struct AggregateFeed {
+  const sql::PlanNode* below = nullptr;
+  std::shared_ptr<const types::Schema> schema;
+  std::vector<int> key;
+};
+
+absl::StatusOr<AggregateFeed> FeedOf(const sql::AggregateNode& agg) {
+  AggregateFeed feed;
+  size_t keys = agg.groups.size();
+  if (IsSessionAggregate(agg)) {
+    WEIR_ASSIGN_OR_RETURN(const sql::WindowNode* window, SessionWindowOf(agg));
+    feed.below = window->inputs[0].get();
+    WEIR_ASSIGN_OR_RETURN(feed.schema, SessionInputSchema(agg));
+    keys -= 2;  // window_start and window_end are the operator's to find
+  } else {
+    feed.below = agg.inputs[0].get();
+    WEIR_ASSIGN_OR_RETURN(feed.schema, AggregateInputSchema(agg));
+  }
+  for (size_t k = 0; k < keys; ++k) feed.key.push_back(static_cast<int>(k));
+  return feed;
 }
 
 /// The format a scan reads its source's records in ("" when it has none:
@@ -261,8 +281,17 @@ std::string WindowAggregateName(const sql::AggregateNode& a) {
 
 std::string OperatorName(const PhysicalOperator& op) {
   const sql::PlanNode& n = *op.node;
-  if (op.aggregate_input) return "Project group keys";
+  if (op.aggregate_input) {
+    return n.kind == PlanKind::kAggregate &&
+                   IsSessionAggregate(static_cast<const sql::AggregateNode&>(n))
+               ? "Project group keys and event time"
+               : "Project group keys";
+  }
   switch (n.kind) {
+    case PlanKind::kAggregate:
+      return IsSessionAggregate(static_cast<const sql::AggregateNode&>(n))
+                 ? SessionWindowTitle(static_cast<const sql::AggregateNode&>(n))
+                 : WindowAggregateName(static_cast<const sql::AggregateNode&>(n));
     case PlanKind::kLimit:
       return "Limit (shared by all tasks)";
     case PlanKind::kUnion:
@@ -270,8 +299,6 @@ std::string OperatorName(const PhysicalOperator& op) {
                                                        : "Union distinct";
     case PlanKind::kWindow:
       return WindowOperatorName(static_cast<const sql::WindowNode&>(n));
-    case PlanKind::kAggregate:
-      return WindowAggregateName(static_cast<const sql::AggregateNode&>(n));
     default:
       return sql::PlanKindName(n.kind);
   }
@@ -307,14 +334,14 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
   physical.max_parallelism = options.max_parallelism;
   const sql::OutputNode& out = *physical.output;
   WEIR_ASSIGN_OR_RETURN(AggregateCut cut, FindAggregate(plan->inputs[0].get()));
+  AggregateFeed feed;
   if (cut.agg) {
-    WEIR_ASSIGN_OR_RETURN(physical.aggregate_inputs[cut.agg],
-                          AggregateInputSchema(*cut.agg));
+    WEIR_ASSIGN_OR_RETURN(feed, FeedOf(*cut.agg));
+    physical.aggregate_inputs[cut.agg] = feed.schema;
   }
   std::vector<Pipeline> pipelines;
   WEIR_RETURN_IF_ERROR(CollectPipelines(
-      cut.agg ? cut.agg->inputs[0].get() : plan->inputs[0].get(), {},
-      &pipelines));
+      cut.agg ? feed.below : plan->inputs[0].get(), {}, &pipelines));
   if (cut.agg)
     WEIR_RETURN_IF_ERROR(CheckAggregateInputs(pipelines, options.catalog));
 
@@ -429,12 +456,9 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
 
   // The aggregate's tasks, each owning the groups of its key groups.
   if (cut.agg) {
-    std::vector<int> group_key(cut.agg->groups.size());
-    for (size_t k = 0; k < group_key.size(); ++k)
-      group_key[k] = static_cast<int>(k);
     std::vector<PhysicalOperator> ops{op_of(cut.agg)};
     for (const sql::PlanNode* n : cut.above) ops.push_back(op_of(n));
-    add_keyed_stage(0, static_cast<int>(physical.stages.size()), group_key,
+    add_keyed_stage(0, static_cast<int>(physical.stages.size()), feed.key,
                     std::move(ops), output);
   }
   // The keyed sink tasks, reading one exchange per stage that writes.

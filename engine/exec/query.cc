@@ -10,6 +10,7 @@
 #include "engine/exec/exchange.h"
 #include "engine/exec/operators.h"
 #include "engine/exec/pipeline.h"
+#include "engine/exec/session_window.h"
 #include "engine/exec/values_source.h"
 #include "engine/exec/window.h"
 #include "fmt/format.h"
@@ -47,12 +48,16 @@ struct Compiled {
   std::map<const sql::PlanNode*, CompiledStep> steps;
   std::map<const sql::PlanNode*, std::shared_ptr<const CompiledAggregate>>
       aggregates;
+  std::map<const sql::PlanNode*, std::shared_ptr<const CompiledSession>>
+      sessions;
   std::shared_ptr<QueryStateDir> state;
   size_t store_cache_bytes = 0;
   int max_parallelism = kDefaultMaxParallelism;
   /// The lateness each window operator drops late rows by (window.h).
   std::map<const sql::PlanNode*, int64_t> window_lateness;
-  std::atomic<int64_t>* late_rows = nullptr;  // the query's counter
+  /// Where windowed operators count the late rows they drop: the query's
+  /// counter (SHOW QUERIES).
+  LateRowCounter late_rows = nullptr;
 };
 
 absl::StatusOr<std::shared_ptr<const CompiledAggregate>> AggregateOf(
@@ -65,6 +70,47 @@ absl::StatusOr<std::shared_ptr<const CompiledAggregate>> AggregateOf(
     it = compiled->aggregates.emplace(node, std::move(c)).first;
   }
   return it->second;
+}
+
+/// The store of stateful operator `op` in task `task`.
+absl::StatusOr<AggregateStore> OpenOperatorStore(const PhysicalOperator& op,
+                                                 int task, Compiled* compiled) {
+  AggregateStore store;
+  store.dir = compiled->state;
+  store.op = static_cast<storage::OperatorId>(op.id);
+  store.max_parallelism = compiled->max_parallelism;
+  store.late_rows = compiled->late_rows;
+  storage::StoreOptions store_options;
+  store_options.cache_bytes = compiled->store_cache_bytes;
+  WEIR_ASSIGN_OR_RETURN(
+      store.store,
+      compiled->state->backend().OpenStore(
+          fmt::format("op{}-t{}", static_cast<uint32_t>(op.id), task),
+          store_options));
+  return store;
+}
+
+/// A SESSION window aggregate's operator (session_window.h): its input
+/// projection, or the session operator itself.
+absl::Status AppendSessionOperator(
+    const PhysicalOperator& op, RowErrorFn row_error, int task,
+    Compiled* compiled, std::vector<std::unique_ptr<Operator>>* out) {
+  auto it = compiled->sessions.find(op.node);
+  if (it == compiled->sessions.end()) {
+    WEIR_ASSIGN_OR_RETURN(
+        auto c,
+        CompileSession(static_cast<const sql::AggregateNode&>(*op.node)));
+    it = compiled->sessions.emplace(op.node, std::move(c)).first;
+  }
+  if (op.aggregate_input) {
+    out->push_back(MakeSessionInputOperator(it->second, row_error));
+    return absl::OkStatus();
+  }
+  WEIR_ASSIGN_OR_RETURN(AggregateStore store,
+                        OpenOperatorStore(op, task, compiled));
+  out->push_back(MakeSessionWindowOperator(it->second, std::move(store),
+                                           compiled->late_rows));
+  return absl::OkStatus();
 }
 
 /// The operators of `ops` in task `task`, each node compiled once into
@@ -83,24 +129,20 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
           compiled->late_rows));
       continue;
     }
+    if (op.node->kind == sql::PlanKind::kAggregate &&
+        IsSessionAggregate(static_cast<const sql::AggregateNode&>(*op.node))) {
+      WEIR_RETURN_IF_ERROR(
+          AppendSessionOperator(op, row_error, task, compiled, out));
+      continue;
+    }
     if (op.node->kind == sql::PlanKind::kAggregate) {
       WEIR_ASSIGN_OR_RETURN(auto agg, AggregateOf(op.node, compiled));
       if (op.aggregate_input) {
         out->push_back(MakeAggregateInputOperator(agg, row_error));
         continue;
       }
-      AggregateStore store;
-      store.dir = compiled->state;
-      store.op = static_cast<storage::OperatorId>(op.id);
-      store.max_parallelism = compiled->max_parallelism;
-      store.late_rows = compiled->late_rows;
-      storage::StoreOptions store_options;
-      store_options.cache_bytes = compiled->store_cache_bytes;
-      WEIR_ASSIGN_OR_RETURN(
-          store.store,
-          compiled->state->backend().OpenStore(
-              fmt::format("op{}-t{}", static_cast<uint32_t>(op.id), task),
-              store_options));
+      WEIR_ASSIGN_OR_RETURN(AggregateStore store,
+                            OpenOperatorStore(op, task, compiled));
       out->push_back(MakeAggregateOperator(std::move(agg), std::move(store)));
       continue;
     }

@@ -35,56 +35,15 @@ struct Change {
   int64_t k;
   int64_t v;
   ChangeKind kind;
+  void AppendTo(types::Batch* out) const {
+    out->AppendRow({types::Value::Bigint(k), types::Value::Bigint(v)}, kind);
+  }
 };
 
-/// Split i of n emits, in order, the changes whose key has k % n == i (as
-/// Kafka partitions own keys, so each key's changes stay in order), at
-/// most `per_call` per Next.
-class ChangeSource : public exec::Source {
- public:
-  ChangeSource(std::shared_ptr<const std::vector<Change>> changes, int split,
-               int splits, size_t per_call)
-      : changes_(std::move(changes)),
-        split_(split),
-        splits_(splits),
-        per_call_(per_call) {
-    Skip();
-  }
-  absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
-    size_t n = 0;
-    while (pos_ < changes_->size() && n < std::min(max_rows, per_call_)) {
-      const Change& c = (*changes_)[pos_];
-      out->AppendRow({types::Value::Bigint(c.k), types::Value::Bigint(c.v)},
-                     c.kind);
-      ++n;
-      ++pos_;
-      Skip();
-    }
-    return n;
-  }
-  bool finished() const override { return pos_ >= changes_->size(); }
-
- private:
-  void Skip() {
-    while (pos_ < changes_->size() && (*changes_)[pos_].k % splits_ != split_)
-      ++pos_;
-  }
-  std::shared_ptr<const std::vector<Change>> changes_;
-  size_t pos_ = 0;
-  int split_, splits_;
-  size_t per_call_;
-};
-
-/// Sources over `changes`, split as ChangeSource splits them.
+/// Sources over `changes`: split i of n emits the changes whose key has
+/// k % n == i, at most `per_call` per Next.
 exec::SourceProvider ProviderOf(std::vector<Change> changes, size_t per_call) {
-  auto shared = std::make_shared<const std::vector<Change>>(std::move(changes));
-  return [shared, per_call](
-             const catalog::Entry&, std::shared_ptr<const types::Schema>,
-             int split,
-             int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
-    return std::unique_ptr<exec::Source>(
-        new ChangeSource(shared, split, splits, per_call));
-  };
+  return test::KeySplitProvider(std::move(changes), per_call);
 }
 
 std::unique_ptr<catalog::Catalog> CatalogWith(bool append_only) {
@@ -367,46 +326,30 @@ BOOST_AUTO_TEST_CASE(the_temporary_state_directory_is_removed_at_the_end) {
 BOOST_AUTO_TEST_CASE(nexmark_bids_per_auction_through_a_session) {
   // Expected: bids and total price per auction of the first 20,000 events,
   // read from one unsplit generator.
-  auto schema = std::make_shared<types::Schema>(
-      gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
   gen::NexmarkOptions nexmark;
   nexmark.max_events = 20000;
   nexmark.events_per_second = 1000000000;
-  auto g =
-      gen::NexmarkGenerator::Create(gen::NexmarkTable::kBid, nexmark, schema);
-  BOOST_REQUIRE(g.ok());
+  const auto fields = gen::NexmarkStandardFields(gen::NexmarkTable::kBid);
+  const types::Schema schema(fields);
+  const size_t auction = *schema.IndexOf("auction");
+  const size_t price = *schema.IndexOf("price");
   std::map<std::string, std::pair<int64_t, int64_t>> expected;
-  const size_t auction = *schema->IndexOf("auction");
-  const size_t price = *schema->IndexOf("price");
-  while (true) {
-    types::Batch batch(schema);
-    if ((*g)->Next(&batch, 1000) == 0) break;
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      auto& e = expected[std::to_string(batch.column(auction).ints()[r])];
-      ++e.first;
-      e.second += batch.column(price).ints()[r];
-    }
-  }
+  test::ForEachNexmarkBid(nexmark, [&](const types::Batch& batch, size_t r) {
+    auto& e = expected[std::to_string(batch.column(auction).ints()[r])];
+    ++e.first;
+    e.second += batch.column(price).ints()[r];
+  });
   BOOST_REQUIRE(expected.size() > 10u);
 
   for (const char* cache : {"1KB", "64MB"}) {
-    auto s =
-        Session::Create({.connect_to_sources = false,
-                         .connectors = weir::connectors::BuiltinConnectors()});
-    BOOST_REQUIRE(s.ok());
-    std::vector<std::vector<std::string>> rows;
-    absl::Status st = (*s)->ExecuteScript(
+    const auto rows = test::ScriptRows(
         std::string("CREATE STREAM bids WITH (connector = 'nexmark', table = "
                     "'bid', max-events = 20000, events-per-second = "
                     "1000000000); SET 'parallelism' = '3'; "
                     "SET 'state.cache-size' = '") +
-            cache +
-            "'; SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM bids "
-            "GROUP BY auction EMIT CHANGES;",
-        [&](const StatementResult& r) {
-          if (!r.columns.empty()) rows = r.rows;
-        });
-    BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+        cache +
+        "'; SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM bids "
+        "GROUP BY auction EMIT CHANGES;");
     // Append-only input: a group's changes are +I, then -U/+U pairs, in
     // order (the op column first), so its last row is its final result.
     std::map<std::string, std::pair<int64_t, int64_t>> got;
