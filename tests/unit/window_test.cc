@@ -10,6 +10,8 @@
 //   - window state freed once the watermark passes, and closing windows
 //     emitted within the output budget, on the operators directly.
 #define BOOST_TEST_MODULE window_test
+#include "engine/exec/window.h"
+
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <map>
@@ -28,7 +30,6 @@
 #include "engine/exec/operators.h"
 #include "engine/exec/query.h"
 #include "engine/exec/watermark.h"
-#include "engine/exec/window.h"
 #include "engine/session/session.h"
 #include "storage/key_codec.h"
 #include "storage/state_store.h"
@@ -189,8 +190,7 @@ Table RunNexmark(const WindowCase& c, bool on_close, const char* cache) {
       cache +
       "'; SELECT window_start, window_end, auction % 7 AS a, COUNT(*) AS n, "
       "SUM(price) AS s, MAX(price) AS hi FROM " +
-      c.table_function +
-      " GROUP BY window_start, window_end, auction % 7 " +
+      c.table_function + " GROUP BY window_start, window_end, auction % 7 " +
       (on_close ? "EMIT ON WINDOW CLOSE;" : "EMIT CHANGES;");
   std::vector<std::string> columns;
   std::vector<Row> rows;
@@ -235,10 +235,10 @@ class EventSource : public exec::Source {
   absl::StatusOr<size_t> Next(types::Batch* out, size_t) override {
     if (pos_ >= events_->size()) return 0;
     const Event& e = (*events_)[pos_++];
-    out->AppendRow({e.ts ? types::Value::Timestamp(*e.ts * kSecond, 3)
-                         : types::Value::Null(
-                               types::LogicalType::TimestampOrDie(3)),
-                    types::Value::Bigint(e.k), types::Value::Bigint(e.v)});
+    out->AppendRow(
+        {e.ts ? types::Value::Timestamp(*e.ts * kSecond, 3)
+              : types::Value::Null(types::LogicalType::TimestampOrDie(3)),
+         types::Value::Bigint(e.k), types::Value::Bigint(e.v)});
     return 1;
   }
   bool finished() const override { return pos_ >= events_->size(); }
@@ -259,8 +259,8 @@ std::unique_ptr<catalog::Catalog> EventCatalog() {
   entry.schema.Add({"ts", types::LogicalType::TimestampOrDie(3), true});
   entry.schema.Add({"k", types::LogicalType::Bigint(), false});
   entry.schema.Add({"v", types::LogicalType::Bigint(), false});
-  entry.watermark = catalog::WatermarkInfo{
-      0, "ts - INTERVAL '2' SECOND", kDelaySeconds * kSecond};
+  entry.watermark = catalog::WatermarkInfo{0, "ts - INTERVAL '2' SECOND",
+                                           kDelaySeconds * kSecond};
   BOOST_REQUIRE(catalog->Create(entry, false).ok());
   return catalog;
 }
@@ -268,9 +268,10 @@ std::unique_ptr<catalog::Catalog> EventCatalog() {
 /// Out of order within the 2 s delay, late by up to 5 s, late beyond
 /// that, and a NULL time.
 const std::vector<Event> kEvents = {
-    {1, 1, 10}, {5, 2, 20},  {3, 1, 30},  {12, 1, 40}, {9, 2, 50},
-    {14, 1, 60}, {21, 2, 70}, {8, 1, 80},  {18, 2, 90}, {std::nullopt, 1, 5},
-    {30, 1, 100}, {19, 1, 110}, {25, 2, 120}, {27, 2, 130}, {11, 2, 140},
+    {1, 1, 10},   {5, 2, 20},           {3, 1, 30},   {12, 1, 40},
+    {9, 2, 50},   {14, 1, 60},          {21, 2, 70},  {8, 1, 80},
+    {18, 2, 90},  {std::nullopt, 1, 5}, {30, 1, 100}, {19, 1, 110},
+    {25, 2, 120}, {27, 2, 130},         {11, 2, 140},
 };
 
 /// TUMBLE 10 s per k (window_start, window_end, k, COUNT(*), SUM(v)) with
@@ -319,8 +320,8 @@ LateRun RunLate(const std::string& sql, bool on_close) {
   auto plan = test::BindPlan(*catalog, sql);
   auto events = std::make_shared<const std::vector<Event>>(kEvents);
   exec::SourceProvider provider =
-      [events](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-               int, int) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+      [events](const catalog::Entry&, std::shared_ptr<const types::Schema>, int,
+               int) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
     return std::unique_ptr<exec::Source>(new EventSource(events));
   };
   exec::Executor pool(2);
@@ -414,8 +415,8 @@ struct Chain {
     BOOST_REQUIRE(opened.ok());
     s.store = std::move(*opened);
     store = s.store.get();
-    ops.push_back(exec::MakeWindowOperator(
-        *window, agg->allowed_lateness_micros, &late));
+    ops.push_back(
+        exec::MakeWindowOperator(*window, agg->allowed_lateness_micros, &late));
     ops.push_back(exec::MakeAggregateInputOperator(
         *compiled, [](const expr::CompiledExpr&, const types::Batch&, size_t,
                       const absl::Status& st) { return st; }));
@@ -480,12 +481,10 @@ BOOST_AUTO_TEST_CASE(window_assignment_matches_a_brute_force_search) {
     sql::WindowFn fn;
     int64_t size, slide;
   };
-  const Shape shapes[] = {{sql::WindowFn::kTumble, 10, 0},
-                          {sql::WindowFn::kTumble, 7, 0},
-                          {sql::WindowFn::kHop, 12, 4},
-                          {sql::WindowFn::kHop, 5, 5},
-                          {sql::WindowFn::kCumulate, 12, 3},
-                          {sql::WindowFn::kCumulate, 6, 6}};
+  const Shape shapes[] = {
+      {sql::WindowFn::kTumble, 10, 0},   {sql::WindowFn::kTumble, 7, 0},
+      {sql::WindowFn::kHop, 12, 4},      {sql::WindowFn::kHop, 5, 5},
+      {sql::WindowFn::kCumulate, 12, 3}, {sql::WindowFn::kCumulate, 6, 6}};
   for (const Shape& shape : shapes) {
     for (int64_t offset : {int64_t{0}, int64_t{2}, int64_t{-1}}) {
       sql::WindowNode node;
