@@ -218,7 +218,6 @@ const std::vector<std::string>& SqlKeywords() {
       "DROP",      "ELSE",      "EMIT",     "END",       "EXISTS",
       "EXPLAIN",   "EXTENDED",  "EXTRACT",  "FALSE",     "FOR",
       "FROM",      "FULL",      "GROUP",    "HAVING",    "HOP",
-      "CUMULATE",
       "IF",        "IN",        "INNER",    "INSERT",    "INT",
       "INTERVAL",  "INTO",      "IS",       "JOIN",      "KEY",
       "LATENESS",  "LEFT",      "LIKE",     "LIMIT",     "MATERIALIZED",

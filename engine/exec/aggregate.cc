@@ -234,9 +234,8 @@ class AggregateOperator : public Operator {
       if (c_->window) {
         storage::AppendTime(&key, WindowEnd(batch, rows[i]));
         storage::AppendTime(
-            &key,
-            batch.column(static_cast<size_t>(c_->window->start_group))
-                .ints()[rows[i]]);
+            &key, batch.column(static_cast<size_t>(c_->window->start_group))
+                      .ints()[rows[i]]);
       }
       for (int k : other_groups_) {
         storage::AppendColumnValue(&key, batch.column(static_cast<size_t>(k)),
@@ -366,9 +365,9 @@ class AggregateOperator : public Operator {
       }
       open_.erase(open_.begin(), stop);
     }
-    owed_watermark_ =
-        c_->window->closes ? ShiftWatermark(micros, c_->window->lateness_micros)
-                           : micros;
+    owed_watermark_ = c_->window->closes
+                          ? ShiftWatermark(micros, c_->window->lateness_micros)
+                          : micros;
     return Fire();
   }
 
@@ -391,8 +390,7 @@ class AggregateOperator : public Operator {
   }
 
   int64_t WindowEnd(const types::Batch& batch, uint32_t row) const {
-    return batch.column(static_cast<size_t>(c_->window->end_group))
-        .ints()[row];
+    return batch.column(static_cast<size_t>(c_->window->end_group)).ints()[row];
   }
 
   /// The key of every group of window `end` in key group `kg`.
@@ -477,8 +475,8 @@ class AggregateOperator : public Operator {
     out[static_cast<size_t>(c_->window->start_group)] =
         time(c_->window->start_group, *start);
     for (int k : other_groups_) {
-      absl::StatusOr<types::Value> v = storage::DecodeValue(
-          &key, schema.field(static_cast<size_t>(k)).type);
+      absl::StatusOr<types::Value> v =
+          storage::DecodeValue(&key, schema.field(static_cast<size_t>(k)).type);
       if (!v.ok()) return damaged();
       out[static_cast<size_t>(k)] = *std::move(v);
     }
@@ -532,8 +530,8 @@ class AggregateOperator : public Operator {
             fmt::format("GROUP BY: {} of group ({}): {}",
                         c_->kernels[a]->call().function,
                         GroupText(std::vector<types::Value>(
-                            out.begin(), out.begin() + static_cast<long>(
-                                                           c_->num_groups))),
+                            out.begin(),
+                            out.begin() + static_cast<long>(c_->num_groups))),
                         std::string(v.status().message())));
       }
       out.push_back(*std::move(v));

@@ -58,8 +58,8 @@ absl::Status CollectPipelines(
         break;
       case PlanKind::kWindow:
         // TUMBLE, HOP, CUMULATE: a stateless operator in the source tasks.
-        WEIR_RETURN_IF_ERROR(CheckWindowAssignable(
-            static_cast<const sql::WindowNode&>(*node)));
+        WEIR_RETURN_IF_ERROR(
+            CheckWindowAssignable(static_cast<const sql::WindowNode&>(*node)));
         above.push_back(node);
         node = node->inputs[0].get();
         break;
@@ -265,8 +265,8 @@ class IdAssigner {
 // -------------------------------------------------------------- explain
 
 std::string WindowOperatorName(const sql::WindowNode& w) {
-  const char* fn = w.fn == sql::WindowFn::kTumble ? "TUMBLE"
-                   : w.fn == sql::WindowFn::kHop  ? "HOP"
+  const char* fn = w.fn == sql::WindowFn::kTumble     ? "TUMBLE"
+                   : w.fn == sql::WindowFn::kHop      ? "HOP"
                    : w.fn == sql::WindowFn::kCumulate ? "CUMULATE"
                                                       : "SESSION";
   return fmt::format("Window {}", fn);

@@ -121,12 +121,12 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
   for (const PhysicalOperator& op : ops) {
     if (op.node->kind == sql::PlanKind::kWindow) {
       auto it = compiled->window_lateness.find(op.node);
-      out->push_back(MakeWindowOperator(
-          static_cast<const sql::WindowNode&>(*op.node),
-          it == compiled->window_lateness.end()
-              ? std::nullopt
-              : std::optional<int64_t>(it->second),
-          compiled->late_rows));
+      out->push_back(
+          MakeWindowOperator(static_cast<const sql::WindowNode&>(*op.node),
+                             it == compiled->window_lateness.end()
+                                 ? std::nullopt
+                                 : std::optional<int64_t>(it->second),
+                             compiled->late_rows));
       continue;
     }
     if (op.node->kind == sql::PlanKind::kAggregate &&

@@ -188,7 +188,8 @@ class WindowOperator : public Operator {
     window_next_ = 0;
     const types::Column& time =
         in_.column(static_cast<size_t>(node_.time_column));
-    if (time.IsNull(row) || !AssignWindows(node_, time.ints()[row], &windows_)) {
+    if (time.IsNull(row) ||
+        !AssignWindows(node_, time.ints()[row], &windows_)) {
       windows_.clear();
       if (late_rows_) late_rows_->fetch_add(1, std::memory_order_relaxed);
       return;

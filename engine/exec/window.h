@@ -17,8 +17,12 @@
 //   HOP(slide, size)      every [s, s + size) with s a multiple of slide
 //                         (+ o) and s <= ts < s + size: size / slide windows
 //   CUMULATE(step, max)   [s, s + k * step) for the k in 1 .. max / step with
-//                         ts < s + k * step, s = floor((ts - o) / max) * max + o
-// emitted in ascending window_end order.
+//                         ts < s + k * step, s = floor((ts - o) / max) * max +
+//                         o
+// emitted in ascending window_end order. TUMBLE moves the input's columns
+// over as they are (one window per row: only two columns are added and the
+// selection narrowed); HOP and CUMULATE copy each row once per window and
+// keep to the output budget, the rest owed to ContinueOutput.
 //
 // Rows the operator drops (and counts in the query's late-row counter):
 //   - a NULL event time: the row is in no window;
@@ -75,9 +79,9 @@ std::map<const sql::PlanNode*, int64_t> WindowLateness(
 
 /// The window operator of `node`. `lateness`: drop late rows as the file
 /// comment says; `late_rows` (may be null) counts the rows dropped.
-std::unique_ptr<Operator> MakeWindowOperator(
-    const sql::WindowNode& node, std::optional<int64_t> lateness,
-    std::atomic<int64_t>* late_rows);
+std::unique_ptr<Operator> MakeWindowOperator(const sql::WindowNode& node,
+                                             std::optional<int64_t> lateness,
+                                             std::atomic<int64_t>* late_rows);
 
 /// `watermark` - `lateness`, saturating: kNoWatermark and kEndOfTime stay.
 int64_t ShiftWatermark(int64_t watermark, int64_t lateness);

@@ -90,9 +90,9 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
       }
       break;
     case ShowKind::kQueries:
-      result->columns = {"id",           "state",        "writes to",
-                         "rows read",    "rows written", "rows pending",
-                         "watermark",    "late rows",    "sql"};
+      result->columns = {"id",        "state",        "writes to",
+                         "rows read", "rows written", "rows pending",
+                         "watermark", "late rows",    "sql"};
       for (const auto& q : catalog_->ListQueries()) {
         auto it = queries_.find(q.id);
         exec::QueryStats stats;

@@ -239,8 +239,8 @@ struct SubqueryRef : TableRef {
 enum class WindowKind { kTumble, kHop, kCumulate, kSession };
 
 /// TUMBLE(src, ts, size [, offset]), HOP(src, ts, slide, size [, offset]),
-/// CUMULATE(src, ts, step, max_size [, offset]), SESSION(src, ts, gap). Also accepted in Flink's spelling:
-/// TUMBLE(TABLE src, DESCRIPTOR(ts), size).
+/// CUMULATE(src, ts, step, max_size [, offset]), SESSION(src, ts, gap). Also
+/// accepted in Flink's spelling: TUMBLE(TABLE src, DESCRIPTOR(ts), size).
 struct WindowTableRef : TableRef {
   WindowTableRef() : TableRef(TableRefKind::kWindow) {}
   WindowKind window = WindowKind::kTumble;

@@ -526,9 +526,8 @@ BOOST_AUTO_TEST_CASE(a_sink_writes_a_filtered_projection_into_another_topic) {
   BOOST_REQUIRE_EQUAL(r.error, "");
   BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
   const std::vector<std::string> columns = {
-      "id",           "state",        "writes to", "rows read",
-      "rows written", "rows pending", "watermark", "late rows",
-      "sql"};
+      "id",           "state",     "writes to", "rows read", "rows written",
+      "rows pending", "watermark", "late rows", "sql"};
   BOOST_TEST(r.columns == columns);
   BOOST_TEST(Cell(r, 0, "id", columns) == "q1");
   BOOST_TEST(Cell(r, 0, "state", columns) == "RUNNING");
@@ -627,7 +626,8 @@ BOOST_AUTO_TEST_CASE(late_rows_of_a_windowed_sink_show_in_show_queries) {
               "TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) "
               "WITH (connector = 'kafka', topic = 'ev', format = 'json');"
               "CREATE SINK counts WITH (connector = 'kafka', topic = 'counts', "
-              "format = 'json', partitions = 1) AS SELECT window_start, window_end, COUNT(*) "
+              "format = 'json', partitions = 1) AS SELECT window_start, "
+              "window_end, COUNT(*) "
               "AS n FROM TUMBLE(ev, ts, INTERVAL '10' SECOND) GROUP BY "
               "window_start, window_end EMIT ON WINDOW CLOSE;");
   BOOST_REQUIRE_EQUAL(r.error, "");
