@@ -5,10 +5,10 @@
 #include <cstring>
 #include <string_view>
 #include <system_error>
-#include <unordered_map>
 
 #include "engine/base/status.h"
-#include "engine/exec/key_hash.h"
+#include "engine/exec/change_queue.h"
+#include "engine/exec/keyed_rows.h"
 #include "engine/exec/operators.h"
 #include "fmt/format.h"
 
@@ -131,7 +131,9 @@ class AggregateOperator : public Operator {
  public:
   AggregateOperator(std::shared_ptr<const CompiledAggregate> compiled,
                     AggregateStore store)
-      : c_(std::move(compiled)), store_(std::move(store)) {
+      : c_(std::move(compiled)),
+        store_(std::move(store)),
+        pending_(c_->output_schema) {
     for (size_t k = 0; k < c_->num_groups; ++k)
       key_columns_.push_back(static_cast<int>(k));
   }
@@ -139,41 +141,17 @@ class AggregateOperator : public Operator {
   absl::Status AddInput(types::Batch batch) override {
     const size_t live = batch.num_selected();
     if (live == 0) return absl::OkStatus();
-    std::vector<uint32_t> rows(live);
-    for (size_t i = 0; i < live; ++i) {
-      rows[i] = batch.has_selection() ? batch.selection()[i]
-                                      : static_cast<uint32_t>(i);
-    }
-    KeyHash(batch, key_columns_, &hashes_);
-
     // The batch's groups, in order of first appearance.
-    std::vector<std::string> keys;
-    std::vector<uint32_t> first_row;
-    std::vector<uint32_t> group_of(live);
-    std::unordered_map<std::string_view, uint32_t> index;
-    keys.reserve(live);
-    for (size_t i = 0; i < live; ++i) {
-      std::string key;
-      storage::AppendKeyPrefix(&key, store_.op,
-                               KeyGroupOf(hashes_[i], store_.max_parallelism));
-      for (int k : key_columns_) {
-        storage::AppendColumnValue(&key, batch.column(static_cast<size_t>(k)),
-                                   rows[i]);
-      }
-      keys.push_back(std::move(key));
-    }
-    for (size_t i = 0; i < live; ++i) {
-      auto [it, added] = index.emplace(std::string_view(keys[i]),
-                                       static_cast<uint32_t>(first_row.size()));
-      if (added) first_row.push_back(static_cast<uint32_t>(i));
-      group_of[i] = it->second;
-    }
-    const size_t n = first_row.size();
+    const KeyedRows keyed = GroupRowsByKey(batch, key_columns_, store_.op,
+                                           store_.max_parallelism);
+    const std::vector<uint32_t>& rows = keyed.rows;
+    const std::vector<uint32_t>& first_row = keyed.first_row;
+    const std::vector<uint32_t>& group_of = keyed.group_of;
+    const size_t n = keyed.num_groups();
 
     storage::StateStore& store = *store_.store;
     storage::StateStore::BatchScope scope(&store);
-    std::vector<std::string_view> unique_keys;
-    for (uint32_t i : first_row) unique_keys.emplace_back(keys[i]);
+    const std::vector<std::string_view> unique_keys = keyed.GroupKeys();
     WEIR_RETURN_IF_ERROR(store.Prefetch(unique_keys));
 
     // Each group's entry and old result.
@@ -325,24 +303,19 @@ class AggregateOperator : public Operator {
 
   /// Queues one output row, in batches of at most the output budget.
   void Append(const std::vector<types::Value>& row, ChangeKind kind) {
-    if (pending_.empty() || pending_.back().num_rows() >= output_budget())
-      pending_.emplace_back(c_->output_schema);
-    pending_.back().AppendRow(row, kind);
+    pending_.Append(row, kind, output_budget());
   }
 
   /// Emits one queued batch (at most the budget).
   absl::Status EmitPending() {
-    if (pending_.empty()) return absl::OkStatus();
-    types::Batch next = std::move(pending_.front());
-    pending_.pop_front();
-    return Emit(std::move(next));
+    std::optional<types::Batch> next = pending_.Pop();
+    return next ? Emit(*std::move(next)) : absl::OkStatus();
   }
 
   std::shared_ptr<const CompiledAggregate> c_;
   AggregateStore store_;
   std::vector<int> key_columns_;
-  std::vector<uint64_t> hashes_;
-  std::deque<types::Batch> pending_;
+  ChangeQueue pending_;
 };
 
 }  // namespace

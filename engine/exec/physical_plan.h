@@ -26,10 +26,17 @@
 // exchange on the group keys, and one keyed stage runs the aggregate and
 // the stateless operators above it (HAVING, the final projection) into
 // the output (or into the keyed sink exchange: the aggregate's output is a
-// changelog). Other stateful operators (windows, joins, top-N, UNION
-// distinct over streams, an aggregate below another or below a union) are
-// refused until they are built; the type already takes any number of
-// stages.
+// changelog). SELECT DISTINCT and GROUP BY without aggregate functions
+// are such an aggregate with no calls (a row count per group); a UNION
+// (distinct) over streams there is planned as one: the aggregate keyed by
+// every column over the UNION ALL of its branches (a UNION of constant rows
+// alone keeps its in-memory DistinctRows). A Kafka TABLE in a plain format
+// (json, csv, raw, avro) is an upsert topic: its source stage ends in a
+// hash exchange on the PRIMARY KEY, and a keyed stage runs the changelog
+// normalize (the latest row per key) and the operators above the scan.
+// Other stateful operators (windows, joins, top-N, an aggregate below
+// another or below a union) are refused until they are built; the type
+// already takes any number of stages.
 //
 // Operator ids. Every logical node of the plan gets an id that depends
 // only on the plan (its kind, schema and the ids of its inputs, hashed),
@@ -65,6 +72,9 @@ struct PhysicalOperator {
   /// exchange (the group keys, then each call's argument), false for the
   /// aggregate itself, behind the exchange (aggregate.h).
   bool aggregate_input = false;
+  /// For a ScanNode of an upsert TABLE: the changelog normalize behind the
+  /// hash exchange on its PRIMARY KEY (changelog_normalize.h).
+  bool normalize = false;
 };
 
 enum class StageInputKind { kSource, kValues, kExchange };

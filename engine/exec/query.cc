@@ -5,7 +5,10 @@
 #include <mutex>
 
 #include "engine/base/status.h"
+#include "engine/base/duration.h"
+#include "engine/catalog/connector_options.h"
 #include "engine/exec/aggregate.h"
+#include "engine/exec/changelog_normalize.h"
 #include "engine/exec/event_time.h"
 #include "engine/exec/exchange.h"
 #include "engine/exec/operators.h"
@@ -68,24 +71,38 @@ absl::StatusOr<std::shared_ptr<const CompiledAggregate>> AggregateOf(
 absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
                              RowErrorFn row_error, int task, Compiled* compiled,
                              std::vector<std::unique_ptr<Operator>>* out) {
+  // The store of a keyed operator in this task.
+  auto open_store = [&](const PhysicalOperator& op)
+      -> absl::StatusOr<AggregateStore> {
+    AggregateStore store;
+    store.dir = compiled->state;
+    store.op = static_cast<storage::OperatorId>(op.id);
+    store.max_parallelism = compiled->max_parallelism;
+    storage::StoreOptions store_options;
+    store_options.cache_bytes = compiled->store_cache_bytes;
+    WEIR_ASSIGN_OR_RETURN(
+        store.store,
+        compiled->state->backend().OpenStore(
+            fmt::format("op{}-t{}", static_cast<uint32_t>(op.id), task),
+            store_options));
+    return store;
+  };
   for (const PhysicalOperator& op : ops) {
+    if (op.normalize) {
+      const auto& scan = static_cast<const sql::ScanNode&>(*op.node);
+      WEIR_ASSIGN_OR_RETURN(AggregateStore store, open_store(op));
+      out->push_back(MakeChangelogNormalizeOperator(
+          std::make_shared<types::Schema>(scan.schema), scan.unique_key,
+          std::move(store), scan.source));
+      continue;
+    }
     if (op.node->kind == sql::PlanKind::kAggregate) {
       WEIR_ASSIGN_OR_RETURN(auto agg, AggregateOf(op.node, compiled));
       if (op.aggregate_input) {
         out->push_back(MakeAggregateInputOperator(agg, row_error));
         continue;
       }
-      AggregateStore store;
-      store.dir = compiled->state;
-      store.op = static_cast<storage::OperatorId>(op.id);
-      store.max_parallelism = compiled->max_parallelism;
-      storage::StoreOptions store_options;
-      store_options.cache_bytes = compiled->store_cache_bytes;
-      WEIR_ASSIGN_OR_RETURN(
-          store.store,
-          compiled->state->backend().OpenStore(
-              fmt::format("op{}-t{}", static_cast<uint32_t>(op.id), task),
-              store_options));
+      WEIR_ASSIGN_OR_RETURN(AggregateStore store, open_store(op));
       out->push_back(MakeAggregateOperator(std::move(agg), std::move(store)));
       continue;
     }
@@ -153,7 +170,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   int stateful_tasks = 0;
   for (const Stage& stage : physical.stages) {
     for (const PhysicalOperator& op : stage.ops) {
-      if (op.node->kind == sql::PlanKind::kAggregate && !op.aggregate_input)
+      if ((op.node->kind == sql::PlanKind::kAggregate && !op.aggregate_input) ||
+          op.normalize)
         stateful_tasks += stage.tasks;
     }
   }
@@ -206,6 +224,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
       } else if (stage.reads_source()) {
         task->source_schema = source_schema;
         task->event_time = event_time;
+        if (auto idle = entry->Option(catalog::kIdleTimeoutOption))
+          task->idle_timeout = ParseDuration(*idle);  // checked when declared
         WEIR_ASSIGN_OR_RETURN(task->source,
                               sources(*entry, source_schema, i, stage.tasks));
       } else {
