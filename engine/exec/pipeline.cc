@@ -254,7 +254,8 @@ StepResult PipelineTask::StepRunning() {
       next_mark_ = Clock::now() + state_->commit_interval;
       if (event_time) {
         pclock_.emplace(state_->clock);
-        partitions_.emplace(source->Partitions(), state_->idle_timeout,
+        partitions_.emplace(source->Partitions(),
+                            idle_timeout.value_or(state_->idle_timeout),
                             pclock_->Now());
       }
     } else {
