@@ -58,8 +58,9 @@ absl::Status CollectPipelines(
         if (!static_cast<const sql::UnionNode*>(node)->all &&
             !ReadsOnlyConstants(*node)) {
           return absl::UnimplementedError(
-              "Union distinct is not executable yet: it keeps a count per "
-              "distinct row, which is not built yet (UNION ALL runs)");
+              "Union distinct is not executable yet here: a UNION over "
+              "streams runs when only filters and projections are above it "
+              "(not under an aggregate, a LIMIT or another union)");
         }
         above.push_back(node);
         for (const sql::PlanPtr& input : node->inputs) {
