@@ -405,6 +405,17 @@ absl::Status SetUpTombstones(const catalog::Entry& entry,
     }
   }
   if (key_schema->size() == 0) return absl::OkStatus();  // metadata keys
+  // Records would then carry their key only in the record key, which only
+  // tombstones are read from: every row would have a NULL key.
+  if (AsciiLower(entry.Option("value.fields-include").value_or("all")) ==
+      "except_key") {
+    return absl::UnimplementedError(fmt::format(
+        "TABLE '{}': value.fields-include = 'except_key' is not read yet: "
+        "the PRIMARY KEY columns of an upsert table are read from the "
+        "record value (only a tombstone's from the record key); write them "
+        "into the value, or declare the key as a METADATA FROM 'key' column",
+        entry.name));
+  }
   std::string format = AsciiLower(entry.Option("key.format").value_or("json"));
   const bool single = key_schema->size() == 1;
   const bool text = single && key_schema->field(0).type.id() ==
