@@ -314,6 +314,14 @@ class KafkaConnector : public catalog::Connector {
     info.options = Options();
     info.metadata = Metadata();
     info.explain_options = {"topic", "format"};
+    // A topic of plain records (json, csv, raw, avro) holds the latest row
+    // per key and tombstones; Debezium events carry their retractions.
+    info.upsert_table = [](const catalog::Options& options) {
+      for (const auto& [key, value] : options) {
+        if (key == "format") return AsciiLower(value) != "debezium-json";
+      }
+      return true;  // json
+    };
     info.settings = Settings();
     info.setting_families = {
         {std::string(kProperties), "properties.<kafka client setting>",

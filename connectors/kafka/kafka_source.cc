@@ -13,6 +13,7 @@
 #include "connectors/kafka/entry_options.h"
 #include "connectors/kafka/kafka_client.h"
 #include "engine/base/log.h"
+#include "engine/base/strings.h"
 #include "engine/base/status.h"
 #include "fmt/format.h"
 
@@ -141,7 +142,15 @@ class KafkaSource : public exec::Source {
     for (const KafkaRecord& m : messages) {
       if (malformed_) break;
       ++handled;
-      if (!m.value) continue;  // a tombstone: nothing to insert into a stream
+      if (!m.value) {
+        // A tombstone: nothing to insert into a stream; in an upsert TABLE
+        // the delete of its key.
+        if (upsert_ && AppendTombstone(m, values)) {
+          AppendMetadata(m);
+          AddRun(m.partition, 1);
+        }
+        continue;
+      }
       size_t rows_before = values->num_rows();
       absl::Status s = decoder_->Decode(*m.value, values);
       if (s.ok()) {
@@ -190,6 +199,44 @@ class KafkaSource : public exec::Source {
     }
     if (metadata_.empty()) return out->num_rows() - before;
     return Assemble(out);
+  }
+
+  /// Appends the delete of the key of tombstone `m` to `values`: the key
+  /// columns decoded from the record key, the other columns NULL (the
+  /// changelog normalize retracts the key's latest row). False (and
+  /// logged) when the record key does not give them.
+  bool AppendTombstone(const KafkaRecord& m, types::Batch* values) {
+    std::vector<types::Value> row;
+    row.reserve(values->num_columns());
+    for (size_t c = 0; c < values->num_columns(); ++c)
+      row.push_back(types::Value::Null(values->column(c).type()));
+    if (!key_value_columns_.empty()) {
+      absl::Status s = absl::InvalidArgumentError("the record has no key");
+      if (m.key) {
+        key_rows_.Clear();
+        s = key_decoder_->Decode(*m.key, &key_rows_);
+        if (!s.ok() && key_text_decoder_) {
+          key_rows_.Clear();
+          s = key_text_decoder_->Decode(*m.key, &key_rows_);
+        }
+      }
+      if (s.ok() && key_rows_.num_rows() != 1)
+        s = absl::InvalidArgumentError("the key holds no single row");
+      if (!s.ok()) {
+        Log(LogLevel::kWarning,
+            fmt::format("skipped a tombstone at topic '{}' partition {} "
+                        "offset {}: its key does not give the PRIMARY KEY: {}",
+                        m.topic, m.partition, m.offset,
+                        std::string(s.message())));
+        return false;
+      }
+      for (size_t k = 0; k < key_value_columns_.size(); ++k) {
+        row[static_cast<size_t>(key_value_columns_[k])] =
+            key_rows_.column(k).GetValue(0);
+      }
+    }
+    values->AppendRow(row, types::ChangeKind::kDelete);
+    return true;
   }
 
   /// Appends the metadata of `m` to the metadata columns.
@@ -328,7 +375,72 @@ class KafkaSource : public exec::Source {
   std::vector<std::pair<int, std::string>> metadata_;
   std::vector<types::Column> metadata_columns_;
   types::Batch value_rows_;
+  // An upsert TABLE (entry.upsert): tombstones become deletes of their
+  // key. The PRIMARY KEY columns among the value columns (their indexes
+  // there) are decoded from the record key by key_decoder_ (key.format),
+  // or, for a single column whose key is no JSON object, from the key's
+  // text by key_text_decoder_.
+  bool upsert_ = false;
+  std::vector<int> key_value_columns_;
+  std::unique_ptr<formats::Decoder> key_decoder_;
+  std::unique_ptr<formats::Decoder> key_text_decoder_;
+  types::Batch key_rows_;
 };
+
+/// Sets up `source` to turn the tombstones of upsert TABLE `entry` (rows
+/// of `schema`; the decoder reads `value_schema`) into deletes of their
+/// key.
+absl::Status SetUpTombstones(const catalog::Entry& entry,
+                             const types::Schema& schema,
+                             const types::Schema& value_schema,
+                             KafkaSource* source) {
+  source->upsert_ = true;
+  auto key_schema = std::make_shared<types::Schema>();
+  for (int k : entry.key) {
+    const std::string& name = schema.field(static_cast<size_t>(k)).name;
+    for (size_t v = 0; v < value_schema.size(); ++v) {
+      if (value_schema.field(v).name != name) continue;
+      source->key_value_columns_.push_back(static_cast<int>(v));
+      key_schema->Add(value_schema.field(v));
+    }
+  }
+  if (key_schema->size() == 0) return absl::OkStatus();  // metadata keys
+  // Records would then carry their key only in the record key, which only
+  // tombstones are read from: every row would have a NULL key.
+  if (AsciiLower(entry.Option("value.fields-include").value_or("all")) ==
+      "except_key") {
+    return absl::UnimplementedError(fmt::format(
+        "TABLE '{}': value.fields-include = 'except_key' is not read yet: "
+        "the PRIMARY KEY columns of an upsert table are read from the "
+        "record value (only a tombstone's from the record key); write them "
+        "into the value, or declare the key as a METADATA FROM 'key' column",
+        entry.name));
+  }
+  std::string format = AsciiLower(entry.Option("key.format").value_or("json"));
+  const bool single = key_schema->size() == 1;
+  const bool text = single && key_schema->field(0).type.id() ==
+                                  types::TypeId::kVarchar;
+  // raw holds one VARCHAR or BYTES column; a single key of another type is
+  // its text, which the csv decoder reads.
+  if (format == "raw" && !text) format = "csv";
+  auto fail = [&](const absl::Status& s) {
+    return absl::InvalidArgumentError(fmt::format(
+        "TABLE '{}': its tombstones cannot be matched to their PRIMARY KEY "
+        "with key.format '{}': {}",
+        entry.name, format, std::string(s.message())));
+  };
+  absl::StatusOr<std::unique_ptr<formats::Decoder>> decoder =
+      formats::MakeDecoder(format, key_schema, {});
+  if (!decoder.ok()) return fail(decoder.status());
+  source->key_decoder_ = *std::move(decoder);
+  if (format == "json" && single) {
+    decoder = formats::MakeDecoder(text ? "raw" : "csv", key_schema, {});
+    if (!decoder.ok()) return fail(decoder.status());
+    source->key_text_decoder_ = *std::move(decoder);
+  }
+  source->key_rows_ = types::Batch(key_schema);
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -439,6 +551,10 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
       source->decoder_,
       formats::MakeDecoder(entry.Option("format").value_or("json"),
                            value_schema, internal::FormatOptionsOf(entry)));
+  if (entry.upsert) {
+    WEIR_RETURN_IF_ERROR(
+        SetUpTombstones(entry, *schema, *value_schema, source.get()));
+  }
   source->on_error_ = entry.Option("format.on-error").value_or("fail");
   if (source->on_error_ == "dlq") {
     source->dlq_topic_ = DlqTopicOf(entry);

@@ -54,6 +54,11 @@ struct Entry {
   /// Columns read from the record's metadata rather than its value (Kafka:
   /// key, topic, partition, offset, timestamp): (column index, key).
   std::vector<std::pair<int, std::string>> metadata;
+  /// For a TABLE: its records are upserts (each the latest row of its key,
+  /// a tombstone deletes the key) rather than changes that carry their own
+  /// retractions, so a query reads it through the changelog normalize
+  /// (the latest row per key). Set from ConnectorInfo::upsert_table.
+  bool upsert = false;
   /// For a TABLE declared without columns: the schema is read from the
   /// connector (MySQL) when the table is first used.
   bool schema_deferred = false;

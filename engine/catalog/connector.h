@@ -147,6 +147,10 @@ struct ConnectorInfo {
   /// The error for a TABLE of it declared without a PRIMARY KEY, when it
   /// has a better one than the generic message.
   std::string table_key_message;
+  /// For a TABLE of it with these options: whether its records are
+  /// upserts (Entry::upsert; e.g. a Kafka topic in json), not changes
+  /// carrying retractions (Debezium, a binlog). Unset: never.
+  std::function<bool(const Options& options)> upsert_table;
   /// Appended to "INSERT writes to streams; 'x' is a TABLE" when the
   /// target is a table of it, to say where to write instead.
   std::string insert_hint;

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/base/duration.h"
 #include "engine/base/status.h"
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
@@ -282,6 +283,21 @@ std::string UnknownKeyHint(const std::string& key, const OptionsSpec& spec) {
 absl::Status CheckOne(const Connector& connector, OptionUse use,
                       const std::string& key, const std::string& value) {
   const ConnectorInfo& info = connector.info();
+  if (key == kIdleTimeoutOption) {
+    if (use == OptionUse::kSink) {
+      return absl::InvalidArgumentError(fmt::format(
+          "option '{}' applies to a STREAM or TABLE that is read, not to a "
+          "sink",
+          key));
+    }
+    if (!ParseDuration(value)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "option '{}' must be a duration like '5s' or '500ms' ('0s': never "
+          "idle), got '{}'",
+          key, value));
+    }
+    return absl::OkStatus();
+  }
   const OptionsSpec& spec = info.options;
   if (HasPrefix(key, spec.passthrough_prefix)) {
     if (key.size() == spec.passthrough_prefix.size()) {

@@ -24,6 +24,11 @@ namespace weir::catalog {
 
 class ConnectorRegistry;
 
+/// The WITH option every source takes, whatever its connector: how long a
+/// partition of it may return no rows before it stops holding the
+/// watermark back, over SET 'watermark.idle-timeout' for this source.
+inline constexpr char kIdleTimeoutOption[] = "watermark.idle-timeout";
+
 /// WITH options as written: keys lower-cased, in declaration order.
 using Options = std::vector<std::pair<std::string, std::string>>;
 

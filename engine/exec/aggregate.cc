@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "engine/base/status.h"
+#include "engine/exec/change_queue.h"
 #include "engine/exec/key_hash.h"
 #include "engine/exec/operators.h"
 #include "engine/exec/watermark.h"
@@ -186,7 +187,9 @@ class AggregateOperator : public Operator {
  public:
   AggregateOperator(std::shared_ptr<const CompiledAggregate> compiled,
                     AggregateStore store)
-      : c_(std::move(compiled)), store_(std::move(store)) {
+      : c_(std::move(compiled)),
+        store_(std::move(store)),
+        pending_(c_->output_schema) {
     for (size_t k = 0; k < c_->num_groups; ++k) {
       const int col = static_cast<int>(k);
       key_columns_.push_back(col);
@@ -548,17 +551,14 @@ class AggregateOperator : public Operator {
 
   /// Queues one output row, in batches of at most the output budget.
   void Append(const std::vector<types::Value>& row, ChangeKind kind) {
-    if (pending_.empty() || pending_.back().num_rows() >= output_budget())
-      pending_.emplace_back(c_->output_schema);
-    pending_.back().AppendRow(row, kind);
+    pending_.Append(row, kind, output_budget());
   }
 
   /// Emits one queued batch (at most the budget).
   absl::Status EmitPending() {
-    if (pending_.empty()) return absl::OkStatus();
-    types::Batch next = std::move(pending_.front());
-    pending_.pop_front();
-    return Emit(std::move(next));
+    std::optional<types::Batch> next = pending_.Pop();
+    if (!next) return absl::OkStatus();
+    return Emit(*std::move(next));
   }
 
   std::shared_ptr<const CompiledAggregate> c_;
@@ -566,7 +566,7 @@ class AggregateOperator : public Operator {
   std::vector<int> key_columns_;
   std::vector<int> other_groups_;  // groups other than the window's
   std::vector<uint64_t> hashes_;
-  std::deque<types::Batch> pending_;
+  ChangeQueue pending_;
   // Windowed only.
   int64_t watermark_ = kNoWatermark;
   /// The (window_end, key group) pairs that hold state, by window_end.

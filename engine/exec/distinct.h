@@ -1,9 +1,10 @@
 #pragma once
 
 // UNION (without ALL) over bounded inputs: the rows seen so far, shared by
-// the tasks of every branch, in memory. A UNION over streams would keep a
-// count per distinct row forever; it waits for the state store, and the
-// planner allows this operator only where every input is constant.
+// the tasks of every branch, in memory. The planner uses this operator only
+// where every input is constant; a UNION over streams keeps a count per
+// distinct row in the state store instead (the aggregate with no calls,
+// physical_plan.h).
 
 #include <cstdint>
 #include <memory>

@@ -67,8 +67,9 @@ absl::Status CollectPipelines(
         if (!static_cast<const sql::UnionNode*>(node)->all &&
             !ReadsOnlyConstants(*node)) {
           return absl::UnimplementedError(
-              "Union distinct is not executable yet: it keeps a count per "
-              "distinct row, which is not built yet (UNION ALL runs)");
+              "Union distinct is not executable yet here: a UNION over "
+              "streams runs when only filters and projections are above it "
+              "(not under an aggregate, a LIMIT or another union)");
         }
         above.push_back(node);
         for (const sql::PlanPtr& input : node->inputs) {
@@ -115,11 +116,6 @@ absl::StatusOr<AggregateCut> FindAggregate(const sql::PlanNode* node) {
     cut.agg = agg;
     return cut;
   }
-  if (agg->aggregates.empty()) {
-    return absl::UnimplementedError(
-        "Aggregate without aggregate functions (SELECT DISTINCT, or GROUP BY "
-        "alone) is not executable yet: DISTINCT is not built yet");
-  }
   cut.agg = agg;
   return cut;
 }
@@ -149,46 +145,31 @@ absl::StatusOr<AggregateFeed> FeedOf(const sql::AggregateNode& agg) {
   return feed;
 }
 
-/// The format a scan reads its source's records in ("" when it has none:
-/// CDC connectors, generators): the catalog entry's `format`, or when
-/// planned without a catalog the one the scan's EXPLAIN detail names.
-std::string ScanFormat(const sql::ScanNode& scan,
-                       const catalog::Catalog* catalog) {
-  if (const catalog::Entry* e =
-          catalog ? catalog->Find(scan.source) : nullptr) {
-    for (const auto& [key, value] : e->options) {
-      if (key == "format") return value;
+/// `node` with a UNION (distinct) over streams where an aggregate may run
+/// (at the top, under filters and projections) replaced by a distinct
+/// aggregate (a row count keyed by every column) over the UNION ALL of its
+/// branches. A UNION of constant rows alone stays (its DistinctRows keeps
+/// the rows seen in memory); other plans come back as they are.
+sql::PlanPtr LowerUnionDistinct(const sql::PlanPtr& node) {
+  switch (node->kind) {
+    case PlanKind::kOutput:
+    case PlanKind::kFilter:
+    case PlanKind::kProject: {
+      sql::PlanPtr input = LowerUnionDistinct(node->inputs[0]);
+      if (input == node->inputs[0]) return node;
+      return sql::CopyWithInputs(*node, {std::move(input)});
     }
-    return "";
-  }
-  const size_t at = scan.detail.find("format=");
-  if (at == std::string::npos) return "";
-  const size_t begin = at + 7;
-  return scan.detail.substr(begin, scan.detail.find(' ', begin) - begin);
-}
-
-/// A TABLE read from records of a plain format (json, csv, raw, avro) is
-/// an upsert topic: each record is the latest row of its key, and turning
-/// that into retractions needs the latest row per key, which is not built
-/// yet. Aggregating it as if every record were a new row would count an
-/// updated key twice, so such a plan is refused; a TABLE in debezium-json
-/// (or a CDC table) carries its retractions and aggregates correctly.
-absl::Status CheckAggregateInputs(const std::vector<Pipeline>& pipelines,
-                                  const catalog::Catalog* catalog) {
-  for (const Pipeline& p : pipelines) {
-    if (p.scan == nullptr || p.scan->source_kind != catalog::EntryKind::kTable)
-      continue;
-    const std::string format = ScanFormat(*p.scan, catalog);
-    if (!format.empty() && format != "debezium-json") {
-      return absl::UnimplementedError(fmt::format(
-          "Aggregate over TABLE '{}' is not executable yet: its {} records "
-          "are upserts (the latest row per key), and turning them into "
-          "retractions needs the latest row per key, which is not built "
-          "yet; declare a Debezium topic with format 'debezium-json'",
-          p.scan->source, format));
+    case PlanKind::kUnion: {
+      const auto& u = static_cast<const sql::UnionNode&>(*node);
+      if (u.all || ReadsOnlyConstants(u)) return node;
+      auto all = std::make_shared<sql::UnionNode>(u);
+      all->all = true;
+      all->unique_key.clear();
+      return sql::MakeDistinctNode(all);
     }
+    default:
+      return node;
   }
-  return absl::OkStatus();
 }
 
 // --------------------------------------------------------- operator ids
@@ -287,11 +268,15 @@ std::string OperatorName(const PhysicalOperator& op) {
                ? "Project group keys and event time"
                : "Project group keys";
   }
+  if (op.normalize) return "ChangelogNormalize (latest row per key)";
   switch (n.kind) {
-    case PlanKind::kAggregate:
-      return IsSessionAggregate(static_cast<const sql::AggregateNode&>(n))
-                 ? SessionWindowTitle(static_cast<const sql::AggregateNode&>(n))
-                 : WindowAggregateName(static_cast<const sql::AggregateNode&>(n));
+    case PlanKind::kAggregate: {
+      const auto& a = static_cast<const sql::AggregateNode&>(n);
+      if (IsSessionAggregate(a)) return SessionWindowTitle(a);
+      if (a.aggregates.empty() && !a.window_start_group)
+        return "Distinct (a row count per group)";
+      return WindowAggregateName(a);
+    }
     case PlanKind::kLimit:
       return "Limit (shared by all tasks)";
     case PlanKind::kUnion:
@@ -328,12 +313,13 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
         "a physical plan starts at an output node");
   }
   PhysicalPlan physical;
-  physical.logical = plan;
-  physical.output = static_cast<const sql::OutputNode*>(plan.get());
+  physical.logical = LowerUnionDistinct(plan);
+  physical.output = static_cast<const sql::OutputNode*>(physical.logical.get());
   physical.parallelism = std::max(options.parallelism, 0);
   physical.max_parallelism = options.max_parallelism;
   const sql::OutputNode& out = *physical.output;
-  WEIR_ASSIGN_OR_RETURN(AggregateCut cut, FindAggregate(plan->inputs[0].get()));
+  const sql::PlanNode* top = physical.logical->inputs[0].get();
+  WEIR_ASSIGN_OR_RETURN(AggregateCut cut, FindAggregate(top));
   AggregateFeed feed;
   if (cut.agg) {
     WEIR_ASSIGN_OR_RETURN(feed, FeedOf(*cut.agg));
@@ -341,9 +327,10 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
   }
   std::vector<Pipeline> pipelines;
   WEIR_RETURN_IF_ERROR(CollectPipelines(
-      cut.agg ? feed.below : plan->inputs[0].get(), {}, &pipelines));
-  if (cut.agg)
-    WEIR_RETURN_IF_ERROR(CheckAggregateInputs(pipelines, options.catalog));
+      cut.agg ? feed.below : top, {}, &pipelines));
+  bool upsert = false;
+  for (const Pipeline& p : pipelines)
+    upsert |= p.scan != nullptr && p.scan->upsert;
 
   // Where the rows go.
   StageOutputKind output = StageOutputKind::kClient;
@@ -369,7 +356,7 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
       }
       // A changelog into a keyed target: every change of a key must be
       // written by one task, in order (Flink's keyed sink shuffle).
-      if (!plan->inputs[0]->append_only && !key.empty()) {
+      if (!top->append_only && !key.empty()) {
         output = StageOutputKind::kExchange;
         exchange_key = key;
       }
@@ -383,7 +370,7 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
             fmt::format("'{}' was dropped", p.scan->source));
     }
   }
-  if ((output == StageOutputKind::kExchange || cut.agg) &&
+  if ((output == StageOutputKind::kExchange || cut.agg || upsert) &&
       physical.parallelism > 0 &&
       physical.parallelism > physical.max_parallelism) {
     return absl::InvalidArgumentError(fmt::format(
@@ -394,15 +381,47 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
   }
 
   IdAssigner ids(&physical.ids);
-  ids.Assign(*plan);
+  ids.Assign(*physical.logical);
   auto op_of = [&](const sql::PlanNode* n) {
     return PhysicalOperator{n, physical.ids.at(n)};
   };
 
+  // A keyed stage reading one exchange from each stage of `from` on
+  // `key`, its tasks running `ops` into `stage_output`; returns its index.
+  auto add_keyed_stage = [&](const std::vector<int>& from,
+                             const std::vector<int>& key,
+                             std::vector<PhysicalOperator> ops,
+                             StageOutputKind stage_output) {
+    const int to = static_cast<int>(physical.stages.size());
+    Stage stage;
+    stage.output = stage_output;
+    stage.tasks = physical.parallelism;
+    stage.ops = std::move(ops);
+    for (int s : from) {
+      ExchangeSpec spec;
+      spec.from_stage = s;
+      spec.to_stage = to;
+      spec.key_columns = key;
+      physical.stages[static_cast<size_t>(s)].exchange =
+          static_cast<int>(physical.exchanges.size());
+      StageInput input;
+      input.kind = StageInputKind::kExchange;
+      input.exchange = static_cast<int>(physical.exchanges.size());
+      stage.inputs.push_back(std::move(input));
+      physical.exchanges.push_back(std::move(spec));
+    }
+    physical.stages.push_back(std::move(stage));
+    return to;
+  };
+
   // One source stage per pipeline (into the aggregate's exchanges when
-  // there is one).
+  // there is one). An upsert TABLE's source stage only reads and hands its
+  // records to a keyed stage on the PRIMARY KEY, which normalizes them and
+  // runs the pipeline's operators; those stages come after every source.
   const StageOutputKind source_output =
       cut.agg ? StageOutputKind::kExchange : output;
+  std::vector<int> top_stages;  // whose rows go on to the aggregate/output
+  std::vector<std::pair<int, std::vector<PhysicalOperator>>> to_normalize;
   for (const Pipeline& p : pipelines) {
     Stage stage;
     StageInput input;
@@ -418,55 +437,44 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
       stage.tasks = 1;
     }
     stage.inputs.push_back(std::move(input));
-    for (const sql::PlanNode* n : p.ops) stage.ops.push_back(op_of(n));
+    std::vector<PhysicalOperator> ops;
+    for (const sql::PlanNode* n : p.ops) ops.push_back(op_of(n));
     if (cut.agg) {
       PhysicalOperator input_op = op_of(cut.agg);
       input_op.aggregate_input = true;
-      stage.ops.push_back(input_op);
+      ops.push_back(input_op);
     }
-    stage.output = source_output;
+    const int index = static_cast<int>(physical.stages.size());
+    if (p.scan != nullptr && p.scan->upsert) {
+      PhysicalOperator normalize = op_of(p.scan);
+      normalize.normalize = true;
+      ops.insert(ops.begin(), normalize);
+      to_normalize.emplace_back(index, std::move(ops));
+      stage.output = StageOutputKind::kExchange;
+    } else {
+      stage.ops = std::move(ops);
+      stage.output = source_output;
+      top_stages.push_back(index);
+    }
     physical.stages.push_back(std::move(stage));
   }
-
-  // A keyed stage reading one exchange per stage in [first, last) on
-  // `key`, its tasks running `ops` into `stage_output`.
-  auto add_keyed_stage = [&](int first, int last, const std::vector<int>& key,
-                             std::vector<PhysicalOperator> ops,
-                             StageOutputKind stage_output) {
-    const int to = static_cast<int>(physical.stages.size());
-    Stage stage;
-    stage.output = stage_output;
-    stage.tasks = physical.parallelism;
-    stage.ops = std::move(ops);
-    for (int s = first; s < last; ++s) {
-      ExchangeSpec spec;
-      spec.from_stage = s;
-      spec.to_stage = to;
-      spec.key_columns = key;
-      physical.stages[static_cast<size_t>(s)].exchange =
-          static_cast<int>(physical.exchanges.size());
-      StageInput input;
-      input.kind = StageInputKind::kExchange;
-      input.exchange = static_cast<int>(physical.exchanges.size());
-      stage.inputs.push_back(std::move(input));
-      physical.exchanges.push_back(std::move(spec));
-    }
-    physical.stages.push_back(std::move(stage));
-  };
+  for (auto& [source_stage, ops] : to_normalize) {
+    const sql::ScanNode& scan =
+        *physical.stages[static_cast<size_t>(source_stage)].inputs[0].scan;
+    top_stages.push_back(add_keyed_stage({source_stage}, scan.unique_key,
+                                         std::move(ops), source_output));
+  }
 
   // The aggregate's tasks, each owning the groups of its key groups.
   if (cut.agg) {
     std::vector<PhysicalOperator> ops{op_of(cut.agg)};
     for (const sql::PlanNode* n : cut.above) ops.push_back(op_of(n));
-    add_keyed_stage(0, static_cast<int>(physical.stages.size()), feed.key,
-                    std::move(ops), output);
+    top_stages = {
+        add_keyed_stage(top_stages, feed.key, std::move(ops), output)};
   }
   // The keyed sink tasks, reading one exchange per stage that writes.
-  if (output == StageOutputKind::kExchange) {
-    const int last = static_cast<int>(physical.stages.size());
-    add_keyed_stage(cut.agg ? last - 1 : 0, last, exchange_key, {},
-                    StageOutputKind::kSink);
-  }
+  if (output == StageOutputKind::kExchange)
+    add_keyed_stage(top_stages, exchange_key, {}, StageOutputKind::kSink);
   return physical;
 }
 

@@ -29,9 +29,18 @@
 // changelog). A windowed GROUP BY over TUMBLE, HOP or CUMULATE has the
 // same shape: the window operator (window.h) is one more stateless
 // operator of the source stages, and the keyed aggregate takes
-// window_start and window_end among its group keys. Other stateful
-// operators (SESSION windows, joins, top-N, UNION distinct over streams,
-// an aggregate below another or below a union) are refused until they are
+// window_start and window_end among its group keys; a SESSION window's
+// aggregate is cut below the window and runs the session operator
+// (session_window.h) in the keyed stage. SELECT DISTINCT and GROUP BY
+// without aggregate functions are an aggregate with no calls (a row count
+// per group); a UNION (distinct) over streams there is planned as one: the
+// aggregate keyed by every column over the UNION ALL of its branches (a
+// UNION of constant rows alone keeps its in-memory DistinctRows). A Kafka
+// TABLE in a plain format (json, csv, raw, avro) is an upsert topic: its
+// source stage ends in a hash exchange on the PRIMARY KEY, and a keyed
+// stage runs the changelog normalize (the latest row per key) and the
+// operators above the scan. Other stateful operators (joins, top-N, an
+// aggregate below another or below a union) are refused until they are
 // built; the type already takes any number of stages.
 //
 // Operator ids. Every logical node of the plan gets an id that depends
@@ -68,6 +77,9 @@ struct PhysicalOperator {
   /// exchange (the group keys, then each call's argument), false for the
   /// aggregate itself, behind the exchange (aggregate.h).
   bool aggregate_input = false;
+  /// For a ScanNode of an upsert TABLE: the changelog normalize behind the
+  /// hash exchange on its PRIMARY KEY (changelog_normalize.h).
+  bool normalize = false;
 };
 
 enum class StageInputKind { kSource, kValues, kExchange };

@@ -254,7 +254,8 @@ StepResult PipelineTask::StepRunning() {
       next_mark_ = Clock::now() + state_->commit_interval;
       if (event_time) {
         pclock_.emplace(state_->clock);
-        partitions_.emplace(source->Partitions(), state_->idle_timeout,
+        partitions_.emplace(source->Partitions(),
+                            idle_timeout.value_or(state_->idle_timeout),
                             pclock_->Now());
       }
     } else {
@@ -441,6 +442,10 @@ StepResult PipelineTask::StepConsumer() {
     DropQueued();
     return EndInput(/*final_mark=*/false, false);
   }
+  // A LIMIT behind an exchange (above an upsert table's normalize) was
+  // reached: the sources stop reading, as after TERMINATE, and the ends
+  // they send drain the stages behind them.
+  if (head()->Done() && !state_->stopping.load()) state_->Stop();
   if (!marks_.empty()) CommitDelivered();
   if (Operator* op = PendingOperator()) return ContinuePending(op);
   if (ending_) return ContinueEnding();

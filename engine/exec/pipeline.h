@@ -168,6 +168,9 @@ class PipelineTask : public Executor::Task {
   std::unique_ptr<Source> source;  // source tasks
   std::shared_ptr<const types::Schema> source_schema;
   std::optional<EventTimeExpr> event_time;  // the stream's WATERMARK FOR
+  /// The source's own WITH watermark.idle-timeout, over the query's
+  /// (State::idle_timeout) for its partitions.
+  std::optional<std::chrono::milliseconds> idle_timeout;
   InputGate gate;                           // tasks behind exchanges
   /// Per gate input: its exchange (index into State::exchanges) and the
   /// operators of that input only (may be empty).

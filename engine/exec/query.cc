@@ -5,7 +5,10 @@
 #include <mutex>
 
 #include "engine/base/status.h"
+#include "engine/base/duration.h"
+#include "engine/catalog/connector_options.h"
 #include "engine/exec/aggregate.h"
+#include "engine/exec/changelog_normalize.h"
 #include "engine/exec/event_time.h"
 #include "engine/exec/exchange.h"
 #include "engine/exec/operators.h"
@@ -135,6 +138,15 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
           AppendSessionOperator(op, row_error, task, compiled, out));
       continue;
     }
+    if (op.normalize) {
+      const auto& scan = static_cast<const sql::ScanNode&>(*op.node);
+      WEIR_ASSIGN_OR_RETURN(AggregateStore store,
+                            OpenOperatorStore(op, task, compiled));
+      out->push_back(MakeChangelogNormalizeOperator(
+          std::make_shared<types::Schema>(scan.schema), scan.unique_key,
+          std::move(store), scan.source));
+      continue;
+    }
     if (op.node->kind == sql::PlanKind::kAggregate) {
       WEIR_ASSIGN_OR_RETURN(auto agg, AggregateOf(op.node, compiled));
       if (op.aggregate_input) {
@@ -207,12 +219,13 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   // (CompiledExpr is const) and a LIMIT's budget.
   Compiled compiled;
   compiled.max_parallelism = physical.max_parallelism;
-  compiled.window_lateness = WindowLateness(plan);
+  compiled.window_lateness = WindowLateness(physical.logical);
   compiled.late_rows = &state->late_rows;
   int stateful_tasks = 0;
   for (const Stage& stage : physical.stages) {
     for (const PhysicalOperator& op : stage.ops) {
-      if (op.node->kind == sql::PlanKind::kAggregate && !op.aggregate_input)
+      if ((op.node->kind == sql::PlanKind::kAggregate && !op.aggregate_input) ||
+          op.normalize)
         stateful_tasks += stage.tasks;
     }
   }
@@ -265,6 +278,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
       } else if (stage.reads_source()) {
         task->source_schema = source_schema;
         task->event_time = event_time;
+        if (auto idle = entry->Option(catalog::kIdleTimeoutOption))
+          task->idle_timeout = ParseDuration(*idle);  // checked when declared
         WEIR_ASSIGN_OR_RETURN(task->source,
                               sources(*entry, source_schema, i, stage.tasks));
       } else {

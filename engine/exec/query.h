@@ -34,9 +34,11 @@
 // exchange too); see pipeline.h. Stopping (Cancel, a failure, the end of
 // bounded sources) stops reading, delivers what was read and commits it.
 //
-// Windows, aggregates, joins, top-N and UNION (distinct) over streams need
-// state (RocksDB) and are refused with Unimplemented until then; a UNION
-// over constants removes duplicates in memory (distinct.h).
+// GROUP BY without windows, SELECT DISTINCT, UNION (distinct) over streams
+// and the changelog normalize of Kafka upsert tables keep state in RocksDB
+// (aggregate.h, changelog_normalize.h); windows, joins and top-N are
+// refused with Unimplemented until they are built; a UNION over constants
+// removes duplicates in memory (distinct.h).
 
 #include <atomic>
 #include <chrono>

@@ -54,10 +54,6 @@ size_t StateCacheBytes(const std::map<std::string, std::string>& settings);
 /// SET 'state.dir', or empty (a temporary directory per query).
 std::string StateDir(const std::map<std::string, std::string>& settings);
 
-/// A duration setting: digits (up to 9) then ms, s, min or h; nullopt
-/// when it is not one.
-std::optional<std::chrono::milliseconds> ParseDuration(std::string_view v);
-
 /// Checks a SET key and `value` (settings.cc) against the engine's
 /// settings and those the connectors declare; keys of a connector's
 /// setting family (e.g. `properties.*`) are checked by the family's check,

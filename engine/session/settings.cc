@@ -7,6 +7,7 @@
 
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
+#include "engine/base/duration.h"
 #include "engine/base/strings.h"
 #include "engine/base/suggest.h"
 #include "engine/exec/key_hash.h"
@@ -45,20 +46,6 @@ const std::vector<catalog::SettingSpec>& EngineSettings() {
 }
 
 }  // namespace
-
-std::optional<std::chrono::milliseconds> ParseDuration(std::string_view v) {
-  size_t i = 0;
-  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
-  // Up to 9 digits: any of them fits in milliseconds of int64.
-  if (i == 0 || i > 9) return std::nullopt;
-  const int64_t n = std::atoll(std::string(v.substr(0, i)).c_str());
-  std::string_view unit = v.substr(i);
-  if (unit == "ms") return std::chrono::milliseconds(n);
-  if (unit == "s") return std::chrono::milliseconds(n * 1000);
-  if (unit == "min") return std::chrono::milliseconds(n * 60 * 1000);
-  if (unit == "h") return std::chrono::milliseconds(n * 3600 * 1000);
-  return std::nullopt;
-}
 
 absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
                           const std::string& key, const std::string* value,

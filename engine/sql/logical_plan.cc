@@ -20,6 +20,21 @@ std::shared_ptr<PlanNode> Copy(const PlanNode& n) {
 
 }  // namespace
 
+PlanPtr MakeDistinctNode(const PlanPtr& input) {
+  auto agg = std::make_shared<AggregateNode>();
+  for (size_t i = 0; i < input->schema.size(); ++i) {
+    const types::Field& f = input->schema.field(i);
+    agg->groups.push_back(
+        expr::MakeColumn(static_cast<int>(i), f.name, f.type, f.nullable));
+    agg->unique_key.push_back(static_cast<int>(i));
+  }
+  agg->schema = input->schema;
+  agg->append_only = input->append_only;
+  agg->retracting = !input->append_only;
+  agg->inputs = {input};
+  return agg;
+}
+
 PlanPtr CopyWithInputs(const PlanNode& node, std::vector<PlanPtr> inputs) {
   std::shared_ptr<PlanNode> copy;
   switch (node.kind) {

@@ -63,6 +63,9 @@ struct ScanNode : PlanNode {
   catalog::EntryKind source_kind = catalog::EntryKind::kStream;
   std::string connector;
   std::string detail;  // e.g. "topic=bids format=json"
+  /// An upsert TABLE (catalog::Entry::upsert): read through the changelog
+  /// normalize, which keeps the latest row per key.
+  bool upsert = false;
 };
 
 struct ValuesNode : PlanNode {
@@ -194,6 +197,12 @@ PlanPtr CopyWithInputs(const PlanNode& node, std::vector<PlanPtr> inputs);
 /// A filter over `input` keeping its schema, key, changelog mode and
 /// watermark.
 PlanPtr MakeFilterNode(const PlanPtr& input, expr::BoundExprPtr predicate);
+
+/// SELECT DISTINCT (and a UNION's deduplication) over `input`: an
+/// aggregate without calls grouping by every column, keyed by all of them.
+/// Over an append-only input it only ever inserts (a row's count never
+/// returns to zero); over a changelog it retracts.
+PlanPtr MakeDistinctNode(const PlanPtr& input);
 
 /// Names of plan node kinds as EXPLAIN shows them.
 const char* PlanKindName(PlanKind kind);

@@ -188,3 +188,60 @@ BOOST_AUTO_TEST_CASE(a_generator_query_reports_its_last_watermark) {
   BOOST_TEST(QueryCell(*s, "rows read") == "920");  // 1000 * 46 / 50
   BOOST_TEST(QueryCell(*s, "watermark") == "2025-12-31 23:59:56.999");
 }
+
+BOOST_AUTO_TEST_CASE(a_stream_s_own_idle_timeout_overrides_the_session_s) {
+  auto started = kafka::EmbeddedBroker::Start();
+  BOOST_REQUIRE_MESSAGE(started.ok(), started.status().message());
+  auto broker = std::move(*started);
+  BOOST_REQUIRE(broker->CreateTopic("events", 2).ok());
+  const std::string bootstrap = broker->bootstrap_servers();
+  auto producer =
+      kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(producer.ok());
+  // Partition 0 up to 10:00:05; partition 1 stays empty.
+  Produce(**producer, 0, 1, "2026-01-01 10:00:05");
+
+  auto clock = std::make_shared<exec::ManualClock>();
+  auto s = ClockedSession(clock);
+  // The session would hold an empty partition back for an hour; the
+  // stream's own option lets it go after 5 s.
+  Run r = Execute(
+      *s, "SET 'bootstrap.servers' = '" + bootstrap +
+              "'; SET 'parallelism' = '1';"
+              "SET 'watermark.idle-timeout' = '1h';"
+              "CREATE STREAM events (id BIGINT, ts TIMESTAMP(3), WATERMARK "
+              "FOR ts AS ts - INTERVAL '1' SECOND) WITH (connector = "
+              "'kafka', topic = 'events', watermark.idle-timeout = '5s');"
+              "CREATE STREAM copies (id BIGINT) WITH (connector = 'kafka', "
+              "topic = 'copies');"
+              "INSERT INTO copies SELECT id FROM events;");
+  BOOST_REQUIRE_EQUAL(r.error, "");
+  BOOST_REQUIRE(WaitFor([&] { return QueryCell(*s, "rows read") == "1"; }));
+  // Partition 1 is not idle yet (the clock stands still): no watermark.
+  BOOST_TEST(QueryCell(*s, "watermark") == "");
+  // 5 s on (far below the session's hour) partition 1 is idle, and the
+  // watermark is partition 0's 10:00:05 - 1 s.
+  clock->Advance(std::chrono::seconds(5));
+  BOOST_TEST(WaitFor(
+      [&] { return QueryCell(*s, "watermark") == "2026-01-01 10:00:04"; }));
+  r = Execute(*s, "TERMINATE ALL;");
+  BOOST_TEST(r.error == "");
+}
+
+BOOST_AUTO_TEST_CASE(the_idle_timeout_option_is_checked_when_declared) {
+  auto s = ClockedSession(std::make_shared<exec::ManualClock>());
+  Run r = Execute(*s,
+                  "CREATE STREAM e (id BIGINT) WITH (connector = 'kafka', "
+                  "topic = 'e', watermark.idle-timeout = '5 seconds');");
+  BOOST_TEST(r.error.find("option 'watermark.idle-timeout' must be a "
+                          "duration like '5s' or '500ms'") != std::string::npos,
+             r.error);
+  r = Execute(*s,
+              "CREATE STREAM e (id BIGINT) WITH (connector = 'datagen', "
+              "watermark.idle-timeout = '0s');"
+              "CREATE SINK out WITH (connector = 'kafka', topic = 'out', "
+              "watermark.idle-timeout = '5s') AS SELECT id FROM e;");
+  BOOST_TEST(r.error.find("applies to a STREAM or TABLE that is read, not to "
+                          "a sink") != std::string::npos,
+             r.error);
+}

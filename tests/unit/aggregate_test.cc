@@ -46,17 +46,33 @@ exec::SourceProvider ProviderOf(std::vector<Change> changes, size_t per_call) {
   return test::KeySplitProvider(std::move(changes), per_call);
 }
 
-std::unique_ptr<catalog::Catalog> CatalogWith(bool append_only) {
+/// How the test's source `t` (k BIGINT, v BIGINT) reads its changes.
+enum class Input {
+  kAppendOnly,  // a STREAM: inserts only
+  kChangelog,   // a changelog with retractions (a CDC table)
+  kUpsert,      // an upsert TABLE keyed by k: each +I is k's latest row, a
+                // -D a tombstone of k
+};
+
+std::unique_ptr<catalog::Catalog> CatalogWith(Input input) {
   auto catalog = catalog::NewInMemoryCatalog();
   catalog::Entry entry;
   entry.name = "t";
-  entry.kind = catalog::EntryKind::kStream;
+  entry.kind = input == Input::kAppendOnly ? catalog::EntryKind::kStream
+                                           : catalog::EntryKind::kTable;
   entry.connector = "test";
   entry.schema.Add({"k", types::LogicalType::Bigint(), false});
   entry.schema.Add({"v", types::LogicalType::Bigint(), false});
-  entry.append_only = append_only;
+  entry.append_only = input == Input::kAppendOnly;
+  if (input == Input::kUpsert) {
+    entry.key = {0};
+    entry.upsert = true;
+  }
   BOOST_REQUIRE(catalog->Create(entry, false).ok());
   return catalog;
+}
+std::unique_ptr<catalog::Catalog> CatalogWith(bool append_only) {
+  return CatalogWith(append_only ? Input::kAppendOnly : Input::kChangelog);
 }
 
 using test::BindPlan;
@@ -64,16 +80,17 @@ using test::BindPlan;
 using Table = std::map<std::string, std::vector<std::string>>;
 
 /// The result of running `sql` over `changes`: the changelog folded by
-/// the first column. Fails the test on a change that does not fit the
-/// table (a +I of a present key, a -U/-D that is not the current row).
+/// its first `key_width` columns (0: every column). Fails the test on a
+/// change that does not fit the table (a +I of a present key, a -U/-D
+/// that is not the current row).
 struct Run {
   Table table;
   size_t largest_batch = 0;
   size_t changes = 0;
 };
-Run RunQuery(const std::string& sql, std::vector<Change> changes,
-             bool append_only, exec::QueryOptions options) {
-  auto catalog = CatalogWith(append_only);
+Run RunQuery(const std::string& sql, std::vector<Change> changes, Input input,
+             exec::QueryOptions options, size_t key_width = 1) {
+  auto catalog = CatalogWith(input);
   auto plan = BindPlan(*catalog, sql);
   exec::SourceProvider provider = ProviderOf(std::move(changes), 300);
   exec::Executor pool(2);
@@ -92,7 +109,11 @@ Run RunQuery(const std::string& sql, std::vector<Change> changes,
       const size_t phys = b.has_selection() ? b.selection()[i] : i;
       std::vector<std::string> row;
       for (const auto& v : rows[i]) row.push_back(v.ToString());
-      const std::string key = row[0];
+      std::string key;
+      for (size_t c = 0; c < row.size() && (key_width == 0 || c < key_width);
+           ++c) {
+        key += (c ? "|" : "") + row[c];
+      }
       const ChangeKind kind = b.change(phys);
       ++run.changes;
       auto it = run.table.find(key);
@@ -113,11 +134,16 @@ Run RunQuery(const std::string& sql, std::vector<Change> changes,
   BOOST_REQUIRE_MESSAGE((*q)->status().ok(), (*q)->status().message());
   return run;
 }
+Run RunQuery(const std::string& sql, std::vector<Change> changes,
+             bool append_only, exec::QueryOptions options) {
+  return RunQuery(sql, std::move(changes),
+                  append_only ? Input::kAppendOnly : Input::kChangelog,
+                  options);
+}
 
-/// k, COUNT(*), SUM(v), MIN(v), MAX(v) of the rows `changes` leave: the
-/// final table of the changelog (each -D/-U removes one equal row), then
-/// a plain fold per key.
-Table Expected(const std::vector<Change>& changes) {
+/// The rows (k, v) that `changes` leave: each -D/-U removes one equal row.
+std::multiset<std::pair<int64_t, int64_t>> LiveRows(
+    const std::vector<Change>& changes) {
   std::multiset<std::pair<int64_t, int64_t>> rows;
   for (const Change& c : changes) {
     if (c.kind == ChangeKind::kInsert || c.kind == ChangeKind::kUpdateAfter) {
@@ -128,6 +154,14 @@ Table Expected(const std::vector<Change>& changes) {
       rows.erase(it);
     }
   }
+  return rows;
+}
+
+/// k, COUNT(*), SUM(v), MIN(v), MAX(v) of the rows `changes` leave: the
+/// final table of the changelog (each -D/-U removes one equal row), then
+/// a plain fold per key.
+Table Expected(const std::vector<Change>& changes) {
+  const std::multiset<std::pair<int64_t, int64_t>> rows = LiveRows(changes);
   struct Acc {
     int64_t n = 0, sum = 0, min = INT64_MAX, max = INT64_MIN;
   };
@@ -363,4 +397,179 @@ BOOST_AUTO_TEST_CASE(nexmark_bids_per_auction_through_a_session) {
     for (const auto& [auction, op] : last_op)
       BOOST_TEST((op == "+I" || op == "+U"), auction << " ends with " << op);
   }
+}
+
+// ------------------------------------------------ DISTINCT, UNION, upserts
+
+namespace {
+
+/// A table of whole rows (the fold of RunQuery with key_width 0) holding
+/// each of `rows` once.
+Table RowsTable(const std::set<std::vector<int64_t>>& rows) {
+  Table out;
+  for (const auto& row : rows) {
+    std::string key;
+    std::vector<std::string> text;
+    for (int64_t v : row) {
+      key += (key.empty() ? "" : "|") + std::to_string(v);
+      text.push_back(std::to_string(v));
+    }
+    out[key] = text;
+  }
+  return out;
+}
+
+/// SELECT DISTINCT k % 7, v % 5 over the rows `changes` leave.
+Table DistinctExpected(const std::vector<Change>& changes) {
+  std::set<std::vector<int64_t>> distinct;
+  for (const auto& [k, v] : LiveRows(changes)) distinct.insert({k % 7, v % 5});
+  return RowsTable(distinct);
+}
+
+constexpr char kDistinct[] =
+    "SELECT DISTINCT k % 7 AS a, v % 5 AS b FROM t EMIT CHANGES";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(select_distinct_over_an_append_only_stream) {
+  const auto changes = AppendOnly(20000, 500, 21);
+  exec::QueryOptions options;
+  options.parallelism = 3;
+  options.batch_rows = 256;
+  Run run = RunQuery(kDistinct, changes, Input::kAppendOnly, options, 0);
+  BOOST_TEST((run.table == DistinctExpected(changes)));
+  // Append-only input: each distinct row is inserted once, never retracted.
+  BOOST_TEST(run.changes == run.table.size());
+}
+
+BOOST_AUTO_TEST_CASE(select_distinct_over_a_changelog_retracts_vanished_rows) {
+  const auto changes = WithRetractions(20000, 60, 22);
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  options.batch_rows = 128;
+  options.state_cache_bytes = 4 << 10;
+  Run run = RunQuery(kDistinct, changes, Input::kChangelog, options, 0);
+  const Table expected = DistinctExpected(changes);
+  BOOST_TEST(expected.size() > 10u);
+  BOOST_TEST((run.table == expected));
+  // Some distinct rows appeared and vanished again (-D).
+  BOOST_TEST(run.changes > run.table.size());
+}
+
+BOOST_AUTO_TEST_CASE(group_by_without_aggregates_is_distinct_keys) {
+  const auto changes = WithRetractions(10000, 40, 23);
+  std::set<std::vector<int64_t>> keys;
+  for (const auto& [k, v] : LiveRows(changes)) keys.insert({k});
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  Run run = RunQuery("SELECT k FROM t GROUP BY k EMIT CHANGES", changes,
+                     Input::kChangelog, options, 0);
+  BOOST_TEST((run.table == RowsTable(keys)));
+}
+
+BOOST_AUTO_TEST_CASE(union_distinct_over_streams_and_changelogs) {
+  // Two branches over the same input: (k % 5, v % 3) and (k % 4, v % 3);
+  // the UNION holds each row of either once, for as long as any input row
+  // gives it.
+  for (Input input : {Input::kAppendOnly, Input::kChangelog}) {
+    const auto changes = input == Input::kAppendOnly
+                             ? AppendOnly(10000, 300, 24)
+                             : WithRetractions(10000, 30, 25);
+    std::set<std::vector<int64_t>> expected;
+    for (const auto& [k, v] : LiveRows(changes)) {
+      expected.insert({k % 5, v % 3});
+      expected.insert({k % 4, v % 3});
+    }
+    exec::QueryOptions options;
+    options.parallelism = 2;
+    options.batch_rows = 200;
+    Run run = RunQuery(
+        "SELECT k % 5 AS a, v % 3 AS b FROM t UNION SELECT k % 4, v % 3 FROM "
+        "t EMIT CHANGES",
+        changes, input, options, 0);
+    BOOST_TEST((run.table == RowsTable(expected)),
+               "input " << static_cast<int>(input));
+    if (input == Input::kAppendOnly)
+      BOOST_TEST(run.changes == run.table.size());
+  }
+}
+
+namespace {
+
+/// Upserts of keys 0..keys-1 in random order: a new value for a key
+/// (sometimes the same one again), and tombstones (-D) of present and
+/// absent keys.
+std::vector<Change> Upserts(int records, int keys, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<Change> out;
+  for (int i = 0; i < records; ++i) {
+    const int64_t k = rng() % keys;
+    if (rng() % 5 == 0) {
+      out.push_back(Change{k, 0, ChangeKind::kDelete});
+    } else {
+      out.push_back(Change{k, static_cast<int64_t>(rng() % 8),
+                           ChangeKind::kInsert});
+    }
+  }
+  return out;
+}
+
+/// The latest value of each key the upserts leave (a tombstone deletes).
+std::map<int64_t, int64_t> LatestPerKey(const std::vector<Change>& upserts) {
+  std::map<int64_t, int64_t> latest;
+  for (const Change& c : upserts) {
+    if (c.kind == ChangeKind::kDelete) {
+      latest.erase(c.k);
+    } else {
+      latest[c.k] = c.v;
+    }
+  }
+  return latest;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_upsert_table_reads_as_the_latest_row_per_key) {
+  const auto upserts = Upserts(20000, 400, 26);
+  Table expected;
+  for (const auto& [k, v] : LatestPerKey(upserts))
+    expected[std::to_string(k)] = {std::to_string(k), std::to_string(v)};
+  BOOST_REQUIRE(expected.size() > 200u && expected.size() < 400u);
+  exec::QueryOptions options;
+  options.parallelism = 3;
+  options.batch_rows = 256;
+  // The fold checks that every -U/-D retracts the row last emitted.
+  Run run = RunQuery("SELECT * FROM t EMIT CHANGES", upserts, Input::kUpsert,
+                     options);
+  BOOST_TEST((run.table == expected));
+  BOOST_TEST(run.largest_batch <= options.batch_rows);
+}
+
+BOOST_AUTO_TEST_CASE(aggregates_over_an_upsert_table_count_a_key_once) {
+  const auto upserts = Upserts(20000, 300, 27);
+  // Per value: how many keys hold it now, and their sum.
+  Table expected;
+  std::map<int64_t, std::pair<int64_t, int64_t>> per_value;
+  for (const auto& [k, v] : LatestPerKey(upserts)) {
+    ++per_value[v].first;
+    per_value[v].second += k;
+  }
+  for (const auto& [v, acc] : per_value) {
+    expected[std::to_string(v)] = {std::to_string(v),
+                                   std::to_string(acc.first),
+                                   std::to_string(acc.second)};
+  }
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  Run run = RunQuery(
+      "SELECT v, COUNT(*) AS n, SUM(k) AS s FROM t GROUP BY v EMIT CHANGES",
+      upserts, Input::kUpsert, options);
+  BOOST_TEST((run.table == expected));
+
+  // One group: COUNT(*) is the number of live keys.
+  Run count = RunQuery("SELECT COUNT(*) AS n FROM t EMIT CHANGES", upserts,
+                       Input::kUpsert, options);
+  BOOST_REQUIRE_EQUAL(count.table.size(), 1u);
+  BOOST_TEST(count.table.begin()->second[0] ==
+             std::to_string(LatestPerKey(upserts).size()));
 }

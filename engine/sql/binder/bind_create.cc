@@ -47,6 +47,9 @@ absl::Status CheckKeyRules(const catalog::ConnectorRegistry& connectors,
                            catalog::Entry* entry) {
   if (is_table) {
     entry->append_only = false;
+    const catalog::Connector* c = connectors.Find(entry->connector);
+    entry->upsert = c != nullptr && c->info().upsert_table &&
+                    c->info().upsert_table(entry->options);
     if (entry->key.empty() && !entry->schema_deferred) {
       return MissingTableKey(connectors, *entry, s.name.span);
     }

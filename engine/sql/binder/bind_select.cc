@@ -59,24 +59,6 @@ PlanPtr MakeRankNode(const PlanPtr& input, const RankUse& rank) {
   return r;
 }
 
-/// SELECT DISTINCT over `input` (the projection): an aggregate grouping by
-/// every column.
-PlanPtr MakeDistinct(const PlanPtr& input) {
-  auto agg = std::make_shared<AggregateNode>();
-  for (size_t i = 0; i < input->schema.size(); ++i) {
-    const types::Field& f = input->schema.field(i);
-    agg->groups.push_back(
-        expr::MakeColumn(static_cast<int>(i), f.name, f.type, f.nullable));
-    agg->unique_key.push_back(static_cast<int>(i));
-  }
-  agg->schema = input->schema;
-  // Over append-only input a new distinct row is only ever inserted.
-  agg->append_only = input->append_only;
-  agg->retracting = !input->append_only;
-  agg->inputs = {input};
-  return agg;
-}
-
 }  // namespace
 
 absl::StatusOr<BoundRel> StatementBinder::BindFromWhere(
@@ -186,7 +168,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindSelect(
         {"", list.names[i], e->type, e->nullable, list.spans[i]});
   }
   DeriveProjectProps(*plan, project.get());
-  out.plan = core.distinct ? MakeDistinct(project) : PlanPtr(project);
+  out.plan = core.distinct ? MakeDistinctNode(project) : PlanPtr(project);
   out.sources = rel.sources;
   return out;
 }

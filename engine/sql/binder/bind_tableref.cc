@@ -62,6 +62,7 @@ absl::StatusOr<BoundRel> StatementBinder::BindNamedTable(
   scan->schema = entry->schema;
   scan->unique_key = entry->key;
   scan->append_only = entry->append_only;
+  scan->upsert = entry->upsert;
   if (entry->watermark) {
     scan->event_time = entry->watermark->column;
     scan->watermark_delay = entry->watermark->delay_micros;
