@@ -479,8 +479,9 @@ void PrintTable(const Args& args, const std::vector<Row>& rows) {
   std::printf(
       "(medians. events: the nexmark sequence (--events; 46 of 50 are bids, "
       "the rows the queries read). weir s: from handing the statement to the "
-      "session (parsing, planning, task start included) to its last output "
-      "row; per core = events/s / %d workers. cpu s: the process's CPU "
+      "session (parsing, planning, task start included) to its return after "
+      "the last output row; per core = events/s / %d workers. cpu s: the "
+      "process's CPU "
       "meanwhile. loop: one thread generating the same bids and folding them "
       "into an std::unordered_map. x loop = engine events/s / loop events/s. "
       "groups: entries of the loop's result. disk MiB: peak size of the "
