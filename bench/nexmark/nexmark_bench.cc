@@ -16,7 +16,6 @@
 //   nexmark_bench [--events N] [--partitions N] [--per-partition N]
 //                 [--repeats N] [--parallelism N] [--only nexmark|kafka]
 
-#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -30,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/bench_util.h"
 #include "bench/nexmark/reference_consumer.h"
 #include "connectors/formats/format.h"
 #include "connectors/generators/nexmark.h"
@@ -44,7 +44,11 @@ namespace {
 
 namespace gen = weir::connectors::generators;
 namespace kafka = weir::connectors::kafka;
-using Clock = std::chrono::steady_clock;
+using Clock = weir::bench::BenchClock;
+using weir::bench::LoadAverage;
+using weir::bench::Median;
+using weir::bench::ProcessCpuSeconds;
+using weir::bench::SecondsSince;
 using weir::types::Batch;
 
 constexpr char kTopic[] = "bids";
@@ -92,23 +96,11 @@ void Check(const absl::Status& status, const char* what) {
     Die(fmt::format("{}: {}", what, std::string(status.message())));
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 Args ParseArgs(int argc, char** argv) {
   Args args;
-  for (int i = 1; i < argc; ++i) {
-    auto value = [&](const char* flag) -> const char* {
-      if (std::strcmp(argv[i], flag) != 0) return nullptr;
-      if (i + 1 >= argc) Die(fmt::format("{} needs a value", flag));
-      return argv[++i];
-    };
+  weir::bench::FlagReader flags(argc, argv);
+  while (flags.Next()) {
+    auto value = [&](const char* flag) { return flags.Value(flag); };
     if (const char* v = value("--events")) {
       args.events = std::atoll(v);
     } else if (const char* v = value("--partitions")) {
@@ -126,7 +118,7 @@ Args ParseArgs(int argc, char** argv) {
           "unknown argument '{}'; usage: nexmark_bench [--events N] "
           "[--partitions N] [--per-partition N] [--repeats N] [--parallelism "
           "N] [--only nexmark|kafka]",
-          argv[i]));
+          flags.current()));
     }
   }
   if (args.events < 50 || args.partitions < 1 || args.per_partition < 1 ||
@@ -247,16 +239,6 @@ struct Timing {
   double first = 0;
   double cpu = 0;  // of the whole process (broker included) meanwhile
 };
-
-// CPU seconds (user + system) of this process so far, every thread.
-double ProcessCpuSeconds() {
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const struct timeval& t) {
-    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 // Runs `sql` on `session` with `on_row` as the push handler. Dies unless
 // exactly `expected` rows arrived.
@@ -589,17 +571,6 @@ void PrintTable(const std::vector<Row>& rows) {
     std::printf(" %s %s %.3f s;", r.input.c_str(), r.reader.c_str(), r.first);
   }
   std::printf("\n");
-}
-
-// The 1, 5 and 15 minute load averages, from /proc/loadavg.
-std::string LoadAverage() {
-  double load[3] = {-1, -1, -1};
-  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
-      load[0] = -1;
-    std::fclose(f);
-  }
-  return fmt::format("{:.2f} {:.2f} {:.2f}", load[0], load[1], load[2]);
 }
 
 }  // namespace
