@@ -52,6 +52,7 @@ absl::Status CompileAggregateCalls(
     resolved.function = call.function;
     resolved.result = call.type;
     resolved.state = call.state;
+    resolved.input_retracts = node.retracting;
     if (call.args.empty()) {
       arg_columns->push_back(-1);
     } else {

@@ -643,6 +643,79 @@ class ExtremeKernel final : public MultisetKernel<T, true> {
   bool max_;
 };
 
+/// MIN and MAX over input that never retracts (an append-only stream):
+/// the current extreme alone, so a group's state stays one value however
+/// many rows it sees. A retraction is an error (the planner picks
+/// ExtremeKernel for input that may retract).
+template <typename T>
+struct CurrentExtremeState : AggregateState {
+  bool has = false;
+  T value{};
+};
+
+template <typename T>
+class CurrentExtremeKernel final : public KernelBase<CurrentExtremeState<T>> {
+  using State = CurrentExtremeState<T>;
+  using Base = KernelBase<State>;
+
+ public:
+  CurrentExtremeKernel(ResolvedAggregate call, bool max)
+      : Base(std::move(call)), max_(max) {}
+
+  absl::Status Update(const Column* input, std::span<const uint32_t> rows,
+                      std::span<AggregateState* const> states,
+                      bool retract) const override {
+    if (retract) {
+      return absl::FailedPreconditionError(fmt::format(
+          "{} over an append-only input got a retraction",
+          this->call().function));
+    }
+    const auto data = ColumnData<T>(*input);
+    return ForValues(input, rows, [&](size_t i, uint32_t r) {
+      Offer(&Base::Of(states[i]), data[r]);
+      return absl::OkStatus();
+    });
+  }
+  void Merge(AggregateState* into, const AggregateState& from) const override {
+    const State& f = Base::Of(from);
+    if (f.has) Offer(&Base::Of(into), f.value);
+  }
+  absl::StatusOr<Value> Result(const AggregateState& st) const override {
+    const State& s = Base::Of(st);
+    if (!s.has) return Value::Null(this->call().result);
+    return ToValue(s.value, this->call().result);
+  }
+  std::string Serialize(const AggregateState& st) const override {
+    Writer w('E');
+    const State& s = Base::Of(st);
+    w.U64(s.has ? 1 : 0);
+    if (s.has) Put(w, s.value);
+    return w.Take();
+  }
+  absl::StatusOr<std::unique_ptr<AggregateState>> Deserialize(
+      std::string_view bytes) const override {
+    auto state = std::make_unique<State>();
+    Reader r(bytes, 'E');
+    uint64_t has = 0;
+    if (!r.U64(&has) || has > 1 || (has == 1 && !Get(r, &state->value))) {
+      return Corrupt(this->call().function);
+    }
+    state->has = has == 1;
+    return Base::Parsed(std::move(state), r);
+  }
+
+ private:
+  void Offer(State* s, const T& v) const {
+    const Less<T, true> less;
+    if (!s->has || (max_ ? less(s->value, v) : less(v, s->value))) {
+      s->value = v;
+      s->has = true;
+    }
+  }
+
+  bool max_;
+};
+
 /// COUNT, SUM and AVG of the distinct values (equal as SQL compares them).
 template <typename T>
 class DistinctKernel final : public MultisetKernel<T, false> {
@@ -715,6 +788,8 @@ absl::StatusOr<KernelPtr> MakeKernel(const ResolvedAggregate& c) {
   if (f == "MIN" || f == "MAX") {
     return WithElementType(arg, [&](auto tag) -> KernelPtr {
       using T = decltype(tag);
+      if (!c.input_retracts)
+        return std::make_unique<CurrentExtremeKernel<T>>(c, f == "MAX");
       return std::make_unique<ExtremeKernel<T>>(c, f == "MAX");
     });
   }
