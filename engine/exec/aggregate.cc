@@ -52,7 +52,6 @@ absl::Status CompileAggregateCalls(
     resolved.function = call.function;
     resolved.result = call.type;
     resolved.state = call.state;
-    resolved.input_retracts = node.retracting;
     if (call.args.empty()) {
       arg_columns->push_back(-1);
     } else {
@@ -61,7 +60,8 @@ absl::Status CompileAggregateCalls(
       exprs->push_back(std::move(c));
       arg_columns->push_back(column++);
     }
-    WEIR_ASSIGN_OR_RETURN(auto kernel, expr::MakeAggregateKernel(resolved));
+    WEIR_ASSIGN_OR_RETURN(auto kernel,
+                          expr::MakeAggregateKernel(resolved, node.retracting));
     kernels->push_back(std::move(kernel));
   }
   return absl::OkStatus();

@@ -91,7 +91,10 @@ class AggregateKernel {
 
 /// The kernel of a call resolved by ResolveAggregate. InvalidArgument for a
 /// function or argument type no aggregate registration accepts.
+/// `input_retracts` false says the input is append-only: MIN and MAX then
+/// keep only the current extreme, not the value multiset, and refuse a
+/// retraction.
 absl::StatusOr<std::unique_ptr<AggregateKernel>> MakeAggregateKernel(
-    const ResolvedAggregate& call);
+    const ResolvedAggregate& call, bool input_retracts = true);
 
 }  // namespace weir::expr

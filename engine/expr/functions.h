@@ -47,10 +47,6 @@ struct ResolvedAggregate {
   /// per group (COUNT, SUM, AVG); false when retractable input needs the
   /// multiset of values (MIN, MAX, COUNT DISTINCT).
   bool retractable_cheaply = true;
-  /// False when the aggregate's input never retracts (append-only): MIN
-  /// and MAX then keep only the current extreme, not the value multiset,
-  /// and a retraction is an error.
-  bool input_retracts = true;
   /// What state one group keeps, for EXPLAIN: "count", "sum+count",
   /// "value multiset", "distinct value set".
   std::string state;

@@ -520,8 +520,7 @@ BOOST_AUTO_TEST_CASE(min_and_max_over_append_only_input_keep_one_value) {
   auto kernel = [](const std::string& name, LogicalType t) {
     auto r = ResolveAggregate(name, {t}, false, false);
     BOOST_REQUIRE(r.ok());
-    r->input_retracts = false;
-    auto k = MakeAggregateKernel(*r);
+    auto k = MakeAggregateKernel(*r, /*input_retracts=*/false);
     BOOST_REQUIRE(k.ok());
     return *std::move(k);
   };

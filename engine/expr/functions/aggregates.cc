@@ -773,7 +773,8 @@ auto WithElementType(const LogicalType& t, F&& make)
 
 using KernelPtr = std::unique_ptr<AggregateKernel>;
 
-absl::StatusOr<KernelPtr> MakeKernel(const ResolvedAggregate& c) {
+absl::StatusOr<KernelPtr> MakeKernel(const ResolvedAggregate& c,
+                                     bool input_retracts) {
   const std::string& f = c.function;
   if (f == "COUNT" && c.arg_types.empty()) {
     return KernelPtr(std::make_unique<CountKernel>(c));
@@ -788,7 +789,7 @@ absl::StatusOr<KernelPtr> MakeKernel(const ResolvedAggregate& c) {
   if (f == "MIN" || f == "MAX") {
     return WithElementType(arg, [&](auto tag) -> KernelPtr {
       using T = decltype(tag);
-      if (!c.input_retracts)
+      if (!input_retracts)
         return std::make_unique<CurrentExtremeKernel<T>>(c, f == "MAX");
       return std::make_unique<ExtremeKernel<T>>(c, f == "MAX");
     });
@@ -944,8 +945,8 @@ const std::vector<AggregateFunction>& AggregateFunctions() {
 namespace weir::expr {
 
 absl::StatusOr<std::unique_ptr<AggregateKernel>> MakeAggregateKernel(
-    const ResolvedAggregate& call) {
-  return internal::MakeKernel(call);
+    const ResolvedAggregate& call, bool input_retracts) {
+  return internal::MakeKernel(call, input_retracts);
 }
 
 }  // namespace weir::expr
