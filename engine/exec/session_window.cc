@@ -4,7 +4,6 @@
 #include "engine/exec/session_window.h"
 
 #include <algorithm>
-#include <deque>
 #include <limits>
 #include <map>
 #include <optional>
@@ -12,6 +11,7 @@
 #include <unordered_map>
 
 #include "engine/base/status.h"
+#include "engine/exec/change_queue.h"
 #include "engine/exec/key_hash.h"
 #include "engine/exec/operators.h"
 #include "engine/exec/watermark.h"
@@ -205,7 +205,8 @@ class SessionWindowOperator : public Operator {
                         AggregateStore store, LateRowCounter late_rows)
       : c_(std::move(compiled)),
         store_(std::move(store)),
-        late_rows_(late_rows) {
+        late_rows_(late_rows),
+        pending_(c_->output_schema) {
     for (size_t k = 0; k < c_->num_keys; ++k)
       key_columns_.push_back(static_cast<int>(k));
   }
@@ -494,11 +495,8 @@ class SessionWindowOperator : public Operator {
   /// the budget per call), then forwards the owed watermark.
   absl::Status Drain() {
     if (pending_.empty() && closing_) WEIR_RETURN_IF_ERROR(CloseSessions());
-    if (!pending_.empty()) {
-      types::Batch next = std::move(pending_.front());
-      pending_.pop_front();
-      WEIR_RETURN_IF_ERROR(Emit(std::move(next)));
-    }
+    if (std::optional<types::Batch> next = pending_.Pop())
+      WEIR_RETURN_IF_ERROR(Emit(*std::move(next)));
     if (pending_.empty() && !closing_ && watermark_owed_) {
       watermark_owed_ = false;
       return EmitWatermark(watermark_);
@@ -667,9 +665,7 @@ class SessionWindowOperator : public Operator {
 
   /// Queues one output row, in batches of at most the output budget.
   void Append(const std::vector<types::Value>& row, ChangeKind kind) {
-    if (pending_.empty() || pending_.back().num_rows() >= output_budget())
-      pending_.emplace_back(c_->output_schema);
-    pending_.back().AppendRow(row, kind);
+    pending_.Append(row, kind, output_budget());
   }
 
   std::shared_ptr<const CompiledSession> c_;
@@ -677,7 +673,7 @@ class SessionWindowOperator : public Operator {
   LateRowCounter late_rows_;
   std::vector<int> key_columns_;
   std::vector<uint64_t> hashes_;
-  std::deque<types::Batch> pending_;
+  ChangeQueue pending_;
   storage::StateStore::Scanner scanner_;
   /// The last watermark received.
   int64_t watermark_ = kNoWatermark;
