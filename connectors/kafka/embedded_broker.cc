@@ -178,4 +178,13 @@ absl::Status EmbeddedBroker::SetBrokerDown(int broker_id, bool down) {
   return absl::OkStatus();
 }
 
+void EmbeddedBroker::FailNextRequests(int16_t api_key,
+                                      const std::vector<int>& kafka_errors) {
+  std::vector<rd_kafka_resp_err_t> errors;
+  for (int error : kafka_errors)
+    errors.push_back(static_cast<rd_kafka_resp_err_t>(error));
+  rd_kafka_mock_push_request_errors_array(impl_->cluster.get(), api_key,
+                                          errors.size(), errors.data());
+}
+
 }  // namespace weir::connectors::kafka

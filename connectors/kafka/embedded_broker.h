@@ -22,8 +22,10 @@
 //    KafkaAdmin::CreateTopic does the latter, so `INSERT INTO` a new topic
 //    works against `weir broker` from another process.
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -74,6 +76,12 @@ class EmbeddedBroker {
   /// is set up again. Leadership does not move. Thread-safe.
   /// InvalidArgument for an unknown id.
   absl::Status SetBrokerDown(int broker_id, bool down);
+
+  /// For tests of error handling: the next requests of Kafka API
+  /// `api_key` (the protocol's number, e.g. 0 Produce, 26 EndTxn), to any
+  /// broker, fail with `kafka_errors` (the protocol's error codes, e.g. 90
+  /// PRODUCER_FENCED), one each, in order. Thread-safe.
+  void FailNextRequests(int16_t api_key, const std::vector<int>& kafka_errors);
 
  private:
   struct Impl;

@@ -218,6 +218,15 @@ int64_t KafkaProducer::InFlight() const {
 
 int64_t KafkaProducer::Delivered() const { return impl_->delivered.load(); }
 
+rd_kafka_t* internal::ProducerAccess::Handle(KafkaProducer& producer) {
+  return producer.impl_->rk.get();
+}
+
+void internal::ProducerAccess::ClearDeliveryErrors(KafkaProducer& producer) {
+  std::lock_guard<std::mutex> lock(producer.impl_->mu);
+  producer.impl_->first_error = absl::OkStatus();
+}
+
 // ---------------------------------------------------------------- consumer
 
 struct KafkaConsumer::Impl {

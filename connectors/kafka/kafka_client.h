@@ -28,6 +28,10 @@
 
 namespace weir::connectors::kafka {
 
+namespace internal {
+struct ProducerAccess;  // rdkafka_util.h
+}  // namespace internal
+
 /// librdkafka properties by name.
 using KafkaConfig = std::map<std::string, std::string>;
 
@@ -258,6 +262,7 @@ class KafkaProducer {
   int64_t Delivered() const;
 
  private:
+  friend struct internal::ProducerAccess;  // for KafkaTxnProducer
   struct Impl;
   explicit KafkaProducer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -179,4 +179,14 @@ absl::StatusOr<int> TopicPartitionCount(
     const std::function<void()>& serve_events,
     rd_kafka_topic_t* only = nullptr);
 
+/// What KafkaTxnProducer needs of a KafkaProducer beyond its public
+/// interface (defined in kafka_client.cc).
+struct ProducerAccess {
+  /// The producer's librdkafka handle; owned by the producer.
+  static rd_kafka_t* Handle(KafkaProducer& producer);
+  /// Forgets the delivery errors seen so far (not a fatal error), so that
+  /// a new transaction after an aborted one starts clean.
+  static void ClearDeliveryErrors(KafkaProducer& producer);
+};
+
 }  // namespace weir::connectors::kafka::internal
