@@ -125,7 +125,8 @@ BOOST_AUTO_TEST_CASE(each_level_reaches_the_configuration_librdkafka_holds) {
   BOOST_TEST(Get(consumer, "socket.timeout.ms") == "22222");      // SET
   BOOST_TEST(Get(consumer, "statistics.interval.ms") == "4000");  // file
   BOOST_TEST(Get(consumer, "fetch.wait.max.ms") == "250");  // over Weir's 100
-  BOOST_TEST(Get(consumer, "enable.auto.commit") == "false");  // Weir's
+  BOOST_TEST(Get(consumer, "enable.auto.commit") == "false");        // Weir's
+  BOOST_TEST(Get(consumer, "isolation.level") == "read_committed");  // Weir's
   // librdkafka keeps 'earliest' as its own word for it.
   BOOST_TEST(Get(consumer, "auto.offset.reset") == "smallest");
   // A producer property stays out of the consumer: librdkafka's default.

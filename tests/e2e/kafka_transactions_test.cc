@@ -22,6 +22,7 @@
 using namespace weir::kafka_test;
 using kafka::KafkaTxnProducer;
 using kafka::TxnProducerOptions;
+using weir::types::LogicalType;
 
 namespace {
 
@@ -506,6 +507,76 @@ BOOST_AUTO_TEST_CASE(retriable_commit_errors_are_retried) {
       kEndTxnApi, {kCoordinatorLoadInProgress, kCoordinatorLoadInProgress});
   RequireOk(producer->Commit(1));
   BOOST_CHECK(LastCommitted(*producer) == std::optional<int64_t>(1));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Weir's Kafka sources read with isolation.level = read_committed unless
+// a setting says otherwise.
+BOOST_AUTO_TEST_SUITE(read_committed_sources)
+
+BOOST_AUTO_TEST_CASE(read_committed_is_the_default_a_setting_wins) {
+  auto by_default = kafka::EffectiveClientConfig(
+      kafka::ClientKind::kConsumer, {{"bootstrap.servers", "h:1"}});
+  RequireOk(by_default.status());
+  BOOST_CHECK_EQUAL(by_default->at("isolation.level"), "read_committed");
+  auto set = kafka::EffectiveClientConfig(
+      kafka::ClientKind::kConsumer,
+      {{"bootstrap.servers", "h:1"}, {"isolation.level", "read_uncommitted"}});
+  RequireOk(set.status());
+  BOOST_CHECK_EQUAL(set->at("isolation.level"), "read_uncommitted");
+  // A Weir default of the consumers only.
+  BOOST_CHECK_EQUAL(kafka::WeirDefaults(kafka::ClientKind::kProducer)
+                        .count("isolation.level"),
+                    0u);
+}
+
+// A Kafka stream over a topic written in transactions, one aborted: by
+// default the source reads the committed rows only (on a real cluster;
+// the embedded broker shows the aborted ones too), with read_uncommitted
+// all of them.
+BOOST_AUTO_TEST_CASE(kafka_source_reads_committed_rows) {
+  Cluster cluster;
+  const std::string topic = cluster.Topic("rows");
+  auto producer = cluster.Open(cluster.Name("sink"));
+  auto json = [](int id) { return "{\"id\":" + std::to_string(id) + "}"; };
+  std::vector<std::string> committed;
+  RequireOk(producer->Begin());
+  for (int id : {1, 2, 3}) {
+    RequireOk(producer->Produce(topic, 0, std::nullopt, json(id)));
+    committed.push_back(std::to_string(id));
+  }
+  RequireOk(producer->Commit(1));
+  RequireOk(producer->Begin());
+  for (int id : {100, 101}) {
+    RequireOk(producer->Produce(topic, 0, std::nullopt, json(id)));
+  }
+  RequireOk(producer->producer().Flush(seconds(10)));
+  RequireOk(producer->Abort());
+  RequireOk(producer->Begin());
+  RequireOk(producer->Produce(topic, 0, std::nullopt, json(4)));
+  committed.push_back("4");
+  RequireOk(producer->Commit(2));
+
+  const std::vector<std::string> everything = {"1",   "2",   "3",
+                                               "100", "101", "4"};
+  auto ids = [&](const Entry& entry, size_t n) {
+    auto source = OpenSource(entry, cluster.bootstrap);
+    std::vector<std::string> out;
+    for (const auto& row : ReadRows(*source, entry, n)) out.push_back(row[0]);
+    return out;
+  };
+  const Entry by_default = MakeEntry(topic, {{"id", LogicalType::Bigint()}});
+  const auto expected = cluster.real() ? committed : everything;
+  const auto got = ids(by_default, expected.size());
+  BOOST_CHECK_EQUAL_COLLECTIONS(got.begin(), got.end(), expected.begin(),
+                                expected.end());
+  const Entry uncommitted =
+      MakeEntry(topic, {{"id", LogicalType::Bigint()}},
+                {{"properties.isolation.level", "read_uncommitted"}});
+  const auto all = ids(uncommitted, everything.size());
+  BOOST_CHECK_EQUAL_COLLECTIONS(all.begin(), all.end(), everything.begin(),
+                                everything.end());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
