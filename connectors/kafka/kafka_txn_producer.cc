@@ -30,6 +30,10 @@ using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
 // is a committed marker.
 constexpr int64_t kMarkerTail = 64;
 
+// Between retries of a transaction call that failed retriably (librdkafka
+// usually waits out the timeout itself; this only stops a busy loop).
+constexpr std::chrono::milliseconds kRetryPause(50);
+
 std::chrono::milliseconds Remaining(Clock::time_point deadline) {
   return std::max(std::chrono::milliseconds(0),
                   std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -136,34 +140,10 @@ absl::StatusOr<std::optional<int64_t>> ReadLastMarker(
   return last;
 }
 
-}  // namespace
-
-std::string TransactionalIdFor(std::string_view sink_name) {
-  return fmt::format("weir-sink-{}", sink_name);
-}
-
-std::string MarkerTopicFor(std::string_view sink_name) {
-  std::string clean;
-  bool changed = false;
-  for (char c : sink_name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    clean.push_back(ok ? c : '_');
-    changed |= !ok;
-  }
-  constexpr size_t kMaxName = 200;  // of Kafka's 249, room for the rest
-  if (changed || clean.size() > kMaxName || clean.empty()) {
-    clean = fmt::format("{}-{:016x}", clean.substr(0, kMaxName - 17),
-                        Fnv1a(sink_name));
-  }
-  return fmt::format("weir-sink-{}.checkpoints", clean);
-}
-
 // Maps a librdkafka transaction error to a Status, as the class comment
 // promises. `what` says which step failed.
-static absl::Status TxnStatus(rd_kafka_t* rk, const rd_kafka_error_t* error,
-                              const std::string& sink,
-                              const std::string& what) {
+absl::Status TxnStatus(rd_kafka_t* rk, const rd_kafka_error_t* error,
+                       const std::string& sink, const std::string& what) {
   rd_kafka_resp_err_t code = rd_kafka_error_code(error);
   std::string message = rd_kafka_error_string(error);
   if (rd_kafka_error_is_fatal(error)) {
@@ -194,6 +174,42 @@ static absl::Status TxnStatus(rd_kafka_t* rk, const rd_kafka_error_t* error,
     status_code = absl::StatusCode::kUnavailable;
   return absl::Status(
       status_code, fmt::format("kafka sink '{}': {}: {}", sink, what, message));
+}
+
+// Asks for `topic`'s metadata through `rk`, ignoring the outcome.
+void WarmTopic(rd_kafka_t* rk, const std::string& topic,
+               std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  if (handle == nullptr) return;
+  internal::ErrorTracker unused;
+  internal::TopicPartitionCount(
+      rk, unused, "", topic, std::min(timeout, std::chrono::milliseconds(5000)),
+      [rk] { rd_kafka_poll(rk, 0); }, handle)
+      .IgnoreError();
+  rd_kafka_topic_destroy(handle);
+}
+
+}  // namespace
+
+std::string TransactionalIdFor(std::string_view sink_name) {
+  return fmt::format("weir-sink-{}", sink_name);
+}
+
+std::string MarkerTopicFor(std::string_view sink_name) {
+  std::string clean;
+  bool changed = false;
+  for (char c : sink_name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    clean.push_back(ok ? c : '_');
+    changed |= !ok;
+  }
+  constexpr size_t kMaxName = 200;  // of Kafka's 249, room for the rest
+  if (changed || clean.size() > kMaxName || clean.empty()) {
+    clean = fmt::format("{}-{:016x}", clean.substr(0, kMaxName - 17),
+                        Fnv1a(sink_name));
+  }
+  return fmt::format("weir-sink-{}.checkpoints", clean);
 }
 
 KafkaTxnProducer::~KafkaTxnProducer() = default;
@@ -241,6 +257,14 @@ absl::StatusOr<std::unique_ptr<KafkaTxnProducer>> KafkaTxnProducer::Open(
   producer_config["transactional.id"] = txn->transactional_id_;
   WEIR_ASSIGN_OR_RETURN(txn->producer_, KafkaProducer::Create(producer_config));
   WEIR_RETURN_IF_ERROR(txn->InitTransactions(Remaining(deadline)));
+  // The producer learns the partition leaders now rather than at the
+  // first transaction, which would wait for them (about a second). Best
+  // effort: a failure shows when producing.
+  WarmTopic(ProducerAccess::Handle(*txn->producer_), txn->marker_topic_,
+            Remaining(deadline));
+  for (const std::string& topic : options.output_topics)
+    WarmTopic(ProducerAccess::Handle(*txn->producer_), topic,
+              Remaining(deadline));
   return txn;
 }
 
@@ -255,6 +279,7 @@ absl::Status KafkaTxnProducer::InitTransactions(
     if (!rd_kafka_error_is_retriable(error.get()) || Clock::now() >= deadline) {
       return TxnStatus(rk, error.get(), sink_name_, "initialize transactions");
     }
+    std::this_thread::sleep_for(kRetryPause);
   }
 }
 
@@ -334,6 +359,7 @@ absl::Status KafkaTxnProducer::Commit(int64_t checkpoint_id,
     if (!rd_kafka_error_is_retriable(error.get()) || Clock::now() >= deadline) {
       return TxnStatus(rk, error.get(), sink_name_, what);
     }
+    std::this_thread::sleep_for(kRetryPause);
   }
 }
 
@@ -352,6 +378,7 @@ absl::Status KafkaTxnProducer::Abort(std::chrono::milliseconds timeout) {
     if (!rd_kafka_error_is_retriable(error.get()) || Clock::now() >= deadline) {
       return TxnStatus(rk, error.get(), sink_name_, "abort the transaction");
     }
+    std::this_thread::sleep_for(kRetryPause);
   }
 }
 

@@ -46,6 +46,10 @@ struct TxnProducerOptions {
   /// The checkpoint marker topic (one partition; created at Open when it
   /// does not exist); empty: MarkerTopicFor(sink_name).
   std::string marker_topic;
+  /// Existing topics the sink writes: Open asks for their metadata, so
+  /// that the first transaction does not wait for it (about a second per
+  /// topic). Optional.
+  std::vector<std::string> output_topics;
 };
 
 /// "weir-sink-" + sink_name.
@@ -81,6 +85,9 @@ class KafkaTxnProducer {
   static absl::StatusOr<std::unique_ptr<KafkaTxnProducer>> Open(
       const KafkaConfig& config, const TxnProducerOptions& options,
       std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  /// Does not abort an open transaction (a crash would not either): the
+  /// next Open of the sink, or the broker after transaction.timeout.ms,
+  /// ends it. Call Abort first for a clean stop.
   ~KafkaTxnProducer();
   KafkaTxnProducer(const KafkaTxnProducer&) = delete;
   KafkaTxnProducer& operator=(const KafkaTxnProducer&) = delete;

@@ -67,9 +67,12 @@ struct Cluster {
     return name;
   }
 
-  std::unique_ptr<KafkaTxnProducer> Open(const std::string& sink) const {
+  // A transactional producer for `sink` writing to `topics`.
+  std::unique_ptr<KafkaTxnProducer> Open(
+      const std::string& sink, std::vector<std::string> topics = {}) const {
     TxnProducerOptions options;
     options.sink_name = sink;
+    options.output_topics = std::move(topics);
     auto producer = KafkaTxnProducer::Open(
         {{"bootstrap.servers", bootstrap}, {"linger.ms", "5"}}, options);
     BOOST_REQUIRE_MESSAGE(producer.ok(), producer.status().ToString());
@@ -291,7 +294,7 @@ BOOST_AUTO_TEST_CASE(bad_options_are_errors) {
 BOOST_AUTO_TEST_CASE(committed_rows_visible_aborted_not) {
   Cluster cluster;
   const std::string out = cluster.Topic("out");
-  auto producer = cluster.Open(cluster.Name("sink"));
+  auto producer = cluster.Open(cluster.Name("sink"), {out});
   const auto first = Rows("checkpoint 1", 20);
   const auto aborted = Rows("aborted", 7);
   const auto second = Rows("checkpoint 2", 5);
@@ -319,7 +322,7 @@ BOOST_AUTO_TEST_CASE(committed_rows_visible_aborted_not) {
 BOOST_AUTO_TEST_CASE(aborted_transaction_leaves_the_marker) {
   Cluster cluster;
   const std::string out = cluster.Topic("out");
-  auto producer = cluster.Open(cluster.Name("sink"));
+  auto producer = cluster.Open(cluster.Name("sink"), {out});
   RequireOk(producer->Begin());
   ProduceRows(*producer, out, Rows("one", 3));
   RequireOk(producer->Commit(1));
@@ -336,7 +339,7 @@ BOOST_AUTO_TEST_CASE(last_committed_checkpoint_after_n_commits) {
     const std::string sink = cluster.Name("sink" + std::to_string(n));
     std::optional<int64_t> expected;
     {
-      auto producer = cluster.Open(sink);
+      auto producer = cluster.Open(sink, {out});
       for (int id = 1; id <= n; ++id) {
         RequireOk(producer->Begin());
         ProduceRows(*producer, out, Rows(sink + " " + std::to_string(id), 2));
@@ -348,7 +351,7 @@ BOOST_AUTO_TEST_CASE(last_committed_checkpoint_after_n_commits) {
       BOOST_CHECK(LastCommitted(*producer) == expected);
     }
     // A restarted producer of the same sink reads the same marker.
-    auto restarted = cluster.Open(sink);
+    auto restarted = cluster.Open(sink, {out});
     BOOST_CHECK(LastCommitted(*restarted) == expected);
   }
 }
@@ -393,7 +396,7 @@ BOOST_AUTO_TEST_CASE(restart_after_an_open_transaction) {
   const auto lost = Rows("never committed", 3);
   const auto second = Rows("checkpoint 2", 2);
   {
-    auto crashed = cluster.Open(sink);
+    auto crashed = cluster.Open(sink, {out});
     RequireOk(crashed->Begin());
     ProduceRows(*crashed, out, first);
     RequireOk(crashed->Commit(1));
@@ -401,7 +404,7 @@ BOOST_AUTO_TEST_CASE(restart_after_an_open_transaction) {
     ProduceRows(*crashed, out, lost);
     RequireOk(crashed->producer().Flush(seconds(10)));
   }  // destroyed with the transaction open, as by a crash
-  auto restarted = cluster.Open(sink);
+  auto restarted = cluster.Open(sink, {out});
   BOOST_CHECK(LastCommitted(*restarted) == std::optional<int64_t>(1));
   RequireOk(restarted->Begin());
   ProduceRows(*restarted, out, second);
@@ -422,10 +425,10 @@ BOOST_AUTO_TEST_CASE(fenced_producer_names_the_other_writer) {
   Cluster cluster;
   const std::string out = cluster.Topic("out");
   const std::string sink = cluster.Name("sink");
-  auto first = cluster.Open(sink);
+  auto first = cluster.Open(sink, {out});
   RequireOk(first->Begin());
   ProduceRows(*first, out, Rows("first", 2));
-  auto second = cluster.Open(sink);
+  auto second = cluster.Open(sink, {out});
   if (!cluster.real())
     cluster.broker->FailNextRequests(kEndTxnApi, {kProducerFenced});
   const absl::Status fenced = first->Commit(1);
@@ -451,7 +454,7 @@ BOOST_AUTO_TEST_CASE(delivery_failure_aborts_and_a_retry_commits) {
   Cluster cluster;
   if (cluster.real()) return;  // needs the embedded broker's injection
   const std::string out = cluster.Topic("out");
-  auto producer = cluster.Open(cluster.Name("sink"));
+  auto producer = cluster.Open(cluster.Name("sink"), {out});
   RequireOk(producer->Begin());
   ProduceRows(*producer, out, Rows("one", 1));
   RequireOk(producer->Commit(1));
@@ -480,7 +483,7 @@ BOOST_AUTO_TEST_CASE(fatal_error_is_internal) {
   Cluster cluster;
   if (cluster.real()) return;  // needs the embedded broker's injection
   const std::string out = cluster.Topic("out");
-  auto producer = cluster.Open(cluster.Name("sink"));
+  auto producer = cluster.Open(cluster.Name("sink"), {out});
   RequireOk(producer->Begin());
   ProduceRows(*producer, out, Rows("one", 1));
   RequireOk(producer->Commit(1));
@@ -500,7 +503,7 @@ BOOST_AUTO_TEST_CASE(retriable_commit_errors_are_retried) {
   Cluster cluster;
   if (cluster.real()) return;  // needs the embedded broker's injection
   const std::string out = cluster.Topic("out");
-  auto producer = cluster.Open(cluster.Name("sink"));
+  auto producer = cluster.Open(cluster.Name("sink"), {out});
   RequireOk(producer->Begin());
   ProduceRows(*producer, out, Rows("one", 2));
   cluster.broker->FailNextRequests(
@@ -538,7 +541,7 @@ BOOST_AUTO_TEST_CASE(read_committed_is_the_default_a_setting_wins) {
 BOOST_AUTO_TEST_CASE(kafka_source_reads_committed_rows) {
   Cluster cluster;
   const std::string topic = cluster.Topic("rows");
-  auto producer = cluster.Open(cluster.Name("sink"));
+  auto producer = cluster.Open(cluster.Name("sink"), {topic});
   auto json = [](int id) { return "{\"id\":" + std::to_string(id) + "}"; };
   std::vector<std::string> committed;
   RequireOk(producer->Begin());
