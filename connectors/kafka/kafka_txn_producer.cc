@@ -140,6 +140,16 @@ absl::StatusOr<std::optional<int64_t>> ReadLastMarker(
   return last;
 }
 
+absl::Status FencedStatus(const std::string& sink, const std::string& what,
+                          const std::string& message) {
+  return absl::Status(
+      absl::StatusCode::kFailedPrecondition,
+      fmt::format("kafka sink '{}': another weir process writes sink '{}' (a "
+                  "newer producer took over its transactional.id; this one is "
+                  "fenced): {}: {}",
+                  sink, sink, what, message));
+}
+
 // Maps a librdkafka transaction error to a Status, as the class comment
 // promises. `what` says which step failed.
 absl::Status TxnStatus(rd_kafka_t* rk, const rd_kafka_error_t* error,
@@ -155,14 +165,7 @@ absl::Status TxnStatus(rd_kafka_t* rk, const rd_kafka_error_t* error,
       message = detail;
     }
   }
-  if (IsFenced(code)) {
-    return absl::Status(
-        absl::StatusCode::kFailedPrecondition,
-        fmt::format("kafka sink '{}': another weir process writes sink '{}' "
-                    "(a newer producer took over its transactional.id; this "
-                    "one is fenced): {}: {}",
-                    sink, sink, what, message));
-  }
+  if (IsFenced(code)) return FencedStatus(sink, what, message);
   if (rd_kafka_error_is_fatal(error)) {
     return absl::Status(
         absl::StatusCode::kInternal,
@@ -310,8 +313,17 @@ absl::Status KafkaTxnProducer::Produce(std::string_view topic,
     return absl::FailedPreconditionError(fmt::format(
         "kafka sink '{}': produce outside a transaction", sink_name_));
   }
-  return producer_->Produce(topic, partition, key, value, headers,
-                            timestamp_ms);
+  return WhenFenced(
+      producer_->Produce(topic, partition, key, value, headers, timestamp_ms));
+}
+
+absl::Status KafkaTxnProducer::WhenFenced(absl::Status status) const {
+  if (status.ok()) return status;
+  char detail[512] = "";
+  const rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(
+      ProducerAccess::Handle(*producer_), detail, sizeof detail);
+  if (!IsFenced(fatal)) return status;
+  return FencedStatus(sink_name_, "produce", detail);
 }
 
 absl::Status KafkaTxnProducer::Commit(int64_t checkpoint_id,
@@ -330,11 +342,14 @@ absl::Status KafkaTxnProducer::Commit(int64_t checkpoint_id,
       fmt::format("commit the transaction of checkpoint {}", checkpoint_id);
   // The rows first, then the marker: a visible marker then implies visible
   // rows even where aborted records stay visible (the embedded broker).
-  absl::Status delivered = producer_->Flush(Remaining(deadline));
+  absl::Status delivered = WhenFenced(producer_->Flush(Remaining(deadline)));
   if (delivered.ok()) {
     const std::string id = std::to_string(checkpoint_id);
-    delivered = producer_->Produce(marker_topic_, 0, transactional_id_, id);
+    delivered =
+        WhenFenced(producer_->Produce(marker_topic_, 0, transactional_id_, id));
   }
+  if (delivered.code() == absl::StatusCode::kFailedPrecondition)
+    return delivered;  // fenced
   if (!delivered.ok()) {
     if (delivered.code() == absl::StatusCode::kDeadlineExceeded)
       return delivered;  // still open: Commit again or Abort

@@ -143,6 +143,8 @@ class KafkaTxnProducer {
  private:
   KafkaTxnProducer() = default;
   absl::Status InitTransactions(std::chrono::milliseconds timeout);
+  // `status`, or the fenced error when the producer was fenced.
+  absl::Status WhenFenced(absl::Status status) const;
 
   KafkaConfig config_;  // without transactional.id: for the marker reader
   std::string sink_name_;

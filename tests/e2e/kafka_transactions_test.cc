@@ -437,6 +437,11 @@ BOOST_AUTO_TEST_CASE(fenced_producer_names_the_other_writer) {
       fenced.message().find("another weir process writes sink '" + sink +
                             "'") != std::string::npos,
       fenced.ToString());
+  // and stays so.
+  BOOST_CHECK_EQUAL(first->Abort().code(),
+                    absl::StatusCode::kFailedPrecondition);
+  const absl::Status produce = first->Produce(out, 0, std::nullopt, "late");
+  BOOST_CHECK_EQUAL(produce.code(), absl::StatusCode::kFailedPrecondition);
   // The new one is unaffected.
   RequireOk(second->Begin());
   ProduceRows(*second, out, Rows("second", 1));
