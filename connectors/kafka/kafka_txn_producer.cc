@@ -55,20 +55,20 @@ uint64_t Fnv1a(std::string_view bytes) {
   return h;
 }
 
-std::optional<int64_t> ParseCheckpointId(std::string_view text) {
-  int64_t value = 0;
+std::optional<exec::CheckpointId> ParseCheckpointId(std::string_view text) {
+  uint64_t value = 0;
   auto [end, ec] =
       std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0)
+  if (ec != std::errc() || end != text.data() + text.size())
     return std::nullopt;
-  return value;
+  return exec::CheckpointId{value};
 }
 
 // The last committed marker of `transactional_id` in partition 0 of
 // `topic` from offset `start` on, read with read_committed until the
 // consumer reports the partition's end (which counts the transaction
 // control records a real cluster writes, unlike the consumer position).
-absl::StatusOr<std::optional<int64_t>> ReadLastMarker(
+absl::StatusOr<std::optional<exec::CheckpointId>> ReadLastMarker(
     const KafkaConfig& config, const std::string& topic,
     const std::string& transactional_id, int64_t start,
     Clock::time_point deadline) {
@@ -97,7 +97,7 @@ absl::StatusOr<std::optional<int64_t>> ReadLastMarker(
       err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return internal::ErrorStatus(err, context);
   }
-  std::optional<int64_t> last;
+  std::optional<exec::CheckpointId> last;
   absl::Status status = absl::Status(
       absl::StatusCode::kDeadlineExceeded,
       fmt::format("kafka: {}: the end of the partition was not reached in "
@@ -124,7 +124,7 @@ absl::StatusOr<std::optional<int64_t>> ReadLastMarker(
     if (key != transactional_id) continue;
     const std::string_view value(static_cast<const char*>(message->payload),
                                  message->len);
-    std::optional<int64_t> id = ParseCheckpointId(value);
+    std::optional<exec::CheckpointId> id = ParseCheckpointId(value);
     if (!id) {
       status = absl::Status(
           absl::StatusCode::kDataLoss,
@@ -326,25 +326,21 @@ absl::Status KafkaTxnProducer::WhenFenced(absl::Status status) const {
   return FencedStatus(sink_name_, "produce", detail);
 }
 
-absl::Status KafkaTxnProducer::Commit(int64_t checkpoint_id,
+absl::Status KafkaTxnProducer::Commit(exec::CheckpointId checkpoint_id,
                                       std::chrono::milliseconds timeout) {
   if (!in_transaction_) {
     return absl::FailedPreconditionError(fmt::format(
         "kafka sink '{}': no open transaction to commit", sink_name_));
   }
-  if (checkpoint_id < 0) {
-    return absl::InvalidArgumentError(fmt::format(
-        "kafka sink '{}': bad checkpoint id {}", sink_name_, checkpoint_id));
-  }
   rd_kafka_t* rk = ProducerAccess::Handle(*producer_);
   const Clock::time_point deadline = Clock::now() + timeout;
-  const std::string what =
-      fmt::format("commit the transaction of checkpoint {}", checkpoint_id);
+  const std::string what = fmt::format(
+      "commit the transaction of checkpoint {}", exec::ToInt(checkpoint_id));
   // The rows first, then the marker: a visible marker then implies visible
   // rows even where aborted records stay visible (the embedded broker).
   absl::Status delivered = WhenFenced(producer_->Flush(Remaining(deadline)));
   if (delivered.ok()) {
-    const std::string id = std::to_string(checkpoint_id);
+    const std::string id = std::to_string(exec::ToInt(checkpoint_id));
     delivered =
         WhenFenced(producer_->Produce(marker_topic_, 0, transactional_id_, id));
   }
@@ -356,7 +352,7 @@ absl::Status KafkaTxnProducer::Commit(int64_t checkpoint_id,
     WEIR_RETURN_IF_ERROR(Abort(Remaining(deadline)));
     return absl::AbortedError(fmt::format(
         "kafka sink '{}': transaction of checkpoint {} aborted: {}", sink_name_,
-        checkpoint_id, std::string(delivered.message())));
+        exec::ToInt(checkpoint_id), std::string(delivered.message())));
   }
   for (;;) {
     ErrorPtr error(rd_kafka_commit_transaction(
@@ -421,7 +417,7 @@ absl::Status KafkaTxnProducer::SendOffsetsToTransaction(
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<int64_t>>
+absl::StatusOr<std::optional<exec::CheckpointId>>
 KafkaTxnProducer::LastCommittedCheckpoint(std::chrono::milliseconds timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<KafkaAdmin> admin,
@@ -429,9 +425,9 @@ KafkaTxnProducer::LastCommittedCheckpoint(std::chrono::milliseconds timeout) {
   WEIR_ASSIGN_OR_RETURN(
       Watermarks marks,
       admin->WatermarkOffsets(marker_topic_, 0, Remaining(deadline)));
-  if (marks.high <= marks.low) return std::optional<int64_t>();
+  if (marks.high <= marks.low) return std::optional<exec::CheckpointId>();
   const int64_t tail = std::max(marks.low, marks.high - kMarkerTail);
-  WEIR_ASSIGN_OR_RETURN(std::optional<int64_t> last,
+  WEIR_ASSIGN_OR_RETURN(std::optional<exec::CheckpointId> last,
                         ReadLastMarker(config_, marker_topic_,
                                        transactional_id_, tail, deadline));
   if (last || tail == marks.low) return last;

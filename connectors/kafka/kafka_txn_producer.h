@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "connectors/kafka/kafka_client.h"
+#include "engine/exec/barrier.h"
 
 namespace weir::connectors::kafka {
 
@@ -108,11 +109,12 @@ class KafkaTxnProducer {
   /// refuses records outside one).
   KafkaProducer& producer() { return *producer_; }
 
-  /// Commits the open transaction as checkpoint `checkpoint_id` (>= 0):
+  /// Commits the open transaction as checkpoint `checkpoint_id`:
   /// flushes its records, writes the marker, commits. Retriable errors
   /// are retried until `timeout`. See the class comment for errors.
-  absl::Status Commit(int64_t checkpoint_id, std::chrono::milliseconds timeout =
-                                                 std::chrono::seconds(60));
+  absl::Status Commit(
+      exec::CheckpointId checkpoint_id,
+      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
   /// Aborts the open transaction; its records are never visible to
   /// read_committed consumers on a real cluster (the embedded broker shows
@@ -124,7 +126,7 @@ class KafkaTxnProducer {
   /// with isolation.level=read_committed; nullopt when there is none.
   /// Call it after Open (which ends what an earlier incarnation left
   /// open) and outside a transaction.
-  absl::StatusOr<std::optional<int64_t>> LastCommittedCheckpoint(
+  absl::StatusOr<std::optional<exec::CheckpointId>> LastCommittedCheckpoint(
       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   /// Kafka's send_offsets_to_transaction: commits `offset` for `topic`

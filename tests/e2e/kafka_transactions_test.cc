@@ -22,6 +22,7 @@
 using namespace weir::kafka_test;
 using kafka::KafkaTxnProducer;
 using kafka::TxnProducerOptions;
+using weir::exec::CheckpointId;
 using weir::types::LogicalType;
 
 namespace {
@@ -96,6 +97,9 @@ struct Cluster {
   std::string suffix;
 };
 
+CheckpointId Cp(uint64_t id) { return CheckpointId{id}; }
+std::optional<CheckpointId> Some(uint64_t id) { return Cp(id); }
+
 // Values of `n` records of one checkpoint: "<tag> <i>".
 std::vector<std::string> Rows(const std::string& tag, int n) {
   std::vector<std::string> rows;
@@ -123,10 +127,39 @@ std::vector<std::string> Concat(std::vector<std::vector<std::string>> parts) {
   return all;
 }
 
-std::optional<int64_t> LastCommitted(KafkaTxnProducer& producer) {
+// The producer of a new sink writing `out`, after it committed one row as
+// checkpoint 1.
+std::unique_ptr<KafkaTxnProducer> AfterOneCommit(const Cluster& cluster,
+                                                 const std::string& out) {
+  auto producer = cluster.Open(cluster.Name("sink"), {out});
+  RequireOk(producer->Begin());
+  ProduceRows(*producer, out, Rows("one", 1));
+  RequireOk(producer->Commit(Cp(1)));
+  return producer;
+}
+
+std::optional<CheckpointId> LastCommitted(KafkaTxnProducer& producer) {
   auto last = producer.LastCommittedCheckpoint();
   BOOST_REQUIRE_MESSAGE(last.ok(), last.status().ToString());
   return *last;
+}
+
+// For the spike: an embedded broker with a topic "out" of one partition.
+std::unique_ptr<EmbeddedBroker> SpikeBroker() {
+  auto broker = StartBroker();
+  RequireOk(broker->CreateTopic("out", 1));
+  return broker;
+}
+
+// For the spike: a transactional producer of sink "spike".
+std::unique_ptr<KafkaTxnProducer> SpikeProducer(const EmbeddedBroker& broker) {
+  TxnProducerOptions options;
+  options.sink_name = "spike";
+  options.output_topics = {"out"};
+  auto producer = KafkaTxnProducer::Open(
+      {{"bootstrap.servers", broker.bootstrap_servers()}}, options);
+  BOOST_REQUIRE_MESSAGE(producer.ok(), producer.status().ToString());
+  return std::move(*producer);
 }
 
 }  // namespace
@@ -136,17 +169,12 @@ std::optional<int64_t> LastCommitted(KafkaTxnProducer& producer) {
 BOOST_AUTO_TEST_SUITE(mock_cluster_spike)
 
 BOOST_AUTO_TEST_CASE(transaction_calls_succeed) {
-  auto broker = StartBroker();
-  RequireOk(broker->CreateTopic("out", 1));
-  TxnProducerOptions options;
-  options.sink_name = "spike";
-  auto opened = KafkaTxnProducer::Open(
-      {{"bootstrap.servers", broker->bootstrap_servers()}}, options);
-  BOOST_REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
-  KafkaTxnProducer& producer = **opened;
+  auto broker = SpikeBroker();
+  auto opened = SpikeProducer(*broker);
+  KafkaTxnProducer& producer = *opened;
   RequireOk(producer.Begin());
   ProduceRows(producer, "out", Rows("committed", 3));
-  RequireOk(producer.Commit(1));
+  RequireOk(producer.Commit(Cp(1)));
   RequireOk(producer.Begin());
   ProduceRows(producer, "out", Rows("aborted", 2));
   RequireOk(producer.Abort());
@@ -159,18 +187,14 @@ BOOST_AUTO_TEST_CASE(transaction_calls_succeed) {
 // stay contiguous: a real cluster would put a commit or abort marker
 // after each transaction).
 BOOST_AUTO_TEST_CASE(read_committed_sees_aborted_and_open_transactions) {
-  auto broker = StartBroker();
-  RequireOk(broker->CreateTopic("out", 1));
-  TxnProducerOptions options;
-  options.sink_name = "spike";
-  auto producer = *KafkaTxnProducer::Open(
-      {{"bootstrap.servers", broker->bootstrap_servers()}}, options);
+  auto broker = SpikeBroker();
+  auto producer = SpikeProducer(*broker);
   const auto committed = Rows("committed", 3);
   const auto aborted = Rows("aborted", 2);
   const auto open = Rows("open", 2);
   RequireOk(producer->Begin());
   ProduceRows(*producer, "out", committed);
-  RequireOk(producer->Commit(1));
+  RequireOk(producer->Commit(Cp(1)));
   RequireOk(producer->Begin());
   ProduceRows(*producer, "out", aborted);
   RequireOk(producer->producer().Flush(seconds(10)));
@@ -200,17 +224,13 @@ BOOST_AUTO_TEST_CASE(read_committed_sees_aborted_and_open_transactions) {
 // stores nothing: the group has no committed offset afterwards, although
 // a plain OffsetCommit is stored.
 BOOST_AUTO_TEST_CASE(send_offsets_to_transaction_is_accepted_not_stored) {
-  auto broker = StartBroker();
-  RequireOk(broker->CreateTopic("out", 1));
-  TxnProducerOptions options;
-  options.sink_name = "spike";
-  auto producer = *KafkaTxnProducer::Open(
-      {{"bootstrap.servers", broker->bootstrap_servers()}}, options);
+  auto broker = SpikeBroker();
+  auto producer = SpikeProducer(*broker);
   RequireOk(producer->Begin());
   ProduceRows(*producer, "out", Rows("row", 1));
   RequireOk(
       producer->SendOffsetsToTransaction("weir-sink-spike", "out", 0, 42));
-  RequireOk(producer->Commit(1));
+  RequireOk(producer->Commit(Cp(1)));
 
   auto group = MakeConsumer(broker->bootstrap_servers(),
                             {{"group.id", "weir-sink-spike"}});
@@ -231,22 +251,18 @@ BOOST_AUTO_TEST_CASE(send_offsets_to_transaction_is_accepted_not_stored) {
 // from the mock (a real cluster bumps the epoch of the same one): the
 // first is not fenced, and its open transaction commits.
 BOOST_AUTO_TEST_CASE(same_transactional_id_does_not_fence) {
-  auto broker = StartBroker();
-  RequireOk(broker->CreateTopic("out", 1));
-  TxnProducerOptions options;
-  options.sink_name = "spike";
-  const KafkaConfig config{{"bootstrap.servers", broker->bootstrap_servers()}};
-  auto first = *KafkaTxnProducer::Open(config, options);
+  auto broker = SpikeBroker();
+  auto first = SpikeProducer(*broker);
   RequireOk(first->Begin());
   ProduceRows(*first, "out", Rows("first", 2));
-  auto second = *KafkaTxnProducer::Open(config, options);
-  RequireOk(first->Commit(1));
+  auto second = SpikeProducer(*broker);
+  RequireOk(first->Commit(Cp(1)));
   RequireOk(second->Begin());
   ProduceRows(*second, "out", Rows("second", 1));
-  RequireOk(second->Commit(2));
+  RequireOk(second->Commit(Cp(2)));
   auto last = first->LastCommittedCheckpoint();
   RequireOk(last.status());
-  BOOST_CHECK(*last == std::optional<int64_t>(2));
+  BOOST_CHECK(*last == Some(2));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -281,14 +297,12 @@ BOOST_AUTO_TEST_CASE(bad_options_are_errors) {
   auto producer = cluster.Open(cluster.Name("s"));
   BOOST_CHECK_EQUAL(producer->Produce("t", 0, std::nullopt, "v").code(),
                     absl::StatusCode::kFailedPrecondition);
-  BOOST_CHECK_EQUAL(producer->Commit(1).code(),
+  BOOST_CHECK_EQUAL(producer->Commit(Cp(1)).code(),
                     absl::StatusCode::kFailedPrecondition);
   RequireOk(producer->Abort());  // nothing open: nothing to do
   RequireOk(producer->Begin());
   BOOST_CHECK_EQUAL(producer->Begin().code(),
                     absl::StatusCode::kFailedPrecondition);
-  BOOST_CHECK_EQUAL(producer->Commit(-1).code(),
-                    absl::StatusCode::kInvalidArgument);
 }
 
 BOOST_AUTO_TEST_CASE(committed_rows_visible_aborted_not) {
@@ -300,14 +314,14 @@ BOOST_AUTO_TEST_CASE(committed_rows_visible_aborted_not) {
   const auto second = Rows("checkpoint 2", 5);
   RequireOk(producer->Begin());
   ProduceRows(*producer, out, first);
-  RequireOk(producer->Commit(1));
+  RequireOk(producer->Commit(Cp(1)));
   RequireOk(producer->Begin());
   ProduceRows(*producer, out, aborted);
   RequireOk(producer->producer().Flush(seconds(10)));
   RequireOk(producer->Abort());
   RequireOk(producer->Begin());
   ProduceRows(*producer, out, second);
-  RequireOk(producer->Commit(2));
+  RequireOk(producer->Commit(Cp(2)));
 
   // A real cluster hides the aborted rows; the embedded broker cannot.
   const auto expected = cluster.real() ? Concat({first, second})
@@ -316,20 +330,17 @@ BOOST_AUTO_TEST_CASE(committed_rows_visible_aborted_not) {
   const auto got = Values(*reader, expected.size());
   BOOST_CHECK_EQUAL_COLLECTIONS(got.begin(), got.end(), expected.begin(),
                                 expected.end());
-  BOOST_CHECK(LastCommitted(*producer) == std::optional<int64_t>(2));
+  BOOST_CHECK(LastCommitted(*producer) == Some(2));
 }
 
 BOOST_AUTO_TEST_CASE(aborted_transaction_leaves_the_marker) {
   Cluster cluster;
   const std::string out = cluster.Topic("out");
-  auto producer = cluster.Open(cluster.Name("sink"), {out});
-  RequireOk(producer->Begin());
-  ProduceRows(*producer, out, Rows("one", 3));
-  RequireOk(producer->Commit(1));
+  auto producer = AfterOneCommit(cluster, out);
   RequireOk(producer->Begin());
   ProduceRows(*producer, out, Rows("two", 3));
   RequireOk(producer->Abort());
-  BOOST_CHECK(LastCommitted(*producer) == std::optional<int64_t>(1));
+  BOOST_CHECK(LastCommitted(*producer) == Some(1));
 }
 
 BOOST_AUTO_TEST_CASE(last_committed_checkpoint_after_n_commits) {
@@ -337,14 +348,14 @@ BOOST_AUTO_TEST_CASE(last_committed_checkpoint_after_n_commits) {
   const std::string out = cluster.Topic("out");
   for (int n = 0; n <= 3; ++n) {
     const std::string sink = cluster.Name("sink" + std::to_string(n));
-    std::optional<int64_t> expected;
+    std::optional<CheckpointId> expected;
     {
       auto producer = cluster.Open(sink, {out});
       for (int id = 1; id <= n; ++id) {
         RequireOk(producer->Begin());
         ProduceRows(*producer, out, Rows(sink + " " + std::to_string(id), 2));
         // Ids need not be consecutive: the last commit's id is the answer.
-        const int64_t checkpoint = 100 * id + n;
+        const CheckpointId checkpoint = Cp(100 * id + n);
         RequireOk(producer->Commit(checkpoint));
         expected = checkpoint;
       }
@@ -371,16 +382,16 @@ BOOST_AUTO_TEST_CASE(sinks_sharing_a_marker_topic_keep_their_own) {
     BOOST_REQUIRE_MESSAGE(producer.ok(), producer.status().ToString());
     producers.push_back(std::move(*producer));
   }
-  for (int64_t id : {7, 8}) {
+  for (uint64_t id : {7, 8}) {
     RequireOk(producers[0]->Begin());
     ProduceRows(*producers[0], out, Rows("a", 1));
-    RequireOk(producers[0]->Commit(id));
+    RequireOk(producers[0]->Commit(Cp(id)));
   }
   RequireOk(producers[1]->Begin());
   ProduceRows(*producers[1], out, Rows("b", 1));
-  RequireOk(producers[1]->Commit(3));
-  BOOST_CHECK(LastCommitted(*producers[0]) == std::optional<int64_t>(8));
-  BOOST_CHECK(LastCommitted(*producers[1]) == std::optional<int64_t>(3));
+  RequireOk(producers[1]->Commit(Cp(3)));
+  BOOST_CHECK(LastCommitted(*producers[0]) == Some(8));
+  BOOST_CHECK(LastCommitted(*producers[1]) == Some(3));
 }
 
 // A sink that dies with a transaction open (rows delivered, not
@@ -399,17 +410,17 @@ BOOST_AUTO_TEST_CASE(restart_after_an_open_transaction) {
     auto crashed = cluster.Open(sink, {out});
     RequireOk(crashed->Begin());
     ProduceRows(*crashed, out, first);
-    RequireOk(crashed->Commit(1));
+    RequireOk(crashed->Commit(Cp(1)));
     RequireOk(crashed->Begin());
     ProduceRows(*crashed, out, lost);
     RequireOk(crashed->producer().Flush(seconds(10)));
   }  // destroyed with the transaction open, as by a crash
   auto restarted = cluster.Open(sink, {out});
-  BOOST_CHECK(LastCommitted(*restarted) == std::optional<int64_t>(1));
+  BOOST_CHECK(LastCommitted(*restarted) == Some(1));
   RequireOk(restarted->Begin());
   ProduceRows(*restarted, out, second);
-  RequireOk(restarted->Commit(2));
-  BOOST_CHECK(LastCommitted(*restarted) == std::optional<int64_t>(2));
+  RequireOk(restarted->Commit(Cp(2)));
+  BOOST_CHECK(LastCommitted(*restarted) == Some(2));
   const auto expected =
       cluster.real() ? Concat({first, second}) : Concat({first, lost, second});
   auto reader = cluster.Reader(out);
@@ -431,7 +442,7 @@ BOOST_AUTO_TEST_CASE(fenced_producer_names_the_other_writer) {
   auto second = cluster.Open(sink, {out});
   if (!cluster.real())
     cluster.broker->FailNextRequests(kEndTxnApi, {kProducerFenced});
-  const absl::Status fenced = first->Commit(1);
+  const absl::Status fenced = first->Commit(Cp(1));
   BOOST_CHECK_EQUAL(fenced.code(), absl::StatusCode::kFailedPrecondition);
   BOOST_CHECK_MESSAGE(
       fenced.message().find("another weir process writes sink '" + sink +
@@ -445,8 +456,8 @@ BOOST_AUTO_TEST_CASE(fenced_producer_names_the_other_writer) {
   // The new one is unaffected.
   RequireOk(second->Begin());
   ProduceRows(*second, out, Rows("second", 1));
-  RequireOk(second->Commit(2));
-  BOOST_CHECK(LastCommitted(*second) == std::optional<int64_t>(2));
+  RequireOk(second->Commit(Cp(2)));
+  BOOST_CHECK(LastCommitted(*second) == Some(2));
 }
 
 // A record the broker refuses for good makes the transaction abortable:
@@ -459,10 +470,7 @@ BOOST_AUTO_TEST_CASE(delivery_failure_aborts_and_a_retry_commits) {
   Cluster cluster;
   if (cluster.real()) return;  // needs the embedded broker's injection
   const std::string out = cluster.Topic("out");
-  auto producer = cluster.Open(cluster.Name("sink"), {out});
-  RequireOk(producer->Begin());
-  ProduceRows(*producer, out, Rows("one", 1));
-  RequireOk(producer->Commit(1));
+  auto producer = AfterOneCommit(cluster, out);
   cluster.broker->FailNextRequests(kProduceApi, {kInvalidRecord});
   absl::Status committed = absl::UnknownError("not tried");
   int attempts = 0;
@@ -470,16 +478,16 @@ BOOST_AUTO_TEST_CASE(delivery_failure_aborts_and_a_retry_commits) {
     ++attempts;
     RequireOk(producer->Begin());
     ProduceRows(*producer, out, Rows("two", 1));
-    committed = producer->Commit(2);
+    committed = producer->Commit(Cp(2));
     if (!committed.ok()) {
       BOOST_CHECK_EQUAL(committed.code(), absl::StatusCode::kAborted);
       BOOST_CHECK(!producer->in_transaction());
-      BOOST_CHECK(LastCommitted(*producer) == std::optional<int64_t>(1));
+      BOOST_CHECK(LastCommitted(*producer) == Some(1));
     }
   }
   RequireOk(committed);
   BOOST_CHECK_GT(attempts, 1);
-  BOOST_CHECK(LastCommitted(*producer) == std::optional<int64_t>(2));
+  BOOST_CHECK(LastCommitted(*producer) == Some(2));
 }
 
 // An error librdkafka finds fatal (here: the broker's sequence numbers
@@ -488,19 +496,16 @@ BOOST_AUTO_TEST_CASE(fatal_error_is_internal) {
   Cluster cluster;
   if (cluster.real()) return;  // needs the embedded broker's injection
   const std::string out = cluster.Topic("out");
-  auto producer = cluster.Open(cluster.Name("sink"), {out});
-  RequireOk(producer->Begin());
-  ProduceRows(*producer, out, Rows("one", 1));
-  RequireOk(producer->Commit(1));
+  auto producer = AfterOneCommit(cluster, out);
   RequireOk(producer->Begin());
   cluster.broker->FailNextRequests(kProduceApi, {kOutOfOrderSequence});
   ProduceRows(*producer, out, Rows("two", 1));
-  const absl::Status fatal = producer->Commit(2);
+  const absl::Status fatal = producer->Commit(Cp(2));
   BOOST_CHECK_EQUAL(fatal.code(), absl::StatusCode::kInternal);
   BOOST_CHECK_MESSAGE(
       fatal.message().find("OUT_OF_ORDER_SEQUENCE_NUMBER") != std::string::npos,
       fatal.ToString());
-  BOOST_CHECK(LastCommitted(*producer) == std::optional<int64_t>(1));
+  BOOST_CHECK(LastCommitted(*producer) == Some(1));
 }
 
 // Retriable errors of the commit are retried within the timeout.
@@ -513,8 +518,8 @@ BOOST_AUTO_TEST_CASE(retriable_commit_errors_are_retried) {
   ProduceRows(*producer, out, Rows("one", 2));
   cluster.broker->FailNextRequests(
       kEndTxnApi, {kCoordinatorLoadInProgress, kCoordinatorLoadInProgress});
-  RequireOk(producer->Commit(1));
-  BOOST_CHECK(LastCommitted(*producer) == std::optional<int64_t>(1));
+  RequireOk(producer->Commit(Cp(1)));
+  BOOST_CHECK(LastCommitted(*producer) == Some(1));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -554,7 +559,7 @@ BOOST_AUTO_TEST_CASE(kafka_source_reads_committed_rows) {
     RequireOk(producer->Produce(topic, 0, std::nullopt, json(id)));
     committed.push_back(std::to_string(id));
   }
-  RequireOk(producer->Commit(1));
+  RequireOk(producer->Commit(Cp(1)));
   RequireOk(producer->Begin());
   for (int id : {100, 101}) {
     RequireOk(producer->Produce(topic, 0, std::nullopt, json(id)));
@@ -564,7 +569,7 @@ BOOST_AUTO_TEST_CASE(kafka_source_reads_committed_rows) {
   RequireOk(producer->Begin());
   RequireOk(producer->Produce(topic, 0, std::nullopt, json(4)));
   committed.push_back("4");
-  RequireOk(producer->Commit(2));
+  RequireOk(producer->Commit(Cp(2)));
 
   const std::vector<std::string> everything = {"1",   "2",   "3",
                                                "100", "101", "4"};
