@@ -21,6 +21,11 @@
 //    in decimal), which the broker serves on a thread of its own. Weir's
 //    KafkaAdmin::CreateTopic does the latter, so `INSERT INTO` a new topic
 //    works against `weir broker` from another process.
+//  - transactions are accepted but not isolated: read_committed consumers
+//    also read aborted and open transactions' records (no control records,
+//    LSO = high watermark), TxnOffsetCommit stores nothing, and a second
+//    producer with the same transactional.id is not fenced
+//    (docs/kafka-transactions.md; asserted by kafka_transactions_test).
 
 #include <cstdint>
 #include <memory>

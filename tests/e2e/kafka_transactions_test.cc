@@ -524,6 +524,40 @@ BOOST_AUTO_TEST_CASE(retriable_commit_errors_are_retried) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// Against `weir broker` in a process of its own, as the crash tests run
+// it: the marker topic is created through the broker's topic-creation
+// topic, and a producer of the same sink in a new client reads the last
+// marker back.
+BOOST_AUTO_TEST_SUITE(weir_broker_process)
+
+BOOST_AUTO_TEST_CASE(markers_survive_a_producer_restart) {
+  WeirBroker broker;
+  RequireOk(MakeAdmin(broker.address())->CreateTopic("out", 2));
+  TxnProducerOptions options;
+  options.sink_name = "orders";
+  options.output_topics = {"out"};
+  const KafkaConfig config{{"bootstrap.servers", broker.address()}};
+  size_t rows = 0;
+  {
+    auto producer = KafkaTxnProducer::Open(config, options);
+    BOOST_REQUIRE_MESSAGE(producer.ok(), producer.status().ToString());
+    for (uint64_t id = 1; id <= 2; ++id) {
+      RequireOk((*producer)->Begin());
+      for (int32_t partition : {0, 1}) {
+        RequireOk((*producer)->Produce("out", partition, std::nullopt,
+                                       "row " + std::to_string(rows++)));
+      }
+      RequireOk((*producer)->Commit(Cp(id)));
+    }
+  }
+  auto restarted = KafkaTxnProducer::Open(config, options);
+  BOOST_REQUIRE_MESSAGE(restarted.ok(), restarted.status().ToString());
+  BOOST_CHECK(LastCommitted(**restarted) == Some(2));
+  BOOST_CHECK_EQUAL(ReadTopic(broker.address(), "out", 2, rows).size(), rows);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 // Weir's Kafka sources read with isolation.level = read_committed unless
 // a setting says otherwise.
 BOOST_AUTO_TEST_SUITE(read_committed_sources)
