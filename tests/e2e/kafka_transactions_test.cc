@@ -460,6 +460,33 @@ BOOST_AUTO_TEST_CASE(fenced_producer_names_the_other_writer) {
   BOOST_CHECK(LastCommitted(*second) == Some(2));
 }
 
+// The marker's promise: a checkpoint's marker is visible exactly when its
+// rows are. A transaction whose end fails after its records were sent
+// (fenced at EndTxn): a real cluster aborts it and hides marker and rows;
+// the embedded broker shows both, so the sink's LastCommittedCheckpoint
+// agrees with the rows a reader sees on either.
+BOOST_AUTO_TEST_CASE(marker_visible_exactly_when_the_rows_are) {
+  Cluster cluster;
+  const std::string out = cluster.Topic("out");
+  auto producer = AfterOneCommit(cluster, out);
+  const auto first = Rows("one", 1);
+  const auto second = Rows("two", 3);
+  RequireOk(producer->Begin());
+  ProduceRows(*producer, out, second);
+  auto other = cluster.Open(cluster.Name("sink"), {out});
+  if (!cluster.real())
+    cluster.broker->FailNextRequests(kEndTxnApi, {kProducerFenced});
+  BOOST_CHECK_EQUAL(producer->Commit(Cp(2)).code(),
+                    absl::StatusCode::kFailedPrecondition);
+  const std::optional<CheckpointId> last = LastCommitted(*other);
+  BOOST_CHECK(last == (cluster.real() ? Some(1) : Some(2)));
+  const auto expected = last == Some(2) ? Concat({first, second}) : first;
+  auto reader = cluster.Reader(out);
+  const auto got = Values(*reader, expected.size());
+  BOOST_CHECK_EQUAL_COLLECTIONS(got.begin(), got.end(), expected.begin(),
+                                expected.end());
+}
+
 // A record the broker refuses for good makes the transaction abortable:
 // Commit aborts it and says Aborted, and the sink resends the
 // checkpoint's rows in a new transaction. (librdkafka finds the gap the
