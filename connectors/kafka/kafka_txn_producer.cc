@@ -34,6 +34,10 @@ constexpr int64_t kMarkerTail = 64;
 // usually waits out the timeout itself; this only stops a busy loop).
 constexpr std::chrono::milliseconds kRetryPause(50);
 
+// What Commit gives the abort of a transaction that cannot commit, even
+// when its own time is up.
+constexpr std::chrono::milliseconds kAbortTime(10000);
+
 std::chrono::milliseconds Remaining(Clock::time_point deadline) {
   return std::max(std::chrono::milliseconds(0),
                   std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -347,9 +351,14 @@ absl::Status KafkaTxnProducer::Commit(exec::CheckpointId checkpoint_id,
   if (delivered.code() == absl::StatusCode::kFailedPrecondition)
     return delivered;  // fenced
   if (!delivered.ok()) {
-    if (delivered.code() == absl::StatusCode::kDeadlineExceeded)
-      return delivered;  // still open: Commit again or Abort
-    WEIR_RETURN_IF_ERROR(Abort(Remaining(deadline)));
+    // Records still on their way when the time ran out: the transaction
+    // stays open (Commit again or Abort). A delivery that failed (even by
+    // timing out) makes it abortable: abort it.
+    if (delivered.code() == absl::StatusCode::kDeadlineExceeded &&
+        producer_->InFlight() > 0) {
+      return delivered;
+    }
+    WEIR_RETURN_IF_ERROR(Abort(std::max(Remaining(deadline), kAbortTime)));
     return absl::AbortedError(fmt::format(
         "kafka sink '{}': transaction of checkpoint {} aborted: {}", sink_name_,
         exec::ToInt(checkpoint_id), std::string(delivered.message())));
@@ -363,7 +372,7 @@ absl::Status KafkaTxnProducer::Commit(exec::CheckpointId checkpoint_id,
     }
     if (rd_kafka_error_txn_requires_abort(error.get())) {
       absl::Status cause = TxnStatus(rk, error.get(), sink_name_, what);
-      WEIR_RETURN_IF_ERROR(Abort(Remaining(deadline)));
+      WEIR_RETURN_IF_ERROR(Abort(std::max(Remaining(deadline), kAbortTime)));
       return absl::AbortedError(fmt::format("{} (transaction aborted)",
                                             std::string(cause.message())));
     }

@@ -535,6 +535,30 @@ BOOST_AUTO_TEST_CASE(fatal_error_is_internal) {
   BOOST_CHECK(LastCommitted(*producer) == Some(1));
 }
 
+// A commit that runs out of time while records are still on their way
+// (the broker is down) leaves the transaction open; once the broker is
+// back, Commit again commits it.
+BOOST_AUTO_TEST_CASE(commit_out_of_time_stays_open_and_commits_later) {
+  Cluster cluster;
+  if (cluster.real()) return;  // needs the embedded broker's SetBrokerDown
+  const std::string out = cluster.Topic("out");
+  auto producer = AfterOneCommit(cluster, out);
+  RequireOk(producer->Begin());
+  RequireOk(cluster.broker->SetBrokerDown(-1, true));
+  ProduceRows(*producer, out, Rows("two", 2));
+  const absl::Status late = producer->Commit(Cp(2), milliseconds(300));
+  BOOST_CHECK_EQUAL(late.code(), absl::StatusCode::kDeadlineExceeded);
+  BOOST_CHECK(producer->in_transaction());
+  RequireOk(cluster.broker->SetBrokerDown(-1, false));
+  RequireOk(producer->Commit(Cp(2)));
+  BOOST_CHECK(LastCommitted(*producer) == Some(2));
+  const auto expected = Concat({Rows("one", 1), Rows("two", 2)});
+  auto reader = cluster.Reader(out);
+  const auto got = Values(*reader, expected.size());
+  BOOST_CHECK_EQUAL_COLLECTIONS(got.begin(), got.end(), expected.begin(),
+                                expected.end());
+}
+
 // Retriable errors of the commit are retried within the timeout.
 BOOST_AUTO_TEST_CASE(retriable_commit_errors_are_retried) {
   Cluster cluster;
