@@ -298,6 +298,26 @@ absl::Status CheckOne(const Connector& connector, OptionUse use,
     }
     return absl::OkStatus();
   }
+  if (key == kLateRowsOption) {
+    if (use == OptionUse::kSink) {
+      return absl::InvalidArgumentError(fmt::format(
+          "option '{}' applies to a STREAM or TABLE that is read, not to a "
+          "sink",
+          key));
+    }
+    const std::string v = ToLower(value);
+    if (v != "drop" && v != "dlq") {
+      return absl::InvalidArgumentError(fmt::format(
+          "option '{}' must be 'drop' or 'dlq', got '{}'", key, value));
+    }
+    if (v == "dlq" && !info.dead_letters) {
+      return absl::InvalidArgumentError(fmt::format(
+          "option '{}' = 'dlq' needs a dead-letter topic, which connector "
+          "'{}' does not have (Kafka streams do); use 'drop', the default",
+          key, info.name));
+    }
+    return absl::OkStatus();
+  }
   const OptionsSpec& spec = info.options;
   if (HasPrefix(key, spec.passthrough_prefix)) {
     if (key.size() == spec.passthrough_prefix.size()) {
