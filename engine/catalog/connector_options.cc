@@ -389,14 +389,17 @@ absl::Status CheckNeeded(const ConnectorInfo& info, const Options& options,
     if (!needed_index) continue;
     // Fine when any conditional that needs it is switched on.
     bool wanted = false;
+    std::vector<std::string> when;
     for (const Conditional& other : spec.conditionals) {
-      wanted |= other.needed == cond.needed && switched_on(other);
+      if (other.needed != cond.needed) continue;
+      wanted |= switched_on(other);
+      when.push_back(fmt::format("'{}' = '{}'", other.option, other.value));
     }
     if (!wanted) {
       *bad_key = static_cast<int>(*needed_index);
       return absl::InvalidArgumentError(
-          fmt::format("option '{}' is only used when '{}' = '{}'", cond.needed,
-                      cond.option, cond.value));
+          fmt::format("option '{}' is only used when {}", cond.needed,
+                      JoinStrings(when, " or ")));
     }
   }
   return absl::OkStatus();
