@@ -1,6 +1,6 @@
 // Late rows to the dead-letter topic ('late-rows' = 'dlq') on the embedded
-// broker: a TUMBLE, a HOP and a SESSION aggregate over a hand-made topic with rows
-// late by known amounts. The late rows are worked out in the test from the
+// broker: a TUMBLE, a HOP and a SESSION aggregate over a hand-made topic with
+// rows late by known amounts. The late rows are worked out in the test from the
 // row times and the watermark (a plain rule, not the engine's code); the
 // DLQ topic must hold exactly those rows with their offsets, SHOW QUERIES
 // must count them, and the query's output (folded here the same plain way
