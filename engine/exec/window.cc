@@ -201,7 +201,7 @@ class WindowOperator : public Operator {
     }
     if (lateness_ && watermark_ != kNoWatermark) {
       const int64_t bound = ShiftWatermark(watermark_, *lateness_);
-      const int64_t last_end = windows_.back().end;
+      const int64_t last_end = windows_.empty() ? bound : windows_.back().end;
       std::erase_if(windows_,
                     [&](const WindowBounds& w) { return w.end <= bound; });
       if (windows_.empty()) {
