@@ -210,27 +210,27 @@ void PrintHelp() {
 
 const std::vector<std::string>& SqlKeywords() {
   static const auto* keywords = new std::vector<std::string>{
-      "ALL",       "ALLOWED",   "AND",      "AS",        "ASC",
-      "AVG",       "BETWEEN",   "BIGINT",   "BOOLEAN",   "BY",
-      "BYTES",     "CASE",      "CAST",     "CHANGES",   "CLOSE",
-      "COALESCE",  "COUNT",     "CREATE",   "DATE",      "DECIMAL",
-      "DELETE",    "DESC",      "DESCRIBE", "DISTINCT",  "DOUBLE",
-      "DROP",      "ELSE",      "EMIT",     "END",       "EXISTS",
-      "EXPLAIN",   "EXTENDED",  "EXTRACT",  "FALSE",     "FOR",
-      "FROM",      "FULL",      "GROUP",    "HAVING",    "HOP",
-      "IF",        "IN",        "INNER",    "INSERT",    "INT",
-      "INTERVAL",  "INTO",      "IS",       "JOIN",      "KEY",
-      "LATENESS",  "LEFT",      "LIKE",     "LIMIT",     "MATERIALIZED",
-      "MAX",       "MIN",       "NOT",      "NULL",      "ON",
-      "OR",        "ORDER",     "OUTER",    "OVER",      "PARTITION",
-      "PRIMARY",   "QUERIES",   "REPLACE",  "RIGHT",     "ROW_NUMBER",
-      "SECOND",    "MINUTE",    "HOUR",     "DAY",       "SELECT",
-      "SESSION",   "SET",       "SHOW",     "SINK",      "SINKS",
-      "STREAM",    "STREAMS",   "SUM",      "TABLE",     "TABLES",
-      "TERMINATE", "THEN",      "TIME",     "TIMESTAMP", "TRUE",
-      "TUMBLE",    "UNION",     "VALUES",   "VARCHAR",   "VIEW",
-      "VIEWS",     "WATERMARK", "WHEN",     "WHERE",     "WINDOW",
-      "WITH"};
+      "ALL",          "ALLOWED",   "AND",       "AS",       "ASC",
+      "AVG",          "BETWEEN",   "BIGINT",    "BOOLEAN",  "BY",
+      "BYTES",        "CASE",      "CAST",      "CHANGES",  "CLOSE",
+      "COALESCE",     "COUNT",     "CREATE",    "CUMULATE", "DATE",
+      "DECIMAL",      "DELETE",    "DESC",      "DESCRIBE", "DISTINCT",
+      "DOUBLE",       "DROP",      "ELSE",      "EMIT",     "END",
+      "EXISTS",       "EXPLAIN",   "EXTENDED",  "EXTRACT",  "FALSE",
+      "FOR",          "FROM",      "FULL",      "GROUP",    "HAVING",
+      "HOP",          "IF",        "IN",        "INNER",    "INSERT",
+      "INT",          "INTERVAL",  "INTO",      "IS",       "JOIN",
+      "KEY",          "LATENESS",  "LEFT",      "LIKE",     "LIMIT",
+      "MATERIALIZED", "MAX",       "MIN",       "NOT",      "NULL",
+      "ON",           "OR",        "ORDER",     "OUTER",    "OVER",
+      "PARTITION",    "PRIMARY",   "QUERIES",   "REPLACE",  "RIGHT",
+      "ROW_NUMBER",   "SECOND",    "MINUTE",    "HOUR",     "DAY",
+      "SELECT",       "SESSION",   "SET",       "SHOW",     "SINK",
+      "SINKS",        "STREAM",    "STREAMS",   "SUM",      "TABLE",
+      "TABLES",       "TERMINATE", "THEN",      "TIME",     "TIMESTAMP",
+      "TRUE",         "TUMBLE",    "UNION",     "VALUES",   "VARCHAR",
+      "VIEW",         "VIEWS",     "WATERMARK", "WHEN",     "WHERE",
+      "WINDOW",       "WITH"};
   return *keywords;
 }
 

@@ -80,6 +80,8 @@ catalog::OptionsSpec Options() {
       // Without format.dlq.topic the DLQ is "<topic>.dlq" (DlqTopicOf).
       {"format.on-error", "dlq", "format.dlq.topic", "", /*only_then=*/true,
        /*required=*/false},
+      {catalog::kLateRowsOption, "dlq", "format.dlq.topic", "",
+       /*only_then=*/true, /*required=*/false},
       {"scan.startup.mode", "group-offsets", "group.id", "properties.group.id",
        /*only_then=*/false},
   };
@@ -126,7 +128,10 @@ absl::Status CheckTopicNames(const catalog::Options& options, int* bad_key) {
     const std::string& key = options[i].first;
     if (key == "topic") topic = static_cast<int>(i);
     if (key == "format.dlq.topic") dlq_topic = static_cast<int>(i);
-    if (key == "format.on-error") on_error = static_cast<int>(i);
+    // Late rows go to the same DLQ topic (DlqTopicOf).
+    if ((key == "format.on-error" || key == catalog::kLateRowsOption) &&
+        AsciiLower(options[i].second) == "dlq")
+      on_error = static_cast<int>(i);
   }
   for (int i : {topic, dlq_topic}) {
     if (i < 0) continue;
@@ -136,8 +141,7 @@ absl::Status CheckTopicNames(const catalog::Options& options, int* bad_key) {
       return status;
     }
   }
-  if (topic >= 0 && dlq_topic < 0 && on_error >= 0 &&
-      AsciiLower(options[on_error].second) == "dlq") {
+  if (topic >= 0 && dlq_topic < 0 && on_error >= 0) {
     const std::string dlq = options[topic].second + ".dlq";
     if (absl::Status status = ValidateTopicName(dlq); !status.ok()) {
       *bad_key = on_error;
@@ -311,6 +315,7 @@ class KafkaConnector : public catalog::Connector {
     info.display_name = "Kafka";
     info.stream = info.table = info.sink = true;
     info.runs_source = info.runs_sink = true;
+    info.dead_letters = true;
     info.options = Options();
     info.metadata = Metadata();
     info.explain_options = {"topic", "format"};

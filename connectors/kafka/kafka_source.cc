@@ -12,9 +12,11 @@
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/entry_options.h"
 #include "connectors/kafka/kafka_client.h"
+#include "connectors/kafka/late_row_sink.h"
 #include "engine/base/log.h"
 #include "engine/base/strings.h"
 #include "engine/base/status.h"
+#include "engine/catalog/connector_options.h"
 #include "fmt/format.h"
 
 namespace weir::connectors::kafka {
@@ -97,6 +99,7 @@ class KafkaSource : public exec::Source {
     // the last call; now the query fails, and the position stays at it.
     if (malformed_) return *malformed_;
     runs_.clear();
+    row_offsets_.clear();
     if (partitions_.empty()) return size_t{0};
     // Never wait for data: the task shares a worker thread, and the runtime
     // backs off a source that returns nothing. The records are read in
@@ -147,7 +150,7 @@ class KafkaSource : public exec::Source {
         // the delete of its key.
         if (upsert_ && AppendTombstone(m, values)) {
           AppendMetadata(m);
-          AddRun(m.partition, 1);
+          AddRun(m, 1);
         }
         continue;
       }
@@ -156,7 +159,7 @@ class KafkaSource : public exec::Source {
       if (s.ok()) {
         for (size_t r = rows_before; r < values->num_rows(); ++r)
           AppendMetadata(m);
-        AddRun(m.partition, values->num_rows() - rows_before);
+        AddRun(m, values->num_rows() - rows_before);
         continue;
       }
       std::string where = fmt::format("topic '{}' partition {} offset {}",
@@ -316,9 +319,21 @@ class KafkaSource : public exec::Source {
   void RowPartitions(std::vector<exec::PartitionRows>* runs) const override {
     *runs = runs_;
   }
-  /// `rows` more rows of the last Next came from `partition`.
-  void AddRun(int32_t partition, size_t rows) {
+  void RowOffsets(std::vector<int64_t>* offsets) const override {
+    *offsets = row_offsets_;
+  }
+  absl::StatusOr<std::shared_ptr<exec::LateRowSink>> OpenLateRowSink()
+      override {
+    if (late_dlq_topic_.empty()) return exec::Source::OpenLateRowSink();
+    return internal::OpenLateRowSink(config_, topic_, late_dlq_topic_);
+  }
+
+  /// `rows` more rows of the last Next came from record `m`.
+  void AddRun(const KafkaRecord& m, size_t rows) {
     if (rows == 0) return;
+    const int32_t partition = m.partition;
+    if (!late_dlq_topic_.empty())
+      row_offsets_.insert(row_offsets_.end(), rows, m.offset);
     if (!runs_.empty() && runs_.back().partition == partition) {
       runs_.back().rows += static_cast<uint32_t>(rows);
     } else {
@@ -368,6 +383,12 @@ class KafkaSource : public exec::Source {
   std::vector<int32_t> partitions_;
   // The partition of each row the last Next returned, as runs.
   std::vector<exec::PartitionRows> runs_;
+  // 'late-rows' = 'dlq': the dead-letter topic, the clients' configuration
+  // (for the late-row writer), and the offset of each row the last Next
+  // returned.
+  std::string late_dlq_topic_;
+  KafkaConfig config_;
+  std::vector<int64_t> row_offsets_;
   int64_t skipped_ = 0;
   bool unavailable_ = false;
   // Metadata columns (index in the stream, key), sorted by index; the rows
@@ -489,8 +510,15 @@ std::string TopicOf(const catalog::Entry& entry) {
 }
 
 std::string DlqTopicOf(const catalog::Entry& entry) {
-  if (entry.Option("format.on-error").value_or("fail") != "dlq") return "";
+  if (entry.Option("format.on-error").value_or("fail") != "dlq" &&
+      !LateRowsToDlq(entry))
+    return "";
   return entry.Option("format.dlq.topic").value_or(TopicOf(entry) + ".dlq");
+}
+
+bool LateRowsToDlq(const catalog::Entry& entry) {
+  return AsciiLower(entry.Option(catalog::kLateRowsOption).value_or("drop")) ==
+         "dlq";
 }
 
 std::string EntryBootstrap(const catalog::Entry& entry) {
@@ -563,6 +591,10 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
     WEIR_ASSIGN_OR_RETURN(source->dlq_, KafkaProducer::Create(config));
   }
   source->topic_ = topic;
+  if (LateRowsToDlq(entry)) {
+    source->late_dlq_topic_ = DlqTopicOf(entry);
+    source->config_ = config;
+  }
   if (source->partitions_.empty())
     return std::unique_ptr<exec::Source>(std::move(source));
   if (mode == "specific-offsets") {

@@ -120,10 +120,14 @@ absl::StatusOr<KafkaConfig> EntryClientConfig(
 /// The topic of `entry`: its `topic` option, else its name.
 std::string TopicOf(const catalog::Entry& entry);
 
-/// Where the source `entry` copies records that do not decode: with
-/// `format.on-error` = 'dlq', its `format.dlq.topic`, else "<topic>.dlq";
-/// "" with another policy.
+/// The dead-letter topic of the source `entry`, where it copies records
+/// that do not decode (`format.on-error` = 'dlq') and late rows
+/// (`'late-rows' = 'dlq'`): its `format.dlq.topic`, else "<topic>.dlq";
+/// "" when neither option says 'dlq'.
 std::string DlqTopicOf(const catalog::Entry& entry);
+
+/// Whether `entry` says `'late-rows' = 'dlq'`.
+bool LateRowsToDlq(const catalog::Entry& entry);
 
 /// The bootstrap servers of `entry` (its bootstrap.servers or
 /// properties.bootstrap.servers option), or "" when it names none.

@@ -136,6 +136,9 @@ struct ConnectorInfo {
   /// and EXPLAINed. A connector that runs sinks for streams takes INSERT.
   bool runs_source = false;
   bool runs_sink = false;
+  /// Whether its sources keep a dead-letter topic that late rows may go
+  /// to (WITH 'late-rows' = 'dlq'; their exec::Source opens the writer).
+  bool dead_letters = false;
   OptionsSpec options;
   /// The METADATA columns it offers, in the order messages list them.
   std::vector<MetadataSpec> metadata;

@@ -298,6 +298,26 @@ absl::Status CheckOne(const Connector& connector, OptionUse use,
     }
     return absl::OkStatus();
   }
+  if (key == kLateRowsOption) {
+    if (use == OptionUse::kSink) {
+      return absl::InvalidArgumentError(fmt::format(
+          "option '{}' applies to a STREAM or TABLE that is read, not to a "
+          "sink",
+          key));
+    }
+    const std::string v = ToLower(value);
+    if (v != "drop" && v != "dlq") {
+      return absl::InvalidArgumentError(fmt::format(
+          "option '{}' must be 'drop' or 'dlq', got '{}'", key, value));
+    }
+    if (v == "dlq" && !info.dead_letters) {
+      return absl::InvalidArgumentError(fmt::format(
+          "option '{}' = 'dlq' needs a dead-letter topic, which connector "
+          "'{}' does not have (Kafka streams do); use 'drop', the default",
+          key, info.name));
+    }
+    return absl::OkStatus();
+  }
   const OptionsSpec& spec = info.options;
   if (HasPrefix(key, spec.passthrough_prefix)) {
     if (key.size() == spec.passthrough_prefix.size()) {
@@ -369,14 +389,17 @@ absl::Status CheckNeeded(const ConnectorInfo& info, const Options& options,
     if (!needed_index) continue;
     // Fine when any conditional that needs it is switched on.
     bool wanted = false;
+    std::vector<std::string> when;
     for (const Conditional& other : spec.conditionals) {
-      wanted |= other.needed == cond.needed && switched_on(other);
+      if (other.needed != cond.needed) continue;
+      wanted |= switched_on(other);
+      when.push_back(fmt::format("'{}' = '{}'", other.option, other.value));
     }
     if (!wanted) {
       *bad_key = static_cast<int>(*needed_index);
       return absl::InvalidArgumentError(
-          fmt::format("option '{}' is only used when '{}' = '{}'", cond.needed,
-                      cond.option, cond.value));
+          fmt::format("option '{}' is only used when {}", cond.needed,
+                      JoinStrings(when, " or ")));
     }
   }
   return absl::OkStatus();

@@ -29,6 +29,12 @@ class ConnectorRegistry;
 /// watermark back, over SET 'watermark.idle-timeout' for this source.
 inline constexpr char kIdleTimeoutOption[] = "watermark.idle-timeout";
 
+/// The WITH option every source takes: what windowed queries do with its
+/// late rows, 'drop' (the default: dropped and counted in SHOW QUERIES) or
+/// 'dlq' (also written to its dead-letter topic; only for connectors whose
+/// ConnectorInfo::dead_letters is set).
+inline constexpr char kLateRowsOption[] = "late-rows";
+
 /// WITH options as written: keys lower-cased, in declaration order.
 using Options = std::vector<std::pair<std::string, std::string>>;
 

@@ -54,7 +54,6 @@
 // watermark forwarded is W - allowed lateness: rows this operator may
 // still emit for a window are never behind it.
 
-#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <filesystem>
@@ -65,6 +64,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/exec/late_rows.h"
 #include "engine/exec/operator.h"
 #include "engine/exec/values_source.h"
 #include "engine/expr/aggregates.h"
@@ -176,7 +176,7 @@ struct AggregateStore {
   storage::OperatorId op = 0;
   int max_parallelism = storage::kDefaultMaxParallelism;
   /// The query's counter of late rows (windowed aggregates; may be null).
-  std::atomic<int64_t>* late_rows = nullptr;
+  LateRowCounter late_rows = nullptr;
 };
 
 /// The operator that runs the input projection of an aggregate.

@@ -325,6 +325,7 @@ StepResult PipelineTask::StepSource() {
     // A partition that was idle is back: downstream holds for it again
     // before its rows arrive.
     if (went_active) SetIdle(false);
+    if (fill_positions) FillPositions(*n);
     absl::Status st = head()->AddInput(std::move(batch));
     if (!st.ok()) return ChainFailed(st);
   } else if (partitions_) {
@@ -344,6 +345,19 @@ StepResult PipelineTask::StepSource() {
   if (tracks_positions_ && !owing) MaybeMark();
   if (phase_ == Phase::kDraining) return StepResult::kProgress;
   return *n > 0 ? StepResult::kProgress : StepResult::kIdle;
+}
+
+void PipelineTask::FillPositions(size_t rows) {
+  source->RowPartitions(&runs_);
+  source->RowOffsets(&offsets_);
+  row_positions.assign(rows, RowPosition{});
+  size_t r = 0;
+  for (const PartitionRows& run : runs_) {
+    for (uint32_t i = 0; i < run.rows && r < rows; ++i)
+      row_positions[r++].partition = run.partition;
+  }
+  for (size_t i = 0; i < rows && i < offsets_.size(); ++i)
+    row_positions[i].offset = offsets_[i];
 }
 
 absl::Status PipelineTask::ObserveEventTime(const types::Batch& batch,

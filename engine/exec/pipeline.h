@@ -168,6 +168,11 @@ class PipelineTask : public Executor::Task {
   std::unique_ptr<Source> source;  // source tasks
   std::shared_ptr<const types::Schema> source_schema;
   std::optional<EventTimeExpr> event_time;  // the stream's WATERMARK FOR
+  /// Source tasks of a stream with 'late-rows' = 'dlq': the source
+  /// position of each row of the batch being fed to the chain, filled
+  /// before each batch (late_rows.h).
+  bool fill_positions = false;
+  RowPositions row_positions;
   /// The source's own WITH watermark.idle-timeout, over the query's
   /// (State::idle_timeout) for its partitions.
   std::optional<std::chrono::milliseconds> idle_timeout;
@@ -260,6 +265,8 @@ class PipelineTask : public Executor::Task {
   absl::Status PassRequestedBarriers();
   /// Source tasks: the partitions' watermark and idleness after a read.
   absl::Status ObserveEventTime(const types::Batch& batch, bool* went_active);
+  /// Fills row_positions for the `rows` rows the source just returned.
+  void FillPositions(size_t rows);
   absl::Status EmitSourceWatermark();
   /// Sends the task's idleness downstream when it changed.
   void SetIdle(bool idle);
@@ -321,6 +328,7 @@ class PipelineTask : public Executor::Task {
   std::optional<PausableClock> pclock_;            // source tasks
   std::optional<PartitionWatermarks> partitions_;  // source tasks
   std::vector<PartitionRows> runs_;                // scratch
+  std::vector<int64_t> offsets_;                   // scratch
   WatermarkCombiner channels_wm_;                  // consumer tasks
   BarrierAligner aligner_;                         // consumer tasks
   int64_t emitted_watermark_ = kNoWatermark;

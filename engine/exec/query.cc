@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "engine/base/status.h"
 #include "engine/base/duration.h"
+#include "engine/base/strings.h"
 #include "engine/catalog/connector_options.h"
 #include "engine/exec/aggregate.h"
 #include "engine/exec/changelog_normalize.h"
@@ -61,7 +63,67 @@ struct Compiled {
   /// Where windowed operators count the late rows they drop: the query's
   /// counter (SHOW QUERIES).
   LateRowCounter late_rows = nullptr;
+  const catalog::Catalog* catalog = nullptr;
+  /// The dead-letter writer of each stream with 'late-rows' = 'dlq' the
+  /// query reads, opened by its first source task (late_rows.h).
+  std::map<std::string, std::shared_ptr<LateRowSink>> late_sinks;
 };
+
+/// Whether catalog entry `name` sends its late rows to a dead-letter topic.
+bool LateRowsToDlq(const catalog::Catalog& catalog, const std::string& name) {
+  const catalog::Entry* entry = catalog.Find(name);
+  return entry != nullptr &&
+         AsciiLower(entry->Option(catalog::kLateRowsOption).value_or("drop")) ==
+             "dlq";
+}
+
+/// The scans under `node`, by source name.
+void ScansUnder(const sql::PlanNode& node, std::set<std::string>* out) {
+  if (node.kind == sql::PlanKind::kScan)
+    out->insert(static_cast<const sql::ScanNode&>(node).source);
+  for (const sql::PlanPtr& in : node.inputs) ScansUnder(*in, out);
+}
+
+/// The stream whose late rows the windowed node `node` sends to a
+/// dead-letter topic, or "" (none says 'late-rows' = 'dlq'). Unimplemented
+/// when such a stream is one of several under it.
+absl::StatusOr<std::string> LateRowsStream(const sql::PlanNode& node,
+                                           const Compiled& compiled) {
+  std::set<std::string> scans;
+  ScansUnder(node, &scans);
+  for (const std::string& name : scans) {
+    if (!LateRowsToDlq(*compiled.catalog, name)) continue;
+    if (scans.size() > 1) {
+      return absl::UnimplementedError(fmt::format(
+          "'late-rows' = 'dlq' of '{}' is not supported yet for a window "
+          "over several sources; its late rows would be mixed with theirs",
+          name));
+    }
+    return name;
+  }
+  return std::string();
+}
+
+/// What the windowed operator over `node` does with late rows in a task
+/// reading `positions` (null behind an exchange): the query's counter and
+/// the stream's dead-letter writer, when it has one.
+absl::StatusOr<LateRowOutput> LateRowsOf(const sql::PlanNode& node,
+                                         const RowPositions* positions,
+                                         const Compiled& compiled) {
+  LateRowOutput out;
+  out.counter = compiled.late_rows;
+  out.positions = positions;
+  WEIR_ASSIGN_OR_RETURN(std::string stream, LateRowsStream(node, compiled));
+  if (stream.empty()) return out;
+  auto it = compiled.late_sinks.find(stream);
+  if (it == compiled.late_sinks.end()) {
+    return absl::InternalError(fmt::format(
+        "the dead-letter writer of '{}' is not open before its window",
+        stream));
+  }
+  out.sink = it->second;
+  return out;
+}
 
 absl::StatusOr<std::shared_ptr<const CompiledAggregate>> AggregateOf(
     const sql::PlanNode* node, Compiled* compiled) {
@@ -97,45 +159,52 @@ absl::StatusOr<AggregateStore> OpenOperatorStore(const PhysicalOperator& op,
 /// projection, or the session operator itself.
 absl::Status AppendSessionOperator(
     const PhysicalOperator& op, RowErrorFn row_error, int task,
-    Compiled* compiled, std::vector<std::unique_ptr<Operator>>* out) {
+    const RowPositions* positions, Compiled* compiled,
+    std::vector<std::unique_ptr<Operator>>* out) {
+  WEIR_ASSIGN_OR_RETURN(LateRowOutput late,
+                        LateRowsOf(*op.node, positions, *compiled));
   auto it = compiled->sessions.find(op.node);
   if (it == compiled->sessions.end()) {
     WEIR_ASSIGN_OR_RETURN(
-        auto c,
-        CompileSession(static_cast<const sql::AggregateNode&>(*op.node)));
+        auto c, CompileSession(static_cast<const sql::AggregateNode&>(*op.node),
+                               /*carry_late_rows=*/late.sink != nullptr));
     it = compiled->sessions.emplace(op.node, std::move(c)).first;
   }
   if (op.aggregate_input) {
-    out->push_back(MakeSessionInputOperator(it->second, row_error));
+    MakeSessionInputOperators(it->second, row_error, positions, out);
     return absl::OkStatus();
   }
   WEIR_ASSIGN_OR_RETURN(AggregateStore store,
                         OpenOperatorStore(op, task, compiled));
-  out->push_back(MakeSessionWindowOperator(it->second, std::move(store),
-                                           compiled->late_rows));
+  out->push_back(
+      MakeSessionWindowOperator(it->second, std::move(store), std::move(late)));
   return absl::OkStatus();
 }
 
 /// The operators of `ops` in task `task`, each node compiled once into
 /// `compiled`; a stateful one opens its task's store.
 absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
-                             RowErrorFn row_error, int task, Compiled* compiled,
+                             RowErrorFn row_error, int task,
+                             const RowPositions* positions, Compiled* compiled,
                              std::vector<std::unique_ptr<Operator>>* out) {
   for (const PhysicalOperator& op : ops) {
     if (op.node->kind == sql::PlanKind::kWindow) {
       auto it = compiled->window_lateness.find(op.node);
-      out->push_back(
-          MakeWindowOperator(static_cast<const sql::WindowNode&>(*op.node),
-                             it == compiled->window_lateness.end()
-                                 ? std::nullopt
-                                 : std::optional<int64_t>(it->second),
-                             compiled->late_rows));
+      const bool drops_late = it != compiled->window_lateness.end();
+      LateRowOutput late = LateRowOutput::CountOnly(compiled->late_rows);
+      if (drops_late) {
+        WEIR_ASSIGN_OR_RETURN(late, LateRowsOf(*op.node, positions, *compiled));
+      }
+      out->push_back(MakeWindowOperator(
+          static_cast<const sql::WindowNode&>(*op.node),
+          drops_late ? std::optional<int64_t>(it->second) : std::nullopt,
+          std::move(late)));
       continue;
     }
     if (op.node->kind == sql::PlanKind::kAggregate &&
         IsSessionAggregate(static_cast<const sql::AggregateNode&>(*op.node))) {
       WEIR_RETURN_IF_ERROR(
-          AppendSessionOperator(op, row_error, task, compiled, out));
+          AppendSessionOperator(op, row_error, task, positions, compiled, out));
       continue;
     }
     if (op.normalize) {
@@ -221,6 +290,7 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   compiled.max_parallelism = physical.max_parallelism;
   compiled.window_lateness = WindowLateness(physical.logical);
   compiled.late_rows = &state->late_rows;
+  compiled.catalog = &catalog;
   int stateful_tasks = 0;
   for (const Stage& stage : physical.stages) {
     for (const PhysicalOperator& op : stage.ops) {
@@ -282,6 +352,15 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
           task->idle_timeout = ParseDuration(*idle);  // checked when declared
         WEIR_ASSIGN_OR_RETURN(task->source,
                               sources(*entry, source_schema, i, stage.tasks));
+        if (LateRowsToDlq(catalog, entry->name)) {
+          // Late rows of this stream go to its dead-letter topic, with
+          // their source position (late_rows.h).
+          task->fill_positions = true;
+          if (!compiled.late_sinks.count(entry->name)) {
+            WEIR_ASSIGN_OR_RETURN(compiled.late_sinks[entry->name],
+                                  task->source->OpenLateRowSink());
+          }
+        }
       } else {
         for (const StageInput& in : stage.inputs) {
           State::Link& link =
@@ -290,12 +369,15 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
           task->input_exchanges.push_back(in.exchange);
           link.consumers.push_back(task.get());
           task->input_ops.emplace_back();
-          WEIR_RETURN_IF_ERROR(AppendOperators(in.ops, row_error, i, &compiled,
+          WEIR_RETURN_IF_ERROR(AppendOperators(in.ops, row_error, i, nullptr,
+                                               &compiled,
                                                &task->input_ops.back()));
         }
       }
       WEIR_RETURN_IF_ERROR(
-          AppendOperators(stage.ops, row_error, i, &compiled, &task->ops));
+          AppendOperators(stage.ops, row_error, i,
+                          task->fill_positions ? &task->row_positions : nullptr,
+                          &compiled, &task->ops));
       switch (stage.output) {
         case StageOutputKind::kClient:
           task->ops.push_back(MakeClientOutput(state.get(), task.get()));

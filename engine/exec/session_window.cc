@@ -137,8 +137,34 @@ absl::StatusOr<std::shared_ptr<const types::Schema>> SessionInputSchema(
   return std::shared_ptr<const types::Schema>(std::move(schema));
 }
 
+namespace {
+
+/// Adds the window's input row and its source position to the input
+/// projection of `c` (CompiledSession::row_column).
+absl::Status CarryLateRows(const sql::WindowNode& window, CompiledSession* c) {
+  const types::Schema& row = window.inputs[0]->schema;
+  auto schema = std::make_shared<types::Schema>(*c->input_schema);
+  c->row_column = static_cast<int>(schema->size());
+  for (size_t i = 0; i < row.size(); ++i) {
+    const types::Field& f = row.field(i);
+    schema->Add(types::Field{f.name, f.type, true});
+    WEIR_ASSIGN_OR_RETURN(auto column,
+                          expr::CompiledExpr::Compile(expr::MakeColumn(
+                              static_cast<int>(i), f.name, f.type, true)));
+    c->input_exprs.push_back(std::move(column));
+  }
+  c->position_column = static_cast<int>(schema->size());
+  schema->Add(types::Field{"$partition", types::LogicalType::Bigint(), false});
+  schema->Add(types::Field{"$offset", types::LogicalType::Bigint(), false});
+  c->row_schema = std::make_shared<types::Schema>(row);
+  c->input_schema = std::move(schema);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<const CompiledSession>> CompileSession(
-    const sql::AggregateNode& node) {
+    const sql::AggregateNode& node, bool carry_late_rows) {
   WEIR_ASSIGN_OR_RETURN(const sql::WindowNode* window, SessionWindowOf(node));
   auto out = std::make_shared<CompiledSession>();
   WEIR_ASSIGN_OR_RETURN(out->input_schema, SessionInputSchema(node));
@@ -168,6 +194,7 @@ absl::StatusOr<std::shared_ptr<const CompiledSession>> CompileSession(
   WEIR_RETURN_IF_ERROR(CompileAggregateCalls(
       node, static_cast<int>(out->num_keys) + 1, &out->input_exprs,
       &out->kernels, &out->arg_columns));
+  if (carry_late_rows) WEIR_RETURN_IF_ERROR(CarryLateRows(*window, out.get()));
   return std::shared_ptr<const CompiledSession>(std::move(out));
 }
 
@@ -202,10 +229,10 @@ bool GetI64(std::string_view* in, int64_t* v) {
 class SessionWindowOperator : public Operator {
  public:
   SessionWindowOperator(std::shared_ptr<const CompiledSession> compiled,
-                        AggregateStore store, LateRowCounter late_rows)
+                        AggregateStore store, LateRowOutput late)
       : c_(std::move(compiled)),
         store_(std::move(store)),
-        late_rows_(late_rows),
+        late_(std::move(late)),
         pending_(c_->output_schema) {
     for (size_t k = 0; k < c_->num_keys; ++k)
       key_columns_.push_back(static_cast<int>(k));
@@ -239,6 +266,8 @@ class SessionWindowOperator : public Operator {
       if (time.IsNull(row)) continue;
       if (time.ints()[row] < late_below) {
         ++late;
+        if (late_.sink && c_->position_column >= 0)
+          KeepLateRow(batch, row, late_below);
         continue;
       }
       const int kg = KeyGroupOf(hashes_[i], store_.max_parallelism);
@@ -259,8 +288,13 @@ class SessionWindowOperator : public Operator {
       rows.push_back(row);
       group_of.push_back(it->second);
     }
-    if (late > 0 && late_rows_ != nullptr)
-      late_rows_->fetch_add(late, std::memory_order_relaxed);
+    if (late > 0 && late_.counter != nullptr)
+      late_.counter->fetch_add(late, std::memory_order_relaxed);
+    if (!late_rows_out_.empty()) {
+      absl::Status written = late_.sink->Write(*c_->row_schema, late_rows_out_);
+      late_rows_out_.clear();
+      WEIR_RETURN_IF_ERROR(written);
+    }
     if (rows.empty()) return absl::OkStatus();
     const size_t n = keys.size();
 
@@ -663,6 +697,24 @@ class SessionWindowOperator : public Operator {
     return out;
   }
 
+  /// Keeps late row `row` of `batch` (its time is below `late_below`, the
+  /// watermark less the lateness) for the dead-letter topic.
+  void KeepLateRow(const types::Batch& batch, uint32_t row,
+                   int64_t late_below) {
+    LateRow out;
+    for (int c = c_->row_column; c < c_->position_column; ++c)
+      out.values.push_back(batch.column(static_cast<size_t>(c)).GetValue(row));
+    const auto pos = static_cast<size_t>(c_->position_column);
+    out.position.partition =
+        static_cast<int32_t>(batch.column(pos).ints()[row]);
+    out.position.offset = batch.column(pos + 1).ints()[row];
+    const int64_t t = batch.column(c_->num_keys).ints()[row];
+    out.reason =
+        LateReason(fmt::format("event time {}", LateTime(t)), watermark_,
+                   c_->allowed_lateness_micros, late_below - t);
+    late_rows_out_.push_back(std::move(out));
+  }
+
   /// Queues one output row, in batches of at most the output budget.
   void Append(const std::vector<types::Value>& row, ChangeKind kind) {
     pending_.Append(row, kind, output_budget());
@@ -670,7 +722,8 @@ class SessionWindowOperator : public Operator {
 
   std::shared_ptr<const CompiledSession> c_;
   AggregateStore store_;
-  LateRowCounter late_rows_;
+  LateRowOutput late_;
+  std::vector<LateRow> late_rows_out_;  // this batch's, for the sink
   std::vector<int> key_columns_;
   std::vector<uint64_t> hashes_;
   ChangeQueue pending_;
@@ -687,17 +740,30 @@ class SessionWindowOperator : public Operator {
 
 }  // namespace
 
-std::unique_ptr<Operator> MakeSessionInputOperator(
-    std::shared_ptr<const CompiledSession> compiled, RowErrorFn row_error) {
-  return MakeProjectOperator(compiled->input_exprs, compiled->input_schema,
-                             row_error);
+void MakeSessionInputOperators(std::shared_ptr<const CompiledSession> compiled,
+                               RowErrorFn row_error,
+                               const RowPositions* positions,
+                               std::vector<std::unique_ptr<Operator>>* out) {
+  if (compiled->position_column < 0) {
+    out->push_back(MakeProjectOperator(compiled->input_exprs,
+                                       compiled->input_schema, row_error));
+    return;
+  }
+  // The projection computes every column but the two positions, which the
+  // next operator adds.
+  auto projected = std::make_shared<types::Schema>();
+  for (int i = 0; i < compiled->position_column; ++i)
+    projected->Add(compiled->input_schema->field(static_cast<size_t>(i)));
+  out->push_back(
+      MakeProjectOperator(compiled->input_exprs, projected, row_error));
+  out->push_back(MakeRowPositionsOperator(compiled->input_schema, positions));
 }
 
 std::unique_ptr<Operator> MakeSessionWindowOperator(
     std::shared_ptr<const CompiledSession> compiled, AggregateStore store,
-    LateRowCounter late_rows) {
-  return std::make_unique<SessionWindowOperator>(std::move(compiled),
-                                                 std::move(store), late_rows);
+    LateRowOutput late) {
+  return std::make_unique<SessionWindowOperator>(
+      std::move(compiled), std::move(store), std::move(late));
 }
 
 }  // namespace weir::exec

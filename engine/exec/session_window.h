@@ -14,8 +14,10 @@
 // arrived out of order between them) merges them into one. Rows may come
 // in any order as long as they are not late: a row is late when its time
 // is below the watermark minus ALLOWED LATENESS; late rows are dropped and
-// counted (LateRowCounter). Rows with a NULL time belong to no session and
-// are dropped (not counted as late). A session can change no more once the
+// counted (LateRowCounter), and with `'late-rows' = 'dlq'` written to the
+// dead-letter topic (late_rows.h: the source positions travel in hidden
+// columns of the input projection). Rows with a NULL time belong to no session
+// and are dropped (not counted as late). A session can change no more once the
 // watermark reaches its end plus the lateness (no row that is not late can
 // overlap it); it is then closed: its state is deleted and, with EMIT ON
 // WINDOW CLOSE, its one final row is emitted (+I).
@@ -60,7 +62,6 @@
 // Input must be append-only (a retraction could split a session); the
 // planner refuses SESSION over a changelog.
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -74,10 +75,6 @@
 #include "engine/types/schema.h"
 
 namespace weir::exec {
-
-/// Where the operator counts the late rows it drops: a counter owned by
-/// the query (shared by its tasks; relaxed increments), or nullptr.
-using LateRowCounter = std::atomic<int64_t>*;
 
 /// True when `node` aggregates over a SESSION window (grouping by its
 /// window_start and window_end).
@@ -119,19 +116,34 @@ struct CompiledSession {
   /// Per call: its kernel and its argument's input column (-1: none).
   std::vector<std::unique_ptr<expr::AggregateKernel>> kernels;
   std::vector<int> arg_columns;
+  /// Late rows to a dead-letter topic (late_rows.h): the input projection
+  /// also carries the window's input row, in columns row_column ..
+  /// position_column - 1 (named as in row_schema), then the row's source
+  /// partition and offset (hidden BIGINT columns position_column and
+  /// position_column + 1). -1: not carried (no cost).
+  int row_column = -1;
+  int position_column = -1;
+  std::shared_ptr<const types::Schema> row_schema;
 };
 
+/// `carry_late_rows`: the stream says `'late-rows' = 'dlq'`, so the input
+/// projection carries what a late row's dead-letter copy needs.
 absl::StatusOr<std::shared_ptr<const CompiledSession>> CompileSession(
-    const sql::AggregateNode& node);
+    const sql::AggregateNode& node, bool carry_late_rows = false);
 
-/// The operator that runs the session input projection.
-std::unique_ptr<Operator> MakeSessionInputOperator(
-    std::shared_ptr<const CompiledSession> compiled, RowErrorFn row_error);
+/// The operators that run the session input projection: one, or with
+/// carried late rows two (the second adds the source positions of the
+/// current batch's rows, `positions`).
+void MakeSessionInputOperators(std::shared_ptr<const CompiledSession> compiled,
+                               RowErrorFn row_error,
+                               const RowPositions* positions,
+                               std::vector<std::unique_ptr<Operator>>* out);
 
 /// The session window operator, behind the exchange; owns `store`.
-/// `late_rows` (may be null) counts the late rows it drops.
+/// `late` counts the late rows it drops and, when the input carries them,
+/// writes them to its sink, each input batch's with one Write.
 std::unique_ptr<Operator> MakeSessionWindowOperator(
     std::shared_ptr<const CompiledSession> compiled, AggregateStore store,
-    LateRowCounter late_rows);
+    LateRowOutput late);
 
 }  // namespace weir::exec

@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
+#include "engine/exec/late_rows.h"
 #include "engine/types/batch.h"
 
 namespace weir::exec {
@@ -60,6 +61,24 @@ class Source {
   /// default), every row is of partition 0.
   virtual void RowPartitions(std::vector<PartitionRows>* runs) const {
     runs->clear();
+  }
+
+  /// The source offset (Kafka offset) of each row the last Next returned,
+  /// one per row; rows decoded from one record share its offset. Left
+  /// empty (the default) when the source has no offsets. Asked only for
+  /// streams with `'late-rows' = 'dlq'` (late_rows.h).
+  virtual void RowOffsets(std::vector<int64_t>* offsets) const {
+    offsets->clear();
+  }
+
+  /// A writer of this source's late rows to its dead-letter topic, for a
+  /// stream declared with `'late-rows' = 'dlq'`; independent of this split
+  /// (it may outlive it) and shared by the query's tasks. The default:
+  /// FailedPrecondition, the source keeps no dead letters (the catalog
+  /// refuses the option for such connectors first).
+  virtual absl::StatusOr<std::shared_ptr<LateRowSink>> OpenLateRowSink() {
+    return absl::FailedPreconditionError(
+        "this source has no dead-letter topic for late rows");
   }
 
   /// Where the split is after every row Next has returned so far, for a

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/base/status.h"
 #include "engine/exec/watermark.h"
 #include "fmt/format.h"
 
@@ -152,19 +153,20 @@ void AppendCell(const types::Column& src, size_t row, types::Column* dst) {
 class WindowOperator : public Operator {
  public:
   WindowOperator(const sql::WindowNode& node, std::optional<int64_t> lateness,
-                 std::atomic<int64_t>* late_rows)
+                 LateRowOutput late)
       : node_(node),
         schema_(std::make_shared<types::Schema>(node.schema)),
+        input_schema_(node.inputs[0]->schema),
         lateness_(lateness),
-        late_rows_(late_rows) {}
+        late_(std::move(late)) {}
 
   absl::Status AddInput(types::Batch batch) override {
     in_ = std::move(batch);
     next_ = 0;
     windows_.clear();
     window_next_ = 0;
-    if (node_.fn == WindowFn::kTumble) return Tumble();
-    return Produce();
+    WEIR_RETURN_IF_ERROR(node_.fn == WindowFn::kTumble ? Tumble() : Produce());
+    return WriteLateRows();
   }
 
   absl::Status OnWatermark(int64_t micros) override {
@@ -173,7 +175,10 @@ class WindowOperator : public Operator {
   }
 
   bool HasPendingOutput() const override { return next_ < live_rows(); }
-  absl::Status ContinueOutput() override { return Produce(); }
+  absl::Status ContinueOutput() override {
+    WEIR_RETURN_IF_ERROR(Produce());
+    return WriteLateRows();
+  }
 
  private:
   size_t live_rows() const { return in_.num_selected(); }
@@ -191,16 +196,42 @@ class WindowOperator : public Operator {
     if (time.IsNull(row) ||
         !AssignWindows(node_, time.ints()[row], &windows_)) {
       windows_.clear();
-      if (late_rows_) late_rows_->fetch_add(1, std::memory_order_relaxed);
+      if (late_.counter) late_.counter->fetch_add(1, std::memory_order_relaxed);
       return;
     }
     if (lateness_ && watermark_ != kNoWatermark) {
       const int64_t bound = ShiftWatermark(watermark_, *lateness_);
+      const int64_t last_end = windows_.empty() ? bound : windows_.back().end;
       std::erase_if(windows_,
                     [&](const WindowBounds& w) { return w.end <= bound; });
-      if (windows_.empty() && late_rows_)
-        late_rows_->fetch_add(1, std::memory_order_relaxed);
+      if (windows_.empty()) {
+        if (late_.counter)
+          late_.counter->fetch_add(1, std::memory_order_relaxed);
+        if (late_.sink) KeepLateRow(row, last_end, bound);
+      }
     }
+  }
+
+  /// Keeps late row `row`, whose last window ends at `end` <= `bound`
+  /// (watermark - lateness), for the dead-letter topic.
+  void KeepLateRow(uint32_t row, int64_t end, int64_t bound) {
+    LateRow late;
+    for (size_t c = 0; c < in_.num_columns(); ++c)
+      late.values.push_back(in_.column(c).GetValue(row));
+    if (late_.positions && row < late_.positions->size())
+      late.position = (*late_.positions)[row];
+    late.reason =
+        LateReason(fmt::format("the end of its window {}", LateTime(end)),
+                   watermark_, *lateness_, bound - end);
+    late_rows_out_.push_back(std::move(late));
+  }
+
+  /// Writes the late rows kept since the last call (late_rows.h).
+  absl::Status WriteLateRows() {
+    if (late_rows_out_.empty()) return absl::OkStatus();
+    absl::Status st = late_.sink->Write(input_schema_, late_rows_out_);
+    late_rows_out_.clear();
+    return st;
   }
 
   /// TUMBLE: one window per row, so the input's columns move over as they
@@ -275,8 +306,10 @@ class WindowOperator : public Operator {
 
   const sql::WindowNode node_;  // a copy: the plan may go before the task
   std::shared_ptr<const types::Schema> schema_;
+  types::Schema input_schema_;  // names the columns of late rows
   std::optional<int64_t> lateness_;
-  std::atomic<int64_t>* late_rows_;
+  LateRowOutput late_;
+  std::vector<LateRow> late_rows_out_;  // late rows not yet written
   int64_t watermark_ = kNoWatermark;
   types::Batch in_;
   size_t next_ = 0;  // the next live row of in_
@@ -288,8 +321,8 @@ class WindowOperator : public Operator {
 
 std::unique_ptr<Operator> MakeWindowOperator(const sql::WindowNode& node,
                                              std::optional<int64_t> lateness,
-                                             std::atomic<int64_t>* late_rows) {
-  return std::make_unique<WindowOperator>(node, lateness, late_rows);
+                                             LateRowOutput late) {
+  return std::make_unique<WindowOperator>(node, lateness, std::move(late));
 }
 
 }  // namespace weir::exec

@@ -35,7 +35,6 @@
 // order and a task takes the minimum over its channels), so it never
 // receives a (row, window) that is closed for it.
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,6 +42,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "engine/exec/late_rows.h"
 #include "engine/exec/operator.h"
 #include "engine/sql/logical_plan.h"
 
@@ -78,10 +78,12 @@ std::map<const sql::PlanNode*, int64_t> WindowLateness(
     const sql::PlanPtr& root);
 
 /// The window operator of `node`. `lateness`: drop late rows as the file
-/// comment says; `late_rows` (may be null) counts the rows dropped.
+/// comment says; `late` counts the rows dropped and, for a stream with
+/// `'late-rows' = 'dlq'`, writes the late ones (not those with a NULL
+/// time) to its sink, each input batch's with one Write.
 std::unique_ptr<Operator> MakeWindowOperator(const sql::WindowNode& node,
                                              std::optional<int64_t> lateness,
-                                             std::atomic<int64_t>* late_rows);
+                                             LateRowOutput late);
 
 /// `watermark` - `lateness`, saturating: kNoWatermark and kEndOfTime stay.
 int64_t ShiftWatermark(int64_t watermark, int64_t lateness);

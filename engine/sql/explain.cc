@@ -219,6 +219,27 @@ std::string Headline(const PlanNode& n) {
   return PlanKindName(n.kind);
 }
 
+/// The window under windowed aggregate `a` (through filters and
+/// projections), or null.
+const WindowNode* WindowUnder(const AggregateNode& a) {
+  const PlanNode* in = a.inputs[0].get();
+  while (in->kind == PlanKind::kFilter || in->kind == PlanKind::kProject)
+    in = in->inputs[0].get();
+  return in->kind == PlanKind::kWindow ? static_cast<const WindowNode*>(in)
+                                       : nullptr;
+}
+
+/// Why the state of the windows of `w` is never dropped.
+std::string NoWindowWatermark(const WindowNode* w) {
+  if (w == nullptr || !w->event_time || w->time_column < 0)
+    return "never dropped: the window's time column has no watermark";
+  return fmt::format(
+      "never dropped: the window's time column {} has no watermark (the "
+      "watermark is on {})",
+      w->schema.field(static_cast<size_t>(w->time_column)).name,
+      w->schema.field(static_cast<size_t>(*w->event_time)).name);
+}
+
 /// What the operator keeps between rows, or "" for stateless operators.
 using catalog::ConnectorRegistry;
 
@@ -235,22 +256,38 @@ std::string StateOf(const PlanNode& n, const ConnectorRegistry& connectors) {
       }
       std::string what =
           per.empty() ? "the group (distinct rows)" : JoinStrings(per, ", ");
-      std::string expiry;
-      if (a.window_start_group && a.event_time) {
-        expiry = a.allowed_lateness_micros > 0
-                     ? fmt::format(
-                           "dropped when the watermark passes window_end + {}",
-                           Micros(a.allowed_lateness_micros))
-                     : "dropped when the watermark passes window_end";
-      } else if (a.window_start_group) {
-        expiry = "never dropped: the window's time column has no watermark";
-      } else {
-        expiry = "kept for every group (no expiry)";
+      const std::string retracts =
+          a.retracting ? "; input is a changelog, so values are retracted" : "";
+      if (!a.window_start_group)
+        return fmt::format("per group: {}; kept for every group (no expiry)",
+                           what) +
+               retracts;
+      // Windows close as the watermark passes them only when it is on the
+      // window's own time column (as the runtime decides, window.h).
+      const WindowNode* w = WindowUnder(a);
+      const bool closes =
+          w != nullptr && w->event_time && *w->event_time == w->time_column;
+      const std::string lateness =
+          a.allowed_lateness_micros > 0
+              ? " + " + Micros(a.allowed_lateness_micros)
+              : "";
+      std::string expiry =
+          closes ? "dropped when the watermark passes window_end" + lateness
+                 : NoWindowWatermark(w);
+      if (a.window_fn != WindowFn::kSession)
+        return fmt::format("per group: {}; {}", what, expiry) + retracts;
+      std::vector<int> keys;
+      for (size_t g = 0; g < a.groups.size(); ++g) {
+        const int i = static_cast<int>(g);
+        if (i != *a.window_start_group && i != *a.window_end_group)
+          keys.push_back(i);
       }
-      return fmt::format("per group: {}; {}{}", what, expiry,
-                         a.retracting
-                             ? "; input is a changelog, so values are retracted"
-                             : "");
+      if (closes) {
+        expiry = "each dropped when the watermark passes its end" + lateness;
+      }
+      return fmt::format("open sessions per [{}], each with {}; {}",
+                         Names(a.schema, keys), what, expiry) +
+             retracts;
     }
     case PlanKind::kJoin: {
       const auto& j = static_cast<const JoinNode&>(n);

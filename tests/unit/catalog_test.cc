@@ -419,7 +419,22 @@ BOOST_AUTO_TEST_CASE(kafka_bad) {
                     {"format.dlq.topic", "t_dlq"}},
                    &bad) ==
              "option 'format.dlq.topic' is only used when 'format.on-error' = "
-             "'dlq'");
+             "'dlq' or 'late-rows' = 'dlq'");
+  BOOST_TEST(bad == 3);
+  // Late rows go to the same DLQ topic.
+  BOOST_TEST(Check(OptionUse::kSource, {{"connector", "kafka"},
+                                        {"topic", "t"},
+                                        {"late-rows", "dlq"},
+                                        {"format.dlq.topic", "t_late"}}) ==
+             "OK");
+  BOOST_TEST(Check(OptionUse::kSource,
+                   {{"connector", "kafka"},
+                    {"topic", "t"},
+                    {"late-rows", "drop"},
+                    {"format.dlq.topic", "t_late"}},
+                   &bad) ==
+             "option 'format.dlq.topic' is only used when 'format.on-error' = "
+             "'dlq' or 'late-rows' = 'dlq'");
   BOOST_TEST(bad == 3);
   BOOST_TEST(
       Check(OptionUse::kSource,

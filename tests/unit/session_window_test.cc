@@ -118,9 +118,13 @@ class Harness {
     auto opened = (*dir)->backend().OpenStore("session-t0");
     BOOST_REQUIRE(opened.ok());
     store.store = std::move(*opened);
-    input_ = exec::MakeSessionInputOperator(*compiled, exec::DataRowError);
-    session_ =
-        exec::MakeSessionWindowOperator(*compiled, std::move(store), &late);
+    std::vector<std::unique_ptr<exec::Operator>> inputs;
+    exec::MakeSessionInputOperators(*compiled, exec::DataRowError, nullptr,
+                                    &inputs);
+    BOOST_REQUIRE_EQUAL(inputs.size(), 1u);
+    input_ = std::move(inputs[0]);
+    session_ = exec::MakeSessionWindowOperator(
+        *compiled, std::move(store), exec::LateRowOutput::CountOnly(&late));
     input_->set_downstream(session_.get());
     session_->set_downstream(&out);
     input_->set_output_budget(budget);

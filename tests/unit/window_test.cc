@@ -421,7 +421,8 @@ struct Chain {
     s.store = std::move(*opened);
     store = s.store.get();
     ops.push_back(
-        exec::MakeWindowOperator(*window, agg->allowed_lateness_micros, &late));
+        exec::MakeWindowOperator(*window, agg->allowed_lateness_micros,
+                                 exec::LateRowOutput::CountOnly(&late)));
     ops.push_back(exec::MakeAggregateInputOperator(
         *compiled, [](const expr::CompiledExpr&, const types::Batch&, size_t,
                       const absl::Status& st) { return st; }));
