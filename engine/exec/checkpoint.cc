@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <charconv>
+#include <ctime>
 
 #include "engine/base/failpoint.h"
 #include "fmt/format.h"
@@ -112,6 +113,29 @@ absl::StatusOr<CheckpointMetadata> CheckpointMetadata::Decode(
   if (!NextLine(&bytes, &line) || line != "plan") return bad("no plan");
   m.plan = std::string(bytes);
   return m;
+}
+
+std::string CheckpointText(const std::optional<CheckpointInfo>& last,
+                           uint64_t resumed_from) {
+  std::string text;
+  if (last) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(last->completed);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    const double bytes = static_cast<double>(last->bytes);
+    std::string size =
+        last->bytes < 1024 ? fmt::format("{} B", last->bytes)
+        : bytes < 1024.0 * 1024 ? fmt::format("{:.1f} KiB", bytes / 1024)
+        : fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
+    text = fmt::format("{} at {:02}:{:02}:{:02} UTC, {} ms, {}", last->id,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       last->duration.count(), size);
+  }
+  if (resumed_from > 0) {
+    text += fmt::format("{}resumed from {}", text.empty() ? "" : "; ",
+                        resumed_from);
+  }
+  return text;
 }
 
 std::string PlanFingerprint(std::string_view plan_text) {

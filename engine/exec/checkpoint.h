@@ -54,6 +54,12 @@ struct CheckpointInfo {
   uint64_t bytes = 0;
 };
 
+/// SHOW QUERIES' `checkpoint` column: the last checkpoint completed in this
+/// run ("7 at 13:42:07 UTC, 120 ms, 34.0 KiB"), or "" when none has, and
+/// "resumed from 4" when the query started from checkpoint 4.
+std::string CheckpointText(const std::optional<CheckpointInfo>& last,
+                           uint64_t resumed_from);
+
 /// What a query's commit record holds next to its stores' snapshots.
 struct CheckpointMetadata {
   /// Identifies the physical plan whose state this is (PlanFingerprint).
