@@ -457,6 +457,18 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   }
 
   compiled.task_stores = nullptr;
+  if (!options.state_name.empty()) {
+    // Kept state without positions would count the input again on resume.
+    for (const PipelineTask* t : state->source_tasks) {
+      if (!t->source->checkpoint_position()) {
+        return absl::FailedPreconditionError(fmt::format(
+            "'{}' cannot resume from a checkpoint: a source it reads keeps "
+            "no position; unset state.dir to run it without keeping its "
+            "state",
+            options.state_name));
+      }
+    }
+  }
   if (resume) {
     // Each split continues where the checkpoint had it.
     if (resume->positions.size() != state->source_tasks.size()) {
