@@ -9,9 +9,16 @@
 // COUNT/SUM (at-least-once: replayed updates come again, the last wins),
 // and every window is there with its final values (duplicates allowed for
 // now: a window emitted after the last checkpoint before the crash is
-// emitted again, with the same values). A changed query is refused; the
-// commit record's metadata round-trips.
+// emitted again, with the same values). The same over a Kafka source: a
+// query crashed after reading half the input, resumed after the other half
+// was produced, must read on from its checkpoint's offsets (from the start
+// it would count twice, from the end it would miss rows). A changed query
+// is refused; the commit record's metadata round-trips.
 #define BOOST_TEST_MODULE checkpoint_test
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
@@ -272,4 +279,133 @@ BOOST_AUTO_TEST_CASE(a_crash_at_each_step_of_a_checkpoint_loses_nothing) {
   CrashAndResume(**broker, expected, exec::kFailpointAfterStateWrite, 30);
   CrashAndResume(**broker, expected, exec::kFailpointBeforeCommitRecord, 5);
   CrashAndResume(**broker, expected, exec::kFailpointAfterCommitRecord, 5);
+}
+
+namespace {
+
+/// Produces `count` bids (auction, price) as JSON into `topic`, record i
+/// into partition i % partitions, starting at bid `first`; adds them to
+/// `expected`.
+void ProduceBids(const std::string& bootstrap, const std::string& topic,
+                 int partitions, int64_t first, int64_t count,
+                 std::map<int64_t, Totals>* expected) {
+  auto producer =
+      kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(producer.ok());
+  for (int64_t i = first; i < first + count; ++i) {
+    const int64_t auction = (i * 7919) % 97;
+    const int64_t price = (i * 104729) % 1000;
+    BOOST_REQUIRE((*producer)
+                      ->Produce(topic, static_cast<int32_t>(i % partitions),
+                                std::nullopt,
+                                nlohmann::json{{"auction", auction},
+                                               {"price", price}}
+                                    .dump())
+                      .ok());
+    Totals& t = (*expected)[auction];
+    ++t.n;
+    t.total += price;
+  }
+  BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(60)).ok());
+}
+
+/// The upsert topic `topic` folded (the last record per key wins), read
+/// until it equals `expected` or a minute passes.
+std::map<int64_t, Totals> FoldCounts(const std::string& bootstrap,
+                                     const std::string& topic,
+                                     const std::map<int64_t, Totals>& expected) {
+  auto consumer =
+      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(consumer.ok());
+  BOOST_REQUIRE((*consumer)->Assign(topic, {0, 1}, kafka::StartOffset{}).ok());
+  std::map<int64_t, Totals> got;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (got != expected && std::chrono::steady_clock::now() < deadline) {
+    auto polled = (*consumer)->Poll(10000, std::chrono::milliseconds(100));
+    BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
+    for (const auto& m : *polled) {
+      BOOST_REQUIRE(m.value);
+      const auto v = nlohmann::json::parse(*m.value);
+      got[v.at("auction").get<int64_t>()] = {v.at("n").get<int64_t>(),
+                                             v.at("total").get<int64_t>()};
+    }
+  }
+  return got;
+}
+
+/// weir running `script` (as -f -) in the background until Stop.
+class Background {
+ public:
+  explicit Background(const std::string& script) {
+    dir_ = testing::MakeTempDir();
+    std::ofstream(dir_ + "/in") << script;
+    pid_ = ::fork();
+    BOOST_REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      const int in = ::open((dir_ + "/in").c_str(), O_RDONLY);
+      const int out =
+          ::open((dir_ + "/out").c_str(), O_WRONLY | O_CREAT, 0600);
+      if (in < 0 || out < 0) ::_exit(127);
+      ::dup2(in, 0);
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+      testing::internal::ExecWeir({"-f", "-"}, {});
+    }
+  }
+  /// SIGTERM, then its exit status (-1: not a normal exit) and output.
+  int Stop(std::string* output) {
+    ::kill(pid_, SIGTERM);
+    const int code = testing::internal::ExitCode(pid_);
+    *output = testing::ReadFile(dir_ + "/out");
+    std::filesystem::remove_all(dir_);
+    return code;
+  }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_kafka_source_resumes_at_its_checkpointed_offsets) {
+  auto broker = kafka::EmbeddedBroker::Start();
+  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
+  BOOST_REQUIRE((*broker)->CreateTopic("kbids", 4).ok());
+  BOOST_REQUIRE((*broker)->CreateTopic("kcounts", 2).ok());
+  const std::string bootstrap = (*broker)->bootstrap_servers();
+  const std::string dir = StateDir();
+  const std::string script =
+      "SET 'bootstrap.servers' = '" + bootstrap + "';\n" +
+      "SET 'state.dir' = '" + dir + "';\n" +
+      "SET 'checkpoint.interval' = '100ms';\n"
+      "SET 'parallelism' = '2';\n"
+      "CREATE STREAM kbids (auction BIGINT, price BIGINT) WITH (connector = "
+      "'kafka', topic = 'kbids');\n"
+      "CREATE SINK kcounts WITH (connector = 'kafka', topic = 'kcounts') AS "
+      "SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM kbids GROUP "
+      "BY auction;\n"
+      "SHOW QUERIES;\n";
+  std::map<int64_t, Totals> expected;
+  ProduceBids(bootstrap, "kbids", 4, 0, 20000, &expected);
+  // A Kafka stream never ends: checkpoints go on, and the 5th commit
+  // record is the last.
+  testing::WeirRun crashed = testing::RunWeir(
+      {"-f", "-"}, script,
+      {std::string("WEIR_FAILPOINTS=") + exec::kFailpointAfterCommitRecord +
+       "=crash@5"});
+  BOOST_REQUIRE_EQUAL(crashed.exit_code, kFailpointExitCode);
+  ProduceBids(bootstrap, "kbids", 4, 20000, 20000, &expected);
+
+  Background resumed(script);
+  const std::map<int64_t, Totals> got =
+      FoldCounts(bootstrap, "kcounts", expected);
+  std::string output;
+  const int code = resumed.Stop(&output);
+  BOOST_TEST(code == 0, output);
+  BOOST_TEST(output.find("resumed from 5") != std::string::npos, output);
+  BOOST_TEST(got.size() == expected.size());
+  BOOST_TEST((got == expected));
+  std::filesystem::remove_all(dir);
 }
