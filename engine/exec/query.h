@@ -34,6 +34,11 @@
 // exchange too); see pipeline.h. Stopping (Cancel, a failure, the end of
 // bounded sources) stops reading, delivers what was read and commits it.
 //
+// Checkpoints (QueryOptions::checkpoint_interval; checkpoint.h): a
+// persistent query snapshots its state and source positions periodically,
+// and with a state_name resumes from its last checkpoint when started
+// again with the same plan.
+//
 // GROUP BY without windows, SELECT DISTINCT, UNION (distinct) over streams
 // and the changelog normalize of Kafka upsert tables keep state in RocksDB
 // (aggregate.h, changelog_normalize.h); windows, joins and top-N are
@@ -105,7 +110,8 @@ struct QueryOptions {
   std::chrono::milliseconds final_flush_timeout{30000};
   std::chrono::milliseconds cancel_flush_timeout{5000};
   /// How often a source that keeps positions (Kafka group-offsets) has the
-  /// position of its delivered rows committed.
+  /// position of its delivered rows committed (without checkpoints; with
+  /// them, each completed checkpoint's positions are).
   std::chrono::milliseconds commit_interval{1000};
   /// Where a query with stateful operators (GROUP BY) keeps its state: a
   /// new subdirectory of this one (SET 'state.dir'), or, when empty, a
