@@ -33,6 +33,7 @@
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
 #include "connectors/registry.h"
+#include "engine/base/failpoint.h"
 #include "engine/session/session.h"
 
 #ifndef WEIR_VERSION
@@ -436,6 +437,11 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  // Failpoints (engine/base/failpoint.h) a crash test armed for this run.
+  if (absl::Status armed = ArmFailpointsFromEnvironment(); !armed.ok()) {
+    std::fprintf(stderr, "Error: %s\n", std::string(armed.message()).c_str());
+    return 2;
   }
   if (*broker_command) {
     if (execute_option->count() > 0 || file_option->count() > 0) {

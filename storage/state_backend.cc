@@ -308,6 +308,83 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateBackend::OpenStore(
   return std::unique_ptr<StateStore>(new StateStore(std::move(store)));
 }
 
+namespace {
+
+/// The store directories of a query's directory (those with snapshots).
+std::vector<std::string> StoreDirs(const fs::path& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (ValidStoreName(name) && fs::is_directory(e.path() / "checkpoints", ec))
+      out.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<CheckpointId> StateBackend::newest_uncommitted() const {
+  std::lock_guard<std::mutex> guard(impl_->mu);
+  const uint64_t after = impl_->last_commit ? impl_->last_commit->id.value : 0;
+  std::optional<CheckpointId> newest;
+  for (const std::string& name : StoreDirs(impl_->options.dir)) {
+    for (const auto& [id, path] :
+         ListSnapshots(impl_->options.dir / name / "checkpoints")) {
+      if (id > after && (!newest || id > newest->value))
+        newest = CheckpointId{id};
+    }
+  }
+  return newest;
+}
+
+absl::Status StateBackend::RollForward(CheckpointId id,
+                                       std::string_view metadata) {
+  CommitRecord record;
+  {
+    std::lock_guard<std::mutex> guard(impl_->mu);
+    if (!impl_->stores.empty()) {
+      return absl::FailedPreconditionError(fmt::format(
+          "cannot roll '{}' forward to checkpoint {}: its stores were opened "
+          "(which discarded the snapshots after the last commit)",
+          impl_->options.dir.string(), id.value));
+    }
+    if (impl_->last_commit && id <= impl_->last_commit->id) {
+      return absl::FailedPreconditionError(fmt::format(
+          "checkpoint {} is not after the last completed checkpoint {}",
+          id.value, impl_->last_commit->id.value));
+    }
+    std::map<std::string, CheckpointId, std::less<>> snapshots;
+    if (impl_->last_commit) {
+      for (const CommitRecord::Store& s : impl_->last_commit->stores)
+        snapshots[s.name] = s.snapshot;
+    }
+    bool any = false;
+    for (const std::string& name : StoreDirs(impl_->options.dir)) {
+      if (fs::exists(impl_->options.dir / name / "checkpoints" /
+                     SnapshotDirName(id))) {
+        snapshots[name] = id;
+        any = true;
+      }
+    }
+    if (!any) {
+      return absl::FailedPreconditionError(fmt::format(
+          "cannot roll '{}' forward to checkpoint {}: no store has its "
+          "snapshot",
+          impl_->options.dir.string(), id.value));
+    }
+    record.id = id;
+    record.metadata = std::string(metadata);
+    for (const auto& [name, snapshot] : snapshots)
+      record.stores.push_back({name, snapshot});
+    WEIR_RETURN_IF_ERROR(internal::WriteFileDurably(
+        impl_->options.dir / kCommitFile, EncodeCommitRecord(record)));
+    impl_->last_commit = record;
+  }
+  impl_->DropOldSnapshots(record);
+  return absl::OkStatus();
+}
+
 absl::Status StateBackend::Commit(CheckpointId id, std::string_view metadata) {
   CommitRecord record;
   {

@@ -68,7 +68,9 @@
 //   3. On restart, StateBackend::Open reads COMMIT (last_commit()) and
 //      OpenStore restores each store from the snapshot the record names;
 //      the working databases (anything written after that checkpoint) and
-//      snapshots never committed are discarded. With no record every store
+//      snapshots never committed are discarded -- unless the runtime first
+//      rolls forward to the newest of them (RollForward: an exactly-once
+//      sink committed it before the crash). With no record every store
 //      starts empty. So after a crash at any moment the query sees the
 //      state of its last completed checkpoint, and only that.
 
@@ -181,6 +183,24 @@ class StateBackend {
   /// store is open.
   absl::StatusOr<std::unique_ptr<StateStore>> OpenStore(
       std::string_view name, StoreOptions options = {});
+
+  /// Roll forward (an exactly-once sink commits its transaction for a
+  /// checkpoint before the commit record is written; a crash between the
+  /// two leaves a checkpoint the sink made visible and no record). At Open
+  /// the snapshots taken after the last completed checkpoint are kept
+  /// until the first OpenStore, so the runtime decides first:
+  ///  - newest_uncommitted(): the highest checkpoint after last_commit()
+  ///    that some store has a snapshot of (nullopt: none);
+  ///  - RollForward(id, metadata): completes checkpoint `id` from those
+  ///    snapshots, as Commit would have (each store with a snapshot `id`
+  ///    is named at it, the others at what the last record named);
+  ///  - or open the stores, which discards them (the default).
+  /// Scans the store directories; call it before opening any store.
+  std::optional<CheckpointId> newest_uncommitted() const;
+  /// FailedPrecondition when a store is or was open in this run, `id` is
+  /// not after the last completed checkpoint, or no store has a snapshot
+  /// of it; errors writing the record as Commit's.
+  absl::Status RollForward(CheckpointId id, std::string_view metadata);
 
   /// Completes checkpoint `id`: every open store must have taken its
   /// snapshot (StateStore::Checkpoint(id)), else FailedPrecondition naming

@@ -98,8 +98,14 @@ class DatagenGenerator {
   size_t Next(types::Batch* out, size_t max_rows);
 
   bool finished() const;
-  /// Rows this generator has produced.
+  /// Rows this generator has produced (since it was created).
   int64_t rows_generated() const { return rows_generated_; }
+  /// The global number of the next row of this split.
+  int64_t next_row_number() const { return next_row_; }
+  /// Continues at row `next_row` (an earlier next_row_number() of the same
+  /// split): a restored checkpoint. Costs nothing (every value is a
+  /// function of the row number).
+  void SeekToRow(int64_t next_row) { next_row_ = next_row; }
   /// Rows of the whole stream (all splits); nullopt when unbounded.
   std::optional<int64_t> total_rows() const;
   int64_t rows_per_second() const { return options_.rows_per_second; }

@@ -36,35 +36,64 @@ class Pacer {
   Clock::time_point start_;
 };
 
-/// A generator as a source, paced by `Progress(gen)`: the units the rate
-/// counts (Nexmark events of all tables, datagen rows).
-template <typename Generator, int64_t (*Progress)(const Generator&)>
+/// A generator as a source, paced by `Traits::Progress(gen)`: the units the
+/// rate counts (Nexmark events of all tables, datagen rows). Its checkpoint
+/// position is the global number of its next event or row
+/// (`Traits::Next`), where `Traits::Seek` continues.
+template <typename Generator, typename Traits>
 class GeneratorSource : public exec::Source {
  public:
   GeneratorSource(std::unique_ptr<Generator> gen, double rate)
       : gen_(std::move(gen)), pacer_(rate) {}
   absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
-    int64_t allowed = pacer_.Allowance(Progress(*gen_));
+    // Paced from where this run started (a resumed split is not "behind").
+    int64_t allowed = pacer_.Allowance(Traits::Progress(*gen_) - start_);
     if (allowed == 0) return size_t{0};
     return gen_->Next(out, static_cast<size_t>(std::min<int64_t>(
                                allowed, static_cast<int64_t>(max_rows))));
   }
   bool finished() const override { return gen_->finished(); }
+  std::optional<exec::SourcePosition> checkpoint_position() const override {
+    return exec::SourcePosition{{0, Traits::Next(*gen_)}};
+  }
+  absl::Status StartAt(const exec::SourcePosition& position) override {
+    auto it = position.find(0);
+    if (it == position.end()) return absl::OkStatus();
+    if (it->second < 0) {
+      return absl::DataLossError(fmt::format(
+          "a checkpoint holds the bad generator position {}", it->second));
+    }
+    Traits::Seek(gen_.get(), it->second);
+    start_ = Traits::Progress(*gen_);
+    return absl::OkStatus();
+  }
 
  private:
   std::unique_ptr<Generator> gen_;
   Pacer pacer_;
+  int64_t start_ = 0;  // Progress at StartAt
 };
 
-int64_t NexmarkProgress(const NexmarkGenerator& g) {
-  return g.events_generated();
-}
-int64_t DatagenProgress(const DatagenGenerator& g) {
-  return g.rows_generated();
-}
+struct NexmarkTraits {
+  static int64_t Progress(const NexmarkGenerator& g) {
+    return g.events_generated();
+  }
+  static int64_t Next(const NexmarkGenerator& g) {
+    return g.next_event_number();
+  }
+  static void Seek(NexmarkGenerator* g, int64_t next) { g->SeekToEvent(next); }
+};
+struct DatagenTraits {
+  // rows_generated counts this run only: no start to subtract.
+  static int64_t Progress(const DatagenGenerator& g) {
+    return g.rows_generated();
+  }
+  static int64_t Next(const DatagenGenerator& g) { return g.next_row_number(); }
+  static void Seek(DatagenGenerator* g, int64_t next) { g->SeekToRow(next); }
+};
 
-using NexmarkSource = GeneratorSource<NexmarkGenerator, NexmarkProgress>;
-using DatagenSource = GeneratorSource<DatagenGenerator, DatagenProgress>;
+using NexmarkSource = GeneratorSource<NexmarkGenerator, NexmarkTraits>;
+using DatagenSource = GeneratorSource<DatagenGenerator, DatagenTraits>;
 
 }  // namespace
 

@@ -100,6 +100,10 @@ class NexmarkGenerator {
   int64_t events_generated() const;
   /// The global number of the next event this generator will look at.
   int64_t next_event_number() const { return next_event_; }
+  /// Continues at event `next_event` (an earlier next_event_number() of the
+  /// same split): a restored checkpoint. Costs nothing (every value is a
+  /// function of the event number).
+  void SeekToEvent(int64_t next_event) { next_event_ = next_event; }
   /// The event time of event `event_number` in microseconds (exact; columns
   /// of TIMESTAMP(p) hold it truncated to p fractional digits).
   int64_t EventTimeMicros(int64_t event_number) const;

@@ -194,12 +194,11 @@ class KafkaSource : public exec::Source {
     // A record counts as handled only once its dead-letter copy is stored.
     if (dead_lettered)
       WEIR_RETURN_IF_ERROR(dlq_->Flush(std::chrono::seconds(30)));
-    // The position after the handled records; the runtime commits it once
-    // their rows are delivered (position(), Commit()).
-    if (commit_) {
-      for (size_t i = 0; i < handled; ++i)
-        positions_[messages[i].partition] = messages[i].offset + 1;
-    }
+    // The position after the handled records: in checkpoints
+    // (checkpoint_position), and with group-offsets committed once their
+    // rows are delivered (position(), Commit()).
+    for (size_t i = 0; i < handled; ++i)
+      positions_[messages[i].partition] = messages[i].offset + 1;
     if (metadata_.empty()) return out->num_rows() - before;
     return Assemble(out);
   }
@@ -348,6 +347,31 @@ class KafkaSource : public exec::Source {
     return positions_;
   }
 
+  /// Every startup mode: the next offset to read of each partition that
+  /// returned records (the others start as the options say on resume).
+  std::optional<exec::SourcePosition> checkpoint_position() const override {
+    return positions_;
+  }
+
+  /// Assigns each partition of `position` at its offset (a checkpoint's:
+  /// the checkpoint, not the group, is where a resumed query reads from).
+  absl::Status StartAt(const exec::SourcePosition& position) override {
+    for (const auto& [partition, offset] : position) {
+      if (std::find(partitions_.begin(), partitions_.end(), partition) ==
+          partitions_.end()) {
+        return absl::FailedPreconditionError(fmt::format(
+            "a checkpoint holds a position in partition {} of topic '{}', "
+            "which this split does not read (the topic's partitions or the "
+            "query's parallelism changed)",
+            partition, topic_));
+      }
+      WEIR_RETURN_IF_ERROR(consumer_->Assign(
+          topic_, {partition}, StartOffset::AtOffset(offset)));
+      positions_[partition] = offset;
+    }
+    return absl::OkStatus();
+  }
+
   /// Commits `position` under the group, asynchronously (the consumer's
   /// destructor waits for commits still outstanding); a failure is logged
   /// and superseded by the next commit.
@@ -368,9 +392,10 @@ class KafkaSource : public exec::Source {
   std::unique_ptr<KafkaConsumer> consumer_;
   KafkaRecordBatch messages_;  // the last poll's records, read in place
   std::string topic_;
-  // group-offsets: the next offset to read per partition, and the last
-  // position committed. The runtime decides what is committed (only rows
-  // that were delivered); the source never commits by itself.
+  // The next offset to read per partition (checkpoints), and with
+  // group-offsets the last position committed. The runtime decides what is
+  // committed (only rows that were delivered, or a completed checkpoint's
+  // positions); the source never commits by itself.
   bool commit_ = false;
   exec::SourcePosition positions_;
   exec::SourcePosition committed_;

@@ -167,8 +167,20 @@ absl::StatusOr<std::shared_ptr<QueryStateDir>> QueryStateDir::Open(
   return dir;
 }
 
+absl::StatusOr<std::shared_ptr<QueryStateDir>> QueryStateDir::OpenKept(
+    const fs::path& dir) {
+  std::shared_ptr<QueryStateDir> d(new QueryStateDir());
+  d->dir_ = dir;
+  d->kept_ = true;
+  storage::StateBackendOptions options;
+  options.dir = dir;
+  WEIR_ASSIGN_OR_RETURN(d->backend_,
+                        storage::StateBackend::Open(std::move(options)));
+  return d;
+}
+
 QueryStateDir::~QueryStateDir() {
-  if (dir_.empty()) return;
+  if (dir_.empty() || kept_) return;
   backend_.reset();
   // Best effort: a directory left behind holds no state anyone reads.
   (void)storage::StateBackend::Destroy(dir_);
@@ -201,6 +213,7 @@ class AggregateOperator : public Operator {
   }
 
   absl::Status AddInput(types::Batch batch) override {
+    WEIR_RETURN_IF_ERROR(RebuildOpenWindows());
     const size_t live = batch.num_selected();
     if (live == 0) return absl::OkStatus();
     KeyHash(batch, key_columns_, &hashes_);
@@ -355,6 +368,7 @@ class AggregateOperator : public Operator {
 
   absl::Status OnWatermark(int64_t micros) override {
     if (!c_->window) return EmitWatermark(micros);
+    WEIR_RETURN_IF_ERROR(RebuildOpenWindows());
     // A watermark on another column than the window's time closes nothing
     // before the end of input.
     if (!c_->window->closes && micros != kEndOfTime) {
@@ -550,6 +564,33 @@ class AggregateOperator : public Operator {
     return text;
   }
 
+  /// Once, before the first event of a windowed aggregate: open_ from the
+  /// entries in the store (state restored from a checkpoint), one seek per
+  /// (key group, window end) that holds entries.
+  absl::Status RebuildOpenWindows() {
+    if (!c_->window || windows_rebuilt_) return absl::OkStatus();
+    windows_rebuilt_ = true;
+    storage::StateStore& store = *store_.store;
+    const std::string op_end = storage::PrefixSuccessor(
+        storage::KeyPrefix(store_.op, 0).substr(0, 4));
+    std::string from = storage::KeyPrefix(store_.op, 0);
+    while (!from.empty()) {
+      WEIR_RETURN_IF_ERROR(
+          store.Seek(storage::KeyRange{from, op_end}, &scanner_));
+      WEIR_RETURN_IF_ERROR(scanner_.status());
+      if (!scanner_.Valid()) break;
+      std::string_view key = scanner_.key();
+      WEIR_ASSIGN_OR_RETURN(storage::DecodedPrefix prefix,
+                            storage::DecodeKeyPrefix(&key));
+      WEIR_ASSIGN_OR_RETURN(int64_t end, storage::DecodeTime(&key));
+      open_[end].insert(prefix.key_group);
+      std::string window = storage::KeyPrefix(store_.op, prefix.key_group);
+      storage::AppendTime(&window, end);
+      from = storage::PrefixSuccessor(window);
+    }
+    return absl::OkStatus();
+  }
+
   /// Queues one output row, in batches of at most the output budget.
   void Append(const std::vector<types::Value>& row, ChangeKind kind) {
     pending_.Append(row, kind, output_budget());
@@ -577,6 +618,7 @@ class AggregateOperator : public Operator {
   std::string resume_;  // where the scan of closing_.front() goes on
   storage::StateStore::Scanner scanner_;
   std::optional<int64_t> owed_watermark_;
+  bool windows_rebuilt_ = false;
 };
 
 }  // namespace

@@ -148,14 +148,17 @@ absl::StatusOr<std::shared_ptr<const CompiledAggregate>> CompileAggregate(
 /// The state directory of one running query and its StateBackend, shared
 /// by the query's stateful operators (each holds a reference, so the
 /// backend outlives their stores whatever order tasks are dropped in).
-/// The directory is removed when the last reference goes: state lives only
-/// while the query runs until checkpoints keep it (issue 10).
+/// A fresh directory is removed when the last reference goes; a kept one
+/// (a persistent query's, resumed from its checkpoints) stays.
 class QueryStateDir {
  public:
   /// Opens a fresh directory: a new subdirectory of `parent`, or, when
   /// `parent` is empty, a private temporary directory.
   static absl::StatusOr<std::shared_ptr<QueryStateDir>> Open(
       const std::filesystem::path& parent);
+  /// Opens (creating) the kept directory `dir`, with its last checkpoint.
+  static absl::StatusOr<std::shared_ptr<QueryStateDir>> OpenKept(
+      const std::filesystem::path& dir);
   ~QueryStateDir();
   QueryStateDir(const QueryStateDir&) = delete;
   QueryStateDir& operator=(const QueryStateDir&) = delete;
@@ -166,6 +169,7 @@ class QueryStateDir {
  private:
   QueryStateDir() = default;
   std::filesystem::path dir_;
+  bool kept_ = false;
   std::unique_ptr<storage::StateBackend> backend_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/base/failpoint.h"
 #include "engine/base/status.h"
 #include "fmt/format.h"
 
@@ -98,8 +99,7 @@ class OutputOperator : public Operator {
     return absl::OkStatus();
   }
   absl::Status OnBarrier(CheckpointId id) override {
-    task_->OnOutputBarrier(id);
-    return absl::OkStatus();
+    return task_->OnOutputBarrier(id);
   }
   absl::Status Finish() override { return absl::OkStatus(); }
   bool Done() const override { return state_->cancelled.load(); }
@@ -138,7 +138,7 @@ class ExchangeOutputOperator : public OutputOperator {
     return absl::OkStatus();
   }
   absl::Status OnBarrier(CheckpointId id) override {
-    task_->OnOutputBarrier(id);
+    WEIR_RETURN_IF_ERROR(task_->OnOutputBarrier(id));
     Broadcast(EventKind::kBarrier, static_cast<int64_t>(ToInt(id)));
     return absl::OkStatus();
   }
@@ -187,8 +187,55 @@ void PipelineTask::OnOutputWatermark(int64_t micros) {
   if (micros != kEndOfTime) out_watermark = micros;
 }
 
-void PipelineTask::OnOutputBarrier(CheckpointId id) {
+absl::Status PipelineTask::OnOutputBarrier(CheckpointId id) {
   barrier_passed = ToInt(id);
+  Checkpointer* checkpointer = state_->checkpointer.get();
+  if (checkpointer == nullptr) return absl::OkStatus();
+  // Every row before the barrier has gone through the chain: the stores
+  // hold exactly their effect.
+  CheckpointAck ack;
+  ack.id = id;
+  for (storage::StateStore* store : stores) {
+    absl::StatusOr<storage::SnapshotStats> snap =
+        store->Checkpoint(storage::CheckpointId{ToInt(id)});
+    if (!snap.ok()) {
+      return absl::Status(
+          snap.status().code(),
+          fmt::format("checkpoint {} failed: {}", ToInt(id),
+                      std::string(snap.status().message())));
+    }
+    ack.bytes += snap->new_bytes;
+  }
+  if (absl::Status st = FailpointStatus(kFailpointAfterStateWrite); !st.ok()) {
+    return absl::Status(st.code(),
+                        fmt::format("checkpoint {} failed: {}", ToInt(id),
+                                    std::string(st.message())));
+  }
+  if (reads_source()) {
+    ack.position = source->checkpoint_position();
+    if (ack.position)
+      checkpoint_positions_.emplace_back(ToInt(id), *ack.position);
+  }
+  if (output_ == OutputTo::kSink) {
+    // Acknowledged once the sink has delivered the rows before the
+    // barrier (at-least-once; exactly-once will commit a transaction).
+    drain_acks_.push_back(std::move(ack));
+    phase_ = Phase::kDraining;
+    return absl::OkStatus();
+  }
+  checkpointer->Ack(index, id, std::move(ack.position), ack.bytes);
+  return absl::OkStatus();
+}
+
+void PipelineTask::CommitCheckpointed() {
+  const uint64_t committed = state_->checkpointer->committed();
+  std::optional<SourcePosition> latest;
+  while (!checkpoint_positions_.empty() &&
+         checkpoint_positions_.front().first <= committed) {
+    latest = std::move(checkpoint_positions_.front().second);
+    checkpoint_positions_.pop_front();
+  }
+  if (latest) source->Commit(*latest);
 }
 
 StepResult PipelineTask::Step() {
@@ -250,7 +297,11 @@ StepResult PipelineTask::StepRunning() {
     }
     for (auto& op : ops) op->set_output_budget(state_->batch_rows);
     if (reads_source()) {
-      tracks_positions_ = source->position().has_value();
+      // With checkpoints the checkpoint is the truth: a source that keeps
+      // positions commits completed checkpoints', not marks, and the
+      // position of what it delivered when its input ends.
+      commits_at_end_ = source->position().has_value();
+      tracks_positions_ = !state_->checkpointer && commits_at_end_;
       next_mark_ = Clock::now() + state_->commit_interval;
       if (event_time) {
         pclock_.emplace(state_->clock);
@@ -270,10 +321,13 @@ StepResult PipelineTask::StepRunning() {
   // A LIMIT may have cut the last batch: its position is not delivered.
   if (head()->Done()) return EndInput(/*final_mark=*/false, false);
   if (!marks_.empty()) CommitDelivered();
+  if (!checkpoint_positions_.empty()) CommitCheckpointed();
   if (Operator* op = PendingOperator()) return ContinuePending(op);
   if (ending_) return ContinueEnding();
   if (absl::Status st = PassRequestedBarriers(); !st.ok())
     return ChainFailed(st);
+  // The own sink delivers the rows before a barrier first.
+  if (phase_ != Phase::kRunning) return StepResult::kProgress;
   if (!DownstreamHasRoom()) {
     if (pclock_) pclock_->Pause();
     return StepResult::kIdle;
@@ -306,7 +360,7 @@ StepResult PipelineTask::ContinueEnding() {
 
 absl::Status PipelineTask::PassRequestedBarriers() {
   const uint64_t requested = barrier_requested.load();
-  while (barriers_passed_in_ < requested) {
+  while (barriers_passed_in_ < requested && phase_ == Phase::kRunning) {
     ++barriers_passed_in_;
     WEIR_RETURN_IF_ERROR(head()->OnBarrier(CheckpointId{barriers_passed_in_}));
   }
@@ -604,12 +658,21 @@ void PipelineTask::OnSinkDelivered() {
   }
   for (const auto& [channel, mark] : unacked_) AckUpstream(channel, mark);
   unacked_.clear();
+  for (CheckpointAck& ack : drain_acks_) {
+    state_->checkpointer->Ack(index, ack.id, std::move(ack.position),
+                              ack.bytes);
+  }
+  drain_acks_.clear();
   UpdateSinkDelivery();
 }
 
 StepResult PipelineTask::EndInput(bool final_mark, bool finished) {
+  if (state_->checkpointer && reads_source() && final_mark &&
+      !head()->Done()) {
+    final_position_ = source->checkpoint_position();
+  }
   std::optional<SourcePosition> last;
-  if (tracks_positions_ && final_mark && !head()->Done()) {
+  if (commits_at_end_ && final_mark && !head()->Done()) {
     last = source->position();
     if (last == last_marked_ && !drain_position_) last.reset();
   }
@@ -726,6 +789,7 @@ StepResult PipelineTask::SinkFailed(const absl::Status& status) {
   // The sink is broken: nothing more goes through it, and what it holds is
   // not delivered.
   state_->Fail(status, /*from_sink=*/true);
+  sink_broken_ = true;
   if (!reads_source()) DropQueued();
   return End();
 }
@@ -733,12 +797,14 @@ StepResult PipelineTask::SinkFailed(const absl::Status& status) {
 StepResult PipelineTask::End() {
   if (phase_ == Phase::kEnded) return StepResult::kDone;
   phase_ = Phase::kEnded;
+  bool lost_rows = sink_broken_;
   if (sink) {
     std::string to = sink->Describe();
     std::lock_guard lock(state_->mu);
     sink_ended = true;
     state_->ended_delivered += sink_delivered.load();
     const int64_t lost = sink_pending.load() + dropped_rows_;
+    lost_rows |= lost > 0;
     if (lost > 0) {
       std::string why = sink_problem;
       if (gave_up_) {
@@ -750,6 +816,11 @@ StepResult PipelineTask::End() {
       }
       state_->AddUndelivered(lost, to, why);
     }
+  }
+  if (Checkpointer* checkpointer = state_->checkpointer.get()) {
+    // Rows its own sink did not deliver: no checkpoint may count them.
+    if (lost_rows) final_position_.reset();
+    checkpointer->Ended(index, std::move(final_position_));
   }
   ended = true;
   input_ops.clear();

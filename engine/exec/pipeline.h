@@ -32,8 +32,14 @@
 //     acknowledged it (Exchange::Broadcast/Ack/Acked).
 // At the end of its input (the source finished, Cancel, a failure) a task
 // takes a last mark, delivers what it read (final flush, or waits for the
-// acknowledgements) and commits what was delivered. Checkpoint barriers
-// will replace marks: the same path through the channels, with state.
+// acknowledgements) and commits what was delivered.
+//
+// Checkpoints (checkpoint.h) replace marks in a query that takes them: a
+// barrier that has passed a task's chain makes the task snapshot its
+// stores, note its source position, have its own sink deliver what it
+// took before the barrier (a drain, as for a mark) and then acknowledge
+// the checkpoint; a source with group-offsets commits a checkpoint's
+// positions once the checkpoint is complete, and no marks are taken.
 
 #include <atomic>
 #include <chrono>
@@ -48,7 +54,9 @@
 
 #include "absl/status/status.h"
 #include "engine/exec/barrier.h"
+#include "engine/exec/aggregate.h"
 #include "engine/exec/bounded_queue.h"
+#include "engine/exec/checkpoint.h"
 #include "engine/exec/clock.h"
 #include "engine/exec/event_time.h"
 #include "engine/exec/exchange.h"
@@ -76,6 +84,11 @@ struct RunningQuery::State {
   std::chrono::milliseconds final_flush_timeout{30000};
   std::chrono::milliseconds cancel_flush_timeout{5000};
   std::chrono::milliseconds commit_interval{1000};
+  /// The query's state directory (null: none), kept open until the
+  /// coordinator below is gone.
+  std::shared_ptr<QueryStateDir> state_dir;
+  /// The coordinator of checkpoints; null when the query takes none.
+  std::unique_ptr<Checkpointer> checkpointer;
   /// Idleness of source partitions (0: never idle), on `clock`.
   std::chrono::milliseconds idle_timeout{0};
   const exec::Clock* clock = nullptr;
@@ -190,6 +203,12 @@ class PipelineTask : public Executor::Task {
   /// come out in the plan's order); `chained` tasks wait for that.
   std::shared_ptr<PipelineTask> then;
   bool chained = false;
+  /// Checkpoints: the task's index (State::tasks) and source index
+  /// (State::source_tasks, -1: none), and the state stores of its
+  /// operators (owned by them), snapshotted at each barrier.
+  int index = -1;
+  int source_index = -1;
+  std::vector<storage::StateStore*> stores;
 
   /// Rows handed to the task's sink, and whether its Write failed (set by
   /// its SinkOutputOperator).
@@ -216,7 +235,9 @@ class PipelineTask : public Executor::Task {
 
   /// Called by the output operator: a watermark or barrier left the task.
   void OnOutputWatermark(int64_t micros);
-  void OnOutputBarrier(CheckpointId id);
+  /// With checkpoints: takes the task's part of checkpoint `id` (the
+  /// failure of a snapshot fails the query).
+  absl::Status OnOutputBarrier(CheckpointId id);
 
   StepResult Step() override;
 
@@ -300,6 +321,9 @@ class PipelineTask : public Executor::Task {
   void CommitDelivered();
   /// The sink has delivered everything written so far.
   void OnSinkDelivered();
+  /// Source tasks: commits the positions of completed checkpoints to the
+  /// source (Kafka group-offsets).
+  void CommitCheckpointed();
   /// Refreshes sink_delivered/pending/problem from the sink.
   void UpdateSinkDelivery();
   /// Drops what is still queued for this consumer, counting its rows.
@@ -337,7 +361,8 @@ class PipelineTask : public Executor::Task {
   bool inputs_finished_ = true;      // every ended channel ended naturally
 
   // Marks.
-  bool tracks_positions_ = false;
+  bool tracks_positions_ = false;  // takes marks
+  bool commits_at_end_ = false;    // commits what it delivered at the end
   Clock::time_point next_mark_;
   std::optional<SourcePosition> last_marked_;
   std::deque<Mark> marks_;                        // client and exchange outputs
@@ -345,10 +370,25 @@ class PipelineTask : public Executor::Task {
   std::optional<SourcePosition> drain_position_;  // own sink: to commit
   std::vector<std::pair<int, uint64_t>> unacked_;  // own sink: to acknowledge
 
+  // Checkpoints.
+  struct CheckpointAck {
+    CheckpointId id;
+    std::optional<SourcePosition> position;
+    uint64_t bytes = 0;
+  };
+  /// Own sink: acknowledged once it delivered what it took before them.
+  std::vector<CheckpointAck> drain_acks_;
+  /// Source tasks: each checkpoint's position, until it completes.
+  std::deque<std::pair<uint64_t, SourcePosition>> checkpoint_positions_;
+  /// Source tasks: the position after every row read, once they all went
+  /// downstream (EndInput with a final mark); reported when the task ends.
+  std::optional<SourcePosition> final_position_;
+
   // Sinks.
   int64_t flushed_rows_ = 0;  // sink_rows_written at the last good Flush
   int64_t dropped_rows_ = 0;  // rows a consumer gave up before writing
   bool gave_up_ = false;      // the stop or flush deadline passed
+  bool sink_broken_ = false;  // the sink failed: what it held is lost
   std::string problem_seen_;
   Clock::time_point flush_deadline_;
   std::chrono::milliseconds flush_timeout_{0};

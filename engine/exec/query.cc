@@ -18,6 +18,7 @@
 #include "engine/exec/session_window.h"
 #include "engine/exec/values_source.h"
 #include "engine/exec/window.h"
+#include "engine/sql/explain.h"
 #include "fmt/format.h"
 
 namespace weir::exec {
@@ -67,6 +68,8 @@ struct Compiled {
   /// The dead-letter writer of each stream with 'late-rows' = 'dlq' the
   /// query reads, opened by its first source task (late_rows.h).
   std::map<std::string, std::shared_ptr<LateRowSink>> late_sinks;
+  /// The stores of the task being built (snapshotted at its barriers).
+  std::vector<storage::StateStore*>* task_stores = nullptr;
 };
 
 /// Whether catalog entry `name` sends its late rows to a dead-letter topic.
@@ -152,6 +155,8 @@ absl::StatusOr<AggregateStore> OpenOperatorStore(const PhysicalOperator& op,
       compiled->state->backend().OpenStore(
           fmt::format("op{}-t{}", static_cast<uint32_t>(op.id), task),
           store_options));
+  if (compiled->task_stores != nullptr)
+    compiled->task_stores->push_back(store.store.get());
   return store;
 }
 
@@ -237,7 +242,109 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
   return absl::OkStatus();
 }
 
+/// The query's state directory: kept under its name (a persistent query's
+/// identity), or fresh when it has state but no name; null when it needs
+/// none.
+absl::StatusOr<std::shared_ptr<QueryStateDir>> OpenStateDir(
+    const QueryOptions& options, bool needed) {
+  if (!options.state_name.empty()) {
+    std::filesystem::path parent = options.state_dir.empty()
+                                       ? storage::DefaultStateDir()
+                                       : options.state_dir;
+    if (parent.empty()) {
+      return absl::FailedPreconditionError(
+          "nowhere to keep the query's state: SET 'state.dir', or set HOME "
+          "or XDG_DATA_HOME");
+    }
+    return QueryStateDir::OpenKept(parent / options.state_name);
+  }
+  if (!needed) return std::shared_ptr<QueryStateDir>();
+  return QueryStateDir::Open(options.state_dir);
+}
+
+constexpr std::string_view kPhysicalPlanHeading = "\nPhysical plan:\n";
+
+/// Whether plan texts (CheckpointMetadata::plan) `a` and `b` differ only in
+/// their task counts: the same logical plan, the same physical plan but
+/// for its numbers.
+bool OnlyTaskCountsDiffer(std::string_view a, std::string_view b) {
+  const size_t pa = a.find(kPhysicalPlanHeading);
+  const size_t pb = b.find(kPhysicalPlanHeading);
+  if (pa == std::string_view::npos || pb == std::string_view::npos ||
+      a.substr(0, pa) != b.substr(0, pb))
+    return false;
+  auto without_digits = [](std::string_view s) {
+    std::string out;
+    for (char c : s) {
+      if (c < '0' || c > '9') out += c;
+    }
+    return out;
+  };
+  return without_digits(a.substr(pa)) == without_digits(b.substr(pb));
+}
+
+/// The first line where `was` and `now` differ, as "was: ...; now: ...".
+std::string FirstDifference(std::string_view was, std::string_view now) {
+  auto line = [](std::string_view* text) {
+    const size_t nl = text->find('\n');
+    std::string_view l = text->substr(0, nl);
+    *text = nl == std::string_view::npos ? std::string_view()
+                                         : text->substr(nl + 1);
+    return l;
+  };
+  while (!was.empty() || !now.empty()) {
+    std::string_view a = line(&was), b = line(&now);
+    if (a != b) {
+      return fmt::format("was: {}\nnow: {}", a.empty() ? "(nothing)" : a,
+                         b.empty() ? "(nothing)" : b);
+    }
+  }
+  return "";
+}
+
+/// The metadata of the checkpoint `dir` holds, checked against the plan
+/// `metadata` describes; nullopt when it holds none.
+absl::StatusOr<std::optional<CheckpointMetadata>> CheckResumable(
+    QueryStateDir& dir, const std::string& name,
+    const CheckpointMetadata& metadata) {
+  std::optional<storage::CommitRecord> record = dir.backend().last_commit();
+  if (!record) return std::optional<CheckpointMetadata>();
+  const std::string what =
+      fmt::format("'{}' (checkpoint {})", dir.dir().string(), record->id.value);
+  WEIR_ASSIGN_OR_RETURN(CheckpointMetadata old,
+                        CheckpointMetadata::Decode(record->metadata, what));
+  if (old.fingerprint == metadata.fingerprint)
+    return std::optional<CheckpointMetadata>(std::move(old));
+  const std::string fresh = fmt::format(
+      "start afresh: DROP it first (DROP ... IF EXISTS {0} removes the "
+      "state kept for '{0}'), write to a new name, or remove the directory "
+      "'{1}'",
+      name, dir.dir().string());
+  if (OnlyTaskCountsDiffer(old.plan, metadata.plan)) {
+    return absl::FailedPreconditionError(fmt::format(
+        "the state of '{}' (checkpoint {}) was written with another "
+        "parallelism, and resuming with a different task count is not "
+        "supported yet:\n{}\nSET 'parallelism' back to what it was, or {}",
+        name, record->id.value, FirstDifference(old.plan, metadata.plan),
+        fresh));
+  }
+  return absl::FailedPreconditionError(fmt::format(
+      "the state of '{}' (checkpoint {}) belongs to a different query plan, "
+      "so it cannot resume:\n{}\nTo use the new plan, {}",
+      name, record->id.value, FirstDifference(old.plan, metadata.plan),
+      fresh));
+}
+
 }  // namespace
+
+absl::Status DropQueryState(const std::filesystem::path& state_dir,
+                            const std::string& name) {
+  if (state_dir.empty() || name.empty()) return absl::OkStatus();
+  const std::filesystem::path dir = state_dir / name;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return absl::OkStatus();
+  return storage::StateBackend::Destroy(dir);
+}
 
 absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
     const sql::PlanPtr& plan, const catalog::Catalog& catalog,
@@ -299,11 +406,24 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
         stateful_tasks += stage.tasks;
     }
   }
+  const bool checkpoints = options.checkpoint_interval.count() > 0;
+  WEIR_ASSIGN_OR_RETURN(
+      compiled.state,
+      OpenStateDir(options, stateful_tasks > 0 || checkpoints));
   if (stateful_tasks > 0) {
-    WEIR_ASSIGN_OR_RETURN(compiled.state,
-                          QueryStateDir::Open(options.state_dir));
     compiled.store_cache_bytes = std::max<size_t>(
         options.state_cache_bytes / static_cast<size_t>(stateful_tasks), 1);
+  }
+  // A persistent query's identity: its plan. Its state resumes only under
+  // the same plan.
+  CheckpointMetadata metadata;
+  metadata.plan = "Logical plan:\n" + sql::ExplainPlan(physical.logical) +
+                  std::string(kPhysicalPlanHeading) + q->physical_;
+  metadata.fingerprint = PlanFingerprint(metadata.plan);
+  std::optional<CheckpointMetadata> resume;
+  if (!options.state_name.empty()) {
+    WEIR_ASSIGN_OR_RETURN(
+        resume, CheckResumable(*compiled.state, options.state_name, metadata));
   }
   std::vector<std::shared_ptr<PipelineTask>> tasks;
   std::shared_ptr<PipelineTask> last_values;
@@ -333,6 +453,7 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
     }
     for (int i = 0; i < stage.tasks; ++i) {
       auto task = std::make_shared<PipelineTask>(state, OutputOf(stage));
+      compiled.task_stores = &task->stores;
       if (stage.reads_values()) {
         task->source_schema = source_schema;
         WEIR_ASSIGN_OR_RETURN(
@@ -407,11 +528,65 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
         if (!prefix.empty())
           prefix.back()->set_downstream(task->ops.front().get());
       }
-      if (task->source) state->source_tasks.push_back(task.get());
+      if (task->source) {
+        task->source_index = static_cast<int>(state->source_tasks.size());
+        state->source_tasks.push_back(task.get());
+      }
+      task->index = static_cast<int>(state->tasks.size());
       state->tasks.push_back(task.get());
       tasks.push_back(std::move(task));
     }
   }
+
+  compiled.task_stores = nullptr;
+  if (!options.state_name.empty()) {
+    // Kept state without positions would count the input again on resume.
+    for (const PipelineTask* t : state->source_tasks) {
+      if (!t->source->checkpoint_position()) {
+        return absl::FailedPreconditionError(fmt::format(
+            "'{}' cannot resume from a checkpoint: a source it reads keeps "
+            "no position; unset state.dir to run it without keeping its "
+            "state",
+            options.state_name));
+      }
+    }
+  }
+  if (resume) {
+    // Each split continues where the checkpoint had it.
+    if (resume->positions.size() != state->source_tasks.size()) {
+      return absl::DataLossError(fmt::format(
+          "the checkpoint of '{}' holds {} source positions for {} source "
+          "tasks",
+          options.state_name, resume->positions.size(),
+          state->source_tasks.size()));
+    }
+    for (size_t i = 0; i < state->source_tasks.size(); ++i) {
+      if (const auto& position = resume->positions[i]) {
+        WEIR_RETURN_IF_ERROR(
+            state->source_tasks[i]->source->StartAt(*position));
+      }
+    }
+    q->resumed_from_ = compiled.state->backend().last_commit()->id.value;
+  }
+  if (checkpoints) {
+    Checkpointer::Options c;
+    c.backend = &compiled.state->backend();
+    c.interval = options.checkpoint_interval;
+    for (const auto& t : tasks)  // in State::tasks order
+      c.tasks.push_back({!t->stores.empty(), t->source_index});
+    c.num_sources = static_cast<int>(state->source_tasks.size());
+    c.metadata = std::move(metadata);
+    c.resumed_from = q->resumed_from_;
+    RunningQuery* raw = q.get();
+    State* st = state.get();
+    c.inject = [raw](CheckpointId id) { raw->InjectBarrier(id); };
+    c.on_commit = [st] {
+      for (PipelineTask* t : st->source_tasks) st->executor->Wake(*t);
+    };
+    c.fail = [st](const absl::Status& status) { st->Fail(status, false); };
+    state->checkpointer = std::make_unique<Checkpointer>(std::move(c));
+  }
+  state->state_dir = compiled.state;
 
   if (options.executor == nullptr) {
     q->owned_executor_ = std::make_unique<Executor>();
@@ -424,6 +599,7 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   for (auto& t : tasks) {
     if (!t->chained) state->executor->Submit(std::move(t));
   }
+  if (state->checkpointer) state->checkpointer->Start();
   return q;
 }
 
@@ -475,6 +651,8 @@ QueryStats RunningQuery::stats() const {
   // read before, so rows_read >= rows_written + rows_pending holds.
   stats.rows_read = state_->rows_read.load();
   stats.late_rows = state_->late_rows.load();
+  stats.resumed_from = resumed_from_;
+  if (state_->checkpointer) stats.last_checkpoint = state_->checkpointer->last();
   if (state_->output) {
     stats.rows_written = state_->client_rows_taken.load();
     stats.rows_pending = std::max<int64_t>(
@@ -544,6 +722,8 @@ absl::StatusOr<std::optional<types::Batch>> RunningQuery::Next(
 
 RunningQuery::~RunningQuery() {
   if (state_) {
+    // No checkpoint starts or completes while the query goes away.
+    if (state_->checkpointer) state_->checkpointer->Stop();
     state_->Cancel();
     std::unique_lock lock(state_->mu);
     state_->ended_cv.wait(lock, [&] { return state_->live_tasks == 0; });

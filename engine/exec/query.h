@@ -34,6 +34,11 @@
 // exchange too); see pipeline.h. Stopping (Cancel, a failure, the end of
 // bounded sources) stops reading, delivers what was read and commits it.
 //
+// Checkpoints (QueryOptions::checkpoint_interval; checkpoint.h): a
+// persistent query snapshots its state and source positions periodically,
+// and with a state_name resumes from its last checkpoint when started
+// again with the same plan.
+//
 // GROUP BY without windows, SELECT DISTINCT, UNION (distinct) over streams
 // and the changelog normalize of Kafka upsert tables keep state in RocksDB
 // (aggregate.h, changelog_normalize.h); windows, joins and top-N are
@@ -52,6 +57,7 @@
 #include "absl/status/statusor.h"
 #include "engine/catalog/catalog.h"
 #include "engine/exec/barrier.h"
+#include "engine/exec/checkpoint.h"
 #include "engine/exec/clock.h"
 #include "engine/exec/executor.h"
 #include "engine/exec/key_hash.h"
@@ -64,6 +70,13 @@
 #include "engine/types/batch.h"
 
 namespace weir::exec {
+
+/// Removes the kept state of the persistent query writing `name` under
+/// `state_dir` (QueryOptions::state_name), if there is any: DROP of a sink
+/// or stream starts its next query afresh. FailedPrecondition while a
+/// query has it open.
+absl::Status DropQueryState(const std::filesystem::path& state_dir,
+                            const std::string& name);
 
 /// The default of SET 'state.cache-size': 64 MiB.
 inline constexpr size_t kDefaultStateCacheBytes = size_t{64} << 20;
@@ -97,12 +110,25 @@ struct QueryOptions {
   std::chrono::milliseconds final_flush_timeout{30000};
   std::chrono::milliseconds cancel_flush_timeout{5000};
   /// How often a source that keeps positions (Kafka group-offsets) has the
-  /// position of its delivered rows committed.
+  /// position of its delivered rows committed (without checkpoints; with
+  /// them, each completed checkpoint's positions are).
   std::chrono::milliseconds commit_interval{1000};
   /// Where a query with stateful operators (GROUP BY) keeps its state: a
   /// new subdirectory of this one (SET 'state.dir'), or, when empty, a
   /// fresh temporary directory; either is removed when the query ends.
+  /// With `state_name`, see there.
   std::filesystem::path state_dir;
+  /// A persistent query's identity (the name of what it writes): its
+  /// state lives in `state_dir`/`state_name` (state_dir empty:
+  /// storage::DefaultStateDir()), is kept when the query ends, and a query
+  /// started on it resumes from its last completed checkpoint -- its
+  /// stores restored, its source splits continuing from their positions --
+  /// when its physical plan is the same, and is refused (naming what
+  /// changed) when it is not. Empty: nothing is kept.
+  std::string state_name;
+  /// How often the query takes a checkpoint (SET 'checkpoint.interval';
+  /// checkpoint.h); 0: never.
+  std::chrono::milliseconds checkpoint_interval{0};
   /// The hot-state cache of all its stateful tasks together (SET
   /// 'state.cache-size'); state beyond it lives in RocksDB.
   size_t state_cache_bytes = kDefaultStateCacheBytes;
@@ -128,6 +154,11 @@ struct QueryStats {
   /// the watermark by more than ALLOWED LATENESS), or because their window
   /// time was NULL (window.h).
   int64_t late_rows = 0;
+  /// The last checkpoint completed in this run (nullopt: none yet, or the
+  /// query takes none).
+  std::optional<CheckpointInfo> last_checkpoint;
+  /// The checkpoint the query resumed from when it started (0: none).
+  uint64_t resumed_from = 0;
 };
 
 /// A started query. Thread-safe: a client thread calls Next/Cancel while
@@ -142,8 +173,10 @@ class RunningQuery {
   /// tasks. Unimplemented, naming the operator, for plans with stateful
   /// operators; InvalidArgument for a sink or insert output without
   /// `options.sinks`, or a keyed stage with more tasks than
-  /// `options.max_parallelism`; errors from opening sources and sinks as
-  /// they are.
+  /// `options.max_parallelism`; FailedPrecondition when the state of
+  /// `options.state_name` is of another plan (saying what changed and how
+  /// to start afresh); errors from opening sources and sinks and the state
+  /// directory as they are.
   static absl::StatusOr<std::unique_ptr<RunningQuery>> Start(
       const sql::PlanPtr& plan, const catalog::Catalog& catalog,
       const SourceProvider& sources, QueryOptions options);
@@ -207,6 +240,7 @@ class RunningQuery {
   std::shared_ptr<const types::Schema> schema_;
   std::string physical_;
   bool finished_ = false;
+  uint64_t resumed_from_ = 0;
 };
 
 }  // namespace weir::exec

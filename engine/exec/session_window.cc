@@ -239,6 +239,7 @@ class SessionWindowOperator : public Operator {
   }
 
   absl::Status AddInput(types::Batch batch) override {
+    WEIR_RETURN_IF_ERROR(RebuildTimerIndex());
     const size_t live = batch.num_selected();
     if (live == 0) return absl::OkStatus();
     KeyHash(batch, key_columns_, &hashes_);
@@ -370,6 +371,7 @@ class SessionWindowOperator : public Operator {
   }
 
   absl::Status OnWatermark(int64_t micros) override {
+    WEIR_RETURN_IF_ERROR(RebuildTimerIndex());
     if (micros <= watermark_) return EmitWatermark(micros);
     watermark_ = micros;
     close_up_to_ = SubSat(micros, c_->allowed_lateness_micros);
@@ -534,6 +536,42 @@ class SessionWindowOperator : public Operator {
     if (pending_.empty() && !closing_ && watermark_owed_) {
       watermark_owed_ = false;
       return EmitWatermark(watermark_);
+    }
+    return absl::OkStatus();
+  }
+
+  /// Once, before the first event: next_timer_ from the timers in the
+  /// store (state restored from a checkpoint), one seek per key group that
+  /// holds entries.
+  absl::Status RebuildTimerIndex() {
+    if (timers_rebuilt_) return absl::OkStatus();
+    timers_rebuilt_ = true;
+    storage::StateStore& store = *store_.store;
+    const std::string op_end = storage::PrefixSuccessor(
+        storage::KeyPrefix(store_.op, 0).substr(0, 4));
+    std::string from = storage::KeyPrefix(store_.op, 0);
+    while (true) {
+      WEIR_RETURN_IF_ERROR(
+          store.Seek(storage::KeyRange{from, op_end}, &scanner_));
+      WEIR_RETURN_IF_ERROR(scanner_.status());
+      if (!scanner_.Valid()) break;
+      std::string_view key = scanner_.key();
+      WEIR_ASSIGN_OR_RETURN(storage::DecodedPrefix prefix,
+                            storage::DecodeKeyPrefix(&key));
+      std::string timers = storage::KeyPrefix(store_.op, prefix.key_group);
+      timers.push_back(kTimersTag);
+      WEIR_RETURN_IF_ERROR(store.Seek(
+          storage::KeyRange{timers, storage::PrefixSuccessor(timers)},
+          &scanner_));
+      WEIR_RETURN_IF_ERROR(scanner_.status());
+      if (scanner_.Valid()) {
+        std::string_view rest = scanner_.key().substr(timers.size());
+        WEIR_ASSIGN_OR_RETURN(next_timer_[prefix.key_group],
+                              storage::DecodeTime(&rest));
+      }
+      from = storage::PrefixSuccessor(
+          storage::KeyPrefix(store_.op, prefix.key_group));
+      if (from.empty()) break;
     }
     return absl::OkStatus();
   }
@@ -736,6 +774,7 @@ class SessionWindowOperator : public Operator {
   bool watermark_owed_ = false;
   /// Per key group with open sessions: at most its earliest timer's end.
   std::map<int, int64_t> next_timer_;
+  bool timers_rebuilt_ = false;
 };
 
 }  // namespace

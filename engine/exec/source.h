@@ -28,9 +28,9 @@ namespace weir::exec {
 
 /// Where a source split has got to: for each partition of the split (Kafka
 /// partition; a source with one sequence uses 0), the offset of the next
-/// record to read. Made by the source, kept by the runtime, handed back to
-/// the source once the rows before it are delivered. Checkpoints will store
-/// these.
+/// record to read (a generator: the number of its next row or event).
+/// Made by the source, kept by the runtime: stored in checkpoints, and
+/// handed back to the source once the rows before it are delivered.
 using SourcePosition = std::map<int32_t, int64_t>;
 
 /// `rows` consecutive rows of a batch that came from `partition`.
@@ -99,6 +99,26 @@ class Source {
   /// to commit is the source's to report (it is not a query error: the next
   /// commit supersedes it).
   virtual void Commit(const SourcePosition& position) { (void)position; }
+
+  /// Where the split is after every row Next has returned so far, for a
+  /// checkpoint (docs/state-and-recovery.md): the position a restarted
+  /// query hands to StartAt. Unlike position() every source that can
+  /// resume has one (Kafka in every startup mode, the generators, VALUES);
+  /// nullopt for one that cannot, which a checkpointed query refuses.
+  virtual std::optional<SourcePosition> checkpoint_position() const {
+    return position();
+  }
+
+  /// Makes the split continue from `position` (an earlier
+  /// checkpoint_position() of the same split of the same source): called
+  /// once, before the first Next, when a query resumes from a checkpoint.
+  /// Partitions `position` does not name start as the source's options
+  /// say (they returned nothing before the checkpoint). Errors as opening
+  /// the source's; Unimplemented for a source that cannot resume.
+  virtual absl::Status StartAt(const SourcePosition& position) {
+    (void)position;
+    return absl::UnimplementedError("this source cannot resume from a checkpoint");
+  }
 };
 
 /// Creates split `split_index` of `num_splits` of the source `entry` (a

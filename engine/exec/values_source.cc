@@ -106,6 +106,16 @@ class ValuesSource final : public Source {
     return n;
   }
   bool finished() const override { return next_ == rows_.size(); }
+  std::optional<SourcePosition> checkpoint_position() const override {
+    return SourcePosition{{0, static_cast<int64_t>(next_)}};
+  }
+  absl::Status StartAt(const SourcePosition& position) override {
+    auto it = position.find(0);
+    if (it != position.end())
+      next_ = std::min(rows_.size(), static_cast<size_t>(
+                                         std::max<int64_t>(it->second, 0)));
+    return absl::OkStatus();
+  }
 
  private:
   std::vector<std::vector<Value>> rows_;

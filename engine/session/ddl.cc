@@ -1,10 +1,12 @@
 // CREATE STREAM/TABLE, CREATE MATERIALIZED VIEW, CREATE SINK and DROP:
 // catalog changes. A sink also starts the persistent query that feeds it.
 
+#include <filesystem>
 #include <optional>
 
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
+#include "engine/exec/query.h"
 #include "engine/session/session.h"
 #include "engine/session/session_internal.h"
 #include "engine/sql/binder.h"
@@ -65,10 +67,24 @@ absl::Status Session::Run(sql::BoundCreateSink& s, StatementResult* result) {
   return absl::OkStatus();
 }
 
+void Session::DropKeptState(const std::string& name, StatementResult* result) {
+  const std::string dir = session_internal::StateDir(settings_);
+  if (dir.empty() || !std::filesystem::exists(std::filesystem::path(dir) / name))
+    return;
+  absl::Status state = exec::DropQueryState(dir, name);
+  result->message +=
+      state.ok() ? fmt::format(" Removed the query state of '{}'.", name)
+                 : fmt::format(" The query state of '{}' was not removed: {}.",
+                               name, std::string(state.message()));
+}
+
 absl::Status Session::Run(const sql::BoundDrop& s, StatementResult* result) {
   if (s.if_exists && catalog_->Find(s.name) == nullptr) {
     result->message = fmt::format("{} '{}' does not exist; nothing dropped.",
                                   catalog::EntryKindName(s.kind), s.name);
+    // A query state kept from an earlier run goes all the same: this is
+    // how a script starts a changed query afresh.
+    DropKeptState(s.name, result);
     return absl::OkStatus();
   }
   absl::Status dropped = catalog_->Drop(s.name, s.kind, s.if_exists);
@@ -77,6 +93,9 @@ absl::Status Session::Run(const sql::BoundDrop& s, StatementResult* result) {
                     std::string(dropped.message()));
   }
   result->message = fmt::format("Dropped {} '{}'.", KindWord(s.kind), s.name);
+  // The kept state of the query that wrote it goes too: the next one
+  // starts afresh (docs/state-and-recovery.md).
+  DropKeptState(s.name, result);
   return absl::OkStatus();
 }
 

@@ -155,8 +155,17 @@ absl::Status Session::RunInsertValues(const PlanPtr& plan,
 }
 
 absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
-    const PlanPtr& plan, StatementResult* result) {
+    const PlanPtr& plan, StatementResult* result, bool persistent) {
   exec::QueryOptions options;
+  if (persistent) {
+    // Checkpoints; with state.dir the state is kept under the name of what
+    // the query writes, and running the statement again resumes it
+    // (docs/state-and-recovery.md).
+    options.checkpoint_interval =
+        session_internal::CheckpointInterval(settings_);
+    if (!session_internal::StateDir(settings_).empty())
+      options.state_name = static_cast<const sql::OutputNode&>(*plan).target;
+  }
   options.parallelism = session_internal::Parallelism(settings_);
   options.max_parallelism = session_internal::MaxParallelism(settings_);
   options.idle_timeout = session_internal::IdleTimeout(settings_);
@@ -237,7 +246,7 @@ absl::StatusOr<std::string> Session::StartPersistentQuery(
     const PlanPtr& plan, const std::vector<std::string>& reads,
     StatementResult* result) {
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
-                        StartQuery(plan, result));
+                        StartQuery(plan, result, /*persistent=*/true));
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
   std::string id = catalog_->AddQuery(current_statement_, out.target, reads);
   queries_[id] = std::move(query);

@@ -245,10 +245,14 @@ class Session {
   absl::StatusOr<std::string> StartPersistentQuery(
       const PlanPtr& plan, const std::vector<std::string>& reads,
       StatementResult* result);
+  /// Removes the query state kept for `name` under state.dir (DROP),
+  /// saying so in `result`.
+  void DropKeptState(const std::string& name, StatementResult* result);
   /// Starts `plan`'s tasks on the session's worker pool, with sources (and
-  /// sinks, for persistent queries) opened by ConnectPlan.
+  /// sinks, for persistent queries) opened by ConnectPlan. A `persistent`
+  /// query takes checkpoints, and with state.dir resumes its kept state.
   absl::StatusOr<std::unique_ptr<exec::RunningQuery>> StartQuery(
-      const PlanPtr& plan, StatementResult* result);
+      const PlanPtr& plan, StatementResult* result, bool persistent = false);
   /// DESCRIBE's lines for the client settings of `entry`'s connector
   /// (Connector::ClientSettings), secret values hidden.
   std::vector<std::string> ClientSettingLines(

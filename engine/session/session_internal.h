@@ -40,6 +40,12 @@ int MaxParallelism(const std::map<std::string, std::string>& settings);
 /// `watermark.idle-timeout` when not set.
 inline constexpr std::chrono::milliseconds kDefaultIdleTimeout{5000};
 
+/// The default of SET 'checkpoint.interval'.
+inline constexpr std::chrono::milliseconds kDefaultCheckpointInterval{5000};
+/// SET 'checkpoint.interval', or kDefaultCheckpointInterval.
+std::chrono::milliseconds CheckpointInterval(
+    const std::map<std::string, std::string>& settings);
+
 /// SET 'watermark.idle-timeout', or kDefaultIdleTimeout.
 std::chrono::milliseconds IdleTimeout(
     const std::map<std::string, std::string>& settings);

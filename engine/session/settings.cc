@@ -162,6 +162,15 @@ std::string StateDir(const std::map<std::string, std::string>& settings) {
   return it == settings.end() ? std::string() : it->second;
 }
 
+std::chrono::milliseconds CheckpointInterval(
+    const std::map<std::string, std::string>& settings) {
+  auto it = settings.find("checkpoint.interval");
+  if (it != settings.end()) {
+    if (auto d = ParseDuration(it->second); d && d->count() > 0) return *d;
+  }
+  return kDefaultCheckpointInterval;
+}
+
 std::chrono::milliseconds IdleTimeout(
     const std::map<std::string, std::string>& settings) {
   auto it = settings.find("watermark.idle-timeout");

@@ -92,7 +92,8 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
     case ShowKind::kQueries:
       result->columns = {"id",        "state",        "writes to",
                          "rows read", "rows written", "rows pending",
-                         "watermark", "late rows",    "sql"};
+                         "watermark", "late rows",    "checkpoint",
+                         "sql"};
       for (const auto& q : catalog_->ListQueries()) {
         auto it = queries_.find(q.id);
         exec::QueryStats stats;
@@ -102,7 +103,10 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
                                 std::to_string(stats.rows_written),
                                 std::to_string(stats.rows_pending),
                                 exec::WatermarkText(stats.watermark),
-                                std::to_string(stats.late_rows), q.sql});
+                                std::to_string(stats.late_rows),
+                                exec::CheckpointText(stats.last_checkpoint,
+                                                     stats.resumed_from),
+                                q.sql});
       }
       break;
     case ShowKind::kFunctions:

@@ -527,7 +527,7 @@ BOOST_AUTO_TEST_CASE(a_sink_writes_a_filtered_projection_into_another_topic) {
   BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
   const std::vector<std::string> columns = {
       "id",           "state",     "writes to", "rows read", "rows written",
-      "rows pending", "watermark", "late rows", "sql"};
+      "rows pending", "watermark", "late rows", "checkpoint", "sql"};
   BOOST_TEST(r.columns == columns);
   BOOST_TEST(Cell(r, 0, "id", columns) == "q1");
   BOOST_TEST(Cell(r, 0, "state", columns) == "RUNNING");

@@ -1,12 +1,16 @@
 // engine/base: status macros, SQL error rendering with carets, suggestions,
 // string helpers.
 #define BOOST_TEST_MODULE base_test
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "engine/base/failpoint.h"
 #include "engine/base/log.h"
 #include "engine/base/sql_error.h"
 #include "engine/base/status.h"
@@ -228,4 +232,80 @@ BOOST_AUTO_TEST_CASE(log_messages_go_to_the_sink_once_each) {
   std::set<std::string> distinct;
   for (const auto& [level, message] : got) distinct.insert(message);
   BOOST_TEST(distinct.size() == 2001u);
+}
+
+// ------------------------------------------------------------ failpoints
+
+namespace {
+
+absl::Status PassesPoint() {
+  WEIR_FAILPOINT("test.point");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> PassesPointOr() {
+  WEIR_FAILPOINT("test.point");
+  return 7;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(failpoint_disarmed_passes_armed_errors) {
+  weir::DisarmAllFailpoints();
+  BOOST_TEST(PassesPoint().ok());
+  weir::ArmFailpoint("other.point", weir::FailpointAction::kError);
+  BOOST_TEST(PassesPoint().ok());  // another point armed: this one passes
+  weir::ArmFailpoint("test.point", weir::FailpointAction::kError);
+  absl::Status st = PassesPoint();
+  BOOST_TEST(absl::IsInternal(st));
+  BOOST_TEST(std::string(st.message()).find("test.point") !=
+             std::string::npos);
+  BOOST_TEST(!PassesPointOr().ok());
+  BOOST_TEST(weir::FailpointHits("test.point") == 2);
+  weir::DisarmFailpoint("test.point");
+  BOOST_TEST(PassesPoint().ok());
+  BOOST_TEST(*PassesPointOr() == 7);
+  weir::DisarmAllFailpoints();
+}
+
+BOOST_AUTO_TEST_CASE(failpoint_acts_from_the_nth_hit) {
+  weir::DisarmAllFailpoints();
+  weir::ArmFailpoint("test.point", weir::FailpointAction::kError, 3);
+  BOOST_TEST(PassesPoint().ok());
+  BOOST_TEST(PassesPoint().ok());
+  BOOST_TEST(!PassesPoint().ok());
+  BOOST_TEST(!PassesPoint().ok());  // and every hit after it
+  weir::DisarmAllFailpoints();
+}
+
+BOOST_AUTO_TEST_CASE(failpoint_spec_parses_and_refuses_bad_parts) {
+  weir::DisarmAllFailpoints();
+  BOOST_TEST(weir::ArmFailpoints(" test.point = error@2 , a.b=crash ").ok());
+  BOOST_TEST(PassesPoint().ok());
+  BOOST_TEST(!PassesPoint().ok());
+  weir::DisarmAllFailpoints();
+  for (const char* bad : {"test.point", "test.point=explode", "=crash",
+                          "test.point=crash@0", "test.point=error@x"}) {
+    absl::Status st = weir::ArmFailpoints(bad);
+    BOOST_TEST(absl::IsInvalidArgument(st), bad);
+  }
+  // A bad part arms nothing, not even the good parts before it.
+  BOOST_TEST(!weir::ArmFailpoints("test.point=error,nope").ok());
+  BOOST_TEST(PassesPoint().ok());
+}
+
+BOOST_AUTO_TEST_CASE(failpoint_crash_ends_the_process_at_once) {
+  weir::DisarmAllFailpoints();
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    ::setenv("WEIR_FAILPOINTS", "test.point=crash", 1);
+    if (!weir::ArmFailpointsFromEnvironment().ok()) ::_exit(1);
+    (void)PassesPoint();
+    ::_exit(0);  // not reached when the point crashed
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == weir::kFailpointExitCode);
 }

@@ -7,11 +7,13 @@
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <thread>
 
 #include "connectors/generators/nexmark.h"
 #include "connectors/registry.h"
+#include "engine/base/failpoint.h"
 #include "engine/catalog/catalog.h"
 #include "engine/exec/query.h"
 #include "engine/session/session.h"
@@ -1309,4 +1311,50 @@ BOOST_AUTO_TEST_CASE(destroying_a_query_leaves_the_shared_pool_running) {
   BOOST_TEST(got.size() == 3000u);
   BOOST_TEST(*got.begin() == 0);
   BOOST_TEST(*got.rbegin() == 2999);
+}
+
+BOOST_AUTO_TEST_CASE(checkpoints_complete_periodically_and_a_failed_one_fails) {
+  // A keyed changelog into 2 sink tasks behind an exchange, checkpointing
+  // every 10 ms: checkpoints complete one after another (SHOW QUERIES'
+  // info); a snapshot step that fails (a failpoint) fails the query,
+  // naming the checkpoint.
+  auto catalog = SinkCatalog();
+  auto plan = SinkPlan(*catalog, "changes", "out", /*changelog=*/true);
+  exec::SourceProvider provider = KeyedSources(40, int64_t{1} << 40);
+  SinkLog log;
+  exec::Executor pool(2);
+  char dir_template[] = "/tmp/weir_exec_test_XXXXXX";
+  BOOST_REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  options.batch_rows = 16;
+  options.executor = &pool;
+  options.sinks = FakeSinks(&log);
+  options.state_dir = dir;
+  options.checkpoint_interval = std::chrono::milliseconds(10);
+  auto q = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_REQUIRE_MESSAGE(q.ok(), q.status().message());
+  BOOST_TEST(WaitFor([&] {
+    auto last = (*q)->stats().last_checkpoint;
+    return last && last->id >= 3;
+  }));
+  BOOST_TEST((*q)->stats().resumed_from == 0u);
+  ArmFailpoint(exec::kFailpointAfterStateWrite, FailpointAction::kError);
+  BOOST_REQUIRE(WaitFor([&] { return (*q)->done(); }));
+  DisarmAllFailpoints();
+  const std::string error(((*q)->status().message()));
+  BOOST_TEST(error.find("checkpoint") != std::string::npos, error);
+  BOOST_TEST(error.find(exec::kFailpointAfterStateWrite) != std::string::npos,
+             error);
+  q->reset();
+
+  // Kept state needs sources that keep positions (these do not).
+  options.state_name = "out";
+  auto kept = exec::RunningQuery::Start(plan, *catalog, provider, options);
+  BOOST_TEST(kept.status().code() == absl::StatusCode::kFailedPrecondition);
+  BOOST_TEST(std::string(kept.status().message()).find("keeps no position") !=
+                 std::string::npos,
+             kept.status().message());
+  std::filesystem::remove_all(dir);
 }

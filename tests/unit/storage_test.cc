@@ -511,6 +511,64 @@ BOOST_AUTO_TEST_CASE(reopen_finds_committed_state_and_not_the_rest) {
   BOOST_TEST(*GetOf(t1.get(), "t1-key") == "three");
 }
 
+BOOST_AUTO_TEST_CASE(snapshots_after_the_last_commit_roll_forward_or_go) {
+  // A crash between a sink's commit of checkpoint 2 and commit record 2:
+  // every store has its snapshot 2, the record names 1. The runtime may
+  // roll forward to 2, or open the stores (which discards 2).
+  TempDir tmp;
+  const fs::path dir = tmp.path / "q";
+  auto crash_after_snapshot_2 = [&](const fs::path& d) {
+    auto backend = OpenBackend(d);
+    auto t0 = OpenStore(backend.get(), "t0");
+    auto t1 = OpenStore(backend.get(), "t1");
+    auto t2 = OpenStore(backend.get(), "t2");  // closed before checkpoint 2
+    Ok(t0->Put("k", "1"));
+    Ok(t2->Put("k2", "only"));
+    for (auto* t : {t0.get(), t1.get(), t2.get()})
+      Ok(t->Checkpoint(CheckpointId{1}).status());
+    Ok(backend->Commit(CheckpointId{1}, "md1"));
+    t2.reset();
+    Ok(t0->Put("k", "2"));
+    Ok(t1->Put("k1", "2"));
+    Ok(t0->Checkpoint(CheckpointId{2}).status());
+    Ok(t1->Checkpoint(CheckpointId{2}).status());
+    Ok(t0->Put("k", "3"));  // after checkpoint 2: never kept
+  };
+  crash_after_snapshot_2(dir);
+  {
+    auto backend = OpenBackend(dir);
+    BOOST_TEST(backend->last_commit()->id.value == 1u);
+    BOOST_REQUIRE(backend->newest_uncommitted().has_value());
+    BOOST_TEST(backend->newest_uncommitted()->value == 2u);
+    BOOST_TEST(backend->RollForward(CheckpointId{1}, "x").code() ==
+               absl::StatusCode::kFailedPrecondition);
+    BOOST_TEST(backend->RollForward(CheckpointId{5}, "x").code() ==
+               absl::StatusCode::kFailedPrecondition);  // no such snapshot
+    Ok(backend->RollForward(CheckpointId{2}, "md2"));
+    BOOST_TEST(backend->last_commit()->id.value == 2u);
+    BOOST_TEST(backend->last_commit()->metadata == "md2");
+    BOOST_TEST(!backend->newest_uncommitted().has_value());
+    auto t0 = OpenStore(backend.get(), "t0");
+    auto t1 = OpenStore(backend.get(), "t1");
+    auto t2 = OpenStore(backend.get(), "t2");
+    BOOST_TEST(*GetOf(t0.get(), "k") == "2");
+    BOOST_TEST(*GetOf(t1.get(), "k1") == "2");
+    BOOST_TEST(*GetOf(t2.get(), "k2") == "only");  // its snapshot 1
+    BOOST_TEST(backend->RollForward(CheckpointId{3}, "x").code() ==
+               absl::StatusCode::kFailedPrecondition);  // stores are open
+  }
+  // Discarding: opening the stores goes back to checkpoint 1.
+  const fs::path other = tmp.path / "q2";
+  crash_after_snapshot_2(other);
+  auto backend = OpenBackend(other);
+  auto t0 = OpenStore(backend.get(), "t0");
+  BOOST_TEST(*GetOf(t0.get(), "k") == "1");
+  BOOST_TEST(backend->newest_uncommitted()->value == 2u);  // t1's, unopened
+  auto t1 = OpenStore(backend.get(), "t1");
+  BOOST_TEST(!GetOf(t1.get(), "k1").has_value());
+  BOOST_TEST(!backend->newest_uncommitted().has_value());
+}
+
 BOOST_AUTO_TEST_CASE(
     a_store_reopened_in_the_same_run_restarts_from_the_commit) {
   // A task restarted after a failure (its store closed and opened again)

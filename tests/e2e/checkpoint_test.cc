@@ -1,0 +1,411 @@
+// Checkpoints and restore (docs/state-and-recovery.md), end to end: the
+// weir binary runs an updating aggregate and a window-close aggregate over
+// a bounded nexmark stream into topics of an embedded broker held by the
+// test, checkpointing every 100 ms, and is crashed by a failpoint right
+// after a commit record (a real _exit: no flush, no destructors). Run
+// again, the same statements resume from their last checkpoints and run to
+// the end. The output topics, folded, must equal a plain fold of the
+// generator's bids computed here: every key's last upsert is its final
+// COUNT/SUM (at-least-once: replayed updates come again, the last wins),
+// and every window is there with its final values (duplicates allowed for
+// now: a window emitted after the last checkpoint before the crash is
+// emitted again, with the same values). The same over a Kafka source: a
+// query crashed after reading half the input, resumed after the other half
+// was produced, must read on from its checkpoint's offsets (from the start
+// it would count twice, from the end it would miss rows). A changed query
+// is refused; the commit record's metadata round-trips.
+#define BOOST_TEST_MODULE checkpoint_test
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "connectors/generators/nexmark.h"
+#include "connectors/kafka/embedded_broker.h"
+#include "connectors/kafka/kafka_client.h"
+#include "engine/base/failpoint.h"
+#include "engine/exec/checkpoint.h"
+#include "tests/unit/run_weir.h"
+
+using namespace weir;
+namespace kafka = weir::connectors::kafka;
+namespace gen = weir::connectors::generators;
+
+namespace {
+
+constexpr int64_t kEvents = 400000;
+constexpr int64_t kEventsPerSecond = 100000;  // 4 s of input per run
+constexpr int64_t kWindowMicros = 100000;     // TUMBLE of 0.1 s
+
+/// COUNT(*) and SUM(price).
+struct Totals {
+  int64_t n = 0;
+  int64_t total = 0;
+  bool operator==(const Totals&) const = default;
+};
+
+/// The plain fold: per auction, and per window in window order.
+struct Expected {
+  std::map<int64_t, Totals> per_auction;
+  std::vector<Totals> per_window;
+};
+
+Expected Fold() {
+  auto schema = std::make_shared<types::Schema>();
+  schema->Add({"auction", types::LogicalType::Bigint(), false});
+  schema->Add({"price", types::LogicalType::Bigint(), false});
+  schema->Add({"date_time", types::LogicalType::TimestampOrDie(3), false});
+  gen::NexmarkOptions options;
+  options.max_events = kEvents;
+  options.events_per_second = kEventsPerSecond;
+  auto g =
+      gen::NexmarkGenerator::Create(gen::NexmarkTable::kBid, options, schema);
+  BOOST_REQUIRE(g.ok());
+  Expected e;
+  std::map<int64_t, Totals> windows;
+  while (true) {
+    types::Batch batch(schema);
+    if ((*g)->Next(&batch, 1000) == 0) break;
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      const int64_t auction = batch.column(0).ints()[r];
+      const int64_t price = batch.column(1).ints()[r];
+      const int64_t ts = batch.column(2).ints()[r];
+      Totals& a = e.per_auction[auction];
+      ++a.n;
+      a.total += price;
+      // Times are positive: division rounds down.
+      Totals& w = windows[ts / kWindowMicros];
+      ++w.n;
+      w.total += price;
+    }
+  }
+  for (const auto& [start, t] : windows) e.per_window.push_back(t);
+  return e;
+}
+
+/// The job; its sinks write topics `prefix`counts and `prefix`windows.
+std::string Script(const std::string& bootstrap, const std::string& dir,
+                   const std::string& prefix,
+                   const std::string& window = "0.1") {
+  return "SET 'bootstrap.servers' = '" + bootstrap +
+         "';\n"
+         "SET 'state.dir' = '" +
+         dir +
+         "';\n"
+         "SET 'checkpoint.interval' = '100ms';\n"
+         "SET 'parallelism' = '2';\n"
+         "CREATE STREAM bids (auction BIGINT NOT NULL, price BIGINT NOT "
+         "NULL, date_time TIMESTAMP(3) NOT NULL, WATERMARK FOR date_time AS "
+         "date_time - INTERVAL '0.01' SECOND) WITH (connector = 'nexmark', "
+         "table = 'bid', max-events = " +
+         std::to_string(kEvents) +
+         ", events-per-second = " + std::to_string(kEventsPerSecond) +
+         ");\n"
+         "CREATE SINK counts WITH (connector = 'kafka', topic = '" +
+         prefix +
+         "counts') AS "
+         "SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM bids GROUP "
+         "BY auction;\n"
+         "CREATE SINK windows WITH (connector = 'kafka', topic = '" +
+         prefix +
+         "windows') AS SELECT window_start, COUNT(*) AS n, SUM(price) AS total FROM "
+         "TUMBLE(bids, date_time, INTERVAL '" +
+         window +
+         "' SECOND) GROUP BY window_start, window_end EMIT ON WINDOW "
+         "CLOSE;\n"
+         "SHOW QUERIES;\n";
+}
+
+/// Every record of `topic` (partitions 0..partitions-1) up to its end.
+std::vector<kafka::KafkaMessage> ReadAll(const std::string& bootstrap,
+                                         const std::string& topic,
+                                         int partitions, size_t at_least) {
+  auto consumer =
+      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(consumer.ok());
+  std::vector<int32_t> all;
+  for (int p = 0; p < partitions; ++p) all.push_back(p);
+  BOOST_REQUIRE((*consumer)->Assign(topic, all, kafka::StartOffset{}).ok());
+  std::vector<kafka::KafkaMessage> out;
+  int empty_polls = 0;
+  // The producers are gone (weir exited): what is there is all there is.
+  while (out.size() < at_least || empty_polls < 20) {
+    auto polled = (*consumer)->Poll(10000, std::chrono::milliseconds(100));
+    BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
+    if (polled->empty()) {
+      if (++empty_polls > 600) break;  // a minute with nothing: give up
+      continue;
+    }
+    empty_polls = 0;
+    for (auto& m : *polled) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::string StateDir() {
+  return testing::MakeTempDir();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(metadata_round_trips_and_damage_is_data_loss) {
+  exec::CheckpointMetadata m;
+  m.fingerprint = exec::PlanFingerprint("plan text");
+  m.plan = "Logical plan:\nline 1\n\nPhysical plan:\nline 2";
+  m.positions = {exec::SourcePosition{{0, 17}, {3, 42}}, std::nullopt,
+                 exec::SourcePosition{}};
+  auto back = exec::CheckpointMetadata::Decode(m.Encode(), "test");
+  BOOST_REQUIRE_MESSAGE(back.ok(), back.status().message());
+  BOOST_TEST(back->fingerprint == m.fingerprint);
+  BOOST_TEST(back->plan == m.plan);
+  BOOST_TEST((back->positions == m.positions));
+  BOOST_TEST(exec::PlanFingerprint("plan text") != exec::PlanFingerprint("x"));
+  std::string damaged = m.Encode();
+  damaged.replace(damaged.find("17"), 2, "x7");
+  BOOST_TEST(absl::IsDataLoss(
+      exec::CheckpointMetadata::Decode(damaged, "test").status()));
+  BOOST_TEST(
+      absl::IsDataLoss(exec::CheckpointMetadata::Decode("", "test").status()));
+}
+
+BOOST_AUTO_TEST_CASE(show_queries_text_of_a_checkpoint) {
+  BOOST_TEST(exec::CheckpointText(std::nullopt, 0) == "");
+  BOOST_TEST(exec::CheckpointText(std::nullopt, 4) == "resumed from 4");
+  exec::CheckpointInfo info;
+  info.id = 7;
+  info.completed = std::chrono::system_clock::time_point(
+      std::chrono::seconds(13 * 3600 + 42 * 60 + 7));
+  info.duration = std::chrono::milliseconds(120);
+  info.bytes = 34 * 1024;
+  BOOST_TEST(exec::CheckpointText(info, 4) ==
+             "7 at 13:42:07 UTC, 120 ms, 34.0 KiB; resumed from 4");
+}
+
+/// Runs the job, crashed at the `nth` hit of `failpoint` (of its two
+/// queries together), then again to the end; checks the output.
+void CrashAndResume(kafka::EmbeddedBroker& broker, const Expected& expected,
+                    const std::string& failpoint, int nth) {
+  BOOST_TEST_MESSAGE("crash at " << failpoint);
+  const std::string prefix = std::string(failpoint).substr(11) + "_";
+  BOOST_REQUIRE(broker.CreateTopic(prefix + "counts", 2).ok());
+  BOOST_REQUIRE(broker.CreateTopic(prefix + "windows", 2).ok());
+  const std::string bootstrap = broker.bootstrap_servers();
+  const std::string dir = StateDir();
+  const std::string script = Script(bootstrap, dir, prefix);
+
+  // Run 1 dies at the failpoint's 3rd hit.
+  testing::WeirRun crashed = testing::RunWeir(
+      {"-f", "-"}, script,
+      {"WEIR_FAILPOINTS=" + failpoint + "=crash@" + std::to_string(nth)});
+  BOOST_REQUIRE_EQUAL(crashed.exit_code, kFailpointExitCode);
+  BOOST_TEST(crashed.err.find("failpoint") != std::string::npos);
+  const std::filesystem::path state(dir);
+  const bool windows_committed = std::filesystem::exists(
+      state / "windows" / "COMMIT");
+  const bool committed =
+      windows_committed || std::filesystem::exists(state / "counts" / "COMMIT");
+  BOOST_TEST(committed);
+
+  // A changed query is refused, naming what changed (a windows query
+  // without a checkpoint would start afresh and write other windows).
+  if (windows_committed) {
+    testing::WeirRun changed =
+        testing::RunWeir({"-f", "-"}, Script(bootstrap, dir, prefix, "0.2"));
+    BOOST_TEST(changed.exit_code == 1);
+    BOOST_TEST(changed.err.find("belongs to a different query plan") !=
+                   std::string::npos,
+               changed.err);
+    BOOST_TEST(changed.err.find("now:") != std::string::npos, changed.err);
+  }
+
+  // Run 2: the same statements resume and run to the end.
+  testing::WeirRun resumed = testing::RunWeir({"-f", "-"}, script);
+  BOOST_REQUIRE_EQUAL(resumed.exit_code, 0);
+  if (committed) {
+    BOOST_TEST(resumed.out.find("resumed from") != std::string::npos,
+               resumed.out);
+  }
+
+  // The updating aggregate: the last upsert of each key is its final value.
+  std::map<int64_t, Totals> per_auction;
+  for (const auto& m :
+       ReadAll(bootstrap, prefix + "counts", 2, expected.per_auction.size())) {
+    BOOST_REQUIRE(m.key && m.value);
+    const auto v = nlohmann::json::parse(*m.value);
+    per_auction[v.at("auction").get<int64_t>()] = {
+        v.at("n").get<int64_t>(), v.at("total").get<int64_t>()};
+  }
+  BOOST_TEST(per_auction.size() == expected.per_auction.size());
+  BOOST_TEST((per_auction == expected.per_auction));
+
+  // The window-close aggregate: every window, each copy with its final
+  // values.
+  std::map<std::string, Totals> per_window;
+  size_t copies = 0;
+  for (const auto& m :
+       ReadAll(bootstrap, prefix + "windows", 2, expected.per_window.size())) {
+    BOOST_REQUIRE(m.value);
+    const auto v = nlohmann::json::parse(*m.value);
+    const Totals t{v.at("n").get<int64_t>(), v.at("total").get<int64_t>()};
+    auto [it, added] =
+        per_window.emplace(v.at("window_start").get<std::string>(), t);
+    BOOST_TEST((it->second == t), "window " << it->first);
+    ++copies;
+  }
+  std::vector<Totals> got;  // in window order: the times sort as text
+  for (const auto& [start, t] : per_window) got.push_back(t);
+  BOOST_TEST(got.size() == expected.per_window.size());
+  BOOST_TEST((got == expected.per_window));
+  BOOST_TEST_MESSAGE("window rows written: " << copies << " for "
+                                             << got.size() << " windows");
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_at_each_step_of_a_checkpoint_loses_nothing) {
+  const Expected expected = Fold();
+  BOOST_REQUIRE(expected.per_window.size() > 10u);
+  auto broker = kafka::EmbeddedBroker::Start();
+  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
+  // Each checkpoint of the two queries passes the state write once per
+  // task (12 tasks) and each commit point once per query: crash in about
+  // the third checkpoint.
+  CrashAndResume(**broker, expected, exec::kFailpointAfterStateWrite, 30);
+  CrashAndResume(**broker, expected, exec::kFailpointBeforeCommitRecord, 5);
+  CrashAndResume(**broker, expected, exec::kFailpointAfterCommitRecord, 5);
+}
+
+namespace {
+
+/// Produces `count` bids (auction, price) as JSON into `topic`, record i
+/// into partition i % partitions, starting at bid `first`; adds them to
+/// `expected`.
+void ProduceBids(const std::string& bootstrap, const std::string& topic,
+                 int partitions, int64_t first, int64_t count,
+                 std::map<int64_t, Totals>* expected) {
+  auto producer =
+      kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(producer.ok());
+  for (int64_t i = first; i < first + count; ++i) {
+    const int64_t auction = (i * 7919) % 97;
+    const int64_t price = (i * 104729) % 1000;
+    BOOST_REQUIRE((*producer)
+                      ->Produce(topic, static_cast<int32_t>(i % partitions),
+                                std::nullopt,
+                                nlohmann::json{{"auction", auction},
+                                               {"price", price}}
+                                    .dump())
+                      .ok());
+    Totals& t = (*expected)[auction];
+    ++t.n;
+    t.total += price;
+  }
+  BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(60)).ok());
+}
+
+/// The upsert topic `topic` folded (the last record per key wins), read
+/// until it equals `expected` or a minute passes.
+std::map<int64_t, Totals> FoldCounts(const std::string& bootstrap,
+                                     const std::string& topic,
+                                     const std::map<int64_t, Totals>& expected) {
+  auto consumer =
+      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(consumer.ok());
+  BOOST_REQUIRE((*consumer)->Assign(topic, {0, 1}, kafka::StartOffset{}).ok());
+  std::map<int64_t, Totals> got;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (got != expected && std::chrono::steady_clock::now() < deadline) {
+    auto polled = (*consumer)->Poll(10000, std::chrono::milliseconds(100));
+    BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
+    for (const auto& m : *polled) {
+      BOOST_REQUIRE(m.value);
+      const auto v = nlohmann::json::parse(*m.value);
+      got[v.at("auction").get<int64_t>()] = {v.at("n").get<int64_t>(),
+                                             v.at("total").get<int64_t>()};
+    }
+  }
+  return got;
+}
+
+/// weir running `script` (as -f -) in the background until Stop.
+class Background {
+ public:
+  explicit Background(const std::string& script) {
+    dir_ = testing::MakeTempDir();
+    std::ofstream(dir_ + "/in") << script;
+    pid_ = ::fork();
+    BOOST_REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      const int in = ::open((dir_ + "/in").c_str(), O_RDONLY);
+      const int out =
+          ::open((dir_ + "/out").c_str(), O_WRONLY | O_CREAT, 0600);
+      if (in < 0 || out < 0) ::_exit(127);
+      ::dup2(in, 0);
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+      testing::internal::ExecWeir({"-f", "-"}, {});
+    }
+  }
+  /// SIGTERM, then its exit status (-1: not a normal exit) and output.
+  int Stop(std::string* output) {
+    ::kill(pid_, SIGTERM);
+    const int code = testing::internal::ExitCode(pid_);
+    *output = testing::ReadFile(dir_ + "/out");
+    std::filesystem::remove_all(dir_);
+    return code;
+  }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_kafka_source_resumes_at_its_checkpointed_offsets) {
+  auto broker = kafka::EmbeddedBroker::Start();
+  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
+  BOOST_REQUIRE((*broker)->CreateTopic("kbids", 4).ok());
+  BOOST_REQUIRE((*broker)->CreateTopic("kcounts", 2).ok());
+  const std::string bootstrap = (*broker)->bootstrap_servers();
+  const std::string dir = StateDir();
+  const std::string script =
+      "SET 'bootstrap.servers' = '" + bootstrap + "';\n" +
+      "SET 'state.dir' = '" + dir + "';\n" +
+      "SET 'checkpoint.interval' = '100ms';\n"
+      "SET 'parallelism' = '2';\n"
+      "CREATE STREAM kbids (auction BIGINT, price BIGINT) WITH (connector = "
+      "'kafka', topic = 'kbids');\n"
+      "CREATE SINK kcounts WITH (connector = 'kafka', topic = 'kcounts') AS "
+      "SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM kbids GROUP "
+      "BY auction;\n"
+      "SHOW QUERIES;\n";
+  std::map<int64_t, Totals> expected;
+  ProduceBids(bootstrap, "kbids", 4, 0, 20000, &expected);
+  // A Kafka stream never ends: checkpoints go on, and the 5th commit
+  // record is the last.
+  testing::WeirRun crashed = testing::RunWeir(
+      {"-f", "-"}, script,
+      {std::string("WEIR_FAILPOINTS=") + exec::kFailpointAfterCommitRecord +
+       "=crash@5"});
+  BOOST_REQUIRE_EQUAL(crashed.exit_code, kFailpointExitCode);
+  ProduceBids(bootstrap, "kbids", 4, 20000, 20000, &expected);
+
+  Background resumed(script);
+  const std::map<int64_t, Totals> got =
+      FoldCounts(bootstrap, "kcounts", expected);
+  std::string output;
+  const int code = resumed.Stop(&output);
+  BOOST_TEST(code == 0, output);
+  BOOST_TEST(output.find("resumed from 5") != std::string::npos, output);
+  BOOST_TEST(got.size() == expected.size());
+  BOOST_TEST((got == expected));
+  std::filesystem::remove_all(dir);
+}
