@@ -171,10 +171,19 @@ absl::Status StateStore::Impl::FlushRange(std::string_view begin,
   const bool all = begin.empty() && end.empty();
   victims.clear();  // here: the entries written back
   batch.Clear();
-  for (CacheNode* node = cache.first_dirty(); node != nullptr;
-       node = internal::HotCache::next_dirty(node)) {
-    if (!all && !InRange(node->first, begin, end)) continue;
-    victims.push_back(node);
+  if (all || cache.dirty_entries() <= cache.CountMaybeInRange(begin, end)) {
+    for (CacheNode* node = cache.first_dirty(); node != nullptr;
+         node = internal::HotCache::next_dirty(node)) {
+      if (!all && !InRange(node->first, begin, end)) continue;
+      victims.push_back(node);
+    }
+  } else {
+    // Fewer entries in the range's buckets than dirty ones overall (a
+    // scan of one key group): visit those.
+    cache.ForEachMaybeInRange(begin, end, [&](CacheNode* node) {
+      if (node->second.dirty && InRange(node->first, begin, end))
+        victims.push_back(node);
+    });
   }
   if (victims.empty()) return absl::OkStatus();
   AddWriteBacks(&batch, &victims);
@@ -338,15 +347,28 @@ absl::Status StateStore::DeleteRanges(std::span<const KeyRange> ranges) {
       impl_->range_tombstones = 0;
     }
   }
-  impl_->cache.ForEach([&](CacheNode* node) {
-    std::string_view key = node->first;
-    auto it = std::upper_bound(
-        merged.begin(), merged.end(), key,
-        [](std::string_view k, const auto& r) { return k < r.first; });
-    if (it != merged.begin() && key < std::prev(it)->second) {
-      impl_->cache.Erase(node);
+  // The cached entries of the ranges' buckets (key groups) when they are
+  // fewer than the whole cache (the ranges are disjoint, so an entry is
+  // erased at most once), else one pass over every entry.
+  size_t visits = 0;
+  for (const auto& [b, e] : merged) visits += impl_->cache.CountMaybeInRange(b, e);
+  if (visits <= impl_->cache.entries()) {
+    for (const auto& [b, e] : merged) {
+      impl_->cache.ForEachMaybeInRange(b, e, [&](CacheNode* node) {
+        if (InRange(node->first, b, e)) impl_->cache.Erase(node);
+      });
     }
-  });
+  } else {
+    impl_->cache.ForEachMaybeInRange("", "", [&](CacheNode* node) {
+      std::string_view key = node->first;
+      auto it = std::upper_bound(
+          merged.begin(), merged.end(), key,
+          [](std::string_view k, const auto& r) { return k < r.first; });
+      if (it != merged.begin() && key < std::prev(it)->second) {
+        impl_->cache.Erase(node);
+      }
+    });
+  }
   return absl::OkStatus();
 }
 
