@@ -374,7 +374,6 @@ absl::Status StateStore::DeleteRanges(std::span<const KeyRange> ranges) {
 
 absl::Status StateStore::Seek(const KeyRange& range, Scanner* scanner) {
   impl_->Settle();
-  WEIR_RETURN_IF_ERROR(impl_->FlushRange(range.begin, range.end));
   Scanner::Impl* s = scanner->impl_.get();
   if (s->owner != impl_.get()) {
     if (s->owner != nullptr) {
@@ -384,17 +383,41 @@ absl::Status StateStore::Seek(const KeyRange& range, Scanner* scanner) {
     s->owner = impl_.get();
     impl_->scanners.push_back(s);
   }
-  if (s->it != nullptr && s->version != impl_->db_version) {
-    // A newer view of the same database; recreate if Refresh cannot.
-    if (!s->it->Refresh().ok()) s->it.reset();
+  // The cached entries of the range, copied and sorted.
+  s->bytes.clear();
+  s->cached.clear();
+  s->next_cached = 0;
+  impl_->cache.ForEachMaybeInRange(
+      range.begin, range.end, [&](CacheNode* node) {
+        if (!InRange(node->first, range.begin, range.end)) return;
+        Scanner::Impl::Cached c;
+        c.key = s->bytes.size();
+        c.key_size = node->first.size();
+        s->bytes.append(node->first);
+        c.value = s->bytes.size();
+        c.value_size = node->second.value.size();
+        s->bytes.append(node->second.value);
+        c.present = node->second.present;
+        s->cached.push_back(c);
+      });
+  std::sort(s->cached.begin(), s->cached.end(),
+            [s](const Scanner::Impl::Cached& a, const Scanner::Impl::Cached& b) {
+              return s->CachedKey(a) < s->CachedKey(b);
+            });
+  s->use_db = impl_->db_has_data;
+  if (s->use_db) {
+    if (s->it != nullptr && s->version != impl_->db_version) {
+      // A newer view of the same database; recreate if Refresh cannot.
+      if (!s->it->Refresh().ok()) s->it.reset();
+    }
+    if (s->it == nullptr) {
+      s->it.reset(impl_->db->NewIterator(impl_->read_options));
+    }
+    s->version = impl_->db_version;
+    s->it->Seek(range.begin);
   }
-  if (s->it == nullptr) {
-    s->it.reset(impl_->db->NewIterator(impl_->read_options));
-  }
-  s->version = impl_->db_version;
   s->end = range.end;
-  s->it->Seek(range.begin);
-  s->Update();
+  s->Settle();
   return s->status;
 }
 
@@ -456,17 +479,43 @@ StateStore::BatchScope::~BatchScope() { Close().IgnoreError(); }
 
 // ---- Scanner ----
 
-void StateStore::Scanner::Impl::Update() {
+void StateStore::Scanner::Impl::Settle() {
   valid = false;
-  if (it == nullptr) return;
-  if (!it->Valid()) {
-    rocksdb::Status st = it->status();
-    status = FromRocks(st, owner != nullptr ? owner->Where() : "state store");
+  from_cache = false;
+  status = absl::OkStatus();
+  for (;;) {
+    bool db_ok = false;
+    std::string_view db_key;
+    if (use_db && it != nullptr) {
+      if (it->Valid()) {
+        rocksdb::Slice k = it->key();
+        db_key = std::string_view(k.data(), k.size());
+        db_ok = end.empty() || db_key < end;
+      } else {
+        status =
+            FromRocks(it->status(), owner != nullptr ? owner->Where() : "state store");
+        if (!status.ok()) return;
+      }
+    }
+    const bool cache_ok = next_cached < cached.size();
+    if (!db_ok && !cache_ok) return;
+    if (cache_ok) {
+      const Cached& c = cached[next_cached];
+      const std::string_view key = CachedKey(c);
+      if (!db_ok || key <= db_key) {
+        if (db_ok && key == db_key) it->Next();  // the cache overrides it
+        if (!c.present) {  // deleted (or known absent): hides RocksDB's
+          ++next_cached;
+          continue;
+        }
+        from_cache = true;
+        valid = true;
+        return;
+      }
+    }
+    valid = true;  // RocksDB's entry
     return;
   }
-  status = absl::OkStatus();
-  rocksdb::Slice k = it->key();
-  valid = end.empty() || std::string_view(k.data(), k.size()) < end;
 }
 
 StateStore::Scanner::Scanner() : impl_(std::make_unique<Impl>()) {}
@@ -491,19 +540,29 @@ StateStore::Scanner& StateStore::Scanner::operator=(Scanner&& other) noexcept {
 bool StateStore::Scanner::Valid() const { return impl_ && impl_->valid; }
 
 std::string_view StateStore::Scanner::key() const {
+  if (impl_->from_cache)
+    return impl_->CachedKey(impl_->cached[impl_->next_cached]);
   rocksdb::Slice k = impl_->it->key();
   return {k.data(), k.size()};
 }
 
 std::string_view StateStore::Scanner::value() const {
+  if (impl_->from_cache) {
+    const Impl::Cached& c = impl_->cached[impl_->next_cached];
+    return std::string_view(impl_->bytes).substr(c.value, c.value_size);
+  }
   rocksdb::Slice v = impl_->it->value();
   return {v.data(), v.size()};
 }
 
 void StateStore::Scanner::Next() {
   if (!Valid()) return;
-  impl_->it->Next();
-  impl_->Update();
+  if (impl_->from_cache) {
+    ++impl_->next_cached;
+  } else {
+    impl_->it->Next();
+  }
+  impl_->Settle();
 }
 
 absl::Status StateStore::Scanner::status() const {

@@ -40,10 +40,10 @@
 // its write-ahead log: durability comes only from checkpoints.
 //
 // Visibility. Within a store, every read sees every earlier write of that
-// store (cache first, RocksDB behind it). A scan first writes back the
-// dirty cached entries of its range, then reads a consistent RocksDB view
-// taken at Seek: it sees every write made before Seek and none made after,
-// so the caller may write and delete while it scans.
+// store (cache first, RocksDB behind it). A scan reads the cached entries
+// of its range as they are at Seek merged with a RocksDB view taken at
+// Seek (writing nothing back): it sees every write made before Seek and
+// none made after, so the caller may write and delete while it scans.
 //
 // Thread-safety. A StateStore belongs to one task: it is used by one
 // thread at a time and has no locks (the runtime gives each task its own
