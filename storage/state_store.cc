@@ -327,10 +327,15 @@ absl::Status StateStore::DeleteRanges(std::span<const KeyRange> ranges) {
   // RocksDB first: if that fails, nothing has changed.
   if (impl_->db_has_data) {
     impl_->batch.Clear();
-    // A fresh view (an iterator kept would pin old memtables and files).
-    std::unique_ptr<rocksdb::Iterator> it(
-        impl_->db->NewIterator(impl_->read_options));
     for (const auto& [b, e] : merged) {
+      // A fresh view (an iterator kept would pin old memtables and files),
+      // bounded by the range's end: unbounded, a Seek into a range that
+      // holds nothing walks on over every deleted key after it (the closed
+      // windows of the next key groups) looking for a live one.
+      rocksdb::ReadOptions bounded = impl_->read_options;
+      const rocksdb::Slice upper(e.data(), e.size());
+      bounded.iterate_upper_bound = &upper;
+      std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(bounded));
       absl::Status st = impl_->AddRangeDeletion(it.get(), b, e);
       if (!st.ok()) {
         impl_->batch.Clear();
@@ -406,17 +411,26 @@ absl::Status StateStore::Seek(const KeyRange& range, Scanner* scanner) {
             });
   s->use_db = impl_->db_has_data;
   if (s->use_db) {
+    // The iterator is bounded by the range's end (see DeleteRanges): one
+    // made for another end is made again.
+    if (s->it != nullptr && s->end != range.end) s->it.reset();
     if (s->it != nullptr && s->version != impl_->db_version) {
       // A newer view of the same database; recreate if Refresh cannot.
       if (!s->it->Refresh().ok()) s->it.reset();
     }
+    s->end = range.end;
     if (s->it == nullptr) {
-      s->it.reset(impl_->db->NewIterator(impl_->read_options));
+      rocksdb::ReadOptions options = impl_->read_options;
+      s->upper = rocksdb::Slice(s->end);
+      if (!s->end.empty()) options.iterate_upper_bound = &s->upper;
+      s->it.reset(impl_->db->NewIterator(options));
     }
     s->version = impl_->db_version;
     s->it->Seek(range.begin);
+  } else {
+    s->it.reset();  // its bound points into `end`
+    s->end = range.end;
   }
-  s->end = range.end;
   s->Settle();
   return s->status;
 }

@@ -36,6 +36,7 @@ struct StateStore::Scanner::Impl {
   bool use_db = false;   // RocksDB held data at Seek
   uint64_t version = 0;  // the store's db_version the iterator reflects
   std::string end;       // empty: no upper bound
+  rocksdb::Slice upper;  // `end`, the iterator's iterate_upper_bound
   bool valid = false;
   absl::Status status;
 
