@@ -113,7 +113,7 @@ struct StateBackendOptions {
 
 struct StoreOptions {
   /// The hot-state cache budget of this store (approximate: key and value
-  /// bytes plus about 150 bytes per entry).
+  /// bytes plus about 170 bytes per entry).
   size_t cache_bytes = 64 * kMiB;
 };
 
@@ -243,8 +243,9 @@ class StateStore {
   absl::Status Delete(std::string_view key);
 
   /// Deletes every key in [begin, end) (both bounds given; nothing when
-  /// begin >= end; an empty end is InvalidArgument). Costs one pass over
-  /// the cached entries and one RocksDB seek per range, so drop many
+  /// begin >= end; an empty end is InvalidArgument). Costs a pass over
+  /// the cached entries of the ranges' key groups (at most one over the
+  /// whole cache) and one RocksDB seek per range, so drop many
   /// ranges (e.g. the expired windows of every key group a task owns) with
   /// one DeleteRanges, once per watermark step rather than per event. A
   /// range of up to 512 keys in RocksDB is deleted key by key, a larger
