@@ -8,7 +8,7 @@
 // Not thread-safe; owned by its store.
 //
 // Entries are also linked into buckets by their first kBucketPrefix bytes
-// (a state key's operator id and key group, key_codec.h), ordered by that
+// (a state key's operator id, key group and first byte after them), ordered by that
 // prefix, so that a range operation (a scan's write-back, DeleteRanges)
 // visits only the entries of the key groups its range covers instead of
 // the whole cache: a window or session operator closes its windows key
@@ -63,8 +63,10 @@ class HotCache {
   /// What one entry costs besides its key and value bytes (hash slot, node,
   /// links), so that a budget bounds memory, not just payload.
   static constexpr size_t kEntryOverhead = 168;
-  /// Operator id (4 bytes) and key group (2 bytes): see key_codec.h.
-  static constexpr size_t kBucketPrefix = 6;
+  /// Operator id (4 bytes), key group (2 bytes; see key_codec.h) and the
+  /// key's first byte after them, which some operators use to keep two
+  /// kinds of entries apart (a session's timers from its sessions).
+  static constexpr size_t kBucketPrefix = 7;
 
   HotCache() = default;
   HotCache(const HotCache&) = delete;
