@@ -46,6 +46,9 @@ struct CacheEntry {
   std::string value;
   bool present = false;     // false: the key has no value (deleted, a miss)
   bool dirty = false;       // differs from the database
+  /// RocksDB may hold a value of the key (false: known not to, so deleting
+  /// it needs no tombstone and the entry can simply go).
+  bool maybe_in_db = false;
   bool referenced = false;  // CLOCK: used since the hand last passed
   bool picked = false;      // chosen by PickVictims, not yet erased
   size_t charged = 0;       // bytes counted against the budget

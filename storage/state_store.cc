@@ -86,6 +86,7 @@ absl::StatusOr<CacheNode*> StateStore::Impl::Lookup(std::string_view key) {
         db->Get(read_options, node->first, &node->second.value);
     if (st.ok()) {
       node->second.present = true;
+      node->second.maybe_in_db = true;
     } else if (st.IsNotFound()) {
       node->second.value.clear();
     } else {
@@ -103,7 +104,9 @@ CacheNode* StateStore::Impl::Entry(std::string_view key) {
     ++counters.hits;
     return node;
   }
-  return cache.Insert(key);
+  node = cache.Insert(key);
+  node->second.maybe_in_db = db_has_data;  // not read: unknown
+  return node;
 }
 
 absl::Status StateStore::Impl::WriteBatchToDb() {
@@ -189,7 +192,10 @@ absl::Status StateStore::Impl::FlushRange(std::string_view begin,
   AddWriteBacks(&batch, &victims);
   WEIR_RETURN_IF_ERROR(WriteBatchToDb());
   counters.written_back += victims.size();
-  for (CacheNode* node : victims) cache.MarkClean(node);
+  for (CacheNode* node : victims) {
+    cache.MarkClean(node);
+    node->second.maybe_in_db = node->second.present;
+  }
   victims.clear();
   return absl::OkStatus();
 }
@@ -251,6 +257,7 @@ absl::Status StateStore::Prefetch(std::span<const std::string_view> keys) {
     if (st.ok()) {
       fetched[i]->second.value.assign(value.data(), value.size());
       fetched[i]->second.present = true;
+      fetched[i]->second.maybe_in_db = true;
       impl_->cache.Recharge(fetched[i]);
     } else if (!st.IsNotFound() && error.ok()) {
       error = FromRocks(st, impl_->Where());
@@ -284,14 +291,24 @@ absl::Status StateStore::Delete(std::string_view key) {
   node->second.value.clear();
   node->second.value.shrink_to_fit();
   node->second.present = false;
-  // While RocksDB holds nothing, an absent key is simply absent.
-  if (impl_->db_has_data) {
-    impl_->cache.MarkDirty(node);
-  } else {
-    impl_->cache.MarkClean(node);
+  if (node->second.maybe_in_db) {
+    impl_->cache.MarkDirty(node);  // a tombstone to write back
+    impl_->cache.Recharge(node);
+    return impl_->MaybeEvict(node);
   }
-  impl_->cache.Recharge(node);
-  return impl_->MaybeEvict(node);
+  // RocksDB holds no value of the key: it is simply absent, and its entry
+  // goes (a session's moved timers would else fill the cache with
+  // entries of nothing). Inside a BatchScope pointers must stay valid, so
+  // the entry goes when the scope ends.
+  impl_->cache.MarkClean(node);
+  if (impl_->in_scope) {
+    impl_->cache.Recharge(node);
+    if (impl_->absent_count == impl_->absent.size()) impl_->absent.emplace_back();
+    impl_->absent[impl_->absent_count++].assign(key);
+    return absl::OkStatus();
+  }
+  impl_->cache.Erase(node);
+  return absl::OkStatus();
 }
 
 absl::Status StateStore::DeleteRange(std::string_view begin,
@@ -485,6 +502,16 @@ absl::Status StateStore::BatchScope::Close() {
   Impl* impl = store_->impl_.get();
   impl->in_scope = false;
   impl->Settle();
+  // The entries of keys deleted in the scope that RocksDB lacks (Delete),
+  // unless written again since.
+  for (size_t i = 0; i < impl->absent_count; ++i) {
+    CacheNode* node = impl->cache.Find(impl->absent[i]);
+    if (node != nullptr && !node->second.present && !node->second.dirty &&
+        !node->second.maybe_in_db) {
+      impl->cache.Erase(node);
+    }
+  }
+  impl->absent_count = 0;
   // On error the entries stay cached (and dirty); the next call retries.
   return impl->MaybeEvict(nullptr);
 }

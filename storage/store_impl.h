@@ -80,6 +80,10 @@ struct StateStore::Impl {
   /// (charged again at the next call).
   std::vector<internal::CacheNode*> touched;
   std::vector<internal::CacheNode*> victims;  // reused by MaybeEvict
+  /// Keys deleted inside the BatchScope whose entries go at its end
+  /// (the first absent_count; the strings are reused).
+  std::vector<std::string> absent;
+  size_t absent_count = 0;
   rocksdb::WriteBatch batch;                  // reused for every write
   // Reused by Prefetch.
   std::vector<internal::CacheNode*> fetched;
