@@ -30,6 +30,7 @@ CacheNode* HotCache::Insert(std::string_view key) {
     tail->second.ring_next = node;
     ring_head_->second.ring_prev = node;
   }
+  BucketLink(node);
   e.referenced = true;
   e.charged = Charge(*node);
   bytes_ += e.charged;
@@ -90,9 +91,50 @@ void HotCache::RingUnlink(CacheNode* node) {
   }
 }
 
+void HotCache::BucketLink(CacheNode* node) {
+  const std::string_view prefix = Trunc(node->first);
+  auto it = buckets_.find(prefix);
+  if (it == buckets_.end()) it = buckets_.emplace(prefix, CacheBucket{}).first;
+  CacheBucket& b = it->second;
+  CacheEntry& e = node->second;
+  e.bucket = &b;
+  e.bucket_prev = nullptr;
+  e.bucket_next = b.head;
+  if (b.head != nullptr) b.head->second.bucket_prev = node;
+  b.head = node;
+  ++b.size;
+}
+
+void HotCache::BucketUnlink(CacheNode* node) {
+  CacheEntry& e = node->second;
+  CacheBucket& b = *e.bucket;
+  if (e.bucket_prev != nullptr) {
+    e.bucket_prev->second.bucket_next = e.bucket_next;
+  } else {
+    b.head = e.bucket_next;
+  }
+  if (e.bucket_next != nullptr) e.bucket_next->second.bucket_prev = e.bucket_prev;
+  if (--b.size == 0) buckets_.erase(buckets_.find(Trunc(node->first)));
+  e.bucket = nullptr;
+  e.bucket_prev = e.bucket_next = nullptr;
+}
+
+size_t HotCache::CountMaybeInRange(std::string_view begin,
+                                   std::string_view end) const {
+  size_t n = 0;
+  for (auto it = buckets_.lower_bound(Trunc(begin));
+       it != buckets_.end() &&
+       (end.empty() || std::string_view(it->first) <= Trunc(end));
+       ++it) {
+    n += it->second.size;
+  }
+  return n;
+}
+
 void HotCache::Erase(CacheNode* node) {
   if (node->second.dirty) DirtyUnlink(node);
   RingUnlink(node);
+  BucketUnlink(node);
   bytes_ -= node->second.charged;
   auto it = map_.find(absl::string_view(node->first));
   WEIR_CHECK(it != map_.end() && &*it == node);
@@ -101,6 +143,7 @@ void HotCache::Erase(CacheNode* node) {
 
 void HotCache::Clear() {
   map_.clear();
+  buckets_.clear();
   ring_head_ = dirty_head_ = dirty_tail_ = nullptr;
   dirty_count_ = 0;
   bytes_ = 0;

@@ -8,6 +8,10 @@
 #include "engine/types/decimal_util.h"
 #include "engine/types/temporal_util.h"
 #include "fmt/format.h"
+// Inlined (the same functions, so the same hashes): the key hash runs
+// several times per row (exchange, keyed operator), and the library call
+// cost more than the hash of 8 bytes itself.
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace weir::storage {
@@ -460,6 +464,18 @@ void HashKeyColumns(const types::Batch& batch,
     WEIR_CHECK(c >= 0 && static_cast<size_t>(c) < batch.num_columns());
     const types::Column& col = batch.column(static_cast<size_t>(c));
     const bool all_null = col.physical() == types::PhysicalType::kNull;
+    const TypeId id = col.type().id();
+    if (col.physical() == types::PhysicalType::kInt64 &&
+        (id == TypeId::kInt || id == TypeId::kBigint ||
+         id == TypeId::kTime || id == TypeId::kTimestamp)) {
+      // The common key (HashCell's case for these types, without a Cell).
+      const int64_t* ints = col.ints();
+      ForEachLiveRow(batch, [&](size_t row, size_t i) {
+        const uint64_t v = col.IsNull(row) ? kNullHash : HashInt64(ints[row]);
+        (*hashes)[i] = CombineKeyHash((*hashes)[i], v);
+      });
+      continue;
+    }
     ForEachLiveRow(batch, [&](size_t row, size_t i) {
       uint64_t v =
           all_null || col.IsNull(row) ? kNullHash : HashCell(CellOf(col, row));

@@ -86,6 +86,7 @@ absl::StatusOr<CacheNode*> StateStore::Impl::Lookup(std::string_view key) {
         db->Get(read_options, node->first, &node->second.value);
     if (st.ok()) {
       node->second.present = true;
+      node->second.maybe_in_db = true;
     } else if (st.IsNotFound()) {
       node->second.value.clear();
     } else {
@@ -103,7 +104,9 @@ CacheNode* StateStore::Impl::Entry(std::string_view key) {
     ++counters.hits;
     return node;
   }
-  return cache.Insert(key);
+  node = cache.Insert(key);
+  node->second.maybe_in_db = db_has_data;  // not read: unknown
+  return node;
 }
 
 absl::Status StateStore::Impl::WriteBatchToDb() {
@@ -171,16 +174,28 @@ absl::Status StateStore::Impl::FlushRange(std::string_view begin,
   const bool all = begin.empty() && end.empty();
   victims.clear();  // here: the entries written back
   batch.Clear();
-  for (CacheNode* node = cache.first_dirty(); node != nullptr;
-       node = internal::HotCache::next_dirty(node)) {
-    if (!all && !InRange(node->first, begin, end)) continue;
-    victims.push_back(node);
+  if (all || cache.dirty_entries() <= cache.CountMaybeInRange(begin, end)) {
+    for (CacheNode* node = cache.first_dirty(); node != nullptr;
+         node = internal::HotCache::next_dirty(node)) {
+      if (!all && !InRange(node->first, begin, end)) continue;
+      victims.push_back(node);
+    }
+  } else {
+    // Fewer entries in the range's buckets than dirty ones overall (a
+    // scan of one key group): visit those.
+    cache.ForEachMaybeInRange(begin, end, [&](CacheNode* node) {
+      if (node->second.dirty && InRange(node->first, begin, end))
+        victims.push_back(node);
+    });
   }
   if (victims.empty()) return absl::OkStatus();
   AddWriteBacks(&batch, &victims);
   WEIR_RETURN_IF_ERROR(WriteBatchToDb());
   counters.written_back += victims.size();
-  for (CacheNode* node : victims) cache.MarkClean(node);
+  for (CacheNode* node : victims) {
+    cache.MarkClean(node);
+    node->second.maybe_in_db = node->second.present;
+  }
   victims.clear();
   return absl::OkStatus();
 }
@@ -242,6 +257,7 @@ absl::Status StateStore::Prefetch(std::span<const std::string_view> keys) {
     if (st.ok()) {
       fetched[i]->second.value.assign(value.data(), value.size());
       fetched[i]->second.present = true;
+      fetched[i]->second.maybe_in_db = true;
       impl_->cache.Recharge(fetched[i]);
     } else if (!st.IsNotFound() && error.ok()) {
       error = FromRocks(st, impl_->Where());
@@ -275,14 +291,24 @@ absl::Status StateStore::Delete(std::string_view key) {
   node->second.value.clear();
   node->second.value.shrink_to_fit();
   node->second.present = false;
-  // While RocksDB holds nothing, an absent key is simply absent.
-  if (impl_->db_has_data) {
-    impl_->cache.MarkDirty(node);
-  } else {
-    impl_->cache.MarkClean(node);
+  if (node->second.maybe_in_db) {
+    impl_->cache.MarkDirty(node);  // a tombstone to write back
+    impl_->cache.Recharge(node);
+    return impl_->MaybeEvict(node);
   }
-  impl_->cache.Recharge(node);
-  return impl_->MaybeEvict(node);
+  // RocksDB holds no value of the key: it is simply absent, and its entry
+  // goes (a session's moved timers would else fill the cache with
+  // entries of nothing). Inside a BatchScope pointers must stay valid, so
+  // the entry goes when the scope ends.
+  impl_->cache.MarkClean(node);
+  if (impl_->in_scope) {
+    impl_->cache.Recharge(node);
+    if (impl_->absent_count == impl_->absent.size()) impl_->absent.emplace_back();
+    impl_->absent[impl_->absent_count++].assign(key);
+    return absl::OkStatus();
+  }
+  impl_->cache.Erase(node);
+  return absl::OkStatus();
 }
 
 absl::Status StateStore::DeleteRange(std::string_view begin,
@@ -318,10 +344,15 @@ absl::Status StateStore::DeleteRanges(std::span<const KeyRange> ranges) {
   // RocksDB first: if that fails, nothing has changed.
   if (impl_->db_has_data) {
     impl_->batch.Clear();
-    // A fresh view (an iterator kept would pin old memtables and files).
-    std::unique_ptr<rocksdb::Iterator> it(
-        impl_->db->NewIterator(impl_->read_options));
     for (const auto& [b, e] : merged) {
+      // A fresh view (an iterator kept would pin old memtables and files),
+      // bounded by the range's end: unbounded, a Seek into a range that
+      // holds nothing walks on over every deleted key after it (the closed
+      // windows of the next key groups) looking for a live one.
+      rocksdb::ReadOptions bounded = impl_->read_options;
+      const rocksdb::Slice upper(e.data(), e.size());
+      bounded.iterate_upper_bound = &upper;
+      std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(bounded));
       absl::Status st = impl_->AddRangeDeletion(it.get(), b, e);
       if (!st.ok()) {
         impl_->batch.Clear();
@@ -338,21 +369,33 @@ absl::Status StateStore::DeleteRanges(std::span<const KeyRange> ranges) {
       impl_->range_tombstones = 0;
     }
   }
-  impl_->cache.ForEach([&](CacheNode* node) {
-    std::string_view key = node->first;
-    auto it = std::upper_bound(
-        merged.begin(), merged.end(), key,
-        [](std::string_view k, const auto& r) { return k < r.first; });
-    if (it != merged.begin() && key < std::prev(it)->second) {
-      impl_->cache.Erase(node);
+  // The cached entries of the ranges' buckets (key groups) when they are
+  // fewer than the whole cache (the ranges are disjoint, so an entry is
+  // erased at most once), else one pass over every entry.
+  size_t visits = 0;
+  for (const auto& [b, e] : merged) visits += impl_->cache.CountMaybeInRange(b, e);
+  if (visits <= impl_->cache.entries()) {
+    for (const auto& [b, e] : merged) {
+      impl_->cache.ForEachMaybeInRange(b, e, [&](CacheNode* node) {
+        if (InRange(node->first, b, e)) impl_->cache.Erase(node);
+      });
     }
-  });
+  } else {
+    impl_->cache.ForEachMaybeInRange("", "", [&](CacheNode* node) {
+      std::string_view key = node->first;
+      auto it = std::upper_bound(
+          merged.begin(), merged.end(), key,
+          [](std::string_view k, const auto& r) { return k < r.first; });
+      if (it != merged.begin() && key < std::prev(it)->second) {
+        impl_->cache.Erase(node);
+      }
+    });
+  }
   return absl::OkStatus();
 }
 
 absl::Status StateStore::Seek(const KeyRange& range, Scanner* scanner) {
   impl_->Settle();
-  WEIR_RETURN_IF_ERROR(impl_->FlushRange(range.begin, range.end));
   Scanner::Impl* s = scanner->impl_.get();
   if (s->owner != impl_.get()) {
     if (s->owner != nullptr) {
@@ -362,17 +405,50 @@ absl::Status StateStore::Seek(const KeyRange& range, Scanner* scanner) {
     s->owner = impl_.get();
     impl_->scanners.push_back(s);
   }
-  if (s->it != nullptr && s->version != impl_->db_version) {
-    // A newer view of the same database; recreate if Refresh cannot.
-    if (!s->it->Refresh().ok()) s->it.reset();
+  // The cached entries of the range, copied and sorted.
+  s->bytes.clear();
+  s->cached.clear();
+  s->next_cached = 0;
+  impl_->cache.ForEachMaybeInRange(
+      range.begin, range.end, [&](CacheNode* node) {
+        if (!InRange(node->first, range.begin, range.end)) return;
+        Scanner::Impl::Cached c;
+        c.key = s->bytes.size();
+        c.key_size = node->first.size();
+        s->bytes.append(node->first);
+        c.value = s->bytes.size();
+        c.value_size = node->second.value.size();
+        s->bytes.append(node->second.value);
+        c.present = node->second.present;
+        s->cached.push_back(c);
+      });
+  std::sort(s->cached.begin(), s->cached.end(),
+            [s](const Scanner::Impl::Cached& a, const Scanner::Impl::Cached& b) {
+              return s->CachedKey(a) < s->CachedKey(b);
+            });
+  s->use_db = impl_->db_has_data;
+  if (s->use_db) {
+    // The iterator is bounded by the range's end (see DeleteRanges): one
+    // made for another end is made again.
+    if (s->it != nullptr && s->end != range.end) s->it.reset();
+    if (s->it != nullptr && s->version != impl_->db_version) {
+      // A newer view of the same database; recreate if Refresh cannot.
+      if (!s->it->Refresh().ok()) s->it.reset();
+    }
+    s->end = range.end;
+    if (s->it == nullptr) {
+      rocksdb::ReadOptions options = impl_->read_options;
+      s->upper = rocksdb::Slice(s->end);
+      if (!s->end.empty()) options.iterate_upper_bound = &s->upper;
+      s->it.reset(impl_->db->NewIterator(options));
+    }
+    s->version = impl_->db_version;
+    s->it->Seek(range.begin);
+  } else {
+    s->it.reset();  // its bound points into `end`
+    s->end = range.end;
   }
-  if (s->it == nullptr) {
-    s->it.reset(impl_->db->NewIterator(impl_->read_options));
-  }
-  s->version = impl_->db_version;
-  s->end = range.end;
-  s->it->Seek(range.begin);
-  s->Update();
+  s->Settle();
   return s->status;
 }
 
@@ -426,6 +502,16 @@ absl::Status StateStore::BatchScope::Close() {
   Impl* impl = store_->impl_.get();
   impl->in_scope = false;
   impl->Settle();
+  // The entries of keys deleted in the scope that RocksDB lacks (Delete),
+  // unless written again since.
+  for (size_t i = 0; i < impl->absent_count; ++i) {
+    CacheNode* node = impl->cache.Find(impl->absent[i]);
+    if (node != nullptr && !node->second.present && !node->second.dirty &&
+        !node->second.maybe_in_db) {
+      impl->cache.Erase(node);
+    }
+  }
+  impl->absent_count = 0;
   // On error the entries stay cached (and dirty); the next call retries.
   return impl->MaybeEvict(nullptr);
 }
@@ -434,17 +520,43 @@ StateStore::BatchScope::~BatchScope() { Close().IgnoreError(); }
 
 // ---- Scanner ----
 
-void StateStore::Scanner::Impl::Update() {
+void StateStore::Scanner::Impl::Settle() {
   valid = false;
-  if (it == nullptr) return;
-  if (!it->Valid()) {
-    rocksdb::Status st = it->status();
-    status = FromRocks(st, owner != nullptr ? owner->Where() : "state store");
+  from_cache = false;
+  status = absl::OkStatus();
+  for (;;) {
+    bool db_ok = false;
+    std::string_view db_key;
+    if (use_db && it != nullptr) {
+      if (it->Valid()) {
+        rocksdb::Slice k = it->key();
+        db_key = std::string_view(k.data(), k.size());
+        db_ok = end.empty() || db_key < end;
+      } else {
+        status =
+            FromRocks(it->status(), owner != nullptr ? owner->Where() : "state store");
+        if (!status.ok()) return;
+      }
+    }
+    const bool cache_ok = next_cached < cached.size();
+    if (!db_ok && !cache_ok) return;
+    if (cache_ok) {
+      const Cached& c = cached[next_cached];
+      const std::string_view key = CachedKey(c);
+      if (!db_ok || key <= db_key) {
+        if (db_ok && key == db_key) it->Next();  // the cache overrides it
+        if (!c.present) {  // deleted (or known absent): hides RocksDB's
+          ++next_cached;
+          continue;
+        }
+        from_cache = true;
+        valid = true;
+        return;
+      }
+    }
+    valid = true;  // RocksDB's entry
     return;
   }
-  status = absl::OkStatus();
-  rocksdb::Slice k = it->key();
-  valid = end.empty() || std::string_view(k.data(), k.size()) < end;
 }
 
 StateStore::Scanner::Scanner() : impl_(std::make_unique<Impl>()) {}
@@ -469,19 +581,29 @@ StateStore::Scanner& StateStore::Scanner::operator=(Scanner&& other) noexcept {
 bool StateStore::Scanner::Valid() const { return impl_ && impl_->valid; }
 
 std::string_view StateStore::Scanner::key() const {
+  if (impl_->from_cache)
+    return impl_->CachedKey(impl_->cached[impl_->next_cached]);
   rocksdb::Slice k = impl_->it->key();
   return {k.data(), k.size()};
 }
 
 std::string_view StateStore::Scanner::value() const {
+  if (impl_->from_cache) {
+    const Impl::Cached& c = impl_->cached[impl_->next_cached];
+    return std::string_view(impl_->bytes).substr(c.value, c.value_size);
+  }
   rocksdb::Slice v = impl_->it->value();
   return {v.data(), v.size()};
 }
 
 void StateStore::Scanner::Next() {
   if (!Valid()) return;
-  impl_->it->Next();
-  impl_->Update();
+  if (impl_->from_cache) {
+    ++impl_->next_cached;
+  } else {
+    impl_->it->Next();
+  }
+  impl_->Settle();
 }
 
 absl::Status StateStore::Scanner::status() const {

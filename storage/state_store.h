@@ -40,10 +40,10 @@
 // its write-ahead log: durability comes only from checkpoints.
 //
 // Visibility. Within a store, every read sees every earlier write of that
-// store (cache first, RocksDB behind it). A scan first writes back the
-// dirty cached entries of its range, then reads a consistent RocksDB view
-// taken at Seek: it sees every write made before Seek and none made after,
-// so the caller may write and delete while it scans.
+// store (cache first, RocksDB behind it). A scan reads the cached entries
+// of its range as they are at Seek merged with a RocksDB view taken at
+// Seek (writing nothing back): it sees every write made before Seek and
+// none made after, so the caller may write and delete while it scans.
 //
 // Thread-safety. A StateStore belongs to one task: it is used by one
 // thread at a time and has no locks (the runtime gives each task its own
@@ -115,7 +115,7 @@ struct StateBackendOptions {
 
 struct StoreOptions {
   /// The hot-state cache budget of this store (approximate: key and value
-  /// bytes plus about 150 bytes per entry).
+  /// bytes plus about 170 bytes per entry).
   size_t cache_bytes = 64 * kMiB;
 };
 
@@ -263,8 +263,9 @@ class StateStore {
   absl::Status Delete(std::string_view key);
 
   /// Deletes every key in [begin, end) (both bounds given; nothing when
-  /// begin >= end; an empty end is InvalidArgument). Costs one pass over
-  /// the cached entries and one RocksDB seek per range, so drop many
+  /// begin >= end; an empty end is InvalidArgument). Costs a pass over
+  /// the cached entries of the ranges' key groups (at most one over the
+  /// whole cache) and one RocksDB seek per range, so drop many
   /// ranges (e.g. the expired windows of every key group a task owns) with
   /// one DeleteRanges, once per watermark step rather than per event. A
   /// range of up to 512 keys in RocksDB is deleted key by key, a larger

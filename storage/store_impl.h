@@ -24,16 +24,41 @@ inline std::string SnapshotDirName(CheckpointId id) {
   return fmt::format("{:020}", id.value);
 }
 
+// A scan merges two sorted sources: the cached entries of its range as
+// they were at Seek (copied, so the caller may write while it scans) and a
+// RocksDB iterator over the range (a view taken at Seek); a cached entry
+// overrides RocksDB's value of its key, and one without a value hides it.
+// Nothing is written back for a scan, so a window that is read and then
+// deleted while it is still cached never reaches RocksDB.
 struct StateStore::Scanner::Impl {
   StateStore::Impl* owner = nullptr;  // the store the iterator reads
   std::unique_ptr<rocksdb::Iterator> it;
+  bool use_db = false;   // RocksDB held data at Seek
   uint64_t version = 0;  // the store's db_version the iterator reflects
   std::string end;       // empty: no upper bound
+  rocksdb::Slice upper;  // `end`, the iterator's iterate_upper_bound
   bool valid = false;
   absl::Status status;
 
-  /// Valid() after a move of the iterator.
-  void Update();
+  /// The cached entries of the range at Seek, sorted by key; their bytes
+  /// are in `bytes` (reused from scan to scan).
+  struct Cached {
+    size_t key = 0;  // offset in bytes
+    size_t key_size = 0;
+    size_t value = 0;
+    size_t value_size = 0;
+    bool present = false;
+  };
+  std::string bytes;
+  std::vector<Cached> cached;
+  size_t next_cached = 0;
+  bool from_cache = false;  // the current entry is cached[next_cached]
+
+  std::string_view CachedKey(const Cached& c) const {
+    return std::string_view(bytes).substr(c.key, c.key_size);
+  }
+  /// Moves to the first visible entry at or after the sources' positions.
+  void Settle();
 };
 
 struct StateStore::Impl {
@@ -55,6 +80,10 @@ struct StateStore::Impl {
   /// (charged again at the next call).
   std::vector<internal::CacheNode*> touched;
   std::vector<internal::CacheNode*> victims;  // reused by MaybeEvict
+  /// Keys deleted inside the BatchScope whose entries go at its end
+  /// (the first absent_count; the strings are reused).
+  std::vector<std::string> absent;
+  size_t absent_count = 0;
   rocksdb::WriteBatch batch;                  // reused for every write
   // Reused by Prefetch.
   std::vector<internal::CacheNode*> fetched;

@@ -7,11 +7,11 @@
 #include <set>
 #include <string_view>
 #include <system_error>
-#include <unordered_map>
 
 #include "engine/base/status.h"
 #include "engine/exec/change_queue.h"
 #include "engine/exec/key_hash.h"
+#include "engine/exec/keyed_rows.h"
 #include "engine/exec/operators.h"
 #include "engine/exec/watermark.h"
 #include "engine/exec/window.h"
@@ -218,10 +218,11 @@ class AggregateOperator : public Operator {
     if (live == 0) return absl::OkStatus();
     KeyHash(batch, key_columns_, &hashes_);
     // The live rows, less those that reach a closed window (late).
-    std::vector<uint32_t> rows;
-    std::vector<uint64_t> hashes;
-    rows.reserve(live);
-    hashes.reserve(live);
+    // (Every per-batch buffer is a member, reused: see keyed_rows.h.)
+    std::vector<uint32_t>& rows = kept_rows_;
+    std::vector<uint64_t>& hashes = kept_hashes_;
+    rows.clear();
+    hashes.clear();
     const int64_t closed_to = ClosedTo();
     for (size_t i = 0; i < live; ++i) {
       const uint32_t row = batch.has_selection() ? batch.selection()[i]
@@ -237,55 +238,50 @@ class AggregateOperator : public Operator {
     const size_t kept = rows.size();
     if (kept == 0) return absl::OkStatus();
 
-    // The batch's groups, in order of first appearance.
-    std::vector<std::string> keys;
-    std::vector<int> key_groups;
-    std::vector<uint32_t> first_row;
-    std::vector<uint32_t> group_of(kept);
-    std::unordered_map<std::string_view, uint32_t> index;
-    keys.reserve(kept);
-    for (size_t i = 0; i < kept; ++i) {
-      const int kg = KeyGroupOf(hashes[i], store_.max_parallelism);
-      std::string key;
-      storage::AppendKeyPrefix(&key, store_.op, kg);
-      if (c_->window) {
-        storage::AppendTime(&key, WindowEnd(batch, rows[i]));
-        storage::AppendTime(
-            &key, batch.column(static_cast<size_t>(c_->window->start_group))
-                      .ints()[rows[i]]);
-      }
-      for (int k : other_groups_) {
-        storage::AppendColumnValue(&key, batch.column(static_cast<size_t>(k)),
-                                   rows[i]);
-      }
-      keys.push_back(std::move(key));
-      key_groups.push_back(kg);
-    }
-    for (size_t i = 0; i < kept; ++i) {
-      auto [it, added] = index.emplace(std::string_view(keys[i]),
-                                       static_cast<uint32_t>(first_row.size()));
-      if (added) first_row.push_back(static_cast<uint32_t>(i));
-      group_of[i] = it->second;
-    }
-    const size_t n = first_row.size();
+    // The batch's groups, in order of first appearance; a windowed key
+    // puts the window first (see the file comment).
+    KeyedRows& keyed = keyed_;
+    GroupRowsByKey(
+        rows, hashes, store_.op, store_.max_parallelism,
+        [&](uint32_t row, std::string* key) {
+          if (c_->window) {
+            storage::AppendTime(key, WindowEnd(batch, row));
+            storage::AppendTime(
+                key, batch.column(static_cast<size_t>(c_->window->start_group))
+                         .ints()[row]);
+          }
+          for (int k : other_groups_) {
+            storage::AppendColumnValue(
+                key, batch.column(static_cast<size_t>(k)), row);
+          }
+        },
+        &keyed);
+    const std::vector<uint32_t>& first_row = keyed.first_row;
+    const std::vector<uint32_t>& group_of = keyed.group_of;
+    const size_t n = keyed.num_groups();
     const bool emit_changes = !c_->window || !c_->window->on_close;
 
     storage::StateStore& store = *store_.store;
     storage::StateStore::BatchScope scope(&store);
-    std::vector<std::string_view> unique_keys;
-    for (uint32_t i : first_row) unique_keys.emplace_back(keys[i]);
+    const std::vector<std::string_view>& unique_keys = keyed.GroupKeys();
     WEIR_RETURN_IF_ERROR(store.Prefetch(unique_keys));
 
     // Each group's entry and old result.
-    std::vector<std::string*> values(n);
-    std::vector<GroupState> groups(n);
-    std::vector<bool> existed(n);
-    std::vector<std::vector<types::Value>> old_rows(n);
+    std::vector<std::string*>& values = values_;
+    std::vector<GroupState>& groups = groups_;
+    std::vector<char>& existed = existed_;
+    std::vector<std::vector<types::Value>>& old_rows = old_rows_;
+    values.assign(n, nullptr);
+    if (groups.size() < n) groups.resize(n);
+    existed.assign(n, 0);
+    if (emit_changes && old_rows.size() < n) old_rows.resize(n);
     for (size_t g = 0; g < n; ++g) {
       WEIR_ASSIGN_OR_RETURN(storage::StateStore::Slot slot,
                             store.Mutable(unique_keys[g]));
       values[g] = slot.value;
       existed[g] = slot.existed;
+      groups[g].count = 0;
+      groups[g].states.clear();
       const uint32_t row = rows[first_row[g]];
       if (slot.existed) {
         WEIR_RETURN_IF_ERROR(Decode(*slot.value, &groups[g]));
@@ -297,15 +293,21 @@ class AggregateOperator : public Operator {
         for (const auto& kernel : c_->kernels)
           groups[g].states.push_back(kernel->NewState());
         if (c_->window) {
-          open_[WindowEnd(batch, row)].insert(key_groups[first_row[g]]);
+          open_[WindowEnd(batch, row)].insert(keyed.key_group[g]);
         }
       }
     }
 
     // Adds, then retractions (a row inserted and deleted in one batch is
     // added before it is removed).
-    std::vector<uint32_t> add_rows, retract_rows;
-    std::vector<uint32_t> add_groups, retract_groups;
+    std::vector<uint32_t>& add_rows = add_rows_;
+    std::vector<uint32_t>& retract_rows = retract_rows_;
+    std::vector<uint32_t>& add_groups = add_groups_;
+    std::vector<uint32_t>& retract_groups = retract_groups_;
+    add_rows.clear();
+    retract_rows.clear();
+    add_groups.clear();
+    retract_groups.clear();
     for (size_t i = 0; i < kept; ++i) {
       const ChangeKind kind = batch.change(rows[i]);
       const bool retract =
@@ -322,6 +324,7 @@ class AggregateOperator : public Operator {
             GroupText(KeysOf(batch, rows[first_row[g]]))));
       }
     }
+    std::vector<expr::AggregateState*>& states = update_states_;
     for (size_t a = 0; a < c_->kernels.size(); ++a) {
       const int col = c_->arg_columns[a];
       const types::Column* input =
@@ -330,7 +333,7 @@ class AggregateOperator : public Operator {
         const auto& rs = retract ? retract_rows : add_rows;
         const auto& gs = retract ? retract_groups : add_groups;
         if (rs.empty()) continue;
-        std::vector<expr::AggregateState*> states(gs.size());
+        states.resize(gs.size());
         for (size_t i = 0; i < gs.size(); ++i)
           states[i] = groups[gs[i]].states[a].get();
         absl::Status st = c_->kernels[a]->Update(input, rs, states, retract);
@@ -608,6 +611,18 @@ class AggregateOperator : public Operator {
   std::vector<int> key_columns_;
   std::vector<int> other_groups_;  // groups other than the window's
   std::vector<uint64_t> hashes_;
+  // AddInput's buffers, kept between batches: allocating them per batch
+  // (some 100 KB) made glibc consolidate its free lists at every batch.
+  std::vector<uint32_t> kept_rows_;
+  std::vector<uint64_t> kept_hashes_;
+  KeyedRows keyed_;
+  std::vector<std::string*> values_;
+  std::vector<GroupState> groups_;
+  std::vector<char> existed_;
+  std::vector<std::vector<types::Value>> old_rows_;
+  std::vector<uint32_t> add_rows_, retract_rows_, add_groups_,
+      retract_groups_;
+  std::vector<expr::AggregateState*> update_states_;
   ChangeQueue pending_;
   // Windowed only.
   int64_t watermark_ = kNoWatermark;

@@ -368,6 +368,12 @@ absl::Status PipelineTask::PassRequestedBarriers() {
 }
 
 StepResult PipelineTask::StepSource() {
+  // The watermark held back while the chain owed the last batch's output
+  // (see below) goes first: a chain that owes after every batch (HOP
+  // copies each row into several windows) would else hold it until the
+  // end of input, and no window would close before.
+  if (absl::Status st = EmitSourceWatermark(); !st.ok()) return ChainFailed(st);
+  if (PendingOperator() != nullptr) return StepResult::kProgress;
   types::Batch batch(source_schema);
   absl::StatusOr<size_t> n = source->Next(&batch, state_->batch_rows);
   if (!n.ok()) return SourceFailed(n.status());

@@ -589,28 +589,29 @@ class SessionWindowOperator : public Operator {
       }
       std::string begin = storage::KeyPrefix(store_.op, it->first);
       begin.push_back(kTimersTag);
-      storage::KeyRange range{begin, storage::PrefixSuccessor(begin)};
-      if (close_up_to_ < kMaxTime) {
-        range.end = begin;
-        storage::AppendTime(&range.end, close_up_to_ + 1);
-      }
-      WEIR_RETURN_IF_ERROR(store.Seek(range, &scanner_));
-      for (; scanner_.Valid() && budget > 0; scanner_.Next(), --budget) {
+      // One scan of the key group's timers: the due ones are closed, the
+      // first one after them is the key group's earliest timer left.
+      WEIR_RETURN_IF_ERROR(store.Seek(
+          storage::KeyRange{begin, storage::PrefixSuccessor(begin)},
+          &scanner_));
+      int64_t next = kNoTimer;
+      for (; scanner_.Valid(); scanner_.Next()) {
+        std::string_view rest = scanner_.key().substr(begin.size());
+        WEIR_ASSIGN_OR_RETURN(const int64_t end, storage::DecodeTime(&rest));
+        if (end > close_up_to_) {
+          next = end;
+          break;
+        }
+        if (budget == 0) return absl::OkStatus();  // budget spent
         WEIR_RETURN_IF_ERROR(CloseSession(std::string(scanner_.key())));
+        --budget;
       }
       WEIR_RETURN_IF_ERROR(scanner_.status());
-      if (scanner_.Valid()) return absl::OkStatus();  // budget spent
-      // The key group's earliest timer left, if any.
-      WEIR_RETURN_IF_ERROR(
-          store.Seek(storage::KeyRange{begin, storage::PrefixSuccessor(begin)},
-                     &scanner_));
-      WEIR_RETURN_IF_ERROR(scanner_.status());
-      if (!scanner_.Valid()) {
+      if (next == kNoTimer) {
         it = next_timer_.erase(it);
         continue;
       }
-      std::string_view rest = scanner_.key().substr(begin.size());
-      WEIR_ASSIGN_OR_RETURN(it->second, storage::DecodeTime(&rest));
+      it->second = next;
       ++it;
       if (budget == 0) break;
     }

@@ -372,6 +372,45 @@ BOOST_AUTO_TEST_CASE(batch_scope_keeps_pointers_valid) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(deleting_a_key_rocksdb_never_held_drops_its_entry) {
+  TempDir tmp;
+  auto backend = OpenBackend(tmp.path / "q");
+  auto store = OpenStore(backend.get(), "t0");
+  // Key 0 reaches RocksDB. Keys 1 and 2 are then read (RocksDB lacks
+  // them) and written; key 3 is written blind (whether RocksDB has it is
+  // not known).
+  Ok(store->Put(AggKey(0), "zero"));
+  Ok(store->Flush());
+  for (int i : {1, 2}) {
+    auto slot = store->Mutable(AggKey(i));
+    Ok(slot.status());
+    BOOST_TEST(!slot->existed);
+    *slot->value = "x";
+  }
+  Ok(store->Put(AggKey(3), "three"));
+  BOOST_TEST(store->stats().cached_entries == 4u);
+  // Outside a scope the entry goes at once; inside one, when it ends.
+  Ok(store->Delete(AggKey(1)));
+  BOOST_TEST(store->stats().cached_entries == 3u);
+  {
+    StateStore::BatchScope scope(store.get());
+    auto slot = store->Mutable(AggKey(2));
+    Ok(slot.status());
+    Ok(store->Delete(AggKey(2)));
+    BOOST_TEST(store->stats().cached_entries == 3u);
+    Ok(scope.Close());
+  }
+  BOOST_TEST(store->stats().cached_entries == 2u);
+  // Keys 0 and 3 may be in RocksDB: their deletions stay, dirty, and are
+  // written back.
+  Ok(store->Delete(AggKey(0)));
+  Ok(store->Delete(AggKey(3)));
+  BOOST_TEST(store->stats().dirty_entries == 2u);
+  Ok(store->Flush());
+  for (int i = 0; i < 4; ++i) BOOST_TEST(!GetOf(store.get(), AggKey(i)));
+  BOOST_TEST(ScanAll(store.get()).empty());
+}
+
 BOOST_AUTO_TEST_CASE(prefetch_reads_a_batch_of_keys_at_once) {
   TempDir tmp;
   auto backend = OpenBackend(tmp.path / "q");
