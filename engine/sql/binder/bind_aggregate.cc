@@ -203,7 +203,10 @@ absl::StatusOr<PlanPtr> StatementBinder::BindAggregation(
   AddAggregateColumns(0, agg.get());
   agg->append_only =
       list->aggregates.empty() && core.having == nullptr && input->append_only;
-  if (windowed && input->event_time) {
+  // The output's watermark is window_end's only when the windows are on
+  // the column the watermark is on; windows on another time column never
+  // close, so their output has no watermark.
+  if (windowed && input->event_time && rel.window_has_watermark) {
     agg->event_time = *agg->window_end_group;
     agg->watermark_delay = input->watermark_delay;
   }
