@@ -320,10 +320,31 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
                                    const std::vector<int32_t>& partitions,
                                    StartOffset start,
                                    std::chrono::milliseconds timeout) {
-  if (partitions.empty()) return absl::OkStatus();
+  std::vector<std::pair<int32_t, StartOffset>> starts;
+  starts.reserve(partitions.size());
+  for (int32_t partition : partitions) starts.emplace_back(partition, start);
+  return Assign(topic, starts, timeout);
+}
+
+absl::Status KafkaConsumer::Assign(
+    const std::string& topic,
+    const std::vector<std::pair<int32_t, StartOffset>>& starts,
+    std::chrono::milliseconds timeout) {
+  if (starts.empty()) return absl::OkStatus();
+  const bool by_time = starts[0].second.kind == StartOffset::Kind::kTimestamp;
+  bool logical = false;  // some partition starts at earliest or latest
+  for (const auto& [partition, start] : starts) {
+    if ((start.kind == StartOffset::Kind::kTimestamp) != by_time) {
+      return absl::InvalidArgumentError(fmt::format(
+          "kafka: a timestamp start of topic '{}' must be every partition's",
+          topic));
+    }
+    logical |= start.kind == StartOffset::Kind::kEarliest ||
+               start.kind == StartOffset::Kind::kLatest;
+  }
   TopicPartitionListPtr list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
-  for (int32_t partition : partitions) {
+      rd_kafka_topic_partition_list_new(static_cast<int>(starts.size())));
+  for (const auto& [partition, start] : starts) {
     if (partition < 0) {
       return absl::Status(absl::StatusCode::kInvalidArgument,
                           fmt::format("kafka: bad partition {} of topic '{}'",
@@ -355,21 +376,23 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
         break;
     }
   }
-  if (start.kind == StartOffset::Kind::kTimestamp) {
+  if (by_time) {
+    const int64_t at = starts[0].second.value;
     rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(
         impl_->rk.get(), list.get(), ToMillis(timeout));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return CallError(impl_->rk.get(), impl_->tracker, err, impl_->bootstrap,
                        fmt::format("offsets of topic '{}' at timestamp {}",
-                                   topic, start.value));
+                                   topic, at));
     }
     for (int i = 0; i < list->cnt; ++i) {
       const rd_kafka_topic_partition_t& entry = list->elems[i];
+      const int64_t epoch_ms = starts[static_cast<size_t>(i)].second.value;
       if (entry.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return ErrorStatus(
             entry.err,
             fmt::format("offset of topic '{}' partition {} at timestamp {}",
-                        topic, entry.partition, start.value));
+                        topic, entry.partition, epoch_ms));
       }
       if (entry.offset >= 0) continue;
       // -1: no record that late, so the partition end. But librdkafka's
@@ -383,7 +406,7 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
                           topic, entry.partition, timeout));
       if (marks.high > marks.low) {
         list->elems[i].offset = marks.low;
-        impl_->skip_before[{topic, entry.partition}] = start.value;
+        impl_->skip_before[{topic, entry.partition}] = epoch_ms;
       } else {
         list->elems[i].offset = marks.high;
       }
@@ -402,9 +425,7 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
   }
   // Only for a topic known to exist: a lookup on a missing one would wait
   // for leaders until its timeout.
-  if (impl_->existing.count(topic) &&
-      (start.kind == StartOffset::Kind::kEarliest ||
-       start.kind == StartOffset::Kind::kLatest)) {
+  if (impl_->existing.count(topic) && logical) {
     // Start at concrete offsets, looked up here in one request per leader.
     // Given a logical start, librdkafka looks the offset up itself, and for
     // a partition whose leader its broker thread has not taken on yet it
@@ -416,7 +437,11 @@ absl::Status KafkaConsumer::Assign(const std::string& topic,
                                        timeout, std::chrono::seconds(5)))) ==
         RD_KAFKA_RESP_ERR_NO_ERROR) {
       for (int i = 0; i < query->cnt; ++i) {
-        if (query->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        const StartOffset::Kind kind =
+            starts[static_cast<size_t>(i)].second.kind;
+        if ((kind == StartOffset::Kind::kEarliest ||
+             kind == StartOffset::Kind::kLatest) &&
+            query->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
             query->elems[i].offset >= 0) {
           list->elems[i].offset = query->elems[i].offset;
         }

@@ -302,6 +302,17 @@ class KafkaConsumer {
       StartOffset start,
       std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+  /// As above, each partition at its own start, in one change of the
+  /// assignment. Use it rather than one Assign per partition: each call
+  /// sets the whole assignment again, and librdkafka 2.0.2 can abort the
+  /// process (assertion `rktp_started`) when a partition is re-assigned
+  /// while an earlier change is still stopping it. A timestamp start must
+  /// be the start of every partition of the call.
+  absl::Status Assign(
+      const std::string& topic,
+      const std::vector<std::pair<int32_t, StartOffset>>& starts,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
   /// Replaces the contents of `out` with up to `max_messages` records from
   /// the assigned partitions, read in place (librdkafka's batch API: one
   /// call takes everything already fetched, no copies). Waits up to

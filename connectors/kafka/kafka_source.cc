@@ -356,6 +356,7 @@ class KafkaSource : public exec::Source {
   /// Assigns each partition of `position` at its offset (a checkpoint's:
   /// the checkpoint, not the group, is where a resumed query reads from).
   absl::Status StartAt(const exec::SourcePosition& position) override {
+    std::vector<std::pair<int32_t, StartOffset>> starts;
     for (const auto& [partition, offset] : position) {
       if (std::find(partitions_.begin(), partitions_.end(), partition) ==
           partitions_.end()) {
@@ -365,10 +366,11 @@ class KafkaSource : public exec::Source {
             "query's parallelism changed)",
             partition, topic_));
       }
-      WEIR_RETURN_IF_ERROR(consumer_->Assign(
-          topic_, {partition}, StartOffset::AtOffset(offset)));
-      positions_[partition] = offset;
+      starts.emplace_back(partition, StartOffset::AtOffset(offset));
     }
+    WEIR_RETURN_IF_ERROR(consumer_->Assign(topic_, starts));
+    for (const auto& [partition, offset] : position)
+      positions_[partition] = offset;
     return absl::OkStatus();
   }
 
@@ -625,11 +627,13 @@ absl::StatusOr<std::unique_ptr<exec::Source>> OpenKafkaSource(
   if (mode == "specific-offsets") {
     std::string spec =
         entry.Option("scan.startup.specific-offsets").value_or("");
+    std::vector<std::pair<int32_t, StartOffset>> starts;
     for (int32_t p : source->partitions_) {
       std::optional<int64_t> o = SpecificOffset(spec, p);
-      WEIR_RETURN_IF_ERROR(source->consumer_->Assign(
-          topic, {p}, o ? StartOffset::AtOffset(*o) : StartOffset::Earliest()));
+      starts.emplace_back(
+          p, o ? StartOffset::AtOffset(*o) : StartOffset::Earliest());
     }
+    WEIR_RETURN_IF_ERROR(source->consumer_->Assign(topic, starts));
   } else {
     StartOffset start = StartOffset::Earliest();
     if (mode == "latest-offset") start = StartOffset::Latest();
