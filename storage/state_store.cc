@@ -375,7 +375,10 @@ absl::Status StateStore::DeleteRanges(std::span<const KeyRange> ranges) {
   size_t visits = 0;
   for (const auto& [b, e] : merged) visits += impl_->cache.CountMaybeInRange(b, e);
   if (visits <= impl_->cache.entries()) {
-    for (const auto& [b, e] : merged) {
+    for (const auto& range : merged) {
+      // Not a structured binding: clang 14 cannot capture those.
+      const auto& b = range.first;
+      const auto& e = range.second;
       impl_->cache.ForEachMaybeInRange(b, e, [&](CacheNode* node) {
         if (InRange(node->first, b, e)) impl_->cache.Erase(node);
       });
