@@ -320,7 +320,9 @@ BOOST_AUTO_TEST_CASE(late_rows_of_a_session_go_to_the_dlq_with_their_offsets) {
     std::map<int64_t, std::multiset<int64_t>> times;
     for (const Ev& e : rows) times[e.k].insert(e.sec);
     std::multiset<std::string> out;
-    for (const auto& [k, ts] : times) {
+    for (const auto& entry : times) {
+      const int64_t k = entry.first;  // clang 14 cannot capture a binding
+      const std::multiset<int64_t>& ts = entry.second;
       int64_t start = *ts.begin(), last = start, n = 0;
       auto close = [&] {
         if (last + kGap + kLateness <= watermark)
