@@ -500,6 +500,11 @@ std::string KeyPrefix(OperatorId op, int key_group) {
   return s;
 }
 
+std::string OperatorKeysEnd(OperatorId op) {
+  // The operator id is the prefix's first 4 bytes.
+  return PrefixSuccessor(KeyPrefix(op, 0).substr(0, 4));
+}
+
 void AppendValue(std::string* out, const Value& value, SortOrder order) {
   size_t start = out->size();
   if (value.is_null()) {

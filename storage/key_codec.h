@@ -154,6 +154,9 @@ enum class SortOrder : uint8_t { kAscending, kDescending };
 void AppendKeyPrefix(std::string* out, OperatorId op, int key_group);
 /// The prefix alone.
 std::string KeyPrefix(OperatorId op, int key_group);
+/// The first key after every key of `op` (all its key groups): the end of
+/// a scan over an operator's whole state.
+std::string OperatorKeysEnd(OperatorId op);
 
 /// Appends the encoding of `value` (NULL or not) by its own type. Every
 /// value of one key part must have one type (the planner casts them; a

@@ -574,8 +574,7 @@ class AggregateOperator : public Operator {
     if (!c_->window || windows_rebuilt_) return absl::OkStatus();
     windows_rebuilt_ = true;
     storage::StateStore& store = *store_.store;
-    const std::string op_end = storage::PrefixSuccessor(
-        storage::KeyPrefix(store_.op, 0).substr(0, 4));
+    const std::string op_end = storage::OperatorKeysEnd(store_.op);
     std::string from = storage::KeyPrefix(store_.op, 0);
     while (!from.empty()) {
       WEIR_RETURN_IF_ERROR(

@@ -547,8 +547,7 @@ class SessionWindowOperator : public Operator {
     if (timers_rebuilt_) return absl::OkStatus();
     timers_rebuilt_ = true;
     storage::StateStore& store = *store_.store;
-    const std::string op_end = storage::PrefixSuccessor(
-        storage::KeyPrefix(store_.op, 0).substr(0, 4));
+    const std::string op_end = storage::OperatorKeysEnd(store_.op);
     std::string from = storage::KeyPrefix(store_.op, 0);
     while (true) {
       WEIR_RETURN_IF_ERROR(
