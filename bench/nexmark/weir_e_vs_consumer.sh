@@ -13,7 +13,8 @@
 # Environment: COUNT (bids, default 1100000), PARTITIONS (default 128),
 # THREADS (reference threads = Weir's parallelism, default 2), REPEATS
 # (default 5), DECODE=1 (the reference also decodes each record with
-# simdjson). Not a test: it prints figures and has no thresholds. It exits
+# simdjson), COLUMNS (the select list, default '*'; Nexmark q0 proper is
+# 'auction, bidder, price, date_time'). Not a test: it prints figures and has no thresholds. It exits
 # non-zero when a run fails, when the reference reads a different number of
 # records, or when an untimed first run of weir prints other than COUNT
 # rows.
@@ -65,7 +66,7 @@ sql="SET 'bootstrap.servers' = '$address'; SET 'parallelism' = '$threads';
 CREATE STREAM bid (auction BIGINT, bidder BIGINT, price BIGINT,
   channel VARCHAR, url VARCHAR, date_time TIMESTAMP(3), extra VARCHAR)
   WITH (connector = 'kafka', topic = 'bid', format = 'json');
-SELECT * FROM bid EMIT CHANGES LIMIT $count;"
+SELECT ${COLUMNS:-*} FROM bid EMIT CHANGES LIMIT $count;"
 reference_args=(--bootstrap "$address" --topic bid --threads "$threads")
 if [[ "${DECODE:-0}" == 1 ]]; then reference_args+=(--decode); fi
 
@@ -121,7 +122,7 @@ weir_cpu=$(cut -d' ' -f2 "$work/weir.times" | median)
 ref_wall=$(cut -d' ' -f1 "$work/reference.times" | median)
 ref_cpu=$(cut -d' ' -f2 "$work/reference.times" | median)
 echo
-echo "$count bids in $partitions partitions, $threads threads, median of $repeats; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "SELECT ${COLUMNS:-*}: $count bids in $partitions partitions, $threads threads, median of $repeats; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'reference%s: %6.2f s wall %6.2f s cpu\n' \
   "$( [[ "${DECODE:-0}" == 1 ]] && echo " (decode)")" "$ref_wall" "$ref_cpu"
 printf 'weir -e:   %6.2f s wall %6.2f s cpu\n' "$weir_wall" "$weir_cpu"

@@ -337,7 +337,14 @@ int ColumnIndex::FindAnyCase(std::string_view name, size_t hint) {
 // ------------------------------------------------------------ RowAppender
 
 RowAppender::RowAppender(const types::Schema& schema)
-    : schema_(schema), state_(schema.size(), kUnset) {}
+    : schema_(schema),
+      state_(schema.size(), kUnset),
+      read_(schema.size(), 1) {}
+
+void RowAppender::ReadOnly(const std::vector<bool>& read) {
+  for (size_t i = 0; i < read_.size(); ++i)
+    read_[i] = i < read.size() && read[i] ? 1 : 0;
+}
 
 void RowAppender::Start(types::Batch* out) {
   WEIR_CHECK(out->num_columns() == schema_.size());
@@ -350,6 +357,11 @@ size_t RowAppender::BeginRow() {
   row_ = out_->num_rows();
   for (size_t i = 0; i < state_.size(); ++i) {
     Column& c = out_->column(i);
+    if (!read_[i]) {
+      c.AppendNull();
+      state_[i] = kNull;
+      continue;
+    }
     switch (c.physical()) {
       case PhysicalType::kInt64:
         c.AppendInt(0);
@@ -375,14 +387,14 @@ size_t RowAppender::BeginRow() {
 
 absl::Status RowAppender::FinishRow(ChangeKind kind) {
   for (size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i] != kValue && !schema_.field(i).nullable) {
+    if (state_[i] != kValue && read_[i] && !schema_.field(i).nullable) {
       return absl::InvalidArgumentError(
           fmt::format("field '{}' is NOT NULL but {}", schema_.field(i).name,
                       state_[i] == kNull ? "null" : "missing"));
     }
   }
   for (size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i] != kValue) out_->column(i).SetNull(row_, true);
+    if (state_[i] != kValue && read_[i]) out_->column(i).SetNull(row_, true);
   }
   out_->SetNumRows(row_ + 1);
   out_->SetChange(row_, kind);

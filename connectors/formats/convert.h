@@ -83,6 +83,12 @@ class RowAppender {
  public:
   explicit RowAppender(const types::Schema& schema);
 
+  /// Only the columns `read` flags (one per column) are written by the
+  /// format; every row gets NULL in the others, whatever their
+  /// nullability. By default every column is read.
+  void ReadOnly(const std::vector<bool>& read);
+  bool reads(size_t col) const { return read_[col] != 0; }
+
   void Start(types::Batch* out);
   /// Appends a placeholder row; returns its index.
   size_t BeginRow();
@@ -100,6 +106,7 @@ class RowAppender {
   size_t start_ = 0;
   size_t row_ = 0;
   std::vector<uint8_t> state_;
+  std::vector<uint8_t> read_;  // 1: the format writes the column
 };
 
 /// Text of non-string values as the JSON and CSV encoders write them.

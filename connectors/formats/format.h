@@ -58,6 +58,16 @@ class Decoder {
   absl::Status Decode(std::string_view payload, types::Batch* out) {
     return Decode(payload, /*padded=*/false, out);
   }
+
+  /// Projection pushdown, set before the first Decode: only the columns
+  /// `read` flags (one flag per column of the schema) are needed; the
+  /// others may be appended as NULL without being decoded. json and
+  /// debezium-json then treat an unread column's field as an unknown field:
+  /// skipped, its value not converted or checked (a wrong type or a missing
+  /// NOT NULL value there is no error), while the record as a whole must
+  /// still be well-formed JSON. The other formats decode every column (the
+  /// default: the flags are ignored).
+  virtual void ReadOnly(const std::vector<bool>& read) { (void)read; }
 };
 
 /// Encodes rows into record payloads. One encoder per task; not

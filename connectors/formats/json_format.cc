@@ -198,6 +198,10 @@ class JsonRowReader {
 
   internal::RowAppender& rows() { return rows_; }
 
+  /// Decoder::ReadOnly: the fields of unread columns are skipped as
+  /// unknown ones are.
+  void ReadOnly(const std::vector<bool>& read) { rows_.ReadOnly(read); }
+
   /// Decodes the fields of `obj` into one new row of kind `kind`.
   absl::Status ReadRow(ondemand::object& obj, ChangeKind kind) {
     size_t row = rows_.BeginRow();
@@ -218,6 +222,7 @@ class JsonRowReader {
       int col = index_.Find(key, hint);
       if (col < 0) continue;  // unknown field: its value is skipped
       hint = static_cast<size_t>(col) + 1;
+      if (!rows_.reads(static_cast<size_t>(col))) continue;  // skipped too
       WEIR_RETURN_IF_ERROR(
           ReadValue(static_cast<size_t>(col), row, field.value()));
     }
@@ -467,6 +472,9 @@ class JsonDecoder final : public Decoder {
     if (!s.ok()) reader_.rows().Rollback();
     return s;
   }
+  void ReadOnly(const std::vector<bool>& read) override {
+    reader_.ReadOnly(read);
+  }
 
  private:
   explicit JsonDecoder(std::shared_ptr<const Schema> schema)
@@ -496,6 +504,9 @@ class DebeziumJsonDecoder final : public Decoder {
     if (s.ok()) s = CheckEnd(doc, payload);
     if (!s.ok()) reader_.rows().Rollback();
     return s;
+  }
+  void ReadOnly(const std::vector<bool>& read) override {
+    reader_.ReadOnly(read);
   }
 
  private:

@@ -313,6 +313,27 @@ class KafkaSource : public exec::Source {
   }
   bool finished() const override { return partitions_.empty(); }
 
+  /// Passes the flags of the value columns to the decoder (metadata
+  /// columns are filled whatever the flags say). An upsert table's key
+  /// columns are always decoded: the changelog normalize keys on them.
+  void ReadOnly(const std::vector<bool>& read) override {
+    std::vector<bool> values;
+    size_t next_meta = 0;
+    for (size_t col = 0; col < read.size(); ++col) {
+      if (next_meta < metadata_.size() &&
+          metadata_[next_meta].first == static_cast<int>(col)) {
+        ++next_meta;
+        continue;
+      }
+      values.push_back(read[col]);
+    }
+    for (int k : key_value_columns_) {
+      if (static_cast<size_t>(k) < values.size())
+        values[static_cast<size_t>(k)] = true;
+    }
+    decoder_->ReadOnly(values);
+  }
+
   /// Event time is tracked per partition (engine/exec/watermark.h).
   std::vector<int32_t> Partitions() const override { return partitions_; }
   void RowPartitions(std::vector<exec::PartitionRows>* runs) const override {

@@ -306,6 +306,35 @@ std::string Join(const std::vector<std::string>& parts, const char* sep) {
 
 // ------------------------------------------------------------- planning
 
+std::vector<bool> ScanColumnsRead(const Stage& stage) {
+  if (stage.inputs.size() != 1 || stage.inputs[0].scan == nullptr) return {};
+  const sql::ScanNode& scan = *stage.inputs[0].scan;
+  const std::vector<bool> all(scan.schema.size(), true);
+  if (scan.upsert) return all;
+  std::vector<const PhysicalOperator*> chain;
+  for (const PhysicalOperator& op : stage.inputs[0].ops) chain.push_back(&op);
+  for (const PhysicalOperator& op : stage.ops) chain.push_back(&op);
+  std::vector<int> columns;
+  for (const PhysicalOperator* op : chain) {
+    if (op->aggregate_input || op->normalize) return all;
+    if (op->node->kind == PlanKind::kFilter) {
+      static_cast<const sql::FilterNode&>(*op->node)
+          .predicate->CollectColumns(&columns);
+      continue;
+    }
+    if (op->node->kind != PlanKind::kProject) return all;
+    for (const auto& e : static_cast<const sql::ProjectNode&>(*op->node).exprs)
+      e->CollectColumns(&columns);
+    std::vector<bool> read(scan.schema.size(), false);
+    for (int c : columns) {
+      if (c < 0 || static_cast<size_t>(c) >= read.size()) return all;
+      read[static_cast<size_t>(c)] = true;
+    }
+    return read;
+  }
+  return all;
+}
+
 absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
                                           const PhysicalPlanOptions& options) {
   if (plan->kind != PlanKind::kOutput) {

@@ -162,6 +162,15 @@ struct PhysicalPlanOptions {
   const catalog::Catalog* catalog = nullptr;
 };
 
+/// Projection pushdown: the columns of the scan of source stage `stage`
+/// that its operators use, one flag per column of the scan's schema. Known
+/// when the operators start with filters (their predicates' columns) and a
+/// projection (its expressions' columns); in every other case (rows that
+/// leave with the scan's columns, an upsert table's normalize, an
+/// aggregate's input, a window function, a stage that does not read a
+/// source) every column.
+std::vector<bool> ScanColumnsRead(const Stage& stage);
+
 /// Plans `plan` (rooted at an OutputNode). Unimplemented, naming the
 /// operator, for what cannot run yet (stateful operators); NotFound for a
 /// target or source that was dropped.

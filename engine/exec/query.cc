@@ -473,6 +473,14 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
           task->idle_timeout = ParseDuration(*idle);  // checked when declared
         WEIR_ASSIGN_OR_RETURN(task->source,
                               sources(*entry, source_schema, i, stage.tasks));
+        // Projection pushdown: the source may skip the columns nothing
+        // reads; not when a watermark expression or a late row's copy
+        // (which holds the whole row) reads them all.
+        if (!event_time && !LateRowsToDlq(catalog, entry->name)) {
+          std::vector<bool> read = ScanColumnsRead(stage);
+          if (std::find(read.begin(), read.end(), false) != read.end())
+            task->source->ReadOnly(read);
+        }
         if (LateRowsToDlq(catalog, entry->name)) {
           // Late rows of this stream go to its dead-letter topic, with
           // their source position (late_rows.h).

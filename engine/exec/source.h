@@ -52,6 +52,13 @@ class Source {
   virtual absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) = 0;
   virtual bool finished() const = 0;
 
+  /// Projection pushdown, called at most once, before the first Next: the
+  /// query reads only the columns of the source's schema that `read` flags
+  /// (one flag per column), so the source may leave the others NULL
+  /// instead of decoding them (Kafka's json and debezium-json formats skip
+  /// their fields). By default ignored: every column is filled.
+  virtual void ReadOnly(const std::vector<bool>& read) { (void)read; }
+
   /// The partitions this split reads (Kafka partition numbers); each holds
   /// the split's watermark back until it returns rows or goes idle. By
   /// default one, partition 0.
