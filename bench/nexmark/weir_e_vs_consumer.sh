@@ -14,7 +14,8 @@
 # THREADS (reference threads = Weir's parallelism, default 2), REPEATS
 # (default 5), DECODE=1 (the reference also decodes each record with
 # simdjson), COLUMNS (the select list, default '*'; Nexmark q0 proper is
-# 'auction, bidder, price, date_time'). Not a test: it prints figures and has no thresholds. It exits
+# 'auction, bidder, price, date_time'), BASELINE (another weir binary, e.g.
+# a build of main, timed as a third reader in the same rounds). Not a test: it prints figures and has no thresholds. It exits
 # non-zero when a run fails, when the reference reads a different number of
 # records, or when an untimed first run of weir prints other than COUNT
 # rows.
@@ -98,11 +99,17 @@ timed() {
 
 : >"$work/weir.times"
 : >"$work/reference.times"
+: >"$work/baseline.times"
+readers="reference weir"
+if [[ -n "${BASELINE:-}" ]]; then readers="reference weir baseline"; fi
+reversed=$(echo "$readers" | tr ' ' '\n' | tac | tr '\n' ' ')
 for ((i = 1; i <= repeats; i++)); do
-  # Alternate which goes first, so neither always runs on a warmer broker.
-  for who in $( ((i % 2)) && echo "reference weir" || echo "weir reference"); do
+  # Alternate the order, so no reader always runs on a warmer broker.
+  for who in $( ((i % 2)) && echo "$readers" || echo "$reversed"); do
     if [[ $who == weir ]]; then
       timed "$work/weir.times" /dev/null "$weir" -e "$sql"
+    elif [[ $who == baseline ]]; then
+      timed "$work/baseline.times" /dev/null "$BASELINE" -e "$sql"
     else
       timed "$work/reference.times" "$work/reference.out" "$reference" \
         "${reference_args[@]}"
@@ -128,3 +135,10 @@ printf 'reference%s: %6.2f s wall %6.2f s cpu\n' \
 printf 'weir -e:   %6.2f s wall %6.2f s cpu\n' "$weir_wall" "$weir_cpu"
 awk -v w="$weir_wall" -v r="$ref_wall" -v wc="$weir_cpu" -v rc="$ref_cpu" \
   'BEGIN { printf "weir -e runs at %.2fx the reference rate (wall), uses %.2fx its cpu\n", r / w, wc / rc }'
+if [[ -n "${BASELINE:-}" ]]; then
+  base_wall=$(cut -d' ' -f1 "$work/baseline.times" | median)
+  base_cpu=$(cut -d' ' -f2 "$work/baseline.times" | median)
+  printf 'baseline:  %6.2f s wall %6.2f s cpu (%s)\n' "$base_wall" "$base_cpu" "$BASELINE"
+  awk -v w="$base_wall" -v r="$ref_wall" -v wc="$base_cpu" -v rc="$ref_cpu" \
+    'BEGIN { printf "baseline runs at %.2fx the reference rate (wall), uses %.2fx its cpu\n", r / w, wc / rc }'
+fi

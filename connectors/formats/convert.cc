@@ -319,7 +319,11 @@ ColumnIndex::ColumnIndex(const types::Schema& schema) {
     for (char& c : lower) c = Lower(c);
     first_.push_back(map_.emplace(lower, static_cast<int>(i)).second);
     lower_.push_back(std::move(lower));
-    names_.push_back(schema.field(i).name);
+    const std::string& name = schema.field(i).name;
+    names_.push_back(name);
+    const bool raw = first_.back() && name.size() <= kMaxRawName &&
+                     name.find_first_of("\"\\") == std::string::npos;
+    quoted_.push_back(raw ? name + '"' : std::string());
   }
 }
 
@@ -339,11 +343,16 @@ int ColumnIndex::FindAnyCase(std::string_view name, size_t hint) {
 RowAppender::RowAppender(const types::Schema& schema)
     : schema_(schema),
       state_(schema.size(), kUnset),
-      read_(schema.size(), 1) {}
+      read_(schema.size(), 1),
+      required_(schema.size()) {
+  ReadOnly(std::vector<bool>(schema.size(), true));
+}
 
 void RowAppender::ReadOnly(const std::vector<bool>& read) {
-  for (size_t i = 0; i < read_.size(); ++i)
+  for (size_t i = 0; i < read_.size(); ++i) {
     read_[i] = i < read.size() && read[i] ? 1 : 0;
+    required_[i] = read_[i] && !schema_.field(i).nullable ? 1 : 0;
+  }
 }
 
 void RowAppender::Start(types::Batch* out) {
@@ -387,7 +396,7 @@ size_t RowAppender::BeginRow() {
 
 absl::Status RowAppender::FinishRow(ChangeKind kind) {
   for (size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i] != kValue && read_[i] && !schema_.field(i).nullable) {
+    if (state_[i] != kValue && required_[i]) {
       return absl::InvalidArgumentError(
           fmt::format("field '{}' is NOT NULL but {}", schema_.field(i).name,
                       state_[i] == kNull ? "null" : "missing"));

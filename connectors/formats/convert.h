@@ -4,6 +4,7 @@
 // protocol shared by the JSON, CSV and raw formats. Not for other modules.
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -62,6 +63,16 @@ class ColumnIndex {
       return static_cast<int>(hint);
     return FindAnyCase(name, hint);
   }
+  /// Whether the raw text of a JSON key at `raw` is column `hint`'s name
+  /// spelt as in the schema, closing quote included; `raw` must have at
+  /// least kMaxRawName + 1 readable bytes (a padded JSON input does), so
+  /// no scan for the key's end is needed when fields come in schema order.
+  static constexpr size_t kMaxRawName = 63;
+  bool IsAt(const char* raw, size_t hint) const {
+    if (hint >= quoted_.size() || quoted_[hint].empty()) return false;
+    const std::string& q = quoted_[hint];
+    return std::memcmp(raw, q.data(), q.size()) == 0;
+  }
 
  private:
   int FindAnyCase(std::string_view name, size_t hint);
@@ -69,6 +80,10 @@ class ColumnIndex {
   std::vector<std::string> names_;  // as in the schema
   std::vector<std::string> lower_;
   std::vector<bool> first_;  // the first column with its name
+  // Per column: its name and the closing quote, for IsAt; empty when the
+  // name cannot be matched raw (not the first of its name, longer than
+  // kMaxRawName, or holding a quote or backslash).
+  std::vector<std::string> quoted_;
   std::unordered_map<std::string, int> map_;
   std::string scratch_;
 };
@@ -106,7 +121,8 @@ class RowAppender {
   size_t start_ = 0;
   size_t row_ = 0;
   std::vector<uint8_t> state_;
-  std::vector<uint8_t> read_;  // 1: the format writes the column
+  std::vector<uint8_t> read_;      // 1: the format writes the column
+  std::vector<uint8_t> required_;  // 1: read and NOT NULL
 };
 
 /// Text of non-string values as the JSON and CSV encoders write them.

@@ -26,6 +26,9 @@ using types::TypeId;
 
 static_assert(kPayloadPadding >= simdjson::SIMDJSON_PADDING,
               "kPayloadPadding must cover simdjson's padding");
+static_assert(internal::ColumnIndex::kMaxRawName + 1 <=
+                  simdjson::SIMDJSON_PADDING,
+              "ColumnIndex::IsAt may read a name and a quote past a key");
 
 const char* JsonTypeName(ondemand::json_type t) {
   switch (t) {
@@ -213,13 +216,18 @@ class JsonRowReader {
       // input is padded and stage 1 checked that strings are closed) and
       // unescape only when there is a backslash.
       const char* begin = field.key().raw();
-      const char* end = begin;
-      while (*end != '"' && *end != '\\') ++end;
-      std::string_view key(begin, static_cast<size_t>(end - begin));
-      if (*end == '\\') {
-        if (auto e = field.unescaped_key().get(key)) return Malformed(e);
+      int col;
+      if (index_.IsAt(begin, hint)) {
+        col = static_cast<int>(hint);  // the usual case: schema order
+      } else {
+        const char* end = begin;
+        while (*end != '"' && *end != '\\') ++end;
+        std::string_view key(begin, static_cast<size_t>(end - begin));
+        if (*end == '\\') {
+          if (auto e = field.unescaped_key().get(key)) return Malformed(e);
+        }
+        col = index_.Find(key, hint);
       }
-      int col = index_.Find(key, hint);
       if (col < 0) continue;  // unknown field: its value is skipped
       hint = static_cast<size_t>(col) + 1;
       if (!rows_.reads(static_cast<size_t>(col))) continue;  // skipped too

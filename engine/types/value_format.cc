@@ -150,11 +150,42 @@ void AppendDateText(int64_t days, std::string* out) {
   AppendDate(out, internal::CivilFromDays(days));
 }
 
+namespace {
+
+/// Two digits of `v` (0..99) at `p`; returns the end.
+char* PutTwoDigits(char* p, int64_t v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
+}
+
+}  // namespace
+
 void AppendTimestampText(int64_t micros, int precision, std::string* out) {
-  const internal::CivilDateTime c = internal::CivilFromMicros(micros);
-  AppendDate(out, c);
-  out->push_back(' ');
-  AppendTimeOfDay(out, c, precision);
+  // A column of timestamps is printed row after row, and neighbouring rows
+  // mostly share their day: the day's text is kept per thread, and the
+  // whole cell is built in a buffer and appended once.
+  thread_local int64_t cached_day = INT64_MIN;
+  thread_local std::string cached_date;
+  const int64_t day = internal::FloorDiv(micros, internal::kMicrosPerDay);
+  if (day != cached_day) {
+    cached_date.clear();
+    AppendDateText(day, &cached_date);
+    cached_day = day;
+  }
+  const int64_t rest = internal::FloorMod(micros, internal::kMicrosPerDay);
+  char buf[16];  // "HH:MM:SS.ffffff"
+  char* p = buf;
+  *p++ = ' ';
+  p = PutTwoDigits(p, rest / internal::kMicrosPerHour);
+  *p++ = ':';
+  p = PutTwoDigits(p, rest / internal::kMicrosPerMinute % 60);
+  *p++ = ':';
+  p = PutTwoDigits(p, rest / internal::kMicrosPerSecond % 60);
+  out->append(cached_date);
+  out->append(buf, static_cast<size_t>(p - buf));
+  AppendFraction(out, static_cast<int>(rest % internal::kMicrosPerSecond),
+                 precision);
 }
 
 std::string FormatDate(int64_t days) {

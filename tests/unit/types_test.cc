@@ -454,6 +454,13 @@ BOOST_AUTO_TEST_CASE(timestamps) {
   BOOST_TEST(*before == -1000);
   BOOST_TEST(FormatTimestamp(-1000, 3) == "1969-12-31 23:59:59.999");
   BOOST_TEST(FormatTimestamp(-1, 6) == "1969-12-31 23:59:59.999999");
+  // Days alternating (the formatter keeps the last day's text).
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST(FormatTimestamp(0, 0) == "1970-01-01 00:00:00");
+    BOOST_TEST(FormatTimestamp(day - 1, 6) == "1970-01-01 23:59:59.999999");
+    BOOST_TEST(FormatTimestamp(day, 3) == "1970-01-02 00:00:00.000");
+    BOOST_TEST(FormatTimestamp(-day, 0) == "1969-12-31 00:00:00");
+  }
   BOOST_TEST(FormatTimestamp(*ParseTimestamp("0001-01-01 00:00:00"), 0) ==
              "0001-01-01 00:00:00");
   BOOST_TEST(*ParseTimestamp("0001-01-01 00:00:00") ==
