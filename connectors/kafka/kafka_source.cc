@@ -138,7 +138,7 @@ class KafkaSource : public exec::Source {
       types::Column& column = values->column(c);
       column.Reserve(before + messages.size());
       if (column.physical() == types::PhysicalType::kString &&
-          column.size() == 0) {
+          column.size() == 0 && (c >= value_read_.size() || value_read_[c])) {
         column.ReserveBytes(payload_bytes);
       }
     }
@@ -332,6 +332,7 @@ class KafkaSource : public exec::Source {
         values[static_cast<size_t>(k)] = true;
     }
     decoder_->ReadOnly(values);
+    value_read_ = values;
   }
 
   /// Event time is tracked per partition (engine/exec/watermark.h).
@@ -425,6 +426,9 @@ class KafkaSource : public exec::Source {
   // 'fail' met a malformed record: returned by every later Next.
   std::optional<absl::Status> malformed_;
   std::unique_ptr<formats::Decoder> decoder_;
+  // ReadOnly's flags of the value columns (empty: all read); an unread
+  // string column gets no room for the payload's bytes.
+  std::vector<bool> value_read_;
   std::unique_ptr<KafkaProducer> dlq_;
   std::string dlq_topic_;
   std::string on_error_ = "fail";
