@@ -35,7 +35,10 @@ namespace weir::connectors::kafka {
 /// `bootstrap` as the cluster when neither names one. Metadata columns are
 /// filled from the record: key, topic, partition, offset, timestamp, headers
 /// (all headers as a JSON object text, the last of repeated names winning) and
-/// header.<name> (that header's value, NULL when absent). Next never waits for
+/// header.<name> (that header's value, NULL when absent). Told by ReadOnly
+/// (projection pushdown) which columns the query reads, it has the decoder
+/// skip the fields of the others (NULL in the rows; an upsert TABLE's key
+/// columns are always decoded). Next never waits for
 /// data (see exec::Source): it returns 0 rows when nothing is fetched, and also
 /// while the cluster is unreachable (said once on stderr, and again when it
 /// is back). Errors: NotFound when the topic does not exist; Unavailable
