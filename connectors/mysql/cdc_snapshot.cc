@@ -114,6 +114,13 @@ absl::Status AppendCell(const std::string& t, const ColumnInfo& c,
       return absl::OkStatus();
     }
     case TypeId::kDecimal: {
+      if (mt == "bit") {  // BIT(64): big-endian bytes, unsigned
+        if (t.size() > 8) return BadValue(c, t, "BIT wider than 64 bits");
+        uint64_t v = 0;
+        for (unsigned char b : t) v = (v << 8) | b;
+        col->AppendDecimal(static_cast<__int128>(v));
+        return absl::OkStatus();
+      }
       absl::StatusOr<Value> v = t.find('.') == std::string::npos
                                     ? types::ParseIntegerLiteral(t)
                                     : types::ParseDecimalLiteral(t);
