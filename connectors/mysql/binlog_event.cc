@@ -130,6 +130,44 @@ std::string_view EventTypeName(uint8_t type) {
   }
 }
 
+std::string_view FieldTypeName(uint8_t type) {
+  using namespace field_type;
+  switch (type) {
+    case kDecimal: return "DECIMAL";
+    case kTiny: return "TINY";
+    case kShort: return "SHORT";
+    case kLong: return "LONG";
+    case kFloat: return "FLOAT";
+    case kDouble: return "DOUBLE";
+    case kNull: return "NULL";
+    case kTimestamp: return "TIMESTAMP";
+    case kLongLong: return "LONGLONG";
+    case kInt24: return "INT24";
+    case kDate: return "DATE";
+    case kTime: return "TIME";
+    case kDateTime: return "DATETIME";
+    case kYear: return "YEAR";
+    case kNewDate: return "NEWDATE";
+    case kVarchar: return "VARCHAR";
+    case kBit: return "BIT";
+    case kTimestamp2: return "TIMESTAMP2";
+    case kDateTime2: return "DATETIME2";
+    case kTime2: return "TIME2";
+    case kJson: return "JSON";
+    case kNewDecimal: return "NEWDECIMAL";
+    case kEnum: return "ENUM";
+    case kSet: return "SET";
+    case kTinyBlob: return "TINY_BLOB";
+    case kMediumBlob: return "MEDIUM_BLOB";
+    case kLongBlob: return "LONG_BLOB";
+    case kBlob: return "BLOB";
+    case kVarString: return "VAR_STRING";
+    case kString: return "STRING";
+    case kGeometry: return "GEOMETRY";
+    default: return "UNKNOWN";
+  }
+}
+
 bool IsRowsEvent(uint8_t t) {
   return (t >= kWriteRowsV1 && t <= kDeleteRowsV1) ||
          (t >= kWriteRowsV2 && t <= kDeleteRowsV2) ||
