@@ -167,7 +167,13 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
       Connection::Open(options_.connection);
   if (!conn.ok()) return conn.status();
   Connection& c = **conn;
-  if (start.file.empty()) {
+  if (!start.gtid.empty()) {
+    absl::StatusOr<std::vector<Row>> done = c.Query(
+        fmt::format("SET @slave_connect_state = {}", c.Quote(start.gtid)));
+    if (!done.ok()) return done.status();
+    start.file.clear();
+    start.position = 4;
+  } else if (start.file.empty()) {
     absl::StatusOr<std::vector<Row>> status = c.Query("SHOW MASTER STATUS");
     if (!status.ok()) return status.status();
     if (status->empty() || status->front().size() < 2 ||

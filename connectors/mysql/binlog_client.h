@@ -30,10 +30,20 @@ namespace weir::connectors::mysql {
 
 /// Where a dump starts: a binlog file and an offset in it. An empty file
 /// means "the server's current end" (SHOW MASTER STATUS when the thread
-/// connects).
+/// connects). With `gtid` (MariaDB syntax, "0-1-42,1-2-7": the last
+/// transaction of each domain already seen) the server starts after that
+/// GTID position instead (@slave_connect_state) and `file` is ignored.
 struct BinlogStart {
   std::string file;
   uint64_t position = 4;
+  std::string gtid;
+
+  static BinlogStart At(std::string file, uint64_t position) {
+    BinlogStart start;
+    start.file = std::move(file);
+    start.position = position;
+    return start;
+  }
 };
 
 /// "binlog.000012" -> 12; nullopt when the name has no numeric extension.

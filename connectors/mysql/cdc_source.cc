@@ -7,6 +7,7 @@
 #include <span>
 
 #include "connectors/mysql/binlog_event.h"
+#include "connectors/mysql/gtid.h"
 #include "connectors/mysql/row_decoder.h"
 #include "engine/base/status.h"
 #include "fmt/format.h"
@@ -215,7 +216,7 @@ class CdcSource : public exec::Source {
   std::optional<exec::SourcePosition> checkpoint_position() const override {
     exec::SourcePosition p;
     std::optional<uint32_t> seq = BinlogFileSequence(boundary_.file);
-    if (!streaming_ || !seq) {
+    if (!streaming_ || !position_known_ || !seq) {
       p[0] = -1;
       return p;
     }
@@ -229,9 +230,9 @@ class CdcSource : public exec::Source {
     auto it = position.find(0);
     if (it == position.end() || it->second < 0) return absl::OkStatus();
     const uint32_t seq = static_cast<uint32_t>(it->second >> 32);
-    resume_ = BinlogStart{
+    resume_ = BinlogStart::At(
         BinlogFileWithSequence(config_.binlog_file_example, seq),
-        static_cast<uint64_t>(it->second & 0xffffffff)};
+        static_cast<uint64_t>(it->second & 0xffffffff));
     auto rows = position.find(1);
     resume_skip_ = rows == position.end() ? 0 : rows->second;
     return absl::OkStatus();
@@ -280,9 +281,10 @@ class CdcSource : public exec::Source {
       }
       case CdcSourceConfig::Startup::kLatest:
         client_ = std::make_unique<BinlogClient>(std::move(options),
-                                                 BinlogStart{"", 4});
+                                                 BinlogStart{});
         return;
       case CdcSourceConfig::Startup::kBinlogPosition:
+      case CdcSourceConfig::Startup::kGtid:
         client_ = std::make_unique<BinlogClient>(std::move(options),
                                                  config_.start);
         return;
@@ -308,16 +310,20 @@ class CdcSource : public exec::Source {
     }
     backoff_ms_ = backoff_ms_ == 0 ? 100 : std::min(backoff_ms_ * 2, 5000);
     reconnect_at_ = now + std::chrono::milliseconds(backoff_ms_);
-    resume_ = boundary_;
+    // Before the first position is known (a GTID start), from the start.
+    resume_ = position_known_ ? boundary_ : config_.start;
     resume_skip_ = rows_in_txn_;
     client_.reset();
     return absl::OkStatus();
   }
 
+  void SetBoundary(std::string file, uint64_t position) {
+    boundary_ = BinlogStart::At(std::move(file), position);
+    position_known_ = true;
+  }
+
   void EndTransaction(const BinlogItem& item) {
-    if (item.next_position != 0) {
-      boundary_ = BinlogStart{item.file, item.next_position};
-    }
+    if (item.next_position != 0) SetBoundary(item.file, item.next_position);
     rows_in_txn_ = 0;
     skip_ = 0;
     in_txn_ = false;
@@ -338,7 +344,10 @@ class CdcSource : public exec::Source {
         return absl::OkStatus();
       case BinlogItem::Kind::kStarted:
         streaming_ = true;
-        boundary_ = BinlogStart{item.file, item.next_position};
+        // From a GTID the server seeks the position itself: it is known
+        // at the first transaction end or heartbeat.
+        position_known_ = false;
+        if (!item.file.empty()) SetBoundary(item.file, item.next_position);
         if (progress_) progress_->done = true;
         return absl::OkStatus();
       case BinlogItem::Kind::kEvent:
@@ -359,13 +368,17 @@ class CdcSource : public exec::Source {
         return absl::OkStatus();
       }
       case kRotate:
-        if (!in_txn_ && !item.text.empty()) {
-          boundary_ = BinlogStart{item.text, item.rotate_position};
+        // A real rotate ends a file; the artificial one opening a dump
+        // (log_pos 0) names where the server starts, which from a GTID is
+        // not the rotate's position.
+        if (!in_txn_ && !item.text.empty() &&
+            (item.next_position != 0 || position_known_)) {
+          SetBoundary(item.text, item.rotate_position);
         }
         return absl::OkStatus();
       case kHeartbeat:
         if (!in_txn_ && !item.text.empty() && item.next_position != 0) {
-          boundary_ = BinlogStart{item.text, item.next_position};
+          SetBoundary(item.text, item.next_position);
           reconnecting_since_.reset();
           backoff_ms_ = 0;
         }
@@ -461,6 +474,7 @@ class CdcSource : public exec::Source {
 
   bool streaming_ = false;  // the snapshot is done, the binlog is read
   bool in_txn_ = false;
+  bool position_known_ = false;  // boundary_ is a real position
   BinlogStart boundary_;     // after the last transaction fully returned
   int64_t rows_in_txn_ = 0;  // rows returned of the transaction after it
   int64_t skip_ = 0;         // rows still to skip after a resume
@@ -495,10 +509,17 @@ absl::StatusOr<CdcSourceConfig> PrepareCdcSource(const catalog::Entry& entry) {
         entry.Option("scan.startup.binlog-position").value_or("4"));
   }
   if (mode == "gtid") {
-    return absl::UnimplementedError(
-        "scan.startup.mode = 'gtid' is not supported yet; use "
-        "'binlog-position' with scan.startup.binlog-file and "
-        "scan.startup.binlog-position");
+    config.startup = CdcSourceConfig::Startup::kGtid;
+    config.start.gtid = entry.Option("scan.startup.gtid").value_or("");
+    absl::StatusOr<GtidSet> set =
+        GtidSet::Parse(config.start.gtid, GtidSet::Flavor::kMariaDb);
+    if (!set.ok()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "scan.startup.gtid '{}' is not a MariaDB GTID position "
+          "(\"domain-server-sequence[,...]\", as @@gtid_binlog_pos shows "
+          "it): {}",
+          config.start.gtid, std::string(set.status().message())));
+    }
   }
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
                         Connection::Open(config.connection));

@@ -38,9 +38,9 @@ struct CdcSourceConfig {
   ConnectionOptions connection;
   std::string table;
   TableSchema mysql;  // the MySQL table as information_schema has it
-  enum class Startup { kInitial, kLatest, kBinlogPosition };
+  enum class Startup { kInitial, kLatest, kBinlogPosition, kGtid };
   Startup startup = Startup::kInitial;
-  BinlogStart start;  // kBinlogPosition
+  BinlogStart start;  // kBinlogPosition (file, position), kGtid (gtid)
   /// A binlog file name of the server ("binlog.000003"): positions store
   /// only the sequence number, this gives the rest of the name.
   std::string binlog_file_example;

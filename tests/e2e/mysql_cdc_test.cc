@@ -216,7 +216,7 @@ BOOST_AUTO_TEST_CASE(binlog_client_streams_events_of_one_table) {
   options.only_database = "cdc1";
   options.only_table = "t";
   options.heartbeat_ms = 100;
-  mysql::BinlogClient client(options, mysql::BinlogStart{"", 4});
+  mysql::BinlogClient client(options, mysql::BinlogStart{});
   std::string file;
   PollUntil(client, [&](mysql::BinlogItem& item) {
     BOOST_REQUIRE_MESSAGE(item.kind != mysql::BinlogItem::Kind::kError,
@@ -249,7 +249,7 @@ BOOST_AUTO_TEST_CASE(binlog_client_reports_a_purged_position_clearly) {
   mysql::BinlogClientOptions options;
   options.connection = Options("");
   options.server_id = 4000000001u;
-  mysql::BinlogClient client(options, mysql::BinlogStart{"binlog.999999", 4});
+  mysql::BinlogClient client(options, mysql::BinlogStart::At("binlog.999999", 4));
   PollUntil(client, [&](mysql::BinlogItem& item) {
     if (item.kind != mysql::BinlogItem::Kind::kError) return false;
     const std::string m(item.error.message());
@@ -499,4 +499,40 @@ BOOST_AUTO_TEST_CASE(push_query_group_by_equals_mariadb_group_by) {
     expected[r[0].value_or("NULL")] = {r[0].value_or("NULL"), *r[1], *r[2]};
   }
   BOOST_TEST((groups == expected));
+}
+
+BOOST_AUTO_TEST_CASE(starts_after_a_gtid_or_at_the_latest_offset) {
+  auto c = Connect();
+  CreateItems(*c, "cdc8", 5);
+  const std::string gtid =
+      *Exec(*c, "SELECT @@global.gtid_binlog_pos").front()[0];
+  Exec(*c, "INSERT INTO cdc8.items VALUES (6, 'after', 1, 1), (7, 'b', 2, 2)");
+  OpenedSource o = Open("cdc8", "items",
+                        ", 'scan.startup.mode' = 'gtid', "
+                        "'scan.startup.gtid' = '" + gtid + "'");
+  OpenedSource latest =
+      Open("cdc8", "items", ", 'scan.startup.mode' = 'latest-offset'");
+  // The latest-offset source has its position once the dump started.
+  Fold late;
+  late.key = latest.key;
+  BOOST_REQUIRE(Drain(*latest.source, latest.schema, late, [&] {
+                  auto p = latest.source->checkpoint_position();
+                  return p && p->at(0) > 0;
+                }).ok());
+  Exec(*c, "INSERT INTO cdc8.items VALUES (8, 'c', 3, 3)");
+  Exec(*c, "INSERT INTO cdc8.items VALUES (" + std::to_string(kSentinel) +
+               ", 'end', 0, 0)");
+  Fold fold;
+  fold.key = o.key;
+  absl::Status st =
+      Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(fold.problems.empty());
+  BOOST_TEST((fold.rows ==
+              TableRows(*c, "SELECT * FROM cdc8.items WHERE id > 5", o.key)));
+  st = Drain(*latest.source, latest.schema, late,
+             [&] { return HasSentinel(late); });
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST((late.rows ==
+              TableRows(*c, "SELECT * FROM cdc8.items WHERE id > 7", o.key)));
 }
