@@ -19,6 +19,7 @@ namespace {
 
 constexpr int kErConnectionKilled = 1927;
 constexpr int kErMasterFatalReadingBinlog = 1236;
+constexpr int kErSlaveSameId = 4052;  // MariaDB drops the older replica
 
 bool IsRowsEvent(uint8_t type) {
   return (type >= WRITE_ROWS_EVENT_V1 && type <= DELETE_ROWS_EVENT_V1) ||
@@ -49,8 +50,9 @@ absl::Status DumpError(const std::string& server, unsigned int code,
   if (code == kErConnectionKilled || (code >= 2000 && code < 3000)) {
     return absl::UnavailableError(text);
   }
-  if (std::string(message).find("same server") != std::string::npos ||
-      std::string(message).find("server_id") != std::string::npos) {
+  if (code == kErSlaveSameId ||
+      std::string(message).find("same server_uuid/server_id") !=
+          std::string::npos) {
     return absl::FailedPreconditionError(
         text + "; another replica uses the same server-id: give each "
                "mysql-cdc source its own 'server-id'");

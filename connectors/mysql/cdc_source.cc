@@ -9,6 +9,7 @@
 #include "connectors/mysql/binlog_event.h"
 #include "connectors/mysql/gtid.h"
 #include "connectors/mysql/row_decoder.h"
+#include "engine/base/log.h"
 #include "engine/base/status.h"
 #include "fmt/format.h"
 
@@ -300,7 +301,14 @@ class CdcSource : public exec::Source {
           std::string(why.message())));
     }
     const Clock::time_point now = Clock::now();
-    if (!reconnecting_since_) reconnecting_since_ = now;
+    if (!reconnecting_since_) {
+      reconnecting_since_ = now;
+      Log(LogLevel::kWarning,
+          fmt::format("mysql-cdc table '{}': {}; reconnecting from {}:{}",
+                      TableName(), std::string(why.message()), boundary_.file,
+                      boundary_.position));
+    }
+    announce_reconnect_ = true;
     if (now - *reconnecting_since_ >
         std::chrono::milliseconds(config_.reconnect_ms)) {
       return absl::UnavailableError(fmt::format(
@@ -348,6 +356,13 @@ class CdcSource : public exec::Source {
         // at the first transaction end or heartbeat.
         position_known_ = false;
         if (!item.file.empty()) SetBoundary(item.file, item.next_position);
+        if (announce_reconnect_) {
+          announce_reconnect_ = false;
+          Log(LogLevel::kInfo,
+              fmt::format("mysql-cdc table '{}': reconnected, reading the "
+                          "binlog from {}:{}",
+                          TableName(), item.file, item.next_position));
+        }
         if (progress_) progress_->done = true;
         return absl::OkStatus();
       case BinlogItem::Kind::kEvent:
@@ -483,6 +498,7 @@ class CdcSource : public exec::Source {
   int64_t resume_skip_ = 0;
   std::optional<Clock::time_point> reconnecting_since_;
   int backoff_ms_ = 0;
+  bool announce_reconnect_ = false;
   Clock::time_point reconnect_at_;
 };
 

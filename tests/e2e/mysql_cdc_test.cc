@@ -536,3 +536,28 @@ BOOST_AUTO_TEST_CASE(starts_after_a_gtid_or_at_the_latest_offset) {
   BOOST_TEST((late.rows ==
               TableRows(*c, "SELECT * FROM cdc8.items WHERE id > 7", o.key)));
 }
+
+BOOST_AUTO_TEST_CASE(a_server_id_clash_is_reported_clearly) {
+  mysql::BinlogClientOptions options;
+  options.connection = Options("");
+  options.server_id = 77;
+  auto started = [](mysql::BinlogItem& item) {
+    BOOST_REQUIRE_MESSAGE(item.kind != mysql::BinlogItem::Kind::kError,
+                          item.error.message());
+    return item.kind == mysql::BinlogItem::Kind::kStarted;
+  };
+  mysql::BinlogClient first(options, mysql::BinlogStart{});
+  PollUntil(first, started);
+  // MariaDB keeps the newer replica of a server-id and drops the older.
+  mysql::BinlogClient second(options, mysql::BinlogStart{});
+  PollUntil(second, started);
+  PollUntil(first, [](mysql::BinlogItem& item) {
+    if (item.kind != mysql::BinlogItem::Kind::kError) return false;
+    const std::string m(item.error.message());
+    BOOST_TEST(item.error.code() == absl::StatusCode::kFailedPrecondition);
+    BOOST_TEST(m.find("give each mysql-cdc source its own 'server-id'") !=
+                   std::string::npos,
+               m);
+    return true;
+  });
+}
