@@ -17,6 +17,7 @@
 #include "connectors/mysql/mysql_connection.h"
 #include "connectors/mysql/row_decoder.h"
 #include "connectors/mysql/schema_reader.h"
+#include "connectors/mysql/text_values.h"
 #include "engine/types/batch.h"
 #include "engine/types/value.h"
 
@@ -257,6 +258,16 @@ Table Select(mysql::Connection& c, const mysql::TableSchema& schema) {
     std::vector<Value> row;
     for (size_t i = 0; i < r.size(); ++i) {
       row.push_back(FromText(schema.schema.field(i).type, r[i]));
+      // The snapshot's converter agrees with this independent one.
+      mysql::ColumnTarget target{schema.columns[i].ordinal, schema.columns[i],
+                                 schema.schema.field(i).type};
+      auto v = mysql::ValueFromText(
+          target, r[i] ? std::optional<std::string_view>(*r[i]) : std::nullopt);
+      BOOST_REQUIRE_MESSAGE(v.ok(), v.status().message());
+      BOOST_TEST((*v == row.back()), "ValueFromText of column "
+                                         << schema.columns[i].name);
+      BOOST_TEST(mysql::SnapshotSelectExpr(schema.columns[i]) ==
+                 SelectList({schema.columns[i]}));
     }
     t[row[0].integer()] = std::move(row);
   }
