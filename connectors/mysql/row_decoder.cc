@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "connectors/mysql/binary_decimal.h"
 #include "connectors/mysql/byte_reader.h"
 #include "connectors/mysql/mysql_json.h"
 #include "engine/types/temporal_util.h"
@@ -18,14 +19,6 @@ using types::TypeId;
 using types::Value;
 namespace ft = field_type;
 namespace ti = types::internal;
-
-constexpr int kDig2Bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
-
-int DecimalBinarySize(int precision, int scale) {
-  int intg = precision - scale;
-  return intg / 9 * 4 + kDig2Bytes[intg % 9] + scale / 9 * 4 +
-         kDig2Bytes[scale % 9];
-}
 
 /// Bytes of the fractional part of TIME2/DATETIME2/TIMESTAMP2(fsp).
 int FracBytes(int fsp) { return (fsp + 1) / 2; }
@@ -497,52 +490,19 @@ class CellDecoder {
                          day_micros);
   }
 
-  /// MySQL's binary DECIMAL: groups of 9 digits in 4 big-endian bytes
-  /// (fewer bytes for a partial leading/trailing group), the first bit
-  /// flipped, every bit inverted for negative numbers.
+  /// Binary DECIMAL: its exact text, parsed into the DECIMAL's unscaled
+  /// integer when the target is DECIMAL (precision <= 38).
   absl::StatusOr<Value> DecodeDecimal(const ColumnTarget& t,
                                       std::span<const uint8_t> b, int precision,
                                       int scale) const {
-    if (precision < 1 || precision > 65 || scale > 30 || scale > precision ||
-        static_cast<int>(b.size()) != DecimalBinarySize(precision, scale)) {
-      return Error(t, fmt::format("bad DECIMAL({}, {}) metadata", precision,
-                                  scale));
-    }
-    std::vector<uint8_t> bytes(b.begin(), b.end());
-    bool negative = (bytes[0] & 0x80) == 0;
-    bytes[0] ^= 0x80;
-    if (negative) {
-      for (uint8_t& x : bytes) x = static_cast<uint8_t>(~x);
-    }
-    ByteReader r(bytes);
-    int intg = precision - scale;
-    std::string int_digits, frac_digits;
-    auto group = [&](int digits, std::string* out) -> bool {
-      uint64_t v = r.Be(static_cast<size_t>(kDig2Bytes[digits]));
-      uint64_t limit = 1;
-      for (int k = 0; k < digits; ++k) limit *= 10;
-      if (v >= limit) return false;
-      *out += fmt::format("{:0{}}", v, digits);
-      return true;
-    };
-    bool ok = true;
-    if (intg % 9) ok = ok && group(intg % 9, &int_digits);
-    for (int k = 0; k < intg / 9; ++k) ok = ok && group(9, &int_digits);
-    for (int k = 0; k < scale / 9; ++k) ok = ok && group(9, &frac_digits);
-    if (scale % 9) ok = ok && group(scale % 9, &frac_digits);
-    if (!ok || r.failed()) return Error(t, "malformed DECIMAL value");
-    size_t nz = int_digits.find_first_not_of('0');
-    int_digits = nz == std::string::npos ? "0" : int_digits.substr(nz);
-    bool zero = int_digits == "0" &&
-                frac_digits.find_first_not_of('0') == std::string::npos;
-    if (t.type.id() == TypeId::kVarchar) {
-      std::string text = (negative && !zero ? "-" : "") + int_digits;
-      if (scale > 0) text += "." + frac_digits;
-      return Value::Varchar(std::move(text));
-    }
+    absl::StatusOr<std::string> text = DecimalBinaryToText(b, precision, scale);
+    if (!text.ok()) return Error(t, std::string(text.status().message()));
+    if (t.type.id() == TypeId::kVarchar) return Value::Varchar(*text);
     __int128 unscaled = 0;
-    for (char c : int_digits + frac_digits) unscaled = unscaled * 10 + (c - '0');
-    return Value::Decimal(negative ? -unscaled : unscaled, t.type);
+    for (char c : *text) {
+      if (c >= '0' && c <= '9') unscaled = unscaled * 10 + (c - '0');
+    }
+    return Value::Decimal((*text)[0] == '-' ? -unscaled : unscaled, t.type);
   }
 
   const std::vector<std::string>& Labels(

@@ -743,3 +743,98 @@ BOOST_AUTO_TEST_CASE(mysql_gtid_event_and_set) {
                bad);
   }
 }
+
+namespace {
+
+std::string Json(const std::vector<uint8_t>& b) {
+  auto t = mysql::MySqlJsonToText(b);
+  return t.ok() ? *t : "ERROR " + std::string(t.status().message());
+}
+
+std::vector<uint8_t> Cat(std::initializer_list<std::vector<uint8_t>> parts) {
+  std::vector<uint8_t> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(mysql_binary_json_scalars) {
+  BOOST_TEST(Json({}) == "null");
+  BOOST_TEST(Json({0x04, 0x00}) == "null");
+  BOOST_TEST(Json({0x04, 0x01}) == "true");
+  BOOST_TEST(Json({0x04, 0x02}) == "false");
+  BOOST_TEST(Json({0x05, 0xFF, 0xFF}) == "-1");
+  BOOST_TEST(Json({0x06, 0xFF, 0xFF}) == "65535");
+  BOOST_TEST(Json(Cat({{0x07}, Le(0x80000000u, 4)})) == "-2147483648");
+  BOOST_TEST(Json(Cat({{0x08}, Le(0xFFFFFFFFu, 4)})) == "4294967295");
+  BOOST_TEST(Json(Cat({{0x09}, Le(0x8000000000000000ull, 8)})) ==
+             "-9223372036854775808");
+  BOOST_TEST(Json(Cat({{0x0a}, Le(~0ull, 8)})) == "18446744073709551615");
+  BOOST_TEST(Json(Cat({{0x0b}, Le(0x4004000000000000ull, 8)})) == "2.5");
+  BOOST_TEST(Json(Cat({{0x0b}, Le(0x4008000000000000ull, 8)})) == "3.0");
+  double big = 1e300;
+  uint64_t bits;
+  std::memcpy(&bits, &big, 8);
+  BOOST_TEST(Json(Cat({{0x0b}, Le(bits, 8)})) == "1e300");
+  // A string: 7-bit groups of length, then UTF-8, escaped on output.
+  BOOST_TEST(Json(Cat({{0x0c, 5}, Bytes().str("a\"b\n\x01").b})) ==
+             "\"a\\\"b\\n\\u0001\"");
+  std::string long_text(200, 'z');
+  BOOST_TEST(Json(Cat({{0x0c, 0x80 | (200 & 0x7f), 200 >> 7},
+                       Bytes().str(long_text).b})) ==
+             "\"" + long_text + "\"");
+  // Opaque DECIMAL(14, 4) and DATETIME.
+  BOOST_TEST(Json({0x0f, 246, 9, 14, 4, 0x81, 0x0D, 0xFB, 0x38, 0xD2, 0x04,
+                   0xD2}) == "1234567890.1234");
+  int64_t ymd = ((2024 * 13 + 2) << 5) | 29;
+  int64_t hms = 12 << 12 | 34 << 6 | 56;
+  uint64_t packed = static_cast<uint64_t>(((ymd << 17) | hms) << 24) + 5;
+  BOOST_TEST(Json(Cat({{0x0f, 12, 8}, Le(packed, 8)})) ==
+             "\"2024-02-29 12:34:56.000005\"");
+  BOOST_TEST(Json({0x0f, 255, 2, 0xAB, 0xCD}) == "\"base64:type255:q80=\"");
+}
+
+BOOST_AUTO_TEST_CASE(mysql_binary_json_containers) {
+  // {"a": 1, "bb": [true, "x"]}: a small object (2-byte counts and
+  // offsets, relative to the container's start after the type byte).
+  std::vector<uint8_t> array = Cat({Le(2, 2), Le(12, 2),  // count, size
+                                    {0x04}, Le(1, 2),     // true, inlined
+                                    {0x0c}, Le(10, 2),    // string at 10
+                                    {1, 'x'}});
+  BOOST_REQUIRE_EQUAL(array.size(), 12u);
+  std::vector<uint8_t> object =
+      Cat({Le(2, 2), Le(33, 2),             // count, size
+           Le(18, 2), Le(1, 2),             // key "a" at 18
+           Le(19, 2), Le(2, 2),             // key "bb" at 19
+           {0x05}, Le(1, 2),                // 1, inlined int16
+           {0x02}, Le(21, 2),               // small array at 21
+           Bytes().str("abb").b, array});
+  BOOST_REQUIRE_EQUAL(object.size(), 33u);
+  std::vector<uint8_t> doc = Cat({{0x00}, object});
+  BOOST_TEST(Json(doc) == "{\"a\": 1, \"bb\": [true, \"x\"]}");
+  // A large array: 4-byte counts, int32 inlined.
+  BOOST_TEST(Json(Cat({{0x03}, Le(2, 4), Le(18, 4), {0x07},
+                       Le(0xFFFFFFFB, 4), {0x04}, Le(2, 4)})) == "[-5, false]");
+  BOOST_TEST(Json(Cat({{0x02}, Le(0, 2), Le(4, 2)})) == "[]");
+  BOOST_TEST(Json(Cat({{0x00}, Le(0, 2), Le(4, 2)})) == "{}");
+
+  // Every prefix of the object fails cleanly (or prints a shorter value);
+  // a bad offset and deep nesting are errors.
+  for (size_t n = 1; n < doc.size(); ++n) {
+    std::vector<uint8_t> cut(doc.begin(), doc.begin() + n);
+    (void)mysql::MySqlJsonToText(cut);
+  }
+  std::vector<uint8_t> bad = doc;
+  bad[1 + 16] = 200;  // the array's offset
+  BOOST_TEST(Json(bad).starts_with("ERROR malformed MySQL binary JSON"));
+  BOOST_TEST(Json({0x0e, 0}).starts_with("ERROR"));
+  // 101 nested one-element arrays, each holding the next at offset 7.
+  std::vector<uint8_t> deep = {0x04, 0x00};
+  for (int i = 0; i < 101; ++i) {
+    std::vector<uint8_t> inner(deep.begin() + 1, deep.end());
+    deep = Cat({{0x02}, Le(1, 2), Le(7 + inner.size(), 2), {deep[0]},
+                Le(7, 2), inner});
+  }
+  BOOST_TEST(Json(deep).find("deeper than 100") != std::string::npos);
+}
