@@ -1,206 +1,26 @@
 #include "connectors/mysql/cdc_snapshot.h"
 
-#include <cerrno>
 #include <cstdlib>
 #include <string_view>
 
-#include "engine/types/decimal_util.h"
+#include "connectors/mysql/text_values.h"
 #include "engine/types/value.h"
 #include "fmt/format.h"
 
 namespace weir::connectors::mysql {
-namespace {
-
-using types::LogicalType;
-using types::TypeId;
-using types::Value;
-
-absl::Status BadValue(const ColumnInfo& c, std::string_view text,
-                      std::string_view why) {
-  return absl::InvalidArgumentError(
-      fmt::format("column '{}' ({}): cannot read the value '{}': {}", c.name,
-                  c.column_type, text, why));
-}
-
-/// A date or datetime with a zero year, month or day ("0000-00-00"): MySQL
-/// lets them in, Weir has no such date; read as NULL.
-bool IsZeroDate(std::string_view text) {
-  return text.size() >= 10 &&
-         (text.substr(0, 4) == "0000" || text.substr(5, 2) == "00" ||
-          text.substr(8, 2) == "00");
-}
-
-absl::StatusOr<int64_t> ParseInt(const ColumnInfo& c, const std::string& t) {
-  errno = 0;
-  char* end = nullptr;
-  const long long v = std::strtoll(t.c_str(), &end, 10);
-  if (errno != 0 || end == t.c_str() || *end != '\0') {
-    return BadValue(c, t, "not an integer");
-  }
-  return static_cast<int64_t>(v);
-}
-
-/// MySQL TIME text ("-838:59:59.000000") -> microseconds.
-absl::StatusOr<int64_t> ParseMySqlTime(const ColumnInfo& c,
-                                       const std::string& t) {
-  std::string_view s = t;
-  bool negative = false;
-  if (!s.empty() && s[0] == '-') {
-    negative = true;
-    s.remove_prefix(1);
-  }
-  int64_t h = 0, m = 0, sec = 0, frac = 0;
-  int frac_digits = 0;
-  int field = 0;
-  for (char ch : s) {
-    if (ch == ':') {
-      if (++field > 2) return BadValue(c, t, "not a TIME");
-    } else if (ch == '.') {
-      if (field != 2) return BadValue(c, t, "not a TIME");
-      field = 3;
-    } else if (ch >= '0' && ch <= '9') {
-      const int d = ch - '0';
-      if (field == 0) h = h * 10 + d;
-      if (field == 1) m = m * 10 + d;
-      if (field == 2) sec = sec * 10 + d;
-      if (field == 3 && frac_digits < 6) {
-        frac = frac * 10 + d;
-        ++frac_digits;
-      }
-    } else {
-      return BadValue(c, t, "not a TIME");
-    }
-  }
-  if (field < 2) return BadValue(c, t, "not a TIME");
-  for (; frac_digits < 6; ++frac_digits) frac *= 10;
-  const int64_t micros = ((h * 60 + m) * 60 + sec) * 1000000 + frac;
-  return negative ? -micros : micros;
-}
-
-absl::Status AppendCell(const std::string& t, const ColumnInfo& c,
-                        types::Column* col) {
-  const LogicalType& type = col->type();
-  const std::string& mt = c.data_type;
-  switch (type.id()) {
-    case TypeId::kBoolean: {
-      absl::StatusOr<int64_t> v = ParseInt(c, t);
-      if (!v.ok()) return v.status();
-      col->AppendInt(*v != 0 ? 1 : 0);
-      return absl::OkStatus();
-    }
-    case TypeId::kInt:
-    case TypeId::kBigint: {
-      if (mt == "bit") {  // big-endian bytes
-        if (t.size() > 8) return BadValue(c, t, "BIT wider than 64 bits");
-        uint64_t v = 0;
-        for (unsigned char b : t) v = (v << 8) | b;
-        col->AppendInt(static_cast<int64_t>(v));
-        return absl::OkStatus();
-      }
-      absl::StatusOr<int64_t> v = ParseInt(c, t);
-      if (!v.ok()) return v.status();
-      col->AppendInt(*v);
-      return absl::OkStatus();
-    }
-    case TypeId::kDouble: {
-      char* end = nullptr;
-      const double v = mt == "float"
-                           ? static_cast<double>(std::strtof(t.c_str(), &end))
-                           : std::strtod(t.c_str(), &end);
-      if (end == t.c_str() || *end != '\0') {
-        return BadValue(c, t, "not a number");
-      }
-      col->AppendDouble(v);
-      return absl::OkStatus();
-    }
-    case TypeId::kDecimal: {
-      if (mt == "bit") {  // BIT(64): big-endian bytes, unsigned
-        if (t.size() > 8) return BadValue(c, t, "BIT wider than 64 bits");
-        uint64_t v = 0;
-        for (unsigned char b : t) v = (v << 8) | b;
-        col->AppendDecimal(static_cast<__int128>(v));
-        return absl::OkStatus();
-      }
-      absl::StatusOr<Value> v = t.find('.') == std::string::npos
-                                    ? types::ParseIntegerLiteral(t)
-                                    : types::ParseDecimalLiteral(t);
-      if (!v.ok()) return BadValue(c, t, std::string(v.status().message()));
-      __int128 unscaled = 0;
-      int scale = 0;
-      if (v->type().id() == TypeId::kDecimal) {
-        unscaled = v->decimal();
-        scale = v->type().scale();
-      } else {
-        unscaled = v->integer();
-      }
-      std::optional<__int128> r =
-          types::internal::Rescale(unscaled, scale, type.scale());
-      if (!r || !types::internal::FitsPrecision(*r, type.precision())) {
-        return BadValue(c, t, fmt::format("does not fit {}", type.ToString()));
-      }
-      col->AppendDecimal(*r);
-      return absl::OkStatus();
-    }
-    case TypeId::kVarchar:
-    case TypeId::kBytes:
-      col->AppendBytes(t);
-      return absl::OkStatus();
-    case TypeId::kDate: {
-      if (IsZeroDate(t)) {
-        col->AppendNull();
-        return absl::OkStatus();
-      }
-      absl::StatusOr<int64_t> v = types::ParseDate(t);
-      if (!v.ok()) return BadValue(c, t, std::string(v.status().message()));
-      col->AppendInt(*v);
-      return absl::OkStatus();
-    }
-    case TypeId::kTimestamp: {
-      if (IsZeroDate(t)) {
-        col->AppendNull();
-        return absl::OkStatus();
-      }
-      absl::StatusOr<int64_t> v = types::ParseTimestamp(t);
-      if (!v.ok()) return BadValue(c, t, std::string(v.status().message()));
-      col->AppendInt(*v);
-      return absl::OkStatus();
-    }
-    case TypeId::kTime:
-    case TypeId::kInterval: {
-      absl::StatusOr<int64_t> v = ParseMySqlTime(c, t);
-      if (!v.ok()) return v.status();
-      if (type.id() == TypeId::kInterval) {
-        col->AppendInterval(types::IntervalValue{0, *v});
-        return absl::OkStatus();
-      }
-      if (*v < 0 || *v >= int64_t{86400} * 1000000) {
-        return BadValue(c, t, "outside a TIME of day");
-      }
-      col->AppendInt(*v);
-      return absl::OkStatus();
-    }
-    default:
-      return BadValue(c, t,
-                      fmt::format("no conversion to {}", type.ToString()));
-  }
-}
-
-}  // namespace
-
 absl::Status AppendTextRow(const Row& row,
-                           const std::vector<ColumnInfo>& columns,
+                           const std::vector<ColumnTarget>& columns,
                            types::Batch* out) {
-  const size_t n = out->num_rows();
+  std::vector<types::Value> values;
+  values.reserve(columns.size());
   for (size_t i = 0; i < columns.size(); ++i) {
-    types::Column& col = out->column(i);
-    absl::Status st = row[i] ? AppendCell(*row[i], columns[i], &col)
-                             : (col.AppendNull(), absl::OkStatus());
-    if (!st.ok()) {
-      for (size_t j = 0; j <= i; ++j) out->column(j).Resize(n);
-      return st;
-    }
+    absl::StatusOr<types::Value> v = ValueFromText(
+        columns[i], row[i] ? std::optional<std::string_view>(*row[i])
+                           : std::nullopt);
+    if (!v.ok()) return v.status();
+    values.push_back(*std::move(v));
   }
-  out->SetNumRows(n + 1);
+  out->AppendRow(values);
   return absl::OkStatus();
 }
 
@@ -253,11 +73,11 @@ absl::StatusOr<BinlogStart> RunSnapshot(
   std::string select, order, key_tuple;
   for (size_t i = 0; i < spec.columns.size(); ++i) {
     if (i > 0) select += ", ";
-    select += Connection::QuoteIdentifier(spec.columns[i].name);
+    select += SnapshotSelectExpr(spec.columns[i].info);
   }
   for (size_t k = 0; k < spec.key.size(); ++k) {
     if (k > 0) order += ", ";
-    order += Connection::QuoteIdentifier(spec.columns[spec.key[k]].name);
+    order += Connection::QuoteIdentifier(spec.columns[spec.key[k]].info.name);
   }
   const std::string from =
       Connection::QuoteIdentifier(spec.connection.database) + "." +

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "connectors/mysql/binlog_client.h"
 #include "connectors/mysql/mysql_connection.h"
+#include "connectors/mysql/row_decoder.h"
 #include "connectors/mysql/schema_reader.h"
 #include "engine/types/batch.h"
 
@@ -36,10 +37,10 @@ struct SnapshotProgress {
 struct SnapshotSpec {
   ConnectionOptions connection;
   std::string table;
-  /// The source's columns: one MySQL column each (by name), with its
-  /// information_schema description.
+  /// The source's columns: one MySQL column each, as the decoder reads
+  /// them.
   std::shared_ptr<const types::Schema> schema;
-  std::vector<ColumnInfo> columns;
+  std::vector<ColumnTarget> columns;
   /// Indexes into `schema` of the primary key, in key order.
   std::vector<int> key;
   int64_t chunk_size = 8192;
@@ -53,13 +54,11 @@ struct SnapshotSpec {
 absl::StatusOr<BinlogStart> RunSnapshot(
     const SnapshotSpec& spec, const std::function<bool(BinlogItem)>& push);
 
-/// Appends one row read through the text protocol (SELECT) to `out`,
-/// converting each cell to its column's Weir type: exact for every type
-/// (BIT as big-endian bytes, FLOAT widened from its float value, zero
-/// dates as NULL, TIME as an INTERVAL or TIME of day by the column's type).
-/// Errors name the column and the value.
+/// Appends one row read through the snapshot's SELECT (text_values.h:
+/// each column through SnapshotSelectExpr) to `out`, each cell the value
+/// the binlog decoder gives for it. Errors name the column and the value.
 absl::Status AppendTextRow(const Row& row,
-                           const std::vector<ColumnInfo>& columns,
+                           const std::vector<ColumnTarget>& columns,
                            types::Batch* out);
 
 }  // namespace weir::connectors::mysql

@@ -268,7 +268,7 @@ class CdcSource : public exec::Source {
         spec.connection = config_.connection;
         spec.table = config_.table;
         spec.schema = schema_;
-        for (const ColumnTarget& t : targets_) spec.columns.push_back(t.info);
+        spec.columns = targets_;
         spec.key = key_;
         spec.chunk_size = config_.chunk_size;
         spec.progress = progress_;
