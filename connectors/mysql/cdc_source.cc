@@ -196,7 +196,11 @@ class CdcSource : public exec::Source {
         for (size_t i = 0; i < take; ++i) CopyRow(staging_, staged_ + i, out);
         staged_ += take;
         n += take;
-        if (streaming_) rows_in_txn_ += static_cast<int64_t>(take);
+        if (streaming_) {
+          rows_in_txn_ += static_cast<int64_t>(take);
+        } else {
+          snapshot_rows_ += static_cast<int64_t>(take);
+        }
         continue;
       }
       std::optional<BinlogItem> item = client_->Poll();
@@ -219,6 +223,7 @@ class CdcSource : public exec::Source {
     std::optional<uint32_t> seq = BinlogFileSequence(boundary_.file);
     if (!streaming_ || !position_known_ || !seq) {
       p[0] = -1;
+      if (snapshot_rows_ > 0) p[2] = snapshot_rows_;
       return p;
     }
     p[0] = (static_cast<int64_t>(*seq) << 32) |
@@ -228,6 +233,14 @@ class CdcSource : public exec::Source {
   }
 
   absl::Status StartAt(const exec::SourcePosition& position) override {
+    if (auto snapshot = position.find(2); snapshot != position.end()) {
+      return absl::FailedPreconditionError(fmt::format(
+          "the checkpoint was taken while the snapshot of MySQL table '{}' "
+          "ran ({} rows read): a snapshot cannot be resumed, and taking a "
+          "new one would repeat those rows; start the query without its "
+          "saved state",
+          TableName(), snapshot->second));
+    }
     auto it = position.find(0);
     if (it == position.end() || it->second < 0) return absl::OkStatus();
     const uint32_t seq = static_cast<uint32_t>(it->second >> 32);
@@ -493,6 +506,7 @@ class CdcSource : public exec::Source {
   BinlogStart boundary_;     // after the last transaction fully returned
   int64_t rows_in_txn_ = 0;  // rows returned of the transaction after it
   int64_t skip_ = 0;         // rows still to skip after a resume
+  int64_t snapshot_rows_ = 0;  // snapshot rows returned
 
   std::optional<BinlogStart> resume_;
   int64_t resume_skip_ = 0;

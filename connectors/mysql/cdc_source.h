@@ -14,7 +14,11 @@
 //      runs or before the stream has a position (a resume then starts as
 //      the options say: a new snapshot in mode 'initial');
 //   1: how many rows of the transaction after that position were already
-//      returned (absent when none): a resume skips them.
+//      returned (absent when none): a resume skips them;
+//   2: while the snapshot runs, the snapshot rows returned (absent when
+//      none). A snapshot cannot be resumed (the transaction it read in is
+//      gone) and a new one would repeat those rows, so StartAt refuses
+//      such a position with FailedPrecondition.
 // The same pair is where the source reconnects from when the server goes
 // away, so a reconnect neither loses nor repeats a change.
 

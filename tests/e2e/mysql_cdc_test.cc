@@ -380,6 +380,25 @@ BOOST_AUTO_TEST_CASE(resumes_mid_transaction_without_gap_or_duplicate) {
   OpenedSource o = Open("cdc5", "items");
   Fold fold;
   fold.key = o.key;
+  // Two rows into the snapshot: a position that cannot be resumed exactly
+  // (the snapshot's transaction is gone), refused rather than repeated.
+  BOOST_REQUIRE(Drain(*o.source, o.schema, fold,
+                      [&] { return fold.changes >= 2; }, 2)
+                    .ok());
+  auto during = o.source->checkpoint_position();
+  BOOST_REQUIRE(during.has_value());
+  BOOST_TEST(during->at(0) == -1);
+  BOOST_TEST(during->at(2) == 2);
+  {
+    auto again = mysql::OpenCdcSource(o.config, o.schema, 0, 1);
+    BOOST_REQUIRE(again.ok());
+    absl::Status refused = (*again)->StartAt(*during);
+    BOOST_TEST(refused.code() == absl::StatusCode::kFailedPrecondition);
+    BOOST_TEST(std::string(refused.message())
+                   .find("taken while the snapshot of MySQL table "
+                         "'cdc5.items' ran (2 rows read)") != std::string::npos,
+               refused.message());
+  }
   BOOST_REQUIRE(
       Drain(*o.source, o.schema, fold, [&] { return fold.rows.size() == 5; })
           .ok());
