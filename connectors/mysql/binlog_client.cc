@@ -137,6 +137,13 @@ bool BinlogClient::Push(BinlogItem item) {
   return true;
 }
 
+bool BinlogClient::Watch(int socket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  socket_ = socket;
+  if (stopping_ && socket >= 0) shutdown(socket, SHUT_RDWR);
+  return !stopping_;
+}
+
 bool BinlogClient::SleepMs(int ms) {
   std::unique_lock<std::mutex> lock(mu_);
   return !cv_.wait_for(lock, std::chrono::milliseconds(ms),
@@ -147,8 +154,11 @@ void BinlogClient::Run(BinlogStart start, BinlogPrelude prelude) {
   if (options_.start_delay_ms > 0 && !SleepMs(options_.start_delay_ms)) return;
   absl::Status status;
   if (prelude) {
-    absl::StatusOr<BinlogStart> from =
-        prelude([this](BinlogItem item) { return Push(std::move(item)); });
+    PreludeContext context;
+    context.push = [this](BinlogItem item) { return Push(std::move(item)); };
+    context.watch = [this](int socket) { Watch(socket); };
+    absl::StatusOr<BinlogStart> from = prelude(context);
+    Watch(-1);
     if (from.ok()) {
       start = *std::move(from);
     } else {
@@ -196,17 +206,10 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
     absl::StatusOr<std::vector<Row>> done = c.Query(sql);
     if (!done.ok()) return done.status();
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return absl::OkStatus();
-    socket_ = c.socket();
-  }
+  if (!Watch(c.socket())) return absl::OkStatus();
   struct SocketReset {
     BinlogClient* client;
-    ~SocketReset() {
-      std::lock_guard<std::mutex> lock(client->mu_);
-      client->socket_ = -1;
-    }
+    ~SocketReset() { client->Watch(-1); }
   } socket_reset{this};
 
   MARIADB_RPL* rpl = mariadb_rpl_init(c.native());

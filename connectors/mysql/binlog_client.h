@@ -99,11 +99,19 @@ struct BinlogClientOptions {
   std::string only_table;
 };
 
-/// Run on the client's thread before the dump: may push items (snapshot
-/// rows) with `push` (which waits while the queue is full and returns
-/// false when the client is stopping) and returns where the dump starts.
-using BinlogPrelude = std::function<absl::StatusOr<BinlogStart>(
-    const std::function<bool(BinlogItem)>& push)>;
+/// What a prelude gets from the client: `push` queues an item (waiting
+/// while the queue is full; false when the client is stopping), `watch`
+/// names the socket of the connection the prelude blocks on (-1: none), so
+/// that Stop shuts it down too.
+struct PreludeContext {
+  std::function<bool(BinlogItem)> push;
+  std::function<void(int socket)> watch;
+};
+
+/// Run on the client's thread before the dump (the snapshot): may push
+/// items and returns where the dump starts.
+using BinlogPrelude =
+    std::function<absl::StatusOr<BinlogStart>(const PreludeContext& context)>;
 
 class BinlogClient {
  public:
@@ -126,13 +134,15 @@ class BinlogClient {
   absl::Status Dump(BinlogStart start);
   bool Push(BinlogItem item);
   bool SleepMs(int ms);
+  /// Sets socket_ (-1: none); false when the client is stopping.
+  bool Watch(int socket);
 
   BinlogClientOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<BinlogItem> queue_;
   bool stopping_ = false;
-  int socket_ = -1;  // of the dump connection while it is open
+  int socket_ = -1;  // of the connection the thread blocks on, if any
   std::thread thread_;
 };
 

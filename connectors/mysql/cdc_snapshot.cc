@@ -24,12 +24,17 @@ absl::Status AppendTextRow(const Row& row,
   return absl::OkStatus();
 }
 
-absl::StatusOr<BinlogStart> RunSnapshot(
-    const SnapshotSpec& spec, const std::function<bool(BinlogItem)>& push) {
+absl::StatusOr<BinlogStart> RunSnapshot(const SnapshotSpec& spec,
+                                        const PreludeContext& context) {
   absl::StatusOr<std::unique_ptr<Connection>> conn =
       Connection::Open(spec.connection);
   if (!conn.ok()) return conn.status();
   Connection& c = **conn;
+  context.watch(c.socket());
+  struct Unwatch {  // before the connection closes (its fd may be reused)
+    const PreludeContext& context;
+    ~Unwatch() { context.watch(-1); }
+  } unwatch{context};
   auto run = [&](const std::string& sql) { return c.Query(sql); };
   for (const char* sql :
        {"SET SESSION time_zone = '+00:00'",
@@ -113,7 +118,7 @@ absl::StatusOr<BinlogStart> RunSnapshot(
       BinlogItem item;
       item.kind = BinlogItem::Kind::kSnapshotRows;
       item.rows = std::move(batch);
-      if (!push(std::move(item))) return start;
+      if (!context.push(std::move(item))) return start;
     }
     if (static_cast<int64_t>(rows->size()) < spec.chunk_size) break;
   }

@@ -47,12 +47,12 @@ struct SnapshotSpec {
   std::shared_ptr<SnapshotProgress> progress;
 };
 
-/// Runs the snapshot: pushes its rows (+I) as kSnapshotRows items of up to
-/// chunk_size rows and returns the binlog position the stream continues
-/// from. Stops early (returning that position all the same) when `push`
-/// returns false.
-absl::StatusOr<BinlogStart> RunSnapshot(
-    const SnapshotSpec& spec, const std::function<bool(BinlogItem)>& push);
+/// Runs the snapshot as a BinlogClient prelude: pushes its rows (+I) as
+/// kSnapshotRows items of up to chunk_size rows and returns the binlog
+/// position the stream continues from. Stops early (returning that
+/// position all the same) when the push returns false.
+absl::StatusOr<BinlogStart> RunSnapshot(const SnapshotSpec& spec,
+                                        const PreludeContext& context);
 
 /// Appends one row read through the snapshot's SELECT (text_values.h:
 /// each column through SnapshotSelectExpr) to `out`, each cell the value

@@ -287,9 +287,8 @@ class CdcSource : public exec::Source {
         spec.progress = progress_;
         client_ = std::make_unique<BinlogClient>(
             std::move(options), BinlogStart{},
-            [spec = std::move(spec)](
-                const std::function<bool(BinlogItem)>& push) {
-              return RunSnapshot(spec, push);
+            [spec = std::move(spec)](const PreludeContext& context) {
+              return RunSnapshot(spec, context);
             });
         return;
       }
