@@ -680,3 +680,23 @@ BOOST_AUTO_TEST_CASE(survives_a_server_restart) {
   BOOST_TEST(fold.problems.empty(), fold.problems.front());
   BOOST_TEST((fold.rows == TableRows(*c, "SELECT * FROM cdc11.items", o.key)));
 }
+
+BOOST_AUTO_TEST_CASE(recognizes_ddl_on_its_table) {
+  auto on = [](const std::string& stmt, const std::string& db = "shop") {
+    return mysql::IsDdlOn(stmt, db, "shop", "orders");
+  };
+  BOOST_TEST(on("ALTER TABLE orders ADD COLUMN x INT"));
+  BOOST_TEST(on("alter table `shop`.`orders` drop column x", "other"));
+  BOOST_TEST(on("/* comment */ TRUNCATE orders"));
+  BOOST_TEST(on("TRUNCATE TABLE shop.orders", ""));
+  BOOST_TEST(on("RENAME TABLE a TO b, orders TO orders_old"));
+  BOOST_TEST(on("DROP TABLE IF EXISTS `orders`"));
+  BOOST_TEST(on("DROP DATABASE shop", ""));
+  BOOST_TEST(on("CREATE OR REPLACE TABLE orders (id INT)"));
+  BOOST_TEST(!on("ALTER TABLE orders_old ADD COLUMN x INT"));
+  BOOST_TEST(!on("ALTER TABLE other.orders ADD COLUMN x INT"));
+  BOOST_TEST(!on("ALTER TABLE orders ADD COLUMN x INT", "other"));
+  BOOST_TEST(!on("CREATE TABLE orders2 LIKE orders"));
+  BOOST_TEST(!on("INSERT INTO orders VALUES (1)"));
+  BOOST_TEST(!on("ALTER TABLE t COMMENT 'orders'"));
+}
