@@ -700,3 +700,38 @@ BOOST_AUTO_TEST_CASE(recognizes_ddl_on_its_table) {
   BOOST_TEST(!on("INSERT INTO orders VALUES (1)"));
   BOOST_TEST(!on("ALTER TABLE t COMMENT 'orders'"));
 }
+
+// FLUSH BINARY LOGS ends a file with a rotate naming the next one, at
+// offset 4; events after it are of the new file. (Connector/C 3.3 parses
+// rotates after the first wrongly: the client reads them itself.)
+BOOST_AUTO_TEST_CASE(binlog_client_follows_rotations) {
+  auto c = Connect();
+  mysql::BinlogClientOptions options;
+  options.connection = Options("");
+  options.server_id = mysql::GenerateServerId(options.connection, "");
+  options.heartbeat_ms = 100;
+  mysql::BinlogClient client(options, mysql::BinlogStart{});
+  std::string first;
+  std::vector<std::pair<std::string, uint64_t>> rotates;
+  std::string heartbeat_file;
+  PollUntil(client, [&](mysql::BinlogItem& item) {
+    BOOST_REQUIRE_MESSAGE(item.kind != mysql::BinlogItem::Kind::kError,
+                          item.error.message());
+    if (item.kind == mysql::BinlogItem::Kind::kStarted) {
+      first = item.file;
+      Exec(*c, "FLUSH BINARY LOGS");
+      Exec(*c, "FLUSH BINARY LOGS");
+    }
+    if (item.type == 4 && item.next_position != 0) {
+      rotates.emplace_back(item.text, item.rotate_position);
+    }
+    if (item.type == 27 && rotates.size() == 2) heartbeat_file = item.text;
+    return !heartbeat_file.empty();
+  });
+  const uint32_t seq = *mysql::BinlogFileSequence(first);
+  BOOST_REQUIRE_EQUAL(rotates.size(), 2u);
+  BOOST_TEST(rotates[0].first == mysql::BinlogFileWithSequence(first, seq + 1));
+  BOOST_TEST(rotates[0].second == 4u);
+  BOOST_TEST(rotates[1].first == mysql::BinlogFileWithSequence(first, seq + 2));
+  BOOST_TEST(heartbeat_file == rotates[1].first);
+}
