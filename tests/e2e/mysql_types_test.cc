@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -330,6 +331,15 @@ struct Server {
     std::string base = *Q(*conn, "SELECT @@log_bin_basename")[0][0];
     dir = base.substr(0, base.rfind('/') + 1);
   }
+  /// typesdb.t created anew, and its schema.
+  mysql::TableSchema FreshTable() {
+    Q(*conn, "DROP DATABASE IF EXISTS typesdb");
+    Q(*conn, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
+    Q(*conn, kCreate);
+    auto schema = mysql::ReadTableSchema(Options(), "t");
+    BOOST_REQUIRE_MESSAGE(schema.ok(), schema.status().message());
+    return *schema;
+  }
   /// Starts a new binlog file and returns the name of the one it opened.
   std::string Flush() {
     Q(*conn, "FLUSH BINARY LOGS");
@@ -342,11 +352,7 @@ struct Server {
 BOOST_AUTO_TEST_CASE(every_type_decodes_as_select_returns_it) {
   Server s;
   mysql::Connection& c = *s.conn;
-  Q(c, "DROP DATABASE IF EXISTS typesdb");
-  Q(c, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
-  Q(c, kCreate);
-  auto schema = mysql::ReadTableSchema(Options(), "t");
-  BOOST_REQUIRE_MESSAGE(schema.ok(), schema.status().message());
+  const mysql::TableSchema schema = s.FreshTable();
 
   // Inserts (one file), updates (the next), deletes (the next).
   std::string inserts = s.Flush();
@@ -361,40 +367,36 @@ BOOST_AUTO_TEST_CASE(every_type_decodes_as_select_returns_it) {
        "'0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', "
        "'0000-00-00 00:00:00')");
   Q(c, "SET SESSION sql_mode = DEFAULT");
-  Table after_inserts = Select(c, *schema);
+  Table after_inserts = Select(c, schema);
   std::string updates = s.Flush();
   Q(c, "UPDATE typesdb.t SET vc = CONCAT(vc, 'Z'), d = d / 2, tm = '-1:00:00',"
        " biu = 1 WHERE id IN (1, 2, 4)");
   Q(c, "UPDATE typesdb.t SET id = 10, ti = NULL WHERE id = 3");
-  Table after_updates = Select(c, *schema);
+  Table after_updates = Select(c, schema);
   std::string deletes = s.Flush();
   Q(c, "DELETE FROM typesdb.t WHERE id IN (2, 9)");
-  Table after_deletes = Select(c, *schema);
+  Table after_deletes = Select(c, schema);
   s.Flush();
 
   Table folded;
-  Decoded ins = DecodeFile(inserts, *schema);
+  Decoded ins = DecodeFile(inserts, schema);
   BOOST_TEST(ins.batch.num_rows() == rows.size() + 1);
-  Fold(ins.batch, &folded, *schema);
-  CheckTables(folded, after_inserts, *schema);
-  Decoded upd = DecodeFile(updates, *schema);
+  Fold(ins.batch, &folded, schema);
+  CheckTables(folded, after_inserts, schema);
+  Decoded upd = DecodeFile(updates, schema);
   BOOST_TEST(upd.batch.num_rows() == 2 * 4u);
-  Fold(upd.batch, &folded, *schema);
-  CheckTables(folded, after_updates, *schema);
-  Decoded del = DecodeFile(deletes, *schema);
+  Fold(upd.batch, &folded, schema);
+  CheckTables(folded, after_updates, schema);
+  Decoded del = DecodeFile(deletes, schema);
   BOOST_TEST(del.batch.num_rows() == 2u);
-  Fold(del.batch, &folded, *schema);
-  CheckTables(folded, after_deletes, *schema);
+  Fold(del.batch, &folded, schema);
+  CheckTables(folded, after_deletes, schema);
 }
 
 BOOST_AUTO_TEST_CASE(compressed_rows_and_full_row_metadata) {
   Server s;
   mysql::Connection& c = *s.conn;
-  Q(c, "DROP DATABASE IF EXISTS typesdb");
-  Q(c, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
-  Q(c, kCreate);
-  auto schema = mysql::ReadTableSchema(Options(), "t");
-  BOOST_REQUIRE(schema.ok());
+  const mysql::TableSchema schema = s.FreshTable();
   Q(c, "SET GLOBAL log_bin_compress = ON");
   Q(c, "SET GLOBAL binlog_row_metadata = 'FULL'");
   std::string file = s.Flush();
@@ -405,32 +407,28 @@ BOOST_AUTO_TEST_CASE(compressed_rows_and_full_row_metadata) {
   }
   Q(c, "UPDATE typesdb.t SET vc = 'changed' WHERE id = 2");
   Q(c, "DELETE FROM typesdb.t WHERE id = 1");
-  Table want = Select(c, *schema);
+  Table want = Select(c, schema);
   Q(c, "SET GLOBAL log_bin_compress = OFF");
   Q(c, "SET GLOBAL binlog_row_metadata = 'MINIMAL'");
   s.Flush();
-  Decoded d = DecodeFile(file, *schema);
+  Decoded d = DecodeFile(file, schema);
   bool compressed = false;
   for (uint8_t t : d.event_types) {
     compressed = compressed || (t >= mysql::kMariaWriteRowsCompressedV1 &&
                                 t <= mysql::kMariaDeleteRowsCompressed);
   }
   BOOST_TEST(compressed, "no compressed rows event in the binlog");
-  BOOST_REQUIRE_EQUAL(d.map_names.size(), schema->columns.size());
+  BOOST_REQUIRE_EQUAL(d.map_names.size(), schema.columns.size());
   BOOST_TEST(d.map_names[1] == "ti");
   Table folded;
-  Fold(d.batch, &folded, *schema);
-  CheckTables(folded, want, *schema);
+  Fold(d.batch, &folded, schema);
+  CheckTables(folded, want, schema);
 }
 
 BOOST_AUTO_TEST_CASE(minimal_row_image) {
   Server s;
   mysql::Connection& c = *s.conn;
-  Q(c, "DROP DATABASE IF EXISTS typesdb");
-  Q(c, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
-  Q(c, kCreate);
-  auto schema = mysql::ReadTableSchema(Options(), "t");
-  BOOST_REQUIRE(schema.ok());
+  const mysql::TableSchema schema = s.FreshTable();
   Q(c, "INSERT INTO typesdb.t (id, i, vc) VALUES (1, 1, 'a')");
   std::string file = s.Flush();
   Q(c, "SET SESSION binlog_row_image = 'MINIMAL'");
@@ -439,19 +437,19 @@ BOOST_AUTO_TEST_CASE(minimal_row_image) {
   s.Flush();
   // By default a column absent from the before image is an error.
   absl::Status err;
-  DecodeFile(file, *schema, {}, &err);
+  DecodeFile(file, schema, {}, &err);
   BOOST_TEST(err.code() == absl::StatusCode::kFailedPrecondition);
   BOOST_TEST(std::string(err.message()).find("binlog_row_image") !=
                  std::string::npos,
              err.message());
   // With AbsentColumn::kNull: the key and the changed column.
   Decoded d = DecodeFile(
-      file, *schema,
+      file, schema,
       {.absent_column = mysql::RowDecoderOptions::AbsentColumn::kNull});
   BOOST_REQUIRE_EQUAL(d.batch.num_rows(), 2u);
   auto r = d.batch.ToRows();
-  size_t i_col = *schema->schema.IndexOf("i");
-  size_t vc_col = *schema->schema.IndexOf("vc");
+  size_t i_col = *schema.schema.IndexOf("i");
+  size_t vc_col = *schema.schema.IndexOf("vc");
   BOOST_TEST((r[0][0] == Value::Int(1)));
   BOOST_TEST(r[0][i_col].is_null());
   BOOST_TEST((r[1][0] == Value::Int(1)));
