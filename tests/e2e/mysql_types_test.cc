@@ -195,6 +195,7 @@ struct Decoded {
   Batch batch;
   std::vector<uint8_t> event_types;  // of t's rows events
   std::vector<std::string> map_names;  // optional column names seen
+  std::vector<uint8_t> map_types;      // the table map's column types
 };
 
 /// Decodes every rows event of typesdb.t in binlog file `path`.
@@ -206,7 +207,7 @@ Decoded DecodeFile(const std::string& path, const mysql::TableSchema& schema,
   BOOST_REQUIRE((file[0] == 0xFE && file[1] == 'b' && file[2] == 'i' &&
                  file[3] == 'n'));
   Decoded out{Batch(std::make_shared<const weir::types::Schema>(schema.schema)),
-              {}, {}};
+              {}, {}, {}};
   mysql::BinlogFormat format;
   std::optional<mysql::RowDecoder> decoder;
   uint64_t table_id = ~0ull;
@@ -231,6 +232,7 @@ Decoded DecodeFile(const std::string& path, const mysql::TableSchema& schema,
       if (m->database != "typesdb" || m->table != "t") continue;
       table_id = m->table_id;
       out.map_names = m->column_names;
+      out.map_types = m->column_types;
       decoder.emplace(*m, mysql::TargetsFor(schema), options);
     } else if (mysql::IsRowsEvent(h->type)) {
       auto rows = mysql::ParseRows(ev, format);
@@ -455,4 +457,43 @@ BOOST_AUTO_TEST_CASE(minimal_row_image) {
   BOOST_TEST((r[1][0] == Value::Int(1)));
   BOOST_TEST((r[1][i_col] == Value::Int(5)));
   BOOST_TEST(r[1][vc_col].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(old_temporal_formats) {
+  // Tables created with mysql56_temporal_format = OFF (or before MariaDB
+  // 10.1) keep the old TIME/DATETIME/TIMESTAMP formats.
+  Server s;
+  mysql::Connection& c = *s.conn;
+  Q(c, "DROP DATABASE IF EXISTS typesdb");
+  Q(c, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
+  Q(c, "SET GLOBAL mysql56_temporal_format = OFF");
+  // With fractions these are MariaDB's own formats, whose size only
+  // information_schema knows (the table map has no metadata for them).
+  Q(c, "CREATE TABLE typesdb.t (id INT PRIMARY KEY, tm TIME, "
+       "dtm DATETIME, ts TIMESTAMP NULL DEFAULT NULL, tm6 TIME(6), "
+       "tm1 TIME(1), dtm3 DATETIME(3), ts6 TIMESTAMP(6) NULL DEFAULT NULL)");
+  Q(c, "SET GLOBAL mysql56_temporal_format = ON");
+  auto schema = mysql::ReadTableSchema(Options(), "t");
+  BOOST_REQUIRE(schema.ok());
+  std::string file = s.Flush();
+  Q(c, "INSERT INTO typesdb.t VALUES (1, '-838:59:59', '1000-01-01 00:00:00',"
+       " '1970-01-01 00:00:01', '-838:59:59.000000', '-00:00:00.1', "
+       "'1000-01-01 00:00:00.000', '1970-01-01 00:00:01.000000'), "
+       "(2, '123:45:06', '9999-12-31 23:59:59', '2038-01-19 03:14:07', "
+       "'838:59:59.999999', '-01:02:03.5', '9999-12-31 23:59:59.999', "
+       "'2038-01-19 03:14:07.999999'), (3, NULL, NULL, NULL, NULL, NULL, NULL, "
+       "NULL), (4, '00:00:00', '2024-02-29 12:34:56', '2024-02-29 12:34:56', "
+       "'-00:00:00.000001', '00:00:00.9', '2024-02-29 12:34:56.5', "
+       "'2024-02-29 12:34:56.000001')");
+  Table want = Select(c, *schema);
+  s.Flush();
+  Decoded d = DecodeFile(file, *schema);
+  namespace ft = mysql::field_type;
+  BOOST_TEST((d.map_types ==
+              std::vector<uint8_t>{ft::kLong, ft::kTime, ft::kDateTime,
+                                   ft::kTimestamp, ft::kTime, ft::kTime,
+                                   ft::kDateTime, ft::kTimestamp}));
+  Table folded;
+  Fold(d.batch, &folded, *schema);
+  CheckTables(folded, want, *schema);
 }
