@@ -637,6 +637,13 @@ BOOST_AUTO_TEST_CASE(truncated_and_malformed_events_are_errors) {
     Batch out = EmptyBatch(cols);
     (void)mysql::RowDecoder(*map, Targets(cols)).Decode(*rows, &out);
   }
+  // MySQL's partial JSON updates are refused, not skipped.
+  BOOST_TEST(mysql::IsRowsEvent(mysql::kPartialUpdateRows));
+  BOOST_TEST(mysql::ParseRows(Event(mysql::kPartialUpdateRows,
+                                    RowsBody(1, true, Bytes(), true)),
+                              kCrc)
+                 .status()
+                 .code() == absl::StatusCode::kUnimplemented);
   // A header whose size exceeds the bytes.
   std::vector<uint8_t> shortev(wr.begin(), wr.begin() + 30);
   auto h = mysql::ParseEventHeader(shortev);
