@@ -605,10 +605,20 @@ absl::Status RowDecoder::Decode(const RowsEvent& rows, types::Batch* out) {
         "rows event for {}.{} has {} columns but its table map has {}",
         map_.database, map_.table, rows.column_count, n));
   }
-  if (out->num_columns() != targets_.size()) {
+  if (out->num_columns() != targets_.size() || out->has_selection()) {
     return absl::InvalidArgumentError(fmt::format(
-        "decoding {}.{} into a batch of {} columns for {} targets",
-        map_.database, map_.table, out->num_columns(), targets_.size()));
+        "decoding {}.{} into a batch of {} columns{} for {} targets",
+        map_.database, map_.table, out->num_columns(),
+        out->has_selection() ? " with a selection" : "", targets_.size()));
+  }
+  for (size_t j = 0; j < targets_.size(); ++j) {
+    if (types::PhysicalTypeOf(out->column(j).type()) !=
+        types::PhysicalTypeOf(targets_[j].type)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "decoding {} into a batch column of type {}, not {}",
+          Describe(map_, targets_[j]), out->column(j).type().ToString(),
+          targets_[j].type.ToString()));
+    }
   }
   ByteReader r(std::span<const uint8_t>(
       reinterpret_cast<const uint8_t*>(rows.rows.data()), rows.rows.size()));

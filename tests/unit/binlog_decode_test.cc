@@ -644,6 +644,19 @@ BOOST_AUTO_TEST_CASE(truncated_and_malformed_events_are_errors) {
                               kCrc)
                  .status()
                  .code() == absl::StatusCode::kUnimplemented);
+  // A batch that does not fit the targets is an error, not a crash.
+  {
+    auto rows = mysql::ParseRows(wr, kCrc);
+    BOOST_REQUIRE(rows.ok());
+    std::vector<Col> wrong = cols;
+    wrong[17].target = LogicalType::Time();  // INTERVAL target, TIME batch
+    Batch out = EmptyBatch(wrong);
+    auto st = mysql::RowDecoder(*map, Targets(cols)).Decode(*rows, &out);
+    BOOST_TEST(st.code() == absl::StatusCode::kInvalidArgument);
+    Batch narrow = EmptyBatch({cols[0]});
+    BOOST_TEST(!mysql::RowDecoder(*map, Targets(cols)).Decode(*rows, &narrow)
+                    .ok());
+  }
   // A header whose size exceeds the bytes.
   std::vector<uint8_t> shortev(wr.begin(), wr.begin() + 30);
   auto h = mysql::ParseEventHeader(shortev);
