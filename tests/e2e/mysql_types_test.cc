@@ -117,6 +117,16 @@ std::vector<std::string> MatrixRows(mysql::Connection& c) {
   };
 }
 
+/// Inserts the matrix rows with ids 1, 2, ...; returns how many.
+size_t InsertMatrix(mysql::Connection& c) {
+  std::vector<std::string> rows = MatrixRows(c);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Q(c, "INSERT INTO typesdb.t VALUES (" + std::to_string(i + 1) + ", " +
+             rows[i] + ")");
+  }
+  return rows.size();
+}
+
 /// The SELECT list: FLOAT through CAST AS DOUBLE (the exact stored value;
 /// FLOAT's own text is rounded to 6 digits), BIT as its number.
 std::string SelectList(const std::vector<mysql::ColumnInfo>& cols) {
@@ -358,11 +368,7 @@ BOOST_AUTO_TEST_CASE(every_type_decodes_as_select_returns_it) {
 
   // Inserts (one file), updates (the next), deletes (the next).
   std::string inserts = s.Flush();
-  std::vector<std::string> rows = MatrixRows(c);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    Q(c, "INSERT INTO typesdb.t VALUES (" + std::to_string(i + 1) + ", " +
-             rows[i] + ")");
-  }
+  const size_t rows = InsertMatrix(c);
   // Zero dates and the zero YEAR need a permissive sql_mode.
   Q(c, "SET SESSION sql_mode = ''");
   Q(c, "INSERT INTO typesdb.t (id, y, dt, dtm, dtm6, ts) VALUES (9, 0, "
@@ -382,7 +388,7 @@ BOOST_AUTO_TEST_CASE(every_type_decodes_as_select_returns_it) {
 
   Table folded;
   Decoded ins = DecodeFile(inserts, schema);
-  BOOST_TEST(ins.batch.num_rows() == rows.size() + 1);
+  BOOST_TEST(ins.batch.num_rows() == rows + 1);
   Fold(ins.batch, &folded, schema);
   CheckTables(folded, after_inserts, schema);
   Decoded upd = DecodeFile(updates, schema);
@@ -402,11 +408,7 @@ BOOST_AUTO_TEST_CASE(compressed_rows_and_full_row_metadata) {
   Q(c, "SET GLOBAL log_bin_compress = ON");
   Q(c, "SET GLOBAL binlog_row_metadata = 'FULL'");
   std::string file = s.Flush();
-  std::vector<std::string> rows = MatrixRows(c);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    Q(c, "INSERT INTO typesdb.t VALUES (" + std::to_string(i + 1) + ", " +
-             rows[i] + ")");
-  }
+  InsertMatrix(c);
   Q(c, "UPDATE typesdb.t SET vc = 'changed' WHERE id = 2");
   Q(c, "DELETE FROM typesdb.t WHERE id = 1");
   Table want = Select(c, schema);
