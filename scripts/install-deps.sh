@@ -18,7 +18,7 @@ PACKAGES=(
   # SQL front end; the ANTLR runtime's CMake package links -luuid
   antlr4 libantlr4-runtime-dev uuid-dev
   # connectors and state
-  librdkafka-dev libmariadb-dev librocksdb-dev
+  librdkafka-dev libmariadb-dev librocksdb-dev zlib1g-dev
   # libraries
   libabsl-dev libboost-test-dev libsimdjson-dev libfmt-dev libcli11-dev
   libedit-dev libcpp-httplib-dev nlohmann-json3-dev libre2-dev libxxhash-dev

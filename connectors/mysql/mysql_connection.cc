@@ -101,6 +101,21 @@ absl::StatusOr<std::vector<Row>> Connection::Query(std::string_view sql) {
   return rows;
 }
 
+std::string Connection::QuoteIdentifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
+st_mysql* Connection::native() const { return handle_->mysql; }
+
+int Connection::socket() const {
+  return static_cast<int>(mysql_get_socket(handle_->mysql));
+}
+
 std::string Connection::Quote(std::string_view text) {
   std::string out(text.size() * 2 + 1, '\0');
   unsigned long n =

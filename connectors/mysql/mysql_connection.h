@@ -12,6 +12,8 @@
 
 #include "absl/status/statusor.h"
 
+struct st_mysql;  // MYSQL of the client library
+
 namespace weir::connectors::mysql {
 
 /// Where and how to connect; built from WITH (...) options.
@@ -52,6 +54,17 @@ class Connection {
 
   /// `text` quoted as a MySQL string literal, escaped for this connection.
   std::string Quote(std::string_view text);
+
+  /// `name` quoted as a MySQL identifier (backticks doubled).
+  static std::string QuoteIdentifier(std::string_view name);
+
+  /// The client library's handle, for the binlog client (mariadb_rpl_*).
+  st_mysql* native() const;
+  /// The connection's socket: shutting it down from another thread makes
+  /// a blocked read return (how a reader thread is stopped).
+  int socket() const;
+  /// "weir@127.0.0.1:3306/shop", as in messages.
+  const std::string& server() const { return server_; }
 
  private:
   Connection() = default;

@@ -7,7 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/mysql/cdc_source.h"
 #include "engine/base/status.h"
+#include "engine/exec/source.h"
 #include "fmt/format.h"
 
 namespace weir::connectors::mysql {
@@ -31,6 +33,36 @@ std::vector<OptionSpec> ServerOptions() {
       OptionSpec::String("password"),
   };
 }
+
+/// mysql-cdc in a session: each query's table is prepared (its MySQL
+/// columns and binlog settings read) before its task opens the source.
+class MySqlCdcSession : public catalog::ConnectorSession {
+ public:
+  absl::StatusOr<catalog::SourceOpener> PrepareSource(
+      const catalog::Entry& entry,
+      const catalog::QueryContext& context) override {
+    absl::StatusOr<CdcSourceConfig> config = PrepareCdcSource(entry);
+    if (!config.ok()) {
+      return absl::Status(
+          config.status().code(),
+          fmt::format("cannot read mysql-cdc table '{}': {}", entry.name,
+                      std::string(config.status().message())));
+    }
+    return catalog::SourceOpener(
+        [config = *std::move(config)](
+            const catalog::Entry& e, std::shared_ptr<const types::Schema> schema,
+            int split, int splits) {
+          return OpenCdcSource(config, std::move(schema), split, splits);
+        });
+  }
+
+  absl::StatusOr<catalog::SinkOpener> PrepareSink(
+      const catalog::Entry& target,
+      const catalog::QueryContext& context) override {
+    return absl::FailedPreconditionError(fmt::format(
+        "'{}' is read from MySQL; it cannot be written", target.name));
+  }
+};
 
 class MySqlCdcConnector : public catalog::Connector {
  public:
@@ -60,12 +92,17 @@ class MySqlCdcConnector : public catalog::Connector {
     return columns;
   }
 
+  std::unique_ptr<catalog::ConnectorSession> NewSession() const override {
+    return std::make_unique<MySqlCdcSession>();
+  }
+
  private:
   static catalog::ConnectorInfo Info() {
     catalog::ConnectorInfo info;
     info.name = "mysql-cdc";
     info.display_name = "MySQL";
     info.table = true;
+    info.runs_source = true;
     info.options.options = ServerOptions();
     info.options.options.insert(
         info.options.options.end(),

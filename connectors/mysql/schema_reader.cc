@@ -9,9 +9,56 @@ namespace weir::connectors::mysql {
 
 using types::LogicalType;
 
+bool ColumnInfo::is_unsigned() const {
+  return column_type.find("unsigned") != std::string::npos;
+}
+
+absl::StatusOr<std::vector<std::string>> ParseEnumLabels(
+    std::string_view column_type) {
+  std::vector<std::string> labels;
+  if (!column_type.starts_with("enum(") && !column_type.starts_with("set(")) {
+    return labels;
+  }
+  size_t i = column_type.find('(') + 1;
+  while (i < column_type.size() && column_type[i] == '\'') {
+    std::string label;
+    ++i;
+    bool closed = false;
+    while (i < column_type.size()) {
+      char ch = column_type[i];
+      if (ch == '\'' && i + 1 < column_type.size() &&
+          column_type[i + 1] == '\'') {
+        label += '\'';
+        i += 2;
+      } else if (ch == '\\' && i + 1 < column_type.size()) {
+        label += column_type[i + 1];
+        i += 2;
+      } else if (ch == '\'') {
+        ++i;
+        closed = true;
+        break;
+      } else {
+        label += ch;
+        ++i;
+      }
+    }
+    if (!closed) break;
+    labels.push_back(std::move(label));
+    if (i < column_type.size() && column_type[i] == ',') ++i;
+    if (i < column_type.size() && column_type[i] == ')') return labels;
+  }
+  return absl::InvalidArgumentError(
+      fmt::format("cannot read the labels of MySQL type {}", column_type));
+}
+
+bool MayHoldZeroDate(const ColumnInfo& c) {
+  return c.data_type == "date" || c.data_type == "datetime" ||
+         c.data_type == "timestamp";
+}
+
 absl::StatusOr<LogicalType> MapColumnType(const ColumnInfo& c) {
   const std::string& t = c.data_type;
-  bool is_unsigned = c.column_type.find("unsigned") != std::string::npos;
+  bool is_unsigned = c.is_unsigned();
   if (t == "tinyint" && c.column_type.rfind("tinyint(1)", 0) == 0 &&
       !is_unsigned) {
     return LogicalType::Boolean();
@@ -23,16 +70,19 @@ absl::StatusOr<LogicalType> MapColumnType(const ColumnInfo& c) {
   if (t == "bigint")
     return is_unsigned ? LogicalType::DecimalOrDie(20, 0)
                        : LogicalType::Bigint();
-  if (t == "bit") return LogicalType::Bigint();
+  if (t == "bit") {
+    // BIT(64) values reach 2^64 - 1, beyond BIGINT.
+    return c.numeric_precision >= 64 ? LogicalType::DecimalOrDie(20, 0)
+                                     : LogicalType::Bigint();
+  }
   if (t == "decimal" || t == "numeric") {
+    // Beyond Weir's 38 digits the exact text, never rounded.
+    if (c.numeric_precision > LogicalType::kMaxDecimalPrecision) {
+      return LogicalType::Varchar();
+    }
     int p =
         std::clamp(c.numeric_precision, 1, LogicalType::kMaxDecimalPrecision);
     int s = std::clamp(c.numeric_scale, 0, p);
-    if (c.numeric_precision > LogicalType::kMaxDecimalPrecision) {
-      return absl::UnimplementedError(fmt::format(
-          "column '{}' is {}: DECIMAL precision above 38 is not supported",
-          c.name, c.column_type));
-    }
     return LogicalType::DecimalOrDie(p, s);
   }
   if (t == "float" || t == "double" || t == "real")
@@ -47,7 +97,7 @@ absl::StatusOr<LogicalType> MapColumnType(const ColumnInfo& c) {
     return LogicalType::Bytes();
   }
   if (t == "date") return LogicalType::Date();
-  if (t == "time") return LogicalType::Time();
+  if (t == "time") return LogicalType::Interval();
   if (t == "datetime" || t == "timestamp") {
     return LogicalType::TimestampOrDie(std::clamp(c.datetime_precision, 0, 6));
   }
@@ -66,7 +116,8 @@ absl::StatusOr<TableSchema> ReadTableSchema(const ConnectionOptions& options,
   absl::StatusOr<std::vector<Row>> cols = c.Query(fmt::format(
       "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, "
       "NUMERIC_SCALE, "
-      "DATETIME_PRECISION, IS_NULLABLE FROM information_schema.COLUMNS "
+      "DATETIME_PRECISION, IS_NULLABLE, ORDINAL_POSITION, "
+      "CHARACTER_SET_NAME FROM information_schema.COLUMNS "
       "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
       db, tbl));
   if (!cols.ok()) return cols.status();
@@ -85,9 +136,16 @@ absl::StatusOr<TableSchema> ReadTableSchema(const ConnectionOptions& options,
     info.numeric_scale = r[4] ? std::atoi(r[4]->c_str()) : 0;
     info.datetime_precision = r[5] ? std::atoi(r[5]->c_str()) : 0;
     info.nullable = r[6].value_or("YES") == "YES";
+    info.ordinal = r[7] ? std::atoi(r[7]->c_str()) - 1 : 0;
+    info.charset = r[8].value_or("");
+    absl::StatusOr<std::vector<std::string>> labels =
+        ParseEnumLabels(info.column_type);
+    if (!labels.ok()) return labels.status();
+    info.labels = std::move(*labels);
     absl::StatusOr<LogicalType> type = MapColumnType(info);
     if (!type.ok()) return type.status();
-    out.schema.Add({info.name, *type, info.nullable});
+    out.schema.Add({info.name, *type, info.nullable || MayHoldZeroDate(info)});
+    out.columns.push_back(std::move(info));
   }
   absl::StatusOr<std::vector<Row>> keys = c.Query(
       fmt::format("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "

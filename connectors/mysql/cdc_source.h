@@ -1,0 +1,78 @@
+#pragma once
+
+// The mysql-cdc source: one MySQL table as a changelog. Its snapshot (+I
+// for every row, cdc_snapshot.h), then every committed change from the
+// binlog (+I, -U/+U, -D; binlog_client.h reads, row_decoder.h decodes), in
+// commit order. Next never blocks: it drains what the client thread has
+// queued.
+//
+// Position (checkpoint_position / StartAt), partition keys of the
+// SourcePosition map:
+//   0: the binlog position after the last transaction whose rows were all
+//      returned, as (file sequence number << 32) | offset in the file
+//      ("binlog.000012" at 3456 -> 12 << 32 | 3456); -1 while the snapshot
+//      runs or before the stream has a position (a resume then starts as
+//      the options say: a new snapshot in mode 'initial');
+//   1: how many rows of the transaction after that position were already
+//      returned (absent when none): a resume skips them;
+//   2: while the snapshot runs, the snapshot rows returned (absent when
+//      none). A snapshot cannot be resumed (the transaction it read in is
+//      gone) and a new one would repeat those rows, so StartAt refuses
+//      such a position with FailedPrecondition.
+// The same pair is where the source reconnects from when the server goes
+// away, so a reconnect neither loses nor repeats a change.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "connectors/mysql/binlog_client.h"
+#include "connectors/mysql/cdc_snapshot.h"
+#include "connectors/mysql/schema_reader.h"
+#include "engine/catalog/catalog.h"
+#include "engine/exec/source.h"
+
+namespace weir::connectors::mysql {
+
+/// Everything a split needs, read once per query when it is prepared (this
+/// may block: it asks the server).
+struct CdcSourceConfig {
+  ConnectionOptions connection;
+  std::string table;
+  TableSchema mysql;  // the MySQL table as information_schema has it
+  enum class Startup { kInitial, kLatest, kBinlogPosition, kGtid };
+  Startup startup = Startup::kInitial;
+  BinlogStart start;  // kBinlogPosition (file, position), kGtid (gtid)
+  /// A binlog file name of the server ("binlog.000003"): positions store
+  /// only the sequence number, this gives the rest of the name.
+  std::string binlog_file_example;
+  std::optional<uint32_t> server_id;  // the 'server-id' option
+  int64_t chunk_size = 8192;
+  int heartbeat_ms = 1000;
+  /// How long the source keeps reconnecting after the server went away.
+  int reconnect_ms = 60000;
+};
+
+/// Reads the options of the mysql-cdc `entry` and what the server says
+/// about its table. Errors name the server and the table.
+absl::StatusOr<CdcSourceConfig> PrepareCdcSource(const catalog::Entry& entry);
+
+/// Split `split` of `splits`: split 0 reads the table, the others are
+/// finished at once (a binlog is one ordered stream). `schema`'s columns
+/// must be columns of the MySQL table with the types MapColumnType gives.
+/// `progress` (may be null) receives the snapshot's progress.
+absl::StatusOr<std::unique_ptr<exec::Source>> OpenCdcSource(
+    const CdcSourceConfig& config, std::shared_ptr<const types::Schema> schema,
+    int split, int splits, std::shared_ptr<SnapshotProgress> progress = nullptr);
+
+/// Whether the statement of a QUERY event (run with default database
+/// `event_database`) changes or drops `database`.`table`: ALTER, RENAME,
+/// TRUNCATE, DROP (also of the database), CREATE OR REPLACE. Conservative:
+/// a statement that names the table in another role (a foreign key's
+/// REFERENCES) counts too.
+bool IsDdlOn(std::string_view statement, std::string_view event_database,
+             std::string_view database, std::string_view table);
+
+}  // namespace weir::connectors::mysql
