@@ -285,6 +285,7 @@ class CdcSource : public exec::Source {
         spec.table = config_.table;
         spec.schema = schema_;
         spec.columns = targets_;
+        spec.decoding = config_.decoding;
         spec.key = key_;
         spec.chunk_size = config_.chunk_size;
         spec.progress = progress_;
@@ -478,7 +479,7 @@ class CdcSource : public exec::Source {
       case kTableMapEvent: {
         absl::StatusOr<TableMapEvent> map = ParseTableMap(event, format_);
         if (!map.ok()) return Malformed(map.status());
-        decoder_.emplace(*std::move(map), targets_);
+        decoder_.emplace(*std::move(map), targets_, config_.decoding);
         absl::Status valid = decoder_->Validate();
         if (!valid.ok()) {
           return absl::Status(
@@ -562,6 +563,9 @@ absl::StatusOr<CdcSourceConfig> PrepareCdcSource(const catalog::Entry& entry) {
   }
   if (auto chunk = entry.Option("scan.snapshot.chunk-size")) {
     config.chunk_size = std::max<int64_t>(1, std::stoll(*chunk));
+  }
+  if (entry.Option("zero-date").value_or("null") == "error") {
+    config.decoding.zero_date = RowDecoderOptions::ZeroDate::kError;
   }
   const std::string mode = entry.Option("scan.startup.mode").value_or("initial");
   if (mode == "latest-offset") config.startup = CdcSourceConfig::Startup::kLatest;
