@@ -221,14 +221,23 @@ class CdcSource : public exec::Source {
 
   std::optional<exec::SourcePosition> checkpoint_position() const override {
     exec::SourcePosition p;
-    std::optional<uint32_t> seq = BinlogFileSequence(boundary_.file);
-    if (!streaming_ || !position_known_ || !seq) {
+    // Where the stream is; else, before a resumed stream has started,
+    // where it will start (with the rows it will skip).
+    const BinlogStart* at = nullptr;
+    if (streaming_ && position_known_) {
+      at = &boundary_;
+    } else if (resume_) {
+      at = &*resume_;
+    }
+    std::optional<uint32_t> seq =
+        at ? BinlogFileSequence(at->file) : std::nullopt;
+    if (!seq) {
       p[0] = -1;
       if (snapshot_rows_ > 0) p[2] = snapshot_rows_;
       return p;
     }
     p[0] = (static_cast<int64_t>(*seq) << 32) |
-           static_cast<int64_t>(boundary_.position & 0xffffffffu);
+           static_cast<int64_t>(at->position & 0xffffffffu);
     if (rows_in_txn_ > 0) p[1] = rows_in_txn_;
     return p;
   }
@@ -250,6 +259,7 @@ class CdcSource : public exec::Source {
         static_cast<uint64_t>(it->second & 0xffffffff));
     auto rows = position.find(1);
     resume_skip_ = rows == position.end() ? 0 : rows->second;
+    rows_in_txn_ = resume_skip_;  // the position until the stream starts
     return absl::OkStatus();
   }
 

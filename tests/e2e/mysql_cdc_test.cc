@@ -431,6 +431,8 @@ BOOST_AUTO_TEST_CASE(resumes_mid_transaction_without_gap_or_duplicate) {
   auto resumed = mysql::OpenCdcSource(o.config, o.schema, 0, 1);
   BOOST_REQUIRE(resumed.ok());
   BOOST_REQUIRE((*resumed)->StartAt(*pos).ok());
+  // A checkpoint before it has read anything keeps that position.
+  BOOST_TEST(((*resumed)->checkpoint_position() == pos));
   absl::Status st =
       Drain(**resumed, o.schema, fold, [&] { return HasSentinel(fold); });
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
