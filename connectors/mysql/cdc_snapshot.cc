@@ -10,13 +10,15 @@
 namespace weir::connectors::mysql {
 absl::Status AppendTextRow(const Row& row,
                            const std::vector<ColumnTarget>& columns,
+                           const RowDecoderOptions& options,
                            types::Batch* out) {
   std::vector<types::Value> values;
   values.reserve(columns.size());
   for (size_t i = 0; i < columns.size(); ++i) {
     absl::StatusOr<types::Value> v = ValueFromText(
         columns[i], row[i] ? std::optional<std::string_view>(*row[i])
-                           : std::nullopt);
+                           : std::nullopt,
+        options);
     if (!v.ok()) return v.status();
     values.push_back(*std::move(v));
   }
@@ -105,7 +107,7 @@ absl::StatusOr<BinlogStart> RunSnapshot(const SnapshotSpec& spec,
     if (!rows->empty()) {
       auto batch = std::make_unique<types::Batch>(spec.schema);
       for (const Row& r : *rows) {
-        absl::Status st = AppendTextRow(r, spec.columns, batch.get());
+        absl::Status st = AppendTextRow(r, spec.columns, spec.decoding, batch.get());
         if (!st.ok()) {
           return absl::Status(
               st.code(), fmt::format("snapshot of MySQL table '{}.{}': {}",

@@ -44,6 +44,7 @@ struct SnapshotSpec {
   /// Indexes into `schema` of the primary key, in key order.
   std::vector<int> key;
   int64_t chunk_size = 8192;
+  RowDecoderOptions decoding;  // zero dates: NULL or an error
   std::shared_ptr<SnapshotProgress> progress;
 };
 
@@ -59,6 +60,7 @@ absl::StatusOr<BinlogStart> RunSnapshot(const SnapshotSpec& spec,
 /// the binlog decoder gives for it. Errors name the column and the value.
 absl::Status AppendTextRow(const Row& row,
                            const std::vector<ColumnTarget>& columns,
+                           const RowDecoderOptions& options,
                            types::Batch* out);
 
 }  // namespace weir::connectors::mysql

@@ -221,14 +221,23 @@ class CdcSource : public exec::Source {
 
   std::optional<exec::SourcePosition> checkpoint_position() const override {
     exec::SourcePosition p;
-    std::optional<uint32_t> seq = BinlogFileSequence(boundary_.file);
-    if (!streaming_ || !position_known_ || !seq) {
+    // Where the stream is; else, before a resumed stream has started,
+    // where it will start (with the rows it will skip).
+    const BinlogStart* at = nullptr;
+    if (streaming_ && position_known_) {
+      at = &boundary_;
+    } else if (resume_) {
+      at = &*resume_;
+    }
+    std::optional<uint32_t> seq =
+        at ? BinlogFileSequence(at->file) : std::nullopt;
+    if (!seq) {
       p[0] = -1;
       if (snapshot_rows_ > 0) p[2] = snapshot_rows_;
       return p;
     }
     p[0] = (static_cast<int64_t>(*seq) << 32) |
-           static_cast<int64_t>(boundary_.position & 0xffffffffu);
+           static_cast<int64_t>(at->position & 0xffffffffu);
     if (rows_in_txn_ > 0) p[1] = rows_in_txn_;
     return p;
   }
@@ -250,6 +259,7 @@ class CdcSource : public exec::Source {
         static_cast<uint64_t>(it->second & 0xffffffff));
     auto rows = position.find(1);
     resume_skip_ = rows == position.end() ? 0 : rows->second;
+    rows_in_txn_ = resume_skip_;  // the position until the stream starts
     return absl::OkStatus();
   }
 
@@ -285,6 +295,7 @@ class CdcSource : public exec::Source {
         spec.table = config_.table;
         spec.schema = schema_;
         spec.columns = targets_;
+        spec.decoding = config_.decoding;
         spec.key = key_;
         spec.chunk_size = config_.chunk_size;
         spec.progress = progress_;
@@ -478,7 +489,7 @@ class CdcSource : public exec::Source {
       case kTableMapEvent: {
         absl::StatusOr<TableMapEvent> map = ParseTableMap(event, format_);
         if (!map.ok()) return Malformed(map.status());
-        decoder_.emplace(*std::move(map), targets_);
+        decoder_.emplace(*std::move(map), targets_, config_.decoding);
         absl::Status valid = decoder_->Validate();
         if (!valid.ok()) {
           return absl::Status(
@@ -562,6 +573,9 @@ absl::StatusOr<CdcSourceConfig> PrepareCdcSource(const catalog::Entry& entry) {
   }
   if (auto chunk = entry.Option("scan.snapshot.chunk-size")) {
     config.chunk_size = std::max<int64_t>(1, std::stoll(*chunk));
+  }
+  if (entry.Option("zero-date").value_or("null") == "error") {
+    config.decoding.zero_date = RowDecoderOptions::ZeroDate::kError;
   }
   const std::string mode = entry.Option("scan.startup.mode").value_or("initial");
   if (mode == "latest-offset") config.startup = CdcSourceConfig::Startup::kLatest;

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "connectors/mysql/binlog_client.h"
 #include "connectors/mysql/cdc_snapshot.h"
+#include "connectors/mysql/row_decoder.h"
 #include "connectors/mysql/schema_reader.h"
 #include "engine/catalog/catalog.h"
 #include "engine/exec/source.h"
@@ -50,6 +51,8 @@ struct CdcSourceConfig {
   std::string binlog_file_example;
   std::optional<uint32_t> server_id;  // the 'server-id' option
   int64_t chunk_size = 8192;
+  /// How values are decoded ('zero-date': NULL or an error).
+  RowDecoderOptions decoding;
   int heartbeat_ms = 1000;
   /// How long the source keeps reconnecting after the server went away.
   int reconnect_ms = 60000;

@@ -115,6 +115,7 @@ class MySqlCdcConnector : public catalog::Connector {
             OptionSpec::String("scan.startup.binlog-file"),
             OptionSpec::Integer("scan.startup.binlog-position", 0),
             OptionSpec::Of("connect.timeout", ValueKind::kDuration),
+            OptionSpec::OneOf("zero-date", {"null", "error"}),
         });
     info.options.conditionals = {
         {"scan.startup.mode", "gtid", "scan.startup.gtid"},

@@ -431,6 +431,8 @@ BOOST_AUTO_TEST_CASE(resumes_mid_transaction_without_gap_or_duplicate) {
   auto resumed = mysql::OpenCdcSource(o.config, o.schema, 0, 1);
   BOOST_REQUIRE(resumed.ok());
   BOOST_REQUIRE((*resumed)->StartAt(*pos).ok());
+  // A checkpoint before it has read anything keeps that position.
+  BOOST_TEST(((*resumed)->checkpoint_position() == pos));
   absl::Status st =
       Drain(**resumed, o.schema, fold, [&] { return HasSentinel(fold); });
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
@@ -761,6 +763,51 @@ BOOST_AUTO_TEST_CASE(a_checkpointed_query_resumes_at_its_binlog_position) {
   }
   BOOST_TEST((groups == expected));
   std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(zero_dates_are_null_or_an_error_by_option) {
+  auto c = Connect();
+  Exec(*c, "DROP DATABASE IF EXISTS cdc13");
+  Exec(*c, "CREATE DATABASE cdc13");
+  Exec(*c, "CREATE TABLE cdc13.d (id INT PRIMARY KEY, day DATE NOT NULL)");
+  Exec(*c, "SET SESSION sql_mode = ''");
+  Exec(*c, "INSERT INTO cdc13.d VALUES (1, '0000-00-00'), (2, '2026-12-05')");
+  {
+    OpenedSource o = Open("cdc13", "d");  // default: NULL
+    Fold fold;
+    fold.key = o.key;
+    BOOST_REQUIRE(
+        Drain(*o.source, o.schema, fold, [&] { return fold.rows.size() == 2; })
+            .ok());
+    BOOST_TEST(fold.rows["1|"][1] == "NULL");
+    BOOST_TEST(fold.rows["2|"][1] == "2026-12-05");
+  }
+  auto error_of = [&](const std::string& mode) {
+    OpenedSource o = Open("cdc13", "d",
+                          ", 'zero-date' = 'error', 'scan.startup.mode' = '" +
+                              mode + "'");
+    Fold fold;
+    fold.key = o.key;
+    if (mode == "latest-offset") {
+      BOOST_REQUIRE(Drain(*o.source, o.schema, fold, [&] {
+                      auto p = o.source->checkpoint_position();
+                      return p && p->at(0) > 0;
+                    }).ok());
+      Exec(*c, "INSERT INTO cdc13.d VALUES (3, '2026-00-01')");
+    }
+    absl::Status st = Drain(*o.source, o.schema, fold, [] { return false; });
+    return std::string(st.message());
+  };
+  const std::string snapshot = error_of("initial");
+  BOOST_TEST(snapshot.find("snapshot of MySQL table 'cdc13.d'") !=
+                 std::string::npos,
+             snapshot);
+  BOOST_TEST(snapshot.find("'zero-date' = 'error'") != std::string::npos,
+             snapshot);
+  const std::string binlog = error_of("latest-offset");
+  BOOST_TEST(binlog.find("'zero-date' = 'error'") != std::string::npos,
+             binlog);
+  BOOST_TEST(binlog.find("day") != std::string::npos, binlog);
 }
 
 // Last: it restarts the server. The source reconnects once it is back
