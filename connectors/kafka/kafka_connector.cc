@@ -39,6 +39,10 @@ using types::LogicalType;
 /// 'topic.partitions' says.
 constexpr int kDefaultPartitions = 4;
 
+/// How a sink of a query with checkpoints writes: 'exactly-once' (one
+/// Kafka transaction per checkpoint; the default) or 'at-least-once'.
+constexpr char kDeliveryGuarantee[] = "sink.delivery-guarantee";
+
 /// The prefix of librdkafka properties in WITH (...) and SET.
 constexpr std::string_view kProperties = "properties.";
 
@@ -72,6 +76,8 @@ catalog::OptionsSpec Options() {
       OptionSpec::String("format.dlq.topic", false, source_only),
       OptionSpec::Integer("partitions", 1),
       OptionSpec::Of("csv.delimiter", ValueKind::kChar),
+      OptionSpec::OneOf(kDeliveryGuarantee, {"exactly-once", "at-least-once"},
+                        false, Applies::kSinkOnly),
   };
   spec.conditionals = {
       {"scan.startup.mode", "timestamp", "scan.startup.timestamp-millis"},
@@ -208,6 +214,23 @@ class KafkaSession : public catalog::ConnectorSession {
       const catalog::Entry& target,
       const catalog::QueryContext& context) override {
     WEIR_ASSIGN_OR_RETURN(Cluster cluster, Prepare(target, context));
+    // With checkpoints, exactly-once unless the sink opts out.
+    const bool exactly_once =
+        context.checkpoints &&
+        AsciiLower(target.Option(kDeliveryGuarantee).value_or(
+            "exactly-once")) == "exactly-once";
+    if (exactly_once) {
+      // The sink's tasks share one transactional producer.
+      auto committer = std::make_shared<std::shared_ptr<exec::SinkCommitter>>();
+      return catalog::SinkOpener(
+          [cluster, committer](const catalog::Entry& t,
+                               std::shared_ptr<const types::Schema> schema,
+                               int task, int tasks) {
+            return OpenTxnKafkaSink(t, std::move(schema), task, tasks,
+                                    cluster.bootstrap, cluster.session,
+                                    committer.get());
+          });
+    }
     return catalog::SinkOpener(
         [cluster](const catalog::Entry& t,
                   std::shared_ptr<const types::Schema> schema, int task,

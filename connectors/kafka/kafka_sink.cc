@@ -1,10 +1,14 @@
 // Writing rows to a Kafka topic: the runtime's Sink (CREATE SINK, INSERT
-// INTO stream SELECT) and INSERT ... VALUES share one row-to-record encoder.
+// INTO stream SELECT) -- at-least-once, or exactly-once through one
+// transaction per checkpoint -- and INSERT ... VALUES share one
+// row-to-record encoder.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +19,7 @@
 #include "connectors/kafka/entry_options.h"
 #include "connectors/kafka/kafka_client.h"
 #include "connectors/kafka/kafka_source.h"
+#include "connectors/kafka/kafka_txn_producer.h"
 #include "engine/base/status.h"
 #include "engine/exec/sink.h"
 #include "fmt/format.h"
@@ -355,7 +360,187 @@ class KafkaSink final : public exec::Sink {
   Clock::time_point last_ack_ = Clock::now();
 };
 
+/// The one transactional producer of an exactly-once sink, shared by its
+/// tasks: each checkpoint's rows go out in one transaction, committed with
+/// the checkpoint's marker (kafka_txn_producer.h) by the coordinator.
+class TxnSinkShared final : public exec::SinkCommitter {
+ public:
+  explicit TxnSinkShared(std::unique_ptr<KafkaTxnProducer> txn)
+      : txn_(std::move(txn)) {}
+
+  absl::Status CommitCheckpoint(uint64_t id) override {
+    std::lock_guard lock(mu_);
+    if (id <= committed_.load()) return absl::OkStatus();
+    // Always a transaction, rows or not: the marker says n.
+    WEIR_RETURN_IF_ERROR(BeginLocked());
+    WEIR_RETURN_IF_ERROR(txn_->Commit(exec::CheckpointId{id}));
+    committed_ = id;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> LastCommittedCheckpoint() override {
+    std::lock_guard lock(mu_);
+    WEIR_ASSIGN_OR_RETURN(std::optional<exec::CheckpointId> last,
+                          txn_->LastCommittedCheckpoint());
+    return last ? exec::ToInt(*last) : 0;
+  }
+
+  void CheckpointDropped(uint64_t id) override {
+    uint64_t was = released_.load();
+    while (was < id && !released_.compare_exchange_weak(was, id)) {
+    }
+  }
+
+  uint64_t committed() const { return committed_.load(); }
+  /// Tasks prepared up to here may write on: committed, or dropped.
+  uint64_t released() const {
+    return std::max(committed_.load(), released_.load());
+  }
+  std::mutex& mu() { return mu_; }
+  /// With mu() held: the open transaction, begun when none is.
+  KafkaTxnProducer& TxnLocked() { return *txn_; }
+  absl::Status BeginLocked() {
+    return txn_->in_transaction() ? absl::OkStatus() : txn_->Begin();
+  }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<KafkaTxnProducer> txn_;
+  std::atomic<uint64_t> committed_{0};
+  std::atomic<uint64_t> released_{0};
+};
+
+/// A task of an exactly-once Kafka sink. At barrier n (PrepareCheckpoint)
+/// its rows so far are in the shared transaction; what it writes after
+/// the barrier is held here until the coordinator has committed n (else a
+/// crash after that commit would show rows of n+1 that the replay from n
+/// writes again), then goes into the next transaction.
+class TxnKafkaSink final : public exec::Sink {
+ public:
+  TxnKafkaSink(std::unique_ptr<RecordEncoder> encoder,
+               std::shared_ptr<TxnSinkShared> shared, std::string bootstrap)
+      : encoder_(std::move(encoder)),
+        shared_(std::move(shared)),
+        bootstrap_(std::move(bootstrap)) {}
+
+  absl::Status Write(const types::Batch& batch) override {
+    if (Gated()) {
+      return encoder_->Encode(batch, [&](const Record& r) {
+        held_.push_back({r.key ? std::optional<std::string>(*r.key)
+                               : std::nullopt,
+                         r.value ? std::optional<std::string>(*r.value)
+                                 : std::nullopt,
+                         *r.headers, r.timestamp_ms});
+        return absl::OkStatus();
+      });
+    }
+    std::lock_guard lock(shared_->mu());
+    WEIR_RETURN_IF_ERROR(ReleaseLocked());
+    KafkaTxnProducer& txn = shared_->TxnLocked();
+    return encoder_->Encode(batch, [&](const Record& r) {
+      return txn.Produce(encoder_->topic(), -1, r.key, r.value, *r.headers,
+                         r.timestamp_ms);
+    });
+  }
+
+  bool Ready() override {
+    if (Gated()) return static_cast<int64_t>(held_.size()) < kMaxUndelivered;
+    std::lock_guard lock(shared_->mu());
+    if (!shared_->TxnLocked().producer().Poll().ok()) return true;
+    return shared_->TxnLocked().producer().InFlight() < kMaxUndelivered;
+  }
+
+  absl::Status Flush(std::chrono::milliseconds timeout) override {
+    if (Gated()) return WaitingForCommit();
+    std::lock_guard lock(shared_->mu());
+    WEIR_RETURN_IF_ERROR(ReleaseLocked());
+    return shared_->TxnLocked().producer().Flush(timeout);
+  }
+
+  absl::Status PrepareCheckpoint(uint64_t id,
+                                 std::chrono::milliseconds) override {
+    if (id <= prepared_) return absl::OkStatus();
+    // Rows held since the barrier before belong to this checkpoint. Still
+    // held means that one was never started (ids below the one a resumed
+    // query starts at pass too): a checkpoint starts only once the one
+    // before has completed or been dropped.
+    std::lock_guard lock(shared_->mu());
+    WEIR_RETURN_IF_ERROR(ReleaseLocked());
+    WEIR_RETURN_IF_ERROR(shared_->TxnLocked().producer().Poll());
+    prepared_ = id;
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<exec::SinkCommitter> Committer() override { return shared_; }
+
+  std::string Describe() const override {
+    return fmt::format("topic '{}' at '{}'", encoder_->topic(), bootstrap_);
+  }
+
+ private:
+  struct Held {
+    std::optional<std::string> key;
+    std::optional<std::string> value;
+    std::vector<KafkaHeader> headers;
+    int64_t timestamp_ms;
+  };
+
+  /// Prepared for a checkpoint not committed (nor dropped) yet.
+  bool Gated() const { return prepared_ > shared_->released(); }
+
+  absl::Status WaitingForCommit() const {
+    return absl::DeadlineExceededError(fmt::format(
+        "{}: waiting for checkpoint {} to commit", Describe(), prepared_));
+  }
+
+  /// With the shared lock held: the rows held back go into the open
+  /// transaction (begun when none is).
+  absl::Status ReleaseLocked() {
+    WEIR_RETURN_IF_ERROR(shared_->BeginLocked());
+    KafkaTxnProducer& txn = shared_->TxnLocked();
+    for (const Held& h : held_) {
+      WEIR_RETURN_IF_ERROR(txn.Produce(
+          encoder_->topic(), -1,
+          h.key ? std::optional<std::string_view>(*h.key) : std::nullopt,
+          h.value ? std::optional<std::string_view>(*h.value) : std::nullopt,
+          h.headers, h.timestamp_ms));
+    }
+    held_.clear();
+    return absl::OkStatus();
+  }
+
+  std::unique_ptr<RecordEncoder> encoder_;
+  std::shared_ptr<TxnSinkShared> shared_;
+  std::string bootstrap_;
+  uint64_t prepared_ = 0;
+  std::vector<Held> held_;
+};
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<exec::Sink>> OpenTxnKafkaSink(
+    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,
+    int task, int tasks, const std::string& bootstrap,
+    const KafkaConfig& session,
+    std::shared_ptr<exec::SinkCommitter>* committer) {
+  (void)task;
+  (void)tasks;
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
+                        internal::ClientConfig(target, bootstrap, session));
+  WEIR_ASSIGN_OR_RETURN(auto encoder,
+                        RecordEncoder::Create(target, std::move(schema)));
+  if (*committer == nullptr) {
+    config.emplace("client.id", fmt::format("weir-sink-{}", target.name));
+    TxnProducerOptions options;
+    options.sink_name = target.name;
+    options.output_topics = {encoder->topic()};
+    WEIR_ASSIGN_OR_RETURN(auto txn, KafkaTxnProducer::Open(config, options));
+    *committer = std::make_shared<TxnSinkShared>(std::move(txn));
+  }
+  return std::unique_ptr<exec::Sink>(new TxnKafkaSink(
+      std::move(encoder), std::static_pointer_cast<TxnSinkShared>(*committer),
+      config["bootstrap.servers"]));
+}
 
 absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
     const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,

@@ -197,7 +197,9 @@ void Checkpointer::Evaluate() {
     // An ended task holding state never takes this checkpoint; an ended
     // source task whose rows did not all go downstream has no position.
     if (info.has_stores || (info.source >= 0 && !final_positions_[t])) {
+      dropped_ = pending_->id;
       pending_.reset();  // the next one is started at the next interval
+      cv_.notify_all();
       return;
     }
     if (info.source >= 0)
@@ -213,8 +215,19 @@ void Checkpointer::Run() {
   auto next = SteadyClock::now() + options_.interval;
   std::unique_lock lock(mu_);
   while (!stop_) {
-    cv_.wait_until(lock, next, [&] { return stop_ || ready_; });
+    cv_.wait_until(lock, next,
+                   [&] { return stop_ || ready_ || dropped_ != 0; });
     if (stop_) break;
+    if (dropped_ != 0) {
+      // Sinks waiting for its commit go on (it goes with the next one).
+      const uint64_t id = std::exchange(dropped_, 0);
+      lock.unlock();
+      for (const auto& committer : options_.committers)
+        committer->CheckpointDropped(id);
+      if (options_.on_commit) options_.on_commit();
+      lock.lock();
+      continue;
+    }
     if (ready_) {
       ready_ = false;
       Pending p = std::move(*pending_);
@@ -258,8 +271,25 @@ void Checkpointer::Complete(Pending p) {
     return failed(st);
   CheckpointMetadata m = options_.metadata;
   m.positions = std::move(p.positions);
+  const std::string encoded = m.Encode();
+  if (!options_.committers.empty()) {
+    // The sinks make n's output visible before the record says n: a crash
+    // between the two rolls forward to n on restart, with what Prepare
+    // kept, when every sink says it committed n.
+    if (absl::Status st =
+            options_.backend->Prepare(storage::CheckpointId{p.id}, encoded);
+        !st.ok())
+      return failed(st);
+    for (const auto& committer : options_.committers) {
+      if (absl::Status st = committer->CommitCheckpoint(p.id); !st.ok())
+        return failed(st);
+    }
+    if (absl::Status st = FailpointStatus(kFailpointDuringSinkCommit);
+        !st.ok())
+      return failed(st);
+  }
   if (absl::Status st =
-          options_.backend->Commit(storage::CheckpointId{p.id}, m.Encode());
+          options_.backend->Commit(storage::CheckpointId{p.id}, encoded);
       !st.ok())
     return failed(st);
   if (absl::Status st = FailpointStatus(kFailpointAfterCommitRecord); !st.ok())

@@ -38,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/exec/barrier.h"
+#include "engine/exec/sink.h"
 #include "engine/exec/source.h"
 #include "storage/state_store.h"
 
@@ -85,6 +86,9 @@ inline constexpr char kFailpointAfterStateWrite[] =
     "checkpoint.after_state_write";
 inline constexpr char kFailpointBeforeCommitRecord[] =
     "checkpoint.before_commit_record";
+/// Between the sinks' commits (CommitCheckpoint) and the commit record.
+inline constexpr char kFailpointDuringSinkCommit[] =
+    "checkpoint.during_sink_commit";
 inline constexpr char kFailpointAfterCommitRecord[] =
     "checkpoint.after_commit_record";
 
@@ -107,6 +111,10 @@ class Checkpointer {
     /// The id of the last completed checkpoint found at start (0: none);
     /// new ids continue after it.
     uint64_t resumed_from = 0;
+    /// The sinks that commit per checkpoint (exactly-once): each commits
+    /// checkpoint n after every task acknowledged it and before its commit
+    /// record, which Prepare'd metadata precedes (docs/state-and-recovery.md).
+    std::vector<std::shared_ptr<SinkCommitter>> committers;
     /// Injects barrier `id` into every source task.
     std::function<void(CheckpointId)> inject;
     /// A checkpoint completed: source tasks may commit its positions.
@@ -170,6 +178,8 @@ class Checkpointer {
   uint64_t last_started_ = 0;
   uint64_t skipped_ = 0;
   std::optional<Pending> pending_;
+  uint64_t dropped_ = 0;  // a checkpoint Evaluate dropped, for Run to tell
+
   std::vector<bool> ended_;
   std::vector<std::optional<SourcePosition>> final_positions_;  // per task
   std::optional<CheckpointInfo> last_;

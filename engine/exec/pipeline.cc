@@ -217,8 +217,9 @@ absl::Status PipelineTask::OnOutputBarrier(CheckpointId id) {
       checkpoint_positions_.emplace_back(ToInt(id), *ack.position);
   }
   if (output_ == OutputTo::kSink) {
-    // Acknowledged once the sink has delivered the rows before the
-    // barrier (at-least-once; exactly-once will commit a transaction).
+    // Acknowledged once the sink has prepared the rows before the barrier
+    // (delivered them, or for a transactional sink set them aside for the
+    // checkpoint's commit).
     drain_acks_.push_back(std::move(ack));
     phase_ = Phase::kDraining;
     return absl::OkStatus();
@@ -646,7 +647,12 @@ StepResult PipelineTask::StepDraining() {
     phase_ = Phase::kRunning;
     return StepConsumer();
   }
-  absl::Status st = sink->Flush(kFlushSlice);
+  // Upstream marks need the rows delivered; a barrier, what the sink's
+  // PrepareCheckpoint says (a transactional sink keeps them for the
+  // checkpoint's commit).
+  absl::Status st = unacked_.empty() ? absl::OkStatus() : sink->Flush(kFlushSlice);
+  for (size_t i = 0; st.ok() && i < drain_acks_.size(); ++i)
+    st = sink->PrepareCheckpoint(ToInt(drain_acks_[i].id), kFlushSlice);
   if (st.ok()) {
     OnSinkDelivered();
     phase_ = Phase::kRunning;
