@@ -385,17 +385,14 @@ class TxnSinkShared final : public exec::SinkCommitter {
     return last ? exec::ToInt(*last) : 0;
   }
 
-  void CheckpointDropped(uint64_t id) override {
+  void CheckpointDone(uint64_t id) override {
     uint64_t was = released_.load();
     while (was < id && !released_.compare_exchange_weak(was, id)) {
     }
   }
 
-  uint64_t committed() const { return committed_.load(); }
-  /// Tasks prepared up to here may write on: committed, or dropped.
-  uint64_t released() const {
-    return std::max(committed_.load(), released_.load());
-  }
+  /// Tasks prepared up to here may write on (CheckpointDone).
+  uint64_t released() const { return released_.load(); }
   std::mutex& mu() { return mu_; }
   /// With mu() held: the open transaction, begun when none is.
   KafkaTxnProducer& TxnLocked() { return *txn_; }
@@ -485,7 +482,7 @@ class TxnKafkaSink final : public exec::Sink {
     int64_t timestamp_ms;
   };
 
-  /// Prepared for a checkpoint not committed (nor dropped) yet.
+  /// Prepared for a checkpoint that is not over yet.
   bool Gated() const { return prepared_ > shared_->released(); }
 
   absl::Status WaitingForCommit() const {

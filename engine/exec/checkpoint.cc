@@ -223,7 +223,7 @@ void Checkpointer::Run() {
       const uint64_t id = std::exchange(dropped_, 0);
       lock.unlock();
       for (const auto& committer : options_.committers)
-        committer->CheckpointDropped(id);
+        committer->CheckpointDone(id);
       if (options_.on_commit) options_.on_commit();
       lock.lock();
       continue;
@@ -305,6 +305,10 @@ void Checkpointer::Complete(Pending p) {
     last_ = info;
   }
   committed_ = p.id;
+  // Sinks write on only now: a crash before the record leaves nothing of
+  // the next checkpoint in their output.
+  for (const auto& committer : options_.committers)
+    committer->CheckpointDone(p.id);
   if (options_.on_commit) options_.on_commit();
 }
 

@@ -48,9 +48,11 @@ class SinkCommitter {
   /// commit record is missing is rolled forward when every committer says
   /// it. Called before any task writes.
   virtual absl::StatusOr<uint64_t> LastCommittedCheckpoint() = 0;
-  /// Checkpoint `id` will never complete (a task holding state ended
-  /// before it): what the tasks prepared for it goes with the next commit.
-  virtual void CheckpointDropped(uint64_t id) { (void)id; }
+  /// Checkpoint `id` is over: its commit record is written, or it will
+  /// never complete (a task holding state ended before it; what the tasks
+  /// prepared for it then goes with the next commit). Tasks that prepared
+  /// it may write on.
+  virtual void CheckpointDone(uint64_t id) { (void)id; }
 };
 
 /// One task's writer. Called from one worker thread at a time (a task may
