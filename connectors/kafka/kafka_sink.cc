@@ -409,9 +409,10 @@ class TxnSinkShared final : public exec::SinkCommitter {
 
 /// A task of an exactly-once Kafka sink. At barrier n (PrepareCheckpoint)
 /// its rows so far are in the shared transaction; what it writes after
-/// the barrier is held here until the coordinator has committed n (else a
-/// crash after that commit would show rows of n+1 that the replay from n
-/// writes again), then goes into the next transaction.
+/// the barrier is held here until checkpoint n is over (its commit record
+/// written, or dropped; else a crash after the sink's commit would show
+/// rows of n+1 that the replay from n writes again), then goes into the
+/// next transaction.
 class TxnKafkaSink final : public exec::Sink {
  public:
   TxnKafkaSink(std::unique_ptr<RecordEncoder> encoder,

@@ -6,12 +6,14 @@
 // (RunningQuery::InjectBarrier); each task, once barrier n has passed its
 // whole chain (aligned over its channels, barrier.h), snapshots its state
 // stores (StateStore::Checkpoint), remembers its source position (source
-// tasks), has its sink deliver everything written before the barrier
-// (sink tasks: at-least-once), and acknowledges n here. When every task has
+// tasks), has its sink prepare everything written before the barrier
+// (Sink::PrepareCheckpoint: delivered, or in an exactly-once sink's open
+// transaction), and acknowledges n here. When every task has
 // (a task that ended counts when it holds no state and, for a source task,
 // its rows all went downstream), the Checkpointer writes the commit record
 // (StateBackend::Commit): n is then the query's state, with the source
-// positions of its metadata. A checkpoint still running when the next one
+// positions of its metadata. With exactly-once sinks (SinkCommitter) the
+// metadata is first Prepare'd and each sink commits n before the record. A checkpoint still running when the next one
 // is due makes that one skipped, not queued.
 //
 // The source positions live in the commit record's metadata, not in the
