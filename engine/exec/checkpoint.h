@@ -13,8 +13,9 @@
 // its rows all went downstream), the Checkpointer writes the commit record
 // (StateBackend::Commit): n is then the query's state, with the source
 // positions of its metadata. With exactly-once sinks (SinkCommitter) the
-// metadata is first Prepare'd and each sink commits n before the record. A checkpoint still running when the next one
-// is due makes that one skipped, not queued.
+// metadata is first Prepare'd and each sink commits n before the record.
+// A checkpoint still running when the next one is due makes that one
+// skipped, not queued.
 //
 // The source positions live in the commit record's metadata, not in the
 // tasks' stores: source tasks usually have no store (their stateful
