@@ -76,8 +76,8 @@ catalog::OptionsSpec Options() {
       OptionSpec::String("format.dlq.topic", false, source_only),
       OptionSpec::Integer("partitions", 1),
       OptionSpec::Of("csv.delimiter", ValueKind::kChar),
-      OptionSpec::OneOf(kDeliveryGuarantee, {"exactly-once", "at-least-once"},
-                        false, Applies::kSinkOnly),
+      // Also on a stream: INSERT INTO it writes as it says.
+      OptionSpec::OneOf(kDeliveryGuarantee, {"exactly-once", "at-least-once"}),
   };
   spec.conditionals = {
       {"scan.startup.mode", "timestamp", "scan.startup.timestamp-millis"},

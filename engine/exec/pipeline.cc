@@ -650,7 +650,9 @@ StepResult PipelineTask::StepDraining() {
   // Upstream marks need the rows delivered; a barrier, what the sink's
   // PrepareCheckpoint says (a transactional sink keeps them for the
   // checkpoint's commit).
-  absl::Status st = unacked_.empty() ? absl::OkStatus() : sink->Flush(kFlushSlice);
+  const bool marks =
+      !unacked_.empty() || drain_position_.has_value() || drain_acks_.empty();
+  absl::Status st = marks ? sink->Flush(kFlushSlice) : absl::OkStatus();
   for (size_t i = 0; st.ok() && i < drain_acks_.size(); ++i)
     st = sink->PrepareCheckpoint(ToInt(drain_acks_[i].id), kFlushSlice);
   if (st.ok()) {
