@@ -39,8 +39,11 @@ using types::LogicalType;
 /// 'topic.partitions' says.
 constexpr int kDefaultPartitions = 4;
 
-/// How a sink of a query with checkpoints writes: 'exactly-once' (one
-/// Kafka transaction per checkpoint; the default) or 'at-least-once'.
+/// How a sink of a query with checkpoints writes: 'at-least-once' (the
+/// default) or 'exactly-once' (one Kafka transaction per checkpoint).
+/// Exactly-once is opt-in until a bounded query ends with a final
+/// checkpoint (else its last rows stay in an uncommitted transaction) and
+/// its sink reports delivery as the at-least-once one does.
 constexpr char kDeliveryGuarantee[] = "sink.delivery-guarantee";
 
 /// The prefix of librdkafka properties in WITH (...) and SET.
@@ -214,11 +217,11 @@ class KafkaSession : public catalog::ConnectorSession {
       const catalog::Entry& target,
       const catalog::QueryContext& context) override {
     WEIR_ASSIGN_OR_RETURN(Cluster cluster, Prepare(target, context));
-    // With checkpoints, exactly-once unless the sink opts out.
+    // With checkpoints, exactly-once when the sink opts in.
     const bool exactly_once =
         context.checkpoints &&
         AsciiLower(target.Option(kDeliveryGuarantee).value_or(
-            "exactly-once")) == "exactly-once";
+            "at-least-once")) == "exactly-once";
     if (exactly_once) {
       // The sink's tasks share one transactional producer.
       auto committer = std::make_shared<std::shared_ptr<exec::SinkCommitter>>();

@@ -111,12 +111,12 @@ std::string Script(const std::string& bootstrap, const std::string& dir,
          ");\n"
          "CREATE SINK counts WITH (connector = 'kafka', topic = '" +
          prefix +
-         "counts') AS "
+         "counts', 'sink.delivery-guarantee' = 'exactly-once') AS "
          "SELECT auction, COUNT(*) AS n, SUM(price) AS total FROM bids GROUP "
          "BY auction;\n"
          "CREATE SINK windows WITH (connector = 'kafka', topic = '" +
          prefix +
-         "windows') AS SELECT window_start, COUNT(*) AS n, SUM(price) AS total FROM "
+         "windows', 'sink.delivery-guarantee' = 'exactly-once') AS SELECT window_start, COUNT(*) AS n, SUM(price) AS total FROM "
          "TUMBLE(bids, date_time, INTERVAL '" +
          window +
          "' SECOND) GROUP BY window_start, window_end EMIT ON WINDOW "
