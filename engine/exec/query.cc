@@ -341,7 +341,7 @@ absl::StatusOr<std::optional<CheckpointMetadata>> CheckResumable(
 /// commits and the record); else leaves it, and opening the stores
 /// discards it.
 absl::Status RollForwardIfCommitted(
-    storage::StateBackend& backend,
+    const std::string& name, storage::StateBackend& backend,
     const std::vector<std::shared_ptr<SinkCommitter>>& committers) {
   WEIR_ASSIGN_OR_RETURN(std::optional<storage::StateBackend::Prepared> p,
                         backend.prepared());
@@ -350,16 +350,16 @@ absl::Status RollForwardIfCommitted(
     WEIR_ASSIGN_OR_RETURN(uint64_t last, committer->LastCommittedCheckpoint());
     if (last != p->id.value) {
       Log(LogLevel::kInfo,
-                fmt::format("checkpoint {} was prepared but a sink committed "
-                            "{}: resuming from the last commit record",
-                            p->id.value, last));
+          fmt::format("'{}': checkpoint {} was prepared but a sink committed "
+                      "{}: resuming from the last commit record",
+                      name, p->id.value, last));
       return absl::OkStatus();
     }
   }
   Log(LogLevel::kInfo,
-            fmt::format("the sinks committed checkpoint {} before its commit "
-                        "record: rolling forward to it",
-                        p->id.value));
+      fmt::format("'{}': the sinks committed checkpoint {} before its commit "
+                  "record: rolling forward to it",
+                  name, p->id.value));
   return backend.RollForward(p->id, p->metadata);
 }
 
@@ -463,8 +463,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
       committers.push_back(std::move(c));
   }
   if (checkpoints && !committers.empty() && !options.state_name.empty()) {
-    WEIR_RETURN_IF_ERROR(RollForwardIfCommitted(compiled.state->backend(),
-                                                committers));
+    WEIR_RETURN_IF_ERROR(RollForwardIfCommitted(
+        options.state_name, compiled.state->backend(), committers));
   }
   std::optional<CheckpointMetadata> resume;
   if (!options.state_name.empty()) {
