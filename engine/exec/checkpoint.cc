@@ -149,6 +149,7 @@ Checkpointer::Checkpointer(Options options)
       last_started_(options_.resumed_from),
       ended_(options_.tasks.size(), false),
       final_positions_(options_.tasks.size()),
+      finished_(options_.tasks.size(), false),
       committed_(options_.resumed_from) {}
 
 Checkpointer::~Checkpointer() { Stop(); }
@@ -163,7 +164,19 @@ void Checkpointer::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;  // never started, or stopped before
+  thread_.join();
+  Done();
+}
+
+void Checkpointer::Done() {
+  if (!done_called_.exchange(true) && options_.on_done) options_.on_done();
+}
+
+uint64_t Checkpointer::FinalId() {
+  std::lock_guard lock(mu_);
+  if (final_id_ == 0) final_id_ = last_started_ + 1;
+  return final_id_;
 }
 
 void Checkpointer::Ack(int task, CheckpointId id,
@@ -180,12 +193,16 @@ void Checkpointer::Ack(int task, CheckpointId id,
   Evaluate();
 }
 
-void Checkpointer::Ended(int task, std::optional<SourcePosition> final_position) {
+void Checkpointer::Ended(int task, TaskEnd end) {
   std::lock_guard lock(mu_);
   const size_t t = static_cast<size_t>(task);
+  if (!ended_[t]) ++ended_count_;
   ended_[t] = true;
-  final_positions_[t] = std::move(final_position);
+  final_positions_[t] = std::move(end.final_position);
+  finished_[t] = end.finished;
+  final_bytes_ += end.bytes;
   if (pending_) Evaluate();
+  if (ended_count_ == ended_.size()) cv_.notify_all();
 }
 
 void Checkpointer::Evaluate() {
@@ -215,8 +232,13 @@ void Checkpointer::Run() {
   auto next = SteadyClock::now() + options_.interval;
   std::unique_lock lock(mu_);
   while (!stop_) {
-    cv_.wait_until(lock, next,
-                   [&] { return stop_ || ready_ || dropped_ != 0; });
+    // Every task ended: the final checkpoint, once the one running is over.
+    auto final_due = [&] {
+      return !final_handled_ && !pending_ && ended_count_ == ended_.size();
+    };
+    cv_.wait_until(lock, next, [&] {
+      return stop_ || ready_ || dropped_ != 0 || final_due();
+    });
     if (stop_) break;
     if (dropped_ != 0) {
       // Sinks waiting for its commit go on (it goes with the next one).
@@ -237,9 +259,19 @@ void Checkpointer::Run() {
       lock.lock();
       continue;
     }
+    if (final_due()) {
+      final_handled_ = true;
+      std::optional<Pending> final = FinalLocked();
+      lock.unlock();
+      if (final) Complete(std::move(*final));
+      Done();
+      lock.lock();
+      continue;
+    }
     const auto now = SteadyClock::now();
     if (now < next) continue;
     next = now + options_.interval;
+    if (final_id_ != 0) continue;  // tasks are ending: only the final one
     if (pending_) {
       ++skipped_;  // the one before is still running: skip, do not queue
       continue;
@@ -258,6 +290,27 @@ void Checkpointer::Run() {
     options_.inject(CheckpointId{id});
     lock.lock();
   }
+}
+
+std::optional<Checkpointer::Pending> Checkpointer::FinalLocked() {
+  for (size_t t = 0; t < options_.tasks.size(); ++t) {
+    if (!finished_[t]) return std::nullopt;  // stopped, failed, rows lost
+    // A task with stores that finished took FinalId(), so final_id_ is set.
+    if (options_.tasks[t].source >= 0 && !final_positions_[t])
+      return std::nullopt;
+  }
+  Pending p;
+  p.id = final_id_ != 0 ? final_id_ : last_started_ + 1;
+  last_started_ = p.id;
+  p.started = std::chrono::steady_clock::now();
+  p.positions.resize(static_cast<size_t>(options_.num_sources));
+  for (size_t t = 0; t < options_.tasks.size(); ++t) {
+    const int source = options_.tasks[t].source;
+    if (source >= 0)
+      p.positions[static_cast<size_t>(source)] = final_positions_[t];
+  }
+  p.bytes = final_bytes_;
+  return p;
 }
 
 void Checkpointer::Complete(Pending p) {

@@ -17,6 +17,14 @@
 // A checkpoint still running when the next one is due makes that one
 // skipped, not queued.
 //
+// The final checkpoint: when every task ended with its input finished (a
+// bounded input read to its end, every row delivered or, for an
+// exactly-once sink, in its open transaction), the coordinator writes one
+// more commit record, with each source's final position and the stores'
+// snapshots the stateful tasks took as they ended (at FinalId()). A
+// finished query run again then resumes at the end and writes nothing,
+// and an exactly-once sink's last rows are committed.
+//
 // The source positions live in the commit record's metadata, not in the
 // tasks' stores: source tasks usually have no store (their stateful
 // operators run behind an exchange), and the record is written atomically
@@ -124,6 +132,10 @@ class Checkpointer {
     std::function<void()> on_commit;
     /// A checkpoint could not be written: fails the query.
     std::function<void(const absl::Status&)> fail;
+    /// Called once, when the coordinator is done with the query: every
+    /// task ended and the final checkpoint was written (or was not due),
+    /// or Stop. The query counts as running until then.
+    std::function<void()> on_done;
   };
 
   explicit Checkpointer(Options options);
@@ -143,10 +155,25 @@ class Checkpointer {
   /// new bytes, and (source tasks) `position` is where its source was.
   void Ack(int task, CheckpointId id, std::optional<SourcePosition> position,
            uint64_t bytes);
-  /// Task `task` ended. `final_position` (source tasks): the source's
-  /// position when every row it read went downstream, or nullopt when
-  /// some did not (a failure, rows not delivered).
-  void Ended(int task, std::optional<SourcePosition> final_position);
+  /// The id of the final checkpoint, at which a stateful task whose input
+  /// finished snapshots its stores as it ends. Once asked for, no periodic
+  /// checkpoint starts any more (one already started may still complete).
+  uint64_t FinalId();
+
+  /// How a task ended.
+  struct TaskEnd {
+    /// Source tasks: the source's position when every row it read went
+    /// downstream, or nullopt when some did not (a failure, rows not
+    /// delivered).
+    std::optional<SourcePosition> final_position;
+    /// Its input was read to the end and all its output left it (delivered,
+    /// or in its sink's open transaction); a task with stores snapshotted
+    /// them at FinalId(), adding `bytes`.
+    bool finished = false;
+    uint64_t bytes = 0;
+  };
+  /// Task `task` ended.
+  void Ended(int task, TaskEnd end);
 
   /// The last completed checkpoint's id (0: none yet).
   uint64_t committed() const { return committed_.load(); }
@@ -170,6 +197,11 @@ class Checkpointer {
   void Evaluate();
   /// Writes the commit record of `p` (coordinator thread, without mu_).
   void Complete(Pending p);
+  /// With mu_ held, once every task ended: the final checkpoint, when
+  /// every task finished.
+  std::optional<Pending> FinalLocked();
+  /// Calls on_done the first time.
+  void Done();
 
   Options options_;
   std::thread thread_;
@@ -184,7 +216,13 @@ class Checkpointer {
   uint64_t dropped_ = 0;  // a checkpoint Evaluate dropped, for Run to tell
 
   std::vector<bool> ended_;
+  size_t ended_count_ = 0;
   std::vector<std::optional<SourcePosition>> final_positions_;  // per task
+  std::vector<bool> finished_;  // per task: TaskEnd::finished
+  uint64_t final_bytes_ = 0;
+  uint64_t final_id_ = 0;  // FinalId(), 0 until asked for
+  bool final_handled_ = false;
+  std::atomic<bool> done_called_{false};
   std::optional<CheckpointInfo> last_;
   std::atomic<uint64_t> committed_{0};
 };

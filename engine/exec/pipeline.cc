@@ -681,6 +681,7 @@ void PipelineTask::OnSinkDelivered() {
 }
 
 StepResult PipelineTask::EndInput(bool final_mark, bool finished) {
+  input_finished_ = finished;
   if (state_->checkpointer && reads_source() && final_mark &&
       !head()->Done()) {
     final_position_ = source->checkpoint_position();
@@ -834,7 +835,30 @@ StepResult PipelineTask::End() {
   if (Checkpointer* checkpointer = state_->checkpointer.get()) {
     // Rows its own sink did not deliver: no checkpoint may count them.
     if (lost_rows) final_position_.reset();
-    checkpointer->Ended(index, std::move(final_position_));
+    Checkpointer::TaskEnd end;
+    end.final_position = std::move(final_position_);
+    end.finished = input_finished_ && !lost_rows;
+    if (end.finished && !stores.empty()) {
+      // The final checkpoint's snapshot: everything the input held has
+      // gone through the chain.
+      const uint64_t id = checkpointer->FinalId();
+      for (storage::StateStore* store : stores) {
+        absl::StatusOr<storage::SnapshotStats> snap =
+            store->Checkpoint(storage::CheckpointId{id});
+        if (!snap.ok()) {
+          state_->Fail(absl::Status(snap.status().code(),
+                                    fmt::format("final checkpoint {} failed: {}",
+                                                id,
+                                                std::string(
+                                                    snap.status().message()))),
+                       false);
+          end.finished = false;
+          break;
+        }
+        end.bytes += snap->new_bytes;
+      }
+    }
+    checkpointer->Ended(index, std::move(end));
   }
   ended = true;
   input_ops.clear();

@@ -631,6 +631,9 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
       for (PipelineTask* t : st->sink_tasks) st->executor->Wake(*t);
     };
     c.fail = [st](const absl::Status& status) { st->Fail(status, false); };
+    // The coordinator counts as a task: the query is done once the final
+    // checkpoint is written.
+    c.on_done = [st] { st->TaskEnded(); };
     state->checkpointer = std::make_unique<Checkpointer>(std::move(c));
   }
   state->state_dir = compiled.state;
@@ -640,7 +643,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
     options.executor = q->owned_executor_.get();
   }
   state->executor = options.executor;
-  state->live_tasks = static_cast<int>(tasks.size());
+  state->live_tasks =
+      static_cast<int>(tasks.size()) + (state->checkpointer ? 1 : 0);
   q->state_ = state;
   for (auto& t : tasks) q->tasks_.push_back(t);
   for (auto& t : tasks) {

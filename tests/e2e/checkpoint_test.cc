@@ -355,6 +355,63 @@ BOOST_AUTO_TEST_CASE(a_crash_during_the_sink_commit_rolls_forward) {
                  /*exact=*/true);
 }
 
+// A bounded input read to its end takes a final checkpoint: the job run
+// again against the same state.dir resumes at the end and writes nothing
+// (without it, it would replay from its last periodic checkpoint), and an
+// exactly-once sink's last rows are committed with the final marker. No
+// crash here, so the window-close output is exact with either guarantee.
+BOOST_AUTO_TEST_CASE(a_finished_job_run_again_writes_nothing) {
+  const Expected expected = Fold();
+  auto broker = kafka::EmbeddedBroker::Start();
+  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
+  const std::string bootstrap = (*broker)->bootstrap_servers();
+  for (const std::string guarantee : {"exactly-once", "at-least-once"}) {
+    BOOST_TEST_MESSAGE("sink.delivery-guarantee " << guarantee);
+    const std::string prefix = "final_" + guarantee.substr(0, 5) + "_";
+    BOOST_REQUIRE((*broker)->CreateTopic(prefix + "counts", 2).ok());
+    BOOST_REQUIRE((*broker)->CreateTopic(prefix + "windows", 2).ok());
+    const std::string dir = StateDir();
+    Job job;
+    job.guarantee = guarantee;
+    const std::string script = Script(bootstrap, dir, prefix, job);
+
+    testing::WeirRun first = testing::RunWeir({"-f", "-"}, script);
+    BOOST_REQUIRE_EQUAL(first.exit_code, 0);
+    const auto counts =
+        ReadAll(bootstrap, prefix + "counts", 2, expected.per_auction.size());
+    const auto windows =
+        ReadAll(bootstrap, prefix + "windows", 2, expected.per_window.size());
+    BOOST_TEST(windows.size() == expected.per_window.size());
+    std::map<int64_t, Totals> per_auction;
+    for (const auto& m : counts) {
+      const auto v = nlohmann::json::parse(m.value.value_or("{}"));
+      per_auction[v.at("auction").get<int64_t>()] = {
+          v.at("n").get<int64_t>(), v.at("total").get<int64_t>()};
+    }
+    BOOST_TEST((per_auction == expected.per_auction));
+    // Exactly-once: the final checkpoint committed the last transaction.
+    const uint64_t marker =
+        guarantee == "exactly-once" ? LastMarker(bootstrap, "windows") : 0;
+
+    testing::WeirRun second = testing::RunWeir({"-f", "-"}, script);
+    BOOST_REQUIRE_EQUAL(second.exit_code, 0);
+    BOOST_TEST(second.out.find("resumed from") != std::string::npos,
+               second.out);
+    // Nothing more was written (read up to the end again).
+    BOOST_TEST(ReadAll(bootstrap, prefix + "counts", 2, counts.size()).size() ==
+               counts.size());
+    BOOST_TEST(
+        ReadAll(bootstrap, prefix + "windows", 2, windows.size()).size() ==
+        windows.size());
+    if (guarantee == "exactly-once") {
+      // Its marker is the final checkpoint, where the second run resumed.
+      BOOST_TEST(marker > 0u);
+      CheckResumedFrom(second.out, "windows", marker);
+    }
+    std::filesystem::remove_all(dir);
+  }
+}
+
 namespace {
 
 /// Produces `count` bids (auction, price) as JSON into `topic`, record i
