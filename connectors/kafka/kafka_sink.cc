@@ -413,6 +413,13 @@ class TxnSinkShared final : public exec::SinkCommitter {
 /// written, or dropped; else a crash after the sink's commit would show
 /// rows of n+1 that the replay from n writes again), then goes into the
 /// next transaction.
+///
+/// Delivery reports as the at-least-once sink's: a row is delivered once
+/// the broker acknowledged its record (in the open transaction; the
+/// checkpoint's commit makes it visible), pending while it is held back or
+/// in flight. The producer is shared, so a task counts its rows delivered
+/// once the producer's acknowledgements reach the records produced up to
+/// them: exact once nothing is in flight.
 class TxnKafkaSink final : public exec::Sink {
  public:
   TxnKafkaSink(std::unique_ptr<RecordEncoder> encoder,
@@ -422,7 +429,10 @@ class TxnKafkaSink final : public exec::Sink {
         bootstrap_(std::move(bootstrap)) {}
 
   absl::Status Write(const types::Batch& batch) override {
+    const auto rows = static_cast<int64_t>(batch.num_selected());
+    rows_written_ += rows;
     if (Gated()) {
+      held_rows_ += rows;
       return encoder_->Encode(batch, [&](const Record& r) {
         held_.push_back({r.key ? std::optional<std::string>(*r.key)
                                : std::nullopt,
@@ -435,10 +445,12 @@ class TxnKafkaSink final : public exec::Sink {
     std::lock_guard lock(shared_->mu());
     WEIR_RETURN_IF_ERROR(ReleaseLocked());
     KafkaTxnProducer& txn = shared_->TxnLocked();
-    return encoder_->Encode(batch, [&](const Record& r) {
+    absl::Status st = encoder_->Encode(batch, [&](const Record& r) {
       return txn.Produce(encoder_->topic(), -1, r.key, r.value, *r.headers,
                          r.timestamp_ms);
     });
+    ProducedLocked(rows);
+    return st;
   }
 
   bool Ready() override {
@@ -452,7 +464,24 @@ class TxnKafkaSink final : public exec::Sink {
     if (Gated()) return WaitingForCommit();
     std::lock_guard lock(shared_->mu());
     WEIR_RETURN_IF_ERROR(ReleaseLocked());
-    return shared_->TxnLocked().producer().Flush(timeout);
+    WEIR_RETURN_IF_ERROR(shared_->TxnLocked().producer().Flush(timeout));
+    CountDeliveredLocked();  // everything: nothing is in flight
+    return absl::OkStatus();
+  }
+
+  std::optional<exec::SinkDelivery> Delivery() override {
+    // The coordinator holds the lock while it commits (flushes): report
+    // what was known, rather than block a worker thread.
+    std::unique_lock lock(shared_->mu(), std::try_to_lock);
+    if (lock.owns_lock()) {
+      shared_->TxnLocked().producer().Poll().IgnoreError();  // Write says it
+      CountDeliveredLocked();
+    }
+    exec::SinkDelivery d;
+    d.delivered = rows_delivered_;
+    d.pending = rows_written_ - rows_delivered_;
+    d.problem = problem_;
+    return d;
   }
 
   absl::Status PrepareCheckpoint(uint64_t id,
@@ -504,14 +533,65 @@ class TxnKafkaSink final : public exec::Sink {
           h.headers, h.timestamp_ms));
     }
     held_.clear();
+    ProducedLocked(std::exchange(held_rows_, 0));
     return absl::OkStatus();
   }
+
+  /// With the shared lock held: `rows` more rows' records were produced;
+  /// they are acknowledged once the producer's count reaches its records
+  /// so far (acknowledged + in flight).
+  void ProducedLocked(int64_t rows) {
+    if (rows == 0) return;
+    const KafkaProducer& p = shared_->TxnLocked().producer();
+    rows_produced_ += rows;
+    produced_.push_back({p.Delivered() + p.InFlight(), rows_produced_});
+  }
+
+  /// With the shared lock held: moves rows_delivered_ up to what the
+  /// producer's acknowledgements cover; says when none came for a while.
+  void CountDeliveredLocked() {
+    const KafkaProducer& p = shared_->TxnLocked().producer();
+    const int64_t acked = p.Delivered();
+    const Clock::time_point now = Clock::now();
+    if (acked != last_acked_ || p.InFlight() == 0) {
+      last_acked_ = acked;
+      last_ack_ = now;
+    }
+    while (!produced_.empty() && produced_.front().records_end <= acked) {
+      rows_delivered_ = produced_.front().rows_end;
+      produced_.pop_front();
+    }
+    if (p.InFlight() == 0) {  // all acknowledged (or failed: Write says so)
+      rows_delivered_ = rows_produced_;
+      produced_.clear();
+    }
+    problem_ = p.InFlight() > 0 && now - last_ack_ >= kUnreachableAfter
+                   ? "output broker unreachable: " + bootstrap_
+                   : std::string();
+  }
+
+  using Clock = std::chrono::steady_clock;
+  /// The producer's record count and this task's produced rows after one
+  /// produce.
+  struct ProducedEnd {
+    int64_t records_end;
+    int64_t rows_end;
+  };
 
   std::unique_ptr<RecordEncoder> encoder_;
   std::shared_ptr<TxnSinkShared> shared_;
   std::string bootstrap_;
   uint64_t prepared_ = 0;
   std::vector<Held> held_;
+  // Delivery counts, in rows.
+  int64_t rows_written_ = 0;
+  int64_t held_rows_ = 0;       // of rows_written_, in held_
+  int64_t rows_produced_ = 0;   // of rows_written_, produced
+  int64_t rows_delivered_ = 0;  // of rows_produced_, acknowledged
+  std::deque<ProducedEnd> produced_;  // not yet known to be acknowledged
+  int64_t last_acked_ = 0;
+  Clock::time_point last_ack_ = Clock::now();
+  std::string problem_;
 };
 
 }  // namespace
