@@ -243,7 +243,12 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_moments_loses_and_changes_nothing) {
                           v.at("lo").get<int64_t>(), v.at("hi").get<int64_t>()};
       // Every copy of a window has the same values.
       auto [it, added] = per_window.emplace(std::get<3>(row) / kWindowMs, row);
-      BOOST_TEST((it->second == row), "window of row " << std::get<3>(row));
+      BOOST_TEST((it->second == row),
+                 "window " << it->first << ": " << std::get<0>(row) << " rows "
+                           << std::get<2>(row) << ".." << std::get<3>(row)
+                           << ", before " << std::get<0>(it->second)
+                           << " rows " << std::get<2>(it->second) << ".."
+                           << std::get<3>(it->second));
       windows_seen.insert(row);
       ++window_rows;
       ++got;
@@ -271,7 +276,9 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_moments_loses_and_changes_nothing) {
     }
     BOOST_REQUIRE_MESSAGE(!weir.exited(), "weir ended: " << weir.err());
     const uint64_t from = ResumedFrom(weir.out(), "windows");
-    BOOST_TEST(from >= last_resumed, "resumed from " << from);
+    BOOST_TEST(from >= last_resumed, "resumed from " << from << ":\n"
+                                                     << weir.out() << "\n"
+                                                     << weir.err());
     last_resumed = std::max(last_resumed, from);
     resumed += from > 0 ? 1 : 0;
     const int after = kill_after_ms(random);
@@ -314,5 +321,18 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_moments_loses_and_changes_nothing) {
   BOOST_TEST((windows_seen == expected_set));
   BOOST_TEST(last_per_key.size() == expected_keys.size());
   BOOST_TEST((last_per_key == expected_keys));
+  int shown = 0;
+  for (const auto& [k, want] : expected_keys) {
+    const auto it = last_per_key.find(k);
+    if (it != last_per_key.end() && it->second == want) continue;
+    if (++shown > 5) break;
+    BOOST_TEST_MESSAGE("key " << k << ": want " << want.first << "/"
+                              << want.second << ", got "
+                              << (it == last_per_key.end()
+                                      ? std::string("nothing")
+                                      : std::to_string(it->second.first) +
+                                            "/" +
+                                            std::to_string(it->second.second)));
+  }
   std::filesystem::remove_all(dir);
 }
