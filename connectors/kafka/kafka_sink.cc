@@ -488,9 +488,8 @@ class TxnKafkaSink final : public exec::Sink {
                                  std::chrono::milliseconds) override {
     if (id <= prepared_) return absl::OkStatus();
     // Rows held since the barrier before belong to this checkpoint. Still
-    // held means that one was never started (ids below the one a resumed
-    // query starts at pass too): a checkpoint starts only once the one
-    // before has completed or been dropped.
+    // held means that one was never started: a checkpoint starts only once
+    // the one before has completed or been dropped.
     std::lock_guard lock(shared_->mu());
     WEIR_RETURN_IF_ERROR(ReleaseLocked());
     WEIR_RETURN_IF_ERROR(shared_->TxnLocked().producer().Poll());

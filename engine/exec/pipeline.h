@@ -242,6 +242,13 @@ class PipelineTask : public Executor::Task {
 
   StepResult Step() override;
 
+  /// Source tasks of a resumed query, before the task runs: barriers up
+  /// to `id` belong to the run that took checkpoint `id`; the first one to
+  /// pass is id + 1. (Passed again, they would snapshot the stores under
+  /// the ids of completed checkpoints, replacing the snapshot the last
+  /// commit record names with state that is ahead of its positions.)
+  void SkipBarriersThrough(uint64_t id) { barriers_passed_in_ = id; }
+
  private:
   using Clock = std::chrono::steady_clock;
   enum class Phase {

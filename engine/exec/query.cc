@@ -611,6 +611,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
       }
     }
     q->resumed_from_ = compiled.state->backend().last_commit()->id.value;
+    for (PipelineTask* t : state->source_tasks)
+      t->SkipBarriersThrough(q->resumed_from_);
   }
   if (checkpoints) {
     Checkpointer::Options c;

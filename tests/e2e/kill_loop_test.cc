@@ -111,6 +111,10 @@ class WeirProcess {
       : out_(dir + "/out"), err_(dir + "/err") {
     const std::string in = dir + "/in";
     std::ofstream(in) << script;
+    // Emptied here, not only by the child: what the run before printed
+    // must not pass for this one's output.
+    std::ofstream(out_, std::ios::trunc).flush();
+    std::ofstream(err_, std::ios::trunc).flush();
     pid_ = fork();
     BOOST_REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
@@ -128,6 +132,13 @@ class WeirProcess {
     if (pid_ > 0) Kill();
   }
 
+  /// Waits until its queries run (SHOW QUERIES is printed).
+  void WaitUntilRunning() {
+    while (out().find("rows)") == std::string::npos && !exited()) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    BOOST_REQUIRE_MESSAGE(!exited(), "weir ended: " << err());
+  }
   /// Standard output so far.
   std::string out() const { return weir::testing::ReadFile(out_); }
   std::string err() const { return weir::testing::ReadFile(err_); }
@@ -270,11 +281,7 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_moments_loses_and_changes_nothing) {
   for (int run = 0; run < kRuns; ++run) {
     ProduceChunk(*producer, run * kChunkRows, kChunkRows);
     WeirProcess weir(script, dir);
-    // Its queries are running once SHOW QUERIES is printed.
-    while (weir.out().find("rows)") == std::string::npos && !weir.exited()) {
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    BOOST_REQUIRE_MESSAGE(!weir.exited(), "weir ended: " << weir.err());
+    weir.WaitUntilRunning();
     const uint64_t from = ResumedFrom(weir.out(), "windows");
     BOOST_TEST(from >= last_resumed, "resumed from " << from << ":\n"
                                                      << weir.out() << "\n"
@@ -295,6 +302,7 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_moments_loses_and_changes_nothing) {
   // The last run goes on until the outputs are complete (or a deadline far
   // beyond what it needs: the assertions below then say what is missing).
   WeirProcess weir(script, dir);
+  weir.WaitUntilRunning();
   const auto deadline = Clock::now() + seconds(90);
   while ((windows_seen.size() < expected_set.size() ||
           last_per_key != expected_keys) &&
