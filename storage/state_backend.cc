@@ -21,6 +21,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kCommitFile = "COMMIT";
+// Prepare's record: the checkpoint id on the first line, then the metadata.
+constexpr std::string_view kPreparedFile = "PREPARED";
 constexpr std::string_view kLockFile = "LOCK";
 constexpr std::string_view kCommitMagic = "WEIRCMT1";
 
@@ -368,6 +370,11 @@ absl::Status StateBackend::RollForward(CheckpointId id,
       }
     }
     if (!any) {
+      // A query without stores rolls forward to what it prepared.
+      absl::StatusOr<std::optional<Prepared>> p = PreparedLocked();
+      any = p.ok() && *p && (*p)->id == id;
+    }
+    if (!any) {
       return absl::FailedPreconditionError(fmt::format(
           "cannot roll '{}' forward to checkpoint {}: no store has its "
           "snapshot",
@@ -383,6 +390,39 @@ absl::Status StateBackend::RollForward(CheckpointId id,
   }
   impl_->DropOldSnapshots(record);
   return absl::OkStatus();
+}
+
+absl::Status StateBackend::Prepare(CheckpointId id, std::string_view metadata) {
+  return internal::WriteFileDurably(
+      impl_->options.dir / kPreparedFile,
+      fmt::format("{}\n{}", id.value, metadata));
+}
+
+absl::StatusOr<std::optional<StateBackend::Prepared>> StateBackend::prepared()
+    const {
+  std::lock_guard<std::mutex> guard(impl_->mu);
+  return PreparedLocked();
+}
+
+absl::StatusOr<std::optional<StateBackend::Prepared>>
+StateBackend::PreparedLocked() const {
+  const fs::path path = impl_->options.dir / kPreparedFile;
+  WEIR_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                        internal::ReadFileIfExists(path));
+  if (!bytes) return std::optional<Prepared>();
+  const size_t nl = bytes->find('\n');
+  Prepared p;
+  const std::string first = bytes->substr(0, nl);
+  char* end = nullptr;
+  p.id.value = std::strtoull(first.c_str(), &end, 10);
+  if (nl == std::string::npos || first.empty() || *end != '\0') {
+    return absl::DataLossError(
+        fmt::format("'{}' is damaged: no checkpoint id", path.string()));
+  }
+  if (impl_->last_commit && p.id <= impl_->last_commit->id)
+    return std::optional<Prepared>();
+  p.metadata = bytes->substr(nl + 1);
+  return std::optional<Prepared>(std::move(p));
 }
 
 absl::Status StateBackend::Commit(CheckpointId id, std::string_view metadata) {

@@ -199,8 +199,23 @@ class StateBackend {
   std::optional<CheckpointId> newest_uncommitted() const;
   /// FailedPrecondition when a store is or was open in this run, `id` is
   /// not after the last completed checkpoint, or no store has a snapshot
-  /// of it; errors writing the record as Commit's.
+  /// of it and it was not prepared (a query without stores); errors writing the record as Commit's.
   absl::Status RollForward(CheckpointId id, std::string_view metadata);
+
+  /// Records, durably, that checkpoint `id` (every store has taken its
+  /// snapshot) is about to be committed with `metadata`: written before an
+  /// exactly-once sink makes the checkpoint's output visible, so that a
+  /// crash before Commit can roll forward to it with the metadata (source
+  /// positions) it would have had. Replaced by the next Prepare; ignored
+  /// once a commit record reaches `id`.
+  absl::Status Prepare(CheckpointId id, std::string_view metadata);
+  /// The checkpoint of the last Prepare (this run or one before) when it
+  /// is after the last completed checkpoint, with its metadata.
+  struct Prepared {
+    CheckpointId id;
+    std::string metadata;
+  };
+  absl::StatusOr<std::optional<Prepared>> prepared() const;
 
   /// Completes checkpoint `id`: every open store must have taken its
   /// snapshot (StateStore::Checkpoint(id)), else FailedPrecondition naming
@@ -217,6 +232,8 @@ class StateBackend {
 
  private:
   explicit StateBackend(std::unique_ptr<Impl> impl);
+  // prepared() with impl_->mu held.
+  absl::StatusOr<std::optional<Prepared>> PreparedLocked() const;
   std::unique_ptr<Impl> impl_;
 };
 

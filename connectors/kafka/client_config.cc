@@ -116,7 +116,7 @@ const KafkaConfig& WeirDefaults(ClientKind kind) {
   // offset lookup finished just after a fetch left. Only committed
   // transactions are read (librdkafka's default too, but Java clients'
   // is the opposite; pinned and shown because Weir's transactional sinks
-  // rely on it: docs/kafka-transactions.md).
+  // rely on it: docs/state-and-recovery.md, "Kafka transactions").
   static const KafkaConfig consumer{{"enable.auto.commit", "false"},
                                     {"enable.partition.eof", "false"},
                                     {"auto.offset.reset", "earliest"},

@@ -25,7 +25,7 @@
 //    also read aborted and open transactions' records (no control records,
 //    LSO = high watermark), TxnOffsetCommit stores nothing, and a second
 //    producer with the same transactional.id is not fenced
-//    (docs/kafka-transactions.md; asserted by kafka_transactions_test).
+//    (docs/state-and-recovery.md, "Kafka transactions"; asserted by kafka_transactions_test).
 
 #include <cstdint>
 #include <memory>

@@ -39,6 +39,13 @@ using types::LogicalType;
 /// 'topic.partitions' says.
 constexpr int kDefaultPartitions = 4;
 
+/// How a sink of a query with checkpoints writes: 'at-least-once' (the
+/// default) or 'exactly-once' (one Kafka transaction per checkpoint).
+/// Exactly-once is opt-in until a bounded query ends with a final
+/// checkpoint (else its last rows stay in an uncommitted transaction) and
+/// its sink reports delivery as the at-least-once one does.
+constexpr char kDeliveryGuarantee[] = "sink.delivery-guarantee";
+
 /// The prefix of librdkafka properties in WITH (...) and SET.
 constexpr std::string_view kProperties = "properties.";
 
@@ -72,6 +79,8 @@ catalog::OptionsSpec Options() {
       OptionSpec::String("format.dlq.topic", false, source_only),
       OptionSpec::Integer("partitions", 1),
       OptionSpec::Of("csv.delimiter", ValueKind::kChar),
+      // Also on a stream: INSERT INTO it writes as it says.
+      OptionSpec::OneOf(kDeliveryGuarantee, {"exactly-once", "at-least-once"}),
   };
   spec.conditionals = {
       {"scan.startup.mode", "timestamp", "scan.startup.timestamp-millis"},
@@ -208,6 +217,23 @@ class KafkaSession : public catalog::ConnectorSession {
       const catalog::Entry& target,
       const catalog::QueryContext& context) override {
     WEIR_ASSIGN_OR_RETURN(Cluster cluster, Prepare(target, context));
+    // With checkpoints, exactly-once when the sink opts in.
+    const bool exactly_once =
+        context.checkpoints &&
+        AsciiLower(target.Option(kDeliveryGuarantee).value_or(
+            "at-least-once")) == "exactly-once";
+    if (exactly_once) {
+      // The sink's tasks share one transactional producer.
+      auto committer = std::make_shared<std::shared_ptr<exec::SinkCommitter>>();
+      return catalog::SinkOpener(
+          [cluster, committer](const catalog::Entry& t,
+                               std::shared_ptr<const types::Schema> schema,
+                               int task, int tasks) {
+            return OpenTxnKafkaSink(t, std::move(schema), task, tasks,
+                                    cluster.bootstrap, cluster.session,
+                                    committer.get());
+          });
+    }
     return catalog::SinkOpener(
         [cluster](const catalog::Entry& t,
                   std::shared_ptr<const types::Schema> schema, int task,

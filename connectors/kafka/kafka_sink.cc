@@ -1,10 +1,14 @@
 // Writing rows to a Kafka topic: the runtime's Sink (CREATE SINK, INSERT
-// INTO stream SELECT) and INSERT ... VALUES share one row-to-record encoder.
+// INTO stream SELECT) -- at-least-once, or exactly-once through one
+// transaction per checkpoint -- and INSERT ... VALUES share one
+// row-to-record encoder.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +19,7 @@
 #include "connectors/kafka/entry_options.h"
 #include "connectors/kafka/kafka_client.h"
 #include "connectors/kafka/kafka_source.h"
+#include "connectors/kafka/kafka_txn_producer.h"
 #include "engine/base/status.h"
 #include "engine/exec/sink.h"
 #include "fmt/format.h"
@@ -355,7 +360,264 @@ class KafkaSink final : public exec::Sink {
   Clock::time_point last_ack_ = Clock::now();
 };
 
+/// The one transactional producer of an exactly-once sink, shared by its
+/// tasks: each checkpoint's rows go out in one transaction, committed with
+/// the checkpoint's marker (kafka_txn_producer.h) by the coordinator.
+class TxnSinkShared final : public exec::SinkCommitter {
+ public:
+  explicit TxnSinkShared(std::unique_ptr<KafkaTxnProducer> txn)
+      : txn_(std::move(txn)) {}
+
+  absl::Status CommitCheckpoint(uint64_t id) override {
+    std::lock_guard lock(mu_);
+    if (id <= committed_.load()) return absl::OkStatus();
+    // Always a transaction, rows or not: the marker says n.
+    WEIR_RETURN_IF_ERROR(BeginLocked());
+    WEIR_RETURN_IF_ERROR(txn_->Commit(exec::CheckpointId{id}));
+    committed_ = id;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> LastCommittedCheckpoint() override {
+    std::lock_guard lock(mu_);
+    WEIR_ASSIGN_OR_RETURN(std::optional<exec::CheckpointId> last,
+                          txn_->LastCommittedCheckpoint());
+    return last ? exec::ToInt(*last) : 0;
+  }
+
+  void CheckpointDone(uint64_t id) override {
+    uint64_t was = released_.load();
+    while (was < id && !released_.compare_exchange_weak(was, id)) {
+    }
+  }
+
+  /// Tasks prepared up to here may write on (CheckpointDone).
+  uint64_t released() const { return released_.load(); }
+  std::mutex& mu() { return mu_; }
+  /// With mu() held: the open transaction, begun when none is.
+  KafkaTxnProducer& TxnLocked() { return *txn_; }
+  absl::Status BeginLocked() {
+    return txn_->in_transaction() ? absl::OkStatus() : txn_->Begin();
+  }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<KafkaTxnProducer> txn_;
+  std::atomic<uint64_t> committed_{0};
+  std::atomic<uint64_t> released_{0};
+};
+
+/// A task of an exactly-once Kafka sink. At barrier n (PrepareCheckpoint)
+/// its rows so far are in the shared transaction; what it writes after
+/// the barrier is held here until checkpoint n is over (its commit record
+/// written, or dropped; else a crash after the sink's commit would show
+/// rows of n+1 that the replay from n writes again), then goes into the
+/// next transaction.
+///
+/// Delivery reports as the at-least-once sink's: a row is delivered once
+/// the broker acknowledged its record (in the open transaction; the
+/// checkpoint's commit makes it visible), pending while it is held back or
+/// in flight. The producer is shared, so a task counts its rows delivered
+/// once the producer's acknowledgements reach the records produced up to
+/// them: exact once nothing is in flight.
+class TxnKafkaSink final : public exec::Sink {
+ public:
+  TxnKafkaSink(std::unique_ptr<RecordEncoder> encoder,
+               std::shared_ptr<TxnSinkShared> shared, std::string bootstrap)
+      : encoder_(std::move(encoder)),
+        shared_(std::move(shared)),
+        bootstrap_(std::move(bootstrap)) {}
+
+  absl::Status Write(const types::Batch& batch) override {
+    const auto rows = static_cast<int64_t>(batch.num_selected());
+    rows_written_ += rows;
+    if (Gated()) {
+      held_rows_ += rows;
+      return encoder_->Encode(batch, [&](const Record& r) {
+        held_.push_back({r.key ? std::optional<std::string>(*r.key)
+                               : std::nullopt,
+                         r.value ? std::optional<std::string>(*r.value)
+                                 : std::nullopt,
+                         *r.headers, r.timestamp_ms});
+        return absl::OkStatus();
+      });
+    }
+    std::lock_guard lock(shared_->mu());
+    WEIR_RETURN_IF_ERROR(ReleaseLocked());
+    KafkaTxnProducer& txn = shared_->TxnLocked();
+    absl::Status st = encoder_->Encode(batch, [&](const Record& r) {
+      return txn.Produce(encoder_->topic(), -1, r.key, r.value, *r.headers,
+                         r.timestamp_ms);
+    });
+    ProducedLocked(rows);
+    return st;
+  }
+
+  bool Ready() override {
+    if (Gated()) return static_cast<int64_t>(held_.size()) < kMaxUndelivered;
+    std::lock_guard lock(shared_->mu());
+    if (!shared_->TxnLocked().producer().Poll().ok()) return true;
+    return shared_->TxnLocked().producer().InFlight() < kMaxUndelivered;
+  }
+
+  absl::Status Flush(std::chrono::milliseconds timeout) override {
+    if (Gated()) return WaitingForCommit();
+    std::lock_guard lock(shared_->mu());
+    WEIR_RETURN_IF_ERROR(ReleaseLocked());
+    WEIR_RETURN_IF_ERROR(shared_->TxnLocked().producer().Flush(timeout));
+    CountDeliveredLocked();  // everything: nothing is in flight
+    return absl::OkStatus();
+  }
+
+  std::optional<exec::SinkDelivery> Delivery() override {
+    // The coordinator holds the lock while it commits (flushes): report
+    // what was known, rather than block a worker thread.
+    std::unique_lock lock(shared_->mu(), std::try_to_lock);
+    if (lock.owns_lock()) {
+      shared_->TxnLocked().producer().Poll().IgnoreError();  // Write says it
+      CountDeliveredLocked();
+    }
+    exec::SinkDelivery d;
+    d.delivered = rows_delivered_;
+    d.pending = rows_written_ - rows_delivered_;
+    d.problem = problem_;
+    return d;
+  }
+
+  absl::Status PrepareCheckpoint(uint64_t id,
+                                 std::chrono::milliseconds) override {
+    if (id <= prepared_) return absl::OkStatus();
+    // Rows held since the barrier before belong to this checkpoint. Still
+    // held means that one was never started: a checkpoint starts only once
+    // the one before has completed or been dropped.
+    std::lock_guard lock(shared_->mu());
+    WEIR_RETURN_IF_ERROR(ReleaseLocked());
+    WEIR_RETURN_IF_ERROR(shared_->TxnLocked().producer().Poll());
+    prepared_ = id;
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<exec::SinkCommitter> Committer() override { return shared_; }
+
+  std::string Describe() const override {
+    return fmt::format("topic '{}' at '{}'", encoder_->topic(), bootstrap_);
+  }
+
+ private:
+  struct Held {
+    std::optional<std::string> key;
+    std::optional<std::string> value;
+    std::vector<KafkaHeader> headers;
+    int64_t timestamp_ms;
+  };
+
+  /// Prepared for a checkpoint that is not over yet.
+  bool Gated() const { return prepared_ > shared_->released(); }
+
+  absl::Status WaitingForCommit() const {
+    return absl::DeadlineExceededError(fmt::format(
+        "{}: waiting for checkpoint {} to commit", Describe(), prepared_));
+  }
+
+  /// With the shared lock held: the rows held back go into the open
+  /// transaction (begun when none is).
+  absl::Status ReleaseLocked() {
+    WEIR_RETURN_IF_ERROR(shared_->BeginLocked());
+    KafkaTxnProducer& txn = shared_->TxnLocked();
+    for (const Held& h : held_) {
+      WEIR_RETURN_IF_ERROR(txn.Produce(
+          encoder_->topic(), -1,
+          h.key ? std::optional<std::string_view>(*h.key) : std::nullopt,
+          h.value ? std::optional<std::string_view>(*h.value) : std::nullopt,
+          h.headers, h.timestamp_ms));
+    }
+    held_.clear();
+    ProducedLocked(std::exchange(held_rows_, 0));
+    return absl::OkStatus();
+  }
+
+  /// With the shared lock held: `rows` more rows' records were produced;
+  /// they are acknowledged once the producer's count reaches its records
+  /// so far (acknowledged + in flight).
+  void ProducedLocked(int64_t rows) {
+    if (rows == 0) return;
+    const KafkaProducer& p = shared_->TxnLocked().producer();
+    rows_produced_ += rows;
+    produced_.push_back({p.Delivered() + p.InFlight(), rows_produced_});
+  }
+
+  /// With the shared lock held: moves rows_delivered_ up to what the
+  /// producer's acknowledgements cover; says when none came for a while.
+  void CountDeliveredLocked() {
+    const KafkaProducer& p = shared_->TxnLocked().producer();
+    const int64_t acked = p.Delivered();
+    const Clock::time_point now = Clock::now();
+    if (acked != last_acked_ || p.InFlight() == 0) {
+      last_acked_ = acked;
+      last_ack_ = now;
+    }
+    while (!produced_.empty() && produced_.front().records_end <= acked) {
+      rows_delivered_ = produced_.front().rows_end;
+      produced_.pop_front();
+    }
+    if (p.InFlight() == 0) {  // all acknowledged (or failed: Write says so)
+      rows_delivered_ = rows_produced_;
+      produced_.clear();
+    }
+    problem_ = p.InFlight() > 0 && now - last_ack_ >= kUnreachableAfter
+                   ? "output broker unreachable: " + bootstrap_
+                   : std::string();
+  }
+
+  using Clock = std::chrono::steady_clock;
+  /// The producer's record count and this task's produced rows after one
+  /// produce.
+  struct ProducedEnd {
+    int64_t records_end;
+    int64_t rows_end;
+  };
+
+  std::unique_ptr<RecordEncoder> encoder_;
+  std::shared_ptr<TxnSinkShared> shared_;
+  std::string bootstrap_;
+  uint64_t prepared_ = 0;
+  std::vector<Held> held_;
+  // Delivery counts, in rows.
+  int64_t rows_written_ = 0;
+  int64_t held_rows_ = 0;       // of rows_written_, in held_
+  int64_t rows_produced_ = 0;   // of rows_written_, produced
+  int64_t rows_delivered_ = 0;  // of rows_produced_, acknowledged
+  std::deque<ProducedEnd> produced_;  // not yet known to be acknowledged
+  int64_t last_acked_ = 0;
+  Clock::time_point last_ack_ = Clock::now();
+  std::string problem_;
+};
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<exec::Sink>> OpenTxnKafkaSink(
+    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,
+    int task, int tasks, const std::string& bootstrap,
+    const KafkaConfig& session,
+    std::shared_ptr<exec::SinkCommitter>* committer) {
+  (void)task;
+  (void)tasks;
+  WEIR_ASSIGN_OR_RETURN(KafkaConfig config,
+                        internal::ClientConfig(target, bootstrap, session));
+  WEIR_ASSIGN_OR_RETURN(auto encoder,
+                        RecordEncoder::Create(target, std::move(schema)));
+  if (*committer == nullptr) {
+    config.emplace("client.id", fmt::format("weir-sink-{}", target.name));
+    TxnProducerOptions options;
+    options.sink_name = target.name;
+    options.output_topics = {encoder->topic()};
+    WEIR_ASSIGN_OR_RETURN(auto txn, KafkaTxnProducer::Open(config, options));
+    *committer = std::make_shared<TxnSinkShared>(std::move(txn));
+  }
+  return std::unique_ptr<exec::Sink>(new TxnKafkaSink(
+      std::move(encoder), std::static_pointer_cast<TxnSinkShared>(*committer),
+      config["bootstrap.servers"]));
+}
 
 absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
     const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,

@@ -86,6 +86,18 @@ absl::StatusOr<std::unique_ptr<exec::Sink>> OpenKafkaSink(
     int task, int tasks, const std::string& bootstrap,
     const KafkaConfig& session = {});
 
+/// The exactly-once variant (docs/state-and-recovery.md, "Kafka
+/// transactions"): every task of the sink writes through one
+/// transactional producer (transactional.id weir-sink-<name>), held by
+/// `*committer`, which the first call opens (creating the sink's marker
+/// topic) and later calls share; the committer commits one transaction
+/// per checkpoint.
+absl::StatusOr<std::unique_ptr<exec::Sink>> OpenTxnKafkaSink(
+    const catalog::Entry& target, std::shared_ptr<const types::Schema> schema,
+    int task, int tasks, const std::string& bootstrap,
+    const KafkaConfig& session,
+    std::shared_ptr<exec::SinkCommitter>* committer);
+
 /// INSERT ... VALUES: writes the live rows of `rows` (of the entry's
 /// schema) to the entry's topic as OpenKafkaSink's sink would, and waits
 /// until the broker has them all (up to 30 s). Returns how many records

@@ -14,12 +14,12 @@
 // nothing, so that marker could not be read back there; a marker record
 // is read back on both, and written after the rows it still says the
 // right thing on the embedded broker, which does not hide aborted records
-// (docs/kafka-transactions.md has the spike's findings and the argument).
+// (docs/state-and-recovery.md, "Kafka transactions" has the spike's findings and the argument).
 //
-// Not wired into the Kafka sink or the checkpoint protocol yet; the design
-// it is made for: one producer per sink, "commit the sink's transaction
-// (with the marker), then the state's commit record"; on restart the
-// state rolls forward iff LastCommittedCheckpoint reached it.
+// Used by the exactly-once Kafka sink (kafka_sink.cc): one producer per
+// sink, "commit the sink's transaction (with the marker), then the state's
+// commit record"; on restart the state rolls forward iff
+// LastCommittedCheckpoint reached it (engine/exec/checkpoint.h).
 
 #include <chrono>
 #include <cstdint>
@@ -118,7 +118,7 @@ class KafkaTxnProducer {
 
   /// Aborts the open transaction; its records are never visible to
   /// read_committed consumers on a real cluster (the embedded broker shows
-  /// them: see docs/kafka-transactions.md). OK when none is open.
+  /// them: see docs/state-and-recovery.md, "Kafka transactions"). OK when none is open.
   absl::Status Abort(
       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 

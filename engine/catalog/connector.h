@@ -195,6 +195,9 @@ struct QueryContext {
   /// Lines for the user, shown with the statement's result (each ends in
   /// '\n'), e.g. "Started an embedded Kafka broker at ...".
   std::string* notes = nullptr;
+  /// The query takes checkpoints (a persistent query): a sink may commit
+  /// per checkpoint (exec::SinkCommitter) for exactly-once output.
+  bool checkpoints = false;
 };
 
 /// Opens split `split` of `splits` of a prepared source `entry`, producing

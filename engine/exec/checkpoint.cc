@@ -149,6 +149,7 @@ Checkpointer::Checkpointer(Options options)
       last_started_(options_.resumed_from),
       ended_(options_.tasks.size(), false),
       final_positions_(options_.tasks.size()),
+      finished_(options_.tasks.size(), false),
       committed_(options_.resumed_from) {}
 
 Checkpointer::~Checkpointer() { Stop(); }
@@ -163,7 +164,19 @@ void Checkpointer::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;  // never started, or stopped before
+  thread_.join();
+  Done();
+}
+
+void Checkpointer::Done() {
+  if (!done_called_.exchange(true) && options_.on_done) options_.on_done();
+}
+
+uint64_t Checkpointer::FinalId() {
+  std::lock_guard lock(mu_);
+  if (final_id_ == 0) final_id_ = last_started_ + 1;
+  return final_id_;
 }
 
 void Checkpointer::Ack(int task, CheckpointId id,
@@ -180,12 +193,16 @@ void Checkpointer::Ack(int task, CheckpointId id,
   Evaluate();
 }
 
-void Checkpointer::Ended(int task, std::optional<SourcePosition> final_position) {
+void Checkpointer::Ended(int task, TaskEnd end) {
   std::lock_guard lock(mu_);
   const size_t t = static_cast<size_t>(task);
+  if (!ended_[t]) ++ended_count_;
   ended_[t] = true;
-  final_positions_[t] = std::move(final_position);
+  final_positions_[t] = std::move(end.final_position);
+  finished_[t] = end.finished;
+  final_bytes_ += end.bytes;
   if (pending_) Evaluate();
+  if (ended_count_ == ended_.size()) cv_.notify_all();
 }
 
 void Checkpointer::Evaluate() {
@@ -197,7 +214,9 @@ void Checkpointer::Evaluate() {
     // An ended task holding state never takes this checkpoint; an ended
     // source task whose rows did not all go downstream has no position.
     if (info.has_stores || (info.source >= 0 && !final_positions_[t])) {
+      dropped_ = pending_->id;
       pending_.reset();  // the next one is started at the next interval
+      cv_.notify_all();
       return;
     }
     if (info.source >= 0)
@@ -213,8 +232,24 @@ void Checkpointer::Run() {
   auto next = SteadyClock::now() + options_.interval;
   std::unique_lock lock(mu_);
   while (!stop_) {
-    cv_.wait_until(lock, next, [&] { return stop_ || ready_; });
+    // Every task ended: the final checkpoint, once the one running is over.
+    auto final_due = [&] {
+      return !final_handled_ && !pending_ && ended_count_ == ended_.size();
+    };
+    cv_.wait_until(lock, next, [&] {
+      return stop_ || ready_ || dropped_ != 0 || final_due();
+    });
     if (stop_) break;
+    if (dropped_ != 0) {
+      // Sinks waiting for its commit go on (it goes with the next one).
+      const uint64_t id = std::exchange(dropped_, 0);
+      lock.unlock();
+      for (const auto& committer : options_.committers)
+        committer->CheckpointDone(id);
+      if (options_.on_commit) options_.on_commit();
+      lock.lock();
+      continue;
+    }
     if (ready_) {
       ready_ = false;
       Pending p = std::move(*pending_);
@@ -224,9 +259,19 @@ void Checkpointer::Run() {
       lock.lock();
       continue;
     }
+    if (final_due()) {
+      final_handled_ = true;
+      std::optional<Pending> final = FinalLocked();
+      lock.unlock();
+      if (final) Complete(std::move(*final));
+      Done();
+      lock.lock();
+      continue;
+    }
     const auto now = SteadyClock::now();
     if (now < next) continue;
     next = now + options_.interval;
+    if (final_id_ != 0) continue;  // tasks are ending: only the final one
     if (pending_) {
       ++skipped_;  // the one before is still running: skip, do not queue
       continue;
@@ -247,6 +292,27 @@ void Checkpointer::Run() {
   }
 }
 
+std::optional<Checkpointer::Pending> Checkpointer::FinalLocked() {
+  for (size_t t = 0; t < options_.tasks.size(); ++t) {
+    if (!finished_[t]) return std::nullopt;  // stopped, failed, rows lost
+    // A task with stores that finished took FinalId(), so final_id_ is set.
+    if (options_.tasks[t].source >= 0 && !final_positions_[t])
+      return std::nullopt;
+  }
+  Pending p;
+  p.id = final_id_ != 0 ? final_id_ : last_started_ + 1;
+  last_started_ = p.id;
+  p.started = std::chrono::steady_clock::now();
+  p.positions.resize(static_cast<size_t>(options_.num_sources));
+  for (size_t t = 0; t < options_.tasks.size(); ++t) {
+    const int source = options_.tasks[t].source;
+    if (source >= 0)
+      p.positions[static_cast<size_t>(source)] = final_positions_[t];
+  }
+  p.bytes = final_bytes_;
+  return p;
+}
+
 void Checkpointer::Complete(Pending p) {
   auto failed = [&](const absl::Status& st) {
     options_.fail(absl::Status(
@@ -258,8 +324,25 @@ void Checkpointer::Complete(Pending p) {
     return failed(st);
   CheckpointMetadata m = options_.metadata;
   m.positions = std::move(p.positions);
+  const std::string encoded = m.Encode();
+  if (!options_.committers.empty()) {
+    // The sinks make n's output visible before the record says n: a crash
+    // between the two rolls forward to n on restart, with what Prepare
+    // kept, when every sink says it committed n.
+    if (absl::Status st =
+            options_.backend->Prepare(storage::CheckpointId{p.id}, encoded);
+        !st.ok())
+      return failed(st);
+    for (const auto& committer : options_.committers) {
+      if (absl::Status st = committer->CommitCheckpoint(p.id); !st.ok())
+        return failed(st);
+    }
+    if (absl::Status st = FailpointStatus(kFailpointDuringSinkCommit);
+        !st.ok())
+      return failed(st);
+  }
   if (absl::Status st =
-          options_.backend->Commit(storage::CheckpointId{p.id}, m.Encode());
+          options_.backend->Commit(storage::CheckpointId{p.id}, encoded);
       !st.ok())
     return failed(st);
   if (absl::Status st = FailpointStatus(kFailpointAfterCommitRecord); !st.ok())
@@ -275,6 +358,10 @@ void Checkpointer::Complete(Pending p) {
     last_ = info;
   }
   committed_ = p.id;
+  // Sinks write on only now: a crash before the record leaves nothing of
+  // the next checkpoint in their output.
+  for (const auto& committer : options_.committers)
+    committer->CheckpointDone(p.id);
   if (options_.on_commit) options_.on_commit();
 }
 

@@ -6,13 +6,24 @@
 // (RunningQuery::InjectBarrier); each task, once barrier n has passed its
 // whole chain (aligned over its channels, barrier.h), snapshots its state
 // stores (StateStore::Checkpoint), remembers its source position (source
-// tasks), has its sink deliver everything written before the barrier
-// (sink tasks: at-least-once), and acknowledges n here. When every task has
+// tasks), has its sink prepare everything written before the barrier
+// (Sink::PrepareCheckpoint: delivered, or in an exactly-once sink's open
+// transaction), and acknowledges n here. When every task has
 // (a task that ended counts when it holds no state and, for a source task,
 // its rows all went downstream), the Checkpointer writes the commit record
 // (StateBackend::Commit): n is then the query's state, with the source
-// positions of its metadata. A checkpoint still running when the next one
-// is due makes that one skipped, not queued.
+// positions of its metadata. With exactly-once sinks (SinkCommitter) the
+// metadata is first Prepare'd and each sink commits n before the record.
+// A checkpoint still running when the next one is due makes that one
+// skipped, not queued.
+//
+// The final checkpoint: when every task ended with its input finished (a
+// bounded input read to its end, every row delivered or, for an
+// exactly-once sink, in its open transaction), the coordinator writes one
+// more commit record, with each source's final position and the stores'
+// snapshots the stateful tasks took as they ended (at FinalId()). A
+// finished query run again then resumes at the end and writes nothing,
+// and an exactly-once sink's last rows are committed.
 //
 // The source positions live in the commit record's metadata, not in the
 // tasks' stores: source tasks usually have no store (their stateful
@@ -38,6 +49,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/exec/barrier.h"
+#include "engine/exec/sink.h"
 #include "engine/exec/source.h"
 #include "storage/state_store.h"
 
@@ -85,6 +97,9 @@ inline constexpr char kFailpointAfterStateWrite[] =
     "checkpoint.after_state_write";
 inline constexpr char kFailpointBeforeCommitRecord[] =
     "checkpoint.before_commit_record";
+/// Between the sinks' commits (CommitCheckpoint) and the commit record.
+inline constexpr char kFailpointDuringSinkCommit[] =
+    "checkpoint.during_sink_commit";
 inline constexpr char kFailpointAfterCommitRecord[] =
     "checkpoint.after_commit_record";
 
@@ -107,12 +122,20 @@ class Checkpointer {
     /// The id of the last completed checkpoint found at start (0: none);
     /// new ids continue after it.
     uint64_t resumed_from = 0;
+    /// The sinks that commit per checkpoint (exactly-once): each commits
+    /// checkpoint n after every task acknowledged it and before its commit
+    /// record, which Prepare'd metadata precedes (docs/state-and-recovery.md).
+    std::vector<std::shared_ptr<SinkCommitter>> committers;
     /// Injects barrier `id` into every source task.
     std::function<void(CheckpointId)> inject;
     /// A checkpoint completed: source tasks may commit its positions.
     std::function<void()> on_commit;
     /// A checkpoint could not be written: fails the query.
     std::function<void(const absl::Status&)> fail;
+    /// Called once, when the coordinator is done with the query: every
+    /// task ended and the final checkpoint was written (or was not due),
+    /// or Stop. The query counts as running until then.
+    std::function<void()> on_done;
   };
 
   explicit Checkpointer(Options options);
@@ -132,10 +155,25 @@ class Checkpointer {
   /// new bytes, and (source tasks) `position` is where its source was.
   void Ack(int task, CheckpointId id, std::optional<SourcePosition> position,
            uint64_t bytes);
-  /// Task `task` ended. `final_position` (source tasks): the source's
-  /// position when every row it read went downstream, or nullopt when
-  /// some did not (a failure, rows not delivered).
-  void Ended(int task, std::optional<SourcePosition> final_position);
+  /// The id of the final checkpoint, at which a stateful task whose input
+  /// finished snapshots its stores as it ends. Once asked for, no periodic
+  /// checkpoint starts any more (one already started may still complete).
+  uint64_t FinalId();
+
+  /// How a task ended.
+  struct TaskEnd {
+    /// Source tasks: the source's position when every row it read went
+    /// downstream, or nullopt when some did not (a failure, rows not
+    /// delivered).
+    std::optional<SourcePosition> final_position;
+    /// Its input was read to the end and all its output left it (delivered,
+    /// or in its sink's open transaction); a task with stores snapshotted
+    /// them at FinalId(), adding `bytes`.
+    bool finished = false;
+    uint64_t bytes = 0;
+  };
+  /// Task `task` ended.
+  void Ended(int task, TaskEnd end);
 
   /// The last completed checkpoint's id (0: none yet).
   uint64_t committed() const { return committed_.load(); }
@@ -159,6 +197,11 @@ class Checkpointer {
   void Evaluate();
   /// Writes the commit record of `p` (coordinator thread, without mu_).
   void Complete(Pending p);
+  /// With mu_ held, once every task ended: the final checkpoint, when
+  /// every task finished.
+  std::optional<Pending> FinalLocked();
+  /// Calls on_done the first time.
+  void Done();
 
   Options options_;
   std::thread thread_;
@@ -170,8 +213,16 @@ class Checkpointer {
   uint64_t last_started_ = 0;
   uint64_t skipped_ = 0;
   std::optional<Pending> pending_;
+  uint64_t dropped_ = 0;  // a checkpoint Evaluate dropped, for Run to tell
+
   std::vector<bool> ended_;
+  size_t ended_count_ = 0;
   std::vector<std::optional<SourcePosition>> final_positions_;  // per task
+  std::vector<bool> finished_;  // per task: TaskEnd::finished
+  uint64_t final_bytes_ = 0;
+  uint64_t final_id_ = 0;  // FinalId(), 0 until asked for
+  bool final_handled_ = false;
+  std::atomic<bool> done_called_{false};
   std::optional<CheckpointInfo> last_;
   std::atomic<uint64_t> committed_{0};
 };

@@ -217,8 +217,9 @@ absl::Status PipelineTask::OnOutputBarrier(CheckpointId id) {
       checkpoint_positions_.emplace_back(ToInt(id), *ack.position);
   }
   if (output_ == OutputTo::kSink) {
-    // Acknowledged once the sink has delivered the rows before the
-    // barrier (at-least-once; exactly-once will commit a transaction).
+    // Acknowledged once the sink has prepared the rows before the barrier
+    // (delivered them, or for a transactional sink set them aside for the
+    // checkpoint's commit).
     drain_acks_.push_back(std::move(ack));
     phase_ = Phase::kDraining;
     return absl::OkStatus();
@@ -646,7 +647,14 @@ StepResult PipelineTask::StepDraining() {
     phase_ = Phase::kRunning;
     return StepConsumer();
   }
-  absl::Status st = sink->Flush(kFlushSlice);
+  // Upstream marks need the rows delivered; a barrier, what the sink's
+  // PrepareCheckpoint says (a transactional sink keeps them for the
+  // checkpoint's commit).
+  const bool marks =
+      !unacked_.empty() || drain_position_.has_value() || drain_acks_.empty();
+  absl::Status st = marks ? sink->Flush(kFlushSlice) : absl::OkStatus();
+  for (size_t i = 0; st.ok() && i < drain_acks_.size(); ++i)
+    st = sink->PrepareCheckpoint(ToInt(drain_acks_[i].id), kFlushSlice);
   if (st.ok()) {
     OnSinkDelivered();
     phase_ = Phase::kRunning;
@@ -673,6 +681,7 @@ void PipelineTask::OnSinkDelivered() {
 }
 
 StepResult PipelineTask::EndInput(bool final_mark, bool finished) {
+  input_finished_ = finished;
   if (state_->checkpointer && reads_source() && final_mark &&
       !head()->Done()) {
     final_position_ = source->checkpoint_position();
@@ -826,7 +835,30 @@ StepResult PipelineTask::End() {
   if (Checkpointer* checkpointer = state_->checkpointer.get()) {
     // Rows its own sink did not deliver: no checkpoint may count them.
     if (lost_rows) final_position_.reset();
-    checkpointer->Ended(index, std::move(final_position_));
+    Checkpointer::TaskEnd end;
+    end.final_position = std::move(final_position_);
+    end.finished = input_finished_ && !lost_rows;
+    if (end.finished && !stores.empty()) {
+      // The final checkpoint's snapshot: everything the input held has
+      // gone through the chain.
+      const uint64_t id = checkpointer->FinalId();
+      for (storage::StateStore* store : stores) {
+        absl::StatusOr<storage::SnapshotStats> snap =
+            store->Checkpoint(storage::CheckpointId{id});
+        if (!snap.ok()) {
+          state_->Fail(absl::Status(snap.status().code(),
+                                    fmt::format("final checkpoint {} failed: {}",
+                                                id,
+                                                std::string(
+                                                    snap.status().message()))),
+                       false);
+          end.finished = false;
+          break;
+        }
+        end.bytes += snap->new_bytes;
+      }
+    }
+    checkpointer->Ended(index, std::move(end));
   }
   ended = true;
   input_ops.clear();

@@ -159,7 +159,8 @@ struct RunningQuery::State {
   /// A sink task ended with `rows` undelivered, writing to `to` (`why`).
   void AddUndelivered(int64_t rows, const std::string& to,
                       const std::string& why);
-  /// Called once by each task as the last thing of its last step.
+  /// Called once by each task as the last thing of its last step, and once
+  /// by the checkpoint coordinator when it is done (Checkpointer on_done).
   void TaskEnded();
 };
 
@@ -240,6 +241,13 @@ class PipelineTask : public Executor::Task {
   absl::Status OnOutputBarrier(CheckpointId id);
 
   StepResult Step() override;
+
+  /// Source tasks of a resumed query, before the task runs: barriers up
+  /// to `id` belong to the run that took checkpoint `id`; the first one to
+  /// pass is id + 1. (Passed again, they would snapshot the stores under
+  /// the ids of completed checkpoints, replacing the snapshot the last
+  /// commit record names with state that is ahead of its positions.)
+  void SkipBarriersThrough(uint64_t id) { barriers_passed_in_ = id; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -383,6 +391,8 @@ class PipelineTask : public Executor::Task {
   /// Source tasks: the position after every row read, once they all went
   /// downstream (EndInput with a final mark); reported when the task ends.
   std::optional<SourcePosition> final_position_;
+  /// EndInput was told the input finished (read to its end, not stopped).
+  bool input_finished_ = false;
 
   // Sinks.
   int64_t flushed_rows_ = 0;  // sink_rows_written at the last good Flush

@@ -7,6 +7,7 @@
 
 #include "engine/base/status.h"
 #include "engine/base/duration.h"
+#include "engine/base/log.h"
 #include "engine/base/strings.h"
 #include "engine/catalog/connector_options.h"
 #include "engine/exec/aggregate.h"
@@ -335,6 +336,33 @@ absl::StatusOr<std::optional<CheckpointMetadata>> CheckResumable(
       fresh));
 }
 
+/// Rolls the state forward to the checkpoint prepared after the last
+/// commit record when every sink committed it (a crash between the sinks'
+/// commits and the record); else leaves it, and opening the stores
+/// discards it.
+absl::Status RollForwardIfCommitted(
+    const std::string& name, storage::StateBackend& backend,
+    const std::vector<std::shared_ptr<SinkCommitter>>& committers) {
+  WEIR_ASSIGN_OR_RETURN(std::optional<storage::StateBackend::Prepared> p,
+                        backend.prepared());
+  if (!p) return absl::OkStatus();
+  for (const auto& committer : committers) {
+    WEIR_ASSIGN_OR_RETURN(uint64_t last, committer->LastCommittedCheckpoint());
+    if (last != p->id.value) {
+      Log(LogLevel::kInfo,
+          fmt::format("'{}': checkpoint {} was prepared but a sink committed "
+                      "{}: resuming from the last commit record",
+                      name, p->id.value, last));
+      return absl::OkStatus();
+    }
+  }
+  Log(LogLevel::kInfo,
+      fmt::format("'{}': the sinks committed checkpoint {} before its commit "
+                  "record: rolling forward to it",
+                  name, p->id.value));
+  return backend.RollForward(p->id, p->metadata);
+}
+
 }  // namespace
 
 absl::Status DropQueryState(const std::filesystem::path& state_dir,
@@ -420,6 +448,24 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   metadata.plan = "Logical plan:\n" + sql::ExplainPlan(physical.logical) +
                   std::string(kPhysicalPlanHeading) + q->physical_;
   metadata.fingerprint = PlanFingerprint(metadata.plan);
+  // The sinks open first: an exactly-once sink says which checkpoint its
+  // output reached before any store opens (which would discard a
+  // checkpoint prepared but not recorded).
+  std::vector<std::unique_ptr<Sink>> sinks;
+  std::vector<std::shared_ptr<SinkCommitter>> committers;
+  for (int i = 0; i < sink_tasks; ++i) {
+    WEIR_ASSIGN_OR_RETURN(sinks.emplace_back(),
+                          options.sinks(*physical.target, q->schema_, i,
+                                        sink_tasks));
+    std::shared_ptr<SinkCommitter> c = sinks.back()->Committer();
+    if (c && std::find(committers.begin(), committers.end(), c) ==
+                 committers.end())
+      committers.push_back(std::move(c));
+  }
+  if (checkpoints && !committers.empty() && !options.state_name.empty()) {
+    WEIR_RETURN_IF_ERROR(RollForwardIfCommitted(
+        options.state_name, compiled.state->backend(), committers));
+  }
   std::optional<CheckpointMetadata> resume;
   if (!options.state_name.empty()) {
     WEIR_ASSIGN_OR_RETURN(
@@ -522,9 +568,7 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
           break;
         }
         case StageOutputKind::kSink:
-          WEIR_ASSIGN_OR_RETURN(task->sink,
-                                options.sinks(*physical.target, q->schema_,
-                                              sink_index++, sink_tasks));
+          task->sink = std::move(sinks[static_cast<size_t>(sink_index++)]);
           task->ops.push_back(MakeSinkOutput(state.get(), task.get()));
           state->sink_tasks.push_back(task.get());
           state->final_tasks.push_back(task.get());
@@ -575,6 +619,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
       }
     }
     q->resumed_from_ = compiled.state->backend().last_commit()->id.value;
+    for (PipelineTask* t : state->source_tasks)
+      t->SkipBarriersThrough(q->resumed_from_);
   }
   if (checkpoints) {
     Checkpointer::Options c;
@@ -588,10 +634,16 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
     RunningQuery* raw = q.get();
     State* st = state.get();
     c.inject = [raw](CheckpointId id) { raw->InjectBarrier(id); };
+    c.committers = std::move(committers);
     c.on_commit = [st] {
       for (PipelineTask* t : st->source_tasks) st->executor->Wake(*t);
+      // Sinks holding rows back until the commit write them now.
+      for (PipelineTask* t : st->sink_tasks) st->executor->Wake(*t);
     };
     c.fail = [st](const absl::Status& status) { st->Fail(status, false); };
+    // The coordinator counts as a task: the query is done once the final
+    // checkpoint is written.
+    c.on_done = [st] { st->TaskEnded(); };
     state->checkpointer = std::make_unique<Checkpointer>(std::move(c));
   }
   state->state_dir = compiled.state;
@@ -601,7 +653,8 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
     options.executor = q->owned_executor_.get();
   }
   state->executor = options.executor;
-  state->live_tasks = static_cast<int>(tasks.size());
+  state->live_tasks =
+      static_cast<int>(tasks.size()) + (state->checkpointer ? 1 : 0);
   q->state_ = state;
   for (auto& t : tasks) q->tasks_.push_back(t);
   for (auto& t : tasks) {

@@ -31,6 +31,30 @@ struct SinkDelivery {
   std::string problem;
 };
 
+/// The part of a sink that commits once per checkpoint for all its tasks
+/// (a Kafka sink's one transactional producer). Called from the
+/// checkpoint coordinator's thread, concurrently with the tasks' Sink
+/// calls: thread-safe.
+class SinkCommitter {
+ public:
+  virtual ~SinkCommitter() = default;
+  /// Every task acknowledged checkpoint `id` (each had its
+  /// PrepareCheckpoint(id) succeed): makes what the tasks wrote before
+  /// their barriers `id` visible, recording `id` with it. Called once per
+  /// checkpoint, ids increasing, before the state's commit record.
+  virtual absl::Status CommitCheckpoint(uint64_t id) = 0;
+  /// The id of the last checkpoint CommitCheckpoint made visible (0:
+  /// none), for recovery: a checkpoint whose state was prepared but whose
+  /// commit record is missing is rolled forward when every committer says
+  /// it. Called before any task writes.
+  virtual absl::StatusOr<uint64_t> LastCommittedCheckpoint() = 0;
+  /// Checkpoint `id` is over: its commit record is written, or it will
+  /// never complete (a task holding state ended before it; what the tasks
+  /// prepared for it then goes with the next commit). Tasks that prepared
+  /// it may write on.
+  virtual void CheckpointDone(uint64_t id) { (void)id; }
+};
+
 /// One task's writer. Called from one worker thread at a time (a task may
 /// move between workers, never run on two at once); not thread-safe.
 class Sink {
@@ -54,6 +78,22 @@ class Sink {
   /// (acknowledged by the broker). Returns the first delivery error, or
   /// DeadlineExceeded naming what is still in flight.
   virtual absl::Status Flush(std::chrono::milliseconds timeout) = 0;
+
+  /// At checkpoint barrier `id` (every row before it has been written):
+  /// waits up to `timeout` until those rows can be committed with
+  /// checkpoint `id`; DeadlineExceeded to be called again. The default
+  /// delivers them (Flush: at-least-once). A sink with a committer
+  /// (Committer()) may instead set them aside for its CommitCheckpoint(id)
+  /// and keep what is written after it out of that commit.
+  virtual absl::Status PrepareCheckpoint(uint64_t id,
+                                         std::chrono::milliseconds timeout) {
+    (void)id;
+    return Flush(timeout);
+  }
+
+  /// The committer this task's sink shares with the sink's other tasks, or
+  /// nullptr (the default: nothing to commit per checkpoint).
+  virtual std::shared_ptr<SinkCommitter> Committer() { return nullptr; }
 
   /// Delivered and pending rows so far, for a sink that learns of each
   /// acknowledgement (a Kafka producer's delivery reports); counts may be

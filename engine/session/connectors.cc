@@ -121,7 +121,8 @@ absl::StatusOr<catalog::SinkOpener> Session::PrepareSink(
 
 absl::Status Session::ConnectPlan(const PlanPtr& plan, StatementResult* result,
                                   exec::SourceProvider* sources,
-                                  exec::SinkProvider* sinks) {
+                                  exec::SinkProvider* sinks,
+                                  bool checkpoints) {
   // What the plan reads, then what it writes; each entry once.
   std::vector<std::string> reads;
   sql::ForEachNode(plan, [&](const sql::PlanNode& n) {
@@ -133,7 +134,7 @@ absl::Status Session::ConnectPlan(const PlanPtr& plan, StatementResult* result,
   const bool writes = out.output == sql::OutputKind::kSink ||
                       out.output == sql::OutputKind::kInsert;
   const catalog::QueryContext context{settings_, options_.connect_to_sources,
-                                      &result->message};
+                                      &result->message, checkpoints};
   using SourceOpeners = std::map<std::string, catalog::SourceOpener>;
   using SinkOpeners = std::map<std::string, catalog::SinkOpener>;
   auto source_openers = std::make_shared<SourceOpeners>();

@@ -179,7 +179,8 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
     executor_ = std::make_unique<exec::Executor>(options_.worker_threads);
   options.executor = executor_.get();
   exec::SourceProvider sources;
-  WEIR_RETURN_IF_ERROR(ConnectPlan(plan, result, &sources, &options.sinks));
+  WEIR_RETURN_IF_ERROR(ConnectPlan(plan, result, &sources, &options.sinks,
+                                   options.checkpoint_interval.count() > 0));
   return exec::RunningQuery::Start(plan, *catalog_, sources, options);
 }
 

@@ -276,7 +276,7 @@ class Session {
   /// tasks open it.
   absl::Status ConnectPlan(const PlanPtr& plan, StatementResult* result,
                            exec::SourceProvider* sources,
-                           exec::SinkProvider* sinks);
+                           exec::SinkProvider* sinks, bool checkpoints);
   absl::StatusOr<catalog::SourceOpener> PrepareSource(
       const catalog::Entry& entry, const catalog::QueryContext& context);
   absl::StatusOr<catalog::SinkOpener> PrepareSink(

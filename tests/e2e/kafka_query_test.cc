@@ -559,7 +559,8 @@ BOOST_AUTO_TEST_CASE(a_sink_writes_a_filtered_projection_into_another_topic) {
           "CREATE STREAM orders (id BIGINT, customer INT, amount BIGINT, note "
           "VARCHAR) WITH (connector = 'kafka', topic = 'orders');"
           "CREATE SINK big_orders WITH (connector = 'kafka', topic = 'big', "
-          "format = 'json', partitions = 2, key.fields = 'id') AS SELECT id, "
+          "format = 'json', partitions = 2, key.fields = 'id', "
+          "'sink.delivery-guarantee' = 'at-least-once') AS SELECT id, "
           "customer, amount * 2 AS doubled FROM orders WHERE amount > 900;");
   BOOST_REQUIRE_EQUAL(r.error, "");
   BOOST_TEST(
@@ -978,7 +979,8 @@ struct CopyQuery {
   std::unique_ptr<Session> session;
   std::string insert;  // the INSERT statement, to run it again
 
-  CopyQuery(const std::string& name, const std::string& source_options) {
+  CopyQuery(const std::string& name, const std::string& source_options,
+            const std::string& guarantee = "at-least-once") {
     in = Broker(name + "_in", 4);
     out = Broker(name + "_out", 4);
     in_servers = in->bootstrap_servers();
@@ -986,12 +988,18 @@ struct CopyQuery {
     session = OnlineSession();
     insert = "INSERT INTO " + name + "_out SELECT id FROM " + name + "_in;";
     Run r = Execute(
-        *session, "SET 'parallelism' = '2'; CREATE STREAM " + name +
+        *session, "SET 'parallelism' = '2'; " +
+                      // Exactly-once: no checkpoint commits during a test.
+                      std::string(guarantee == "exactly-once"
+                                      ? "SET 'checkpoint.interval' = '1h'; "
+                                      : "") +
+                      "CREATE STREAM " + name +
                       "_in (id BIGINT) WITH (connector = 'kafka', topic = '" +
                       name + "_in', bootstrap.servers = '" + in_servers + "'" +
                       source_options + "); CREATE STREAM " + name +
                       "_out (id BIGINT) WITH (connector = 'kafka', topic = '" +
                       name + "_out', bootstrap.servers = '" + out_servers +
+                      "', 'sink.delivery-guarantee' = '" + guarantee +
                       "');" + insert);
     BOOST_REQUIRE_EQUAL(r.error, "");
     BOOST_REQUIRE(out->SetBrokerDown(-1, true).ok());
@@ -1148,6 +1156,32 @@ BOOST_AUTO_TEST_CASE(offsets_wait_for_the_output_broker_and_terminate_says_so) {
   BOOST_TEST(p.pending == 0);
   r = Execute(*s, "TERMINATE q2;");
   BOOST_TEST(r.messages == "Terminated query 'q2'.");
+}
+
+BOOST_AUTO_TEST_CASE(an_exactly_once_sink_reports_rows_pending_and_written) {
+  // As the at-least-once sink: a row is written once the broker has
+  // acknowledged it (here in the open transaction: no checkpoint commits
+  // it within the test), pending until then, and an output broker that
+  // acknowledges nothing for a while is named.
+  CopyQuery copy("x", "", "exactly-once");
+  Session* s = copy.session.get();
+  Produce(copy.in_servers, "x_in", 4, Ids(0, 3000));
+  const std::string unreachable =
+      "output broker unreachable: " + copy.out_servers;
+  Progress p;
+  BOOST_REQUIRE(WaitFor([&] {
+    p = QueryProgress(*s);
+    return p.read == 3000 && p.state.rfind("RUNNING (" + unreachable, 0) == 0;
+  }));
+  BOOST_TEST(p.written == 0);
+  BOOST_TEST(p.pending == 3000);
+  BOOST_REQUIRE(copy.out->SetBrokerDown(-1, false).ok());
+  BOOST_TEST(WaitFor([&] {
+    p = QueryProgress(*s);
+    return p.written == 3000 && p.pending == 0 && p.state == "RUNNING";
+  }));
+  Run r = Execute(*s, "TERMINATE q1;");
+  BOOST_TEST(r.messages == "Terminated query 'q1'.");
 }
 
 BOOST_AUTO_TEST_CASE(a_stalled_kafka_sink_holds_the_source_back) {

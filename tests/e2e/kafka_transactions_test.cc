@@ -1,6 +1,6 @@
 // Kafka transactions: what the embedded broker (librdkafka 2.0.2's mock
 // cluster) does with them (suite mock_cluster_spike: the findings of the
-// spike, asserted, see docs/kafka-transactions.md), and KafkaTxnProducer
+// spike, asserted, see docs/state-and-recovery.md, "Kafka transactions"), and KafkaTxnProducer
 // (suite txn_producer).
 //
 // txn_producer runs against the embedded broker, or against a real Kafka

@@ -347,7 +347,8 @@ BOOST_AUTO_TEST_CASE(kafka_bad) {
              "format, bootstrap.servers, scan.startup.mode, "
              "scan.startup.timestamp-millis, scan.startup.specific-offsets, "
              "group.id, key.format, key.fields, value.fields-include, "
-             "format.on-error, format.dlq.topic, partitions, csv.delimiter "
+             "format.on-error, format.dlq.topic, partitions, csv.delimiter, "
+             "sink.delivery-guarantee "
              "and properties.*");
   BOOST_TEST(Check(OptionUse::kSource, {{"connector", "kafka"}}, &bad) ==
              "connector 'kafka' needs option 'topic'");

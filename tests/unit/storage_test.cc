@@ -608,6 +608,33 @@ BOOST_AUTO_TEST_CASE(snapshots_after_the_last_commit_roll_forward_or_go) {
   BOOST_TEST(!backend->newest_uncommitted().has_value());
 }
 
+// Prepare keeps a checkpoint's metadata for a roll forward until a commit
+// record reaches it; a query without stores rolls forward to what it
+// prepared.
+BOOST_AUTO_TEST_CASE(prepared_metadata_survives_until_committed) {
+  TempDir tmp;
+  const fs::path dir = tmp.path / "q";
+  {
+    auto backend = OpenBackend(dir);
+    BOOST_TEST(!backend->prepared()->has_value());
+    Ok(backend->Commit(CheckpointId{1}, "md1"));
+    Ok(backend->Prepare(CheckpointId{2}, "md2\nwith lines"));
+  }
+  {
+    auto backend = OpenBackend(dir);
+    auto p = backend->prepared();
+    BOOST_REQUIRE(p.ok());
+    BOOST_REQUIRE(p->has_value());
+    BOOST_TEST((*p)->id.value == 2u);
+    BOOST_TEST((*p)->metadata == "md2\nwith lines");
+    BOOST_TEST(backend->RollForward(CheckpointId{3}, "x").code() ==
+               absl::StatusCode::kFailedPrecondition);  // not prepared
+    Ok(backend->RollForward(CheckpointId{2}, (*p)->metadata));
+    BOOST_TEST(backend->last_commit()->id.value == 2u);
+    BOOST_TEST(!backend->prepared()->has_value());  // reached by the record
+  }
+}
+
 BOOST_AUTO_TEST_CASE(
     a_store_reopened_in_the_same_run_restarts_from_the_commit) {
   // A task restarted after a failure (its store closed and opened again)
