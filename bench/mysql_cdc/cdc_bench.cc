@@ -16,14 +16,17 @@
 //            text cells to Weir values) from OpenCdcSource to its last
 //            snapshot row; (b) `SELECT *` through the C API
 //            (mysql_real_query + mysql_use_result + mysql_fetch_row and
-//            mysql_fetch_lengths over every cell), connect included.
+//            mysql_fetch_lengths over every cell), connect included, the
+//            ratio's reference; and (c) the same with each cell converted
+//            by the snapshot's ValueFromText into batches (shown only: the
+//            source's per-cell work without its row copies and chunks).
 // Every Weir run is checked (change counts and sums of columns against
 // what the workload wrote, computed here) before its time counts. The
 // sides alternate their order from round to round; figures are medians of
 // --repeats rounds. Not a test: no thresholds; see README.md.
 //
 //   cdc_bench [--changes N] [--rows N] [--repeats N] [--port P]
-//             [--only stream|snapshot] [--weir-only] [--keep DIR]
+//             [--chunk N] [--charset CS] [--only stream|snapshot] [--weir-only] [--keep DIR]
 
 #include <mysql.h>
 #include <sys/resource.h>
@@ -43,6 +46,8 @@
 
 #include "bench/common/bench_util.h"
 #include "connectors/mysql/cdc_source.h"
+#include "connectors/mysql/row_decoder.h"
+#include "connectors/mysql/text_values.h"
 #include "connectors/registry.h"
 #include "engine/session/session.h"
 #include "engine/types/batch.h"
@@ -61,6 +66,8 @@ using weir::types::ChangeKind;
 
 constexpr int kStatementRows = 1000;  // rows per INSERT/UPDATE/DELETE
 constexpr size_t kBatchRows = 1024;   // the runtime's batch_rows default
+constexpr std::chrono::microseconds kMinBackoff{1000};  // the executor's
+constexpr std::chrono::microseconds kMaxBackoff{10000};
 constexpr char kDatabase[] = "bench";
 
 struct Args {
@@ -68,6 +75,8 @@ struct Args {
   int64_t rows = 1'000'000;
   int repeats = 3;
   int port = 33105;
+  int64_t chunk = 8192;  // the snapshot's scan.snapshot.chunk-size
+  std::string charset;   // of the tables; "": the server's default (latin1)
   std::string only;  // "", "stream" or "snapshot"
   bool weir_only = false;  // no reference runs (for perf record)
   std::string keep;  // a directory for the server, kept afterwards
@@ -277,8 +286,14 @@ std::string CdcTableSql(const Server& s, const std::string& table,
 
 /// Opens the source of `create` (a session's CREATE TABLE, untimed) and
 /// times it from OpenCdcSource until `tally` holds `target` changes.
-RunResult RunWeir(const std::string& create, const std::string& table,
-                  int64_t target, Tally* tally) {
+struct Prepared {
+  std::shared_ptr<const weir::types::Schema> schema;
+  mysql::CdcSourceConfig config;
+};
+
+/// What the runtime does when a query starts (untimed): the table declared
+/// in a session, its columns read from the server, the source's options.
+Prepared Prepare(const std::string& create, const std::string& table) {
   auto session = weir::Session::Create(
       {.connectors = weir::connectors::BuiltinConnectors()});
   if (!session.ok()) Die(std::string(session.status().message()));
@@ -286,22 +301,35 @@ RunResult RunWeir(const std::string& create, const std::string& table,
       create, [](const weir::StatementResult&) {});
   if (!st.ok()) Die(std::string(st.message()));
   const weir::catalog::Entry* entry = (*session)->catalog().Find(table);
-  auto schema = std::make_shared<const weir::types::Schema>(entry->schema);
   auto config = mysql::PrepareCdcSource(*entry);
   if (!config.ok()) Die(std::string(config.status().message()));
+  return {std::make_shared<const weir::types::Schema>(entry->schema), *config};
+}
+
+RunResult RunWeir(const std::string& create, const std::string& table,
+                  int64_t target, Tally* tally) {
+  Prepared p = Prepare(create, table);
+  const std::shared_ptr<const weir::types::Schema>& schema = p.schema;
+  auto* config = &p.config;
 
   const double cpu0 = ProcessCpuSeconds();
   const Clock::time_point t0 = Clock::now();
   auto source = mysql::OpenCdcSource(*config, schema, 0, 1);
   if (!source.ok()) Die(std::string(source.status().message()));
+  // As the executor steps a source task: again at once after rows, else
+  // after a backoff of 1 ms doubling to 10 ms (executor.h).
+  std::chrono::microseconds backoff{0};
   while (tally->changes() < target) {
     Batch batch(schema);
     absl::StatusOr<size_t> n = (*source)->Next(&batch, kBatchRows);
     if (!n.ok()) Die(std::string(n.status().message()));
     if (*n == 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(100));
+      backoff = backoff.count() == 0 ? kMinBackoff
+                                     : std::min(backoff * 2, kMaxBackoff);
+      std::this_thread::sleep_for(backoff);
       continue;
     }
+    backoff = std::chrono::microseconds(0);
     tally->Add(batch);
   }
   RunResult r;
@@ -362,6 +390,48 @@ RunResult RunSelect(const Server& s, int64_t expected_rows) {
   if (r.changes != expected_rows) {
     Die(fmt::format("SELECT * returned {} rows, not {}", r.changes, expected_rows));
   }
+  return r;
+}
+
+/// SELECT * through the C API as RunSelect, each cell converted with the
+/// snapshot's own ValueFromText into 1024-row batches: the source's
+/// per-cell work without its row copies and chunk queries (shown only).
+RunResult RunSelectConvert(const Server& s, const Prepared& p, Tally* tally) {
+  const std::vector<mysql::ColumnTarget> targets =
+      mysql::TargetsFor(p.config.mysql);
+  const double cpu0 = ProcessCpuSeconds();
+  const Clock::time_point t0 = Clock::now();
+  MYSQL* m = Connect(s);
+  const std::string sql = fmt::format("SELECT * FROM {}.snap", kDatabase);
+  if (mysql_real_query(m, sql.data(), sql.size()) != 0) Die(mysql_error(m));
+  MYSQL_RES* res = mysql_use_result(m);
+  if (res == nullptr) Die(mysql_error(m));
+  auto batch = std::make_unique<Batch>(p.schema);
+  auto flush = [&] {
+    tally->Add(*batch);
+    batch = std::make_unique<Batch>(p.schema);
+  };
+  RunResult r;
+  while (MYSQL_ROW row = mysql_fetch_row(res)) {
+    const unsigned long* lengths = mysql_fetch_lengths(res);
+    for (size_t i = 0; i < targets.size(); ++i) {
+      absl::StatusOr<weir::types::Value> v = mysql::ValueFromText(
+          targets[i], row[i] ? std::optional<std::string_view>(
+                                   std::string_view(row[i], lengths[i]))
+                             : std::nullopt);
+      if (!v.ok()) Die(std::string(v.status().message()));
+      batch->column(i).Append(*v);
+    }
+    batch->SetNumRows(batch->num_rows() + 1);
+    if (batch->num_rows() == kBatchRows) flush();
+  }
+  flush();
+  if (mysql_errno(m) != 0) Die(mysql_error(m));
+  mysql_free_result(res);
+  mysql_close(m);
+  r.seconds = SecondsSince(t0);
+  r.cpu = ProcessCpuSeconds() - cpu0;
+  r.changes = tally->changes();
   return r;
 }
 
@@ -453,7 +523,7 @@ int main(int argc, char** argv) {
   Args args;
   const char* usage =
       "usage: cdc_bench [--changes N] [--rows N] [--repeats N] [--port P] "
-      "[--only stream|snapshot] [--weir-only] [--keep DIR]";
+      "[--chunk N] [--charset CS] [--only stream|snapshot] [--weir-only] [--keep DIR]";
   weir::bench::FlagReader flags(argc, argv);
   while (flags.Next()) {
     if (const char* v = flags.Value("--changes")) {
@@ -464,6 +534,10 @@ int main(int argc, char** argv) {
       args.repeats = std::atoi(v);
     } else if (const char* v = flags.Value("--port")) {
       args.port = std::atoi(v);
+    } else if (const char* v = flags.Value("--chunk")) {
+      args.chunk = std::atoll(v);
+    } else if (const char* v = flags.Value("--charset")) {
+      args.charset = v;
     } else if (const char* v = flags.Value("--only")) {
       args.only = v;
     } else if (const char* v = flags.Value("--keep")) {
@@ -495,8 +569,20 @@ int main(int argc, char** argv) {
   const Clock::time_point setup = Clock::now();
   Exec(m, fmt::format("DROP DATABASE IF EXISTS {}", kDatabase));
   Exec(m, fmt::format("CREATE DATABASE {}", kDatabase));
-  Exec(m, fmt::format("CREATE TABLE {}.snap {}", kDatabase, kColumns));
-  Exec(m, fmt::format("CREATE TABLE {}.changes {}", kDatabase, kColumns));
+  const std::string charset =
+      args.charset.empty() ? "" : " DEFAULT CHARSET=" + args.charset;
+  Exec(m, fmt::format("CREATE TABLE {}.snap {}{}", kDatabase, kColumns, charset));
+  Exec(m, fmt::format("CREATE TABLE {}.changes {}{}", kDatabase, kColumns,
+                      charset));
+  std::printf("tables: bench.snap and bench.changes %s, charset %s\n",
+              kColumns,
+              QueryRow(m, "SELECT CCSA.CHARACTER_SET_NAME FROM "
+                          "information_schema.TABLES T JOIN information_schema."
+                          "COLLATION_CHARACTER_SET_APPLICABILITY CCSA ON "
+                          "CCSA.COLLATION_NAME = T.TABLE_COLLATION WHERE "
+                          "T.TABLE_SCHEMA = 'bench' AND T.TABLE_NAME = 'snap'")
+                  .at(0)
+                  .c_str());
   if (args.only != "stream") Fill(m, "snap", 1, args.rows);
   Workload w;
   if (args.only != "snapshot") w = WriteWorkload(m, args.changes);
@@ -508,7 +594,7 @@ int main(int argc, char** argv) {
     std::printf(
         "stream: %lld row changes (%lld inserts, %lld updates, %lld deletes) "
         "in %s.\n  weir: mysql-cdc source from %s:4, OpenCdcSource until the "
-        "last change is in a batch (client thread + Next, %zu-row batches)\n"
+        "last change is in a batch (client thread + Next, %zu-row batches, the executor's idle backoff)\n"
         "  mariadb-binlog remote: --read-from-remote-server --verbose %s > "
         "/dev/null (process wall time)\n  mariadb-binlog file: --verbose "
         "data/%s > /dev/null (shown only)\n",
@@ -557,24 +643,34 @@ int main(int argc, char** argv) {
   if (args.only != "stream") {
     std::printf(
         "snapshot: %lld rows of bench.snap.\n  weir: mysql-cdc source in "
-        "mode 'initial' (chunk-size 8192), OpenCdcSource until the last "
+        "mode 'initial' (chunk-size %lld), OpenCdcSource until the last "
         "snapshot row is in a batch\n  C API SELECT *: connect, "
         "mysql_real_query + mysql_use_result + mysql_fetch_row + "
-        "mysql_fetch_lengths of every cell\n",
-        static_cast<long long>(args.rows));
+        "mysql_fetch_lengths of every cell\n  C API + ValueFromText (shown only): the same, each cell converted by the snapshot's ValueFromText into 1024-row batches\n",
+        static_cast<long long>(args.rows), static_cast<long long>(args.chunk));
     std::vector<Side> sides;
     sides.push_back({"weir mysql-cdc snapshot", [&] {
                        Tally t;
                        RunResult r = RunWeir(
                            CdcTableSql(server, "snap",
-                                       fmt::format(", 'server-id' = {}",
-                                                   1000 + ++round_id)),
+                                       fmt::format(", 'server-id' = {}, "
+                                                   "'scan.snapshot.chunk-size' = {}",
+                                                   1000 + ++round_id, args.chunk)),
                            "snap", args.rows, &t);
                        CheckSnapshot(t, args.rows);
                        return r;
                      }});
     if (!args.weir_only) {
       sides.push_back({"C API SELECT *", [&] { return RunSelect(server, args.rows); }});
+      sides.push_back({"C API + ValueFromText", [&] {
+                         Tally t;
+                         RunResult r = RunSelectConvert(
+                             server,
+                             Prepare(CdcTableSql(server, "snap", ""), "snap"),
+                             &t);
+                         CheckSnapshot(t, args.rows);
+                         return r;
+                       }});
     }
     PrintRatio("snapshot", Rounds(sides, args.repeats), sides, 0.8);
   }
