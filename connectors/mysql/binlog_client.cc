@@ -12,6 +12,8 @@
 #include <functional>
 #include <set>
 
+#include "connectors/mysql/binlog_event.h"
+#include "connectors/mysql/gtid.h"
 #include "fmt/format.h"
 
 namespace weir::connectors::mysql {
@@ -21,15 +23,13 @@ constexpr int kErConnectionKilled = 1927;
 constexpr int kErMasterFatalReadingBinlog = 1236;
 constexpr int kErSlaveSameId = 4052;  // MariaDB drops the older replica
 
-bool IsRowsEvent(uint8_t type) {
-  return (type >= WRITE_ROWS_EVENT_V1 && type <= DELETE_ROWS_EVENT_V1) ||
-         (type >= WRITE_ROWS_EVENT && type <= DELETE_ROWS_EVENT) ||
-         (type >= WRITE_ROWS_COMPRESSED_EVENT_V1 &&
-          type <= DELETE_ROWS_COMPRESSED_EVENT);
-}
-
-std::string Str(const MARIADB_STRING& s) {
-  return s.str == nullptr ? std::string() : std::string(s.str, s.length);
+/// An event the client cannot frame: the query stops (nothing is skipped).
+absl::Status BadEvent(const std::string& server, const std::string& file,
+                      const absl::Status& why) {
+  return absl::DataLossError(
+      fmt::format("MySQL at {} sent a binlog event of {} that Weir cannot "
+                  "read: {}",
+                  server, file, std::string(why.message())));
 }
 
 /// The error of a failed dump: Unavailable when reconnecting may help (the
@@ -198,6 +198,12 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
     start.file = *status->front()[0];
     start.position = std::strtoull(status->front()[1]->c_str(), nullptr, 10);
   }
+  absl::StatusOr<std::vector<Row>> alg =
+      c.Query("SELECT @@global.binlog_checksum");
+  if (!alg.ok()) return alg.status();
+  // The server checksums what it sends when the client takes its setting.
+  const bool checksum = !alg->empty() && alg->front()[0] &&
+                        *alg->front()[0] != "NONE";
   for (const std::string& sql :
        {std::string("SET @master_binlog_checksum = @@global.binlog_checksum, "
                     "@mariadb_slave_capability = 4"),
@@ -241,6 +247,10 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
   std::string file = start.file;
   std::set<uint64_t> table_ids;  // table maps of the table read
   const bool filter = !options_.only_table.empty();
+  // Connector/C 3.3 misparses rotates after the first (the position read
+  // from the file name), so the events the source steers by are parsed
+  // here (binlog_event.h), framed as the last format description says.
+  BinlogFormat format{.checksum = checksum};
   MARIADB_RPL_EVENT* ev = nullptr;
   struct EventFree {
     MARIADB_RPL_EVENT** ev;
@@ -251,30 +261,53 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
   while (true) {
     ev = mariadb_rpl_fetch(rpl, ev);
     if (ev == nullptr) break;
-    const uint8_t type = static_cast<uint8_t>(ev->event_type);
+    const std::span<const uint8_t> raw = StripOkByte(
+        std::span<const uint8_t>(ev->raw_data, ev->raw_data_size));
+    absl::StatusOr<EventHeader> header = ParseEventHeader(raw);
+    if (!header.ok()) return BadEvent(c.server(), file, header.status());
     BinlogItem item;
-    item.type = type;
-    item.next_position = ev->next_event_pos;
-    switch (type) {
-      case ROTATE_EVENT:
-        item.text = Str(ev->event.rotate.filename);
-        item.rotate_position = ev->event.rotate.position;
-        file = item.text;
+    item.type = header->type;
+    item.next_position = header->log_pos;
+    absl::Status parsed;
+    switch (item.type) {
+      case kFormatDescription: {
+        absl::StatusOr<FormatDescriptionEvent> fd =
+            ParseFormatDescription(raw);
+        if (fd.ok()) format = fd->Format();
+        parsed = fd.status();
         break;
-      case QUERY_EVENT:
-        item.database = Str(ev->event.query.database);
-        item.text = Str(ev->event.query.statement);
+      }
+      case kRotate: {
+        absl::StatusOr<RotateEvent> rotate = ParseRotate(raw, format);
+        if (rotate.ok()) {
+          item.text = rotate->file;
+          item.rotate_position = rotate->position;
+          file = item.text;
+        }
+        parsed = rotate.status();
         break;
-      case HEARTBEAT_LOG_EVENT:
-        item.text = Str(ev->event.heartbeat.filename);
+      }
+      case kHeartbeat: {
+        absl::StatusOr<std::string> at = ParseHeartbeat(raw, format);
+        if (at.ok()) item.text = *at;
+        parsed = at.status();
         break;
-      case GTID_EVENT:
-        item.gtid_flags = ev->event.gtid.flags;
+      }
+      case kMariaGtid: {
+        absl::StatusOr<MariaGtidEvent> gtid = ParseMariaGtid(raw, format);
+        if (gtid.ok()) item.gtid_flags = gtid->flags;
+        parsed = gtid.status();
         break;
-      case TABLE_MAP_EVENT:
-        item.database = Str(ev->event.table_map.database);
-        item.table = Str(ev->event.table_map.table);
-        item.table_id = ev->event.table_map.table_id;
+      }
+      case kTableMapEvent: {
+        absl::StatusOr<TableMapEvent> map = ParseTableMap(raw, format);
+        if (!map.ok()) {
+          parsed = map.status();
+          break;
+        }
+        item.database = map->database;
+        item.table = map->table;
+        item.table_id = map->table_id;
         if (filter) {
           if (item.database != options_.only_database ||
               item.table != options_.only_table) {
@@ -284,18 +317,26 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
           table_ids.insert(item.table_id);
         }
         break;
-      case XID_EVENT:
-      case FORMAT_DESCRIPTION_EVENT:
+      }
+      case kQuery:
+      case kMariaQueryCompressed:
+      case kXid:
         break;
       default:
-        if (!IsRowsEvent(type)) continue;
-        item.table_id = ev->event.rows.table_id;
+        if (!IsRowsEvent(item.type)) continue;
+        if (raw.size() < kEventHeaderSize + 6) {
+          parsed = absl::InvalidArgumentError("a rows event without its table id");
+          break;
+        }
+        for (int i = 5; i >= 0; --i) {
+          item.table_id = (item.table_id << 8) | raw[kEventHeaderSize + i];
+        }
         if (filter && table_ids.count(item.table_id) == 0) continue;
         break;
     }
+    if (!parsed.ok()) return BadEvent(c.server(), file, parsed);
     item.file = file;
-    item.bytes.assign(reinterpret_cast<const char*>(ev->raw_data),
-                      ev->raw_data_size);
+    item.bytes.assign(reinterpret_cast<const char*>(raw.data()), raw.size());
     if (!Push(std::move(item))) return absl::OkStatus();
   }
   std::lock_guard<std::mutex> lock(mu_);

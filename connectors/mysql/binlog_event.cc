@@ -169,7 +169,7 @@ std::string_view FieldTypeName(uint8_t type) {
 }
 
 bool IsRowsEvent(uint8_t t) {
-  return (t >= kWriteRowsV1 && t <= kDeleteRowsV1) ||
+  return (t >= kWriteRowsV1 && t <= kDeleteRowsV1) || t == kPartialUpdateRows ||
          (t >= kWriteRowsV2 && t <= kDeleteRowsV2) ||
          (t >= kMariaWriteRowsCompressedV1 && t <= kMariaDeleteRowsCompressed);
 }
@@ -455,6 +455,12 @@ absl::StatusOr<RowsEvent> ParseRows(std::span<const uint8_t> event,
   if (!IsRowsEvent(t)) {
     return absl::InvalidArgumentError(
         fmt::format("expected a rows event, got {} ({})", EventTypeName(t), t));
+  }
+  if (t == kPartialUpdateRows) {
+    return absl::UnimplementedError(
+        "MySQL sent a partial JSON update (binlog_row_value_options = "
+        "PARTIAL_JSON), which Weir cannot apply; set binlog_row_value_options "
+        "= '' on the server");
   }
   absl::StatusOr<std::span<const uint8_t>> body = EventBody(event, format);
   if (!body.ok()) return body.status();

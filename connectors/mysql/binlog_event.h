@@ -78,8 +78,10 @@ inline constexpr size_t kChecksumSize = 4;
 /// "Write_rows_v1", "Table_map", "Gtid" ...: for messages and logs.
 std::string_view EventTypeName(uint8_t type);
 
-/// True for the write/update/delete rows events this parser reads: v1 (23..25),
-/// v2 (30..32) and MariaDB's compressed v1/v2 (166..171).
+/// True for the write/update/delete rows events: v1 (23..25), v2 (30..32),
+/// MariaDB's compressed v1/v2 (166..171), and MySQL's partial JSON update
+/// (39), which ParseRows refuses with Unimplemented (never skip it: it
+/// changes rows).
 bool IsRowsEvent(uint8_t type);
 
 /// How the events of one binlog stream are framed.

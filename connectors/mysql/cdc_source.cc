@@ -189,6 +189,7 @@ class CdcSource : public exec::Source {
       if (Clock::now() < reconnect_at_) return 0;
       StartClient();
     }
+    if (snapshotting_) ReportSnapshotProgress();
     size_t n = 0;
     while (n < max_rows) {
       if (staged_ < staging_.num_rows()) {
@@ -277,6 +278,8 @@ class CdcSource : public exec::Source {
     }
     switch (config_.startup) {
       case CdcSourceConfig::Startup::kInitial: {
+        snapshotting_ = true;
+        last_progress_log_ = Clock::now();
         SnapshotSpec spec;
         spec.connection = config_.connection;
         spec.table = config_.table;
@@ -304,13 +307,29 @@ class CdcSource : public exec::Source {
     }
   }
 
+  /// A log line every 10 s while the snapshot runs: rows copied of the
+  /// table's estimated size.
+  void ReportSnapshotProgress() {
+    const Clock::time_point now = Clock::now();
+    if (now - last_progress_log_ < std::chrono::seconds(10)) return;
+    last_progress_log_ = now;
+    Log(LogLevel::kInfo,
+        fmt::format("mysql-cdc table '{}': snapshot: {} of about {} rows "
+                    "copied",
+                    TableName(), progress_->rows_copied.load(),
+                    std::max<int64_t>(0, progress_->rows_estimate.load())));
+  }
+
   /// The server went away: reconnect from the last transaction boundary,
   /// skipping the rows of the next transaction already returned.
   absl::Status Reconnect(const absl::Status& why) {
-    if (!streaming_) {
+    const bool in_snapshot = !position_known_ && !resume_ &&
+                             config_.startup == CdcSourceConfig::Startup::kInitial;
+    if (in_snapshot && snapshot_rows_ > 0) {
+      // Its transaction is gone; a new snapshot would repeat the rows.
       return absl::UnavailableError(fmt::format(
-          "the snapshot of MySQL table '{}' was interrupted: {}", TableName(),
-          std::string(why.message())));
+          "the snapshot of MySQL table '{}' was interrupted after {} rows: {}",
+          TableName(), snapshot_rows_, std::string(why.message())));
     }
     const Clock::time_point now = Clock::now();
     if (!reconnecting_since_) {
@@ -330,8 +349,13 @@ class CdcSource : public exec::Source {
     }
     backoff_ms_ = backoff_ms_ == 0 ? 100 : std::min(backoff_ms_ * 2, 5000);
     reconnect_at_ = now + std::chrono::milliseconds(backoff_ms_);
-    // Before the first position is known (a GTID start), from the start.
-    resume_ = position_known_ ? boundary_ : config_.start;
+    // Before the first position is known: as the options say (a snapshot
+    // that returned nothing yet starts over).
+    if (position_known_) {
+      resume_ = boundary_;
+    } else if (!resume_ && !in_snapshot) {
+      resume_ = config_.start;
+    }
     resume_skip_ = rows_in_txn_;
     client_.reset();
     return absl::OkStatus();
@@ -368,6 +392,14 @@ class CdcSource : public exec::Source {
         // at the first transaction end or heartbeat.
         position_known_ = false;
         if (!item.file.empty()) SetBoundary(item.file, item.next_position);
+        if (snapshotting_) {
+          snapshotting_ = false;
+          Log(LogLevel::kInfo,
+              fmt::format("mysql-cdc table '{}': snapshot done ({} rows); "
+                          "reading the binlog from {}:{}",
+                          TableName(), progress_->rows_copied.load(),
+                          item.file, item.next_position));
+        }
         if (announce_reconnect_) {
           announce_reconnect_ = false;
           Log(LogLevel::kInfo,
@@ -512,6 +544,8 @@ class CdcSource : public exec::Source {
   std::optional<Clock::time_point> reconnecting_since_;
   int backoff_ms_ = 0;
   bool announce_reconnect_ = false;
+  bool snapshotting_ = false;  // a snapshot runs (mode 'initial')
+  Clock::time_point last_progress_log_;
   Clock::time_point reconnect_at_;
 };
 

@@ -1,5 +1,6 @@
 #include "connectors/mysql/row_decoder.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <optional>
@@ -59,13 +60,41 @@ bool IsBlobType(uint8_t t) {
          t == ft::kLongBlob || t == ft::kGeometry || t == ft::kJson;
 }
 
+/// MariaDB's own fractional TIME/DATETIME/TIMESTAMP(fsp) formats (tables
+/// created before 10.1 or with mysql56_temporal_format = OFF): the table
+/// map says TIME/DATETIME/TIMESTAMP with no metadata, so the fsp comes
+/// from information_schema. Value sizes per fsp 0..6 (MariaDB my_time.h).
+constexpr int kTimeHiresBytes[7] = {3, 4, 4, 5, 5, 5, 6};
+constexpr int kDateTimeHiresBytes[7] = {5, 6, 6, 7, 7, 7, 8};
+constexpr int kSecPartBytes[7] = {0, 1, 1, 2, 2, 3, 3};
+constexpr int64_t kPow10[7] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+
+/// The fsp of target `t`'s column when the table map gives it in an old
+/// temporal type (MariaDB's fractional formats), else 0.
+int OldTemporalFsp(const TableMapEvent& m, const ColumnTarget& t) {
+  uint8_t type = m.column_types[static_cast<size_t>(t.mysql_index)];
+  if (type != ft::kTime && type != ft::kDateTime && type != ft::kTimestamp) {
+    return 0;
+  }
+  return std::clamp(t.info.datetime_precision, 0, 6);
+}
+
 /// How many bytes the value of column `i` takes in a row image, reading
 /// length prefixes from `r` without consuming them; nullopt for a type
-/// this decoder does not know.
+/// this decoder does not know. `old_fsp` is the fsp of an old-format
+/// temporal column (0 for the others).
 std::optional<size_t> CellLength(const TableMapEvent& m, size_t i,
-                                 const ByteReader& r) {
+                                 const ByteReader& r, int old_fsp) {
   ByteReader peek = r;
   uint16_t meta = m.metadata[i];
+  if (old_fsp > 0) {
+    switch (m.column_types[i]) {
+      case ft::kTime: return kTimeHiresBytes[old_fsp];
+      case ft::kDateTime: return kDateTimeHiresBytes[old_fsp];
+      case ft::kTimestamp: return 4 + kSecPartBytes[old_fsp];
+      default: break;
+    }
+  }
   switch (m.RealType(i)) {
     case ft::kTiny: return 1;
     case ft::kShort: return 2;
@@ -274,6 +303,14 @@ class CellDecoder {
                          static_cast<int>((v >> 5) & 15),
                          static_cast<int>(v & 31));
       }
+      case ft::kTime:
+      case ft::kDateTime:
+      case ft::kTimestamp:
+        if (OldFsp(t) > 0) return Hires(t, type, b);
+        break;
+      default: break;
+    }
+    switch (type) {
       case ft::kTime: {  // old format: HHMMSS as a signed 3-byte integer
         int64_t v = static_cast<int64_t>(r.Le(3) << 40) >> 40;
         int64_t a = v < 0 ? -v : v;
@@ -363,6 +400,46 @@ class CellDecoder {
   }
 
  private:
+  /// The fsp of a column in MariaDB's old fractional format, else 0.
+  int OldFsp(const ColumnTarget& t) const {
+    return OldTemporalFsp(m_, t);
+  }
+
+  /// MariaDB's old fractional formats, big-endian: TIME is microseconds
+  /// (scaled to fsp) offset by 838:59:59 + 1 s; DATETIME is
+  /// ((((year * 13 + month) * 32 + day) * 24 + hour) * 60 + minute) * 60 +
+  /// second, then microseconds, scaled to fsp; TIMESTAMP is 4 bytes of
+  /// seconds and the fraction in 1..3 bytes.
+  absl::StatusOr<Value> Hires(const ColumnTarget& t, uint8_t type,
+                              std::span<const uint8_t> b) const {
+    int fsp = OldFsp(t);
+    int64_t scale = kPow10[6 - fsp];
+    ByteReader r(b);
+    if (type == ft::kTime) {
+      int64_t zero = (int64_t{838 * 3600 + 59 * 60 + 59} + 1) *
+                     ti::kMicrosPerSecond / scale;
+      return TimeValue(t, (static_cast<int64_t>(r.Be(b.size())) - zero) * scale);
+    }
+    if (type == ft::kTimestamp) {
+      int64_t sec = static_cast<int64_t>(r.Be(4));
+      int64_t frac = static_cast<int64_t>(r.Be(b.size() - 4)) * scale;
+      if (sec == 0 && frac == 0) return ZeroDate(t);
+      return Value::Timestamp(sec * ti::kMicrosPerSecond + frac,
+                              t.type.precision());
+    }
+    uint64_t v = r.Be(b.size()) * static_cast<uint64_t>(scale);
+    int64_t micros = static_cast<int64_t>(v % 1000000);
+    v /= 1000000;
+    int64_t day_micros = static_cast<int64_t>(v % 60 + v / 60 % 60 * 60 +
+                                              v / 3600 % 24 * 3600) *
+                             ti::kMicrosPerSecond +
+                         micros;
+    v /= 86400;
+    return DateTimeValue(t, static_cast<int64_t>(v / 32 / 13),
+                         static_cast<int>(v / 32 % 13),
+                         static_cast<int>(v % 32), day_micros);
+  }
+
   absl::Status Error(const ColumnTarget& t, std::string_view what) const {
     return absl::InvalidArgumentError(
         fmt::format("cannot decode {}: {}", Describe(m_, t), what));
@@ -528,13 +605,27 @@ absl::Status RowDecoder::Decode(const RowsEvent& rows, types::Batch* out) {
         "rows event for {}.{} has {} columns but its table map has {}",
         map_.database, map_.table, rows.column_count, n));
   }
-  if (out->num_columns() != targets_.size()) {
+  if (out->num_columns() != targets_.size() || out->has_selection()) {
     return absl::InvalidArgumentError(fmt::format(
-        "decoding {}.{} into a batch of {} columns for {} targets",
-        map_.database, map_.table, out->num_columns(), targets_.size()));
+        "decoding {}.{} into a batch of {} columns{} for {} targets",
+        map_.database, map_.table, out->num_columns(),
+        out->has_selection() ? " with a selection" : "", targets_.size()));
+  }
+  for (size_t j = 0; j < targets_.size(); ++j) {
+    if (types::PhysicalTypeOf(out->column(j).type()) !=
+        types::PhysicalTypeOf(targets_[j].type)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "decoding {} into a batch column of type {}, not {}",
+          Describe(map_, targets_[j]), out->column(j).type().ToString(),
+          targets_[j].type.ToString()));
+    }
   }
   ByteReader r(std::span<const uint8_t>(
       reinterpret_cast<const uint8_t*>(rows.rows.data()), rows.rows.size()));
+  std::vector<int> old_fsp(n, 0);
+  for (const ColumnTarget& t : targets_) {
+    old_fsp[static_cast<size_t>(t.mysql_index)] = OldTemporalFsp(map_, t);
+  }
   std::vector<std::optional<Cell>> cells(n);
   auto error = [&](size_t column, std::string_view what) {
     return absl::InvalidArgumentError(fmt::format(
@@ -561,7 +652,7 @@ absl::Status RowDecoder::Decode(const RowsEvent& rows, types::Batch* out) {
         cells[i] = Cell{.null = true, .bytes = {}};
         continue;
       }
-      std::optional<size_t> len = CellLength(map_, i, r);
+      std::optional<size_t> len = CellLength(map_, i, r, old_fsp[i]);
       if (!len) {
         return error(i, fmt::format("type {} with metadata {} is not "
                                     "supported",

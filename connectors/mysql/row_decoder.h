@@ -15,6 +15,10 @@
 //   before-image when that has it (the column did not change); otherwise
 //   Decode fails naming the column (AbsentColumn::kError, the default), or
 //   the column is NULL (kNull: for a source that completes rows itself);
+// - MariaDB's old fractional TIME/DATETIME/TIMESTAMP(n) formats carry no
+//   metadata in the table map: their size comes from the target's
+//   ColumnInfo::datetime_precision, so every such column of the table
+//   needs a target (TargetsFor gives one per column);
 // - errors (truncated or malformed images, a table map that no longer fits
 //   the targets) name the table, the column and what was wrong; nothing is
 //   ever read past the image or silently misdecoded.

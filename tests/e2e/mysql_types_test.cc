@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -116,6 +117,16 @@ std::vector<std::string> MatrixRows(mysql::Connection& c) {
   };
 }
 
+/// Inserts the matrix rows with ids 1, 2, ...; returns how many.
+size_t InsertMatrix(mysql::Connection& c) {
+  std::vector<std::string> rows = MatrixRows(c);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Q(c, "INSERT INTO typesdb.t VALUES (" + std::to_string(i + 1) + ", " +
+             rows[i] + ")");
+  }
+  return rows.size();
+}
+
 /// The SELECT list: FLOAT through CAST AS DOUBLE (the exact stored value;
 /// FLOAT's own text is rounded to 6 digits), BIT as its number.
 std::string SelectList(const std::vector<mysql::ColumnInfo>& cols) {
@@ -194,6 +205,7 @@ struct Decoded {
   Batch batch;
   std::vector<uint8_t> event_types;  // of t's rows events
   std::vector<std::string> map_names;  // optional column names seen
+  std::vector<uint8_t> map_types;      // the table map's column types
 };
 
 /// Decodes every rows event of typesdb.t in binlog file `path`.
@@ -205,7 +217,7 @@ Decoded DecodeFile(const std::string& path, const mysql::TableSchema& schema,
   BOOST_REQUIRE((file[0] == 0xFE && file[1] == 'b' && file[2] == 'i' &&
                  file[3] == 'n'));
   Decoded out{Batch(std::make_shared<const weir::types::Schema>(schema.schema)),
-              {}, {}};
+              {}, {}, {}};
   mysql::BinlogFormat format;
   std::optional<mysql::RowDecoder> decoder;
   uint64_t table_id = ~0ull;
@@ -230,6 +242,7 @@ Decoded DecodeFile(const std::string& path, const mysql::TableSchema& schema,
       if (m->database != "typesdb" || m->table != "t") continue;
       table_id = m->table_id;
       out.map_names = m->column_names;
+      out.map_types = m->column_types;
       decoder.emplace(*m, mysql::TargetsFor(schema), options);
     } else if (mysql::IsRowsEvent(h->type)) {
       auto rows = mysql::ParseRows(ev, format);
@@ -330,6 +343,15 @@ struct Server {
     std::string base = *Q(*conn, "SELECT @@log_bin_basename")[0][0];
     dir = base.substr(0, base.rfind('/') + 1);
   }
+  /// typesdb.t created anew, and its schema.
+  mysql::TableSchema FreshTable() {
+    Q(*conn, "DROP DATABASE IF EXISTS typesdb");
+    Q(*conn, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
+    Q(*conn, kCreate);
+    auto schema = mysql::ReadTableSchema(Options(), "t");
+    BOOST_REQUIRE_MESSAGE(schema.ok(), schema.status().message());
+    return *schema;
+  }
   /// Starts a new binlog file and returns the name of the one it opened.
   std::string Flush() {
     Q(*conn, "FLUSH BINARY LOGS");
@@ -342,95 +364,75 @@ struct Server {
 BOOST_AUTO_TEST_CASE(every_type_decodes_as_select_returns_it) {
   Server s;
   mysql::Connection& c = *s.conn;
-  Q(c, "DROP DATABASE IF EXISTS typesdb");
-  Q(c, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
-  Q(c, kCreate);
-  auto schema = mysql::ReadTableSchema(Options(), "t");
-  BOOST_REQUIRE_MESSAGE(schema.ok(), schema.status().message());
+  const mysql::TableSchema schema = s.FreshTable();
 
   // Inserts (one file), updates (the next), deletes (the next).
   std::string inserts = s.Flush();
-  std::vector<std::string> rows = MatrixRows(c);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    Q(c, "INSERT INTO typesdb.t VALUES (" + std::to_string(i + 1) + ", " +
-             rows[i] + ")");
-  }
+  const size_t rows = InsertMatrix(c);
   // Zero dates and the zero YEAR need a permissive sql_mode.
   Q(c, "SET SESSION sql_mode = ''");
   Q(c, "INSERT INTO typesdb.t (id, y, dt, dtm, dtm6, ts) VALUES (9, 0, "
        "'0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', "
        "'0000-00-00 00:00:00')");
   Q(c, "SET SESSION sql_mode = DEFAULT");
-  Table after_inserts = Select(c, *schema);
+  Table after_inserts = Select(c, schema);
   std::string updates = s.Flush();
   Q(c, "UPDATE typesdb.t SET vc = CONCAT(vc, 'Z'), d = d / 2, tm = '-1:00:00',"
        " biu = 1 WHERE id IN (1, 2, 4)");
   Q(c, "UPDATE typesdb.t SET id = 10, ti = NULL WHERE id = 3");
-  Table after_updates = Select(c, *schema);
+  Table after_updates = Select(c, schema);
   std::string deletes = s.Flush();
   Q(c, "DELETE FROM typesdb.t WHERE id IN (2, 9)");
-  Table after_deletes = Select(c, *schema);
+  Table after_deletes = Select(c, schema);
   s.Flush();
 
   Table folded;
-  Decoded ins = DecodeFile(inserts, *schema);
-  BOOST_TEST(ins.batch.num_rows() == rows.size() + 1);
-  Fold(ins.batch, &folded, *schema);
-  CheckTables(folded, after_inserts, *schema);
-  Decoded upd = DecodeFile(updates, *schema);
+  Decoded ins = DecodeFile(inserts, schema);
+  BOOST_TEST(ins.batch.num_rows() == rows + 1);
+  Fold(ins.batch, &folded, schema);
+  CheckTables(folded, after_inserts, schema);
+  Decoded upd = DecodeFile(updates, schema);
   BOOST_TEST(upd.batch.num_rows() == 2 * 4u);
-  Fold(upd.batch, &folded, *schema);
-  CheckTables(folded, after_updates, *schema);
-  Decoded del = DecodeFile(deletes, *schema);
+  Fold(upd.batch, &folded, schema);
+  CheckTables(folded, after_updates, schema);
+  Decoded del = DecodeFile(deletes, schema);
   BOOST_TEST(del.batch.num_rows() == 2u);
-  Fold(del.batch, &folded, *schema);
-  CheckTables(folded, after_deletes, *schema);
+  Fold(del.batch, &folded, schema);
+  CheckTables(folded, after_deletes, schema);
 }
 
 BOOST_AUTO_TEST_CASE(compressed_rows_and_full_row_metadata) {
   Server s;
   mysql::Connection& c = *s.conn;
-  Q(c, "DROP DATABASE IF EXISTS typesdb");
-  Q(c, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
-  Q(c, kCreate);
-  auto schema = mysql::ReadTableSchema(Options(), "t");
-  BOOST_REQUIRE(schema.ok());
+  const mysql::TableSchema schema = s.FreshTable();
   Q(c, "SET GLOBAL log_bin_compress = ON");
   Q(c, "SET GLOBAL binlog_row_metadata = 'FULL'");
   std::string file = s.Flush();
-  std::vector<std::string> rows = MatrixRows(c);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    Q(c, "INSERT INTO typesdb.t VALUES (" + std::to_string(i + 1) + ", " +
-             rows[i] + ")");
-  }
+  InsertMatrix(c);
   Q(c, "UPDATE typesdb.t SET vc = 'changed' WHERE id = 2");
   Q(c, "DELETE FROM typesdb.t WHERE id = 1");
-  Table want = Select(c, *schema);
+  Table want = Select(c, schema);
   Q(c, "SET GLOBAL log_bin_compress = OFF");
   Q(c, "SET GLOBAL binlog_row_metadata = 'MINIMAL'");
   s.Flush();
-  Decoded d = DecodeFile(file, *schema);
+  Decoded d = DecodeFile(file, schema);
   bool compressed = false;
   for (uint8_t t : d.event_types) {
     compressed = compressed || (t >= mysql::kMariaWriteRowsCompressedV1 &&
                                 t <= mysql::kMariaDeleteRowsCompressed);
   }
   BOOST_TEST(compressed, "no compressed rows event in the binlog");
-  BOOST_REQUIRE_EQUAL(d.map_names.size(), schema->columns.size());
+  BOOST_REQUIRE_EQUAL(d.map_names.size(), schema.columns.size());
   BOOST_TEST(d.map_names[1] == "ti");
   Table folded;
-  Fold(d.batch, &folded, *schema);
-  CheckTables(folded, want, *schema);
+  Fold(d.batch, &folded, schema);
+  CheckTables(folded, want, schema);
 }
 
 BOOST_AUTO_TEST_CASE(minimal_row_image) {
   Server s;
   mysql::Connection& c = *s.conn;
-  Q(c, "DROP DATABASE IF EXISTS typesdb");
-  Q(c, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
-  Q(c, kCreate);
-  auto schema = mysql::ReadTableSchema(Options(), "t");
-  BOOST_REQUIRE(schema.ok());
+  const mysql::TableSchema schema = s.FreshTable();
   Q(c, "INSERT INTO typesdb.t (id, i, vc) VALUES (1, 1, 'a')");
   std::string file = s.Flush();
   Q(c, "SET SESSION binlog_row_image = 'MINIMAL'");
@@ -439,22 +441,61 @@ BOOST_AUTO_TEST_CASE(minimal_row_image) {
   s.Flush();
   // By default a column absent from the before image is an error.
   absl::Status err;
-  DecodeFile(file, *schema, {}, &err);
+  DecodeFile(file, schema, {}, &err);
   BOOST_TEST(err.code() == absl::StatusCode::kFailedPrecondition);
   BOOST_TEST(std::string(err.message()).find("binlog_row_image") !=
                  std::string::npos,
              err.message());
   // With AbsentColumn::kNull: the key and the changed column.
   Decoded d = DecodeFile(
-      file, *schema,
+      file, schema,
       {.absent_column = mysql::RowDecoderOptions::AbsentColumn::kNull});
   BOOST_REQUIRE_EQUAL(d.batch.num_rows(), 2u);
   auto r = d.batch.ToRows();
-  size_t i_col = *schema->schema.IndexOf("i");
-  size_t vc_col = *schema->schema.IndexOf("vc");
+  size_t i_col = *schema.schema.IndexOf("i");
+  size_t vc_col = *schema.schema.IndexOf("vc");
   BOOST_TEST((r[0][0] == Value::Int(1)));
   BOOST_TEST(r[0][i_col].is_null());
   BOOST_TEST((r[1][0] == Value::Int(1)));
   BOOST_TEST((r[1][i_col] == Value::Int(5)));
   BOOST_TEST(r[1][vc_col].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(old_temporal_formats) {
+  // Tables created with mysql56_temporal_format = OFF (or before MariaDB
+  // 10.1) keep the old TIME/DATETIME/TIMESTAMP formats.
+  Server s;
+  mysql::Connection& c = *s.conn;
+  Q(c, "DROP DATABASE IF EXISTS typesdb");
+  Q(c, "CREATE DATABASE typesdb CHARACTER SET utf8mb4");
+  Q(c, "SET GLOBAL mysql56_temporal_format = OFF");
+  // With fractions these are MariaDB's own formats, whose size only
+  // information_schema knows (the table map has no metadata for them).
+  Q(c, "CREATE TABLE typesdb.t (id INT PRIMARY KEY, tm TIME, "
+       "dtm DATETIME, ts TIMESTAMP NULL DEFAULT NULL, tm6 TIME(6), "
+       "tm1 TIME(1), dtm3 DATETIME(3), ts6 TIMESTAMP(6) NULL DEFAULT NULL)");
+  Q(c, "SET GLOBAL mysql56_temporal_format = ON");
+  auto schema = mysql::ReadTableSchema(Options(), "t");
+  BOOST_REQUIRE(schema.ok());
+  std::string file = s.Flush();
+  Q(c, "INSERT INTO typesdb.t VALUES (1, '-838:59:59', '1000-01-01 00:00:00',"
+       " '1970-01-01 00:00:01', '-838:59:59.000000', '-00:00:00.1', "
+       "'1000-01-01 00:00:00.000', '1970-01-01 00:00:01.000000'), "
+       "(2, '123:45:06', '9999-12-31 23:59:59', '2038-01-19 03:14:07', "
+       "'838:59:59.999999', '-01:02:03.5', '9999-12-31 23:59:59.999', "
+       "'2038-01-19 03:14:07.999999'), (3, NULL, NULL, NULL, NULL, NULL, NULL, "
+       "NULL), (4, '00:00:00', '2024-02-29 12:34:56', '2024-02-29 12:34:56', "
+       "'-00:00:00.000001', '00:00:00.9', '2024-02-29 12:34:56.5', "
+       "'2024-02-29 12:34:56.000001')");
+  Table want = Select(c, *schema);
+  s.Flush();
+  Decoded d = DecodeFile(file, *schema);
+  namespace ft = mysql::field_type;
+  BOOST_TEST((d.map_types ==
+              std::vector<uint8_t>{ft::kLong, ft::kTime, ft::kDateTime,
+                                   ft::kTimestamp, ft::kTime, ft::kTime,
+                                   ft::kDateTime, ft::kTimestamp}));
+  Table folded;
+  Fold(d.batch, &folded, *schema);
+  CheckTables(folded, want, *schema);
 }

@@ -637,6 +637,26 @@ BOOST_AUTO_TEST_CASE(truncated_and_malformed_events_are_errors) {
     Batch out = EmptyBatch(cols);
     (void)mysql::RowDecoder(*map, Targets(cols)).Decode(*rows, &out);
   }
+  // MySQL's partial JSON updates are refused, not skipped.
+  BOOST_TEST(mysql::IsRowsEvent(mysql::kPartialUpdateRows));
+  BOOST_TEST(mysql::ParseRows(Event(mysql::kPartialUpdateRows,
+                                    RowsBody(1, true, Bytes(), true)),
+                              kCrc)
+                 .status()
+                 .code() == absl::StatusCode::kUnimplemented);
+  // A batch that does not fit the targets is an error, not a crash.
+  {
+    auto rows = mysql::ParseRows(wr, kCrc);
+    BOOST_REQUIRE(rows.ok());
+    std::vector<Col> wrong = cols;
+    wrong[17].target = LogicalType::Time();  // INTERVAL target, TIME batch
+    Batch out = EmptyBatch(wrong);
+    auto st = mysql::RowDecoder(*map, Targets(cols)).Decode(*rows, &out);
+    BOOST_TEST(st.code() == absl::StatusCode::kInvalidArgument);
+    Batch narrow = EmptyBatch({cols[0]});
+    BOOST_TEST(!mysql::RowDecoder(*map, Targets(cols)).Decode(*rows, &narrow)
+                    .ok());
+  }
   // A header whose size exceeds the bytes.
   std::vector<uint8_t> shortev(wr.begin(), wr.begin() + 30);
   auto h = mysql::ParseEventHeader(shortev);
