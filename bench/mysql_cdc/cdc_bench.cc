@@ -484,6 +484,13 @@ void PrintRatio(const char* what, const std::vector<double>& medians,
                 const std::vector<Side>& sides, double goal) {
   if (medians.size() < 2) return;
   const double ratio = medians[1] / medians[0];  // rate ratio = time ratio^-1
+  std::string rounds;
+  for (size_t i = 0; i < sides[0].seconds.size(); ++i) {
+    rounds += fmt::format(" {:.2f}x", sides[1].seconds[i] / sides[0].seconds[i]);
+  }
+  std::printf("%s: per round%s; CPU median weir %.2f s, %s %.2f s\n", what,
+              rounds.c_str(), Median(sides[0].cpu), sides[1].name.c_str(),
+              Median(sides[1].cpu));
   std::printf("%s: weir rate / %s rate = %.2fx (goal >= %.1fx: %s)\n\n", what,
               sides[1].name.c_str(), ratio, goal, ratio >= goal ? "met" : "NOT met");
 }
