@@ -82,11 +82,6 @@ struct Args {
   std::string keep;  // a directory for the server, kept afterwards
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "cdc_bench: %s\n", message.c_str());
-  std::exit(1);
-}
-
 // ---------------------------------------------------------------- server
 
 struct Server {
@@ -95,6 +90,15 @@ struct Server {
   std::string socket() const { return dir + "/mariadb.sock"; }
   std::string datadir() const { return dir + "/data"; }
 };
+
+void StopServer(const Server& s);
+const Server* g_started = nullptr;  // stopped by Die
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "cdc_bench: %s\n", message.c_str());
+  if (g_started != nullptr) StopServer(*g_started);
+  std::exit(1);
+}
 
 /// The flags of scripts/mariadb.sh, with a buffer pool that holds both
 /// tables (so both sides of the snapshot read memory) and a relaxed redo
@@ -569,6 +573,7 @@ int main(int argc, char** argv) {
   }
   std::printf("cdc_bench: MariaDB on 127.0.0.1:%d in %s; load average %s\n",
               server.port, server.dir.c_str(), LoadAverage().c_str());
+  g_started = &server;
   StartServer(server);
   MYSQL* m = Connect(server);
   std::printf("server %s\n", mysql_get_server_info(m));
@@ -683,6 +688,7 @@ int main(int argc, char** argv) {
   }
   std::printf("load average at the end %s\n", LoadAverage().c_str());
   mysql_close(m);
+  g_started = nullptr;
   StopServer(server);
   if (args.keep.empty()) {
     if (std::system(("rm -rf '" + server.dir + "'").c_str()) != 0) {
