@@ -33,6 +33,11 @@ constexpr uint16_t kCp1252High[32] = {
     0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
 std::string Latin1ToUtf8(std::string_view in) {
+  // ASCII (the usual text) is the same bytes in UTF-8: one copy.
+  if (std::all_of(in.begin(), in.end(),
+                  [](unsigned char c) { return c < 0x80; })) {
+    return std::string(in);
+  }
   std::string out;
   out.reserve(in.size());
   for (unsigned char c : in) {
