@@ -116,6 +116,7 @@ class MySqlCdcConnector : public catalog::Connector {
             OptionSpec::Integer("scan.startup.binlog-position", 0),
             OptionSpec::Of("connect.timeout", ValueKind::kDuration),
             OptionSpec::OneOf("zero-date", {"null", "error"}),
+            OptionSpec::OneOf("on-binlog-gap", {"fail", "resnapshot"}),
         });
     info.options.conditionals = {
         {"scan.startup.mode", "gtid", "scan.startup.gtid"},

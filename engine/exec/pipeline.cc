@@ -378,6 +378,7 @@ StepResult PipelineTask::StepSource() {
   types::Batch batch(source_schema);
   absl::StatusOr<size_t> n = source->Next(&batch, state_->batch_rows);
   if (!n.ok()) return SourceFailed(n.status());
+  PollSourceProgress();
   bool went_active = false;
   if (*n > 0) {
     state_->rows_read += static_cast<int64_t>(*n);
@@ -779,6 +780,14 @@ void PipelineTask::UpdateSinkDelivery() {
     std::lock_guard lock(state_->mu);
     sink_problem = std::move(problem);
   }
+}
+
+void PipelineTask::PollSourceProgress() {
+  std::string progress = source->Progress().value_or("");
+  if (progress == progress_seen_) return;
+  progress_seen_ = progress;
+  std::lock_guard lock(state_->mu);
+  source_progress = std::move(progress);
 }
 
 void PipelineTask::DropQueued() { dropped_rows_ += gate.DropQueued(); }

@@ -221,6 +221,9 @@ class PipelineTask : public Executor::Task {
   std::atomic<int64_t> sink_delivered{0};
   std::atomic<int64_t> sink_pending{0};
   std::string sink_problem;  // guarded by state->mu
+  /// The source's Progress() after its last Next (empty: none), for SHOW
+  /// QUERIES.
+  std::string source_progress;  // guarded by state->mu
   bool sink_ended = false;   // guarded by state->mu: counted in ended_*
 
   // Event time at the task's output, for SHOW QUERIES (final tasks): the
@@ -279,6 +282,8 @@ class PipelineTask : public Executor::Task {
 
   StepResult StepRunning();
   StepResult StepSource();
+  /// Asks the source for its Progress() and publishes a change of it.
+  void PollSourceProgress();
   StepResult StepConsumer();
   StepResult StepDraining();
   StepResult StepFlushing();
@@ -399,6 +404,7 @@ class PipelineTask : public Executor::Task {
   int64_t dropped_rows_ = 0;  // rows a consumer gave up before writing
   bool gave_up_ = false;      // the stop or flush deadline passed
   bool sink_broken_ = false;  // the sink failed: what it held is lost
+  std::string progress_seen_;  // the last source_progress set
   std::string problem_seen_;
   Clock::time_point flush_deadline_;
   std::chrono::milliseconds flush_timeout_{0};

@@ -707,6 +707,11 @@ QueryStats RunningQuery::stats() const {
     state_->shown_watermark =
         std::max(state_->shown_watermark, combined.watermark());
     stats.watermark = state_->shown_watermark;
+    for (const PipelineTask* task : state_->source_tasks) {
+      if (task->source_progress.empty()) continue;
+      if (!stats.progress.empty()) stats.progress += "; ";
+      stats.progress += task->source_progress;
+    }
   }
   // Rows read first: every row counted as delivered or pending below was
   // read before, so rows_read >= rows_written + rows_pending holds.

@@ -159,6 +159,9 @@ struct QueryStats {
   std::optional<CheckpointInfo> last_checkpoint;
   /// The checkpoint the query resumed from when it started (0: none).
   uint64_t resumed_from = 0;
+  /// Where its sources' long first phases stand (Source::Progress, e.g. a
+  /// mysql-cdc snapshot), joined with "; "; empty when none has any.
+  std::string progress;
 };
 
 /// A started query. Thread-safe: a client thread calls Next/Cancel while

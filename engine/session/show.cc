@@ -93,7 +93,7 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
       result->columns = {"id",        "state",        "writes to",
                          "rows read", "rows written", "rows pending",
                          "watermark", "late rows",    "checkpoint",
-                         "sql"};
+                         "progress",  "sql"};
       for (const auto& q : catalog_->ListQueries()) {
         auto it = queries_.find(q.id);
         exec::QueryStats stats;
@@ -106,7 +106,7 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
                                 std::to_string(stats.late_rows),
                                 exec::CheckpointText(stats.last_checkpoint,
                                                      stats.resumed_from),
-                                q.sql});
+                                stats.progress, q.sql});
       }
       break;
     case ShowKind::kFunctions:
