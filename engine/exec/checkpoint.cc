@@ -81,6 +81,12 @@ std::string CheckpointMetadata::Encode() const {
     }
     out += '\n';
   }
+  if (!watermarks.empty()) {
+    out += "watermarks";
+    for (size_t i = 0; i < watermarks.size(); ++i)
+      out += fmt::format("{}{}", i == 0 ? " " : ",", watermarks[i]);
+    out += '\n';
+  }
   out += "plan\n";
   out += plan;
   return out;
@@ -110,7 +116,21 @@ absl::StatusOr<CheckpointMetadata> CheckpointMetadata::Decode(
                        &m.positions[static_cast<size_t>(i)]))
       return bad(fmt::format("source {}", i));
   }
-  if (!NextLine(&bytes, &line) || line != "plan") return bad("no plan");
+  if (!NextLine(&bytes, &line)) return bad("no plan");
+  if (line.substr(0, 11) == "watermarks ") {
+    // Optional (records written before watermarks were kept lack it).
+    std::string_view rest = line.substr(11);
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      int64_t wm = 0;
+      if (!ParseInt(rest.substr(0, comma), &wm)) return bad("watermarks");
+      m.watermarks.push_back(wm);
+      rest = comma == std::string_view::npos ? std::string_view()
+                                             : rest.substr(comma + 1);
+    }
+    if (!NextLine(&bytes, &line)) return bad("no plan");
+  }
+  if (line != "plan") return bad("no plan");
   m.plan = std::string(bytes);
   return m;
 }
@@ -181,12 +201,13 @@ uint64_t Checkpointer::FinalId() {
 
 void Checkpointer::Ack(int task, CheckpointId id,
                        std::optional<SourcePosition> position,
-                       uint64_t bytes) {
+                       uint64_t bytes, int64_t watermark) {
   std::lock_guard lock(mu_);
   if (!pending_ || pending_->id != ToInt(id)) return;  // dropped
   const size_t t = static_cast<size_t>(task);
   pending_->acked[t] = true;
   pending_->bytes += bytes;
+  pending_->watermarks[t] = watermark;
   const int source = options_.tasks[t].source;
   if (source >= 0)
     pending_->positions[static_cast<size_t>(source)] = std::move(position);
@@ -284,6 +305,7 @@ void Checkpointer::Run() {
     p.started = now;
     p.acked.assign(options_.tasks.size(), false);
     p.positions.resize(static_cast<size_t>(options_.num_sources));
+    p.watermarks.assign(options_.tasks.size(), kNoWatermark);
     pending_ = std::move(p);
     const uint64_t id = pending_->id;
     lock.unlock();
@@ -324,6 +346,7 @@ void Checkpointer::Complete(Pending p) {
     return failed(st);
   CheckpointMetadata m = options_.metadata;
   m.positions = std::move(p.positions);
+  m.watermarks = std::move(p.watermarks);
   const std::string encoded = m.Encode();
   if (!options_.committers.empty()) {
     // The sinks make n's output visible before the record says n: a crash
@@ -331,6 +354,9 @@ void Checkpointer::Complete(Pending p) {
     // kept, when every sink says it committed n.
     if (absl::Status st =
             options_.backend->Prepare(storage::CheckpointId{p.id}, encoded);
+        !st.ok())
+      return failed(st);
+    if (absl::Status st = FailpointStatus(kFailpointBeforeSinkCommit);
         !st.ok())
       return failed(st);
     for (const auto& committer : options_.committers) {

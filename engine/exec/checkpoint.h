@@ -51,6 +51,7 @@
 #include "engine/exec/barrier.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
+#include "engine/exec/watermark.h"
 #include "storage/state_store.h"
 
 namespace weir::exec {
@@ -82,6 +83,11 @@ struct CheckpointMetadata {
   /// Per source task, in plan order: where it had got to (nullopt: its
   /// source keeps no position).
   std::vector<std::optional<SourcePosition>> positions;
+  /// Per task, in plan order (State::tasks): the watermark its chain had
+  /// acted on when the checkpoint's barrier entered it (kNoWatermark: none).
+  /// A resumed task starts from it, so rows late before a crash stay late
+  /// after it. Empty: none recorded (the final checkpoint, older records).
+  std::vector<int64_t> watermarks;
 
   std::string Encode() const;
   /// DataLoss naming `what` for bytes Encode did not write.
@@ -97,6 +103,10 @@ inline constexpr char kFailpointAfterStateWrite[] =
     "checkpoint.after_state_write";
 inline constexpr char kFailpointBeforeCommitRecord[] =
     "checkpoint.before_commit_record";
+/// After the metadata is Prepare'd, before any sink commits (exactly-once
+/// sinks only).
+inline constexpr char kFailpointBeforeSinkCommit[] =
+    "checkpoint.before_sink_commit";
 /// Between the sinks' commits (CommitCheckpoint) and the commit record.
 inline constexpr char kFailpointDuringSinkCommit[] =
     "checkpoint.during_sink_commit";
@@ -152,9 +162,10 @@ class Checkpointer {
   void Stop();
 
   /// Task `task` took checkpoint `id`: its stores' snapshots hold `bytes`
-  /// new bytes, and (source tasks) `position` is where its source was.
+  /// new bytes, (source tasks) `position` is where its source was, and
+  /// `watermark` the watermark its chain had acted on at the barrier.
   void Ack(int task, CheckpointId id, std::optional<SourcePosition> position,
-           uint64_t bytes);
+           uint64_t bytes, int64_t watermark);
   /// The id of the final checkpoint, at which a stateful task whose input
   /// finished snapshots its stores as it ends. Once asked for, no periodic
   /// checkpoint starts any more (one already started may still complete).
@@ -188,6 +199,7 @@ class Checkpointer {
     std::chrono::steady_clock::time_point started;
     std::vector<bool> acked;
     std::vector<std::optional<SourcePosition>> positions;
+    std::vector<int64_t> watermarks;  // per task
     uint64_t bytes = 0;
   };
 

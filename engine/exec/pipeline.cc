@@ -195,6 +195,12 @@ absl::Status PipelineTask::OnOutputBarrier(CheckpointId id) {
   // hold exactly their effect.
   CheckpointAck ack;
   ack.id = id;
+  while (!barrier_watermarks_.empty() &&
+         barrier_watermarks_.front().first <= ToInt(id)) {
+    if (barrier_watermarks_.front().first == ToInt(id))
+      ack.watermark = barrier_watermarks_.front().second;
+    barrier_watermarks_.pop_front();
+  }
   for (storage::StateStore* store : stores) {
     absl::StatusOr<storage::SnapshotStats> snap =
         store->Checkpoint(storage::CheckpointId{ToInt(id)});
@@ -224,7 +230,8 @@ absl::Status PipelineTask::OnOutputBarrier(CheckpointId id) {
     phase_ = Phase::kDraining;
     return absl::OkStatus();
   }
-  checkpointer->Ack(index, id, std::move(ack.position), ack.bytes);
+  checkpointer->Ack(index, id, std::move(ack.position), ack.bytes,
+                    ack.watermark);
   return absl::OkStatus();
 }
 
@@ -316,6 +323,15 @@ StepResult PipelineTask::StepRunning() {
         aligner_.AddChannel();
       }
     }
+    if (restored_watermark_ != kNoWatermark &&
+        restored_watermark_ != kEndOfTime) {
+      // Resumed: the chain acts on the checkpoint's watermark before any
+      // row, and nothing lower is passed on (the sources' partitions start
+      // without one; their minimum catches up from below).
+      emitted_watermark_ = restored_watermark_;
+      if (absl::Status st = head()->OnWatermark(restored_watermark_); !st.ok())
+        return ChainFailed(st);
+    }
   }
   if (!reads_source()) return StepConsumer();
   if (state_->stopping.load()) return EndInput(/*final_mark=*/true, false);
@@ -363,6 +379,7 @@ absl::Status PipelineTask::PassRequestedBarriers() {
   const uint64_t requested = barrier_requested.load();
   while (barriers_passed_in_ < requested && phase_ == Phase::kRunning) {
     ++barriers_passed_in_;
+    barrier_watermarks_.emplace_back(barriers_passed_in_, emitted_watermark_);
     WEIR_RETURN_IF_ERROR(head()->OnBarrier(CheckpointId{barriers_passed_in_}));
   }
   return absl::OkStatus();
@@ -613,6 +630,7 @@ absl::Status PipelineTask::OnInputWatermark() {
 absl::Status PipelineTask::OnAligned(std::optional<CheckpointId> aligned) {
   if (!aligned) return absl::OkStatus();
   for (int c = 0; c < gate.channels(); ++c) gate.SetBlocked(c, false);
+  barrier_watermarks_.emplace_back(ToInt(*aligned), emitted_watermark_);
   return head()->OnBarrier(*aligned);
 }
 
@@ -675,7 +693,7 @@ void PipelineTask::OnSinkDelivered() {
   unacked_.clear();
   for (CheckpointAck& ack : drain_acks_) {
     state_->checkpointer->Ack(index, ack.id, std::move(ack.position),
-                              ack.bytes);
+                              ack.bytes, ack.watermark);
   }
   drain_acks_.clear();
   UpdateSinkDelivery();

@@ -251,6 +251,11 @@ class PipelineTask : public Executor::Task {
   /// the ids of completed checkpoints, replacing the snapshot the last
   /// commit record names with state that is ahead of its positions.)
   void SkipBarriersThrough(uint64_t id) { barriers_passed_in_ = id; }
+  /// A resumed task: the watermark its chain had acted on at the
+  /// checkpoint it resumes from (CheckpointMetadata::watermarks). The chain
+  /// gets it before any row, and the task never passes on a lower one, so
+  /// rows late before the crash stay late after it.
+  void RestoreWatermark(int64_t micros) { restored_watermark_ = micros; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -369,6 +374,9 @@ class PipelineTask : public Executor::Task {
   WatermarkCombiner channels_wm_;                  // consumer tasks
   BarrierAligner aligner_;                         // consumer tasks
   int64_t emitted_watermark_ = kNoWatermark;
+  int64_t restored_watermark_ = kNoWatermark;  // RestoreWatermark
+  /// The watermark the chain had when each barrier still in it entered.
+  std::deque<std::pair<uint64_t, int64_t>> barrier_watermarks_;
   bool idle_sent_ = false;
   uint64_t barriers_passed_in_ = 0;  // source tasks: last barrier emitted
   bool inputs_finished_ = true;      // every ended channel ended naturally
@@ -388,6 +396,7 @@ class PipelineTask : public Executor::Task {
     CheckpointId id;
     std::optional<SourcePosition> position;
     uint64_t bytes = 0;
+    int64_t watermark = kNoWatermark;
   };
   /// Own sink: acknowledged once it delivered what it took before them.
   std::vector<CheckpointAck> drain_acks_;

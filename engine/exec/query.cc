@@ -618,6 +618,12 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
             state->source_tasks[i]->source->StartAt(*position));
       }
     }
+    // Each task's chain starts from the watermark it had acted on, when
+    // the record has them (one per task).
+    if (resume->watermarks.size() == tasks.size()) {
+      for (size_t i = 0; i < tasks.size(); ++i)
+        tasks[i]->RestoreWatermark(resume->watermarks[i]);
+    }
     q->resumed_from_ = compiled.state->backend().last_commit()->id.value;
     for (PipelineTask* t : state->source_tasks)
       t->SkipBarriersThrough(q->resumed_from_);

@@ -175,6 +175,12 @@ BOOST_AUTO_TEST_CASE(metadata_round_trips_and_damage_is_data_loss) {
   BOOST_TEST(back->fingerprint == m.fingerprint);
   BOOST_TEST(back->plan == m.plan);
   BOOST_TEST((back->positions == m.positions));
+  BOOST_TEST(back->watermarks.empty());  // none recorded: none restored
+  m.watermarks = {exec::kNoWatermark, 1767225600000000, exec::kEndOfTime};
+  back = exec::CheckpointMetadata::Decode(m.Encode(), "test");
+  BOOST_REQUIRE_MESSAGE(back.ok(), back.status().message());
+  BOOST_TEST((back->watermarks == m.watermarks));
+  BOOST_TEST(back->plan == m.plan);
   BOOST_TEST(exec::PlanFingerprint("plan text") != exec::PlanFingerprint("x"));
   std::string damaged = m.Encode();
   damaged.replace(damaged.find("17"), 2, "x7");
@@ -340,6 +346,7 @@ BOOST_AUTO_TEST_CASE(a_crash_at_each_step_of_a_checkpoint_loses_nothing) {
   // the third checkpoint.
   CrashAndResume(**broker, expected, exec::kFailpointAfterStateWrite, 30);
   CrashAndResume(**broker, expected, exec::kFailpointBeforeCommitRecord, 5);
+  CrashAndResume(**broker, expected, exec::kFailpointBeforeSinkCommit, 5);
   CrashAndResume(**broker, expected, exec::kFailpointAfterCommitRecord, 5);
 }
 
@@ -536,6 +543,132 @@ BOOST_AUTO_TEST_CASE(a_kafka_source_resumes_at_its_checkpointed_offsets) {
   const int code = resumed.Stop(&output);
   BOOST_TEST(code == 0, output);
   BOOST_TEST(output.find("resumed from 5") != std::string::npos, output);
+  BOOST_TEST(got.size() == expected.size());
+  BOOST_TEST((got == expected));
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+/// Row `id` of the late-row test: v = id * 7 % 100 at `ms` ms of event time.
+std::string LateTestRow(int64_t id, int64_t ms) {
+  return nlohmann::json{{"id", id},
+                        {"v", id * 7 % 100},
+                        {"ts", fmt::format("2026-01-01 00:00:{:02}.{:03}",
+                                           ms / 1000, ms % 1000)}}
+      .dump();
+}
+
+}  // namespace
+
+// A row late before a crash stays late after it: the watermark is part of
+// the checkpoint. The late row arrives after the restart, behind the
+// watermark the crashed run had reached (and checkpointed); a resumed run
+// without that watermark would count it in a window it emitted already,
+// and emit that window again with other values.
+BOOST_AUTO_TEST_CASE(a_row_late_before_a_crash_stays_late_after_it) {
+  auto broker = kafka::EmbeddedBroker::Start();
+  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
+  BOOST_REQUIRE((*broker)->CreateTopic("lin", 1).ok());
+  BOOST_REQUIRE((*broker)->CreateTopic("lout", 1).ok());
+  const std::string bootstrap = (*broker)->bootstrap_servers();
+  const std::string dir = StateDir();
+  const std::string script =
+      "SET 'bootstrap.servers' = '" + bootstrap + "';\n" +
+      "SET 'state.dir' = '" + dir + "';\n" +
+      "SET 'checkpoint.interval' = '100ms';\n"
+      "SET 'parallelism' = '1';\n"
+      "CREATE STREAM lin (id BIGINT NOT NULL, v BIGINT NOT NULL, ts "
+      "TIMESTAMP(3) NOT NULL, WATERMARK FOR ts AS ts) WITH (connector = "
+      "'kafka', topic = 'lin');\n"
+      "CREATE SINK lout WITH (connector = 'kafka', topic = 'lout') AS "
+      "SELECT window_start, COUNT(*) AS n, SUM(v) AS total FROM TUMBLE(lin, "
+      "ts, INTERVAL '1' SECOND) GROUP BY window_start, window_end EMIT ON "
+      "WINDOW CLOSE;\n"
+      "SHOW QUERIES;\n";
+
+  // The input, in order: (id, event time in ms). Phase 1 reaches 9.9 s;
+  // phase 2 starts with a row of window 0, then goes on to 13 s.
+  std::vector<std::pair<int64_t, int64_t>> phase1, phase2;
+  for (int64_t i = 0; i < 100; ++i) phase1.push_back({i, i * 100});
+  phase2.push_back({100, 500});
+  for (int64_t i = 101; i <= 131; ++i) phase2.push_back({i, (i - 1) * 100});
+
+  // The uninterrupted run, folded: a row whose window ended at or before
+  // the largest event time before it (the watermark) is dropped; windows
+  // close once the watermark reaches their end.
+  std::map<int64_t, Totals> windows;  // by window index (seconds)
+  int64_t watermark = -1;
+  for (const auto& rows : {phase1, phase2}) {
+    for (const auto& [id, ms] : rows) {
+      const int64_t w = ms / 1000;
+      if ((w + 1) * 1000 <= watermark) continue;  // late: dropped
+      Totals& t = windows[w];
+      ++t.n;
+      t.total += id * 7 % 100;
+      watermark = std::max(watermark, ms);
+    }
+  }
+  std::vector<Totals> expected;
+  for (const auto& [w, t] : windows)
+    if ((w + 1) * 1000 <= watermark) expected.push_back(t);
+  BOOST_REQUIRE_EQUAL(expected.size(), 13u);
+
+  auto produce = [&](const std::vector<std::pair<int64_t, int64_t>>& rows) {
+    auto producer =
+        kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
+    BOOST_REQUIRE(producer.ok());
+    for (const auto& [id, ms] : rows)
+      BOOST_REQUIRE(
+          (*producer)->Produce("lin", 0, std::nullopt, LateTestRow(id, ms)).ok());
+    BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(60)).ok());
+  };
+
+  // Run 1 reads phase 1 (closing windows 0 to 8) and dies after its 5th
+  // commit record.
+  produce(phase1);
+  testing::WeirRun crashed = testing::RunWeir(
+      {"-f", "-"}, script,
+      {std::string("WEIR_FAILPOINTS=") + exec::kFailpointAfterCommitRecord +
+       "=crash@5"});
+  BOOST_REQUIRE_EQUAL(crashed.exit_code, kFailpointExitCode);
+  produce(phase2);
+
+  Background resumed(script);
+  // Each window's values (every copy the same: at-least-once may write a
+  // window twice, never with other values), in window order.
+  std::map<std::string, Totals> per_window;
+  auto consumer =
+      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE(consumer.ok());
+  BOOST_REQUIRE((*consumer)->Assign("lout", {0}, kafka::StartOffset{}).ok());
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int quiet_polls = 0;
+  // Until every window is there, then a second more (a window emitted
+  // again after the restart would come before the last one: one
+  // partition, one task, in order).
+  while (std::chrono::steady_clock::now() < deadline &&
+         (per_window.size() < expected.size() || quiet_polls < 10)) {
+    auto polled = (*consumer)->Poll(10000, std::chrono::milliseconds(100));
+    BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
+    if (polled->empty()) ++quiet_polls;
+    for (const auto& m : *polled) {
+      BOOST_REQUIRE(m.value);
+      const auto v = nlohmann::json::parse(*m.value);
+      const Totals t{v.at("n").get<int64_t>(), v.at("total").get<int64_t>()};
+      auto [it, added] =
+          per_window.emplace(v.at("window_start").get<std::string>(), t);
+      BOOST_TEST((it->second == t), "window " << it->first
+                                              << " emitted with other values");
+    }
+  }
+  std::string output;
+  const int code = resumed.Stop(&output);
+  BOOST_TEST(code == 0, output);
+  BOOST_TEST(output.find("resumed from 5") != std::string::npos, output);
+  std::vector<Totals> got;  // in window order: the times sort as text
+  for (const auto& [start, t] : per_window) got.push_back(t);
   BOOST_TEST(got.size() == expected.size());
   BOOST_TEST((got == expected));
   std::filesystem::remove_all(dir);

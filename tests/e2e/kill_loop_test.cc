@@ -68,8 +68,9 @@ using WindowRow = std::tuple<int64_t, int64_t, int64_t, int64_t>;
 using KeyRow = std::pair<int64_t, int64_t>;
 
 /// Rows [first, first + count): row i into partition i % kPartitions, so
-/// that event time grows within each partition (a restart, whose
-/// watermark starts afresh, then finds no row of a window it closed).
+/// that event time grows within each partition: no row is late, so the
+/// output is a function of the input (which rows are late would depend on
+/// batch timing). Late rows across a restart: checkpoint_test.
 void ProduceChunk(KafkaProducer& producer, int64_t first, int64_t count) {
   for (int64_t i = first; i < first + count; ++i) {
     RequireOk(producer.Produce(
