@@ -72,8 +72,10 @@ std::string Nines(int n) { return std::string(n, '9'); }
 
 /// The rows of the matrix as SQL value lists (after the id).
 std::vector<std::string> MatrixRows(mysql::Connection& c) {
-  std::string tricky = c.Quote(std::string(
-      "it's \"q\" \\ back\0nul \xF0\x9F\x98\x80 \xE2\x82\xAC", 32));
+  // sizeof - 1: the text holds a NUL byte, so strlen would stop there.
+  static constexpr char kTricky[] =
+      "it's \"q\" \\ back\0nul \xF0\x9F\x98\x80 \xE2\x82\xAC";
+  std::string tricky = c.Quote(std::string(kTricky, sizeof(kTricky) - 1));
   std::string blob64k(65535, '\0');
   for (size_t k = 0; k < blob64k.size(); ++k) blob64k[k] = char(k * 7 % 256);
   std::string big(100000, 'x');
