@@ -21,27 +21,15 @@
 #include "connectors/kafka/kafka_client.h"
 #include "connectors/registry.h"
 #include "engine/session/session.h"
+#include "tests/e2e/mysql_test_util.h"
 #include "tests/unit/run_weir.h"
 
 namespace mysql = weir::connectors::mysql;
 
 namespace {
 
-int Port() {
-  const char* p = std::getenv("WEIR_TEST_MYSQL_PORT");
-  return p ? std::atoi(p) : 33061;
-}
-
-mysql::ConnectionOptions Options(const std::string& database) {
-  mysql::ConnectionOptions o;
-  o.host = "127.0.0.1";
-  o.port = Port();
-  o.user = "weir";
-  o.password = "weir";
-  o.database = database;
-  o.connect_timeout_seconds = 5;
-  return o;
-}
+using weir::mysql_test::Options;
+using weir::mysql_test::Port;
 
 std::unique_ptr<mysql::Connection> Connect(const std::string& db = "") {
   auto conn = mysql::Connection::Open(Options(db));

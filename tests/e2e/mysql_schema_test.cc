@@ -11,27 +11,15 @@
 #include "connectors/mysql/schema_reader.h"
 #include "connectors/registry.h"
 #include "engine/session/session.h"
+#include "tests/e2e/mysql_test_util.h"
 
 namespace mysql = weir::connectors::mysql;
 using weir::types::LogicalType;
 
 namespace {
 
-int Port() {
-  const char* p = std::getenv("WEIR_TEST_MYSQL_PORT");
-  return p ? std::atoi(p) : 33061;
-}
-
-mysql::ConnectionOptions Options(const std::string& database) {
-  mysql::ConnectionOptions o;
-  o.host = "127.0.0.1";
-  o.port = Port();
-  o.user = "weir";
-  o.password = "weir";
-  o.database = database;
-  o.connect_timeout_seconds = 5;
-  return o;
-}
+using weir::mysql_test::Options;
+using weir::mysql_test::Port;
 
 void Exec(mysql::Connection& c, const std::string& sql) {
   auto r = c.Query(sql);

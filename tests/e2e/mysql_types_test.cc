@@ -21,6 +21,7 @@
 #include "connectors/mysql/text_values.h"
 #include "engine/types/batch.h"
 #include "engine/types/value.h"
+#include "tests/e2e/mysql_test_util.h"
 
 namespace mysql = weir::connectors::mysql;
 using weir::types::Batch;
@@ -31,19 +32,9 @@ using weir::types::Value;
 
 namespace {
 
-int Port() {
-  const char* p = std::getenv("WEIR_TEST_MYSQL_PORT");
-  return p ? std::atoi(p) : 33061;
-}
-
+/// The test server, in the matrix's database.
 mysql::ConnectionOptions Options() {
-  mysql::ConnectionOptions o;
-  o.port = Port();
-  o.user = "weir";
-  o.password = "weir";
-  o.database = "typesdb";
-  o.connect_timeout_seconds = 5;
-  return o;
+  return weir::mysql_test::Options("typesdb");
 }
 
 std::vector<mysql::Row> Q(mysql::Connection& c, const std::string& sql) {
