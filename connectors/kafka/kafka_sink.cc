@@ -276,6 +276,69 @@ constexpr int64_t kMaxUndelivered = 50000;
 /// the sink says the broker is unreachable.
 constexpr std::chrono::seconds kUnreachableAfter{3};
 
+/// How many of a sink task's rows the producer has acknowledged. Rows map
+/// to records in order, so after each produce the task notes the producer's
+/// record count that covers its rows so far; acknowledgements of different
+/// partitions come in any order, so the count is exact only once nothing
+/// is in flight. Also tells when records have waited too long for any
+/// acknowledgement.
+class DeliveryCount {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  /// `rows` more rows were produced; they are delivered once the
+  /// producer has acknowledged `records_end` records.
+  void Produced(int64_t records_end, int64_t rows) {
+    if (rows == 0) return;
+    rows_produced_ += rows;
+    ends_.push_back({records_end, rows_produced_});
+  }
+
+  /// Takes the producer's acknowledged and in-flight record counts.
+  void Update(int64_t acked, int64_t in_flight) {
+    if (acked != last_acked_ || in_flight == 0) {
+      last_acked_ = acked;
+      last_ack_ = Clock::now();
+    }
+    while (!ends_.empty() && ends_.front().records_end <= acked) {
+      rows_delivered_ = ends_.front().rows_end;
+      ends_.pop_front();
+    }
+  }
+
+  /// Counts every row produced so far as delivered (a transactional
+  /// producer with nothing in flight: acknowledged, or failed and the
+  /// transaction aborted, which the next write reports).
+  void AllDelivered() {
+    rows_delivered_ = rows_produced_;
+    ends_.clear();
+  }
+
+  /// Nothing was in flight: the wait for an acknowledgement starts now.
+  void StartWaiting() { last_ack_ = Clock::now(); }
+
+  /// Records are in flight and none was acknowledged for a while.
+  bool Stalled(int64_t in_flight) const {
+    return in_flight > 0 && Clock::now() - last_ack_ >= kUnreachableAfter;
+  }
+
+  int64_t delivered() const { return rows_delivered_; }
+
+ private:
+  /// The producer's record count and the task's produced rows after one
+  /// produce.
+  struct ProducedEnd {
+    int64_t records_end;
+    int64_t rows_end;
+  };
+
+  int64_t rows_produced_ = 0;
+  int64_t rows_delivered_ = 0;    // of rows_produced_, acknowledged
+  std::deque<ProducedEnd> ends_;  // not yet known to be acknowledged
+  int64_t last_acked_ = 0;
+  Clock::time_point last_ack_ = Clock::now();
+};
+
 class KafkaSink final : public exec::Sink {
  public:
   KafkaSink(std::unique_ptr<RecordEncoder> encoder,
@@ -288,8 +351,7 @@ class KafkaSink final : public exec::Sink {
 
   absl::Status Write(const types::Batch& batch) override {
     WEIR_RETURN_IF_ERROR(producer_->Poll());
-    // Nothing was in flight: the wait for an acknowledgement starts now.
-    if (producer_->InFlight() == 0) last_ack_ = Clock::now();
+    if (producer_->InFlight() == 0) count_.StartWaiting();
     int64_t records = 0;
     absl::Status st = encoder_->Encode(batch, [&](const Record& r) {
       ++records;
@@ -299,8 +361,9 @@ class KafkaSink final : public exec::Sink {
     // Rows map to records in order: a row of an update-before writes none,
     // a debezium update pairs two rows into one.
     records_written_ += records;
-    rows_written_ += static_cast<int64_t>(batch.num_selected());
-    writes_.push_back({records_written_, rows_written_});
+    const auto rows = static_cast<int64_t>(batch.num_selected());
+    rows_written_ += rows;
+    count_.Produced(records_written_, rows);
     return st;
   }
 
@@ -316,22 +379,11 @@ class KafkaSink final : public exec::Sink {
 
   std::optional<exec::SinkDelivery> Delivery() override {
     producer_->Poll().IgnoreError();  // a delivery error: Write reports it
-    const int64_t acked = producer_->Delivered();
-    const Clock::time_point now = Clock::now();
-    if (acked != last_acked_ || producer_->InFlight() == 0) {
-      last_acked_ = acked;
-      last_ack_ = now;
-    }
-    // Acknowledgements of different partitions may come in any order, so
-    // this is exact only once nothing is in flight.
-    while (!writes_.empty() && writes_.front().records_end <= acked) {
-      rows_delivered_ = writes_.front().rows_end;
-      writes_.pop_front();
-    }
+    count_.Update(producer_->Delivered(), producer_->InFlight());
     exec::SinkDelivery d;
-    d.delivered = rows_delivered_;
-    d.pending = rows_written_ - rows_delivered_;
-    if (producer_->InFlight() > 0 && now - last_ack_ >= kUnreachableAfter)
+    d.delivered = count_.delivered();
+    d.pending = rows_written_ - count_.delivered();
+    if (count_.Stalled(producer_->InFlight()))
       d.problem = "output broker unreachable: " + bootstrap_;
     return d;
   }
@@ -341,23 +393,13 @@ class KafkaSink final : public exec::Sink {
   }
 
  private:
-  using Clock = std::chrono::steady_clock;
-  /// The cumulative records and rows after one Write.
-  struct WriteEnd {
-    int64_t records_end;
-    int64_t rows_end;
-  };
-
   std::unique_ptr<RecordEncoder> encoder_;
   std::unique_ptr<KafkaProducer> producer_;
   int64_t buffer_rows_;
   std::string bootstrap_;
   int64_t records_written_ = 0;
   int64_t rows_written_ = 0;
-  int64_t rows_delivered_ = 0;
-  std::deque<WriteEnd> writes_;  // not yet known to be delivered
-  int64_t last_acked_ = 0;
-  Clock::time_point last_ack_ = Clock::now();
+  DeliveryCount count_;
 };
 
 /// The one transactional producer of an exactly-once sink, shared by its
@@ -434,11 +476,10 @@ class TxnKafkaSink final : public exec::Sink {
     if (Gated()) {
       held_rows_ += rows;
       return encoder_->Encode(batch, [&](const Record& r) {
-        held_.push_back({r.key ? std::optional<std::string>(*r.key)
-                               : std::nullopt,
-                         r.value ? std::optional<std::string>(*r.value)
-                                 : std::nullopt,
-                         *r.headers, r.timestamp_ms});
+        held_.push_back(
+            {r.key ? std::optional<std::string>(*r.key) : std::nullopt,
+             r.value ? std::optional<std::string>(*r.value) : std::nullopt,
+             *r.headers, r.timestamp_ms});
         return absl::OkStatus();
       });
     }
@@ -478,8 +519,8 @@ class TxnKafkaSink final : public exec::Sink {
       CountDeliveredLocked();
     }
     exec::SinkDelivery d;
-    d.delivered = rows_delivered_;
-    d.pending = rows_written_ - rows_delivered_;
+    d.delivered = count_.delivered();
+    d.pending = rows_written_ - count_.delivered();
     d.problem = problem_;
     return d;
   }
@@ -540,42 +581,21 @@ class TxnKafkaSink final : public exec::Sink {
   /// they are acknowledged once the producer's count reaches its records
   /// so far (acknowledged + in flight).
   void ProducedLocked(int64_t rows) {
-    if (rows == 0) return;
     const KafkaProducer& p = shared_->TxnLocked().producer();
-    rows_produced_ += rows;
-    produced_.push_back({p.Delivered() + p.InFlight(), rows_produced_});
+    count_.Produced(p.Delivered() + p.InFlight(), rows);
   }
 
-  /// With the shared lock held: moves rows_delivered_ up to what the
-  /// producer's acknowledgements cover; says when none came for a while.
+  /// With the shared lock held: counts what the producer's
+  /// acknowledgements cover; says when none came for a while.
   void CountDeliveredLocked() {
     const KafkaProducer& p = shared_->TxnLocked().producer();
-    const int64_t acked = p.Delivered();
-    const Clock::time_point now = Clock::now();
-    if (acked != last_acked_ || p.InFlight() == 0) {
-      last_acked_ = acked;
-      last_ack_ = now;
-    }
-    while (!produced_.empty() && produced_.front().records_end <= acked) {
-      rows_delivered_ = produced_.front().rows_end;
-      produced_.pop_front();
-    }
-    if (p.InFlight() == 0) {  // all acknowledged (or failed: Write says so)
-      rows_delivered_ = rows_produced_;
-      produced_.clear();
-    }
-    problem_ = p.InFlight() > 0 && now - last_ack_ >= kUnreachableAfter
+    count_.Update(p.Delivered(), p.InFlight());
+    // All acknowledged, or failed (the next Write says so).
+    if (p.InFlight() == 0) count_.AllDelivered();
+    problem_ = count_.Stalled(p.InFlight())
                    ? "output broker unreachable: " + bootstrap_
                    : std::string();
   }
-
-  using Clock = std::chrono::steady_clock;
-  /// The producer's record count and this task's produced rows after one
-  /// produce.
-  struct ProducedEnd {
-    int64_t records_end;
-    int64_t rows_end;
-  };
 
   std::unique_ptr<RecordEncoder> encoder_;
   std::shared_ptr<TxnSinkShared> shared_;
@@ -584,12 +604,8 @@ class TxnKafkaSink final : public exec::Sink {
   std::vector<Held> held_;
   // Delivery counts, in rows.
   int64_t rows_written_ = 0;
-  int64_t held_rows_ = 0;       // of rows_written_, in held_
-  int64_t rows_produced_ = 0;   // of rows_written_, produced
-  int64_t rows_delivered_ = 0;  // of rows_produced_, acknowledged
-  std::deque<ProducedEnd> produced_;  // not yet known to be acknowledged
-  int64_t last_acked_ = 0;
-  Clock::time_point last_ack_ = Clock::now();
+  int64_t held_rows_ = 0;  // of rows_written_, in held_
+  DeliveryCount count_;    // of the rows produced
   std::string problem_;
 };
 
