@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -67,15 +66,11 @@ class MySqlCommitter final : public exec::SinkCommitter {
     if (run_id_ == 0) run_id_ = 1;
   }
 
-  /// Takes a task's changes for the next commit; returns their sequence
-  /// number (committed once committed_seq() reaches it).
-  uint64_t HandOver(Changes changes) {
+  /// Takes a task's changes for the next commit.
+  void HandOver(Changes changes) {
     std::lock_guard lock(mu_);
     handed_.push_back(std::move(changes));
-    return ++handed_seq_;
   }
-
-  uint64_t committed_seq() const { return committed_seq_.load(); }
   uint64_t released() const { return released_.load(); }
 
   /// Why rows are not being written now ("" when they are).
@@ -87,11 +82,9 @@ class MySqlCommitter final : public exec::SinkCommitter {
   absl::Status CommitCheckpoint(uint64_t id) override {
     std::lock_guard commit_lock(commit_mu_);
     std::vector<Changes> handed;
-    uint64_t seq = 0;
     {
       std::lock_guard lock(mu_);
       handed.swap(handed_);
-      seq = handed_seq_;
     }
     // In hand-over order: a later change of a key replaces an earlier one.
     Changes all;
@@ -107,10 +100,7 @@ class MySqlCommitter final : public exec::SinkCommitter {
                           std::make_move_iterator(c.appended.end()));
       all.rows += c.rows;
     }
-    absl::Status st = WriteWithRetry(all, id);
-    if (!st.ok()) return st;
-    committed_seq_ = seq;
-    return absl::OkStatus();
+    return WriteWithRetry(all, id);
   }
 
   absl::StatusOr<uint64_t> LastCommittedCheckpoint() override {
@@ -302,10 +292,8 @@ class MySqlCommitter final : public exec::SinkCommitter {
 
   std::shared_ptr<const MySqlSinkConfig> config_;
   uint64_t run_id_ = 1;
-  std::mutex mu_;  // handed_, handed_seq_
+  std::mutex mu_;  // handed_
   std::vector<Changes> handed_;
-  uint64_t handed_seq_ = 0;
-  std::atomic<uint64_t> committed_seq_{0};
   std::atomic<uint64_t> released_{0};
   std::mutex commit_mu_;  // conn_; one commit at a time
   std::unique_ptr<Connection> conn_;
@@ -363,15 +351,14 @@ class MySqlSink final : public exec::Sink {
     return committer_;
   }
 
+  /// As the exactly-once Kafka sink counts: a row is delivered once it is
+  /// in the sink's transaction (handed to the committer, which commits it
+  /// with the checkpoint), pending while the task holds it; the problem is
+  /// the committer's while it retries.
   std::optional<exec::SinkDelivery> Delivery() override {
-    const uint64_t committed = committer_->committed_seq();
-    while (!handed_.empty() && handed_.front().seq <= committed) {
-      rows_delivered_ = handed_.front().rows_end;
-      handed_.pop_front();
-    }
     exec::SinkDelivery d;
-    d.delivered = rows_delivered_;
-    d.pending = rows_written_ - rows_delivered_;
+    d.delivered = rows_handed_;
+    d.pending = rows_written_ - rows_handed_;
     d.problem = committer_->problem();
     return d;
   }
@@ -382,18 +369,12 @@ class MySqlSink final : public exec::Sink {
   }
 
  private:
-  struct HandedEnd {
-    uint64_t seq;
-    int64_t rows_end;
-  };
-
   bool Gated() const { return prepared_ > committer_->released(); }
 
   void HandOver() {
     if (local_.empty()) return;
     rows_handed_ += local_.rows;
-    const uint64_t seq = committer_->HandOver(std::exchange(local_, {}));
-    handed_.push_back({seq, rows_handed_});
+    committer_->HandOver(std::exchange(local_, {}));
   }
 
   absl::Status AppendRow(const types::Batch& batch, size_t r,
@@ -448,8 +429,6 @@ class MySqlSink final : public exec::Sink {
   std::string key_;  // reused per row
   int64_t rows_written_ = 0;
   int64_t rows_handed_ = 0;
-  int64_t rows_delivered_ = 0;
-  std::deque<HandedEnd> handed_;  // not yet known to be committed
 };
 
 /// A connection for readying the sink; errors name the server.
