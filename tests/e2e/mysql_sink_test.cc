@@ -315,6 +315,11 @@ BOOST_AUTO_TEST_CASE(crashes_and_replays_write_each_row_once) {
       {"-e", script}, "",
       {"WEIR_FAILPOINTS=checkpoint.before_sink_commit=crash@3"});
   BOOST_TEST(second.exit_code == 87, second.err);
+  // The first crash came after the sink's transaction for its checkpoint:
+  // the progress row says so, and the second run resumed past it.
+  BOOST_TEST(second.err.find("committed checkpoint 4 before its commit "
+                             "record: rolling forward") != std::string::npos,
+             second.err);
   const weir::testing::WeirRun third = weir::testing::RunWeir({"-e", script});
   BOOST_TEST(third.exit_code == 0, third.err);
   BOOST_TEST(Count(*c, "sink5.raw_bids") == kEvents / 50 * 46);
@@ -326,6 +331,32 @@ BOOST_AUTO_TEST_CASE(crashes_and_replays_write_each_row_once) {
   BOOST_TEST(again.exit_code == 0, again.err);
   BOOST_TEST(Count(*c, "sink5.raw_bids") == kEvents / 50 * 46);
   std::filesystem::remove_all(dir);
+}
+
+// A permanent error (the table dropped under a running query) fails the
+// query with a message naming the sink, the table, the server and MySQL's
+// error; nothing is retried.
+BOOST_AUTO_TEST_CASE(a_dropped_table_fails_the_query_naming_it) {
+  auto c = Connect();
+  FreshDatabase(*c, "sink7");
+  auto s = NewSession();
+  BOOST_REQUIRE_EQUAL(Run(*s, "SET 'checkpoint.interval' = '100ms';\n" +
+                                  Bids(1000000, 2000) + RawSink("sink7")),
+                      "");
+  while (Count(*c, "sink7.raw_bids") == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Exec(*c, "DROP TABLE sink7.raw_bids");
+  absl::Status st = s->WaitForQueries([] { return false; });
+  BOOST_REQUIRE(!st.ok());
+  const std::string message(st.message());
+  BOOST_TEST(message.find("sink 'raw_bids' cannot write MySQL table "
+                          "'sink7.raw_bids' at weir@127.0.0.1:" +
+                          std::to_string(Port())) != std::string::npos,
+             message);
+  BOOST_TEST(message.find("doesn't exist (MySQL error 1146)") !=
+                 std::string::npos,
+             message);
 }
 
 // Last: it restarts the server while a query writes. The sink retries the
