@@ -38,13 +38,27 @@ struct Change {
   std::string row;  // the row's literals, "1,_utf8mb4 X'61'"; "" for a delete
 };
 
-/// What a task took between two barriers, compacted per key.
+/// What a task took between two barriers, compacted per key. Keys keep
+/// the order they first came in (InnoDB inserts rows in key order much
+/// faster than in a hash table's order, and input often comes in key
+/// order).
 struct Changes {
-  std::unordered_map<std::string, Change> keyed;  // key literals -> change
-  std::vector<std::string> appended;              // append mode: every row
-  int64_t rows = 0;                               // input rows taken
+  std::unordered_map<std::string, size_t> index;  // key literals -> keyed
+  std::vector<std::pair<std::string, Change>> keyed;
+  std::vector<std::string> appended;  // append mode: every row
+  int64_t rows = 0;                   // input rows taken
 
   bool empty() const { return rows == 0; }
+
+  /// `change` becomes the last change of `key`.
+  void Set(const std::string& key, Change change) {
+    auto [it, added] = index.try_emplace(key, keyed.size());
+    if (added) {
+      keyed.emplace_back(key, std::move(change));
+    } else {
+      keyed[it->second].second = std::move(change);
+    }
+  }
 };
 
 /// A failed statement: MySQL's error number with the status.
@@ -91,9 +105,9 @@ class MySqlCommitter final : public exec::SinkCommitter {
     for (Changes& c : handed) {
       if (all.keyed.empty()) {
         all.keyed = std::move(c.keyed);
+        all.index = std::move(c.index);
       } else {
-        for (auto& [key, change] : c.keyed)
-          all.keyed.insert_or_assign(key, std::move(change));
+        for (auto& [key, change] : c.keyed) all.Set(key, std::move(change));
       }
       all.appended.insert(all.appended.end(),
                           std::make_move_iterator(c.appended.begin()),
@@ -417,7 +431,7 @@ class MySqlSink final : public exec::Sink {
       change.upsert = true;
       WEIR_RETURN_IF_ERROR(AppendRow(batch, r, &change.row));
     }
-    local_.keyed.insert_or_assign(key_, std::move(change));
+    local_.Set(key_, std::move(change));
     return absl::OkStatus();
   }
 
