@@ -85,6 +85,8 @@ class MySqlCommitter final : public exec::SinkCommitter {
     std::lock_guard lock(mu_);
     handed_.push_back(std::move(changes));
   }
+
+  /// The last checkpoint that is over (CheckpointDone).
   uint64_t released() const { return released_.load(); }
 
   /// Why rows are not being written now ("" when they are).
