@@ -40,7 +40,7 @@ std::string ConnectionOptions::Describe() const {
 }
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
-    const ConnectionOptions& options) {
+    const ConnectionOptions& options, unsigned int* error_number) {
   std::unique_ptr<Connection> c(new Connection());
   c->handle_ = std::make_unique<Handle>();
   c->server_ = options.Describe();
@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
           options.password.c_str(),
           options.database.empty() ? nullptr : options.database.c_str(),
           static_cast<unsigned int>(options.port), nullptr, 0) == nullptr) {
+    if (error_number != nullptr) *error_number = mysql_errno(m);
     return absl::UnavailableError(fmt::format(
         "cannot connect to MySQL at {}: {}", c->server_, mysql_error(m)));
   }
@@ -108,6 +109,10 @@ std::string Connection::QuoteIdentifier(std::string_view name) {
     out += c;
   }
   return out + "`";
+}
+
+unsigned int Connection::error_number() const {
+  return mysql_errno(handle_->mysql);
 }
 
 st_mysql* Connection::native() const { return handle_->mysql; }

@@ -41,9 +41,10 @@ using Row = std::vector<std::optional<std::string>>;
 class Connection {
  public:
   /// Connects; Unavailable with the server's address and the client
-  /// library's message when it cannot.
+  /// library's message when it cannot (its error number in
+  /// `*error_number` when given, e.g. 1045 for access denied).
   static absl::StatusOr<std::unique_ptr<Connection>> Open(
-      const ConnectionOptions& options);
+      const ConnectionOptions& options, unsigned int* error_number = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -51,6 +52,10 @@ class Connection {
   /// Runs a statement and returns its rows (empty for statements without a
   /// result set). Errors name the server and quote MySQL's message.
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql);
+
+  /// MySQL's number for the last statement's error (0: none), to tell a
+  /// lost connection or a deadlock from a permanent error.
+  unsigned int error_number() const;
 
   /// `text` quoted as a MySQL string literal, escaped for this connection.
   std::string Quote(std::string_view text);

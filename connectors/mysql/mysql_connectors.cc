@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "connectors/mysql/cdc_source.h"
+#include "connectors/mysql/mysql_sink.h"
 #include "engine/base/status.h"
 #include "engine/exec/source.h"
 #include "fmt/format.h"
@@ -135,9 +136,58 @@ class MySqlCdcConnector : public catalog::Connector {
   TableSchemaReader reader_;
 };
 
+/// mysql sinks in a session: each query's sink is readied (its table
+/// created or checked) before its tasks open their writers, which share
+/// one committer.
+class MySqlSinkSession : public catalog::ConnectorSession {
+ public:
+  absl::StatusOr<catalog::SourceOpener> PrepareSource(
+      const catalog::Entry& entry,
+      const catalog::QueryContext& context) override {
+    return absl::FailedPreconditionError(fmt::format(
+        "'{}' writes to MySQL; it cannot be read", entry.name));
+  }
+
+  absl::StatusOr<catalog::SinkOpener> PrepareSink(
+      const catalog::Entry& target,
+      const catalog::QueryContext& context) override {
+    if (!context.checkpoints) {
+      return absl::FailedPreconditionError(fmt::format(
+          "sink '{}': a MySQL sink writes once per checkpoint, and this query "
+          "takes none",
+          target.name));
+    }
+    WEIR_ASSIGN_OR_RETURN(MySqlSinkConfig prepared, PrepareMySqlSink(target));
+    if (prepared.created && context.notes != nullptr) {
+      *context.notes += fmt::format("Created MySQL table '{}.{}' at {}.\n",
+                                    prepared.database, prepared.table,
+                                    prepared.connection.Describe());
+    }
+    auto config =
+        std::make_shared<const MySqlSinkConfig>(std::move(prepared));
+    auto committer = std::make_shared<std::shared_ptr<exec::SinkCommitter>>();
+    return catalog::SinkOpener(
+        [config, committer](const catalog::Entry&,
+                            std::shared_ptr<const types::Schema> schema, int,
+                            int) {
+          return OpenMySqlSink(config, std::move(schema), committer.get());
+        });
+  }
+};
+
 class MySqlSinkConnector : public catalog::Connector {
  public:
   MySqlSinkConnector() : Connector(Info()) {}
+
+  std::unique_ptr<catalog::ConnectorSession> NewSession() const override {
+    return std::make_unique<MySqlSinkSession>();
+  }
+
+  std::string TargetNote(const catalog::Entry& target) const override {
+    return fmt::format(" (MySQL table '{}.{}')",
+                       target.Option("database").value_or(""),
+                       target.Option("table").value_or(target.name));
+  }
 
   /// Updates and deletes are applied by key: a changelog needs one.
   absl::Status CheckSinkInput(const catalog::Entry& sink,
@@ -157,10 +207,15 @@ class MySqlSinkConnector : public catalog::Connector {
     info.name = "mysql";
     info.display_name = "MySQL";
     info.sink = true;
+    info.runs_sink = true;
     info.options.options = ServerOptions();
     info.options.options.push_back(OptionSpec::Integer("sink.batch-size", 1));
     info.options.options.push_back(
         OptionSpec::Of("sink.create-table", ValueKind::kBoolean));
+    info.options.options.push_back(
+        OptionSpec::Of("sink.retry-timeout", ValueKind::kDuration));
+    info.options.options.push_back(
+        OptionSpec::Of("connect.timeout", ValueKind::kDuration));
     info.explain_options = {"table"};
     return info;
   }

@@ -2,9 +2,8 @@
 
 // connector = 'mysql-cdc' (a TABLE over a MySQL table's snapshot and
 // binlog) and connector = 'mysql' (a SINK keeping a MySQL table up to
-// date): their options, the columns read from MySQL, their rules. The CDC
-// table runs (cdc_source.h opens its source); the sink does not yet:
-// statements over it are checked and EXPLAINed.
+// date): their options, the columns read from MySQL, their rules. Both
+// run: cdc_source.h opens the source, mysql_sink.h the sink.
 
 #include <functional>
 #include <memory>

@@ -593,7 +593,7 @@ BOOST_AUTO_TEST_CASE(mysql_sink) {
                                       {"server-id", "1"}}) ==
              "unknown option 'server-id' for connector 'mysql'; it accepts "
              "host, user, database, table, port, password, sink.batch-size, "
-             "sink.create-table");
+             "sink.create-table, sink.retry-timeout, connect.timeout");
 }
 
 BOOST_AUTO_TEST_CASE(datagen) {

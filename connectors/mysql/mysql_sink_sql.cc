@@ -1,0 +1,507 @@
+#include "connectors/mysql/mysql_sink_sql.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <iterator>
+
+#include "connectors/mysql/mysql_connection.h"
+#include "fmt/format.h"
+
+namespace weir::connectors::mysql {
+namespace {
+
+using types::TypeId;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+/// Appends `bytes` as hexadecimal digits.
+void AppendHex(std::string_view bytes, std::string* out) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  const size_t at = out->size();
+  out->resize(at + bytes.size() * 2);
+  char* p = out->data() + at;
+  for (unsigned char c : bytes) {
+    *p++ = kDigits[c >> 4];
+    *p++ = kDigits[c & 15];
+  }
+}
+
+/// A text literal of arbitrary bytes: _utf8mb4 X'..' (a hexadecimal
+/// literal read as utf8mb4 text).
+void AppendTextLiteral(std::string_view text, std::string* out) {
+  out->append("_utf8mb4 X'");
+  AppendHex(text, out);
+  out->push_back('\'');
+}
+
+bool IsIntegerType(const std::string& t) {
+  return t == "tinyint" || t == "smallint" || t == "mediumint" ||
+         t == "int" || t == "integer" || t == "bigint";
+}
+
+/// Why MySQL column `c` cannot hold every value of `field`, or "" when it
+/// can.
+std::string Misfit(const types::Field& field, const ColumnInfo& c) {
+  const std::string& t = c.data_type;
+  const bool is_unsigned = c.is_unsigned();
+  const types::LogicalType& type = field.type;
+  switch (type.id()) {
+    case TypeId::kBoolean:
+      if (IsIntegerType(t) || t == "bit") return "";
+      break;
+    case TypeId::kInt:
+      if ((t == "int" || t == "integer" || t == "bigint") && !is_unsigned)
+        return "";
+      if (t == "decimal" && c.numeric_precision - c.numeric_scale >= 10)
+        return "";
+      break;
+    case TypeId::kBigint:
+      if (t == "bigint" && !is_unsigned) return "";
+      if (t == "decimal" && c.numeric_precision - c.numeric_scale >= 19)
+        return "";
+      break;
+    case TypeId::kDouble:
+      if (t == "double" || t == "real") return "";
+      break;
+    case TypeId::kDecimal:
+      if (t == "decimal" && c.numeric_scale >= type.scale() &&
+          c.numeric_precision - c.numeric_scale >=
+              type.precision() - type.scale() &&
+          !is_unsigned)
+        return "";
+      break;
+    case TypeId::kVarchar:
+      if (t == "char" || t == "varchar" || t == "tinytext" || t == "text" ||
+          t == "mediumtext" || t == "longtext") {
+        if (c.charset == "utf8mb4") return "";
+        return fmt::format(
+            "its character set is {}, which cannot hold every UTF-8 string; "
+            "use utf8mb4",
+            c.charset.empty() ? "none" : c.charset);
+      }
+      break;
+    case TypeId::kBytes:
+      if (t == "binary" || t == "varbinary" || t == "tinyblob" ||
+          t == "blob" || t == "mediumblob" || t == "longblob")
+        return "";
+      break;
+    case TypeId::kDate:
+      if (t == "date" || t == "datetime") return "";
+      break;
+    case TypeId::kTime:
+      if (t == "time" && c.datetime_precision >= 6) return "";
+      break;
+    case TypeId::kTimestamp:
+      if ((t == "datetime" || t == "timestamp") &&
+          c.datetime_precision >= type.precision())
+        return "";
+      break;
+    default:
+      break;
+  }
+  absl::StatusOr<std::string> wanted = MySqlColumnType(field, false);
+  return fmt::format("its MySQL type {} cannot hold every {} value{}",
+                     c.column_type, type.ToString(),
+                     wanted.ok() ? " (use " + *wanted + ")" : "");
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> MySqlColumnType(const types::Field& field,
+                                            bool in_key) {
+  const types::LogicalType& type = field.type;
+  switch (type.id()) {
+    case TypeId::kBoolean:
+      return std::string("TINYINT(1)");
+    case TypeId::kInt:
+      return std::string("INT");
+    case TypeId::kBigint:
+      return std::string("BIGINT");
+    case TypeId::kDouble:
+      return std::string("DOUBLE");
+    case TypeId::kDecimal:
+      return fmt::format("DECIMAL({},{})", type.precision(), type.scale());
+    case TypeId::kVarchar:
+      return std::string(in_key ? "VARCHAR(255)" : "LONGTEXT");
+    case TypeId::kBytes:
+      return std::string(in_key ? "VARBINARY(255)" : "LONGBLOB");
+    case TypeId::kDate:
+      return std::string("DATE");
+    case TypeId::kTime:
+      return std::string("TIME(6)");
+    case TypeId::kTimestamp:
+      return fmt::format("DATETIME({})", type.precision());
+    case TypeId::kInterval:
+    case TypeId::kNull:
+      break;
+  }
+  return absl::InvalidArgumentError(fmt::format(
+      "column '{}' is {}, which a MySQL table cannot hold; CAST it to a "
+      "type MySQL has (VARCHAR, BIGINT, ...)",
+      field.name, type.ToString()));
+}
+
+std::string QualifiedName(std::string_view database, std::string_view table) {
+  return Connection::QuoteIdentifier(database) + "." +
+         Connection::QuoteIdentifier(table);
+}
+
+absl::StatusOr<std::string> CreateTableSql(std::string_view qualified,
+                                           const types::Schema& schema,
+                                           const std::vector<int>& key,
+                                           std::string_view collation) {
+  std::string sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (", qualified);
+  for (size_t i = 0; i < schema.size(); ++i) {
+    const types::Field& f = schema.field(i);
+    const bool in_key =
+        std::find(key.begin(), key.end(), static_cast<int>(i)) != key.end();
+    absl::StatusOr<std::string> type = MySqlColumnType(f, in_key);
+    if (!type.ok()) return type.status();
+    if (i > 0) sql += ", ";
+    sql += Connection::QuoteIdentifier(f.name) + " " + *type;
+    if (in_key || !f.nullable) sql += " NOT NULL";
+  }
+  if (!key.empty()) {
+    sql += ", PRIMARY KEY (";
+    for (size_t i = 0; i < key.size(); ++i) {
+      if (i > 0) sql += ", ";
+      sql += Connection::QuoteIdentifier(schema.field(key[i]).name);
+    }
+    sql += ")";
+  }
+  sql += fmt::format(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={}",
+                     collation);
+  return sql;
+}
+
+std::string CreateProgressTableSql(std::string_view database) {
+  return fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} ("
+      "`sink` VARCHAR(255) NOT NULL, `target` VARCHAR(255) NOT NULL, "
+      "`checkpoint_id` BIGINT UNSIGNED NOT NULL, "
+      "`run_id` BIGINT UNSIGNED NOT NULL, "
+      "`updated_at` TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) "
+      "ON UPDATE CURRENT_TIMESTAMP(3), "
+      "PRIMARY KEY (`sink`, `target`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
+      "COLLATE=utf8mb4_bin",
+      QualifiedName(database, kProgressTable));
+}
+
+std::string ReadColumnsSql(std::string_view database, std::string_view table) {
+  std::string db, tbl;
+  AppendTextLiteral(database, &db);
+  AppendTextLiteral(table, &tbl);
+  return fmt::format(
+      "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, "
+      "NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, ORDINAL_POSITION, "
+      "CHARACTER_SET_NAME FROM information_schema.COLUMNS "
+      "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+      db, tbl);
+}
+
+std::string ReadPrimaryKeySql(std::string_view database,
+                              std::string_view table) {
+  std::string db, tbl;
+  AppendTextLiteral(database, &db);
+  AppendTextLiteral(table, &tbl);
+  return fmt::format(
+      "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+      "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND CONSTRAINT_NAME = "
+      "'PRIMARY' ORDER BY ORDINAL_POSITION",
+      db, tbl);
+}
+
+std::vector<ColumnInfo> ColumnsFromRows(
+    const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  std::vector<ColumnInfo> out;
+  for (const auto& r : rows) {
+    if (r.size() < 9) continue;
+    ColumnInfo info;
+    info.name = r[0].value_or("");
+    info.data_type = Lower(r[1].value_or(""));
+    info.column_type = Lower(r[2].value_or(""));
+    info.numeric_precision = r[3] ? std::atoi(r[3]->c_str()) : 0;
+    info.numeric_scale = r[4] ? std::atoi(r[4]->c_str()) : 0;
+    info.datetime_precision = r[5] ? std::atoi(r[5]->c_str()) : 0;
+    info.nullable = r[6].value_or("YES") == "YES";
+    info.ordinal = r[7] ? std::atoi(r[7]->c_str()) - 1 : 0;
+    info.charset = r[8].value_or("");
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+absl::StatusOr<SinkMode> CheckExistingTable(
+    std::string_view table, const types::Schema& schema,
+    const std::vector<int>& key, bool append_only,
+    const std::vector<ColumnInfo>& columns,
+    const std::vector<std::string>& primary_key) {
+  auto find = [&](std::string_view name) -> const ColumnInfo* {
+    for (const ColumnInfo& c : columns) {
+      if (Lower(c.name) == Lower(name)) return &c;
+    }
+    return nullptr;
+  };
+  for (size_t i = 0; i < schema.size(); ++i) {
+    const types::Field& f = schema.field(i);
+    const ColumnInfo* c = find(f.name);
+    if (c == nullptr) {
+      return absl::InvalidArgumentError(fmt::format(
+          "MySQL table '{}' has no column '{}' (the sink writes {}); add it, "
+          "or drop the table to have the sink create it",
+          table, f.name, schema.ToString()));
+    }
+    if (std::string why = Misfit(f, *c); !why.empty()) {
+      return absl::InvalidArgumentError(
+          fmt::format("column '{}' of MySQL table '{}' does not fit the "
+                      "sink's {}: {}",
+                      c->name, table, f.type.ToString(), why));
+    }
+  }
+  // Table columns the sink does not write get MySQL's default; one
+  // without a default fails the insert with MySQL's error naming it.
+  if (primary_key.empty()) {
+    if (append_only) return SinkMode::kAppend;
+    return absl::InvalidArgumentError(fmt::format(
+        "MySQL table '{}' has no PRIMARY KEY, but the sink applies updates "
+        "and deletes by key ({}); add PRIMARY KEY ({})",
+        table, key.empty() ? std::string("none") : schema.field(key[0]).name,
+        [&] {
+          std::string names;
+          for (size_t i = 0; i < key.size(); ++i)
+            names += (i ? ", " : "") + schema.field(key[i]).name;
+          return names;
+        }()));
+  }
+  if (key.empty()) {
+    // Append-only input without a key into a keyed table: plain inserts;
+    // a duplicate key is MySQL's error.
+    return SinkMode::kAppend;
+  }
+  for (const std::string& name : primary_key) {
+    std::optional<size_t> index = schema.IndexOf(name);
+    if (!index || std::find(key.begin(), key.end(),
+                            static_cast<int>(*index)) == key.end()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "column '{}' is in the PRIMARY KEY of MySQL table '{}' but not in "
+          "the sink's key ({}); the table's key must be the sink's",
+          name, table, [&] {
+            std::string names;
+            for (size_t i = 0; i < key.size(); ++i)
+              names += (i ? ", " : "") + schema.field(key[i]).name;
+            return names;
+          }()));
+    }
+  }
+  for (int k : key) {
+    const std::string& name = schema.field(k).name;
+    bool found = false;
+    for (const std::string& p : primary_key) found |= Lower(p) == Lower(name);
+    if (!found) {
+      return absl::InvalidArgumentError(fmt::format(
+          "column '{}' is in the sink's key but not in the PRIMARY KEY of "
+          "MySQL table '{}'; the table's key must be the sink's",
+          name, table));
+    }
+  }
+  return SinkMode::kUpsert;
+}
+
+absl::Status AppendLiteral(const types::Column& column, size_t row,
+                           std::string_view column_name, std::string* out) {
+  if (column.physical() == types::PhysicalType::kNull || column.IsNull(row)) {
+    out->append("NULL");
+    return absl::OkStatus();
+  }
+  switch (column.type().id()) {
+    case TypeId::kBoolean:
+      out->push_back(column.ints()[row] != 0 ? '1' : '0');
+      return absl::OkStatus();
+    case TypeId::kInt:
+    case TypeId::kBigint: {
+      char digits[24];
+      const auto [end, ec] =
+          std::to_chars(digits, digits + sizeof digits, column.ints()[row]);
+      out->append(digits, end);
+      return absl::OkStatus();
+    }
+    case TypeId::kDouble: {
+      const double v = column.doubles()[row];
+      if (!std::isfinite(v)) {
+        return absl::InvalidArgumentError(fmt::format(
+            "column '{}' holds {}, which MySQL cannot store", column_name, v));
+      }
+      // Shortest text that reads back as the same double.
+      fmt::format_to(std::back_inserter(*out), "{}", v);
+      return absl::OkStatus();
+    }
+    case TypeId::kDecimal:
+      column.AppendCellText(row, out);  // digits, sign and point only
+      return absl::OkStatus();
+    case TypeId::kVarchar:
+      AppendTextLiteral(column.StringAt(row), out);
+      return absl::OkStatus();
+    case TypeId::kBytes:
+      out->append("X'");
+      AppendHex(column.StringAt(row), out);
+      out->push_back('\'');
+      return absl::OkStatus();
+    case TypeId::kDate:
+    case TypeId::kTime:
+    case TypeId::kTimestamp: {
+      // Weir spells them with digits, '-', ':', '.' and ' ' only; checked
+      // all the same, so no text can ever close the quotes.
+      const size_t at = out->size();
+      out->push_back('\'');
+      column.AppendCellText(row, out);
+      for (size_t i = at + 1; i < out->size(); ++i) {
+        const char c = (*out)[i];
+        if (!((c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' ||
+              c == ' ')) {
+          out->resize(at);
+          return absl::InvalidArgumentError(fmt::format(
+              "column '{}': cannot write {} value to MySQL", column_name,
+              column.type().ToString()));
+        }
+      }
+      out->push_back('\'');
+      return absl::OkStatus();
+    }
+    case TypeId::kInterval:
+    case TypeId::kNull:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      fmt::format("column '{}' is {}, which MySQL cannot store", column_name,
+                  column.type().ToString()));
+}
+
+SinkStatements SinkStatements::For(std::string_view qualified,
+                                   const types::Schema& schema,
+                                   const std::vector<int>& key,
+                                   SinkMode mode) {
+  SinkStatements s;
+  std::string columns;
+  for (size_t i = 0; i < schema.size(); ++i) {
+    if (i > 0) columns += ",";
+    columns += Connection::QuoteIdentifier(schema.field(i).name);
+  }
+  s.insert_prefix =
+      fmt::format("INSERT INTO {} ({}) VALUES ", qualified, columns);
+  if (mode == SinkMode::kUpsert && !key.empty()) {
+    std::string updates;
+    for (size_t i = 0; i < schema.size(); ++i) {
+      if (std::find(key.begin(), key.end(), static_cast<int>(i)) != key.end())
+        continue;
+      const std::string c = Connection::QuoteIdentifier(schema.field(i).name);
+      updates += (updates.empty() ? "" : ",") + c + "=VALUES(" + c + ")";
+    }
+    if (updates.empty()) {  // every column is in the key
+      const std::string c =
+          Connection::QuoteIdentifier(schema.field(key[0]).name);
+      updates = c + "=" + c;
+    }
+    s.upsert_suffix = " ON DUPLICATE KEY UPDATE " + updates;
+    std::string key_columns;
+    for (size_t i = 0; i < key.size(); ++i) {
+      if (i > 0) key_columns += ",";
+      key_columns += Connection::QuoteIdentifier(schema.field(key[i]).name);
+    }
+    s.delete_prefix = fmt::format(
+        "DELETE FROM {} WHERE {} IN (", qualified,
+        key.size() == 1 ? key_columns : "(" + key_columns + ")");
+  }
+  return s;
+}
+
+absl::Status ForEachStatement(
+    const std::vector<const std::string*>& tuples, std::string_view prefix,
+    std::string_view suffix, size_t max_rows, size_t max_bytes,
+    const std::function<absl::Status(const std::string& sql)>& run) {
+  std::string sql;
+  size_t rows = 0;
+  auto flush = [&]() -> absl::Status {
+    if (rows == 0) return absl::OkStatus();
+    sql.append(suffix);
+    absl::Status st = run(sql);
+    sql.clear();
+    rows = 0;
+    return st;
+  };
+  for (const std::string* t : tuples) {
+    if (rows == 0) {
+      sql.append(prefix);
+    } else {
+      sql.push_back(',');
+    }
+    sql.push_back('(');
+    sql.append(*t);
+    sql.push_back(')');
+    ++rows;
+    if (rows >= max_rows || sql.size() >= max_bytes) {
+      if (absl::Status st = flush(); !st.ok()) return st;
+    }
+  }
+  return flush();
+}
+
+std::string ProgressUpsertSql(std::string_view database, std::string_view sink,
+                              std::string_view target, uint64_t id,
+                              uint64_t run_id) {
+  std::string s, t;
+  AppendTextLiteral(sink, &s);
+  AppendTextLiteral(target, &t);
+  return fmt::format(
+      "INSERT INTO {} (`sink`, `target`, `checkpoint_id`, `run_id`) VALUES "
+      "({}, {}, {}, {}) ON DUPLICATE KEY UPDATE "
+      "`checkpoint_id`=VALUES(`checkpoint_id`), `run_id`=VALUES(`run_id`)",
+      QualifiedName(database, kProgressTable), s, t, id, run_id);
+}
+
+std::string ProgressReadSql(std::string_view database, std::string_view sink,
+                            std::string_view target) {
+  std::string s, t;
+  AppendTextLiteral(sink, &s);
+  AppendTextLiteral(target, &t);
+  return fmt::format(
+      "SELECT `checkpoint_id`, `run_id` FROM {} WHERE `sink` = {} AND "
+      "`target` = {}",
+      QualifiedName(database, kProgressTable), s, t);
+}
+
+bool IsTransientError(unsigned int error_number) {
+  switch (error_number) {
+    case 1040:  // too many connections
+    case 1053:  // server shutdown in progress
+    case 1152:  // aborted connection
+    case 1158:  // network errors while reading or writing
+    case 1159:
+    case 1160:
+    case 1161:
+    case 1205:  // lock wait timeout
+    case 1213:  // deadlock
+    case 1290:  // --read-only
+    case 1792:  // read-only transaction
+    case 1836:  // read-only mode
+    case 1927:  // connection killed
+    case 2002:  // cannot connect (socket)
+    case 2003:  // cannot connect (TCP)
+    case 2006:  // server has gone away
+    case 2013:  // lost connection during query
+    case 2055:  // lost connection (system error)
+    case 4031:  // disconnected for inactivity
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace weir::connectors::mysql

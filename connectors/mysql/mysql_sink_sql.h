@@ -1,0 +1,135 @@
+#pragma once
+
+// The SQL a MySQL sink sends: the target table's DDL (Weir types mapped to
+// MySQL's), the check of an existing table against the sink, the literal
+// of each value, and the statements that apply a checkpoint's changes
+// (multi-row INSERT ... ON DUPLICATE KEY UPDATE, DELETE ... IN, the
+// progress row). Pure functions over text: no connection, so the tasks
+// render values on their own threads and the unit tests need no server.
+//
+// Values never change a statement's meaning: strings and bytes are written
+// as hexadecimal literals (X'..', with the _utf8mb4 introducer for text),
+// numbers from their binary form, dates and times from Weir's own
+// formatting (digits and separators only). No value's bytes reach the SQL
+// text as themselves.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "connectors/mysql/schema_reader.h"
+#include "engine/types/batch.h"
+#include "engine/types/logical_type.h"
+#include "engine/types/schema.h"
+
+namespace weir::connectors::mysql {
+
+/// The table that records, per sink, the last checkpoint written: in the
+/// sink's database, written in the same transaction as the checkpoint's
+/// changes.
+inline constexpr std::string_view kProgressTable = "weir_sink_progress";
+
+/// How a sink applies its input.
+enum class SinkMode {
+  /// By key: the last change of each key per checkpoint; inserts and
+  /// updates upsert, deletes delete.
+  kUpsert,
+  /// Every row inserted (append-only input into a table without a key).
+  kAppend,
+};
+
+/// The MySQL column type for a Weir type: BOOLEAN -> TINYINT(1), INT,
+/// BIGINT, DOUBLE, DECIMAL(p,s), VARCHAR -> LONGTEXT (VARCHAR(255) in a
+/// key), BYTES -> LONGBLOB (VARBINARY(255) in a key), DATE, TIME(6),
+/// TIMESTAMP(p) -> DATETIME(p). InvalidArgument naming the column for
+/// types MySQL cannot hold (INTERVAL, NULL).
+absl::StatusOr<std::string> MySqlColumnType(const types::Field& field,
+                                            bool in_key);
+
+/// `database`.`table`, each quoted.
+std::string QualifiedName(std::string_view database, std::string_view table);
+
+/// CREATE TABLE IF NOT EXISTS for the sink's columns (NOT NULL as the
+/// schema says, and for key columns), PRIMARY KEY (`key`) when there is
+/// one, utf8mb4 with `collation`.
+absl::StatusOr<std::string> CreateTableSql(std::string_view qualified,
+                                           const types::Schema& schema,
+                                           const std::vector<int>& key,
+                                           std::string_view collation);
+
+/// CREATE TABLE IF NOT EXISTS for the progress table in `database`.
+std::string CreateProgressTableSql(std::string_view database);
+
+/// The statement that reads the columns of `database`.`table`, one row per
+/// column as ColumnsFromRows takes them.
+std::string ReadColumnsSql(std::string_view database, std::string_view table);
+/// The statement that reads its PRIMARY KEY's columns, in key order.
+std::string ReadPrimaryKeySql(std::string_view database,
+                              std::string_view table);
+/// The rows of ReadColumnsSql as ColumnInfo (name, types, precisions,
+/// charset).
+std::vector<ColumnInfo> ColumnsFromRows(
+    const std::vector<std::vector<std::optional<std::string>>>& rows);
+
+/// Checks an existing table against a sink of `schema` keyed by `key`
+/// (empty: none) whose input is `append_only`: every sink column must be a
+/// table column (names compare case-insensitively, as MySQL's do) of a
+/// type that holds its values exactly, and the table's PRIMARY KEY
+/// (`primary_key`, names) must be the sink's key. A table without a
+/// PRIMARY KEY takes append-only input (kAppend). InvalidArgument naming
+/// the first column that does not fit, and why. Returns how to write it.
+absl::StatusOr<SinkMode> CheckExistingTable(
+    std::string_view table, const types::Schema& schema,
+    const std::vector<int>& key, bool append_only,
+    const std::vector<ColumnInfo>& columns,
+    const std::vector<std::string>& primary_key);
+
+/// Appends the SQL literal of row `row` of `column` to `out`. NULL as
+/// NULL; InvalidArgument for a value MySQL cannot store (a DOUBLE NaN or
+/// infinity; an INTERVAL), naming `column_name`.
+absl::Status AppendLiteral(const types::Column& column, size_t row,
+                           std::string_view column_name, std::string* out);
+
+/// The pieces of the statements that write one table, built once.
+struct SinkStatements {
+  /// "INSERT INTO `db`.`t` (`a`,`b`) VALUES "
+  std::string insert_prefix;
+  /// " ON DUPLICATE KEY UPDATE `b`=VALUES(`b`)" (upsert mode), else "".
+  std::string upsert_suffix;
+  /// "DELETE FROM `db`.`t` WHERE (`k1`,`k2`) IN (" or "... WHERE `k` IN ("
+  std::string delete_prefix;
+
+  static SinkStatements For(std::string_view qualified,
+                            const types::Schema& schema,
+                            const std::vector<int>& key, SinkMode mode);
+};
+
+/// Splits `tuples` (each the text between parentheses of one row or key,
+/// "1,X'61'") into statements of at most `max_rows` tuples and about
+/// `max_bytes` of text: prefix, "(t1),(t2)...", suffix; calls `run` on
+/// each and stops at its first error.
+absl::Status ForEachStatement(
+    const std::vector<const std::string*>& tuples, std::string_view prefix,
+    std::string_view suffix, size_t max_rows, size_t max_bytes,
+    const std::function<absl::Status(const std::string& sql)>& run);
+
+/// The statement recording that `sink` (writing `target`) committed
+/// checkpoint `id` in run `run_id`.
+std::string ProgressUpsertSql(std::string_view database, std::string_view sink,
+                              std::string_view target, uint64_t id,
+                              uint64_t run_id);
+/// The statement reading (checkpoint_id, run_id) of `sink` and `target`.
+std::string ProgressReadSql(std::string_view database, std::string_view sink,
+                            std::string_view target);
+
+/// True for MySQL errors that a new attempt of the same transaction may
+/// not meet (lost or refused connection, server shutting down, lock wait
+/// timeout, deadlock, read-only server, too many connections).
+bool IsTransientError(unsigned int error_number);
+
+}  // namespace weir::connectors::mysql
