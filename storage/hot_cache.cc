@@ -14,10 +14,25 @@ size_t HotCache::Charge(const CacheNode& node) {
 }
 
 CacheNode* HotCache::Insert(std::string_view key) {
-  auto [it, inserted] =
-      map_.try_emplace(absl::string_view(key.data(), key.size()));
-  WEIR_CHECK(inserted);
-  CacheNode* node = &*it;
+  CacheNode* node = nullptr;
+  if (!spare_.empty()) {
+    Map::node_type spare = std::move(spare_.back());
+    spare_.pop_back();
+    spare.key().assign(key);
+    // A fresh entry, keeping the value's buffer.
+    std::string value = std::move(spare.mapped().value);
+    value.clear();
+    spare.mapped() = CacheEntry();
+    spare.mapped().value = std::move(value);
+    auto result = map_.insert(std::move(spare));
+    WEIR_CHECK(result.inserted);
+    node = &*result.position;
+  } else {
+    auto [it, inserted] =
+        map_.try_emplace(absl::string_view(key.data(), key.size()));
+    WEIR_CHECK(inserted);
+    node = &*it;
+  }
   CacheEntry& e = node->second;
   if (ring_head_ == nullptr) {
     e.ring_prev = e.ring_next = node;
@@ -138,11 +153,19 @@ void HotCache::Erase(CacheNode* node) {
   bytes_ -= node->second.charged;
   auto it = map_.find(absl::string_view(node->first));
   WEIR_CHECK(it != map_.end() && &*it == node);
-  map_.erase(it);
+  if (spare_.size() < kMaxSpareNodes) {
+    spare_.push_back(map_.extract(it));
+    // Small buffers only: what spare nodes hold is not charged.
+    std::string& value = spare_.back().mapped().value;
+    if (value.capacity() > kMaxSpareValue) value = std::string();
+  } else {
+    map_.erase(it);
+  }
 }
 
 void HotCache::Clear() {
   map_.clear();
+  spare_.clear();
   buckets_.clear();
   ring_head_ = dirty_head_ = dirty_tail_ = nullptr;
   dirty_count_ = 0;

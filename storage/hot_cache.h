@@ -145,8 +145,17 @@ class HotCache {
   void RingUnlink(CacheNode* node);
   void DirtyUnlink(CacheNode* node);
 
+  using Map = absl::node_hash_map<std::string, CacheEntry>;
+  /// Erased nodes kept for the next inserts (at most this many): a cache
+  /// over budget erases an entry per miss, and a node reused keeps its
+  /// allocation and its key's and value's buffers, so a miss allocates
+  /// nothing once the cache is full.
+  static constexpr size_t kMaxSpareNodes = 4096;
+  static constexpr size_t kMaxSpareValue = 256;
+
   // Debian's Abseil has its own string_view: lookups convert to it.
-  absl::node_hash_map<std::string, CacheEntry> map_;
+  Map map_;
+  std::vector<Map::node_type> spare_;
   std::map<std::string, CacheBucket, std::less<>> buckets_;
   // CLOCK ring (circular); the hand is the next entry to examine, new
   // entries go just behind it (examined last).

@@ -1,5 +1,6 @@
 #include "storage/key_codec.h"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -43,8 +44,16 @@ constexpr uint64_t kStringSeed = 0x737472696e673031ULL;  // "string01"
 // ---- Fixed-width big-endian pieces ----
 
 void PutU64(std::string* out, uint64_t v) {
+  // Big-endian: one byte swap and one copy on the usual machine.
+  if constexpr (std::endian::native == std::endian::little) {
+    v = __builtin_bswap64(v);
+  } else {
+    uint64_t be = 0;
+    for (int i = 0; i < 8; ++i) be |= ((v >> (8 * i)) & 0xff) << (56 - 8 * i);
+    v = be;
+  }
   char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (56 - 8 * i));
+  std::memcpy(b, &v, sizeof b);
   out->append(b, 8);
 }
 
@@ -469,9 +478,20 @@ void HashKeyColumns(const types::Batch& batch,
         (id == TypeId::kInt || id == TypeId::kBigint ||
          id == TypeId::kTime || id == TypeId::kTimestamp)) {
       // The common key (HashCell's case for these types, without a Cell).
+      // Keys often repeat row after row (a window's bounds): the last
+      // value's hash is kept.
       const int64_t* ints = col.ints();
+      int64_t last = 0;
+      uint64_t last_hash = HashInt64(0);
       ForEachLiveRow(batch, [&](size_t row, size_t i) {
-        const uint64_t v = col.IsNull(row) ? kNullHash : HashInt64(ints[row]);
+        uint64_t v = kNullHash;
+        if (!col.IsNull(row)) {
+          if (ints[row] != last) {
+            last = ints[row];
+            last_hash = HashInt64(last);
+          }
+          v = last_hash;
+        }
         (*hashes)[i] = CombineKeyHash((*hashes)[i], v);
       });
       continue;

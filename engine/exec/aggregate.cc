@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <map>
-#include <set>
 #include <string_view>
 #include <system_error>
 
@@ -85,9 +84,12 @@ void AppendAccumulators(
     const std::vector<std::unique_ptr<expr::AggregateState>>& states,
     std::string* out) {
   for (size_t a = 0; a < kernels.size(); ++a) {
-    std::string bytes = kernels[a]->Serialize(*states[a]);
-    PutU64(out, bytes.size());
-    out->append(bytes);
+    // The length goes first: written as 0, then set once the bytes are in.
+    const size_t at = out->size();
+    PutU64(out, 0);
+    kernels[a]->SerializeTo(*states[a], out);
+    const uint64_t len = out->size() - at - 8;
+    std::memcpy(out->data() + at, &len, sizeof len);
   }
 }
 
@@ -95,12 +97,13 @@ absl::StatusOr<bool> ReadAccumulators(
     const std::vector<std::unique_ptr<expr::AggregateKernel>>& kernels,
     std::string_view* in,
     std::vector<std::unique_ptr<expr::AggregateState>>* states) {
-  for (const auto& kernel : kernels) {
+  for (size_t a = 0; a < kernels.size(); ++a) {
     uint64_t len = 0;
     if (!GetU64(in, &len) || len > in->size()) return false;
-    WEIR_ASSIGN_OR_RETURN(auto state, kernel->Deserialize(in->substr(0, len)));
+    if (states->size() <= a) states->emplace_back();
+    WEIR_RETURN_IF_ERROR(
+        kernels[a]->DeserializeInto(in->substr(0, len), &(*states)[a]));
     in->remove_prefix(len);
-    states->push_back(std::move(state));
   }
   return true;
 }
@@ -210,6 +213,8 @@ class AggregateOperator : public Operator {
           (col != c_->window->start_group && col != c_->window->end_group))
         other_groups_.push_back(col);
     }
+    for (const auto& kernel : c_->kernels)
+      empty_states_.push_back(kernel->Serialize(*kernel->NewState()));
   }
 
   absl::Status AddInput(types::Batch batch) override {
@@ -280,20 +285,18 @@ class AggregateOperator : public Operator {
                             store.Mutable(unique_keys[g]));
       values[g] = slot.value;
       existed[g] = slot.existed;
-      groups[g].count = 0;
-      groups[g].states.clear();
+      // groups[g]'s state objects are reused from batch to batch.
       const uint32_t row = rows[first_row[g]];
       if (slot.existed) {
         WEIR_RETURN_IF_ERROR(Decode(*slot.value, &groups[g]));
         if (emit_changes) {
-          WEIR_ASSIGN_OR_RETURN(old_rows[g],
-                                ResultRow(KeysOf(batch, row), groups[g]));
+          KeysInto(batch, row, &old_rows[g]);
+          WEIR_RETURN_IF_ERROR(AppendResults(groups[g], &old_rows[g]));
         }
       } else {
-        for (const auto& kernel : c_->kernels)
-          groups[g].states.push_back(kernel->NewState());
+        WEIR_RETURN_IF_ERROR(ResetGroup(&groups[g]));
         if (c_->window) {
-          open_[WindowEnd(batch, row)].insert(keyed.key_group[g]);
+          MarkOpen(WindowEnd(batch, row), keyed.key_group[g]);
         }
       }
     }
@@ -321,7 +324,7 @@ class AggregateOperator : public Operator {
         return absl::FailedPreconditionError(fmt::format(
             "GROUP BY: the input retracts a row of group ({}) that was never "
             "added (a delete before its insert)",
-            GroupText(KeysOf(batch, rows[first_row[g]]))));
+            GroupText(KeyValues(batch, rows[first_row[g]]))));
       }
     }
     std::vector<expr::AggregateState*>& states = update_states_;
@@ -354,8 +357,9 @@ class AggregateOperator : public Operator {
         continue;
       }
       if (emit_changes) {
-        WEIR_ASSIGN_OR_RETURN(std::vector<types::Value> now,
-                              ResultRow(KeysOf(batch, row), groups[g]));
+        std::vector<types::Value>& now = new_row_;
+        KeysInto(batch, row, &now);
+        WEIR_RETURN_IF_ERROR(AppendResults(groups[g], &now));
         if (!existed[g]) {
           Append(now, ChangeKind::kInsert);
         } else if (now != old_rows[g]) {
@@ -382,9 +386,13 @@ class AggregateOperator : public Operator {
     if (closed_to != kNoWatermark) {
       auto stop = open_.upper_bound(closed_to);
       for (auto it = open_.begin(); it != stop; ++it) {
-        for (int kg : it->second) closing_.push_back({it->first, kg});
+        for (size_t kg = 0; kg < it->second.size(); ++kg) {
+          if (it->second[kg])
+            closing_.push_back({it->first, static_cast<int>(kg)});
+        }
       }
       open_.erase(open_.begin(), stop);
+      last_open_ = nullptr;
     }
     owed_watermark_ = c_->window->closes
                           ? ShiftWatermark(micros, c_->window->lateness_micros)
@@ -412,6 +420,19 @@ class AggregateOperator : public Operator {
 
   int64_t WindowEnd(const types::Batch& batch, uint32_t row) const {
     return batch.column(static_cast<size_t>(c_->window->end_group)).ints()[row];
+  }
+
+  /// Notes that window `end` holds state in key group `kg`.
+  void MarkOpen(int64_t end, int kg) {
+    if (last_open_ == nullptr || last_open_end_ != end) {
+      last_open_ = &open_[end];
+      last_open_end_ = end;
+      if (last_open_->empty())
+        last_open_->resize(static_cast<size_t>(store_.max_parallelism));
+    }
+    if (static_cast<size_t>(kg) >= last_open_->size())
+      last_open_->resize(static_cast<size_t>(kg) + 1);
+    (*last_open_)[static_cast<size_t>(kg)] = true;
   }
 
   /// The key of every group of window `end` in key group `kg`.
@@ -449,13 +470,10 @@ class AggregateOperator : public Operator {
           stopped = true;
           break;
         }
-        WEIR_ASSIGN_OR_RETURN(std::vector<types::Value> keys,
-                              DecodeKey(scanner_.key()));
-        GroupState group;
-        WEIR_RETURN_IF_ERROR(Decode(std::string(scanner_.value()), &group));
-        WEIR_ASSIGN_OR_RETURN(std::vector<types::Value> row,
-                              ResultRow(std::move(keys), group));
-        out.AppendRow(row, ChangeKind::kInsert);
+        WEIR_ASSIGN_OR_RETURN(new_row_, DecodeKey(scanner_.key()));
+        WEIR_RETURN_IF_ERROR(Decode(scanner_.value(), &fire_group_));
+        WEIR_RETURN_IF_ERROR(AppendResults(fire_group_, &new_row_));
+        out.AppendRow(new_row_, ChangeKind::kInsert);
         ++emitted;
       }
       WEIR_RETURN_IF_ERROR(scanner_.status());
@@ -505,8 +523,8 @@ class AggregateOperator : public Operator {
     return out;
   }
 
-  absl::Status Decode(const std::string& bytes, GroupState* out) const {
-    std::string_view in = bytes;
+  /// Reads a group's entry into *out, reusing its state objects.
+  absl::Status Decode(std::string_view in, GroupState* out) const {
     uint64_t count = 0;
     bool ok = GetU64(&in, &count);
     out->count = static_cast<int64_t>(count);
@@ -528,21 +546,37 @@ class AggregateOperator : public Operator {
     AppendAccumulators(c_->kernels, group.states, out);
   }
 
-  /// The group keys of `row`.
-  std::vector<types::Value> KeysOf(const types::Batch& batch,
-                                   uint32_t row) const {
+  /// A new group: count 0 and every call's empty state (its objects
+  /// reused).
+  absl::Status ResetGroup(GroupState* group) const {
+    group->count = 0;
+    group->states.resize(c_->kernels.size());
+    for (size_t a = 0; a < c_->kernels.size(); ++a) {
+      WEIR_RETURN_IF_ERROR(c_->kernels[a]->DeserializeInto(empty_states_[a],
+                                                           &group->states[a]));
+    }
+    return absl::OkStatus();
+  }
+
+  std::vector<types::Value> KeyValues(const types::Batch& batch,
+                                      uint32_t row) const {
     std::vector<types::Value> keys;
-    keys.reserve(key_columns_.size());
-    for (int k : key_columns_)
-      keys.push_back(batch.column(static_cast<size_t>(k)).GetValue(row));
+    KeysInto(batch, row, &keys);
     return keys;
   }
 
-  /// The group keys, then each call's result.
-  absl::StatusOr<std::vector<types::Value>> ResultRow(
-      std::vector<types::Value> keys, const GroupState& group) const {
-    std::vector<types::Value> out = std::move(keys);
-    out.reserve(c_->output_schema->size());
+  /// The group keys of `row` into *keys (its capacity reused).
+  void KeysInto(const types::Batch& batch, uint32_t row,
+                std::vector<types::Value>* keys) const {
+    keys->clear();
+    for (int k : key_columns_)
+      keys->push_back(batch.column(static_cast<size_t>(k)).GetValue(row));
+  }
+
+  /// Appends each call's result to *row, which holds the group keys.
+  absl::Status AppendResults(const GroupState& group,
+                             std::vector<types::Value>* row) const {
+    std::vector<types::Value>& out = *row;
     for (size_t a = 0; a < c_->kernels.size(); ++a) {
       absl::StatusOr<types::Value> v = c_->kernels[a]->Result(*group.states[a]);
       if (!v.ok()) {
@@ -557,7 +591,7 @@ class AggregateOperator : public Operator {
       }
       out.push_back(*std::move(v));
     }
-    return out;
+    return absl::OkStatus();
   }
 
   static std::string GroupText(const std::vector<types::Value>& keys) {
@@ -585,7 +619,7 @@ class AggregateOperator : public Operator {
       WEIR_ASSIGN_OR_RETURN(storage::DecodedPrefix prefix,
                             storage::DecodeKeyPrefix(&key));
       WEIR_ASSIGN_OR_RETURN(int64_t end, storage::DecodeTime(&key));
-      open_[end].insert(prefix.key_group);
+      MarkOpen(end, prefix.key_group);
       std::string window = storage::KeyPrefix(store_.op, prefix.key_group);
       storage::AppendTime(&window, end);
       from = storage::PrefixSuccessor(window);
@@ -619,6 +653,10 @@ class AggregateOperator : public Operator {
   std::vector<GroupState> groups_;
   std::vector<char> existed_;
   std::vector<std::vector<types::Value>> old_rows_;
+  std::vector<types::Value> new_row_;  // a result row being built
+  GroupState fire_group_;              // a closing window's group
+  /// Each kernel's state of a group with no rows, serialized.
+  std::vector<std::string> empty_states_;
   std::vector<uint32_t> add_rows_, retract_rows_, add_groups_,
       retract_groups_;
   std::vector<expr::AggregateState*> update_states_;
@@ -626,7 +664,10 @@ class AggregateOperator : public Operator {
   // Windowed only.
   int64_t watermark_ = kNoWatermark;
   /// The (window_end, key group) pairs that hold state, by window_end.
-  std::map<int64_t, std::set<int>> open_;
+  /// (A flag per key group rather than a set: marked per new group.)
+  std::map<int64_t, std::vector<bool>> open_;
+  int64_t last_open_end_ = 0;  // open_'s entry MarkOpen used last
+  std::vector<bool>* last_open_ = nullptr;
   /// Closed windows not yet emitted and dropped, in key order.
   std::deque<std::pair<int64_t, int>> closing_;
   std::string resume_;  // where the scan of closing_.front() goes on

@@ -110,8 +110,9 @@ void AppendAccumulators(
     const std::vector<std::unique_ptr<expr::AggregateState>>& states,
     std::string* out);
 /// Reads what AppendAccumulators wrote from the front of `in` into
-/// `states`; false when the lengths do not fit, an error from a kernel's
-/// Deserialize.
+/// `states`, one per kernel: the states it already holds are reused
+/// (they must be these kernels'), the missing ones added; false when the
+/// lengths do not fit, an error from a kernel's Deserialize.
 absl::StatusOr<bool> ReadAccumulators(
     const std::vector<std::unique_ptr<expr::AggregateKernel>>& kernels,
     std::string_view* in,

@@ -8,11 +8,11 @@
 #include <map>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 
 #include "engine/base/status.h"
 #include "engine/exec/change_queue.h"
 #include "engine/exec/key_hash.h"
+#include "engine/exec/keyed_rows.h"
 #include "engine/exec/operators.h"
 #include "engine/exec/watermark.h"
 #include "fmt/format.h"
@@ -246,14 +246,12 @@ class SessionWindowOperator : public Operator {
     const types::Column& time = batch.column(c_->num_keys);
     const int64_t late_below = SubSat(watermark_, c_->allowed_lateness_micros);
 
-    // The rows that belong to a session (live index, row), and the batch's
-    // keys in order of first appearance.
-    std::vector<uint32_t> rows;
-    std::vector<uint32_t> group_of;
-    std::vector<std::string> keys;
-    std::vector<uint32_t> first_row;
-    std::vector<int> key_group;
-    std::unordered_map<std::string, uint32_t> index;
+    // The rows that belong to a session, with their key hashes (member
+    // buffers, reused from batch to batch).
+    std::vector<uint32_t>& rows = kept_rows_;
+    std::vector<uint64_t>& hashes = kept_hashes_;
+    rows.clear();
+    hashes.clear();
     int64_t late = 0;
     for (size_t i = 0; i < live; ++i) {
       const uint32_t row = batch.has_selection() ? batch.selection()[i]
@@ -271,23 +269,8 @@ class SessionWindowOperator : public Operator {
           KeepLateRow(batch, row, late_below);
         continue;
       }
-      const int kg = KeyGroupOf(hashes_[i], store_.max_parallelism);
-      std::string key;
-      storage::AppendKeyPrefix(&key, store_.op, kg);
-      key.push_back(kSessionsTag);
-      for (int k : key_columns_) {
-        storage::AppendColumnValue(&key, batch.column(static_cast<size_t>(k)),
-                                   row);
-      }
-      auto [it, added] =
-          index.emplace(std::move(key), static_cast<uint32_t>(keys.size()));
-      if (added) {
-        keys.push_back(it->first);
-        first_row.push_back(row);
-        key_group.push_back(kg);
-      }
       rows.push_back(row);
-      group_of.push_back(it->second);
+      hashes.push_back(hashes_[i]);
     }
     if (late > 0 && late_.counter != nullptr)
       late_.counter->fetch_add(late, std::memory_order_relaxed);
@@ -297,17 +280,32 @@ class SessionWindowOperator : public Operator {
       WEIR_RETURN_IF_ERROR(written);
     }
     if (rows.empty()) return absl::OkStatus();
-    const size_t n = keys.size();
+
+    // The batch's keys in order of first appearance.
+    KeyedRows& keyed = keyed_;
+    GroupRowsByKey(
+        rows, hashes, store_.op, store_.max_parallelism,
+        [&](uint32_t row, std::string* key) {
+          key->push_back(kSessionsTag);
+          for (int k : key_columns_) {
+            storage::AppendColumnValue(
+                key, batch.column(static_cast<size_t>(k)), row);
+          }
+        },
+        &keyed);
+    const size_t n = keyed.num_groups();
+    const std::vector<std::string_view>& key_views = keyed.GroupKeys();
 
     storage::StateStore& store = *store_.store;
     storage::StateStore::BatchScope scope(&store);
-    std::vector<std::string_view> key_views(keys.begin(), keys.end());
     WEIR_RETURN_IF_ERROR(store.Prefetch(key_views));
 
     // Each key's rows (MergeRows orders them by time).
-    std::vector<std::vector<uint32_t>> rows_of(n);
+    std::vector<std::vector<uint32_t>>& rows_of = rows_of_;
+    if (rows_of.size() < n) rows_of.resize(n);
+    for (size_t g = 0; g < n; ++g) rows_of[g].clear();
     for (size_t i = 0; i < rows.size(); ++i)
-      rows_of[group_of[i]].push_back(rows[i]);
+      rows_of[keyed.group_of[i]].push_back(rows[i]);
 
     std::vector<uint32_t> add_rows;
     std::vector<std::vector<expr::AggregateState*>> add_states(
@@ -341,13 +339,13 @@ class SessionWindowOperator : public Operator {
     // The changes, the entries and the timers.
     for (size_t g = 0; g < n; ++g) {
       KeyChange& change = changes[g];
-      const std::string_view key_bytes =
-          std::string_view(keys[g]).substr(kPrefixBytes + 1);
+      const std::string_view key_bytes = key_views[g].substr(kPrefixBytes + 1);
       if (!c_->emit_on_close) {
         std::vector<types::Value> key_values;
+        const uint32_t first_row = rows[keyed.first_row[g]];
         for (int k : key_columns_) {
           key_values.push_back(
-              batch.column(static_cast<size_t>(k)).GetValue(first_row[g]));
+              batch.column(static_cast<size_t>(k)).GetValue(first_row));
         }
         WEIR_RETURN_IF_ERROR(EmitChanges(key_values, change));
       }
@@ -355,12 +353,12 @@ class SessionWindowOperator : public Operator {
         if (old_end == new_end) continue;
         if (old_end != kNoTimer) {
           WEIR_RETURN_IF_ERROR(
-              store.Delete(TimerKey(keys[g], old_end, key_bytes)));
+              store.Delete(TimerKey(key_views[g], old_end, key_bytes)));
         }
         if (new_end != kNoTimer) {
           WEIR_RETURN_IF_ERROR(
-              store.Put(TimerKey(keys[g], new_end, key_bytes), ""));
-          auto [it, added] = next_timer_.emplace(key_group[g], new_end);
+              store.Put(TimerKey(key_views[g], new_end, key_bytes), ""));
+          auto [it, added] = next_timer_.emplace(keyed.key_group[g], new_end);
           if (!added) it->second = std::min(it->second, new_end);
         }
       }
@@ -764,6 +762,11 @@ class SessionWindowOperator : public Operator {
   std::vector<LateRow> late_rows_out_;  // this batch's, for the sink
   std::vector<int> key_columns_;
   std::vector<uint64_t> hashes_;
+  // AddInput's buffers, kept between batches.
+  std::vector<uint32_t> kept_rows_;
+  std::vector<uint64_t> kept_hashes_;
+  KeyedRows keyed_;
+  std::vector<std::vector<uint32_t>> rows_of_;
   ChangeQueue pending_;
   storage::StateStore::Scanner scanner_;
   /// The last watermark received.

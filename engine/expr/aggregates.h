@@ -82,6 +82,24 @@ class AggregateKernel {
   virtual absl::StatusOr<std::unique_ptr<AggregateState>> Deserialize(
       std::string_view bytes) const = 0;
 
+  /// The same bytes and states without allocating per call, for the
+  /// operators' per-group loops: SerializeTo appends Serialize(state) to
+  /// `out`; DeserializeInto reads `bytes` into *state, reusing the object
+  /// when there is one (it must be a state this kernel made), else making
+  /// one. The fixed-size states (COUNT, SUM, AVG, MIN/MAX over append-only
+  /// input) override both; the others fall back to Serialize/Deserialize.
+  virtual void SerializeTo(const AggregateState& state,
+                           std::string* out) const {
+    out->append(Serialize(state));
+  }
+  virtual absl::Status DeserializeInto(
+      std::string_view bytes, std::unique_ptr<AggregateState>* state) const {
+    absl::StatusOr<std::unique_ptr<AggregateState>> read = Deserialize(bytes);
+    if (!read.ok()) return read.status();
+    *state = *std::move(read);
+    return absl::OkStatus();
+  }
+
  protected:
   explicit AggregateKernel(ResolvedAggregate call) : call_(std::move(call)) {}
 

@@ -480,6 +480,34 @@ BOOST_AUTO_TEST_CASE(state_larger_than_the_cache_lives_in_rocksdb) {
   BOOST_TEST(ScanAll(store.get()).size() == static_cast<size_t>(kKeys / 2));
 }
 
+BOOST_AUTO_TEST_CASE(entries_reused_after_eviction_start_fresh) {
+  // A small cache evicts (and reuses the memory of) entries all the time:
+  // a key never written must read as absent, never as the value an
+  // evicted entry held, and a new key's Mutable starts empty.
+  TempDir tmp;
+  auto backend = OpenBackend(tmp.path / "q");
+  auto store = OpenStore(backend.get(), "t0", 16 * 1024);
+  const std::string long_value(200, 'v');
+  for (int i = 0; i < 5000; ++i) {
+    if (i % 2 == 0) {
+      Ok(store->Put(AggKey(i), long_value + std::to_string(i)));
+      continue;
+    }
+    BOOST_REQUIRE(!GetOf(store.get(), AggKey(i)).has_value());
+    auto slot = store->Mutable(AggKey(i));
+    Ok(slot.status());
+    BOOST_REQUIRE(!slot->existed);
+    BOOST_REQUIRE(slot->value->empty());
+    *slot->value = std::to_string(i);
+  }
+  BOOST_TEST(store->stats().evicted > 0u);
+  for (int i = 0; i < 5000; i += 7) {
+    const std::string want =
+        i % 2 == 0 ? long_value + std::to_string(i) : std::to_string(i);
+    BOOST_REQUIRE_EQUAL(*GetOf(store.get(), AggKey(i)), want);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(reopen_finds_committed_state_and_not_the_rest) {
   TempDir tmp;
   const fs::path dir = tmp.path / "q";

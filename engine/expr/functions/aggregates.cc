@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/base/status.h"
 #include "engine/expr/compare.h"
 #include "engine/expr/function_registry.h"
 #include "engine/types/decimal_util.h"
@@ -38,9 +39,15 @@ const LogicalType kDouble = LogicalType::Double();
 /// Little-endian encoding of states.
 class Writer {
  public:
-  explicit Writer(char tag) { out_.push_back(tag); }
+  explicit Writer(char tag) : out_(&own_) { out_->push_back(tag); }
+  /// Appends to `*out` instead (SerializeTo: no string of its own).
+  Writer(char tag, std::string* out) : out_(out) { out_->push_back(tag); }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
   void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+    char bytes[8];
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(v >> (8 * i));
+    out_->append(bytes, sizeof bytes);
   }
   void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
   void I128(int128 v) {
@@ -54,12 +61,13 @@ class Writer {
   }
   void Bytes(const std::string& s) {
     U64(s.size());
-    out_ += s;
+    *out_ += s;
   }
-  std::string Take() { return std::move(out_); }
+  std::string Take() { return std::move(own_); }
 
  private:
-  std::string out_;
+  std::string own_;
+  std::string* out_;
 };
 
 class Reader {
@@ -375,6 +383,16 @@ class KernelBase : public AggregateKernel {
     if (!r.Done()) return Corrupt(call().function);
     return std::unique_ptr<AggregateState>(std::move(state));
   }
+  /// DeserializeInto's target: *state (one this kernel made) reset to a
+  /// fresh state, or a new one when it is null.
+  static State& Reused(std::unique_ptr<AggregateState>* state) {
+    if (*state == nullptr) {
+      *state = std::make_unique<State>();
+    } else {
+      Of(state->get()) = State();
+    }
+    return Of(state->get());
+  }
 };
 
 /// Calls f(row index i, physical row) for the rows of `rows` whose value
@@ -419,16 +437,27 @@ class CountKernel final : public KernelBase<CountState> {
     return Value::Bigint(Of(s).count);
   }
   std::string Serialize(const AggregateState& s) const override {
-    Writer w('C');
+    std::string out;
+    SerializeTo(s, &out);
+    return out;
+  }
+  void SerializeTo(const AggregateState& s, std::string* out) const override {
+    Writer w('C', out);
     w.I64(Of(s).count);
-    return w.Take();
   }
   absl::StatusOr<std::unique_ptr<AggregateState>> Deserialize(
       std::string_view bytes) const override {
-    auto state = std::make_unique<CountState>();
+    std::unique_ptr<AggregateState> state;
+    WEIR_RETURN_IF_ERROR(DeserializeInto(bytes, &state));
+    return state;
+  }
+  absl::Status DeserializeInto(
+      std::string_view bytes,
+      std::unique_ptr<AggregateState>* state) const override {
+    CountState& s = Reused(state);
     Reader r(bytes, 'C');
-    r.I64(&state->count);
-    return Parsed(std::move(state), r);
+    r.I64(&s.count);
+    return r.Done() ? absl::OkStatus() : Corrupt(call().function);
   }
 };
 
@@ -468,18 +497,29 @@ class ExactSumKernel final : public KernelBase<ExactSumState> {
     return ExactSum(s.sum, call().result, call().function);
   }
   std::string Serialize(const AggregateState& st) const override {
-    Writer w('S');
+    std::string out;
+    SerializeTo(st, &out);
+    return out;
+  }
+  void SerializeTo(const AggregateState& st, std::string* out) const override {
+    Writer w('S', out);
     Put(w, Of(st).sum);
     w.I64(Of(st).count);
-    return w.Take();
   }
   absl::StatusOr<std::unique_ptr<AggregateState>> Deserialize(
       std::string_view bytes) const override {
-    auto state = std::make_unique<ExactSumState>();
+    std::unique_ptr<AggregateState> state;
+    WEIR_RETURN_IF_ERROR(DeserializeInto(bytes, &state));
+    return state;
+  }
+  absl::Status DeserializeInto(
+      std::string_view bytes,
+      std::unique_ptr<AggregateState>* state) const override {
+    ExactSumState& s = Reused(state);
     Reader r(bytes, 'S');
-    Get(r, &state->sum);
-    r.I64(&state->count);
-    return Parsed(std::move(state), r);
+    Get(r, &s.sum);
+    r.I64(&s.count);
+    return r.Done() ? absl::OkStatus() : Corrupt(call().function);
   }
 
  private:
@@ -533,25 +573,36 @@ class DoubleSumKernel final : public KernelBase<DoubleSumState> {
     return DoubleResult(s.sum, s.count, average_, call().function);
   }
   std::string Serialize(const AggregateState& st) const override {
+    std::string out;
+    SerializeTo(st, &out);
+    return out;
+  }
+  void SerializeTo(const AggregateState& st, std::string* out) const override {
     const DoubleSumState& s = Of(st);
-    Writer w('D');
+    Writer w('D', out);
     w.F64(s.sum.finite);
     w.I64(s.sum.nan);
     w.I64(s.sum.pos_inf);
     w.I64(s.sum.neg_inf);
     w.I64(s.count);
-    return w.Take();
   }
   absl::StatusOr<std::unique_ptr<AggregateState>> Deserialize(
       std::string_view bytes) const override {
-    auto state = std::make_unique<DoubleSumState>();
+    std::unique_ptr<AggregateState> state;
+    WEIR_RETURN_IF_ERROR(DeserializeInto(bytes, &state));
+    return state;
+  }
+  absl::Status DeserializeInto(
+      std::string_view bytes,
+      std::unique_ptr<AggregateState>* state) const override {
+    DoubleSumState& s = Reused(state);
     Reader r(bytes, 'D');
-    r.F64(&state->sum.finite);
-    r.I64(&state->sum.nan);
-    r.I64(&state->sum.pos_inf);
-    r.I64(&state->sum.neg_inf);
-    r.I64(&state->count);
-    return Parsed(std::move(state), r);
+    r.F64(&s.sum.finite);
+    r.I64(&s.sum.nan);
+    r.I64(&s.sum.pos_inf);
+    r.I64(&s.sum.neg_inf);
+    r.I64(&s.count);
+    return r.Done() ? absl::OkStatus() : Corrupt(call().function);
   }
 
  private:
@@ -686,22 +737,34 @@ class CurrentExtremeKernel final : public KernelBase<CurrentExtremeState<T>> {
     return ToValue(s.value, this->call().result);
   }
   std::string Serialize(const AggregateState& st) const override {
-    Writer w('E');
+    std::string out;
+    SerializeTo(st, &out);
+    return out;
+  }
+  void SerializeTo(const AggregateState& st, std::string* out) const override {
+    Writer w('E', out);
     const State& s = Base::Of(st);
     w.U64(s.has ? 1 : 0);
     if (s.has) Put(w, s.value);
-    return w.Take();
   }
   absl::StatusOr<std::unique_ptr<AggregateState>> Deserialize(
       std::string_view bytes) const override {
-    auto state = std::make_unique<State>();
+    std::unique_ptr<AggregateState> state;
+    WEIR_RETURN_IF_ERROR(DeserializeInto(bytes, &state));
+    return state;
+  }
+  absl::Status DeserializeInto(
+      std::string_view bytes,
+      std::unique_ptr<AggregateState>* state) const override {
+    State& s = Base::Reused(state);
     Reader r(bytes, 'E');
     uint64_t has = 0;
-    if (!r.U64(&has) || has > 1 || (has == 1 && !Get(r, &state->value))) {
+    if (!r.U64(&has) || has > 1 || (has == 1 && !Get(r, &s.value)) ||
+        !r.Done()) {
       return Corrupt(this->call().function);
     }
-    state->has = has == 1;
-    return Base::Parsed(std::move(state), r);
+    s.has = has == 1;
+    return absl::OkStatus();
   }
 
  private:
