@@ -554,10 +554,17 @@ class CdcSource : public exec::Source {
     const Clock::time_point now = Clock::now();
     if (!reconnecting_since_) {
       reconnecting_since_ = now;
+      std::string from = "as the options say";
+      if (position_known_) {
+        from = fmt::format("from {}:{}", boundary_.file, boundary_.position);
+      } else if (resume_ && !in_resnapshot) {
+        from = fmt::format("from {}:{}", resume_->file, resume_->position);
+      } else if (in_snapshot || in_resnapshot) {
+        from = "to go on with the snapshot";
+      }
       Log(LogLevel::kWarning,
-          fmt::format("mysql-cdc table '{}': {}; reconnecting from {}:{}",
-                      TableName(), std::string(why.message()), boundary_.file,
-                      boundary_.position));
+          fmt::format("mysql-cdc table '{}': {}; reconnecting {}", TableName(),
+                      std::string(why.message()), from));
     }
     announce_reconnect_ = true;
     if (now - *reconnecting_since_ >

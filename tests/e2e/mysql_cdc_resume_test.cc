@@ -194,6 +194,52 @@ BOOST_AUTO_TEST_CASE(an_interrupted_snapshot_continues_after_its_last_row) {
   std::filesystem::remove_all(dir);
 }
 
+// The server drops the snapshot's connection (KILL of the connection that
+// holds the consistent-snapshot transaction) after rows were returned:
+// the source continues the snapshot after the last one (it used to fail
+// the query), and the fold equals MariaDB's table.
+BOOST_AUTO_TEST_CASE(a_snapshot_whose_connection_is_killed_continues) {
+  namespace storage = weir::storage;
+  constexpr int kRows = 20000;
+  auto c = Connect();
+  CreateItems(*c, "cdc25", kRows);
+  const std::string dir = weir::testing::MakeTempDir();
+  auto backend = storage::StateBackend::Open({.dir = dir});
+  BOOST_REQUIRE(backend.ok());
+  auto opened = (*backend)->OpenStore("source0");
+  BOOST_REQUIRE(opened.ok());
+  std::shared_ptr<storage::StateStore> store = *std::move(opened);
+  {
+    OpenedSource o =
+        Open("cdc25", "items", ", 'scan.snapshot.chunk-size' = '1'");
+    o.source->AttachStore(store);
+    Fold fold;
+    fold.key = o.key;
+    absl::Status st = Drain(*o.source, o.schema, fold,
+                            [&] { return fold.rows.size() >= 55; }, 5);
+    BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+    Exec(*c, "UPDATE cdc25.items SET qty = 0 WHERE id IN (3, 19000)");
+    Exec(*c, "DELETE FROM cdc25.items WHERE id IN (4, 19001)");
+    int killed = 0;
+    for (const mysql::Row& r :
+         Exec(*c, "SELECT trx_mysql_thread_id FROM "
+                  "information_schema.INNODB_TRX")) {
+      Exec(*c, "KILL " + *r[0]);
+      ++killed;
+    }
+    BOOST_TEST(killed == 1);  // the snapshot (a row per chunk) still ran
+    const auto expected =
+        TableRows(*c, "SELECT * FROM cdc25.items", fold.key);
+    st = Drain(*o.source, o.schema, fold,
+               [&] { return fold.rows == expected; });
+    BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+    BOOST_TEST(fold.problems.empty(), fold.Problems());
+  }
+  store.reset();
+  backend->reset();
+  std::filesystem::remove_all(dir);
+}
+
 // A snapshot can be continued only when Weir orders the primary key as
 // MySQL does: a VARCHAR key (a collation) is refused, saying why.
 BOOST_AUTO_TEST_CASE(a_snapshot_with_a_collated_key_is_not_continued) {
