@@ -2,6 +2,7 @@
 
 #include <editline/readline.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/progress_line.h"
 #include "cli/statement_scanner.h"
 #include "cli/table_printer.h"
 #include "engine/base/strings.h"
@@ -309,6 +311,11 @@ void AttachPushPrinter(Session& session, const PrintOptions& options,
     rows->clear();
   };
   h.should_stop = StopRequested;
+  // Until the first row: the sources' progress (a snapshot) on stderr.
+  auto line = std::make_shared<ProgressLine>(stderr, isatty(STDERR_FILENO) != 0);
+  h.on_progress = [line](const std::string& progress) {
+    line->Update(progress, ProgressLine::Clock::now());
+  };
   // SIGTERM ends the script too; Ctrl-C only the running push query.
   h.stop_script = [] { return terminated.load(); };
   session.set_push_handler(std::move(h));

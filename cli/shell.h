@@ -87,6 +87,8 @@ int RunShell(Session& session, const ShellOptions& options);
 /// statements run under RunScript or the shell, or on SIGTERM (which also
 /// ends the script). Call once per session.
 /// With options.echo, the statement is printed first, as PrintResult does.
+/// Until a push query's first row, its sources' progress (a mysql-cdc
+/// snapshot) shows on stderr, at most once a second (progress_line.h).
 void AttachPushPrinter(Session& session, const PrintOptions& options,
                        std::FILE* out);
 

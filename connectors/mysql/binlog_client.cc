@@ -12,12 +12,17 @@
 #include <functional>
 #include <set>
 
+#include "absl/strings/cord.h"
 #include "connectors/mysql/binlog_event.h"
 #include "connectors/mysql/gtid.h"
 #include "fmt/format.h"
 
 namespace weir::connectors::mysql {
 namespace {
+
+/// Marks the status of a dump the server refused with error 1236.
+constexpr char kBinlogPurgedPayload[] =
+    "weir.mysql/binlog-position-gone";
 
 constexpr int kErConnectionKilled = 1927;
 constexpr int kErMasterFatalReadingBinlog = 1236;
@@ -41,11 +46,14 @@ absl::Status DumpError(const std::string& server, unsigned int code,
       "MySQL at {} stopped sending its binlog: {} (error {})", server,
       message, code);
   if (code == kErMasterFatalReadingBinlog) {
-    return absl::FailedPreconditionError(
+    absl::Status purged = absl::FailedPreconditionError(
         text +
         "; the binlog position the source needs may have been purged: "
         "start the query again with scan.startup.mode = 'initial' (a new "
-        "snapshot)");
+        "snapshot), or declare the table with 'on-binlog-gap' = "
+        "'resnapshot'");
+    purged.SetPayload(kBinlogPurgedPayload, absl::Cord("1236"));
+    return purged;
   }
   if (code == kErConnectionKilled || (code >= 2000 && code < 3000)) {
     return absl::UnavailableError(text);
@@ -61,6 +69,10 @@ absl::Status DumpError(const std::string& server, unsigned int code,
 }
 
 }  // namespace
+
+bool IsBinlogPurged(const absl::Status& status) {
+  return status.GetPayload(kBinlogPurgedPayload).has_value();
+}
 
 std::optional<uint32_t> BinlogFileSequence(std::string_view file) {
   const size_t dot = file.rfind('.');

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -55,7 +56,8 @@ std::string BinlogFileWithSequence(std::string_view any_file, uint32_t seq);
 struct BinlogItem {
   enum class Kind {
     kEvent,         // a binlog event (fields below)
-    kSnapshotRows,  // rows of the snapshot, in `rows`
+    kSnapshotStart,  // the snapshot reads the table as of `file`:`next_position`
+    kSnapshotRows,  // rows of the snapshot, in `rows` (their keys in `keys`)
     kStarted,       // the dump starts at `file`:`next_position`
     kError,         // the thread stopped: `error`
   };
@@ -81,6 +83,10 @@ struct BinlogItem {
   uint8_t gtid_flags = 0;
 
   std::unique_ptr<types::Batch> rows;  // kSnapshotRows
+  /// kSnapshotRows: the primary key columns of each row as MySQL printed
+  /// them (what a continued snapshot's WHERE compares with), one entry per
+  /// key column, row after row.
+  std::vector<std::string> keys;
   absl::Status error;                  // kError
 };
 
@@ -145,6 +151,11 @@ class BinlogClient {
   int socket_ = -1;  // of the connection the thread blocks on, if any
   std::thread thread_;
 };
+
+/// Whether `status` is the error of a dump the server refused because the
+/// position is not in its binlog any more (MariaDB/MySQL error 1236:
+/// purged, or never there): what 'on-binlog-gap' acts on.
+bool IsBinlogPurged(const absl::Status& status);
 
 /// A server-id for a source that was given none: from (server, table) and
 /// the process, in the upper range [2^31, 2^32) that MariaDB replicas

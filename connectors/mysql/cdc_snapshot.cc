@@ -66,6 +66,13 @@ absl::StatusOr<BinlogStart> RunSnapshot(const SnapshotSpec& spec,
         "'latest-offset')",
         c.server()));
   }
+  {
+    BinlogItem item;
+    item.kind = BinlogItem::Kind::kSnapshotStart;
+    item.file = start.file;
+    item.next_position = start.position;
+    if (!context.push(std::move(item))) return start;
+  }
   absl::StatusOr<std::vector<Row>> estimate = run(fmt::format(
       "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE "
       "TABLE_SCHEMA = {} AND TABLE_NAME = {}",
@@ -89,14 +96,14 @@ absl::StatusOr<BinlogStart> RunSnapshot(const SnapshotSpec& spec,
   const std::string from =
       Connection::QuoteIdentifier(spec.connection.database) + "." +
       Connection::QuoteIdentifier(spec.table);
-  std::optional<Row> last;
+  std::vector<std::string> last = spec.after;  // key of the last row read
   while (true) {
     std::string where;
-    if (last) {
+    if (!last.empty()) {
       std::string values;
-      for (size_t k = 0; k < spec.key.size(); ++k) {
+      for (size_t k = 0; k < last.size(); ++k) {
         if (k > 0) values += ", ";
-        values += c.Quote(*(*last)[spec.key[k]]);
+        values += c.Quote(last[k]);
       }
       where = fmt::format(" WHERE ({}) > ({})", order, values);
     }
@@ -106,7 +113,11 @@ absl::StatusOr<BinlogStart> RunSnapshot(const SnapshotSpec& spec,
     if (!rows.ok()) return rows.status();
     if (!rows->empty()) {
       auto batch = std::make_unique<types::Batch>(spec.schema);
+      BinlogItem item;
+      item.kind = BinlogItem::Kind::kSnapshotRows;
+      item.keys.reserve(rows->size() * spec.key.size());
       for (const Row& r : *rows) {
+        for (int k : spec.key) item.keys.push_back(r[k].value_or(""));
         absl::Status st = AppendTextRow(r, spec.columns, spec.decoding, batch.get());
         if (!st.ok()) {
           return absl::Status(
@@ -116,9 +127,8 @@ absl::StatusOr<BinlogStart> RunSnapshot(const SnapshotSpec& spec,
         }
       }
       spec.progress->rows_copied += static_cast<int64_t>(rows->size());
-      last = rows->back();
-      BinlogItem item;
-      item.kind = BinlogItem::Kind::kSnapshotRows;
+      last.assign(item.keys.end() - static_cast<std::ptrdiff_t>(spec.key.size()),
+                  item.keys.end());
       item.rows = std::move(batch);
       if (!context.push(std::move(item))) return start;
     }

@@ -46,11 +46,16 @@ struct SnapshotSpec {
   int64_t chunk_size = 8192;
   RowDecoderOptions decoding;  // zero dates: NULL or an error
   std::shared_ptr<SnapshotProgress> progress;
+  /// A continued snapshot: the key columns (as MySQL printed them) of the
+  /// last row already returned; only the rows after it are read. Empty:
+  /// every row.
+  std::vector<std::string> after;
 };
 
-/// Runs the snapshot as a BinlogClient prelude: pushes its rows (+I) as
-/// kSnapshotRows items of up to chunk_size rows and returns the binlog
-/// position the stream continues from. Stops early (returning that
+/// Runs the snapshot as a BinlogClient prelude: pushes a kSnapshotStart
+/// item with the binlog position it reads the table at, then its rows (+I)
+/// as kSnapshotRows items of up to chunk_size rows, and returns that
+/// position (where the stream continues). Stops early (returning that
 /// position all the same) when the push returns false.
 absl::StatusOr<BinlogStart> RunSnapshot(const SnapshotSpec& spec,
                                         const PreludeContext& context);

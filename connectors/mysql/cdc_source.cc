@@ -7,11 +7,14 @@
 #include <span>
 
 #include "connectors/mysql/binlog_event.h"
+#include "connectors/mysql/cdc_resume.h"
+#include "connectors/mysql/cdc_rows.h"
 #include "connectors/mysql/gtid.h"
 #include "connectors/mysql/row_decoder.h"
 #include "engine/base/log.h"
 #include "engine/base/status.h"
 #include "fmt/format.h"
+#include "storage/key_codec.h"
 
 namespace weir::connectors::mysql {
 namespace {
@@ -26,145 +29,7 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-/// The words and identifiers of a statement, lower-cased, with comments
-/// and string literals dropped; a qualified name "a.b" stays one token;
-/// "(", ")" and "," are tokens of their own (clauses and nesting).
-std::vector<std::string> Tokens(std::string_view s) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool joined = false;  // the last token ended with '.'
-  auto flush = [&] {
-    if (cur.empty()) return;
-    if (joined && !out.empty()) {
-      out.back() += cur;
-    } else {
-      out.push_back(cur);
-    }
-    cur.clear();
-    joined = false;
-  };
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      flush();
-      const size_t end = s.find("*/", i + 2);
-      i = end == std::string_view::npos ? s.size() : end + 1;
-    } else if (c == '\'' || c == '"') {
-      flush();
-      for (++i; i < s.size() && s[i] != c; ++i) {
-        if (s[i] == '\\') ++i;
-      }
-    } else if (c == '`') {
-      for (++i; i < s.size(); ++i) {
-        if (s[i] == '`') {
-          if (i + 1 < s.size() && s[i + 1] == '`') {
-            cur += '`';
-            ++i;
-          } else {
-            break;
-          }
-        } else {
-          cur += static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-        }
-      }
-    } else if (c == '.') {
-      cur += '.';
-      const std::string keep = cur;
-      cur.clear();
-      if (joined && !out.empty()) {
-        out.back() += keep;
-      } else {
-        out.push_back(keep);
-      }
-      joined = true;
-    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-               c == '$' || static_cast<unsigned char>(c) >= 0x80) {
-      cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    } else {
-      flush();
-      joined = false;
-      if (c == '(' || c == ')' || c == ',') out.emplace_back(1, c);
-    }
-  }
-  flush();
-  return out;
-}
-
-/// Whether `name` names something other than a column in an ADD or DROP
-/// clause of ALTER TABLE.
-bool IsAlterKeyword(std::string_view name) {
-  static constexpr std::string_view kWords[] = {
-      "index",   "key",     "primary",   "unique", "constraint", "foreign",
-      "fulltext", "spatial", "partition", "period", "system",     "check",
-      "(",       ")",       ","};
-  return std::find(std::begin(kWords), std::end(kWords), name) !=
-         std::end(kWords);
-}
-
-/// Skips `words` at `t[*i]` when they are all there.
-bool Skip(const std::vector<std::string>& t, size_t* i,
-          std::initializer_list<std::string_view> words) {
-  size_t j = *i;
-  for (std::string_view w : words) {
-    if (j >= t.size() || t[j] != w) return false;
-    ++j;
-  }
-  *i = j;
-  return true;
-}
-
 }  // namespace
-
-std::optional<ColumnChanges> ParseColumnAlter(std::string_view statement) {
-  const std::vector<std::string> t = Tokens(statement);
-  size_t i = 0;
-  if (!Skip(t, &i, {"alter"})) return std::nullopt;
-  while (Skip(t, &i, {"online"}) || Skip(t, &i, {"ignore"})) {
-  }
-  if (!Skip(t, &i, {"table"})) return std::nullopt;
-  Skip(t, &i, {"if", "exists"});
-  if (i >= t.size()) return std::nullopt;
-  ++i;  // the table's name
-  ColumnChanges changes;
-  while (i < t.size()) {
-    // One clause: up to the next "," outside parentheses.
-    size_t end = i;
-    for (int depth = 0; end < t.size(); ++end) {
-      if (t[end] == "(") ++depth;
-      if (t[end] == ")") --depth;
-      if (t[end] == "," && depth == 0) break;
-    }
-    size_t j = i;
-    if (Skip(t, &j, {"add"})) {
-      Skip(t, &j, {"column"});
-      Skip(t, &j, {"if", "not", "exists"});
-      // ADD COLUMN (a INT, b INT) is refused with the rest.
-      if (j + 1 >= end || IsAlterKeyword(t[j])) return std::nullopt;
-      ColumnChange add;
-      add.add = true;
-      add.name = t[j];
-      // FIRST / AFTER c end the clause (string literals are not tokens).
-      if (t[end - 1] == "first") {
-        add.first = true;
-      } else if (end - j >= 3 && t[end - 2] == "after") {
-        add.after = t[end - 1];
-      }
-      changes.push_back(std::move(add));
-    } else if (Skip(t, &j, {"drop"})) {
-      Skip(t, &j, {"column"});
-      Skip(t, &j, {"if", "exists"});
-      if (j + 1 != end || IsAlterKeyword(t[j])) return std::nullopt;
-      ColumnChange drop;
-      drop.name = t[j];
-      changes.push_back(std::move(drop));
-    } else if (t[j] != "algorithm" && t[j] != "lock") {
-      return std::nullopt;
-    }
-    i = end + 1;
-  }
-  if (changes.empty()) return std::nullopt;
-  return changes;
-}
 
 std::string SnapshotProgressText(const SnapshotProgress& progress,
                                  std::chrono::steady_clock::duration elapsed) {
@@ -177,34 +42,6 @@ std::string SnapshotProgressText(const SnapshotProgress& progress,
                   : 0;
   return fmt::format("snapshot {} of ~{} rows, {} rows/s", copied,
                      std::max(copied, estimate), rate);
-}
-
-bool IsDdlOn(std::string_view statement, std::string_view event_database,
-             std::string_view database, std::string_view table) {
-  const std::vector<std::string> t = Tokens(statement);
-  if (t.empty()) return false;
-  const std::string db = Lower(database);
-  const std::string tbl = Lower(table);
-  const std::string& verb = t[0];
-  const bool replace = verb == "create" && t.size() > 2 && t[1] == "or" &&
-                       t[2] == "replace";
-  if (verb != "alter" && verb != "rename" && verb != "truncate" &&
-      verb != "drop" && !replace) {
-    return false;
-  }
-  if (verb == "drop" && t.size() > 2 &&
-      (t[1] == "database" || t[1] == "schema")) {
-    for (size_t i = 2; i < t.size(); ++i) {
-      if (t[i] == db) return true;
-    }
-    return false;
-  }
-  const bool default_db = Lower(event_database) == db;
-  for (const std::string& tok : t) {
-    if (tok == db + "." + tbl) return true;
-    if (tok == tbl && default_db) return true;
-  }
-  return false;
 }
 
 namespace {
@@ -298,6 +135,12 @@ class CdcSource : public exec::Source {
         staging_(schema_) {
     server_id_ = config_.server_id.value_or(
         GenerateServerId(config_.connection, config_.table));
+    keys_ordered_ = !key_.empty();
+    for (int k : key_) {
+      if (!KeyOrderMatchesMySql(targets_[static_cast<size_t>(k)].info)) {
+        keys_ordered_ = false;
+      }
+    }
   }
 
   absl::StatusOr<size_t> Next(types::Batch* out, size_t max_rows) override {
@@ -305,21 +148,42 @@ class CdcSource : public exec::Source {
     if (!client_) {
       if (Clock::now() < reconnect_at_) return 0;
       StartClient();
+      if (!error_.ok()) return error_;
     }
     if (snapshotting_) ReportSnapshotProgress();
     size_t n = 0;
     while (n < max_rows) {
       if (staged_ < staging_.num_rows()) {
         const size_t take = std::min(max_rows - n, staging_.num_rows() - staged_);
+        if (rows_) {
+          // What the changelog holds follows what it returns.
+          absl::Status st = rows_->Apply(staging_, staged_, staged_ + take);
+          if (!st.ok()) {
+            error_ = absl::Status(
+                st.code(), fmt::format("mysql-cdc table '{}': its state: {}",
+                                       TableName(), std::string(st.message())));
+            if (n == 0) return error_;
+            break;
+          }
+        }
         for (size_t i = 0; i < take; ++i) CopyRow(staging_, staged_ + i, out);
         staged_ += take;
         n += take;
-        if (streaming_) {
+        if (!staging_snapshot_) {
           rows_in_txn_ += static_cast<int64_t>(take);
-        } else {
+        } else if (!resnapshotting_) {
           snapshot_rows_ += static_cast<int64_t>(take);
+          if (absl::Status st = NoteSnapshotRow(staged_ - 1); !st.ok()) {
+            error_ = st;
+            return error_;  // the rows in `out` are never delivered
+          }
         }
         continue;
+      }
+      if (resnapshotting_ && streaming_) {
+        // Every change of the re-snapshot is returned: the position is the
+        // new snapshot's from now on.
+        resnapshotting_ = false;
       }
       std::optional<BinlogItem> item = client_->Poll();
       if (!item) break;
@@ -336,6 +200,20 @@ class CdcSource : public exec::Source {
 
   bool finished() const override { return false; }
 
+  bool wants_store() const override {
+    return config_.resnapshot_on_gap ||
+           config_.startup == CdcSourceConfig::Startup::kInitial;
+  }
+
+  void AttachStore(std::shared_ptr<storage::StateStore> store) override {
+    if (config_.resnapshot_on_gap) {
+      rows_ = std::make_unique<ChangelogRows>(store, schema_, key_);
+    }
+    if (config_.startup == CdcSourceConfig::Startup::kInitial) {
+      snapshot_state_ = std::make_unique<SnapshotResume>(std::move(store));
+    }
+  }
+
   std::optional<std::string> Progress() const override {
     if (!snapshotting_ || progress_->done.load()) return std::nullopt;
     return SnapshotProgressText(*progress_, Clock::now() - snapshot_started_);
@@ -346,7 +224,13 @@ class CdcSource : public exec::Source {
     // Where the stream is; else, before a resumed stream has started,
     // where it will start (with the rows it will skip).
     const BinlogStart* at = nullptr;
-    if (streaming_ && position_known_) {
+    int64_t rows = rows_in_txn_;
+    if (resnapshotting_) {
+      // Until the re-snapshot's changes are all returned: the position it
+      // replaces (a resume from it re-snapshots again).
+      at = &gap_position_;
+      rows = gap_skip_;
+    } else if (streaming_ && position_known_) {
       at = &boundary_;
     } else if (resume_) {
       at = &*resume_;
@@ -355,23 +239,47 @@ class CdcSource : public exec::Source {
         at ? BinlogFileSequence(at->file) : std::nullopt;
     if (!seq) {
       p[0] = -1;
-      if (snapshot_rows_ > 0) p[2] = snapshot_rows_;
+      if (snapshot_rows_ > 0) {
+        p[2] = snapshot_rows_;
+        // Where the binlog is read from once the snapshot is done: the
+        // first snapshot's position (a continued one reads from there).
+        if (dump_from_) p[3] = static_cast<int64_t>(*dump_from_);
+      }
       return p;
     }
     p[0] = (static_cast<int64_t>(*seq) << 32) |
            static_cast<int64_t>(at->position & 0xffffffffu);
-    if (rows_in_txn_ > 0) p[1] = rows_in_txn_;
+    if (rows > 0) p[1] = rows;
     return p;
   }
 
   absl::Status StartAt(const exec::SourcePosition& position) override {
     if (auto snapshot = position.find(2); snapshot != position.end()) {
-      return absl::FailedPreconditionError(fmt::format(
-          "the checkpoint was taken while the snapshot of MySQL table '{}' "
-          "ran ({} rows read): a snapshot cannot be resumed, and taking a "
-          "new one would repeat those rows; start the query without its "
-          "saved state",
-          TableName(), snapshot->second));
+      auto refuse = [&](std::string_view why) {
+        return absl::FailedPreconditionError(fmt::format(
+            "the checkpoint was taken while the snapshot of MySQL table '{}' "
+            "ran ({} rows read) and {}; start the query without its saved "
+            "state",
+            TableName(), snapshot->second, why));
+      };
+      auto from = position.find(3);
+      if (!snapshot_state_ || from == position.end()) {
+        return refuse("holds no snapshot progress to continue from");
+      }
+      if (!keys_ordered_) {
+        return refuse(
+            "the table's primary key has a column whose order Weir cannot "
+            "compare as MySQL does (a character string under a collation, "
+            "ENUM, SET, FLOAT, BIT), so the snapshot cannot be continued");
+      }
+      snapshot_rows_ = snapshot->second;
+      dump_from_ = static_cast<PackedPosition>(from->second);
+      resumed_ = true;
+      return ContinueSnapshot();
+    }
+    if (snapshot_state_) {
+      // A continued snapshot's binlog may still overlap its rows.
+      WEIR_RETURN_IF_ERROR(snapshot_state_->Load());
     }
     auto it = position.find(0);
     if (it == position.end() || it->second < 0) return absl::OkStatus();
@@ -382,6 +290,7 @@ class CdcSource : public exec::Source {
     auto rows = position.find(1);
     resume_skip_ = rows == position.end() ? 0 : rows->second;
     rows_in_txn_ = resume_skip_;  // the position until the stream starts
+    resumed_ = true;
     return absl::OkStatus();
   }
 
@@ -402,6 +311,21 @@ class CdcSource : public exec::Source {
     staged_ = 0;
     decoder_.reset();
     in_txn_ = false;
+    if (rows_ && !rows_marked_) {
+      // Started afresh, the held rows follow the changelog from its first
+      // row; resumed, they are what the checkpoint says.
+      rows_marked_ = true;
+      if (!resumed_) {
+        if (absl::Status st = rows_->MarkComplete(); !st.ok()) {
+          error_ = st;
+          return;
+        }
+      }
+    }
+    if (resnapshotting_) {
+      StartSnapshot(std::move(options));
+      return;
+    }
     if (resume_) {  // a checkpoint, or a reconnect
       skip_ = resume_skip_;
       rows_in_txn_ = resume_skip_;
@@ -409,26 +333,9 @@ class CdcSource : public exec::Source {
       return;
     }
     switch (config_.startup) {
-      case CdcSourceConfig::Startup::kInitial: {
-        snapshotting_ = true;
-        last_progress_log_ = Clock::now();
-        snapshot_started_ = last_progress_log_;
-        SnapshotSpec spec;
-        spec.connection = config_.connection;
-        spec.table = config_.table;
-        spec.schema = schema_;
-        spec.columns = targets_;
-        spec.decoding = config_.decoding;
-        spec.key = key_;
-        spec.chunk_size = config_.chunk_size;
-        spec.progress = progress_;
-        client_ = std::make_unique<BinlogClient>(
-            std::move(options), BinlogStart{},
-            [spec = std::move(spec)](const PreludeContext& context) {
-              return RunSnapshot(spec, context);
-            });
+      case CdcSourceConfig::Startup::kInitial:
+        StartSnapshot(std::move(options));
         return;
-      }
       case CdcSourceConfig::Startup::kLatest:
         client_ = std::make_unique<BinlogClient>(std::move(options),
                                                  BinlogStart{});
@@ -439,6 +346,179 @@ class CdcSource : public exec::Source {
                                                  config_.start);
         return;
     }
+  }
+
+  /// Starts a client that takes a snapshot, then reads the binlog from its
+  /// position (mode 'initial', or a re-snapshot after a binlog gap).
+  void StartSnapshot(BinlogClientOptions options) {
+    snapshotting_ = true;
+    last_progress_log_ = Clock::now();
+    snapshot_started_ = last_progress_log_;
+    progress_->rows_copied = continuing_ ? snapshot_rows_ : 0;
+    progress_->rows_estimate = -1;
+    progress_->done = false;
+    if (resnapshotting_) rows_->BeginDiff();
+    if (snapshot_state_ && !continuing_) {
+      // From the first row: no earlier snapshot's progress applies.
+      if (absl::Status st = snapshot_state_->Clear(); !st.ok()) {
+        error_ = st;
+        return;
+      }
+    }
+    SnapshotSpec spec;
+    spec.connection = config_.connection;
+    spec.table = config_.table;
+    spec.schema = schema_;
+    spec.columns = targets_;
+    spec.decoding = config_.decoding;
+    spec.key = key_;
+    spec.chunk_size = config_.chunk_size;
+    spec.progress = progress_;
+    if (!continuing_) {
+      client_ = std::make_unique<BinlogClient>(
+          std::move(options), BinlogStart{},
+          [spec = std::move(spec)](const PreludeContext& context) {
+            return RunSnapshot(spec, context);
+          });
+      return;
+    }
+    // The rows after the last one returned, from a new snapshot; then the
+    // binlog from the first snapshot's position (cdc_resume.h).
+    spec.after = continue_after_;
+    const BinlogStart from = Unpack(*dump_from_);
+    client_ = std::make_unique<BinlogClient>(
+        std::move(options), BinlogStart{},
+        [spec = std::move(spec),
+         from](const PreludeContext& context) -> absl::StatusOr<BinlogStart> {
+          absl::StatusOr<BinlogStart> at = RunSnapshot(spec, context);
+          if (!at.ok()) return at.status();
+          return from;
+        });
+  }
+
+  /// The snapshot stopped after snapshot_rows_ rows (a restart, or the
+  /// server went away): the next one continues after the last row
+  /// returned (cdc_resume.h).
+  absl::Status ContinueSnapshot() {
+    WEIR_RETURN_IF_ERROR(snapshot_state_->Load());
+    WEIR_ASSIGN_OR_RETURN(SnapshotResume::Current current,
+                          snapshot_state_->CloseCurrent());
+    continuing_ = true;
+    continue_after_ = std::move(current.key_text);
+    continue_key_ = std::move(current.key);
+    Log(LogLevel::kInfo,
+        fmt::format("mysql-cdc table '{}': continuing the snapshot after {} "
+                    "rows with a new one; the binlog is read from the first "
+                    "snapshot's position {}",
+                    TableName(), snapshot_rows_,
+                    Unpack(*dump_from_).file + ":" +
+                        std::to_string(Unpack(*dump_from_).position)));
+    return absl::OkStatus();
+  }
+
+  /// Notes row `row` of staging_ (a snapshot row just returned) as the
+  /// snapshot's last, for a continuation.
+  absl::Status NoteSnapshotRow(size_t row) {
+    if (!snapshot_state_ || !snapshot_at_ || !keys_ordered_) {
+      return absl::OkStatus();
+    }
+    const size_t k = key_.size();
+    if (staging_keys_.size() < (row + 1) * k) return absl::OkStatus();
+    SnapshotResume::Current current;
+    current.position = *snapshot_at_;
+    current.key_text.assign(
+        staging_keys_.begin() + static_cast<std::ptrdiff_t>(row * k),
+        staging_keys_.begin() + static_cast<std::ptrdiff_t>((row + 1) * k));
+    current.key = EncodedKey(staging_, row);
+    return snapshot_state_->SetCurrent(current);
+  }
+
+  std::string EncodedKey(const types::Batch& batch, size_t row) const {
+    std::string key;
+    for (int k : key_) {
+      storage::AppendColumnValue(&key, batch.column(static_cast<size_t>(k)),
+                                 row);
+    }
+    return key;
+  }
+
+  std::optional<PackedPosition> Pack(const BinlogStart& at) const {
+    std::optional<uint32_t> seq = BinlogFileSequence(at.file);
+    if (!seq) return std::nullopt;
+    return (static_cast<PackedPosition>(*seq) << 32) |
+           (at.position & 0xffffffffu);
+  }
+
+  BinlogStart Unpack(PackedPosition at) const {
+    return BinlogStart::At(
+        BinlogFileWithSequence(config_.binlog_file_example,
+                               static_cast<uint32_t>(at >> 32)),
+        at & 0xffffffffu);
+  }
+
+  /// Drops the rows of staging_ that a continued snapshot's rows already
+  /// hold (cdc_resume.h); once the binlog has passed the last snapshot,
+  /// forgets the snapshots.
+  absl::Status DropCoveredRows() {
+    if (!snapshot_state_ || !snapshot_state_->active()) return absl::OkStatus();
+    const std::optional<PackedPosition> txn = Pack(boundary_);
+    if (!txn) return absl::OkStatus();
+    if (snapshot_state_->Past(*txn)) return snapshot_state_->Clear();
+    types::Batch kept(schema_);
+    for (size_t r = 0; r < staging_.num_rows(); ++r) {
+      if (!snapshot_state_->Covered(EncodedKey(staging_, r), *txn)) {
+        CopyRow(staging_, r, &kept);
+      }
+    }
+    staging_ = std::move(kept);
+    return absl::OkStatus();
+  }
+
+  /// The binlog position the source resumes from is gone ('on-binlog-gap'
+  /// = 'resnapshot'): a new snapshot, diffed against the rows the
+  /// changelog holds, then the binlog from the new snapshot's position.
+  absl::Status Resnapshot(const absl::Status& why) {
+    auto refuse = [&](std::string_view reason) {
+      return absl::FailedPreconditionError(fmt::format(
+          "mysql-cdc table '{}': {}; 'on-binlog-gap' = 'resnapshot' cannot "
+          "re-snapshot: {}",
+          TableName(), std::string(why.message()), reason));
+    };
+    if (!rows_) {
+      return refuse(
+          "it needs the rows the changelog holds, which the source keeps in "
+          "the query's state, and this query keeps none (run it as a "
+          "persistent query, which takes checkpoints)");
+    }
+    absl::StatusOr<bool> complete = rows_->Complete();
+    if (!complete.ok()) return complete.status();
+    if (!*complete) {
+      return refuse(
+          "the checkpoint it resumed from was taken without 'on-binlog-gap' "
+          "= 'resnapshot', so its state does not hold the rows the changelog "
+          "holds; start the query afresh");
+    }
+    if (!resnapshotting_) {
+      gap_position_ = resume_ ? *resume_ : boundary_;
+      gap_skip_ = resume_ ? resume_skip_ : rows_in_txn_;
+      Log(LogLevel::kWarning,
+          fmt::format("mysql-cdc table '{}': the binlog at {}:{} is gone "
+                      "(purged); taking a new snapshot and returning the "
+                      "changes since ('on-binlog-gap' = 'resnapshot')",
+                      TableName(), gap_position_.file, gap_position_.position));
+    }
+    resnapshotting_ = true;
+    continuing_ = false;
+    if (snapshot_state_) WEIR_RETURN_IF_ERROR(snapshot_state_->Clear());
+    resume_.reset();
+    resume_skip_ = 0;
+    position_known_ = false;
+    streaming_ = false;
+    rows_in_txn_ = 0;
+    skip_ = 0;
+    client_.reset();
+    reconnect_at_ = Clock::now();
+    return absl::OkStatus();
   }
 
   /// A log line every 10 s while the snapshot runs: rows copied of the
@@ -455,9 +535,17 @@ class CdcSource : public exec::Source {
   /// The server went away: reconnect from the last transaction boundary,
   /// skipping the rows of the next transaction already returned.
   absl::Status Reconnect(const absl::Status& why) {
-    const bool in_snapshot = !position_known_ && !resume_ &&
-                             config_.startup == CdcSourceConfig::Startup::kInitial;
-    if (in_snapshot && snapshot_rows_ > 0) {
+    // A re-snapshot starts over: diffed against the rows the changelog
+    // holds, it repeats nothing.
+    const bool in_resnapshot = resnapshotting_ && !streaming_;
+    const bool in_snapshot =
+        !in_resnapshot && !position_known_ && !resume_ &&
+        config_.startup == CdcSourceConfig::Startup::kInitial;
+    if (in_snapshot && snapshot_rows_ > 0 && snapshot_state_ &&
+        keys_ordered_ && dump_from_) {
+      // The rows returned so far stay; a new snapshot reads the rest.
+      WEIR_RETURN_IF_ERROR(ContinueSnapshot());
+    } else if (in_snapshot && snapshot_rows_ > 0) {
       // Its transaction is gone; a new snapshot would repeat the rows.
       return absl::UnavailableError(fmt::format(
           "the snapshot of MySQL table '{}' was interrupted after {} rows: {}",
@@ -466,10 +554,17 @@ class CdcSource : public exec::Source {
     const Clock::time_point now = Clock::now();
     if (!reconnecting_since_) {
       reconnecting_since_ = now;
+      std::string from = "as the options say";
+      if (position_known_) {
+        from = fmt::format("from {}:{}", boundary_.file, boundary_.position);
+      } else if (resume_ && !in_resnapshot) {
+        from = fmt::format("from {}:{}", resume_->file, resume_->position);
+      } else if (in_snapshot || in_resnapshot) {
+        from = "to go on with the snapshot";
+      }
       Log(LogLevel::kWarning,
-          fmt::format("mysql-cdc table '{}': {}; reconnecting from {}:{}",
-                      TableName(), std::string(why.message()), boundary_.file,
-                      boundary_.position));
+          fmt::format("mysql-cdc table '{}': {}; reconnecting {}", TableName(),
+                      std::string(why.message()), from));
     }
     announce_reconnect_ = true;
     if (now - *reconnecting_since_ >
@@ -483,7 +578,9 @@ class CdcSource : public exec::Source {
     reconnect_at_ = now + std::chrono::milliseconds(backoff_ms_);
     // Before the first position is known: as the options say (a snapshot
     // that returned nothing yet starts over).
-    if (position_known_) {
+    if (in_resnapshot) {
+      resume_.reset();
+    } else if (position_known_) {
       resume_ = boundary_;
     } else if (!resume_ && !in_snapshot) {
       resume_ = config_.start;
@@ -511,12 +608,35 @@ class CdcSource : public exec::Source {
         if (item.error.code() == absl::StatusCode::kUnavailable) {
           return Reconnect(item.error);
         }
+        if (config_.resnapshot_on_gap && IsBinlogPurged(item.error)) {
+          return Resnapshot(item.error);
+        }
         return absl::Status(item.error.code(),
                             fmt::format("mysql-cdc table '{}': {}", TableName(),
                                         std::string(item.error.message())));
+      case BinlogItem::Kind::kSnapshotStart: {
+        snapshot_at_ = Pack(BinlogStart::At(item.file, item.next_position));
+        if (!continuing_) dump_from_ = snapshot_at_;
+        if (continuing_ && snapshot_at_) {
+          // Noted before any row: even with none, the keys after the last
+          // segment are read as of this position.
+          snapshot_state_->SetLast(*snapshot_at_);
+          return snapshot_state_->SetCurrent(SnapshotResume::Current{
+              *snapshot_at_, continue_after_, continue_key_});
+        }
+        return absl::OkStatus();
+      }
       case BinlogItem::Kind::kSnapshotRows:
-        staging_ = std::move(*item.rows);
+        reconnecting_since_.reset();  // reading again
+        backoff_ms_ = 0;
         staged_ = 0;
+        staging_snapshot_ = true;
+        staging_keys_ = std::move(item.keys);
+        if (resnapshotting_) {
+          staging_.Clear();
+          return rows_->Diff(*item.rows, &staging_);
+        }
+        staging_ = std::move(*item.rows);
         return absl::OkStatus();
       case BinlogItem::Kind::kStarted:
         streaming_ = true;
@@ -524,6 +644,11 @@ class CdcSource : public exec::Source {
         // at the first transaction end or heartbeat.
         position_known_ = false;
         if (!item.file.empty()) SetBoundary(item.file, item.next_position);
+        if (snapshot_state_ && !continuing_ && !snapshot_state_->active()) {
+          // Done in one go: nothing to continue or compare any more.
+          if (absl::Status st = snapshot_state_->Clear(); !st.ok()) return st;
+        }
+        continuing_ = false;
         if (snapshotting_) {
           snapshotting_ = false;
           Log(LogLevel::kInfo,
@@ -531,6 +656,19 @@ class CdcSource : public exec::Source {
                           "reading the binlog from {}:{}",
                           TableName(), progress_->rows_copied.load(),
                           item.file, item.next_position));
+        }
+        if (resnapshotting_) {
+          // Rows the changelog holds that the new snapshot has not.
+          staging_.Clear();
+          staged_ = 0;
+          staging_snapshot_ = true;
+          const size_t seen = rows_->seen();
+          absl::StatusOr<size_t> deleted = rows_->DeleteUnseen(&staging_);
+          if (!deleted.ok()) return deleted.status();
+          Log(LogLevel::kInfo,
+              fmt::format("mysql-cdc table '{}': re-snapshot compared {} rows "
+                          "with the changelog's; {} rows vanished meanwhile",
+                          TableName(), seen, *deleted));
         }
         if (announce_reconnect_) {
           announce_reconnect_ = false;
@@ -635,8 +773,10 @@ class CdcSource : public exec::Source {
     }
     staging_.Clear();
     staged_ = 0;
+    staging_snapshot_ = false;
     absl::Status st = decoder_->Decode(*rows, &staging_);
     if (!st.ok()) return Malformed(st);
+    WEIR_RETURN_IF_ERROR(DropCoveredRows());
     const int64_t skipped =
         std::min<int64_t>(skip_, static_cast<int64_t>(staging_.num_rows()));
     staged_ = static_cast<size_t>(skipped);
@@ -753,6 +893,27 @@ class CdcSource : public exec::Source {
 
   std::optional<BinlogStart> resume_;
   int64_t resume_skip_ = 0;
+  bool resumed_ = false;  // StartAt gave a binlog position
+
+  // 'on-binlog-gap' = 'resnapshot' (cdc_rows.h): the rows the changelog
+  // holds, when the runtime gave the split a store.
+  std::unique_ptr<ChangelogRows> rows_;
+  bool rows_marked_ = false;      // MarkComplete done (or not due)
+  bool resnapshotting_ = false;   // until its changes are all returned
+  BinlogStart gap_position_;      // the purged position it replaces
+  int64_t gap_skip_ = 0;
+  bool staging_snapshot_ = false;  // staging_ holds snapshot rows
+  std::vector<std::string> staging_keys_;  // their keys' text (BinlogItem::keys)
+
+  // Continuing an interrupted snapshot (cdc_resume.h), mode 'initial'
+  // with a store.
+  std::unique_ptr<SnapshotResume> snapshot_state_;
+  bool keys_ordered_ = false;  // the key orders in Weir as in MySQL
+  std::optional<PackedPosition> snapshot_at_;  // the running snapshot's
+  std::optional<PackedPosition> dump_from_;    // the first snapshot's
+  bool continuing_ = false;  // the running snapshot continues one
+  std::vector<std::string> continue_after_;  // its first key is after
+  std::string continue_key_;                 // (encoded)
   std::optional<Clock::time_point> reconnecting_since_;
   int backoff_ms_ = 0;
   bool announce_reconnect_ = false;
@@ -779,16 +940,8 @@ absl::StatusOr<CdcSourceConfig> PrepareCdcSource(const catalog::Entry& entry) {
   if (entry.Option("zero-date").value_or("null") == "error") {
     config.decoding.zero_date = RowDecoderOptions::ZeroDate::kError;
   }
-  if (entry.Option("on-binlog-gap").value_or("fail") == "resnapshot") {
-    // Bringing a changelog to the table's current state needs the keys it
-    // emitted before (to delete the rows that vanished meanwhile): state
-    // the source does not keep yet.
-    return absl::UnimplementedError(fmt::format(
-        "'on-binlog-gap' = 'resnapshot' (table '{}') is not implemented yet; "
-        "use 'fail' (the default): when the binlog the query needs is "
-        "purged it stops, and recreating it takes a new snapshot",
-        entry.name));
-  }
+  config.resnapshot_on_gap =
+      Lower(entry.Option("on-binlog-gap").value_or("fail")) == "resnapshot";
   const std::string mode = entry.Option("scan.startup.mode").value_or("initial");
   if (mode == "latest-offset") config.startup = CdcSourceConfig::Startup::kLatest;
   if (mode == "binlog-position") {

@@ -16,9 +16,17 @@
 //   1: how many rows of the transaction after that position were already
 //      returned (absent when none): a resume skips them;
 //   2: while the snapshot runs, the snapshot rows returned (absent when
-//      none). A snapshot cannot be resumed (the transaction it read in is
-//      gone) and a new one would repeat those rows, so StartAt refuses
-//      such a position with FailedPrecondition.
+//      none);
+//   3: with 2, the binlog position (packed as 0) of the first snapshot:
+//      where the binlog is read from when it is done. The key of the last
+//      row returned is in the split's state store (cdc_resume.h): StartAt
+//      continues the snapshot after it with a new one, or refuses with
+//      FailedPrecondition when it cannot (no store, a key whose order
+//      Weir does not share with MySQL).
+// While a re-snapshot after a binlog gap runs ('on-binlog-gap' =
+// 'resnapshot'), the position stays the purged one it replaces: a resume
+// from it meets the gap again and re-snapshots again, diffing against the
+// rows the checkpoint's state holds (nothing is repeated or lost).
 // The same pair is where the source reconnects from when the server goes
 // away, so a reconnect neither loses nor repeats a change.
 
@@ -53,6 +61,10 @@ struct CdcSourceConfig {
   std::string binlog_file_example;
   std::optional<uint32_t> server_id;  // the 'server-id' option
   int64_t chunk_size = 8192;
+  /// 'on-binlog-gap' = 'resnapshot': a purged resume position takes a new
+  /// snapshot, diffed against the rows the changelog holds (cdc_rows.h,
+  /// kept in the split's state store); else the query fails.
+  bool resnapshot_on_gap = false;
   /// How values are decoded ('zero-date': NULL or an error).
   RowDecoderOptions decoding;
   int heartbeat_ms = 1000;

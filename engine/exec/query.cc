@@ -519,6 +519,23 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
           task->idle_timeout = ParseDuration(*idle);  // checked when declared
         WEIR_ASSIGN_OR_RETURN(task->source,
                               sources(*entry, source_schema, i, stage.tasks));
+        if (task->source->wants_store() && compiled.state) {
+          // The split's own state, snapshotted with its position; the
+          // source owns it, and keeps the state directory open with it.
+          storage::StoreOptions store_options;
+          store_options.cache_bytes = compiled.store_cache_bytes > 0
+                                          ? compiled.store_cache_bytes
+                                          : options.state_cache_bytes;
+          WEIR_ASSIGN_OR_RETURN(
+              std::unique_ptr<storage::StateStore> store,
+              compiled.state->backend().OpenStore(
+                  fmt::format("source{}", state->source_tasks.size()),
+                  store_options));
+          task->stores.push_back(store.get());
+          std::shared_ptr<QueryStateDir> dir = compiled.state;
+          task->source->AttachStore(std::shared_ptr<storage::StateStore>(
+              store.release(), [dir](storage::StateStore* s) { delete s; }));
+        }
         // Projection pushdown: the source may skip the columns nothing
         // reads; not when a watermark expression or a late row's copy
         // (which holds the whole row) reads them all.

@@ -25,6 +25,10 @@
 #include "engine/exec/late_rows.h"
 #include "engine/types/batch.h"
 
+namespace weir::storage {
+class StateStore;
+}  // namespace weir::storage
+
 namespace weir::exec {
 
 /// Where a source split has got to: for each partition of the split (Kafka
@@ -121,6 +125,21 @@ class Source {
   /// nullopt for one that cannot, which a checkpointed query refuses.
   virtual std::optional<SourcePosition> checkpoint_position() const {
     return position();
+  }
+
+  /// Whether the split keeps state of its own in checkpoints (the
+  /// mysql-cdc source with 'on-binlog-gap' = 'resnapshot' keeps the rows
+  /// its changelog holds). When the query has a state directory (it takes
+  /// checkpoints, or has stateful operators) the runtime then opens a
+  /// store for the split (restored from the checkpoint the query resumes
+  /// from, empty otherwise; snapshotted at each barrier together with the
+  /// split's checkpoint_position) and hands it over with AttachStore,
+  /// before StartAt and the first Next. Without a state directory nothing
+  /// is attached. The store's keys should start with a
+  /// storage::KeyPrefix(storage::kTaskMetadataOperator, ...).
+  virtual bool wants_store() const { return false; }
+  virtual void AttachStore(std::shared_ptr<storage::StateStore> store) {
+    (void)store;
   }
 
   /// Makes the split continue from `position` (an earlier

@@ -220,18 +220,32 @@ absl::Status Session::RunPushQuery(const PlanPtr& plan,
         ++result->streamed_rows;
         return push_handler_.on_row(cells);
       },
-      push_handler_.on_batch_end);
+      push_handler_.on_batch_end, push_handler_.on_progress);
 }
 
 absl::Status Session::DrainQuery(
     exec::RunningQuery& query, const std::function<bool()>& should_stop,
     const std::function<bool(const types::Batch&, size_t row)>& on_row,
-    const std::function<void()>& on_batch_end) {
+    const std::function<void()>& on_batch_end,
+    const std::function<void(const std::string&)>& on_progress) {
+  bool first_row = true;
+  // The progress shown is cleared however the query ends.
+  auto clear_progress = [&] {
+    if (on_progress && first_row) on_progress("");
+    first_row = false;
+  };
   while (!query.finished()) {
     if (should_stop && should_stop()) break;
-    WEIR_ASSIGN_OR_RETURN(std::optional<types::Batch> batch,
-                          query.Next(std::chrono::milliseconds(100)));
+    if (on_progress && first_row) on_progress(query.stats().progress);
+    absl::StatusOr<std::optional<types::Batch>> next =
+        query.Next(std::chrono::milliseconds(100));
+    if (!next.ok()) {
+      clear_progress();
+      return next.status();
+    }
+    std::optional<types::Batch>& batch = *next;
     if (!batch || !on_row) continue;
+    if (batch->num_rows() > 0) clear_progress();
     for (size_t r = 0; r < batch->num_rows(); ++r) {
       if (!on_row(*batch, r)) {
         if (on_batch_end) on_batch_end();
@@ -240,6 +254,7 @@ absl::Status Session::DrainQuery(
     }
     if (on_batch_end) on_batch_end();
   }
+  clear_progress();
   return absl::OkStatus();
 }
 

@@ -129,6 +129,13 @@ struct PushHandler {
   /// Polled while waiting for rows (about every 100 ms); returning true
   /// stops the query (Ctrl-C).
   std::function<bool()> should_stop;
+  /// Until the query's first row: called as should_stop is, with where
+  /// its sources' long first phases stand (QueryStats::progress, as SHOW
+  /// QUERIES' progress column shows it: "snapshot 1200 of ~50000 rows,
+  /// 4100 rows/s"; "" when none has any). Called once more with "" before
+  /// the first row goes to on_row/on_batch_row, then no more: a shell
+  /// shows it on stderr and clears it there.
+  std::function<void(const std::string& progress)> on_progress;
   /// Polled before each statement of ExecuteScript; returning true ends
   /// the script there with Cancelled (SIGTERM).
   std::function<bool()> stop_script;
@@ -234,11 +241,13 @@ class Session {
   /// Reads `query`'s results until it ends, `should_stop` says so (when
   /// given) or `on_row` returns false; `on_row` gets each row as a batch
   /// and a row of it (without `on_row`, rows are only waited for).
-  /// `on_batch_end` (when given) is called after each batch's rows.
+  /// `on_batch_end` (when given) is called after each batch's rows;
+  /// `on_progress` (when given) as PushHandler::on_progress says.
   static absl::Status DrainQuery(
       exec::RunningQuery& query, const std::function<bool()>& should_stop,
       const std::function<bool(const types::Batch&, size_t row)>& on_row,
-      const std::function<void()>& on_batch_end = nullptr);
+      const std::function<void()>& on_batch_end = nullptr,
+      const std::function<void(const std::string&)>& on_progress = nullptr);
   /// Starts the persistent query of `plan` (rooted at a sink or INSERT
   /// output) and registers it in the catalog under a new id, which it
   /// returns. `reads` are the catalog objects it reads.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli/config_file.h"
+#include "cli/progress_line.h"
 #include "cli/statement_scanner.h"
 #include "cli/table_printer.h"
 #include "connectors/kafka/kafka_client.h"
@@ -707,6 +708,61 @@ BOOST_AUTO_TEST_CASE(terminal_width_of_a_file_is_unlimited) {
   BOOST_REQUIRE(file != nullptr);
   BOOST_TEST(TerminalWidth(fileno(file)) == 0u);
   std::fclose(file);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------
+// The progress line a push query shows until its first row (a mysql-cdc
+// snapshot's, through PushHandler::on_progress; the source side is in
+// tests/e2e/mysql_cdc_resume_test.cc).
+
+BOOST_AUTO_TEST_SUITE(progress_line)
+
+/// What `steps` (text, milliseconds since the start) write.
+std::string Written(bool terminal,
+                    const std::vector<std::pair<std::string, int>>& steps) {
+  std::FILE* f = std::tmpfile();
+  BOOST_REQUIRE(f != nullptr);
+  ProgressLine line(f, terminal);
+  const ProgressLine::Clock::time_point start{};
+  for (const auto& step : steps) {
+    line.Update(step.first, start + std::chrono::milliseconds(step.second));
+  }
+  std::rewind(f);
+  std::string out;
+  for (int c = std::fgetc(f); c != EOF; c = std::fgetc(f)) {
+    out += static_cast<char>(c);
+  }
+  std::fclose(f);
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(a_terminal_line_is_overwritten_at_most_every_second) {
+  const std::string out = Written(
+      true, {{"", 0},
+             {"snapshot 0 of ~50 rows, 0 rows/s", 10},
+             {"snapshot 5 of ~50 rows, 5 rows/s", 500},    // too soon
+             {"snapshot 20 of ~50 rows, 19 rows/s", 1010},
+             {"", 1100},                                   // the first row
+             {"", 1200},
+             {"snapshot starting", 1300}});                // another query
+  BOOST_TEST(out ==
+             "\rsnapshot 0 of ~50 rows, 0 rows/s\x1b[K"
+             "\rsnapshot 20 of ~50 rows, 19 rows/s\x1b[K"
+             "\r\x1b[K"
+             "\rsnapshot starting\x1b[K");
+}
+
+BOOST_AUTO_TEST_CASE(elsewhere_each_update_is_a_line_and_clearing_writes_nothing) {
+  const std::string out =
+      Written(false, {{"snapshot 0 of ~50 rows, 0 rows/s", 0},
+                      {"snapshot 5 of ~50 rows, 5 rows/s", 999},
+                      {"snapshot 20 of ~50 rows, 19 rows/s", 1000},
+                      {"", 1100}});
+  BOOST_TEST(out ==
+             "snapshot 0 of ~50 rows, 0 rows/s\n"
+             "snapshot 20 of ~50 rows, 19 rows/s\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
