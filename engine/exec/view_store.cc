@@ -1,6 +1,8 @@
 #include "engine/exec/view_store.h"
 
 #include <algorithm>
+#include <map>
+#include <string_view>
 #include <utility>
 
 #include "engine/base/status.h"
@@ -56,8 +58,13 @@ class ViewStoreOperator : public Operator {
     const size_t n = batch.num_selected();
     if (n == 0) return absl::OkStatus();
     storage::StateStore& store = *store_.store;
-    std::vector<ViewState::Change> changes;
-    changes.reserve(n);
+    // The deletes held back from the last batch go first, in the same
+    // step as this batch's changes (see HoldTrailingUpdateBefores).
+    std::vector<ViewState::Change> changes = std::move(held_);
+    held_.clear();
+    const size_t first_new = changes.size();
+    std::vector<bool> update_before;
+    changes.reserve(first_new + n);
     std::string state_key;
     std::string value;
     ViewRow row(batch.num_columns());
@@ -99,13 +106,70 @@ class ViewStoreOperator : public Operator {
         WEIR_RETURN_IF_ERROR(store.Delete(state_key));
         changes.push_back({std::move(key), std::nullopt});
       }
+      update_before.push_back(kind == ChangeKind::kUpdateBefore);
     }
+    HoldTrailingUpdateBefores(first_new, update_before, &changes);
     view_->Apply(std::move(changes));
     return Emit(std::move(batch));
   }
 
+  absl::Status OnWatermark(int64_t micros) override {
+    ApplyHeld();
+    return EmitWatermark(micros);
+  }
+  absl::Status OnBarrier(CheckpointId id) override {
+    ApplyHeld();
+    return EmitBarrier(id);
+  }
+  absl::Status Finish() override {
+    ApplyHeld();
+    return EmitFinish();
+  }
+
  private:
   bool keyed() const { return !view_->key_columns().empty(); }
+
+  /// An update's -U and +U may arrive in different batches (an operator
+  /// splits what it owes by its output budget). Applied alone, the -U
+  /// would let a pull query see the key missing until the +U. So a -U
+  /// that is the last change of its key in the batch (changes from
+  /// `first`, flagged by `update_before`) is taken out of `changes` and
+  /// held: it goes first in the next batch's step, where its +U replaces
+  /// it, or alone at the next watermark, barrier or end (a -U whose +U a
+  /// filter dropped). The state store applies every change at once; only
+  /// what readers see waits.
+  void HoldTrailingUpdateBefores(size_t first,
+                                 const std::vector<bool>& update_before,
+                                 std::vector<ViewState::Change>* changes) {
+    std::map<std::string_view, size_t> last;
+    for (size_t i = first; i < changes->size(); ++i)
+      last[(*changes)[i].key] = i;
+    std::vector<bool> hold(changes->size(), false);
+    bool any = false;
+    for (size_t i = first; i < changes->size(); ++i) {
+      if (update_before[i - first] && last[(*changes)[i].key] == i) {
+        hold[i] = true;
+        any = true;
+      }
+    }
+    if (!any) return;
+    std::vector<ViewState::Change> kept;
+    kept.reserve(changes->size());
+    for (size_t i = 0; i < changes->size(); ++i) {
+      if (hold[i]) {
+        held_.push_back(std::move((*changes)[i]));
+      } else {
+        kept.push_back(std::move((*changes)[i]));
+      }
+    }
+    *changes = std::move(kept);
+  }
+
+  void ApplyHeld() {
+    if (held_.empty()) return;
+    view_->Apply(std::move(held_));
+    held_.clear();
+  }
 
   absl::Status Damaged() const {
     return absl::DataLossError(
@@ -130,6 +194,7 @@ class ViewStoreOperator : public Operator {
   int task_ = 0;
   std::string view_name_;
   uint64_t next_sequence_ = 0;  // append-only views
+  std::vector<ViewState::Change> held_;  // HoldTrailingUpdateBefores
 };
 
 class ViewSink : public Sink {

@@ -5,8 +5,11 @@
 // unique key (the query's upsert key: GROUP BY keys, window bounds):
 //   +I / +U  the row becomes the key's row;
 //   -U / -D  the key's row is deleted (an update's +U follows its -U in
-//            order, so an update replaces the row, and an update that
-//            moves a row to another key deletes the old one);
+//            order, so an update replaces the row; a -U whose +U a filter
+//            dropped, e.g. a HAVING no longer met, deletes it). A -U that
+//            ends a batch is held from readers until the next batch or
+//            event, so a pull query never sees a key missing between an
+//            update's -U and +U (view_store.cc);
 // both in the task's StateStore (durable: snapshotted with the query's
 // other state at every checkpoint, restored when a view with `state.dir`
 // resumes) and in the view's shared ViewState, which pull queries read

@@ -30,11 +30,13 @@ constexpr int kEvents = 20000;
 
 using Rows = std::vector<std::vector<std::string>>;
 
-/// The bids of the first kEvents nexmark events: (auction, bidder, price).
-std::vector<std::tuple<int64_t, int64_t, int64_t>> Bids() {
+/// The bids of the first `events` nexmark events at `per_second`:
+/// (auction, bidder, price).
+std::vector<std::tuple<int64_t, int64_t, int64_t>> Bids(
+    int events = kEvents, int64_t per_second = 1000000000) {
   gen::NexmarkOptions nexmark;
-  nexmark.max_events = kEvents;
-  nexmark.events_per_second = 1000000000;
+  nexmark.max_events = events;
+  nexmark.events_per_second = per_second;
   const types::Schema schema(
       gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
   const size_t auction = *schema.IndexOf("auction");
@@ -361,4 +363,51 @@ BOOST_AUTO_TEST_CASE(view_with_state_dir_resumes_its_rows) {
   BOOST_TEST(Sorted(Run(*s, "SELECT * FROM per_auction").rows) == expected);
   Run(*s, "DROP MATERIALIZED VIEW per_auction");
   std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(pull_queries_while_the_view_is_written) {
+  // A paced generator keeps the view's query writing while pull queries
+  // read it. Every answer is a whole moment of the view: counts per
+  // auction only grow with append-only input, so a later answer never has
+  // a smaller count for a key, or fewer keys; the last one is the fold.
+  constexpr int kPaced = 40000;
+  constexpr int64_t kRate = 40000;
+  auto s = NewSession(" CREATE STREAM paced WITH (connector = 'nexmark', "
+                      "table = 'bid', max-events = " +
+                      std::to_string(kPaced) + ", events-per-second = " +
+                      std::to_string(kRate) + ");");
+  Run(*s,
+      "CREATE MATERIALIZED VIEW live AS SELECT auction, COUNT(*) AS n FROM "
+      "paced GROUP BY auction");
+  std::map<std::string, int64_t> last;
+  int pulls = 0;
+  int partial = 0;
+  while (!s->ActiveQueries().empty()) {
+    std::map<std::string, int64_t> now;
+    int64_t total = 0;
+    for (const auto& row : Run(*s, "SELECT auction, n FROM live").rows) {
+      BOOST_REQUIRE_EQUAL(row.size(), 2u);
+      BOOST_TEST(now.emplace(row[0], std::stoll(row[1])).second,
+                 "key " << row[0] << " twice");
+      total += std::stoll(row[1]);
+    }
+    for (const auto& [auction, n] : last) {
+      auto it = now.find(auction);
+      BOOST_TEST((it != now.end() && it->second >= n),
+                 "auction " << auction << " went back");
+    }
+    if (total > 0 && total < kPaced) ++partial;
+    last = std::move(now);
+    ++pulls;
+  }
+  BOOST_TEST_MESSAGE(pulls << " pull queries, " << partial
+                           << " of them while the view was being written");
+  WaitForViews(*s);
+  std::map<std::string, int64_t> fold;
+  for (const auto& [auction, bidder, price] : Bids(kPaced, kRate))
+    ++fold[std::to_string(auction)];
+  std::map<std::string, int64_t> got;
+  for (const auto& row : Run(*s, "SELECT auction, n FROM live").rows)
+    got[row[0]] = std::stoll(row[1]);
+  BOOST_TEST((got == fold));
 }
