@@ -224,6 +224,10 @@ absl::Status Session::RunPullQuery(const sql::BoundQuery& s,
                         StartQuery(order.rest, result));
   for (const auto& f : s.plan->schema.fields())
     result->columns.push_back(f.name);
+  // The answer is the final result: a query whose output is a changelog
+  // (an aggregate over the view's rows) retracts rows it emitted before;
+  // each retraction removes one equal row (found from the back, where the
+  // rows it retracts usually are).
   std::vector<std::vector<types::Value>> rows;
   WEIR_RETURN_IF_ERROR(
       DrainQuery(*query, nullptr, [&](const types::Batch& batch, size_t r) {
@@ -231,6 +235,13 @@ absl::Status Session::RunPullQuery(const sql::BoundQuery& s,
         row.reserve(batch.num_columns());
         for (size_t c = 0; c < batch.num_columns(); ++c)
           row.push_back(batch.column(c).GetValue(r));
+        const types::ChangeKind kind = batch.change(r);
+        if (kind == types::ChangeKind::kDelete ||
+            kind == types::ChangeKind::kUpdateBefore) {
+          auto it = std::find(rows.rbegin(), rows.rend(), row);
+          if (it != rows.rend()) rows.erase(std::next(it).base());
+          return true;
+        }
         rows.push_back(std::move(row));
         return true;
       }));

@@ -186,6 +186,19 @@ BOOST_AUTO_TEST_CASE(view_runs_and_pull_queries_match_the_fold) {
   BOOST_TEST(Sorted(Run(*s, scan).rows) ==
              Sorted(PerAuctionRows([](int64_t, int64_t n) { return n > 3; })));
 
+  // An aggregate over the view's rows: its final result, not its changes.
+  int64_t bids = 0;
+  int64_t keys_over_3 = 0;
+  for (const auto& [auction, v] : fold) {
+    bids += v.first;
+    keys_over_3 += v.first > 3 ? 1 : 0;
+  }
+  BOOST_TEST((Run(*s, "SELECT COUNT(*) AS c, SUM(n) AS s FROM per_auction")
+                  .rows == Rows{{std::to_string(fold.size()),
+                                 std::to_string(bids)}}));
+  BOOST_TEST((Run(*s, "SELECT COUNT(*) AS c FROM per_auction WHERE n > 3")
+                  .rows == Rows{{std::to_string(keys_over_3)}}));
+
   // ORDER BY and LIMIT over what the view holds.
   Rows top = Run(*s,
                  "SELECT auction, n FROM per_auction ORDER BY n DESC, auction "
