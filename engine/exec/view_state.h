@@ -75,9 +75,7 @@ class ViewState {
   ViewState(std::shared_ptr<const types::Schema> schema,
             std::vector<int> key_columns);
 
-  const std::shared_ptr<const types::Schema>& schema() const {
-    return schema_;
-  }
+  const std::shared_ptr<const types::Schema>& schema() const { return schema_; }
   const std::vector<int>& key_columns() const { return key_columns_; }
 
   /// The index key of `row`: its key columns encoded in key order.

@@ -193,7 +193,7 @@ class ViewStoreOperator : public Operator {
   AggregateStore store_;
   int task_ = 0;
   std::string view_name_;
-  uint64_t next_sequence_ = 0;  // append-only views
+  uint64_t next_sequence_ = 0;           // append-only views
   std::vector<ViewState::Change> held_;  // HoldTrailingUpdateBefores
 };
 

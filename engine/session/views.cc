@@ -160,7 +160,8 @@ absl::Status Session::DropView(const sql::BoundDrop& s,
     it->second->Clear();  // a pull query holding it sees it empty
     views_.erase(it);
   }
-  result->message = fmt::format("Dropped materialized view '{}'.{}", name, note);
+  result->message =
+      fmt::format("Dropped materialized view '{}'.{}", name, note);
   DropKeptState(name, result);
   return absl::OkStatus();
 }
@@ -169,8 +170,8 @@ absl::StatusOr<catalog::SourceOpener> Session::PrepareViewSource(
     const catalog::Entry& entry) {
   auto rows = pull_rows_.at(AsciiLower(entry.name));
   return [rows](const catalog::Entry&, std::shared_ptr<const types::Schema>,
-                int split, int splits)
-             -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+                int split,
+                int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
     return exec::OpenViewSnapshotSource(rows, split, splits);
   };
 }

@@ -139,7 +139,8 @@ BOOST_AUTO_TEST_CASE(view_runs_and_pull_queries_match_the_fold) {
 
   // Full contents.
   StatementResult all = Run(*s, "SELECT * FROM per_auction");
-  BOOST_TEST((all.columns == std::vector<std::string>{"auction", "n", "total"}));
+  BOOST_TEST(
+      (all.columns == std::vector<std::string>{"auction", "n", "total"}));
   BOOST_TEST(Sorted(all.rows) ==
              Sorted(PerAuctionRows([](int64_t, int64_t) { return true; })));
 
@@ -150,9 +151,9 @@ BOOST_AUTO_TEST_CASE(view_runs_and_pull_queries_match_the_fold) {
     const std::string q =
         "SELECT auction, n, total FROM per_auction WHERE auction = " +
         std::to_string(auction);
-    BOOST_TEST(Run(*s, "EXPLAIN " + q).text.find(
-                   "Access path: lookup on (auction = " +
-                   std::to_string(auction) + ") in per_auction") !=
+    BOOST_TEST(Run(*s, "EXPLAIN " + q)
+                   .text.find("Access path: lookup on (auction = " +
+                              std::to_string(auction) + ") in per_auction") !=
                std::string::npos);
     Rows got = Run(*s, q).rows;
     BOOST_TEST((got == Rows{{std::to_string(auction), std::to_string(v.first),
@@ -164,24 +165,23 @@ BOOST_AUTO_TEST_CASE(view_runs_and_pull_queries_match_the_fold) {
   // A range of the (only) key column: a prefix scan.
   const int64_t lo = std::next(fold.begin(), fold.size() / 4)->first;
   const int64_t hi = std::next(fold.begin(), fold.size() / 2)->first;
-  const std::string range = "SELECT * FROM per_auction WHERE auction >= " +
-                            std::to_string(lo) + " AND auction < " +
-                            std::to_string(hi);
+  const std::string range =
+      "SELECT * FROM per_auction WHERE auction >= " + std::to_string(lo) +
+      " AND auction < " + std::to_string(hi);
   const std::string explained = Run(*s, "EXPLAIN " + range).text;
-  BOOST_TEST(explained.find("Access path: prefix scan on (auction >= " +
-                            std::to_string(lo) + ", auction < " +
-                            std::to_string(hi) + ") in per_auction") !=
-                 std::string::npos,
-             explained);
+  BOOST_TEST(
+      explained.find("Access path: prefix scan on (auction >= " +
+                     std::to_string(lo) + ", auction < " + std::to_string(hi) +
+                     ") in per_auction") != std::string::npos,
+      explained);
   BOOST_TEST(Sorted(Run(*s, range).rows) ==
-             Sorted(PerAuctionRows([&](int64_t a, int64_t) {
-               return a >= lo && a < hi;
-             })));
+             Sorted(PerAuctionRows(
+                 [&](int64_t a, int64_t) { return a >= lo && a < hi; })));
 
   // A filter on a value column: a scan with the filter.
   const std::string scan = "SELECT * FROM per_auction WHERE n > 3";
-  BOOST_TEST(Run(*s, "EXPLAIN " + scan).text.find(
-                 "Access path: scan of per_auction (every row)") !=
+  BOOST_TEST(Run(*s, "EXPLAIN " + scan)
+                 .text.find("Access path: scan of per_auction (every row)") !=
              std::string::npos);
   BOOST_TEST(Sorted(Run(*s, scan).rows) ==
              Sorted(PerAuctionRows([](int64_t, int64_t n) { return n > 3; })));
@@ -193,11 +193,12 @@ BOOST_AUTO_TEST_CASE(view_runs_and_pull_queries_match_the_fold) {
     bids += v.first;
     keys_over_3 += v.first > 3 ? 1 : 0;
   }
-  BOOST_TEST((Run(*s, "SELECT COUNT(*) AS c, SUM(n) AS s FROM per_auction")
-                  .rows == Rows{{std::to_string(fold.size()),
-                                 std::to_string(bids)}}));
-  BOOST_TEST((Run(*s, "SELECT COUNT(*) AS c FROM per_auction WHERE n > 3")
-                  .rows == Rows{{std::to_string(keys_over_3)}}));
+  BOOST_TEST(
+      (Run(*s, "SELECT COUNT(*) AS c, SUM(n) AS s FROM per_auction").rows ==
+       Rows{{std::to_string(fold.size()), std::to_string(bids)}}));
+  BOOST_TEST(
+      (Run(*s, "SELECT COUNT(*) AS c FROM per_auction WHERE n > 3").rows ==
+       Rows{{std::to_string(keys_over_3)}}));
 
   // ORDER BY and LIMIT over what the view holds.
   Rows top = Run(*s,
@@ -209,8 +210,8 @@ BOOST_AUTO_TEST_CASE(view_runs_and_pull_queries_match_the_fold) {
   std::sort(by_n.begin(), by_n.end());
   Rows expected_top;
   for (size_t i = 0; i < 5; ++i)
-    expected_top.push_back({std::to_string(by_n[i].second),
-                            std::to_string(-by_n[i].first)});
+    expected_top.push_back(
+        {std::to_string(by_n[i].second), std::to_string(-by_n[i].first)});
   BOOST_TEST(top == expected_top);
 }
 
@@ -244,16 +245,17 @@ BOOST_AUTO_TEST_CASE(two_column_key_lookup_and_prefix_scan) {
     const std::string b = std::to_string(k.second);
     // The first key column: a prefix scan.
     const std::string prefix = "SELECT * FROM pairs WHERE auction = " + a;
-    BOOST_TEST(Run(*s, "EXPLAIN " + prefix).text.find(
-                   "Access path: prefix scan on (auction = " + a +
-                   ") in pairs") != std::string::npos);
+    BOOST_TEST(Run(*s, "EXPLAIN " + prefix)
+                   .text.find("Access path: prefix scan on (auction = " + a +
+                              ") in pairs") != std::string::npos);
     BOOST_TEST(Sorted(Run(*s, prefix).rows) ==
                rows_where([&](int64_t x, int64_t) { return x == k.first; }));
     // The prefix and a range of the next column.
     const std::string ranged = prefix + " AND bidder <= " + b;
-    BOOST_TEST(Run(*s, "EXPLAIN " + ranged).text.find(
-                   "Access path: prefix scan on (auction = " + a +
-                   ", bidder <= " + b + ") in pairs") != std::string::npos);
+    BOOST_TEST(Run(*s, "EXPLAIN " + ranged)
+                   .text.find("Access path: prefix scan on (auction = " + a +
+                              ", bidder <= " + b + ") in pairs") !=
+               std::string::npos);
     BOOST_TEST(Sorted(Run(*s, ranged).rows) ==
                rows_where([&](int64_t x, int64_t y) {
                  return x == k.first && y <= k.second;
@@ -261,11 +263,11 @@ BOOST_AUTO_TEST_CASE(two_column_key_lookup_and_prefix_scan) {
     // Both columns: a lookup (written the other way round).
     const std::string point =
         "SELECT * FROM pairs WHERE " + b + " = bidder AND auction = " + a;
-    BOOST_TEST(Run(*s, "EXPLAIN " + point).text.find(
-                   "Access path: lookup on (auction = " + a + ", bidder = " +
-                   b + ") in pairs") != std::string::npos);
-    BOOST_TEST(Run(*s, point).rows ==
-               rows_where([&](int64_t x, int64_t y) {
+    BOOST_TEST(Run(*s, "EXPLAIN " + point)
+                   .text.find("Access path: lookup on (auction = " + a +
+                              ", bidder = " + b + ") in pairs") !=
+               std::string::npos);
+    BOOST_TEST(Run(*s, point).rows == rows_where([&](int64_t x, int64_t y) {
                  return x == k.first && y == k.second;
                }));
   }
@@ -273,8 +275,9 @@ BOOST_AUTO_TEST_CASE(two_column_key_lookup_and_prefix_scan) {
   const int64_t bidder = fold.begin()->first.second;
   const std::string second =
       "SELECT * FROM pairs WHERE bidder = " + std::to_string(bidder);
-  BOOST_TEST(Run(*s, "EXPLAIN " + second).text.find(
-                 "Access path: scan of pairs") != std::string::npos);
+  BOOST_TEST(
+      Run(*s, "EXPLAIN " + second).text.find("Access path: scan of pairs") !=
+      std::string::npos);
   BOOST_TEST(Sorted(Run(*s, second).rows) ==
              rows_where([&](int64_t, int64_t y) { return y == bidder; }));
 }
@@ -385,10 +388,11 @@ BOOST_AUTO_TEST_CASE(pull_queries_while_the_view_is_written) {
   // a smaller count for a key, or fewer keys; the last one is the fold.
   constexpr int kPaced = 40000;
   constexpr int64_t kRate = 40000;
-  auto s = NewSession(" CREATE STREAM paced WITH (connector = 'nexmark', "
-                      "table = 'bid', max-events = " +
-                      std::to_string(kPaced) + ", events-per-second = " +
-                      std::to_string(kRate) + ");");
+  auto s = NewSession(
+      " CREATE STREAM paced WITH (connector = 'nexmark', "
+      "table = 'bid', max-events = " +
+      std::to_string(kPaced) +
+      ", events-per-second = " + std::to_string(kRate) + ");");
   Run(*s,
       "CREATE MATERIALIZED VIEW live AS SELECT auction, COUNT(*) AS n FROM "
       "paced GROUP BY auction");
