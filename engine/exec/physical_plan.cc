@@ -269,6 +269,7 @@ std::string OperatorName(const PhysicalOperator& op) {
                : "Project group keys";
   }
   if (op.normalize) return "ChangelogNormalize (latest row per key)";
+  if (op.view_store) return "ViewStore (the view's rows by key)";
   switch (n.kind) {
     case PlanKind::kAggregate: {
       const auto& a = static_cast<const sql::AggregateNode&>(n);
@@ -292,6 +293,8 @@ std::string OperatorName(const PhysicalOperator& op) {
 std::string SinkName(const sql::OutputNode& out) {
   if (out.output == OutputKind::kInsert)
     return fmt::format("Insert into {}", out.target);
+  if (out.output == OutputKind::kMaterialize)
+    return fmt::format("view state {}", out.target);
   return fmt::format("Sink {} ({})", out.target,
                      out.connector.empty() ? "?" : out.connector);
 }
@@ -368,9 +371,23 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
     case OutputKind::kClient:
       break;
     case OutputKind::kMaterialize:
-      return absl::UnimplementedError(
-          "Materialize is not executable yet: materialized views keep their "
-          "rows in the state store, which arrives with stateful operators");
+      // The view store (view_store.h) ends the stage(s) that write: behind
+      // a hash exchange on the view's key for a changelog, so every change
+      // of a key is applied by one task, in order.
+      output = StageOutputKind::kSink;
+      if (!top->append_only) {
+        if (out.unique_key.empty()) {
+          return absl::UnimplementedError(
+              "a materialized view over a changelog needs a unique key to "
+              "apply its changes to (e.g. GROUP BY keys); this query's "
+              "output has none");
+        }
+        output = StageOutputKind::kExchange;
+        exchange_key = out.unique_key;
+      }
+      if (options.catalog != nullptr)
+        physical.target = options.catalog->Find(out.target);
+      break;
     case OutputKind::kSink:
     case OutputKind::kInsert: {
       output = StageOutputKind::kSink;
@@ -504,6 +521,14 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
   // The keyed sink tasks, reading one exchange per stage that writes.
   if (output == StageOutputKind::kExchange)
     add_keyed_stage(top_stages, exchange_key, {}, StageOutputKind::kSink);
+  if (out.output == OutputKind::kMaterialize) {
+    for (Stage& stage : physical.stages) {
+      if (stage.output != StageOutputKind::kSink) continue;
+      PhysicalOperator store = op_of(physical.output);
+      store.view_store = true;
+      stage.ops.push_back(store);
+    }
+  }
   return physical;
 }
 

@@ -80,6 +80,9 @@ struct PhysicalOperator {
   /// For a ScanNode of an upsert TABLE: the changelog normalize behind the
   /// hash exchange on its PRIMARY KEY (changelog_normalize.h).
   bool normalize = false;
+  /// For the OutputNode of a materialized view: the view store that ends
+  /// each stage writing the view (view_store.h).
+  bool view_store = false;
 };
 
 enum class StageInputKind { kSource, kValues, kExchange };

@@ -18,6 +18,7 @@
 #include "engine/exec/pipeline.h"
 #include "engine/exec/session_window.h"
 #include "engine/exec/values_source.h"
+#include "engine/exec/view_store.h"
 #include "engine/exec/window.h"
 #include "engine/sql/explain.h"
 #include "fmt/format.h"
@@ -71,6 +72,8 @@ struct Compiled {
   std::map<std::string, std::shared_ptr<LateRowSink>> late_sinks;
   /// The stores of the task being built (snapshotted at its barriers).
   std::vector<storage::StateStore*>* task_stores = nullptr;
+  /// Where a materialized view's query applies its rows (view_state.h).
+  std::shared_ptr<ViewState> view_state;
 };
 
 /// Whether catalog entry `name` sends its late rows to a dead-letter topic.
@@ -211,6 +214,21 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
         IsSessionAggregate(static_cast<const sql::AggregateNode&>(*op.node))) {
       WEIR_RETURN_IF_ERROR(
           AppendSessionOperator(op, row_error, task, positions, compiled, out));
+      continue;
+    }
+    if (op.view_store) {
+      const auto& view = static_cast<const sql::OutputNode&>(*op.node);
+      if (compiled->view_state == nullptr) {
+        return absl::InternalError(fmt::format(
+            "materialized view '{}' has no view state to apply its rows to",
+            view.target));
+      }
+      WEIR_ASSIGN_OR_RETURN(AggregateStore store,
+                            OpenOperatorStore(op, task, compiled));
+      WEIR_ASSIGN_OR_RETURN(
+          out->emplace_back(),
+          MakeViewStoreOperator(compiled->view_state, std::move(store), task,
+                                view.target));
       continue;
     }
     if (op.normalize) {
@@ -426,11 +444,12 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
   compiled.window_lateness = WindowLateness(physical.logical);
   compiled.late_rows = &state->late_rows;
   compiled.catalog = &catalog;
+  compiled.view_state = options.view_state;
   int stateful_tasks = 0;
   for (const Stage& stage : physical.stages) {
     for (const PhysicalOperator& op : stage.ops) {
       if ((op.node->kind == sql::PlanKind::kAggregate && !op.aggregate_input) ||
-          op.normalize)
+          op.normalize || op.view_store)
         stateful_tasks += stage.tasks;
     }
   }

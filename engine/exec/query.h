@@ -65,6 +65,7 @@
 #include "engine/exec/physical_plan.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
+#include "engine/exec/view_state.h"
 #include "engine/exec/watermark.h"
 #include "engine/sql/logical_plan.h"
 #include "engine/types/batch.h"
@@ -132,6 +133,10 @@ struct QueryOptions {
   /// The hot-state cache of all its stateful tasks together (SET
   /// 'state.cache-size'); state beyond it lives in RocksDB.
   size_t state_cache_bytes = kDefaultStateCacheBytes;
+  /// For a materialized view's query (rooted at OutputNode(kMaterialize)):
+  /// the view's rows, which its view store keeps up to date for pull
+  /// queries (view_state.h); required for such a query.
+  std::shared_ptr<ViewState> view_state;
 };
 
 struct QueryStats {

@@ -8,6 +8,8 @@
 #include "engine/base/status.h"
 #include "engine/exec/sink.h"
 #include "engine/exec/source.h"
+#include "engine/exec/view_store.h"
+#include "engine/base/strings.h"
 #include "engine/session/session.h"
 #include "engine/session/session_internal.h"
 #include "engine/sql/binder.h"
@@ -88,6 +90,8 @@ absl::StatusOr<catalog::ConnectorSession*> Session::ConnectorSessionOf(
 absl::StatusOr<catalog::SourceOpener> Session::PrepareSource(
     const catalog::Entry& entry, const catalog::QueryContext& context) {
   if (entry.kind == catalog::EntryKind::kView) {
+    if (pull_rows_.count(AsciiLower(entry.name)) > 0)
+      return PrepareViewSource(entry);
     return Failing<catalog::SourceOpener>(absl::UnimplementedError(
         session_internal::ViewStateMessage(entry.name)));
   }
@@ -105,6 +109,14 @@ absl::StatusOr<catalog::SourceOpener> Session::PrepareSource(
 
 absl::StatusOr<catalog::SinkOpener> Session::PrepareSink(
     const catalog::Entry& target, const catalog::QueryContext& context) {
+  if (target.kind == catalog::EntryKind::kView) {
+    // The view store applied the rows; its sink only takes them.
+    return [](const catalog::Entry& entry,
+              std::shared_ptr<const types::Schema>, int,
+              int) -> absl::StatusOr<std::unique_ptr<exec::Sink>> {
+      return exec::MakeViewSink(entry.name);
+    };
+  }
   const catalog::Connector* c = connectors_->Find(target.connector);
   if (c == nullptr || !c->info().runs_sink) {
     return Failing<catalog::SinkOpener>(absl::UnimplementedError(fmt::format(
@@ -132,7 +144,8 @@ absl::Status Session::ConnectPlan(const PlanPtr& plan, StatementResult* result,
   });
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
   const bool writes = out.output == sql::OutputKind::kSink ||
-                      out.output == sql::OutputKind::kInsert;
+                      out.output == sql::OutputKind::kInsert ||
+                      out.output == sql::OutputKind::kMaterialize;
   const catalog::QueryContext context{settings_, options_.connect_to_sources,
                                       &result->message, checkpoints};
   using SourceOpeners = std::map<std::string, catalog::SourceOpener>;

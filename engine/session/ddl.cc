@@ -44,10 +44,6 @@ absl::Status Session::Run(sql::BoundCreateSource& s, StatementResult* result) {
   return CreateEntry(s, result).status();
 }
 
-absl::Status Session::Run(sql::BoundCreateView& s, StatementResult* result) {
-  return CreateEntry(s, result).status();
-}
-
 absl::Status Session::Run(sql::BoundCreateSink& s, StatementResult* result) {
   const std::string name = s.entry.name;
   const std::vector<std::string> reads = s.entry.depends_on;
@@ -87,6 +83,7 @@ absl::Status Session::Run(const sql::BoundDrop& s, StatementResult* result) {
     DropKeptState(s.name, result);
     return absl::OkStatus();
   }
+  if (s.kind == catalog::EntryKind::kView) return DropView(s, result);
   absl::Status dropped = catalog_->Drop(s.name, s.kind, s.if_exists);
   if (!dropped.ok()) {
     return SqlError(dropped.code(), s.name_span,

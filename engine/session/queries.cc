@@ -24,19 +24,15 @@ namespace session_internal {
 
 std::string ViewStateMessage(const std::string& view) {
   return fmt::format(
-      "reading materialized view '{}' needs its state, which arrives with the "
-      "state store",
+      "reading materialized view '{}' as a changelog (a push query, sink or "
+      "view over it) is not built yet; a pull query (SELECT without EMIT) "
+      "reads its current rows",
       view);
 }
 
 }  // namespace session_internal
 
 namespace {
-
-constexpr char kNoPullQueries[] =
-    "a pull query reads a materialized view's state, which arrives with the "
-    "state store; "
-    "this build checks and EXPLAINs it (try EXPLAIN before the statement)";
 
 /// The name of the first column of push output over a changelog: each
 /// row's change kind (types::ChangeKindSymbol).
@@ -82,7 +78,7 @@ void PushColumns(const sql::PlanNode& plan, std::vector<std::string>* columns) {
 
 absl::Status Session::Run(const sql::BoundQuery& s, StatementResult* result) {
   if (s.constant) return RunConstantQuery(s.plan, result);
-  if (!s.push) return absl::UnimplementedError(kNoPullQueries);
+  if (!s.push) return RunPullQuery(s, result);
   return RunPushQuery(s.plan, result);
 }
 
@@ -155,8 +151,10 @@ absl::Status Session::RunInsertValues(const PlanPtr& plan,
 }
 
 absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
-    const PlanPtr& plan, StatementResult* result, bool persistent) {
+    const PlanPtr& plan, StatementResult* result, bool persistent,
+    std::shared_ptr<exec::ViewState> view) {
   exec::QueryOptions options;
+  options.view_state = std::move(view);
   if (persistent) {
     // Checkpoints; with state.dir the state is kept under the name of what
     // the query writes, and running the statement again resumes it
@@ -260,9 +258,10 @@ absl::Status Session::DrainQuery(
 
 absl::StatusOr<std::string> Session::StartPersistentQuery(
     const PlanPtr& plan, const std::vector<std::string>& reads,
-    StatementResult* result) {
-  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<exec::RunningQuery> query,
-                        StartQuery(plan, result, /*persistent=*/true));
+    StatementResult* result, std::shared_ptr<exec::ViewState> view) {
+  WEIR_ASSIGN_OR_RETURN(
+      std::unique_ptr<exec::RunningQuery> query,
+      StartQuery(plan, result, /*persistent=*/true, std::move(view)));
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
   std::string id = catalog_->AddQuery(current_statement_, out.target, reads);
   queries_[id] = std::move(query);

@@ -28,6 +28,7 @@ namespace weir::exec {
 class Clock;
 class Executor;
 class RunningQuery;
+class ViewState;
 }  // namespace weir::exec
 
 namespace weir::sql {
@@ -77,8 +78,10 @@ struct SessionOptions {
   /// make them open a network connection; such a table then gets its
   /// columns when first used (an error until the runtime can read them).
   /// Also: only such sessions start persistent queries (CREATE SINK,
-  /// INSERT ... SELECT), whose sinks write to outside systems; offline
-  /// sessions define sinks without starting them.
+  /// INSERT ... SELECT, CREATE MATERIALIZED VIEW), whose sinks write to
+  /// and whose sources read from outside systems; offline sessions define
+  /// sinks and views without starting them (a pull query on such a view
+  /// says it is not running).
   bool connect_to_sources = true;
   /// Worker threads shared by all queries of the session; 0 means one per
   /// core.
@@ -179,6 +182,12 @@ class Session {
   catalog::SettingLevel SettingLevelOf(const std::string& key) const;
   catalog::Catalog& catalog() { return *catalog_; }
 
+  /// The current rows of materialized view `name` (case-insensitive), kept
+  /// up to date by its running query; null when the view is not running
+  /// in this session (tests, benchmarks).
+  std::shared_ptr<const exec::ViewState> ViewStateOf(
+      const std::string& name) const;
+
   /// Ids of the persistent queries (CREATE SINK, INSERT ... SELECT) that
   /// are still running, in start order.
   std::vector<std::string> ActiveQueries() const;
@@ -210,7 +219,7 @@ class Session {
   absl::Status Run(const sql::BoundQuery& s, StatementResult* result);
   absl::Status Run(const sql::BoundInsert& s, StatementResult* result);
   absl::Status Run(const sql::BoundTerminate& s, StatementResult* result);
-  // ddl.cc: CREATE and DROP.
+  // ddl.cc: CREATE and DROP (views.cc: CREATE MATERIALIZED VIEW).
   absl::Status Run(sql::BoundCreateSource& s, StatementResult* result);
   absl::Status Run(sql::BoundCreateView& s, StatementResult* result);
   absl::Status Run(sql::BoundCreateSink& s, StatementResult* result);
@@ -228,6 +237,19 @@ class Session {
   /// so).
   absl::StatusOr<bool> CreateEntry(sql::BoundCreate& s,
                                    StatementResult* result);
+
+  // views.cc: materialized views and pull queries on them.
+  /// Answers a pull query from the current rows of the views it reads.
+  absl::Status RunPullQuery(const sql::BoundQuery& s, StatementResult* result);
+  /// DROP MATERIALIZED VIEW: refused while another entry reads it, else
+  /// stops its query and frees its rows and kept state.
+  absl::Status DropView(const sql::BoundDrop& s, StatementResult* result);
+  /// How a running pull query's tasks open view `entry`: over the rows
+  /// RunPullQuery copied out for it.
+  absl::StatusOr<catalog::SourceOpener> PrepareViewSource(
+      const catalog::Entry& entry);
+  /// EXPLAIN's "Access path:" lines of a pull query (one per view read).
+  std::string ViewAccessText(const PlanPtr& plan) const;
 
   /// Runs a push query, streaming its rows to the push handler (or into
   /// `result` without one) until it ends or the handler stops it.
@@ -251,9 +273,11 @@ class Session {
   /// Starts the persistent query of `plan` (rooted at a sink or INSERT
   /// output) and registers it in the catalog under a new id, which it
   /// returns. `reads` are the catalog objects it reads.
+  /// `view` (a materialized view's query) is where its rows go.
   absl::StatusOr<std::string> StartPersistentQuery(
       const PlanPtr& plan, const std::vector<std::string>& reads,
-      StatementResult* result);
+      StatementResult* result,
+      std::shared_ptr<exec::ViewState> view = nullptr);
   /// Removes the query state kept for `name` under state.dir (DROP),
   /// saying so in `result`.
   void DropKeptState(const std::string& name, StatementResult* result);
@@ -261,7 +285,8 @@ class Session {
   /// sinks, for persistent queries) opened by ConnectPlan. A `persistent`
   /// query takes checkpoints, and with state.dir resumes its kept state.
   absl::StatusOr<std::unique_ptr<exec::RunningQuery>> StartQuery(
-      const PlanPtr& plan, StatementResult* result, bool persistent = false);
+      const PlanPtr& plan, StatementResult* result, bool persistent = false,
+      std::shared_ptr<exec::ViewState> view = nullptr);
   /// DESCRIBE's lines for the client settings of `entry`'s connector
   /// (Connector::ClientSettings), secret values hidden.
   std::vector<std::string> ClientSettingLines(
@@ -317,6 +342,13 @@ class Session {
   /// The keys whose value in settings_ came from SET.
   std::set<std::string> set_keys_;
   std::unique_ptr<exec::Executor> executor_;
+  /// The rows of each running materialized view, by lower-cased name.
+  std::map<std::string, std::shared_ptr<exec::ViewState>> views_;
+  /// While a pull query starts: the rows it read from each view (by
+  /// lower-cased name), which its view sources hand out.
+  std::map<std::string,
+           std::shared_ptr<const std::vector<std::vector<types::Value>>>>
+      pull_rows_;
   /// Persistent queries by id, with their ids in start order.
   std::map<std::string, std::unique_ptr<exec::RunningQuery>> queries_;
   std::vector<std::string> query_order_;

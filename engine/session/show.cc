@@ -177,6 +177,12 @@ absl::Status Session::Run(const sql::BoundExplain& s, StatementResult* result) {
   if (const auto* plan = RunsAsQuery(inner)) {
     result->text += "\nPhysical plan: " + PhysicalPlanText(*plan);
   }
+  // A pull query: how it reads each view (lookup, prefix scan, scan).
+  if (const auto* q = std::get_if<sql::BoundQuery>(&inner.kind);
+      q != nullptr && !q->push && !q->constant) {
+    const std::string access = ViewAccessText(q->plan);
+    if (!access.empty()) result->text += "\n" + access;
+  }
   return absl::OkStatus();
 }
 

@@ -1,0 +1,430 @@
+// Materialized views end to end through a session: CREATE MATERIALIZED
+// VIEW runs its query into the view's rows; pull queries answer from them
+// by lookup, prefix scan or scan (EXPLAIN says which); DROP stops the
+// query and frees the rows; with state.dir a view resumes its rows. Every
+// expected value comes from a fold over the same generated nexmark bids in
+// this file, never from the engine's output.
+#define BOOST_TEST_MODULE view_test
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "connectors/generators/nexmark.h"
+#include "connectors/registry.h"
+#include "engine/exec/view_state.h"
+#include "engine/session/session.h"
+#include "tests/unit/plan_test_util.h"
+
+using namespace weir;
+namespace gen = weir::connectors::generators;
+
+namespace {
+
+constexpr int kEvents = 20000;
+
+using Rows = std::vector<std::vector<std::string>>;
+
+/// The bids of the first `events` nexmark events at `per_second`:
+/// (auction, bidder, price).
+std::vector<std::tuple<int64_t, int64_t, int64_t>> Bids(
+    int events = kEvents, int64_t per_second = 1000000000) {
+  gen::NexmarkOptions nexmark;
+  nexmark.max_events = events;
+  nexmark.events_per_second = per_second;
+  const types::Schema schema(
+      gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
+  const size_t auction = *schema.IndexOf("auction");
+  const size_t bidder = *schema.IndexOf("bidder");
+  const size_t price = *schema.IndexOf("price");
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> out;
+  test::ForEachNexmarkBid(nexmark, [&](const types::Batch& b, size_t r) {
+    out.emplace_back(b.column(auction).ints()[r], b.column(bidder).ints()[r],
+                     b.column(price).ints()[r]);
+  });
+  return out;
+}
+
+/// A session that runs views (a bounded generator reaches nothing
+/// outside), with `bids` defined over the same events Bids() folds.
+std::unique_ptr<Session> NewSession(const std::string& setup = "") {
+  auto s = Session::Create({.connect_to_sources = true,
+                            .connectors = connectors::BuiltinConnectors()});
+  BOOST_REQUIRE(s.ok());
+  const std::string ddl =
+      "CREATE STREAM bids WITH (connector = 'nexmark', table = 'bid', "
+      "max-events = " +
+      std::to_string(kEvents) +
+      ", events-per-second = 1000000000); SET 'parallelism' = '3';" + setup;
+  absl::Status st = (*s)->ExecuteScript(ddl, [](const StatementResult&) {});
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  return *std::move(s);
+}
+
+/// Runs `sql` (one statement) and returns its result; fails the test on an
+/// error.
+StatementResult Run(Session& s, const std::string& sql) {
+  StatementResult out;
+  absl::Status st =
+      s.ExecuteScript(sql, [&](const StatementResult& r) { out = r; });
+  BOOST_REQUIRE_MESSAGE(st.ok(), sql << ": " << st.message());
+  return out;
+}
+
+/// The error of `sql`.
+std::string ErrorOf(Session& s, const std::string& sql) {
+  absl::Status st = s.ExecuteScript(sql, [](const StatementResult&) {});
+  BOOST_REQUIRE_MESSAGE(!st.ok(), sql << " succeeded");
+  return std::string(st.message());
+}
+
+/// Waits until the views' bounded queries have applied all their input.
+void WaitForViews(Session& s) {
+  absl::Status st = s.WaitForQueries(nullptr);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+}
+
+Rows Sorted(Rows rows) {
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+/// Per auction: bids and total price.
+std::map<int64_t, std::pair<int64_t, int64_t>> PerAuction() {
+  std::map<int64_t, std::pair<int64_t, int64_t>> out;
+  for (const auto& [auction, bidder, price] : Bids()) {
+    ++out[auction].first;
+    out[auction].second += price;
+  }
+  return out;
+}
+
+/// The rows of PerAuction() kept by `keep`, as the view's columns print.
+template <typename Keep>
+Rows PerAuctionRows(Keep keep) {
+  Rows out;
+  for (const auto& [auction, v] : PerAuction()) {
+    if (!keep(auction, v.first)) continue;
+    out.push_back({std::to_string(auction), std::to_string(v.first),
+                   std::to_string(v.second)});
+  }
+  return out;
+}
+
+constexpr char kPerAuction[] =
+    "CREATE MATERIALIZED VIEW per_auction AS SELECT auction, COUNT(*) AS n, "
+    "SUM(price) AS total FROM bids GROUP BY auction";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(view_runs_and_pull_queries_match_the_fold) {
+  auto s = NewSession();
+  StatementResult created = Run(*s, kPerAuction);
+  BOOST_TEST(created.message.find("Query q1 maintains it") != std::string::npos,
+             created.message);
+  StatementResult queries = Run(*s, "SHOW QUERIES");
+  bool listed = false;
+  for (const auto& row : queries.rows)
+    for (const auto& cell : row) listed |= cell == "per_auction";
+  BOOST_TEST(listed);
+  WaitForViews(*s);
+  const auto fold = PerAuction();
+  BOOST_REQUIRE(fold.size() > 10u);
+  BOOST_TEST(s->ViewStateOf("PER_AUCTION")->size() == fold.size());
+
+  // Full contents.
+  StatementResult all = Run(*s, "SELECT * FROM per_auction");
+  BOOST_TEST(
+      (all.columns == std::vector<std::string>{"auction", "n", "total"}));
+  BOOST_TEST(Sorted(all.rows) ==
+             Sorted(PerAuctionRows([](int64_t, int64_t) { return true; })));
+
+  // Point lookup on the full key, for a few keys and one absent key.
+  int checked = 0;
+  for (const auto& [auction, v] : fold) {
+    if (checked++ % 97 != 0) continue;
+    const std::string q =
+        "SELECT auction, n, total FROM per_auction WHERE auction = " +
+        std::to_string(auction);
+    BOOST_TEST(Run(*s, "EXPLAIN " + q)
+                   .text.find("Access path: lookup on (auction = " +
+                              std::to_string(auction) + ") in per_auction") !=
+               std::string::npos);
+    Rows got = Run(*s, q).rows;
+    BOOST_TEST((got == Rows{{std::to_string(auction), std::to_string(v.first),
+                             std::to_string(v.second)}}));
+  }
+  BOOST_TEST(
+      Run(*s, "SELECT * FROM per_auction WHERE auction = -5").rows.empty());
+
+  // A range of the (only) key column: a prefix scan.
+  const int64_t lo = std::next(fold.begin(), fold.size() / 4)->first;
+  const int64_t hi = std::next(fold.begin(), fold.size() / 2)->first;
+  const std::string range =
+      "SELECT * FROM per_auction WHERE auction >= " + std::to_string(lo) +
+      " AND auction < " + std::to_string(hi);
+  const std::string explained = Run(*s, "EXPLAIN " + range).text;
+  BOOST_TEST(
+      explained.find("Access path: prefix scan on (auction >= " +
+                     std::to_string(lo) + ", auction < " + std::to_string(hi) +
+                     ") in per_auction") != std::string::npos,
+      explained);
+  BOOST_TEST(Sorted(Run(*s, range).rows) ==
+             Sorted(PerAuctionRows(
+                 [&](int64_t a, int64_t) { return a >= lo && a < hi; })));
+
+  // A filter on a value column: a scan with the filter.
+  const std::string scan = "SELECT * FROM per_auction WHERE n > 3";
+  BOOST_TEST(Run(*s, "EXPLAIN " + scan)
+                 .text.find("Access path: scan of per_auction (every row)") !=
+             std::string::npos);
+  BOOST_TEST(Sorted(Run(*s, scan).rows) ==
+             Sorted(PerAuctionRows([](int64_t, int64_t n) { return n > 3; })));
+
+  // An aggregate over the view's rows: its final result, not its changes.
+  int64_t bids = 0;
+  int64_t keys_over_3 = 0;
+  for (const auto& [auction, v] : fold) {
+    bids += v.first;
+    keys_over_3 += v.first > 3 ? 1 : 0;
+  }
+  BOOST_TEST(
+      (Run(*s, "SELECT COUNT(*) AS c, SUM(n) AS s FROM per_auction").rows ==
+       Rows{{std::to_string(fold.size()), std::to_string(bids)}}));
+  BOOST_TEST(
+      (Run(*s, "SELECT COUNT(*) AS c FROM per_auction WHERE n > 3").rows ==
+       Rows{{std::to_string(keys_over_3)}}));
+
+  // ORDER BY and LIMIT over what the view holds.
+  Rows top = Run(*s,
+                 "SELECT auction, n FROM per_auction ORDER BY n DESC, auction "
+                 "LIMIT 5")
+                 .rows;
+  std::vector<std::pair<int64_t, int64_t>> by_n;
+  for (const auto& [auction, v] : fold) by_n.emplace_back(-v.first, auction);
+  std::sort(by_n.begin(), by_n.end());
+  Rows expected_top;
+  for (size_t i = 0; i < 5; ++i)
+    expected_top.push_back(
+        {std::to_string(by_n[i].second), std::to_string(-by_n[i].first)});
+  BOOST_TEST(top == expected_top);
+}
+
+BOOST_AUTO_TEST_CASE(two_column_key_lookup_and_prefix_scan) {
+  auto s = NewSession();
+  Run(*s,
+      "CREATE MATERIALIZED VIEW pairs AS SELECT auction, bidder, COUNT(*) AS "
+      "n, MAX(price) AS top FROM bids GROUP BY auction, bidder");
+  WaitForViews(*s);
+  std::map<std::pair<int64_t, int64_t>, std::pair<int64_t, int64_t>> fold;
+  for (const auto& [auction, bidder, price] : Bids()) {
+    auto& v = fold[{auction, bidder}];
+    ++v.first;
+    v.second = std::max(v.second, price);
+  }
+  auto rows_where = [&](auto keep) {
+    Rows out;
+    for (const auto& [k, v] : fold) {
+      if (!keep(k.first, k.second)) continue;
+      out.push_back({std::to_string(k.first), std::to_string(k.second),
+                     std::to_string(v.first), std::to_string(v.second)});
+    }
+    return Sorted(out);
+  };
+  BOOST_TEST(Sorted(Run(*s, "SELECT * FROM pairs").rows) ==
+             rows_where([](int64_t, int64_t) { return true; }));
+  int checked = 0;
+  for (const auto& [k, v] : fold) {
+    if (checked++ % 211 != 0) continue;
+    const std::string a = std::to_string(k.first);
+    const std::string b = std::to_string(k.second);
+    // The first key column: a prefix scan.
+    const std::string prefix = "SELECT * FROM pairs WHERE auction = " + a;
+    BOOST_TEST(Run(*s, "EXPLAIN " + prefix)
+                   .text.find("Access path: prefix scan on (auction = " + a +
+                              ") in pairs") != std::string::npos);
+    BOOST_TEST(Sorted(Run(*s, prefix).rows) ==
+               rows_where([&](int64_t x, int64_t) { return x == k.first; }));
+    // The prefix and a range of the next column.
+    const std::string ranged = prefix + " AND bidder <= " + b;
+    BOOST_TEST(Run(*s, "EXPLAIN " + ranged)
+                   .text.find("Access path: prefix scan on (auction = " + a +
+                              ", bidder <= " + b + ") in pairs") !=
+               std::string::npos);
+    BOOST_TEST(Sorted(Run(*s, ranged).rows) ==
+               rows_where([&](int64_t x, int64_t y) {
+                 return x == k.first && y <= k.second;
+               }));
+    // Both columns: a lookup (written the other way round).
+    const std::string point =
+        "SELECT * FROM pairs WHERE " + b + " = bidder AND auction = " + a;
+    BOOST_TEST(Run(*s, "EXPLAIN " + point)
+                   .text.find("Access path: lookup on (auction = " + a +
+                              ", bidder = " + b + ") in pairs") !=
+               std::string::npos);
+    BOOST_TEST(Run(*s, point).rows == rows_where([&](int64_t x, int64_t y) {
+                 return x == k.first && y == k.second;
+               }));
+  }
+  // Only the second key column: a scan with the filter.
+  const int64_t bidder = fold.begin()->first.second;
+  const std::string second =
+      "SELECT * FROM pairs WHERE bidder = " + std::to_string(bidder);
+  BOOST_TEST(
+      Run(*s, "EXPLAIN " + second).text.find("Access path: scan of pairs") !=
+      std::string::npos);
+  BOOST_TEST(Sorted(Run(*s, second).rows) ==
+             rows_where([&](int64_t, int64_t y) { return y == bidder; }));
+}
+
+BOOST_AUTO_TEST_CASE(append_only_view_keeps_every_row) {
+  auto s = NewSession();
+  Run(*s,
+      "CREATE MATERIALIZED VIEW big_bids AS SELECT auction, price FROM bids "
+      "WHERE price > 5000");
+  WaitForViews(*s);
+  Rows expected;
+  for (const auto& [auction, bidder, price] : Bids()) {
+    if (price > 5000)
+      expected.push_back({std::to_string(auction), std::to_string(price)});
+  }
+  BOOST_REQUIRE(!expected.empty());
+  BOOST_TEST(Sorted(Run(*s, "SELECT * FROM big_bids").rows) ==
+             Sorted(expected));
+  BOOST_TEST(Run(*s, "EXPLAIN SELECT * FROM big_bids WHERE auction = 1")
+                 .text.find("Access path: scan of big_bids") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(drop_stops_the_query_and_frees_the_rows) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("weir-view-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto s = NewSession(" SET 'state.dir' = '" + dir.string() + "';");
+  Run(*s, kPerAuction);
+  WaitForViews(*s);
+  std::shared_ptr<const exec::ViewState> rows = s->ViewStateOf("per_auction");
+  BOOST_REQUIRE(rows != nullptr);
+  BOOST_TEST(rows->size() == PerAuction().size());
+  BOOST_TEST(std::filesystem::exists(dir / "per_auction"));
+
+  StatementResult dropped = Run(*s, "DROP MATERIALIZED VIEW per_auction");
+  BOOST_TEST(dropped.message.find("Dropped materialized view 'per_auction'") !=
+                 std::string::npos,
+             dropped.message);
+  BOOST_TEST(rows->size() == 0u);  // freed
+  BOOST_TEST(s->ViewStateOf("per_auction") == nullptr);
+  BOOST_TEST(!std::filesystem::exists(dir / "per_auction"));
+  BOOST_TEST(Run(*s, "SHOW QUERIES").rows.empty());
+  BOOST_TEST(ErrorOf(*s, "SELECT * FROM per_auction").find("per_auction") !=
+             std::string::npos);
+
+  // Created again, it starts afresh from its input (not from what it had).
+  Run(*s, kPerAuction);
+  WaitForViews(*s);
+  BOOST_TEST(Sorted(Run(*s, "SELECT * FROM per_auction").rows) ==
+             Sorted(PerAuctionRows([](int64_t, int64_t) { return true; })));
+  Run(*s, "DROP MATERIALIZED VIEW per_auction");
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(drop_is_refused_while_a_sink_reads_the_view) {
+  // Offline: the sink is defined without starting, so it depends on the
+  // view while nothing runs.
+  auto s = Session::Create({.connect_to_sources = false,
+                            .connectors = connectors::BuiltinConnectors()});
+  BOOST_REQUIRE(s.ok());
+  Run(**s,
+      "CREATE STREAM bids WITH (connector = 'nexmark', table = 'bid', "
+      "max-events = 10)");
+  Run(**s, kPerAuction);
+  Run(**s,
+      "CREATE SINK out FROM per_auction WITH (connector = 'kafka', topic = "
+      "'out', format = 'json')");
+  const std::string error = ErrorOf(**s, "DROP MATERIALIZED VIEW per_auction");
+  BOOST_TEST(error.find("sink 'out' depends on it") != std::string::npos,
+             error);
+  BOOST_TEST((*s)->catalog().Find("per_auction") != nullptr);
+  Run(**s, "DROP SINK out");
+  Run(**s, "DROP MATERIALIZED VIEW per_auction");
+  BOOST_TEST((*s)->catalog().Find("per_auction") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(view_with_state_dir_resumes_its_rows) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("weir-view-resume-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const std::string setup = " SET 'state.dir' = '" + dir.string() +
+                            "'; SET 'checkpoint.interval' = '100ms';";
+  const Rows expected =
+      Sorted(PerAuctionRows([](int64_t, int64_t) { return true; }));
+  {
+    auto s = NewSession(setup);
+    Run(*s, kPerAuction);
+    WaitForViews(*s);
+    BOOST_TEST(Sorted(Run(*s, "SELECT * FROM per_auction").rows) == expected);
+  }
+  // A new process: the same view resumes from its last checkpoint (the end
+  // of its bounded input), with its rows and its sources' positions, so it
+  // holds the same rows and counts nothing twice.
+  auto s = NewSession(setup);
+  Run(*s, kPerAuction);
+  BOOST_TEST(s->ViewStateOf("per_auction")->size() == expected.size());
+  WaitForViews(*s);
+  BOOST_TEST(Sorted(Run(*s, "SELECT * FROM per_auction").rows) == expected);
+  Run(*s, "DROP MATERIALIZED VIEW per_auction");
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(pull_queries_while_the_view_is_written) {
+  // A paced generator keeps the view's query writing while pull queries
+  // read it. Every answer is a whole moment of the view: counts per
+  // auction only grow with append-only input, so a later answer never has
+  // a smaller count for a key, or fewer keys; the last one is the fold.
+  constexpr int kPaced = 40000;
+  constexpr int64_t kRate = 40000;
+  auto s = NewSession(
+      " CREATE STREAM paced WITH (connector = 'nexmark', "
+      "table = 'bid', max-events = " +
+      std::to_string(kPaced) +
+      ", events-per-second = " + std::to_string(kRate) + ");");
+  Run(*s,
+      "CREATE MATERIALIZED VIEW live AS SELECT auction, COUNT(*) AS n FROM "
+      "paced GROUP BY auction");
+  std::map<std::string, int64_t> last;
+  int pulls = 0;
+  int partial = 0;
+  while (!s->ActiveQueries().empty()) {
+    std::map<std::string, int64_t> now;
+    int64_t total = 0;
+    for (const auto& row : Run(*s, "SELECT auction, n FROM live").rows) {
+      BOOST_REQUIRE_EQUAL(row.size(), 2u);
+      BOOST_TEST(now.emplace(row[0], std::stoll(row[1])).second,
+                 "key " << row[0] << " twice");
+      total += std::stoll(row[1]);
+    }
+    for (const auto& [auction, n] : last) {
+      auto it = now.find(auction);
+      BOOST_TEST((it != now.end() && it->second >= n),
+                 "auction " << auction << " went back");
+    }
+    if (total > 0 && total < kPaced) ++partial;
+    last = std::move(now);
+    ++pulls;
+  }
+  BOOST_TEST_MESSAGE(pulls << " pull queries, " << partial
+                           << " of them while the view was being written");
+  WaitForViews(*s);
+  std::map<std::string, int64_t> fold;
+  for (const auto& [auction, bidder, price] : Bids(kPaced, kRate))
+    ++fold[std::to_string(auction)];
+  std::map<std::string, int64_t> got;
+  for (const auto& row : Run(*s, "SELECT auction, n FROM live").rows)
+    got[row[0]] = std::stoll(row[1]);
+  BOOST_TEST((got == fold));
+}
