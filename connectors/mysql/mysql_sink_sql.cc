@@ -43,8 +43,8 @@ void AppendTextLiteral(std::string_view text, std::string* out) {
 }
 
 bool IsIntegerType(const std::string& t) {
-  return t == "tinyint" || t == "smallint" || t == "mediumint" ||
-         t == "int" || t == "integer" || t == "bigint";
+  return t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" ||
+         t == "integer" || t == "bigint";
 }
 
 /// Why MySQL column `c` cannot hold every value of `field`, or "" when it
@@ -89,8 +89,8 @@ std::string Misfit(const types::Field& field, const ColumnInfo& c) {
       }
       break;
     case TypeId::kBytes:
-      if (t == "binary" || t == "varbinary" || t == "tinyblob" ||
-          t == "blob" || t == "mediumblob" || t == "longblob")
+      if (t == "binary" || t == "varbinary" || t == "tinyblob" || t == "blob" ||
+          t == "mediumblob" || t == "longblob")
         return "";
       break;
     case TypeId::kDate:
@@ -199,12 +199,7 @@ std::string ReadColumnsSql(std::string_view database, std::string_view table) {
   std::string db, tbl;
   AppendTextLiteral(database, &db);
   AppendTextLiteral(table, &tbl);
-  return fmt::format(
-      "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, "
-      "NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, ORDINAL_POSITION, "
-      "CHARACTER_SET_NAME FROM information_schema.COLUMNS "
-      "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
-      db, tbl);
+  return ColumnsQuery(db, tbl);
 }
 
 std::string ReadPrimaryKeySql(std::string_view database,
@@ -212,11 +207,7 @@ std::string ReadPrimaryKeySql(std::string_view database,
   std::string db, tbl;
   AppendTextLiteral(database, &db);
   AppendTextLiteral(table, &tbl);
-  return fmt::format(
-      "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
-      "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND CONSTRAINT_NAME = "
-      "'PRIMARY' ORDER BY ORDINAL_POSITION",
-      db, tbl);
+  return PrimaryKeyQuery(db, tbl);
 }
 
 std::vector<ColumnInfo> ColumnsFromRows(
@@ -224,16 +215,9 @@ std::vector<ColumnInfo> ColumnsFromRows(
   std::vector<ColumnInfo> out;
   for (const auto& r : rows) {
     if (r.size() < 9) continue;
-    ColumnInfo info;
-    info.name = r[0].value_or("");
-    info.data_type = Lower(r[1].value_or(""));
-    info.column_type = Lower(r[2].value_or(""));
-    info.numeric_precision = r[3] ? std::atoi(r[3]->c_str()) : 0;
-    info.numeric_scale = r[4] ? std::atoi(r[4]->c_str()) : 0;
-    info.datetime_precision = r[5] ? std::atoi(r[5]->c_str()) : 0;
-    info.nullable = r[6].value_or("YES") == "YES";
-    info.ordinal = r[7] ? std::atoi(r[7]->c_str()) - 1 : 0;
-    info.charset = r[8].value_or("");
+    ColumnInfo info = ColumnFromRow(r);
+    info.data_type = Lower(info.data_type);
+    info.column_type = Lower(info.column_type);
     out.push_back(std::move(info));
   }
   return out;
@@ -288,8 +272,8 @@ absl::StatusOr<SinkMode> CheckExistingTable(
   }
   for (const std::string& name : primary_key) {
     std::optional<size_t> index = schema.IndexOf(name);
-    if (!index || std::find(key.begin(), key.end(),
-                            static_cast<int>(*index)) == key.end()) {
+    if (!index || std::find(key.begin(), key.end(), static_cast<int>(*index)) ==
+                      key.end()) {
       return absl::InvalidArgumentError(fmt::format(
           "column '{}' is in the PRIMARY KEY of MySQL table '{}' but not in "
           "the sink's key ({}); the table's key must be the sink's",
@@ -367,9 +351,9 @@ absl::Status AppendLiteral(const types::Column& column, size_t row,
         if (!((c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' ||
               c == ' ')) {
           out->resize(at);
-          return absl::InvalidArgumentError(fmt::format(
-              "column '{}': cannot write {} value to MySQL", column_name,
-              column.type().ToString()));
+          return absl::InvalidArgumentError(
+              fmt::format("column '{}': cannot write {} value to MySQL",
+                          column_name, column.type().ToString()));
         }
       }
       out->push_back('\'');
@@ -386,8 +370,7 @@ absl::Status AppendLiteral(const types::Column& column, size_t row,
 
 SinkStatements SinkStatements::For(std::string_view qualified,
                                    const types::Schema& schema,
-                                   const std::vector<int>& key,
-                                   SinkMode mode) {
+                                   const std::vector<int>& key, SinkMode mode) {
   SinkStatements s;
   std::string columns;
   for (size_t i = 0; i < schema.size(); ++i) {
@@ -415,9 +398,9 @@ SinkStatements SinkStatements::For(std::string_view qualified,
       if (i > 0) key_columns += ",";
       key_columns += Connection::QuoteIdentifier(schema.field(key[i]).name);
     }
-    s.delete_prefix = fmt::format(
-        "DELETE FROM {} WHERE {} IN (", qualified,
-        key.size() == 1 ? key_columns : "(" + key_columns + ")");
+    s.delete_prefix =
+        fmt::format("DELETE FROM {} WHERE {} IN (", qualified,
+                    key.size() == 1 ? key_columns : "(" + key_columns + ")");
   }
   return s;
 }

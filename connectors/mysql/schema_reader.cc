@@ -106,6 +106,38 @@ absl::StatusOr<LogicalType> MapColumnType(const ColumnInfo& c) {
                   c.name, c.column_type));
 }
 
+std::string ColumnsQuery(std::string_view database, std::string_view table) {
+  return fmt::format(
+      "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, "
+      "NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, ORDINAL_POSITION, "
+      "CHARACTER_SET_NAME FROM information_schema.COLUMNS "
+      "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+      database, table);
+}
+
+std::string PrimaryKeyQuery(std::string_view database, std::string_view table) {
+  return fmt::format(
+      "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+      "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND CONSTRAINT_NAME = "
+      "'PRIMARY' ORDER BY ORDINAL_POSITION",
+      database, table);
+}
+
+ColumnInfo ColumnFromRow(const Row& r) {
+  auto number = [&](size_t i) { return r[i] ? std::atoi(r[i]->c_str()) : 0; };
+  ColumnInfo info;
+  info.name = r[0].value_or("");
+  info.data_type = r[1].value_or("");
+  info.column_type = r[2].value_or("");
+  info.numeric_precision = number(3);
+  info.numeric_scale = number(4);
+  info.datetime_precision = number(5);
+  info.nullable = r[6].value_or("YES") == "YES";
+  info.ordinal = number(7) - 1;
+  info.charset = r[8].value_or("");
+  return info;
+}
+
 absl::StatusOr<TableSchema> ReadTableSchema(const ConnectionOptions& options,
                                             std::string_view table) {
   absl::StatusOr<std::unique_ptr<Connection>> conn = Connection::Open(options);
@@ -113,13 +145,7 @@ absl::StatusOr<TableSchema> ReadTableSchema(const ConnectionOptions& options,
   Connection& c = **conn;
   std::string db = c.Quote(options.database);
   std::string tbl = c.Quote(table);
-  absl::StatusOr<std::vector<Row>> cols = c.Query(fmt::format(
-      "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, "
-      "NUMERIC_SCALE, "
-      "DATETIME_PRECISION, IS_NULLABLE, ORDINAL_POSITION, "
-      "CHARACTER_SET_NAME FROM information_schema.COLUMNS "
-      "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
-      db, tbl));
+  absl::StatusOr<std::vector<Row>> cols = c.Query(ColumnsQuery(db, tbl));
   if (!cols.ok()) return cols.status();
   if (cols->empty()) {
     return absl::NotFoundError(fmt::format("MySQL at {} has no table '{}.{}'",
@@ -128,16 +154,7 @@ absl::StatusOr<TableSchema> ReadTableSchema(const ConnectionOptions& options,
   }
   TableSchema out;
   for (const Row& r : *cols) {
-    ColumnInfo info;
-    info.name = r[0].value_or("");
-    info.data_type = r[1].value_or("");
-    info.column_type = r[2].value_or("");
-    info.numeric_precision = r[3] ? std::atoi(r[3]->c_str()) : 0;
-    info.numeric_scale = r[4] ? std::atoi(r[4]->c_str()) : 0;
-    info.datetime_precision = r[5] ? std::atoi(r[5]->c_str()) : 0;
-    info.nullable = r[6].value_or("YES") == "YES";
-    info.ordinal = r[7] ? std::atoi(r[7]->c_str()) - 1 : 0;
-    info.charset = r[8].value_or("");
+    ColumnInfo info = ColumnFromRow(r);
     absl::StatusOr<std::vector<std::string>> labels =
         ParseEnumLabels(info.column_type);
     if (!labels.ok()) return labels.status();
@@ -147,12 +164,7 @@ absl::StatusOr<TableSchema> ReadTableSchema(const ConnectionOptions& options,
     out.schema.Add({info.name, *type, info.nullable || MayHoldZeroDate(info)});
     out.columns.push_back(std::move(info));
   }
-  absl::StatusOr<std::vector<Row>> keys = c.Query(
-      fmt::format("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
-                  "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND "
-                  "CONSTRAINT_NAME = 'PRIMARY' "
-                  "ORDER BY ORDINAL_POSITION",
-                  db, tbl));
+  absl::StatusOr<std::vector<Row>> keys = c.Query(PrimaryKeyQuery(db, tbl));
   if (!keys.ok()) return keys.status();
   for (const Row& r : *keys) {
     std::optional<size_t> idx = out.schema.IndexOf(r[0].value_or(""));

@@ -32,9 +32,21 @@ struct ColumnInfo {
   bool is_unsigned() const;
 };
 
+/// The query for a table's columns (`database` and `table` given as SQL
+/// string literals, already quoted), in table order: one row per column
+/// for ColumnFromRow.
+std::string ColumnsQuery(std::string_view database, std::string_view table);
+
+/// The query for a table's primary key columns (arguments as for
+/// ColumnsQuery), in key order: one row per column, its name.
+std::string PrimaryKeyQuery(std::string_view database, std::string_view table);
+
+/// One row of ColumnsQuery as a ColumnInfo, without its labels.
+ColumnInfo ColumnFromRow(const Row& row);
+
 struct TableSchema {
   types::Schema schema;
-  std::vector<int> primary_key;  // column indexes, in key order
+  std::vector<int> primary_key;     // column indexes, in key order
   std::vector<ColumnInfo> columns;  // one per schema column, in table order
 };
 

@@ -14,6 +14,7 @@
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
 #include "storage/state_store.h"
+#include "tests/e2e/cdc_group_sums.h"
 #include "tests/e2e/mysql_cdc_util.h"
 #include "tests/unit/run_weir.h"
 
@@ -274,54 +275,14 @@ BOOST_AUTO_TEST_CASE(a_snapshot_with_a_collated_key_is_not_continued) {
 // BY (a row deleted meanwhile is retracted from its group; a row changed
 // is retracted with its old values), then it follows the binlog on.
 BOOST_AUTO_TEST_CASE(a_checkpointed_query_resnapshots_over_a_purged_binlog) {
-  namespace kafka = weir::connectors::kafka;
-  auto broker = kafka::EmbeddedBroker::Start();
-  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
-  BOOST_REQUIRE((*broker)->CreateTopic("cdcgap", 1).ok());
-  const std::string bootstrap = (*broker)->bootstrap_servers();
-  const std::string dir = weir::testing::MakeTempDir();
   auto c = Connect();
   CreateItems(*c, "cdc21", 40);
-  const std::string script =
-      "SET 'bootstrap.servers' = '" + bootstrap + "';\n" +
-      "SET 'state.dir' = '" + dir + "';\n" +
-      "SET 'checkpoint.interval' = '100ms';\n" +
-      "SET 'parallelism' = '1';\n" +
-      CdcTable("items", "cdc21", "items", ", 'on-binlog-gap' = 'resnapshot'") +
-      "\nCREATE SINK sums WITH (connector = 'kafka', topic = 'cdcgap') AS "
-      "SELECT name, COUNT(*) AS n, SUM(qty) AS total FROM items GROUP BY "
-      "name;\n";
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  BOOST_REQUIRE((*consumer)->Assign("cdcgap", {0}, kafka::StartOffset{}).ok());
-  std::map<std::string, std::vector<std::string>> groups;  // last per name
-  auto read_until = [&](const std::string& name, const std::string& n) {
-    while (!(groups.count(name) && groups[name][1] == n)) {
-      auto polled = (*consumer)->Poll(1000, std::chrono::milliseconds(100));
-      BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
-      for (const auto& m : *polled) {
-        BOOST_REQUIRE(m.value);  // no group ever empties here
-        const auto v = nlohmann::json::parse(*m.value);
-        const std::string group =
-            v.at("name").is_null() ? "NULL" : v.at("name").get<std::string>();
-        groups[group] = {group, std::to_string(v.at("n").get<int64_t>()),
-                         std::to_string(v.at("total").get<int64_t>())};
-      }
-    }
-  };
-  auto start = [&] {
-    auto session = weir::Session::Create(
-        {.connectors = weir::connectors::BuiltinConnectors()});
-    BOOST_REQUIRE(session.ok());
-    BOOST_REQUIRE_EQUAL(Run(**session, script), "");
-    return *std::move(session);
-  };
+  GroupSums sums("cdc21", "cdcgap", ", 'on-binlog-gap' = 'resnapshot'");
   std::string file;  // the binlog file the first run read last
   {
-    auto first = start();
+    auto first = sums.Start();
     Exec(*c, "INSERT INTO cdc21.items VALUES (200, 'mark', 1, 1)");
-    read_until("mark", "1");
+    sums.ReadUntil("mark", "1");
     file = *Exec(*c, "SHOW MASTER STATUS").front()[0];
     // Two checkpoints more: the later one began after the mark was read,
     // so its position is in the binlog (after the snapshot).
@@ -337,24 +298,17 @@ BOOST_AUTO_TEST_CASE(a_checkpointed_query_resnapshots_over_a_purged_binlog) {
            "(202, 'fresh', 5, 1)");
   PurgeBinlogsThrough(*c, file);
   {
-    auto second = start();
-    read_until("mark", "2");
+    auto second = sums.Start();
+    sums.ReadUntil("mark", "2");
     BOOST_TEST(QueryCheckpoint(*second).find("resumed from") !=
                    std::string::npos,
                QueryCheckpoint(*second));
     // Then the binlog, from the new snapshot's position.
     Exec(*c, "DELETE FROM cdc21.items WHERE id = 8");
     Exec(*c, "INSERT INTO cdc21.items VALUES (203, 'mark', 1, 1)");
-    read_until("mark", "3");
+    sums.ReadUntil("mark", "3");
   }
-  std::map<std::string, std::vector<std::string>> expected;
-  for (const mysql::Row& r :
-       Exec(*c, "SELECT name, COUNT(*), SUM(qty) FROM cdc21.items GROUP BY "
-                "name")) {
-    expected[r[0].value_or("NULL")] = {r[0].value_or("NULL"), *r[1], *r[2]};
-  }
-  BOOST_TEST((groups == expected));
-  std::filesystem::remove_all(dir);
+  BOOST_TEST((sums.groups() == sums.Expected(*c)));
 }
 
 // A persistent query (GROUP BY into Kafka, checkpoints every 100 ms) over a
@@ -364,37 +318,15 @@ BOOST_AUTO_TEST_CASE(a_checkpointed_query_resnapshots_over_a_purged_binlog) {
 // resumed) and the last value per group equals MariaDB's own GROUP BY.
 BOOST_AUTO_TEST_CASE(a_query_stopped_during_its_snapshot_continues_it) {
   constexpr int kRows = 20000;
-  namespace kafka = weir::connectors::kafka;
-  auto broker = kafka::EmbeddedBroker::Start();
-  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
-  BOOST_REQUIRE((*broker)->CreateTopic("cdcsnap", 1).ok());
-  const std::string bootstrap = (*broker)->bootstrap_servers();
-  const std::string dir = weir::testing::MakeTempDir();
   auto c = Connect();
   CreateItems(*c, "cdc24", kRows);
-  const std::string script =
-      "SET 'bootstrap.servers' = '" + bootstrap + "';\n" +
-      "SET 'state.dir' = '" + dir + "';\n" +
-      "SET 'checkpoint.interval' = '100ms';\n" +
-      "SET 'parallelism' = '1';\n" +
-      CdcTable("items", "cdc24", "items",
-               ", 'scan.snapshot.chunk-size' = '1'") +
-      "\nCREATE SINK sums WITH (connector = 'kafka', topic = 'cdcsnap') AS "
-      "SELECT name, COUNT(*) AS n, SUM(qty) AS total FROM items GROUP BY "
-      "name;\n";
-  auto start = [&] {
-    auto session = weir::Session::Create(
-        {.connectors = weir::connectors::BuiltinConnectors()});
-    BOOST_REQUIRE(session.ok());
-    BOOST_REQUIRE_EQUAL(Run(**session, script), "");
-    return *std::move(session);
-  };
+  GroupSums sums("cdc24", "cdcsnap", ", 'scan.snapshot.chunk-size' = '1'");
   auto snapshot_runs = [](weir::Session& s) {
     const std::string p = ShownColumn(s, "progress");
     return p.rfind("snapshot ", 0) == 0 && p != "snapshot starting";
   };
   {
-    auto first = start();
+    auto first = sums.Start();
     while (!snapshot_runs(*first)) {
       BOOST_REQUIRE(ShownColumn(*first, "rows read") != std::to_string(kRows));
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -413,41 +345,14 @@ BOOST_AUTO_TEST_CASE(a_query_stopped_during_its_snapshot_continues_it) {
   Exec(*c, "UPDATE cdc24.items SET id = 30000 WHERE id = 2");
   Exec(*c, "UPDATE cdc24.items SET id = 2 WHERE id = 19999");
   Exec(*c, "INSERT INTO cdc24.items VALUES (30001, 'fresh', 4, 1)");
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  BOOST_REQUIRE(
-      (*consumer)->Assign("cdcsnap", {0}, kafka::StartOffset{}).ok());
-  std::map<std::string, std::vector<std::string>> groups;  // last per name
-  auto read_until = [&](const std::string& name, const std::string& n) {
-    while (!(groups.count(name) && groups[name][1] == n)) {
-      auto polled = (*consumer)->Poll(1000, std::chrono::milliseconds(100));
-      BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
-      for (const auto& m : *polled) {
-        BOOST_REQUIRE(m.value);  // no group ever empties here
-        const auto v = nlohmann::json::parse(*m.value);
-        const std::string group =
-            v.at("name").is_null() ? "NULL" : v.at("name").get<std::string>();
-        groups[group] = {group, std::to_string(v.at("n").get<int64_t>()),
-                         std::to_string(v.at("total").get<int64_t>())};
-      }
-    }
-  };
   {
-    auto second = start();
+    auto second = sums.Start();
     BOOST_TEST(QueryCheckpoint(*second).find("resumed from") !=
                    std::string::npos,
                QueryCheckpoint(*second));
     // The last change: read after every change before it.
     Exec(*c, "INSERT INTO cdc24.items VALUES (40000, 'mark', 1, 1)");
-    read_until("mark", "1");
+    sums.ReadUntil("mark", "1");
   }
-  std::map<std::string, std::vector<std::string>> expected;
-  for (const mysql::Row& r :
-       Exec(*c, "SELECT name, COUNT(*), SUM(qty) FROM cdc24.items GROUP BY "
-                "name")) {
-    expected[r[0].value_or("NULL")] = {r[0].value_or("NULL"), *r[1], *r[2]};
-  }
-  BOOST_TEST((groups == expected));
-  std::filesystem::remove_all(dir);
+  BOOST_TEST((sums.groups() == sums.Expected(*c)));
 }

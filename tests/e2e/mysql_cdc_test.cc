@@ -21,6 +21,7 @@
 #include "connectors/kafka/kafka_client.h"
 #include "connectors/registry.h"
 #include "engine/session/session.h"
+#include "tests/e2e/cdc_group_sums.h"
 #include "tests/e2e/mysql_cdc_util.h"
 #include "tests/e2e/mysql_test_util.h"
 #include "tests/unit/run_weir.h"
@@ -480,59 +481,19 @@ BOOST_AUTO_TEST_CASE(weir_e_reads_a_mysql_cdc_table) {
 // changes skipped would be missing: the last value per group in the topic
 // must equal MariaDB's own GROUP BY.
 BOOST_AUTO_TEST_CASE(a_checkpointed_query_resumes_at_its_binlog_position) {
-  namespace kafka = weir::connectors::kafka;
-  auto broker = kafka::EmbeddedBroker::Start();
-  BOOST_REQUIRE_MESSAGE(broker.ok(), broker.status().message());
-  BOOST_REQUIRE((*broker)->CreateTopic("cdcsums", 1).ok());
-  const std::string bootstrap = (*broker)->bootstrap_servers();
-  const std::string dir = weir::testing::MakeTempDir();
   auto c = Connect();
   CreateItems(*c, "cdc12", 40);
-  const std::string script =
-      "SET 'bootstrap.servers' = '" + bootstrap + "';\n" +
-      "SET 'state.dir' = '" + dir + "';\n" +
-      "SET 'checkpoint.interval' = '100ms';\n" +
-      "SET 'parallelism' = '1';\n" + CdcTable("items", "cdc12", "items") +
-      "\nCREATE SINK sums WITH (connector = 'kafka', topic = 'cdcsums') AS "
-      "SELECT name, COUNT(*) AS n, SUM(qty) AS total FROM items GROUP BY "
-      "name;\n";
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  BOOST_REQUIRE((*consumer)->Assign("cdcsums", {0}, kafka::StartOffset{}).ok());
-  std::map<std::string, std::vector<std::string>> groups;  // last per name
-  // Reads the topic until group `name` has `n` rows.
-  auto read_until = [&](const std::string& name, const std::string& n) {
-    while (!(groups.count(name) && groups[name][1] == n)) {
-      auto polled = (*consumer)->Poll(1000, std::chrono::milliseconds(100));
-      BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
-      for (const auto& m : *polled) {
-        BOOST_REQUIRE(m.value);  // no group ever empties here
-        const auto v = nlohmann::json::parse(*m.value);
-        const std::string group =
-            v.at("name").is_null() ? "NULL" : v.at("name").get<std::string>();
-        groups[group] = {group, std::to_string(v.at("n").get<int64_t>()),
-                         std::to_string(v.at("total").get<int64_t>())};
-      }
-    }
-  };
-  auto start = [&] {
-    auto session = weir::Session::Create(
-        {.connectors = weir::connectors::BuiltinConnectors()});
-    BOOST_REQUIRE(session.ok());
-    BOOST_REQUIRE_EQUAL(Run(**session, script), "");
-    return *std::move(session);
-  };
+  GroupSums sums("cdc12", "cdcsums");
   {
-    auto first = start();
+    auto first = sums.Start();
     Exec(*c, "INSERT INTO cdc12.items VALUES (200, 'mark', 1, 1)");
-    read_until("mark", "1");
+    sums.ReadUntil("mark", "1");
     for (int i = 1; i <= 20; ++i) {
       Exec(*c, "UPDATE cdc12.items SET qty = qty + " + std::to_string(i) +
                    " WHERE id = " + std::to_string(i));
     }
     Exec(*c, "INSERT INTO cdc12.items VALUES (201, 'mark', 1, 1)");
-    read_until("mark", "2");
+    sums.ReadUntil("mark", "2");
     // Two checkpoints more than now: the later one began after these
     // changes were read, so the resume starts from a binlog position (a
     // checkpoint of the snapshot would be refused).
@@ -545,20 +506,13 @@ BOOST_AUTO_TEST_CASE(a_checkpointed_query_resumes_at_its_binlog_position) {
   Exec(*c, "DELETE FROM cdc12.items WHERE id IN (5, 6, 7)");
   Exec(*c, "INSERT INTO cdc12.items VALUES (202, 'mark', 1, 1)");
   {
-    auto second = start();
-    read_until("mark", "3");
+    auto second = sums.Start();
+    sums.ReadUntil("mark", "3");
     BOOST_TEST(QueryCheckpoint(*second).find("resumed from") !=
                    std::string::npos,
                QueryCheckpoint(*second));
   }
-  std::map<std::string, std::vector<std::string>> expected;
-  for (const mysql::Row& r :
-       Exec(*c, "SELECT name, COUNT(*), SUM(qty) FROM cdc12.items GROUP BY "
-                "name")) {
-    expected[r[0].value_or("NULL")] = {r[0].value_or("NULL"), *r[1], *r[2]};
-  }
-  BOOST_TEST((groups == expected));
-  std::filesystem::remove_all(dir);
+  BOOST_TEST((sums.groups() == sums.Expected(*c)));
 }
 
 BOOST_AUTO_TEST_CASE(zero_dates_are_null_or_an_error_by_option) {

@@ -28,17 +28,14 @@ namespace mysql = weir::connectors::mysql;
 using weir::mysql_test::Options;
 using weir::mysql_test::Port;
 
-
-using weir::mysql_test::Options;
-using weir::mysql_test::Port;
-
 inline std::unique_ptr<mysql::Connection> Connect(const std::string& db = "") {
   auto conn = mysql::Connection::Open(Options(db));
   BOOST_REQUIRE_MESSAGE(conn.ok(), conn.status().message());
   return *std::move(conn);
 }
 
-inline std::vector<mysql::Row> Exec(mysql::Connection& c, const std::string& sql) {
+inline std::vector<mysql::Row> Exec(mysql::Connection& c,
+                                    const std::string& sql) {
   auto r = c.Query(sql);
   BOOST_REQUIRE_MESSAGE(r.ok(), sql << ": " << r.status().message());
   return *r;
@@ -46,7 +43,7 @@ inline std::vector<mysql::Row> Exec(mysql::Connection& c, const std::string& sql
 
 /// Polls `client` until `done` says so (CTest's timeout stops a hang).
 inline void PollUntil(mysql::BinlogClient& client,
-               const std::function<bool(mysql::BinlogItem&)>& done) {
+                      const std::function<bool(mysql::BinlogItem&)>& done) {
   while (true) {
     std::optional<mysql::BinlogItem> item = client.Poll();
     if (!item) {
@@ -62,9 +59,11 @@ inline std::string Run(weir::Session& s, const std::string& sql) {
   return st.ok() ? "" : std::string(st.message());
 }
 
-inline std::string CdcTable(const std::string& name, const std::string& database,
-                     const std::string& table, const std::string& extra = "",
-                     const std::string& columns = "") {
+inline std::string CdcTable(const std::string& name,
+                            const std::string& database,
+                            const std::string& table,
+                            const std::string& extra = "",
+                            const std::string& columns = "") {
   return "CREATE TABLE " + name + columns +
          " WITH (connector = 'mysql-cdc', host = '127.0.0.1', port = " +
          std::to_string(Port()) +
@@ -137,9 +136,9 @@ inline std::map<std::string, std::vector<std::string>> TableRows(
 /// Reads `source` into `fold` until `done`; returns the error that ended
 /// it, or OK.
 inline absl::Status Drain(weir::exec::Source& source,
-                   std::shared_ptr<const weir::types::Schema> schema,
-                   Fold& fold, const std::function<bool()>& done,
-                   size_t max_rows = 1000) {
+                          std::shared_ptr<const weir::types::Schema> schema,
+                          Fold& fold, const std::function<bool()>& done,
+                          size_t max_rows = 1000) {
   while (!done()) {
     weir::types::Batch batch(schema);
     absl::StatusOr<size_t> n = source.Next(&batch, max_rows);
@@ -163,8 +162,8 @@ struct OpenedSource {
 };
 
 inline OpenedSource Open(const std::string& database, const std::string& table,
-                  const std::string& extra = "",
-                  const std::string& columns = "") {
+                         const std::string& extra = "",
+                         const std::string& columns = "") {
   OpenedSource o;
   auto session = weir::Session::Create(
       {.connectors = weir::connectors::BuiltinConnectors()});
@@ -194,9 +193,8 @@ inline void CreateItems(mysql::Connection& c, const std::string& db, int rows) {
   std::string values;
   for (int i = 1; i <= rows; ++i) {
     if (!values.empty()) values += ",";
-    values += "(" + std::to_string(i) + ", 'n" + std::to_string(i % 7) +
-              "', " + std::to_string(i * 3) + ", " + std::to_string(i) +
-              ".25)";
+    values += "(" + std::to_string(i) + ", 'n" + std::to_string(i % 7) + "', " +
+              std::to_string(i * 3) + ", " + std::to_string(i) + ".25)";
   }
   if (rows > 0) Exec(c, "INSERT INTO " + db + ".items VALUES " + values);
 }
@@ -206,7 +204,6 @@ inline constexpr int kSentinel = 1000000;
 inline bool HasSentinel(const Fold& fold) {
   return fold.rows.count(std::to_string(kSentinel) + "|") > 0;
 }
-
 
 /// SHOW QUERIES' checkpoint column of the session's first query.
 inline std::string QueryCheckpoint(weir::Session& s) {
