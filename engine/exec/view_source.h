@@ -31,7 +31,9 @@
 // downstream keyed by the view's key (an upsert sink such as MySQL, a view
 // over the view that keeps rows by key) converges, since +I of an existing
 // key replaces its row; an append-only consumer (Kafka) sees those rows
-// again, and an aggregate over the view counts them again.
+// again, and an aggregate over the view counts them again. A key the view
+// deleted while the reader was down is not deleted downstream (the
+// re-read holds only rows that exist).
 //
 // Splits. Split 0 reads the whole view; the others end at once (the view's
 // rows are in one shared index, not partitioned by task).
