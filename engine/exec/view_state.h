@@ -41,8 +41,10 @@
 // replayed on resume); the rows converge to the same contents.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -65,6 +67,49 @@ using ViewRow = std::vector<types::Value>;
 struct ViewKeyRange {
   std::string begin;
   std::string end;
+};
+
+/// One change of a view as a reader of its changelog sees it: the row
+/// under `key` before (-U, -D) or after (+I, +U) a step of the view.
+struct ViewChange {
+  types::ChangeKind kind = types::ChangeKind::kInsert;
+  std::string key;
+  ViewRow row;
+};
+
+/// A reader's queue of a view's changes (ViewState::Subscribe), filled by
+/// the view's writers, emptied by the reader. Thread-safe.
+///
+/// Bounded, and a full queue never holds the view's writer back: the
+/// writer's tasks share the worker pool with the reader's, so a writer
+/// waiting for a reader could wait for a thread the writer itself holds.
+/// Instead a change that does not fit marks the queue overflowed, empties
+/// it and stops filling it; the reader then copies the view again (a new
+/// Subscribe) and emits the difference between what it emitted and that
+/// copy (view_source.h). No change is dropped from what the reader's
+/// downstream ends up with: it converges to the view's contents.
+class ViewSubscription {
+ public:
+  explicit ViewSubscription(size_t capacity) : capacity_(capacity) {}
+  /// Moves up to `max` queued changes to the end of `out`, oldest first.
+  void Take(size_t max, std::vector<ViewChange>* out);
+  /// Whether changes were lost to a full queue (the reader must re-copy).
+  bool overflowed() const;
+  /// Whether the view's query finished and every change of it was queued.
+  bool ended() const;
+
+ private:
+  friend class ViewState;
+  /// Queues `changes` (one step of the view), or overflows; false when
+  /// the queue overflowed (now or before) and wants nothing more.
+  bool Push(const std::vector<ViewChange>& changes);
+  void End();
+
+  const size_t capacity_;
+  mutable std::mutex mu_;
+  std::deque<ViewChange> queue_;  // guarded by mu_
+  bool overflowed_ = false;       // guarded by mu_
+  bool ended_ = false;            // guarded by mu_
 };
 
 /// The rows of one view. Thread-safe (see the file comment).
@@ -95,6 +140,20 @@ class ViewState {
   /// Copies of the rows whose keys are in `range`, in key order.
   std::vector<ViewRow> Read(const ViewKeyRange& range) const;
 
+  /// A reader of the view's changelog: copies every row into `*copy` (key
+  /// -> row) and registers a queue of `capacity` changes, in one step under
+  /// the view's lock, so every change applied after the copy is queued and
+  /// none before it. The view keeps only a weak reference: dropping the
+  /// subscription unsubscribes.
+  std::shared_ptr<ViewSubscription> Subscribe(
+      size_t capacity, std::map<std::string, ViewRow>* copy);
+
+  /// The view's query has `writers` more tasks applying changes (each
+  /// calls WriterFinished when its input ended).
+  void AddWriters(int writers);
+  /// One writer's input ended; after the last, readers' queues end.
+  void WriterFinished();
+
   /// Rows held.
   size_t size() const;
   /// Drops every row (DROP MATERIALIZED VIEW frees them).
@@ -105,6 +164,11 @@ class ViewState {
   std::vector<int> key_columns_;
   mutable std::shared_mutex mu_;
   std::map<std::string, ViewRow, std::less<>> rows_;  // guarded by mu_
+  // Readers of the changelog; guarded by mu_.
+  std::vector<std::weak_ptr<ViewSubscription>> subscribers_;
+  int writers_ = 0;     // guarded by mu_
+  int finished_ = 0;    // guarded by mu_
+  bool ended_ = false;  // guarded by mu_: every writer finished, or Clear
 };
 
 }  // namespace weir::exec

@@ -113,6 +113,8 @@ class ViewStoreOperator : public Operator {
     return Emit(std::move(batch));
   }
 
+  const std::shared_ptr<ViewState>& view() const { return view_; }
+
   absl::Status OnWatermark(int64_t micros) override {
     ApplyHeld();
     return EmitWatermark(micros);
@@ -123,6 +125,12 @@ class ViewStoreOperator : public Operator {
   }
   absl::Status Finish() override {
     ApplyHeld();
+    // After this task's last change: readers of the view's changelog end
+    // once every task of the view got here (view_source.h).
+    if (!finished_) {
+      finished_ = true;
+      view_->WriterFinished();
+    }
     return EmitFinish();
   }
 
@@ -194,6 +202,7 @@ class ViewStoreOperator : public Operator {
   int task_ = 0;
   std::string view_name_;
   uint64_t next_sequence_ = 0;           // append-only views
+  bool finished_ = false;
   std::vector<ViewState::Change> held_;  // HoldTrailingUpdateBefores
 };
 
@@ -220,6 +229,9 @@ absl::StatusOr<std::unique_ptr<Operator>> MakeViewStoreOperator(
   auto op = std::make_unique<ViewStoreOperator>(
       std::move(view), std::move(store), task, std::move(view_name));
   WEIR_RETURN_IF_ERROR(op->Load());
+  // Every task of the query is built before any runs, so the view counts
+  // all its writers before the first finishes.
+  op->view()->AddWriters(1);
   return std::unique_ptr<Operator>(std::move(op));
 }
 

@@ -90,10 +90,7 @@ absl::StatusOr<catalog::ConnectorSession*> Session::ConnectorSessionOf(
 absl::StatusOr<catalog::SourceOpener> Session::PrepareSource(
     const catalog::Entry& entry, const catalog::QueryContext& context) {
   if (entry.kind == catalog::EntryKind::kView) {
-    if (pull_rows_.count(AsciiLower(entry.name)) > 0)
-      return PrepareViewSource(entry);
-    return Failing<catalog::SourceOpener>(absl::UnimplementedError(
-        session_internal::ViewStateMessage(entry.name)));
+    return PrepareViewSource(entry);
   }
   const catalog::Connector* c = connectors_->Find(entry.connector);
   if (c == nullptr || !c->info().runs_source) {

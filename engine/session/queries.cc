@@ -20,18 +20,6 @@
 #include "fmt/format.h"
 
 namespace weir {
-namespace session_internal {
-
-std::string ViewStateMessage(const std::string& view) {
-  return fmt::format(
-      "reading materialized view '{}' as a changelog (a push query, sink or "
-      "view over it) is not built yet; a pull query (SELECT without EMIT) "
-      "reads its current rows",
-      view);
-}
-
-}  // namespace session_internal
-
 namespace {
 
 /// The name of the first column of push output over a changelog: each

@@ -244,10 +244,13 @@ class Session {
   /// DROP MATERIALIZED VIEW: refused while another entry reads it, else
   /// stops its query and frees its rows and kept state.
   absl::Status DropView(const sql::BoundDrop& s, StatementResult* result);
-  /// How a running pull query's tasks open view `entry`: over the rows
-  /// RunPullQuery copied out for it.
+  /// How a running query's tasks open view `entry`: a pull query's over
+  /// the rows RunPullQuery copied out for it; any other query's over the
+  /// view's changelog (exec/view_source.h).
   absl::StatusOr<catalog::SourceOpener> PrepareViewSource(
       const catalog::Entry& entry);
+  /// The error of reading view `name` that does not run in this session.
+  std::string ViewNotRunning(const std::string& name) const;
   /// EXPLAIN's "Access path:" lines of a pull query (one per view read).
   std::string ViewAccessText(const PlanPtr& plan) const;
 

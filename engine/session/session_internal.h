@@ -75,7 +75,4 @@ absl::Status CheckSetting(const catalog::ConnectorRegistry& connectors,
 /// for a secret (catalog::IsSecretOption).
 std::string ShownValue(const std::string& key, const std::string& value);
 
-/// Why a query cannot read materialized view `view` yet.
-std::string ViewStateMessage(const std::string& view);
-
 }  // namespace weir::session_internal

@@ -224,18 +224,9 @@ std::string Session::PhysicalPlanText(const PlanPtr& plan) const {
   exec::PhysicalPlanOptions options = PlanningOptions();
   const auto& out = static_cast<const sql::OutputNode&>(*plan);
   if (out.output != sql::OutputKind::kInsert) options.catalog = nullptr;
-  // What the session knows and the runtime does not: a view's state, a
-  // sink connector that does not run.
+  // What the session knows and the runtime does not: a sink connector
+  // that does not run.
   auto refusal = [this](const sql::PlanNode& root) -> std::string {
-    std::string view;
-    sql::ForEachNode(root.inputs[0], [&](const sql::PlanNode& n) {
-      if (n.kind == sql::PlanKind::kScan &&
-          static_cast<const sql::ScanNode&>(n).source_kind ==
-              catalog::EntryKind::kView) {
-        view = static_cast<const sql::ScanNode&>(n).source;
-      }
-    });
-    if (!view.empty()) return session_internal::ViewStateMessage(view);
     return MissingSinkConnector(root);
   };
   return exec::ExplainPhysical(plan, options, refusal);

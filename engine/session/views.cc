@@ -11,6 +11,7 @@
 #include "engine/base/strings.h"
 #include "engine/exec/query.h"
 #include "engine/exec/view_access.h"
+#include "engine/exec/view_source.h"
 #include "engine/exec/view_state.h"
 #include "engine/session/session.h"
 #include "engine/session/session_internal.h"
@@ -98,6 +99,17 @@ absl::Status SortRows(const sql::SortNode& sort,
 
 }  // namespace
 
+std::string Session::ViewNotRunning(const std::string& name) const {
+  return fmt::format(
+      "materialized view '{}' is not running in this session{}, so it has "
+      "no rows to read",
+      name,
+      options_.connect_to_sources
+          ? ""
+          : " (it does not connect to outside systems, so it defines views "
+            "without starting them)");
+}
+
 std::shared_ptr<const exec::ViewState> Session::ViewStateOf(
     const std::string& name) const {
   auto it = views_.find(AsciiLower(name));
@@ -168,7 +180,29 @@ absl::Status Session::DropView(const sql::BoundDrop& s,
 
 absl::StatusOr<catalog::SourceOpener> Session::PrepareViewSource(
     const catalog::Entry& entry) {
-  auto rows = pull_rows_.at(AsciiLower(entry.name));
+  auto pulled = pull_rows_.find(AsciiLower(entry.name));
+  if (pulled == pull_rows_.end()) {
+    // A push query, sink or view reading the view: its changelog
+    // (exec/view_source.h).
+    auto it = views_.find(AsciiLower(entry.name));
+    if (it == views_.end()) {
+      // Refused when the query's tasks open it, as connectors refuse.
+      absl::Status refused =
+          absl::FailedPreconditionError(ViewNotRunning(entry.name));
+      return [refused](const catalog::Entry&,
+                       std::shared_ptr<const types::Schema>, int,
+                       int) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+        return refused;
+      };
+    }
+    std::shared_ptr<exec::ViewState> view = it->second;
+    return [view](const catalog::Entry&, std::shared_ptr<const types::Schema>,
+                  int split,
+                  int) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
+      return exec::OpenViewChangelogSource(view, split);
+    };
+  }
+  auto rows = pulled->second;
   return [rows](const catalog::Entry&, std::shared_ptr<const types::Schema>,
                 int split,
                 int splits) -> absl::StatusOr<std::unique_ptr<exec::Source>> {
@@ -203,16 +237,8 @@ absl::Status Session::RunPullQuery(const sql::BoundQuery& s,
   } reset{&pull_rows_};
   for (const std::string& name : ViewScans(s.plan)) {
     auto it = views_.find(AsciiLower(name));
-    if (it == views_.end()) {
-      return absl::FailedPreconditionError(fmt::format(
-          "materialized view '{}' is not running in this session{}, so it "
-          "has no rows to read",
-          name,
-          options_.connect_to_sources
-              ? ""
-              : " (it does not connect to outside systems, so it defines "
-                "views without starting them)"));
-    }
+    if (it == views_.end())
+      return absl::FailedPreconditionError(ViewNotRunning(name));
     const catalog::Entry* entry = catalog_->Find(name);
     exec::ViewAccess access = exec::PlanViewAccess(
         *s.plan, name, entry == nullptr ? std::vector<int>{} : entry->key);

@@ -171,6 +171,31 @@ BOOST_AUTO_TEST_CASE(an_updating_aggregate_equals_mariadbs_own) {
   BOOST_TEST(std::stoll(*progress[0][1]) > 0);
 }
 
+// CREATE SINK ... FROM a materialized view: the sink reads the view's
+// changelog (its rows, then its changes) and upserts by the view's key;
+// the table equals MariaDB's GROUP BY over the appended copy of the bids.
+BOOST_AUTO_TEST_CASE(a_sink_from_a_view_equals_mariadbs_own) {
+  auto c = Connect();
+  FreshDatabase(*c, "sink_view");
+  auto s = NewSession();
+  BOOST_REQUIRE_EQUAL(
+      Run(*s,
+          "SET 'checkpoint.interval' = '200ms';\n" + Bids(20000, 20000) +
+              RawSink("sink_view") +
+              "CREATE MATERIALIZED VIEW per_auction_v AS SELECT auction, "
+              "COUNT(*) AS n, SUM(price) AS total, MAX(price) AS top, "
+              "MIN(channel) AS first_channel FROM bids GROUP BY auction;\n"
+              "CREATE SINK per_auction FROM per_auction_v" +
+              SinkWith("sink_view", "per_auction") + ";\n"),
+      "");
+  Wait(*s);
+  BOOST_TEST(Count(*c, "sink_view.raw_bids") == 18400);
+  CheckAggregate(*c, "sink_view");
+  const auto ddl = Exec(*c, "SHOW CREATE TABLE sink_view.per_auction");
+  BOOST_TEST(ddl[0][1]->find("PRIMARY KEY (`auction`)") != std::string::npos,
+             *ddl[0][1]);
+}
+
 // EMIT ON WINDOW CLOSE into a table the user created without a key: plain
 // inserts, each window once, equal to MariaDB's windows over the copy.
 BOOST_AUTO_TEST_CASE(window_close_output_appends_to_a_keyless_table) {
