@@ -15,6 +15,8 @@
 // it would count twice, from the end it would miss rows). A changed query
 // is refused; the commit record's metadata round-trips.
 #define BOOST_TEST_MODULE checkpoint_test
+#include "engine/exec/checkpoint.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,7 +33,6 @@
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
 #include "engine/base/failpoint.h"
-#include "engine/exec/checkpoint.h"
 #include "fmt/format.h"
 #include "tests/unit/run_weir.h"
 
@@ -102,8 +103,8 @@ struct Job {
 /// `prefix`windows.
 std::string Script(const std::string& bootstrap, const std::string& dir,
                    const std::string& prefix, const Job& job = {}) {
-  const std::string with = "', 'sink.delivery-guarantee' = '" +
-                           job.guarantee + "') AS SELECT ";
+  const std::string with =
+      "', 'sink.delivery-guarantee' = '" + job.guarantee + "') AS SELECT ";
   std::string script =
       "SET 'bootstrap.servers' = '" + bootstrap + "';\n" +
       "SET 'state.dir' = '" + dir + "';\n" +
@@ -133,6 +134,11 @@ std::string Script(const std::string& bootstrap, const std::string& dir,
 }
 
 /// Every record of `topic` (partitions 0..partitions-1) up to its end.
+/// Partitions of the updating aggregate's output topic: its upserts (~160K
+/// records with a crash's replay) must stay within what the embedded
+/// broker keeps per partition (its last 5 MiB).
+constexpr int kCountsPartitions = 8;
+
 std::vector<kafka::KafkaMessage> ReadAll(const std::string& bootstrap,
                                          const std::string& topic,
                                          int partitions, size_t at_least) {
@@ -155,12 +161,20 @@ std::vector<kafka::KafkaMessage> ReadAll(const std::string& bootstrap,
     empty_polls = 0;
     for (auto& m : *polled) out.push_back(std::move(m));
   }
+  // The embedded broker keeps only each partition's last 5 MiB: a topic
+  // that outgrew it lost its first records, which would read as lost rows.
+  std::map<int32_t, int64_t> first;
+  for (const auto& m : out) first.emplace(m.partition, m.offset);
+  for (const auto& [p, offset] : first) {
+    BOOST_REQUIRE_MESSAGE(offset == 0, "the embedded broker dropped the first "
+                                           << offset << " records of " << topic
+                                           << " partition " << p
+                                           << ": spread the topic wider");
+  }
   return out;
 }
 
-std::string StateDir() {
-  return testing::MakeTempDir();
-}
+std::string StateDir() { return testing::MakeTempDir(); }
 
 }  // namespace
 
@@ -207,8 +221,8 @@ BOOST_AUTO_TEST_CASE(show_queries_text_of_a_checkpoint) {
 /// (0: none).
 uint64_t LastMarker(const std::string& bootstrap, const std::string& sink) {
   uint64_t last = 0;
-  for (const auto& m : ReadAll(bootstrap, "weir-sink-" + sink + ".checkpoints",
-                               1, 0)) {
+  for (const auto& m :
+       ReadAll(bootstrap, "weir-sink-" + sink + ".checkpoints", 1, 0)) {
     if (m.value) last = std::stoull(*m.value);
   }
   return last;
@@ -221,20 +235,19 @@ void CheckResumedFrom(const std::string& out, const std::string& name,
   const size_t row = out.find("| " + name + " ");
   BOOST_REQUIRE(row != std::string::npos);
   const std::string line = out.substr(row, out.find('\n', row) - row);
-  BOOST_TEST(line.find(fmt::format("resumed from {} ", id)) !=
-                 std::string::npos,
-             "marker " << id << ": " << line);
+  BOOST_TEST(
+      line.find(fmt::format("resumed from {} ", id)) != std::string::npos,
+      "marker " << id << ": " << line);
 }
 
 /// Runs the job, crashed at the `nth` hit of `failpoint` (of its queries
 /// together), then again to the end; checks the output. `exact`: the
 /// window-close query alone, and its output must hold each window once.
 void CrashAndResume(kafka::EmbeddedBroker& broker, const Expected& expected,
-                    const std::string& failpoint, int nth,
-                    bool exact = false) {
+                    const std::string& failpoint, int nth, bool exact = false) {
   BOOST_TEST_MESSAGE("crash at " << failpoint);
   const std::string prefix = std::string(failpoint).substr(11) + "_";
-  BOOST_REQUIRE(broker.CreateTopic(prefix + "counts", 2).ok());
+  BOOST_REQUIRE(broker.CreateTopic(prefix + "counts", kCountsPartitions).ok());
   BOOST_REQUIRE(broker.CreateTopic(prefix + "windows", 2).ok());
   const std::string bootstrap = broker.bootstrap_servers();
   const std::string dir = StateDir();
@@ -254,8 +267,8 @@ void CrashAndResume(kafka::EmbeddedBroker& broker, const Expected& expected,
   BOOST_REQUIRE_EQUAL(crashed.exit_code, kFailpointExitCode);
   BOOST_TEST(crashed.err.find("failpoint") != std::string::npos);
   const std::filesystem::path state(dir);
-  const bool windows_committed = std::filesystem::exists(
-      state / "windows" / "COMMIT");
+  const bool windows_committed =
+      std::filesystem::exists(state / "windows" / "COMMIT");
   const bool committed =
       windows_committed ||
       (job.counts && std::filesystem::exists(state / "counts" / "COMMIT"));
@@ -266,8 +279,8 @@ void CrashAndResume(kafka::EmbeddedBroker& broker, const Expected& expected,
   // (Not in the exact case: that run would do the roll forward, which
   // run 2 must show.)
   if (windows_committed && !exact) {
-    testing::WeirRun changed =
-        testing::RunWeir({"-f", "-"}, Script(bootstrap, dir, prefix, {.window = "0.2"}));
+    testing::WeirRun changed = testing::RunWeir(
+        {"-f", "-"}, Script(bootstrap, dir, prefix, {.window = "0.2"}));
     BOOST_TEST(changed.exit_code == 1);
     BOOST_TEST(changed.err.find("belongs to a different query plan") !=
                    std::string::npos,
@@ -297,8 +310,9 @@ void CrashAndResume(kafka::EmbeddedBroker& broker, const Expected& expected,
   // The updating aggregate: the last upsert of each key is its final value.
   if (job.counts) {
     std::map<int64_t, Totals> per_auction;
-    for (const auto& m : ReadAll(bootstrap, prefix + "counts", 2,
-                                 expected.per_auction.size())) {
+    for (const auto& m :
+         ReadAll(bootstrap, prefix + "counts", kCountsPartitions,
+                 expected.per_auction.size())) {
       BOOST_REQUIRE(m.key && m.value);
       const auto v = nlohmann::json::parse(*m.value);
       per_auction[v.at("auction").get<int64_t>()] = {
@@ -326,8 +340,8 @@ void CrashAndResume(kafka::EmbeddedBroker& broker, const Expected& expected,
   for (const auto& [start, t] : per_window) got.push_back(t);
   BOOST_TEST(got.size() == expected.per_window.size());
   BOOST_TEST((got == expected.per_window));
-  BOOST_TEST_MESSAGE("window rows written: " << copies << " for "
-                                             << got.size() << " windows");
+  BOOST_TEST_MESSAGE("window rows written: " << copies << " for " << got.size()
+                                             << " windows");
   // Rolled forward, nothing was written twice: the embedded broker hides
   // no aborted rows, and none were aborted (a crash before the sink's
   // commit replays, and there the rows of the aborted transaction stay
@@ -375,7 +389,8 @@ BOOST_AUTO_TEST_CASE(a_finished_job_run_again_writes_nothing) {
   for (const std::string guarantee : {"exactly-once", "at-least-once"}) {
     BOOST_TEST_MESSAGE("sink.delivery-guarantee " << guarantee);
     const std::string prefix = "final_" + guarantee.substr(0, 5) + "_";
-    BOOST_REQUIRE((*broker)->CreateTopic(prefix + "counts", 2).ok());
+    BOOST_REQUIRE(
+        (*broker)->CreateTopic(prefix + "counts", kCountsPartitions).ok());
     BOOST_REQUIRE((*broker)->CreateTopic(prefix + "windows", 2).ok());
     const std::string dir = StateDir();
     Job job;
@@ -384,8 +399,8 @@ BOOST_AUTO_TEST_CASE(a_finished_job_run_again_writes_nothing) {
 
     testing::WeirRun first = testing::RunWeir({"-f", "-"}, script);
     BOOST_REQUIRE_EQUAL(first.exit_code, 0);
-    const auto counts =
-        ReadAll(bootstrap, prefix + "counts", 2, expected.per_auction.size());
+    const auto counts = ReadAll(bootstrap, prefix + "counts", kCountsPartitions,
+                                expected.per_auction.size());
     const auto windows =
         ReadAll(bootstrap, prefix + "windows", 2, expected.per_window.size());
     BOOST_TEST(windows.size() == expected.per_window.size());
@@ -405,8 +420,9 @@ BOOST_AUTO_TEST_CASE(a_finished_job_run_again_writes_nothing) {
     BOOST_TEST(second.out.find("resumed from") != std::string::npos,
                second.out);
     // Nothing more was written (read up to the end again).
-    BOOST_TEST(ReadAll(bootstrap, prefix + "counts", 2, counts.size()).size() ==
-               counts.size());
+    BOOST_TEST(
+        ReadAll(bootstrap, prefix + "counts", kCountsPartitions, counts.size())
+            .size() == counts.size());
     BOOST_TEST(
         ReadAll(bootstrap, prefix + "windows", 2, windows.size()).size() ==
         windows.size());
@@ -433,13 +449,12 @@ void ProduceBids(const std::string& bootstrap, const std::string& topic,
   for (int64_t i = first; i < first + count; ++i) {
     const int64_t auction = (i * 7919) % 97;
     const int64_t price = (i * 104729) % 1000;
-    BOOST_REQUIRE((*producer)
-                      ->Produce(topic, static_cast<int32_t>(i % partitions),
-                                std::nullopt,
-                                nlohmann::json{{"auction", auction},
-                                               {"price", price}}
-                                    .dump())
-                      .ok());
+    BOOST_REQUIRE(
+        (*producer)
+            ->Produce(
+                topic, static_cast<int32_t>(i % partitions), std::nullopt,
+                nlohmann::json{{"auction", auction}, {"price", price}}.dump())
+            .ok());
     Totals& t = (*expected)[auction];
     ++t.n;
     t.total += price;
@@ -449,9 +464,9 @@ void ProduceBids(const std::string& bootstrap, const std::string& topic,
 
 /// The upsert topic `topic` folded (the last record per key wins), read
 /// until it equals `expected` or a minute passes.
-std::map<int64_t, Totals> FoldCounts(const std::string& bootstrap,
-                                     const std::string& topic,
-                                     const std::map<int64_t, Totals>& expected) {
+std::map<int64_t, Totals> FoldCounts(
+    const std::string& bootstrap, const std::string& topic,
+    const std::map<int64_t, Totals>& expected) {
   auto consumer =
       kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
   BOOST_REQUIRE(consumer.ok());
@@ -482,8 +497,7 @@ class Background {
     BOOST_REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
       const int in = ::open((dir_ + "/in").c_str(), O_RDONLY);
-      const int out =
-          ::open((dir_ + "/out").c_str(), O_WRONLY | O_CREAT, 0600);
+      const int out = ::open((dir_ + "/out").c_str(), O_WRONLY | O_CREAT, 0600);
       if (in < 0 || out < 0) ::_exit(127);
       ::dup2(in, 0);
       ::dup2(out, 1);
@@ -529,10 +543,10 @@ BOOST_AUTO_TEST_CASE(a_kafka_source_resumes_at_its_checkpointed_offsets) {
   ProduceBids(bootstrap, "kbids", 4, 0, 20000, &expected);
   // A Kafka stream never ends: checkpoints go on, and the 5th commit
   // record is the last.
-  testing::WeirRun crashed = testing::RunWeir(
-      {"-f", "-"}, script,
-      {std::string("WEIR_FAILPOINTS=") + exec::kFailpointAfterCommitRecord +
-       "=crash@5"});
+  testing::WeirRun crashed =
+      testing::RunWeir({"-f", "-"}, script,
+                       {std::string("WEIR_FAILPOINTS=") +
+                        exec::kFailpointAfterCommitRecord + "=crash@5"});
   BOOST_REQUIRE_EQUAL(crashed.exit_code, kFailpointExitCode);
   ProduceBids(bootstrap, "kbids", 4, 20000, 20000, &expected);
 
@@ -552,10 +566,10 @@ namespace {
 
 /// Row `id` of the late-row test: v = id * 7 % 100 at `ms` ms of event time.
 std::string LateTestRow(int64_t id, int64_t ms) {
-  return nlohmann::json{{"id", id},
-                        {"v", id * 7 % 100},
-                        {"ts", fmt::format("2026-01-01 00:00:{:02}.{:03}",
-                                           ms / 1000, ms % 1000)}}
+  return nlohmann::json{
+      {"id", id},
+      {"v", id * 7 % 100},
+      {"ts", fmt::format("2026-01-01 00:00:{:02}.{:03}", ms / 1000, ms % 1000)}}
       .dump();
 }
 
@@ -619,18 +633,19 @@ BOOST_AUTO_TEST_CASE(a_row_late_before_a_crash_stays_late_after_it) {
         kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
     BOOST_REQUIRE(producer.ok());
     for (const auto& [id, ms] : rows)
-      BOOST_REQUIRE(
-          (*producer)->Produce("lin", 0, std::nullopt, LateTestRow(id, ms)).ok());
+      BOOST_REQUIRE((*producer)
+                        ->Produce("lin", 0, std::nullopt, LateTestRow(id, ms))
+                        .ok());
     BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(60)).ok());
   };
 
   // Run 1 reads phase 1 (closing windows 0 to 8) and dies after its 5th
   // commit record.
   produce(phase1);
-  testing::WeirRun crashed = testing::RunWeir(
-      {"-f", "-"}, script,
-      {std::string("WEIR_FAILPOINTS=") + exec::kFailpointAfterCommitRecord +
-       "=crash@5"});
+  testing::WeirRun crashed =
+      testing::RunWeir({"-f", "-"}, script,
+                       {std::string("WEIR_FAILPOINTS=") +
+                        exec::kFailpointAfterCommitRecord + "=crash@5"});
   BOOST_REQUIRE_EQUAL(crashed.exit_code, kFailpointExitCode);
   produce(phase2);
 
@@ -659,8 +674,8 @@ BOOST_AUTO_TEST_CASE(a_row_late_before_a_crash_stays_late_after_it) {
       const Totals t{v.at("n").get<int64_t>(), v.at("total").get<int64_t>()};
       auto [it, added] =
           per_window.emplace(v.at("window_start").get<std::string>(), t);
-      BOOST_TEST((it->second == t), "window " << it->first
-                                              << " emitted with other values");
+      BOOST_TEST((it->second == t),
+                 "window " << it->first << " emitted with other values");
     }
   }
   std::string output;
