@@ -350,7 +350,14 @@ BOOST_AUTO_TEST_CASE(a_query_stopped_during_its_snapshot_continues_it) {
     BOOST_TEST(QueryCheckpoint(*second).find("resumed from") !=
                    std::string::npos,
                QueryCheckpoint(*second));
-    // The last change: read after every change before it.
+    // The last change, made once the new snapshot has begun returning
+    // rows (so it is not among them): in the binlog after that snapshot's
+    // position, it is read after every change before it. (Made earlier,
+    // the new snapshot would return it before the binlog's older changes
+    // to the rows read by the first run.)
+    for (std::string n; (n = ShownColumn(*second, "rows read")).empty() || n == "0";) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     Exec(*c, "INSERT INTO cdc24.items VALUES (40000, 'mark', 1, 1)");
     sums.ReadUntil("mark", "1");
   }
