@@ -64,9 +64,8 @@ BOOST_AUTO_TEST_CASE(a_purged_binlog_is_bridged_by_a_resnapshot) {
     BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
     Exec(*c, "UPDATE cdc20.items SET qty = qty + 1 WHERE id <= 5");
     Exec(*c, "DELETE FROM cdc20.items WHERE id = 6");
-    Exec(*c, "INSERT INTO cdc20.items VALUES (" + std::to_string(kSentinel) +
-                 ", 's', 0, 0)");
-    st = Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+    InsertSentinel(*c, "cdc20");
+    st = DrainToSentinel(*o.source, o.schema, fold);
     BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
     position = *o.source->checkpoint_position();
     old_file = PositionFile(position, o.config);
@@ -96,9 +95,8 @@ BOOST_AUTO_TEST_CASE(a_purged_binlog_is_bridged_by_a_resnapshot) {
     BOOST_TEST(fold.changes - before == 2 * 3 + 4 + 6);
     // The binlog is read on from the new snapshot's position.
     Exec(*c, "UPDATE cdc20.items SET qty = 7 WHERE id = 1");
-    Exec(*c, "INSERT INTO cdc20.items VALUES (" + std::to_string(kSentinel) +
-                 ", 's', 0, 0)");
-    st = Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+    InsertSentinel(*c, "cdc20");
+    st = DrainToSentinel(*o.source, o.schema, fold);
     BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
     BOOST_TEST(fold.problems.empty(), fold.Problems());
     BOOST_TEST((fold.rows ==
@@ -182,9 +180,8 @@ BOOST_AUTO_TEST_CASE(an_interrupted_snapshot_continues_after_its_last_row) {
     BOOST_TEST(fold.problems.empty(), fold.Problems());
     // The binlog on: a change in each part of the key range.
     Exec(*c, "UPDATE cdc22.items SET qty = 5 WHERE id IN (1, 56, 130, 199)");
-    Exec(*c, "INSERT INTO cdc22.items VALUES (" + std::to_string(kSentinel) +
-                 ", 's', 0, 0)");
-    st = Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+    InsertSentinel(*c, "cdc22");
+    st = DrainToSentinel(*o.source, o.schema, fold);
     BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
     BOOST_TEST(fold.problems.empty(), fold.Problems());
     BOOST_TEST((fold.rows ==

@@ -101,10 +101,8 @@ BOOST_AUTO_TEST_CASE(snapshot_then_binlog_folds_into_the_table) {
   Exec(*c, "UPDATE cdc2.items SET name = NULL WHERE id = 1");
   Exec(*c, "UPDATE cdc2.items SET id = 100 WHERE id = 2");
   Exec(*c, "COMMIT");
-  Exec(*c, "INSERT INTO cdc2.items VALUES (" + std::to_string(kSentinel) +
-               ", 'end', 0, 0)");
-  absl::Status st =
-      Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+  InsertSentinel(*c, "cdc2");
+  absl::Status st = DrainToSentinel(*o.source, o.schema, fold);
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(fold.problems.empty(), fold.Problems());
   BOOST_TEST((fold.rows == TableRows(*c, "SELECT * FROM cdc2.items", o.key)));
@@ -158,11 +156,9 @@ BOOST_AUTO_TEST_CASE(snapshot_under_concurrent_writes_is_exact) {
           Exec(*w, "COMMIT");
       }
     }
-    Exec(*w, "INSERT INTO cdc3.items VALUES (" + std::to_string(kSentinel) +
-                 ", 'end', 0, 0)");
+    InsertSentinel(*w, "cdc3");
   });
-  absl::Status st =
-      Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+  absl::Status st = DrainToSentinel(*o.source, o.schema, fold);
   writer.join();
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(fold.problems.empty(), fold.Problems());
@@ -181,10 +177,8 @@ BOOST_AUTO_TEST_CASE(ddl_on_the_table_stops_with_a_clear_error) {
           .ok());
   // DDL on another table is none of its business.
   Exec(*c, "ALTER TABLE cdc4.other ADD COLUMN x INT");
-  Exec(*c, "INSERT INTO cdc4.items VALUES (" + std::to_string(kSentinel) +
-               ", 'end', 0, 0)");
-  BOOST_REQUIRE(
-      Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); }).ok());
+  InsertSentinel(*c, "cdc4");
+  BOOST_REQUIRE(DrainToSentinel(*o.source, o.schema, fold).ok());
   Exec(*c, "USE cdc4");
   Exec(*c, "ALTER TABLE items MODIFY qty BIGINT");
   Exec(*c, "INSERT INTO cdc4.items VALUES (7, 'x', 1, 1)");
@@ -245,8 +239,7 @@ BOOST_AUTO_TEST_CASE(resumes_mid_transaction_without_gap_or_duplicate) {
   o.source.reset();
   Exec(*c, "UPDATE cdc5.items SET qty = 42 WHERE id IN (1, 12, 18)");
   Exec(*c, "DELETE FROM cdc5.items WHERE id = 2");
-  Exec(*c, "INSERT INTO cdc5.items VALUES (" + std::to_string(kSentinel) +
-               ", 'end', 0, 0)");
+  InsertSentinel(*c, "cdc5");
   auto resumed = mysql::OpenCdcSource(o.config, o.schema, 0, 1);
   BOOST_REQUIRE(resumed.ok());
   BOOST_REQUIRE((*resumed)->StartAt(*pos).ok());
@@ -283,10 +276,8 @@ BOOST_AUTO_TEST_CASE(survives_the_kill_of_its_binlog_connection) {
   BOOST_TEST(killed >= 1);
   Exec(*c, "UPDATE cdc6.items SET qty = 7 WHERE id < 4");
   Exec(*c, "DELETE FROM cdc6.items WHERE id = 5");
-  Exec(*c, "INSERT INTO cdc6.items VALUES (" + std::to_string(kSentinel) +
-               ", 'end', 0, 0)");
-  absl::Status st =
-      Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+  InsertSentinel(*c, "cdc6");
+  absl::Status st = DrainToSentinel(*o.source, o.schema, fold);
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(fold.problems.empty(), fold.Problems());
   BOOST_TEST((fold.rows == TableRows(*c, "SELECT * FROM cdc6.items", o.key)));
@@ -331,8 +322,7 @@ BOOST_AUTO_TEST_CASE(push_query_group_by_equals_mariadb_group_by) {
     Exec(*w, "INSERT INTO cdc7.items VALUES (100, NULL, 5, 1), "
              "(101, 'n1', 9, 1)");
     Exec(*w, "UPDATE cdc7.items SET qty = qty * 2 WHERE name = 'n3'");
-    Exec(*w, "INSERT INTO cdc7.items VALUES (" + std::to_string(kSentinel) +
-                 ", 'end', 0, 0)");
+    InsertSentinel(*w, "cdc7");
   });
   std::string err = Run(s,
                         "SELECT name, COUNT(*) AS n, SUM(qty) AS total FROM "
@@ -368,12 +358,10 @@ BOOST_AUTO_TEST_CASE(starts_after_a_gtid_or_at_the_latest_offset) {
                   return p && p->at(0) > 0;
                 }).ok());
   Exec(*c, "INSERT INTO cdc8.items VALUES (8, 'c', 3, 3)");
-  Exec(*c, "INSERT INTO cdc8.items VALUES (" + std::to_string(kSentinel) +
-               ", 'end', 0, 0)");
+  InsertSentinel(*c, "cdc8");
   Fold fold;
   fold.key = o.key;
-  absl::Status st =
-      Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+  absl::Status st = DrainToSentinel(*o.source, o.schema, fold);
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(fold.problems.empty());
   BOOST_TEST((fold.rows ==
@@ -586,10 +574,8 @@ BOOST_AUTO_TEST_CASE(survives_a_server_restart) {
   c = Connect();
   Exec(*c, "INSERT INTO cdc11.items VALUES (6, 'after', 1, 1)");
   Exec(*c, "DELETE FROM cdc11.items WHERE id = 2");
-  Exec(*c, "INSERT INTO cdc11.items VALUES (" + std::to_string(kSentinel) +
-               ", 'end', 0, 0)");
-  absl::Status st =
-      Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+  InsertSentinel(*c, "cdc11");
+  absl::Status st = DrainToSentinel(*o.source, o.schema, fold);
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(fold.problems.empty(), fold.Problems());
   BOOST_TEST((fold.rows == TableRows(*c, "SELECT * FROM cdc11.items", o.key)));
@@ -765,8 +751,7 @@ BOOST_AUTO_TEST_CASE(add_and_drop_of_undeclared_columns_are_followed) {
   Exec(*c, "UPDATE cdc15.items SET qty = qty + 1 WHERE id IN (3, 10)");
   Exec(*c, "INSERT INTO cdc15.items (id, qty) VALUES (" +
                std::to_string(kSentinel) + ", 0)");
-  absl::Status st =
-      Drain(*o.source, o.schema, fold, [&] { return HasSentinel(fold); });
+  absl::Status st = DrainToSentinel(*o.source, o.schema, fold);
   BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
   BOOST_TEST(fold.problems.size() == 0u);
   BOOST_TEST(fold.rows ==

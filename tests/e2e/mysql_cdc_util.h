@@ -205,6 +205,20 @@ inline bool HasSentinel(const Fold& fold) {
   return fold.rows.count(std::to_string(kSentinel) + "|") > 0;
 }
 
+/// Inserts the sentinel row into `db`.items (CreateItems' table): the
+/// last change, so a reader that has it has every change before it.
+inline void InsertSentinel(mysql::Connection& c, const std::string& db) {
+  Exec(c, "INSERT INTO " + db + ".items VALUES (" + std::to_string(kSentinel) +
+              ", 'end', 0, 0)");
+}
+
+/// Reads `source` into `fold` until the sentinel row has arrived.
+inline absl::Status DrainToSentinel(
+    weir::exec::Source& source,
+    std::shared_ptr<const weir::types::Schema> schema, Fold& fold) {
+  return Drain(source, schema, fold, [&] { return HasSentinel(fold); });
+}
+
 /// SHOW QUERIES' checkpoint column of the session's first query.
 inline std::string QueryCheckpoint(weir::Session& s) {
   std::string text;
