@@ -26,14 +26,17 @@
 // without one.
 //
 // Checkpoints. A reader cannot resume from a position in the view's
-// changes (the view keeps no history). Its checkpoint position is empty
-// and on resume it reads the view's current contents again as +I: a
-// downstream keyed by the view's key (an upsert sink such as MySQL, a view
-// over the view that keeps rows by key) converges, since +I of an existing
-// key replaces its row; an append-only consumer (Kafka) sees those rows
-// again, and an aggregate over the view counts them again. A key the view
-// deleted while the reader was down is not deleted downstream (the
-// re-read holds only rows that exist).
+// changes (the view keeps no history), so its checkpoint position is
+// empty. When its query keeps state (a state directory: a sink or a view
+// reading the view), the reader also keeps the rows it emitted, by key, in
+// its split's own state store (Source::wants_store), snapshotted with
+// every checkpoint of its query. On resume it copies the view again and
+// emits only the difference from the rows its checkpoint holds: -D for a
+// key the view deleted meanwhile, -U/+U for a changed row, +I for a new
+// key, nothing for an unchanged one. So an aggregate over the view counts
+// nothing twice and an upsert sink deletes what the view deleted. Without
+// state (a push query) it starts with a full copy as +I. The cost: the
+// reader's rows a second time, in its store.
 //
 // Splits. Split 0 reads the whole view; the others end at once (the view's
 // rows are in one shared index, not partitioned by task).

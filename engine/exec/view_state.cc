@@ -8,6 +8,23 @@
 
 namespace weir::exec {
 
+void AppendViewRow(const ViewRow& row, std::string* out) {
+  for (const types::Value& v : row) storage::AppendValue(out, v);
+}
+
+std::optional<ViewRow> DecodeViewRow(const types::Schema& schema,
+                                     std::string_view in) {
+  ViewRow row;
+  row.reserve(schema.size());
+  for (const types::Field& f : schema.fields()) {
+    absl::StatusOr<types::Value> v = storage::DecodeValue(&in, f.type);
+    if (!v.ok()) return std::nullopt;
+    row.push_back(*std::move(v));
+  }
+  if (!in.empty()) return std::nullopt;
+  return row;
+}
+
 ViewState::ViewState(std::shared_ptr<const types::Schema> schema,
                      std::vector<int> key_columns)
     : schema_(std::move(schema)), key_columns_(std::move(key_columns)) {}

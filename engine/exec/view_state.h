@@ -60,6 +60,14 @@ namespace weir::exec {
 /// One row of a view.
 using ViewRow = std::vector<types::Value>;
 
+/// Appends `row` to `out`, each column with storage/key_codec.h's
+/// AppendValue (how the view store and a view's readers keep rows).
+void AppendViewRow(const ViewRow& row, std::string* out);
+/// The row of `schema` AppendViewRow wrote as `in`; nullopt when `in`
+/// does not decode to exactly one such row.
+std::optional<ViewRow> DecodeViewRow(const types::Schema& schema,
+                                     std::string_view in);
+
 /// A key range of a view, in the order of its encoded key: [begin, end);
 /// empty `end` means no upper bound. Keys encode the view's key columns
 /// with storage's order-preserving codec (ViewState::KeyOf), so a prefix

@@ -99,7 +99,7 @@ class ViewStoreOperator : public Operator {
       state_key += key;
       if (put) {
         value.clear();
-        for (const types::Value& v : row) storage::AppendValue(&value, v);
+        AppendViewRow(row, &value);
         WEIR_RETURN_IF_ERROR(store.Put(state_key, value));
         changes.push_back({std::move(key), row});
       } else {
@@ -186,15 +186,9 @@ class ViewStoreOperator : public Operator {
   }
 
   absl::StatusOr<ViewRow> DecodeRow(std::string_view in) const {
-    ViewRow row;
-    row.reserve(view_->schema()->size());
-    for (const types::Field& f : view_->schema()->fields()) {
-      absl::StatusOr<types::Value> v = storage::DecodeValue(&in, f.type);
-      if (!v.ok()) return Damaged();
-      row.push_back(*std::move(v));
-    }
-    if (!in.empty()) return Damaged();
-    return row;
+    std::optional<ViewRow> row = DecodeViewRow(*view_->schema(), in);
+    if (!row) return Damaged();
+    return *std::move(row);
   }
 
   std::shared_ptr<ViewState> view_;
