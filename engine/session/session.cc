@@ -86,6 +86,11 @@ absl::StatusOr<StatementResult> Session::Execute(
   StatementResult result;
   WEIR_RETURN_IF_ERROR(
       std::visit([&](auto& s) { return Run(s, &result); }, bound.kind));
+  if (stmt.kind == sql::ast::StatementKind::kCreateView) {
+    WEIR_RETURN_IF_ERROR(
+        CreateViewSink(static_cast<const sql::ast::CreateViewStatement&>(stmt),
+                       source, &result));
+  }
   return result;
 }
 

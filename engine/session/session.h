@@ -49,6 +49,7 @@ struct BoundReset;
 struct BoundTerminate;
 namespace ast {
 struct Statement;
+struct CreateViewStatement;
 }  // namespace ast
 }  // namespace weir::sql
 
@@ -244,6 +245,11 @@ class Session {
   /// DROP MATERIALIZED VIEW: refused while another entry reads it, else
   /// stops its query and frees its rows and kept state.
   absl::Status DropView(const sql::BoundDrop& s, StatementResult* result);
+  /// After CREATE MATERIALIZED VIEW `v` ran: the sink its `WITH (sink =
+  /// ...)` asks for (views.cc), as CREATE SINK <v>_sink FROM v; the view is
+  /// taken back when the sink cannot be created.
+  absl::Status CreateViewSink(const sql::ast::CreateViewStatement& v,
+                              std::string_view source, StatementResult* result);
   /// How a running query's tasks open view `entry`: a pull query's over
   /// the rows RunPullQuery copied out for it; any other query's over the
   /// view's changelog (exec/view_source.h).

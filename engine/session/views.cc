@@ -141,8 +141,61 @@ absl::Status Session::Run(sql::BoundCreateView& s, StatementResult* result) {
   return absl::OkStatus();
 }
 
+absl::Status Session::CreateViewSink(const sql::ast::CreateViewStatement& v,
+                                     std::string_view source,
+                                     StatementResult* result) {
+  std::optional<std::vector<sql::ast::Option>> options =
+      sql::ViewSinkOptions(v.options);
+  if (!options) return absl::OkStatus();
+  const std::string view = v.name.ToString();
+  const std::string name = sql::ViewSinkName(view);
+  const catalog::Entry* existing = catalog_->Find(name);
+  if (existing != nullptr && v.if_not_exists) return absl::OkStatus();
+  sql::ast::CreateSinkStatement sink;
+  sink.span = v.span;  // its DDL is the view's statement
+  sink.name.parts = {sql::ast::Identifier{name, v.name.span}};
+  sink.name.span = v.name.span;
+  sink.from = v.name;
+  sink.options = *std::move(options);
+  sink.options_span = sink.options.front().key_span;
+  absl::StatusOr<StatementResult> made = Execute(sink, source);
+  if (!made.ok()) {
+    // A view that cannot be written out as asked is taken back.
+    StatementResult dropped;
+    DropView(sql::BoundDrop{catalog::EntryKind::kView, view, v.name.span,
+                            /*if_exists=*/true},
+             &dropped)
+        .IgnoreError();
+    return made.status();
+  }
+  result->message += " " + made->message;
+  return absl::OkStatus();
+}
+
 absl::Status Session::DropView(const sql::BoundDrop& s,
                                StatementResult* result) {
+  // The sink its WITH (sink = ...) created goes first, with it.
+  std::string sink_note;
+  if (const catalog::Entry* view = catalog_->Find(s.name);
+      view != nullptr && view->kind == catalog::EntryKind::kView &&
+      view->Option("sink")) {
+    const std::string sink = sql::ViewSinkName(view->name);
+    const catalog::Entry* entry = catalog_->Find(sink);
+    const std::vector<std::string> readers = catalog_->Dependents(s.name);
+    if (entry != nullptr && entry->kind == catalog::EntryKind::kSink &&
+        readers.size() == 1 &&
+        AsciiLower(readers.front()) == AsciiLower(sink)) {
+      for (const catalog::QueryInfo& q : catalog_->ListQueries()) {
+        if (AsciiLower(q.sink) == AsciiLower(sink))
+          WEIR_RETURN_IF_ERROR(Terminate(q.id, &sink_note));
+      }
+      StatementResult dropped;
+      WEIR_RETURN_IF_ERROR(Run(
+          sql::BoundDrop{catalog::EntryKind::kSink, sink, s.name_span, false},
+          &dropped));
+      sink_note += " " + dropped.message;
+    }
+  }
   const catalog::Entry* entry = catalog_->Find(s.name);
   // Refusals first (not found, another kind, read by another entry), with
   // the catalog's own messages; nothing is stopped then.
@@ -173,7 +226,7 @@ absl::Status Session::DropView(const sql::BoundDrop& s,
     views_.erase(it);
   }
   result->message =
-      fmt::format("Dropped materialized view '{}'.{}", name, note);
+      fmt::format("Dropped materialized view '{}'.{}{}", name, note, sink_note);
   DropKeptState(name, result);
   return absl::OkStatus();
 }

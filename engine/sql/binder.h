@@ -8,7 +8,9 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -56,6 +58,14 @@ struct BoundCreateSource : BoundCreate {};
 struct BoundCreateView : BoundCreate {
   PlanPtr plan;  // rooted at OutputNode(kMaterialize)
 };
+
+/// `WITH (sink = 'connector', ...)` on a materialized view writes the view
+/// out through a sink reading it: the sink's options are the view's, with
+/// `sink` as `connector`; nullopt when the options have no `sink`.
+std::optional<std::vector<ast::Option>> ViewSinkOptions(
+    const std::vector<ast::Option>& view_options);
+/// The name of the sink that `WITH (sink = ...)` on view `view` creates.
+std::string ViewSinkName(std::string_view view);
 
 /// CREATE SINK: the entry (its dependencies in entry.depends_on) and the
 /// persistent query that feeds it.

@@ -196,6 +196,53 @@ BOOST_AUTO_TEST_CASE(a_sink_from_a_view_equals_mariadbs_own) {
              *ddl[0][1]);
 }
 
+// The shorthand on the view: WITH (sink = 'mysql', ...) writes the view
+// as CREATE SINK <view>_sink FROM the view would; DROP of the view drops
+// that sink too. Wrong sink options create nothing.
+BOOST_AUTO_TEST_CASE(a_view_with_sink_mysql_writes_the_view) {
+  auto c = Connect();
+  FreshDatabase(*c, "sink_short");
+  auto s = NewSession();
+  std::string with = SinkWith("sink_short", "per_auction");
+  with.replace(with.find("connector"), std::string("connector").size(), "sink");
+  const std::string view =
+      "CREATE MATERIALIZED VIEW per_auction_v" + with +
+      "AS SELECT auction, COUNT(*) AS n, SUM(price) AS total, MAX(price) AS "
+      "top, MIN(channel) AS first_channel FROM bids GROUP BY auction;\n";
+  BOOST_REQUIRE_EQUAL(
+      Run(*s, "SET 'checkpoint.interval' = '200ms';\n" + Bids(20000, 20000) +
+                  RawSink("sink_short") + view),
+      "");
+  Wait(*s);
+  CheckAggregate(*c, "sink_short");
+  auto shown = [&](const std::string& sql) {
+    std::string names;
+    BOOST_REQUIRE(s->ExecuteScript(sql, [&](const weir::StatementResult& r) {
+                     for (const auto& row : r.rows) names += row[0] + ";";
+                   }).ok());
+    return names;
+  };
+  BOOST_TEST(
+      shown("SHOW SINKS;").find("per_auction_v_sink;") != std::string::npos,
+      shown("SHOW SINKS;"));
+  BOOST_REQUIRE_EQUAL(Run(*s, "DROP MATERIALIZED VIEW per_auction_v;"), "");
+  BOOST_TEST(
+      shown("SHOW SINKS;").find("per_auction_v_sink") == std::string::npos,
+      shown("SHOW SINKS;"));
+  // An option the mysql sink does not know: refused naming it; no view.
+  std::string bad = view;
+  bad.replace(bad.find("host ="), 0, "hots = 'x', ");
+  const std::string error = Run(*s, bad);
+  BOOST_TEST(error.find("hots") != std::string::npos, error);
+  BOOST_TEST(shown("SHOW VIEWS;").find("per_auction_v") == std::string::npos);
+  // Options without sink = ...: refused.
+  const std::string plain =
+      Run(*s,
+          "CREATE MATERIALIZED VIEW w WITH (table = 't') AS SELECT auction, "
+          "COUNT(*) AS n FROM bids GROUP BY auction;");
+  BOOST_TEST(plain.find("sink = '<connector>'") != std::string::npos, plain);
+}
+
 // EMIT ON WINDOW CLOSE into a table the user created without a key: plain
 // inserts, each window once, equal to MariaDB's windows over the copy.
 BOOST_AUTO_TEST_CASE(window_close_output_appends_to_a_keyless_table) {

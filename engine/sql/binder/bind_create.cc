@@ -321,10 +321,36 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateView(
   entry.depends_on = ReadNames(rel.sources);
   entry.ddl = TextOf(s.span);
   if (!s.options.empty()) {
-    return SqlError(
-        s.options.front().key_span,
-        "a materialized view takes no WITH options yet; to write it out, "
-        "use CREATE SINK ... FROM the view");
+    // WITH (sink = ...): checked now as CREATE SINK ... FROM the view
+    // checks its options, so nothing is created when they are wrong; the
+    // session creates the sink once the view runs.
+    std::optional<std::vector<ast::Option>> sink = ViewSinkOptions(s.options);
+    if (!sink) {
+      return SqlError(
+          s.options.front().key_span,
+          "a materialized view takes WITH options only to write it out: "
+          "sink = '<connector>' (e.g. 'mysql') and that sink's options; or "
+          "use CREATE SINK ... FROM the view");
+    }
+    catalog::Entry sink_entry;
+    sink_entry.name = ViewSinkName(name);
+    sink_entry.kind = catalog::EntryKind::kSink;
+    WEIR_RETURN_IF_ERROR(CheckOptions(catalog::OptionUse::kSink, *sink,
+                                      s.options.front().key_span,
+                                      &sink_entry.options));
+    sink_entry.connector = ConnectorOf(sink_entry);
+    WEIR_RETURN_IF_ERROR(CheckSinkInput(connectors_, sink_entry, *plan,
+                                        s.options.front().key_span));
+    if (const catalog::Entry* taken = catalog_.Find(sink_entry.name);
+        taken != nullptr && !s.if_not_exists) {
+      return SqlError(s.name.span,
+                      fmt::format("the view's sink would be named '{}', which "
+                                  "exists already; use CREATE SINK ... FROM "
+                                  "the view with another name",
+                                  sink_entry.name));
+    }
+    for (const ast::Option& o : s.options)
+      entry.options.emplace_back(o.key, o.value);
   }
   if (plan->event_time) {
     catalog::WatermarkInfo w;
@@ -384,3 +410,25 @@ absl::StatusOr<BoundStatement> StatementBinder::BindCreateSink(
 }
 
 }  // namespace weir::sql::internal
+
+namespace weir::sql {
+
+std::optional<std::vector<ast::Option>> ViewSinkOptions(
+    const std::vector<ast::Option>& view_options) {
+  std::vector<ast::Option> out = view_options;
+  bool found = false;
+  for (ast::Option& o : out) {
+    if (EqualsIgnoreCase(o.key, "sink")) {
+      o.key = "connector";
+      found = true;
+    }
+  }
+  if (!found) return std::nullopt;
+  return out;
+}
+
+std::string ViewSinkName(std::string_view view) {
+  return std::string(view) + "_sink";
+}
+
+}  // namespace weir::sql
