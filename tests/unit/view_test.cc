@@ -242,6 +242,27 @@ BOOST_AUTO_TEST_CASE(view_runs_and_pull_queries_match_the_fold) {
   BOOST_TEST(top == expected_top);
 }
 
+// An aggregate without GROUP BY has exactly one row, over no rows too
+// (SQL: COUNT 0, SUM/MAX NULL): a pull query over an empty view, or over
+// rows its filter drops, answers with that row.
+BOOST_AUTO_TEST_CASE(a_global_aggregate_has_one_row_over_no_rows) {
+  auto s = NewSession();
+  Run(*s,
+      "CREATE MATERIALIZED VIEW none AS SELECT auction, COUNT(*) AS n, "
+      "SUM(price) AS total FROM bids WHERE price < 0 GROUP BY auction");
+  Run(*s, kPerAuction);
+  WaitForViews(*s);
+  BOOST_TEST(Run(*s, "SELECT * FROM none").rows.empty());
+  BOOST_TEST((Run(*s, "SELECT COUNT(*) AS c, SUM(n) AS s, MAX(total) AS m "
+                      "FROM none")
+                  .rows == Rows{{"0", "NULL", "NULL"}}));
+  BOOST_TEST((Run(*s, "SELECT COUNT(*) AS c, SUM(n) AS s FROM per_auction "
+                      "WHERE n < 0")
+                  .rows == Rows{{"0", "NULL"}}));
+  BOOST_TEST((Run(*s, "SELECT COUNT(*) AS c FROM per_auction").rows ==
+              Rows{{std::to_string(PerAuction().size())}}));
+}
+
 BOOST_AUTO_TEST_CASE(two_column_key_lookup_and_prefix_scan) {
   auto s = NewSession();
   Run(*s,
