@@ -228,7 +228,9 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
       WEIR_ASSIGN_OR_RETURN(
           out->emplace_back(),
           MakeViewStoreOperator(compiled->view_state, std::move(store), task,
-                                view.target));
+                                view.target,
+                                !view.inputs.empty() &&
+                                    !view.inputs[0]->append_only));
       continue;
     }
     if (op.normalize) {

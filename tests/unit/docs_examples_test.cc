@@ -36,7 +36,9 @@
 //   writes them (cli/shell.cc PrintResult; push-query rows as `a | b`
 //   lines). ```mysql blocks run through the mariadb client as root over the
 //   server's socket, as the tutorial says (`mariadb --socket=... -u root
-//   -t`). ```sh blocks run with `bash -e` in the source directory.
+//   -t`). ```sh blocks run with `bash -e` in the source directory. (The
+//   plain block that starts `build/cli/weir` is not run: the session
+//   stands for the shell.)
 // - A line `<!-- doc-test: restart weir -->` ends the session (its queries
 //   stop, as when weir exits) and starts a new one.
 // - A plain ``` block right after a runnable block is its output and is
