@@ -1,6 +1,7 @@
 -- Weir demo: a Kafka stream on the embedded broker, rows written and read
 -- back by a push query, the Nexmark generator, a persistent query from the
--- generator into a topic, and the plan of a windowed materialized view.
+-- generator into a topic, and a windowed materialized view with push and
+-- pull queries on it.
 -- Run with: build/cli/weir --echo -f scripts/demo.sql
 
 -- Bids arriving on the Kafka topic 'bids' as JSON. Event time is date_time;
@@ -41,11 +42,24 @@ SELECT auction, price, channel FROM big_bids EMIT CHANGES LIMIT 3;
 SHOW QUERIES;
 SHOW STREAMS;
 
--- Per auction and 10-second window: how many bids, and the highest price.
--- Windows keep state, which arrives with the state store: EXPLAIN shows the
--- plan Weir compiles for it today.
-EXPLAIN CREATE MATERIALIZED VIEW auction_stats AS
+-- A materialized view: per auction and 10-second window, how many bids and
+-- the highest price. It runs at once, in the background, reading the bids
+-- topic from its start, and keeps one row per (window, auction) in the
+-- state store, updated as bids arrive.
+CREATE MATERIALIZED VIEW auction_stats AS
   SELECT window_start, window_end, auction,
          COUNT(*) AS bids, MAX(price) AS top_price
   FROM TUMBLE(bids, date_time, INTERVAL '10' SECOND)
   GROUP BY window_start, window_end, auction;
+
+-- A push query over the view: its rows, then its changes, as they come.
+-- The filter keeps each auction's row once it counts all its bids above
+-- (auction 1 has two), so LIMIT 3 ends it when the view has read them all.
+SELECT auction, bids, top_price FROM auction_stats
+  WHERE (auction = 1 AND bids = 2) OR auction IN (2, 3) EMIT CHANGES LIMIT 3;
+
+-- A pull query (no EMIT): the view's rows, answered at once from its state.
+SELECT auction, bids, top_price, window_start FROM auction_stats ORDER BY auction;
+
+-- The view's query runs until the view is dropped.
+DROP MATERIALIZED VIEW auction_stats;

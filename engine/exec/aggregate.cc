@@ -221,6 +221,9 @@ class AggregateOperator : public Operator {
     WEIR_RETURN_IF_ERROR(RebuildOpenWindows());
     const size_t live = batch.num_selected();
     if (live == 0) return absl::OkStatus();
+    // A global aggregate's first rows make its row below (+I), so the
+    // empty result need not go out first.
+    global_row_checked_ = true;
     KeyHash(batch, key_columns_, &hashes_);
     // The live rows, less those that reach a closed window (late).
     // (Every per-batch buffer is a member, reused: see keyed_rows.h.)
@@ -350,12 +353,15 @@ class AggregateOperator : public Operator {
     // The changes, and the new entries.
     for (size_t g = 0; g < n; ++g) {
       const uint32_t row = rows[first_row[g]];
-      if (groups[g].count == 0) {
+      if (groups[g].count == 0 && !Global()) {
         if (existed[g] && emit_changes)
           Append(old_rows[g], ChangeKind::kDelete);
         WEIR_RETURN_IF_ERROR(store.Delete(unique_keys[g]));
         continue;
       }
+      // A global aggregate keeps its one row when its input empties: the
+      // result over no rows (COUNT 0, SUM NULL), exactly.
+      if (groups[g].count == 0) WEIR_RETURN_IF_ERROR(ResetGroup(&groups[g]));
       if (emit_changes) {
         std::vector<types::Value>& now = new_row_;
         KeysInto(batch, row, &now);
@@ -374,7 +380,10 @@ class AggregateOperator : public Operator {
   }
 
   absl::Status OnWatermark(int64_t micros) override {
-    if (!c_->window) return EmitWatermark(micros);
+    if (!c_->window) {
+      WEIR_RETURN_IF_ERROR(EnsureGlobalRow());
+      return EmitWatermark(micros);
+    }
     WEIR_RETURN_IF_ERROR(RebuildOpenWindows());
     // A watermark on another column than the window's time closes nothing
     // before the end of input.
@@ -400,6 +409,16 @@ class AggregateOperator : public Operator {
     return Fire();
   }
 
+  absl::Status OnBarrier(CheckpointId id) override {
+    WEIR_RETURN_IF_ERROR(EnsureGlobalRow());
+    return EmitBarrier(id);
+  }
+
+  absl::Status Finish() override {
+    WEIR_RETURN_IF_ERROR(EnsureGlobalRow());
+    return EmitFinish();
+  }
+
   bool HasPendingOutput() const override {
     return !pending_.empty() || !closing_.empty() || owed_watermark_;
   }
@@ -409,6 +428,41 @@ class AggregateOperator : public Operator {
   }
 
  private:
+  /// No GROUP BY and no window: one group with an empty key, whose row
+  /// exists even when no row was added (SQL's one row of COUNT 0, SUM
+  /// NULL).
+  bool Global() const { return c_->num_groups == 0 && !c_->window; }
+
+  /// Before a global aggregate's first event that is not rows (a
+  /// watermark, a barrier, the end of input): the task that owns the
+  /// empty key's key group emits the result over no rows (+I) and stores
+  /// the group with a count of 0, unless its state already holds the
+  /// group (restored from a checkpoint, whose row went out before it).
+  /// Every row of a global aggregate reaches that task (they all hash
+  /// alike), so the other tasks emit nothing.
+  absl::Status EnsureGlobalRow() {
+    if (!Global() || global_row_checked_) return absl::OkStatus();
+    global_row_checked_ = true;
+    // HashKeyColumns gives an empty key the hash 0 (key_hash.h).
+    const int kg = KeyGroupOf(0, store_.max_parallelism);
+    if (TaskOfKeyGroup(kg, std::max(1, store_.tasks), store_.max_parallelism) !=
+        store_.task) {
+      return absl::OkStatus();
+    }
+    std::string key;
+    storage::AppendKeyPrefix(&key, store_.op, kg);
+    WEIR_ASSIGN_OR_RETURN(storage::StateStore::Slot slot,
+                          store_.store->Mutable(key));
+    if (slot.existed) return absl::OkStatus();
+    WEIR_RETURN_IF_ERROR(ResetGroup(&fire_group_));
+    Encode(fire_group_, slot.value);
+    new_row_.clear();
+    WEIR_RETURN_IF_ERROR(AppendResults(fire_group_, &new_row_));
+    types::Batch out(c_->output_schema);
+    out.AppendRow(new_row_, ChangeKind::kInsert);
+    return Emit(std::move(out));
+  }
+
   /// Windows whose end is at or before this are closed (kNoWatermark:
   /// none; not windowed).
   int64_t ClosedTo() const {
@@ -552,8 +606,8 @@ class AggregateOperator : public Operator {
     group->count = 0;
     group->states.resize(c_->kernels.size());
     for (size_t a = 0; a < c_->kernels.size(); ++a) {
-      WEIR_RETURN_IF_ERROR(c_->kernels[a]->DeserializeInto(empty_states_[a],
-                                                           &group->states[a]));
+      WEIR_RETURN_IF_ERROR(
+          c_->kernels[a]->DeserializeInto(empty_states_[a], &group->states[a]));
     }
     return absl::OkStatus();
   }
@@ -657,8 +711,7 @@ class AggregateOperator : public Operator {
   GroupState fire_group_;              // a closing window's group
   /// Each kernel's state of a group with no rows, serialized.
   std::vector<std::string> empty_states_;
-  std::vector<uint32_t> add_rows_, retract_rows_, add_groups_,
-      retract_groups_;
+  std::vector<uint32_t> add_rows_, retract_rows_, add_groups_, retract_groups_;
   std::vector<expr::AggregateState*> update_states_;
   ChangeQueue pending_;
   // Windowed only.
@@ -674,6 +727,8 @@ class AggregateOperator : public Operator {
   storage::StateStore::Scanner scanner_;
   std::optional<int64_t> owed_watermark_;
   bool windows_rebuilt_ = false;
+  // Global only: EnsureGlobalRow ran, or rows came first.
+  bool global_row_checked_ = false;
 };
 
 }  // namespace

@@ -182,6 +182,11 @@ struct AggregateStore {
   int max_parallelism = storage::kDefaultMaxParallelism;
   /// The query's counter of late rows (windowed aggregates; may be null).
   LateRowCounter late_rows = nullptr;
+  /// This task among the stage's tasks (which key groups it owns,
+  /// key_hash.h): a global aggregate's row over no input comes from the
+  /// owner of the empty key.
+  int task = 0;
+  int tasks = 1;
 };
 
 /// The operator that runs the input projection of an aggregate.

@@ -376,7 +376,11 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
       // of a key is applied by one task, in order.
       output = StageOutputKind::kSink;
       if (!top->append_only) {
-        if (out.unique_key.empty()) {
+        // A global aggregate (no GROUP BY, stateless operators above it)
+        // has one row: its key has no columns.
+        const bool one_row = cut.agg != nullptr && cut.agg->groups.empty() &&
+                             !cut.agg->window_start_group;
+        if (out.unique_key.empty() && !one_row) {
           return absl::UnimplementedError(
               "a materialized view over a changelog needs a unique key to "
               "apply its changes to (e.g. GROUP BY keys); this query's "

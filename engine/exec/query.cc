@@ -190,10 +190,10 @@ absl::Status AppendSessionOperator(
   return absl::OkStatus();
 }
 
-/// The operators of `ops` in task `task`, each node compiled once into
-/// `compiled`; a stateful one opens its task's store.
+/// The operators of `ops` in task `task` of the stage's `tasks`, each node
+/// compiled once into `compiled`; a stateful one opens its task's store.
 absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
-                             RowErrorFn row_error, int task,
+                             RowErrorFn row_error, int task, int tasks,
                              const RowPositions* positions, Compiled* compiled,
                              std::vector<std::unique_ptr<Operator>>* out) {
   for (const PhysicalOperator& op : ops) {
@@ -228,7 +228,9 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
       WEIR_ASSIGN_OR_RETURN(
           out->emplace_back(),
           MakeViewStoreOperator(compiled->view_state, std::move(store), task,
-                                view.target));
+                                view.target,
+                                !view.inputs.empty() &&
+                                    !view.inputs[0]->append_only));
       continue;
     }
     if (op.normalize) {
@@ -248,6 +250,8 @@ absl::Status AppendOperators(const std::vector<PhysicalOperator>& ops,
       }
       WEIR_ASSIGN_OR_RETURN(AggregateStore store,
                             OpenOperatorStore(op, task, compiled));
+      store.task = task;
+      store.tasks = tasks;
       out->push_back(MakeAggregateOperator(std::move(agg), std::move(store)));
       continue;
     }
@@ -580,13 +584,13 @@ absl::StatusOr<std::unique_ptr<RunningQuery>> RunningQuery::Start(
           task->input_exchanges.push_back(in.exchange);
           link.consumers.push_back(task.get());
           task->input_ops.emplace_back();
-          WEIR_RETURN_IF_ERROR(AppendOperators(in.ops, row_error, i, nullptr,
-                                               &compiled,
-                                               &task->input_ops.back()));
+          WEIR_RETURN_IF_ERROR(AppendOperators(
+              in.ops, row_error, i, stage.tasks, nullptr, &compiled,
+              &task->input_ops.back()));
         }
       }
       WEIR_RETURN_IF_ERROR(
-          AppendOperators(stage.ops, row_error, i,
+          AppendOperators(stage.ops, row_error, i, stage.tasks,
                           task->fill_positions ? &task->row_positions : nullptr,
                           &compiled, &task->ops));
       switch (stage.output) {

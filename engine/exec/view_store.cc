@@ -19,11 +19,12 @@ using types::ChangeKind;
 class ViewStoreOperator : public Operator {
  public:
   ViewStoreOperator(std::shared_ptr<ViewState> view, AggregateStore store,
-                    int task, std::string view_name)
+                    int task, std::string view_name, bool changelog)
       : view_(std::move(view)),
         store_(std::move(store)),
         task_(task),
-        view_name_(std::move(view_name)) {}
+        view_name_(std::move(view_name)),
+        changelog_(changelog) {}
 
   /// Reads every row of the store into the view.
   absl::Status Load() {
@@ -135,7 +136,9 @@ class ViewStoreOperator : public Operator {
   }
 
  private:
-  bool keyed() const { return !view_->key_columns().empty(); }
+  /// By the view's key; a changelog without key columns (a global
+  /// aggregate: one row) by the empty key.
+  bool keyed() const { return !view_->key_columns().empty() || changelog_; }
 
   /// An update's -U and +U may arrive in different batches (an operator
   /// splits what it owes by its output budget). Applied alone, the -U
@@ -195,6 +198,7 @@ class ViewStoreOperator : public Operator {
   AggregateStore store_;
   int task_ = 0;
   std::string view_name_;
+  bool changelog_ = false;
   uint64_t next_sequence_ = 0;           // append-only views
   bool finished_ = false;
   std::vector<ViewState::Change> held_;  // HoldTrailingUpdateBefores
@@ -219,9 +223,10 @@ class ViewSink : public Sink {
 
 absl::StatusOr<std::unique_ptr<Operator>> MakeViewStoreOperator(
     std::shared_ptr<ViewState> view, AggregateStore store, int task,
-    std::string view_name) {
+    std::string view_name, bool changelog) {
   auto op = std::make_unique<ViewStoreOperator>(
-      std::move(view), std::move(store), task, std::move(view_name));
+      std::move(view), std::move(store), task, std::move(view_name),
+      changelog);
   WEIR_RETURN_IF_ERROR(op->Load());
   // Every task of the query is built before any runs, so the view counts
   // all its writers before the first finishes.

@@ -42,12 +42,14 @@
 namespace weir::exec {
 
 /// The view store of task `task` over `store`, applying to `view` (whose
-/// schema and key columns are the operator's input's). Reads the store
-/// into `view` first; DataLoss naming the view when a stored row does not
-/// decode.
+/// schema and key columns are the operator's input's). `changelog`: the
+/// input retracts rows; with no key columns it is then a global aggregate's
+/// one row, kept under the empty key (rather than appended by sequence).
+/// Reads the store into `view` first; DataLoss naming the view when a
+/// stored row does not decode.
 absl::StatusOr<std::unique_ptr<Operator>> MakeViewStoreOperator(
     std::shared_ptr<ViewState> view, AggregateStore store, int task,
-    std::string view_name);
+    std::string view_name, bool changelog);
 
 /// The sink behind a view store: takes rows and drops them (the view
 /// store applied them already).

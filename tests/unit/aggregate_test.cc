@@ -573,3 +573,30 @@ BOOST_AUTO_TEST_CASE(aggregates_over_an_upsert_table_count_a_key_once) {
   BOOST_TEST(count.table.begin()->second[0] ==
              std::to_string(LatestPerKey(upserts).size()));
 }
+
+// Without GROUP BY an aggregate has exactly one row, as SQL says: over no
+// input (COUNT 0, SUM NULL), and again once every row was retracted (not a
+// delete of the row), with two tasks of which one owns the empty key.
+BOOST_AUTO_TEST_CASE(a_global_aggregate_has_one_row_over_no_rows) {
+  exec::QueryOptions options;
+  options.parallelism = 2;
+  const std::string sql =
+      "SELECT COUNT(*) AS n, SUM(v) AS s, MIN(v) AS lo FROM t EMIT CHANGES";
+  const Table none = {{"0|NULL|NULL", {"0", "NULL", "NULL"}}};
+  BOOST_TEST((RunQuery(sql, {}, Input::kChangelog, options, 0).table == none));
+
+  // Rows inserted, then all deleted: back to the row over no rows.
+  std::vector<Change> changes;
+  for (int64_t k = 0; k < 50; ++k)
+    changes.push_back({k, k * 10, ChangeKind::kInsert});
+  for (int64_t k = 0; k < 50; ++k)
+    changes.push_back({k, k * 10, ChangeKind::kDelete});
+  BOOST_TEST(
+      (RunQuery(sql, changes, Input::kChangelog, options, 0).table == none));
+
+  // Keys 40..49 left: 10 rows, 400 + 410 + ... + 490 = 4450, lowest 400.
+  changes.resize(50 + 40);
+  const Table left = {{"10|4450|400", {"10", "4450", "400"}}};
+  BOOST_TEST(
+      (RunQuery(sql, changes, Input::kChangelog, options, 0).table == left));
+}

@@ -231,7 +231,15 @@ BOOST_AUTO_TEST_CASE(demo_script_runs) {
   BOOST_TEST((err == "" || err == "weir: q1 is running; Ctrl-C stops it\n"),
              r.err);
   BOOST_TEST(Contains(r.out, "Started query q1, writing to stream 'big_bids'"));
-  BOOST_TEST(Contains(r.out, "auction_stats"));
+  // The windowed view's pull query, over the 4 bids the script inserts (all
+  // in the window starting at 00:00:00): auction 1 has 2 bids (300, 1500),
+  // auctions 2 and 3 one each (2500, 800).
+  BOOST_TEST(Contains(r.out, "Created materialized view 'auction_stats'"));
+  const std::string window = " | 2026-01-01 00:00:00.000 |\n";
+  BOOST_TEST(Contains(r.out, "| 1       | 2    | 1500     " + window), r.out);
+  BOOST_TEST(Contains(r.out, "| 2       | 1    | 2500     " + window));
+  BOOST_TEST(Contains(r.out, "| 3       | 1    | 800      " + window));
+  BOOST_TEST(Contains(r.out, "Dropped materialized view 'auction_stats'."));
 }
 
 BOOST_AUTO_TEST_CASE(a_script_waits_for_the_queries_it_started) {
