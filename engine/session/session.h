@@ -110,7 +110,7 @@ struct SessionOptions {
   /// is kept unless 'state.dir' is set. The `weir` shell sets it to
   /// $XDG_DATA_HOME/weir/state (storage::DefaultStateDir()); `weir -e`
   /// leaves it empty.
-  std::string default_state_dir;
+  std::string default_state_dir = {};
 };
 
 /// Receives push-query results as they arrive (the shell prints them).
