@@ -35,6 +35,7 @@
 #include "connectors/registry.h"
 #include "engine/base/failpoint.h"
 #include "engine/session/session.h"
+#include "storage/state_store.h"
 
 #ifndef WEIR_VERSION
 #define WEIR_VERSION "0.0.0-dev"
@@ -424,6 +425,10 @@ int Main(int argc, char** argv) {
   app.footer(
       "-e and -f run in the order given, through one session; the first "
       "error stops the run with exit status 1.\n"
+      "State: the shell and -f keep the state of persistent queries over "
+      "inputs that outlive the process in $XDG_DATA_HOME/weir/state (or "
+      "~/.local/share/weir/state), so that running them again resumes; -e "
+      "keeps none. SET 'state.dir' to choose where.\n"
       "Examples:\n"
       "  weir -e \"SHOW STREAMS;\"\n"
       "  weir -f setup.sql -e \"EXPLAIN SELECT * FROM bids EMIT CHANGES;\"\n"
@@ -481,9 +486,16 @@ int Main(int argc, char** argv) {
 
   // Before any thread starts: SIGTERM stops weir cleanly (see shell.h).
   InstallTerminateHandler();
-  absl::StatusOr<std::unique_ptr<Session>> session =
-      Session::Create({.worker_threads = workers,
-                       .connectors = connectors::BuiltinConnectors()});
+  // The shell and scripts (-f, a pipe) keep the state of persistent
+  // queries over inputs that outlive the process, so that running them
+  // again resumes; `weir -e` is a one-off and keeps none
+  // (docs/state-and-recovery.md).
+  const bool one_off = execute_option->count() > 0;
+  absl::StatusOr<std::unique_ptr<Session>> session = Session::Create(
+      {.worker_threads = workers,
+       .connectors = connectors::BuiltinConnectors(),
+       .default_state_dir =
+           one_off ? std::string() : storage::DefaultStateDir().string()});
   if (!session.ok()) {
     std::fprintf(stderr, "Error: %s\n",
                  std::string(session.status().message()).c_str());

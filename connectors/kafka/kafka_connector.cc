@@ -330,6 +330,18 @@ class KafkaConnector : public catalog::Connector {
     return fmt::format(" (topic '{}')", TopicOf(target));
   }
 
+  /// A topic of the embedded broker (no level names a cluster) ends with
+  /// the process.
+  std::string EndsWithProcess(
+      const catalog::Entry& entry,
+      const std::map<std::string, std::string>& settings) const override {
+    if (!internal::ClusterOf(entry, settings).bootstrap.empty()) return "";
+    return fmt::format(
+        "topic '{}' is on the embedded Kafka broker, which ends with this "
+        "process",
+        TopicOf(entry));
+  }
+
   std::unique_ptr<catalog::ConnectorSession> NewSession() const override {
     return std::make_unique<KafkaSession>();
   }

@@ -61,6 +61,12 @@ std::string Connector::ScanState(EntryKind kind) const { return ""; }
 
 std::string Connector::TargetNote(const Entry& target) const { return ""; }
 
+std::string Connector::EndsWithProcess(
+    const Entry& entry,
+    const std::map<std::string, std::string>& settings) const {
+  return "";
+}
+
 std::vector<ClientSetting> Connector::ClientSettings(
     const Entry& entry, const SessionSettings& settings) const {
   return {};

@@ -296,6 +296,22 @@ class Connector {
   virtual std::vector<ClientSetting> ClientSettings(
       const Entry& entry, const SessionSettings& settings) const;
 
+  /// "" when what `entry` (a stream, table or sink of this connector)
+  /// reads or writes outlives this process, when reached with the
+  /// session's `settings` (SET and the config file; keys lower-cased);
+  /// else why not, for messages ("topic 'bids' is on the embedded Kafka
+  /// broker, which ends with this process"). A persistent query keeps its
+  /// state by default (the `weir` shell's SessionOptions::
+  /// default_state_dir) only when all it reads and writes outlives the
+  /// process: resumed against a new, empty copy of a vanished topic it
+  /// would skip that copy's rows as far as its checkpoint had read the old
+  /// one. Default: "" (an outside system, or a generator, whose rows are a
+  /// function of their sequence number, so continuing from the
+  /// checkpointed one is right).
+  virtual std::string EndsWithProcess(
+      const Entry& entry,
+      const std::map<std::string, std::string>& settings) const;
+
   // ---- running
 
   /// A new per-session state for this connector. Only called when the

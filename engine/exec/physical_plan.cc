@@ -68,8 +68,9 @@ absl::Status CollectPipelines(
             !ReadsOnlyConstants(*node)) {
           return absl::UnimplementedError(
               "Union distinct is not executable yet here: a UNION over "
-              "streams runs when only filters and projections are above it "
-              "(not under an aggregate, a LIMIT or another union)");
+              "streams runs under filters, projections, aggregates and "
+              "other UNIONs (without ALL), not under a UNION ALL, a LIMIT or "
+              "a window");
         }
         above.push_back(node);
         for (const sql::PlanPtr& input : node->inputs) {
@@ -78,9 +79,10 @@ absl::Status CollectPipelines(
         return absl::OkStatus();
       case PlanKind::kAggregate:
         return absl::UnimplementedError(
-            "Aggregate is not executable yet here: a GROUP BY runs when only "
-            "filters and projections are above it (not under a UNION, a "
-            "LIMIT or another aggregate)");
+            "Aggregate is not executable yet here: a GROUP BY or DISTINCT "
+            "runs at the top of a query or under another one, with only "
+            "filters and projections between (not under a UNION ALL, a "
+            "LIMIT or a window)");
       default:
         return absl::UnimplementedError(
             fmt::format("{} is not executable yet: {}",
@@ -145,16 +147,35 @@ absl::StatusOr<AggregateFeed> FeedOf(const sql::AggregateNode& agg) {
   return feed;
 }
 
-/// `node` with a UNION (distinct) over streams where an aggregate may run
-/// (at the top, under filters and projections) replaced by a distinct
-/// aggregate (a row count keyed by every column) over the UNION ALL of its
-/// branches. A UNION of constant rows alone stays (its DistinctRows keeps
-/// the rows seen in memory); other plans come back as they are.
+/// `u` as a UNION ALL, its inputs that are UNIONs (distinct) over streams
+/// too, recursively.
+sql::PlanPtr UnionAllOf(const sql::UnionNode& u) {
+  auto all = std::make_shared<sql::UnionNode>(u);
+  all->all = true;
+  all->unique_key.clear();
+  for (sql::PlanPtr& input : all->inputs) {
+    if (input->kind != PlanKind::kUnion) continue;
+    const auto& inner = static_cast<const sql::UnionNode&>(*input);
+    if (!inner.all && !ReadsOnlyConstants(inner)) input = UnionAllOf(inner);
+  }
+  return all;
+}
+
+/// `node` with each UNION (distinct) over streams where an aggregate may
+/// run (at the top or under another aggregate, under filters and
+/// projections) replaced by a distinct aggregate (a row count keyed by
+/// every column) over the UNION ALL of its branches. A UNION (distinct)
+/// directly under one becomes a UNION ALL: the outer distinct removes its
+/// duplicates too (a row is in DISTINCT(X UNION ALL Y) exactly when it is
+/// in DISTINCT(DISTINCT(X) UNION ALL Y)). A UNION of constant rows alone
+/// stays (its DistinctRows keeps the rows seen in memory); other plans come
+/// back as they are.
 sql::PlanPtr LowerUnionDistinct(const sql::PlanPtr& node) {
   switch (node->kind) {
     case PlanKind::kOutput:
     case PlanKind::kFilter:
-    case PlanKind::kProject: {
+    case PlanKind::kProject:
+    case PlanKind::kAggregate: {
       sql::PlanPtr input = LowerUnionDistinct(node->inputs[0]);
       if (input == node->inputs[0]) return node;
       return sql::CopyWithInputs(*node, {std::move(input)});
@@ -162,10 +183,7 @@ sql::PlanPtr LowerUnionDistinct(const sql::PlanPtr& node) {
     case PlanKind::kUnion: {
       const auto& u = static_cast<const sql::UnionNode&>(*node);
       if (u.all || ReadsOnlyConstants(u)) return node;
-      auto all = std::make_shared<sql::UnionNode>(u);
-      all->all = true;
-      all->unique_key.clear();
-      return sql::MakeDistinctNode(all);
+      return sql::MakeDistinctNode(UnionAllOf(u));
     }
     default:
       return node;
@@ -351,15 +369,35 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
   physical.max_parallelism = options.max_parallelism;
   const sql::OutputNode& out = *physical.output;
   const sql::PlanNode* top = physical.logical->inputs[0].get();
-  WEIR_ASSIGN_OR_RETURN(AggregateCut cut, FindAggregate(top));
-  AggregateFeed feed;
-  if (cut.agg) {
-    WEIR_ASSIGN_OR_RETURN(feed, FeedOf(*cut.agg));
+  // The aggregates from the top down, each (under filters and
+  // projections) the input of the one before: a DISTINCT under a COUNT, a
+  // GROUP BY under a DISTINCT. Each runs in a keyed stage of its own, fed
+  // by the stage below over a hash exchange on its group keys; it takes a
+  // changelog as input as it takes one from a CDC table. The pipelines
+  // feed the last one.
+  struct Level {
+    AggregateCut cut;
+    AggregateFeed feed;
+  };
+  std::vector<Level> levels;
+  const sql::PlanNode* bottom = top;
+  for (;;) {
+    WEIR_ASSIGN_OR_RETURN(AggregateCut cut, FindAggregate(bottom));
+    if (!cut.agg) break;
+    if (!levels.empty() && IsSessionAggregate(*levels.back().cut.agg)) {
+      return absl::UnimplementedError(
+          "a SESSION window over the changelog of another aggregate is not "
+          "executable yet");
+    }
+    WEIR_ASSIGN_OR_RETURN(AggregateFeed feed, FeedOf(*cut.agg));
     physical.aggregate_inputs[cut.agg] = feed.schema;
+    bottom = feed.below;
+    levels.push_back(Level{std::move(cut), std::move(feed)});
   }
+  const sql::AggregateNode* first_agg =
+      levels.empty() ? nullptr : levels.back().cut.agg;
   std::vector<Pipeline> pipelines;
-  WEIR_RETURN_IF_ERROR(CollectPipelines(
-      cut.agg ? feed.below : top, {}, &pipelines));
+  WEIR_RETURN_IF_ERROR(CollectPipelines(bottom, {}, &pipelines));
   bool upsert = false;
   for (const Pipeline& p : pipelines)
     upsert |= p.scan != nullptr && p.scan->upsert;
@@ -420,7 +458,7 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
             fmt::format("'{}' was dropped", p.scan->source));
     }
   }
-  if ((output == StageOutputKind::kExchange || cut.agg || upsert) &&
+  if ((output == StageOutputKind::kExchange || first_agg || upsert) &&
       physical.parallelism > 0 &&
       physical.parallelism > physical.max_parallelism) {
     return absl::InvalidArgumentError(fmt::format(
@@ -469,7 +507,7 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
   // records to a keyed stage on the PRIMARY KEY, which normalizes them and
   // runs the pipeline's operators; those stages come after every source.
   const StageOutputKind source_output =
-      cut.agg ? StageOutputKind::kExchange : output;
+      first_agg ? StageOutputKind::kExchange : output;
   std::vector<int> top_stages;  // whose rows go on to the aggregate/output
   std::vector<std::pair<int, std::vector<PhysicalOperator>>> to_normalize;
   for (const Pipeline& p : pipelines) {
@@ -489,8 +527,8 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
     stage.inputs.push_back(std::move(input));
     std::vector<PhysicalOperator> ops;
     for (const sql::PlanNode* n : p.ops) ops.push_back(op_of(n));
-    if (cut.agg) {
-      PhysicalOperator input_op = op_of(cut.agg);
+    if (first_agg) {
+      PhysicalOperator input_op = op_of(first_agg);
       input_op.aggregate_input = true;
       ops.push_back(input_op);
     }
@@ -515,12 +553,22 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
                                          std::move(ops), source_output));
   }
 
-  // The aggregate's tasks, each owning the groups of its key groups.
-  if (cut.agg) {
-    std::vector<PhysicalOperator> ops{op_of(cut.agg)};
-    for (const sql::PlanNode* n : cut.above) ops.push_back(op_of(n));
-    top_stages = {
-        add_keyed_stage(top_stages, feed.key, std::move(ops), output)};
+  // Each aggregate's tasks, each owning the groups of its key groups,
+  // from the bottom up; all but the top one end in the next one's input
+  // projection and exchange.
+  for (size_t l = levels.size(); l-- > 0;) {
+    const Level& level = levels[l];
+    std::vector<PhysicalOperator> ops{op_of(level.cut.agg)};
+    for (const sql::PlanNode* n : level.cut.above) ops.push_back(op_of(n));
+    StageOutputKind stage_output = output;
+    if (l > 0) {
+      PhysicalOperator input_op = op_of(levels[l - 1].cut.agg);
+      input_op.aggregate_input = true;
+      ops.push_back(input_op);
+      stage_output = StageOutputKind::kExchange;
+    }
+    top_stages = {add_keyed_stage(top_stages, level.feed.key, std::move(ops),
+                                  stage_output)};
   }
   // The keyed sink tasks, reading one exchange per stage that writes.
   if (output == StageOutputKind::kExchange)

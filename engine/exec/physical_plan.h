@@ -35,13 +35,18 @@
 // without aggregate functions are an aggregate with no calls (a row count
 // per group); a UNION (distinct) over streams there is planned as one: the
 // aggregate keyed by every column over the UNION ALL of its branches (a
-// UNION of constant rows alone keeps its in-memory DistinctRows). A Kafka
+// UNION (distinct) directly under it becoming a UNION ALL too; a UNION of
+// constant rows alone keeps its in-memory DistinctRows). An aggregate
+// under another (a COUNT over a DISTINCT, a DISTINCT over a GROUP BY, with
+// filters and projections between) runs in a keyed stage of its own that
+// ends in the upper one's input projection and hash exchange: the upper
+// aggregate takes the lower one's changelog. A Kafka
 // TABLE in a plain format (json, csv, raw, avro) is an upsert topic: its
 // source stage ends in a hash exchange on the PRIMARY KEY, and a keyed
 // stage runs the changelog normalize (the latest row per key) and the
 // operators above the scan. Other stateful operators (joins, top-N, an
-// aggregate below another or below a union) are refused until they are
-// built; the type already takes any number of stages.
+// aggregate below a UNION ALL, a LIMIT or a window) are refused until they
+// are built; the type already takes any number of stages.
 //
 // Operator ids. Every logical node of the plan gets an id that depends
 // only on the plan (its kind, schema and the ids of its inputs, hashed),

@@ -128,6 +128,58 @@ absl::StatusOr<catalog::SinkOpener> Session::PrepareSink(
   return state->PrepareSink(target, context);
 }
 
+std::string Session::EffectiveStateDir() const {
+  std::string dir = session_internal::StateDir(settings_);
+  return dir.empty() ? options_.default_state_dir : dir;
+}
+
+std::string Session::KeptStateDir(const PlanPtr& plan,
+                                  std::string* why_not) const {
+  // Set on purpose: kept, whatever the query reads.
+  std::string dir = session_internal::StateDir(settings_);
+  if (!dir.empty()) return dir;
+  if (options_.default_state_dir.empty()) return "";
+  // The default: only when running the query again can find its input
+  // (and its output) where its checkpoint left them.
+  std::string reason;
+  bool reads_a_source = false;
+  auto ends_with_process = [&](const catalog::Entry& entry) -> std::string {
+    const catalog::Connector* c = connectors_->Find(entry.connector);
+    return c == nullptr ? "" : c->EndsWithProcess(entry, settings_);
+  };
+  sql::ForEachNode(plan, [&](const sql::PlanNode& n) {
+    if (!reason.empty() || n.kind != sql::PlanKind::kScan) return;
+    reads_a_source = true;
+    const std::string& name = static_cast<const sql::ScanNode&>(n).source;
+    const catalog::Entry* entry = catalog_->Find(name);
+    if (entry == nullptr) return;  // ConnectPlan says it was dropped
+    if (entry->kind == catalog::EntryKind::kView) {
+      reason = fmt::format(
+          "it reads materialized view '{}', which a resumed query reads "
+          "again whole",
+          entry->name);
+      return;
+    }
+    std::string why = ends_with_process(*entry);
+    if (!why.empty()) reason = fmt::format("it reads '{}': {}", name, why);
+  });
+  if (reason.empty() && !reads_a_source) {
+    reason = "it reads only constant rows (VALUES), which running it again "
+             "would skip";
+  }
+  const auto& out = static_cast<const sql::OutputNode&>(*plan);
+  if (reason.empty() && out.output != sql::OutputKind::kMaterialize) {
+    if (const catalog::Entry* target = catalog_->Find(out.target)) {
+      std::string why = ends_with_process(*target);
+      if (!why.empty())
+        reason = fmt::format("it writes to '{}': {}", out.target, why);
+    }
+  }
+  if (reason.empty()) return options_.default_state_dir;
+  if (why_not != nullptr) *why_not = std::move(reason);
+  return "";
+}
+
 absl::Status Session::ConnectPlan(const PlanPtr& plan, StatementResult* result,
                                   exec::SourceProvider* sources,
                                   exec::SinkProvider* sinks,

@@ -64,7 +64,7 @@ absl::Status Session::Run(sql::BoundCreateSink& s, StatementResult* result) {
 }
 
 void Session::DropKeptState(const std::string& name, StatementResult* result) {
-  const std::string dir = session_internal::StateDir(settings_);
+  const std::string dir = EffectiveStateDir();
   if (dir.empty() || !std::filesystem::exists(std::filesystem::path(dir) / name))
     return;
   absl::Status state = exec::DropQueryState(dir, name);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <string_view>
 #include <thread>
 
@@ -143,19 +144,31 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
     std::shared_ptr<exec::ViewState> view) {
   exec::QueryOptions options;
   options.view_state = std::move(view);
+  // A push query's state: a fresh subdirectory of state.dir, or a
+  // temporary directory.
+  options.state_dir = session_internal::StateDir(settings_);
+  // Where a persistent query's state is kept, and why not when it is not.
+  std::string kept_dir;
+  std::string not_kept;
   if (persistent) {
-    // Checkpoints; with state.dir the state is kept under the name of what
-    // the query writes, and running the statement again resumes it
-    // (docs/state-and-recovery.md).
+    // Checkpoints; with a kept state directory (state.dir, or the shell's
+    // default for queries over inputs that outlive the process) the state
+    // is kept under the name of what the query writes, and running the
+    // statement again resumes it (docs/state-and-recovery.md).
     options.checkpoint_interval =
         session_internal::CheckpointInterval(settings_);
-    if (!session_internal::StateDir(settings_).empty())
+    kept_dir = KeptStateDir(plan, &not_kept);
+    if (!kept_dir.empty()) {
+      if (session_internal::StateDir(settings_).empty()) {
+        WEIR_RETURN_IF_ERROR(session_internal::MakePrivateDirectory(kept_dir));
+      }
       options.state_name = static_cast<const sql::OutputNode&>(*plan).target;
+      options.state_dir = kept_dir;
+    }
   }
   options.parallelism = session_internal::Parallelism(settings_);
   options.max_parallelism = session_internal::MaxParallelism(settings_);
   options.idle_timeout = session_internal::IdleTimeout(settings_);
-  options.state_dir = session_internal::StateDir(settings_);
   options.state_cache_bytes = session_internal::StateCacheBytes(settings_);
   options.batch_rows = BatchMaxRows(settings_, options.batch_rows);
   options.clock = options_.clock.get();
@@ -167,7 +180,29 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
   exec::SourceProvider sources;
   WEIR_RETURN_IF_ERROR(ConnectPlan(plan, result, &sources, &options.sinks,
                                    options.checkpoint_interval.count() > 0));
-  return exec::RunningQuery::Start(plan, *catalog_, sources, options);
+  const std::string name = options.state_name;
+  WEIR_ASSIGN_OR_RETURN(
+      std::unique_ptr<exec::RunningQuery> query,
+      exec::RunningQuery::Start(plan, *catalog_, sources, std::move(options)));
+  // The shell, which keeps state by default, says where it is.
+  if (persistent && !options_.default_state_dir.empty()) {
+    const std::string& target =
+        static_cast<const sql::OutputNode&>(*plan).target;
+    if (!name.empty()) {
+      const uint64_t resumed = query->stats().resumed_from;
+      result->message += fmt::format(
+          "The state of '{}' is kept in '{}': {}.\n", target,
+          (std::filesystem::path(kept_dir) / name).string(),
+          resumed > 0
+              ? fmt::format("resumed from checkpoint {}", resumed)
+              : std::string("running this statement again resumes it"));
+    } else {
+      result->message += fmt::format(
+          "The state of '{}' is not kept (SET 'state.dir' to keep it): {}.\n",
+          target, not_kept);
+    }
+  }
+  return query;
 }
 
 absl::Status Session::RunPushQuery(const PlanPtr& plan,

@@ -100,6 +100,18 @@ struct SessionOptions {
   /// idle, engine/exec/clock.h), for tests that drive time by hand; null:
   /// the steady clock. Must outlive the session's queries.
   std::shared_ptr<const exec::Clock> clock = nullptr;
+  /// Where persistent queries keep their state when 'state.dir' is not set
+  /// (by SET or the config file): `<default_state_dir>/<name of what the
+  /// query writes>`, kept when the query ends so that running it again
+  /// resumes; but only for a query all of whose inputs and whose output
+  /// outlive the process (catalog::Connector::OutlivesProcess: not the
+  /// embedded broker, not only constant rows, not a materialized view's
+  /// changes), the others keeping theirs in a temporary directory.
+  /// Created with mode 0700 when first used. Empty (the default): nothing
+  /// is kept unless 'state.dir' is set. The `weir` shell sets it to
+  /// $XDG_DATA_HOME/weir/state (storage::DefaultStateDir()); `weir -e`
+  /// leaves it empty.
+  std::string default_state_dir = {};
 };
 
 /// Receives push-query results as they arrive (the shell prints them).
@@ -287,9 +299,19 @@ class Session {
       const PlanPtr& plan, const std::vector<std::string>& reads,
       StatementResult* result,
       std::shared_ptr<exec::ViewState> view = nullptr);
-  /// Removes the query state kept for `name` under state.dir (DROP),
-  /// saying so in `result`.
+  /// Removes the query state kept for `name` under state.dir, or the
+  /// default state directory (DROP), saying so in `result`.
   void DropKeptState(const std::string& name, StatementResult* result);
+  /// Where the persistent query of `plan` keeps its state, to resume from
+  /// it when run again (connectors.cc): 'state.dir' when set, else
+  /// options_.default_state_dir when everything `plan` reads and writes
+  /// outlives the process; "" when nothing is kept (a temporary
+  /// directory). `why_not` (when not null) gets the reason for "" when a
+  /// default existed, e.g. "it reads 'bids', a topic of the embedded
+  /// broker".
+  std::string KeptStateDir(const PlanPtr& plan, std::string* why_not) const;
+  /// 'state.dir' when set, else options_.default_state_dir.
+  std::string EffectiveStateDir() const;
   /// Starts `plan`'s tasks on the session's worker pool, with sources (and
   /// sinks, for persistent queries) opened by ConnectPlan. A `persistent`
   /// query takes checkpoints, and with state.dir resumes its kept state.

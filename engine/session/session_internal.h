@@ -59,6 +59,10 @@ std::optional<size_t> ParseByteSize(std::string_view v);
 size_t StateCacheBytes(const std::map<std::string, std::string>& settings);
 /// SET 'state.dir', or empty (a temporary directory per query).
 std::string StateDir(const std::map<std::string, std::string>& settings);
+/// Creates directory `path` and its missing parents, each with mode 0700
+/// (the XDG base directory rule for data directories); an error naming
+/// the path when one cannot be created.
+absl::Status MakePrivateDirectory(const std::string& path);
 
 /// Checks a SET key and `value` (settings.cc) against the engine's
 /// settings and those the connectors declare; keys of a connector's

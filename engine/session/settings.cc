@@ -1,8 +1,13 @@
 // SET and RESET: session settings and their checks.
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <vector>
 
 #include "engine/base/sql_error.h"
@@ -160,6 +165,26 @@ size_t StateCacheBytes(const std::map<std::string, std::string>& settings) {
 std::string StateDir(const std::map<std::string, std::string>& settings) {
   auto it = settings.find("state.dir");
   return it == settings.end() ? std::string() : it->second;
+}
+
+absl::Status MakePrivateDirectory(const std::string& path) {
+  // Outermost first, so each directory created gets mode 0700.
+  std::vector<std::filesystem::path> missing;
+  std::error_code ec;
+  for (std::filesystem::path p(path); !p.empty() && p != p.parent_path();
+       p = p.parent_path()) {
+    if (std::filesystem::exists(p, ec)) break;
+    missing.push_back(p);
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+      return absl::FailedPreconditionError(fmt::format(
+          "cannot create state directory '{}': {}; SET 'state.dir' to keep "
+          "state elsewhere",
+          it->string(), std::strerror(errno)));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::chrono::milliseconds CheckpointInterval(

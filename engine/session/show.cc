@@ -123,6 +123,18 @@ absl::Status Session::Run(const sql::BoundShow& s, StatementResult* result) {
                                     ? "SET"
                                     : "config file"});
       }
+      // The shell's default state directory, in key order among the rest.
+      if (settings_.count("state.dir") == 0 &&
+          !options_.default_state_dir.empty()) {
+        std::vector<std::string> row{
+            "state.dir", options_.default_state_dir,
+            "weir default (persistent queries over inputs that outlive the "
+            "process)"};
+        auto at = std::find_if(
+            result->rows.begin(), result->rows.end(),
+            [](const std::vector<std::string>& r) { return r[0] > "state.dir"; });
+        result->rows.insert(at, std::move(row));
+      }
       break;
   }
   return absl::OkStatus();

@@ -494,6 +494,91 @@ BOOST_AUTO_TEST_CASE(union_distinct_over_streams_and_changelogs) {
   }
 }
 
+// An aggregate over another's changelog: each in a keyed stage of its own.
+// The expected values are folds of the rows the input leaves, here.
+
+BOOST_AUTO_TEST_CASE(count_over_select_distinct) {
+  for (Input input : {Input::kAppendOnly, Input::kChangelog}) {
+    const auto changes = input == Input::kAppendOnly
+                             ? AppendOnly(20000, 500, 31)
+                             : WithRetractions(20000, 60, 32);
+    const size_t distinct = DistinctExpected(changes).size();
+    BOOST_TEST(distinct > 10u);
+    exec::QueryOptions options;
+    options.parallelism = 3;
+    options.batch_rows = 256;
+    Run run = RunQuery(
+        "SELECT COUNT(*) AS n FROM (SELECT DISTINCT k % 7 AS a, v % 5 AS b "
+        "FROM t) EMIT CHANGES",
+        changes, input, options, 0);
+    BOOST_TEST((run.table == RowsTable(std::set<std::vector<int64_t>>{
+                                          {static_cast<int64_t>(distinct)}})),
+               "input " << static_cast<int>(input));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(select_distinct_over_an_aggregate) {
+  // The distinct counts per key: a key's count moving from 3 to 4 retracts
+  // 3 when no other key has 3.
+  for (Input input : {Input::kAppendOnly, Input::kChangelog}) {
+    const auto changes = input == Input::kAppendOnly
+                             ? AppendOnly(5000, 300, 33)
+                             : WithRetractions(5000, 40, 34);
+    std::map<int64_t, int64_t> per_key;
+    for (const auto& [k, v] : LiveRows(changes)) ++per_key[k];
+    std::set<std::vector<int64_t>> counts;
+    for (const auto& [k, n] : per_key) counts.insert({n});
+    exec::QueryOptions options;
+    options.parallelism = 2;
+    options.batch_rows = 100;
+    options.state_cache_bytes = 4 << 10;
+    Run run = RunQuery(
+        "SELECT DISTINCT n FROM (SELECT k, COUNT(*) AS n FROM t GROUP BY k) "
+        "EMIT CHANGES",
+        changes, input, options, 0);
+    BOOST_TEST((run.table == RowsTable(counts)),
+               "input " << static_cast<int>(input));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_aggregate_over_union_distinct_and_nested_unions) {
+  for (Input input : {Input::kAppendOnly, Input::kChangelog}) {
+    const auto changes = input == Input::kAppendOnly
+                             ? AppendOnly(10000, 300, 35)
+                             : WithRetractions(10000, 30, 36);
+    std::set<std::pair<int64_t, int64_t>> rows;
+    std::set<std::vector<int64_t>> three;
+    for (const auto& [k, v] : LiveRows(changes)) {
+      rows.insert({k % 5, v % 3});
+      rows.insert({k % 4, v % 3});
+      three.insert({k % 5});
+      three.insert({k % 4 + 10});
+      three.insert({v % 3 + 20});
+    }
+    std::map<int64_t, int64_t> per_a;
+    for (const auto& [a, b] : rows) ++per_a[a];
+    Table expected;  // keyed by the group key, a
+    for (const auto& [a, n] : per_a) {
+      expected[std::to_string(a)] = {std::to_string(a), std::to_string(n)};
+    }
+    exec::QueryOptions options;
+    options.parallelism = 2;
+    options.batch_rows = 200;
+    Run run = RunQuery(
+        "SELECT a, COUNT(*) AS n FROM (SELECT k % 5 AS a, v % 3 AS b FROM t "
+        "UNION SELECT k % 4, v % 3 FROM t) GROUP BY a EMIT CHANGES",
+        changes, input, options, 1);
+    BOOST_TEST((run.table == expected), "input " << static_cast<int>(input));
+    // A UNION of UNIONs: one distinct over all three branches.
+    Run nested = RunQuery(
+        "SELECT k % 5 AS x FROM t UNION SELECT k % 4 + 10 FROM t UNION "
+        "SELECT v % 3 + 20 FROM t EMIT CHANGES",
+        changes, input, options, 0);
+    BOOST_TEST((nested.table == RowsTable(three)),
+               "input " << static_cast<int>(input));
+  }
+}
+
 namespace {
 
 /// Upserts of keys 0..keys-1 in random order: a new value for a key

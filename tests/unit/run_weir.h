@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <pty.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace weir::testing {
@@ -60,6 +62,28 @@ namespace internal {
   _exit(127);
 }
 
+/// `env` with HOME and XDG_DATA_HOME under `dir` unless it sets them: a
+/// run of the shell keeps the state of persistent queries under
+/// XDG_DATA_HOME (docs/state-and-recovery.md), and each run starts afresh
+/// unless the test passes the same directory again to resume.
+inline std::vector<std::string> PrivateHomes(std::vector<std::string> env,
+                                             const std::string& dir) {
+  const std::pair<const char*, const char*> homes[] = {
+      {"HOME", "/home"}, {"XDG_DATA_HOME", "/data"}};
+  for (const auto& home : homes) {
+    const std::string prefix = std::string(home.first) + "=";
+    bool given = false;
+    for (const std::string& setting : env) {
+      given = given || setting.rfind(prefix, 0) == 0;
+    }
+    if (given) continue;
+    const std::string path = dir + home.second;
+    mkdir(path.c_str(), 0700);
+    env.push_back(prefix + path);
+  }
+  return env;
+}
+
 inline int ExitCode(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -70,12 +94,14 @@ inline int ExitCode(pid_t pid) {
 }  // namespace internal
 
 /// Runs weir with `args`, `input` as standard input (a file) and `env`
-/// added to the environment.
+/// added to the environment (with a private HOME and XDG_DATA_HOME,
+/// removed after, unless `env` sets them: PrivateHomes).
 inline WeirRun RunWeir(const std::vector<std::string>& args,
                        const std::string& input = "",
                        const std::vector<std::string>& env = {}) {
   const std::string dir = MakeTempDir();
   std::ofstream(dir + "/in", std::ios::binary) << input;
+  const std::vector<std::string> full_env = internal::PrivateHomes(env, dir);
   const pid_t pid = fork();
   BOOST_REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -86,7 +112,7 @@ inline WeirRun RunWeir(const std::vector<std::string>& args,
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
-    internal::ExecWeir(args, env);
+    internal::ExecWeir(args, full_env);
   }
   WeirRun run;
   run.exit_code = internal::ExitCode(pid);
@@ -102,14 +128,17 @@ inline WeirRun RunWeir(const std::vector<std::string>& args,
 /// Runs weir with `args` on a pseudo terminal, as the interactive shell:
 /// types each of `lines` once weir has shown one more prompt ("weir> " or
 /// "  ...> ") than before, then reads all it shows until it exits. The last
-/// line should end the shell (`exit`).
+/// line should end the shell (`exit`). HOME and XDG_DATA_HOME as for
+/// RunWeir.
 inline WeirRun RunWeirOnTerminal(const std::vector<std::string>& args,
                                  const std::vector<std::string>& lines,
                                  const std::vector<std::string>& env = {}) {
+  const std::string dir = MakeTempDir();
+  const std::vector<std::string> full_env = internal::PrivateHomes(env, dir);
   int master = -1;
   const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
   BOOST_REQUIRE(pid >= 0);
-  if (pid == 0) internal::ExecWeir(args, env);
+  if (pid == 0) internal::ExecWeir(args, full_env);
   WeirRun run;
   size_t prompts = 0;
   auto count_prompts = [&] {
@@ -147,6 +176,7 @@ inline WeirRun RunWeirOnTerminal(const std::vector<std::string>& args,
   }
   close(master);
   run.exit_code = internal::ExitCode(pid);
+  std::system(("rm -rf '" + dir + "'").c_str());
   BOOST_TEST_MESSAGE("weir exit " << run.exit_code << "\nterminal:\n"
                                   << run.out);
   return run;
