@@ -41,9 +41,11 @@
 //              [--rate 2000] [--txn-rows 10] [--sample-every 4]
 //              [--fresh-seconds 15] [--warmup 3] [--intervals 100ms,1s]
 //              [--writers 4] [--seconds 10] [--rounds 2]
-//              [--trigger-interval 1s] [--customers 1000] [--keep DIR]
+//              [--trigger-interval 1s] [--customers 1000] [--modes abc]
+//              [--keep DIR]
 
 #include <mysql.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -95,6 +97,7 @@ struct Args {
   int rounds = 2;
   std::string trigger_interval = "1s";
   int customers = 1000;
+  std::string modes = "abc";  // of the trigger comparison, run in this order
   std::string keep;
 };
 
@@ -389,6 +392,7 @@ void RunFreshness(const Args& a, MYSQL* admin, const std::string& interval) {
   std::atomic<bool> writing{true};
   std::atomic<int64_t> seen{1};  // samples visible; the poller owns `poll`
   std::thread poller([&] {
+    pthread_setname_np(pthread_self(), "poller");
     while (writing.load() || seen.load() < committed.load()) {
       const int64_t n = marker_count();
       const Clock::time_point now = Clock::now();
@@ -407,6 +411,7 @@ void RunFreshness(const Args& a, MYSQL* admin, const std::string& interval) {
   int64_t rows = 0;
   const Clock::time_point t0 = Clock::now();
   std::thread writer([&] {
+    pthread_setname_np(pthread_self(), "writer");
     Mysql w = Connect(a.port);
     std::mt19937_64 rng(42 + run);
     int64_t next_id = 1;
@@ -536,6 +541,7 @@ InsertRun RunInserts(const Args& a, MYSQL* admin, char mode) {
   std::vector<std::thread> writers;
   for (int w = 0; w < a.writers; ++w) {
     writers.emplace_back([&, w] {
+      pthread_setname_np(pthread_self(), "writer");  // for perf
       Mysql m = Connect(a.port);
       std::mt19937_64 rng(1000 * run + w);
       int64_t next_id = (int64_t{w} + 1) * 1'000'000'000;
@@ -592,7 +598,8 @@ void RunTriggers(const Args& a, MYSQL* admin) {
               "rows", "seconds", "rows/s", "retries", "cpu s", "srv cpu",
               "check");
   for (int round = 1; round <= a.rounds; ++round) {
-    const std::string order = round % 2 == 1 ? "abc" : "cba";
+    std::string order = a.modes;
+    if (round % 2 == 0) std::reverse(order.begin(), order.end());
     for (char mode : order) {
       InsertRun r = RunInserts(a, admin, mode);
       const double rate = static_cast<double>(r.rows) / r.seconds;
@@ -607,6 +614,7 @@ void RunTriggers(const Args& a, MYSQL* admin) {
     }
   }
   for (char mode : std::string("bc")) {
+    if (rates[mode].empty() || rates['a'].empty()) continue;
     std::string rounds;
     for (size_t i = 0; i < rates[mode].size(); ++i)
       rounds += fmt::format(" {:.2f}x", rates[mode][i] / rates['a'][i]);
@@ -638,7 +646,7 @@ int main(int argc, char** argv) {
       "view|direct] [--rate N] [--txn-rows N] [--sample-every N] "
       "[--fresh-seconds S] [--warmup S] [--intervals 100ms,1s] [--writers N] "
       "[--seconds S] [--rounds N] [--trigger-interval 1s] [--customers N] "
-      "[--keep DIR]";
+      "[--modes abc] [--keep DIR]";
   weir::bench::FlagReader flags(argc, argv);
   while (flags.Next()) {
     if (const char* v = flags.Value("--port")) a.port = std::atoi(v);
@@ -655,13 +663,16 @@ int main(int argc, char** argv) {
     else if (const char* v = flags.Value("--rounds")) a.rounds = std::atoi(v);
     else if (const char* v = flags.Value("--trigger-interval")) a.trigger_interval = v;
     else if (const char* v = flags.Value("--customers")) a.customers = std::atoi(v);
+    else if (const char* v = flags.Value("--modes")) a.modes = v;
     else if (const char* v = flags.Value("--keep")) a.keep = v;
     else Die(usage);
   }
   if (a.rate <= 0 || a.txn_rows < 1 || a.sample_every < 1 || a.writers < 1 ||
       a.rounds < 1 || a.customers < 1 || a.intervals.empty() ||
       (a.plan != "view" && a.plan != "direct") ||
-      (!a.only.empty() && a.only != "freshness" && a.only != "triggers"))
+      (!a.only.empty() && a.only != "freshness" && a.only != "triggers") ||
+      a.modes.empty() ||
+      a.modes.find_first_not_of("abc") != std::string::npos)
     Die(usage);
 
   std::string dir = a.keep;
