@@ -11,11 +11,12 @@
 //    bench.fr<n>_agg of the same server (--plan direct: one query,
 //    `CREATE SINK ... AS SELECT ... GROUP BY`, no view). A writer commits
 //    --rate rows/s in transactions of --txn-rows rows (one multi-row
-//    INSERT, customers 1..--customers at random); every --sample-every-th
-//    transaction carries one row of the marker customer 0, and the
-//    sample's k-th such COMMIT returning is its start. A poller on its own
-//    connection reads `SELECT n FROM <agg> WHERE customer = 0` every
-//    millisecond; the sample's end is when n first reads >= k. Reported:
+//    INSERT, customers 1..--customers at random); in every
+//    --sample-every-th transaction the last row is one of the marker
+//    customer 0: a sample, whose start is its COMMIT returning. A poller
+//    on its own connection reads `SELECT n FROM <agg> WHERE customer = 0`
+//    every millisecond; a sample's end is the first poll whose n counts
+//    it. Reported:
 //    p50, p99 and max of end - start over the samples after --warmup
 //    seconds, the rate achieved, and the checkpoints SHOW QUERIES showed,
 //    per checkpoint.interval of --intervals (the sink writes per
