@@ -33,6 +33,11 @@
 //    the order alternates (a b c, then c b a); after each run (b) and (c)
 //    are compared with MariaDB's own GROUP BY of the source ((b) once it
 //    caught up; the time it took is printed). Ratios of (b) and (c) to (a).
+//    Optional (--modes abcde), to tell the cost of any binlog reader from
+//    Weir's own: (d) a thread here fetching the binlog through
+//    Connector/C's replication API and dropping every event; (e)
+//    `mariadb-binlog --read-from-remote-server --raw --stop-never`
+//    copying it to files.
 //
 // Weir runs in this process (a Session, as the shell runs it); the writers
 // and the poller are threads here with their own C API connections. Not a
@@ -42,11 +47,16 @@
 //              [--rate 2000] [--txn-rows 10] [--sample-every 4]
 //              [--fresh-seconds 15] [--warmup 3] [--intervals 100ms,1s]
 //              [--writers 4] [--seconds 10] [--rounds 2]
-//              [--trigger-interval 1s] [--customers 1000] [--modes abc]
+//              [--trigger-interval 1s] [--customers 1000] [--modes abcde]
 //              [--keep DIR]
 
 #include <mysql.h>
+
+// After mysql.h, which it needs.
+#include <mariadb_rpl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -85,7 +95,7 @@ constexpr char kDatabase[] = "bench";
 
 struct Args {
   int port = 33106;
-  std::string only;  // "", "freshness" or "triggers"
+  std::string only;           // "", "freshness" or "triggers"
   std::string plan = "view";  // "view" or "direct"
   double rate = 2000;
   int txn_rows = 10;
@@ -108,8 +118,9 @@ std::string g_server_dir;  // stopped by Die when set
 
 void StopServer() {
   if (g_server_dir.empty()) return;
-  const std::string cmd = fmt::format("'{}/scripts/mariadb.sh' stop '{}' >/dev/null",
-                                      WEIR_SOURCE_DIR, g_server_dir);
+  const std::string cmd =
+      fmt::format("'{}/scripts/mariadb.sh' stop '{}' >/dev/null",
+                  WEIR_SOURCE_DIR, g_server_dir);
   if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "stop failed\n");
   g_server_dir.clear();
 }
@@ -221,14 +232,16 @@ bool AggregateEquals(MYSQL* m, const std::string& source,
       m, fmt::format("SELECT customer, COUNT(*), SUM(amount) FROM {} GROUP BY "
                      "customer",
                      source));
-  const auto got = Groups(m, fmt::format("SELECT customer, n, total FROM {}", agg));
+  const auto got =
+      Groups(m, fmt::format("SELECT customer, n, total FROM {}", agg));
   int64_t rows = 0;
   for (const auto& [customer, value] : expected)
     rows += std::atoll(value.c_str());
   if (expected == got) {
-    *message = fmt::format("equal to GROUP BY of the source ({} customers, "
-                           "{} rows)",
-                           expected.size(), rows);
+    *message = fmt::format(
+        "equal to GROUP BY of the source ({} customers, "
+        "{} rows)",
+        expected.size(), rows);
     return true;
   }
   int differ = 0;
@@ -236,12 +249,13 @@ bool AggregateEquals(MYSQL* m, const std::string& source,
     auto it = got.find(customer);
     if (it == got.end() || it->second != value) ++differ;
   }
-  *message = fmt::format("DIFFERS from GROUP BY of the source: {} of {} "
-                         "customers differ, {} rows in the aggregate table",
-                         differ + static_cast<int>(got.size() > expected.size()
-                                                       ? got.size() - expected.size()
-                                                       : 0),
-                         expected.size(), got.size());
+  *message = fmt::format(
+      "DIFFERS from GROUP BY of the source: {} of {} "
+      "customers differ, {} rows in the aggregate table",
+      differ + static_cast<int>(got.size() > expected.size()
+                                    ? got.size() - expected.size()
+                                    : 0),
+      expected.size(), got.size());
   return false;
 }
 
@@ -249,8 +263,8 @@ bool AggregateEquals(MYSQL* m, const std::string& source,
 /// (the last row the marker customer 0 when `marker`).
 std::string InsertSql(const std::string& table, int64_t first, int rows,
                       int customers, bool marker, std::mt19937_64& rng) {
-  std::string sql = fmt::format("INSERT INTO {} (id, customer, amount) VALUES ",
-                                table);
+  std::string sql =
+      fmt::format("INSERT INTO {} (id, customer, amount) VALUES ", table);
   for (int i = 0; i < rows; ++i) {
     const int customer =
         marker && i == rows - 1
@@ -267,8 +281,8 @@ std::string InsertSql(const std::string& table, int64_t first, int rows,
 
 void Execute(weir::Session& session, const std::string& sql,
              weir::StatementResult* last = nullptr) {
-  absl::Status st = session.ExecuteScript(
-      sql, [&](const weir::StatementResult& r) {
+  absl::Status st =
+      session.ExecuteScript(sql, [&](const weir::StatementResult& r) {
         if (last != nullptr) *last = r;
       });
   if (!st.ok()) Die(std::string(st.message()) + "\n" + sql);
@@ -277,7 +291,8 @@ void Execute(weir::Session& session, const std::string& sql,
 /// A session maintaining `agg` from `source` (both in kDatabase): the
 /// view and its sink (or, plan "direct", one sink query), checkpoints
 /// every `interval`, state kept under `state_dir`.
-std::unique_ptr<weir::Session> StartWeir(const Args& a, const std::string& source,
+std::unique_ptr<weir::Session> StartWeir(const Args& a,
+                                         const std::string& source,
                                          const std::string& agg,
                                          const std::string& interval,
                                          const std::string& state_dir) {
@@ -337,10 +352,11 @@ std::string CheckpointSummary(const CheckpointsSeen& seen) {
     std::vector<double> ms;
     for (const auto& [id, duration] : checkpoints)
       ms.push_back(static_cast<double>(duration));
-    out += fmt::format("{}checkpoints of the query writing '{}': {} seen, "
-                       "duration median {:.0f} ms, max {:.0f} ms",
-                       out.empty() ? "" : "; ", query, ms.size(), Median(ms),
-                       ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()));
+    out += fmt::format(
+        "{}checkpoints of the query writing '{}': {} seen, "
+        "duration median {:.0f} ms, max {:.0f} ms",
+        out.empty() ? "" : "; ", query, ms.size(), Median(ms),
+        ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()));
   }
   return out;
 }
@@ -352,7 +368,8 @@ int g_run = 0;  // numbers the tables and state directories of each run
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+  const size_t rank =
+      static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
   return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
 }
 
@@ -379,15 +396,19 @@ void RunFreshness(const Args& a, MYSQL* admin, const std::string& interval) {
     return n;
   };
   while (marker_count() < 1) {
-    if (SecondsSince(started) > 60) Die("the marker row did not arrive in 60 s");
+    if (SecondsSince(started) > 60)
+      Die("the marker row did not arrive in 60 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const double startup = SecondsSince(started);
 
   // commit_at[k] / visible_at[k]: sample k (k = the marker's count).
-  const int64_t max_samples = static_cast<int64_t>(
-      a.fresh_seconds * a.rate / a.txn_rows / a.sample_every) + 16;
-  std::vector<Clock::time_point> commit_at(static_cast<size_t>(max_samples) + 2);
+  const int64_t max_samples =
+      static_cast<int64_t>(a.fresh_seconds * a.rate / a.txn_rows /
+                           a.sample_every) +
+      16;
+  std::vector<Clock::time_point> commit_at(static_cast<size_t>(max_samples) +
+                                           2);
   std::vector<Clock::time_point> visible_at(commit_at.size());
   std::atomic<int64_t> committed{1};  // samples committed
   std::atomic<bool> writing{true};
@@ -417,15 +438,18 @@ void RunFreshness(const Args& a, MYSQL* admin, const std::string& interval) {
     std::mt19937_64 rng(42 + run);
     int64_t next_id = 1;
     for (int64_t t = 0;; ++t) {
-      const auto due = t0 + std::chrono::duration_cast<Clock::duration>(
-                                std::chrono::duration<double>(
-                                    static_cast<double>(t) * a.txn_rows / a.rate));
+      const auto due =
+          t0 + std::chrono::duration_cast<Clock::duration>(
+                   std::chrono::duration<double>(static_cast<double>(t) *
+                                                 a.txn_rows / a.rate));
       if (SecondsSince(t0) >= a.fresh_seconds) break;
       std::this_thread::sleep_until(due);
-      const bool marker = t % a.sample_every == 0 &&
-                          committed.load() + 1 < static_cast<int64_t>(commit_at.size());
+      const bool marker =
+          t % a.sample_every == 0 &&
+          committed.load() + 1 < static_cast<int64_t>(commit_at.size());
       Exec(w.get(), "START TRANSACTION");
-      Exec(w.get(), InsertSql(source, next_id, a.txn_rows, a.customers, marker, rng));
+      Exec(w.get(),
+           InsertSql(source, next_id, a.txn_rows, a.customers, marker, rng));
       Exec(w.get(), "COMMIT");
       const Clock::time_point now = Clock::now();
       next_id += a.txn_rows;
@@ -447,7 +471,8 @@ void RunFreshness(const Args& a, MYSQL* admin, const std::string& interval) {
   while (true) {
     NoteCheckpoints(*session, &checkpoints);
     if (seen.load() >= committed.load()) break;
-    if (SecondsSince(drain) > 60) Die("the last samples did not arrive in 60 s");
+    if (SecondsSince(drain) > 60)
+      Die("the last samples did not arrive in 60 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   poller.join();
@@ -458,9 +483,11 @@ void RunFreshness(const Args& a, MYSQL* admin, const std::string& interval) {
   int early = 0;  // visible before the COMMIT's answer was noted
   for (int64_t k = 2; k <= committed.load(); ++k) {
     const auto i = static_cast<size_t>(k);
-    if (std::chrono::duration<double>(commit_at[i] - t0).count() < a.warmup) continue;
+    if (std::chrono::duration<double>(commit_at[i] - t0).count() < a.warmup)
+      continue;
     const double d =
-        std::chrono::duration<double, std::milli>(visible_at[i] - commit_at[i]).count();
+        std::chrono::duration<double, std::milli>(visible_at[i] - commit_at[i])
+            .count();
     if (d < 0) ++early;
     ms.push_back(std::max(d, 0.0));
   }
@@ -473,19 +500,22 @@ void RunFreshness(const Args& a, MYSQL* admin, const std::string& interval) {
   }
   session.reset();
   std::printf(
-      "checkpoint.interval %-6s %6zu %9.1f %9.1f %9.1f %9.1f %10.0f %7.2f %7.2f\n",
+      "checkpoint.interval %-6s %6zu %9.1f %9.1f %9.1f %9.1f %10.0f %7.2f "
+      "%7.2f\n",
       interval.c_str(), ms.size(), Percentile(ms, 0.5), Percentile(ms, 0.99),
       ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()),
-      std::accumulate(ms.begin(), ms.end(), 0.0) / std::max<size_t>(ms.size(), 1),
+      std::accumulate(ms.begin(), ms.end(), 0.0) /
+          std::max<size_t>(ms.size(), 1),
       static_cast<double>(rows) / elapsed, cpu, server_cpu);
-  std::printf("  startup (CREATE statements to the first row in the table) "
-              "%.2f s; %s; %s%s\n",
-              startup, CheckpointSummary(checkpoints).c_str(), check.c_str(),
-              early ? fmt::format("; {} samples seen before their COMMIT "
-                                  "returned (counted as 0 ms)",
-                                  early)
-                          .c_str()
-                    : "");
+  std::printf(
+      "  startup (CREATE statements to the first row in the table) "
+      "%.2f s; %s; %s%s\n",
+      startup, CheckpointSummary(checkpoints).c_str(), check.c_str(),
+      early ? fmt::format("; {} samples seen before their COMMIT "
+                          "returned (counted as 0 ms)",
+                          early)
+                  .c_str()
+            : "");
   std::fflush(stdout);
 }
 
@@ -494,12 +524,88 @@ void RunFreshness(const Args& a, MYSQL* admin, const std::string& interval) {
 struct InsertRun {
   int64_t rows = 0;
   double seconds = 0;
-  int64_t retries = 0;  // deadlocks and lock wait timeouts
+  int64_t retries = 0;    // deadlocks and lock wait timeouts
   double cpu = 0;         // this process (writers, and Weir in (b))
   double server_cpu = 0;  // mariadbd
   double catch_up = 0;    // (b): writers stopped -> the table equal
   std::string check;
 };
+
+/// (d): the least a binlog client does, on a thread of this process: a
+/// binlog dump through Connector/C's replication API from the current
+/// position, every event fetched and dropped.
+class FetchLoop {
+ public:
+  FetchLoop(const Args& a, MYSQL* admin, int run) : conn_(Connect(a.port)) {
+    const auto status = Query(admin, "SHOW MASTER STATUS").at(0);
+    Exec(conn_.get(),
+         "SET @master_binlog_checksum = @@global.binlog_checksum, "
+         "@mariadb_slave_capability = 4");
+    id_ = mysql_thread_id(conn_.get());
+    rpl_ = mariadb_rpl_init(conn_.get());
+    if (rpl_ == nullptr) Die("mariadb_rpl_init failed");
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_SERVER_ID,
+                         static_cast<uint32_t>(7000 + run));
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_FILENAME, status[0].c_str(),
+                         status[0].size());
+    mariadb_rpl_optionsv(rpl_, MARIADB_RPL_START,
+                         std::strtoul(status[1].c_str(), nullptr, 10));
+    if (mariadb_rpl_open(rpl_) != 0) Die(mysql_error(conn_.get()));
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "fetch");
+      MARIADB_RPL_EVENT* ev = nullptr;
+      while ((ev = mariadb_rpl_fetch(rpl_, ev)) != nullptr)
+        events_.fetch_add(1);
+    });
+  }
+  /// Ends the dump (KILL of its connection) and the thread.
+  void Stop(MYSQL* admin) {
+    Exec(admin, fmt::format("KILL CONNECTION {}", id_));
+    thread_.join();
+    mariadb_rpl_close(rpl_);
+  }
+  int64_t events() const { return events_.load(); }
+
+ private:
+  Mysql conn_;
+  unsigned long id_ = 0;
+  MARIADB_RPL* rpl_ = nullptr;
+  std::atomic<int64_t> events_{0};
+  std::thread thread_;
+};
+
+/// (e): `mariadb-binlog --raw --stop-never` reading the binlog from its
+/// current file into files under the server's directory (MariaDB's own
+/// binlog client, copying the events), connected before it returns.
+pid_t StartBinlogReader(const Args& a, MYSQL* admin, int run) {
+  const std::string file = Query(admin, "SHOW MASTER STATUS").at(0).at(0);
+  const std::string dumps_sql =
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND "
+      "LIKE 'Binlog Dump%'";
+  const std::string dumps_before = Query(admin, dumps_sql).at(0).at(0);
+  const std::string out = fmt::format("{}/raw{}/", g_server_dir, run);
+  if (std::system(("mkdir -p '" + out + "'").c_str()) != 0) Die("mkdir " + out);
+  const std::string port = fmt::format("--port={}", a.port);
+  const std::string result = "--result-file=" + out;
+  const pid_t pid = fork();
+  if (pid < 0) Die("fork failed");
+  if (pid == 0) {
+    execlp("mariadb-binlog", "mariadb-binlog", "--no-defaults",
+           "--read-from-remote-server", "--raw", "--stop-never",
+           "--host=127.0.0.1", port.c_str(), "--user=weir", "--password=weir",
+           result.c_str(), file.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Connected once the server lists one more binlog dump thread.
+  const Clock::time_point start = Clock::now();
+  while (std::atoll(Query(admin, dumps_sql).at(0).at(0).c_str()) <=
+         std::atoll(dumps_before.c_str())) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) Die("mariadb-binlog exited");
+    if (SecondsSince(start) > 30) Die("mariadb-binlog did not connect in 30 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pid;
+}
 
 InsertRun RunInserts(const Args& a, MYSQL* admin, char mode) {
   const int run = ++g_run;
@@ -515,21 +621,27 @@ InsertRun RunInserts(const Args& a, MYSQL* admin, char mode) {
                             "KEY, n BIGINT NOT NULL, total DECIMAL(38,2) NOT "
                             "NULL)",
                             agg));
-    Exec(admin, fmt::format(
-                    "CREATE TRIGGER {0}_t AFTER INSERT ON {0} FOR EACH ROW "
-                    "INSERT INTO {1} (customer, n, total) VALUES "
-                    "(NEW.customer, 1, NEW.amount) ON DUPLICATE KEY UPDATE "
-                    "n = n + 1, total = total + NEW.amount",
-                    source, agg));
+    Exec(admin,
+         fmt::format("CREATE TRIGGER {0}_t AFTER INSERT ON {0} FOR EACH ROW "
+                     "INSERT INTO {1} (customer, n, total) VALUES "
+                     "(NEW.customer, 1, NEW.amount) ON DUPLICATE KEY UPDATE "
+                     "n = n + 1, total = total + NEW.amount",
+                     source, agg));
   }
+  pid_t reader = -1;  // (e): mariadb-binlog
+  if (mode == 'e') reader = StartBinlogReader(a, admin, run);
+  std::unique_ptr<FetchLoop> fetch;  // (d)
+  if (mode == 'd') fetch = std::make_unique<FetchLoop>(a, admin, run);
   // One row first, in every mode; (b) waits until it is in the table, so
   // the timed window sees Weir running end to end.
   Exec(admin, fmt::format("INSERT INTO {} VALUES (0, 0, 1.00)", source));
   if (mode == 'b') {
     const Clock::time_point start = Clock::now();
-    const std::string sql = fmt::format("SELECT n FROM {} WHERE customer = 0", agg);
+    const std::string sql =
+        fmt::format("SELECT n FROM {} WHERE customer = 0", agg);
     while (Query(admin, sql).empty()) {
-      if (SecondsSince(start) > 60) Die("(b): the first row did not arrive in 60 s");
+      if (SecondsSince(start) > 60)
+        Die("(b): the first row did not arrive in 60 s");
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
@@ -568,16 +680,26 @@ InsertRun RunInserts(const Args& a, MYSQL* admin, char mode) {
   const int server_pid = ServerPid();
   const double cpu0 = ProcessCpuSeconds();
   const double server_cpu0 = PidCpuSeconds(server_pid);
+  const double reader_cpu0 = reader > 0 ? PidCpuSeconds(reader) : 0;
   t0 = Clock::now();
   go.store(true);
   for (std::thread& t : writers) t.join();
   result.seconds = SecondsSince(t0);
   result.cpu = ProcessCpuSeconds() - cpu0;
   result.server_cpu = PidCpuSeconds(server_pid) - server_cpu0;
+  if (reader > 0) {
+    result.cpu += PidCpuSeconds(reader) - reader_cpu0;
+    kill(reader, SIGTERM);
+    waitpid(reader, nullptr, 0);
+  }
+  if (fetch) {
+    fetch->Stop(admin);
+    result.check = fmt::format("{} events fetched", fetch->events());
+  }
   result.rows = rows.load();
   result.retries = retries.load();
 
-  if (mode != 'a') {
+  if (mode == 'b' || mode == 'c') {
     const Clock::time_point stopped = Clock::now();
     while (!AggregateEquals(admin, source, agg, &result.check)) {
       if (mode == 'c' || SecondsSince(stopped) > 120) {
@@ -593,7 +715,8 @@ InsertRun RunInserts(const Args& a, MYSQL* admin, char mode) {
 
 void RunTriggers(const Args& a, MYSQL* admin) {
   const char* names[] = {"(a) nothing attached", "(b) weir view -> mysql",
-                         "(c) AFTER INSERT trigger"};
+                         "(c) AFTER INSERT trigger", "(d) C API binlog fetch",
+                         "(e) mariadb-binlog --raw"};
   std::map<char, std::vector<double>> rates;
   std::printf("%-6s %-26s %9s %8s %10s %8s %8s %8s  %s\n", "round", "mode",
               "rows", "seconds", "rows/s", "retries", "cpu s", "srv cpu",
@@ -606,27 +729,29 @@ void RunTriggers(const Args& a, MYSQL* admin) {
       const double rate = static_cast<double>(r.rows) / r.seconds;
       rates[mode].push_back(rate);
       std::string check = r.check;
-      if (mode == 'b') check += fmt::format(" {:.2f} s after the writers stopped", r.catch_up);
-      std::printf("%-6d %-26s %9lld %8.2f %10.0f %8lld %8.2f %8.2f  %s\n", round,
-                  names[mode - 'a'], static_cast<long long>(r.rows), r.seconds,
-                  rate, static_cast<long long>(r.retries), r.cpu, r.server_cpu,
-                  check.c_str());
+      if (mode == 'b')
+        check += fmt::format(" {:.2f} s after the writers stopped", r.catch_up);
+      std::printf("%-6d %-26s %9lld %8.2f %10.0f %8lld %8.2f %8.2f  %s\n",
+                  round, names[mode - 'a'], static_cast<long long>(r.rows),
+                  r.seconds, rate, static_cast<long long>(r.retries), r.cpu,
+                  r.server_cpu, check.c_str());
       std::fflush(stdout);
     }
   }
-  for (char mode : std::string("bc")) {
+  for (char mode : std::string("bcde")) {
     if (rates[mode].empty() || rates['a'].empty()) continue;
     std::string rounds;
     for (size_t i = 0; i < rates[mode].size(); ++i)
       rounds += fmt::format(" {:.2f}x", rates[mode][i] / rates['a'][i]);
     const double ratio = Median(rates[mode]) / Median(rates['a']);
-    std::printf("%s: median %.0f rows/s = %.2fx of (a)'s %.0f rows/s (rounds:%s)%s\n",
-                names[mode - 'a'], Median(rates[mode]), ratio, Median(rates['a']),
-                rounds.c_str(),
-                mode == 'b' ? fmt::format("; goal >= 0.95x: {}",
-                                          ratio >= 0.95 ? "met" : "NOT met")
-                                  .c_str()
-                            : "");
+    std::printf(
+        "%s: median %.0f rows/s = %.2fx of (a)'s %.0f rows/s (rounds:%s)%s\n",
+        names[mode - 'a'], Median(rates[mode]), ratio, Median(rates['a']),
+        rounds.c_str(),
+        mode == 'b' ? fmt::format("; goal >= 0.95x: {}",
+                                  ratio >= 0.95 ? "met" : "NOT met")
+                          .c_str()
+                    : "");
   }
 }
 
@@ -650,30 +775,47 @@ int main(int argc, char** argv) {
       "[--modes abc] [--keep DIR]";
   weir::bench::FlagReader flags(argc, argv);
   while (flags.Next()) {
-    if (const char* v = flags.Value("--port")) a.port = std::atoi(v);
-    else if (const char* v = flags.Value("--only")) a.only = v;
-    else if (const char* v = flags.Value("--plan")) a.plan = v;
-    else if (const char* v = flags.Value("--rate")) a.rate = std::atof(v);
-    else if (const char* v = flags.Value("--txn-rows")) a.txn_rows = std::atoi(v);
-    else if (const char* v = flags.Value("--sample-every")) a.sample_every = std::atoi(v);
-    else if (const char* v = flags.Value("--fresh-seconds")) a.fresh_seconds = std::atof(v);
-    else if (const char* v = flags.Value("--warmup")) a.warmup = std::atof(v);
-    else if (const char* v = flags.Value("--intervals")) a.intervals = SplitCommas(v);
-    else if (const char* v = flags.Value("--writers")) a.writers = std::atoi(v);
-    else if (const char* v = flags.Value("--seconds")) a.seconds = std::atof(v);
-    else if (const char* v = flags.Value("--rounds")) a.rounds = std::atoi(v);
-    else if (const char* v = flags.Value("--trigger-interval")) a.trigger_interval = v;
-    else if (const char* v = flags.Value("--customers")) a.customers = std::atoi(v);
-    else if (const char* v = flags.Value("--modes")) a.modes = v;
-    else if (const char* v = flags.Value("--keep")) a.keep = v;
-    else Die(usage);
+    if (const char* v = flags.Value("--port"))
+      a.port = std::atoi(v);
+    else if (const char* v = flags.Value("--only"))
+      a.only = v;
+    else if (const char* v = flags.Value("--plan"))
+      a.plan = v;
+    else if (const char* v = flags.Value("--rate"))
+      a.rate = std::atof(v);
+    else if (const char* v = flags.Value("--txn-rows"))
+      a.txn_rows = std::atoi(v);
+    else if (const char* v = flags.Value("--sample-every"))
+      a.sample_every = std::atoi(v);
+    else if (const char* v = flags.Value("--fresh-seconds"))
+      a.fresh_seconds = std::atof(v);
+    else if (const char* v = flags.Value("--warmup"))
+      a.warmup = std::atof(v);
+    else if (const char* v = flags.Value("--intervals"))
+      a.intervals = SplitCommas(v);
+    else if (const char* v = flags.Value("--writers"))
+      a.writers = std::atoi(v);
+    else if (const char* v = flags.Value("--seconds"))
+      a.seconds = std::atof(v);
+    else if (const char* v = flags.Value("--rounds"))
+      a.rounds = std::atoi(v);
+    else if (const char* v = flags.Value("--trigger-interval"))
+      a.trigger_interval = v;
+    else if (const char* v = flags.Value("--customers"))
+      a.customers = std::atoi(v);
+    else if (const char* v = flags.Value("--modes"))
+      a.modes = v;
+    else if (const char* v = flags.Value("--keep"))
+      a.keep = v;
+    else
+      Die(usage);
   }
   if (a.rate <= 0 || a.txn_rows < 1 || a.sample_every < 1 || a.writers < 1 ||
       a.rounds < 1 || a.customers < 1 || a.intervals.empty() ||
       (a.plan != "view" && a.plan != "direct") ||
       (!a.only.empty() && a.only != "freshness" && a.only != "triggers") ||
       a.modes.empty() ||
-      a.modes.find_first_not_of("abc") != std::string::npos)
+      a.modes.find_first_not_of("abcde") != std::string::npos)
     Die(usage);
 
   std::string dir = a.keep;
@@ -682,12 +824,14 @@ int main(int argc, char** argv) {
     if (mkdtemp(tmpl) == nullptr) Die("mkdtemp failed");
     dir = tmpl;
   }
-  std::printf("view_bench: MariaDB on 127.0.0.1:%d in %s (scripts/mariadb.sh); "
-              "load average %s\n",
-              a.port, dir.c_str(), LoadAverage().c_str());
+  std::printf(
+      "view_bench: MariaDB on 127.0.0.1:%d in %s (scripts/mariadb.sh); "
+      "load average %s\n",
+      a.port, dir.c_str(), LoadAverage().c_str());
   g_server_dir = dir;
-  const std::string start = fmt::format("'{}/scripts/mariadb.sh' start '{}' {} >/dev/null",
-                                        WEIR_SOURCE_DIR, dir, a.port);
+  const std::string start =
+      fmt::format("'{}/scripts/mariadb.sh' start '{}' {} >/dev/null",
+                  WEIR_SOURCE_DIR, dir, a.port);
   if (std::system(start.c_str()) != 0) Die("MariaDB did not start");
   {
     Mysql root(mysql_init(nullptr));
@@ -698,15 +842,17 @@ int main(int argc, char** argv) {
     Exec(root.get(), fmt::format("CREATE DATABASE {}", kDatabase));
   }
   Mysql admin = Connect(a.port);
-  const auto settings = Query(
-      admin.get(), "SELECT @@version, @@innodb_flush_log_at_trx_commit, "
-                   "@@sync_binlog, @@binlog_format");
-  std::printf("server %s, innodb_flush_log_at_trx_commit %s, sync_binlog %s, "
-              "binlog_format %s; weir plan: %s\n\n",
-              settings[0][0].c_str(), settings[0][1].c_str(),
-              settings[0][2].c_str(), settings[0][3].c_str(),
-              a.plan == "view" ? "CREATE MATERIALIZED VIEW v + CREATE SINK s FROM v"
-                               : "CREATE SINK s AS SELECT ... GROUP BY (no view)");
+  const auto settings =
+      Query(admin.get(),
+            "SELECT @@version, @@innodb_flush_log_at_trx_commit, "
+            "@@sync_binlog, @@binlog_format");
+  std::printf(
+      "server %s, innodb_flush_log_at_trx_commit %s, sync_binlog %s, "
+      "binlog_format %s; weir plan: %s\n\n",
+      settings[0][0].c_str(), settings[0][1].c_str(), settings[0][2].c_str(),
+      settings[0][3].c_str(),
+      a.plan == "view" ? "CREATE MATERIALIZED VIEW v + CREATE SINK s FROM v"
+                       : "CREATE SINK s AS SELECT ... GROUP BY (no view)");
 
   if (a.only != "triggers") {
     std::printf(
