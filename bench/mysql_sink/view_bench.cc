@@ -579,10 +579,11 @@ class FetchLoop {
 /// binlog client, copying the events), connected before it returns.
 pid_t StartBinlogReader(const Args& a, MYSQL* admin, int run) {
   const std::string file = Query(admin, "SHOW MASTER STATUS").at(0).at(0);
+  // The dump threads before it (one of an earlier run may linger).
   const std::string dumps_sql =
-      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND "
-      "LIKE 'Binlog Dump%'";
-  const std::string dumps_before = Query(admin, dumps_sql).at(0).at(0);
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE "
+      "'Binlog Dump%'";
+  const auto dumps_before = Query(admin, dumps_sql);
   const std::string out = fmt::format("{}/raw{}/", g_server_dir, run);
   if (std::system(("mkdir -p '" + out + "'").c_str()) != 0) Die("mkdir " + out);
   const std::string port = fmt::format("--port={}", a.port);
@@ -596,10 +597,17 @@ pid_t StartBinlogReader(const Args& a, MYSQL* admin, int run) {
            result.c_str(), file.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Connected once the server lists one more binlog dump thread.
+  // Connected once the server lists a new binlog dump thread.
   const Clock::time_point start = Clock::now();
-  while (std::atoll(Query(admin, dumps_sql).at(0).at(0).c_str()) <=
-         std::atoll(dumps_before.c_str())) {
+  auto connected = [&] {
+    for (const auto& row : Query(admin, dumps_sql)) {
+      if (std::find(dumps_before.begin(), dumps_before.end(), row) ==
+          dumps_before.end())
+        return true;
+    }
+    return false;
+  };
+  while (!connected()) {
     if (waitpid(pid, nullptr, WNOHANG) == pid) Die("mariadb-binlog exited");
     if (SecondsSince(start) > 30) Die("mariadb-binlog did not connect in 30 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
