@@ -126,6 +126,7 @@ void StopServer() {
 }
 
 [[noreturn]] void Die(const std::string& message) {
+  std::fflush(stdout);  // the rows printed so far
   std::fprintf(stderr, "view_bench: %s\n", message.c_str());
   StopServer();
   std::_Exit(1);  // threads may still run; no destructors
