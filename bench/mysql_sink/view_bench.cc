@@ -866,7 +866,7 @@ int main(int argc, char** argv) {
   if (a.only != "triggers") {
     std::printf(
         "freshness: a writer commits %.0f rows/s in transactions of %d rows "
-        "(customers 1..%d); every %d-th transaction also a row of customer 0; "
+        "(customers 1..%d); in every %d-th the last row is of customer 0; "
         "timed: its COMMIT returning -> `SELECT n FROM <agg> WHERE customer = "
         "0` (polled every 1 ms on another connection) first shows it; %.0f s "
         "per interval, samples of the first %.0f s left out\n",
