@@ -154,10 +154,14 @@ std::string Session::KeptStateDir(const PlanPtr& plan,
     const catalog::Entry* entry = catalog_->Find(name);
     if (entry == nullptr) return;  // ConnectPlan says it was dropped
     if (entry->kind == catalog::EntryKind::kView) {
-      reason = fmt::format(
-          "it reads materialized view '{}', which a resumed query reads "
-          "again whole",
-          entry->name);
+      // A resumed reader emits what changed in the view meanwhile
+      // (exec/view_source.h): right when the view resumes too.
+      auto it = view_state_not_kept_.find(AsciiLower(entry->name));
+      if (it != view_state_not_kept_.end() && !it->second.empty()) {
+        reason = fmt::format(
+            "it reads materialized view '{}', whose state is not kept ({})",
+            entry->name, it->second);
+      }
       return;
     }
     std::string why = ends_with_process(*entry);

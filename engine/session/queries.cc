@@ -158,6 +158,9 @@ absl::StatusOr<std::unique_ptr<exec::RunningQuery>> Session::StartQuery(
     options.checkpoint_interval =
         session_internal::CheckpointInterval(settings_);
     kept_dir = KeptStateDir(plan, &not_kept);
+    const auto& out = static_cast<const sql::OutputNode&>(*plan);
+    if (out.output == sql::OutputKind::kMaterialize)
+      view_state_not_kept_[AsciiLower(out.target)] = not_kept;
     if (!kept_dir.empty()) {
       if (session_internal::StateDir(settings_).empty()) {
         WEIR_RETURN_IF_ERROR(session_internal::MakePrivateDirectory(kept_dir));

@@ -375,6 +375,10 @@ class Session {
   std::unique_ptr<exec::Executor> executor_;
   /// The rows of each running materialized view, by lower-cased name.
   std::map<std::string, std::shared_ptr<exec::ViewState>> views_;
+  // Why the state of a view's query is not kept, by lower-case view name
+  // ("" when it is kept): a query reading the view keeps its own state
+  // only when the view's is kept (KeptStateDir).
+  std::map<std::string, std::string> view_state_not_kept_;
   /// While a pull query starts: the rows it read from each view (by
   /// lower-cased name), which its view sources hand out.
   std::map<std::string,
