@@ -416,8 +416,10 @@ absl::StatusOr<PhysicalPlan> PlanPhysical(const sql::PlanPtr& plan,
       if (!top->append_only) {
         // A global aggregate (no GROUP BY, stateless operators above it)
         // has one row: its key has no columns.
-        const bool one_row = cut.agg != nullptr && cut.agg->groups.empty() &&
-                             !cut.agg->window_start_group;
+        const sql::AggregateNode* top_agg =
+            levels.empty() ? nullptr : levels.front().cut.agg;
+        const bool one_row = top_agg != nullptr && top_agg->groups.empty() &&
+                             !top_agg->window_start_group;
         if (out.unique_key.empty() && !one_row) {
           return absl::UnimplementedError(
               "a materialized view over a changelog needs a unique key to "
