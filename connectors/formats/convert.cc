@@ -323,7 +323,18 @@ ColumnIndex::ColumnIndex(const types::Schema& schema) {
     names_.push_back(name);
     const bool raw = first_.back() && name.size() <= kMaxRawName &&
                      name.find_first_of("\"\\") == std::string::npos;
-    quoted_.push_back(raw ? name + '"' : std::string());
+    QuotedName q;
+    if (raw) {
+      const std::string text = name + '"';
+      q.words = (text.size() + 7) / 8;
+      std::memcpy(q.text, text.data(), text.size());
+      // The mask in memory order: 0xFF for each byte of the name in the
+      // last word, whatever the byte order.
+      unsigned char mask[8] = {};
+      std::memset(mask, 0xFF, text.size() - 8 * (q.words - 1));
+      std::memcpy(&q.last_mask, mask, 8);
+    }
+    quoted_.push_back(q);
   }
 }
 
@@ -341,17 +352,25 @@ int ColumnIndex::FindAnyCase(std::string_view name, size_t hint) {
 // ------------------------------------------------------------ RowAppender
 
 RowAppender::RowAppender(const types::Schema& schema)
-    : schema_(schema),
-      state_(schema.size(), kUnset),
-      read_(schema.size(), 1),
-      required_(schema.size()) {
+    : schema_(schema), state_(schema.size(), kUnset) {
   ReadOnly(std::vector<bool>(schema.size(), true));
 }
 
 void RowAppender::ReadOnly(const std::vector<bool>& read) {
-  for (size_t i = 0; i < read_.size(); ++i) {
-    read_[i] = i < read.size() && read[i] ? 1 : 0;
-    required_[i] = read_[i] && !schema_.field(i).nullable ? 1 : 0;
+  read_.assign(schema_.size(), 0);
+  read_columns_.clear();
+  unread_columns_.clear();
+  required_columns_.clear();
+  for (size_t i = 0; i < schema_.size(); ++i) {
+    const auto col = static_cast<uint32_t>(i);
+    if (i >= read.size() || !read[i]) {
+      unread_columns_.push_back(col);
+      state_[i] = kNull;
+      continue;
+    }
+    read_[i] = 1;
+    read_columns_.push_back(col);
+    if (!schema_.field(i).nullable) required_columns_.push_back(col);
   }
 }
 
@@ -364,13 +383,10 @@ void RowAppender::Start(types::Batch* out) {
 
 size_t RowAppender::BeginRow() {
   row_ = out_->num_rows();
-  for (size_t i = 0; i < state_.size(); ++i) {
+  // Per row and column: the placeholder of a read column, or the NULL of
+  // an unread one (its state stays kNull, set by ReadOnly).
+  for (uint32_t i : read_columns_) {
     Column& c = out_->column(i);
-    if (!read_[i]) {
-      c.AppendNull();
-      state_[i] = kNull;
-      continue;
-    }
     switch (c.physical()) {
       case PhysicalType::kInt64:
         c.AppendInt(0);
@@ -391,19 +407,20 @@ size_t RowAppender::BeginRow() {
     }
     state_[i] = kUnset;
   }
+  for (uint32_t i : unread_columns_) out_->column(i).AppendNull();
   return row_;
 }
 
 absl::Status RowAppender::FinishRow(ChangeKind kind) {
-  for (size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i] != kValue && required_[i]) {
+  for (uint32_t i : required_columns_) {
+    if (state_[i] != kValue) {
       return absl::InvalidArgumentError(
           fmt::format("field '{}' is NOT NULL but {}", schema_.field(i).name,
                       state_[i] == kNull ? "null" : "missing"));
     }
   }
-  for (size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i] != kValue && read_[i]) out_->column(i).SetNull(row_, true);
+  for (uint32_t i : read_columns_) {
+    if (state_[i] != kValue) out_->column(i).SetNull(row_, true);
   }
   out_->SetNumRows(row_ + 1);
   out_->SetChange(row_, kind);

@@ -749,6 +749,116 @@ BOOST_AUTO_TEST_CASE(a_column_subset_still_refuses_malformed_records) {
                   nulls[1]});
 }
 
+// Keys are matched against the expected column's name 8 bytes at a time
+// (ColumnIndex::IsAt): names of every length around a word boundary, and
+// keys one byte shorter, one byte longer or differing in their last byte,
+// match exactly their own column, also when the key ends the payload
+// (read in place from a padded buffer) and with some columns unread.
+BOOST_AUTO_TEST_CASE(keys_match_their_column_at_every_name_length) {
+  const std::vector<size_t> lengths = {1, 2, 7, 8, 9, 15, 16, 17, 31, 63, 64, 70};
+  std::vector<Field> fields;
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    // 'a' then 'b'... : no name is a prefix of another of the same length.
+    fields.push_back({std::string(lengths[i], static_cast<char>('a' + i)),
+                      LogicalType::Bigint(), true});
+  }
+  auto schema = MakeSchema(fields);
+  for (bool some : {false, true}) {
+    auto dec = Dec("json", schema);
+    std::vector<bool> read(fields.size(), true);
+    if (some) {
+      for (size_t c = 0; c < read.size(); c += 3) read[c] = false;
+      dec->ReadOnly(read);
+    }
+    Batch b(schema);
+    size_t row = 0;
+    for (size_t c = 0; c < fields.size(); ++c) {
+      const std::string& name = fields[c].name;
+      std::string wrong_last = name;
+      wrong_last.back() = '#';
+      // Each record: the near misses first (unknown fields), then the
+      // column itself, last in the object: its key is the last one.
+      std::string longer = name + "z";
+      std::string payload = "{";
+      for (const std::string& key :
+           {longer, wrong_last, name.substr(0, name.size() - 1)}) {
+        if (key.empty()) continue;
+        payload += "\"" + key + "\":1,";
+      }
+      payload += "\"" + name + "\":" + std::to_string(100 + c) + "}";
+      // In place: the payload at the end of a buffer with just the padding.
+      std::string padded = payload + std::string(kPayloadPadding, '\0');
+      BOOST_REQUIRE_MESSAGE(
+          dec->Decode(std::string_view(padded.data(), payload.size()),
+                      /*padded=*/true, &b)
+              .ok(),
+          payload);
+      // Copied: the same record again.
+      BOOST_REQUIRE_MESSAGE(dec->Decode(payload, &b).ok(), payload);
+      for (int copy = 0; copy < 2; ++copy, ++row) {
+        std::vector<Value> expected;
+        for (size_t k = 0; k < fields.size(); ++k) {
+          expected.push_back(k == c && read[k]
+                                 ? Value::Bigint(static_cast<int64_t>(100 + c))
+                                 : Value::Null(LogicalType::Bigint()));
+        }
+        CheckRow(b, row, expected);
+      }
+    }
+    // Every field in schema order, the usual case, and the same out of
+    // order (found by lookup instead).
+    std::string in_order = "{";
+    std::string reversed = "{";
+    for (size_t c = 0; c < fields.size(); ++c) {
+      in_order += (c ? ",\"" : "\"") + fields[c].name + "\":" + std::to_string(c);
+      const size_t k = fields.size() - 1 - c;
+      reversed += (c ? ",\"" : "\"") + fields[k].name + "\":" + std::to_string(k);
+    }
+    for (const std::string& payload : {in_order + "}", reversed + "}"}) {
+      BOOST_REQUIRE_MESSAGE(dec->Decode(payload, &b).ok(), payload);
+      std::vector<Value> expected;
+      for (size_t k = 0; k < fields.size(); ++k) {
+        expected.push_back(read[k] ? Value::Bigint(static_cast<int64_t>(k))
+                                   : Value::Null(LogicalType::Bigint()));
+      }
+      CheckRow(b, row++, expected);
+    }
+  }
+}
+
+// The row appender's per-row work covers only the columns it concerns:
+// NOT NULL checks of read columns (an unread NOT NULL column is NULL
+// without error), NULL for read columns without a value, and a failed
+// record leaves no trace in any column, read or not.
+BOOST_AUTO_TEST_CASE(rows_of_read_and_unread_columns_mix_values_and_nulls) {
+  auto schema = MakeSchema({
+      {"a", LogicalType::Bigint(), false},
+      {"s", LogicalType::Varchar(), true},
+      {"u", LogicalType::Bigint(), false},
+      {"d", LogicalType::Double(), true},
+      {"t", LogicalType::Varchar(), true},
+  });
+  auto dec = Dec("json", schema);
+  dec->ReadOnly({true, true, false, true, false});
+  Batch b(schema);
+  const Value null_s = Value::Null(LogicalType::Varchar());
+  const Value null_i = Value::Null(LogicalType::Bigint());
+  const Value null_d = Value::Null(LogicalType::Double());
+  BOOST_REQUIRE(dec->Decode(R"({"a":1,"s":"x","u":5,"d":0.5,"t":"y"})", &b).ok());
+  BOOST_REQUIRE(dec->Decode(R"({"a":2})", &b).ok());
+  CheckError(*dec, b, R"({"s":"no a","d":1})",
+             "field 'a' is NOT NULL but missing");
+  CheckError(*dec, b, R"({"a":null,"s":"x"})", "field 'a' is NOT NULL but null");
+  BOOST_REQUIRE(dec->Decode(R"({"a":3,"s":null,"d":2.5,"u":"unread"})", &b).ok());
+  BOOST_REQUIRE_EQUAL(b.num_rows(), 3u);
+  for (size_t c = 0; c < b.num_columns(); ++c)
+    BOOST_CHECK_EQUAL(b.column(c).size(), 3u);
+  CheckRow(b, 0, {Value::Bigint(1), Value::Varchar("x"), null_i,
+                  Value::Double(0.5), null_s});
+  CheckRow(b, 1, {Value::Bigint(2), null_s, null_i, null_d, null_s});
+  CheckRow(b, 2, {Value::Bigint(3), null_s, null_i, Value::Double(2.5), null_s});
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // --------------------------------------------------------- debezium-json
