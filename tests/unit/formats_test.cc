@@ -326,6 +326,63 @@ BOOST_AUTO_TEST_CASE(decimal_text_rounds_half_away_from_zero) {
   }
 }
 
+// The usual timestamp text is parsed by a fast path that reuses the day
+// of the last date text it read and truncates the fraction itself: values
+// across days, the fraction at every length against every precision, and
+// bad dates and times right after a good text of the same day. Expected
+// micros are counted from 2026-01-01 (kMicros2026) by hand.
+BOOST_AUTO_TEST_CASE(timestamp_text_days_reused_and_fractions_truncated) {
+  constexpr int64_t kDay = 86'400'000'000LL;
+  struct Case {
+    const char* text;
+    int precision;
+    int64_t micros;
+  };
+  const Case cases[] = {
+      {"2026-01-01 00:00:00", 3, kMicros2026},
+      {"2026-01-01 00:00:01.5", 3, kMicros2026 + 1'500'000},
+      {"2026-01-02T00:00:00", 0, kMicros2026 + kDay},
+      {"2026-01-01 23:59:59.999999", 6, kMicros2026 + kDay - 1},
+      {"2026-01-01 23:59:59.999999", 3, kMicros2026 + kDay - 1000},
+      {"2026-01-01 23:59:59.999999", 0, kMicros2026 + kDay - 1'000'000},
+      {"2026-01-01 00:00:00.1", 6, kMicros2026 + 100'000},
+      {"2026-01-01 00:00:00.12", 1, kMicros2026 + 100'000},
+      {"2026-01-01 00:00:00.123", 3, kMicros2026 + 123'000},
+      {"2026-01-01 00:00:00.1234", 3, kMicros2026 + 123'000},
+      {"2026-01-01 00:00:00.12345", 2, kMicros2026 + 120'000},
+      {"2026-01-01 00:00:00.123456", 5, kMicros2026 + 123'450},
+      {"2026-03-01 12:00:00Z", 3, kMicros2026 + 59 * kDay + kDay / 2},
+      {"2026-01-01 00:00:00.5", 3, kMicros2026 + 500'000},
+      // 1969-12-31 is day -1: the fraction still truncates toward the past.
+      {"1969-12-31 23:59:59.9999", 3, -1000},
+      {"1970-01-01 00:00:00", 3, 0},
+  };
+  for (const Case& c : cases) {
+    int64_t v = 0;
+    BOOST_CHECK_MESSAGE(internal::ParseTimestampText(c.text, c.precision, &v),
+                        c.text);
+    BOOST_CHECK_MESSAGE(v == c.micros, c.text << " (" << c.precision
+                                              << "): " << v << " != "
+                                              << c.micros);
+  }
+  // Each bad text right after a good one of the same first ten characters
+  // (where that can be), so that a reused day cannot let it through: each
+  // is refused as the general parser (types::ParseTimestamp, which the
+  // fast path leaves the unusual forms to) refuses it.
+  const char* good = "2026-02-28 00:00:00";
+  const char* bad[] = {"2026-02-29 00:00:00", "2026-02-28 24:00:00",
+                       "2026-02-28 00:60:00", "2026-02-28 0a:00:00",
+                       "2026-13-01 00:00:00", "2026-02-30 00:00:00",
+                       "2025-02-29 12:00:00", "0000-01-01 00:00:00"};
+  int64_t v = 0;
+  for (const char* text : bad) {
+    BOOST_CHECK(internal::ParseTimestampText(good, 6, &v));
+    BOOST_CHECK_EQUAL(v, kMicros2026 + 58 * kDay);
+    BOOST_CHECK_MESSAGE(!types::ParseTimestamp(text).ok(), text);
+    BOOST_CHECK_MESSAGE(!internal::ParseTimestampText(text, 6, &v), text);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(base64) {
   std::string out;
   internal::Base64Encode("", &out);
