@@ -65,7 +65,8 @@ class ColumnIndex {
   }
   /// Whether the raw text of a JSON key at `raw` is column `hint`'s name
   /// spelt as in the schema, closing quote included; `raw` must have at
-  /// least kMaxRawName + 1 readable bytes (a padded JSON input does), so
+  /// least kMaxRawName + 1 readable bytes rounded up to 8 (64; a padded
+  /// JSON input does), so
   /// no scan for the key's end is needed when fields come in schema order.
   static constexpr size_t kMaxRawName = 63;
   bool IsAt(const char* raw, size_t hint) const {
