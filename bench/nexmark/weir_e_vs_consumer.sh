@@ -15,7 +15,9 @@
 # (default 5), DECODE=1 (the reference also decodes each record with
 # simdjson), COLUMNS (the select list, default '*'; Nexmark q0 proper is
 # 'auction, bidder, price, date_time'), BASELINE (another weir binary, e.g.
-# a build of main, timed as a third reader in the same rounds). Not a test: it prints figures and has no thresholds. It exits
+# a build of main, timed as a third reader in the same rounds; then the
+# median of the per-round ratios of the two weirs is printed too). Not a
+# test: it prints figures and has no thresholds. It exits
 # non-zero when a run fails, when the reference reads a different number of
 # records, or when an untimed first run of weir prints other than COUNT
 # rows.
@@ -135,10 +137,24 @@ printf 'reference%s: %6.2f s wall %6.2f s cpu\n' \
 printf 'weir -e:   %6.2f s wall %6.2f s cpu\n' "$weir_wall" "$weir_cpu"
 awk -v w="$weir_wall" -v r="$ref_wall" -v wc="$weir_cpu" -v rc="$ref_cpu" \
   'BEGIN { printf "weir -e runs at %.2fx the reference rate (wall), uses %.2fx its cpu\n", r / w, wc / rc }'
+# The same ratios paired by round (each reader next to the other, under the
+# same load), then their median: steadier on a busy machine.
+paired() { # FILE_A FILE_B COLUMN: median over the rounds of A / B
+  paste -d' ' "$1" "$2" | awk -v c="$3" '{ print $c / $(c + 2) }' | median
+}
+printf 'paired by round: weir -e %.2fx the reference rate, %.2fx its cpu\n' \
+  "$(paired "$work/reference.times" "$work/weir.times" 1)" \
+  "$(paired "$work/weir.times" "$work/reference.times" 2)"
 if [[ -n "${BASELINE:-}" ]]; then
   base_wall=$(cut -d' ' -f1 "$work/baseline.times" | median)
   base_cpu=$(cut -d' ' -f2 "$work/baseline.times" | median)
   printf 'baseline:  %6.2f s wall %6.2f s cpu (%s)\n' "$base_wall" "$base_cpu" "$BASELINE"
   awk -v w="$base_wall" -v r="$ref_wall" -v wc="$base_cpu" -v rc="$ref_cpu" \
     'BEGIN { printf "baseline runs at %.2fx the reference rate (wall), uses %.2fx its cpu\n", r / w, wc / rc }'
+  printf 'paired by round: baseline %.2fx the reference rate, %.2fx its cpu\n' \
+    "$(paired "$work/reference.times" "$work/baseline.times" 1)" \
+    "$(paired "$work/baseline.times" "$work/reference.times" 2)"
+  printf 'paired by round: weir -e %.2fx the wall time of the baseline, %.2fx its cpu\n' \
+    "$(paired "$work/weir.times" "$work/baseline.times" 1)" \
+    "$(paired "$work/weir.times" "$work/baseline.times" 2)"
 fi

@@ -160,9 +160,9 @@ bool ParseDoubleText(std::string_view t, double* v) {
 namespace {
 
 /// 'YYYY-MM-DD( |T)HH:MM:SS[.f{1,6}]' exactly, the form nearly every
-/// producer writes; anything else goes to types::ParseTimestamp, whose
-/// rules this agrees with.
-bool FastTimestamp(std::string_view t, int64_t* v) {
+/// producer writes, truncated to `precision`; anything else goes to
+/// types::ParseTimestamp, whose rules this agrees with.
+bool FastTimestamp(std::string_view t, int precision, int64_t* v) {
   auto d = [&](size_t i) { return static_cast<unsigned>(t[i] - '0'); };
   auto num = [&](size_t i, size_t n, int64_t* out) {
     int64_t x = 0;
@@ -177,23 +177,42 @@ bool FastTimestamp(std::string_view t, int64_t* v) {
       (t[10] != ' ' && t[10] != 'T') || t[13] != ':' || t[16] != ':') {
     return false;
   }
-  int64_t y, mo, da, h, mi, se, frac = 0;
-  if (!num(0, 4, &y) || !num(5, 2, &mo) || !num(8, 2, &da) || !num(11, 2, &h) ||
-      !num(14, 2, &mi) || !num(17, 2, &se)) {
-    return false;
-  }
+  int64_t h, mi, se, frac = 0;
+  if (!num(11, 2, &h) || !num(14, 2, &mi) || !num(17, 2, &se)) return false;
   if (t.size() > 19) {
     size_t n = t.size() - 20;
     if (t[19] != '.' || n < 1 || n > 6 || !num(20, n, &frac)) return false;
+    // Truncated here: the other parts are whole seconds, so cutting the
+    // fraction (never negative) floors the whole value.
+    if (static_cast<int>(n) > precision) {
+      const auto unit = static_cast<int64_t>(types::internal::Pow10(
+          static_cast<int>(n) - precision));
+      frac -= frac % unit;
+    }
     for (; n < 6; ++n) frac *= 10;
   }
-  if (y < 1 || mo < 1 || mo > 12 || da < 1 ||
-      da > types::internal::DaysInMonth(y, static_cast<int>(mo)) || h > 23 ||
-      mi > 59 || se > 59) {
-    return false;
+  if (h > 23 || mi > 59 || se > 59) return false;
+  // Neighbouring records mostly share their day: the day of the last date
+  // text read on this thread (a decoder runs on its task's thread) is
+  // reused when the ten characters are the same; a new one is checked
+  // and converted. The cache starts with NULs, which no date text has.
+  thread_local char last_date[10] = {};
+  thread_local int64_t last_days = 0;
+  int64_t days;
+  if (std::memcmp(t.data(), last_date, sizeof last_date) == 0) {
+    days = last_days;
+  } else {
+    int64_t y, mo, da;
+    if (!num(0, 4, &y) || !num(5, 2, &mo) || !num(8, 2, &da)) return false;
+    if (y < 1 || mo < 1 || mo > 12 || da < 1 ||
+        da > types::internal::DaysInMonth(y, static_cast<int>(mo))) {
+      return false;
+    }
+    days = types::internal::DaysFromCivil(y, static_cast<int>(mo),
+                                          static_cast<int>(da));
+    std::memcpy(last_date, t.data(), sizeof last_date);
+    last_days = days;
   }
-  int64_t days = types::internal::DaysFromCivil(y, static_cast<int>(mo),
-                                                static_cast<int>(da));
   *v = days * types::internal::kMicrosPerDay +
        h * types::internal::kMicrosPerHour +
        mi * types::internal::kMicrosPerMinute +
@@ -205,10 +224,7 @@ bool FastTimestamp(std::string_view t, int64_t* v) {
 
 bool ParseTimestampText(std::string_view t, int precision, int64_t* v) {
   if (!t.empty() && (t.back() == 'Z' || t.back() == 'z')) t.remove_suffix(1);
-  if (FastTimestamp(t, v)) {
-    *v = Truncate(*v, precision);
-    return true;
-  }
+  if (FastTimestamp(t, precision, v)) return true;
   if (t.empty() || t.front() == ' ' || t.back() == ' ') return false;
   auto r = types::ParseTimestamp(t);
   if (!r.ok()) return false;
@@ -323,7 +339,18 @@ ColumnIndex::ColumnIndex(const types::Schema& schema) {
     names_.push_back(name);
     const bool raw = first_.back() && name.size() <= kMaxRawName &&
                      name.find_first_of("\"\\") == std::string::npos;
-    quoted_.push_back(raw ? name + '"' : std::string());
+    QuotedName q;
+    if (raw) {
+      const std::string text = name + '"';
+      q.words = (text.size() + 7) / 8;
+      std::memcpy(q.text, text.data(), text.size());
+      // The mask in memory order: 0xFF for each byte of the name in the
+      // last word, whatever the byte order.
+      unsigned char mask[8] = {};
+      std::memset(mask, 0xFF, text.size() - 8 * (q.words - 1));
+      std::memcpy(&q.last_mask, mask, 8);
+    }
+    quoted_.push_back(q);
   }
 }
 
@@ -341,17 +368,25 @@ int ColumnIndex::FindAnyCase(std::string_view name, size_t hint) {
 // ------------------------------------------------------------ RowAppender
 
 RowAppender::RowAppender(const types::Schema& schema)
-    : schema_(schema),
-      state_(schema.size(), kUnset),
-      read_(schema.size(), 1),
-      required_(schema.size()) {
+    : schema_(schema), state_(schema.size(), kUnset) {
   ReadOnly(std::vector<bool>(schema.size(), true));
 }
 
 void RowAppender::ReadOnly(const std::vector<bool>& read) {
-  for (size_t i = 0; i < read_.size(); ++i) {
-    read_[i] = i < read.size() && read[i] ? 1 : 0;
-    required_[i] = read_[i] && !schema_.field(i).nullable ? 1 : 0;
+  read_.assign(schema_.size(), 0);
+  read_columns_.clear();
+  unread_columns_.clear();
+  required_columns_.clear();
+  for (size_t i = 0; i < schema_.size(); ++i) {
+    const auto col = static_cast<uint32_t>(i);
+    if (i >= read.size() || !read[i]) {
+      unread_columns_.push_back(col);
+      state_[i] = kNull;
+      continue;
+    }
+    read_[i] = 1;
+    read_columns_.push_back(col);
+    if (!schema_.field(i).nullable) required_columns_.push_back(col);
   }
 }
 
@@ -364,13 +399,10 @@ void RowAppender::Start(types::Batch* out) {
 
 size_t RowAppender::BeginRow() {
   row_ = out_->num_rows();
-  for (size_t i = 0; i < state_.size(); ++i) {
+  // Per row and column: the placeholder of a read column, or the NULL of
+  // an unread one (its state stays kNull, set by ReadOnly).
+  for (uint32_t i : read_columns_) {
     Column& c = out_->column(i);
-    if (!read_[i]) {
-      c.AppendNull();
-      state_[i] = kNull;
-      continue;
-    }
     switch (c.physical()) {
       case PhysicalType::kInt64:
         c.AppendInt(0);
@@ -391,19 +423,20 @@ size_t RowAppender::BeginRow() {
     }
     state_[i] = kUnset;
   }
+  for (uint32_t i : unread_columns_) out_->column(i).AppendNull();
   return row_;
 }
 
 absl::Status RowAppender::FinishRow(ChangeKind kind) {
-  for (size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i] != kValue && required_[i]) {
+  for (uint32_t i : required_columns_) {
+    if (state_[i] != kValue) {
       return absl::InvalidArgumentError(
           fmt::format("field '{}' is NOT NULL but {}", schema_.field(i).name,
                       state_[i] == kNull ? "null" : "missing"));
     }
   }
-  for (size_t i = 0; i < state_.size(); ++i) {
-    if (state_[i] != kValue && read_[i]) out_->column(i).SetNull(row_, true);
+  for (uint32_t i : read_columns_) {
+    if (state_[i] != kValue) out_->column(i).SetNull(row_, true);
   }
   out_->SetNumRows(row_ + 1);
   out_->SetChange(row_, kind);

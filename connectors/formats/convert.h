@@ -65,13 +65,27 @@ class ColumnIndex {
   }
   /// Whether the raw text of a JSON key at `raw` is column `hint`'s name
   /// spelt as in the schema, closing quote included; `raw` must have at
-  /// least kMaxRawName + 1 readable bytes (a padded JSON input does), so
+  /// least kMaxRawName + 1 readable bytes rounded up to 8 (64; a padded
+  /// JSON input does), so
   /// no scan for the key's end is needed when fields come in schema order.
   static constexpr size_t kMaxRawName = 63;
   bool IsAt(const char* raw, size_t hint) const {
-    if (hint >= quoted_.size() || quoted_[hint].empty()) return false;
-    const std::string& q = quoted_[hint];
-    return std::memcmp(raw, q.data(), q.size()) == 0;
+    if (hint >= quoted_.size()) return false;
+    const QuotedName& q = quoted_[hint];
+    if (q.words == 0) return false;
+    // Compared 8 bytes at a time (inline, no call per key): whole words,
+    // then the last one under a mask of the bytes that belong to the name.
+    // The words read stay within the name's kMaxRawName + 1 bytes rounded
+    // up to 8, which is 64: within what the caller guarantees readable.
+    const size_t last = q.words - 1;
+    for (size_t w = 0; w < last; ++w) {
+      uint64_t x;
+      std::memcpy(&x, raw + 8 * w, 8);
+      if (x != q.text[w]) return false;
+    }
+    uint64_t x;
+    std::memcpy(&x, raw + 8 * last, 8);
+    return (x & q.last_mask) == q.text[last];
   }
 
  private:
@@ -80,10 +94,16 @@ class ColumnIndex {
   std::vector<std::string> names_;  // as in the schema
   std::vector<std::string> lower_;
   std::vector<bool> first_;  // the first column with its name
-  // Per column: its name and the closing quote, for IsAt; empty when the
-  // name cannot be matched raw (not the first of its name, longer than
+  // Per column: its name and the closing quote, for IsAt, as 8-byte words
+  // (the last one zero-filled past the quote); no words when the name
+  // cannot be matched raw (not the first of its name, longer than
   // kMaxRawName, or holding a quote or backslash).
-  std::vector<std::string> quoted_;
+  struct QuotedName {
+    uint64_t text[(kMaxRawName + 1 + 7) / 8] = {};
+    uint64_t last_mask = 0;  // the bytes of the last word that count
+    size_t words = 0;
+  };
+  std::vector<QuotedName> quoted_;
   std::unordered_map<std::string, int> map_;
   std::string scratch_;
 };
@@ -121,8 +141,12 @@ class RowAppender {
   size_t start_ = 0;
   size_t row_ = 0;
   std::vector<uint8_t> state_;
-  std::vector<uint8_t> read_;      // 1: the format writes the column
-  std::vector<uint8_t> required_;  // 1: read and NOT NULL
+  std::vector<uint8_t> read_;  // 1: the format writes the column
+  // The columns read, not read, and read and NOT NULL: the per-row loops
+  // visit only the columns they concern.
+  std::vector<uint32_t> read_columns_;
+  std::vector<uint32_t> unread_columns_;
+  std::vector<uint32_t> required_columns_;
 };
 
 /// Text of non-string values as the JSON and CSV encoders write them.

@@ -26,9 +26,10 @@ using types::TypeId;
 
 static_assert(kPayloadPadding >= simdjson::SIMDJSON_PADDING,
               "kPayloadPadding must cover simdjson's padding");
-static_assert(internal::ColumnIndex::kMaxRawName + 1 <=
+static_assert((internal::ColumnIndex::kMaxRawName + 1 + 7) / 8 * 8 <=
                   simdjson::SIMDJSON_PADDING,
-              "ColumnIndex::IsAt may read a name and a quote past a key");
+              "ColumnIndex::IsAt may read a name and a quote, in 8-byte "
+              "words, past a key");
 
 const char* JsonTypeName(ondemand::json_type t) {
   switch (t) {

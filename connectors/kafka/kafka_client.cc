@@ -600,6 +600,14 @@ KafkaRecord KafkaRecordBatch::operator[](size_t i) const {
   return r;
 }
 
+int32_t KafkaRecordBatch::partition(size_t i) const {
+  return impl_->messages[i]->partition;
+}
+
+int64_t KafkaRecordBatch::offset(size_t i) const {
+  return impl_->messages[i]->offset;
+}
+
 absl::Status KafkaConsumer::PollBatch(size_t max_messages,
                                       std::chrono::milliseconds timeout,
                                       KafkaRecordBatch* out) {

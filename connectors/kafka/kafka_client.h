@@ -154,6 +154,10 @@ class KafkaRecordBatch {
   size_t value_bytes() const;
   /// Record `i` (< size()), valid until the batch changes.
   KafkaRecord operator[](size_t i) const;
+  /// The partition and offset of record `i` (< size()) alone, without
+  /// making the whole record.
+  int32_t partition(size_t i) const;
+  int64_t offset(size_t i) const;
   /// Releases every record.
   void Clear();
 

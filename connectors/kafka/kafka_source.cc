@@ -197,8 +197,12 @@ class KafkaSource : public exec::Source {
     // The position after the handled records: in checkpoints
     // (checkpoint_position), and with group-offsets committed once their
     // rows are delivered (position(), Commit()).
-    for (size_t i = 0; i < handled; ++i)
-      positions_[messages[i].partition] = messages[i].offset + 1;
+    // Records come in runs per partition: the last of each run sets it.
+    for (size_t i = 0; i < handled; ++i) {
+      const int32_t partition = messages.partition(i);
+      if (i + 1 < handled && messages.partition(i + 1) == partition) continue;
+      positions_[partition] = messages.offset(i) + 1;
+    }
     if (metadata_.empty()) return out->num_rows() - before;
     return Assemble(out);
   }

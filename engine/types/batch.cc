@@ -181,6 +181,12 @@ void Column::AppendNull() {
       break;
   }
   ++size_;
+  // Usually the flags are already there for the rows before (a decoder
+  // appends NULL rows of unread columns one by one): one push_back.
+  if (nulls_.size() + 1 == size_) {
+    nulls_.push_back(1);
+    return;
+  }
   GrowNulls();
   nulls_[size_ - 1] = 1;
 }

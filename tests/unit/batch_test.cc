@@ -157,3 +157,49 @@ BOOST_AUTO_TEST_CASE(packed_strings_read_back_in_either_form) {
   BOOST_TEST(c.string_objects() != nullptr);
   BOOST_TEST(c.StringAt(0) == "into an empty column: moved in as an object");
 }
+
+// NULLs appended row by row, first or after values, and values after
+// NULLs: each row keeps its own flag (Column::AppendNull extends the flags
+// without resizing them when they are there already).
+BOOST_AUTO_TEST_CASE(nulls_appended_row_by_row_keep_each_rows_flag) {
+  for (bool null_first : {true, false}) {
+    Column ints(LogicalType::Bigint());
+    Column strings(LogicalType::Varchar());
+    std::vector<bool> expected;
+    for (int i = 0; i < 300; ++i) {
+      const bool is_null = i % 7 < 3 ? null_first : (i % 5 == 0);
+      expected.push_back(is_null);
+      if (is_null) {
+        ints.AppendNull();
+        strings.AppendNull();
+      } else {
+        ints.AppendInt(i);
+        strings.AppendBytes(std::to_string(i));
+      }
+    }
+    BOOST_TEST(ints.size() == 300u);
+    BOOST_TEST(strings.size() == 300u);
+    for (int i = 0; i < 300; ++i) {
+      BOOST_TEST(ints.IsNull(i) == expected[i], "row " << i);
+      BOOST_TEST(strings.IsNull(i) == expected[i], "row " << i);
+      if (!expected[i]) {
+        BOOST_TEST(ints.ints()[i] == i);
+        BOOST_TEST(strings.StringAt(i) == std::to_string(i));
+      } else {
+        BOOST_TEST(strings.StringAt(i).empty());
+        BOOST_TEST(ints.CellText(i) == "NULL");
+      }
+    }
+  }
+  // Only NULLs, then Resize back and more.
+  Column c(LogicalType::Bigint());
+  for (int i = 0; i < 10; ++i) c.AppendNull();
+  c.Resize(4);
+  c.AppendInt(9);
+  c.AppendNull();
+  BOOST_TEST(c.size() == 6u);
+  for (int i = 0; i < 4; ++i) BOOST_TEST(c.IsNull(i));
+  BOOST_TEST(!c.IsNull(4));
+  BOOST_TEST(c.ints()[4] == 9);
+  BOOST_TEST(c.IsNull(5));
+}

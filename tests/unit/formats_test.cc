@@ -326,6 +326,63 @@ BOOST_AUTO_TEST_CASE(decimal_text_rounds_half_away_from_zero) {
   }
 }
 
+// The usual timestamp text is parsed by a fast path that reuses the day
+// of the last date text it read and truncates the fraction itself: values
+// across days, the fraction at every length against every precision, and
+// bad dates and times right after a good text of the same day. Expected
+// micros are counted from 2026-01-01 (kMicros2026) by hand.
+BOOST_AUTO_TEST_CASE(timestamp_text_days_reused_and_fractions_truncated) {
+  constexpr int64_t kDay = 86'400'000'000LL;
+  struct Case {
+    const char* text;
+    int precision;
+    int64_t micros;
+  };
+  const Case cases[] = {
+      {"2026-01-01 00:00:00", 3, kMicros2026},
+      {"2026-01-01 00:00:01.5", 3, kMicros2026 + 1'500'000},
+      {"2026-01-02T00:00:00", 0, kMicros2026 + kDay},
+      {"2026-01-01 23:59:59.999999", 6, kMicros2026 + kDay - 1},
+      {"2026-01-01 23:59:59.999999", 3, kMicros2026 + kDay - 1000},
+      {"2026-01-01 23:59:59.999999", 0, kMicros2026 + kDay - 1'000'000},
+      {"2026-01-01 00:00:00.1", 6, kMicros2026 + 100'000},
+      {"2026-01-01 00:00:00.12", 1, kMicros2026 + 100'000},
+      {"2026-01-01 00:00:00.123", 3, kMicros2026 + 123'000},
+      {"2026-01-01 00:00:00.1234", 3, kMicros2026 + 123'000},
+      {"2026-01-01 00:00:00.12345", 2, kMicros2026 + 120'000},
+      {"2026-01-01 00:00:00.123456", 5, kMicros2026 + 123'450},
+      {"2026-03-01 12:00:00Z", 3, kMicros2026 + 59 * kDay + kDay / 2},
+      {"2026-01-01 00:00:00.5", 3, kMicros2026 + 500'000},
+      // 1969-12-31 is day -1: the fraction still truncates toward the past.
+      {"1969-12-31 23:59:59.9999", 3, -1000},
+      {"1970-01-01 00:00:00", 3, 0},
+  };
+  for (const Case& c : cases) {
+    int64_t v = 0;
+    BOOST_CHECK_MESSAGE(internal::ParseTimestampText(c.text, c.precision, &v),
+                        c.text);
+    BOOST_CHECK_MESSAGE(v == c.micros, c.text << " (" << c.precision
+                                              << "): " << v << " != "
+                                              << c.micros);
+  }
+  // Each bad text right after a good one of the same first ten characters
+  // (where that can be), so that a reused day cannot let it through: each
+  // is refused as the general parser (types::ParseTimestamp, which the
+  // fast path leaves the unusual forms to) refuses it.
+  const char* good = "2026-02-28 00:00:00";
+  const char* bad[] = {"2026-02-29 00:00:00", "2026-02-28 24:00:00",
+                       "2026-02-28 00:60:00", "2026-02-28 0a:00:00",
+                       "2026-13-01 00:00:00", "2026-02-30 00:00:00",
+                       "2025-02-29 12:00:00", "0000-01-01 00:00:00"};
+  int64_t v = 0;
+  for (const char* text : bad) {
+    BOOST_CHECK(internal::ParseTimestampText(good, 6, &v));
+    BOOST_CHECK_EQUAL(v, kMicros2026 + 58 * kDay);
+    BOOST_CHECK_MESSAGE(!types::ParseTimestamp(text).ok(), text);
+    BOOST_CHECK_MESSAGE(!internal::ParseTimestampText(text, 6, &v), text);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(base64) {
   std::string out;
   internal::Base64Encode("", &out);
@@ -747,6 +804,116 @@ BOOST_AUTO_TEST_CASE(a_column_subset_still_refuses_malformed_records) {
   CheckRow(b, 0, {Value::Bigint(1), nulls[0], Value::Varchar("kept"), nulls[1]});
   CheckRow(b, 1, {Value::Bigint(2), nulls[0], Value::Null(LogicalType::Varchar()),
                   nulls[1]});
+}
+
+// Keys are matched against the expected column's name 8 bytes at a time
+// (ColumnIndex::IsAt): names of every length around a word boundary, and
+// keys one byte shorter, one byte longer or differing in their last byte,
+// match exactly their own column, also when the key ends the payload
+// (read in place from a padded buffer) and with some columns unread.
+BOOST_AUTO_TEST_CASE(keys_match_their_column_at_every_name_length) {
+  const std::vector<size_t> lengths = {1, 2, 7, 8, 9, 15, 16, 17, 31, 63, 64, 70};
+  std::vector<Field> fields;
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    // 'a' then 'b'... : no name is a prefix of another of the same length.
+    fields.push_back({std::string(lengths[i], static_cast<char>('a' + i)),
+                      LogicalType::Bigint(), true});
+  }
+  auto schema = MakeSchema(fields);
+  for (bool some : {false, true}) {
+    auto dec = Dec("json", schema);
+    std::vector<bool> read(fields.size(), true);
+    if (some) {
+      for (size_t c = 0; c < read.size(); c += 3) read[c] = false;
+      dec->ReadOnly(read);
+    }
+    Batch b(schema);
+    size_t row = 0;
+    for (size_t c = 0; c < fields.size(); ++c) {
+      const std::string& name = fields[c].name;
+      std::string wrong_last = name;
+      wrong_last.back() = '#';
+      // Each record: the near misses first (unknown fields), then the
+      // column itself, last in the object: its key is the last one.
+      std::string longer = name + "z";
+      std::string payload = "{";
+      for (const std::string& key :
+           {longer, wrong_last, name.substr(0, name.size() - 1)}) {
+        if (key.empty()) continue;
+        payload += "\"" + key + "\":1,";
+      }
+      payload += "\"" + name + "\":" + std::to_string(100 + c) + "}";
+      // In place: the payload at the end of a buffer with just the padding.
+      std::string padded = payload + std::string(kPayloadPadding, '\0');
+      BOOST_REQUIRE_MESSAGE(
+          dec->Decode(std::string_view(padded.data(), payload.size()),
+                      /*padded=*/true, &b)
+              .ok(),
+          payload);
+      // Copied: the same record again.
+      BOOST_REQUIRE_MESSAGE(dec->Decode(payload, &b).ok(), payload);
+      for (int copy = 0; copy < 2; ++copy, ++row) {
+        std::vector<Value> expected;
+        for (size_t k = 0; k < fields.size(); ++k) {
+          expected.push_back(k == c && read[k]
+                                 ? Value::Bigint(static_cast<int64_t>(100 + c))
+                                 : Value::Null(LogicalType::Bigint()));
+        }
+        CheckRow(b, row, expected);
+      }
+    }
+    // Every field in schema order, the usual case, and the same out of
+    // order (found by lookup instead).
+    std::string in_order = "{";
+    std::string reversed = "{";
+    for (size_t c = 0; c < fields.size(); ++c) {
+      in_order += (c ? ",\"" : "\"") + fields[c].name + "\":" + std::to_string(c);
+      const size_t k = fields.size() - 1 - c;
+      reversed += (c ? ",\"" : "\"") + fields[k].name + "\":" + std::to_string(k);
+    }
+    for (const std::string& payload : {in_order + "}", reversed + "}"}) {
+      BOOST_REQUIRE_MESSAGE(dec->Decode(payload, &b).ok(), payload);
+      std::vector<Value> expected;
+      for (size_t k = 0; k < fields.size(); ++k) {
+        expected.push_back(read[k] ? Value::Bigint(static_cast<int64_t>(k))
+                                   : Value::Null(LogicalType::Bigint()));
+      }
+      CheckRow(b, row++, expected);
+    }
+  }
+}
+
+// The row appender's per-row work covers only the columns it concerns:
+// NOT NULL checks of read columns (an unread NOT NULL column is NULL
+// without error), NULL for read columns without a value, and a failed
+// record leaves no trace in any column, read or not.
+BOOST_AUTO_TEST_CASE(rows_of_read_and_unread_columns_mix_values_and_nulls) {
+  auto schema = MakeSchema({
+      {"a", LogicalType::Bigint(), false},
+      {"s", LogicalType::Varchar(), true},
+      {"u", LogicalType::Bigint(), false},
+      {"d", LogicalType::Double(), true},
+      {"t", LogicalType::Varchar(), true},
+  });
+  auto dec = Dec("json", schema);
+  dec->ReadOnly({true, true, false, true, false});
+  Batch b(schema);
+  const Value null_s = Value::Null(LogicalType::Varchar());
+  const Value null_i = Value::Null(LogicalType::Bigint());
+  const Value null_d = Value::Null(LogicalType::Double());
+  BOOST_REQUIRE(dec->Decode(R"({"a":1,"s":"x","u":5,"d":0.5,"t":"y"})", &b).ok());
+  BOOST_REQUIRE(dec->Decode(R"({"a":2})", &b).ok());
+  CheckError(*dec, b, R"({"s":"no a","d":1})",
+             "field 'a' is NOT NULL but missing");
+  CheckError(*dec, b, R"({"a":null,"s":"x"})", "field 'a' is NOT NULL but null");
+  BOOST_REQUIRE(dec->Decode(R"({"a":3,"s":null,"d":2.5,"u":"unread"})", &b).ok());
+  BOOST_REQUIRE_EQUAL(b.num_rows(), 3u);
+  for (size_t c = 0; c < b.num_columns(); ++c)
+    BOOST_CHECK_EQUAL(b.column(c).size(), 3u);
+  CheckRow(b, 0, {Value::Bigint(1), Value::Varchar("x"), null_i,
+                  Value::Double(0.5), null_s});
+  CheckRow(b, 1, {Value::Bigint(2), null_s, null_i, null_d, null_s});
+  CheckRow(b, 2, {Value::Bigint(3), null_s, null_i, Value::Double(2.5), null_s});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
