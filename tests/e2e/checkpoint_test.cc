@@ -34,6 +34,7 @@
 #include "connectors/kafka/kafka_client.h"
 #include "engine/base/failpoint.h"
 #include "fmt/format.h"
+#include "tests/e2e/read_topic.h"
 #include "tests/unit/run_weir.h"
 
 using namespace weir;
@@ -142,36 +143,7 @@ constexpr int kCountsPartitions = 8;
 std::vector<kafka::KafkaMessage> ReadAll(const std::string& bootstrap,
                                          const std::string& topic,
                                          int partitions, size_t at_least) {
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  std::vector<int32_t> all;
-  for (int p = 0; p < partitions; ++p) all.push_back(p);
-  BOOST_REQUIRE((*consumer)->Assign(topic, all, kafka::StartOffset{}).ok());
-  std::vector<kafka::KafkaMessage> out;
-  int empty_polls = 0;
-  // The producers are gone (weir exited): what is there is all there is.
-  while (out.size() < at_least || empty_polls < 20) {
-    auto polled = (*consumer)->Poll(10000, std::chrono::milliseconds(100));
-    BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
-    if (polled->empty()) {
-      if (++empty_polls > 600) break;  // a minute with nothing: give up
-      continue;
-    }
-    empty_polls = 0;
-    for (auto& m : *polled) out.push_back(std::move(m));
-  }
-  // The embedded broker keeps only each partition's last 5 MiB: a topic
-  // that outgrew it lost its first records, which would read as lost rows.
-  std::map<int32_t, int64_t> first;
-  for (const auto& m : out) first.emplace(m.partition, m.offset);
-  for (const auto& [p, offset] : first) {
-    BOOST_REQUIRE_MESSAGE(offset == 0, "the embedded broker dropped the first "
-                                           << offset << " records of " << topic
-                                           << " partition " << p
-                                           << ": spread the topic wider");
-  }
-  return out;
+  return testing::ReadWhatIsThere(bootstrap, topic, partitions, at_least);
 }
 
 std::string StateDir() { return testing::MakeTempDir(); }

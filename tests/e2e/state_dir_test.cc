@@ -23,6 +23,7 @@
 #include "connectors/generators/nexmark.h"
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
+#include "tests/e2e/read_topic.h"
 #include "tests/unit/run_weir.h"
 
 using namespace weir;
@@ -98,23 +99,7 @@ std::string Script(const std::string& bootstrap, const std::string& prefix) {
 std::vector<kafka::KafkaMessage> ReadAll(const std::string& bootstrap,
                                          const std::string& topic,
                                          size_t at_least) {
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  BOOST_REQUIRE((*consumer)->Assign(topic, {0}, kafka::StartOffset{}).ok());
-  std::vector<kafka::KafkaMessage> out;
-  int empty_polls = 0;
-  while (out.size() < at_least || empty_polls < 10) {
-    auto polled = (*consumer)->Poll(10000, std::chrono::milliseconds(100));
-    BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
-    if (polled->empty()) {
-      if (++empty_polls > 600) break;  // a minute with nothing: give up
-      continue;
-    }
-    empty_polls = 0;
-    for (auto& m : *polled) out.push_back(std::move(m));
-  }
-  return out;
+  return testing::ReadWhatIsThere(bootstrap, topic, 1, at_least);
 }
 
 /// The bids of the copy topic, as the fold counts them.
