@@ -105,11 +105,15 @@ INSERT INTO shop.orders VALUES
   (1, 'alice', 12.50), (2, 'bob', 30.00), (3, 'alice', 7.25), (4, 'carol', 99.90);"
 
 # weir runs in the background: after its script it keeps the view's and
-# the sink's queries running until SIGTERM.
+# the sink's queries running until SIGTERM. Its state (kept by default
+# under $XDG_DATA_HOME/weir/state) goes in the throwaway directory, with
+# the throwaway server it belongs to: a second demo must not resume from
+# the binlog position of the first demo's server.
 sed "s/port = 3307/port = $port/g" scripts/demo-mysql.sql >"$work/demo-mysql.sql"
 echo
 echo "==> build/cli/weir --echo -f scripts/demo-mysql.sql (port $port)"
-build/cli/weir --echo -f "$work/demo-mysql.sql" >"$work/weir.out" 2>&1 &
+XDG_DATA_HOME="$work/data" build/cli/weir --echo -f "$work/demo-mysql.sql" \
+  >"$work/weir.out" 2>&1 &
 weir_pid=$!
 shown=0
 show_weir_output() {
