@@ -839,6 +839,10 @@ RunningQuery::~RunningQuery() {
     state_->Cancel();
     std::unique_lock lock(state_->mu);
     state_->ended_cv.wait(lock, [&] { return state_->live_tasks == 0; });
+    // The worker that ended the last task may hold the state a moment
+    // longer; the state directory is let go now, so that a DROP right
+    // after can remove it.
+    state_->state_dir.reset();
   }
   tasks_.clear();
   owned_executor_.reset();  // joins its threads: only this query used them
