@@ -48,7 +48,11 @@ case "$cmd" in
         --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
         || { cat "$dir/install.log" >&2; exit 1; }
     fi
-    mariadbd --no-defaults --datadir="$dir/data" --socket="$sock" --port="$port" \
+    # Its own tmpdir: servers started side by side (tests, the demo) never
+    # share temporary table files in /tmp.
+    mkdir -p "$dir/tmp"
+    mariadbd --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" \
+      --socket="$sock" --port="$port" \
       --bind-address=127.0.0.1 --pid-file="$pidfile" "${user_args[@]}" \
       --log-bin="$dir/data/binlog" --binlog-format=ROW --server-id=1 \
       --innodb-buffer-pool-size=64M --skip-name-resolve \
