@@ -35,6 +35,15 @@ finish() {
 }
 trap finish EXIT
 
+# A full disk fails the build with "No space left on device" deep in a
+# link line; say up front how much there is (the two builds and their
+# tests take about 4 GB with compressed debug info).
+free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+echo "test.sh: $((free_kb / 1024 / 1024)) GB free on $(df -P . | awk 'NR == 2 { print $6 }')"
+if ((free_kb < 6 * 1024 * 1024)); then
+  echo "test.sh: warning: less than 6 GB free; the builds may run out of disk" >&2
+fi
+
 step "dependencies"
 bash scripts/install-deps.sh
 
