@@ -19,6 +19,7 @@
 #include "connectors/kafka/kafka_client.h"
 #include "connectors/registry.h"
 #include "engine/session/session.h"
+#include "tests/e2e/read_topic.h"
 
 using namespace weir;
 namespace kafka = weir::connectors::kafka;
@@ -46,17 +47,12 @@ std::map<K, V> FoldUpserts(
     const std::string& bootstrap, const std::string& topic, int partitions,
     const std::string& key_field, const std::map<K, V>& expected,
     const std::function<V(const nlohmann::json&)>& value_of) {
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  std::vector<int32_t> all;
-  for (int p = 0; p < partitions; ++p) all.push_back(p);
-  BOOST_REQUIRE((*consumer)->Assign(topic, all, kafka::StartOffset{}).ok());
+  auto consumer = weir::testing::ConsumeAll(bootstrap, topic, partitions);
   std::map<K, V> state;
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (state != expected && std::chrono::steady_clock::now() < deadline) {
-    auto polled = (*consumer)->Poll(1000, std::chrono::milliseconds(100));
+    auto polled = consumer->Poll(1000, std::chrono::milliseconds(100));
     BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
     for (const auto& m : *polled) {
       BOOST_REQUIRE(m.key.has_value());
@@ -204,19 +200,18 @@ BOOST_AUTO_TEST_CASE(a_json_table_is_an_upsert_table_with_tombstones) {
     const std::string key = nlohmann::json{{"id", id}}.dump();
     const auto partition = static_cast<int32_t>(id % 3);
     if (rng() % 6 == 0) {
-      BOOST_REQUIRE((*producer)
-                        ->Produce("users", partition, key, std::nullopt)
-                        .ok());
+      BOOST_REQUIRE(
+          (*producer)->Produce("users", partition, key, std::nullopt).ok());
       changes += latest.erase(id);
       continue;
     }
     User u{"c" + std::to_string(rng() % 5), static_cast<int64_t>(rng() % 3)};
     BOOST_REQUIRE(
         (*producer)
-            ->Produce("users", partition, key,
-                      nlohmann::json{
-                          {"id", id}, {"city", u.city}, {"score", u.score}}
-                          .dump())
+            ->Produce(
+                "users", partition, key,
+                nlohmann::json{{"id", id}, {"city", u.city}, {"score", u.score}}
+                    .dump())
             .ok());
     auto it = latest.find(id);
     changes += it == latest.end() ? 1 : it->second == u ? 0 : 2;
@@ -243,8 +238,7 @@ BOOST_AUTO_TEST_CASE(a_json_table_is_an_upsert_table_with_tombstones) {
   // key.
   std::vector<std::vector<std::string>> rows;
   absl::Status st = (*s)->ExecuteScript(
-      "SELECT * FROM users EMIT CHANGES LIMIT " + std::to_string(changes) +
-          ";",
+      "SELECT * FROM users EMIT CHANGES LIMIT " + std::to_string(changes) + ";",
       [&](const StatementResult& r) {
         if (!r.columns.empty()) {
           BOOST_REQUIRE_EQUAL(r.columns.front(), "op");

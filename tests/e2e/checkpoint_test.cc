@@ -35,6 +35,7 @@
 #include "engine/base/failpoint.h"
 #include "fmt/format.h"
 #include "tests/e2e/read_topic.h"
+#include "tests/unit/plan_test_util.h"
 #include "tests/unit/run_weir.h"
 
 using namespace weir;
@@ -61,34 +62,26 @@ struct Expected {
 };
 
 Expected Fold() {
-  auto schema = std::make_shared<types::Schema>();
-  schema->Add({"auction", types::LogicalType::Bigint(), false});
-  schema->Add({"price", types::LogicalType::Bigint(), false});
-  schema->Add({"date_time", types::LogicalType::TimestampOrDie(3), false});
   gen::NexmarkOptions options;
   options.max_events = kEvents;
   options.events_per_second = kEventsPerSecond;
-  auto g =
-      gen::NexmarkGenerator::Create(gen::NexmarkTable::kBid, options, schema);
-  BOOST_REQUIRE(g.ok());
+  const types::Schema schema(
+      gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
+  const size_t auction = *schema.IndexOf("auction");
+  const size_t price = *schema.IndexOf("price");
+  const size_t date_time = *schema.IndexOf("date_time");
   Expected e;
   std::map<int64_t, Totals> windows;
-  while (true) {
-    types::Batch batch(schema);
-    if ((*g)->Next(&batch, 1000) == 0) break;
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      const int64_t auction = batch.column(0).ints()[r];
-      const int64_t price = batch.column(1).ints()[r];
-      const int64_t ts = batch.column(2).ints()[r];
-      Totals& a = e.per_auction[auction];
-      ++a.n;
-      a.total += price;
-      // Times are positive: division rounds down.
-      Totals& w = windows[ts / kWindowMicros];
-      ++w.n;
-      w.total += price;
-    }
-  }
+  test::ForEachNexmarkBid(options, [&](const types::Batch& b, size_t r) {
+    const int64_t p = b.column(price).ints()[r];
+    Totals& a = e.per_auction[b.column(auction).ints()[r]];
+    ++a.n;
+    a.total += p;
+    // Times are positive: division rounds down.
+    Totals& w = windows[b.column(date_time).ints()[r] / kWindowMicros];
+    ++w.n;
+    w.total += p;
+  });
   for (const auto& [start, t] : windows) e.per_window.push_back(t);
   return e;
 }

@@ -203,12 +203,13 @@ BOOST_AUTO_TEST_CASE(a_query_over_some_columns_decodes_only_those) {
   std::vector<std::string> records;
   std::multiset<std::string> expected;  // "c|a" of a % 4 == 1
   for (int i = 0; i < 60; ++i) {
-    records.push_back(
-        nlohmann::json{{"d", "not a number"}, {"a", i},
-                       {"b", "b\"" + std::to_string(i)}, {"c", 10 * i}}
-            .dump());
-    if (i % 4 == 1) expected.insert(std::to_string(10 * i) + "|" +
-                                    std::to_string(i));
+    records.push_back(nlohmann::json{
+        {"d", "not a number"},
+        {"a", i},
+        {"b", "b\"" + std::to_string(i)},
+        {"c", 10 * i}}.dump());
+    if (i % 4 == 1)
+      expected.insert(std::to_string(10 * i) + "|" + std::to_string(i));
   }
   Produce(bootstrap, "wide", 3, records);
   auto s = OnlineSession();
@@ -241,8 +242,10 @@ BOOST_AUTO_TEST_CASE(a_query_over_some_columns_decodes_only_those) {
   auto producer =
       kafka::KafkaProducer::Create({{"bootstrap.servers", bootstrap}});
   BOOST_REQUIRE(producer.ok());
-  BOOST_REQUIRE((*producer)->Produce("wide", 0, std::nullopt,
-                                     R"({"a": 3, "c": 4 "d": 1})").ok());
+  BOOST_REQUIRE(
+      (*producer)
+          ->Produce("wide", 0, std::nullopt, R"({"a": 3, "c": 4 "d": 1})")
+          .ok());
   BOOST_REQUIRE((*producer)->Flush(std::chrono::seconds(30)).ok());
   r = Execute(*s, "SELECT c, a FROM wide EMIT CHANGES LIMIT 1000;");
   BOOST_TEST(r.error.find("malformed record at topic 'wide' partition 0 "
@@ -495,22 +498,17 @@ std::vector<kafka::KafkaMessage> ReadTopic(const std::string& bootstrap,
                                            const std::string& topic,
                                            int partitions, size_t want,
                                            std::chrono::milliseconds settle) {
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  std::vector<int32_t> all;
-  for (int p = 0; p < partitions; ++p) all.push_back(p);
-  BOOST_REQUIRE((*consumer)->Assign(topic, all, kafka::StartOffset{}).ok());
+  auto consumer = weir::testing::ConsumeAll(bootstrap, topic, partitions);
   std::vector<kafka::KafkaMessage> got;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (got.size() < want && std::chrono::steady_clock::now() < deadline) {
-    auto polled = (*consumer)->Poll(1000, std::chrono::milliseconds(100));
+    auto polled = consumer->Poll(1000, std::chrono::milliseconds(100));
     BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
     for (auto& m : *polled) got.push_back(std::move(m));
   }
   auto settle_end = std::chrono::steady_clock::now() + settle;
   while (std::chrono::steady_clock::now() < settle_end) {
-    auto polled = (*consumer)->Poll(1000, std::chrono::milliseconds(100));
+    auto polled = consumer->Poll(1000, std::chrono::milliseconds(100));
     BOOST_REQUIRE(polled.ok());
     for (auto& m : *polled) got.push_back(std::move(m));
   }
@@ -586,9 +584,9 @@ BOOST_AUTO_TEST_CASE(a_sink_writes_a_filtered_projection_into_another_topic) {
   BOOST_REQUIRE_EQUAL(r.error, "");
   BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
   const std::vector<std::string> columns = {
-      "id",           "state",     "writes to", "rows read", "rows written",
-      "rows pending", "watermark", "late rows", "checkpoint", "progress",
-      "sql"};
+      "id",           "state",        "writes to", "rows read",
+      "rows written", "rows pending", "watermark", "late rows",
+      "checkpoint",   "progress",     "sql"};
   BOOST_TEST(r.columns == columns);
   BOOST_TEST(Cell(r, 0, "id", columns) == "q1");
   BOOST_TEST(Cell(r, 0, "state", columns) == "RUNNING");
@@ -1001,8 +999,8 @@ struct CopyQuery {
                       source_options + "); CREATE STREAM " + name +
                       "_out (id BIGINT) WITH (connector = 'kafka', topic = '" +
                       name + "_out', bootstrap.servers = '" + out_servers +
-                      "', 'sink.delivery-guarantee' = '" + guarantee +
-                      "');" + insert);
+                      "', 'sink.delivery-guarantee' = '" + guarantee + "');" +
+                      insert);
     BOOST_REQUIRE_EQUAL(r.error, "");
     BOOST_REQUIRE(out->SetBrokerDown(-1, true).ok());
   }

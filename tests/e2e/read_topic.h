@@ -1,18 +1,34 @@
 #pragma once
 
-// Reading back what a finished `weir` process wrote to a topic of a
-// broker the test holds (checkpoint_test, state_dir_test).
+// Reading back what Weir wrote to a topic, with Weir's own Kafka consumer
+// (not through a query), so a test counts its output independently of the
+// engine.
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "connectors/kafka/kafka_client.h"
 
 namespace weir::testing {
+
+/// A consumer of every partition (0..partitions-1) of `topic`, from the
+/// start.
+inline std::unique_ptr<connectors::kafka::KafkaConsumer> ConsumeAll(
+    const std::string& bootstrap, const std::string& topic, int partitions) {
+  namespace kafka = connectors::kafka;
+  auto consumer =
+      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
+  BOOST_REQUIRE_MESSAGE(consumer.ok(), consumer.status().message());
+  std::vector<int32_t> all;
+  for (int p = 0; p < partitions; ++p) all.push_back(p);
+  BOOST_REQUIRE((*consumer)->Assign(topic, all, kafka::StartOffset{}).ok());
+  return std::move(*consumer);
+}
 
 /// Every record of `topic` (partitions 0..partitions-1), from the start.
 /// The writers are gone, so what is there is all there is: polls until at
@@ -24,16 +40,11 @@ inline std::vector<connectors::kafka::KafkaMessage> ReadWhatIsThere(
     const std::string& bootstrap, const std::string& topic, int partitions,
     size_t at_least) {
   namespace kafka = connectors::kafka;
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  std::vector<int32_t> all;
-  for (int p = 0; p < partitions; ++p) all.push_back(p);
-  BOOST_REQUIRE((*consumer)->Assign(topic, all, kafka::StartOffset{}).ok());
+  auto consumer = ConsumeAll(bootstrap, topic, partitions);
   std::vector<kafka::KafkaMessage> out;
   int empty_polls = 0;
   while (out.size() < at_least || empty_polls < 20) {
-    auto polled = (*consumer)->Poll(10000, std::chrono::milliseconds(100));
+    auto polled = consumer->Poll(10000, std::chrono::milliseconds(100));
     BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
     if (polled->empty()) {
       if (++empty_polls > 600) break;

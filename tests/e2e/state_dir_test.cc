@@ -24,6 +24,7 @@
 #include "connectors/kafka/embedded_broker.h"
 #include "connectors/kafka/kafka_client.h"
 #include "tests/e2e/read_topic.h"
+#include "tests/unit/plan_test_util.h"
 #include "tests/unit/run_weir.h"
 
 using namespace weir;
@@ -45,26 +46,20 @@ struct Expected {
 };
 
 Expected Fold() {
-  auto schema = std::make_shared<types::Schema>();
-  schema->Add({"auction", types::LogicalType::Bigint(), false});
-  schema->Add({"price", types::LogicalType::Bigint(), false});
   gen::NexmarkOptions options;
   options.max_events = kEvents;
   options.events_per_second = kEventsPerSecond;
-  auto g =
-      gen::NexmarkGenerator::Create(gen::NexmarkTable::kBid, options, schema);
-  BOOST_REQUIRE(g.ok());
+  const types::Schema schema(
+      gen::NexmarkStandardFields(gen::NexmarkTable::kBid));
+  const size_t auction = *schema.IndexOf("auction");
+  const size_t price = *schema.IndexOf("price");
   Expected e;
-  for (;;) {
-    types::Batch batch(schema);
-    if ((*g)->Next(&batch, 1000) == 0) break;
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      const int64_t auction = batch.column(0).ints()[r];
-      ++e.bids[{auction, batch.column(1).ints()[r]}];
-      ++e.per_auction[auction];
-      ++e.rows;
-    }
-  }
+  test::ForEachNexmarkBid(options, [&](const types::Batch& b, size_t r) {
+    const int64_t a = b.column(auction).ints()[r];
+    ++e.bids[{a, b.column(price).ints()[r]}];
+    ++e.per_auction[a];
+    ++e.rows;
+  });
   return e;
 }
 
@@ -229,8 +224,8 @@ BOOST_AUTO_TEST_CASE(the_shell_keeps_state_and_a_second_run_resumes) {
              counts.size());
 
   // Starting afresh: DROP removes the kept state.
-  const testing::WeirRun dropped = testing::RunWeir(
-      {"-f", "-"}, "DROP SINK IF EXISTS copy;\n", homes.env());
+  const testing::WeirRun dropped =
+      testing::RunWeir({"-f", "-"}, "DROP SINK IF EXISTS copy;\n", homes.env());
   BOOST_REQUIRE_EQUAL(dropped.exit_code, 0);
   BOOST_TEST(Contains(dropped.out, "Removed the query state of 'copy'."),
              dropped.out);
@@ -274,8 +269,8 @@ BOOST_AUTO_TEST_CASE(queries_over_the_embedded_broker_do_not_resume) {
                r.out);
     BOOST_TEST(!Contains(r.out, "resumed from"), r.out);
     const std::vector<std::string> left = Tree(homes.state());
-    BOOST_TEST(left.empty(), "left under the state directory: "
-                                 << left.size() << " paths");
+    BOOST_TEST(left.empty(),
+               "left under the state directory: " << left.size() << " paths");
   }
 }
 
@@ -292,14 +287,14 @@ BOOST_AUTO_TEST_CASE(weir_e_leaves_nothing_under_the_data_home) {
   const Homes homes;
   const std::string script = Script(bootstrap, "once_");
   for (int run = 0; run < 2; ++run) {
-    const testing::WeirRun r = testing::RunWeir({"-e", script}, "", homes.env());
+    const testing::WeirRun r =
+        testing::RunWeir({"-e", script}, "", homes.env());
     BOOST_REQUIRE_EQUAL(r.exit_code, 0);
     BOOST_TEST(!Contains(r.out, "The state of"), r.out);
     BOOST_TEST(!Contains(r.out, "resumed from"), r.out);
     BOOST_TEST(!Contains(r.out, "weir default"), r.out);
-    BOOST_TEST(!fs::exists(homes.data()), "XDG_DATA_HOME holds "
-                                              << Tree(homes.data()).size()
-                                              << " paths");
+    BOOST_TEST(!fs::exists(homes.data()),
+               "XDG_DATA_HOME holds " << Tree(homes.data()).size() << " paths");
   }
   // Not resumed: the second run wrote every bid again.
   const auto copy = ReadAll(bootstrap, "once_copy", 2 * expected.rows);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "connectors/kafka/kafka_client.h"
+#include "tests/e2e/read_topic.h"
 
 namespace weir::testing {
 
@@ -23,16 +24,10 @@ inline std::map<int64_t, int> ReadIds(
     const std::string& bootstrap, const std::string& topic, int partitions,
     size_t distinct, std::chrono::milliseconds settle,
     std::chrono::seconds limit = std::chrono::seconds(120)) {
-  namespace kafka = weir::connectors::kafka;
-  auto consumer =
-      kafka::KafkaConsumer::Create({{"bootstrap.servers", bootstrap}});
-  BOOST_REQUIRE(consumer.ok());
-  std::vector<int32_t> all;
-  for (int p = 0; p < partitions; ++p) all.push_back(p);
-  BOOST_REQUIRE((*consumer)->Assign(topic, all, kafka::StartOffset{}).ok());
+  auto consumer = ConsumeAll(bootstrap, topic, partitions);
   std::map<int64_t, int> seen;
   auto poll = [&] {
-    auto polled = (*consumer)->Poll(10000, std::chrono::milliseconds(100));
+    auto polled = consumer->Poll(10000, std::chrono::milliseconds(100));
     BOOST_REQUIRE_MESSAGE(polled.ok(), polled.status().message());
     for (const auto& m : *polled) {
       ++seen[nlohmann::json::parse(m.value.value_or("{}"))
