@@ -205,8 +205,7 @@ class MySqlCommitter final : public exec::SinkCommitter {
       if (!all.keyed.empty()) {
         const Change& last = all.keyed.back().second;
         if (!Run("DELETE FROM " + config_->qualified, f)) return false;
-        if (last.upsert &&
-            !Run(s.insert_prefix + "(" + last.row + ")", f))
+        if (last.upsert && !Run(s.insert_prefix + "(" + last.row + ")", f))
           return false;
       }
     } else {
