@@ -189,10 +189,11 @@ class MySqlSinkConnector : public catalog::Connector {
                        target.Option("table").value_or(target.name));
   }
 
-  /// Updates and deletes are applied by key: a changelog needs one.
+  /// Updates and deletes are applied by key: a changelog needs one, or
+  /// to be one row (a global aggregate, which replaces the table's row).
   absl::Status CheckSinkInput(const catalog::Entry& sink,
                               const catalog::SinkInput& input) const override {
-    if (input.append_only || !input.unique_key.empty()) {
+    if (input.append_only || !input.unique_key.empty() || input.one_row) {
       return absl::OkStatus();
     }
     return absl::InvalidArgumentError(

@@ -199,6 +199,15 @@ class MySqlCommitter final : public exec::SinkCommitter {
                             kMaxStatementBytes, run)
                .ok())
         return false;
+    } else if (config_->mode == SinkMode::kOneRow) {
+      // The input's one row (under the empty key), when it changed: the
+      // table's rows out, its last version in.
+      if (!all.keyed.empty()) {
+        const Change& last = all.keyed.back().second;
+        if (!Run("DELETE FROM " + config_->qualified, f)) return false;
+        if (last.upsert && !Run(s.insert_prefix + "(" + last.row + ")", f))
+          return false;
+      }
     } else {
       std::vector<const std::string*> deletes;
       std::vector<const std::string*> upserts;
@@ -513,7 +522,9 @@ absl::StatusOr<MySqlSinkConfig> PrepareMySqlSink(const catalog::Entry& target) {
                                       std::string(st.message())));
     }
     config.created = true;
-    config.mode = target.key.empty() ? SinkMode::kAppend : SinkMode::kUpsert;
+    config.mode = !target.key.empty()   ? SinkMode::kUpsert
+                  : target.append_only ? SinkMode::kAppend
+                                       : SinkMode::kOneRow;
   } else {
     WEIR_ASSIGN_OR_RETURN(std::vector<Row> key_rows,
                           conn->Query(ReadPrimaryKeySql(config.database,

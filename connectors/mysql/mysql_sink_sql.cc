@@ -252,6 +252,8 @@ absl::StatusOr<SinkMode> CheckExistingTable(
   }
   // Table columns the sink does not write get MySQL's default; one
   // without a default fails the insert with MySQL's error naming it.
+  // A changelog without a key is one row, whatever the table's key.
+  if (!append_only && key.empty()) return SinkMode::kOneRow;
   if (primary_key.empty()) {
     if (append_only) return SinkMode::kAppend;
     return absl::InvalidArgumentError(fmt::format(

@@ -41,6 +41,10 @@ enum class SinkMode {
   kUpsert,
   /// Every row inserted (append-only input into a table without a key).
   kAppend,
+  /// The input is one row (a global aggregate: a changelog with an empty
+  /// key): each checkpoint that changes it deletes the table's rows and
+  /// inserts its last version.
+  kOneRow,
 };
 
 /// The MySQL column type for a Weir type: BOOLEAN -> TINYINT(1), INT,
@@ -81,7 +85,9 @@ std::vector<ColumnInfo> ColumnsFromRows(
 /// table column (names compare case-insensitively, as MySQL's do) of a
 /// type that holds its values exactly, and the table's PRIMARY KEY
 /// (`primary_key`, names) must be the sink's key. A table without a
-/// PRIMARY KEY takes append-only input (kAppend). InvalidArgument naming
+/// PRIMARY KEY takes append-only input (kAppend). A changelog without a
+/// key is one row (the binder lets no other into a MySQL sink): any table
+/// with its columns takes it (kOneRow). InvalidArgument naming
 /// the first column that does not fit, and why. Returns how to write it.
 absl::StatusOr<SinkMode> CheckExistingTable(
     std::string_view table, const types::Schema& schema,

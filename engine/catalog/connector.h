@@ -182,6 +182,9 @@ struct DeclareContext {
 struct SinkInput {
   bool append_only = true;
   std::vector<int> unique_key;  // column indexes; empty when none
+  /// A changelog of at most one row (a global aggregate: no GROUP BY, no
+  /// window; or a view of one): its key is empty, not missing.
+  bool one_row = false;
 };
 
 /// The session a query starts in, as a connector sees it.

@@ -18,17 +18,11 @@
 // (ids > 0, growing) and the output grows between kills. The seed of the
 // kill moments is printed; WEIR_KILL_LOOP_SEED=<seed> replays a run.
 #define BOOST_TEST_MODULE kill_loop_test
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -40,9 +34,12 @@
 
 #include "fmt/format.h"
 #include "tests/e2e/kafka_test_util.h"
+#include "tests/e2e/weir_process.h"
 #include "tests/unit/run_weir.h"
 
 using namespace weir::kafka_test;
+using weir::testing::ResumedFrom;
+using weir::testing::WeirProcess;
 
 namespace {
 
@@ -103,79 +100,6 @@ std::string Script(const std::string& bootstrap, const std::string& dir) {
          "CREATE SINK counts WITH (connector = 'kafka', topic = 'counts') AS "
          "SELECT k, COUNT(*) AS n, SUM(v) AS total FROM input GROUP BY k;\n"
          "SHOW QUERIES;\n";
-}
-
-/// `weir -f -` running the script, stdout and stderr into files.
-class WeirProcess {
- public:
-  WeirProcess(const std::string& script, const std::string& dir)
-      : out_(dir + "/out"), err_(dir + "/err") {
-    const std::string in = dir + "/in";
-    std::ofstream(in) << script;
-    // Emptied here, not only by the child: what the run before printed
-    // must not pass for this one's output.
-    std::ofstream(out_, std::ios::trunc).flush();
-    std::ofstream(err_, std::ios::trunc).flush();
-    pid_ = fork();
-    BOOST_REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      const int i = open(in.c_str(), O_RDONLY);
-      const int o = open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int e = open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (i < 0 || o < 0 || e < 0) _exit(127);
-      dup2(i, 0);
-      dup2(o, 1);
-      dup2(e, 2);
-      weir::testing::internal::ExecWeir({"-f", "-"}, {});
-    }
-  }
-  ~WeirProcess() {
-    if (pid_ > 0) Kill();
-  }
-
-  /// Waits until its queries run (SHOW QUERIES is printed).
-  void WaitUntilRunning() {
-    while (out().find("rows)") == std::string::npos && !exited()) {
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    BOOST_REQUIRE_MESSAGE(!exited(), "weir ended: " << err());
-  }
-  /// Standard output so far.
-  std::string out() const { return weir::testing::ReadFile(out_); }
-  std::string err() const { return weir::testing::ReadFile(err_); }
-  /// Whether it has exited (reaped then).
-  bool exited() {
-    if (pid_ <= 0) return true;
-    if (waitpid(pid_, nullptr, WNOHANG) != pid_) return false;
-    pid_ = 0;
-    return true;
-  }
-  void Kill() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = 0;
-  }
-  /// SIGTERM; its exit code (-1: not a normal exit).
-  int Stop() {
-    kill(pid_, SIGTERM);
-    const int code = weir::testing::internal::ExitCode(pid_);
-    pid_ = 0;
-    return code;
-  }
-
- private:
-  std::string out_, err_;
-  pid_t pid_ = 0;
-};
-
-/// The checkpoint SHOW QUERIES says query `name` resumed from (0: none),
-/// from a row "| name | ... | resumed from N |".
-uint64_t ResumedFrom(const std::string& out, const std::string& name) {
-  const size_t row = out.find("| " + name + " ");
-  if (row == std::string::npos) return 0;
-  const std::string line = out.substr(row, out.find('\n', row) - row);
-  const size_t at = line.find("resumed from ");
-  return at == std::string::npos ? 0 : std::stoull(line.substr(at + 13));
 }
 
 /// Reads what a topic gained since the last call.

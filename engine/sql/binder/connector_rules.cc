@@ -156,13 +156,40 @@ absl::Status CheckReadable(const catalog::ConnectorRegistry& connectors,
                   entry.name, connectors.DisplayNameOf(entry.connector)));
 }
 
+namespace {
+
+/// Whether `plan` is a changelog of at most one row: a global aggregate
+/// (no GROUP BY, no window) under filters and projections, or a scan of a
+/// view that is one (a view over a changelog without a key can only be
+/// that: the physical planner refuses the others).
+bool OneRow(const PlanNode& plan) {
+  if (plan.append_only || !plan.unique_key.empty()) return false;
+  switch (plan.kind) {
+    case PlanKind::kAggregate: {
+      const auto& agg = static_cast<const AggregateNode&>(plan);
+      return agg.groups.empty() && !agg.window_start_group;
+    }
+    case PlanKind::kFilter:
+    case PlanKind::kProject:
+      return OneRow(*plan.inputs[0]);
+    case PlanKind::kScan:
+      return static_cast<const ScanNode&>(plan).source_kind ==
+             catalog::EntryKind::kView;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 absl::Status CheckSinkInput(const catalog::ConnectorRegistry& connectors,
                             const catalog::Entry& sink, const PlanNode& input,
                             const SourceSpan& span) {
   const catalog::Connector* c = connectors.Find(sink.connector);
   if (c == nullptr) return absl::OkStatus();
   absl::Status status = c->CheckSinkInput(
-      sink, catalog::SinkInput{input.append_only, input.unique_key});
+      sink,
+      catalog::SinkInput{input.append_only, input.unique_key, OneRow(input)});
   if (status.ok()) return status;
   return SqlError(status.code(), span, std::string(status.message()));
 }
