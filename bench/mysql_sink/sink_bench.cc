@@ -25,13 +25,19 @@
 
 #include <mysql.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/common/bench_util.h"
@@ -59,6 +65,7 @@ struct Args {
   int64_t keys = 1'000'000;
   int checkpoints = 10;
   int repeats = 3;
+  int big_rows = 10000;  // statement size of the ref-big side
 };
 
 [[noreturn]] void Fail(const std::string& what) {
@@ -86,7 +93,7 @@ std::string One(mysql::Connection& c, const std::string& sql) {
   return *(*r)[0][0];
 }
 
-/// Change i: key i % keys, n = i, s = "v<i>'\\".
+/// Change i: key i % keys, n = i, s = "v<i>'\\" (and more, see below).
 std::vector<Batch> Workload(const Args& a,
                             std::shared_ptr<const weir::types::Schema> schema) {
   std::vector<Batch> batches;
@@ -96,7 +103,14 @@ std::vector<Batch> Workload(const Args& a,
     for (size_t r = 0; r < kBatchRows && i < a.changes; ++r, ++i) {
       b.column(0).AppendInt(i % a.keys);
       b.column(1).AppendInt(i);
-      b.column(2).AppendString(fmt::format("v{}'\\", i));
+      // Every 1000th also the bytes that need escaping and a 4-byte
+      // character: the tables' comparison checks the sink's escaping
+      // against mysql_real_escape_string's.
+      b.column(2).AppendString(
+          i % 1000 == 7
+              ? fmt::format("v{}'\\\"{}\n\r\x1a`\U0001F600 ", i,
+                            std::string_view("\0", 1))
+              : fmt::format("v{}'\\", i));
       kinds.push_back(ChangeKind::kUpdateAfter);
     }
     b.SetNumRows(kinds.size());
@@ -111,8 +125,12 @@ std::string Checksum(mysql::Connection& c, const std::string& table) {
                 "SUM(CRC32(s)), '/', SUM(k)) FROM bench_sink." + table);
 }
 
-/// Seconds of readying the table (PrepareMySqlSink) in the last RunWeir.
+/// Seconds of readying the table (PrepareMySqlSink), of the Write calls
+/// and of the checkpoints (PrepareCheckpoint + CommitCheckpoint) in the
+/// last RunWeir.
 double g_prepare_seconds = 0;
+double g_write_seconds = 0;
+double g_commit_seconds = 0;
 
 double RunWeir(const Args& a, const std::vector<Batch>& batches,
                std::shared_ptr<const weir::types::Schema> schema) {
@@ -141,21 +159,44 @@ double RunWeir(const Args& a, const std::vector<Batch>& batches,
       (batches.size() + static_cast<size_t>(a.checkpoints) - 1) /
       static_cast<size_t>(a.checkpoints);
   uint64_t id = 0;
+  g_write_seconds = 0;
+  g_commit_seconds = 0;
   for (size_t i = 0; i < batches.size(); ++i) {
+    const auto write_start = BenchClock::now();
     if (absl::Status st = (*sink)->Write(batches[i]); !st.ok())
       Fail(std::string(st.message()));
+    g_write_seconds += SecondsSince(write_start);
     if ((i + 1) % per_span == 0 || i + 1 == batches.size()) {
+      const auto commit_start = BenchClock::now();
       ++id;
       if (!(*sink)->PrepareCheckpoint(id, std::chrono::seconds(1)).ok() ||
           !committer->CommitCheckpoint(id).ok())
         Fail("checkpoint failed");
       committer->CheckpointDone(id);
+      g_commit_seconds += SecondsSince(commit_start);
     }
   }
   return SecondsSince(start);
 }
 
-double RunReference(const Args& a, const std::vector<Batch>& batches) {
+/// How the reference spells a text value.
+enum class RefText {
+  kEscaped,  // '...' through mysql_real_escape_string (what users write)
+  kHex,      // _utf8mb4 X'..' (how the sink spelled it up to 2026-12-05)
+};
+
+void AppendHexText(std::string_view s, std::string* out) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  out->append("_utf8mb4 X'");
+  for (unsigned char c : s) {
+    out->push_back(kDigits[c >> 4]);
+    out->push_back(kDigits[c & 15]);
+  }
+  out->push_back('\'');
+}
+
+double RunReference(const Args& a, const std::vector<Batch>& batches,
+                    RefText text, int statement_rows) {
   const auto start = BenchClock::now();
   MYSQL* m = mysql_init(nullptr);
   mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
@@ -186,14 +227,20 @@ double RunReference(const Args& a, const std::vector<Batch>& batches) {
       sql += std::to_string(b.column(0).ints()[r]);
       sql += ',';
       sql += std::to_string(b.column(1).ints()[r]);
-      sql += ",'";
+      sql += ',';
       const std::string_view s = b.column(2).StringAt(r);
-      escaped.resize(s.size() * 2 + 1);
-      escaped.resize(mysql_real_escape_string(m, escaped.data(), s.data(),
-                                              s.size()));
-      sql += escaped;
-      sql += "')";
-      if (++rows == kStatementRows) flush();
+      if (text == RefText::kHex) {
+        AppendHexText(s, &sql);
+      } else {
+        escaped.resize(s.size() * 2 + 1);
+        escaped.resize(mysql_real_escape_string(m, escaped.data(), s.data(),
+                                                s.size()));
+        sql += '\'';
+        sql += escaped;
+        sql += '\'';
+      }
+      sql += ')';
+      if (++rows == statement_rows) flush();
     }
     if ((i + 1) % per_span == 0 || i + 1 == batches.size()) {
       flush();
@@ -205,10 +252,48 @@ double RunReference(const Args& a, const std::vector<Batch>& batches) {
   return SecondsSince(start);
 }
 
+/// CPU seconds (user + system) of process `pid` so far, from /proc; 0
+/// when it cannot be read (a server on another machine).
+double PidCpuSeconds(int pid) {
+  if (pid <= 0) return 0;
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  std::getline(in, line);
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(line.substr(close + 2));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::atof(f.c_str());
+    if (i == 15) {
+      stime = std::atof(f.c_str());
+      break;
+    }
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+/// The server's process id, from its pid file (same machine), else 0.
+int ServerPid(mysql::Connection& c) {
+  auto r = c.Query("SELECT @@pid_file");
+  if (!r.ok() || r->empty() || !(*r)[0][0]) return 0;
+  std::ifstream in(*(*r)[0][0]);
+  int pid = 0;
+  in >> pid;
+  return pid;
+}
+
+struct Side {
+  std::string name;
+  std::vector<double> seconds, client_cpu, server_cpu;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Args a;
+  std::string sides = "weir,ref";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const int64_t v = std::atoll(argv[i + 1]);
@@ -217,7 +302,20 @@ int main(int argc, char** argv) {
     else if (k == "--keys") a.keys = v;
     else if (k == "--checkpoints") a.checkpoints = static_cast<int>(v);
     else if (k == "--repeats") a.repeats = static_cast<int>(v);
+    else if (k == "--big-rows") a.big_rows = static_cast<int>(v);
+    else if (k == "--sides") sides = argv[i + 1];
     else Fail("unknown option " + k);
+  }
+  std::vector<Side> runs;
+  for (size_t at = 0; at <= sides.size();) {
+    size_t comma = sides.find(',', at);
+    if (comma == std::string::npos) comma = sides.size();
+    const std::string name = sides.substr(at, comma - at);
+    if (name != "weir" && name != "ref" && name != "ref-hex" &&
+        name != "ref-big")
+      Fail("unknown side " + name + " (weir, ref, ref-hex, ref-big)");
+    runs.push_back({name, {}, {}, {}});
+    at = comma + 1;
   }
   auto schema = std::make_shared<const weir::types::Schema>(
       std::vector<weir::types::Field>{{"k", LogicalType::Bigint(), false},
@@ -229,46 +327,79 @@ int main(int argc, char** argv) {
   auto admin = mysql::Connection::Open(server);
   if (!admin.ok()) Fail(std::string(admin.status().message()));
   Exec(**admin, "CREATE DATABASE IF NOT EXISTS bench_sink");
-  std::vector<double> weir_s, ref_s, prepare_s, weir_cpu, ref_cpu;
+  const int server_pid = ServerPid(**admin);
+  std::printf("sink_bench: load average %s at the start; server pid %d\n",
+              weir::bench::LoadAverage().c_str(), server_pid);
+  std::vector<double> prepare_s, write_s, commit_s;
   for (int round = 0; round < a.repeats; ++round) {
-    Exec(**admin, "DROP TABLE IF EXISTS bench_sink.weir_side");
-    Exec(**admin, "DROP TABLE IF EXISTS bench_sink.ref_side");
-    Exec(**admin,
-         "CREATE TABLE bench_sink.ref_side (k BIGINT NOT NULL PRIMARY KEY, n "
-         "BIGINT, s LONGTEXT) CHARSET utf8mb4 COLLATE utf8mb4_nopad_bin");
-    // Alternate which side goes first.
-    auto weir_side = [&] {
+    // Rotate which side goes first, and reverse every other round.
+    std::vector<size_t> order;
+    for (size_t i = 0; i < runs.size(); ++i)
+      order.push_back((i + static_cast<size_t>(round)) % runs.size());
+    if (round % 2 == 1) std::reverse(order.begin(), order.end());
+    std::string expected;
+    for (size_t index : order) {
+      Side& side = runs[index];
+      const std::string table = side.name == "weir" ? "weir_side" : "ref_side";
+      Exec(**admin, "DROP TABLE IF EXISTS bench_sink." + table);
+      if (table == "ref_side") {
+        Exec(**admin,
+             "CREATE TABLE bench_sink.ref_side (k BIGINT NOT NULL PRIMARY "
+             "KEY, n BIGINT, s LONGTEXT) CHARSET utf8mb4 COLLATE "
+             "utf8mb4_nopad_bin");
+      }
       const double cpu = weir::bench::ProcessCpuSeconds();
-      weir_s.push_back(RunWeir(a, batches, schema));
-      weir_cpu.push_back(weir::bench::ProcessCpuSeconds() - cpu);
-    };
-    auto ref_side = [&] {
-      const double cpu = weir::bench::ProcessCpuSeconds();
-      ref_s.push_back(RunReference(a, batches));
-      ref_cpu.push_back(weir::bench::ProcessCpuSeconds() - cpu);
-    };
-    if (round % 2 == 0) {
-      weir_side();
-      ref_side();
-    } else {
-      ref_side();
-      weir_side();
+      const double server_cpu = PidCpuSeconds(server_pid);
+      double seconds = 0;
+      if (side.name == "weir") {
+        seconds = RunWeir(a, batches, schema);
+        prepare_s.push_back(g_prepare_seconds);
+        write_s.push_back(g_write_seconds);
+        commit_s.push_back(g_commit_seconds);
+      } else {
+        seconds = RunReference(
+            a, batches,
+            side.name == "ref-hex" ? RefText::kHex : RefText::kEscaped,
+            side.name == "ref-big" ? a.big_rows : kStatementRows);
+      }
+      side.seconds.push_back(seconds);
+      side.client_cpu.push_back(weir::bench::ProcessCpuSeconds() - cpu);
+      side.server_cpu.push_back(PidCpuSeconds(server_pid) - server_cpu);
+      const std::string sum = Checksum(**admin, table);
+      if (expected.empty()) expected = sum;
+      if (sum != expected)
+        Fail("tables differ: " + side.name + " " + sum + ", first side " +
+             expected);
+      std::printf("  round %d %-8s %7.3f s  client cpu %6.3f s  server cpu "
+                  "%6.3f s\n",
+                  round + 1, side.name.c_str(), seconds,
+                  side.client_cpu.back(), side.server_cpu.back());
+      std::fflush(stdout);
     }
-    prepare_s.push_back(g_prepare_seconds);
-    const std::string w = Checksum(**admin, "weir_side");
-    const std::string r = Checksum(**admin, "ref_side");
-    if (w != r) Fail("tables differ: weir " + w + ", reference " + r);
   }
-  const double w = Median(weir_s), r = Median(ref_s);
   const double changes = static_cast<double>(a.changes);
-  std::printf(
-      "changes %lld over %lld keys, %d checkpoints, median of %d rounds\n"
-      "  weir sink:          %.3f s  %.0f changes/s (readying the table: "
-      "%.3f s; client CPU %.3f s)\n"
-      "  C API upsert (ref): %.3f s  %.0f changes/s (client CPU %.3f s)\n"
-      "  ratio weir/ref: %.2fx (goal >= 1.0x)\n",
-      static_cast<long long>(a.changes), static_cast<long long>(a.keys),
-      a.checkpoints, a.repeats, w, changes / w, Median(prepare_s),
-      Median(weir_cpu), r, changes / r, Median(ref_cpu), r / w);
+  std::printf("changes %lld over %lld keys, %d checkpoints, median of %d "
+              "rounds; load average %s at the end\n",
+              static_cast<long long>(a.changes),
+              static_cast<long long>(a.keys), a.checkpoints, a.repeats,
+              weir::bench::LoadAverage().c_str());
+  double ref_seconds = 0;
+  for (const Side& side : runs) {
+    if (side.name == "ref") ref_seconds = Median(side.seconds);
+  }
+  for (const Side& side : runs) {
+    const double w = Median(side.seconds);
+    std::printf("  %-8s %7.3f s  %8.0f changes/s  client cpu %6.3f s  "
+                "server cpu %6.3f s",
+                side.name.c_str(), w, changes / w, Median(side.client_cpu),
+                Median(side.server_cpu));
+    if (ref_seconds > 0) std::printf("  %.2fx of ref", ref_seconds / w);
+    std::printf("\n");
+    if (side.name == "weir") {
+      std::printf("           (readying the table %.3f s, Write %.3f s, "
+                  "checkpoints %.3f s)\n",
+                  Median(prepare_s), Median(write_s), Median(commit_s));
+    }
+  }
   return 0;
 }
