@@ -1,9 +1,11 @@
 #include "connectors/mysql/mysql_sink_sql.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <iterator>
 
 #include "connectors/mysql/mysql_connection.h"
@@ -35,12 +37,28 @@ void AppendHex(std::string_view bytes, std::string* out) {
 }
 
 /// A text literal of arbitrary bytes: _utf8mb4 X'..' (a hexadecimal
-/// literal read as utf8mb4 text).
+/// literal read as utf8mb4 text). For the few statements that are not
+/// per row (names in information_schema queries, the progress row), so
+/// they do not depend on the session's settings.
 void AppendTextLiteral(std::string_view text, std::string* out) {
   out->append("_utf8mb4 X'");
   AppendHex(text, out);
   out->push_back('\'');
 }
+
+/// The escape of each byte in a quoted string, as mysql_real_escape_string
+/// writes it (0: the byte stands for itself).
+constexpr std::array<char, 256> kEscapes = [] {
+  std::array<char, 256> e{};
+  e[0] = '0';
+  e['\n'] = 'n';
+  e['\r'] = 'r';
+  e['\\'] = '\\';
+  e['\''] = '\'';
+  e['"'] = '"';
+  e['\032'] = 'Z';
+  return e;
+}();
 
 bool IsIntegerType(const std::string& t) {
   return t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" ||
@@ -299,6 +317,32 @@ absl::StatusOr<SinkMode> CheckExistingTable(
   return SinkMode::kUpsert;
 }
 
+void AppendQuotedText(std::string_view text, std::string* out) {
+  // At most two bytes of output per byte, plus the quotes: grow once, then
+  // write through a pointer (runs of plain bytes are copied whole).
+  const size_t at = out->size();
+  out->resize(at + text.size() * 2 + 2);
+  char* p = out->data() + at;
+  *p++ = '\'';
+  const char* run = text.data();
+  const char* const end = text.data() + text.size();
+  for (const char* c = run; c != end; ++c) {
+    const char e = kEscapes[static_cast<unsigned char>(*c)];
+    if (e == 0) continue;
+    std::memcpy(p, run, static_cast<size_t>(c - run));
+    p += c - run;
+    *p++ = '\\';
+    *p++ = e;
+    run = c + 1;
+  }
+  if (end != run) {  // an empty view's data() may be null
+    std::memcpy(p, run, static_cast<size_t>(end - run));
+    p += end - run;
+  }
+  *p++ = '\'';
+  out->resize(static_cast<size_t>(p - out->data()));
+}
+
 absl::Status AppendLiteral(const types::Column& column, size_t row,
                            std::string_view column_name, std::string* out) {
   if (column.physical() == types::PhysicalType::kNull || column.IsNull(row)) {
@@ -331,7 +375,7 @@ absl::Status AppendLiteral(const types::Column& column, size_t row,
       column.AppendCellText(row, out);  // digits, sign and point only
       return absl::OkStatus();
     case TypeId::kVarchar:
-      AppendTextLiteral(column.StringAt(row), out);
+      AppendQuotedText(column.StringAt(row), out);
       return absl::OkStatus();
     case TypeId::kBytes:
       out->append("X'");
@@ -406,7 +450,7 @@ SinkStatements SinkStatements::For(std::string_view qualified,
 }
 
 absl::Status ForEachStatement(
-    const std::vector<const std::string*>& tuples, std::string_view prefix,
+    const std::vector<std::string_view>& tuples, std::string_view prefix,
     std::string_view suffix, size_t max_rows, size_t max_bytes,
     const std::function<absl::Status(const std::string& sql)>& run) {
   std::string sql;
@@ -419,14 +463,14 @@ absl::Status ForEachStatement(
     rows = 0;
     return st;
   };
-  for (const std::string* t : tuples) {
+  for (const std::string_view t : tuples) {
     if (rows == 0) {
       sql.append(prefix);
     } else {
       sql.push_back(',');
     }
     sql.push_back('(');
-    sql.append(*t);
+    sql.append(t);
     sql.push_back(')');
     ++rows;
     if (rows >= max_rows || sql.size() >= max_bytes) {

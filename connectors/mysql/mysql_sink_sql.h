@@ -7,11 +7,13 @@
 // progress row). Pure functions over text: no connection, so the tasks
 // render values on their own threads and the unit tests need no server.
 //
-// Values never change a statement's meaning: strings and bytes are written
-// as hexadecimal literals (X'..', with the _utf8mb4 introducer for text),
-// numbers from their binary form, dates and times from Weir's own
-// formatting (digits and separators only). No value's bytes reach the SQL
-// text as themselves.
+// Values never change a statement's meaning: text is a quoted string with
+// the seven bytes MySQL's backslash escapes need escaped (what
+// mysql_real_escape_string writes for a utf8mb4 connection: the sink's
+// session sets NAMES utf8mb4 and an sql_mode without NO_BACKSLASH_ESCAPES,
+// see kSessionSetup in mysql_sink.cc), bytes are hexadecimal literals
+// (X'..'), numbers come from their binary form, dates and times from
+// Weir's own formatting (digits and separators only).
 
 #include <cstdint>
 #include <functional>
@@ -89,8 +91,16 @@ absl::StatusOr<SinkMode> CheckExistingTable(
     const std::vector<ColumnInfo>& columns,
     const std::vector<std::string>& primary_key);
 
-/// Appends the SQL literal of row `row` of `column` to `out`. NULL as
-/// NULL; InvalidArgument for a value MySQL cannot store (a DOUBLE NaN or
+/// Appends `text` to `out` as a quoted string literal: '...' with NUL,
+/// LF, CR, ^Z, '"', '\'' and '\\' escaped by a backslash (as
+/// mysql_real_escape_string does), every other byte as it is. Exact for a
+/// session whose character_set_client is utf8mb4 (no byte of a multi-byte
+/// UTF-8 character is ASCII) and whose sql_mode lacks NO_BACKSLASH_ESCAPES;
+/// needs no connection, so tasks render rows on their own threads.
+void AppendQuotedText(std::string_view text, std::string* out);
+
+/// Appends the SQL literal of row `row` of `column` to `out` (VARCHAR
+/// through AppendQuotedText, BYTES as X'..'). NULL as NULL; InvalidArgument for a value MySQL cannot store (a DOUBLE NaN or
 /// infinity; an INTERVAL), naming `column_name`.
 absl::Status AppendLiteral(const types::Column& column, size_t row,
                            std::string_view column_name, std::string* out);
@@ -110,11 +120,11 @@ struct SinkStatements {
 };
 
 /// Splits `tuples` (each the text between parentheses of one row or key,
-/// "1,X'61'") into statements of at most `max_rows` tuples and about
+/// "1,'a'") into statements of at most `max_rows` tuples and about
 /// `max_bytes` of text: prefix, "(t1),(t2)...", suffix; calls `run` on
 /// each and stops at its first error.
 absl::Status ForEachStatement(
-    const std::vector<const std::string*>& tuples, std::string_view prefix,
+    const std::vector<std::string_view>& tuples, std::string_view prefix,
     std::string_view suffix, size_t max_rows, size_t max_bytes,
     const std::function<absl::Status(const std::string& sql)>& run);
 

@@ -40,18 +40,54 @@ mysql::ColumnInfo Info(const std::string& name, const std::string& type,
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(text_and_bytes_are_hexadecimal_literals) {
+BOOST_AUTO_TEST_CASE(text_is_escaped_and_bytes_are_hexadecimal) {
   Column text(LogicalType::Varchar());
   text.AppendString(std::string("a'\\\0", 4));
   text.AppendString("'); DROP TABLE x; --");
   text.AppendNull();
-  BOOST_TEST(Literal(text, 0) == "_utf8mb4 X'61275C00'");
-  const std::string hostile = Literal(text, 1);
-  BOOST_TEST(hostile.find("DROP") == std::string::npos, hostile);
+  text.AppendString("");
+  text.AppendString("\n\r\"\x1a`");
+  text.AppendString("emoji \xF0\x9F\x98\x80 \xF0\x9D\x84\x9E");
+  // Each expected literal spelled out by hand, as mysql_real_escape_string
+  // writes it for a utf8mb4 connection.
+  BOOST_TEST(Literal(text, 0) == "'a\\'\\\\\\0'");
+  BOOST_TEST(Literal(text, 1) == "'\\'); DROP TABLE x; --'");
   BOOST_TEST(Literal(text, 2) == "NULL");
+  BOOST_TEST(Literal(text, 3) == "''");
+  BOOST_TEST(Literal(text, 4) == "'\\n\\r\\\"\\Z`'");
+  BOOST_TEST(Literal(text, 5) ==
+             "'emoji \xF0\x9F\x98\x80 \xF0\x9D\x84\x9E'");  // as they are
   Column bytes(LogicalType::Bytes());
-  bytes.AppendString(std::string("\xff\x00", 2));
-  BOOST_TEST(Literal(bytes, 0) == "X'FF00'");
+  bytes.AppendString(std::string("\xff\x00'", 3));
+  BOOST_TEST(Literal(bytes, 0) == "X'FF0027'");
+}
+
+BOOST_AUTO_TEST_CASE(quoted_text_escapes_exactly_seven_bytes) {
+  // Every byte value once: the seven that MySQL's backslash escapes need
+  // are escaped, every other byte (UTF-8 lead and continuation bytes
+  // included) is copied as it is.
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  std::string out = "x";  // appends after what is there
+  mysql::AppendQuotedText(all, &out);
+  std::string expected = "x'";
+  for (int b = 0; b < 256; ++b) {
+    switch (b) {
+      case 0: expected += "\\0"; break;
+      case 10: expected += "\\n"; break;
+      case 13: expected += "\\r"; break;
+      case 26: expected += "\\Z"; break;
+      case 34: expected += "\\\""; break;
+      case 39: expected += "\\'"; break;
+      case 92: expected += "\\\\"; break;
+      default: expected.push_back(static_cast<char>(b));
+    }
+  }
+  expected += "'";
+  BOOST_TEST(out == expected);
+  std::string empty;
+  mysql::AppendQuotedText(std::string_view(), &empty);
+  BOOST_TEST(empty == "''");
 }
 
 BOOST_AUTO_TEST_CASE(numbers_and_times_are_written_exactly) {
@@ -134,9 +170,7 @@ BOOST_AUTO_TEST_CASE(statements_are_split_by_rows_and_bytes) {
   BOOST_TEST(s.insert_prefix == "INSERT INTO `d`.`t` (`k`,`v`) VALUES ");
   BOOST_TEST(s.upsert_suffix == " ON DUPLICATE KEY UPDATE `v`=VALUES(`v`)");
   BOOST_TEST(s.delete_prefix == "DELETE FROM `d`.`t` WHERE `k` IN (");
-  const std::vector<std::string> tuples = {"1,2", "3,4", "5,6"};
-  std::vector<const std::string*> ptrs;
-  for (const auto& t : tuples) ptrs.push_back(&t);
+  const std::vector<std::string_view> ptrs = {"1,2", "3,4", "5,6"};
   std::vector<std::string> sql;
   BOOST_REQUIRE(mysql::ForEachStatement(ptrs, "P ", " S", 2, 1 << 20,
                                         [&](const std::string& q) {
