@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "connectors/mysql/mysql_bulk.h"
 #include "engine/base/duration.h"
 #include "engine/base/log.h"
 #include "engine/base/status.h"
@@ -337,15 +338,20 @@ class MySqlCommitter final : public exec::SinkCommitter {
   bool WriteOnce(const Changes& all, uint64_t id, Failure* f) {
     if (!Connected(f)) return false;
     if (!Run("START TRANSACTION", f)) return false;
-    auto run = [&](const std::string& sql) {
-      return Run(sql, f) ? absl::OkStatus() : absl::InternalError("");
+    // Every row through one prepared statement with array binding.
+    auto bulk = [&](const std::string& sql, const std::vector<CellKind>& kinds,
+                    const std::vector<std::string_view>& records) {
+      unsigned int error_number = 0;
+      absl::Status st =
+          ExecuteBulk(*conn_, sql, kinds, records, config_->batch_rows,
+                      kMaxStatementBytes, &error_number);
+      if (st.ok()) return true;
+      *f = {std::move(st), error_number, false};
+      return false;
     };
     const SinkStatements& s = config_->statements;
     if (config_->mode == SinkMode::kAppend) {
-      if (!ForEachStatement(all.appended, s.insert_prefix, "",
-                            config_->batch_rows, kMaxStatementBytes, run)
-               .ok())
-        return false;
+      if (!bulk(s.insert_bulk, config_->kinds, all.appended)) return false;
     } else {
       std::vector<std::string_view> deletes;
       std::vector<std::string_view> upserts;
@@ -357,14 +363,8 @@ class MySqlCommitter final : public exec::SinkCommitter {
           deletes.push_back(change.key);
         }
       }
-      if (!ForEachStatement(deletes, s.delete_prefix, ")", config_->batch_rows,
-                            kMaxStatementBytes, run)
-               .ok())
-        return false;
-      if (!ForEachStatement(upserts, s.insert_prefix, s.upsert_suffix,
-                            config_->batch_rows, kMaxStatementBytes, run)
-               .ok())
-        return false;
+      if (!bulk(s.delete_bulk, config_->key_kinds, deletes)) return false;
+      if (!bulk(s.insert_bulk, config_->kinds, upserts)) return false;
     }
     if (!Run(ProgressUpsertSql(config_->database, config_->sink_name,
                                config_->table, id, run_id_),
@@ -553,9 +553,8 @@ class MySqlSink final : public exec::Sink {
                                    size_t key_columns) {
     size_t key_end = 0;
     for (size_t c = 0; c < batch.num_columns(); ++c) {
-      if (c > 0) record_.push_back(',');
-      WEIR_RETURN_IF_ERROR(AppendLiteral(batch.column(c), r,
-                                         schema_->field(c).name, &record_));
+      WEIR_RETURN_IF_ERROR(AppendCell(batch.column(c), r,
+                                      schema_->field(c).name, &record_));
       if (c + 1 == key_columns) key_end = record_.size();
     }
     return key_end;
@@ -564,10 +563,9 @@ class MySqlSink final : public exec::Sink {
   /// Appends row `r`'s key literals, comma-separated, to `record_`.
   absl::Status AppendKey(const types::Batch& batch, size_t r) {
     for (size_t i = 0; i < config_->key.size(); ++i) {
-      if (i > 0) record_.push_back(',');
       const int c = config_->key[i];
-      WEIR_RETURN_IF_ERROR(AppendLiteral(batch.column(c), r,
-                                         schema_->field(c).name, &record_));
+      WEIR_RETURN_IF_ERROR(AppendCell(batch.column(c), r,
+                                      schema_->field(c).name, &record_));
     }
     return absl::OkStatus();
   }
@@ -720,6 +718,9 @@ absl::StatusOr<MySqlSinkConfig> PrepareMySqlSink(const catalog::Entry& target) {
   config.key = config.mode == SinkMode::kUpsert ? target.key : std::vector<int>{};
   config.statements = SinkStatements::For(config.qualified, target.schema,
                                           config.key, config.mode);
+  WEIR_ASSIGN_OR_RETURN(config.kinds, CellKinds(target.schema));
+  for (int k : config.key)
+    config.key_kinds.push_back(config.kinds[static_cast<size_t>(k)]);
   return config;
 }
 

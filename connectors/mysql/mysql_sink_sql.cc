@@ -412,6 +412,119 @@ absl::Status AppendLiteral(const types::Column& column, size_t row,
                   column.type().ToString()));
 }
 
+absl::StatusOr<std::vector<CellKind>> CellKinds(const types::Schema& schema) {
+  std::vector<CellKind> kinds;
+  for (size_t i = 0; i < schema.size(); ++i) {
+    const types::Field& f = schema.field(i);
+    switch (f.type.id()) {
+      case TypeId::kBoolean:
+      case TypeId::kInt:
+      case TypeId::kBigint:
+        kinds.push_back(CellKind::kInt64);
+        continue;
+      case TypeId::kDouble:
+        kinds.push_back(CellKind::kDouble);
+        continue;
+      case TypeId::kDecimal:
+      case TypeId::kVarchar:
+      case TypeId::kDate:
+      case TypeId::kTime:
+      case TypeId::kTimestamp:
+        kinds.push_back(CellKind::kText);
+        continue;
+      case TypeId::kBytes:
+        kinds.push_back(CellKind::kBinary);
+        continue;
+      case TypeId::kInterval:
+      case TypeId::kNull:
+        break;
+    }
+    return MySqlColumnType(f, false).status();  // the error naming it
+  }
+  return kinds;
+}
+
+absl::Status AppendCell(const types::Column& column, size_t row,
+                        std::string_view column_name, std::string* out) {
+  if (column.physical() == types::PhysicalType::kNull || column.IsNull(row)) {
+    out->push_back('\0');
+    return absl::OkStatus();
+  }
+  auto fixed = [&](const void* value, uint32_t size) {
+    const size_t at = out->size();
+    out->resize(at + 1 + sizeof size + size);
+    char* p = out->data() + at;
+    *p = 1;
+    std::memcpy(p + 1, &size, sizeof size);
+    std::memcpy(p + 1 + sizeof size, value, size);
+  };
+  // Text appended after a placeholder length, which is then filled in.
+  auto text = [&](auto&& append) {
+    const size_t at = out->size();
+    out->push_back(1);
+    out->append(sizeof(uint32_t), '\0');
+    append();
+    const uint32_t size =
+        static_cast<uint32_t>(out->size() - at - 1 - sizeof(uint32_t));
+    std::memcpy(out->data() + at + 1, &size, sizeof size);
+  };
+  switch (column.type().id()) {
+    case TypeId::kBoolean:
+    case TypeId::kInt:
+    case TypeId::kBigint: {
+      const int64_t v = column.type().id() == TypeId::kBoolean
+                            ? (column.ints()[row] != 0 ? 1 : 0)
+                            : column.ints()[row];
+      fixed(&v, sizeof v);
+      return absl::OkStatus();
+    }
+    case TypeId::kDouble: {
+      const double v = column.doubles()[row];
+      if (!std::isfinite(v)) {
+        return absl::InvalidArgumentError(fmt::format(
+            "column '{}' holds {}, which MySQL cannot store", column_name, v));
+      }
+      fixed(&v, sizeof v);
+      return absl::OkStatus();
+    }
+    case TypeId::kVarchar:
+    case TypeId::kBytes: {
+      const std::string_view v = column.StringAt(row);
+      if (v.size() > UINT32_MAX) {
+        return absl::InvalidArgumentError(fmt::format(
+            "column '{}' holds a value of {} bytes, more than MySQL takes",
+            column_name, v.size()));
+      }
+      fixed(v.data(), static_cast<uint32_t>(v.size()));
+      return absl::OkStatus();
+    }
+    case TypeId::kDecimal:
+    case TypeId::kDate:
+    case TypeId::kTime:
+    case TypeId::kTimestamp:
+      text([&] { column.AppendCellText(row, out); });
+      return absl::OkStatus();
+    case TypeId::kInterval:
+    case TypeId::kNull:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      fmt::format("column '{}' is {}, which MySQL cannot store", column_name,
+                  column.type().ToString()));
+}
+
+std::optional<std::string_view> NextCell(std::string_view cells, size_t* at) {
+  if (cells[*at] == 0) {
+    ++*at;
+    return std::nullopt;
+  }
+  uint32_t size = 0;
+  std::memcpy(&size, cells.data() + *at + 1, sizeof size);
+  const std::string_view value = cells.substr(*at + 1 + sizeof size, size);
+  *at += 1 + sizeof size + size;
+  return value;
+}
+
 SinkStatements SinkStatements::For(std::string_view qualified,
                                    const types::Schema& schema,
                                    const std::vector<int>& key, SinkMode mode) {
@@ -445,7 +558,16 @@ SinkStatements SinkStatements::For(std::string_view qualified,
     s.delete_prefix =
         fmt::format("DELETE FROM {} WHERE {} IN (", qualified,
                     key.size() == 1 ? key_columns : "(" + key_columns + ")");
+    s.delete_bulk = fmt::format("DELETE FROM {} WHERE ", qualified);
+    for (size_t i = 0; i < key.size(); ++i) {
+      if (i > 0) s.delete_bulk += " AND ";
+      s.delete_bulk +=
+          Connection::QuoteIdentifier(schema.field(key[i]).name) + "=?";
+    }
   }
+  s.insert_bulk = s.insert_prefix + "(";
+  for (size_t i = 0; i < schema.size(); ++i) s.insert_bulk += i ? ",?" : "?";
+  s.insert_bulk += ")" + s.upsert_suffix;
   return s;
 }
 

@@ -105,6 +105,34 @@ void AppendQuotedText(std::string_view text, std::string* out);
 absl::Status AppendLiteral(const types::Column& column, size_t row,
                            std::string_view column_name, std::string* out);
 
+/// How a column's values travel in a prepared statement's parameters.
+enum class CellKind {
+  kInt64,   // BOOLEAN, INT, BIGINT: an 8-byte integer
+  kDouble,  // DOUBLE: an 8-byte double
+  kText,    // VARCHAR's bytes; DECIMAL, DATE, TIME, TIMESTAMP as Weir's text
+  kBinary,  // BYTES' bytes
+};
+
+/// The CellKind of each column of `schema`; InvalidArgument naming the
+/// column for types MySQL cannot hold (INTERVAL, NULL).
+absl::StatusOr<std::vector<CellKind>> CellKinds(const types::Schema& schema);
+
+/// Appends the cell of row `row` of `column` to `out`, as a prepared
+/// statement's parameter takes it (no SQL text: values need no escaping):
+/// a byte 0 for NULL; else a byte 1, the value's length (4 bytes, this
+/// machine's order) and its bytes, as CellKind says (DECIMAL digits, sign
+/// and point; DATE 'YYYY-MM-DD', TIME 'HH:MM:SS.ffffff', TIMESTAMP
+/// 'YYYY-MM-DD HH:MM:SS[.f]', as Weir writes them). Cells of different
+/// values differ, so a key's cells are its encoding. InvalidArgument for
+/// a value MySQL cannot store (a DOUBLE NaN or infinity; an INTERVAL),
+/// naming `column_name`.
+absl::Status AppendCell(const types::Column& column, size_t row,
+                        std::string_view column_name, std::string* out);
+
+/// The value of the cell at `*at` in `cells` (nullopt for NULL), moving
+/// `*at` past it. `cells` must come from AppendCell.
+std::optional<std::string_view> NextCell(std::string_view cells, size_t* at);
+
 /// The pieces of the statements that write one table, built once.
 struct SinkStatements {
   /// "INSERT INTO `db`.`t` (`a`,`b`) VALUES "
@@ -113,6 +141,11 @@ struct SinkStatements {
   std::string upsert_suffix;
   /// "DELETE FROM `db`.`t` WHERE (`k1`,`k2`) IN (" or "... WHERE `k` IN ("
   std::string delete_prefix;
+  /// "INSERT INTO `db`.`t` (`a`,`b`) VALUES (?,?)" and the upsert suffix:
+  /// one row's parameters, for array binding.
+  std::string insert_bulk;
+  /// "DELETE FROM `db`.`t` WHERE `k1`=? AND `k2`=?" (upsert mode).
+  std::string delete_bulk;
 
   static SinkStatements For(std::string_view qualified,
                             const types::Schema& schema,
