@@ -24,7 +24,8 @@
 namespace weir::connectors::mysql {
 namespace {
 
-/// Statements stay well under MariaDB's default max_allowed_packet (16 MB).
+/// Each execution's values stay well under MariaDB's default
+/// max_allowed_packet (16 MB).
 constexpr size_t kMaxStatementBytes = 4 << 20;
 /// Input rows a task holds while it waits for a checkpoint's commit before
 /// Ready() says false (backpressure while MySQL is slow or unreachable).
@@ -32,11 +33,11 @@ constexpr int64_t kMaxHeldRows = 100000;
 constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
 
-/// Every connection's first statement. AppendQuotedText's escaping is
-/// exact only with these two: NAMES utf8mb4 (the client library asks for
+/// Every connection's first statement. Text parameters are read in the
+/// session's character set, so NAMES utf8mb4 (the client library asks for
 /// it at the handshake too, which a server started with
-/// --skip-character-set-client-handshake ignores) and an sql_mode without
-/// NO_BACKSLASH_ESCAPES.
+/// --skip-character-set-client-handshake ignores); strict mode makes a
+/// value MySQL cannot store an error, not a truncation.
 const char* kSessionSetup =
     "SET NAMES utf8mb4, "
     "SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
@@ -99,15 +100,15 @@ class TextArena {
 /// The last change of one key: its row (an upsert) or a delete. Views
 /// into the arena of the Changes that holds it.
 struct Change {
-  std::string_view key;  // the key's literals, "1,'a'"
-  std::string_view row;  // the row's literals; empty for a delete
+  std::string_view key;  // the key's cells (AppendCell)
+  std::string_view row;  // the row's cells; empty for a delete
   bool upsert = false;
 };
 
 /// What a task took between two barriers, compacted per key: each change
-/// is rendered once into one arena, and the index maps a key's literals
-/// (its encoding: different keys never have the same literals) to its
-/// last change. Keys keep the order they first came in (InnoDB inserts
+/// is rendered once into one arena, and the index maps a key's cells
+/// (its encoding: different keys never have the same cells) to its last
+/// change. Keys keep the order they first came in (InnoDB inserts
 /// rows in key order much faster than in a hash table's order, and input
 /// often comes in key order).
 struct Changes {
@@ -127,8 +128,8 @@ struct Changes {
     keyed.reserve(keys);
   }
 
-  /// Stores `record` (a change's text: the row's literals, the key's
-  /// literals within or after them) and makes it the last change of its
+  /// Stores `record` (a change's cells: the row's, the key's within or
+  /// after them) and makes it the last change of its
   /// key. `key_at` and `key_size` place the key in `record`; `row_size`
   /// is 0 for a delete.
   void Set(std::string_view record, size_t row_size, size_t key_at,
@@ -465,7 +466,7 @@ class MySqlCommitter final : public exec::SinkCommitter {
   std::string problem_;
 };
 
-/// One task's writer: renders each row's literals, keeps the last change
+/// One task's writer: renders each row's cells, keeps the last change
 /// per key, and hands them to the committer at each barrier (or at the end
 /// of its input). What it takes after barrier n stays here until
 /// checkpoint n is over, so n's transaction holds nothing of n + 1.
@@ -547,8 +548,8 @@ class MySqlSink final : public exec::Sink {
     local_.Reserve(keys);
   }
 
-  /// Appends row `r`'s literals, comma-separated, to `record_`; returns
-  /// the length of `record_` after the first `key_columns` of them.
+  /// Appends row `r`'s cells to `record_`; returns the length of
+  /// `record_` after the first `key_columns` of them.
   absl::StatusOr<size_t> AppendRow(const types::Batch& batch, size_t r,
                                    size_t key_columns) {
     size_t key_end = 0;
@@ -560,7 +561,7 @@ class MySqlSink final : public exec::Sink {
     return key_end;
   }
 
-  /// Appends row `r`'s key literals, comma-separated, to `record_`.
+  /// Appends row `r`'s key cells to `record_`.
   absl::Status AppendKey(const types::Batch& batch, size_t r) {
     for (size_t i = 0; i < config_->key.size(); ++i) {
       const int c = config_->key[i];
@@ -570,7 +571,7 @@ class MySqlSink final : public exec::Sink {
     return absl::OkStatus();
   }
 
-  /// Renders row `r` once into `record_` (its key's literals are a prefix
+  /// Renders row `r` once into `record_` (its key's cells are a prefix
   /// of the row's when the key columns lead the schema, else follow them)
   /// and stores it in `local_`.
   absl::Status WriteRow(const types::Batch& batch, size_t r) {
@@ -613,7 +614,7 @@ class MySqlSink final : public exec::Sink {
   std::shared_ptr<const types::Schema> schema_;
   std::shared_ptr<MySqlCommitter> committer_;
   /// The key columns are the schema's first ones, in order (the key's
-  /// literals are then a prefix of the row's).
+  /// cells are then a prefix of the row's).
   bool key_leads_ = false;
   Changes local_;
   uint64_t prepared_ = 0;

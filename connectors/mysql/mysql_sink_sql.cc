@@ -1,12 +1,9 @@
 #include "connectors/mysql/mysql_sink_sql.h"
 
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
 
 #include "connectors/mysql/mysql_connection.h"
 #include "fmt/format.h"
@@ -45,20 +42,6 @@ void AppendTextLiteral(std::string_view text, std::string* out) {
   AppendHex(text, out);
   out->push_back('\'');
 }
-
-/// The escape of each byte in a quoted string, as mysql_real_escape_string
-/// writes it (0: the byte stands for itself).
-constexpr std::array<char, 256> kEscapes = [] {
-  std::array<char, 256> e{};
-  e[0] = '0';
-  e['\n'] = 'n';
-  e['\r'] = 'r';
-  e['\\'] = '\\';
-  e['\''] = '\'';
-  e['"'] = '"';
-  e['\032'] = 'Z';
-  return e;
-}();
 
 bool IsIntegerType(const std::string& t) {
   return t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" ||
@@ -317,101 +300,6 @@ absl::StatusOr<SinkMode> CheckExistingTable(
   return SinkMode::kUpsert;
 }
 
-void AppendQuotedText(std::string_view text, std::string* out) {
-  // At most two bytes of output per byte, plus the quotes: grow once, then
-  // write through a pointer (runs of plain bytes are copied whole).
-  const size_t at = out->size();
-  out->resize(at + text.size() * 2 + 2);
-  char* p = out->data() + at;
-  *p++ = '\'';
-  const char* run = text.data();
-  const char* const end = text.data() + text.size();
-  for (const char* c = run; c != end; ++c) {
-    const char e = kEscapes[static_cast<unsigned char>(*c)];
-    if (e == 0) continue;
-    std::memcpy(p, run, static_cast<size_t>(c - run));
-    p += c - run;
-    *p++ = '\\';
-    *p++ = e;
-    run = c + 1;
-  }
-  if (end != run) {  // an empty view's data() may be null
-    std::memcpy(p, run, static_cast<size_t>(end - run));
-    p += end - run;
-  }
-  *p++ = '\'';
-  out->resize(static_cast<size_t>(p - out->data()));
-}
-
-absl::Status AppendLiteral(const types::Column& column, size_t row,
-                           std::string_view column_name, std::string* out) {
-  if (column.physical() == types::PhysicalType::kNull || column.IsNull(row)) {
-    out->append("NULL");
-    return absl::OkStatus();
-  }
-  switch (column.type().id()) {
-    case TypeId::kBoolean:
-      out->push_back(column.ints()[row] != 0 ? '1' : '0');
-      return absl::OkStatus();
-    case TypeId::kInt:
-    case TypeId::kBigint: {
-      char digits[24];
-      const auto [end, ec] =
-          std::to_chars(digits, digits + sizeof digits, column.ints()[row]);
-      out->append(digits, end);
-      return absl::OkStatus();
-    }
-    case TypeId::kDouble: {
-      const double v = column.doubles()[row];
-      if (!std::isfinite(v)) {
-        return absl::InvalidArgumentError(fmt::format(
-            "column '{}' holds {}, which MySQL cannot store", column_name, v));
-      }
-      // Shortest text that reads back as the same double.
-      fmt::format_to(std::back_inserter(*out), "{}", v);
-      return absl::OkStatus();
-    }
-    case TypeId::kDecimal:
-      column.AppendCellText(row, out);  // digits, sign and point only
-      return absl::OkStatus();
-    case TypeId::kVarchar:
-      AppendQuotedText(column.StringAt(row), out);
-      return absl::OkStatus();
-    case TypeId::kBytes:
-      out->append("X'");
-      AppendHex(column.StringAt(row), out);
-      out->push_back('\'');
-      return absl::OkStatus();
-    case TypeId::kDate:
-    case TypeId::kTime:
-    case TypeId::kTimestamp: {
-      // Weir spells them with digits, '-', ':', '.' and ' ' only; checked
-      // all the same, so no text can ever close the quotes.
-      const size_t at = out->size();
-      out->push_back('\'');
-      column.AppendCellText(row, out);
-      for (size_t i = at + 1; i < out->size(); ++i) {
-        const char c = (*out)[i];
-        if (!((c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' ||
-              c == ' ')) {
-          out->resize(at);
-          return absl::InvalidArgumentError(
-              fmt::format("column '{}': cannot write {} value to MySQL",
-                          column_name, column.type().ToString()));
-        }
-      }
-      out->push_back('\'');
-      return absl::OkStatus();
-    }
-    case TypeId::kInterval:
-    case TypeId::kNull:
-      break;
-  }
-  return absl::InvalidArgumentError(
-      fmt::format("column '{}' is {}, which MySQL cannot store", column_name,
-                  column.type().ToString()));
-}
-
 absl::StatusOr<std::vector<CellKind>> CellKinds(const types::Schema& schema) {
   std::vector<CellKind> kinds;
   for (size_t i = 0; i < schema.size(); ++i) {
@@ -550,14 +438,6 @@ SinkStatements SinkStatements::For(std::string_view qualified,
       updates = c + "=" + c;
     }
     s.upsert_suffix = " ON DUPLICATE KEY UPDATE " + updates;
-    std::string key_columns;
-    for (size_t i = 0; i < key.size(); ++i) {
-      if (i > 0) key_columns += ",";
-      key_columns += Connection::QuoteIdentifier(schema.field(key[i]).name);
-    }
-    s.delete_prefix =
-        fmt::format("DELETE FROM {} WHERE {} IN (", qualified,
-                    key.size() == 1 ? key_columns : "(" + key_columns + ")");
     s.delete_bulk = fmt::format("DELETE FROM {} WHERE ", qualified);
     for (size_t i = 0; i < key.size(); ++i) {
       if (i > 0) s.delete_bulk += " AND ";
@@ -569,37 +449,6 @@ SinkStatements SinkStatements::For(std::string_view qualified,
   for (size_t i = 0; i < schema.size(); ++i) s.insert_bulk += i ? ",?" : "?";
   s.insert_bulk += ")" + s.upsert_suffix;
   return s;
-}
-
-absl::Status ForEachStatement(
-    const std::vector<std::string_view>& tuples, std::string_view prefix,
-    std::string_view suffix, size_t max_rows, size_t max_bytes,
-    const std::function<absl::Status(const std::string& sql)>& run) {
-  std::string sql;
-  size_t rows = 0;
-  auto flush = [&]() -> absl::Status {
-    if (rows == 0) return absl::OkStatus();
-    sql.append(suffix);
-    absl::Status st = run(sql);
-    sql.clear();
-    rows = 0;
-    return st;
-  };
-  for (const std::string_view t : tuples) {
-    if (rows == 0) {
-      sql.append(prefix);
-    } else {
-      sql.push_back(',');
-    }
-    sql.push_back('(');
-    sql.append(t);
-    sql.push_back(')');
-    ++rows;
-    if (rows >= max_rows || sql.size() >= max_bytes) {
-      if (absl::Status st = flush(); !st.ok()) return st;
-    }
-  }
-  return flush();
 }
 
 std::string ProgressUpsertSql(std::string_view database, std::string_view sink,

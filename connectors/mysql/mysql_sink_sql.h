@@ -1,19 +1,17 @@
 #pragma once
 
 // The SQL a MySQL sink sends: the target table's DDL (Weir types mapped to
-// MySQL's), the check of an existing table against the sink, the literal
-// of each value, and the statements that apply a checkpoint's changes
-// (multi-row INSERT ... ON DUPLICATE KEY UPDATE, DELETE ... IN, the
-// progress row). Pure functions over text: no connection, so the tasks
+// MySQL's), the check of an existing table against the sink, the cells of
+// each row's values, and the statements that apply a checkpoint's changes
+// (a prepared INSERT ... ON DUPLICATE KEY UPDATE and DELETE, the progress
+// row). Pure functions over text: no connection, so the tasks
 // render values on their own threads and the unit tests need no server.
 //
-// Values never change a statement's meaning: text is a quoted string with
-// the seven bytes MySQL's backslash escapes need escaped (what
-// mysql_real_escape_string writes for a utf8mb4 connection: the sink's
-// session sets NAMES utf8mb4 and an sql_mode without NO_BACKSLASH_ESCAPES,
-// see kSessionSetup in mysql_sink.cc), bytes are hexadecimal literals
-// (X'..'), numbers come from their binary form, dates and times from
-// Weir's own formatting (digits and separators only).
+// Values never reach the SQL text: rows go through prepared statements
+// with MariaDB's array binding (mysql_bulk.h), each value a parameter in
+// binary (AppendCell's cells). Names in the few text statements
+// (information_schema queries, the progress row) are hexadecimal
+// literals; identifiers are quoted.
 
 #include <cstdint>
 #include <functional>
@@ -91,20 +89,6 @@ absl::StatusOr<SinkMode> CheckExistingTable(
     const std::vector<ColumnInfo>& columns,
     const std::vector<std::string>& primary_key);
 
-/// Appends `text` to `out` as a quoted string literal: '...' with NUL,
-/// LF, CR, ^Z, '"', '\'' and '\\' escaped by a backslash (as
-/// mysql_real_escape_string does), every other byte as it is. Exact for a
-/// session whose character_set_client is utf8mb4 (no byte of a multi-byte
-/// UTF-8 character is ASCII) and whose sql_mode lacks NO_BACKSLASH_ESCAPES;
-/// needs no connection, so tasks render rows on their own threads.
-void AppendQuotedText(std::string_view text, std::string* out);
-
-/// Appends the SQL literal of row `row` of `column` to `out` (VARCHAR
-/// through AppendQuotedText, BYTES as X'..'). NULL as NULL; InvalidArgument for a value MySQL cannot store (a DOUBLE NaN or
-/// infinity; an INTERVAL), naming `column_name`.
-absl::Status AppendLiteral(const types::Column& column, size_t row,
-                           std::string_view column_name, std::string* out);
-
 /// How a column's values travel in a prepared statement's parameters.
 enum class CellKind {
   kInt64,   // BOOLEAN, INT, BIGINT: an 8-byte integer
@@ -139,8 +123,6 @@ struct SinkStatements {
   std::string insert_prefix;
   /// " ON DUPLICATE KEY UPDATE `b`=VALUES(`b`)" (upsert mode), else "".
   std::string upsert_suffix;
-  /// "DELETE FROM `db`.`t` WHERE (`k1`,`k2`) IN (" or "... WHERE `k` IN ("
-  std::string delete_prefix;
   /// "INSERT INTO `db`.`t` (`a`,`b`) VALUES (?,?)" and the upsert suffix:
   /// one row's parameters, for array binding.
   std::string insert_bulk;
@@ -151,15 +133,6 @@ struct SinkStatements {
                             const types::Schema& schema,
                             const std::vector<int>& key, SinkMode mode);
 };
-
-/// Splits `tuples` (each the text between parentheses of one row or key,
-/// "1,'a'") into statements of at most `max_rows` tuples and about
-/// `max_bytes` of text: prefix, "(t1),(t2)...", suffix; calls `run` on
-/// each and stops at its first error.
-absl::Status ForEachStatement(
-    const std::vector<std::string_view>& tuples, std::string_view prefix,
-    std::string_view suffix, size_t max_rows, size_t max_bytes,
-    const std::function<absl::Status(const std::string& sql)>& run);
 
 /// The statement recording that `sink` (writing `target`) committed
 /// checkpoint `id` in run `run_id`.
