@@ -7,21 +7,31 @@
 // change an update-after (+U) of its key. Built in memory first (not
 // timed), as Weir batches of 1024 rows.
 //
-// Timed, each from an empty table:
-//  (a) Weir's sink: one task's exec::Sink::Write of every batch, with
-//      PrepareCheckpoint + the committer's CommitCheckpoint at each span's
-//      end (what the runtime calls), so every change reaches MySQL;
-//  (b) the reference: per span, one transaction of multi-row
-//      `INSERT ... ON DUPLICATE KEY UPDATE` of every change, 1000 rows a
-//      statement, text values through mysql_real_escape_string: the best
-//      plain batched upsert a MySQL user writes by hand.
-// Both tables are compared (row count and checksums) before the times
-// count. Reported: row changes applied per second on each side and the
-// ratio (goal >= 1.0x; with --keys < --changes the sink's per-key
-// compaction writes fewer rows). Not a test: no thresholds.
+// Timed, each from an empty table, one side after another (--sides, in
+// an order rotated and reversed from round to round):
+//  weir:     Weir's sink: one task's exec::Sink::Write of every batch,
+//            with PrepareCheckpoint + the committer's CommitCheckpoint at
+//            each span's end (what the runtime calls), so every change
+//            reaches MySQL;
+//  ref:      per span, one transaction of multi-row
+//            `INSERT ... ON DUPLICATE KEY UPDATE` of every change, 1000
+//            rows a statement, text through mysql_real_escape_string;
+//  ref-hex:  the same with text as _utf8mb4 X'..' literals (how the sink
+//            wrote it up to 2026-12-05);
+//  ref-big:  the same as ref with --big-rows rows a statement;
+//  ref-bulk: per span, one transaction of one prepared
+//            `INSERT ... ON DUPLICATE KEY UPDATE` executed with MariaDB's
+//            array binding, 1000 rows an execution, values in binary.
+// Every side's table is compared with the first one's (row count and
+// checksums). Reported per side: seconds, changes/s, the client's CPU
+// (this process) and the server's (mariadbd, from /proc when it runs on
+// this machine), and the ratio to the fastest hand-written side (goal for
+// weir >= 1.0x; with --keys < --changes the sink's per-key compaction
+// writes fewer rows). Not a test: no thresholds.
 //
 //   sink_bench [--port 33111] [--changes 1000000] [--keys 1000000]
 //              [--checkpoints 10] [--repeats 3]
+//              [--sides weir,ref,ref-bulk] [--big-rows 10000]
 
 #include <mysql.h>
 
