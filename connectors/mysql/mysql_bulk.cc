@@ -29,6 +29,20 @@ struct ParamArrays {
   }
 };
 
+/// Whether the server takes array binding (MariaDB 10.2 and later; what
+/// MARIADB_STMT_BULK_SUPPORTED tests, through the public interface).
+bool BulkSupported(MYSQL* m) {
+  unsigned long server = 0;
+  unsigned long extended = 0;
+  if (mariadb_get_infov(m, MARIADB_CONNECTION_SERVER_CAPABILITIES, &server) !=
+          0 ||
+      mariadb_get_infov(m, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES,
+                        &extended) != 0)
+    return false;
+  return (server & CLIENT_MYSQL) == 0 &&
+         (extended & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) != 0;
+}
+
 struct StmtCloser {
   void operator()(MYSQL_STMT* s) const { mysql_stmt_close(s); }
 };
@@ -63,8 +77,53 @@ absl::Status ExecuteBulk(Connection& conn, std::string_view sql,
         fmt::format("a bulk statement has {} parameters, not {}",
                     mysql_stmt_param_count(stmt.get()), kinds.size()));
   }
-  std::vector<ParamArrays> params(kinds.size());
   std::vector<MYSQL_BIND> binds(kinds.size());
+  if (!BulkSupported(conn.native())) {
+    // A server without array binding (MySQL): the same statement executed
+    // once per row, each parameter bound to its value.
+    std::vector<int64_t> ints(kinds.size());
+    std::vector<double> doubles(kinds.size());
+    std::vector<unsigned long> lengths(kinds.size());
+    std::vector<my_bool> nulls(kinds.size());
+    for (const std::string_view record : records) {
+      std::memset(binds.data(), 0, binds.size() * sizeof(MYSQL_BIND));
+      size_t at = 0;
+      for (size_t c = 0; c < kinds.size(); ++c) {
+        const std::optional<std::string_view> cell = NextCell(record, &at);
+        MYSQL_BIND& b = binds[c];
+        nulls[c] = cell ? 0 : 1;
+        b.is_null = &nulls[c];
+        switch (kinds[c]) {
+          case CellKind::kInt64:
+            ints[c] = 0;
+            if (cell) std::memcpy(&ints[c], cell->data(), sizeof(int64_t));
+            b.buffer_type = MYSQL_TYPE_LONGLONG;
+            b.buffer = &ints[c];
+            break;
+          case CellKind::kDouble:
+            doubles[c] = 0;
+            if (cell) std::memcpy(&doubles[c], cell->data(), sizeof(double));
+            b.buffer_type = MYSQL_TYPE_DOUBLE;
+            b.buffer = &doubles[c];
+            break;
+          case CellKind::kText:
+          case CellKind::kBinary:
+            b.buffer_type = kinds[c] == CellKind::kText ? MYSQL_TYPE_STRING
+                                                        : MYSQL_TYPE_BLOB;
+            b.buffer = const_cast<char*>(cell ? cell->data() : "");
+            lengths[c] = cell ? cell->size() : 0;
+            b.buffer_length = lengths[c];
+            b.length = &lengths[c];
+            break;
+        }
+      }
+      if (mysql_stmt_bind_param(stmt.get(), binds.data()) != 0 ||
+          mysql_stmt_execute(stmt.get()) != 0)
+        return failed();
+    }
+    return absl::OkStatus();
+  }
+  std::vector<ParamArrays> params(kinds.size());
   for (size_t begin = 0; begin < records.size();) {
     for (ParamArrays& p : params) p.Clear();
     size_t end = begin;

@@ -4,7 +4,8 @@
 // placeholder per column, executed for many rows at once
 // (COM_STMT_BULK_EXECUTE), the values in binary, never in the SQL text.
 // What the MySQL sink writes with; sink_bench's hand-written reference
-// does the same.
+// does the same. A server without array binding (MySQL) gets the same
+// statement executed once per row.
 
 #include <string_view>
 #include <vector>
