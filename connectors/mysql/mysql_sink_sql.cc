@@ -344,7 +344,7 @@ absl::Status AppendCell(const types::Column& column, size_t row,
     char* p = out->data() + at;
     *p = 1;
     std::memcpy(p + 1, &size, sizeof size);
-    std::memcpy(p + 1 + sizeof size, value, size);
+    if (size > 0) std::memcpy(p + 1 + sizeof size, value, size);
   };
   // Text appended after a placeholder length, which is then filled in.
   auto text = [&](auto&& append) {
