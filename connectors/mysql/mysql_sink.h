@@ -36,6 +36,9 @@ struct MySqlSinkConfig {
   SinkMode mode = SinkMode::kUpsert;
   std::vector<int> key;  // the sink's key columns (kUpsert)
   SinkStatements statements;
+  /// How each column's values, and each key column's, are bound.
+  std::vector<CellKind> kinds;
+  std::vector<CellKind> key_kinds;
   size_t batch_rows = 1000;
   /// How long the committer retries a transaction that failed for a
   /// reason that may pass (MySQL unreachable, deadlock) before the query

@@ -1,10 +1,9 @@
 #include "connectors/mysql/mysql_sink_sql.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <iterator>
+#include <cstring>
 
 #include "connectors/mysql/mysql_connection.h"
 #include "fmt/format.h"
@@ -35,7 +34,9 @@ void AppendHex(std::string_view bytes, std::string* out) {
 }
 
 /// A text literal of arbitrary bytes: _utf8mb4 X'..' (a hexadecimal
-/// literal read as utf8mb4 text).
+/// literal read as utf8mb4 text). For the few statements that are not
+/// per row (names in information_schema queries, the progress row), so
+/// they do not depend on the session's settings.
 void AppendTextLiteral(std::string_view text, std::string* out) {
   out->append("_utf8mb4 X'");
   AppendHex(text, out);
@@ -301,22 +302,70 @@ absl::StatusOr<SinkMode> CheckExistingTable(
   return SinkMode::kUpsert;
 }
 
-absl::Status AppendLiteral(const types::Column& column, size_t row,
-                           std::string_view column_name, std::string* out) {
+absl::StatusOr<std::vector<CellKind>> CellKinds(const types::Schema& schema) {
+  std::vector<CellKind> kinds;
+  for (size_t i = 0; i < schema.size(); ++i) {
+    const types::Field& f = schema.field(i);
+    switch (f.type.id()) {
+      case TypeId::kBoolean:
+      case TypeId::kInt:
+      case TypeId::kBigint:
+        kinds.push_back(CellKind::kInt64);
+        continue;
+      case TypeId::kDouble:
+        kinds.push_back(CellKind::kDouble);
+        continue;
+      case TypeId::kDecimal:
+      case TypeId::kVarchar:
+      case TypeId::kDate:
+      case TypeId::kTime:
+      case TypeId::kTimestamp:
+        kinds.push_back(CellKind::kText);
+        continue;
+      case TypeId::kBytes:
+        kinds.push_back(CellKind::kBinary);
+        continue;
+      case TypeId::kInterval:
+      case TypeId::kNull:
+        break;
+    }
+    return MySqlColumnType(f, false).status();  // the error naming it
+  }
+  return kinds;
+}
+
+absl::Status AppendCell(const types::Column& column, size_t row,
+                        std::string_view column_name, std::string* out) {
   if (column.physical() == types::PhysicalType::kNull || column.IsNull(row)) {
-    out->append("NULL");
+    out->push_back('\0');
     return absl::OkStatus();
   }
+  auto fixed = [&](const void* value, uint32_t size) {
+    const size_t at = out->size();
+    out->resize(at + 1 + sizeof size + size);
+    char* p = out->data() + at;
+    *p = 1;
+    std::memcpy(p + 1, &size, sizeof size);
+    if (size > 0) std::memcpy(p + 1 + sizeof size, value, size);
+  };
+  // Text appended after a placeholder length, which is then filled in.
+  auto text = [&](auto&& append) {
+    const size_t at = out->size();
+    out->push_back(1);
+    out->append(sizeof(uint32_t), '\0');
+    append();
+    const uint32_t size =
+        static_cast<uint32_t>(out->size() - at - 1 - sizeof(uint32_t));
+    std::memcpy(out->data() + at + 1, &size, sizeof size);
+  };
   switch (column.type().id()) {
     case TypeId::kBoolean:
-      out->push_back(column.ints()[row] != 0 ? '1' : '0');
-      return absl::OkStatus();
     case TypeId::kInt:
     case TypeId::kBigint: {
-      char digits[24];
-      const auto [end, ec] =
-          std::to_chars(digits, digits + sizeof digits, column.ints()[row]);
-      out->append(digits, end);
+      const int64_t v = column.type().id() == TypeId::kBoolean
+                            ? (column.ints()[row] != 0 ? 1 : 0)
+                            : column.ints()[row];
+      fixed(&v, sizeof v);
       return absl::OkStatus();
     }
     case TypeId::kDouble: {
@@ -325,42 +374,26 @@ absl::Status AppendLiteral(const types::Column& column, size_t row,
         return absl::InvalidArgumentError(fmt::format(
             "column '{}' holds {}, which MySQL cannot store", column_name, v));
       }
-      // Shortest text that reads back as the same double.
-      fmt::format_to(std::back_inserter(*out), "{}", v);
+      fixed(&v, sizeof v);
+      return absl::OkStatus();
+    }
+    case TypeId::kVarchar:
+    case TypeId::kBytes: {
+      const std::string_view v = column.StringAt(row);
+      if (v.size() > UINT32_MAX) {
+        return absl::InvalidArgumentError(fmt::format(
+            "column '{}' holds a value of {} bytes, more than MySQL takes",
+            column_name, v.size()));
+      }
+      fixed(v.data(), static_cast<uint32_t>(v.size()));
       return absl::OkStatus();
     }
     case TypeId::kDecimal:
-      column.AppendCellText(row, out);  // digits, sign and point only
-      return absl::OkStatus();
-    case TypeId::kVarchar:
-      AppendTextLiteral(column.StringAt(row), out);
-      return absl::OkStatus();
-    case TypeId::kBytes:
-      out->append("X'");
-      AppendHex(column.StringAt(row), out);
-      out->push_back('\'');
-      return absl::OkStatus();
     case TypeId::kDate:
     case TypeId::kTime:
-    case TypeId::kTimestamp: {
-      // Weir spells them with digits, '-', ':', '.' and ' ' only; checked
-      // all the same, so no text can ever close the quotes.
-      const size_t at = out->size();
-      out->push_back('\'');
-      column.AppendCellText(row, out);
-      for (size_t i = at + 1; i < out->size(); ++i) {
-        const char c = (*out)[i];
-        if (!((c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' ||
-              c == ' ')) {
-          out->resize(at);
-          return absl::InvalidArgumentError(
-              fmt::format("column '{}': cannot write {} value to MySQL",
-                          column_name, column.type().ToString()));
-        }
-      }
-      out->push_back('\'');
+    case TypeId::kTimestamp:
+      text([&] { column.AppendCellText(row, out); });
       return absl::OkStatus();
-    }
     case TypeId::kInterval:
     case TypeId::kNull:
       break;
@@ -368,6 +401,18 @@ absl::Status AppendLiteral(const types::Column& column, size_t row,
   return absl::InvalidArgumentError(
       fmt::format("column '{}' is {}, which MySQL cannot store", column_name,
                   column.type().ToString()));
+}
+
+std::optional<std::string_view> NextCell(std::string_view cells, size_t* at) {
+  if (cells[*at] == 0) {
+    ++*at;
+    return std::nullopt;
+  }
+  uint32_t size = 0;
+  std::memcpy(&size, cells.data() + *at + 1, sizeof size);
+  const std::string_view value = cells.substr(*at + 1 + sizeof size, size);
+  *at += 1 + sizeof size + size;
+  return value;
 }
 
 SinkStatements SinkStatements::For(std::string_view qualified,
@@ -395,47 +440,17 @@ SinkStatements SinkStatements::For(std::string_view qualified,
       updates = c + "=" + c;
     }
     s.upsert_suffix = " ON DUPLICATE KEY UPDATE " + updates;
-    std::string key_columns;
+    s.delete_bulk = fmt::format("DELETE FROM {} WHERE ", qualified);
     for (size_t i = 0; i < key.size(); ++i) {
-      if (i > 0) key_columns += ",";
-      key_columns += Connection::QuoteIdentifier(schema.field(key[i]).name);
+      if (i > 0) s.delete_bulk += " AND ";
+      s.delete_bulk +=
+          Connection::QuoteIdentifier(schema.field(key[i]).name) + "=?";
     }
-    s.delete_prefix =
-        fmt::format("DELETE FROM {} WHERE {} IN (", qualified,
-                    key.size() == 1 ? key_columns : "(" + key_columns + ")");
   }
+  s.insert_bulk = s.insert_prefix + "(";
+  for (size_t i = 0; i < schema.size(); ++i) s.insert_bulk += i ? ",?" : "?";
+  s.insert_bulk += ")" + s.upsert_suffix;
   return s;
-}
-
-absl::Status ForEachStatement(
-    const std::vector<const std::string*>& tuples, std::string_view prefix,
-    std::string_view suffix, size_t max_rows, size_t max_bytes,
-    const std::function<absl::Status(const std::string& sql)>& run) {
-  std::string sql;
-  size_t rows = 0;
-  auto flush = [&]() -> absl::Status {
-    if (rows == 0) return absl::OkStatus();
-    sql.append(suffix);
-    absl::Status st = run(sql);
-    sql.clear();
-    rows = 0;
-    return st;
-  };
-  for (const std::string* t : tuples) {
-    if (rows == 0) {
-      sql.append(prefix);
-    } else {
-      sql.push_back(',');
-    }
-    sql.push_back('(');
-    sql.append(*t);
-    sql.push_back(')');
-    ++rows;
-    if (rows >= max_rows || sql.size() >= max_bytes) {
-      if (absl::Status st = flush(); !st.ok()) return st;
-    }
-  }
-  return flush();
 }
 
 std::string ProgressUpsertSql(std::string_view database, std::string_view sink,

@@ -1,17 +1,17 @@
 #pragma once
 
 // The SQL a MySQL sink sends: the target table's DDL (Weir types mapped to
-// MySQL's), the check of an existing table against the sink, the literal
-// of each value, and the statements that apply a checkpoint's changes
-// (multi-row INSERT ... ON DUPLICATE KEY UPDATE, DELETE ... IN, the
-// progress row). Pure functions over text: no connection, so the tasks
+// MySQL's), the check of an existing table against the sink, the cells of
+// each row's values, and the statements that apply a checkpoint's changes
+// (a prepared INSERT ... ON DUPLICATE KEY UPDATE and DELETE, the progress
+// row). Pure functions over text: no connection, so the tasks
 // render values on their own threads and the unit tests need no server.
 //
-// Values never change a statement's meaning: strings and bytes are written
-// as hexadecimal literals (X'..', with the _utf8mb4 introducer for text),
-// numbers from their binary form, dates and times from Weir's own
-// formatting (digits and separators only). No value's bytes reach the SQL
-// text as themselves.
+// Values never reach the SQL text: rows go through prepared statements
+// with MariaDB's array binding (mysql_bulk.h), each value a parameter in
+// binary (AppendCell's cells). Names in the few text statements
+// (information_schema queries, the progress row) are hexadecimal
+// literals; identifiers are quoted.
 
 #include <cstdint>
 #include <functional>
@@ -95,11 +95,33 @@ absl::StatusOr<SinkMode> CheckExistingTable(
     const std::vector<ColumnInfo>& columns,
     const std::vector<std::string>& primary_key);
 
-/// Appends the SQL literal of row `row` of `column` to `out`. NULL as
-/// NULL; InvalidArgument for a value MySQL cannot store (a DOUBLE NaN or
-/// infinity; an INTERVAL), naming `column_name`.
-absl::Status AppendLiteral(const types::Column& column, size_t row,
-                           std::string_view column_name, std::string* out);
+/// How a column's values travel in a prepared statement's parameters.
+enum class CellKind {
+  kInt64,   // BOOLEAN, INT, BIGINT: an 8-byte integer
+  kDouble,  // DOUBLE: an 8-byte double
+  kText,    // VARCHAR's bytes; DECIMAL, DATE, TIME, TIMESTAMP as Weir's text
+  kBinary,  // BYTES' bytes
+};
+
+/// The CellKind of each column of `schema`; InvalidArgument naming the
+/// column for types MySQL cannot hold (INTERVAL, NULL).
+absl::StatusOr<std::vector<CellKind>> CellKinds(const types::Schema& schema);
+
+/// Appends the cell of row `row` of `column` to `out`, as a prepared
+/// statement's parameter takes it (no SQL text: values need no escaping):
+/// a byte 0 for NULL; else a byte 1, the value's length (4 bytes, this
+/// machine's order) and its bytes, as CellKind says (DECIMAL digits, sign
+/// and point; DATE 'YYYY-MM-DD', TIME 'HH:MM:SS.ffffff', TIMESTAMP
+/// 'YYYY-MM-DD HH:MM:SS[.f]', as Weir writes them). Cells of different
+/// values differ, so a key's cells are its encoding. InvalidArgument for
+/// a value MySQL cannot store (a DOUBLE NaN or infinity; an INTERVAL),
+/// naming `column_name`.
+absl::Status AppendCell(const types::Column& column, size_t row,
+                        std::string_view column_name, std::string* out);
+
+/// The value of the cell at `*at` in `cells` (nullopt for NULL), moving
+/// `*at` past it. `cells` must come from AppendCell.
+std::optional<std::string_view> NextCell(std::string_view cells, size_t* at);
 
 /// The pieces of the statements that write one table, built once.
 struct SinkStatements {
@@ -107,22 +129,16 @@ struct SinkStatements {
   std::string insert_prefix;
   /// " ON DUPLICATE KEY UPDATE `b`=VALUES(`b`)" (upsert mode), else "".
   std::string upsert_suffix;
-  /// "DELETE FROM `db`.`t` WHERE (`k1`,`k2`) IN (" or "... WHERE `k` IN ("
-  std::string delete_prefix;
+  /// "INSERT INTO `db`.`t` (`a`,`b`) VALUES (?,?)" and the upsert suffix:
+  /// one row's parameters, for array binding.
+  std::string insert_bulk;
+  /// "DELETE FROM `db`.`t` WHERE `k1`=? AND `k2`=?" (upsert mode).
+  std::string delete_bulk;
 
   static SinkStatements For(std::string_view qualified,
                             const types::Schema& schema,
                             const std::vector<int>& key, SinkMode mode);
 };
-
-/// Splits `tuples` (each the text between parentheses of one row or key,
-/// "1,X'61'") into statements of at most `max_rows` tuples and about
-/// `max_bytes` of text: prefix, "(t1),(t2)...", suffix; calls `run` on
-/// each and stops at its first error.
-absl::Status ForEachStatement(
-    const std::vector<const std::string*>& tuples, std::string_view prefix,
-    std::string_view suffix, size_t max_rows, size_t max_bytes,
-    const std::function<absl::Status(const std::string& sql)>& run);
 
 /// The statement recording that `sink` (writing `target`) committed
 /// checkpoint `id` in run `run_id`.
