@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/batch_text.h"
 #include "cli/progress_line.h"
 #include "cli/statement_scanner.h"
 #include "cli/table_printer.h"
@@ -42,53 +43,6 @@ void AppendCells(const std::vector<std::string>& cells, std::string* line) {
   for (size_t i = 0; i < cells.size(); ++i) {
     if (i > 0) line->append(" | ");
     AppendEscapedCell(cells[i], line);
-  }
-  *line += '\n';
-}
-
-// True for the types whose text (Column::AppendCellText) is digits, signs,
-// letters, '.', ':' and spaces only: nothing AppendEscapedCell would change.
-bool TextNeedsNoEscape(types::TypeId id) {
-  switch (id) {
-    case types::TypeId::kBoolean:
-    case types::TypeId::kInt:
-    case types::TypeId::kBigint:
-    case types::TypeId::kDouble:
-    case types::TypeId::kDecimal:
-    case types::TypeId::kDate:
-    case types::TypeId::kTime:
-    case types::TypeId::kTimestamp:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Row `r` of `batch` as AppendCells writes its cells' text, after `op`
-// (its change kind) when that is not empty: VARCHAR values
-// escaped straight from the column, numbers and times written in place,
-// other cells through `scratch`.
-void AppendBatchRow(const types::Batch& batch, size_t r, std::string_view op,
-                    std::string* scratch, std::string* line) {
-  if (!op.empty()) {
-    line->append(op);
-    if (batch.num_columns() > 0) line->append(" | ");
-  }
-  for (size_t c = 0; c < batch.num_columns(); ++c) {
-    if (c > 0) line->append(" | ");
-    const types::Column& column = batch.column(c);
-    const types::TypeId id = column.type().id();
-    if (id == types::TypeId::kVarchar && !column.IsNull(r)) {
-      AppendEscapedCell(column.StringAt(r), line);
-      continue;
-    }
-    if (TextNeedsNoEscape(id)) {
-      column.AppendCellText(r, line);
-      continue;
-    }
-    scratch->clear();
-    column.AppendCellText(r, scratch);
-    AppendEscapedCell(*scratch, line);
   }
   *line += '\n';
 }
@@ -296,20 +250,15 @@ void AttachPushPrinter(Session& session, const PrintOptions& options,
   h.on_columns = [out](const std::vector<std::string>& columns) {
     WriteCells(columns, out);
   };
-  // A batch's rows are gathered and written at once: a write per row cost
-  // more than making the rows' text.
-  auto rows = std::make_shared<std::string>();
-  auto scratch = std::make_shared<std::string>();
-  h.on_batch_row = [rows, scratch](const types::Batch& batch, size_t r,
-                                   std::string_view op) {
-    AppendBatchRow(batch, r, op, scratch.get(), rows.get());
+  // A batch's rows are made column by column and written at once: a
+  // write per row cost more than making the rows' text.
+  auto writer = std::make_shared<BatchTextWriter>();
+  h.on_batch = [out, writer](const types::Batch& batch, bool changelog) {
+    const std::string_view lines = writer->Format(batch, changelog);
+    std::fwrite(lines.data(), 1, lines.size(), out);
     return !StopRequested();
   };
-  h.on_batch_end = [out, rows] {
-    std::fwrite(rows->data(), 1, rows->size(), out);
-    std::fflush(out);
-    rows->clear();
-  };
+  h.on_batch_end = [out] { std::fflush(out); };
   h.should_stop = StopRequested;
   // Until the first row: the sources' progress (a snapshot) on stderr.
   auto line = std::make_shared<ProgressLine>(stderr, isatty(STDERR_FILENO) != 0);

@@ -150,6 +150,10 @@ std::string EscapeCell(std::string_view text) {
   return out;
 }
 
+bool IsPlainCell(std::string_view text) {
+  return PlainAsciiPrefix(text) == text.size();
+}
+
 void AppendEscapedCell(std::string_view text, std::string* out) {
   size_t i = PlainAsciiPrefix(text);
   out->append(text.data(), i);

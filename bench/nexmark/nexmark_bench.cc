@@ -31,6 +31,7 @@
 
 #include "bench/common/bench_util.h"
 #include "bench/nexmark/reference_consumer.h"
+#include "cli/batch_text.h"
 #include "connectors/formats/format.h"
 #include "connectors/generators/nexmark.h"
 #include "connectors/kafka/embedded_broker.h"
@@ -241,18 +242,31 @@ struct Timing {
 };
 
 // Runs `sql` on `session` with `on_row` as the push handler. Dies unless
-// exactly `expected` rows arrived.
+// exactly `expected` rows arrived. Without `on_row` (the timed runs), the
+// rows' text is made as `weir` makes it for printing (BatchTextWriter, a
+// batch at a time, column by column) and dropped.
 Timing TimeQuery(
     weir::Session& session, const std::string& sql, int64_t expected,
     std::function<void(const std::vector<std::string>&)> on_row = nullptr) {
   int64_t rows = 0;
   Clock::time_point first;
   weir::PushHandler handler;
-  handler.on_row = [&](const std::vector<std::string>& row) {
-    if (rows++ == 0) first = Clock::now();
-    if (on_row) on_row(row);
-    return true;
-  };
+  weir::cli::BatchTextWriter writer;
+  size_t text_bytes = 0;
+  if (on_row) {
+    handler.on_row = [&](const std::vector<std::string>& row) {
+      if (rows++ == 0) first = Clock::now();
+      on_row(row);
+      return true;
+    };
+  } else {
+    handler.on_batch = [&](const weir::types::Batch& batch, bool changelog) {
+      if (rows == 0) first = Clock::now();
+      rows += static_cast<int64_t>(batch.num_rows());
+      text_bytes += writer.Format(batch, changelog).size();
+      return true;
+    };
+  }
   handler.should_stop = [] { return false; };
   session.set_push_handler(std::move(handler));
   const auto start = Clock::now();
@@ -261,6 +275,9 @@ Timing TimeQuery(
   const double seconds = SecondsSince(start);
   if (rows != expected) {
     Die(fmt::format("'{}' produced {} rows, expected {}", sql, rows, expected));
+  }
+  if (!on_row && rows > 0 && text_bytes == 0) {
+    Die(fmt::format("'{}': no text was made of its rows", sql));
   }
   return Timing{seconds, std::chrono::duration<double>(first - start).count()};
 }

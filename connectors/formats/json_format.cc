@@ -143,7 +143,15 @@ std::string_view TrimToken(std::string_view t) {
 class JsonRowReader {
  public:
   explicit JsonRowReader(std::shared_ptr<const Schema> schema)
-      : schema_(std::move(schema)), index_(*schema_), rows_(*schema_) {}
+      : schema_(std::move(schema)), index_(*schema_), rows_(*schema_) {
+    for (const Field& f : schema_->fields()) {
+      plan_.push_back(ColumnPlan{f.type.id(),
+                                 f.type.id() == TypeId::kTimestamp
+                                     ? f.type.precision()
+                                     : 0,
+                                 /*read=*/true});
+    }
+  }
 
   /// Starts parsing `payload` (copied into the reused buffer unless
   /// `padded`) as one document.
@@ -175,16 +183,16 @@ class JsonRowReader {
     return MalformedPayload(e, payload_);
   }
 
-  /// The top-level value of `doc` as an object.
+  /// The top-level value of `doc` as an object. The object is asked for
+  /// first; the value's type only when it is not one (for the message).
   absl::Status TopObject(ondemand::document& doc, ondemand::object* obj) const {
+    const simdjson::error_code e = doc.get_object().get(*obj);
+    if (e == simdjson::SUCCESS) return absl::OkStatus();
+    if (e != simdjson::INCORRECT_TYPE) return Malformed(e);
     ondemand::json_type t;
-    if (auto e = doc.type().get(t)) return Malformed(e);
-    if (t != ondemand::json_type::object) {
-      return absl::InvalidArgumentError(
-          fmt::format("expected a JSON object, got {}", JsonTypeName(t)));
-    }
-    if (auto e = doc.get_object().get(*obj)) return Malformed(e);
-    return absl::OkStatus();
+    if (auto e2 = doc.type().get(t)) return Malformed(e2);
+    return absl::InvalidArgumentError(
+        fmt::format("expected a JSON object, got {}", JsonTypeName(t)));
   }
 
   /// After the top-level object of `payload` was read through `doc`:
@@ -204,7 +212,10 @@ class JsonRowReader {
 
   /// Decoder::ReadOnly: the fields of unread columns are skipped as
   /// unknown ones are.
-  void ReadOnly(const std::vector<bool>& read) { rows_.ReadOnly(read); }
+  void ReadOnly(const std::vector<bool>& read) {
+    rows_.ReadOnly(read);
+    for (size_t i = 0; i < plan_.size(); ++i) plan_[i].read = rows_.reads(i);
+  }
 
   /// Decodes the fields of `obj` into one new row of kind `kind`.
   absl::Status ReadRow(ondemand::object& obj, ChangeKind kind) {
@@ -231,14 +242,68 @@ class JsonRowReader {
       }
       if (col < 0) continue;  // unknown field: its value is skipped
       hint = static_cast<size_t>(col) + 1;
-      if (!rows_.reads(static_cast<size_t>(col))) continue;  // skipped too
-      WEIR_RETURN_IF_ERROR(
-          ReadValue(static_cast<size_t>(col), row, field.value()));
+      const ColumnPlan& plan = plan_[static_cast<size_t>(col)];
+      if (!plan.read) continue;  // skipped too
+      ondemand::value& v = field.value();
+      if (ReadUsualValue(plan, static_cast<size_t>(col), row, v)) continue;
+      WEIR_RETURN_IF_ERROR(ReadValue(static_cast<size_t>(col), row, v));
     }
     return rows_.FinishRow(kind);
   }
 
  private:
+  /// What the reader needs of a column per field, looked up once: its
+  /// type, a TIMESTAMP's precision, whether the query reads it.
+  struct ColumnPlan {
+    TypeId id;
+    int precision;
+    bool read;
+  };
+
+  /// The usual values of the usual column types, read without asking for
+  /// the value's type first: a BIGINT or an INT in range, a VARCHAR or a
+  /// TIMESTAMP string without escapes. True when `v` was stored; false
+  /// leaves `v` unconsumed or re-readable (simdjson's scalars may be read
+  /// again) and ReadValue reads it, errors included.
+  bool ReadUsualValue(const ColumnPlan& plan, size_t col, size_t row,
+                      ondemand::value& v) {
+    Column& c = rows_.batch()->column(col);
+    switch (plan.id) {
+      case TypeId::kBigint:
+      case TypeId::kInt: {
+        int64_t x;
+        if (v.get_int64().get(x) != simdjson::SUCCESS) return false;
+        if (plan.id == TypeId::kInt && (x < INT32_MIN || x > INT32_MAX)) {
+          return false;
+        }
+        c.ints()[row] = x;
+        break;
+      }
+      case TypeId::kVarchar:
+      case TypeId::kTimestamp: {
+        // A string token without a backslash is its own text (stage 1
+        // validated its UTF-8 and that it is closed).
+        const std::string_view token = TrimToken(v.raw_json_token());
+        if (token.size() < 2 || token[0] != '"' ||
+            token.find('\\') != std::string_view::npos) {
+          return false;
+        }
+        const std::string_view text = token.substr(1, token.size() - 2);
+        if (plan.id == TypeId::kVarchar) {
+          c.SetLastString(text);
+        } else if (!internal::ParseTimestampText(text, plan.precision,
+                                                 &c.ints()[row])) {
+          return false;
+        }
+        break;
+      }
+      default:
+        return false;
+    }
+    rows_.SetValue(col);
+    return true;
+  }
+
   absl::Status FieldError(size_t col, std::string_view what) {
     return absl::InvalidArgumentError(
         fmt::format("field '{}': {}", schema_->field(col).name, what));
@@ -453,6 +518,7 @@ class JsonRowReader {
   std::shared_ptr<const Schema> schema_;
   internal::ColumnIndex index_;
   internal::RowAppender rows_;
+  std::vector<ColumnPlan> plan_;  // one per column of schema_
   ondemand::parser parser_;
   std::vector<char> buffer_;
   std::string_view payload_;  // the record being decoded

@@ -222,10 +222,20 @@ absl::Status Session::RunPushQuery(const PlanPtr& plan,
   PushColumns(*plan, &result->columns);
   if (push_handler_.on_start) push_handler_.on_start(current_statement_);
   if (push_handler_.on_columns) push_handler_.on_columns(result->columns);
-  result->streamed =
-      push_handler_.on_row != nullptr || push_handler_.on_batch_row != nullptr;
+  result->streamed = push_handler_.on_row != nullptr ||
+                     push_handler_.on_batch_row != nullptr ||
+                     push_handler_.on_batch != nullptr;
   // As in PushColumns: a changelog's rows carry their change kind first.
   const bool changelog = !plan->append_only;
+  if (push_handler_.on_batch) {
+    // Whole batches: the handler formats them column by column.
+    return DrainQuery(
+        *query, push_handler_.should_stop, nullptr, push_handler_.on_batch_end,
+        push_handler_.on_progress, [&](const types::Batch& batch) {
+          result->streamed_rows += batch.num_rows();
+          return push_handler_.on_batch(batch, changelog);
+        });
+  }
   std::vector<std::string> cells;
   return DrainQuery(
       *query, push_handler_.should_stop,
@@ -251,7 +261,8 @@ absl::Status Session::DrainQuery(
     exec::RunningQuery& query, const std::function<bool()>& should_stop,
     const std::function<bool(const types::Batch&, size_t row)>& on_row,
     const std::function<void()>& on_batch_end,
-    const std::function<void(const std::string&)>& on_progress) {
+    const std::function<void(const std::string&)>& on_progress,
+    const std::function<bool(const types::Batch&)>& on_batch) {
   bool first_row = true;
   // The progress shown is cleared however the query ends.
   auto clear_progress = [&] {
@@ -268,8 +279,15 @@ absl::Status Session::DrainQuery(
       return next.status();
     }
     std::optional<types::Batch>& batch = *next;
-    if (!batch || !on_row) continue;
+    if (!batch || (!on_row && !on_batch)) continue;
     if (batch->num_rows() > 0) clear_progress();
+    if (on_batch) {
+      if (batch->num_rows() == 0) continue;
+      const bool go_on = on_batch(*batch);
+      if (on_batch_end) on_batch_end();
+      if (!go_on) return absl::OkStatus();
+      continue;
+    }
     for (size_t r = 0; r < batch->num_rows(); ++r) {
       if (!on_row(*batch, r)) {
         if (on_batch_end) on_batch_end();

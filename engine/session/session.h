@@ -139,6 +139,13 @@ struct PushHandler {
   std::function<bool(const types::Batch& batch, size_t row,
                      std::string_view op)>
       on_batch_row;
+  /// When set, called once per batch of result rows instead of on_row and
+  /// on_batch_row: all `batch.num_rows()` rows (no selection), in order,
+  /// so the handler can turn them into text column by column. `changelog`
+  /// says whether each row's change kind (batch.change(r), shown with
+  /// ChangeKindSymbol) is its first cell. Returning false stops the query
+  /// after this batch (Ctrl-C); a LIMIT is already applied to the batches.
+  std::function<bool(const types::Batch& batch, bool changelog)> on_batch;
   /// Called after the rows of each batch went to on_row, before waiting for
   /// more: a handler that buffers its output flushes it here (not per row).
   std::function<void()> on_batch_end;
@@ -149,7 +156,7 @@ struct PushHandler {
   /// its sources' long first phases stand (QueryStats::progress, as SHOW
   /// QUERIES' progress column shows it: "snapshot 1200 of ~50000 rows,
   /// 4100 rows/s"; "" when none has any). Called once more with "" before
-  /// the first row goes to on_row/on_batch_row, then no more: a shell
+  /// the first row goes to on_row/on_batch_row/on_batch, then no more: a shell
   /// shows it on stderr and clears it there.
   std::function<void(const std::string& progress)> on_progress;
   /// Polled before each statement of ExecuteScript; returning true ends
@@ -285,12 +292,15 @@ class Session {
   /// given) or `on_row` returns false; `on_row` gets each row as a batch
   /// and a row of it (without `on_row`, rows are only waited for).
   /// `on_batch_end` (when given) is called after each batch's rows;
-  /// `on_progress` (when given) as PushHandler::on_progress says.
+  /// `on_progress` (when given) as PushHandler::on_progress says. With
+  /// `on_batch`, each batch goes to it whole instead of row by row to
+  /// `on_row`; returning false stops after that batch.
   static absl::Status DrainQuery(
       exec::RunningQuery& query, const std::function<bool()>& should_stop,
       const std::function<bool(const types::Batch&, size_t row)>& on_row,
       const std::function<void()>& on_batch_end = nullptr,
-      const std::function<void(const std::string&)>& on_progress = nullptr);
+      const std::function<void(const std::string&)>& on_progress = nullptr,
+      const std::function<bool(const types::Batch&)>& on_batch = nullptr);
   /// Starts the persistent query of `plan` (rooted at a sink or INSERT
   /// output) and registers it in the catalog under a new id, which it
   /// returns. `reads` are the catalog objects it reads.

@@ -450,6 +450,33 @@ BOOST_AUTO_TEST_CASE(names_unknown_missing_null_and_order) {
   BOOST_CHECK(b.column(6).IsNull(2));
 }
 
+BOOST_AUTO_TEST_CASE(escaped_strings_and_other_tokens_read_as_plain_ones) {
+  // Plain strings and integers are read without asking for their type
+  // first; escaped strings, numbers in a VARCHAR and timestamps given as
+  // numbers take the general path and must give the same values.
+  auto dec = Dec("json", BidSchema());
+  Batch b(BidSchema());
+  BOOST_REQUIRE(dec->Decode(R"({"auction":1,"bidder":-2,"price":0,)"
+                            R"("channel":"Google","url":"a\"b\u00e9\n",)"
+                            R"("date_time":"2026-01-01\u002000:00:00",)"
+                            R"("extra":12.50})",
+                            &b)
+                    .ok());
+  BOOST_REQUIRE(dec->Decode(R"({"auction":null,"channel":null,)"
+                            R"("date_time":1767225600000,"extra":{"a":1}})",
+                            &b)
+                    .ok());
+  CheckRow(b, 0,
+           {Value::Bigint(1), Value::Bigint(-2), Value::Bigint(0),
+            Value::Varchar("Google"), Value::Varchar("a\"b\xC3\xA9\n"),
+            Ts(kMicros2026), Value::Varchar("12.50")});
+  auto null_s = Value::Null(LogicalType::Varchar());
+  auto null_i = Value::Null(LogicalType::Bigint());
+  CheckRow(b, 1,
+           {null_i, null_i, null_i, null_s, null_s, Ts(kMicros2026),
+            Value::Varchar(R"({"a":1})")});
+}
+
 BOOST_AUTO_TEST_CASE(types_from_json) {
   auto schema = MakeSchema({
       {"flag", LogicalType::Boolean(), true},

@@ -7,10 +7,14 @@
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cli/batch_text.h"
 #include "cli/table_printer.h"
+#include "engine/types/batch.h"
+#include "engine/types/value.h"
 #include "tests/unit/run_weir.h"
 
 namespace weir::cli {
@@ -255,6 +259,145 @@ BOOST_AUTO_TEST_CASE(history_file_never_holds_a_secret) {
   for (const char* secret : {"hunter2", "s3cret", "oldsecret"}) {
     BOOST_TEST(!Contains(saved, secret), secret);
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The lines of push-query rows made a batch at a time (batch_text.h), from
+// batches built by hand; each expected line is spelled from the rules in
+// docs/user-guide.md (EscapeCell, the text of each type), not from the
+// engine's own output.
+BOOST_AUTO_TEST_SUITE(batch_text)
+
+using types::Batch;
+using types::ChangeKind;
+using types::Field;
+using types::LogicalType;
+using types::Schema;
+using types::Value;
+
+Batch MakeBatch(std::vector<Field> fields) {
+  return Batch(std::make_shared<const Schema>(std::move(fields)));
+}
+
+std::string Lines(const Batch& batch, bool changelog = false) {
+  BatchTextWriter writer;
+  return "kept\n" + std::string(writer.Format(batch, changelog));
+}
+
+BOOST_AUTO_TEST_CASE(every_type_with_nulls) {
+  const LogicalType dec = LogicalType::DecimalOrDie(10, 2);
+  Batch b = MakeBatch({{"i", LogicalType::Int()},
+                       {"g", LogicalType::Bigint()},
+                       {"b", LogicalType::Boolean()},
+                       {"d", LogicalType::Double()},
+                       {"m", dec},
+                       {"day", LogicalType::Date()},
+                       {"t", LogicalType::Time()},
+                       {"ts0", LogicalType::TimestampOrDie(0)},
+                       {"ts3", LogicalType::TimestampOrDie(3)},
+                       {"ts6", LogicalType::TimestampOrDie(6)},
+                       {"v", LogicalType::Varchar()},
+                       {"y", LogicalType::Bytes()}});
+  // 2026-12-05 is day 20792 after 1970-01-01; 06:01:02.345678 that day is
+  // 1796450462345678 microseconds after the epoch.
+  const int64_t ts = 1796450462345678;
+  b.AppendRow({Value::Int(-7), Value::Bigint(INT64_MIN), Value::Boolean(true),
+               Value::Double(1.5), Value::Decimal(-1234, dec),
+               Value::Date(20792), Value::Time(86398000000),
+               Value::Timestamp(ts, 0), Value::Timestamp(ts, 3),
+               Value::Timestamp(ts, 6), Value::Varchar("x|y"),
+               Value::Bytes("ab")});
+  std::vector<Value> nulls;
+  for (const Field& f : b.schema()->fields()) {
+    nulls.push_back(Value::Null(f.type));
+  }
+  b.AppendRow(nulls);
+  b.AppendRow({Value::Int(0), Value::Bigint(42), Value::Boolean(false),
+               Value::Double(-0.25), Value::Decimal(5, dec), Value::Date(-1),
+               Value::Time(1500), Value::Timestamp(0, 0),
+               Value::Timestamp(-1000, 3), Value::Timestamp(1, 6),
+               Value::Varchar(std::string("a\0b\n", 4)),
+               Value::Bytes(std::string("\x00|", 2))});
+  BOOST_TEST(Lines(b) ==
+             "kept\n"
+             "-7 | -9223372036854775808 | TRUE | 1.5 | -12.34 | 2026-12-05 | "
+             "23:59:58 | 2026-12-05 06:01:02 | 2026-12-05 06:01:02.345 | "
+             "2026-12-05 06:01:02.345678 | x\\|y | \\x6162\n"
+             "NULL | NULL | NULL | NULL | NULL | NULL | NULL | NULL | NULL | "
+             "NULL | NULL | NULL\n"
+             "0 | 42 | FALSE | -0.25 | 0.05 | 1969-12-31 | 00:00:00.001500 | "
+             "1970-01-01 00:00:00 | 1969-12-31 23:59:59.999 | "
+             "1970-01-01 00:00:00.000001 | a\\x00b\\n | \\x007c\n");
+}
+
+BOOST_AUTO_TEST_CASE(strings_plain_escaped_and_as_objects) {
+  // Packed, plain ASCII: the cells are the column's own bytes.
+  Batch plain = MakeBatch({{"v", LogicalType::Varchar()}});
+  for (const char* s : {"abc", "", "a longer value of plain text, 0-9"}) {
+    plain.column(0).AppendBytes(s);
+  }
+  plain.SetNumRows(3);
+  BOOST_TEST(Lines(plain) == "kept\nabc\n\na longer value of plain text, 0-9\n");
+  // Packed, one cell needing an escape: every cell on its own.
+  Batch mixed = MakeBatch({{"v", LogicalType::Varchar()}});
+  for (const char* s : {"abc", "tab\there", "\xC3\xA9\xC2\x85"}) {
+    mixed.column(0).AppendBytes(s);
+  }
+  mixed.SetNumRows(3);
+  BOOST_TEST(Lines(mixed) == "kept\nabc\ntab\\there\n\xC3\xA9\\u0085\n");
+  // One std::string per row (what expressions produce).
+  Batch objects = MakeBatch({{"v", LogicalType::Varchar()}});
+  objects.column(0).AppendString("first|");
+  objects.column(0).AppendString("second");
+  objects.SetNumRows(2);
+  BOOST_TEST(objects.column(0).string_objects() != nullptr);
+  BOOST_TEST(Lines(objects) == "kept\nfirst\\|\nsecond\n");
+}
+
+BOOST_AUTO_TEST_CASE(changelog_rows_start_with_their_change_kind) {
+  Batch b = MakeBatch({{"k", LogicalType::Int()}, {"n", LogicalType::Bigint()}});
+  b.AppendRow({Value::Int(1), Value::Bigint(1)}, ChangeKind::kInsert);
+  b.AppendRow({Value::Int(1), Value::Bigint(1)}, ChangeKind::kUpdateBefore);
+  b.AppendRow({Value::Int(1), Value::Bigint(2)}, ChangeKind::kUpdateAfter);
+  b.AppendRow({Value::Int(1), Value::Bigint(2)}, ChangeKind::kDelete);
+  BOOST_TEST(Lines(b, /*changelog=*/true) ==
+             "kept\n+I | 1 | 1\n-U | 1 | 1\n+U | 1 | 2\n-D | 1 | 2\n");
+  // Without columns, the change kind alone.
+  Batch none = MakeBatch({});
+  none.SetNumRows(0);
+  BOOST_TEST(Lines(none, true) == "kept\n");
+}
+
+BOOST_AUTO_TEST_CASE(one_writer_over_batches_of_other_shapes) {
+  // The writer keeps its buffers; a batch with fewer rows or columns, or
+  // a column that was plain and now needs escapes, prints only its own.
+  BatchTextWriter writer;
+  std::string out;
+  Batch wide = MakeBatch({{"a", LogicalType::Varchar()},
+                          {"b", LogicalType::Bigint()},
+                          {"c", LogicalType::Varchar()}});
+  for (int r = 0; r < 3; ++r) {
+    wide.AppendRow({Value::Varchar("w" + std::to_string(r)), Value::Bigint(r),
+                    Value::Varchar("plain")});
+  }
+  out += writer.Format(wide, false);
+  Batch narrow = MakeBatch({{"a", LogicalType::Varchar()}});
+  narrow.AppendRow({Value::Varchar("n|0")});
+  out += writer.Format(narrow, false);
+  out += writer.Format(MakeBatch({{"a", LogicalType::Varchar()}}), false);
+  BOOST_TEST(out ==
+             "w0 | 0 | plain\nw1 | 1 | plain\nw2 | 2 | plain\n"
+             "n\\|0\n");
+  // A longer batch after short ones: the writer's buffer grows.
+  Batch tall = MakeBatch({{"n", LogicalType::Bigint()}});
+  std::string expected;
+  for (int r = 0; r < 1000; ++r) {
+    tall.AppendRow({Value::Bigint(1000000 + r)});
+    expected += "1" + std::string(r < 10 ? "00000" : r < 100 ? "0000" : "000") +
+                std::to_string(r) + "\n";
+  }
+  BOOST_TEST(std::string(writer.Format(tall, false)) == expected);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
