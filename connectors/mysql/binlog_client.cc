@@ -15,6 +15,7 @@
 #include "absl/strings/cord.h"
 #include "connectors/mysql/binlog_event.h"
 #include "connectors/mysql/gtid.h"
+#include "connectors/mysql/shared_binlog.h"
 #include "fmt/format.h"
 
 namespace weir::connectors::mysql {
@@ -124,6 +125,10 @@ void BinlogClient::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (subscription_ != 0) {
+    options_.shared->Unsubscribe(subscription_);
+    subscription_ = 0;
+  }
 }
 
 std::optional<BinlogItem> BinlogClient::Poll() {
@@ -187,8 +192,53 @@ void BinlogClient::Run(BinlogStart start, BinlogPrelude prelude) {
 }
 
 absl::Status BinlogClient::Dump(BinlogStart start) {
+  if (options_.shared && start.gtid.empty() && !start.file.empty() &&
+      BinlogFileSequence(start.file)) {
+    // Read with the other tables of the query (shared_binlog.h): Stop
+    // unsubscribes, after which nothing is pushed here any more.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return absl::OkStatus();
+    subscription_ = options_.shared->Subscribe(
+        start, options_.only_database, options_.only_table,
+        [this](BinlogItem item) { return Push(std::move(item)); });
+    return absl::OkStatus();
+  }
+  std::set<uint64_t> table_ids;  // table maps of the table read
+  const bool filter = !options_.only_table.empty();
+  BinlogStreamHooks hooks;
+  hooks.watch = [this](int socket) { return Watch(socket); };
+  hooks.stopping = [this] {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopping_;
+  };
+  hooks.opened = [this](const BinlogStart& at) {
+    BinlogItem started;
+    started.kind = BinlogItem::Kind::kStarted;
+    started.file = at.file;
+    started.next_position = at.position;
+    return Push(std::move(started));
+  };
+  hooks.event = [&](BinlogItem item) {
+    if (filter && item.type == kTableMapEvent) {
+      if (item.database != options_.only_database ||
+          item.table != options_.only_table) {
+        table_ids.erase(item.table_id);  // ids are reused
+        return true;
+      }
+      table_ids.insert(item.table_id);
+    }
+    if (filter && IsRowsEvent(item.type) && table_ids.count(item.table_id) == 0) {
+      return true;
+    }
+    return Push(std::move(item));
+  };
+  return StreamBinlog(options_, std::move(start), hooks);
+}
+
+absl::Status StreamBinlog(const BinlogClientOptions& options, BinlogStart start,
+                          const BinlogStreamHooks& hooks) {
   absl::StatusOr<std::unique_ptr<Connection>> conn =
-      Connection::Open(options_.connection);
+      Connection::Open(options.connection);
   if (!conn.ok()) return conn.status();
   Connection& c = **conn;
   if (!start.gtid.empty()) {
@@ -220,15 +270,15 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
        {std::string("SET @master_binlog_checksum = @@global.binlog_checksum, "
                     "@mariadb_slave_capability = 4"),
         fmt::format("SET @master_heartbeat_period = {}",
-                    static_cast<int64_t>(options_.heartbeat_ms) * 1000000)}) {
+                    static_cast<int64_t>(options.heartbeat_ms) * 1000000)}) {
     absl::StatusOr<std::vector<Row>> done = c.Query(sql);
     if (!done.ok()) return done.status();
   }
-  if (!Watch(c.socket())) return absl::OkStatus();
+  if (!hooks.watch(c.socket())) return absl::OkStatus();
   struct SocketReset {
-    BinlogClient* client;
-    ~SocketReset() { client->Watch(-1); }
-  } socket_reset{this};
+    const BinlogStreamHooks& hooks;
+    ~SocketReset() { hooks.watch(-1); }
+  } socket_reset{hooks};
 
   MARIADB_RPL* rpl = mariadb_rpl_init(c.native());
   if (rpl == nullptr) {
@@ -239,26 +289,19 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
     ~RplClose() { mariadb_rpl_close(rpl); }
   } rpl_close{rpl};
   mariadb_rpl_optionsv(rpl, MARIADB_RPL_SERVER_ID,
-                       static_cast<uint32_t>(options_.server_id));
+                       static_cast<uint32_t>(options.server_id));
   mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, start.file.c_str(),
                        start.file.size());
   mariadb_rpl_optionsv(rpl, MARIADB_RPL_START,
                        static_cast<unsigned long>(start.position));
   if (mariadb_rpl_open(rpl) != 0) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return absl::OkStatus();
+    if (hooks.stopping()) return absl::OkStatus();
     return DumpError(c.server(), mysql_errno(c.native()),
                      mysql_error(c.native()));
   }
-  BinlogItem started;
-  started.kind = BinlogItem::Kind::kStarted;
-  started.file = start.file;
-  started.next_position = start.position;
-  if (!Push(std::move(started))) return absl::OkStatus();
+  if (!hooks.opened(start)) return absl::OkStatus();
 
   std::string file = start.file;
-  std::set<uint64_t> table_ids;  // table maps of the table read
-  const bool filter = !options_.only_table.empty();
   // Connector/C 3.3 misparses rotates after the first (the position read
   // from the file name), so the events the source steers by are parsed
   // here (binlog_event.h), framed as the last format description says.
@@ -320,14 +363,6 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
         item.database = map->database;
         item.table = map->table;
         item.table_id = map->table_id;
-        if (filter) {
-          if (item.database != options_.only_database ||
-              item.table != options_.only_table) {
-            table_ids.erase(item.table_id);  // ids are reused
-            continue;
-          }
-          table_ids.insert(item.table_id);
-        }
         break;
       }
       case kQuery:
@@ -343,16 +378,14 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
         for (int i = 5; i >= 0; --i) {
           item.table_id = (item.table_id << 8) | raw[kEventHeaderSize + i];
         }
-        if (filter && table_ids.count(item.table_id) == 0) continue;
         break;
     }
     if (!parsed.ok()) return BadEvent(c.server(), file, parsed);
     item.file = file;
     item.bytes.assign(reinterpret_cast<const char*>(raw.data()), raw.size());
-    if (!Push(std::move(item))) return absl::OkStatus();
+    if (!hooks.event(std::move(item))) return absl::OkStatus();
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) return absl::OkStatus();
+  if (hooks.stopping()) return absl::OkStatus();
   unsigned int code = mysql_errno(c.native());
   const char* message = mysql_error(c.native());
   if (code == 0) {

@@ -4,7 +4,9 @@
 // for every row, cdc_snapshot.h), then every committed change from the
 // binlog (+I, -U/+U, -D; binlog_client.h reads, row_decoder.h decodes), in
 // commit order. Next never blocks: it drains what the client thread has
-// queued.
+// queued. The binlog itself is read by the reader of the server and
+// server-id (shared_binlog.h), shared with the query's other tables of that
+// server; the position below stays this table's own.
 //
 // Position (checkpoint_position / StartAt), partition keys of the
 // SourcePosition map:
@@ -32,7 +34,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,7 +63,10 @@ struct CdcSourceConfig {
   /// A binlog file name of the server ("binlog.000003"): positions store
   /// only the sequence number, this gives the rest of the name.
   std::string binlog_file_example;
-  std::optional<uint32_t> server_id;  // the 'server-id' option
+  /// The 'server-id' option; else, in a session, the one CdcServerIds
+  /// gives the query's tables of this server (without either, the source
+  /// generates its own).
+  std::optional<uint32_t> server_id;
   int64_t chunk_size = 8192;
   /// 'on-binlog-gap' = 'resnapshot': a purged resume position takes a new
   /// snapshot, diffed against the rows the changelog holds (cdc_rows.h,
@@ -75,6 +82,27 @@ struct CdcSourceConfig {
 /// Reads the options of the mysql-cdc `entry` and what the server says
 /// about its table. Errors name the server and the table.
 absl::StatusOr<CdcSourceConfig> PrepareCdcSource(const catalog::Entry& entry);
+
+/// The server-ids generated for the mysql-cdc tables of one query: one per
+/// server (host, port, user), so that the query's tables of a server share
+/// one binlog reader (shared_binlog.h), and distinct from every other
+/// query's. Tables are prepared for a query, then its tasks open them
+/// (OpenedQuery), then the next query's are prepared: ids given before
+/// OpenedQuery are the query's. Thread-safe.
+class CdcServerIds {
+ public:
+  /// The id for `config`'s server in the query being prepared.
+  uint32_t For(const ConnectionOptions& connection);
+  /// The query's tasks open its tables: the next ids are another query's.
+  void OpenedQuery(uint64_t generation);
+  /// The query being prepared, for OpenedQuery.
+  uint64_t generation() const;
+
+ private:
+  mutable std::mutex mu_;
+  uint64_t generation_ = 0;
+  std::map<std::string, uint32_t> ids_;  // by "host|port|user"
+};
 
 /// Split `split` of `splits`: split 0 reads the table, the others are
 /// finished at once (a binlog is one ordered stream). `schema`'s columns
