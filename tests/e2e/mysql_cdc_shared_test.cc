@@ -4,7 +4,8 @@
 // into each table exactly, the server sees one `Binlog Dump` connection
 // where two separately opened tables make two, and a persistent query
 // over both resumes after a restart without losing or doubling a change
-// of either table.
+// of either table; a table joining behind the stream restarts it without
+// repeating anything to the table already reading.
 #define BOOST_TEST_MODULE mysql_cdc_shared_test
 #include <boost/test/unit_test.hpp>
 #include <atomic>
@@ -28,13 +29,16 @@ using namespace weir::cdc_test;  // NOLINT: the shared test helpers
 
 namespace {
 
-/// Tables `a` and `b` of `db`, each with rows 1..5 (id, name, qty).
-void CreateTwoTables(mysql::Connection& c, const std::string& db) {
+/// Tables `a` and `b` of `db`, each with rows 1..5 (id, name, qty; `b`
+/// empty unless `rows_in_b`).
+void CreateTwoTables(mysql::Connection& c, const std::string& db,
+                     bool rows_in_b = true) {
   Exec(c, "DROP DATABASE IF EXISTS " + db);
   Exec(c, "CREATE DATABASE " + db);
   for (const std::string t : {"a", "b"}) {
     Exec(c, "CREATE TABLE " + db + "." + t +
                 " (id INT PRIMARY KEY, name VARCHAR(20), qty INT)");
+    if (t == "b" && !rows_in_b) continue;
     Exec(c, "INSERT INTO " + db + "." + t +
                 " VALUES (1,'x',1),(2,'y',2),(3,'z',3),(4,'x',4),(5,'y',5)");
   }
@@ -187,6 +191,52 @@ BOOST_AUTO_TEST_CASE(tables_of_one_query_share_one_binlog_connection) {
                 TableRows(*c, "SELECT id, name, qty FROM cdcs1." + t, {0})),
                "table " << t);
   }
+}
+
+// A table that joins the reader at a position the stream has passed makes
+// it read again from there; the table already streaming skips what it had.
+BOOST_AUTO_TEST_CASE(a_table_joining_behind_the_stream_restarts_it) {
+  auto c = Connect();
+  CreateTwoTables(*c, "cdcs3", /*rows_in_b=*/false);
+  const std::string id = ", 'server-id' = '4100000003'";  // one reader
+  OpenedSource a = Open("cdcs3", "a", id);
+  Fold fa;
+  fa.key = a.key;
+  BOOST_REQUIRE(
+      Drain(*a.source, a.schema, fa, [&] { return fa.rows.size() == 5; })
+          .ok());
+  const mysql::Row at = Exec(*c, "SHOW MASTER STATUS").front();
+  auto w = Connect();
+  WriteInterleaved(*w, "cdcs3", 100);
+  BOOST_REQUIRE(Drain(*a.source, a.schema, fa, [&] {
+                  return fa.rows.count("101|") > 0 && fa.rows.count("4|") == 0;
+                }).ok());
+  // b from before those changes: behind the stream a reads.
+  OpenedSource b =
+      Open("cdcs3", "b",
+           id + ", 'scan.startup.mode' = 'binlog-position', "
+                "'scan.startup.binlog-file' = '" + *at[0] +
+               "', 'scan.startup.binlog-position' = '" + *at[1] + "'");
+  Fold fb;
+  fb.key = b.key;
+  BOOST_REQUIRE(
+      Drain(*b.source, b.schema, fb, [&] { return fb.rows.count("101|") > 0; })
+          .ok());
+  WriteInterleaved(*w, "cdcs3", 200);
+  WriteSentinels(*w, "cdcs3");
+  absl::Status st = DrainToSentinel(*a.source, a.schema, fa);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  st = DrainToSentinel(*b.source, b.schema, fb);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  auto reader = mysql::SharedBinlogReader::For(a.config.connection,
+                                               4100000003u,
+                                               a.config.heartbeat_ms);
+  BOOST_TEST(reader->dumps() == 2);  // the first, and again for b
+  BOOST_TEST(fa.problems.empty(), fa.Problems());
+  BOOST_TEST(fb.problems.empty(), fb.Problems());
+  BOOST_TEST((fa.rows == TableRows(*c, "SELECT * FROM cdcs3.a", a.key)));
+  BOOST_TEST((fb.rows == TableRows(*c, "SELECT * FROM cdcs3.b", b.key)));
+  AwaitBinlogDumps(*c, 1);
 }
 
 namespace {
