@@ -195,7 +195,8 @@ bool SharedBinlogReader::OnEvent(BinlogItem item) {
     if (at && position_ < *at) position_ = *at;
     for (const auto& entry : subs_) subs.push_back(entry.second);
   }
-  for (const std::shared_ptr<Subscriber>& sub : subs) {
+  for (size_t i = 0; i < subs.size(); ++i) {
+    Subscriber* sub = subs[i].get();
     if (!sub->started) {
       sub->started = true;
       BinlogItem started;
@@ -228,7 +229,10 @@ bool SharedBinlogReader::OnEvent(BinlogItem item) {
       }
     }
     if (at && sub->from < *at) sub->from = *at;
-    if (wanted) PushTo(*sub, CopyEvent(item));
+    if (!wanted) continue;
+    // The last one takes the event itself (a format description is kept).
+    const bool last = i + 1 == subs.size() && !format;
+    PushTo(*sub, last ? std::move(item) : CopyEvent(item));
   }
   if (format) format_ = std::move(item);
   std::lock_guard<std::mutex> lock(mu_);
