@@ -227,7 +227,8 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
       }
       table_ids.insert(item.table_id);
     }
-    if (filter && IsRowsEvent(item.type) && table_ids.count(item.table_id) == 0) {
+    if (filter && IsRowsEvent(item.type) &&
+        table_ids.count(item.table_id) == 0) {
       return true;
     }
     return Push(std::move(item));

@@ -34,9 +34,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,27 +80,6 @@ struct CdcSourceConfig {
 /// Reads the options of the mysql-cdc `entry` and what the server says
 /// about its table. Errors name the server and the table.
 absl::StatusOr<CdcSourceConfig> PrepareCdcSource(const catalog::Entry& entry);
-
-/// The server-ids generated for the mysql-cdc tables of one query: one per
-/// server (host, port, user), so that the query's tables of a server share
-/// one binlog reader (shared_binlog.h), and distinct from every other
-/// query's. Tables are prepared for a query, then its tasks open them
-/// (OpenedQuery), then the next query's are prepared: ids given before
-/// OpenedQuery are the query's. Thread-safe.
-class CdcServerIds {
- public:
-  /// The id for `config`'s server in the query being prepared.
-  uint32_t For(const ConnectionOptions& connection);
-  /// The query's tasks open its tables: the next ids are another query's.
-  void OpenedQuery(uint64_t generation);
-  /// The query being prepared, for OpenedQuery.
-  uint64_t generation() const;
-
- private:
-  mutable std::mutex mu_;
-  uint64_t generation_ = 0;
-  std::map<std::string, uint32_t> ids_;  // by "host|port|user"
-};
 
 /// Split `split` of `splits`: split 0 reads the table, the others are
 /// finished at once (a binlog is one ordered stream). `schema`'s columns

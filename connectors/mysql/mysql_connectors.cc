@@ -9,6 +9,7 @@
 
 #include "connectors/mysql/cdc_source.h"
 #include "connectors/mysql/mysql_sink.h"
+#include "connectors/mysql/shared_binlog.h"
 #include "engine/base/status.h"
 #include "engine/exec/source.h"
 #include "fmt/format.h"

@@ -239,4 +239,27 @@ bool SharedBinlogReader::OnEvent(BinlogItem item) {
   return !Interrupted();
 }
 
+uint32_t CdcServerIds::For(const ConnectionOptions& connection) {
+  const std::string key =
+      fmt::format("{}|{}|{}", connection.host, connection.port, connection.user);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = ids_.find(key);
+  if (it != ids_.end()) return it->second;
+  const uint32_t id = GenerateServerId(connection, "");
+  ids_[key] = id;
+  return id;
+}
+
+void CdcServerIds::OpenedQuery(uint64_t generation) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (generation != generation_) return;  // another query since
+  ++generation_;
+  ids_.clear();
+}
+
+uint64_t CdcServerIds::generation() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return generation_;
+}
+
 }  // namespace weir::connectors::mysql

@@ -116,4 +116,27 @@ class SharedBinlogReader {
   std::thread thread_;
 };
 
+/// The server-ids generated for the mysql-cdc tables of one query: one per
+/// server (host, port, user), so that the query's tables of a server share
+/// one binlog reader (above), and distinct from every other query's.
+/// Tables are prepared for a query, then its tasks open them (OpenedQuery),
+/// then the next query's are prepared: ids given before OpenedQuery are the
+/// query's (a query prepared but never opened leaves its ids to the next:
+/// the two then share a reader, which is correct, only less separate).
+/// Thread-safe.
+class CdcServerIds {
+ public:
+  /// The id for `connection`'s server in the query being prepared.
+  uint32_t For(const ConnectionOptions& connection);
+  /// The query's tasks open its tables: the next ids are another query's.
+  void OpenedQuery(uint64_t generation);
+  /// The query being prepared, for OpenedQuery.
+  uint64_t generation() const;
+
+ private:
+  mutable std::mutex mu_;
+  uint64_t generation_ = 0;
+  std::map<std::string, uint32_t> ids_;  // by "host|port|user"
+};
+
 }  // namespace weir::connectors::mysql
