@@ -69,6 +69,22 @@ absl::Status DumpError(const std::string& server, unsigned int code,
   return absl::FailedPreconditionError(text);
 }
 
+/// Where the server's binlog ends now (SHOW MASTER STATUS).
+absl::StatusOr<BinlogStart> BinlogEnd(Connection& c) {
+  absl::StatusOr<std::vector<Row>> status = c.Query("SHOW MASTER STATUS");
+  if (!status.ok()) return status.status();
+  if (status->empty() || status->front().size() < 2 || !status->front()[0] ||
+      !status->front()[1]) {
+    return absl::FailedPreconditionError(fmt::format(
+        "MySQL at {} has no binary log (SHOW MASTER STATUS is empty); "
+        "start the server with --log-bin and --binlog-format=ROW",
+        c.server()));
+  }
+  return BinlogStart::At(
+      *status->front()[0],
+      std::strtoull(status->front()[1]->c_str(), nullptr, 10));
+}
+
 }  // namespace
 
 bool IsBinlogPurged(const absl::Status& status) {
@@ -192,7 +208,22 @@ void BinlogClient::Run(BinlogStart start, BinlogPrelude prelude) {
 }
 
 absl::Status BinlogClient::Dump(BinlogStart start) {
-  if (options_.shared && start.gtid.empty() && !start.file.empty() &&
+  if (options_.shared && start.gtid.empty() && start.file.empty()) {
+    // The server's current end, as a position the shared reader can take.
+    absl::StatusOr<std::unique_ptr<Connection>> conn =
+        Connection::Open(options_.connection);
+    if (!conn.ok()) return conn.status();
+    absl::StatusOr<BinlogStart> end = BinlogEnd(**conn);
+    if (!end.ok()) return end.status();
+    start = *std::move(end);
+  }
+  if (options_.shared && !start.gtid.empty()) {
+    // A GTID start has no file position to share: a connection of its own,
+    // with a server-id of its own (the shared reader has this one).
+    options_.server_id =
+        GenerateServerId(options_.connection, options_.only_table);
+  }
+  if (options_.shared && start.gtid.empty() &&
       BinlogFileSequence(start.file)) {
     // Read with the other tables of the query (shared_binlog.h): Stop
     // unsubscribes, after which nothing is pushed here any more.
@@ -249,17 +280,9 @@ absl::Status StreamBinlog(const BinlogClientOptions& options, BinlogStart start,
     start.file.clear();
     start.position = 4;
   } else if (start.file.empty()) {
-    absl::StatusOr<std::vector<Row>> status = c.Query("SHOW MASTER STATUS");
-    if (!status.ok()) return status.status();
-    if (status->empty() || status->front().size() < 2 ||
-        !status->front()[0] || !status->front()[1]) {
-      return absl::FailedPreconditionError(fmt::format(
-          "MySQL at {} has no binary log (SHOW MASTER STATUS is empty); "
-          "start the server with --log-bin and --binlog-format=ROW",
-          c.server()));
-    }
-    start.file = *status->front()[0];
-    start.position = std::strtoull(status->front()[1]->c_str(), nullptr, 10);
+    absl::StatusOr<BinlogStart> end = BinlogEnd(c);
+    if (!end.ok()) return end.status();
+    start = *std::move(end);
   }
   absl::StatusOr<std::vector<Row>> alg =
       c.Query("SELECT @@global.binlog_checksum");

@@ -31,15 +31,15 @@ using namespace weir::cdc_test;  // NOLINT: the shared test helpers
 namespace {
 
 /// Tables `a` and `b` of `db`, each with rows 1..5 (id, name, qty; `b`
-/// empty unless `rows_in_b`).
+/// empty unless `rows_in_b`, `a` unless `rows_in_a`).
 void CreateTwoTables(mysql::Connection& c, const std::string& db,
-                     bool rows_in_b = true) {
+                     bool rows_in_b = true, bool rows_in_a = true) {
   Exec(c, "DROP DATABASE IF EXISTS " + db);
   Exec(c, "CREATE DATABASE " + db);
   for (const std::string t : {"a", "b"}) {
     Exec(c, "CREATE TABLE " + db + "." + t +
                 " (id INT PRIMARY KEY, name VARCHAR(20), qty INT)");
-    if (t == "b" && !rows_in_b) continue;
+    if ((t == "b" && !rows_in_b) || (t == "a" && !rows_in_a)) continue;
     Exec(c, "INSERT INTO " + db + "." + t +
                 " VALUES (1,'x',1),(2,'y',2),(3,'z',3),(4,'x',4),(5,'y',5)");
   }
@@ -293,6 +293,47 @@ BOOST_AUTO_TEST_CASE(a_slow_table_loses_nothing_for_itself_or_the_other) {
   BOOST_TEST(fb.problems.empty(), fb.Problems());
   BOOST_TEST((fa.rows == TableRows(*c, "SELECT * FROM cdcs4.a", a.key)));
   BOOST_TEST((fb.rows == TableRows(*c, "SELECT * FROM cdcs4.b", b.key)));
+}
+
+// With one server-id, a table started from a GTID reads with a connection
+// (and server-id) of its own and one at the latest offset joins the
+// reader: no server-id clash.
+BOOST_AUTO_TEST_CASE(gtid_and_latest_offset_starts_do_not_clash) {
+  auto c = Connect();
+  // Empty: the changes of WriteInterleaved are all after either start.
+  CreateTwoTables(*c, "cdcs5", /*rows_in_b=*/false, /*rows_in_a=*/false);
+  const std::string gtid =
+      *Exec(*c, "SELECT @@global.gtid_binlog_pos").front()[0];
+  Exec(*c, "INSERT INTO cdcs5.a VALUES (6, 'after', 6)");
+  const std::string id = ", 'server-id' = '4100000005'";
+  OpenedSource a = Open("cdcs5", "a",
+                        id + ", 'scan.startup.mode' = 'gtid', "
+                             "'scan.startup.gtid' = '" + gtid + "'");
+  OpenedSource b =
+      Open("cdcs5", "b", id + ", 'scan.startup.mode' = 'latest-offset'");
+  Fold fa, fb;
+  fa.key = a.key;
+  fb.key = b.key;
+  BOOST_REQUIRE(
+      Drain(*a.source, a.schema, fa, [&] { return fa.rows.size() == 1; })
+          .ok());
+  BOOST_REQUIRE(Drain(*b.source, b.schema, fb, [&] {
+                  auto p = b.source->checkpoint_position();
+                  return p && p->at(0) > 0;
+                }).ok());
+  auto w = Connect();
+  WriteInterleaved(*w, "cdcs5", 100);
+  WriteSentinels(*w, "cdcs5");
+  absl::Status st = DrainToSentinel(*a.source, a.schema, fa);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  st = DrainToSentinel(*b.source, b.schema, fb);
+  BOOST_REQUIRE_MESSAGE(st.ok(), st.message());
+  BOOST_TEST(fa.problems.empty(), fa.Problems());
+  BOOST_TEST(fb.problems.empty(), fb.Problems());
+  BOOST_TEST(
+      (fa.rows == TableRows(*c, "SELECT * FROM cdcs5.a", a.key)));
+  BOOST_TEST(
+      (fb.rows == TableRows(*c, "SELECT * FROM cdcs5.b", b.key)));
 }
 
 namespace {
