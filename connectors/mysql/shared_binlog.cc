@@ -47,6 +47,8 @@ std::shared_ptr<SharedBinlogReader> SharedBinlogReader::For(
   if (auto alive = registry[key].lock()) return alive;
   BinlogClientOptions options;
   options.connection = connection;
+  // Its tables may be of several databases: the dump needs none.
+  options.connection.database.clear();
   options.server_id = server_id;
   options.heartbeat_ms = heartbeat_ms;
   auto reader = std::make_shared<SharedBinlogReader>(std::move(options));
