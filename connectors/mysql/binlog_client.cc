@@ -15,6 +15,7 @@
 #include "absl/strings/cord.h"
 #include "connectors/mysql/binlog_event.h"
 #include "connectors/mysql/gtid.h"
+#include "connectors/mysql/shared_binlog.h"
 #include "fmt/format.h"
 
 namespace weir::connectors::mysql {
@@ -66,6 +67,22 @@ absl::Status DumpError(const std::string& server, unsigned int code,
                "mysql-cdc source its own 'server-id'");
   }
   return absl::FailedPreconditionError(text);
+}
+
+/// Where the server's binlog ends now (SHOW MASTER STATUS).
+absl::StatusOr<BinlogStart> BinlogEnd(Connection& c) {
+  absl::StatusOr<std::vector<Row>> status = c.Query("SHOW MASTER STATUS");
+  if (!status.ok()) return status.status();
+  if (status->empty() || status->front().size() < 2 || !status->front()[0] ||
+      !status->front()[1]) {
+    return absl::FailedPreconditionError(fmt::format(
+        "MySQL at {} has no binary log (SHOW MASTER STATUS is empty); "
+        "start the server with --log-bin and --binlog-format=ROW",
+        c.server()));
+  }
+  return BinlogStart::At(
+      *status->front()[0],
+      std::strtoull(status->front()[1]->c_str(), nullptr, 10));
 }
 
 }  // namespace
@@ -124,6 +141,10 @@ void BinlogClient::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (subscription_ != 0) {
+    options_.shared->Unsubscribe(subscription_);
+    subscription_ = 0;
+  }
 }
 
 std::optional<BinlogItem> BinlogClient::Poll() {
@@ -187,8 +208,69 @@ void BinlogClient::Run(BinlogStart start, BinlogPrelude prelude) {
 }
 
 absl::Status BinlogClient::Dump(BinlogStart start) {
+  if (options_.shared && start.gtid.empty() && start.file.empty()) {
+    // The server's current end, as a position the shared reader can take.
+    absl::StatusOr<std::unique_ptr<Connection>> conn =
+        Connection::Open(options_.connection);
+    if (!conn.ok()) return conn.status();
+    absl::StatusOr<BinlogStart> end = BinlogEnd(**conn);
+    if (!end.ok()) return end.status();
+    start = *std::move(end);
+  }
+  if (options_.shared && !start.gtid.empty()) {
+    // A GTID start has no file position to share: a connection of its own,
+    // with a server-id of its own (the shared reader has this one).
+    options_.server_id =
+        GenerateServerId(options_.connection, options_.only_table);
+  }
+  if (options_.shared && start.gtid.empty() &&
+      BinlogFileSequence(start.file)) {
+    // Read with the other tables of the query (shared_binlog.h): Stop
+    // unsubscribes, after which nothing is pushed here any more.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return absl::OkStatus();
+    subscription_ = options_.shared->Subscribe(
+        start, options_.only_database, options_.only_table,
+        [this](BinlogItem item) { return Push(std::move(item)); });
+    return absl::OkStatus();
+  }
+  std::set<uint64_t> table_ids;  // table maps of the table read
+  const bool filter = !options_.only_table.empty();
+  BinlogStreamHooks hooks;
+  hooks.watch = [this](int socket) { return Watch(socket); };
+  hooks.stopping = [this] {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopping_;
+  };
+  hooks.opened = [this](const BinlogStart& at) {
+    BinlogItem started;
+    started.kind = BinlogItem::Kind::kStarted;
+    started.file = at.file;
+    started.next_position = at.position;
+    return Push(std::move(started));
+  };
+  hooks.event = [&](BinlogItem item) {
+    if (filter && item.type == kTableMapEvent) {
+      if (item.database != options_.only_database ||
+          item.table != options_.only_table) {
+        table_ids.erase(item.table_id);  // ids are reused
+        return true;
+      }
+      table_ids.insert(item.table_id);
+    }
+    if (filter && IsRowsEvent(item.type) &&
+        table_ids.count(item.table_id) == 0) {
+      return true;
+    }
+    return Push(std::move(item));
+  };
+  return StreamBinlog(options_, std::move(start), hooks);
+}
+
+absl::Status StreamBinlog(const BinlogClientOptions& options, BinlogStart start,
+                          const BinlogStreamHooks& hooks) {
   absl::StatusOr<std::unique_ptr<Connection>> conn =
-      Connection::Open(options_.connection);
+      Connection::Open(options.connection);
   if (!conn.ok()) return conn.status();
   Connection& c = **conn;
   if (!start.gtid.empty()) {
@@ -198,17 +280,9 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
     start.file.clear();
     start.position = 4;
   } else if (start.file.empty()) {
-    absl::StatusOr<std::vector<Row>> status = c.Query("SHOW MASTER STATUS");
-    if (!status.ok()) return status.status();
-    if (status->empty() || status->front().size() < 2 ||
-        !status->front()[0] || !status->front()[1]) {
-      return absl::FailedPreconditionError(fmt::format(
-          "MySQL at {} has no binary log (SHOW MASTER STATUS is empty); "
-          "start the server with --log-bin and --binlog-format=ROW",
-          c.server()));
-    }
-    start.file = *status->front()[0];
-    start.position = std::strtoull(status->front()[1]->c_str(), nullptr, 10);
+    absl::StatusOr<BinlogStart> end = BinlogEnd(c);
+    if (!end.ok()) return end.status();
+    start = *std::move(end);
   }
   absl::StatusOr<std::vector<Row>> alg =
       c.Query("SELECT @@global.binlog_checksum");
@@ -220,15 +294,15 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
        {std::string("SET @master_binlog_checksum = @@global.binlog_checksum, "
                     "@mariadb_slave_capability = 4"),
         fmt::format("SET @master_heartbeat_period = {}",
-                    static_cast<int64_t>(options_.heartbeat_ms) * 1000000)}) {
+                    static_cast<int64_t>(options.heartbeat_ms) * 1000000)}) {
     absl::StatusOr<std::vector<Row>> done = c.Query(sql);
     if (!done.ok()) return done.status();
   }
-  if (!Watch(c.socket())) return absl::OkStatus();
+  if (!hooks.watch(c.socket())) return absl::OkStatus();
   struct SocketReset {
-    BinlogClient* client;
-    ~SocketReset() { client->Watch(-1); }
-  } socket_reset{this};
+    const BinlogStreamHooks& hooks;
+    ~SocketReset() { hooks.watch(-1); }
+  } socket_reset{hooks};
 
   MARIADB_RPL* rpl = mariadb_rpl_init(c.native());
   if (rpl == nullptr) {
@@ -239,26 +313,19 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
     ~RplClose() { mariadb_rpl_close(rpl); }
   } rpl_close{rpl};
   mariadb_rpl_optionsv(rpl, MARIADB_RPL_SERVER_ID,
-                       static_cast<uint32_t>(options_.server_id));
+                       static_cast<uint32_t>(options.server_id));
   mariadb_rpl_optionsv(rpl, MARIADB_RPL_FILENAME, start.file.c_str(),
                        start.file.size());
   mariadb_rpl_optionsv(rpl, MARIADB_RPL_START,
                        static_cast<unsigned long>(start.position));
   if (mariadb_rpl_open(rpl) != 0) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return absl::OkStatus();
+    if (hooks.stopping()) return absl::OkStatus();
     return DumpError(c.server(), mysql_errno(c.native()),
                      mysql_error(c.native()));
   }
-  BinlogItem started;
-  started.kind = BinlogItem::Kind::kStarted;
-  started.file = start.file;
-  started.next_position = start.position;
-  if (!Push(std::move(started))) return absl::OkStatus();
+  if (!hooks.opened(start)) return absl::OkStatus();
 
   std::string file = start.file;
-  std::set<uint64_t> table_ids;  // table maps of the table read
-  const bool filter = !options_.only_table.empty();
   // Connector/C 3.3 misparses rotates after the first (the position read
   // from the file name), so the events the source steers by are parsed
   // here (binlog_event.h), framed as the last format description says.
@@ -320,14 +387,6 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
         item.database = map->database;
         item.table = map->table;
         item.table_id = map->table_id;
-        if (filter) {
-          if (item.database != options_.only_database ||
-              item.table != options_.only_table) {
-            table_ids.erase(item.table_id);  // ids are reused
-            continue;
-          }
-          table_ids.insert(item.table_id);
-        }
         break;
       }
       case kQuery:
@@ -343,16 +402,14 @@ absl::Status BinlogClient::Dump(BinlogStart start) {
         for (int i = 5; i >= 0; --i) {
           item.table_id = (item.table_id << 8) | raw[kEventHeaderSize + i];
         }
-        if (filter && table_ids.count(item.table_id) == 0) continue;
         break;
     }
     if (!parsed.ok()) return BadEvent(c.server(), file, parsed);
     item.file = file;
     item.bytes.assign(reinterpret_cast<const char*>(raw.data()), raw.size());
-    if (!Push(std::move(item))) return absl::OkStatus();
+    if (!hooks.event(std::move(item))) return absl::OkStatus();
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) return absl::OkStatus();
+  if (hooks.stopping()) return absl::OkStatus();
   unsigned int code = mysql_errno(c.native());
   const char* message = mysql_error(c.native());
   if (code == 0) {

@@ -90,6 +90,8 @@ struct BinlogItem {
   absl::Status error;                  // kError
 };
 
+class SharedBinlogReader;
+
 struct BinlogClientOptions {
   ConnectionOptions connection;
   uint32_t server_id = 0;
@@ -103,6 +105,11 @@ struct BinlogClientOptions {
   /// reads one table); empty: every event is kept.
   std::string only_database;
   std::string only_table;
+  /// When set, a dump from a binlog file and position (not a GTID, not
+  /// the server's current end) is read by this reader together with the
+  /// other tables subscribed to it (shared_binlog.h): one connection for
+  /// all; `connection` and `server_id` are then the reader's.
+  std::shared_ptr<SharedBinlogReader> shared;
 };
 
 /// What a prelude gets from the client: `push` queues an item (waiting
@@ -149,8 +156,31 @@ class BinlogClient {
   std::deque<BinlogItem> queue_;
   bool stopping_ = false;
   int socket_ = -1;  // of the connection the thread blocks on, if any
+  uint64_t subscription_ = 0;  // to options_.shared, when it reads for us
   std::thread thread_;
 };
+
+/// How StreamBinlog talks to its caller. `watch` names the socket a
+/// blocked fetch waits on (-1: none; false: stop); `stopping` says whether
+/// the end of the stream was asked for (then it is no error); `opened`
+/// gets where the dump starts once the server accepted it; `event` gets
+/// each event the sources steer by (format descriptions, rotates,
+/// heartbeats, GTIDs, queries, XIDs, table maps, rows events of every
+/// table), parsed as BinlogItem says. `opened` or `event` returning false
+/// ends the stream.
+struct BinlogStreamHooks {
+  std::function<bool(int socket)> watch;
+  std::function<bool()> stopping;
+  std::function<bool(const BinlogStart& at)> opened;
+  std::function<bool(BinlogItem item)> event;
+};
+
+/// Connects as `options` say (connection, server_id, heartbeat_ms) and
+/// streams the binlog from `start` to `hooks` on the calling thread until
+/// a hook says stop (OK) or the server or the connection fails (the
+/// error, as BinlogItem::error describes).
+absl::Status StreamBinlog(const BinlogClientOptions& options, BinlogStart start,
+                          const BinlogStreamHooks& hooks);
 
 /// Whether `status` is the error of a dump the server refused because the
 /// position is not in its binlog any more (MariaDB/MySQL error 1236:

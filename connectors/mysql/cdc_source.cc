@@ -11,6 +11,7 @@
 #include "connectors/mysql/cdc_rows.h"
 #include "connectors/mysql/gtid.h"
 #include "connectors/mysql/row_decoder.h"
+#include "connectors/mysql/shared_binlog.h"
 #include "engine/base/log.h"
 #include "engine/base/status.h"
 #include "fmt/format.h"
@@ -135,6 +136,8 @@ class CdcSource : public exec::Source {
         staging_(schema_) {
     server_id_ = config_.server_id.value_or(
         GenerateServerId(config_.connection, config_.table));
+    reader_ = SharedBinlogReader::For(config_.connection, server_id_,
+                                      config_.heartbeat_ms);
     keys_ordered_ = !key_.empty();
     for (int k : key_) {
       if (!KeyOrderMatchesMySql(targets_[static_cast<size_t>(k)].info)) {
@@ -307,6 +310,7 @@ class CdcSource : public exec::Source {
     options.only_database = config_.connection.database;
     options.only_table = config_.table;
     options.start_delay_ms = 0;
+    options.shared = reader_;
     staging_.Clear();
     staged_ = 0;
     decoder_.reset();
@@ -875,6 +879,8 @@ class CdcSource : public exec::Source {
   std::vector<int> key_;
   std::shared_ptr<SnapshotProgress> progress_;
   uint32_t server_id_ = 0;
+  // The binlog connection of the tables with this server and server-id.
+  std::shared_ptr<SharedBinlogReader> reader_;
 
   std::unique_ptr<BinlogClient> client_;
   absl::Status error_;

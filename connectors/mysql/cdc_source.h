@@ -4,7 +4,9 @@
 // for every row, cdc_snapshot.h), then every committed change from the
 // binlog (+I, -U/+U, -D; binlog_client.h reads, row_decoder.h decodes), in
 // commit order. Next never blocks: it drains what the client thread has
-// queued.
+// queued. The binlog itself is read by the reader of the server and
+// server-id (shared_binlog.h), shared with the query's other tables of that
+// server; the position below stays this table's own.
 //
 // Position (checkpoint_position / StartAt), partition keys of the
 // SourcePosition map:
@@ -59,7 +61,10 @@ struct CdcSourceConfig {
   /// A binlog file name of the server ("binlog.000003"): positions store
   /// only the sequence number, this gives the rest of the name.
   std::string binlog_file_example;
-  std::optional<uint32_t> server_id;  // the 'server-id' option
+  /// The 'server-id' option; else, in a session, the one CdcServerIds
+  /// gives the query's tables of this server (without either, the source
+  /// generates its own).
+  std::optional<uint32_t> server_id;
   int64_t chunk_size = 8192;
   /// 'on-binlog-gap' = 'resnapshot': a purged resume position takes a new
   /// snapshot, diffed against the rows the changelog holds (cdc_rows.h,

@@ -9,6 +9,7 @@
 
 #include "connectors/mysql/cdc_source.h"
 #include "connectors/mysql/mysql_sink.h"
+#include "connectors/mysql/shared_binlog.h"
 #include "engine/base/status.h"
 #include "engine/exec/source.h"
 #include "fmt/format.h"
@@ -49,10 +50,15 @@ class MySqlCdcSession : public catalog::ConnectorSession {
           fmt::format("cannot read mysql-cdc table '{}': {}", entry.name,
                       std::string(config.status().message())));
     }
+    // The query's tables of a server share one binlog connection: one
+    // server-id for them (shared_binlog.h).
+    if (!config->server_id) config->server_id = ids_->For(config->connection);
     return catalog::SourceOpener(
-        [config = *std::move(config)](
+        [config = *std::move(config), ids = ids_,
+         generation = ids_->generation()](
             const catalog::Entry& e, std::shared_ptr<const types::Schema> schema,
             int split, int splits) {
+          ids->OpenedQuery(generation);
           return OpenCdcSource(config, std::move(schema), split, splits);
         });
   }
@@ -63,6 +69,9 @@ class MySqlCdcSession : public catalog::ConnectorSession {
     return absl::FailedPreconditionError(fmt::format(
         "'{}' is read from MySQL; it cannot be written", target.name));
   }
+
+ private:
+  std::shared_ptr<CdcServerIds> ids_ = std::make_shared<CdcServerIds>();
 };
 
 class MySqlCdcConnector : public catalog::Connector {
