@@ -61,6 +61,7 @@ namespace {
 namespace mysql = weir::connectors::mysql;
 using weir::bench::BenchClock;
 using weir::bench::Median;
+using weir::bench::PidCpuSeconds;
 using weir::bench::SecondsSince;
 using weir::types::Batch;
 using weir::types::ChangeKind;
@@ -329,28 +330,6 @@ double RunReferenceBulk(const Args& a, const std::vector<Batch>& batches) {
   mysql_stmt_close(stmt);
   mysql_close(m);
   return SecondsSince(start);
-}
-
-/// CPU seconds (user + system) of process `pid` so far, from /proc; 0
-/// when it cannot be read (a server on another machine).
-double PidCpuSeconds(int pid) {
-  if (pid <= 0) return 0;
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  std::getline(in, line);
-  const size_t close = line.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(line.substr(close + 2));
-  std::string f;
-  double utime = 0, stime = 0;
-  for (int i = 3; fields >> f; ++i) {  // field 3 is the state
-    if (i == 14) utime = std::atof(f.c_str());
-    if (i == 15) {
-      stime = std::atof(f.c_str());
-      break;
-    }
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 /// The server's process id, from its pid file (same machine), else 0.

@@ -88,6 +88,7 @@ namespace {
 using Clock = weir::bench::BenchClock;
 using weir::bench::LoadAverage;
 using weir::bench::Median;
+using weir::bench::PidCpuSeconds;
 using weir::bench::ProcessCpuSeconds;
 using weir::bench::SecondsSince;
 
@@ -130,26 +131,6 @@ void StopServer() {
   std::fprintf(stderr, "view_bench: %s\n", message.c_str());
   StopServer();
   std::_Exit(1);  // threads may still run; no destructors
-}
-
-/// CPU seconds (user + system) of process `pid` so far, from /proc.
-double PidCpuSeconds(int pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  std::getline(in, line);
-  const size_t close = line.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(line.substr(close + 2));
-  std::string f;
-  double utime = 0, stime = 0;
-  for (int i = 3; fields >> f; ++i) {  // field 3 is the state
-    if (i == 14) utime = std::atof(f.c_str());
-    if (i == 15) {
-      stime = std::atof(f.c_str());
-      break;
-    }
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 int ServerPid() {
