@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <set>
 #include <system_error>
 
 #include "engine/base/check.h"
@@ -162,6 +163,12 @@ struct StateBackend::Impl {
     /// The snapshot that holds its state: taken in this run, or the one
     /// it was restored from.
     std::optional<CheckpointId> snapshot;
+    /// Snapshots taken in this run and not yet named by a commit record:
+    /// a task may take its final snapshot while an earlier checkpoint it
+    /// took part in is still completing, and that checkpoint's record
+    /// must name the earlier one (its directory stays until a record
+    /// names a later one).
+    std::set<uint64_t> taken;
   };
   std::map<std::string, StoreState, std::less<>> stores;  // guarded by mu
 
@@ -299,7 +306,9 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateBackend::OpenStore(
   std::string key(name);
   store->on_snapshot = [backend, key](CheckpointId id) {
     std::lock_guard<std::mutex> g(backend->mu);
-    backend->stores[key].snapshot = id;
+    auto& s = backend->stores[key];
+    s.snapshot = id;
+    s.taken.insert(id.value);
   };
   store->on_close = [backend, key] {
     std::lock_guard<std::mutex> g(backend->mu);
@@ -387,6 +396,10 @@ absl::Status StateBackend::RollForward(CheckpointId id,
     WEIR_RETURN_IF_ERROR(internal::WriteFileDurably(
         impl_->options.dir / kCommitFile, EncodeCommitRecord(record)));
     impl_->last_commit = record;
+    for (auto& [name, state] : impl_->stores) {
+      state.taken.erase(state.taken.begin(),
+                        state.taken.upper_bound(id.value));
+    }
   }
   impl_->DropOldSnapshots(record);
   return absl::OkStatus();
@@ -442,6 +455,10 @@ absl::Status StateBackend::Commit(CheckpointId id, std::string_view metadata) {
       }
     }
     for (const auto& [name, state] : impl_->stores) {
+      if (state.taken.count(id.value) > 0) {
+        snapshots[name] = id;
+        continue;
+      }
       if (state.open && state.snapshot != id) {
         return absl::FailedPreconditionError(fmt::format(
             "cannot complete checkpoint {}: state store '{}' has not taken "

@@ -578,6 +578,53 @@ BOOST_AUTO_TEST_CASE(reopen_finds_committed_state_and_not_the_rest) {
   BOOST_TEST(*GetOf(t1.get(), "t1-key") == "three");
 }
 
+// A task that took part in checkpoint 1 may reach the end of its input
+// and take its final snapshot (2) before checkpoint 1 completes: 1's
+// record names the store's snapshot 1 (checkpoint_test once failed with
+// "state store ... has not taken its snapshot" there), and 2 completes
+// after it.
+BOOST_AUTO_TEST_CASE(a_later_snapshot_before_the_commit_keeps_the_earlier) {
+  TempDir tmp;
+  const fs::path dir = tmp.path / "q";
+  {
+    auto backend = OpenBackend(dir);
+    auto t0 = OpenStore(backend.get(), "t0");
+    auto t1 = OpenStore(backend.get(), "t1");
+    Ok(t0->Put("k", "at 1"));
+    Ok(t0->Checkpoint(CheckpointId{1}).status());
+    Ok(t0->Put("k", "at 2"));
+    Ok(t0->Checkpoint(CheckpointId{2}).status());  // its final snapshot
+    Ok(t1->Checkpoint(CheckpointId{1}).status());  // the last to take 1
+    Ok(backend->Commit(CheckpointId{1}, "md1"));
+    const auto record = backend->last_commit();
+    BOOST_REQUIRE(record.has_value());
+    BOOST_TEST(record->stores.size() == 2u);
+    for (const auto& s : record->stores)
+      BOOST_TEST(s.snapshot.value == 1u, s.name);
+  }
+  {
+    // A crash here resumes from 1, with t0's state as it was at 1.
+    auto backend = OpenBackend(dir);
+    auto t0 = OpenStore(backend.get(), "t0");
+    BOOST_TEST(*GetOf(t0.get(), "k") == "at 1");
+  }
+  auto backend = OpenBackend(dir);
+  auto t0 = OpenStore(backend.get(), "t0");
+  auto t1 = OpenStore(backend.get(), "t1");
+  Ok(t0->Put("k", "at 2"));
+  Ok(t0->Checkpoint(CheckpointId{2}).status());
+  Ok(t0->Put("k", "at 3"));
+  Ok(t0->Checkpoint(CheckpointId{3}).status());
+  Ok(t1->Checkpoint(CheckpointId{2}).status());
+  Ok(backend->Commit(CheckpointId{2}, "md2"));
+  Ok(t1->Checkpoint(CheckpointId{3}).status());
+  Ok(backend->Commit(CheckpointId{3}, "md3"));
+  const auto record = backend->last_commit();
+  BOOST_REQUIRE(record.has_value());
+  for (const auto& s : record->stores)
+    BOOST_TEST(s.snapshot.value == 3u, s.name);
+}
+
 BOOST_AUTO_TEST_CASE(snapshots_after_the_last_commit_roll_forward_or_go) {
   // A crash between a sink's commit of checkpoint 2 and commit record 2:
   // every store has its snapshot 2, the record names 1. The runtime may
