@@ -206,14 +206,20 @@ void AppendHexText(std::string_view s, std::string* out) {
   out->push_back('\'');
 }
 
-double RunReference(const Args& a, const std::vector<Batch>& batches,
-                    RefText text, int statement_rows) {
-  const auto start = BenchClock::now();
+/// A reference's connection (utf8mb4, the bench database), timed with it.
+MYSQL* ConnectReference(const Args& a) {
   MYSQL* m = mysql_init(nullptr);
   mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   if (!mysql_real_connect(m, "127.0.0.1", "weir", "weir", "bench_sink",
                           static_cast<unsigned>(a.port), nullptr, 0))
     Fail(mysql_error(m));
+  return m;
+}
+
+double RunReference(const Args& a, const std::vector<Batch>& batches,
+                    RefText text, int statement_rows) {
+  const auto start = BenchClock::now();
+  MYSQL* m = ConnectReference(a);
   auto q = [&](const std::string& sql) {
     if (mysql_real_query(m, sql.data(), sql.size()) != 0) Fail(mysql_error(m));
   };
@@ -269,11 +275,7 @@ double RunReference(const Args& a, const std::vector<Batch>& batches,
 /// escaping; one transaction per span.
 double RunReferenceBulk(const Args& a, const std::vector<Batch>& batches) {
   const auto start = BenchClock::now();
-  MYSQL* m = mysql_init(nullptr);
-  mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  if (!mysql_real_connect(m, "127.0.0.1", "weir", "weir", "bench_sink",
-                          static_cast<unsigned>(a.port), nullptr, 0))
-    Fail(mysql_error(m));
+  MYSQL* m = ConnectReference(a);
   auto q = [&](const std::string& sql) {
     if (mysql_real_query(m, sql.data(), sql.size()) != 0) Fail(mysql_error(m));
   };
